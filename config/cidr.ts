@@ -1,0 +1,55 @@
+import * as ipaddr from "ipaddr.js";
+
+/** An IPv4 range in CIDR notation, parsed once. */
+export interface Ipv4Range {
+  readonly cidr: string;
+  readonly network: number; // first address as an unsigned 32-bit integer
+  readonly prefix: number;
+}
+
+/** Parses `a.b.c.d/n` (IPv4 only). Returns undefined for anything else, including host bits set. */
+export function parseIpv4Cidr(value: string): Ipv4Range | undefined {
+  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(value) || !ipaddr.IPv4.isValidCIDR(value)) return undefined;
+  const [addr, prefix] = ipaddr.IPv4.parseCIDR(value);
+  const network = toInt(addr);
+  if ((network & mask(prefix)) >>> 0 !== network) return undefined; // host bits set: ambiguous intent
+  return { cidr: value, network, prefix };
+}
+
+/** True when the string is a canonical IPv4 CIDR (no host bits set). */
+export function isIpv4Cidr(value: string): boolean {
+  return parseIpv4Cidr(value) !== undefined;
+}
+
+/** True when two ranges share at least one address. */
+export function overlaps(a: Ipv4Range, b: Ipv4Range): boolean {
+  const p = Math.min(a.prefix, b.prefix);
+  return (a.network & mask(p)) >>> 0 === (b.network & mask(p)) >>> 0;
+}
+
+/**
+ * The `index`-th sub-range of `parent` with prefix length `prefix`.
+ * Throws when it does not fit: callers pass values the config schema already bounded.
+ */
+export function subnet(parent: string, prefix: number, index: number): string {
+  const p = parseIpv4Cidr(parent);
+  if (!p) throw new Error(`not an IPv4 CIDR: ${parent}`);
+  const count = 2 ** (prefix - p.prefix);
+  if (prefix < p.prefix || index < 0 || index >= count) {
+    throw new Error(`${parent} has no /${prefix} number ${index}`);
+  }
+  const network = (p.network + index * 2 ** (32 - prefix)) >>> 0;
+  return `${fromInt(network)}/${prefix}`;
+}
+
+function mask(prefix: number): number {
+  return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+}
+
+function toInt(addr: ipaddr.IPv4): number {
+  return addr.octets.reduce((acc, o) => (acc * 256 + o) >>> 0, 0);
+}
+
+function fromInt(n: number): string {
+  return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}

@@ -1,0 +1,30 @@
+import type { DeploymentInput } from "./schema";
+
+/**
+ * The embedded demo deployment, used when neither `--config` nor DEPLOYMENT_CONFIG names a file:
+ * synthesis works with zero setup. It is valid but not deployable as is: the admin range and the
+ * domain are documentation values (RFC 5737, example.com) to replace with your own.
+ */
+export const DEFAULT_DEPLOYMENT: DeploymentInput = {
+  name: "demo",
+  cloud: "aws",
+  region: "eu-west-1",
+  controlPlane: {
+    adminCidrs: ["203.0.113.0/24"],
+    publicEndpoint: false,
+  },
+  network: {
+    cidr: "10.40.0.0/16",
+    podCidr: "10.96.0.0/14",
+    serviceCidr: "172.20.0.0/16",
+    singleNatGateway: false,
+  },
+  domain: {
+    name: "catalog.example.com",
+    certificate: { source: "vault-pki" },
+  },
+  nodePools: [{ name: "general", count: 3, machineType: "m6i.xlarge", diskSizeGiB: 100 }],
+  tags: { project: "metadata-platform", environment: "demo" },
+  dataProtection: { allowDestroy: false },
+  state: { backend: "local" },
+};

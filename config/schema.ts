@@ -1,0 +1,275 @@
+import { z } from "zod";
+import { isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+
+/**
+ * The schema of one deployment: everything a customer decides, nothing the code can derive.
+ * Unknown keys are errors everywhere (a typo must never silently fall back to a default).
+ * Every default is the secure choice. `npm run schema` writes the JSON Schema of this for editors.
+ */
+
+/** The clouds a deployment can target; each has one cloud stack behind the same contract. */
+export const CLOUDS = ["aws", "azure", "gcp"] as const;
+export type Cloud = (typeof CLOUDS)[number];
+
+const DNS_LABEL = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
+const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
+const REGION_BY_CLOUD: Record<Cloud, { pattern: RegExp; example: string }> = {
+  aws: { pattern: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, example: "eu-west-1" },
+  azure: { pattern: /^[a-z][a-z0-9]{2,30}$/, example: "westeurope" },
+  gcp: { pattern: /^[a-z]+-[a-z]+\d$/, example: "europe-west1" },
+};
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+const cidr = z
+  .string()
+  .refine(isIpv4Cidr, { message: "must be an IPv4 CIDR with no host bits set, e.g. 10.40.0.0/16" });
+
+const adminCidr = cidr.refine((c) => !c.endsWith("/0"), {
+  message: "a /0 opens the Kubernetes API to the whole internet; give host or office ranges, e.g. 203.0.113.0/24",
+});
+
+const ControlPlane = z
+  .strictObject({
+    /** CIDRs allowed to reach the Kubernetes API (the only ones). */
+    adminCidrs: z
+      .array(adminCidr)
+      .min(1, { message: "list at least one admin CIDR allowed to reach the Kubernetes API, e.g. [203.0.113.0/24]" })
+      .max(40, { message: "at most 40 admin CIDRs (the smallest provider limit); aggregate ranges" }),
+    /**
+     * Also expose a public API endpoint, reachable only from `adminCidrs`.
+     * @default false - private endpoint only; admins reach it over VPN/peering from `adminCidrs`.
+     */
+    publicEndpoint: z.boolean().default(false),
+  })
+  .describe("Who may reach the Kubernetes API server.");
+
+const NETWORK_DEFAULTS = { cidr: "10.40.0.0/16", podCidr: "10.96.0.0/14", serviceCidr: "172.20.0.0/16", singleNatGateway: false };
+
+const Network = z
+  .strictObject({
+    /** The VPC / VNet / primary subnet range the cluster's nodes and data live in. */
+    cidr: cidr
+      .refine((c) => {
+        const p = parseIpv4Cidr(c)?.prefix ?? 0;
+        return p >= 16 && p <= 20;
+      }, { message: "must be between /16 and /20 (it is split into 3 private and 3 public subnets)" })
+      .default("10.40.0.0/16"),
+    /** Pod range where pods do not take VPC addresses (AKS overlay, GKE secondary range). */
+    podCidr: cidr.default("10.96.0.0/14"),
+    /** Kubernetes service range. */
+    serviceCidr: cidr.default("172.20.0.0/16"),
+    /**
+     * One NAT gateway for all zones instead of one per zone: cheaper, but a zone outage cuts egress.
+     * @default false
+     */
+    singleNatGateway: z.boolean().default(false),
+  })
+  .describe("Address ranges of the private network.");
+
+const Certificate = z.discriminatedUnion("source", [
+  z.strictObject({
+    /** Issue the entry point's certificate from Vault's internal CA (for demos and private networks). */
+    source: z.literal("vault-pki"),
+  }),
+  z.strictObject({
+    /** A Kubernetes TLS secret created out of band (keeps the key out of Terraform state). */
+    source: z.literal("kubernetes-secret"),
+    secretName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+      message: "must be a Kubernetes secret name (lowercase letters, digits, '-')",
+    }),
+  }),
+]);
+
+const Domain = z
+  .strictObject({
+    /** The hostname users reach the platform at, e.g. catalog.example.com. */
+    name: z.string().regex(HOSTNAME, { message: "must be a lowercase DNS name, e.g. catalog.example.com" }),
+    /** Where the entry point's TLS certificate comes from. */
+    certificate: Certificate.default({ source: "vault-pki" }),
+    /**
+     * Source ranges allowed to reach the entry point.
+     * @default - everyone (it is the user-facing HTTPS endpoint)
+     */
+    allowedSourceCidrs: z.array(cidr).optional(),
+  })
+  .describe("The user-facing HTTPS entry point.");
+
+const NodePool = z.strictObject({
+  name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { message: "must be 1-12 lowercase letters/digits, starting with a letter" }),
+  /** Nodes in the pool; at least 3 so every zone has one. */
+  count: z.number().int().min(3, { message: "must be at least 3 (one node per zone)" }).max(100),
+  /** The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4. */
+  machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.xlarge" }),
+  /** Root/OS disk size. @default 100 */
+  diskSizeGiB: z.number().int().min(30).max(2000).default(100),
+});
+
+const Saml = z.strictObject({
+  /** HTTPS URL of the customer's SAML 2.0 IdP metadata; Keycloak brokers logins to it. */
+  idpMetadataUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL of the IdP's SAML metadata" }),
+  /** Display name of the IdP on the login page. @default "Single sign-on" */
+  displayName: z.string().min(1).max(64).default("Single sign-on"),
+});
+
+const TagKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/, {
+  message: "tag keys are 1-63 characters: letters, digits and _.:/=+@- (portable across the three clouds)",
+});
+
+const DataProtection = z.strictObject({
+  /**
+   * Let `cdktf destroy` remove buckets, keys and volumes. Only for throwaway test deployments.
+   * @default false - stateful resources carry prevent_destroy / deletion protection / Retain
+   */
+  allowDestroy: z.boolean().default(false),
+});
+
+const State = z.discriminatedUnion("backend", [
+  z.strictObject({ backend: z.literal("local") }),
+  z.strictObject({
+    backend: z.literal("s3"),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }),
+    region: z.string().regex(REGION_BY_CLOUD.aws.pattern, { message: "must be an AWS region, e.g. eu-west-1" }),
+    /** Key prefix; each stack's state lives at `<keyPrefix>/<stack id>.tfstate`. @default "metadata-platform" */
+    keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
+  }),
+  z.strictObject({
+    backend: z.literal("azurerm"),
+    resourceGroupName: z.string().min(1).max(90),
+    storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { message: "must be 3-24 lowercase letters and digits" }),
+    containerName: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/),
+    keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
+  }),
+  z.strictObject({
+    backend: z.literal("gcs"),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { message: "must be a GCS bucket name" }),
+    prefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
+  }),
+]);
+
+const Images = z.strictObject({
+  /**
+   * One registry (mirror) every image is pulled from, for air-gapped customers, e.g. registry.example.com/mirror.
+   * @default - each image's public registry
+   */
+  registry: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/mirror" })
+    .optional(),
+  /** Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). @default "vault" */
+  vaultDistribution: z.enum(["vault", "openbao"]).default("vault"),
+});
+
+const Azure = z.strictObject({
+  subscriptionId: z.string().regex(UUID, { message: "must be the subscription's UUID" }),
+  tenantId: z.string().regex(UUID, { message: "must be the Entra ID tenant's UUID" }),
+  /** Entra ID group object ids granted cluster-admin through Azure RBAC. */
+  adminGroupObjectIds: z.array(z.string().regex(UUID, { message: "must be a group object UUID" })).min(1),
+});
+
+const Gcp = z.strictObject({
+  projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" }),
+});
+
+const Aws = z.strictObject({
+  /**
+   * IAM principal ARNs (roles/users) given cluster-admin through EKS access entries.
+   * @default - none: only the identity that creates the cluster is admin
+   */
+  adminPrincipalArns: z
+    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, { message: "must be an IAM role or user ARN" }))
+    .default([]),
+});
+
+export const DeploymentSchema = z
+  .strictObject({
+    /** DNS-label safe name; prefixes stack ids (`<name>-aws`) and resource names. Never change it: it names state. */
+    name: z.string().regex(DNS_LABEL, {
+      message: "must be 2-20 characters: lowercase letters, digits and '-', starting with a letter, e.g. acme-prod",
+    }),
+    cloud: z.enum(CLOUDS, { message: "must be one of aws, azure, gcp" }),
+    /** The cloud region, e.g. eu-west-1 (aws), westeurope (azure), europe-west1 (gcp). */
+    region: z.string().min(1),
+    controlPlane: ControlPlane,
+    network: Network.default(NETWORK_DEFAULTS),
+    domain: Domain,
+    nodePools: z.array(NodePool).min(1, { message: "give at least one node pool" }),
+    saml: Saml.optional(),
+    tags: z.record(TagKey, z.string().max(256)).default({}),
+    dataProtection: DataProtection.default({ allowDestroy: false }),
+    state: State.default({ backend: "local" }),
+    images: Images.default({ vaultDistribution: "vault" }),
+    aws: Aws.optional(),
+    azure: Azure.optional(),
+    gcp: Gcp.optional(),
+  })
+  .superRefine((d, ctx) => {
+    for (const issue of crossFieldIssues(d)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });
+  });
+
+/** A problem found by comparing fields with each other. */
+export interface CrossFieldIssue {
+  readonly path: (string | number)[];
+  readonly message: string;
+}
+
+/**
+ * Checks that span fields (region per cloud, disjoint ranges, admin ranges outside the cluster's own,
+ * one section per cloud). Tolerates malformed input, so it also runs when the shape itself is invalid
+ * and every problem is reported in one pass.
+ */
+export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  if (input === null || typeof input !== "object") return issues;
+  const d = input as Record<string, unknown>;
+  const add = (path: (string | number)[], message: string) => issues.push({ path, message });
+  const cloud = CLOUDS.find((c) => c === d.cloud);
+
+  if (cloud) {
+    const region = REGION_BY_CLOUD[cloud];
+    if (typeof d.region === "string" && !region.pattern.test(d.region)) add(["region"], `must be a ${cloud} region, e.g. ${region.example}`);
+    for (const other of CLOUDS) {
+      if (other !== cloud && d[other] !== undefined) add([other], `settings for ${other} in a ${cloud} deployment; remove this section or change 'cloud'`);
+    }
+    if (cloud === "azure" && d.azure === undefined) add(["azure"], "required when cloud is azure: { subscriptionId, tenantId, adminGroupObjectIds }");
+    if (cloud === "gcp" && d.gcp === undefined) add(["gcp"], "required when cloud is gcp: { projectId }");
+  }
+
+  // The cluster's own ranges must not overlap each other or the admin ranges.
+  const network = { ...NETWORK_DEFAULTS, ...(isRecord(d.network) ? d.network : {}) } as Record<string, unknown>;
+  const own = (["cidr", "podCidr", "serviceCidr"] as const).flatMap((key) => {
+    const range = typeof network[key] === "string" ? parseIpv4Cidr(network[key] as string) : undefined;
+    return range ? [{ key, range }] : [];
+  });
+  for (let i = 0; i < own.length; i++) {
+    for (let j = i + 1; j < own.length; j++) {
+      if (overlaps(own[i].range, own[j].range)) {
+        add(["network", own[j].key], `overlaps network.${own[i].key} (${own[i].range.cidr}); the node, pod and service ranges must be disjoint`);
+      }
+    }
+  }
+  const controlPlane = isRecord(d.controlPlane) ? d.controlPlane : {};
+  const adminCidrs = Array.isArray(controlPlane.adminCidrs) ? controlPlane.adminCidrs : [];
+  adminCidrs.forEach((c, i) => {
+    const r = typeof c === "string" ? parseIpv4Cidr(c) : undefined;
+    const hit = r && r.prefix > 0 && own.find((o) => overlaps(o.range, r));
+    if (hit) {
+      add(["controlPlane", "adminCidrs", i], `overlaps the cluster's own network.${hit.key} (${hit.range.cidr}); admin ranges are where administrators connect from`);
+    }
+  });
+
+  const pools = Array.isArray(d.nodePools) ? d.nodePools : [];
+  const names = pools.map((p) => (isRecord(p) ? p.name : undefined));
+  names.forEach((n, i) => {
+    if (typeof n === "string" && names.indexOf(n) !== i) add(["nodePools", i, "name"], `duplicate node pool name '${n}'`);
+  });
+  return issues;
+}
+
+function isRecord(v: unknown): v is Record<string, unknown> {
+  return v !== null && typeof v === "object" && !Array.isArray(v);
+}
+
+/** A deployment as written in a file (defaults not yet applied). */
+export type DeploymentInput = z.input<typeof DeploymentSchema>;
+/** A validated deployment with every default applied: what stacks receive. */
+export type Deployment = z.output<typeof DeploymentSchema>;

@@ -1,0 +1,43 @@
+import { AzurermBackend, GcsBackend, LocalBackend, S3Backend, TerraformStack } from "cdktf";
+import type { Deployment } from "../config/schema";
+
+/**
+ * Gives a stack its explicit backend, chosen by the deployment's `state` section.
+ *
+ * Every stack has one (never cdktf's implicit local backend, which writes the machine's absolute
+ * path into the output). Remote backends encrypt state and lock it; cross-stack references read
+ * the producer's state through the same backend.
+ */
+export function configureBackend(stack: TerraformStack, stackId: string, state: Deployment["state"]): void {
+  switch (state.backend) {
+    case "local":
+      // Relative to the stack's working directory (<outdir>/stacks/<id>/): the project root, so state
+      // survives re-synthesis and every stack's directory resolves it the same way.
+      new LocalBackend(stack, { path: `../../../terraform.${stackId}.tfstate` });
+      return;
+    case "s3": {
+      const backend = new S3Backend(stack, {
+        bucket: state.bucket,
+        key: `${state.keyPrefix}/${stackId}.tfstate`,
+        region: state.region,
+        encrypt: true,
+      });
+      // S3-native locking (Terraform >= 1.10); cdktf 0.21's typed props predate it.
+      backend.addOverride("use_lockfile", true);
+      return;
+    }
+    case "azurerm":
+      new AzurermBackend(stack, {
+        resourceGroupName: state.resourceGroupName,
+        storageAccountName: state.storageAccountName,
+        containerName: state.containerName,
+        key: `${state.keyPrefix}/${stackId}.tfstate`,
+        // Entra ID auth to the state account: no storage account key in the environment.
+        useAzureadAuth: true,
+      });
+      return;
+    case "gcs":
+      new GcsBackend(stack, { bucket: state.bucket, prefix: `${state.prefix}/${stackId}` });
+      return;
+  }
+}

@@ -1,0 +1,110 @@
+import type { Cloud } from "../config/schema";
+
+/**
+ * The cloud-neutral contract between a cloud stack (aws, azure, gcp) and the Kubernetes/Vault stacks.
+ *
+ * A cloud stack builds the network, cluster, buckets, keys and identities, and exposes them through
+ * this interface; the `<name>-vault`, `<name>-vault-config` and `<name>-platform` stacks consume only
+ * this, never a cloud provider's resources. Adding a cloud means writing one stack that fulfils it.
+ * Values may be cdktf tokens from the cloud stack: cdktf turns them into cross-stack references
+ * (an output in the producer, a remote-state read in the consumer).
+ */
+export interface PlatformFoundation {
+  /** Which cloud fulfils the contract (for documentation and policy, never for branching in shared stacks). */
+  readonly cloud: Cloud;
+  /** Zones the node pools span; workloads spread across them (topology.kubernetes.io/zone). */
+  readonly zones: readonly string[];
+  /** How to reach the Kubernetes API. */
+  readonly cluster: ClusterAccess;
+  /** The StorageClass that gives encrypted volumes; every stateful workload uses it by name. */
+  readonly encryptedStorage: EncryptedStorageClassSpec;
+  /** The platform's object storage (backups, exports, query results). */
+  readonly objectStore: ObjectStore;
+  /** Cloud identities bound to the Kubernetes service accounts named in WORKLOAD_IDENTITIES. */
+  readonly workloadIdentities: Readonly<Record<WorkloadIdentityName, WorkloadIdentityBinding>>;
+  /** Vault's auto-unseal stanza, backed by the cloud's KMS and reached through `workloadIdentities.vault`. */
+  readonly vaultSeal: VaultSeal;
+  /** What the user-facing entry point's LoadBalancer Service needs from the cloud. */
+  readonly loadBalancer: LoadBalancerSpec;
+}
+
+/**
+ * How a Kubernetes/Helm/Vault provider authenticates to the cluster: exec-based, short-lived
+ * credentials from the operator's cloud login. Never a static token (it would land in state).
+ */
+export interface ClusterAccess {
+  /** Cluster name as the cloud knows it. */
+  readonly name: string;
+  /** API server URL (https://...). */
+  readonly host: string;
+  /** PEM-encoded cluster CA certificate (decoded, not base64). */
+  readonly caCertificatePem: string;
+  /** Credential plugin run by the provider: client.authentication.k8s.io exec config. */
+  readonly exec: ExecCredential;
+  /** The service account token issuer (OIDC issuer URL), for Vault's Kubernetes auth. */
+  readonly serviceAccountIssuer: string;
+}
+
+/** A kubeconfig-style exec credential plugin. */
+export interface ExecCredential {
+  readonly apiVersion: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: Readonly<Record<string, string>>;
+}
+
+/** Provisioner and parameters of a StorageClass whose volumes are encrypted at rest. */
+export interface EncryptedStorageClassSpec {
+  /** CSI driver, e.g. ebs.csi.aws.com, disk.csi.azure.com, pd.csi.storage.gke.io. */
+  readonly provisioner: string;
+  /** Driver parameters; they must make encryption explicit where the driver allows it. */
+  readonly parameters: Readonly<Record<string, string>>;
+}
+
+/** Object storage the in-cluster services write backups and exports to. */
+export interface ObjectStore {
+  readonly kind: "s3" | "azure-blob" | "gcs";
+  /** Bucket (S3/GCS) or container (Azure) for platform data: backups, exports, query results. */
+  readonly dataBucket: string;
+  /** Region (S3/GCS) or location (Azure). */
+  readonly region: string;
+  /** Azure only: the storage account holding `dataBucket`. */
+  readonly accountName?: string;
+}
+
+/** The service accounts that get a cloud identity, and what the identity may do. */
+export const WORKLOAD_IDENTITIES = {
+  /** Vault's server: encrypt/decrypt with the unseal key only. */
+  vault: { subjects: [{ namespace: "vault", serviceAccount: "vault" }] },
+  /** Backup writers: read/write the data bucket only. */
+  backup: {
+    subjects: [
+      { namespace: "identity", serviceAccount: "postgresql" },
+      { namespace: "metadata", serviceAccount: "cassandra" },
+      { namespace: "metadata", serviceAccount: "elasticsearch" },
+    ],
+  },
+} as const;
+
+/** The names of the cloud identities a foundation provides. */
+export type WorkloadIdentityName = keyof typeof WORKLOAD_IDENTITIES;
+
+/** What binds a Kubernetes service account to its cloud identity. */
+export interface WorkloadIdentityBinding {
+  /** e.g. eks.amazonaws.com/role-arn, azure.workload.identity/client-id, iam.gke.io/gcp-service-account. */
+  readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
+  /** e.g. azure.workload.identity/use: "true"; empty where the cloud needs none. */
+  readonly podLabels: Readonly<Record<string, string>>;
+}
+
+/** A Vault `seal` stanza: Vault auto-unseals through the cloud's KMS, so no unseal keys exist to handle. */
+export interface VaultSeal {
+  readonly type: "awskms" | "azurekeyvault" | "gcpckms";
+  /** Stanza attributes (no credentials: Vault authenticates by workload identity). */
+  readonly config: Readonly<Record<string, string>>;
+}
+
+/** Cloud specifics of the entry point's `type: LoadBalancer` Service. */
+export interface LoadBalancerSpec {
+  readonly serviceAnnotations: Readonly<Record<string, string>>;
+}
