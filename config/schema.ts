@@ -30,16 +30,15 @@ const adminCidr = cidr.refine((c) => !c.endsWith("/0"), {
 
 const ControlPlane = z
   .strictObject({
-    /** CIDRs allowed to reach the Kubernetes API (the only ones). */
     adminCidrs: z
       .array(adminCidr)
       .min(1, { message: "list at least one admin CIDR allowed to reach the Kubernetes API, e.g. [203.0.113.0/24]" })
-      .max(40, { message: "at most 40 admin CIDRs (the smallest provider limit); aggregate ranges" }),
-    /**
-     * Also expose a public API endpoint, reachable only from `adminCidrs`.
-     * @default false - private endpoint only; admins reach it over VPN/peering from `adminCidrs`.
-     */
-    publicEndpoint: z.boolean().default(false),
+      .max(40, { message: "at most 40 admin CIDRs (the smallest provider limit); aggregate ranges" })
+      .describe("CIDRs allowed to reach the Kubernetes API (the only ones). Never a /0."),
+    publicEndpoint: z
+      .boolean()
+      .default(false)
+      .describe("Also expose a public API endpoint, reachable only from adminCidrs. Default: false (private endpoint only; admins reach it over VPN/peering from adminCidrs)."),
   })
   .describe("Who may reach the Kubernetes API server.");
 
@@ -47,33 +46,28 @@ const NETWORK_DEFAULTS = { cidr: "10.40.0.0/16", podCidr: "10.96.0.0/14", servic
 
 const Network = z
   .strictObject({
-    /** The VPC / VNet / primary subnet range the cluster's nodes and data live in. */
     cidr: cidr
       .refine((c) => {
         const p = parseIpv4Cidr(c)?.prefix ?? 0;
         return p >= 16 && p <= 20;
       }, { message: "must be between /16 and /20 (it is split into 3 private and 3 public subnets)" })
-      .default("10.40.0.0/16"),
-    /** Pod range where pods do not take VPC addresses (AKS overlay, GKE secondary range). */
-    podCidr: cidr.default("10.96.0.0/14"),
-    /** Kubernetes service range. */
-    serviceCidr: cidr.default("172.20.0.0/16"),
-    /**
-     * One NAT gateway for all zones instead of one per zone: cheaper, but a zone outage cuts egress.
-     * @default false
-     */
-    singleNatGateway: z.boolean().default(false),
+      .default("10.40.0.0/16")
+      .describe("The VPC / VNet / primary subnet range (/16 to /20) the cluster's nodes and data live in."),
+    podCidr: cidr.default("10.96.0.0/14").describe("Pod range where pods do not take VPC addresses (AKS overlay, GKE secondary range)."),
+    serviceCidr: cidr.default("172.20.0.0/16").describe("Kubernetes service range."),
+    singleNatGateway: z
+      .boolean()
+      .default(false)
+      .describe("One NAT gateway for all zones instead of one per zone: cheaper, but a zone outage cuts egress. Default: false."),
   })
   .describe("Address ranges of the private network.");
 
 const Certificate = z.discriminatedUnion("source", [
   z.strictObject({
-    /** Issue the entry point's certificate from Vault's internal CA (for demos and private networks). */
-    source: z.literal("vault-pki"),
+    source: z.literal("vault-pki").describe("Issue the entry point's certificate from Vault's internal CA (for demos and private networks)."),
   }),
   z.strictObject({
-    /** A Kubernetes TLS secret created out of band (keeps the key out of Terraform state). */
-    source: z.literal("kubernetes-secret"),
+    source: z.literal("kubernetes-secret").describe("A Kubernetes TLS secret created out of band (keeps the key out of Terraform state)."),
     secretName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
       message: "must be a Kubernetes secret name (lowercase letters, digits, '-')",
     }),
@@ -82,33 +76,22 @@ const Certificate = z.discriminatedUnion("source", [
 
 const Domain = z
   .strictObject({
-    /** The hostname users reach the platform at, e.g. catalog.example.com. */
-    name: z.string().regex(HOSTNAME, { message: "must be a lowercase DNS name, e.g. catalog.example.com" }),
-    /** Where the entry point's TLS certificate comes from. */
-    certificate: Certificate.default({ source: "vault-pki" }),
-    /**
-     * Source ranges allowed to reach the entry point.
-     * @default - everyone (it is the user-facing HTTPS endpoint)
-     */
-    allowedSourceCidrs: z.array(cidr).optional(),
+    name: z.string().regex(HOSTNAME, { message: "must be a lowercase DNS name, e.g. catalog.example.com" }).describe("The hostname users reach the platform at, e.g. catalog.example.com."),
+    certificate: Certificate.default({ source: "vault-pki" }).describe("Where the entry point's TLS certificate comes from."),
+    allowedSourceCidrs: z.array(cidr).optional().describe("Source ranges allowed to reach the entry point. Default: everyone (it is the user-facing HTTPS endpoint)."),
   })
   .describe("The user-facing HTTPS entry point.");
 
 const NodePool = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { message: "must be 1-12 lowercase letters/digits, starting with a letter" }),
-  /** Nodes in the pool; at least 3 so every zone has one. */
-  count: z.number().int().min(3, { message: "must be at least 3 (one node per zone)" }).max(100),
-  /** The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4. */
-  machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.xlarge" }),
-  /** Root/OS disk size. @default 100 */
-  diskSizeGiB: z.number().int().min(30).max(2000).default(100),
+  count: z.number().int().min(3, { message: "must be at least 3 (one node per zone)" }).max(100).describe("Nodes in the pool; at least 3 so every zone has one."),
+  machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.xlarge" }).describe("The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4."),
+  diskSizeGiB: z.number().int().min(30).max(2000).default(100).describe("Root/OS disk size. Default: 100"),
 });
 
 const Saml = z.strictObject({
-  /** HTTPS URL of the customer's SAML 2.0 IdP metadata; Keycloak brokers logins to it. */
-  idpMetadataUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL of the IdP's SAML metadata" }),
-  /** Display name of the IdP on the login page. @default "Single sign-on" */
-  displayName: z.string().min(1).max(64).default("Single sign-on"),
+  idpMetadataUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL of the IdP's SAML metadata" }).describe("HTTPS URL of the customer's SAML 2.0 IdP metadata; Keycloak brokers logins to it."),
+  displayName: z.string().min(1).max(64).default("Single sign-on").describe('Display name of the IdP on the login page. Default: "Single sign-on"'),
 });
 
 const TagKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/, {
@@ -116,11 +99,10 @@ const TagKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/, {
 });
 
 const DataProtection = z.strictObject({
-  /**
-   * Let `cdktf destroy` remove buckets, keys and volumes. Only for throwaway test deployments.
-   * @default false - stateful resources carry prevent_destroy / deletion protection / Retain
-   */
-  allowDestroy: z.boolean().default(false),
+  allowDestroy: z
+    .boolean()
+    .default(false)
+    .describe("Let `cdktf destroy` remove buckets, keys and volumes. Only for throwaway test deployments. Default: false (stateful resources carry prevent_destroy / deletion protection / Retain)."),
 });
 
 const State = z.discriminatedUnion("backend", [
@@ -129,8 +111,7 @@ const State = z.discriminatedUnion("backend", [
     backend: z.literal("s3"),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }),
     region: z.string().regex(REGION_BY_CLOUD.aws.pattern, { message: "must be an AWS region, e.g. eu-west-1" }),
-    /** Key prefix; each stack's state lives at `<keyPrefix>/<stack id>.tfstate`. @default "metadata-platform" */
-    keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
+    keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform").describe('Key prefix; each stack\'s state lives at `<keyPrefix>/<stack id>.tfstate`. Default: "metadata-platform"'),
   }),
   z.strictObject({
     backend: z.literal("azurerm"),
@@ -147,23 +128,18 @@ const State = z.discriminatedUnion("backend", [
 ]);
 
 const Images = z.strictObject({
-  /**
-   * One registry (mirror) every image is pulled from, for air-gapped customers, e.g. registry.example.com/mirror.
-   * @default - each image's public registry
-   */
   registry: z
     .string()
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/mirror" })
-    .optional(),
-  /** Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). @default "vault" */
-  vaultDistribution: z.enum(["vault", "openbao"]).default("vault"),
+    .optional()
+    .describe("One registry (mirror) every image is pulled from, for air-gapped customers, e.g. registry.example.com/mirror. Default: each image's public registry."),
+  vaultDistribution: z.enum(["vault", "openbao"]).default("vault").describe('Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). Default: "vault"'),
 });
 
 const Azure = z.strictObject({
   subscriptionId: z.string().regex(UUID, { message: "must be the subscription's UUID" }),
   tenantId: z.string().regex(UUID, { message: "must be the Entra ID tenant's UUID" }),
-  /** Entra ID group object ids granted cluster-admin through Azure RBAC. */
-  adminGroupObjectIds: z.array(z.string().regex(UUID, { message: "must be a group object UUID" })).min(1),
+  adminGroupObjectIds: z.array(z.string().regex(UUID, { message: "must be a group object UUID" })).min(1).describe("Entra ID group object ids granted cluster-admin through Azure RBAC."),
 });
 
 const Gcp = z.strictObject({
@@ -171,24 +147,20 @@ const Gcp = z.strictObject({
 });
 
 const Aws = z.strictObject({
-  /**
-   * IAM principal ARNs (roles/users) given cluster-admin through EKS access entries.
-   * @default - none: only the identity that creates the cluster is admin
-   */
   adminPrincipalArns: z
     .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, { message: "must be an IAM role or user ARN" }))
-    .default([]),
+    .default([])
+    .describe("IAM principal ARNs (roles/users) given cluster-admin through EKS access entries. Default: none (only the identity that creates the cluster is admin)."),
 });
 
 export const DeploymentSchema = z
   .strictObject({
-    /** DNS-label safe name; prefixes stack ids (`<name>-aws`) and resource names. Never change it: it names state. */
-    name: z.string().regex(DNS_LABEL, {
-      message: "must be 2-20 characters: lowercase letters, digits and '-', starting with a letter, e.g. acme-prod",
-    }),
-    cloud: z.enum(CLOUDS, { message: "must be one of aws, azure, gcp" }),
-    /** The cloud region, e.g. eu-west-1 (aws), westeurope (azure), europe-west1 (gcp). */
-    region: z.string().min(1),
+    name: z
+      .string()
+      .regex(DNS_LABEL, { message: "must be 2-20 characters: lowercase letters, digits and '-', starting with a letter, e.g. acme-prod" })
+      .describe("DNS-label safe name; prefixes stack ids (<name>-aws) and resource names. Never change it: it names state."),
+    cloud: z.enum(CLOUDS, { message: "must be one of aws, azure, gcp" }).describe("The cloud the deployment runs in."),
+    region: z.string().min(1).describe("The cloud region, e.g. eu-west-1 (aws), westeurope (azure), europe-west1 (gcp)."),
     controlPlane: ControlPlane,
     network: Network.default(NETWORK_DEFAULTS),
     domain: Domain,
@@ -226,7 +198,7 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
 
   if (cloud) {
     const region = REGION_BY_CLOUD[cloud];
-    if (typeof d.region === "string" && !region.pattern.test(d.region)) add(["region"], `must be a ${cloud} region, e.g. ${region.example}`);
+    if (typeof d.region === "string" && !region.pattern.test(d.region)) add(["region"], `must be a region of ${cloud}, e.g. ${region.example}`);
     for (const other of CLOUDS) {
       if (other !== cloud && d[other] !== undefined) add([other], `settings for ${other} in a ${cloud} deployment; remove this section or change 'cloud'`);
     }

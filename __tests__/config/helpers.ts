@@ -1,0 +1,30 @@
+import { spawn } from "node:child_process";
+import * as path from "node:path";
+
+/** Repository root (tests run main.ts from here). */
+export const ROOT = path.resolve(__dirname, "..", "..");
+const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+
+/** Result of running the real entry point as a user would. */
+export interface MainRun {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs `tsx main.ts <args>` in `cwd` (so cdktf.out lands there) with a clean environment. */
+export function runMain(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<MainRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(TSX, [path.join(ROOT, "main.ts"), ...args], {
+      cwd,
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ code, stdout, stderr }));
+  });
+}

@@ -1,0 +1,98 @@
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { deploymentJsonSchema } from "../../config/json-schema";
+import { ConfigError, configPathFrom, loadDeployment, validateDeployment } from "../../config/load";
+import { DEFAULT_DEPLOYMENT } from "../../config/default";
+import { ROOT } from "./helpers";
+
+const examples = readdirSync(path.join(ROOT, "examples")).filter((f) => /\.ya?ml$|\.json$/.test(f));
+
+describe("where the deployment comes from", () => {
+  test("--config wins over DEPLOYMENT_CONFIG", () => {
+    expect(configPathFrom(["--config", "a.yaml"], { DEPLOYMENT_CONFIG: "b.yaml" })).toBe("a.yaml");
+    expect(configPathFrom(["--config=a.yaml"], {})).toBe("a.yaml");
+  });
+  test("DEPLOYMENT_CONFIG is used without --config", () => {
+    expect(configPathFrom([], { DEPLOYMENT_CONFIG: "b.yaml" })).toBe("b.yaml");
+  });
+  test("neither gives the embedded default", () => {
+    expect(configPathFrom([], {})).toBeUndefined();
+    expect(loadDeployment([], {}).name).toBe(DEFAULT_DEPLOYMENT.name);
+  });
+  test("--config without a value is an error naming the flag", () => {
+    expect(() => configPathFrom(["--config"], {})).toThrow(/--config needs a file path/);
+  });
+});
+
+describe("defaults are the secure choice", () => {
+  const minimal = {
+    name: "min", cloud: "aws", region: "eu-west-1",
+    controlPlane: { adminCidrs: ["198.51.100.0/24"] },
+    domain: { name: "catalog.example.com" },
+    nodePools: [{ name: "general", count: 3, machineType: "m6i.large" }],
+  };
+  const d = validateDeployment(minimal, "minimal");
+  test("control plane is private unless asked", () => expect(d.controlPlane.publicEndpoint).toBe(false));
+  test("destroy of data is refused unless asked", () => expect(d.dataProtection.allowDestroy).toBe(false));
+  test("one NAT per zone", () => expect(d.network.singleNatGateway).toBe(false));
+  test("state is local (explicit backend) unless configured", () => expect(d.state).toEqual({ backend: "local" }));
+  test("entry point certificate from Vault PKI", () => expect(d.domain.certificate).toEqual({ source: "vault-pki" }));
+  test("HashiCorp Vault image unless OpenBao is asked for", () => expect(d.images.vaultDistribution).toBe("vault"));
+  test("node root disks default to 100 GiB", () => expect(d.nodePools[0].diskSizeGiB).toBe(100));
+});
+
+describe("validation reports everything at once", () => {
+  test("several problems in one error, each with its path", () => {
+    let error: unknown;
+    try {
+      validateDeployment({ ...DEFAULT_DEPLOYMENT, name: "X", cloud: "gcp", region: "eu-west-1", extra: 1 }, "f.yaml");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join("\n");
+    expect(problems).toMatch(/^name: /m);
+    expect(problems).toMatch(/^extra: unknown field/m);
+    expect(problems).toMatch(/^region: must be a region of gcp/m);
+    expect(problems).toMatch(/^gcp: required when cloud is gcp/m);
+  });
+  test("cross-field checks run even when the shape is wrong", () => {
+    expect(() =>
+      validateDeployment({ ...DEFAULT_DEPLOYMENT, name: 3, controlPlane: { adminCidrs: ["10.40.0.0/24"] } }, "f"),
+    ).toThrow(/controlPlane.adminCidrs\[0\]: overlaps the cluster's own network.cidr/);
+  });
+  test("settings for another cloud are refused", () => {
+    expect(() => validateDeployment({ ...DEFAULT_DEPLOYMENT, gcp: { projectId: "acme-catalog" } }, "f")).toThrow(
+      /gcp: settings for gcp in a aws deployment/,
+    );
+  });
+  test("duplicate node pool names are refused", () => {
+    const pool = { name: "a", count: 3, machineType: "m6i.large" };
+    expect(() => validateDeployment({ ...DEFAULT_DEPLOYMENT, nodePools: [pool, pool] }, "f")).toThrow(
+      /nodePools\[1\].name: duplicate node pool name 'a'/,
+    );
+  });
+});
+
+describe("files", () => {
+  test.each(examples)("examples/%s is a valid deployment", (f) => {
+    const d = loadDeployment(["--config", path.join(ROOT, "examples", f)], {});
+    expect(f).toContain(d.cloud);
+  });
+  test("there is one example per cloud", () => {
+    expect(examples.map((f) => f.split(".")[0]).sort()).toEqual(["aws", "azure", "gcp"]);
+  });
+  test("JSON deployments are read too", () => {
+    const d = validateDeployment(JSON.parse(JSON.stringify(DEFAULT_DEPLOYMENT)), "d.json");
+    expect(d.cloud).toBe("aws");
+  });
+  test("the committed JSON Schema is up to date (npm run schema)", () => {
+    const committed = readFileSync(path.join(ROOT, "config", "deployment.schema.json"), "utf8");
+    expect(committed).toBe(deploymentJsonSchema());
+  });
+  test("the JSON Schema rejects unknown keys and names the required fields", () => {
+    const schema = JSON.parse(deploymentJsonSchema());
+    expect(schema.additionalProperties).toBe(false);
+    expect(schema.required).toEqual(expect.arrayContaining(["name", "cloud", "region", "controlPlane", "domain", "nodePools"]));
+  });
+});

@@ -1,0 +1,29 @@
+import { spawnSync } from "node:child_process";
+import * as path from "node:path";
+
+// The one project-specific lint rule: provider packages are imported by deep path, never the barrel.
+// Run through the real CLI and flat config, as `npm test` does (ESLint loads its config by dynamic import,
+// which jest's module sandbox does not allow in-process).
+const ROOT = path.resolve(__dirname, "..");
+const SOURCE = [
+  'import { S3Bucket } from "@cdktf/provider-aws";',
+  'import * as google from "@cdktf/provider-google";',
+  'import { storageClassV1 } from "@cdktf/provider-kubernetes/lib";',
+  'export { Mount } from "@cdktf/provider-vault";',
+  'const azurerm = require("@cdktf/provider-azurerm");',
+  'import { S3BucketPolicy } from "@cdktf/provider-aws/lib/s3-bucket-policy";',
+  "export const used = [S3Bucket, google, storageClassV1, azurerm, S3BucketPolicy];",
+  "",
+].join("\n");
+
+test("every provider barrel import is rejected, a deep import is not", () => {
+  const run = spawnSync(
+    path.join(ROOT, "node_modules", ".bin", "eslint"),
+    ["--stdin", "--stdin-filename", path.join(ROOT, "stacks", "lint-fixture.ts"), "--format", "json"],
+    { cwd: ROOT, input: SOURCE, encoding: "utf8" },
+  );
+  const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string; line: number; message: string }[] }[];
+  const barrel = result.messages.filter((m) => m.message.includes("deep path"));
+  expect(barrel.map((m) => m.line)).toEqual([1, 2, 3, 4, 5]);
+  expect(result.messages.filter((m) => m.line === 6)).toEqual([]);
+});
