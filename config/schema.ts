@@ -68,7 +68,7 @@ const Certificate = z.discriminatedUnion("source", [
   }),
   z.strictObject({
     source: z.literal("kubernetes-secret").describe("A Kubernetes TLS secret created out of band (keeps the key out of Terraform state)."),
-    secretName: z.string().regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    secretName: z.string().describe("Name of the kubernetes.io/tls Secret in the ingress namespace.").regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
       message: "must be a Kubernetes secret name (lowercase letters, digits, '-')",
     }),
   }),
@@ -83,7 +83,7 @@ const Domain = z
   .describe("The user-facing HTTPS entry point.");
 
 const NodePool = z.strictObject({
-  name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { message: "must be 1-12 lowercase letters/digits, starting with a letter" }),
+  name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { message: "must be 1-12 lowercase letters/digits, starting with a letter" }).describe("Pool name (1-12 lowercase letters/digits)."),
   count: z.number().int().min(3, { message: "must be at least 3 (one node per zone)" }).max(100).describe("Nodes in the pool; at least 3 so every zone has one."),
   machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.xlarge" }).describe("The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4."),
   diskSizeGiB: z.number().int().min(30).max(2000).default(100).describe("Root/OS disk size. Default: 100"),
@@ -106,22 +106,22 @@ const DataProtection = z.strictObject({
 });
 
 const State = z.discriminatedUnion("backend", [
-  z.strictObject({ backend: z.literal("local") }),
+  z.strictObject({ backend: z.literal("local").describe("State files in the project root (terraform.<stack id>.tfstate); for trials only.") }),
   z.strictObject({
-    backend: z.literal("s3"),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }),
-    region: z.string().regex(REGION_BY_CLOUD.aws.pattern, { message: "must be an AWS region, e.g. eu-west-1" }),
+    backend: z.literal("s3").describe("S3 backend: encrypted, S3-native lock file (use_lockfile)."),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }).describe("Existing, versioned, encrypted bucket holding the state."),
+    region: z.string().regex(REGION_BY_CLOUD.aws.pattern, { message: "must be an AWS region, e.g. eu-west-1" }).describe("Region of the state bucket."),
     keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform").describe('Key prefix; each stack\'s state lives at `<keyPrefix>/<stack id>.tfstate`. Default: "metadata-platform"'),
   }),
   z.strictObject({
-    backend: z.literal("azurerm"),
-    resourceGroupName: z.string().min(1).max(90),
+    backend: z.literal("azurerm").describe("Azure Blob backend: blob lease locking, Entra ID auth (no account key)."),
+    resourceGroupName: z.string().min(1).max(90).describe("Resource group of the state storage account."),
     storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { message: "must be 3-24 lowercase letters and digits" }),
     containerName: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/),
     keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
   }),
   z.strictObject({
-    backend: z.literal("gcs"),
+    backend: z.literal("gcs").describe("GCS backend: versioned bucket, native locking."),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { message: "must be a GCS bucket name" }),
     prefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
   }),
@@ -137,8 +137,8 @@ const Images = z.strictObject({
 });
 
 const Azure = z.strictObject({
-  subscriptionId: z.string().regex(UUID, { message: "must be the subscription's UUID" }),
-  tenantId: z.string().regex(UUID, { message: "must be the Entra ID tenant's UUID" }),
+  subscriptionId: z.string().regex(UUID, { message: "must be the subscription's UUID" }).describe("Subscription the deployment lives in."),
+  tenantId: z.string().regex(UUID, { message: "must be the Entra ID tenant's UUID" }).describe("Entra ID tenant of the subscription."),
   adminGroupObjectIds: z.array(z.string().regex(UUID, { message: "must be a group object UUID" })).min(1).describe("Entra ID group object ids granted cluster-admin through Azure RBAC."),
 });
 
@@ -164,15 +164,15 @@ export const DeploymentSchema = z
     controlPlane: ControlPlane,
     network: Network.default(NETWORK_DEFAULTS),
     domain: Domain,
-    nodePools: z.array(NodePool).min(1, { message: "give at least one node pool" }),
-    saml: Saml.optional(),
-    tags: z.record(TagKey, z.string().max(256)).default({}),
-    dataProtection: DataProtection.default({ allowDestroy: false }),
-    state: State.default({ backend: "local" }),
-    images: Images.default({ vaultDistribution: "vault" }),
-    aws: Aws.optional(),
-    azure: Azure.optional(),
-    gcp: Gcp.optional(),
+    nodePools: z.array(NodePool).min(1, { message: "give at least one node pool" }).describe("Worker node pools; each spans the three zones."),
+    saml: Saml.optional().describe("SAML 2.0 single sign-on through Keycloak. Default: none (username/password with OTP 2FA only)."),
+    tags: z.record(TagKey, z.string().max(256)).default({}).describe("Tags/labels put on every cloud resource that takes them."),
+    dataProtection: DataProtection.default({ allowDestroy: false }).describe("Protection of stateful resources against destroy."),
+    state: State.default({ backend: "local" }).describe("Where Terraform state lives, one state per stack. Default: local files in the project root."),
+    images: Images.default({ vaultDistribution: "vault" }).describe("Container images: registry mirror and Vault distribution."),
+    aws: Aws.optional().describe("AWS-only settings (cloud: aws)."),
+    azure: Azure.optional().describe("Azure-only settings; required when cloud is azure."),
+    gcp: Gcp.optional().describe("GCP-only settings; required when cloud is gcp."),
   })
   .superRefine((d, ctx) => {
     for (const issue of crossFieldIssues(d)) ctx.addIssue({ code: "custom", path: issue.path, message: issue.message });

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { deploymentJsonSchema } from "../../config/json-schema";
+import { configReferenceMarkdown } from "../../config/reference-doc";
 import { ConfigError, configPathFrom, loadDeployment, validateDeployment } from "../../config/load";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
 import { ROOT } from "./helpers";
@@ -89,6 +90,14 @@ describe("files", () => {
   test("the committed JSON Schema is up to date (npm run schema)", () => {
     const committed = readFileSync(path.join(ROOT, "config", "deployment.schema.json"), "utf8");
     expect(committed).toBe(deploymentJsonSchema());
+  });
+  test("the committed config reference is up to date (npm run schema)", () => {
+    const committed = readFileSync(path.join(ROOT, "docs", "config-reference.md"), "utf8");
+    expect(committed).toBe(configReferenceMarkdown());
+  });
+  test("the reference documents every top-level field", () => {
+    const schema = JSON.parse(deploymentJsonSchema());
+    for (const key of Object.keys(schema.properties)) expect(configReferenceMarkdown()).toContain(`| \`${key}\` |`);
   });
   test("the JSON Schema rejects unknown keys and names the required fields", () => {
     const schema = JSON.parse(deploymentJsonSchema());
