@@ -167,16 +167,23 @@ export class GkeCluster extends Construct {
   }
 }
 
+/** Private ranges searched, in order, for the control plane's /28. */
+const CONTROL_PLANE_CANDIDATES = ["172.16.0.0/12", "192.168.0.0/16", "10.0.0.0/8"] as const;
+
 /**
- * The first /28 of 172.16.0.0/16 that overlaps none of `inUse`: a control-plane range that never
- * collides with the deployment's own ranges, and stays the same for the same config.
+ * The first private /28 (172.16.0.0 onwards, then 192.168/16, then 10/8) that overlaps none of
+ * `inUse`: a control-plane range that never collides with the deployment's own ranges and stays the
+ * same for the same config.
  */
 export function pickControlPlaneCidr(inUse: readonly string[]): string {
-  for (let i = 0; i < 4096; i++) {
-    const candidate = subnet("172.16.0.0/16", 28, i);
-    if (!collidesWith(candidate, inUse)) return candidate;
+  for (const parent of CONTROL_PLANE_CANDIDATES) {
+    const count = 2 ** (28 - (parseIpv4Cidr(parent)?.prefix ?? 28));
+    for (let i = 0; i < count; i++) {
+      const candidate = subnet(parent, 28, i);
+      if (!collidesWith(candidate, inUse)) return candidate;
+    }
   }
-  throw new Error(`no free /28 for the GKE control plane in 172.16.0.0/16 outside ${inUse.join(", ")}`);
+  throw new Error(`no free private /28 for the GKE control plane outside ${inUse.join(", ")}`);
 }
 
 function checkControlPlaneCidr(cidr: string, reserved: readonly string[]): void {
