@@ -90,6 +90,7 @@ export class GcpStack extends TerraformStack {
       reservedRanges: ownRanges,
       secretsEncryptionKeyId: secretsKey.resource.id,
       workloadPool: `${projectId}.svc.id.goog`,
+      nodeServiceAccountEmail: nodeIdentity.resource.email,
       deletionProtection: protect,
       dependsOn: [secretsKeyGrant],
     });

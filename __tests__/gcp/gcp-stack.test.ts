@@ -144,14 +144,14 @@ describe("data protection", () => {
     for (const type of protectedTypes) {
       const all = resourcesOf(json, type);
       expect(all.length).toBeGreaterThan(0);
-      for (const r of all) expect(r.lifecycle).toEqual({ prevent_destroy: true });
+      for (const r of all) expect(r.lifecycle).toMatchObject({ prevent_destroy: true });
     }
     expect(onlyResource(json, "google_container_cluster").deletion_protection).toBe(true);
   });
 
   test("allowDestroy lifts prevent_destroy and deletion protection, but buckets are never force-destroyed", () => {
     const lifted = build({ ...example, dataProtection: { allowDestroy: true } }).json;
-    for (const type of protectedTypes) for (const r of resourcesOf(lifted, type)) expect(r.lifecycle).toEqual({ prevent_destroy: false });
+    for (const type of protectedTypes) for (const r of resourcesOf(lifted, type)) expect(r.lifecycle).toMatchObject({ prevent_destroy: false });
     expect(onlyResource(lifted, "google_container_cluster").deletion_protection).toBe(false);
     for (const b of resourcesOf(lifted, "google_storage_bucket")) expect(b.force_destroy).toBe(false);
   });

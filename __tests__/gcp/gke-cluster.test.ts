@@ -19,6 +19,7 @@ const base: GkeClusterProps = {
   reservedRanges: ["10.60.0.0/20"],
   secretsEncryptionKeyId: "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k",
   workloadPool: "acme-prod.svc.id.goog",
+  nodeServiceAccountEmail: "nodes@acme-prod.iam.gserviceaccount.com",
 };
 const cluster = (props: Partial<GkeClusterProps> = {}) =>
   Testing.synthScope((s) => { new GkeCluster(s, "Cluster", { ...base, ...props }); });
@@ -111,18 +112,37 @@ describe("GkeCluster", () => {
     expect(CLUSTER_LOG_COMPONENTS).toEqual(expect.arrayContaining(["APISERVER", "WORKLOADS", "SYSTEM_COMPONENTS"]));
   });
 
-  test("the default node pool is removed and the PD CSI driver is on", () => {
+  test("the default node pool is removed, and even it runs hardened as the dedicated node account", () => {
     expect(out).toHaveResourceWithProperties(ContainerCluster, {
       remove_default_node_pool: true,
+      node_pool: [
+        expect.objectContaining({
+          name: "default-pool",
+          node_config: expect.objectContaining({
+            service_account: "nodes@acme-prod.iam.gserviceaccount.com",
+            workload_metadata_config: { mode: "GKE_METADATA" },
+            shielded_instance_config: { enable_secure_boot: true, enable_integrity_monitoring: true },
+            metadata: { "disable-legacy-endpoints": "true" },
+          }),
+        }),
+      ],
+    });
+    const cluster = onlyResource(JSON.parse(out), "google_container_cluster");
+    expect(cluster.lifecycle).toMatchObject({ ignore_changes: ["node_pool", "initial_node_count"] });
+    expect(cluster.initial_node_count).toBeUndefined();
+  });
+
+  test("the PD CSI driver is on", () => {
+    expect(out).toHaveResourceWithProperties(ContainerCluster, {
       addons_config: expect.objectContaining({ gce_persistent_disk_csi_driver_config: { enabled: true } }),
     });
   });
 
   test("deletion protection and prevent_destroy by default; both lifted together only on request", () => {
-    expect(out).toHaveResourceWithProperties(ContainerCluster, { deletion_protection: true, lifecycle: { prevent_destroy: true } });
+    expect(out).toHaveResourceWithProperties(ContainerCluster, { deletion_protection: true, lifecycle: expect.objectContaining({ prevent_destroy: true }) });
     expect(cluster({ deletionProtection: false })).toHaveResourceWithProperties(ContainerCluster, {
       deletion_protection: false,
-      lifecycle: { prevent_destroy: false },
+      lifecycle: expect.objectContaining({ prevent_destroy: false }),
     });
   });
 

@@ -38,6 +38,11 @@ export interface GkeClusterProps {
   /** Workload identity pool, `<project>.svc.id.goog`. */
   readonly workloadPool: string;
   /**
+   * The nodes' dedicated service account, also used by the bootstrap pool GKE creates and this
+   * construct removes at once (so no node ever runs as the Compute Engine default account).
+   */
+  readonly nodeServiceAccountEmail: string;
+  /**
    * @default "REGULAR"
    */
   readonly releaseChannel?: ReleaseChannel;
@@ -155,12 +160,28 @@ export class GkeCluster extends Construct {
         horizontalPodAutoscaling: { disabled: false },
       },
 
-      // Node pools are managed separately; the default pool is created (GKE requires one) and removed.
+      // Node pools are managed separately. GKE requires a pool at creation: this bootstrap pool is
+      // hardened like the real ones and removed right away; ignore_changes keeps its removal from
+      // showing as a diff that would replace the cluster (the terraform-google-kubernetes-engine pattern).
       removeDefaultNodePool: true,
-      initialNodeCount: 1,
+      nodePool: [
+        {
+          name: "default-pool",
+          initialNodeCount: 1,
+          nodeConfig: {
+            imageType: "COS_CONTAINERD",
+            diskType: "pd-balanced",
+            serviceAccount: props.nodeServiceAccountEmail,
+            oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],
+            metadata: { "disable-legacy-endpoints": "true" },
+            shieldedInstanceConfig: { enableSecureBoot: true, enableIntegrityMonitoring: true },
+            workloadMetadataConfig: { mode: "GKE_METADATA" },
+          },
+        },
+      ],
 
       deletionProtection,
-      lifecycle: { preventDestroy: deletionProtection },
+      lifecycle: { preventDestroy: deletionProtection, ignoreChanges: ["node_pool", "initial_node_count"] },
       dependsOn: props.dependsOn,
     });
     this.endpoint = props.access.publicEndpoint ? this.resource.endpoint : this.resource.privateClusterConfig.privateEndpoint;
