@@ -50,8 +50,10 @@ export class GcpStack extends TerraformStack {
     const project = new DataGoogleProject(this, "Project", { projectId });
     // Zones from the API (not `${region}-a/b/c`: europe-west1 has b, c, d). Sorted, no status filter,
     // so a zone that is briefly DOWN never moves the node pools.
+    // Three elements (each a token), so consumers can count them at synth time (e.g. minDomains).
     const zoneData = new DataGoogleComputeZones(this, "Zones", { region });
-    const zones = Token.asList(Fn.slice(Fn.sort(zoneData.names), 0, ZONE_COUNT));
+    const sortedZones = Fn.sort(zoneData.names);
+    const zones = Array.from({ length: ZONE_COUNT }, (_, i) => Token.asString(Fn.element(sortedZones, i)));
 
     // Network and node firewall.
     const network = new Network(this, "Network", {

@@ -44,7 +44,7 @@ export class NodePool extends Construct {
     this.resource = new ContainerNodePool(this, "Resource", {
       cluster: props.clusterId,
       name: props.name,
-      nodeLocations: props.zones as string[],
+      nodeLocations: [...props.zones],
       nodeCount: props.nodeCountPerZone,
       management: { autoRepair: true, autoUpgrade: true },
       upgradeSettings: { strategy: "SURGE", maxSurge: 1, maxUnavailable: 0 },
