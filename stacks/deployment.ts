@@ -4,6 +4,7 @@ import type { Cloud, Deployment } from "../config/schema";
 import type { PlatformFoundation } from "./platform-foundation";
 import { stackIds } from "./stack-ids";
 import { AwsStack } from "./aws-stack";
+import { GcpStack } from "./gcp-stack";
 
 /** A cloud stack: Terraform stack plus the contract it fulfils. */
 export interface CloudStack extends TerraformStack {
@@ -14,7 +15,7 @@ export interface CloudStack extends TerraformStack {
 const CLOUD_STACKS: Record<Cloud, ((scope: Construct, id: string, deployment: Deployment) => CloudStack) | undefined> = {
   aws: (scope, id, deployment) => new AwsStack(scope, id, { deployment }),
   azure: undefined,
-  gcp: undefined,
+  gcp: (scope, id, deployment) => new GcpStack(scope, id, { deployment }),
 };
 
 /** The stacks of one deployment, in dependency order. */

@@ -1,0 +1,88 @@
+import { Construct } from "constructs";
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
+import { parseIpv4Cidr } from "../../config/cidr";
+
+/** Source ranges of Google Cloud load-balancer health checks and proxies (documented, fixed). */
+export const GOOGLE_HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"] as const;
+
+/** Props of {@link NodeFirewall}. */
+export interface NodeFirewallProps {
+  /** Prefix of every rule name (the deployment name). */
+  readonly namePrefix: string;
+  /** The VPC the rules belong to. */
+  readonly network: string;
+  /** Network tag carried by every node; the allow rules target only it. */
+  readonly nodeTag: string;
+  /** The GKE control plane's range (private cluster `master_ipv4_cidr_block`). */
+  readonly controlPlaneCidr: string;
+  /**
+   * Ports admission webhooks listen on, opened to the control plane only.
+   * @default [8443, 9443]
+   */
+  readonly webhookPorts?: readonly number[];
+  /**
+   * Log every connection the rules match (Firewall Rules Logging).
+   * @default true
+   */
+  readonly logging?: boolean;
+}
+
+/**
+ * Ingress rules for the nodes: the control plane reaches them on the ports it needs (443, kubelet
+ * 10250, webhooks), Google's health checkers reach the NodePort range and kube-proxy's health port,
+ * and everything else is denied by an explicit low-priority rule. No rule admits 0.0.0.0/0.
+ *
+ * GKE adds its own rules for traffic inside the cluster (node and pod ranges) and, per LoadBalancer
+ * Service, for the Service's port from its `loadBalancerSourceRanges`.
+ */
+export class NodeFirewall extends Construct {
+  readonly controlPlane: ComputeFirewall;
+  readonly healthChecks: ComputeFirewall;
+  readonly denyAll: ComputeFirewall;
+
+  constructor(scope: Construct, id: string, props: NodeFirewallProps) {
+    super(scope, id);
+    const range = parseIpv4Cidr(props.controlPlaneCidr);
+    if (!range || range.prefix !== 28) {
+      throw new Error(`controlPlaneCidr must be an IPv4 /28 (GKE's control-plane range), got '${props.controlPlaneCidr}'`);
+    }
+    const webhookPorts = props.webhookPorts ?? [8443, 9443];
+    const logConfig = (props.logging ?? true) ? { logConfig: { metadata: "INCLUDE_ALL_METADATA" } } : {};
+
+    this.controlPlane = new ComputeFirewall(this, "ControlPlane", {
+      name: `${props.namePrefix}-control-plane-to-nodes`,
+      description: "GKE control plane to nodes: API proxy (443), kubelet (10250), admission webhooks",
+      network: props.network,
+      direction: "INGRESS",
+      priority: 1000,
+      sourceRanges: [props.controlPlaneCidr],
+      targetTags: [props.nodeTag],
+      allow: [{ protocol: "tcp", ports: ["443", "10250", ...webhookPorts.map(String)] }],
+      ...logConfig,
+    });
+
+    this.healthChecks = new ComputeFirewall(this, "HealthChecks", {
+      name: `${props.namePrefix}-health-checks-to-nodes`,
+      description: "Google load-balancer health checks to NodePorts and kube-proxy's health port",
+      network: props.network,
+      direction: "INGRESS",
+      priority: 1000,
+      sourceRanges: [...GOOGLE_HEALTH_CHECK_RANGES],
+      targetTags: [props.nodeTag],
+      allow: [{ protocol: "tcp", ports: ["30000-32767", "10256"] }],
+      ...logConfig,
+    });
+
+    // Explicit (GCP's implied rule at 65535 does the same, but is invisible to review and policy).
+    this.denyAll = new ComputeFirewall(this, "DenyAll", {
+      name: `${props.namePrefix}-deny-all-ingress`,
+      description: "Deny every other ingress; higher-priority rules above admit what the cluster needs",
+      network: props.network,
+      direction: "INGRESS",
+      priority: 65534,
+      sourceRanges: ["0.0.0.0/0"],
+      deny: [{ protocol: "all" }],
+      ...logConfig,
+    });
+  }
+}

@@ -1,0 +1,179 @@
+import { Construct } from "constructs";
+import { Fn, TerraformDataSource, TerraformResource, TerraformStack, Token } from "cdktf";
+import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
+import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
+import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
+import type { Deployment } from "../config/schema";
+import { PrivateBucket } from "../constructs/gcp/bucket";
+import { ControlPlaneAccess } from "../constructs/gcp/control-plane-access";
+import { CryptoKey } from "../constructs/gcp/crypto-key";
+import { GkeCluster, pickControlPlaneCidr } from "../constructs/gcp/gke-cluster";
+import { KeyRing } from "../constructs/gcp/key-ring";
+import { toGcpLabels } from "../constructs/gcp/labels";
+import { Network, SECONDARY_RANGES } from "../constructs/gcp/network";
+import { NodeFirewall } from "../constructs/gcp/node-firewall";
+import { NodePool } from "../constructs/gcp/node-pool";
+import { NodeServiceAccount } from "../constructs/gcp/node-service-account";
+import { ProjectServices } from "../constructs/gcp/project-services";
+import { WorkloadIdentity } from "../constructs/gcp/workload-identity";
+import { configureBackend } from "./backend";
+import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
+
+/** Props of the GCP cloud stack. */
+export interface GcpStackProps {
+  readonly deployment: Deployment;
+}
+
+/** Zones a regional node pool spans (GKE's default for regional clusters). */
+const ZONE_COUNT = 3;
+
+/**
+ * `<name>-gcp`: the GCP cloud layer. Fulfils the PlatformFoundation contract with a private GKE
+ * cluster in a custom-mode VPC, private GCS buckets (Google-managed AES-256 keys), persistent disks
+ * through the PD CSI driver, and a Cloud KMS key for Vault's auto-unseal reached by workload identity.
+ */
+export class GcpStack extends TerraformStack {
+  readonly foundation: PlatformFoundation;
+
+  constructor(scope: Construct, id: string, props: GcpStackProps) {
+    super(scope, id);
+    const d = props.deployment;
+    if (!d.gcp) throw new Error(`deployment '${d.name}': the gcp section ({ projectId }) is required for the GCP stack`);
+    const projectId = d.gcp.projectId;
+    const region = d.region;
+    const protect = !d.dataProtection.allowDestroy;
+    const labels = toGcpLabels({ ...d.tags, deployment: d.name });
+    configureBackend(this, id, d.state);
+    new GoogleProvider(this, "Google", { project: projectId, region, defaultLabels: labels });
+
+    const apis = new ProjectServices(this, "Apis", { projectId });
+    const project = new DataGoogleProject(this, "Project", { projectId });
+    // Zones from the API (not `${region}-a/b/c`: europe-west1 has b, c, d). Sorted, no status filter,
+    // so a zone that is briefly DOWN never moves the node pools.
+    // Three elements (each a token), so consumers can count them at synth time (e.g. minDomains).
+    const zoneData = new DataGoogleComputeZones(this, "Zones", { region });
+    const sortedZones = Fn.sort(zoneData.names);
+    const zones = Array.from({ length: ZONE_COUNT }, (_, i) => Token.asString(Fn.element(sortedZones, i)));
+
+    // Network and node firewall.
+    const network = new Network(this, "Network", {
+      namePrefix: d.name,
+      region,
+      nodeCidr: d.network.cidr,
+      podCidr: d.network.podCidr,
+      serviceCidr: d.network.serviceCidr,
+    });
+    const ownRanges = [d.network.cidr, d.network.podCidr, d.network.serviceCidr, ...d.controlPlane.adminCidrs];
+    const controlPlaneCidr = pickControlPlaneCidr(ownRanges);
+    const nodeTag = `${d.name}-gke-node`;
+    new NodeFirewall(this, "NodeFirewall", { namePrefix: d.name, network: network.vpc.id, nodeTag, controlPlaneCidr });
+
+    // Keys: one for Kubernetes Secrets in etcd, one for Vault's auto-unseal.
+    const keyRing = new KeyRing(this, "KeyRing", { name: `${d.name}-platform`, location: region, preventDestroy: protect });
+    const secretsKey = new CryptoKey(this, "SecretsKey", { name: "gke-secrets", keyRingId: keyRing.resource.id, preventDestroy: protect });
+    const vaultKey = new CryptoKey(this, "VaultUnsealKey", { name: "vault-unseal", keyRingId: keyRing.resource.id, preventDestroy: protect });
+    const gkeServiceAgent = `serviceAccount:service-${project.number}@container-engine-robot.iam.gserviceaccount.com`;
+    const secretsKeyGrant = secretsKey.grantEncryptDecrypt("GkeServiceAgent", gkeServiceAgent);
+
+    // Cluster and node pools.
+    const nodeIdentity = new NodeServiceAccount(this, "NodeServiceAccount", { projectId, accountId: `${d.name}-nodes` });
+    const access = d.controlPlane.publicEndpoint
+      ? ControlPlaneAccess.publicFrom(d.controlPlane.adminCidrs)
+      : ControlPlaneAccess.privateOnly(d.controlPlane.adminCidrs);
+    const cluster = new GkeCluster(this, "Cluster", {
+      name: d.name,
+      location: region,
+      network: network.vpc.id,
+      subnetwork: network.subnet.id,
+      podsRangeName: SECONDARY_RANGES.pods,
+      servicesRangeName: SECONDARY_RANGES.services,
+      access,
+      controlPlaneCidr,
+      reservedRanges: ownRanges,
+      secretsEncryptionKeyId: secretsKey.resource.id,
+      workloadPool: `${projectId}.svc.id.goog`,
+      nodeServiceAccountEmail: nodeIdentity.resource.email,
+      deletionProtection: protect,
+      dependsOn: [secretsKeyGrant],
+    });
+    for (const pool of d.nodePools) {
+      new NodePool(this, `NodePool${pool.name.charAt(0).toUpperCase()}${pool.name.slice(1)}`, {
+        clusterId: cluster.resource.id,
+        name: pool.name,
+        machineType: pool.machineType,
+        zones,
+        nodeCountPerZone: Math.ceil(pool.count / ZONE_COUNT),
+        diskSizeGiB: pool.diskSizeGiB,
+        serviceAccountEmail: nodeIdentity.resource.email,
+        networkTags: [nodeTag],
+      });
+    }
+
+    // Buckets: access logs land in their own bucket.
+    const logs = new PrivateBucket(this, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, preventDestroy: protect });
+    logs.acceptAccessLogs();
+    const data = new PrivateBucket(this, "Data", {
+      name: `${projectId}-${d.name}-data`,
+      location: region,
+      logBucket: logs.resource.name,
+      preventDestroy: protect,
+    });
+
+    // Workload identities: each Google service account is granted one resource, nothing project-wide.
+    const workloadPool = cluster.resource.workloadIdentityConfig.workloadPool;
+    const vault = new WorkloadIdentity(this, "VaultIdentity", {
+      projectId,
+      accountId: `${d.name}-vault`,
+      displayName: "Vault auto-unseal",
+      workloadPool,
+      subjects: WORKLOAD_IDENTITIES.vault.subjects,
+    });
+    vaultKey.grantEncryptDecrypt("Vault", vault.resource.member);
+    vaultKey.grantViewer("VaultViewer", vault.resource.member);
+    const backup = new WorkloadIdentity(this, "BackupIdentity", {
+      projectId,
+      accountId: `${d.name}-backup`,
+      displayName: "Platform backups",
+      workloadPool,
+      subjects: WORKLOAD_IDENTITIES.backup.subjects,
+    });
+    data.grant("Backup", "roles/storage.objectAdmin", backup.resource.member);
+
+    // Nothing is created before the APIs it needs are enabled.
+    dependOnApis(this, apis);
+
+    this.foundation = {
+      cloud: "gcp",
+      zones,
+      cluster: {
+        name: cluster.resource.name,
+        host: `https://${cluster.endpoint}`,
+        caCertificatePem: Fn.base64decode(cluster.resource.masterAuth.clusterCaCertificate),
+        exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [] },
+        serviceAccountIssuer: `https://container.googleapis.com/v1/projects/${projectId}/locations/${region}/clusters/${d.name}`,
+      },
+      // PD CSI: every persistent disk is encrypted at rest with Google-managed AES-256 keys.
+      encryptedStorage: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" } },
+      objectStore: { kind: "gcs", dataBucket: data.resource.name, region },
+      workloadIdentities: { vault: vault.binding, backup: backup.binding },
+      vaultSeal: {
+        type: "gcpckms",
+        config: { project: projectId, region, key_ring: keyRing.resource.name, crypto_key: vaultKey.resource.name },
+      },
+      // Backend-service-based external passthrough load balancer (regional, supports every port set).
+      loadBalancer: { serviceAnnotations: { "cloud.google.com/l4-rbs": "enabled" } },
+    };
+  }
+}
+
+/** Makes every resource and data source of the stack (but the APIs themselves) wait for the APIs. */
+function dependOnApis(stack: TerraformStack, apis: ProjectServices): void {
+  // Bare addresses (`google_project_service.<id>`), as Terraform's depends_on wants them.
+  const apiIds = apis.services.map((s) => `${s.terraformResourceType}.${s.friendlyUniqueId}`);
+  const isApi = new Set<unknown>(apis.services);
+  for (const c of stack.node.findAll()) {
+    if ((c instanceof TerraformResource || c instanceof TerraformDataSource) && !isApi.has(c)) {
+      c.dependsOn = [...new Set([...(c.dependsOn ?? []), ...apiIds])];
+    }
+  }
+}
