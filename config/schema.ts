@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 
 /**
  * The schema of one deployment: everything a customer decides, nothing the code can derive.
@@ -228,6 +229,17 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       add(["controlPlane", "adminCidrs", i], `overlaps the cluster's own network.${hit.key} (${hit.range.cidr}); admin ranges are where administrators connect from`);
     }
   });
+
+  if (cloud === "gcp" && isRecord(d.tags)) {
+    // GCP labels are lowercase with a reduced alphabet: two tags may collapse into one label key.
+    const seen = new Map<string, string>(RESERVED_GCP_LABEL_KEYS.map((k) => [k, `(set by the platform: ${k})`]));
+    for (const key of Object.keys(d.tags).sort()) {
+      const label = gcpLabelKey(key);
+      const first = seen.get(label);
+      if (first !== undefined) add(["tags", key], `becomes the GCP label '${label}', like ${first}; rename the tag`);
+      else seen.set(label, `tag '${key}'`);
+    }
+  }
 
   const pools = Array.isArray(d.nodePools) ? d.nodePools : [];
   const names = pools.map((p) => (isRecord(p) ? p.name : undefined));

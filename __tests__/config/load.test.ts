@@ -67,6 +67,14 @@ describe("validation reports everything at once", () => {
       /gcp: settings for gcp in a aws deployment/,
     );
   });
+  test("GCP: tags that collapse into one label key are refused, naming both", () => {
+    const gcp = { ...DEFAULT_DEPLOYMENT, cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog" } };
+    expect(() => validateDeployment({ ...gcp, tags: { Team: "a", team: "b" } }, "f")).toThrow(
+      /tags.team: becomes the GCP label 'team', like tag 'Team'; rename the tag/,
+    );
+    expect(() => validateDeployment({ ...gcp, tags: { Deployment: "x" } }, "f")).toThrow(/tags.Deployment: becomes the GCP label 'deployment'/);
+    expect(validateDeployment({ ...gcp, tags: { Team: "a" } }, "f").tags).toEqual({ Team: "a" });
+  });
   test("duplicate node pool names are refused", () => {
     const pool = { name: "a", count: 3, machineType: "m6i.large" };
     expect(() => validateDeployment({ ...DEFAULT_DEPLOYMENT, nodePools: [pool, pool] }, "f")).toThrow(

@@ -28,13 +28,13 @@ describe("GcpStack from examples/gcp.yaml", () => {
       {
         project: "acme-catalog-prod",
         region: "europe-west1",
-        default_labels: { deployment: "acme-gcp", environment: "production", project: "metadata-platform" },
+        default_labels: { deployment: "globex-prod", environment: "production", project: "metadata-platform" },
       },
     ]);
   });
 
   test("state lives in the configured GCS backend under the stack's id", () => {
-    expect(JSON.parse(exampleStack.text).terraform.backend).toEqual({ gcs: { bucket: "acme-terraform-state", prefix: "metadata-platform/acme-gcp-gcp" } });
+    expect(JSON.parse(exampleStack.text).terraform.backend).toEqual({ gcs: { bucket: "acme-terraform-state", prefix: "metadata-platform/globex-prod-gcp" } });
   });
 
   test("the cluster is private with authorized networks exactly the admin CIDRs", () => {
@@ -113,7 +113,7 @@ describe("GcpStack from examples/gcp.yaml", () => {
 
   test("data and log buckets are in the region; the data bucket logs to the log bucket", () => {
     const buckets = resourcesOf(json, "google_storage_bucket");
-    expect(buckets.map((b) => b.name).sort()).toEqual(["acme-catalog-prod-acme-gcp-data", "acme-catalog-prod-acme-gcp-logs"]);
+    expect(buckets.map((b) => b.name).sort()).toEqual(["acme-catalog-prod-globex-prod-data", "acme-catalog-prod-globex-prod-logs"]);
     const data = buckets.find((b) => String(b.name).endsWith("-data"));
     expect(data?.logging).toMatchObject({ log_bucket: expect.stringMatching(/^\$\{google_storage_bucket\.Logs_[0-9A-F]+\.name\}$/) });
     for (const b of buckets) expect(b).toMatchObject({ location: "europe-west1", uniform_bucket_level_access: true, public_access_prevention: "enforced", force_destroy: false });
@@ -203,7 +203,7 @@ describe("contract", () => {
     expect(f.cloud).toBe("gcp");
     expect(f.cluster.exec).toEqual({ apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [] });
     expect(resolveIn(stack, f.cluster.caCertificatePem)).toMatch(/^\$\{base64decode\(google_container_cluster\.Cluster_[0-9A-F]+\.master_auth\[0\]\.cluster_ca_certificate\)\}$/);
-    expect(f.cluster.serviceAccountIssuer).toBe("https://container.googleapis.com/v1/projects/acme-catalog-prod/locations/europe-west1/clusters/acme-gcp");
+    expect(f.cluster.serviceAccountIssuer).toBe("https://container.googleapis.com/v1/projects/acme-catalog-prod/locations/europe-west1/clusters/globex-prod");
   });
 
   test("encrypted volumes: PD CSI with pd-balanced", () => {
@@ -238,6 +238,6 @@ describe("contract", () => {
   test("the deployment builder creates <name>-gcp for a gcp deployment", () => {
     const { cloud } = buildDeployment(Testing.app(), example);
     expect(cloud).toBeInstanceOf(GcpStack);
-    expect(cloud.node.id).toBe("acme-gcp-gcp");
+    expect(cloud.node.id).toBe("globex-prod-gcp");
   });
 });

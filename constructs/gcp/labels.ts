@@ -1,25 +1,20 @@
+import { gcpLabelKey, gcpLabelValue } from "../../config/gcp-labels";
+
 /**
- * Turns the deployment's tags into GCP labels, deterministically.
- *
- * GCP label keys and values allow only lowercase letters, digits, `_` and `-`, at most 63 characters,
- * and keys start with a lowercase letter. Tags are portable across the three clouds, so they may hold
- * capitals and `.:/=+@`: those are lowercased and every other character becomes `_`.
- * Two tags that map to the same label key are refused (one would silently overwrite the other).
+ * Turns the deployment's tags into GCP labels, deterministically (rules in config/gcp-labels.ts).
+ * Config validation already refused tags that map to the same label key; this re-checks, so a caller
+ * that bypasses validation still cannot silently overwrite one label with another.
  */
 export function toGcpLabels(tags: Readonly<Record<string, string>>): Record<string, string> {
   const labels: Record<string, string> = {};
   const origin: Record<string, string> = {};
   for (const key of Object.keys(tags).sort()) {
-    const labelKey = sanitize(key).replace(/^[^a-z]+/, "") || "tag";
+    const labelKey = gcpLabelKey(key);
     if (origin[labelKey] !== undefined) {
       throw new Error(`tags '${origin[labelKey]}' and '${key}' both become the GCP label '${labelKey}'; rename one of them in 'tags'`);
     }
     origin[labelKey] = key;
-    labels[labelKey] = sanitize(tags[key]);
+    labels[labelKey] = gcpLabelValue(tags[key]);
   }
   return labels;
-}
-
-function sanitize(value: string): string {
-  return value.toLowerCase().replace(/[^a-z0-9_-]/g, "_").slice(0, 63);
 }
