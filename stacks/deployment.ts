@@ -4,6 +4,7 @@ import type { Cloud, Deployment } from "../config/schema";
 import type { PlatformFoundation } from "./platform-foundation";
 import { stackIds } from "./stack-ids";
 import { AwsStack } from "./aws-stack";
+import { AzureStack } from "./azure-stack";
 
 /** A cloud stack: Terraform stack plus the contract it fulfils. */
 export interface CloudStack extends TerraformStack {
@@ -13,7 +14,7 @@ export interface CloudStack extends TerraformStack {
 /** Builds the cloud stack of one deployment. One entry per cloud; nothing else differs per cloud. */
 const CLOUD_STACKS: Record<Cloud, ((scope: Construct, id: string, deployment: Deployment) => CloudStack) | undefined> = {
   aws: (scope, id, deployment) => new AwsStack(scope, id, { deployment }),
-  azure: undefined,
+  azure: (scope, id, deployment) => new AzureStack(scope, id, { deployment }),
   gcp: undefined,
 };
 
