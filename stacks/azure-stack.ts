@@ -70,6 +70,9 @@ export class AzureStack extends TerraformStack {
       resourceGroupName: networkRg.name,
       cidr: d.network.cidr,
       entryPoint: { sourceCidrs: d.domain.allowedSourceCidrs },
+      podCidr: d.network.podCidr,
+      // A private cluster's API endpoint sits in the node subnet: admins (over VPN/peering) reach it there.
+      privateApiSourceCidrs: d.controlPlane.publicEndpoint ? [] : d.controlPlane.adminCidrs,
       tags,
     });
 

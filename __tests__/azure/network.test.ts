@@ -76,12 +76,33 @@ describe("Network", () => {
   });
   test("without an entry point nothing is allowed in from the Internet", () => {
     const res = resources((s) => { new Network(s, "Network", base); });
-    expect(all(res, "azurerm_network_security_rule").filter((r) => r.access === "Allow")).toHaveLength(0);
+    const allows = all(res, "azurerm_network_security_rule").filter((r) => r.access === "Allow" && r.direction === "Inbound");
+    expect(allows.map((r) => r.source_address_prefix).sort()).toEqual(["10.50.0.0/17", "AzureLoadBalancer"]);
     expect(all(res, "azurerm_public_ip")).toHaveLength(1); // the NAT egress IP only
+  });
+  test("nodes accept only nodes, load-balancer probes and (overlay) pods; the rest of the VNet is denied", () => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, podCidr: "10.244.0.0/16" }); });
+    const rules = Object.fromEntries(all(res, "azurerm_network_security_rule").map((r) => [r.name, r]));
+    expect(rules.AllowNodesInbound).toMatchObject({ access: "Allow", direction: "Inbound", source_address_prefix: "10.50.0.0/17", destination_address_prefix: "10.50.0.0/17" });
+    expect(rules.AllowLoadBalancerProbesInbound).toMatchObject({ access: "Allow", source_address_prefix: "AzureLoadBalancer" });
+    expect(rules.AllowPodsInbound).toMatchObject({ access: "Allow", direction: "Inbound", source_address_prefix: "10.244.0.0/16", destination_address_prefixes: ["10.244.0.0/16", "10.50.0.0/17"] });
+    expect(rules.AllowPodsOutbound).toMatchObject({ access: "Allow", direction: "Outbound", destination_address_prefix: "10.244.0.0/16" });
+    expect(rules.DenyOtherVnetInbound).toMatchObject({ access: "Deny", direction: "Inbound", source_address_prefix: "VirtualNetwork", priority: 4010 });
+    for (const name of ["AllowNodesInbound", "AllowLoadBalancerProbesInbound", "AllowPodsInbound", "DenyOtherVnetInbound"]) {
+      expect(String(rules[name].network_security_group_name)).toMatch(/Network_NodesSecurityGroup_/);
+    }
+    expect(rules.AllowAdminsToPrivateApi).toBeUndefined();
+  });
+  test("private API source ranges may reach the node subnet on 443 only", () => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, privateApiSourceCidrs: ["192.168.10.0/24"] }); });
+    const rule = all(res, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsToPrivateApi");
+    expect(rule).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefixes: ["192.168.10.0/24"], destination_address_prefix: "10.50.0.0/17", destination_port_range: "443" });
+    expect(rule!.priority as number).toBeLessThan(4000);
   });
   test("the entry point allows 443 and 80 to its own static IP only, on the node NSG", () => {
     const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: {} }); });
-    const allows = all(res, "azurerm_network_security_rule").filter((r) => r.access === "Allow");
+    const allows = all(res, "azurerm_network_security_rule").filter((r) => String(r.name).startsWith("AllowEntryPoint"));
+    expect(allows).toHaveLength(2);
     expect(allows.map((r) => r.destination_port_range).sort()).toEqual(["443", "80"]);
     for (const r of allows) {
       expect(r.destination_address_prefix).toBe("${azurerm_public_ip.Network_EntryPointIp_90A68732.ip_address}");
@@ -95,7 +116,9 @@ describe("Network", () => {
   });
   test("entry point source ranges narrow the allow rules", () => {
     const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: { sourceCidrs: ["198.51.100.0/24"] } }); });
-    for (const r of all(res, "azurerm_network_security_rule").filter((x) => x.access === "Allow")) {
+    const allows = all(res, "azurerm_network_security_rule").filter((x) => String(x.name).startsWith("AllowEntryPoint"));
+    expect(allows).toHaveLength(2);
+    for (const r of allows) {
       expect(r.source_address_prefixes).toEqual(["198.51.100.0/24"]);
       expect(r.source_address_prefix).toBeUndefined();
     }

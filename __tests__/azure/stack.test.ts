@@ -195,10 +195,15 @@ describe("AzureStack variants", () => {
     const kv = values(res, "azurerm_key_vault")[0];
     expect(kv.public_network_access_enabled).toBe(false);
     expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", ip_rules: [] }));
+    const adminRule = values(res, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsToPrivateApi");
+    expect(adminRule).toMatchObject({ source_address_prefixes: ["203.0.113.0/24"], destination_port_range: "443" });
+  });
+  test("public control plane: no NSG rule for a private API endpoint", () => {
+    expect(values(resourcesOf(example()), "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsToPrivateApi")).toBeUndefined();
   });
   test("entry-point source ranges from domain.allowedSourceCidrs narrow the NSG allow rules", () => {
     const res = resourcesOf(variant((raw) => { (raw.domain as Record<string, unknown>).allowedSourceCidrs = ["198.51.100.0/24"]; }));
-    const allows = values(res, "azurerm_network_security_rule").filter((r) => r.access === "Allow");
+    const allows = values(res, "azurerm_network_security_rule").filter((r) => String(r.name).startsWith("AllowEntryPoint"));
     expect(allows).toHaveLength(2);
     for (const r of allows) expect(r.source_address_prefixes).toEqual(["198.51.100.0/24"]);
   });

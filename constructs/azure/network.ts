@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
-import { NetworkSecurityRule } from "@cdktf/provider-azurerm/lib/network-security-rule";
+import { NetworkSecurityRule, NetworkSecurityRuleConfig } from "@cdktf/provider-azurerm/lib/network-security-rule";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
 import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
@@ -37,15 +37,32 @@ export interface NetworkProps {
    * @default - no entry point: every subnet denies all inbound traffic from the Internet
    */
   readonly entryPoint?: EntryPointIngress;
+  /**
+   * The cluster's pod range (Azure CNI overlay). Pods talk to each other and to nodes with these addresses,
+   * so the node NSG allows them explicitly (AKS's documented overlay rules), whatever service tag they fall in.
+   * @default - no pod-range rules
+   */
+  readonly podCidr?: string;
+  /**
+   * Ranges administrators reach a private cluster's API server from (VPN, peering): AKS puts the API
+   * server's private endpoint in the node subnet, so the node NSG admits these on 443 only.
+   * @default - none
+   */
+  readonly privateApiSourceCidrs?: readonly string[];
 }
 
 /** Priority of the explicit deny-Internet rule: after every allow rule, before Azure's defaults (65000+). */
 const DENY_INTERNET_PRIORITY = 4000;
+/** Priority of the node subnet's deny of the rest of the VNet (Azure's default would allow it at 65000). */
+const DENY_VNET_PRIORITY = 4010;
 
 /**
  * The private network: a VNet with subnets for nodes, private endpoints (data) and internal load balancers;
  * an NSG on every subnet that denies inbound traffic from the Internet (the entry point's public IP on 443/80
  * excepted, when there is one); a NAT gateway as the nodes' only way out; no subnet has default outbound access.
+ * Nodes accept connections only from other nodes, pods, Azure's load-balancer probes, the entry point's
+ * users and (private cluster) administrators on 443: the rest of the VNet is denied too. The control plane
+ * needs no inbound rule: AKS nodes open the tunnel to it (konnectivity) outbound.
  *
  * Azure's load balancer is pass-through (AKS enables floating IP), so Internet traffic to the entry point
  * reaches the node subnet with the frontend IP as destination: the exception lives on the node NSG and
@@ -133,6 +150,40 @@ export class Network extends Construct {
     this.subnets = subnets;
     this.securityGroups = groups;
     this.securityGroupAssociations = associations;
+
+    const nodeRule = (ruleId: string, rule: Omit<NetworkSecurityRuleConfig, "resourceGroupName" | "networkSecurityGroupName">) =>
+      new NetworkSecurityRule(this, ruleId, { resourceGroupName, networkSecurityGroupName: groups.nodes.name, sourcePortRange: "*", ...rule });
+    const nodeRange = ranges.nodes;
+    nodeRule("AllowNodesInbound", {
+      name: "AllowNodesInbound", description: "Node to node (kubelet, overlay).", priority: 200, direction: "Inbound", access: "Allow",
+      protocol: "*", sourceAddressPrefix: nodeRange, destinationAddressPrefix: nodeRange, destinationPortRange: "*",
+    });
+    nodeRule("AllowLoadBalancerProbesInbound", {
+      name: "AllowLoadBalancerProbesInbound", description: "Azure load balancer health probes.", priority: 220, direction: "Inbound", access: "Allow",
+      protocol: "*", sourceAddressPrefix: "AzureLoadBalancer", destinationAddressPrefix: "*", destinationPortRange: "*",
+    });
+    if (props.podCidr) {
+      const pods = props.podCidr;
+      nodeRule("AllowPodsInbound", {
+        name: "AllowPodsInbound", description: "Pod to pod and pod to node (Azure CNI overlay).", priority: 210, direction: "Inbound", access: "Allow",
+        protocol: "*", sourceAddressPrefix: pods, destinationAddressPrefixes: [pods, nodeRange], destinationPortRange: "*",
+      });
+      nodeRule("AllowPodsOutbound", {
+        name: "AllowPodsOutbound", description: "Node and pod traffic to pods (Azure CNI overlay).", priority: 210, direction: "Outbound", access: "Allow",
+        protocol: "*", sourceAddressPrefixes: [pods, nodeRange], destinationAddressPrefix: pods, destinationPortRange: "*",
+      });
+    }
+    const admins = props.privateApiSourceCidrs ?? [];
+    if (admins.length > 0) {
+      nodeRule("AllowAdminsToPrivateApi", {
+        name: "AllowAdminsToPrivateApi", description: "Administrators reach the private API server endpoint (in this subnet) on 443.", priority: 230,
+        direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: [...admins], destinationAddressPrefix: nodeRange, destinationPortRange: "443",
+      });
+    }
+    nodeRule("NodesDenyVnetInbound", {
+      name: "DenyOtherVnetInbound", description: "Nothing else in the network reaches the nodes.", priority: DENY_VNET_PRIORITY, direction: "Inbound",
+      access: "Deny", protocol: "*", sourceAddressPrefix: "VirtualNetwork", destinationAddressPrefix: "*", destinationPortRange: "*",
+    });
 
     if (props.entryPoint) {
       this.entryPointIp = new PublicIp(this, "EntryPointIp", {
