@@ -86,12 +86,15 @@ export class AzureStack extends TerraformStack {
     const workspaceId = logs.resource.id;
 
     // Flow logs need the trusted-services exception on the account's public endpoint (Network Watcher
-    // cannot write through a private endpoint), so they get an account of their own; the data account stays fully private.
+    // cannot write through a private endpoint) and the account key (Network Watcher writes with it; Microsoft
+    // documents that rotating the keys breaks flow logs). So they get an account of their own, holding
+    // nothing but flow logs; the data account stays fully private and Entra-only.
     const flowLogStore = new SecureStorageAccount(this, "FlowLogStorage", {
       name: globalName("storage", d.name, az.subscriptionId, "flowlogs"),
       location,
       resourceGroupName: dataRg.name,
       allowTrustedAzureServices: true,
+      sharedAccessKeyEnabled: true,
       preventDestroy: keep,
       tags,
     });

@@ -120,7 +120,7 @@ describe("AksCluster nodes", () => {
       host_encryption_enabled: true,
       os_disk_type: "Managed",
       zones: ["1", "2", "3"],
-      orchestrator_version: "1.33",
+      orchestrator_version: "1.34",
     });
   });
   test("a user pool named like the system pool is refused with the fix", () => {
@@ -131,7 +131,7 @@ describe("AksCluster nodes", () => {
 describe("AksCluster operations", () => {
   test("pinned version, automatic patch and node-image upgrades, Standard tier", () => {
     expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
-      kubernetes_version: "1.33",
+      kubernetes_version: "1.34",
       automatic_upgrade_channel: "patch",
       node_os_upgrade_channel: "NodeImage",
       sku_tier: "Standard",

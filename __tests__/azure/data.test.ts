@@ -42,6 +42,9 @@ describe("SecureStorageAccount", () => {
       sftp_enabled: false,
     });
   });
+  test("sharedAccessKeyEnabled is the only way to turn account keys on", () => {
+    expect(synth({ sharedAccessKeyEnabled: true })).toHaveResourceWithProperties(StorageAccount, { shared_access_key_enabled: true });
+  });
   test("public network access is off, firewall default Deny with no bypass", () => {
     expect(synth()).toHaveResourceWithProperties(StorageAccount, {
       public_network_access_enabled: false,

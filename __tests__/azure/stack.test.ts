@@ -96,6 +96,7 @@ describe("AzureStack from examples/azure.yaml", () => {
     const res = resourcesOf(example());
     const data = values(res, "azurerm_storage_account").find((a) => String(a.name).includes("dat"))!;
     expect(data.public_network_access_enabled).toBe(false);
+    expect(data.shared_access_key_enabled).toBe(false);
     const endpoints = values(res, "azurerm_private_endpoint").map((e) => (e.private_service_connection as { subresource_names: string[] }).subresource_names[0]);
     expect(endpoints.sort()).toEqual(["blob", "vault"]);
   });
@@ -105,6 +106,13 @@ describe("AzureStack from examples/azure.yaml", () => {
     expect(fl).toMatchObject({ enabled: true, version: 2, retention_policy: { enabled: true, days: 90 }, network_watcher_name: "NetworkWatcher_westeurope", resource_group_name: "NetworkWatcherRG" });
     expect(String(fl.target_resource_id)).toMatch(/azurerm_virtual_network\.Network_/);
     expect(String(fl.storage_account_id)).toMatch(/azurerm_storage_account\.FlowLogStorage_/);
+  });
+
+  test("the flow-log account holds no container of ours and admits trusted Azure services only", () => {
+    const res = resourcesOf(example());
+    const flow = values(res, "azurerm_storage_account").find((a) => String(a.name).includes("flo"))!;
+    expect(flow).toMatchObject({ public_network_access_enabled: true, shared_access_key_enabled: true, network_rules: { default_action: "Deny", bypass: ["AzureServices"], ip_rules: [], virtual_network_subnet_ids: [] } });
+    expect(values(res, "azurerm_storage_container").map((c) => c.name)).toEqual([DATA_CONTAINER]);
   });
 
   test("the backup identity may write the data container only; Vault's identity may unseal with the key only", () => {

@@ -54,7 +54,11 @@ export interface AksClusterProps {
   readonly systemPoolVmSize?: string;
   /** System pool nodes, one per zone. @default 3 */
   readonly systemPoolCount?: number;
-  /** Kubernetes minor version, pinned; patches arrive through `upgradeChannel`. @default "1.33" */
+  /**
+   * Kubernetes minor version, pinned (major.minor: the patch channel picks patches). Must be one AKS supports
+   * in the region: `az aks get-versions -l <location>`.
+   * @default "1.34"
+   */
   readonly kubernetesVersion?: string;
   /** Zones the pools span. @default ["1", "2", "3"] */
   readonly zones?: readonly string[];
@@ -108,7 +112,7 @@ export class AksCluster extends Construct {
     super(scope, id);
     const { name, location, resourceGroupName } = props;
     const tags = { ...props.tags };
-    const version = props.kubernetesVersion ?? "1.33";
+    const version = props.kubernetesVersion ?? "1.34";
     const zones = [...(props.zones ?? ["1", "2", "3"])];
     const preventDestroy = props.preventDestroy ?? true;
     this.tenantId = props.tenantId;

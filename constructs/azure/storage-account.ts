@@ -24,6 +24,12 @@ export interface SecureStorageAccountProps {
   readonly allowTrustedAzureServices?: boolean;
   /** Send blob access logs (reads, writes, deletes: who and from where) to this Log Analytics workspace. @default - none */
   readonly logWorkspaceId?: string;
+  /**
+   * Allow shared-key (account key) authorization. Only for an account written by an Azure service that
+   * cannot use Entra ID: Network Watcher writes flow logs with the account key.
+   * @default false - Entra ID only; no account key or SAS works
+   */
+  readonly sharedAccessKeyEnabled?: boolean;
   /** Protect the account from `terraform destroy`. @default true */
   readonly preventDestroy?: boolean;
   readonly tags?: Readonly<Record<string, string>>;
@@ -57,7 +63,7 @@ export class SecureStorageAccount extends Construct {
       httpsTrafficOnlyEnabled: true,
       minTlsVersion: "TLS1_2",
       allowNestedItemsToBePublic: false,
-      sharedAccessKeyEnabled: false,
+      sharedAccessKeyEnabled: props.sharedAccessKeyEnabled ?? false,
       defaultToOauthAuthentication: true,
       crossTenantReplicationEnabled: false,
       localUserEnabled: false,
