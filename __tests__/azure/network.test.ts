@@ -123,6 +123,11 @@ describe("Network", () => {
       expect(r.source_address_prefix).toBeUndefined();
     }
   });
+  test("an empty source list admits nobody (never falls back to the Internet)", () => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: { sourceCidrs: [] } }); });
+    expect(all(res, "azurerm_network_security_rule").filter((x) => String(x.name).startsWith("AllowEntryPoint"))).toHaveLength(0);
+    expect(all(res, "azurerm_network_security_rule").filter((x) => x.source_address_prefix === "Internet" && x.access === "Allow")).toHaveLength(0);
+  });
   test("egress leaves through a NAT gateway on the node subnet", () => {
     const res = resources((s) => { new Network(s, "Network", base); });
     expect(only(res, "azurerm_nat_gateway")).toMatchObject({ sku_name: "Standard" });

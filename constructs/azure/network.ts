@@ -17,6 +17,7 @@ export type SubnetRole = "nodes" | "endpoints" | "loadBalancers";
 export interface EntryPointIngress {
   /**
    * Source ranges allowed to reach the entry point on 443 (HTTPS) and 80 (redirect to HTTPS only).
+   * An empty list admits nobody.
    * @default - the Internet service tag (it is the user-facing endpoint)
    */
   readonly sourceCidrs?: readonly string[];
@@ -195,8 +196,9 @@ export class Network extends Construct {
         zones: ["1", "2", "3"],
         tags,
       });
+      // An empty list means nobody (the IP exists, nothing may reach it), never "everyone".
       const sources = props.entryPoint.sourceCidrs;
-      const source = sources && sources.length > 0 ? { sourceAddressPrefixes: [...sources] } : { sourceAddressPrefix: "Internet" };
+      const source = sources === undefined ? { sourceAddressPrefix: "Internet" } : { sourceAddressPrefixes: [...sources] };
       const allow = (ruleId: string, ruleName: string, port: number, priority: number, description: string) =>
         new NetworkSecurityRule(this, ruleId, {
           name: ruleName,
@@ -212,8 +214,10 @@ export class Network extends Construct {
           destinationAddressPrefix: this.entryPointIp!.ipAddress,
           destinationPortRange: String(port),
         });
-      allow("AllowEntryPointHttps", "AllowEntryPointHttps", 443, 100, "Users reach the platform's HTTPS entry point (its frontend IP only).");
-      allow("AllowEntryPointHttp", "AllowEntryPointHttpRedirect", 80, 110, "Plain HTTP to the entry point only redirects to HTTPS.");
+      if (sources === undefined || sources.length > 0) {
+        allow("AllowEntryPointHttps", "AllowEntryPointHttps", 443, 100, "Users reach the platform's HTTPS entry point (its frontend IP only).");
+        allow("AllowEntryPointHttp", "AllowEntryPointHttpRedirect", 80, 110, "Plain HTTP to the entry point only redirects to HTTPS.");
+      }
     }
 
     this.natGateway = new NatGateway(this, "NatGateway", {
