@@ -190,7 +190,8 @@ export class AzureStack extends TerraformStack {
     });
     dataStore.grantContainer(this, "BackupDataGrant", DATA_CONTAINER, "Storage Blob Data Contributor", backupIdentity.principalId);
 
-    const entryPointIp = network.entryPointIp!;
+    const entryPointIp = network.entryPointIp;
+    if (!entryPointIp) throw new Error("the Azure network has no entry-point IP; the platform's LoadBalancer Service needs one");
     this.foundation = {
       cloud: "azure",
       zones: ["1", "2", "3"],
