@@ -21,6 +21,9 @@ export interface AzureStackProps {
   readonly deployment: Deployment;
 }
 
+/** Availability zones (Azure's numbering) every node pool spans. */
+const ZONES = ["1", "2", "3"] as const;
+
 /** The blob container platform data (backups, exports) lives in. */
 export const DATA_CONTAINER = "data";
 
@@ -163,6 +166,7 @@ export class AzureStack extends TerraformStack {
       podCidr: d.network.podCidr,
       serviceCidr: d.network.serviceCidr,
       nodePools: d.nodePools.map((p) => ({ name: p.name, vmSize: p.machineType, count: p.count, diskSizeGiB: p.diskSizeGiB })),
+      zones: ZONES,
       logWorkspaceId: workspaceId,
       dependsOn: [network.natAssociation, ...network.securityGroupAssociations],
       preventDestroy: keep,
@@ -194,7 +198,8 @@ export class AzureStack extends TerraformStack {
     if (!entryPointIp) throw new Error("the Azure network has no entry-point IP; the platform's LoadBalancer Service needs one");
     this.foundation = {
       cloud: "azure",
-      zones: ["1", "2", "3"],
+      // As nodes carry them in topology.kubernetes.io/zone: AKS labels zone N of a region `<location>-N`.
+      zones: ZONES.map((z) => `${location}-${z}`),
       cluster: cluster.access,
       encryptedStorage: {
         provisioner: "disk.csi.azure.com",

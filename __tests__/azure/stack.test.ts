@@ -149,7 +149,8 @@ describe("AzureStack contract (PlatformFoundation)", () => {
 
   test("cloud and zones", () => {
     expect(f().cloud).toBe("azure");
-    expect(f().zones).toEqual(["1", "2", "3"]);
+    // The values nodes carry in topology.kubernetes.io/zone on AKS.
+    expect(f().zones).toEqual(["westeurope-1", "westeurope-2", "westeurope-3"]);
   });
   test("cluster access by kubelogin exec for the configured tenant", () => {
     const c = f().cluster;
