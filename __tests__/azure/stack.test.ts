@@ -51,6 +51,20 @@ describe("AzureStack from examples/azure.yaml", () => {
     }
   });
 
+  test("everything lives in the deployment's location and carries its tags", () => {
+    const res = resourcesOf(example());
+    let located = 0;
+    let tagged = 0;
+    for (const [type, byId] of Object.entries(res)) {
+      for (const r of Object.values(byId)) {
+        if ("location" in r) { expect([type, r.location]).toEqual([type, "westeurope"]); located++; }
+        if ("tags" in r) { expect([type, r.tags]).toEqual([type, expect.objectContaining({ deployment: "acme-az", project: "metadata-platform" })]); tagged++; }
+      }
+    }
+    expect(located).toBeGreaterThan(15);
+    expect(tagged).toBeGreaterThan(15);
+  });
+
   test("only the data group is locked, CanNotDelete", () => {
     const locks = values(resourcesOf(example()), "azurerm_management_lock");
     expect(locks).toHaveLength(1);
