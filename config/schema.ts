@@ -79,7 +79,7 @@ const Domain = z
   .strictObject({
     name: z.string().regex(HOSTNAME, { message: "must be a lowercase DNS name, e.g. catalog.example.com" }).describe("The hostname users reach the platform at, e.g. catalog.example.com."),
     certificate: Certificate.default({ source: "vault-pki" }).describe("Where the entry point's TLS certificate comes from."),
-    allowedSourceCidrs: z.array(cidr).optional().describe("Source ranges allowed to reach the entry point. Default: everyone (it is the user-facing HTTPS endpoint)."),
+    allowedSourceCidrs: z.array(cidr).min(1, { message: "an empty list admits nobody; omit the field to admit everyone, or list the ranges" }).optional().describe("Source ranges allowed to reach the entry point. Default: everyone (it is the user-facing HTTPS endpoint)."),
   })
   .describe("The user-facing HTTPS entry point.");
 
@@ -243,6 +243,12 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
 
   const pools = Array.isArray(d.nodePools) ? d.nodePools : [];
   const names = pools.map((p) => (isRecord(p) ? p.name : undefined));
+  if (cloud === "azure") {
+    // AKS's system pool (critical add-ons only) is created by the platform under this name.
+    names.forEach((n, i) => {
+      if (n === "system") add(["nodePools", i, "name"], "'system' is the platform's own AKS system pool on Azure; choose another name, e.g. general");
+    });
+  }
   names.forEach((n, i) => {
     if (typeof n === "string" && names.indexOf(n) !== i) add(["nodePools", i, "name"], `duplicate node pool name '${n}'`);
   });

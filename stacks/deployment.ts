@@ -5,6 +5,7 @@ import type { PlatformFoundation } from "./platform-foundation";
 import { stackIds } from "./stack-ids";
 import { AwsStack } from "./aws-stack";
 import { GcpStack } from "./gcp-stack";
+import { AzureStack } from "./azure-stack";
 
 /** A cloud stack: Terraform stack plus the contract it fulfils. */
 export interface CloudStack extends TerraformStack {
@@ -14,8 +15,8 @@ export interface CloudStack extends TerraformStack {
 /** Builds the cloud stack of one deployment. One entry per cloud; nothing else differs per cloud. */
 const CLOUD_STACKS: Record<Cloud, ((scope: Construct, id: string, deployment: Deployment) => CloudStack) | undefined> = {
   aws: (scope, id, deployment) => new AwsStack(scope, id, { deployment }),
-  azure: undefined,
   gcp: (scope, id, deployment) => new GcpStack(scope, id, { deployment }),
+  azure: (scope, id, deployment) => new AzureStack(scope, id, { deployment }),
 };
 
 /** The stacks of one deployment, in dependency order. */

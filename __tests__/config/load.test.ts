@@ -75,6 +75,19 @@ describe("validation reports everything at once", () => {
     expect(() => validateDeployment({ ...gcp, tags: { Deployment: "x" } }, "f")).toThrow(/tags.Deployment: becomes the GCP label 'deployment'/);
     expect(validateDeployment({ ...gcp, tags: { Team: "a" } }, "f").tags).toEqual({ Team: "a" });
   });
+  test("Azure: the node pool name 'system' is reserved", () => {
+    const azure = validateDeployment({ ...DEFAULT_DEPLOYMENT, cloud: "azure", region: "westeurope", azure: {
+      subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111",
+      adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"] } }, "f");
+    expect(() => validateDeployment({ ...azure, nodePools: [{ name: "system", count: 3, machineType: "Standard_D4s_v5" }] }, "f")).toThrow(
+      /nodePools\[0\].name: 'system' is the platform's own AKS system pool/,
+    );
+  });
+  test("an empty entry-point allow-list is refused (it would admit nobody)", () => {
+    expect(() => validateDeployment({ ...DEFAULT_DEPLOYMENT, domain: { name: "a.example.com", allowedSourceCidrs: [] } }, "f")).toThrow(
+      /domain.allowedSourceCidrs: an empty list admits nobody; omit the field/,
+    );
+  });
   test("duplicate node pool names are refused", () => {
     const pool = { name: "a", count: 3, machineType: "m6i.large" };
     expect(() => validateDeployment({ ...DEFAULT_DEPLOYMENT, nodePools: [pool, pool] }, "f")).toThrow(

@@ -1,0 +1,178 @@
+import { TerraformOutput, Testing } from "cdktf";
+import { AksCluster, AksClusterProps, AKS_SERVER_APP_ID, CONTROL_PLANE_LOGS } from "../../constructs/azure/aks-cluster";
+import { ControlPlaneAccess } from "../../constructs/azure/control-plane-access";
+import type { ClusterAccess } from "../../stacks/platform-foundation";
+import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
+import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { only } from "./helpers";
+
+const base: AksClusterProps = {
+  name: "acme",
+  location: "westeurope",
+  resourceGroupName: "acme-cluster",
+  tenantId: "tenant",
+  adminGroupObjectIds: ["admins"],
+  access: ControlPlaneAccess.PRIVATE,
+  nodeSubnetId: "nodes-subnet",
+  networkResourceGroupId: "network-rg",
+  podCidr: "10.244.0.0/16",
+  serviceCidr: "172.21.0.0/16",
+  nodePools: [{ name: "general", vmSize: "Standard_D4s_v5", count: 3 }],
+};
+const synth = (props: Partial<AksClusterProps> = {}) => Testing.synthScope((s) => { new AksCluster(s, "Cluster", { ...base, ...props }); });
+const cluster = (props: Partial<AksClusterProps> = {}) => only(JSON.parse(synth(props)).resource, "azurerm_kubernetes_cluster");
+
+describe("AksCluster control-plane access", () => {
+  test("private: private cluster, no public FQDN, no authorized ranges", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
+      private_cluster_enabled: true,
+      private_cluster_public_fqdn_enabled: false,
+      private_dns_zone_id: "System",
+    });
+    expect(cluster().api_server_access_profile).toBeUndefined();
+  });
+  test("public: only the admin CIDRs (and the cluster's own egress /32) are authorized", () => {
+    const c = cluster({ access: ControlPlaneAccess.allowFrom(["203.0.113.0/24"]), egressIp: "${egress}" });
+    expect(c.private_cluster_enabled).toBe(false);
+    expect(c.api_server_access_profile).toEqual({ authorized_ip_ranges: ["203.0.113.0/24", "${egress}/32"] });
+  });
+  test("public without an egress IP: exactly the admin CIDRs", () => {
+    const c = cluster({ access: ControlPlaneAccess.allowFrom(["203.0.113.0/24", "198.51.100.0/24"]) });
+    expect(c.api_server_access_profile).toEqual({ authorized_ip_ranges: ["203.0.113.0/24", "198.51.100.0/24"] });
+  });
+  test("run command (which bypasses the network restriction) is off", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, { run_command_enabled: false });
+  });
+});
+
+describe("AksCluster identity and authentication", () => {
+  test("Entra ID with Azure RBAC, admin groups from config, local accounts disabled", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
+      local_account_disabled: true,
+      role_based_access_control_enabled: true,
+      azure_active_directory_role_based_access_control: expect.objectContaining({ azure_rbac_enabled: true, tenant_id: "tenant", admin_group_object_ids: ["admins"] }),
+    });
+  });
+  test("OIDC issuer and workload identity on", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, { oidc_issuer_enabled: true, workload_identity_enabled: true });
+  });
+  test("control plane runs as a user-assigned identity with Network Contributor on the network group only", () => {
+    const out = synth();
+    expect(out).toHaveResourceWithProperties(KubernetesCluster, {
+      identity: expect.objectContaining({ type: "UserAssigned", identity_ids: [expect.stringMatching(/azurerm_user_assigned_identity\.Cluster_Identity_/)] }),
+    });
+    expect(out).toHaveResourceWithProperties(RoleAssignment, { role_definition_name: "Network Contributor", scope: "network-rg" });
+  });
+});
+
+describe("AksCluster network", () => {
+  test("Azure CNI overlay with Cilium network policy, ranges from config, DNS at the 10th service address", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
+      network_profile: expect.objectContaining({
+        network_plugin: "azure",
+        network_plugin_mode: "overlay",
+        network_data_plane: "cilium",
+        network_policy: "cilium",
+        pod_cidr: "10.244.0.0/16",
+        service_cidr: "172.21.0.0/16",
+        dns_service_ip: "172.21.0.10",
+      }),
+    });
+  });
+  test("egress only through the user-assigned NAT gateway, Standard load balancer", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
+      network_profile: expect.objectContaining({ outbound_type: "userAssignedNATGateway", load_balancer_sku: "standard" }),
+    });
+  });
+  test("the cluster waits for what it is given to depend on", () => {
+    const c = cluster({ dependsOn: [] });
+    expect(c.depends_on).toEqual([expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityNetworkContributor_/)]);
+  });
+});
+
+describe("AksCluster nodes", () => {
+  test("system pool: critical add-ons only, 3 zones, private subnet, no public IPs, encryption at host, managed OS disk", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
+      default_node_pool: expect.objectContaining({
+        name: "system",
+        only_critical_addons_enabled: true,
+        vnet_subnet_id: "nodes-subnet",
+        node_public_ip_enabled: false,
+        host_encryption_enabled: true,
+        os_disk_type: "Managed",
+        zones: ["1", "2", "3"],
+        node_count: 3,
+      }),
+    });
+  });
+  test("user pools from config: size, count, disk, and the same node guarantees", () => {
+    const out = synth({ nodePools: [{ name: "general", vmSize: "Standard_D8s_v5", count: 4, diskSizeGiB: 200 }] });
+    expect(out).toHaveResourceWithProperties(KubernetesClusterNodePool, {
+      name: "general",
+      mode: "User",
+      vm_size: "Standard_D8s_v5",
+      node_count: 4,
+      os_disk_size_gb: 200,
+      vnet_subnet_id: "nodes-subnet",
+      node_public_ip_enabled: false,
+      host_encryption_enabled: true,
+      os_disk_type: "Managed",
+      zones: ["1", "2", "3"],
+      orchestrator_version: "1.34",
+    });
+  });
+  test("a user pool named like the system pool is refused with the fix", () => {
+    expect(() => synth({ nodePools: [{ name: "system", vmSize: "x", count: 3 }] })).toThrow(/reserved for AKS's system pool; rename/);
+  });
+});
+
+describe("AksCluster operations", () => {
+  test("pinned version, automatic patch and node-image upgrades, Standard tier", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
+      kubernetes_version: "1.34",
+      automatic_upgrade_channel: "patch",
+      node_os_upgrade_channel: "NodeImage",
+      sku_tier: "Standard",
+    });
+  });
+  test("Azure Disk CSI on (the encrypted StorageClass's driver)", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, { storage_profile: expect.objectContaining({ disk_driver_enabled: true }) });
+  });
+  test("control-plane logs (API server, admin audit, Entra guard, ...) go to Log Analytics", () => {
+    const out = synth({ logWorkspaceId: "law" });
+    expect(out).toHaveResourceWithProperties(MonitorDiagnosticSetting, {
+      log_analytics_workspace_id: "law",
+      enabled_log: CONTROL_PLANE_LOGS.map((category) => ({ category })),
+    });
+    expect(CONTROL_PLANE_LOGS).toEqual(expect.arrayContaining(["kube-apiserver", "kube-audit-admin", "guard"]));
+  });
+  test("protected from destroy unless preventDestroy is false", () => {
+    expect(cluster().lifecycle).toEqual({ prevent_destroy: true });
+    expect(cluster({ preventDestroy: false }).lifecycle).toEqual({ prevent_destroy: false });
+  });
+});
+
+describe("AksCluster.access", () => {
+  test("exec through kubelogin with the operator's Azure CLI login; host and CA from the user kubeconfig", () => {
+    let access: ClusterAccess | undefined;
+    Testing.synthScope((s) => { access = new AksCluster(s, "Cluster", base).access; });
+    expect(access!.exec).toEqual({
+      apiVersion: "client.authentication.k8s.io/v1beta1",
+      command: "kubelogin",
+      args: ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP_ID, "--environment", "AzurePublicCloud", "--tenant-id", "tenant"],
+    });
+    expect(AKS_SERVER_APP_ID).toBe("6dae42f8-4368-4678-94ff-3960e28e3630");
+    // Tokens: they resolve to kube_config (never kube_admin_config) attributes.
+    const resolved = JSON.stringify(Testing.synthScope((s) => {
+      const a = new AksCluster(s, "Cluster", base).access;
+      new TerraformOutput(s, "Host", { value: a.host });
+      new TerraformOutput(s, "Ca", { value: a.caCertificatePem });
+    }));
+    expect(resolved).toContain("kube_config[0].host");
+    expect(resolved).toContain("base64decode(");
+    expect(resolved).not.toContain("kube_admin_config");
+    expect(resolved).not.toMatch(/client_key|client_certificate|password/);
+  });
+});

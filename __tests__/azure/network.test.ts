@@ -1,0 +1,186 @@
+import { Testing } from "cdktf";
+import { Network } from "../../constructs/azure/network";
+import { ResourceGroup } from "../../constructs/azure/resource-group";
+import { ControlPlaneAccess } from "../../constructs/azure/control-plane-access";
+import { VnetFlowLog } from "../../constructs/azure/vnet-flow-log";
+import { PrivateLink } from "../../constructs/azure/private-link";
+import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
+import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
+import { NetworkWatcherFlowLog } from "@cdktf/provider-azurerm/lib/network-watcher-flow-log";
+import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
+import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
+import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
+import { all, only, resources } from "./helpers";
+
+const base = { name: "acme", location: "westeurope", resourceGroupName: "acme-network", cidr: "10.50.0.0/16" };
+
+describe("ResourceGroup", () => {
+  test("is locked CanNotDelete by default", () => {
+    const out = Testing.synthScope((s) => { new ResourceGroup(s, "Data", { name: "acme-data", location: "westeurope" }); });
+    expect(out).toHaveResourceWithProperties(ManagementLock, { lock_level: "CanNotDelete", scope: expect.stringMatching(/^\$\{azurerm_resource_group\.Data_[0-9A-F]+\.id\}$/) });
+  });
+  test("has no lock when deleteLock is false", () => {
+    const res = resources((s) => { new ResourceGroup(s, "Data", { name: "acme-data", location: "westeurope", deleteLock: false }); });
+    expect(res.azurerm_management_lock).toBeUndefined();
+    expect(all(res, "azurerm_resource_group")).toHaveLength(1);
+  });
+});
+
+describe("ControlPlaneAccess", () => {
+  test("PRIVATE has no public endpoint and no ranges", () => {
+    expect(ControlPlaneAccess.PRIVATE.publicEndpoint).toBe(false);
+    expect(ControlPlaneAccess.PRIVATE.authorizedCidrs).toEqual([]);
+  });
+  test("allowFrom keeps exactly the given ranges", () => {
+    const a = ControlPlaneAccess.allowFrom(["203.0.113.0/24", "198.51.100.7/32"]);
+    expect(a.publicEndpoint).toBe(true);
+    expect(a.authorizedCidrs).toEqual(["203.0.113.0/24", "198.51.100.7/32"]);
+  });
+  test.each([[["0.0.0.0/0"]], [["10.0.0.0/8", "0.0.0.0/0"]], [["not-a-cidr"]], [[]]])("allowFrom refuses %j", (cidrs) => {
+    expect(() => ControlPlaneAccess.allowFrom(cidrs)).toThrow(/control-plane CIDRs/);
+  });
+});
+
+describe("Network", () => {
+  test("carves nodes, endpoints and load-balancer subnets from the VNet range", () => {
+    const res = resources((s) => { new Network(s, "Network", base); });
+    const prefixes = all(res, "azurerm_subnet").map((x) => [x.name, x.address_prefixes]);
+    expect(prefixes).toEqual(expect.arrayContaining([
+      ["acme-nodes", ["10.50.0.0/17"]],
+      ["acme-endpoints", ["10.50.128.0/19"]],
+      ["acme-load-balancers", ["10.50.160.0/19"]],
+    ]));
+    expect(only(res, "azurerm_virtual_network").address_space).toEqual(["10.50.0.0/16"]);
+  });
+  test("no subnet has default outbound access; NSGs apply to private endpoints", () => {
+    const out = Testing.synthScope((s) => { new Network(s, "Network", base); });
+    const subnets = all(JSON.parse(out).resource, "azurerm_subnet");
+    expect(subnets).toHaveLength(3);
+    for (const sn of subnets) {
+      expect(sn.default_outbound_access_enabled).toBe(false);
+      expect(sn.private_endpoint_network_policies).toBe("Enabled");
+    }
+    expect(out).toHaveResourceWithProperties(Subnet, { name: "acme-nodes", default_outbound_access_enabled: false });
+  });
+  test("every subnet has its own NSG with an explicit deny of Internet inbound", () => {
+    const res = resources((s) => { new Network(s, "Network", base); });
+    expect(all(res, "azurerm_network_security_group")).toHaveLength(3);
+    const assoc = all(res, "azurerm_subnet_network_security_group_association");
+    expect(assoc).toHaveLength(3);
+    expect(new Set(assoc.map((a) => a.subnet_id)).size).toBe(3);
+    const denies = all(res, "azurerm_network_security_rule").filter((r) => r.name === "DenyInternetInbound");
+    expect(denies).toHaveLength(3);
+    for (const d of denies) {
+      expect(d).toMatchObject({ direction: "Inbound", access: "Deny", source_address_prefix: "Internet", destination_port_range: "*", protocol: "*", priority: 4000 });
+    }
+  });
+  test("without an entry point nothing is allowed in from the Internet", () => {
+    const res = resources((s) => { new Network(s, "Network", base); });
+    const allows = all(res, "azurerm_network_security_rule").filter((r) => r.access === "Allow" && r.direction === "Inbound");
+    expect(allows.map((r) => r.source_address_prefix).sort()).toEqual(["10.50.0.0/17", "AzureLoadBalancer"]);
+    expect(all(res, "azurerm_public_ip")).toHaveLength(1); // the NAT egress IP only
+  });
+  test("nodes accept only nodes, load-balancer probes and (overlay) pods; the rest of the VNet is denied", () => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, podCidr: "10.244.0.0/16" }); });
+    const rules = Object.fromEntries(all(res, "azurerm_network_security_rule").map((r) => [r.name, r]));
+    expect(rules.AllowNodesInbound).toMatchObject({ access: "Allow", direction: "Inbound", source_address_prefix: "10.50.0.0/17", destination_address_prefix: "10.50.0.0/17" });
+    expect(rules.AllowLoadBalancerProbesInbound).toMatchObject({ access: "Allow", source_address_prefix: "AzureLoadBalancer" });
+    expect(rules.AllowPodsInbound).toMatchObject({ access: "Allow", direction: "Inbound", source_address_prefix: "10.244.0.0/16", destination_address_prefixes: ["10.244.0.0/16", "10.50.0.0/17"] });
+    expect(rules.AllowPodsOutbound).toMatchObject({ access: "Allow", direction: "Outbound", destination_address_prefix: "10.244.0.0/16" });
+    expect(rules.DenyOtherVnetInbound).toMatchObject({ access: "Deny", direction: "Inbound", source_address_prefix: "VirtualNetwork", priority: 4010 });
+    for (const name of ["AllowNodesInbound", "AllowLoadBalancerProbesInbound", "AllowPodsInbound", "DenyOtherVnetInbound"]) {
+      expect(String(rules[name].network_security_group_name)).toMatch(/Network_NodesSecurityGroup_/);
+    }
+    expect(rules.AllowAdminsToPrivateApi).toBeUndefined();
+  });
+  test("private API source ranges may reach the node subnet on 443 only", () => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, privateApiSourceCidrs: ["192.168.10.0/24"] }); });
+    const rule = all(res, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsToPrivateApi");
+    expect(rule).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefixes: ["192.168.10.0/24"], destination_address_prefix: "10.50.0.0/17", destination_port_range: "443" });
+    expect(rule!.priority as number).toBeLessThan(4000);
+  });
+  test("the entry point allows 443 and 80 to its own static IP only, on the node NSG", () => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: {} }); });
+    const allows = all(res, "azurerm_network_security_rule").filter((r) => String(r.name).startsWith("AllowEntryPoint"));
+    expect(allows).toHaveLength(2);
+    expect(allows.map((r) => r.destination_port_range).sort()).toEqual(["443", "80"]);
+    for (const r of allows) {
+      expect(r.destination_address_prefix).toBe("${azurerm_public_ip.Network_EntryPointIp_90A68732.ip_address}");
+      expect(r.source_address_prefix).toBe("Internet");
+      expect(r.protocol).toBe("Tcp");
+      expect(r.network_security_group_name).toBe("${azurerm_network_security_group.Network_NodesSecurityGroup_0E0B1DB8.name}");
+      expect(r.priority as number).toBeLessThan(4000);
+    }
+    const ip = all(res, "azurerm_public_ip").find((p) => p.name === "acme-entry-point-ip");
+    expect(ip).toMatchObject({ sku: "Standard", allocation_method: "Static", zones: ["1", "2", "3"] });
+  });
+  test("entry point source ranges narrow the allow rules", () => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: { sourceCidrs: ["198.51.100.0/24"] } }); });
+    const allows = all(res, "azurerm_network_security_rule").filter((x) => String(x.name).startsWith("AllowEntryPoint"));
+    expect(allows).toHaveLength(2);
+    for (const r of allows) {
+      expect(r.source_address_prefixes).toEqual(["198.51.100.0/24"]);
+      expect(r.source_address_prefix).toBeUndefined();
+    }
+  });
+  test("an empty source list admits nobody (never falls back to the Internet)", () => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: { sourceCidrs: [] } }); });
+    expect(all(res, "azurerm_network_security_rule").filter((x) => String(x.name).startsWith("AllowEntryPoint"))).toHaveLength(0);
+    expect(all(res, "azurerm_network_security_rule").filter((x) => x.source_address_prefix === "Internet" && x.access === "Allow")).toHaveLength(0);
+  });
+  test("egress leaves through a NAT gateway on the node subnet", () => {
+    const res = resources((s) => { new Network(s, "Network", base); });
+    expect(only(res, "azurerm_nat_gateway")).toMatchObject({ sku_name: "Standard" });
+    expect(only(res, "azurerm_subnet_nat_gateway_association").subnet_id).toBe("${azurerm_subnet.Network_NodesSubnet_37E3959C.id}");
+    expect(only(res, "azurerm_nat_gateway_public_ip_association")).toBeDefined();
+  });
+  test("refuses a range outside /16../20", () => {
+    expect(() => Testing.synthScope((s) => { new Network(s, "Network", { ...base, cidr: "10.50.0.0/24" }); })).toThrow(/network cidr/);
+  });
+});
+
+describe("VnetFlowLog", () => {
+  test("records the VNet (v2) with 90-day retention through the region's default Network Watcher", () => {
+    const out = Testing.synthScope((s) => {
+      new VnetFlowLog(s, "FlowLog", { name: "acme-flow", location: "westeurope", virtualNetworkId: "vnet-id", storageAccountId: "sa-id" });
+    });
+    expect(out).toHaveResourceWithProperties(NetworkWatcherFlowLog, {
+      enabled: true,
+      version: 2,
+      target_resource_id: "vnet-id",
+      storage_account_id: "sa-id",
+      network_watcher_name: "NetworkWatcher_westeurope",
+      resource_group_name: "NetworkWatcherRG",
+      retention_policy: expect.objectContaining({ enabled: true, days: 90 }),
+    });
+  });
+  test("feeds traffic analytics when given a workspace", () => {
+    const out = Testing.synthScope((s) => {
+      new VnetFlowLog(s, "FlowLog", {
+        name: "f", location: "westeurope", virtualNetworkId: "v", storageAccountId: "s",
+        trafficAnalytics: { workspaceId: "guid", workspaceResourceId: "law-id", location: "westeurope" },
+      });
+    });
+    expect(out).toHaveResourceWithProperties(NetworkWatcherFlowLog, {
+      traffic_analytics: expect.objectContaining({ enabled: true, workspace_id: "guid", workspace_resource_id: "law-id", interval_in_minutes: 10 }),
+    });
+  });
+});
+
+describe("PrivateLink", () => {
+  test.each([
+    ["blob", "privatelink.blob.core.windows.net"],
+    ["vault", "privatelink.vaultcore.azure.net"],
+  ] as const)("%s: endpoint with its private DNS zone linked to the VNet", (service, zone) => {
+    const out = Testing.synthScope((s) => {
+      new PrivateLink(s, "Endpoint", { name: "pe", location: "westeurope", resourceGroupName: "rg", targetResourceId: "target", service, subnetId: "subnet", virtualNetworkId: "vnet" });
+    });
+    expect(out).toHaveResourceWithProperties(PrivateDnsZone, { name: zone });
+    expect(out).toHaveResourceWithProperties(PrivateDnsZoneVirtualNetworkLink, { virtual_network_id: "vnet", registration_enabled: false });
+    expect(out).toHaveResourceWithProperties(PrivateEndpoint, {
+      subnet_id: "subnet",
+      private_service_connection: expect.objectContaining({ private_connection_resource_id: "target", subresource_names: [service], is_manual_connection: false }),
+      private_dns_zone_group: expect.objectContaining({ private_dns_zone_ids: [expect.stringMatching(/^\$\{azurerm_private_dns_zone\.Endpoint_Zone_[0-9A-F]+\.id\}$/)] }),
+    });
+  });
+});

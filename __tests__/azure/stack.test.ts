@@ -1,0 +1,237 @@
+import { Testing } from "cdktf";
+import { loadDeployment, readConfigFile, validateDeployment } from "../../config/load";
+import type { Deployment } from "../../config/schema";
+import { AzureStack, DATA_CONTAINER } from "../../stacks/azure-stack";
+import { buildDeployment } from "../../stacks/deployment";
+
+type Json = Record<string, Record<string, Record<string, unknown>>>;
+
+const example = (): Deployment => loadDeployment(["--config", "examples/azure.yaml"], {});
+/** The example with some fields replaced (validated like any config). */
+const variant = (patch: (raw: Record<string, unknown>) => void): Deployment => {
+  const raw = readConfigFile("examples/azure.yaml") as Record<string, unknown>;
+  patch(raw);
+  return validateDeployment(raw, "variant");
+};
+const build = (d: Deployment) => new AzureStack(Testing.app(), `${d.name}-azure`, { deployment: d });
+const synth = (d: Deployment) => Testing.synth(build(d));
+const resourcesOf = (d: Deployment): Json => JSON.parse(synth(d)).resource;
+const values = (res: Json, type: string) => Object.values(res[type] ?? {});
+
+describe("AzureStack from examples/azure.yaml", () => {
+  test("snapshot (review aid)", () => {
+    expect(synth(example())).toMatchSnapshot();
+  });
+
+  test("is the cloud stack the deployment registry builds for cloud: azure", () => {
+    const stacks = buildDeployment(Testing.app(), example());
+    expect(stacks.cloud).toBeInstanceOf(AzureStack);
+    expect(stacks.cloud.node.id).toBe("contoso-prod-azure");
+  });
+
+  test("synthesis is deterministic", () => {
+    expect(synth(example())).toBe(synth(example()));
+  });
+
+  test("provider: subscription and tenant from config, Entra ID for storage, protective features", () => {
+    const provider = JSON.parse(synth(example())).provider.azurerm[0];
+    expect(provider).toMatchObject({
+      subscription_id: "00000000-0000-0000-0000-000000000000",
+      tenant_id: "11111111-1111-1111-1111-111111111111",
+      storage_use_azuread: true,
+    });
+    const f = provider.features[0];
+    expect(f.key_vault[0]).toMatchObject({ purge_soft_delete_on_destroy: false, purge_soft_deleted_keys_on_destroy: false });
+    expect(f.resource_group[0]).toEqual({ prevent_deletion_if_contains_resources: true });
+  });
+
+  test("every resource group carries the deployment's tags and name", () => {
+    for (const rg of values(resourcesOf(example()), "azurerm_resource_group")) {
+      expect(rg.tags).toEqual({ project: "metadata-platform", environment: "production", deployment: "contoso-prod" });
+    }
+  });
+
+  test("everything lives in the deployment's location and carries its tags", () => {
+    const res = resourcesOf(example());
+    let located = 0;
+    let tagged = 0;
+    for (const [type, byId] of Object.entries(res)) {
+      for (const r of Object.values(byId)) {
+        if ("location" in r) { expect([type, r.location]).toEqual([type, "westeurope"]); located++; }
+        if ("tags" in r) { expect([type, r.tags]).toEqual([type, expect.objectContaining({ deployment: "contoso-prod", project: "metadata-platform" })]); tagged++; }
+      }
+    }
+    expect(located).toBeGreaterThan(15);
+    expect(tagged).toBeGreaterThan(15);
+  });
+
+  test("only the data group is locked, CanNotDelete", () => {
+    const locks = values(resourcesOf(example()), "azurerm_management_lock");
+    expect(locks).toHaveLength(1);
+    expect(locks[0].lock_level).toBe("CanNotDelete");
+    expect(String(locks[0].scope)).toMatch(/azurerm_resource_group\.DataGroup_/);
+  });
+
+  test("stateful resources are protected from destroy", () => {
+    const res = resourcesOf(example());
+    for (const type of ["azurerm_storage_account", "azurerm_storage_container", "azurerm_key_vault", "azurerm_key_vault_key", "azurerm_kubernetes_cluster", "azurerm_log_analytics_workspace"]) {
+      const list = values(res, type);
+      expect(list.length).toBeGreaterThan(0);
+      for (const r of list) expect([type, r.lifecycle]).toEqual([type, { prevent_destroy: true }]);
+    }
+  });
+
+  test("no Key Vault secret, certificate or customer-managed key anywhere", () => {
+    const res = resourcesOf(example());
+    expect(res.azurerm_key_vault_secret).toBeUndefined();
+    expect(res.azurerm_key_vault_certificate).toBeUndefined();
+    expect(res.azurerm_storage_account_customer_managed_key).toBeUndefined();
+  });
+
+  test("no admin kubeconfig, client key or password reaches the output", () => {
+    expect(synth(example())).not.toMatch(/kube_admin_config|client_key|client_certificate|"password"/);
+  });
+
+  test("public control plane (the example): authorized ranges are the admin CIDRs plus the cluster's own egress IP", () => {
+    const aks = values(resourcesOf(example()), "azurerm_kubernetes_cluster")[0];
+    expect(aks.private_cluster_enabled).toBe(false);
+    expect(aks.api_server_access_profile).toEqual({
+      authorized_ip_ranges: ["203.0.113.0/24", expect.stringMatching(/^\$\{azurerm_public_ip\.Network_EgressIp_[0-9A-F]+\.ip_address\}\/32$/)],
+    });
+  });
+
+  test("the unseal vault admits only the admin CIDRs when they run Terraform from outside", () => {
+    const kv = values(resourcesOf(example()), "azurerm_key_vault")[0];
+    expect(kv.public_network_access_enabled).toBe(true);
+    expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", ip_rules: ["203.0.113.0/24"] }));
+  });
+
+  test("data account is private and reached through a blob private endpoint; the vault through a vault endpoint", () => {
+    const res = resourcesOf(example());
+    const data = values(res, "azurerm_storage_account").find((a) => String(a.name).includes("dat"))!;
+    expect(data.public_network_access_enabled).toBe(false);
+    expect(data.shared_access_key_enabled).toBe(false);
+    const endpoints = values(res, "azurerm_private_endpoint").map((e) => (e.private_service_connection as { subresource_names: string[] }).subresource_names[0]);
+    expect(endpoints.sort()).toEqual(["blob", "vault"]);
+  });
+
+  test("VNet flow logs to the flow-log account, with retention and traffic analytics", () => {
+    const fl = values(resourcesOf(example()), "azurerm_network_watcher_flow_log")[0];
+    expect(fl).toMatchObject({ enabled: true, version: 2, retention_policy: { enabled: true, days: 90 }, network_watcher_name: "NetworkWatcher_westeurope", resource_group_name: "NetworkWatcherRG" });
+    expect(String(fl.target_resource_id)).toMatch(/azurerm_virtual_network\.Network_/);
+    expect(String(fl.storage_account_id)).toMatch(/azurerm_storage_account\.FlowLogStorage_/);
+  });
+
+  test("the flow-log account holds no container of ours and admits trusted Azure services only", () => {
+    const res = resourcesOf(example());
+    const flow = values(res, "azurerm_storage_account").find((a) => String(a.name).includes("flo"))!;
+    expect(flow).toMatchObject({ public_network_access_enabled: true, shared_access_key_enabled: true, network_rules: { default_action: "Deny", bypass: ["AzureServices"], ip_rules: [], virtual_network_subnet_ids: [] } });
+    expect(values(res, "azurerm_storage_container").map((c) => c.name)).toEqual([DATA_CONTAINER]);
+  });
+
+  test("the backup identity may write the data container only; Vault's identity may unseal with the key only", () => {
+    const grants = values(resourcesOf(example()), "azurerm_role_assignment");
+    const backup = grants.find((g) => g.role_definition_name === "Storage Blob Data Contributor")!;
+    expect(String(backup.scope)).toMatch(/azurerm_storage_container\.DataStorage_DataContainer_/);
+    expect(String(backup.principal_id)).toMatch(/azurerm_user_assigned_identity\.BackupIdentity_/);
+    const unseal = grants.find((g) => g.role_definition_name === "Key Vault Crypto Service Encryption User")!;
+    expect(String(unseal.scope)).toMatch(/azurerm_key_vault_key\.UnsealVault_UnsealKey_[0-9A-F]+\.resource_versionless_id/);
+    expect(String(unseal.principal_id)).toMatch(/azurerm_user_assigned_identity\.VaultIdentity_/);
+    expect(grants.map((g) => g.role_definition_name).sort()).toEqual([
+      "Key Vault Crypto Officer", "Key Vault Crypto Service Encryption User", "Network Contributor", "Storage Blob Data Contributor",
+    ]);
+  });
+
+  test("federated credentials exist exactly for the contract's workload-identity subjects", () => {
+    const subjects = values(resourcesOf(example()), "azurerm_federated_identity_credential").map((c) => c.subject).sort();
+    expect(subjects).toEqual([
+      "system:serviceaccount:identity:postgresql",
+      "system:serviceaccount:metadata:cassandra",
+      "system:serviceaccount:metadata:elasticsearch",
+      "system:serviceaccount:vault:vault",
+    ]);
+  });
+
+  test("user node pools come from config", () => {
+    const pools = values(resourcesOf(example()), "azurerm_kubernetes_cluster_node_pool");
+    expect(pools.map((p) => [p.name, p.vm_size, p.node_count, p.os_disk_size_gb])).toEqual([["general", "Standard_D4s_v5", 3, 100]]);
+  });
+});
+
+describe("AzureStack contract (PlatformFoundation)", () => {
+  const f = () => build(example()).foundation;
+
+  test("cloud and zones", () => {
+    expect(f().cloud).toBe("azure");
+    // The values nodes carry in topology.kubernetes.io/zone on AKS.
+    expect(f().zones).toEqual(["westeurope-1", "westeurope-2", "westeurope-3"]);
+  });
+  test("cluster access by kubelogin exec for the configured tenant", () => {
+    const c = f().cluster;
+    expect(c.exec.command).toBe("kubelogin");
+    expect(c.exec.args).toEqual(expect.arrayContaining(["get-token", "--login", "azurecli", "--tenant-id", "11111111-1111-1111-1111-111111111111"]));
+    expect(c.exec.env).toBeUndefined();
+  });
+  test("encrypted volumes: Azure Disk CSI, zone-redundant premium managed disks, no SAS export", () => {
+    expect(f().encryptedStorage).toEqual({
+      provisioner: "disk.csi.azure.com",
+      parameters: { skuName: "Premium_ZRS", kind: "managed", cachingMode: "ReadOnly", fsType: "ext4", networkAccessPolicy: "DenyAll" },
+    });
+  });
+  test("object store: the data container of the private account, in the deployment's location", () => {
+    const o = f().objectStore;
+    expect(o).toMatchObject({ kind: "azure-blob", dataBucket: DATA_CONTAINER, region: "westeurope" });
+    expect(o.accountName).toBeDefined();
+  });
+  test("workload identities bind by client id with the workload-identity pod label", () => {
+    for (const b of Object.values(f().workloadIdentities)) {
+      expect(Object.keys(b.serviceAccountAnnotations)).toEqual(["azure.workload.identity/client-id"]);
+      expect(b.podLabels).toEqual({ "azure.workload.identity/use": "true" });
+    }
+  });
+  test("Vault seal: azurekeyvault with tenant, vault and key names, no credentials", () => {
+    const s = f().vaultSeal;
+    expect(s.type).toBe("azurekeyvault");
+    expect(Object.keys(s.config).sort()).toEqual(["key_name", "tenant_id", "vault_name"]);
+    expect(s.config.tenant_id).toBe("11111111-1111-1111-1111-111111111111");
+  });
+  test("load balancer: the static entry-point IP in the network group", () => {
+    const a = f().loadBalancer.serviceAnnotations;
+    expect(Object.keys(a)).toEqual(expect.arrayContaining(["service.beta.kubernetes.io/azure-pip-name", "service.beta.kubernetes.io/azure-load-balancer-resource-group"]));
+  });
+});
+
+describe("AzureStack variants", () => {
+  test("allowDestroy removes the lock and every prevent_destroy", () => {
+    const res = resourcesOf(variant((raw) => { raw.dataProtection = { allowDestroy: true }; }));
+    expect(res.azurerm_management_lock).toBeUndefined();
+    for (const type of ["azurerm_storage_account", "azurerm_storage_container", "azurerm_key_vault", "azurerm_key_vault_key", "azurerm_kubernetes_cluster", "azurerm_log_analytics_workspace"]) {
+      for (const r of values(res, type)) expect([type, r.lifecycle]).toEqual([type, { prevent_destroy: false }]);
+    }
+  });
+  test("private control plane: private cluster, no authorized ranges, unseal vault closed to the public", () => {
+    const res = resourcesOf(variant((raw) => { (raw.controlPlane as Record<string, unknown>).publicEndpoint = false; }));
+    const aks = values(res, "azurerm_kubernetes_cluster")[0];
+    expect(aks.private_cluster_enabled).toBe(true);
+    expect(aks.private_cluster_public_fqdn_enabled).toBe(false);
+    expect(aks.api_server_access_profile).toBeUndefined();
+    const kv = values(res, "azurerm_key_vault")[0];
+    expect(kv.public_network_access_enabled).toBe(false);
+    expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", ip_rules: [] }));
+    const adminRule = values(res, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsToPrivateApi");
+    expect(adminRule).toMatchObject({ source_address_prefixes: ["203.0.113.0/24"], destination_port_range: "443" });
+  });
+  test("public control plane: no NSG rule for a private API endpoint", () => {
+    expect(values(resourcesOf(example()), "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsToPrivateApi")).toBeUndefined();
+  });
+  test("entry-point source ranges from domain.allowedSourceCidrs narrow the NSG allow rules", () => {
+    const res = resourcesOf(variant((raw) => { (raw.domain as Record<string, unknown>).allowedSourceCidrs = ["198.51.100.0/24"]; }));
+    const allows = values(res, "azurerm_network_security_rule").filter((r) => String(r.name).startsWith("AllowEntryPoint"));
+    expect(allows).toHaveLength(2);
+    for (const r of allows) expect(r.source_address_prefixes).toEqual(["198.51.100.0/24"]);
+  });
+  test("a deployment without an azure section is refused by name", () => {
+    const d = { ...example(), azure: undefined };
+    expect(() => new AzureStack(Testing.app(), "x-azure", { deployment: d })).toThrow(/deployment\.azure is required/);
+  });
+});

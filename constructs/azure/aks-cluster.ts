@@ -1,0 +1,267 @@
+import { Construct } from "constructs";
+import { Fn, ITerraformDependable } from "cdktf";
+import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
+import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool";
+import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { parseIpv4Cidr } from "../../config/cidr";
+import type { ClusterAccess } from "../../stacks/platform-foundation";
+import { ControlPlaneAccess } from "./control-plane-access";
+
+/** A pool of worker nodes. */
+export interface AksNodePool {
+  /** 1-12 lowercase letters and digits. */
+  readonly name: string;
+  /** Azure VM size, e.g. Standard_D4s_v5 (must support encryption at host). */
+  readonly vmSize: string;
+  readonly count: number;
+  /** OS disk size. @default 100 */
+  readonly diskSizeGiB?: number;
+}
+
+/** Props of {@link AksCluster}. */
+export interface AksClusterProps {
+  readonly name: string;
+  readonly location: string;
+  readonly resourceGroupName: string;
+  /** Resource group AKS creates for the nodes' VM scale sets and disks. @default `${name}-nodes` */
+  readonly nodeResourceGroupName?: string;
+  /** Entra ID tenant the cluster authenticates against. */
+  readonly tenantId: string;
+  /** Entra ID groups that are cluster admins (Azure RBAC). */
+  readonly adminGroupObjectIds: readonly string[];
+  /** Private cluster, or a public API endpoint restricted to authorized IP ranges. */
+  readonly access: ControlPlaneAccess;
+  /**
+   * The cluster's own egress address (NAT gateway public IP). With a public endpoint it is added to the
+   * authorized ranges as /32: nodes reach the public API server from it, and AKS adds egress IPs by
+   * itself only for load-balancer outbound. Ignored for a private cluster.
+   * @default - none
+   */
+  readonly egressIp?: string;
+  /** Subnet of every node pool (no public IPs on nodes). */
+  readonly nodeSubnetId: string;
+  /** Resource group holding the VNet, NAT gateway and public IPs; the cluster identity gets Network Contributor on it. */
+  readonly networkResourceGroupId: string;
+  /** Pod range (Azure CNI overlay: pods take no VNet addresses). */
+  readonly podCidr: string;
+  /** Kubernetes Service range; DNS gets its 10th address. */
+  readonly serviceCidr: string;
+  /** User node pools, where the platform's workloads run. */
+  readonly nodePools: readonly AksNodePool[];
+  /** The system pool's VM size; it runs only critical add-ons (CriticalAddonsOnly taint). @default "Standard_D4s_v5" */
+  readonly systemPoolVmSize?: string;
+  /** System pool nodes, one per zone. @default 3 */
+  readonly systemPoolCount?: number;
+  /**
+   * Kubernetes minor version, pinned (major.minor: the patch channel picks patches). Must be one AKS supports
+   * in the region: `az aks get-versions -l <location>`.
+   * @default "1.34"
+   */
+  readonly kubernetesVersion?: string;
+  /** Zones the pools span. @default ["1", "2", "3"] */
+  readonly zones?: readonly string[];
+  /** Control-plane auto-upgrade channel. @default "patch" */
+  readonly upgradeChannel?: "patch" | "stable" | "rapid" | "node-image";
+  /** Node OS security-patch channel. @default "NodeImage" */
+  readonly nodeOsUpgradeChannel?: "NodeImage" | "SecurityPatch" | "Unmanaged";
+  /** Log Analytics workspace for control-plane logs (API server, audit, Entra guard, ...). @default - none */
+  readonly logWorkspaceId?: string;
+  /** What must exist before the cluster (the NAT gateway association: outbound type userAssignedNATGateway). @default - none */
+  readonly dependsOn?: readonly ITerraformDependable[];
+  /** Protect the cluster from `terraform destroy`. @default true */
+  readonly preventDestroy?: boolean;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** Entra ID application of the AKS API server (the same in every tenant): the audience kubelogin asks for. */
+export const AKS_SERVER_APP_ID = "6dae42f8-4368-4678-94ff-3960e28e3630";
+
+/** Name of the system node pool (critical add-ons only). */
+export const SYSTEM_POOL = "system";
+
+/** Control-plane log categories sent to Log Analytics. */
+export const CONTROL_PLANE_LOGS = [
+  "kube-apiserver",
+  "kube-audit-admin",
+  "kube-controller-manager",
+  "kube-scheduler",
+  "cluster-autoscaler",
+  "cloud-controller-manager",
+  "guard",
+  "csi-azuredisk-controller",
+] as const;
+
+/**
+ * An AKS cluster with the platform's guarantees: Entra ID authentication with Azure RBAC and local
+ * accounts disabled (no static admin credential exists); OIDC issuer and workload identity; Azure CNI
+ * overlay with Cilium network policy enforced; egress only through the NAT gateway; nodes in a private
+ * subnet without public IPs, encryption at host (OS/temp disks and caches encrypted) and Managed OS disks
+ * (encrypted at rest); automatic patch and node-image upgrades; a system pool tainted for critical add-ons
+ * only; the Standard (SLA) tier; control-plane logs to Log Analytics; a user-assigned control-plane identity.
+ */
+export class AksCluster extends Construct {
+  readonly resource: KubernetesCluster;
+  /** The control plane's identity. */
+  readonly identity: UserAssignedIdentity;
+  readonly nodePools: readonly KubernetesClusterNodePool[];
+  private readonly tenantId: string;
+
+  constructor(scope: Construct, id: string, props: AksClusterProps) {
+    super(scope, id);
+    const { name, location, resourceGroupName } = props;
+    const tags = { ...props.tags };
+    const version = props.kubernetesVersion ?? "1.34";
+    const zones = [...(props.zones ?? ["1", "2", "3"])];
+    const preventDestroy = props.preventDestroy ?? true;
+    this.tenantId = props.tenantId;
+    const clash = props.nodePools.find((p) => p.name === SYSTEM_POOL);
+    if (clash) throw new Error(`node pool name '${SYSTEM_POOL}' is reserved for AKS's system pool; rename the pool, e.g. 'general'`);
+
+    this.identity = new UserAssignedIdentity(this, "Identity", {
+      name: `${name}-control-plane`,
+      location,
+      resourceGroupName,
+      tags,
+    });
+    // Joins nodes to the subnet, uses the NAT gateway, attaches the entry point's public IP to the load balancer.
+    const network = new RoleAssignment(this, "IdentityNetworkContributor", {
+      scope: props.networkResourceGroupId,
+      roleDefinitionName: "Network Contributor",
+      principalId: this.identity.principalId,
+      principalType: "ServicePrincipal",
+    });
+
+    const access = props.access;
+    const authorized = access.publicEndpoint
+      ? [...access.authorizedCidrs, ...(props.egressIp ? [`${props.egressIp}/32`] : [])]
+      : [];
+    const nodeDefaults = {
+      vnetSubnetId: props.nodeSubnetId,
+      nodePublicIpEnabled: false,
+      hostEncryptionEnabled: true,
+      osDiskType: "Managed",
+      osSku: "AzureLinux",
+      orchestratorVersion: version,
+      zones,
+      autoScalingEnabled: false,
+      upgradeSettings: { maxSurge: "10%" },
+      tags,
+    };
+
+    this.resource = new KubernetesCluster(this, "Resource", {
+      name,
+      location,
+      resourceGroupName,
+      nodeResourceGroup: props.nodeResourceGroupName ?? `${name}-nodes`,
+      dnsPrefix: name,
+      kubernetesVersion: version,
+      skuTier: "Standard",
+      supportPlan: "KubernetesOfficial",
+      automaticUpgradeChannel: props.upgradeChannel ?? "patch",
+      nodeOsUpgradeChannel: props.nodeOsUpgradeChannel ?? "NodeImage",
+      privateClusterEnabled: !access.publicEndpoint,
+      ...(access.publicEndpoint
+        ? { apiServerAccessProfile: { authorizedIpRanges: authorized } }
+        : { privateClusterPublicFqdnEnabled: false, privateDnsZoneId: "System" }),
+      localAccountDisabled: true,
+      roleBasedAccessControlEnabled: true,
+      azureActiveDirectoryRoleBasedAccessControl: {
+        tenantId: props.tenantId,
+        azureRbacEnabled: true,
+        adminGroupObjectIds: [...props.adminGroupObjectIds],
+      },
+      oidcIssuerEnabled: true,
+      workloadIdentityEnabled: true,
+      // `az aks command invoke` would reach the API around the network restrictions.
+      runCommandEnabled: false,
+      httpApplicationRoutingEnabled: false,
+      imageCleanerEnabled: true,
+      imageCleanerIntervalHours: 48,
+      identity: { type: "UserAssigned", identityIds: [this.identity.id] },
+      networkProfile: {
+        networkPlugin: "azure",
+        networkPluginMode: "overlay",
+        networkDataPlane: "cilium",
+        networkPolicy: "cilium",
+        podCidr: props.podCidr,
+        serviceCidr: props.serviceCidr,
+        dnsServiceIp: nthAddress(props.serviceCidr, 10),
+        outboundType: "userAssignedNATGateway",
+        loadBalancerSku: "standard",
+      },
+      storageProfile: { diskDriverEnabled: true, snapshotControllerEnabled: true, fileDriverEnabled: false, blobDriverEnabled: false },
+      defaultNodePool: {
+        name: SYSTEM_POOL,
+        vmSize: props.systemPoolVmSize ?? "Standard_D4s_v5",
+        nodeCount: props.systemPoolCount ?? 3,
+        osDiskSizeGb: 128,
+        // Taints the pool CriticalAddonsOnly: platform workloads land on the user pools.
+        onlyCriticalAddonsEnabled: true,
+        temporaryNameForRotation: "systemtmp",
+        ...nodeDefaults,
+      },
+      tags,
+      dependsOn: [network, ...(props.dependsOn ?? [])],
+      lifecycle: { preventDestroy },
+    });
+
+    this.nodePools = props.nodePools.map(
+      (pool) =>
+        new KubernetesClusterNodePool(this, `${pascal(pool.name)}Pool`, {
+          name: pool.name,
+          kubernetesClusterId: this.resource.id,
+          mode: "User",
+          osType: "Linux",
+          vmSize: pool.vmSize,
+          nodeCount: pool.count,
+          osDiskSizeGb: pool.diskSizeGiB ?? 100,
+          temporaryNameForRotation: `${pool.name.slice(0, 9)}tmp`,
+          ...nodeDefaults,
+        }),
+    );
+
+    if (props.logWorkspaceId) {
+      new MonitorDiagnosticSetting(this, "ControlPlaneLogs", {
+        name: "control-plane-to-log-analytics",
+        targetResourceId: this.resource.id,
+        logAnalyticsWorkspaceId: props.logWorkspaceId,
+        logAnalyticsDestinationType: "Dedicated",
+        enabledLog: CONTROL_PLANE_LOGS.map((category) => ({ category })),
+      });
+    }
+  }
+
+  /**
+   * How Kubernetes/Helm providers reach the API: host and CA from the user kubeconfig (local accounts are
+   * disabled, so it carries no client key or token), credentials from kubelogin and the operator's Azure
+   * CLI login, short-lived Entra ID tokens.
+   */
+  get access(): ClusterAccess {
+    const kube = this.resource.kubeConfig.get(0);
+    return {
+      name: this.resource.name,
+      host: kube.host,
+      caCertificatePem: Fn.base64decode(kube.clusterCaCertificate),
+      exec: {
+        apiVersion: "client.authentication.k8s.io/v1beta1",
+        command: "kubelogin",
+        args: ["get-token", "--login", "azurecli", "--server-id", AKS_SERVER_APP_ID, "--environment", "AzurePublicCloud", "--tenant-id", this.tenantId],
+      },
+      serviceAccountIssuer: this.resource.oidcIssuerUrl,
+    };
+  }
+}
+
+/** The n-th address of a range, e.g. 172.20.0.10 for (172.20.0.0/16, 10). */
+function nthAddress(cidr: string, n: number): string {
+  const r = parseIpv4Cidr(cidr);
+  if (!r || n >= 2 ** (32 - r.prefix)) throw new Error(`${cidr} has no address number ${n}`);
+  const a = (r.network + n) >>> 0;
+  return [24, 16, 8, 0].map((s) => (a >>> s) & 255).join(".");
+}
+
+function pascal(s: string): string {
+  return s[0].toUpperCase() + s.slice(1);
+}

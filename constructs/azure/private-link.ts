@@ -1,0 +1,70 @@
+import { Construct } from "constructs";
+import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
+import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
+import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
+
+/** The Private Link sub-resources this project reaches privately, and their public-cloud DNS zones. */
+export const PRIVATE_LINK_ZONES = {
+  blob: "privatelink.blob.core.windows.net",
+  vault: "privatelink.vaultcore.azure.net",
+} as const;
+
+/** A Private Link sub-resource (storage blob, Key Vault). */
+export type PrivateLinkService = keyof typeof PRIVATE_LINK_ZONES;
+
+/** Props of {@link PrivateLink}. */
+export interface PrivateLinkProps {
+  readonly name: string;
+  readonly location: string;
+  readonly resourceGroupName: string;
+  /** The resource reached privately (storage account, Key Vault). */
+  readonly targetResourceId: string;
+  readonly service: PrivateLinkService;
+  /** Subnet the endpoint's private IP lives in. */
+  readonly subnetId: string;
+  /** VNet whose resolver answers the service's name with the private IP. */
+  readonly virtualNetworkId: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A private endpoint with its private DNS zone, linked to the VNet: inside the network the service's usual
+ * hostname resolves to a private address, so traffic never leaves the VNet and the service can refuse
+ * public network access.
+ */
+export class PrivateLink extends Construct {
+  readonly resource: PrivateEndpoint;
+  readonly zone: PrivateDnsZone;
+
+  constructor(scope: Construct, id: string, props: PrivateLinkProps) {
+    super(scope, id);
+    const tags = { ...props.tags };
+    this.zone = new PrivateDnsZone(this, "Zone", {
+      name: PRIVATE_LINK_ZONES[props.service],
+      resourceGroupName: props.resourceGroupName,
+      tags,
+    });
+    new PrivateDnsZoneVirtualNetworkLink(this, "ZoneLink", {
+      name: `${props.name}-link`,
+      resourceGroupName: props.resourceGroupName,
+      privateDnsZoneName: this.zone.name,
+      virtualNetworkId: props.virtualNetworkId,
+      registrationEnabled: false,
+      tags,
+    });
+    this.resource = new PrivateEndpoint(this, "Resource", {
+      name: props.name,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      subnetId: props.subnetId,
+      privateServiceConnection: {
+        name: `${props.name}-connection`,
+        privateConnectionResourceId: props.targetResourceId,
+        subresourceNames: [props.service],
+        isManualConnection: false,
+      },
+      privateDnsZoneGroup: { name: "default", privateDnsZoneIds: [this.zone.id] },
+      tags,
+    });
+  }
+}

@@ -1,0 +1,52 @@
+import { Construct } from "constructs";
+import { ResourceGroup as AzResourceGroup } from "@cdktf/provider-azurerm/lib/resource-group";
+import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
+
+/** Props of {@link ResourceGroup}. */
+export interface ResourceGroupProps {
+  readonly name: string;
+  readonly location: string;
+  /** Tags on the group (the deployment's tags plus its name). @default - none */
+  readonly tags?: Readonly<Record<string, string>>;
+  /**
+   * Put a CanNotDelete management lock on the group: nothing in it can be deleted (by Terraform or anyone)
+   * until the lock is removed. For groups that hold data.
+   * @default true
+   */
+  readonly deleteLock?: boolean;
+}
+
+/**
+ * A resource group, locked against deletion by default. The lock is Azure's own guard: it holds even
+ * against a `terraform destroy` run outside this program or a click in the portal.
+ */
+export class ResourceGroup extends Construct {
+  readonly resource: AzResourceGroup;
+  /** The CanNotDelete lock, when `deleteLock` is true. */
+  readonly lock?: ManagementLock;
+
+  constructor(scope: Construct, id: string, props: ResourceGroupProps) {
+    super(scope, id);
+    this.resource = new AzResourceGroup(this, "Resource", {
+      name: props.name,
+      location: props.location,
+      tags: { ...props.tags },
+    });
+    if (props.deleteLock ?? true) {
+      this.lock = new ManagementLock(this, "DeleteLock", {
+        name: `${props.name}-cannot-delete`,
+        scope: this.resource.id,
+        lockLevel: "CanNotDelete",
+        notes: "Holds platform data. Set dataProtection.allowDestroy to remove this lock before destroying.",
+      });
+    }
+  }
+
+  get name(): string {
+    return this.resource.name;
+  }
+
+  get id(): string {
+    return this.resource.id;
+  }
+}

@@ -1,0 +1,233 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import type { Deployment } from "../config/schema";
+import { configureBackend } from "./backend";
+import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
+import { ResourceGroup } from "../constructs/azure/resource-group";
+import { Network } from "../constructs/azure/network";
+import { VnetFlowLog } from "../constructs/azure/vnet-flow-log";
+import { PrivateLink } from "../constructs/azure/private-link";
+import { LogWorkspace } from "../constructs/azure/log-workspace";
+import { SecureStorageAccount } from "../constructs/azure/storage-account";
+import { UnsealKeyVault } from "../constructs/azure/unseal-key-vault";
+import { WorkloadIdentity } from "../constructs/azure/workload-identity";
+import { AksCluster } from "../constructs/azure/aks-cluster";
+import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
+import { globalName } from "../constructs/azure/naming";
+
+/** Props of the Azure cloud stack. */
+export interface AzureStackProps {
+  readonly deployment: Deployment;
+}
+
+/** Availability zones (Azure's numbering) every node pool spans. */
+const ZONES = ["1", "2", "3"] as const;
+
+/** The blob container platform data (backups, exports) lives in. */
+export const DATA_CONTAINER = "data";
+
+/**
+ * `<name>-azure`: the Azure cloud layer. Fulfils the PlatformFoundation contract with a private VNet,
+ * an AKS cluster (Entra ID + Azure RBAC, workload identity, Cilium policy), a private storage account
+ * (Microsoft-managed keys), encrypted managed disks and a Key Vault key for Vault's auto-unseal.
+ * Resource groups: `<name>-network` (VNet, NAT, public IPs, private endpoints), `<name>-cluster` (AKS and
+ * identities), `<name>-data` (storage, Key Vault, logs; CanNotDelete-locked unless allowDestroy).
+ */
+export class AzureStack extends TerraformStack {
+  readonly foundation: PlatformFoundation;
+
+  constructor(scope: Construct, id: string, props: AzureStackProps) {
+    super(scope, id);
+    const d = props.deployment;
+    if (!d.azure) throw new Error("deployment.azure is required for the Azure stack: { subscriptionId, tenantId, adminGroupObjectIds }");
+    const az = d.azure;
+    const location = d.region;
+    const keep = !d.dataProtection.allowDestroy;
+    const tags = { ...d.tags, deployment: d.name };
+    configureBackend(this, id, d.state);
+
+    new AzurermProvider(this, "Azurerm", {
+      subscriptionId: az.subscriptionId,
+      tenantId: az.tenantId,
+      // Entra ID for storage data-plane calls: the accounts have shared keys disabled.
+      storageUseAzuread: true,
+      features: [
+        {
+          keyVault: [{ purgeSoftDeleteOnDestroy: false, purgeSoftDeletedKeysOnDestroy: false, recoverSoftDeletedKeyVaults: true, recoverSoftDeletedKeys: true }],
+          resourceGroup: [{ preventDeletionIfContainsResources: true }],
+          logAnalyticsWorkspace: [{ permanentlyDeleteOnDestroy: false }],
+          // The accounts refuse public network access: Terraform manages them through Resource Manager only.
+          storage: [{ dataPlaneAvailable: false }],
+        },
+      ],
+    });
+
+    const networkRg = new ResourceGroup(this, "NetworkGroup", { name: `${d.name}-network`, location, tags, deleteLock: false });
+    const clusterRg = new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location, tags, deleteLock: false });
+    const dataRg = new ResourceGroup(this, "DataGroup", { name: `${d.name}-data`, location, tags, deleteLock: keep });
+
+    const network = new Network(this, "Network", {
+      name: d.name,
+      location,
+      resourceGroupName: networkRg.name,
+      cidr: d.network.cidr,
+      entryPoint: { sourceCidrs: d.domain.allowedSourceCidrs },
+      podCidr: d.network.podCidr,
+      // A private cluster's API endpoint sits in the node subnet: admins (over VPN/peering) reach it there.
+      privateApiSourceCidrs: d.controlPlane.publicEndpoint ? [] : d.controlPlane.adminCidrs,
+      tags,
+    });
+
+    const logs = new LogWorkspace(this, "Logs", {
+      name: `${d.name}-logs`,
+      location,
+      resourceGroupName: dataRg.name,
+      preventDestroy: keep,
+      tags,
+    });
+    const workspaceId = logs.resource.id;
+
+    // Flow logs need the trusted-services exception on the account's public endpoint (Network Watcher
+    // cannot write through a private endpoint) and the account key (Network Watcher writes with it; Microsoft
+    // documents that rotating the keys breaks flow logs). So they get an account of their own, holding
+    // nothing but flow logs; the data account stays fully private and Entra-only.
+    const flowLogStore = new SecureStorageAccount(this, "FlowLogStorage", {
+      name: globalName("storage", d.name, az.subscriptionId, "flowlogs"),
+      location,
+      resourceGroupName: dataRg.name,
+      allowTrustedAzureServices: true,
+      sharedAccessKeyEnabled: true,
+      preventDestroy: keep,
+      tags,
+    });
+    new VnetFlowLog(this, "FlowLog", {
+      name: `${d.name}-vnet-flow-log`,
+      location,
+      virtualNetworkId: network.vnet.id,
+      storageAccountId: flowLogStore.resource.id,
+      trafficAnalytics: { workspaceId: logs.resource.workspaceId, workspaceResourceId: workspaceId, location },
+      tags,
+    });
+
+    const dataStore = new SecureStorageAccount(this, "DataStorage", {
+      name: globalName("storage", d.name, az.subscriptionId, "data"),
+      location,
+      resourceGroupName: dataRg.name,
+      containers: [DATA_CONTAINER],
+      logWorkspaceId: workspaceId,
+      preventDestroy: keep,
+      tags,
+    });
+    new PrivateLink(this, "DataStorageEndpoint", {
+      name: `${d.name}-data-blob`,
+      location,
+      resourceGroupName: networkRg.name,
+      targetResourceId: dataStore.resource.id,
+      service: "blob",
+      subnetId: network.subnets.endpoints.id,
+      virtualNetworkId: network.vnet.id,
+      tags,
+    });
+
+    // With a public API endpoint, administrators run Terraform from adminCidrs: the same ranges may reach the
+    // vault's firewall (creating the key is a data-plane call). A private deployment keeps the vault private.
+    const unseal = new UnsealKeyVault(this, "UnsealVault", {
+      name: globalName("keyVault", d.name, az.subscriptionId, "unseal"),
+      location,
+      resourceGroupName: dataRg.name,
+      tenantId: az.tenantId,
+      allowedCidrs: d.controlPlane.publicEndpoint ? d.controlPlane.adminCidrs : [],
+      logWorkspaceId: workspaceId,
+      preventDestroy: keep,
+      tags,
+    });
+    new PrivateLink(this, "UnsealVaultEndpoint", {
+      name: `${d.name}-unseal-vault`,
+      location,
+      resourceGroupName: networkRg.name,
+      targetResourceId: unseal.resource.id,
+      service: "vault",
+      subnetId: network.subnets.endpoints.id,
+      virtualNetworkId: network.vnet.id,
+      tags,
+    });
+
+    const cluster = new AksCluster(this, "Cluster", {
+      name: d.name,
+      location,
+      resourceGroupName: clusterRg.name,
+      tenantId: az.tenantId,
+      adminGroupObjectIds: az.adminGroupObjectIds,
+      access: d.controlPlane.publicEndpoint ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs) : ControlPlaneAccess.PRIVATE,
+      egressIp: network.egressIp.ipAddress,
+      nodeSubnetId: network.subnets.nodes.id,
+      networkResourceGroupId: networkRg.id,
+      podCidr: d.network.podCidr,
+      serviceCidr: d.network.serviceCidr,
+      nodePools: d.nodePools.map((p) => ({ name: p.name, vmSize: p.machineType, count: p.count, diskSizeGiB: p.diskSizeGiB })),
+      zones: ZONES,
+      logWorkspaceId: workspaceId,
+      dependsOn: [network.natAssociation, ...network.securityGroupAssociations],
+      preventDestroy: keep,
+      tags,
+    });
+    const issuerUrl = cluster.resource.oidcIssuerUrl;
+
+    const vaultIdentity = new WorkloadIdentity(this, "VaultIdentity", {
+      name: `${d.name}-vault`,
+      location,
+      resourceGroupName: clusterRg.name,
+      issuerUrl,
+      subjects: WORKLOAD_IDENTITIES.vault.subjects,
+      tags,
+    });
+    unseal.grantUnseal(this, "VaultUnsealGrant", vaultIdentity.principalId);
+
+    const backupIdentity = new WorkloadIdentity(this, "BackupIdentity", {
+      name: `${d.name}-backup`,
+      location,
+      resourceGroupName: clusterRg.name,
+      issuerUrl,
+      subjects: WORKLOAD_IDENTITIES.backup.subjects,
+      tags,
+    });
+    dataStore.grantContainer(this, "BackupDataGrant", DATA_CONTAINER, "Storage Blob Data Contributor", backupIdentity.principalId);
+
+    const entryPointIp = network.entryPointIp;
+    if (!entryPointIp) throw new Error("the Azure network has no entry-point IP; the platform's LoadBalancer Service needs one");
+    this.foundation = {
+      cloud: "azure",
+      // As nodes carry them in topology.kubernetes.io/zone: AKS labels zone N of a region `<location>-N`.
+      zones: ZONES.map((z) => `${location}-${z}`),
+      cluster: cluster.access,
+      encryptedStorage: {
+        provisioner: "disk.csi.azure.com",
+        parameters: {
+          // Managed disks are always encrypted at rest (SSE, 256-bit AES, platform-managed keys);
+          // zone-redundant so a volume survives the loss of a zone.
+          skuName: "Premium_ZRS",
+          kind: "managed",
+          cachingMode: "ReadOnly",
+          fsType: "ext4",
+          // Nobody can mint a SAS URL to export a disk or snapshot.
+          networkAccessPolicy: "DenyAll",
+        },
+      },
+      objectStore: { kind: "azure-blob", accountName: dataStore.resource.name, dataBucket: DATA_CONTAINER, region: location },
+      workloadIdentities: { vault: vaultIdentity.binding, backup: backupIdentity.binding },
+      vaultSeal: {
+        type: "azurekeyvault",
+        config: { tenant_id: az.tenantId, vault_name: unseal.resource.name, key_name: unseal.key.name },
+      },
+      loadBalancer: {
+        serviceAnnotations: {
+          // The static, zone-redundant IP the node NSG lets users reach on 443/80 (and nothing else).
+          "service.beta.kubernetes.io/azure-pip-name": entryPointIp.name,
+          "service.beta.kubernetes.io/azure-load-balancer-resource-group": networkRg.name,
+          "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
+        },
+      },
+    };
+  }
+}
