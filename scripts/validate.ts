@@ -159,7 +159,7 @@ function validateStack(terraform: string, stack: string, stackDir: string, mirro
     cpSync(stackDir, work, { recursive: true, filter: (src) => !src.split(path.sep).includes(".terraform") && !src.endsWith(".terraform.lock.hcl") });
     const configFile = path.join(work, ".terraformrc-validate");
     writeFileSync(configFile, cliConfig(mirrors, requirements.map((r) => r.address)));
-    const env = { ...process.env, TF_CLI_CONFIG_FILE: configFile, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+    const env: NodeJS.ProcessEnv = { ...process.env, TF_CLI_CONFIG_FILE: configFile, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
     delete env.TF_DATA_DIR;
     const init = spawnSync(terraform, ["init", "-backend=false", "-input=false", "-no-color"], { cwd: work, env, encoding: "utf8" });
     if (init.status !== 0) {
