@@ -87,6 +87,10 @@ test("VPC flow logs of all traffic go to a CloudWatch log group with a retention
     log_destination: ref("aws_cloudwatch_log_group", group, "arn"),
     vpc_id: ref("aws_vpc", at(json, "aws_vpc", "Network/Resource"), "id"),
   });
+  const permissions = at(json, "aws_iam_policy_document", "FlowLogs/PermissionsPolicy", "data");
+  expect(permissions.statement).toEqual([
+    expect.objectContaining({ effect: "Allow", resources: [ref("aws_cloudwatch_log_group", group, "arn"), `${ref("aws_cloudwatch_log_group", group, "arn")}:*`] }),
+  ]);
   const trust = at(json, "aws_iam_policy_document", "FlowLogs/TrustPolicy", "data");
   expect(trust.statement).toEqual([
     expect.objectContaining({
@@ -150,4 +154,13 @@ describe("VPC endpoints", () => {
     const rules = Object.values(blocks(json, "aws_vpc_security_group_ingress_rule")).filter((r) => r.security_group_id === sg);
     expect(rules).toEqual([expect.objectContaining({ ip_protocol: "tcp", from_port: 443, to_port: 443, cidr_ipv4: "10.40.0.0/16" })]);
   });
+});
+
+test("warns when a tier's ACL exceeds AWS's default rule quota", () => {
+  const many = Array.from({ length: 19 }, (_, i) => `198.51.${i}.0/24`);
+  const stack = synthAws({ controlPlane: { adminCidrs: many } }).stack;
+  const acl = stack.node.findChild("Network").node.findChild("PrivateAcl");
+  const warnings = acl.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
+  expect(warnings).toEqual([expect.stringContaining("21 ingress rules exceed AWS's default quota of 20")]);
+  expect(synthAws().stack.node.findChild("Network").node.findChild("PrivateAcl").node.metadata).toEqual([]);
 });

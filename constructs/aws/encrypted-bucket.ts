@@ -96,6 +96,10 @@ export interface EncryptedBucketProps {
  * all four public-access blocks, ACLs disabled (BucketOwnerEnforced), versioning, a policy denying
  * non-TLS and TLS < 1.2 requests, lifecycle hygiene, server access logging, force_destroy false and
  * prevent_destroy unless `allowDestroy`.
+ *
+ * @example
+ * const logs = new EncryptedBucket(this, "Logs", { bucketName: "acme-logs-123456789012", accessLogs: BucketAccessLogs.IS_LOG_TARGET });
+ * const data = new EncryptedBucket(this, "Data", { bucketName: "acme-data-123456789012", accessLogs: BucketAccessLogs.to(logs, "data/") });
  */
 export class EncryptedBucket extends Construct {
   /** The bucket resource. */

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { Annotations } from "cdktf";
 import { NetworkAcl } from "@cdktf/provider-aws/lib/network-acl";
 
 /** One allow rule of a network ACL. */
@@ -28,6 +29,9 @@ export interface TierNetworkAclProps {
 
 const PROTOCOL = { tcp: "6", udp: "17", all: "-1" } as const;
 
+/** AWS's default quota of rules per direction of a network ACL (adjustable up to 40). */
+export const DEFAULT_ACL_RULE_QUOTA = 20;
+
 /**
  * A network ACL for one subnet tier: only the listed flows are allowed, in order (rule numbers 100, 110, ...),
  * and the implicit deny catches the rest. ACLs are stateless: return traffic must be listed too.
@@ -47,6 +51,14 @@ export class TierNetworkAcl extends Construct {
         fromPort: r.protocol === "all" ? 0 : (r.fromPort ?? 0),
         toPort: r.protocol === "all" ? 0 : (r.toPort ?? r.fromPort ?? 0),
       }));
+    for (const [direction, rules] of [["ingress", props.ingress], ["egress", props.egress]] as const) {
+      if (rules.length > DEFAULT_ACL_RULE_QUOTA) {
+        Annotations.of(this).addWarning(
+          `${props.name}: ${rules.length} ${direction} rules exceed AWS's default quota of ${DEFAULT_ACL_RULE_QUOTA} per network ACL; ` +
+            "request a quota increase (up to 40) or aggregate the CIDRs",
+        );
+      }
+    }
     this.resource = new NetworkAcl(this, "Resource", {
       vpcId: props.vpcId,
       subnetIds: [...props.subnetIds],
