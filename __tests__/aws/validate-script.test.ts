@@ -1,0 +1,75 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import {
+  cliConfig,
+  discoverMirrors,
+  mirroredVersions,
+  normalizeSource,
+  requiredProviders,
+  satisfies,
+  terraformPlatform,
+} from "../../scripts/validate";
+
+// The pure parts of `npm run validate` (no terraform binary here: the script itself runs it).
+
+let mirror: string;
+beforeAll(() => {
+  mirror = mkdtempSync(path.join(os.tmpdir(), "mirror-"));
+  // Unpacked layout for aws, packed layout for kubernetes.
+  mkdirSync(path.join(mirror, "registry.terraform.io", "hashicorp", "aws", "5.100.0", "linux_amd64"), { recursive: true });
+  mkdirSync(path.join(mirror, "registry.terraform.io", "hashicorp", "aws", "5.99.0", "darwin_arm64"), { recursive: true });
+  mkdirSync(path.join(mirror, "registry.terraform.io", "hashicorp", "kubernetes"), { recursive: true });
+  writeFileSync(path.join(mirror, "registry.terraform.io", "hashicorp", "kubernetes", "terraform-provider-kubernetes_2.38.0_linux_amd64.zip"), "");
+});
+afterAll(() => rmSync(mirror, { recursive: true, force: true }));
+
+test("provider sources are normalized to full addresses", () => {
+  expect(normalizeSource("aws", "aws")).toBe("registry.terraform.io/hashicorp/aws");
+  expect(normalizeSource("vault", "hashicorp/vault")).toBe("registry.terraform.io/hashicorp/vault");
+  expect(normalizeSource("x", "example.com/Acme/X")).toBe("example.com/acme/x");
+  expect(normalizeSource("google", undefined)).toBe("registry.terraform.io/hashicorp/google");
+});
+
+test("required providers are read from the synthesized stack", () => {
+  expect(requiredProviders({ terraform: { required_providers: { aws: { source: "aws", version: "5.100.0" }, kubernetes: { source: "hashicorp/kubernetes" } } } })).toEqual([
+    { address: "registry.terraform.io/hashicorp/aws", version: "5.100.0" },
+    { address: "registry.terraform.io/hashicorp/kubernetes", version: undefined },
+  ]);
+  expect(requiredProviders({})).toEqual([]);
+});
+
+test("mirrored versions are found per platform in the unpacked and packed layouts", () => {
+  expect(mirroredVersions(mirror, "registry.terraform.io/hashicorp/aws", "linux_amd64")).toEqual(["5.100.0"]);
+  expect(mirroredVersions(mirror, "registry.terraform.io/hashicorp/aws", "darwin_arm64")).toEqual(["5.99.0"]);
+  expect(mirroredVersions(mirror, "registry.terraform.io/hashicorp/kubernetes", "linux_amd64")).toEqual(["2.38.0"]);
+  expect(mirroredVersions(mirror, "registry.terraform.io/hashicorp/google", "linux_amd64")).toEqual([]);
+});
+
+test("exact version constraints must match a mirrored version; others are left to terraform init", () => {
+  expect(satisfies("5.100.0", ["5.100.0"])).toBe(true);
+  expect(satisfies("= 5.100.0", ["5.100.0"])).toBe(true);
+  expect(satisfies("5.101.0", ["5.100.0"])).toBe(false);
+  expect(satisfies("~> 5.0", ["5.100.0"])).toBe(true);
+  expect(satisfies(undefined, [])).toBe(false);
+});
+
+test("the CLI config installs only from the mirrors and excludes the providers from direct installation", () => {
+  const config = cliConfig(["/m1", "/m2"], ["registry.terraform.io/hashicorp/aws"]);
+  expect(config).toContain('filesystem_mirror {\n    path    = "/m1"');
+  expect(config).toContain('filesystem_mirror {\n    path    = "/m2"');
+  expect(config).toContain('direct {\n    exclude = ["registry.terraform.io/hashicorp/aws"]');
+});
+
+test("TF_PLUGIN_MIRROR wins over discovery and may list several paths", () => {
+  expect(discoverMirrors({ TF_PLUGIN_MIRROR: `/a${path.delimiter}/b` })).toEqual({ mirrors: ["/a", "/b"], from: "TF_PLUGIN_MIRROR" });
+  const discovered = discoverMirrors({ TF_PLUGIN_CACHE_DIR: mirror });
+  expect(discovered.from).toBe("conventional locations");
+  expect(discovered.mirrors).toContain(mirror);
+});
+
+test("platform names follow Terraform's", () => {
+  expect(terraformPlatform("linux", "x64")).toBe("linux_amd64");
+  expect(terraformPlatform("darwin", "arm64")).toBe("darwin_arm64");
+  expect(terraformPlatform("win32", "x64")).toBe("windows_amd64");
+});
