@@ -212,8 +212,8 @@ export class VaultServer extends Construct {
         { name: "audit", sizeGiB: props.auditSizeGiB ?? 10 },
       ],
       allowDestroy: props.allowDestroy,
+      dependsOn: props.dependsOn,
     });
-    if (props.dependsOn?.length) this.workload.resource.dependsOn = [...props.dependsOn].map((d) => d.fqn);
 
     new ClusterRoleBindingV1(this, "TokenReviewer", {
       metadata: { name: "vault-token-reviewer" },
