@@ -38,6 +38,13 @@ test("the seal stanza is the contract's (KMS auto-unseal)", () => {
   expect(renderVaultServerConfig({ namespace: "vault", replicas: 3, ui: false, clusterName: "x", seal: { type: "gcpckms", config: { project: "p" } } })).toContain('"gcpckms"');
 });
 
+test("each voter advertises its stable headless name and verifies the local listener", () => {
+  const env = set().spec.template.spec.container[0].env;
+  expect(env).toContainEqual({ name: "POD_NAME", value_from: { field_ref: { field_path: "metadata.name" } } });
+  expect(env).toContainEqual({ name: "VAULT_API_ADDR", value: "https://$(POD_NAME).vault-headless.vault.svc:8200" });
+  expect(env).toContainEqual({ name: "VAULT_CACERT", value: "/vault/tls/ca.crt" });
+});
+
 test("the UI is off by default and on only when asked", () => {
   expect(config().ui).toBe(false);
   expect(config({ ui: true }).ui).toBe(true);
@@ -93,4 +100,5 @@ test("OpenBao runs through the same construct with its own image and binary", ()
   const c = set({ image: secretsServerImage({ vaultDistribution: "openbao", registry: "mirror.example" }) }).spec.template.spec.container[0];
   expect(c.image).toBe("mirror.example/openbao/openbao:2.1.0");
   expect(c.command).toEqual(["bao", "server", "-config=/vault/config/vault.json"]);
+  expect(c.env.map((e: { name: string }) => e.name)).toEqual(["POD_NAME", "BAO_API_ADDR", "BAO_CLUSTER_ADDR", "BAO_RAFT_NODE_ID", "BAO_ADDR", "BAO_CACERT", "HOME"]);
 });
