@@ -67,7 +67,7 @@ test("one PKI role per service, limited to its own DNS names: no wildcard certs,
     "*.cassandra-headless.metadata.svc.cluster.local",
   ]);
   for (const r of roles) {
-    expect(r).toEqual(expect.objectContaining({ allow_any_name: false, allow_subdomains: false, allow_wildcard_certificates: false, allow_ip_sans: false, allow_localhost: false, enforce_hostnames: true, ttl: "72h" }));
+    expect(r).toEqual(expect.objectContaining({ allow_any_name: false, allow_subdomains: false, allow_wildcard_certificates: false, allow_ip_sans: false, allow_localhost: false, enforce_hostnames: true, ttl: "72h", max_ttl: "720h", key_type: "ec", key_bits: 256 }));
   }
   expect(roles.find((r) => r.name === "redis")!.allow_glob_domains).toBe(false);
   expect(roles.find((r) => r.name === "entry-point")!.allowed_domains).toContain("catalog.example.com");
@@ -87,7 +87,7 @@ test("one auth role per service account, bound to its name, namespace and the va
   expect(roles).toHaveLength(clients.length);
   for (const s of clients) {
     expect(roles.find((r) => r.role_name === s.name)).toEqual(
-      expect.objectContaining({ bound_service_account_names: [s.serviceAccount], bound_service_account_namespaces: [s.namespace], audience: "vault", token_policies: [expect.stringMatching(new RegExp(`^\\$\\{vault_policy\\.Policy${idOf(s.name)}_[0-9A-F]+\\.name\\}$`))] }),
+      expect.objectContaining({ bound_service_account_names: [s.serviceAccount], bound_service_account_namespaces: [s.namespace], audience: "vault", token_ttl: 3600, token_max_ttl: 14400, token_policies: [expect.stringMatching(new RegExp(`^\\$\\{vault_policy\\.Policy${idOf(s.name)}_[0-9A-F]+\\.name\\}$`))] }),
     );
   }
 });
@@ -115,6 +115,8 @@ test("PostgreSQL: TLS verify-full, admin password write-only from an ephemeral v
   const conn = resourcesOf(d, "vault_database_secret_backend_connection")[0];
   expect(conn.postgresql.connection_url).toBe("postgresql://{{username}}:{{password}}@postgresql.identity.svc:5432/postgres?sslmode=verify-full");
   expect(conn.postgresql.password).toBeUndefined();
+  expect(conn.postgresql.username).toBe("vault_admin");
+  expect(conn.verify_connection).toBe(false);
   expect(conn.postgresql.password_wo).toBe("${var.postgresql_vault_admin_password}");
   expect(conn.postgresql.tls_ca).toMatch(/^\$\{vault_pki_secret_backend_root_cert\./);
   expect(d.variable.postgresql_vault_admin_password).toEqual(expect.objectContaining({ ephemeral: true, sensitive: true }));

@@ -74,6 +74,7 @@ test("data and audit live on encrypted volumes", () => {
     ["data", "encrypted"],
     ["audit", "encrypted"],
   ]);
+  expect(claims.map((c: { spec: { resources: { requests: { storage: string } } } }) => c.spec.resources.requests.storage)).toEqual(["10Gi", "10Gi"]);
   expect(set().spec.template.spec.container[0].volume_mount).toContainEqual({ name: "audit", mount_path: "/vault/audit", read_only: false });
 });
 
