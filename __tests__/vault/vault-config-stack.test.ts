@@ -152,3 +152,11 @@ const aws = new AwsStack(Testing.app(), "demo-aws", { deployment: defaultDeploym
   const out = Testing.synth(new VaultConfigStack(app, "demo-vault-config", { deployment: defaultDeployment(), foundation: cloud.foundation }));
   expect(out).toHaveResource(KubernetesAuthBackendConfig);
 });
+
+test("synthesis is deterministic and holds no credential value", () => {
+  const out = synth();
+  expect(out).toBe(synth());
+  expect(out).not.toMatch(/PRIVATE KEY/);
+  const conn = JSON.parse(out).resource.vault_database_secret_backend_connection;
+  expect(JSON.stringify(conn)).not.toMatch(/"password"\s*:/);
+});
