@@ -54,6 +54,9 @@ const CASES: readonly Case[] = [
   { name: "a list instead of a mapping", text: "- name: demo\n", expect: ["must hold one mapping"] },
 ];
 
+// Each case starts a process (~1 s alone, several seconds on a loaded 2-core machine).
+const SPAWN_TIMEOUT_MS = 60_000;
+
 let dir: string;
 beforeAll(() => {
   dir = mkdtempSync(path.join(tmpdir(), "malformed-"));
@@ -80,6 +83,7 @@ test.concurrent.each(CASES.map((c, i) => [c.name, c, i] as const))(
     expect(run.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/); // no stack frames
     expect(existsSync(path.join(cwd, "cdktf.out"))).toBe(false);
   },
+  SPAWN_TIMEOUT_MS,
 );
 
 test("a missing file is named with its resolved path", async () => {
@@ -89,7 +93,7 @@ test("a missing file is named with its resolved path", async () => {
   expect(run.stderr).toContain("nope.yaml");
   expect(run.stderr).toContain("no such file");
   expect(existsSync(path.join(cwd, "cdktf.out"))).toBe(false);
-});
+}, SPAWN_TIMEOUT_MS);
 
 test("DEPLOYMENT_CONFIG is read when --config is absent", async () => {
   const cwd = mkdtempSync(path.join(dir, "env-"));
@@ -97,4 +101,4 @@ test("DEPLOYMENT_CONFIG is read when --config is absent", async () => {
   const run = await runMain([], cwd, { DEPLOYMENT_CONFIG: "d.yaml" });
   expect(run.code).toBe(1);
   expect(run.stderr).toContain("d.yaml: invalid deployment config");
-});
+}, SPAWN_TIMEOUT_MS);
