@@ -29,7 +29,7 @@ test("passes when terraform 1.11, AWS credentials, the exec plugin and the Vault
 });
 
 test("fails clearly when terraform is missing, naming the version to install", () => {
-  const { "terraform version": _, ...rest } = AWS_READY;
+  const rest = Object.fromEntries(Object.entries(AWS_READY).filter(([k]) => k !== "terraform version"));
   const [bad] = failures(preflight({ deployment: aws, stacks: ["cloud"], env: {}, run: fakeRunner(rest) }));
   expect(bad.name).toBe("terraform 1.11.x");
   expect(bad.detail).toMatch(/not on the PATH; install terraform 1\.11\.4/);
