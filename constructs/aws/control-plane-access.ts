@@ -1,0 +1,93 @@
+import { Construct } from "constructs";
+import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
+import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
+import type { EksClusterVpcConfig } from "@cdktf/provider-aws/lib/eks-cluster";
+import { isIpv4Cidr } from "../../config/cidr";
+
+/**
+ * Who may reach the Kubernetes API. The private endpoint is always on; a public endpoint exists only
+ * through {@link ControlPlaneAccess.allowFrom}, and then accepts exactly the given CIDRs. 0.0.0.0/0 is refused.
+ */
+export class ControlPlaneAccess {
+  /** Only from inside the network. */
+  static readonly PRIVATE = new ControlPlaneAccess(false, []);
+
+  /** Private endpoint only, reached over VPN/peering from these administrator CIDRs. */
+  static privateFrom(cidrs: readonly string[]): ControlPlaneAccess {
+    return new ControlPlaneAccess(false, ControlPlaneAccess.check(cidrs));
+  }
+
+  /** Private, plus a public endpoint that accepts only these CIDRs (at least one). */
+  static allowFrom(cidrs: readonly string[]): ControlPlaneAccess {
+    if (cidrs.length === 0) throw new Error("control-plane CIDRs: a public endpoint needs at least one admin CIDR, e.g. 203.0.113.0/24");
+    return new ControlPlaneAccess(true, ControlPlaneAccess.check(cidrs));
+  }
+
+  private static check(cidrs: readonly string[]): readonly string[] {
+    const bad = cidrs.filter((c) => !isIpv4Cidr(c) || c.endsWith("/0"));
+    if (bad.length) throw new Error(`control-plane CIDRs ${bad.join(", ")}: give host or office ranges, e.g. 203.0.113.0/24`);
+    return [...cidrs];
+  }
+
+  private constructor(
+    /** Whether a public API endpoint exists. */
+    readonly publicEndpoint: boolean,
+    /** The administrator CIDRs: public_access_cidrs (when public) and the cluster security group's HTTPS sources. */
+    readonly adminCidrs: readonly string[],
+  ) {}
+}
+
+/** Props of {@link ControlPlaneEndpoint}. */
+export interface ControlPlaneEndpointProps {
+  readonly vpcId: string;
+  /** Who may reach the API. */
+  readonly access: ControlPlaneAccess;
+  /** Name of the security group. */
+  readonly name: string;
+}
+
+/**
+ * What a {@link ControlPlaneAccess} renders: the cluster's additional security group (HTTPS from the admin
+ * CIDRs only; the node rules are added by the cluster) and the EKS `vpc_config` (private endpoint always on,
+ * public endpoint only when asked, public_access_cidrs exactly the admin CIDRs).
+ */
+export class ControlPlaneEndpoint extends Construct {
+  /** The cluster's additional security group. */
+  readonly securityGroup: SecurityGroup;
+  /** The access it renders. */
+  readonly access: ControlPlaneAccess;
+
+  constructor(scope: Construct, id: string, props: ControlPlaneEndpointProps) {
+    super(scope, id);
+    this.access = props.access;
+    this.securityGroup = new SecurityGroup(this, "Resource", {
+      name: props.name,
+      description: "EKS control plane: HTTPS from nodes and administrators only",
+      vpcId: props.vpcId,
+      revokeRulesOnDelete: true,
+      tags: { Name: props.name },
+    });
+    for (const cidr of props.access.adminCidrs) {
+      // Id from the range itself: reordering the list changes nothing.
+      new VpcSecurityGroupIngressRule(this, `AdminHttps-${cidr.replace(/[./]/g, "-")}`, {
+        securityGroupId: this.securityGroup.id,
+        description: `Kubernetes API from admin range ${cidr}`,
+        ipProtocol: "tcp",
+        fromPort: 443,
+        toPort: 443,
+        cidrIpv4: cidr,
+      });
+    }
+  }
+
+  /** The EKS cluster's `vpc_config` for these subnets. */
+  vpcConfig(subnetIds: readonly string[]): EksClusterVpcConfig {
+    return {
+      subnetIds: [...subnetIds],
+      securityGroupIds: [this.securityGroup.id],
+      endpointPrivateAccess: true,
+      endpointPublicAccess: this.access.publicEndpoint,
+      ...(this.access.publicEndpoint ? { publicAccessCidrs: [...this.access.adminCidrs] } : {}),
+    };
+  }
+}

@@ -1,0 +1,100 @@
+import { Construct } from "constructs";
+import { Token, type ITerraformDependable } from "cdktf";
+import { LaunchTemplate } from "@cdktf/provider-aws/lib/launch-template";
+import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
+
+/** Props of {@link ManagedNodeGroup}. */
+export interface ManagedNodeGroupProps {
+  /** The cluster (a token of the cluster resource, so the group waits for it). */
+  readonly clusterName: string;
+  /** Pool name, e.g. "general": the `pool` node label and part of resource names. */
+  readonly poolName: string;
+  /** Prefix of resource names (the deployment name). */
+  readonly name: string;
+  /** EC2 instance type, e.g. m6i.xlarge (Graviton types such as m7g.xlarge get the ARM AMI). */
+  readonly instanceType: string;
+  /** Nodes in the pool. */
+  readonly nodeCount: number;
+  /**
+   * Root volume size.
+   * @default 100
+   */
+  readonly diskSizeGiB?: number;
+  readonly nodeRoleArn: string;
+  /** Private subnets only. */
+  readonly subnetIds: readonly string[];
+  /** The node security group. */
+  readonly securityGroupIds: readonly string[];
+  /**
+   * What must exist before nodes join (e.g. the node role's policy attachments).
+   * @default []
+   */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/**
+ * An EKS managed node group in private subnets, from a launch template that requires IMDSv2 with a
+ * hop limit of 1 (pods cannot reach the node's credentials), an encrypted gp3 root volume, no SSH key,
+ * and the node security group (no public IP: the subnets never map one).
+ */
+export class ManagedNodeGroup extends Construct {
+  /** The node group. */
+  readonly resource: EksNodeGroup;
+  /** Its launch template. */
+  readonly launchTemplate: LaunchTemplate;
+
+  constructor(scope: Construct, id: string, props: ManagedNodeGroupProps) {
+    super(scope, id);
+    const groupName = `${props.name}-${props.poolName}`;
+    const diskSizeGiB = props.diskSizeGiB ?? 100;
+    this.launchTemplate = new LaunchTemplate(this, "LaunchTemplate", {
+      name: groupName,
+      description: `EKS nodes of pool ${props.poolName}`,
+      updateDefaultVersion: true,
+      vpcSecurityGroupIds: [...props.securityGroupIds],
+      metadataOptions: {
+        httpEndpoint: "enabled",
+        httpTokens: "required",
+        httpPutResponseHopLimit: 1,
+        httpProtocolIpv6: "disabled",
+        instanceMetadataTags: "disabled",
+      },
+      blockDeviceMappings: [
+        {
+          deviceName: "/dev/xvda",
+          ebs: {
+            volumeSize: diskSizeGiB,
+            volumeType: "gp3",
+            encrypted: "true",
+            deleteOnTermination: "true",
+          },
+        },
+      ],
+      monitoring: { enabled: true },
+      tagSpecifications: [
+        { resourceType: "instance", tags: { Name: groupName } },
+        { resourceType: "volume", tags: { Name: groupName } },
+      ],
+    });
+
+    this.resource = new EksNodeGroup(this, "Resource", {
+      clusterName: props.clusterName,
+      nodeGroupName: groupName,
+      nodeRoleArn: props.nodeRoleArn,
+      subnetIds: [...props.subnetIds],
+      amiType: amiTypeFor(props.instanceType),
+      capacityType: "ON_DEMAND",
+      instanceTypes: [props.instanceType],
+      launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
+      scalingConfig: { desiredSize: props.nodeCount, minSize: props.nodeCount, maxSize: props.nodeCount },
+      updateConfig: { maxUnavailable: 1 },
+      labels: { pool: props.poolName },
+      dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+    });
+  }
+}
+
+/** Amazon Linux 2023 for the instance's architecture (Graviton families carry a "g" after the generation). */
+export function amiTypeFor(instanceType: string): string {
+  return /^[a-z]+\d+g[a-z]*\./.test(instanceType) ? "AL2023_ARM_64_STANDARD" : "AL2023_x86_64_STANDARD";
+}
