@@ -8,7 +8,7 @@ import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } fro
 /**
  * The CI side of delivery, called by .github/workflows/{plan,apply}.yml:
  *
- *   matrix --dir deployments          one matrix entry per deployment file (validated), to $GITHUB_OUTPUT
+ *   matrix --dir deployments [--only n] one matrix entry per deployment file (validated), to $GITHUB_OUTPUT
  *   plan   --config f --stack r       terraform init + plan -out of one synthesized stack; writes
  *                                     <plans>/<id>.tfplan, .txt (human plan), .json (status) and a summary
  *   apply  --config f --stack r       applies the saved plan of one stack, or plans again first when a
@@ -239,14 +239,17 @@ function flag(argv: readonly string[], name: string, fallback?: string): string 
 }
 
 /** CLI entry: returns the exit code. */
-export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: Runners): number {
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: Runners, log: (line: string) => void = console.log): number {
   const [command, ...rest] = argv;
   try {
     if (command === "matrix") {
-      const matrix = deploymentMatrix(deploymentFiles(flag(rest, "--dir", "deployments")));
+      const only = flag(rest, "--only", "");
+      const all = deploymentMatrix(deploymentFiles(flag(rest, "--dir", "deployments")));
+      const matrix = only ? all.filter((m) => m.name === only) : all;
+      if (only && matrix.length === 0) throw new UsageError(`no deployment named '${only}'; deployments: ${all.map((m) => m.name).join(", ") || "none"}`);
       const out = `deployments=${JSON.stringify(matrix)}\ncount=${matrix.length}\n`;
       if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, out);
-      console.log(matrix.length ? `deployments: ${matrix.map((m) => m.name).join(", ")}` : "no deployment files: nothing to plan or apply");
+      log(matrix.length ? `deployments: ${matrix.map((m) => m.name).join(", ")}` : "no deployment files: nothing to plan or apply");
       return 0;
     }
     const deployment = loadDeployment(["--config", flag(rest, "--config")], {});

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
-import { applyStack, deploymentFiles, deploymentMatrix, type Paths, planStack, planSummary } from "../../scripts/ci";
+import { applyStack, deploymentFiles, deploymentMatrix, main, type Paths, planStack, planSummary } from "../../scripts/ci";
 import type { CommandResult } from "../../scripts/command-runner";
 import { fakeRunner } from "./fake-runner";
 
@@ -124,4 +124,24 @@ test("the summary lists every stack in order and flags destroys", () => {
   expect(md.indexOf("acme-prod-vault`")).toBeLessThan(md.indexOf("acme-prod-platform`"));
   expect(md).toMatch(/\| `acme-prod-platform` \| not planned/);
   expect(md).toContain("<details><summary>acme-prod-aws</summary>");
+});
+
+test("`matrix` writes the deployments to $GITHUB_OUTPUT, or only the one asked for by name", () => {
+  const dir = tmp();
+  writeFileSync(path.join(dir, "a.yaml"), stringify(readConfigFile("examples/azure.yaml")));
+  writeFileSync(path.join(dir, "b.yaml"), stringify(example));
+  const runners = { stream: fakeRunner({}), capture: fakeRunner({}) };
+  const quiet = () => undefined;
+  const output = path.join(dir, "github-output");
+  expect(main(["matrix", "--dir", dir], { GITHUB_OUTPUT: output }, runners, quiet)).toBe(0);
+  expect(main(["matrix", "--dir", dir, "--only", "acme-prod"], { GITHUB_OUTPUT: `${output}.one` }, runners, quiet)).toBe(0);
+  const parse = (file: string) => JSON.parse(/^deployments=(.*)$/m.exec(readFileSync(file, "utf8"))?.[1] ?? "null") as { name: string }[];
+  expect(parse(output).map((m) => m.name)).toEqual(["acme-az", "acme-prod"]);
+  expect(parse(`${output}.one`).map((m) => m.name)).toEqual(["acme-prod"]);
+  expect(readFileSync(`${output}.one`, "utf8")).toMatch(/^count=1$/m);
+  const errors: string[] = [];
+  const spy = jest.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
+  expect(main(["matrix", "--dir", dir, "--only", "acme-nope"], {}, runners, quiet)).toBe(2);
+  spy.mockRestore();
+  expect(errors.join()).toMatch(/no deployment named 'acme-nope'; deployments: acme-az, acme-prod/);
 });

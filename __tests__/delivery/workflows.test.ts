@@ -181,6 +181,8 @@ test("Terraform, Node and cdktf-cli versions are pinned; the cdktf CLI comes fro
 test("provider plugins are cached, keyed on the lockfile", () => {
   const setup = load<{ runs: { steps: Step[] } }>(path.join(ACTION_DIR, "setup/action.yml")).runs.steps;
   expect(runs(setup).join("\n")).toContain('echo "TF_PLUGIN_CACHE_DIR=$HOME/.terraform.d/plugin-cache" >> "$GITHUB_ENV"');
+  // Lock files are generated per run: without this Terraform >= 1.4 would bypass the cache.
+  expect(runs(setup).join("\n")).toContain('echo "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true" >> "$GITHUB_ENV"');
   const cache = setup.find((s) => s.uses?.startsWith("actions/cache@"));
   expect(cache?.with?.path).toBe("~/.terraform.d/plugin-cache");
   expect(String(cache?.with?.key)).toContain("hashFiles('package-lock.json')");
