@@ -237,3 +237,14 @@ test("tokens minted in a job are masked before they are exported", () => {
   expect(vault.indexOf('echo "::add-mask::$token"')).toBeLessThan(vault.indexOf('echo "VAULT_TOKEN=$token"'));
   expect(vault).not.toMatch(/set -x|echo "\$token"|echo \$jwt/);
 });
+
+test("plan jobs log in with the read-only plan identities, only the apply job with the apply identities", () => {
+  const login = (job: Job) => job.steps.find((s) => s.uses === "./.github/actions/cloud-login")?.with ?? {};
+  const identities = (job: Job) => ["aws-role-arn", "azure-client-id", "gcp-service-account"].map((k) => String(login(job)[k]));
+  for (const job of [plan.jobs.plan, apply.jobs.plan]) {
+    for (const v of identities(job)) expect(v).toMatch(/_PLAN_/);
+  }
+  for (const v of identities(apply.jobs.apply)) expect(v).toMatch(/^\$\{\{ vars\.[A-Z]+_APPLY_[A-Z_]+ \}\}$/);
+  // The apply identities are environment variables: only readable inside the protected environment.
+  expect(apply.jobs.apply.environment).toBeDefined();
+});
