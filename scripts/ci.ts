@@ -13,7 +13,8 @@ import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } fro
  *                                     <plans>/<id>.tfplan, .txt (human plan), .json (status) and a summary
  *   apply  --config f --stack r       applies the saved plan of one stack, or plans again first when a
  *                                     stack it depends on changed in this run (its saved plan read the
- *                                     old outputs) or had no plan
+ *                                     old outputs) or had no plan; with --reviewed-only (or
+ *                                     REQUIRE_REVIEWED_PLANS=true) such a new plan stops the run instead
  *
  * Terraform runs on the JSON that `cdktf synth` wrote (cdktf.out/stacks/<id>), so CI applies
  * exactly the configuration that was planned and reviewed.
@@ -154,15 +155,18 @@ export interface ApplyResult {
   readonly usedSavedPlan: boolean;
   /** Whether anything changed (drives re-planning of the stacks after it). */
   readonly changed: boolean;
+  /** Why the stack was not applied, when `ok` is false for a reason other than a terraform error. */
+  readonly note?: string;
 }
 
 /**
  * Applies one stack. The saved, reviewed plan is applied when it is still exact: it exists, and no
  * stack this one depends on changed in this run. Terraform itself refuses a saved plan whose state
  * moved since it was made ("Saved plan is stale"). Otherwise the stack is planned again, the plan
- * printed, and that plan applied.
+ * printed, and that plan applied; with `reviewedOnly`, a fresh plan that changes something is not
+ * applied: the run stops, and the next run's plan job shows it to the reviewers.
  */
-export function applyStack(deployment: Deployment, role: StackRole, paths: Paths, runners: Runners): ApplyResult {
+export function applyStack(deployment: Deployment, role: StackRole, paths: Paths, runners: Runners, options: { readonly reviewedOnly?: boolean } = {}): ApplyResult {
   const id = stackIdOf(deployment, role);
   const cwd = stackDir(paths, id);
   const env = { ...process.env, ...TF_ENV };
@@ -183,6 +187,10 @@ export function applyStack(deployment: Deployment, role: StackRole, paths: Paths
   const plan = runners.stream("terraform", ["plan", "-input=false", "-no-color", "-detailed-exitcode", `-out=${fresh}`], { cwd, env });
   if (plan.code === 1) return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false });
   if (plan.code === 0) return writeApplied(paths, { stack: id, ok: true, usedSavedPlan: false, changed: false });
+  if (options.reviewedOnly) {
+    const why = changedUpstream.length ? `${changedUpstream.join(", ")} changed in this run` : "it had no reviewed plan";
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: its plan changed because ${why}, and REQUIRE_REVIEWED_PLANS is on; re-run the workflow to review the new plan` });
+  }
   const r = runners.stream("terraform", ["apply", "-input=false", "-no-color", fresh], { cwd, env });
   return writeApplied(paths, { stack: id, ok: r.code === 0, usedSavedPlan: false, changed: true });
 }
@@ -268,8 +276,9 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: R
       return p.status === "failed" ? 1 : 0;
     }
     if (command === "apply") {
-      const r = applyStack(deployment, role, paths, runners);
-      console.log(`${r.stack}: ${r.ok ? "applied" : "FAILED"} (${r.usedSavedPlan ? "saved plan from the plan job" : "planned again in this job"}${r.changed ? "" : ", no changes"})`);
+      const reviewedOnly = rest.includes("--reviewed-only") || env.REQUIRE_REVIEWED_PLANS === "true";
+      const r = applyStack(deployment, role, paths, runners, { reviewedOnly });
+      log(r.note ? `${r.stack}: ${r.note}` : `${r.stack}: ${r.ok ? "applied" : "FAILED"} (${r.usedSavedPlan ? "saved plan from the plan job" : "planned again in this job"}${r.changed ? "" : ", no changes"})`);
       return r.ok ? 0 : 1;
     }
     throw new UsageError(`unknown command '${command ?? ""}'; use matrix, plan, summary or apply`);

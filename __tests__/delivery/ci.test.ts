@@ -99,6 +99,20 @@ test("apply: a stack whose upstream changed is planned again (its saved plan rea
   expect(vault.calls[2].args).toContain(path.resolve(p.plansDir, "acme-prod-vault.apply.tfplan"));
 });
 
+test("apply with reviewed plans required: a new plan with changes stops the run instead of applying unreviewed", () => {
+  const p = paths();
+  const planner = terraform(2);
+  planStack(d, "cloud", p, { stream: planner, capture: planner }, { lock: false });
+  planStack(d, "vault", p, { stream: planner, capture: planner }, { lock: false });
+  const cloud = terraform(2);
+  expect(applyStack(d, "cloud", p, { stream: cloud, capture: cloud }, { reviewedOnly: true })).toMatchObject({ ok: true, usedSavedPlan: true });
+  const vault = terraform(2);
+  const r = applyStack(d, "vault", p, { stream: vault, capture: vault }, { reviewedOnly: true });
+  expect(r).toMatchObject({ ok: false, changed: false });
+  expect(r.note).toMatch(/acme-prod-aws changed in this run, and REQUIRE_REVIEWED_PLANS is on/);
+  expect(commands(vault)).toEqual(["init", "plan"]);
+});
+
 test("apply: no changes planned and none upstream means nothing is applied; a failed apply fails", () => {
   const p = paths();
   const none = terraform(0);
