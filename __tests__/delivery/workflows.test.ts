@@ -248,3 +248,8 @@ test("plan jobs log in with the read-only plan identities, only the apply job wi
   // The apply identities are environment variables: only readable inside the protected environment.
   expect(apply.jobs.apply.environment).toBeDefined();
 });
+
+test("Dependabot keeps the pinned actions current, composite actions included", () => {
+  const config = load<{ updates: { "package-ecosystem": string; directories: string[] }[] }>(path.join(ROOT, ".github/dependabot.yml"));
+  expect(config.updates).toEqual([expect.objectContaining({ "package-ecosystem": "github-actions", directories: ["/", "/.github/actions/*"] })]);
+});
