@@ -1,0 +1,161 @@
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
+import { stringify } from "yaml";
+import { readConfigFile, validateDeployment } from "../../config/load";
+import type { DeploymentInput } from "../../config/schema";
+import { applyStack, deploymentFiles, deploymentMatrix, main, type Paths, planStack, planSummary } from "../../scripts/ci";
+import type { CommandResult } from "../../scripts/command-runner";
+import { fakeRunner } from "./fake-runner";
+
+const example = readConfigFile("examples/aws.yaml") as DeploymentInput;
+const d = validateDeployment(example, "aws");
+const tmp = () => mkdtempSync(path.join(tmpdir(), "ci-"));
+const paths = (): Paths => {
+  const dir = tmp();
+  return { outDir: path.join(dir, "cdktf.out"), plansDir: path.join(dir, "plans") };
+};
+const PLAN_TEXT = "  # aws_s3_bucket.Data will be created\n  + resource \"aws_s3_bucket\" \"Data\" {}\n\nPlan: 1 to add, 0 to change, 0 to destroy.\n";
+
+/** terraform answering plan with `planCode` (0 none, 1 error, 2 changes); a successful plan writes its -out file. */
+function terraform(planCode: number, extra: Record<string, Partial<CommandResult>> = {}) {
+  const fake = fakeRunner({ "terraform init": {}, "terraform plan": { code: planCode }, "terraform apply": {}, "terraform show": { stdout: PLAN_TEXT }, ...extra });
+  const runner = ((command: string, args: readonly string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string }) => {
+    const r = fake(command, args, options);
+    const out = args.find((a) => a.startsWith("-out="));
+    if (args[0] === "plan" && out && r.code !== 1) writeFileSync(out.slice("-out=".length), "binary plan");
+    return r;
+  }) as typeof fake;
+  runner.calls = fake.calls;
+  return runner;
+}
+const commands = (r: ReturnType<typeof fakeRunner>) => r.calls.map((c) => `${c.args[0]}${c.args.includes("-lock=false") ? " -lock=false" : ""}`);
+
+test("the matrix lists every deployment file with its stack ids, and refuses local or cross-cloud state in CI", () => {
+  const dir = tmp();
+  writeFileSync(path.join(dir, "b.yaml"), stringify(example));
+  writeFileSync(path.join(dir, "a.yaml"), stringify(readConfigFile("examples/azure.yaml")));
+  writeFileSync(path.join(dir, "notes.md"), "not a deployment");
+  const files = deploymentFiles(dir);
+  expect(files.map((f) => path.basename(f))).toEqual(["a.yaml", "b.yaml"]);
+  const [azure, aws] = deploymentMatrix(files);
+  expect(aws).toMatchObject({ name: "acme-prod", key: "ACME_PROD", cloud: "aws", region: "eu-west-1", stacks: { cloud: "acme-prod-aws", vault: "acme-prod-vault", vaultConfig: "acme-prod-vault-config", platform: "acme-prod-platform" } });
+  expect(azure).toMatchObject({ name: "acme-az", azureTenantId: "11111111-1111-1111-1111-111111111111", azureSubscriptionId: "00000000-0000-0000-0000-000000000000" });
+
+  writeFileSync(path.join(dir, "c.yaml"), stringify({ ...example, name: "acme-local", state: { backend: "local" } }));
+  expect(() => deploymentMatrix(deploymentFiles(dir))).toThrow(/c\.yaml: state\.backend is 'local'; a deployment applied by CI needs remote state/);
+  writeFileSync(path.join(dir, "c.yaml"), stringify({ ...example, name: "acme-x", state: { backend: "gcs", bucket: "acme-state" } }));
+  expect(() => deploymentMatrix(deploymentFiles(dir))).toThrow(/state\.backend 'gcs' is not in the deployment's cloud \(aws\)/);
+  writeFileSync(path.join(dir, "c.yaml"), stringify(example));
+  expect(() => deploymentMatrix(deploymentFiles(dir))).toThrow(/both name deployment 'acme-prod'/);
+  expect(deploymentFiles(path.join(dir, "missing"))).toEqual([]);
+});
+
+test("plan: init, plan -out with -detailed-exitcode, show; records changes with terraform's summary line", () => {
+  const p = paths();
+  const tf = terraform(2);
+  expect(planStack(d, "cloud", p, { stream: tf, capture: tf }, { lock: false })).toEqual({ stack: "acme-prod-aws", role: "cloud", status: "changes", summary: "Plan: 1 to add, 0 to change, 0 to destroy." });
+  expect(commands(tf)).toEqual(["init", "plan -lock=false", "show"]);
+  const plan = tf.calls[1];
+  expect(plan.args).toEqual(expect.arrayContaining(["-detailed-exitcode", `-out=${path.resolve(p.plansDir, "acme-prod-aws.tfplan")}`]));
+  expect(readFileSync(path.join(p.plansDir, "acme-prod-aws.txt"), "utf8")).toBe(PLAN_TEXT);
+  // Terraform runs in the synthesized stack's directory.
+  expect(tf.calls.every((c) => c.env !== undefined)).toBe(true);
+});
+
+test("plan: a stack that cannot be planned because an upstream stack has pending changes is blocked, not failed", () => {
+  const p = paths();
+  const ok = terraform(2);
+  planStack(d, "cloud", p, { stream: ok, capture: ok }, { lock: true });
+  const broken = terraform(1);
+  expect(planStack(d, "vault", p, { stream: broken, capture: broken }, { lock: true }).status).toBe("blocked");
+  expect(planStack(d, "vault-config", p, { stream: broken, capture: broken }, { lock: true }).summary).toMatch(/reads outputs of acme-prod-aws, acme-prod-vault/);
+  // With nothing pending upstream, a failing plan is a failure.
+  const q = paths();
+  const none = terraform(0);
+  planStack(d, "cloud", q, { stream: none, capture: none }, { lock: true });
+  expect(planStack(d, "vault", q, { stream: broken, capture: broken }, { lock: true }).status).toBe("failed");
+});
+
+test("apply: the reviewed saved plan is applied when nothing upstream changed in this run", () => {
+  const p = paths();
+  const planner = terraform(2);
+  planStack(d, "cloud", p, { stream: planner, capture: planner }, { lock: false });
+  const tf = terraform(2);
+  expect(applyStack(d, "cloud", p, { stream: tf, capture: tf })).toEqual({ stack: "acme-prod-aws", ok: true, usedSavedPlan: true, changed: true });
+  expect(tf.calls.map((c) => c.args.join(" "))).toEqual(["init -input=false -no-color", `apply -input=false -no-color ${path.resolve(p.plansDir, "acme-prod-aws.tfplan")}`]);
+});
+
+test("apply: a stack whose upstream changed is planned again (its saved plan read old outputs), shown, then applied", () => {
+  const p = paths();
+  const planner = terraform(2);
+  planStack(d, "cloud", p, { stream: planner, capture: planner }, { lock: false });
+  planStack(d, "vault", p, { stream: planner, capture: planner }, { lock: false });
+  const tf = terraform(2);
+  applyStack(d, "cloud", p, { stream: tf, capture: tf });
+  const vault = terraform(2);
+  expect(applyStack(d, "vault", p, { stream: vault, capture: vault })).toMatchObject({ ok: true, usedSavedPlan: false, changed: true });
+  expect(commands(vault)).toEqual(["init", "plan", "apply"]);
+  expect(vault.calls[2].args).toContain(path.resolve(p.plansDir, "acme-prod-vault.apply.tfplan"));
+});
+
+test("apply with reviewed plans required: a new plan with changes stops the run instead of applying unreviewed", () => {
+  const p = paths();
+  const planner = terraform(2);
+  planStack(d, "cloud", p, { stream: planner, capture: planner }, { lock: false });
+  planStack(d, "vault", p, { stream: planner, capture: planner }, { lock: false });
+  const cloud = terraform(2);
+  expect(applyStack(d, "cloud", p, { stream: cloud, capture: cloud }, { reviewedOnly: true })).toMatchObject({ ok: true, usedSavedPlan: true });
+  const vault = terraform(2);
+  const r = applyStack(d, "vault", p, { stream: vault, capture: vault }, { reviewedOnly: true });
+  expect(r).toMatchObject({ ok: false, changed: false });
+  expect(r.note).toMatch(/acme-prod-aws changed in this run, and REQUIRE_REVIEWED_PLANS is on/);
+  expect(commands(vault)).toEqual(["init", "plan"]);
+});
+
+test("apply: no changes planned and none upstream means nothing is applied; a failed apply fails", () => {
+  const p = paths();
+  const none = terraform(0);
+  planStack(d, "cloud", p, { stream: none, capture: none }, { lock: false });
+  const tf = terraform(0);
+  expect(applyStack(d, "cloud", p, { stream: tf, capture: tf })).toMatchObject({ ok: true, changed: false });
+  expect(commands(tf)).toEqual(["init"]);
+
+  const q = paths();
+  const planner = terraform(2);
+  planStack(d, "cloud", q, { stream: planner, capture: planner }, { lock: false });
+  const failing = terraform(2, { "terraform apply": { code: 1 } });
+  expect(applyStack(d, "cloud", q, { stream: failing, capture: failing }).ok).toBe(false);
+});
+
+test("the summary lists every stack in order and flags destroys", () => {
+  const p = paths();
+  const destroys = terraform(2, { "terraform show": { stdout: "Plan: 0 to add, 1 to change, 2 to destroy.\n" } });
+  planStack(d, "cloud", p, { stream: destroys, capture: destroys }, { lock: false });
+  const md = planSummary(d, p);
+  expect(md).toContain("### Deployment `acme-prod` (aws, eu-west-1)");
+  expect(md).toMatch(/\| `acme-prod-aws` \| ⚠️ destroys resources Plan: 0 to add, 1 to change, 2 to destroy\. \|/);
+  expect(md.indexOf("acme-prod-vault`")).toBeLessThan(md.indexOf("acme-prod-platform`"));
+  expect(md).toMatch(/\| `acme-prod-platform` \| not planned/);
+  expect(md).toContain("<details><summary>acme-prod-aws</summary>");
+});
+
+test("`matrix` writes the deployments to $GITHUB_OUTPUT, or only the one asked for by name", () => {
+  const dir = tmp();
+  writeFileSync(path.join(dir, "a.yaml"), stringify(readConfigFile("examples/azure.yaml")));
+  writeFileSync(path.join(dir, "b.yaml"), stringify(example));
+  const runners = { stream: fakeRunner({}), capture: fakeRunner({}) };
+  const quiet = () => undefined;
+  const output = path.join(dir, "github-output");
+  expect(main(["matrix", "--dir", dir], { GITHUB_OUTPUT: output }, runners, quiet)).toBe(0);
+  expect(main(["matrix", "--dir", dir, "--only", "acme-prod"], { GITHUB_OUTPUT: `${output}.one` }, runners, quiet)).toBe(0);
+  const parse = (file: string) => JSON.parse(/^deployments=(.*)$/m.exec(readFileSync(file, "utf8"))?.[1] ?? "null") as { name: string }[];
+  expect(parse(output).map((m) => m.name)).toEqual(["acme-az", "acme-prod"]);
+  expect(parse(`${output}.one`).map((m) => m.name)).toEqual(["acme-prod"]);
+  expect(readFileSync(`${output}.one`, "utf8")).toMatch(/^count=1$/m);
+  const errors: string[] = [];
+  const spy = jest.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
+  expect(main(["matrix", "--dir", dir, "--only", "acme-nope"], {}, runners, quiet)).toBe(2);
+  spy.mockRestore();
+  expect(errors.join()).toMatch(/no deployment named 'acme-nope'; deployments: acme-az, acme-prod/);
+});

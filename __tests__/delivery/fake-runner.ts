@@ -1,0 +1,35 @@
+import type { CommandResult, CommandRunner } from "../../scripts/command-runner";
+
+/** A recorded call to the fake runner. */
+export interface Call {
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * A scripted CommandRunner: answers by `"<command> <args...>"` prefix, 127 (not found) otherwise.
+ * Records every call so tests can assert what ran and, above all, what did not.
+ */
+export function fakeRunner(answers: Record<string, Partial<CommandResult>>): CommandRunner & { calls: Call[] } {
+  const calls: Call[] = [];
+  const runner = ((command: string, args: readonly string[], options?: { env?: NodeJS.ProcessEnv }) => {
+    calls.push({ command, args, env: options?.env });
+    const line = [command, ...args].join(" ");
+    const key = Object.keys(answers)
+      .filter((k) => line === k || line.startsWith(`${k} `))
+      .sort((a, b) => b.length - a.length)[0];
+    if (key === undefined) return { code: 127, stdout: "", stderr: `${command}: not found` };
+    const a = answers[key];
+    return { code: a.code ?? 0, stdout: a.stdout ?? "", stderr: a.stderr ?? "" };
+  }) as CommandRunner & { calls: Call[] };
+  runner.calls = calls;
+  return runner;
+}
+
+/** Answers of a workstation where everything an AWS deployment needs is present and logged in. */
+export const AWS_READY: Record<string, Partial<CommandResult>> = {
+  "terraform version": { stdout: JSON.stringify({ terraform_version: "1.11.4" }) },
+  "aws sts get-caller-identity": { stdout: JSON.stringify({ Arn: "arn:aws:sts::123456789012:assumed-role/admin/alice" }) },
+  "aws --version": { stdout: "aws-cli/2.17.0 Python/3.12" },
+};

@@ -1,0 +1,122 @@
+import { validateDeployment } from "../../config/load";
+import { DEFAULT_DEPLOYMENT } from "../../config/default";
+import type { DeploymentInput } from "../../config/schema";
+import { cloudsNeeded, destroyRefusal, formatResults, preflight } from "../../scripts/preflight";
+import { STACK_ROLES } from "../../scripts/stack-order";
+import { AWS_READY, fakeRunner } from "./fake-runner";
+
+const AZURE_IDS = { subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111" };
+
+function deployment(overrides: Partial<DeploymentInput> = {}) {
+  return validateDeployment({ ...DEFAULT_DEPLOYMENT, ...overrides }, "test");
+}
+const aws = deployment();
+const azure = deployment({
+  cloud: "azure",
+  region: "westeurope",
+  azure: { ...AZURE_IDS, adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"] },
+  state: { backend: "azurerm", resourceGroupName: "tfstate", storageAccountName: "acmetfstate", containerName: "tfstate" },
+});
+const gcp = deployment({ cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" } });
+const VAULT_ENV = { VAULT_ADDR: "https://vault.internal:8200", VAULT_TOKEN: "hvs.not-a-real-token" };
+
+const failures = (results: ReturnType<typeof preflight>) => results.filter((r) => !r.ok);
+
+test("passes when terraform 1.11, AWS credentials, the exec plugin and the Vault env are present", () => {
+  const results = preflight({ deployment: aws, stacks: STACK_ROLES, env: VAULT_ENV, run: fakeRunner(AWS_READY) });
+  expect(failures(results)).toEqual([]);
+  expect(results.map((r) => r.name)).toEqual(["terraform 1.11.x", "AWS credentials", "Kubernetes credential plugin (aws)", "VAULT_ADDR", "VAULT_TOKEN"]);
+});
+
+test("fails clearly when terraform is missing, naming the version to install", () => {
+  const rest = Object.fromEntries(Object.entries(AWS_READY).filter(([k]) => k !== "terraform version"));
+  const [bad] = failures(preflight({ deployment: aws, stacks: ["cloud"], env: {}, run: fakeRunner(rest) }));
+  expect(bad.name).toBe("terraform 1.11.x");
+  expect(bad.detail).toMatch(/not on the PATH; install terraform 1\.11\.4/);
+});
+
+test.each(["1.9.8", "1.12.0", "2.0.0"])("fails on terraform %s (wrong major/minor)", (version) => {
+  const run = fakeRunner({ ...AWS_READY, "terraform version": { stdout: JSON.stringify({ terraform_version: version }) } });
+  const [bad] = failures(preflight({ deployment: aws, stacks: ["cloud"], env: {}, run }));
+  expect(bad.detail).toContain(`found terraform ${version}, this project needs 1.11.x`);
+});
+
+test("accepts the plain-text `terraform version` output of older wrappers", () => {
+  const run = fakeRunner({ ...AWS_READY, "terraform version": { stdout: "Terraform v1.11.2\non linux_amd64\n" } });
+  expect(failures(preflight({ deployment: aws, stacks: ["cloud"], env: {}, run }))).toEqual([]);
+});
+
+test("fails when the AWS CLI is missing, and when it has no credentials, naming the fix", () => {
+  const missing = fakeRunner({ "terraform version": AWS_READY["terraform version"] });
+  expect(failures(preflight({ deployment: aws, stacks: ["cloud"], env: {}, run: missing }))[0].detail).toMatch(/AWS CLI \(aws\) is not on the PATH; install AWS CLI v2/);
+  const expired = fakeRunner({ ...AWS_READY, "aws sts get-caller-identity": { code: 255, stderr: "\nThe SSO session associated with this profile has expired\n" } });
+  expect(failures(preflight({ deployment: aws, stacks: ["cloud"], env: {}, run: expired }))[0].detail).toBe(
+    "`aws sts get-caller-identity` failed (The SSO session associated with this profile has expired); log in, e.g. `aws sso login --profile <profile>` and `export AWS_PROFILE=<profile>`",
+  );
+});
+
+test("Azure: requires az, a login, and the deployment's own subscription and tenant", () => {
+  const ready = { "terraform version": AWS_READY["terraform version"], "kubelogin --version": { stdout: "v0.1.4" } };
+  const right = JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId, user: { name: "alice@acme.example" } });
+  expect(failures(preflight({ deployment: azure, stacks: STACK_ROLES, env: VAULT_ENV, run: fakeRunner({ ...ready, "az account show": { stdout: right } }) }))).toEqual([]);
+
+  expect(failures(preflight({ deployment: azure, stacks: ["cloud"], env: {}, run: fakeRunner(ready) }))[0].detail).toMatch(/Azure CLI \(az\) is not on the PATH/);
+  const loggedOut = fakeRunner({ ...ready, "az account show": { code: 1, stderr: "Please run 'az login' to setup account." } });
+  expect(failures(preflight({ deployment: azure, stacks: ["cloud"], env: {}, run: loggedOut }))[0].detail).toContain(`az login --tenant ${AZURE_IDS.tenantId}`);
+  const otherSub = fakeRunner({ ...ready, "az account show": { stdout: JSON.stringify({ id: "99999999-9999-9999-9999-999999999999", tenantId: AZURE_IDS.tenantId }) } });
+  expect(failures(preflight({ deployment: azure, stacks: ["cloud"], env: {}, run: otherSub }))[0].detail).toContain(`az account set --subscription ${AZURE_IDS.subscriptionId}`);
+});
+
+test("GCP: requires gcloud, its login and Application Default Credentials, and never echoes a token", () => {
+  const token = "ya29.secret-access-token";
+  const ready = {
+    "terraform version": AWS_READY["terraform version"],
+    "gcloud auth print-access-token": { stdout: token },
+    "gke-gcloud-auth-plugin --version": { stdout: "Kubernetes v1.30.0" },
+  };
+  const noAdc = preflight({ deployment: gcp, stacks: ["cloud", "vault"], env: {}, run: fakeRunner({ ...ready, "gcloud auth application-default print-access-token": { code: 1, stderr: "Could not automatically determine credentials." } }) });
+  expect(failures(noAdc).map((r) => r.detail)).toEqual([expect.stringContaining("gcloud auth application-default login")]);
+  const ok = preflight({ deployment: gcp, stacks: ["cloud", "vault"], env: {}, run: fakeRunner({ ...ready, "gcloud auth application-default print-access-token": { stdout: token } }) });
+  expect(failures(ok)).toEqual([]);
+  expect(formatResults(ok)).not.toContain(token);
+  expect(failures(preflight({ deployment: gcp, stacks: ["cloud"], env: {}, run: fakeRunner({ "terraform version": ready["terraform version"] }) }))[0].detail).toMatch(/gcloud\) is not on the PATH/);
+});
+
+test("the Kubernetes stacks need the cluster's credential plugin; the cloud stack alone does not", () => {
+  const run = fakeRunner({ "terraform version": AWS_READY["terraform version"], "az account show": { stdout: JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId }) } });
+  expect(failures(preflight({ deployment: azure, stacks: ["cloud"], env: {}, run }))).toEqual([]);
+  expect(failures(preflight({ deployment: azure, stacks: ["vault"], env: {}, run }))[0].detail).toMatch(/kubelogin is not on the PATH; install kubelogin/);
+});
+
+test("the vault-config stack needs VAULT_ADDR (https) and VAULT_TOKEN, and the token is never printed", () => {
+  const run = fakeRunner(AWS_READY);
+  expect(failures(preflight({ deployment: aws, stacks: ["vault-config"], env: {}, run })).map((r) => r.name)).toEqual(["VAULT_ADDR", "VAULT_TOKEN"]);
+  const plain = failures(preflight({ deployment: aws, stacks: ["vault-config"], env: { ...VAULT_ENV, VAULT_ADDR: "http://vault:8200" }, run }));
+  expect(plain[0].detail).toMatch(/is not https:\/\//);
+  const ok = preflight({ deployment: aws, stacks: ["vault-config"], env: VAULT_ENV, run });
+  expect(failures(ok)).toEqual([]);
+  expect(formatResults(ok)).not.toContain(VAULT_ENV.VAULT_TOKEN);
+  // Stacks other than vault-config do not ask for Vault's env.
+  expect(preflight({ deployment: aws, stacks: ["cloud", "vault", "platform"], env: {}, run }).map((r) => r.name)).not.toContain("VAULT_TOKEN");
+});
+
+test("credentials are checked for the state backend's cloud too", () => {
+  const crossCloud = deployment({ cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" }, state: { backend: "s3", bucket: "acme-state", region: "eu-west-1" } });
+  expect(cloudsNeeded(crossCloud, ["cloud"])).toEqual(["gcp", "aws"]);
+  expect(cloudsNeeded(crossCloud, ["vault-config"])).toEqual(["aws"]);
+  expect(cloudsNeeded(aws, ["vault-config"])).toEqual([]);
+});
+
+test("reports every problem at once and says nothing was changed", () => {
+  const text = formatResults(preflight({ deployment: aws, stacks: STACK_ROLES, env: {}, run: fakeRunner({}) }));
+  expect(text.match(/FAIL/g)).toHaveLength(5);
+  expect(text).toMatch(/preflight: 5 problems; nothing was changed/);
+});
+
+test("destroy is refused unless the config allows it, with the reason and the fix", () => {
+  const refusal = destroyRefusal(aws);
+  expect(refusal).toContain("refusing to destroy 'demo'");
+  expect(refusal).toContain("prevent_destroy");
+  expect(refusal).toContain("allowDestroy: true");
+  expect(destroyRefusal(deployment({ dataProtection: { allowDestroy: true } }))).toBeUndefined();
+});

@@ -1,0 +1,255 @@
+import { readdirSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import { parse } from "yaml";
+import { TERRAFORM_VERSION } from "../../scripts/preflight";
+import { STACK_ROLES } from "../../scripts/stack-order";
+
+// The GitHub Actions workflows users run, checked as data: they cannot run here (no GitHub, no cloud),
+// so every promise they make is asserted on the parsed YAML instead.
+
+interface Step {
+  readonly name?: string;
+  readonly id?: string;
+  readonly uses?: string;
+  readonly run?: string;
+  readonly if?: string;
+  readonly with?: Record<string, unknown>;
+  readonly env?: Record<string, string>;
+}
+interface Job {
+  readonly "runs-on"?: string;
+  readonly if?: string;
+  readonly needs?: string | string[];
+  readonly permissions?: Record<string, string> | string;
+  readonly environment?: { name: string } | string;
+  readonly concurrency?: { group: string; "cancel-in-progress": boolean };
+  readonly strategy?: { "max-parallel"?: number; "fail-fast"?: boolean; matrix?: Record<string, unknown> };
+  readonly steps: Step[];
+}
+interface Workflow {
+  readonly name: string;
+  readonly on: Record<string, unknown>;
+  readonly permissions: Record<string, string> | string;
+  readonly concurrency?: { group: string; "cancel-in-progress": boolean };
+  readonly jobs: Record<string, Job>;
+}
+
+const ROOT = path.resolve(__dirname, "../..");
+const WORKFLOW_DIR = path.join(ROOT, ".github/workflows");
+const ACTION_DIR = path.join(ROOT, ".github/actions");
+const workflowFiles = readdirSync(WORKFLOW_DIR).filter((f) => /\.ya?ml$/.test(f));
+const actionFiles = readdirSync(ACTION_DIR).map((d) => path.join(ACTION_DIR, d, "action.yml"));
+const load = <T>(file: string): T => parse(readFileSync(file, "utf8"), { uniqueKeys: true }) as T;
+const plan = load<Workflow>(path.join(WORKFLOW_DIR, "plan.yml"));
+const apply = load<Workflow>(path.join(WORKFLOW_DIR, "apply.yml"));
+const workflows = Object.fromEntries(workflowFiles.map((f) => [f, load<Workflow>(path.join(WORKFLOW_DIR, f))]));
+
+/** A job's steps with local composite actions (`uses: ./.github/actions/x`) expanded in place. */
+function expandedSteps(steps: readonly Step[]): Step[] {
+  return steps.flatMap((s) => {
+    if (!s.uses?.startsWith("./")) return [s];
+    const action = load<{ runs: { using: string; steps: Step[] } }>(path.join(ROOT, s.uses, "action.yml"));
+    expect(action.runs.using).toBe("composite");
+    return [s, ...expandedSteps(action.runs.steps)];
+  });
+}
+const allJobs = Object.entries(workflows).flatMap(([file, w]) => Object.entries(w.jobs).map(([id, job]) => ({ file, id, job, steps: expandedSteps(job.steps) })));
+const allSteps = [...allJobs.flatMap((j) => j.steps), ...actionFiles.flatMap((f) => load<{ runs: { steps: Step[] } }>(f).runs.steps)];
+const runs = (steps: readonly Step[]) => steps.flatMap((s) => (s.run ? [s.run] : []));
+const OIDC_ACTIONS = /^(aws-actions\/configure-aws-credentials|azure\/login|google-github-actions\/auth)@/;
+
+test("the workflow set is plan.yml and apply.yml, both valid YAML", () => {
+  expect(workflowFiles.sort()).toEqual(["apply.yml", "plan.yml"]);
+  for (const f of [...workflowFiles.map((w) => path.join(WORKFLOW_DIR, w)), ...actionFiles]) expect(() => load(f)).not.toThrow();
+});
+
+test("plan runs on pull requests only; apply on pushes to main and by hand", () => {
+  expect(Object.keys(plan.on)).toEqual(["pull_request"]);
+  expect(Object.keys(apply.on).sort()).toEqual(["push", "workflow_dispatch"]);
+  expect(apply.on.push).toEqual({ branches: ["main"] });
+});
+
+test("workflow-level permissions are read-only; no job asks for write-all", () => {
+  for (const w of Object.values(workflows)) expect(w.permissions).toEqual({ contents: "read" });
+  for (const { job } of allJobs) {
+    if (job.permissions === undefined) continue;
+    expect(typeof job.permissions).toBe("object");
+    const writes = Object.entries(job.permissions as Record<string, string>).filter(([, v]) => v === "write").map(([k]) => k);
+    expect(writes.every((k) => k === "id-token" || k === "pull-requests")).toBe(true);
+  }
+});
+
+test("id-token: write exactly on the jobs that federate into a cloud (or Vault)", () => {
+  for (const { file, id, job, steps } of allJobs) {
+    const federates = steps.some((s) => OIDC_ACTIONS.test(s.uses ?? "") || s.uses === "./.github/actions/vault-login");
+    const perms = (job.permissions ?? {}) as Record<string, string>;
+    expect({ job: `${file}:${id}`, idToken: perms["id-token"] === "write" }).toEqual({ job: `${file}:${id}`, idToken: federates });
+  }
+});
+
+test("pull-requests: write only on the job that posts the comment, which holds no cloud identity", () => {
+  const writers = allJobs.filter(({ job }) => (job.permissions as Record<string, string> | undefined)?.["pull-requests"] === "write");
+  expect(writers.map((j) => `${j.file}:${j.id}`)).toEqual(["plan.yml:comment"]);
+  const comment = writers[0];
+  expect(comment.steps.some((s) => s.uses?.startsWith("actions/github-script@"))).toBe(true);
+  expect(comment.job.permissions).toEqual({ "pull-requests": "write" });
+  expect(comment.steps.some((s) => s.uses?.startsWith("actions/checkout@"))).toBe(false);
+});
+
+test("the PR workflow never applies, deploys or destroys, and has no deployment environment", () => {
+  const applying = /\b(terraform|cdktf)\s+(apply|deploy|destroy)\b|ci\.ts\s+apply\b|deploy\.ts\s+(deploy|destroy)\b|npm run (deploy|destroy)\b/;
+  for (const [id, job] of Object.entries(plan.jobs)) {
+    expect(job.environment).toBeUndefined();
+    for (const r of runs(expandedSteps(job.steps))) expect({ job: id, run: r, applies: applying.test(r) }).toMatchObject({ applies: false });
+  }
+  // Plans in PRs take no state lock: the plan identity is read-only.
+  expect(runs(plan.jobs.plan.steps).filter((r) => r.includes("ci.ts plan")).every((r) => r.includes("--no-lock"))).toBe(true);
+});
+
+test("pull requests from forks never reach a cloud account", () => {
+  expect(plan.jobs.plan.if).toContain("github.event.pull_request.head.repo.full_name == github.repository");
+});
+
+test("apply: protected environment per deployment, one deployment at a time, a concurrency group per deployment", () => {
+  const job = apply.jobs.apply;
+  expect(job.environment).toEqual({ name: "${{ matrix.deployment.name }}" });
+  expect(job.concurrency).toEqual({ group: "deploy-${{ matrix.deployment.name }}", "cancel-in-progress": false });
+  expect(job.strategy?.["max-parallel"]).toBe(1);
+  expect(apply.concurrency?.["cancel-in-progress"]).toBe(false);
+  // Every job that applies carries the environment; none other does.
+  for (const [id, j] of Object.entries(apply.jobs)) {
+    const applies = runs(j.steps).some((r) => /ci\.ts apply/.test(r));
+    expect({ id, environment: j.environment !== undefined }).toEqual({ id, environment: applies });
+  }
+});
+
+test("apply applies the stacks in dependency order, after the plan job that saved their plans", () => {
+  const order = (job: Job, verb: string) =>
+    runs(job.steps).flatMap((r) => [...r.matchAll(new RegExp(`ci\\.ts ${verb} .*--stack (\\S+)`, "g"))].map((m) => m[1]));
+  expect(order(apply.jobs.apply, "apply")).toEqual([...STACK_ROLES]);
+  expect(order(apply.jobs.plan, "plan")).toEqual([...STACK_ROLES]);
+  expect(order(plan.jobs.plan, "plan")).toEqual([...STACK_ROLES]);
+  expect(apply.jobs.apply.steps.filter((s) => s.id?.startsWith("apply-")).map((s) => s.id)).toEqual(STACK_ROLES.map((r) => `apply-${r}`));
+  expect(apply.jobs.apply.needs).toEqual(expect.arrayContaining(["plan"]));
+
+  const upload = apply.jobs.plan.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+  const download = apply.jobs.apply.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+  expect(upload?.with?.name).toBe(download?.with?.name);
+  expect(String(upload?.with?.path)).toMatch(/^cdktf\.out$/m);
+  expect(String(upload?.with?.path)).toMatch(/^plans$/m);
+  expect(upload?.with?.["include-hidden-files"]).toBe(true); // .terraform.lock.hcl
+  expect(Number(upload?.with?.["retention-days"])).toBeLessThanOrEqual(7);
+  // Download before the first apply.
+  const steps = apply.jobs.apply.steps;
+  expect(steps.indexOf(download as Step)).toBeLessThan(steps.findIndex((s) => s.id === "apply-cloud"));
+});
+
+test("every third-party action is pinned to a full commit SHA with its version in a comment", () => {
+  for (const file of [...workflowFiles.map((w) => path.join(WORKFLOW_DIR, w)), ...actionFiles]) {
+    const text = readFileSync(file, "utf8");
+    for (const m of text.matchAll(/uses:\s*(\S+)(.*)$/gm)) {
+      const [, ref, rest] = m;
+      if (ref.startsWith("./")) continue;
+      expect({ file: path.relative(ROOT, file), ref }).toEqual({ file: path.relative(ROOT, file), ref: expect.stringMatching(/^[\w.-]+\/[\w.-]+(\/[\w.-]+)*@[0-9a-f]{40}$/) });
+      expect(rest).toMatch(/# v\d+\.\d+\.\d+/);
+    }
+    expect(text).not.toMatch(/@(main|master|latest|HEAD)\b/);
+  }
+});
+
+test("Terraform, Node and cdktf-cli versions are pinned; the cdktf CLI comes from the lockfile", () => {
+  const tf = allSteps.filter((s) => s.uses?.startsWith("hashicorp/setup-terraform@"));
+  expect(tf.length).toBeGreaterThan(0);
+  for (const s of tf) {
+    expect(String(s.with?.terraform_version)).toBe(TERRAFORM_VERSION);
+    expect(s.with?.terraform_wrapper).toBe(false);
+  }
+  for (const s of allSteps.filter((x) => x.uses?.startsWith("actions/setup-node@"))) expect(s.with).toMatchObject({ "node-version": "20", cache: "npm" });
+  const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
+  expect(pkg.devDependencies["cdktf-cli"]).toMatch(/^\d+\.\d+\.\d+$/);
+  for (const r of runs(allSteps)) {
+    expect(r).not.toMatch(/npm (install|i)\b|cdktf-cli@|npx -y|npm install -g/);
+    if (/\bnpm ci\b/.test(r)) expect(r).toMatch(/npm ci --no-audit --no-fund/);
+  }
+  // Every job that runs cdktf or terraform first sets up the toolchain from the lockfile.
+  for (const { file, id, job } of allJobs) {
+    const usesTools = runs(job.steps).some((r) => /npx |terraform /.test(r));
+    if (usesTools) expect({ job: `${file}:${id}`, setup: job.steps.some((s) => s.uses === "./.github/actions/setup") }).toEqual({ job: `${file}:${id}`, setup: true });
+  }
+});
+
+test("provider plugins are cached, keyed on the lockfile", () => {
+  const setup = load<{ runs: { steps: Step[] } }>(path.join(ACTION_DIR, "setup/action.yml")).runs.steps;
+  expect(runs(setup).join("\n")).toContain('echo "TF_PLUGIN_CACHE_DIR=$HOME/.terraform.d/plugin-cache" >> "$GITHUB_ENV"');
+  // Lock files are generated per run: without this Terraform >= 1.4 would bypass the cache.
+  expect(runs(setup).join("\n")).toContain('echo "TF_PLUGIN_CACHE_MAY_BREAK_DEPENDENCY_LOCK_FILE=true" >> "$GITHUB_ENV"');
+  const cache = setup.find((s) => s.uses?.startsWith("actions/cache@"));
+  expect(cache?.with?.path).toBe("~/.terraform.d/plugin-cache");
+  expect(String(cache?.with?.key)).toContain("hashFiles('package-lock.json')");
+});
+
+test("the synth step of each workflow covers every examples/*.yaml under the policy rules", () => {
+  const examples = readdirSync(path.join(ROOT, "examples")).filter((f) => f.endsWith(".yaml")).map((f) => `examples/${f}`);
+  expect(examples.length).toBeGreaterThanOrEqual(3);
+  for (const w of [plan, apply]) {
+    const synth = runs(w.jobs.check.steps).find((r) => r.includes("cdktf synth"));
+    expect(synth).toBeDefined();
+    // `cdktf synth` (not `tsx main.ts`): the CLI fails on error annotations, which is how policy findings surface.
+    expect(synth).toMatch(/DEPLOYMENT_CONFIG="\$config" npx cdktf synth/);
+    const globs = /configs=\(([^)]*)\)/.exec(synth ?? "")?.[1].split(/\s+/).filter(Boolean) ?? [];
+    const matches = (file: string) => globs.some((g) => new RegExp(`^${g.replace(/\./g, "\\.").replace(/\*/g, "[^/]*")}$`).test(file));
+    for (const e of examples) expect({ example: e, synthesized: matches(e) }).toEqual({ example: e, synthesized: true });
+    expect(globs).toContain("deployments/*.yaml");
+  }
+});
+
+test("no long-lived cloud key or secret is referenced anywhere", () => {
+  for (const file of [...workflowFiles.map((w) => path.join(WORKFLOW_DIR, w)), ...actionFiles]) {
+    const text = readFileSync(file, "utf8");
+    expect(text).not.toMatch(/AWS_SECRET_ACCESS_KEY|AWS_ACCESS_KEY_ID|aws-secret-access-key|aws-access-key-id|ARM_CLIENT_SECRET|AZURE_CLIENT_SECRET|client-secret|AZURE_CREDENTIALS|creds:|GOOGLE_CREDENTIALS|GOOGLE_APPLICATION_CREDENTIALS_JSON|credentials_json|VAULT_TOKEN:/);
+    // Nothing comes from GitHub secrets at all: identities are public ids in variables, tokens are minted per job.
+    expect(text).not.toMatch(/secrets\./);
+  }
+  const roleInputs = allSteps.filter((s) => OIDC_ACTIONS.test(s.uses ?? ""));
+  expect(roleInputs.map((s) => Object.keys(s.with ?? {}).sort())).toEqual(
+    expect.arrayContaining([
+      expect.arrayContaining(["role-to-assume", "aws-region"]),
+      expect.arrayContaining(["client-id", "tenant-id", "subscription-id"]),
+      expect.arrayContaining(["workload_identity_provider", "service_account"]),
+    ]),
+  );
+});
+
+test("every run step is strict (set -euo pipefail) and interpolates no expression into the script", () => {
+  for (const r of runs(allSteps)) {
+    expect(r.trimStart().startsWith("set -euo pipefail")).toBe(true);
+    // Values reach scripts through env: an expression inside a script is a script-injection risk.
+    expect(r).not.toContain("${{");
+  }
+  for (const { steps } of allJobs) {
+    for (const s of steps.filter((x) => x.uses?.startsWith("actions/checkout@"))) expect(s.with?.["persist-credentials"]).toBe(false);
+  }
+});
+
+test("tokens minted in a job are masked before they are exported", () => {
+  const vault = runs(load<{ runs: { steps: Step[] } }>(path.join(ACTION_DIR, "vault-login/action.yml")).runs.steps).join("\n");
+  expect(vault.indexOf('echo "::add-mask::$token"')).toBeGreaterThan(-1);
+  expect(vault.indexOf('echo "::add-mask::$token"')).toBeLessThan(vault.indexOf('echo "VAULT_TOKEN=$token"'));
+  expect(vault).not.toMatch(/set -x|echo "\$token"|echo \$jwt/);
+});
+
+test("plan jobs log in with the read-only plan identities, only the apply job with the apply identities", () => {
+  const login = (job: Job) => job.steps.find((s) => s.uses === "./.github/actions/cloud-login")?.with ?? {};
+  const identities = (job: Job) => ["aws-role-arn", "azure-client-id", "gcp-service-account"].map((k) => String(login(job)[k]));
+  for (const job of [plan.jobs.plan, apply.jobs.plan]) {
+    for (const v of identities(job)) expect(v).toMatch(/_PLAN_/);
+  }
+  for (const v of identities(apply.jobs.apply)) expect(v).toMatch(/^\$\{\{ vars\.[A-Z]+_APPLY_[A-Z_]+ \}\}$/);
+  // The apply identities are environment variables: only readable inside the protected environment.
+  expect(apply.jobs.apply.environment).toBeDefined();
+});
+
+test("Dependabot keeps the pinned actions current, composite actions included", () => {
+  const config = load<{ updates: { "package-ecosystem": string; directories: string[] }[] }>(path.join(ROOT, ".github/dependabot.yml"));
+  expect(config.updates).toEqual([expect.objectContaining({ "package-ecosystem": "github-actions", directories: ["/", "/.github/actions/*"] })]);
+});

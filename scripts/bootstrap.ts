@@ -1,0 +1,56 @@
+import { mkdirSync } from "node:fs";
+import { App } from "cdktf";
+import { ConfigError, loadDeployment } from "../config/load";
+import { AwsStateStack } from "../stacks/bootstrap/aws-state-stack";
+import { UsageError } from "./stack-order";
+
+/**
+ * The optional, one-time AWS bootstrap of a deployment: `<name>-state` (state bucket, GitHub OIDC
+ * provider, plan and apply roles). Never built by main.ts; synthesized into cdktf.out/bootstrap.
+ *
+ *   npm run bootstrap:synth -- --config deployments/acme-prod.yaml --github-repo acme/platform [--existing-oidc-provider]
+ *   npx cdktf deploy acme-prod-state --output cdktf.out/bootstrap \
+ *     --app "npx tsx scripts/bootstrap.ts --config deployments/acme-prod.yaml --github-repo acme/platform"
+ */
+
+/** The bootstrap's command line. */
+export interface BootstrapArgs {
+  readonly githubRepository: string;
+  readonly createOidcProvider: boolean;
+}
+
+/** Parses the bootstrap-only flags (`--config` is read by the config loader). */
+export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessEnv): BootstrapArgs {
+  const i = argv.indexOf("--github-repo");
+  const githubRepository = (i >= 0 ? argv[i + 1] : undefined) ?? env.GITHUB_REPOSITORY;
+  if (!githubRepository || githubRepository.startsWith("--")) {
+    throw new UsageError("--github-repo owner/name is required: the repository whose workflows may assume the plan and apply roles");
+  }
+  return { githubRepository, createOidcProvider: !argv.includes("--existing-oidc-provider") };
+}
+
+/** Builds `<name>-state` into `app`. */
+export function buildBootstrap(app: App, argv: readonly string[], env: NodeJS.ProcessEnv): AwsStateStack {
+  const deployment = loadDeployment(argv, env);
+  const args = parseBootstrapArgs(argv, env);
+  return new AwsStateStack(app, `${deployment.name}-state`, { deployment, ...args });
+}
+
+if (require.main === module) {
+  try {
+    // The cdktf CLI sets CDKTF_OUTDIR when it runs this app; alone, keep the bootstrap apart from the deployment's stacks.
+    const outdir = process.env.CDKTF_OUTDIR ?? "cdktf.out/bootstrap";
+    mkdirSync(outdir, { recursive: true });
+    const app = new App({ outdir });
+    const stack = buildBootstrap(app, process.argv.slice(2), process.env);
+    app.synth();
+    console.error(`synthesized ${stack.node.id} into ${app.outdir}`);
+  } catch (e) {
+    // Bad input (config, flags, a non-s3 backend) gets its message, not a stack trace.
+    if (e instanceof ConfigError || e instanceof UsageError || (e instanceof Error && / state\.backend | GitHub repository | too long /.test(e.message))) {
+      console.error(e.message);
+      process.exit(1);
+    }
+    throw e;
+  }
+}

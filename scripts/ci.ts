@@ -1,0 +1,296 @@
+import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import * as path from "node:path";
+import { ConfigError, loadDeployment } from "../config/load";
+import type { Deployment } from "../config/schema";
+import { type CommandRunner, captureCommand, interactiveCommand } from "./command-runner";
+import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } from "./stack-order";
+
+/**
+ * The CI side of delivery, called by .github/workflows/{plan,apply}.yml:
+ *
+ *   matrix --dir deployments [--only n] one matrix entry per deployment file (validated), to $GITHUB_OUTPUT
+ *   plan   --config f --stack r       terraform init + plan -out of one synthesized stack; writes
+ *                                     <plans>/<id>.tfplan, .txt (human plan), .json (status) and a summary
+ *   apply  --config f --stack r       applies the saved plan of one stack, or plans again first when a
+ *                                     stack it depends on changed in this run (its saved plan read the
+ *                                     old outputs) or had no plan; with --reviewed-only (or
+ *                                     REQUIRE_REVIEWED_PLANS=true) such a new plan stops the run instead
+ *
+ * Terraform runs on the JSON that `cdktf synth` wrote (cdktf.out/stacks/<id>), so CI applies
+ * exactly the configuration that was planned and reviewed.
+ */
+
+/** One deployment in the CI matrix. Everything here is public (no credentials). */
+export interface MatrixEntry {
+  readonly name: string;
+  /** Upper-case name for variable names: acme-prod -> ACME_PROD. */
+  readonly key: string;
+  readonly cloud: Deployment["cloud"];
+  readonly region: string;
+  readonly config: string;
+  /** Stack ids by role (vaultConfig for vault-config). */
+  readonly stacks: { readonly cloud: string; readonly vault: string; readonly vaultConfig: string; readonly platform: string };
+  /** Azure deployments: the tenant and subscription azure/login federates into. */
+  readonly azureTenantId: string;
+  readonly azureSubscriptionId: string;
+}
+
+/** Deployment files in a directory (.yaml, .yml, .json), sorted: the order deployments roll out in. */
+export function deploymentFiles(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.(ya?ml|json)$/.test(f))
+    .sort()
+    .map((f) => path.posix.join(dir, f));
+}
+
+const STATE_CLOUD: Record<Deployment["state"]["backend"], Deployment["cloud"] | undefined> = { local: undefined, s3: "aws", azurerm: "azure", gcs: "gcp" };
+
+/** Validates every file and builds the matrix; two files naming the same deployment are an error (one state). */
+export function deploymentMatrix(files: readonly string[]): MatrixEntry[] {
+  const entries = files.map((config) => {
+    const d = loadDeployment(["--config", config], {});
+    // A CI runner is thrown away after the job: local state would be lost, and the next run would
+    // try to create everything again.
+    if (d.state.backend === "local") {
+      throw new UsageError(`${config}: state.backend is 'local'; a deployment applied by CI needs remote state (s3, azurerm or gcs), see docs/deployment-guide.md`);
+    }
+    // CI logs in to one cloud per job: the deployment's.
+    if (STATE_CLOUD[d.state.backend] !== d.cloud) {
+      throw new UsageError(`${config}: state.backend '${d.state.backend}' is not in the deployment's cloud (${d.cloud}); CI logs in to one cloud per deployment, keep state there`);
+    }
+    return {
+      name: d.name,
+      key: d.name.toUpperCase().replace(/-/g, "_"),
+      cloud: d.cloud,
+      region: d.region,
+      config,
+      stacks: {
+        cloud: stackIdOf(d, "cloud"),
+        vault: stackIdOf(d, "vault"),
+        vaultConfig: stackIdOf(d, "vault-config"),
+        platform: stackIdOf(d, "platform"),
+      },
+      azureTenantId: d.azure?.tenantId ?? "",
+      azureSubscriptionId: d.azure?.subscriptionId ?? "",
+    };
+  });
+  const seen = new Map<string, string>();
+  for (const e of entries) {
+    const other = seen.get(e.name);
+    if (other) throw new UsageError(`${e.config} and ${other} both name deployment '${e.name}'; a name owns one set of state, rename one`);
+    seen.set(e.name, e.config);
+  }
+  return entries;
+}
+
+/** What planning one stack found. */
+export type PlanStatus = "no-changes" | "changes" | "blocked" | "failed";
+
+/** The record of one stack's plan, written next to the saved plan and read back by `apply`. */
+export interface StackPlan {
+  readonly stack: string;
+  readonly role: StackRole;
+  readonly status: PlanStatus;
+  /** "Plan: 1 to add, 0 to change, 0 to destroy." / "No changes." / why it could not be planned. */
+  readonly summary: string;
+}
+
+/** Where a stack's files are. */
+export interface Paths {
+  /** cdktf's output directory (holds stacks/<id>/cdk.tf.json). */
+  readonly outDir: string;
+  /** Directory for saved plans, plan texts and status records. */
+  readonly plansDir: string;
+}
+
+/** How `plan`/`apply` reach terraform: `stream` shows output in the log, `capture` keeps it. */
+export interface Runners {
+  readonly stream: CommandRunner;
+  readonly capture: CommandRunner;
+}
+
+const TF_ENV = { TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+
+/**
+ * Plans one stack and records the result. `lock: false` for pull-request plans: they run with a
+ * read-only identity that cannot write the state lock, and they never write state.
+ * A stack whose upstream stack has pending changes may be unplannable (it reads outputs that do not
+ * exist yet); that is reported as `blocked`, not as a failure.
+ */
+export function planStack(deployment: Deployment, role: StackRole, paths: Paths, runners: Runners, options: { readonly lock: boolean }): StackPlan {
+  const id = stackIdOf(deployment, role);
+  const cwd = stackDir(paths, id);
+  const planFile = path.resolve(paths.plansDir, `${id}.tfplan`);
+  mkdirSync(paths.plansDir, { recursive: true });
+  const upstreamChanges = upstream(deployment, role).filter((u) => readPlan(paths, u)?.status === "changes" || readPlan(paths, u)?.status === "blocked");
+
+  const record = (status: PlanStatus, summary: string): StackPlan => {
+    const p: StackPlan = { stack: id, role, status, summary };
+    writeFileSync(path.join(paths.plansDir, `${id}.json`), `${JSON.stringify(p, null, 2)}\n`);
+    return p;
+  };
+
+  const init = runners.stream("terraform", ["init", "-input=false", "-no-color"], { cwd, env: { ...process.env, ...TF_ENV } });
+  if (init.code !== 0) return record("failed", "terraform init failed (see the job log)");
+  const lock = options.lock ? [] : ["-lock=false"];
+  const plan = runners.stream("terraform", ["plan", "-input=false", "-no-color", "-detailed-exitcode", ...lock, `-out=${planFile}`], { cwd, env: { ...process.env, ...TF_ENV } });
+  if (plan.code === 1) {
+    return upstreamChanges.length
+      ? record("blocked", `not planned: it reads outputs of ${upstreamChanges.join(", ")}, which ${upstreamChanges.length === 1 ? "has" : "have"} unapplied changes; it is planned again at apply time`)
+      : record("failed", "terraform plan failed (see the job log)");
+  }
+  // `terraform show` of a saved plan redacts sensitive values, like plan's own output.
+  const shown = runners.capture("terraform", ["show", "-no-color", planFile], { cwd, env: { ...process.env, ...TF_ENV } });
+  writeFileSync(path.join(paths.plansDir, `${id}.txt`), shown.stdout);
+  if (plan.code === 0) return record("no-changes", "No changes.");
+  return record("changes", /Plan: \d+ to add, \d+ to change, \d+ to destroy\./.exec(shown.stdout)?.[0] ?? "changes (see the plan)");
+}
+
+/** What apply did with one stack. */
+export interface ApplyResult {
+  readonly stack: string;
+  readonly ok: boolean;
+  /** Whether the saved plan from the plan job was applied (true) or a fresh plan was made first. */
+  readonly usedSavedPlan: boolean;
+  /** Whether anything changed (drives re-planning of the stacks after it). */
+  readonly changed: boolean;
+  /** Why the stack was not applied, when `ok` is false for a reason other than a terraform error. */
+  readonly note?: string;
+}
+
+/**
+ * Applies one stack. The saved, reviewed plan is applied when it is still exact: it exists, and no
+ * stack this one depends on changed in this run. Terraform itself refuses a saved plan whose state
+ * moved since it was made ("Saved plan is stale"). Otherwise the stack is planned again, the plan
+ * printed, and that plan applied; with `reviewedOnly`, a fresh plan that changes something is not
+ * applied: the run stops, and the next run's plan job shows it to the reviewers.
+ */
+export function applyStack(deployment: Deployment, role: StackRole, paths: Paths, runners: Runners, options: { readonly reviewedOnly?: boolean } = {}): ApplyResult {
+  const id = stackIdOf(deployment, role);
+  const cwd = stackDir(paths, id);
+  const env = { ...process.env, ...TF_ENV };
+  const saved = readPlan(paths, id);
+  const planFile = path.resolve(paths.plansDir, `${id}.tfplan`);
+  const changedUpstream = upstream(deployment, role).filter((u) => readApplied(paths, u)?.changed);
+
+  if (runners.stream("terraform", ["init", "-input=false", "-no-color"], { cwd, env }).code !== 0) return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false });
+
+  if (saved && saved.status === "no-changes" && changedUpstream.length === 0) {
+    return writeApplied(paths, { stack: id, ok: true, usedSavedPlan: true, changed: false });
+  }
+  if (saved && saved.status === "changes" && changedUpstream.length === 0 && existsSync(planFile)) {
+    const r = runners.stream("terraform", ["apply", "-input=false", "-no-color", planFile], { cwd, env });
+    return writeApplied(paths, { stack: id, ok: r.code === 0, usedSavedPlan: true, changed: true });
+  }
+  const fresh = path.resolve(paths.plansDir, `${id}.apply.tfplan`);
+  const plan = runners.stream("terraform", ["plan", "-input=false", "-no-color", "-detailed-exitcode", `-out=${fresh}`], { cwd, env });
+  if (plan.code === 1) return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false });
+  if (plan.code === 0) return writeApplied(paths, { stack: id, ok: true, usedSavedPlan: false, changed: false });
+  if (options.reviewedOnly) {
+    const why = changedUpstream.length ? `${changedUpstream.join(", ")} changed in this run` : "it had no reviewed plan";
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: its plan changed because ${why}, and REQUIRE_REVIEWED_PLANS is on; re-run the workflow to review the new plan` });
+  }
+  const r = runners.stream("terraform", ["apply", "-input=false", "-no-color", fresh], { cwd, env });
+  return writeApplied(paths, { stack: id, ok: r.code === 0, usedSavedPlan: false, changed: true });
+}
+
+/** Markdown of one deployment's plans, for the job summary and the pull-request comment. */
+export function planSummary(deployment: Deployment, paths: Paths, maxPlanChars = 12_000): string {
+  const lines = [`### Deployment \`${deployment.name}\` (${deployment.cloud}, ${deployment.region})`, "", "| Stack | Result |", "| --- | --- |"];
+  const details: string[] = [];
+  for (const { id } of orderedStacks(deployment)) {
+    const p = readPlan(paths, id);
+    const destroys = Number(/(\d+) to destroy/.exec(p?.summary ?? "")?.[1] ?? 0);
+    const mark = !p ? "not planned" : { "no-changes": "✅", changes: destroys > 0 ? "⚠️ destroys resources" : "📝", blocked: "⏳", failed: "❌" }[p.status];
+    lines.push(`| \`${id}\` | ${mark} ${p?.summary ?? ""} |`);
+    const textFile = path.join(paths.plansDir, `${id}.txt`);
+    if (p?.status === "changes" && existsSync(textFile)) {
+      let text = readFileSync(textFile, "utf8");
+      if (text.length > maxPlanChars) text = `${text.slice(0, maxPlanChars)}\n... (truncated; the full plan is in the job log and the plan artifact)`;
+      details.push(`<details><summary>${id}</summary>\n\n\`\`\`hcl\n${text.replace(/```/g, "'''")}\n\`\`\`\n</details>`);
+    }
+  }
+  return [...lines, "", ...details, ""].join("\n");
+}
+
+function stackDir(paths: Paths, id: string): string {
+  return path.resolve(paths.outDir, "stacks", id);
+}
+
+/** The stack ids a role depends on (every stack before it in dependency order). */
+function upstream(deployment: Deployment, role: StackRole): string[] {
+  return STACK_ROLES.slice(0, STACK_ROLES.indexOf(role)).map((r) => stackIdOf(deployment, r));
+}
+
+function readPlan(paths: Paths, id: string): StackPlan | undefined {
+  const f = path.join(paths.plansDir, `${id}.json`);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as StackPlan) : undefined;
+}
+
+function readApplied(paths: Paths, id: string): ApplyResult | undefined {
+  const f = path.join(paths.plansDir, `${id}.applied.json`);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as ApplyResult) : undefined;
+}
+
+function writeApplied(paths: Paths, result: ApplyResult): ApplyResult {
+  mkdirSync(paths.plansDir, { recursive: true });
+  writeFileSync(path.join(paths.plansDir, `${result.stack}.applied.json`), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+function flag(argv: readonly string[], name: string, fallback?: string): string {
+  const i = argv.indexOf(name);
+  const v = i >= 0 ? argv[i + 1] : fallback;
+  if (v === undefined) throw new UsageError(`${name} is required`);
+  return v;
+}
+
+/** CLI entry: returns the exit code. */
+export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: Runners, log: (line: string) => void = console.log): number {
+  const [command, ...rest] = argv;
+  try {
+    if (command === "matrix") {
+      const only = flag(rest, "--only", "");
+      const all = deploymentMatrix(deploymentFiles(flag(rest, "--dir", "deployments")));
+      const matrix = only ? all.filter((m) => m.name === only) : all;
+      if (only && matrix.length === 0) throw new UsageError(`no deployment named '${only}'; deployments: ${all.map((m) => m.name).join(", ") || "none"}`);
+      const out = `deployments=${JSON.stringify(matrix)}\ncount=${matrix.length}\n`;
+      if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, out);
+      log(matrix.length ? `deployments: ${matrix.map((m) => m.name).join(", ")}` : "no deployment files: nothing to plan or apply");
+      return 0;
+    }
+    const deployment = loadDeployment(["--config", flag(rest, "--config")], {});
+    const paths: Paths = { outDir: flag(rest, "--out", "cdktf.out"), plansDir: flag(rest, "--plans", "plans") };
+    if (command === "summary") {
+      const md = planSummary(deployment, paths);
+      writeFileSync(path.join(paths.plansDir, "summary.md"), md);
+      if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, md);
+      return 0;
+    }
+    const role = flag(rest, "--stack") as StackRole;
+    if (!STACK_ROLES.includes(role)) throw new UsageError(`--stack must be one of ${STACK_ROLES.join(", ")}`);
+    if (command === "plan") {
+      const p = planStack(deployment, role, paths, runners, { lock: !rest.includes("--no-lock") });
+      console.log(`${p.stack}: ${p.status}: ${p.summary}`);
+      return p.status === "failed" ? 1 : 0;
+    }
+    if (command === "apply") {
+      const reviewedOnly = rest.includes("--reviewed-only") || env.REQUIRE_REVIEWED_PLANS === "true";
+      const r = applyStack(deployment, role, paths, runners, { reviewedOnly });
+      log(r.note ? `${r.stack}: ${r.note}` : `${r.stack}: ${r.ok ? "applied" : "FAILED"} (${r.usedSavedPlan ? "saved plan from the plan job" : "planned again in this job"}${r.changed ? "" : ", no changes"})`);
+      return r.ok ? 0 : 1;
+    }
+    throw new UsageError(`unknown command '${command ?? ""}'; use matrix, plan, summary or apply`);
+  } catch (e) {
+    if (e instanceof UsageError || e instanceof ConfigError) {
+      console.error(e.message);
+      return 2;
+    }
+    throw e;
+  }
+}
+
+if (require.main === module) {
+  process.exitCode = main(process.argv.slice(2), process.env, { stream: interactiveCommand, capture: captureCommand });
+}

@@ -1,0 +1,194 @@
+import type { Cloud, Deployment } from "../config/schema";
+import { type CommandRunner, NOT_FOUND } from "./command-runner";
+import type { StackRole } from "./stack-order";
+
+/**
+ * Checks run before any command that can change infrastructure: the tools and credentials a
+ * deployment needs are present, so nothing fails half-way through an apply. Every check runs and
+ * every problem is reported at once, each with the command that fixes it. Output never includes a
+ * credential (identity calls are captured, and only the account/principal name is shown).
+ */
+
+/** The Terraform release line this project is tested with (major.minor). S3 lock files need >= 1.10. */
+export const TERRAFORM_MINOR = "1.11";
+/** The exact Terraform version CI installs (hashicorp/setup-terraform). */
+export const TERRAFORM_VERSION = "1.11.4";
+
+/** Result of one preflight check. */
+export interface CheckResult {
+  readonly ok: boolean;
+  /** What was checked, e.g. "terraform 1.11.x". */
+  readonly name: string;
+  /** What was found (ok) or what is wrong and the command that fixes it (not ok). */
+  readonly detail: string;
+}
+
+/** What a preflight needs: the deployment, the stacks about to run, the environment and a command runner. */
+export interface PreflightInput {
+  readonly deployment: Deployment;
+  readonly stacks: readonly StackRole[];
+  readonly env: NodeJS.ProcessEnv;
+  readonly run: CommandRunner;
+}
+
+/** Runs every check that applies to the chosen stacks; the deployment may proceed only if all are ok. */
+export function preflight(input: PreflightInput): CheckResult[] {
+  const { deployment, stacks, env, run } = input;
+  const results: CheckResult[] = [checkTerraform(run)];
+  for (const cloud of cloudsNeeded(deployment, stacks)) results.push(...checkCloudLogin(cloud, deployment, run));
+  if (stacks.some((s) => s === "vault" || s === "platform")) results.push(checkExecPlugin(deployment.cloud, run));
+  if (stacks.includes("vault-config")) results.push(...checkVaultEnv(env));
+  return results;
+}
+
+/** Formats results for a terminal: one line per check, problems last with their fix. */
+export function formatResults(results: readonly CheckResult[]): string {
+  const ok = results.filter((r) => r.ok).map((r) => `  ok    ${r.name}: ${r.detail}`);
+  const bad = results.filter((r) => !r.ok).map((r) => `  FAIL  ${r.name}: ${r.detail}`);
+  const summary = bad.length
+    ? `preflight: ${bad.length} problem${bad.length === 1 ? "" : "s"}; nothing was changed. Fix ${bad.length === 1 ? "it" : "them"} and run again.`
+    : "preflight: all checks passed.";
+  return [...ok, ...bad, summary].join("\n");
+}
+
+/**
+ * Why `destroy` is refused for this deployment, or undefined when it is allowed. A deployment's
+ * buckets, keys, volumes and cluster carry prevent_destroy / deletion protection unless
+ * `dataProtection.allowDestroy` is true; a destroy of a protected deployment would fail half-way
+ * (after removing the stateless parts), so it is refused before anything runs.
+ */
+export function destroyRefusal(deployment: Pick<Deployment, "name" | "dataProtection">): string | undefined {
+  if (deployment.dataProtection.allowDestroy) return undefined;
+  return [
+    `refusing to destroy '${deployment.name}': its config does not allow it (dataProtection.allowDestroy is false, the default).`,
+    "Its buckets, encryption keys, volumes and cluster carry prevent_destroy / deletion protection, so production data",
+    "cannot be deleted by a command. For a throwaway test deployment, set in its config:",
+    "  dataProtection:",
+    "    allowDestroy: true",
+    "then run `npm run deploy` once (it lifts the protection), and `npm run destroy` again.",
+  ].join("\n");
+}
+
+/** The clouds whose credentials the chosen stacks need: the deployment's cloud and the state backend's. */
+export function cloudsNeeded(deployment: Deployment, stacks: readonly StackRole[]): Cloud[] {
+  const clouds = new Set<Cloud>();
+  // Every stack but vault-config talks to the cloud or the cluster (cluster auth is the cloud login);
+  // vault-config still reads the cloud stack's outputs through the state backend.
+  if (stacks.some((s) => s !== "vault-config")) clouds.add(deployment.cloud);
+  const backendCloud = BACKEND_CLOUD[deployment.state.backend];
+  if (backendCloud && stacks.length > 0) clouds.add(backendCloud);
+  return [...clouds];
+}
+
+const BACKEND_CLOUD: Record<Deployment["state"]["backend"], Cloud | undefined> = { local: undefined, s3: "aws", azurerm: "azure", gcs: "gcp" };
+
+function checkTerraform(run: CommandRunner): CheckResult {
+  const name = `terraform ${TERRAFORM_MINOR}.x`;
+  const install = `install terraform ${TERRAFORM_VERSION} (https://developer.hashicorp.com/terraform/install, or \`tfenv install ${TERRAFORM_VERSION}\`)`;
+  const r = run("terraform", ["version", "-json"]);
+  if (r.code === NOT_FOUND) return { ok: false, name, detail: `terraform is not on the PATH; ${install}` };
+  let version: string | undefined;
+  try {
+    version = (JSON.parse(r.stdout) as { terraform_version?: string }).terraform_version;
+  } catch {
+    version = /Terraform v(\d+\.\d+\.\d+)/.exec(r.stdout)?.[1];
+  }
+  if (r.code !== 0 || !version) return { ok: false, name, detail: `\`terraform version\` failed (${firstLine(r.stderr) || `exit ${r.code}`}); ${install}` };
+  if (!version.startsWith(`${TERRAFORM_MINOR}.`)) {
+    return { ok: false, name, detail: `found terraform ${version}, this project needs ${TERRAFORM_MINOR}.x; ${install}` };
+  }
+  return { ok: true, name, detail: `terraform ${version}` };
+}
+
+function checkCloudLogin(cloud: Cloud, deployment: Deployment, run: CommandRunner): CheckResult[] {
+  switch (cloud) {
+    case "aws": {
+      const name = "AWS credentials";
+      const r = run("aws", ["sts", "get-caller-identity", "--output", "json"]);
+      if (r.code === NOT_FOUND) return [{ ok: false, name, detail: "the AWS CLI (aws) is not on the PATH; install AWS CLI v2 (https://docs.aws.amazon.com/cli/latest/userguide/getting-started-install.html). EKS authentication runs `aws eks get-token` too." }];
+      if (r.code !== 0) {
+        return [{ ok: false, name, detail: `\`aws sts get-caller-identity\` failed (${firstLine(r.stderr) || `exit ${r.code}`}); log in, e.g. \`aws sso login --profile <profile>\` and \`export AWS_PROFILE=<profile>\`` }];
+      }
+      const arn = parseJson<{ Arn?: string }>(r.stdout)?.Arn ?? "unknown principal";
+      return [{ ok: true, name, detail: arn }];
+    }
+    case "azure": {
+      const name = "Azure login";
+      const r = run("az", ["account", "show", "--output", "json"]);
+      if (r.code === NOT_FOUND) return [{ ok: false, name, detail: "the Azure CLI (az) is not on the PATH; install it (https://learn.microsoft.com/cli/azure/install-azure-cli)" }];
+      const want = deployment.azure;
+      const login = `\`az login${want ? ` --tenant ${want.tenantId}` : ""}\`${want ? ` then \`az account set --subscription ${want.subscriptionId}\`` : ""}`;
+      if (r.code !== 0) return [{ ok: false, name, detail: `\`az account show\` failed (${firstLine(r.stderr) || `exit ${r.code}`}); log in: ${login}` }];
+      const account = parseJson<{ id?: string; tenantId?: string; user?: { name?: string } }>(r.stdout) ?? {};
+      // The azurerm provider uses the CLI's current subscription unless told otherwise: a wrong one is a wrong target.
+      if (want && account.id !== want.subscriptionId) {
+        return [{ ok: false, name, detail: `the CLI's current subscription is ${account.id ?? "unknown"}, the deployment's is ${want.subscriptionId}; run \`az account set --subscription ${want.subscriptionId}\`` }];
+      }
+      if (want && account.tenantId !== want.tenantId) {
+        return [{ ok: false, name, detail: `logged in to tenant ${account.tenantId ?? "unknown"}, the deployment's is ${want.tenantId}; run ${login}` }];
+      }
+      return [{ ok: true, name, detail: `${account.user?.name ?? "signed in"} on subscription ${account.id ?? "unknown"}` }];
+    }
+    case "gcp": {
+      const results: CheckResult[] = [];
+      // Captured and discarded: these print access tokens.
+      const cli = run("gcloud", ["auth", "print-access-token", "--quiet"]);
+      if (cli.code === NOT_FOUND) return [{ ok: false, name: "gcloud login", detail: "the Google Cloud CLI (gcloud) is not on the PATH; install it (https://cloud.google.com/sdk/docs/install) with the gke-gcloud-auth-plugin component" }];
+      results.push(cli.code === 0
+        ? { ok: true, name: "gcloud login", detail: "gcloud has credentials" }
+        : { ok: false, name: "gcloud login", detail: `\`gcloud auth print-access-token\` failed (${firstLine(cli.stderr) || `exit ${cli.code}`}); run \`gcloud auth login\`` });
+      // Terraform's google provider uses Application Default Credentials, not gcloud's own login.
+      const adc = run("gcloud", ["auth", "application-default", "print-access-token", "--quiet"]);
+      results.push(adc.code === 0
+        ? { ok: true, name: "Application Default Credentials", detail: "present (used by terraform's google provider)" }
+        : { ok: false, name: "Application Default Credentials", detail: `none found (${firstLine(adc.stderr) || `exit ${adc.code}`}); run \`gcloud auth application-default login\`` });
+      return results;
+    }
+  }
+}
+
+/** The credential plugin the Kubernetes provider runs (exec auth: short-lived tokens, none in state). */
+const EXEC_PLUGIN: Record<Cloud, { command: string; args: string[]; install: string }> = {
+  aws: { command: "aws", args: ["--version"], install: "install AWS CLI v2 (it provides `aws eks get-token`)" },
+  azure: { command: "kubelogin", args: ["--version"], install: "install kubelogin: `az aks install-cli` (https://azure.github.io/kubelogin/)" },
+  gcp: { command: "gke-gcloud-auth-plugin", args: ["--version"], install: "install it: `gcloud components install gke-gcloud-auth-plugin`" },
+};
+
+function checkExecPlugin(cloud: Cloud, run: CommandRunner): CheckResult {
+  const plugin = EXEC_PLUGIN[cloud];
+  const name = `Kubernetes credential plugin (${plugin.command})`;
+  const r = run(plugin.command, plugin.args);
+  if (r.code === NOT_FOUND) return { ok: false, name, detail: `${plugin.command} is not on the PATH; ${plugin.install}` };
+  return r.code === 0
+    ? { ok: true, name, detail: firstLine(r.stdout) || "present" }
+    : { ok: false, name, detail: `\`${plugin.command} ${plugin.args.join(" ")}\` failed (${firstLine(r.stderr) || `exit ${r.code}`}); ${plugin.install}` };
+}
+
+function checkVaultEnv(env: NodeJS.ProcessEnv): CheckResult[] {
+  const results: CheckResult[] = [];
+  const addr = env.VAULT_ADDR?.trim();
+  if (!addr) {
+    results.push({ ok: false, name: "VAULT_ADDR", detail: "not set; the vault-config stack configures a running Vault: `export VAULT_ADDR=https://<vault address>:8200` (docs/vault.md)" });
+  } else if (!addr.startsWith("https://")) {
+    results.push({ ok: false, name: "VAULT_ADDR", detail: `${addr} is not https://; Vault only listens on TLS. Use https://...` });
+  } else {
+    results.push({ ok: true, name: "VAULT_ADDR", detail: addr });
+  }
+  // Presence only: the token itself is never printed.
+  results.push(env.VAULT_TOKEN?.trim()
+    ? { ok: true, name: "VAULT_TOKEN", detail: "set" }
+    : { ok: false, name: "VAULT_TOKEN", detail: "not set; log in first, e.g. `export VAULT_TOKEN=$(vault login -method=oidc -token-only)` or the bootstrap token (docs/vault.md)" });
+  return results;
+}
+
+function firstLine(text: string): string {
+  return text.split("\n").map((l) => l.trim()).find((l) => l !== "") ?? "";
+}
+
+function parseJson<T>(text: string): T | undefined {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return undefined;
+  }
+}
