@@ -40,7 +40,7 @@ test("the matrix lists every deployment file with its stack ids, and refuses loc
   expect(files.map((f) => path.basename(f))).toEqual(["a.yaml", "b.yaml"]);
   const [azure, aws] = deploymentMatrix(files);
   expect(aws).toMatchObject({ name: "acme-prod", key: "ACME_PROD", cloud: "aws", region: "eu-west-1", stacks: { cloud: "acme-prod-aws", vault: "acme-prod-vault", vaultConfig: "acme-prod-vault-config", platform: "acme-prod-platform" } });
-  expect(azure).toMatchObject({ name: "acme-az", azureTenantId: "11111111-1111-1111-1111-111111111111", azureSubscriptionId: "00000000-0000-0000-0000-000000000000" });
+  expect(azure).toMatchObject({ name: "contoso-prod", azureTenantId: "11111111-1111-1111-1111-111111111111", azureSubscriptionId: "00000000-0000-0000-0000-000000000000" });
 
   writeFileSync(path.join(dir, "c.yaml"), stringify({ ...example, name: "acme-local", state: { backend: "local" } }));
   expect(() => deploymentMatrix(deploymentFiles(dir))).toThrow(/c\.yaml: state\.backend is 'local'; a deployment applied by CI needs remote state/);
@@ -150,12 +150,12 @@ test("`matrix` writes the deployments to $GITHUB_OUTPUT, or only the one asked f
   expect(main(["matrix", "--dir", dir], { GITHUB_OUTPUT: output }, runners, quiet)).toBe(0);
   expect(main(["matrix", "--dir", dir, "--only", "acme-prod"], { GITHUB_OUTPUT: `${output}.one` }, runners, quiet)).toBe(0);
   const parse = (file: string) => JSON.parse(/^deployments=(.*)$/m.exec(readFileSync(file, "utf8"))?.[1] ?? "null") as { name: string }[];
-  expect(parse(output).map((m) => m.name)).toEqual(["acme-az", "acme-prod"]);
+  expect(parse(output).map((m) => m.name)).toEqual(["contoso-prod", "acme-prod"]);
   expect(parse(`${output}.one`).map((m) => m.name)).toEqual(["acme-prod"]);
   expect(readFileSync(`${output}.one`, "utf8")).toMatch(/^count=1$/m);
   const errors: string[] = [];
   const spy = jest.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
   expect(main(["matrix", "--dir", dir, "--only", "acme-nope"], {}, runners, quiet)).toBe(2);
   spy.mockRestore();
-  expect(errors.join()).toMatch(/no deployment named 'acme-nope'; deployments: acme-az, acme-prod/);
+  expect(errors.join()).toMatch(/no deployment named 'acme-nope'; deployments: contoso-prod, acme-prod/);
 });
