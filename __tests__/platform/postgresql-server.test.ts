@@ -1,13 +1,14 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pgHbaConf, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
+import { pgHbaConf, postgresqlBootstrapSql, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
 import { chownTree, freePort, makeTestPki, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
 
 // A real PostgreSQL 15 started on loopback with the GENERATED postgresql.conf and pg_hba.conf
 // (only file paths, the port and the client range are the test's). `.ci/install-test-servers` installs it.
 const BIN = "/usr/lib/postgresql/15/bin";
 const PASSWORD = "test-only-Passw0rd!"; // a throwaway password for a throwaway server
+const REPLICATION_PASSWORD = "test-only-replication-pw";
 jest.setTimeout(60_000);
 
 let dir: string;
@@ -41,6 +42,9 @@ beforeAll(async () => {
   if (process.getuid?.() === 0) chownTree(dir, Number(execFileSync("id", ["-u", "postgres"])), Number(execFileSync("id", ["-g", "postgres"])));
   const [initdb, initArgs] = asServerUser(`${BIN}/initdb`, ["-D", data, "-U", "postgres", `--pwfile=${join(dir, "pwfile")}`, "--auth=scram-sha-256", "--no-instructions"]);
   execFileSync(initdb, initArgs, { stdio: "pipe", timeout: 60_000 });
+  // The generated bootstrap, as the start script runs it: single-user mode, before any listener exists.
+  const [single, singleArgs] = asServerUser(`${BIN}/postgres`, ["--single", "-D", data, "postgres"]);
+  execFileSync(single, singleArgs, { input: postgresqlBootstrapSql({ replication: REPLICATION_PASSWORD, vault: "test-only-vault-pw" }), stdio: "pipe", timeout: 60_000 });
   const options = {
     listenAddresses: "127.0.0.1",
     port,
@@ -105,4 +109,19 @@ test("WAL archiving copies completed segments to the archive directory", async (
   expect(r.status).toBe(0);
   await waitFor("a WAL segment in the archive", () => existsSync(archiveDir) && readdirSync(archiveDir).some((f) => /^[0-9A-F]{24}$/.test(f)), 20_000);
   expect(psql("sslmode=require", "select archived_count > 0 from pg_stat_archiver").out.trim()).toBe("t");
+});
+
+test("the bootstrap made the databases and roles, and the replicator streams a base backup over TLS", () => {
+  expect(psql("sslmode=require", "select string_agg(datname, ',' order by datname) from pg_database where datname in ('keycloak','metrics')").out.trim()).toBe("keycloak,metrics");
+  const target = join(dir, "base-backup");
+  const r = run(`${BIN}/pg_basebackup`, ["-d", `host=127.0.0.1 port=${port} user=replicator sslmode=verify-full sslrootcert=${pki.caCert}`, "-D", target, "-Ft", "-X", "fetch", "--checkpoint=fast"], { PGPASSWORD: REPLICATION_PASSWORD }, 30_000);
+  expect(r.out).toBe("");
+  expect(r.status).toBe(0);
+  expect(readdirSync(target)).toContain("base.tar");
+});
+
+test("the replicator cannot replicate without TLS", () => {
+  const r = run(`${BIN}/pg_basebackup`, ["-d", `host=127.0.0.1 port=${port} user=replicator sslmode=disable`, "-D", join(dir, "nope"), "-Ft"], { PGPASSWORD: REPLICATION_PASSWORD }, 30_000);
+  expect(r.status).not.toBe(0);
+  expect(r.out).toMatch(/no encryption/);
 });

@@ -28,8 +28,8 @@ export function elasticsearchYml(options: ElasticsearchConfigOptions): Record<st
     "network.host": "0.0.0.0",
     "discovery.seed_hosts": [...options.seedHosts],
     "cluster.initial_master_nodes": [...options.initialMasterNodes],
-    "cluster.routing.allocation.awareness.attributes": "zone",
-    "node.attr.zone": "${ZONE}",
+    // No mmap: the restricted Pod Security profile forbids the privileged sysctl (vm.max_map_count) it needs.
+    "node.store.allow_mmap": false,
     "xpack.security.enabled": true,
     "xpack.security.authc.anonymous.roles": [],
     "xpack.security.http.ssl.enabled": true,

@@ -115,3 +115,34 @@ function confValue(v: string | number | boolean): string {
   if (typeof v === "number") return String(v);
   return `'${v.replace(/'/g, "''")}'`;
 }
+
+/** Passwords of the bootstrap roles: Vault Agent template expressions in the cluster, literals in tests. */
+export interface PostgresqlBootstrapPasswords {
+  /** Of `replicator` (standbys and base backups). */
+  readonly replication: string;
+  /** Of `vault`, the role Vault's database secrets engine manages dynamic users with. */
+  readonly vault: string;
+}
+
+/** Databases the platform keeps in PostgreSQL, each owned by a NOLOGIN group role `<db>_owner`. */
+export const POSTGRESQL_DATABASES = ["keycloak", "metrics"] as const;
+
+/**
+ * SQL run once, in single-user mode (no network listener), right after initdb on the primary: the
+ * replication role, the role Vault's database engine uses, and the platform's databases owned by
+ * group roles. Vault's dynamic users are created `IN ROLE <db>_owner`; no application password is here.
+ * One statement per line (single-user mode ends a statement at the newline).
+ */
+export function postgresqlBootstrapSql(p: PostgresqlBootstrapPasswords, replicationUser = "replicator"): string {
+  const lines = [
+    `CREATE ROLE ${replicationUser} WITH LOGIN REPLICATION PASSWORD '${p.replication}';`,
+    `CREATE ROLE vault WITH LOGIN CREATEROLE PASSWORD '${p.vault}';`,
+    ...POSTGRESQL_DATABASES.flatMap((db) => [
+      `CREATE ROLE ${db}_owner NOLOGIN;`,
+      `CREATE DATABASE ${db} OWNER ${db}_owner;`,
+      `REVOKE ALL ON DATABASE ${db} FROM PUBLIC;`,
+      `GRANT ${db}_owner TO vault WITH ADMIN OPTION;`,
+    ]),
+  ];
+  return `${lines.join("\n")}\n`;
+}
