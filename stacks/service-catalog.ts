@@ -26,6 +26,8 @@ export type ExternalDestination = "cloud-kms" | "object-storage" | "saml-idp";
 export interface ServicePort {
   readonly name: string;
   readonly port: number;
+  /** Only replicas of the same service connect here (cluster membership, replication). @default false */
+  readonly peerOnly?: boolean;
 }
 
 /** One service of the platform. */
@@ -48,7 +50,7 @@ export interface ServiceSpec {
 export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
   vault: {
     name: "vault", namespace: NAMESPACES.vault, serviceAccount: "vault",
-    ports: [{ name: "https", port: 8200 }, { name: "cluster", port: 8201 }],
+    ports: [{ name: "https", port: 8200 }, { name: "cluster", port: 8201, peerOnly: true }],
     calls: [], peers: true, external: ["cloud-kms"],
   },
   entryPoint: {
@@ -58,7 +60,7 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
   },
   keycloak: {
     name: "keycloak", namespace: NAMESPACES.identity, serviceAccount: "keycloak",
-    ports: [{ name: "https", port: 8443 }, { name: "jgroups", port: 7800 }],
+    ports: [{ name: "https", port: 8443 }, { name: "jgroups", port: 7800, peerOnly: true }],
     calls: ["postgresql"], peers: true, external: ["saml-idp"],
   },
   postgresql: {
@@ -73,12 +75,12 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
   },
   cassandra: {
     name: "cassandra", namespace: NAMESPACES.metadata, serviceAccount: "cassandra",
-    ports: [{ name: "cql-tls", port: 9142 }, { name: "internode-tls", port: 7001 }],
+    ports: [{ name: "cql-tls", port: 9142 }, { name: "internode-tls", port: 7001, peerOnly: true }],
     calls: [], peers: true, external: ["object-storage"],
   },
   elasticsearch: {
     name: "elasticsearch", namespace: NAMESPACES.metadata, serviceAccount: "elasticsearch",
-    ports: [{ name: "https", port: 9200 }, { name: "transport", port: 9300 }],
+    ports: [{ name: "https", port: 9200 }, { name: "transport", port: 9300, peerOnly: true }],
     calls: [], peers: true, external: ["object-storage"],
   },
   redis: {

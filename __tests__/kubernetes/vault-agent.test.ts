@@ -1,0 +1,94 @@
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { Testing } from "cdktf";
+import { secretsServerImage } from "../../constructs/kubernetes/images";
+import { StatefulWorkload } from "../../constructs/kubernetes/stateful-workload";
+import {
+  VaultAgent,
+  databaseCredentialsTemplate,
+  kvEnvTemplate,
+  pkiCertificateTemplate,
+  type VaultAgentProps,
+} from "../../constructs/kubernetes/vault-agent";
+import { allContainers, resourcesOf, synthJson } from "./helpers";
+import { APP, ZONES } from "./workload-fixtures";
+
+const agentProps: VaultAgentProps = {
+  name: "keycloak",
+  namespace: "identity",
+  role: "keycloak",
+  image: secretsServerImage({ vaultDistribution: "vault" }),
+  templates: [databaseCredentialsTemplate("db.env", "keycloak"), pkiCertificateTemplate({ role: "keycloak", commonName: "keycloak.identity.svc" })],
+};
+
+function workloadWithAgent(props: Partial<VaultAgentProps> = {}) {
+  return synthJson((s) => {
+    const agent = new VaultAgent(s, "Agent", { ...agentProps, ...props });
+    new StatefulWorkload(s, "Keycloak", { name: "keycloak", namespace: "identity", zones: ZONES, containers: [APP], volumeClaims: [{ name: "data", sizeGiB: 1 }], vaultAgent: agent });
+  });
+}
+
+test("an init container renders before the application and a sidecar renews, both with the restricted context", () => {
+  const set = resourcesOf(workloadWithAgent(), "kubernetes_stateful_set_v1")[0];
+  const spec = set.spec.template.spec;
+  expect(spec.init_container.map((c: { name: string }) => c.name)).toEqual(["vault-agent-init"]);
+  expect(spec.container.map((c: { name: string }) => c.name)).toEqual(["app", "vault-agent"]);
+  expect(spec.init_container[0].command).toEqual(["vault", "agent", "-config=/vault/config/agent-init.json"]);
+  expect(spec.container[1].command).toEqual(["vault", "agent", "-config=/vault/config/agent.json"]);
+  for (const c of allContainers(set)) expect(c.security_context).toEqual(expect.objectContaining({ read_only_root_filesystem: true, run_as_non_root: true }));
+});
+
+test("secrets land in an in-memory volume the application mounts read-only", () => {
+  const spec = resourcesOf(workloadWithAgent(), "kubernetes_stateful_set_v1")[0].spec.template.spec;
+  expect(spec.volume).toContainEqual({ name: "vault-secrets", empty_dir: { medium: "Memory", size_limit: "16Mi" } });
+  expect(spec.container[0].volume_mount).toContainEqual({ name: "vault-secrets", mount_path: "/vault/secrets", read_only: true });
+});
+
+test("the pod authenticates with its own service account through a projected, audience-bound token only the agent sees", () => {
+  const spec = resourcesOf(workloadWithAgent(), "kubernetes_stateful_set_v1")[0].spec.template.spec;
+  expect(spec.automount_service_account_token).toBe(false);
+  expect(spec.volume).toContainEqual({
+    name: "vault-token",
+    projected: [{ default_mode: "0444", sources: [{ service_account_token: { audience: "vault", expiration_seconds: 600, path: "token" } }] }],
+  });
+  const mountsToken = (c: { volume_mount: { name: string }[] }) => c.volume_mount.some((m) => m.name === "vault-token");
+  expect(mountsToken(spec.container[0])).toBe(false);
+  expect(mountsToken(spec.container[1])).toBe(true);
+});
+
+test("the agent config holds only the role, addresses and template text, and verifies Vault's TLS", () => {
+  const cm = resourcesOf(workloadWithAgent(), "kubernetes_config_map_v1")[0];
+  const config = JSON.parse(cm.data["agent.json"]);
+  expect(config.vault).toEqual({ address: "https://vault.vault.svc:8200", ca_cert: "/vault/tls/ca.crt" });
+  expect(config.auto_auth.method).toEqual({ type: "kubernetes", mount_path: "auth/kubernetes", config: { role: "keycloak", token_path: "/var/run/secrets/vault/token" } });
+  expect(config.exit_after_auth).toBe(false);
+  expect(JSON.parse(cm.data["agent-init.json"]).exit_after_auth).toBe(true);
+  expect(config.template.map((t: { destination: string }) => t.destination)).toEqual(["/vault/secrets/db.env", "/vault/secrets/tls.crt"]);
+  expect(config.template[0].contents).toContain('secret "database/creds/keycloak"');
+});
+
+test("OpenBao runs the same agent through its bao binary", () => {
+  const set = resourcesOf(workloadWithAgent({ image: secretsServerImage({ vaultDistribution: "openbao" }) }), "kubernetes_stateful_set_v1")[0];
+  expect(set.spec.template.spec.init_container[0].command[0]).toBe("bao");
+});
+
+test("a template without a {{ }} action (a literal) is refused, as are bad or duplicate file names", () => {
+  expect(() => workloadWithAgent({ templates: [{ fileName: "pw", contents: "hunter2" }] })).toThrow(/no \{\{ \}\} action/);
+  expect(() => workloadWithAgent({ templates: [{ fileName: "../etc/x", contents: "{{ . }}" }] })).toThrow(/plain file name/);
+  expect(() => workloadWithAgent({ templates: [kvEnvTemplate("a", "p", ["x"]), kvEnvTemplate("a", "p", ["y"])] })).toThrow(/twice/);
+  expect(() => workloadWithAgent({ templates: [] })).toThrow(/at least one template/);
+});
+
+test("template helpers read the paths the vault-config stack grants", () => {
+  expect(kvEnvTemplate("app.env", "services/cache/redis", ["api-key"]).contents).toBe(
+    '{{- with secret "kv/data/services/cache/redis" -}}\nAPI_KEY={{ .Data.data.api-key }}\n{{- end }}\n',
+  );
+  const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc", altNames: ["redis"] }).contents;
+  expect(cert).toContain('pkiCert "pki-int/issue/redis" "common_name=redis.cache.svc" "ttl=72h" "alt_names=redis"');
+  expect(cert).toContain('writeToFile "/vault/secrets/tls.key" "" "" "0400"');
+});
+
+test("the agent config map is the only object it adds", () => {
+  expect(Testing.synthScope((s) => new VaultAgent(s, "A", agentProps))).toHaveResourceWithProperties(ConfigMapV1, {
+    metadata: expect.objectContaining({ name: "keycloak-vault-agent", namespace: "identity" }),
+  });
+});

@@ -1,0 +1,73 @@
+import type { Deployment } from "../../config/schema";
+
+/**
+ * Container images of the platform, pinned by version, in one table.
+ *
+ * Tags are exact versions (never `latest`). No digest is written here: a digest is only added once it
+ * has been read from the registry by whoever bumps a version, never guessed. `deployment.images.registry`
+ * turns every reference into a pull from the customer's mirror (air-gapped installs): the source
+ * registry host is replaced by the mirror prefix and the repository path is kept, e.g.
+ * `docker.io/hashicorp/vault:1.18.3` -> `registry.example.com/mirror/hashicorp/vault:1.18.3`.
+ */
+export interface PinnedImage {
+  /** Registry host the image is published on, e.g. docker.io. */
+  readonly registry: string;
+  /** Repository path on that registry, e.g. hashicorp/vault. */
+  readonly repository: string;
+  /** Exact version tag. */
+  readonly tag: string;
+  /** `sha256:...` digest, only where it has been verified against the registry. @default - tag only */
+  readonly digest?: string;
+}
+
+/** Every image the platform runs. Bump versions here only. */
+export const IMAGES = {
+  /** HashiCorp Vault server and agent (BUSL-1.1). */
+  vault: { registry: "docker.io", repository: "hashicorp/vault", tag: "1.18.3" },
+  /** OpenBao server and agent (MPL-2.0 fork of Vault, same API), for licence policies that exclude BUSL. */
+  openbao: { registry: "quay.io", repository: "openbao/openbao", tag: "2.1.0" },
+  /** cfssl toolkit (with curl and a shell): generates Vault's bootstrap listener certificate inside the cluster. */
+  tlsBootstrap: { registry: "docker.io", repository: "cfssl/cfssl", tag: "v1.6.5" },
+  /** PostgreSQL server. */
+  postgresql: { registry: "docker.io", repository: "library/postgres", tag: "16.6" },
+  /** Redis cache. */
+  redis: { registry: "docker.io", repository: "library/redis", tag: "7.4.1" },
+  /** Keycloak identity server. */
+  keycloak: { registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0.7" },
+  /** Elasticsearch search engine. */
+  elasticsearch: { registry: "docker.elastic.co", repository: "elasticsearch/elasticsearch", tag: "8.17.0" },
+  /** Apache Cassandra. */
+  cassandra: { registry: "docker.io", repository: "library/cassandra", tag: "4.1.7" },
+  /** Unprivileged NGINX, the HTTPS entry point. */
+  entryPoint: { registry: "docker.io", repository: "nginxinc/nginx-unprivileged", tag: "1.27.3-alpine" },
+} as const satisfies Record<string, PinnedImage>;
+
+/** Names of the images in IMAGES. */
+export type ImageName = keyof typeof IMAGES;
+
+/** The image settings of a deployment. */
+export type ImageSettings = Deployment["images"];
+
+/** A pinned image as a pull reference, through the customer's mirror when one is configured. */
+export function imageRef(image: PinnedImage, settings: Pick<ImageSettings, "registry"> = {}): string {
+  const host = settings.registry ?? image.registry;
+  const digest = image.digest ? `@${image.digest}` : "";
+  return `${host}/${image.repository}:${image.tag}${digest}`;
+}
+
+/** The secrets server (Vault or OpenBao) chosen by the deployment: image and the name of its binary. */
+export interface SecretsServerImage {
+  /** Pull reference. */
+  readonly image: string;
+  /** The CLI inside the image: `vault` or `bao` (server and agent subcommands are the same). */
+  readonly binary: "vault" | "bao";
+  /** Which distribution it is. */
+  readonly distribution: ImageSettings["vaultDistribution"];
+}
+
+/** The Vault or OpenBao image of a deployment (`images.vaultDistribution`), through the mirror if any. */
+export function secretsServerImage(settings: ImageSettings): SecretsServerImage {
+  return settings.vaultDistribution === "openbao"
+    ? { image: imageRef(IMAGES.openbao, settings), binary: "bao", distribution: "openbao" }
+    : { image: imageRef(IMAGES.vault, settings), binary: "vault", distribution: "vault" };
+}

@@ -1,0 +1,264 @@
+import { Construct } from "constructs";
+import { NetworkPolicyV1, type NetworkPolicyV1SpecEgress, type NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
+import { parseIpv4Cidr, overlaps } from "../../config/cidr";
+import { SERVICES, type ServiceName, type ServiceSpec } from "../../stacks/service-catalog";
+import { APP_LABEL, NAMESPACE_NAME_LABEL, selectorLabels, workloadLabels } from "./labels";
+import { KUBE_DNS, type DnsEndpoint } from "./secure-namespace";
+
+/** Props of NetworkAllowGraph. */
+export interface NetworkAllowGraphProps {
+  /** The services and their edges. @default SERVICES (the service catalog) */
+  readonly services?: Readonly<Record<string, ServiceSpec>>;
+  /** The catalog key of the secrets server every other service may reach (its non-peer ports). @default "vault" */
+  readonly vault?: string;
+  /**
+   * Namespace name -> reference to it (SecureNamespace.name), so policies are created after their
+   * namespace. @default - plain names
+   */
+  readonly namespaceRefs?: Readonly<Record<string, string>>;
+  /** Services reachable from outside the cluster, and from which CIDRs (e.g. the entry point). @default {} */
+  readonly externalIngress?: Readonly<Partial<Record<ServiceName, readonly string[]>>>;
+  /**
+   * The cluster's own pod and service ranges: excluded from `externalIngress` and from the 443 egress to
+   * `external` destinations, so "anywhere" never includes other pods. @default []
+   */
+  readonly clusterCidrs?: readonly string[];
+}
+
+/** Port external destinations (cloud KMS, object storage, the SAML IdP) are reached on. */
+export const EXTERNAL_HTTPS_PORT = 443;
+
+/**
+ * The allow graph of the service catalog as NetworkPolicies, one `<service>-allow` per service in its
+ * namespace, on top of the namespaces' default deny:
+ * - ingress from each caller on the service's client ports (not the peer-only ones);
+ * - ingress from replicas of the same service on all its ports, when `peers`;
+ * - every service -> Vault on Vault's client port (8200);
+ * - egress mirrors the above; `external` destinations get TCP 443 to any address outside the cluster;
+ * - `externalIngress` CIDRs reach a service's client ports (the entry point's LoadBalancer);
+ * - "anywhere" (ipBlock) always excludes `clusterCidrs`, since an ipBlock also matches pod addresses.
+ * DNS egress is allowed by SecureNamespace. Nothing else is open. `allowedFlows` recomputes the graph
+ * from the synthesized policies for the flow test.
+ */
+export class NetworkAllowGraph extends Construct {
+  /** The policies, by catalog key. */
+  readonly policies: Readonly<Record<string, NetworkPolicyV1>>;
+
+  constructor(scope: Construct, id: string, props: NetworkAllowGraphProps = {}) {
+    super(scope, id);
+    const services: Readonly<Record<string, ServiceSpec>> = props.services ?? SERVICES;
+    const vaultKey = props.vault ?? "vault";
+    const vault = services[vaultKey];
+    if (!vault) throw new Error(`NetworkAllowGraph: no service '${vaultKey}' in the catalog`);
+    const entries = Object.entries(services);
+    const keyOf = new Map(entries.map(([k, s]) => [s, k]));
+    const ns = (n: string) => props.namespaceRefs?.[n] ?? n;
+    const except = props.clusterCidrs ?? [];
+    const peerOf = (s: ServiceSpec) => ({
+      namespaceSelector: { matchLabels: { [NAMESPACE_NAME_LABEL]: s.namespace } },
+      podSelector: { matchLabels: selectorLabels(s.name) },
+    });
+    const tcp = (ports: readonly { port: number }[]) => ports.map((p) => ({ port: String(p.port), protocol: "TCP" }));
+    const clientPorts = (s: ServiceSpec) => s.ports.filter((p) => !p.peerOnly);
+    const callees = (key: string, s: ServiceSpec): ServiceSpec[] => {
+      const listed = s.calls.map((c) => {
+        const callee = services[c];
+        if (!callee) throw new Error(`NetworkAllowGraph: '${key}' calls '${c}', which is not in the catalog`);
+        return callee;
+      });
+      return key === vaultKey ? listed : [...new Set([...listed, vault])];
+    };
+
+    const policies: Record<string, NetworkPolicyV1> = {};
+    for (const [key, s] of entries) {
+      const ingress: NetworkPolicyV1SpecIngress[] = [];
+      const egress: NetworkPolicyV1SpecEgress[] = [];
+      const callers = entries.filter(([k, c]) => k !== key && callees(k, c).includes(s)).map(([, c]) => c);
+      if (callers.length && clientPorts(s).length) ingress.push({ from: callers.map(peerOf), ports: tcp(clientPorts(s)) });
+      if (s.peers) {
+        ingress.push({ from: [{ podSelector: { matchLabels: selectorLabels(s.name) } }], ports: tcp(s.ports) });
+        egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(s.name) } }], ports: tcp(s.ports) });
+      }
+      const fromOutside = props.externalIngress?.[key as ServiceName];
+      if (fromOutside?.length) ingress.push({ from: fromOutside.map((cidr) => ({ ipBlock: { cidr, except: [...except] } })), ports: tcp(clientPorts(s)) });
+      for (const callee of callees(key, s)) {
+        if (callee === s) continue;
+        egress.push({ to: [peerOf(callee)], ports: tcp(clientPorts(callee)) });
+      }
+      if (s.external.length) {
+        egress.push({
+          to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...except] } }],
+          ports: tcp([{ port: EXTERNAL_HTTPS_PORT }]),
+        });
+      }
+      policies[key] = new NetworkPolicyV1(this, pascal(keyOf.get(s) ?? key), {
+        metadata: { name: `${s.name}-allow`, namespace: ns(s.namespace), labels: workloadLabels(s.name) },
+        spec: { podSelector: { matchLabels: selectorLabels(s.name) }, policyTypes: ["Ingress", "Egress"], ingress, egress },
+      });
+    }
+    this.policies = policies;
+  }
+}
+
+function pascal(key: string): string {
+  return key.charAt(0).toUpperCase() + key.slice(1);
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The allow graph, recomputed from synthesized NetworkPolicies (pure functions, for tests and reviews).
+
+/** Something traffic can come from or go to: a pod of a namespace, or an address outside the cluster. */
+export interface Endpoint {
+  /** "<namespace>/<app>" for pods, or a name for outside addresses (e.g. "external"). */
+  readonly id: string;
+  /** Namespace of a pod; undefined outside the cluster. */
+  readonly namespace?: string;
+  readonly labels: Readonly<Record<string, string>>;
+  /** An address of the endpoint, for ipBlock rules. */
+  readonly ip: string;
+  /** Ports it listens on, e.g. "8200/TCP". */
+  readonly ports: readonly string[];
+}
+
+/** One allowed connection: `from` may open `port` on `to`. */
+export interface Flow {
+  readonly from: string;
+  readonly to: string;
+  readonly port: string;
+}
+
+/** The pods of the catalog, DNS, and one address on the internet, with representative addresses. */
+export function catalogEndpoints(
+  services: Readonly<Record<string, ServiceSpec>> = SERVICES,
+  opts: { podCidrIpPrefix?: string; dns?: DnsEndpoint; externalIp?: string } = {},
+): Endpoint[] {
+  const prefix = opts.podCidrIpPrefix ?? "10.96.0.";
+  const dns = opts.dns ?? KUBE_DNS;
+  const pods: Endpoint[] = Object.values(services).map((s, i) => ({
+    id: `${s.namespace}/${s.name}`,
+    namespace: s.namespace,
+    labels: selectorLabels(s.name),
+    ip: `${prefix}${i + 10}`,
+    ports: s.ports.map((p) => `${p.port}/TCP`),
+  }));
+  pods.push({ id: `${dns.namespace}/dns`, namespace: dns.namespace, labels: { ...dns.podLabels }, ip: `${prefix}2`, ports: ["53/UDP", "53/TCP"] });
+  pods.push({ id: "external", labels: {}, ip: opts.externalIp ?? "198.51.100.7", ports: [`${EXTERNAL_HTTPS_PORT}/TCP`] });
+  return pods;
+}
+
+type Json = Record<string, unknown>;
+interface Selector {
+  match_labels?: Record<string, string>;
+  match_expressions?: unknown[];
+}
+interface Peer {
+  namespace_selector?: Selector | Selector[];
+  pod_selector?: Selector | Selector[];
+  ip_block?: { cidr: string; except?: string[] } | { cidr: string; except?: string[] }[];
+}
+interface Rule {
+  from?: Peer[];
+  to?: Peer[];
+  ports?: { port?: string; protocol?: string }[];
+}
+interface Policy {
+  namespace: string;
+  podSelector: Selector;
+  types: string[];
+  ingress: Rule[];
+  egress: Rule[];
+}
+
+const one = <T>(v: T | T[] | undefined): T | undefined => (Array.isArray(v) ? v[0] : v);
+
+/**
+ * The NetworkPolicies (`kubernetes_network_policy_v1`) of one synthesized stack (Testing.synth output),
+ * with namespace references to `kubernetes_namespace_v1` resources of the same stack resolved.
+ */
+export function networkPoliciesOf(synthesized: string | Json): Policy[] {
+  const doc = (typeof synthesized === "string" ? JSON.parse(synthesized) : synthesized) as Json;
+  const resources = (doc.resource ?? {}) as Record<string, Record<string, Json>>;
+  const namespaces = resources.kubernetes_namespace_v1 ?? {};
+  const resolveNs = (v: string): string => {
+    const m = /^\$\{kubernetes_namespace_v1\.([^.]+)\.metadata(\[0\])?\.name\}$/.exec(v);
+    if (!m) {
+      if (v.includes("${")) throw new Error(`networkPoliciesOf: cannot resolve namespace '${v}'`);
+      return v;
+    }
+    const ns = namespaces[m[1]];
+    const meta = one(ns?.metadata as Json | Json[]);
+    if (!meta || typeof meta.name !== "string") throw new Error(`networkPoliciesOf: no namespace resource ${m[1]}`);
+    return meta.name;
+  };
+  return Object.values(resources.kubernetes_network_policy_v1 ?? {}).map((r) => {
+    const meta = one(r.metadata as Json | Json[]) as Json;
+    const spec = one(r.spec as Json | Json[]) as Json;
+    return {
+      namespace: resolveNs(String(meta.namespace)),
+      podSelector: (one(spec.pod_selector as Selector | Selector[]) ?? {}) as Selector,
+      types: (spec.policy_types as string[]) ?? [],
+      ingress: (spec.ingress as Rule[]) ?? [],
+      egress: (spec.egress as Rule[]) ?? [],
+    };
+  });
+}
+
+function selects(sel: Selector | undefined, labels: Readonly<Record<string, string>>): boolean {
+  if (!sel) return true;
+  if (sel.match_expressions?.length) throw new Error("allowedFlows: match_expressions are not evaluated; use match_labels");
+  return Object.entries(sel.match_labels ?? {}).every(([k, v]) => labels[k] === v);
+}
+
+function inCidr(ip: string, block: { cidr: string; except?: string[] }): boolean {
+  const host = parseIpv4Cidr(`${ip}/32`);
+  const range = parseIpv4Cidr(block.cidr);
+  if (!host || !range) throw new Error(`allowedFlows: bad address ${ip} or block ${block.cidr}`);
+  return overlaps(host, range) && !(block.except ?? []).some((e) => overlaps(host, parseIpv4Cidr(e)!));
+}
+
+function peerMatches(peer: Peer, policyNs: string, target: Endpoint): boolean {
+  const ipBlock = one(peer.ip_block);
+  if (ipBlock) return inCidr(target.ip, ipBlock);
+  if (target.namespace === undefined) return false;
+  const nsSel = one(peer.namespace_selector);
+  const nsOk = nsSel ? selects(nsSel, { [NAMESPACE_NAME_LABEL]: target.namespace }) : target.namespace === policyNs;
+  return nsOk && selects(one(peer.pod_selector), target.labels);
+}
+
+function portMatches(rule: Rule, port: string): boolean {
+  if (!rule.ports?.length) return true;
+  const [number, protocol] = port.split("/");
+  return rule.ports.some((p) => (p.port === undefined || p.port === number) && (p.protocol ?? "TCP") === protocol);
+}
+
+function allows(policies: Policy[], self: Endpoint, other: Endpoint, port: string, direction: "Ingress" | "Egress"): boolean {
+  if (self.namespace === undefined) return true; // outside the cluster: no policy applies
+  const applicable = policies.filter((p) => p.namespace === self.namespace && p.types.includes(direction) && selects(p.podSelector, self.labels));
+  if (applicable.length === 0) return true; // not isolated
+  return applicable.some((p) =>
+    (direction === "Ingress" ? p.ingress : p.egress).some((rule) => {
+      const peers = direction === "Ingress" ? rule.from : rule.to;
+      return portMatches(rule, port) && (!peers?.length || peers.some((peer) => peerMatches(peer, p.namespace, other)));
+    }),
+  );
+}
+
+/**
+ * Every connection the policies allow between the endpoints (the source's egress AND the
+ * destination's ingress must both allow it), sorted. Self-connections of a replica are left out.
+ */
+export function allowedFlows(policies: Policy[], endpoints: readonly Endpoint[]): Flow[] {
+  const flows: Flow[] = [];
+  for (const from of endpoints) {
+    for (const to of endpoints) {
+      if (from === to && from.namespace === undefined) continue;
+      for (const port of to.ports) {
+        if (allows(policies, from, to, port, "Egress") && allows(policies, to, from, port, "Ingress")) flows.push({ from: from.id, to: to.id, port });
+      }
+    }
+  }
+  return flows.sort((a, b) => `${a.from} ${a.to} ${a.port}`.localeCompare(`${b.from} ${b.to} ${b.port}`));
+}
+
+/** Label a pod must carry to be selected by the allow graph (re-exported for workload authors). */
+export { APP_LABEL };

@@ -1,0 +1,198 @@
+import { Construct } from "constructs";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import type { SecretsServerImage } from "./images";
+import type { ContainerResources, ContainerSpec, InitContainerSpec, VolumeMount, VolumeSpec } from "./pod-spec";
+import { VAULT_ADDRESS, VAULT_CA_CONFIG_MAP, VAULT_MOUNTS, VAULT_TOKEN_AUDIENCE } from "../vault/paths";
+
+/** One file Vault Agent renders: a consul-template text, never a credential. */
+export interface VaultAgentTemplate {
+  /** File name under the secrets directory, e.g. "db.env". */
+  readonly fileName: string;
+  /** Template text with at least one `{{ ... }}` action (static content belongs in a ConfigMap). */
+  readonly contents: string;
+  /** @default "0440" - owner (the pod's uid) and the pod's fsGroup may read */
+  readonly perms?: string;
+}
+
+/** Props of VaultAgent. */
+export interface VaultAgentProps {
+  /** Workload name; names the agent's ConfigMap `<name>-vault-agent`. */
+  readonly name: string;
+  /** Namespace of the workload (the ConfigMap lives next to it). */
+  readonly namespace: string;
+  /** The Vault Kubernetes-auth role the pod logs in with (bound to its service account and namespace). */
+  readonly role: string;
+  /** Vault or OpenBao image (secretsServerImage(deployment.images)); the agent is the same binary. */
+  readonly image: SecretsServerImage;
+  /** What to render. */
+  readonly templates: readonly VaultAgentTemplate[];
+  /** @default VAULT_ADDRESS (https://vault.vault.svc:8200) */
+  readonly vaultAddress?: string;
+  /** ConfigMap in `namespace` holding Vault's CA as `ca.crt`. @default VAULT_CA_CONFIG_MAP ("vault-ca") */
+  readonly caConfigMap?: string;
+  /** @default VAULT_MOUNTS.kubernetesAuth ("kubernetes") */
+  readonly authMount?: string;
+  /** Audience of the projected token. @default VAULT_TOKEN_AUDIENCE ("vault") */
+  readonly audience?: string;
+  /** Where the application reads rendered files (read-only). @default "/vault/secrets" */
+  readonly secretsPath?: string;
+  /** Size of the in-memory secrets volume. @default "16Mi" */
+  readonly secretsSizeLimit?: string;
+  /** @default 50m CPU / 64Mi memory requested, 128Mi limit */
+  readonly resources?: ContainerResources;
+}
+
+const CONFIG_DIR = "/vault/config";
+const TOKEN_DIR = "/var/run/secrets/vault";
+const CA_DIR = "/vault/tls";
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+
+/**
+ * Delivers credentials and TLS certificates from Vault to a pod, by the pod's own identity.
+ *
+ * An init container logs in with Kubernetes auth (a projected service account token for the `vault`
+ * audience, mounted only into the agent containers: the application never holds a Kubernetes token),
+ * renders every template into an in-memory emptyDir and exits, so the application starts with its
+ * files present; a sidecar keeps the lease alive and re-renders on rotation/renewal. Terraform only
+ * ever sees role names and template text: no credential value passes through state or synthesized
+ * JSON. Pass it as `vaultAgent` to StatefulWorkload / StatelessWorkload, which wire containers,
+ * volumes and the read-only mount of `secretsPath` into every container.
+ */
+export class VaultAgent extends Construct {
+  /** Runs before the application: renders once and exits. */
+  readonly initContainer: InitContainerSpec;
+  /** Runs next to the application: renews and re-renders. */
+  readonly sidecar: ContainerSpec;
+  /** Pod volumes the agent needs (config, token, CA, secrets). */
+  readonly volumes: readonly VolumeSpec[];
+  /** Read-only mount of the rendered files, for the application containers. */
+  readonly secretsMount: VolumeMount;
+  /** The agent's configuration (template text and role names only). */
+  readonly configMap: ConfigMapV1;
+
+  constructor(scope: Construct, id: string, props: VaultAgentProps) {
+    super(scope, id);
+    if (props.templates.length === 0) throw new Error(`vault agent of '${props.name}': give at least one template`);
+    for (const t of props.templates) {
+      if (!FILE_NAME.test(t.fileName)) throw new Error(`vault agent of '${props.name}': template file name '${t.fileName}' must be a plain file name, e.g. db.env`);
+      if (!t.contents.includes("{{")) {
+        throw new Error(`vault agent of '${props.name}': template '${t.fileName}' has no {{ }} action; static content belongs in a ConfigMap, credentials in Vault`);
+      }
+    }
+    const names = props.templates.map((t) => t.fileName);
+    const dup = names.find((n, i) => names.indexOf(n) !== i);
+    if (dup) throw new Error(`vault agent of '${props.name}': template file '${dup}' is given twice`);
+
+    const secretsPath = props.secretsPath ?? "/vault/secrets";
+    const agentConfig = (exitAfterAuth: boolean) =>
+      JSON.stringify(
+        {
+          exit_after_auth: exitAfterAuth,
+          vault: { address: props.vaultAddress ?? VAULT_ADDRESS, ca_cert: `${CA_DIR}/ca.crt` },
+          auto_auth: {
+            method: {
+              type: "kubernetes",
+              mount_path: `auth/${props.authMount ?? VAULT_MOUNTS.kubernetesAuth}`,
+              config: { role: props.role, token_path: `${TOKEN_DIR}/token` },
+            },
+          },
+          template_config: { exit_on_retry_failure: true, static_secret_render_interval: "5m" },
+          template: props.templates.map((t) => ({
+            destination: `${secretsPath}/${t.fileName}`,
+            contents: t.contents,
+            perms: t.perms ?? "0440",
+            error_on_missing_key: true,
+          })),
+        },
+        null,
+        2,
+      );
+
+    this.configMap = new ConfigMapV1(this, "Config", {
+      metadata: { name: `${props.name}-vault-agent`, namespace: props.namespace },
+      data: { "agent-init.json": agentConfig(true), "agent.json": agentConfig(false) },
+    });
+
+    const vol = { config: "vault-agent-config", token: "vault-token", ca: "vault-ca", secrets: "vault-secrets" };
+    this.volumes = [
+      { name: vol.config, configMap: { name: this.configMap.metadata.name } },
+      {
+        name: vol.token,
+        serviceAccountToken: { audience: props.audience ?? VAULT_TOKEN_AUDIENCE, expirationSeconds: 600, path: "token" },
+      },
+      { name: vol.ca, configMap: { name: props.caConfigMap ?? VAULT_CA_CONFIG_MAP } },
+      { name: vol.secrets, emptyDir: { medium: "Memory", sizeLimit: props.secretsSizeLimit ?? "16Mi" } },
+    ];
+    const mounts: VolumeMount[] = [
+      { name: vol.config, mountPath: CONFIG_DIR, readOnly: true },
+      { name: vol.token, mountPath: TOKEN_DIR, readOnly: true },
+      { name: vol.ca, mountPath: CA_DIR, readOnly: true },
+      { name: vol.secrets, mountPath: secretsPath, readOnly: false },
+    ];
+    const resources = props.resources ?? { cpuRequest: "50m", memoryRequest: "64Mi", memoryLimit: "128Mi" };
+    const bin = props.image.binary;
+    this.initContainer = {
+      name: "vault-agent-init",
+      image: props.image.image,
+      command: [bin, "agent", `-config=${CONFIG_DIR}/agent-init.json`],
+      resources,
+      volumeMounts: mounts,
+    };
+    this.sidecar = {
+      name: "vault-agent",
+      image: props.image.image,
+      command: [bin, "agent", `-config=${CONFIG_DIR}/agent.json`],
+      resources,
+      volumeMounts: mounts,
+    };
+    this.secretsMount = { name: vol.secrets, mountPath: secretsPath, readOnly: true };
+  }
+}
+
+/** A template that writes the fields of a KV v2 secret as `KEY=value` lines (for an env file). */
+export function kvEnvTemplate(fileName: string, kvPath: string, fields: readonly string[]): VaultAgentTemplate {
+  const lines = fields.map((f) => `${f.toUpperCase().replace(/[^A-Z0-9]/g, "_")}={{ .Data.data.${f} }}`).join("\n");
+  return { fileName, contents: `{{- with secret "${VAULT_MOUNTS.kv}/data/${kvPath}" -}}\n${lines}\n{{- end }}\n` };
+}
+
+/** A template for dynamic database credentials (`username`/`password` lines) from a database role. */
+export function databaseCredentialsTemplate(fileName: string, role: string): VaultAgentTemplate {
+  return {
+    fileName,
+    contents: `{{- with secret "${VAULT_MOUNTS.database}/creds/${role}" -}}\nusername={{ .Data.username }}\npassword={{ .Data.password }}\n{{- end }}\n`,
+  };
+}
+
+/** Options of pkiCertificateTemplate. */
+export interface PkiCertificateOptions {
+  /** PKI role on the intermediate (vaultNames(service).pkiRole). */
+  readonly role: string;
+  readonly commonName: string;
+  /** Further DNS names; each must be allowed by the role. @default [] */
+  readonly altNames?: readonly string[];
+  /** @default "72h" - short-lived; the sidecar re-issues before expiry */
+  readonly ttl?: string;
+  /** Directory the three files land in (the agent's secretsPath). @default "/vault/secrets" */
+  readonly dir?: string;
+}
+
+/**
+ * A template that issues a TLS certificate from Vault's intermediate CA: writes `tls.crt` (leaf +
+ * chain) and, through writeToFile, `tls.key` (0400) and `ca.crt`. Renewed by the sidecar before expiry.
+ */
+export function pkiCertificateTemplate(o: PkiCertificateOptions): VaultAgentTemplate {
+  const dir = o.dir ?? "/vault/secrets";
+  const args = [`"common_name=${o.commonName}"`, `"ttl=${o.ttl ?? "72h"}"`];
+  if (o.altNames?.length) args.push(`"alt_names=${o.altNames.join(",")}"`);
+  return {
+    fileName: "tls.crt",
+    contents: [
+      `{{- with pkiCert "${VAULT_MOUNTS.pki}/issue/${o.role}" ${args.join(" ")} -}}`,
+      "{{ .Cert }}{{ .CA }}",
+      `{{ .Key | writeToFile "${dir}/tls.key" "" "" "0400" }}`,
+      `{{ .CA | writeToFile "${dir}/ca.crt" "" "" "0444" }}`,
+      "{{- end }}",
+      "",
+    ].join("\n"),
+  };
+}

@@ -1,0 +1,55 @@
+import type { ServiceSpec } from "../../stacks/service-catalog";
+
+/**
+ * Where things live inside Vault: mount paths and the per-service paths that the vault-config stack
+ * creates (engines, roles, policies) and that workloads read through Vault Agent templates. One
+ * place, so a policy and the template that relies on it can never disagree.
+ */
+export const VAULT_MOUNTS = {
+  /** KV version 2, static secrets. */
+  kv: "kv",
+  /** Transit, encryption as a service. */
+  transit: "transit",
+  /** Root CA (signs the intermediate only). */
+  pkiRoot: "pki",
+  /** Intermediate CA: issues every in-cluster TLS certificate. */
+  pki: "pki-int",
+  /** Dynamic database credentials. */
+  database: "database",
+  /** Kubernetes auth method. */
+  kubernetesAuth: "kubernetes",
+} as const;
+
+/** In-cluster address of Vault (its client Service; TLS on 8200). */
+export const VAULT_ADDRESS = "https://vault.vault.svc:8200";
+
+/** The audience of the service account tokens pods present to Vault's Kubernetes auth. */
+export const VAULT_TOKEN_AUDIENCE = "vault";
+
+/** ConfigMap (in every namespace that uses Vault) holding `ca.crt`, the CA of Vault's listener. */
+export const VAULT_CA_CONFIG_MAP = "vault-ca";
+
+/** The Vault names of one service: its role, policy, KV prefix, PKI role and transit key. */
+export function vaultNames(service: Pick<ServiceSpec, "name" | "namespace">) {
+  return {
+    /** Kubernetes-auth role and policy name. */
+    role: service.name,
+    policy: service.name,
+    /** KV v2 prefix (logical, without /data/). */
+    kvPrefix: `services/${service.namespace}/${service.name}`,
+    /** PKI role on the intermediate mount. */
+    pkiRole: service.name,
+    /** Transit key. */
+    transitKey: service.name,
+  };
+}
+
+/** The DNS names a service's certificate may carry: Service forms and, for peers, the headless pod names. */
+export function serviceDnsNames(service: Pick<ServiceSpec, "name" | "namespace" | "peers">): string[] {
+  const { name, namespace } = service;
+  const names = [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`];
+  if (service.peers) {
+    names.push(`${name}-headless.${namespace}.svc`, `*.${name}-headless.${namespace}.svc`, `*.${name}-headless.${namespace}.svc.cluster.local`);
+  }
+  return names;
+}
