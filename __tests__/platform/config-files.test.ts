@@ -75,7 +75,7 @@ describe("cassandra.yaml", () => {
   });
   test("client-to-node TLS is mandatory and internode TLS covers all traffic with client certificates", () => {
     expect(y.client_encryption_options).toMatchObject({ enabled: true, optional: false });
-    expect(y.server_encryption_options).toMatchObject({ internode_encryption: "all", optional: false, require_client_auth: true, require_endpoint_verification: true });
+    expect(y.server_encryption_options).toMatchObject({ internode_encryption: "all", optional: false, require_client_auth: true });
     expect(y.server_encryption_options.accepted_protocols).not.toContain("TLSv1.1");
   });
   test("incremental backups are on", () => {
@@ -89,7 +89,8 @@ describe("elasticsearch.yml", () => {
     expect(y["xpack.security.enabled"]).toBe(true);
     expect(y["xpack.security.http.ssl.enabled"]).toBe(true);
     expect(y["xpack.security.transport.ssl.enabled"]).toBe(true);
-    expect(y["xpack.security.transport.ssl.verification_mode"]).toBe("full");
+    expect(y["xpack.security.transport.ssl.verification_mode"]).toBe("certificate");
+    expect(y["xpack.security.transport.ssl.client_authentication"]).toBe("required");
     expect(y["xpack.security.authc.anonymous.roles"]).toEqual([]);
   });
   test.each([

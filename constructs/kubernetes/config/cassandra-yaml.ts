@@ -16,11 +16,14 @@ export interface CassandraConfigOptions {
   readonly storagePort?: number;
 }
 
+/** Where the node's volume is mounted. */
+export const DATA_DIR = "/var/lib/cassandra";
+
 /** TLS versions Cassandra accepts on both client and internode connections. */
 const PROTOCOLS = ["TLSv1.3", "TLSv1.2"];
 
 /**
- * The security-relevant part of cassandra.yaml (Cassandra 4.1+, merged over the image's defaults):
+ * cassandra.yaml (Cassandra 4.1+; every key not written here takes Cassandra's built-in default):
  * password authentication and role-based authorization, client-to-node and internode TLS with
  * PEM files from Vault (no keystore passwords to manage), client certificates required between nodes,
  * and incremental backups so snapshots plus backups restore to the last flush.
@@ -35,6 +38,15 @@ export function cassandraYaml(options: CassandraConfigOptions): Record<string, u
   };
   return {
     cluster_name: options.clusterName ?? "metadata",
+    num_tokens: 16,
+    allocate_tokens_for_local_replication_factor: 3,
+    partitioner: "org.apache.cassandra.dht.Murmur3Partitioner",
+    commitlog_sync: "periodic",
+    commitlog_sync_period: "10000ms",
+    data_file_directories: [`${DATA_DIR}/data`],
+    commitlog_directory: `${DATA_DIR}/commitlog`,
+    saved_caches_directory: `${DATA_DIR}/saved_caches`,
+    hints_directory: `${DATA_DIR}/hints`,
     seed_provider: [{ class_name: "org.apache.cassandra.locator.SimpleSeedProvider", parameters: [{ seeds: options.seeds.join(",") }] }],
     endpoint_snitch: "GossipingPropertyFileSnitch",
     authenticator: "PasswordAuthenticator",
@@ -60,7 +72,9 @@ export function cassandraYaml(options: CassandraConfigOptions): Record<string, u
       keystore,
       truststore: tls.caFile,
       require_client_auth: true,
-      require_endpoint_verification: true,
+      // Nodes reach each other by IP and pod IPs change: the chain and the client certificate are
+      // verified (only the platform CA issues them), the peer's address is not.
+      require_endpoint_verification: false,
       accepted_protocols: PROTOCOLS,
     },
     // Backups: a snapshot before TRUNCATE/DROP, and every flushed SSTable hard-linked into backups/
