@@ -1,4 +1,3 @@
-import { VAULT_SECRETS_DIR } from "./paths";
 
 /** Options of the generated atlas-application.properties. */
 export interface AtlasPropertiesOptions {
@@ -23,20 +22,20 @@ export interface AtlasPropertiesOptions {
     readonly cassandraPassword: string;
     readonly elasticsearchUsername: string;
     readonly elasticsearchPassword: string;
-    /** Password of the PKCS#12 truststore/keystore Atlas builds at start from the PEM files. */
+    /** Password of the PKCS#12 truststore Atlas builds at start from the platform CA. */
     readonly storePassword: string;
   };
-  /** PKCS#12 truststore built at start from the Vault CA (no secret in it). @default "/vault/secrets/truststore.p12" */
+  /** PKCS#12 truststore built at start from the platform CA. @default "/opt/atlas-stores/truststore.p12" */
   readonly truststoreFile?: string;
 }
 
 /**
  * atlas-application.properties: JanusGraph on Cassandra (CQL over TLS, hostname verification,
  * password auth) and Elasticsearch (HTTPS, basic auth), Atlas behind Keycloak (OIDC), the Atlas server
- * itself on HTTPS only. Returned as ordered key/value pairs; `toProperties` writes the file.
+ * on loopback only behind the pod's TLS sidecar. Returned as ordered key/value pairs; `toProperties` writes the file.
  */
 export function atlasProperties(o: AtlasPropertiesOptions): [string, string][] {
-  const truststore = o.truststoreFile ?? `${VAULT_SECRETS_DIR}/truststore.p12`;
+  const truststore = o.truststoreFile ?? ATLAS_TRUSTSTORE;
   const c = o.credentials;
   return [
     ["atlas.graph.storage.backend", "cql"],
@@ -61,19 +60,13 @@ export function atlasProperties(o: AtlasPropertiesOptions): [string, string][] {
     ["atlas.graph.index.search.elasticsearch.ssl.truststore.location", truststore],
     ["atlas.graph.index.search.elasticsearch.ssl.truststore.password", c.storePassword],
     ["atlas.graph.index.search.elasticsearch.ssl.disable-hostname-verification", "false"],
-    // The Atlas server: HTTPS only, with the certificate Vault's PKI issued (converted to PKCS#12 at start).
-    ["atlas.enableTLS", "true"],
+    // The Atlas server listens on loopback only; the pod's one listener is the TLS sidecar (21443).
+    ["atlas.enableTLS", "false"],
+    ["atlas.server.bind.address", "127.0.0.1"],
     ["atlas.server.http.port", "21000"],
-    ["atlas.server.https.port", "21443"],
-    ["keystore.file", `${VAULT_SECRETS_DIR}/keystore.p12`],
-    ["keystore.password", c.storePassword],
-    ["truststore.file", truststore],
-    ["truststore.password", c.storePassword],
-    ["client.auth.enabled", "false"],
-    ["atlas.ssl.exclude.protocols", "SSLv2Hello,SSLv3,TLSv1,TLSv1.1"],
     // Authentication through Keycloak only: no file users, no Kerberos, no LDAP.
     ["atlas.authentication.method.keycloak", "true"],
-    ["atlas.authentication.method.keycloak.file", `${VAULT_SECRETS_DIR}/keycloak.json`],
+    ["atlas.authentication.method.keycloak.file", `${ATLAS_CONF_DIR}/keycloak.json`],
     ["atlas.authentication.method.keycloak.ugi-groups", "false"],
     ["atlas.authentication.method.keycloak.groups_claim", "groups"],
     ["atlas.authentication.method.file", "false"],
@@ -100,6 +93,12 @@ export function atlasKeycloakJson(o: Pick<AtlasPropertiesOptions, "keycloakUrl" 
     "enable-pkce": true,
   };
 }
+
+/** Atlas's configuration directory (ATLAS_CONF), assembled at start in an in-memory volume. */
+export const ATLAS_CONF_DIR = "/opt/atlas-conf";
+
+/** Where the init container writes the truststore (an in-memory volume). */
+export const ATLAS_TRUSTSTORE = "/opt/atlas-stores/truststore.p12";
 
 /** Writes key/value pairs as a Java .properties file (escaping `\`, `=`, `:` and leading spaces). */
 export function toProperties(pairs: readonly [string, string][]): string {
