@@ -4,6 +4,8 @@ import type { Cloud, Deployment } from "../config/schema";
 import type { PlatformFoundation } from "./platform-foundation";
 import { stackIds } from "./stack-ids";
 import { AwsStack } from "./aws-stack";
+import { VaultStack } from "./vault-stack";
+import { VaultConfigStack } from "./vault-config-stack";
 
 /** A cloud stack: Terraform stack plus the contract it fulfils. */
 export interface CloudStack extends TerraformStack {
@@ -20,6 +22,8 @@ const CLOUD_STACKS: Record<Cloud, ((scope: Construct, id: string, deployment: De
 /** The stacks of one deployment, in dependency order. */
 export interface DeploymentStacks {
   readonly cloud: CloudStack;
+  readonly vault: VaultStack;
+  readonly vaultConfig: VaultConfigStack;
 }
 
 /** Builds every stack of a validated deployment into `scope` (the app). */
@@ -28,5 +32,10 @@ export function buildDeployment(scope: Construct, deployment: Deployment): Deplo
   const makeCloud = CLOUD_STACKS[deployment.cloud];
   if (!makeCloud) throw new Error(`cloud '${deployment.cloud}' has no cloud stack in this version`);
   const cloud = makeCloud(scope, ids.cloud, deployment);
-  return { cloud };
+  const foundation = cloud.foundation;
+  if (!foundation) throw new Error(`the ${deployment.cloud} stack does not expose its PlatformFoundation yet; the vault stacks need it`);
+  const vault = new VaultStack(scope, ids.vault, { deployment, foundation });
+  const vaultConfig = new VaultConfigStack(scope, ids.vaultConfig, { deployment, foundation });
+  vaultConfig.addDependency(vault);
+  return { cloud, vault, vaultConfig };
 }

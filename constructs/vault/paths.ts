@@ -35,8 +35,8 @@ export function vaultNames(service: Pick<ServiceSpec, "name" | "namespace">) {
     /** Kubernetes-auth role and policy name. */
     role: service.name,
     policy: service.name,
-    /** KV v2 prefix (logical, without /data/). */
-    kvPrefix: `services/${service.namespace}/${service.name}`,
+    /** Its one KV v2 secret (logical path, without /data/); fields hold the values. */
+    kvSecret: `services/${service.namespace}/${service.name}`,
     /** PKI role on the intermediate mount. */
     pkiRole: service.name,
     /** Transit key. */
@@ -52,4 +52,9 @@ export function serviceDnsNames(service: Pick<ServiceSpec, "name" | "namespace" 
     names.push(`${name}-headless.${namespace}.svc`, `*.${name}-headless.${namespace}.svc`, `*.${name}-headless.${namespace}.svc.cluster.local`);
   }
   return names;
+}
+
+/** A construct id from a DNS-label name: "entry-point" -> "EntryPoint" (ids are PascalCase roles). */
+export function idOf(name: string): string {
+  return name.split(/[-_.]/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join("");
 }

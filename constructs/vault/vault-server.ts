@@ -1,0 +1,224 @@
+import { Construct } from "constructs";
+import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import type { ITerraformDependable } from "cdktf";
+import type { PlatformFoundation } from "../../stacks/platform-foundation";
+import type { SecretsServerImage } from "../kubernetes/images";
+import type { Probe } from "../kubernetes/pod-spec";
+import { StatefulWorkload } from "../kubernetes/stateful-workload";
+import { NAMESPACES } from "../../stacks/service-catalog";
+
+/** Props of VaultServer. */
+export interface VaultServerProps {
+  /** Vault's namespace (reference). */
+  readonly namespace: string;
+  /** Zones, seal stanza and Vault's workload identity, from the contract. */
+  readonly foundation: Pick<PlatformFoundation, "zones" | "vaultSeal" | "workloadIdentities">;
+  /** Vault or OpenBao (secretsServerImage(deployment.images)). */
+  readonly image: SecretsServerImage;
+  /** Secret with tls.crt, tls.key, ca.crt for the listener (VaultTlsBootstrap). */
+  readonly tlsSecretName: string;
+  /** Raft cluster name, e.g. "<deployment>-vault". */
+  readonly clusterName: string;
+  /** Raft voters: an odd number, at least 3. @default 3 */
+  readonly replicas?: number;
+  /** Serve the web UI. @default false */
+  readonly ui?: boolean;
+  /** Raft data volume per replica. @default 10 */
+  readonly dataSizeGiB?: number;
+  /** Audit log volume per replica. @default 10 */
+  readonly auditSizeGiB?: number;
+  /** @default false - the StatefulSet carries prevent_destroy */
+  readonly allowDestroy?: boolean;
+  /** What must exist before the pods start (the TLS bootstrap Job). @default [] */
+  readonly dependsOn?: readonly ITerraformDependable[];
+}
+
+/** Where the server's files live in its pods. */
+export const VAULT_SERVER_PATHS = {
+  config: "/vault/config",
+  tls: "/vault/tls",
+  data: "/vault/data",
+  /** The file audit device (vault-config stack) writes here, on its own encrypted volume. */
+  audit: "/vault/audit",
+} as const;
+
+const NAME = "vault";
+const API_PORT = 8200;
+const CLUSTER_PORT = 8201;
+
+/** Input of renderVaultServerConfig. */
+export interface VaultServerConfigInput {
+  readonly namespace: string;
+  readonly replicas: number;
+  readonly ui: boolean;
+  readonly clusterName: string;
+  readonly seal: PlatformFoundation["vaultSeal"];
+}
+
+/**
+ * Vault's server configuration as JSON (Vault and OpenBao read JSON configs), deterministic: TLS
+ * listener (TLS 1.2 minimum), integrated storage (raft) joining its peers over TLS, the contract's
+ * KMS seal stanza (auto-unseal; no unseal keys exist), UI off unless asked, mlock off (raft's
+ * recommendation; IPC_LOCK is not allowed under Pod Security "restricted").
+ */
+export function renderVaultServerConfig(c: VaultServerConfigInput): string {
+  const peer = (i: number) => `${NAME}-${i}.${NAME}-headless.${c.namespace}.svc`;
+  const config = {
+    ui: c.ui,
+    disable_mlock: true,
+    cluster_name: c.clusterName,
+    log_format: "json",
+    log_level: "info",
+    listener: {
+      tcp: {
+        address: `[::]:${API_PORT}`,
+        cluster_address: `[::]:${CLUSTER_PORT}`,
+        tls_disable: false,
+        tls_cert_file: `${VAULT_SERVER_PATHS.tls}/tls.crt`,
+        tls_key_file: `${VAULT_SERVER_PATHS.tls}/tls.key`,
+        tls_min_version: "tls12",
+        telemetry: { unauthenticated_metrics_access: false },
+      },
+    },
+    storage: {
+      raft: {
+        path: VAULT_SERVER_PATHS.data,
+        retry_join: Array.from({ length: c.replicas }, (_, i) => ({
+          leader_api_addr: `https://${peer(i)}:${API_PORT}`,
+          leader_ca_cert_file: `${VAULT_SERVER_PATHS.tls}/ca.crt`,
+          leader_tls_servername: peer(i),
+        })),
+      },
+    },
+    seal: { [c.seal.type]: { ...c.seal.config } },
+  };
+  return JSON.stringify(config, null, 2) + "\n";
+}
+
+/** The DNS names and addresses Vault's listener certificate must carry. */
+export function vaultListenerNames(namespace: string): string[] {
+  return [
+    `${NAME}.${namespace}.svc`,
+    NAME,
+    `${NAME}.${namespace}`,
+    `${NAME}.${namespace}.svc.cluster.local`,
+    `*.${NAME}-headless.${namespace}.svc`,
+    `*.${NAME}-headless.${namespace}.svc.cluster.local`,
+    "localhost",
+    "127.0.0.1",
+  ];
+}
+
+const health = (query: string, failureThreshold?: number): Probe => ({
+  check: { httpGet: { path: `/v1/sys/health?${query}`, port: API_PORT, scheme: "HTTPS" } },
+  ...(failureThreshold ? { failureThreshold } : {}),
+});
+
+/**
+ * The Vault (or OpenBao) server: a 3-voter raft cluster on encrypted volumes (data and audit), spread
+ * across zones with one voter per node and a PodDisruptionBudget keeping quorum, auto-unsealed by the
+ * cloud's KMS through its workload identity, TLS-only, UI off. Its service account may review tokens
+ * (system:auth-delegator) for Kubernetes auth: the only extra right it holds.
+ */
+export class VaultServer extends Construct {
+  readonly workload: StatefulWorkload;
+  readonly config: ConfigMapV1;
+
+  constructor(scope: Construct, id: string, props: VaultServerProps) {
+    super(scope, id);
+    const replicas = props.replicas ?? 3;
+    if (!Number.isInteger(replicas) || replicas < 3 || replicas % 2 === 0) {
+      throw new Error(`VaultServer: replicas must be an odd number >= 3 (raft quorum survives one loss), got ${replicas}`);
+    }
+    const identity = props.foundation.workloadIdentities.vault;
+    const bin = props.image.binary;
+
+    this.config = new ConfigMapV1(this, "Config", {
+      metadata: { name: "vault-config", namespace: props.namespace },
+      data: {
+        "vault.json": renderVaultServerConfig({
+          namespace: NAMESPACES.vault,
+          replicas,
+          ui: props.ui ?? false,
+          clusterName: props.clusterName,
+          seal: props.foundation.vaultSeal,
+        }),
+      },
+    });
+
+    this.workload = new StatefulWorkload(this, "Workload", {
+      name: NAME,
+      namespace: props.namespace,
+      zones: props.foundation.zones,
+      replicas,
+      podManagementPolicy: "Parallel",
+      serviceAccountAnnotations: identity.serviceAccountAnnotations,
+      podLabels: identity.podLabels,
+      // Vault reviews Kubernetes-auth logins with its own token (TokenReview), re-read on rotation.
+      automountServiceAccountToken: true,
+      // The image's vault user and group.
+      runAsUser: 100,
+      runAsGroup: 1000,
+      fsGroup: 1000,
+      terminationGracePeriodSeconds: 30,
+      ports: [
+        { name: "https", port: API_PORT },
+        { name: "cluster", port: CLUSTER_PORT },
+      ],
+      containers: [
+        {
+          name: "vault",
+          image: props.image.image,
+          command: [bin, "server", `-config=${VAULT_SERVER_PATHS.config}/vault.json`],
+          env: [
+            { name: "POD_NAME", fieldPath: "metadata.name" },
+            { name: "VAULT_API_ADDR", value: `https://$(POD_NAME).${NAME}-headless.${NAMESPACES.vault}.svc:${API_PORT}` },
+            { name: "VAULT_CLUSTER_ADDR", value: `https://$(POD_NAME).${NAME}-headless.${NAMESPACES.vault}.svc:${CLUSTER_PORT}` },
+            { name: "VAULT_RAFT_NODE_ID", value: "$(POD_NAME)" },
+            // The CLI inside the pod (operator init, raft list-peers) verifies the listener too.
+            { name: "VAULT_ADDR", value: `https://127.0.0.1:${API_PORT}` },
+            { name: "VAULT_CACERT", value: `${VAULT_SERVER_PATHS.tls}/ca.crt` },
+            { name: "HOME", value: "/tmp" },
+          ],
+          ports: [
+            { name: "https", port: API_PORT },
+            { name: "cluster", port: CLUSTER_PORT },
+          ],
+          resources: { cpuRequest: "250m", memoryRequest: "256Mi", memoryLimit: "512Mi" },
+          probes: {
+            // Alive while sealed or uninitialised (the operator must reach it to initialise).
+            startup: health("standbyok=true&sealedcode=204&uninitcode=204", 30),
+            liveness: health("standbyok=true&sealedcode=204&uninitcode=204"),
+            // Ready only when unsealed and initialised (active or standby).
+            readiness: health("standbyok=true&perfstandbyok=true"),
+          },
+          volumeMounts: [
+            { name: "config", mountPath: VAULT_SERVER_PATHS.config, readOnly: true },
+            { name: "tls", mountPath: VAULT_SERVER_PATHS.tls, readOnly: true },
+            { name: "data", mountPath: VAULT_SERVER_PATHS.data, readOnly: false },
+            { name: "audit", mountPath: VAULT_SERVER_PATHS.audit, readOnly: false },
+            { name: "tmp", mountPath: "/tmp", readOnly: false },
+          ],
+        },
+      ],
+      volumes: [
+        { name: "config", configMap: { name: this.config.metadata.name } },
+        { name: "tls", secret: { secretName: props.tlsSecretName, defaultMode: "0440" } },
+        { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
+      ],
+      volumeClaims: [
+        { name: "data", sizeGiB: props.dataSizeGiB ?? 10 },
+        { name: "audit", sizeGiB: props.auditSizeGiB ?? 10 },
+      ],
+      allowDestroy: props.allowDestroy,
+    });
+    if (props.dependsOn?.length) this.workload.resource.dependsOn = [...props.dependsOn].map((d) => d.fqn);
+
+    new ClusterRoleBindingV1(this, "TokenReviewer", {
+      metadata: { name: "vault-token-reviewer" },
+      roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },
+      subject: [{ kind: "ServiceAccount", name: this.workload.serviceAccount.metadata.name, namespace: props.namespace }],
+    });
+  }
+}

@@ -1,0 +1,108 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
+import type { Deployment } from "../config/schema";
+import { FileAudit } from "../constructs/vault/file-audit";
+import { InternalPki } from "../constructs/vault/internal-pki";
+import { KubernetesAuth } from "../constructs/vault/kubernetes-auth";
+import { KvStore } from "../constructs/vault/kv-store";
+import { idOf, serviceDnsNames, vaultNames } from "../constructs/vault/paths";
+import { PostgresSecretsEngine, type DatabaseRoleSpec } from "../constructs/vault/postgres-secrets-engine";
+import { ServicePolicy } from "../constructs/vault/service-policy";
+import { TransitKeys } from "../constructs/vault/transit-keys";
+import { configureBackend } from "./backend";
+import type { PlatformFoundation } from "./platform-foundation";
+import { SERVICES, type ServiceName } from "./service-catalog";
+
+/** Props of VaultConfigStack. */
+export interface VaultConfigStackProps {
+  readonly deployment: Deployment;
+  readonly foundation: PlatformFoundation;
+}
+
+/** Dynamic PostgreSQL roles, and which catalog service may use each. */
+export const DATABASE_ROLES: readonly (DatabaseRoleSpec & { readonly grantedTo?: ServiceName })[] = [
+  { name: "keycloak", groupRole: "keycloak_app", grantedTo: "keycloak" },
+  // The data-quality metrics writer: no catalog service writes them yet; grant it when one does.
+  { name: "data-quality-writer", groupRole: "data_quality_writer" },
+];
+
+/**
+ * `<name>-vault-config`: what lives inside Vault, the same for every cloud.
+ *
+ * KV v2, transit keys (one per service, rotated), the internal PKI (root -> intermediate -> one role
+ * per service limited to its DNS names), Kubernetes auth (one role per service account, bound to its
+ * namespace), one least-privilege policy per service, dynamic PostgreSQL credentials, and the file
+ * audit device. Userpass and every other human login method stay disabled.
+ *
+ * The vault provider reads VAULT_ADDR, VAULT_CACERT and VAULT_TOKEN from the environment at deploy
+ * time (docs/vault.md: the one-time root token, then a revoked one); nothing of it is in config or
+ * state, and the provider works through a short-lived child token.
+ */
+export class VaultConfigStack extends TerraformStack {
+  readonly pki: InternalPki;
+  readonly transit: TransitKeys;
+  readonly kv: KvStore;
+  readonly auth: KubernetesAuth;
+  readonly database: PostgresSecretsEngine;
+  readonly policies: Readonly<Partial<Record<ServiceName, ServicePolicy>>>;
+
+  constructor(scope: Construct, id: string, props: VaultConfigStackProps) {
+    super(scope, id);
+    const { deployment: d, foundation } = props;
+    configureBackend(this, id, d.state);
+    new VaultProvider(this, "Vault", {
+      // No address/token here: VAULT_ADDR and VAULT_TOKEN at deploy time.
+      skipChildToken: false,
+      maxLeaseTtlSeconds: 1200,
+      tokenName: `${d.name}-vault-config`,
+      skipTlsVerify: false,
+    });
+    const allowDestroy = d.dataProtection.allowDestroy;
+    const entries = Object.entries(SERVICES) as [ServiceName, (typeof SERVICES)[ServiceName]][];
+    // Every service but Vault itself logs in to Vault.
+    const clients = entries.filter(([key]) => key !== "vault");
+
+    this.kv = new KvStore(this, "Kv", { allowDestroy });
+    this.transit = new TransitKeys(this, "Transit", { keys: clients.map(([, s]) => vaultNames(s).transitKey), allowDestroy });
+    this.pki = new InternalPki(this, "Pki", {
+      caName: d.name,
+      allowDestroy,
+      roles: entries.map(([key, s]) => ({
+        name: vaultNames(s).pkiRole,
+        dnsNames: [...serviceDnsNames(s), ...(key === "entryPoint" && d.domain.certificate.source === "vault-pki" ? [d.domain.name] : [])],
+        clientAuth: s.peers,
+      })),
+    });
+    this.database = new PostgresSecretsEngine(this, "Database", {
+      host: `${SERVICES.postgresql.name}.${SERVICES.postgresql.namespace}.svc`,
+      caCertificatePem: this.pki.root.certificate,
+      roles: DATABASE_ROLES,
+    });
+
+    const policies: Partial<Record<ServiceName, ServicePolicy>> = {};
+    for (const [key, s] of clients) {
+      const names = vaultNames(s);
+      policies[key] = new ServicePolicy(this, `Policy${idOf(s.name)}`, {
+        name: names.policy,
+        kvSecret: names.kvSecret,
+        pkiRole: names.pkiRole,
+        transitKey: names.transitKey,
+        databaseRoles: DATABASE_ROLES.filter((r) => r.grantedTo === key).map((r) => r.name),
+      });
+    }
+    this.policies = policies;
+
+    this.auth = new KubernetesAuth(this, "KubernetesAuth", {
+      cluster: foundation.cluster,
+      roles: clients.map(([key, s]) => ({
+        name: vaultNames(s).role,
+        serviceAccount: s.serviceAccount,
+        namespace: s.namespace,
+        policies: [policies[key]!.name],
+      })),
+    });
+
+    new FileAudit(this, "Audit");
+  }
+}

@@ -1,0 +1,97 @@
+import { Construct } from "constructs";
+import { TerraformStack } from "cdktf";
+import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
+import type { Deployment } from "../config/schema";
+import { EncryptedStorageClass } from "../constructs/kubernetes/encrypted-storage-class";
+import { IMAGES, imageRef, secretsServerImage } from "../constructs/kubernetes/images";
+import { NetworkAllowGraph } from "../constructs/kubernetes/network-allow-graph";
+import { SecureNamespace } from "../constructs/kubernetes/secure-namespace";
+import { VaultServer, vaultListenerNames } from "../constructs/vault/vault-server";
+import { VaultTlsBootstrap } from "../constructs/vault/vault-tls-bootstrap";
+import { configureBackend } from "./backend";
+import type { PlatformFoundation } from "./platform-foundation";
+import { NAMESPACES, type NamespaceName } from "./service-catalog";
+
+/** Props of VaultStack. */
+export interface VaultStackProps {
+  readonly deployment: Deployment;
+  /** The cloud stack's contract: the only input besides the deployment. */
+  readonly foundation: PlatformFoundation;
+}
+
+/**
+ * The Kubernetes provider of a shared stack, from the contract: API host, its CA, and an exec
+ * credential plugin (short-lived tokens from the operator's cloud login). Never a static token, so
+ * no cluster credential is in configuration or state.
+ */
+export function kubernetesProvider(scope: Construct, foundation: PlatformFoundation): KubernetesProvider {
+  const c = foundation.cluster;
+  return new KubernetesProvider(scope, "Kubernetes", {
+    host: c.host,
+    clusterCaCertificate: c.caCertificatePem,
+    exec: [{ apiVersion: c.exec.apiVersion, command: c.exec.command, args: [...c.exec.args], ...(c.exec.env ? { env: { ...c.exec.env } } : {}) }],
+  });
+}
+
+/**
+ * `<name>-vault`: the secured ground every service stands on, the same for every cloud.
+ *
+ * Namespaces per concern (Pod Security "restricted", default-deny ingress and egress, DNS allowed),
+ * the catalog's allow graph as NetworkPolicies, the encrypted StorageClass, Vault's listener
+ * certificate issued in the cluster, and the Vault server (3-voter raft, KMS auto-unseal, TLS, audit
+ * volume). Fed only by the PlatformFoundation contract and the service catalog.
+ */
+export class VaultStack extends TerraformStack {
+  /** The namespaces, by name; the platform stack deploys into them. */
+  readonly namespaces: Readonly<Record<NamespaceName, SecureNamespace>>;
+  readonly storageClass: EncryptedStorageClass;
+  readonly allowGraph: NetworkAllowGraph;
+  readonly tlsBootstrap: VaultTlsBootstrap;
+  readonly server: VaultServer;
+
+  constructor(scope: Construct, id: string, props: VaultStackProps) {
+    super(scope, id);
+    const { deployment: d, foundation } = props;
+    configureBackend(this, id, d.state);
+    kubernetesProvider(this, foundation);
+    const allowDestroy = d.dataProtection.allowDestroy;
+
+    const namespaces = {} as Record<NamespaceName, SecureNamespace>;
+    for (const [key, name] of Object.entries(NAMESPACES)) {
+      namespaces[name] = new SecureNamespace(this, `Namespace${key.charAt(0).toUpperCase()}${key.slice(1)}`, { name });
+    }
+    this.namespaces = namespaces;
+    const refs = Object.fromEntries(Object.entries(namespaces).map(([n, ns]) => [n, ns.name]));
+
+    this.storageClass = new EncryptedStorageClass(this, "EncryptedStorage", {
+      spec: foundation.encryptedStorage,
+      reclaimPolicy: allowDestroy ? "Delete" : "Retain",
+    });
+
+    this.allowGraph = new NetworkAllowGraph(this, "AllowGraph", {
+      namespaceRefs: refs,
+      // Users reach the entry point only (from the configured ranges, or anywhere: it is the HTTPS front door).
+      externalIngress: { entryPoint: d.domain.allowedSourceCidrs ?? ["0.0.0.0/0"] },
+      clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
+    });
+
+    const vaultNs = namespaces[NAMESPACES.vault].name;
+    this.tlsBootstrap = new VaultTlsBootstrap(this, "VaultTls", {
+      namespace: vaultNs,
+      caNamespaces: Object.values(namespaces).map((ns) => ns.name),
+      dnsNames: vaultListenerNames(NAMESPACES.vault),
+      image: imageRef(IMAGES.tlsBootstrap, d.images),
+      deploymentName: d.name,
+    });
+
+    this.server = new VaultServer(this, "Vault", {
+      namespace: vaultNs,
+      foundation,
+      image: secretsServerImage(d.images),
+      tlsSecretName: this.tlsBootstrap.secretName,
+      clusterName: `${d.name}-vault`,
+      allowDestroy,
+      dependsOn: [this.tlsBootstrap.job, this.storageClass.resource],
+    });
+  }
+}
