@@ -160,8 +160,8 @@ describe("atlas-application.properties", () => {
     expect(props.get("atlas.graph.storage.password")).toBe("{{ p }}");
     expect(props.get("atlas.graph.index.search.elasticsearch.http.auth.basic.password")).toBe("{{ ep }}");
   });
-  test("Atlas serves HTTPS only and authenticates through Keycloak only", () => {
-    expect(props.get("atlas.enableTLS")).toBe("true");
+  test("Atlas listens on loopback only (its pod's TLS sidecar is the one listener) and authenticates through Keycloak only", () => {
+    expect(props.get("atlas.server.bind.address")).toBe("127.0.0.1");
     expect(props.get("atlas.authentication.method.keycloak")).toBe("true");
     expect(props.get("atlas.authentication.method.file")).toBe("false");
   });

@@ -1,7 +1,8 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { pgHbaConf, postgresqlBootstrapSql, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
+import { POSTGRESQL_DATABASES, pgHbaConf, postgresqlBootstrapSql, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
+import { DATABASE_ROLES } from "../../stacks/vault-config-stack";
 import { chownTree, freePort, makeTestPki, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
 
 // A real PostgreSQL 15 started on loopback with the GENERATED postgresql.conf and pg_hba.conf
@@ -44,7 +45,7 @@ beforeAll(async () => {
   execFileSync(initdb, initArgs, { stdio: "pipe", timeout: 60_000 });
   // The generated bootstrap, as the start script runs it: single-user mode, before any listener exists.
   const [single, singleArgs] = asServerUser(`${BIN}/postgres`, ["--single", "-D", data, "postgres"]);
-  execFileSync(single, singleArgs, { input: postgresqlBootstrapSql({ replication: REPLICATION_PASSWORD, vault: "test-only-vault-pw" }), stdio: "pipe", timeout: 60_000 });
+  execFileSync(single, singleArgs, { input: postgresqlBootstrapSql({ replication: REPLICATION_PASSWORD, vaultAdmin: "test-only-vault-pw" }), stdio: "pipe", timeout: 60_000 });
   const options = {
     listenAddresses: "127.0.0.1",
     port,
@@ -124,4 +125,18 @@ test("the replicator cannot replicate without TLS", () => {
   const r = run(`${BIN}/pg_basebackup`, ["-d", `host=127.0.0.1 port=${port} user=replicator sslmode=disable`, "-D", join(dir, "nope"), "-Ft"], { PGPASSWORD: REPLICATION_PASSWORD }, 30_000);
   expect(r.status).not.toBe(0);
   expect(r.out).toMatch(/no encryption/);
+});
+
+test("vault_admin can create a short-lived user in each group role Vault's database roles name, and that user works over TLS", () => {
+  const adminRun = (sql: string) =>
+    run("psql", [`host=127.0.0.1 port=${port} user=vault_admin dbname=postgres sslmode=verify-full sslrootcert=${pki.caCert}`, "-XAtqc", sql], { PGPASSWORD: "test-only-vault-pw" });
+  for (const role of DATABASE_ROLES) {
+    const user = `v-test-${role.name}`;
+    // The creation statements of the vault-config stack's PostgresSecretsEngine, with values filled in.
+    const r = adminRun(`CREATE ROLE "${user}" WITH LOGIN PASSWORD 'Dyn-Passw0rd-1' VALID UNTIL 'infinity' INHERIT IN ROLE "${role.groupRole}"; ALTER ROLE "${user}" SET role = "${role.groupRole}";`);
+    expect(`${role.name}: ${r.out}`).toBe(`${role.name}: `);
+  }
+  const db = POSTGRESQL_DATABASES.find((d) => d.owner === "keycloak_app")!.name;
+  const asUser = run("psql", [`host=127.0.0.1 port=${port} user=v-test-keycloak dbname=${db} sslmode=require`, "-XAtqc", "create table realm_probe(x int); select current_user"], { PGPASSWORD: "Dyn-Passw0rd-1" });
+  expect(asUser.out.trim()).toBe("keycloak_app");
 });

@@ -45,7 +45,7 @@ export class Atlas extends Construct {
   constructor(scope: Construct, id: string, props: AtlasProps) {
     super(scope, id);
     const spec = SERVICES.atlas;
-    const kv = vaultNames(spec).kvPrefix;
+    const kv = vaultNames(spec).kvSecret;
     const https = spec.ports[0].port;
     const cassandra = SERVICES.cassandra;
     const es = SERVICES.elasticsearch;
@@ -81,6 +81,8 @@ export class Atlas extends Construct {
         serviceCertificate(spec),
         { fileName: "atlas-application.properties", contents: toProperties(properties), perms: "0400" },
         { fileName: "truststore-password", contents: kvField(kv, "truststore_password"), perms: "0400" },
+        // The ACL user `atlas` of the preview cache (Redis keeps only its SHA-256).
+        { fileName: "redis-password", contents: kvField(kv, "redis_password"), perms: "0400" },
       ],
     });
 

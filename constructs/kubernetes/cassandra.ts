@@ -50,7 +50,7 @@ export class Cassandra extends Construct {
   constructor(scope: Construct, id: string, props: CassandraProps) {
     super(scope, id);
     const spec = SERVICES.cassandra;
-    const kv = vaultNames(spec).kvPrefix;
+    const kv = vaultNames(spec).kvSecret;
     const replicas = props.replicas ?? 3;
     const headless = `${spec.name}-headless`;
     const peer = (i: number) => `${spec.name}-${i}.${headless}.${spec.namespace}.svc`;

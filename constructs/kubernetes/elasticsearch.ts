@@ -61,7 +61,7 @@ export class Elasticsearch extends Construct {
   constructor(scope: Construct, id: string, props: ElasticsearchProps) {
     super(scope, id);
     const spec = SERVICES.elasticsearch;
-    const kv = vaultNames(spec).kvPrefix;
+    const kv = vaultNames(spec).kvSecret;
     const replicas = props.replicas ?? 3;
     const headless = `${spec.name}-headless`;
     const nodes = Array.from({ length: replicas }, (_, i) => `${spec.name}-${i}`);

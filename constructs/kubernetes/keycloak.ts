@@ -54,7 +54,7 @@ export class Keycloak extends Construct {
   constructor(scope: Construct, id: string, props: KeycloakProps) {
     super(scope, id);
     const spec = SERVICES.keycloak;
-    const kv = vaultNames(spec).kvPrefix;
+    const kv = vaultNames(spec).kvSecret;
     const https = spec.ports[0].port;
     const discoveryName = `${spec.name}-headless`;
 

@@ -60,7 +60,7 @@ export class Postgresql extends Construct {
   constructor(scope: Construct, id: string, props: PostgresqlProps) {
     super(scope, id);
     const spec = SERVICES.postgresql;
-    const kv = vaultNames(spec).kvPrefix;
+    const kv = vaultNames(spec).kvSecret;
     const headless = `${spec.name}-headless`;
     const hourUtc = props.baseBackupHourUtc ?? 1;
     const confOptions = {
@@ -128,7 +128,7 @@ export class Postgresql extends Construct {
         { fileName: "replication.pgpass", contents: `*:*:*:replicator:${kvField(kv, "replication_password")}\n`, perms: "0400" },
         {
           fileName: "bootstrap.sql",
-          contents: postgresqlBootstrapSql({ replication: sqlQuoted(kvField(kv, "replication_password")), vault: sqlQuoted(kvField(kv, "vault_password")) }),
+          contents: postgresqlBootstrapSql({ replication: sqlQuoted(kvField(kv, "replication_password")), vaultAdmin: sqlQuoted(kvField(kv, "vault_admin_password")) }),
           perms: "0400",
         },
       ],

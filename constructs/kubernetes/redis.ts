@@ -38,7 +38,7 @@ export class Redis extends Construct {
   constructor(scope: Construct, id: string, props: RedisProps) {
     super(scope, id);
     const spec = SERVICES.redis;
-    const kv = vaultNames(spec).kvPrefix;
+    const kv = vaultNames(spec).kvSecret;
     const maxMemoryMiB = props.maxMemoryMiB ?? 512;
     const port = spec.ports[0].port;
 
@@ -47,10 +47,11 @@ export class Redis extends Construct {
       data: { "redis.conf": redisConf({ tlsPort: port, maxMemoryMiB }) },
     });
 
-    // The ACL file is a template: each user's password hash is computed from Vault at render time.
+    // The ACL file is a template: each user's password hash is computed from Vault at render time
+    // (field `<user>_password` of Redis's KV secret); the password itself never reaches the pod.
     const users = (props.users ?? ["atlas"]).map((name) => ({
       name,
-      passwordSha256: `{{ with secret "${VAULT_MOUNTS.kv}/data/${kv}/users/${name}" }}{{ .Data.data.password | sha256Hex }}{{ end }}`,
+      passwordSha256: `{{ with secret "${VAULT_MOUNTS.kv}/data/${kv}" }}{{ .Data.data.${name}_password | sha256Hex }}{{ end }}`,
     }));
     const agent = new VaultAgent(this, "VaultAgent", {
       name: spec.name,

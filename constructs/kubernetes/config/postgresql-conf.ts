@@ -120,28 +120,38 @@ function confValue(v: string | number | boolean): string {
 export interface PostgresqlBootstrapPasswords {
   /** Of `replicator` (standbys and base backups). */
   readonly replication: string;
-  /** Of `vault`, the role Vault's database secrets engine manages dynamic users with. */
-  readonly vault: string;
+  /**
+   * Initial password of `vault_admin`, the login Vault's database secrets engine manages dynamic users
+   * with; Vault rotates it (rotate-root) right after the first apply, after which only Vault knows it.
+   */
+  readonly vaultAdmin: string;
 }
 
-/** Databases the platform keeps in PostgreSQL, each owned by a NOLOGIN group role `<db>_owner`. */
-export const POSTGRESQL_DATABASES = ["keycloak", "metrics"] as const;
+/**
+ * Databases the platform keeps in PostgreSQL, each owned by the NOLOGIN group role that Vault's dynamic
+ * users join (DATABASE_ROLES of the vault-config stack).
+ */
+export const POSTGRESQL_DATABASES = [
+  { name: "keycloak", owner: "keycloak_app" },
+  { name: "metrics", owner: "data_quality_writer" },
+] as const;
 
 /**
  * SQL run once, in single-user mode (no network listener), right after initdb on the primary: the
- * replication role, the role Vault's database engine uses, and the platform's databases owned by
- * group roles. Vault's dynamic users are created `IN ROLE <db>_owner`; no application password is here.
+ * replication role, the login Vault's database engine uses (`vault_admin`), and the platform's databases
+ * owned by group roles. Vault's dynamic users join those roles; no application password is here.
  * One statement per line (single-user mode ends a statement at the newline).
  */
 export function postgresqlBootstrapSql(p: PostgresqlBootstrapPasswords, replicationUser = "replicator"): string {
   const lines = [
     `CREATE ROLE ${replicationUser} WITH LOGIN REPLICATION PASSWORD '${p.replication}';`,
-    `CREATE ROLE vault WITH LOGIN CREATEROLE PASSWORD '${p.vault}';`,
-    ...POSTGRESQL_DATABASES.flatMap((db) => [
-      `CREATE ROLE ${db}_owner NOLOGIN;`,
-      `CREATE DATABASE ${db} OWNER ${db}_owner;`,
-      `REVOKE ALL ON DATABASE ${db} FROM PUBLIC;`,
-      `GRANT ${db}_owner TO vault WITH ADMIN OPTION;`,
+    `CREATE ROLE vault_admin WITH LOGIN CREATEROLE PASSWORD '${p.vaultAdmin}';`,
+    ...POSTGRESQL_DATABASES.flatMap(({ name, owner }) => [
+      `CREATE ROLE ${owner} NOLOGIN;`,
+      `CREATE DATABASE ${name} OWNER ${owner};`,
+      `REVOKE ALL ON DATABASE ${name} FROM PUBLIC;`,
+      // Vault grants the role to the users it creates, and takes their objects back on revocation.
+      `GRANT ${owner} TO vault_admin WITH ADMIN OPTION;`,
     ]),
   ];
   return `${lines.join("\n")}\n`;
