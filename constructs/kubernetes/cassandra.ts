@@ -81,7 +81,7 @@ export class Cassandra extends Construct {
     this.config = new ConfigMapV1(this, "Config", {
       metadata: { name: `${spec.name}-config`, namespace: props.namespace },
       data: {
-        "cassandra.yaml": stringify(cassandraYaml({ seeds, nativeTransportPort: spec.ports[0].port, storagePort: spec.ports[1].port })),
+        "cassandra.yaml": stringify(cassandraYaml({ seeds, nativeTransportPort: spec.ports[0].port, storagePort: spec.ports[1].port }), { aliasDuplicateObjects: false }),
         "maintenance.sh": maintenance,
         // cqlsh verifies the node's certificate against the platform CA.
         cqlshrc: `[ssl]\ncertfile = ${SECRETS}/ca.crt\nvalidate = true\n`,
@@ -114,13 +114,15 @@ export class Cassandra extends Construct {
         {
           fileName: "bootstrap.cql",
           contents: [
-            "ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
-            "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false;",
+            // Roles and keyspaces first (they need only this node); then the default superuser is disabled
+            // and system_auth replicated to every node (the weekly repair spreads it).
             `CREATE ROLE IF NOT EXISTS atlas WITH LOGIN = true AND PASSWORD = '${q("atlas_password")}';`,
             "CREATE KEYSPACE IF NOT EXISTS atlas WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
             "CREATE KEYSPACE IF NOT EXISTS atlas_audit WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
             "GRANT ALL PERMISSIONS ON KEYSPACE atlas TO atlas;",
             "GRANT ALL PERMISSIONS ON KEYSPACE atlas_audit TO atlas;",
+            "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false;",
+            "ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
             "",
           ].join("\n"),
           perms: "0400",
@@ -149,6 +151,8 @@ export class Cassandra extends Construct {
       podLabels: props.backupIdentity.podLabels,
       runAsUser: UID,
       terminationGracePeriodSeconds: 120,
+      // All nodes start together: the seeds gossip from the first second, and no pod waits on another's readiness.
+      podManagementPolicy: "Parallel",
       ports: spec.ports,
       vaultAgent: agent,
       volumes: [

@@ -88,6 +88,7 @@ export class Elasticsearch extends Construct {
       data: {
         "elasticsearch.yml": stringify(
           elasticsearchYml({ seedHosts: [`${headless}.${spec.namespace}.svc`], initialMasterNodes: nodes, tls: tlsFilesIn(CERTS) }),
+          { aliasDuplicateObjects: false },
         ),
         "repository.json": JSON.stringify(elasticsearchSnapshotRepository(props.objectStore)),
         "slm-policy.json": JSON.stringify(ELASTICSEARCH_SLM_POLICY),

@@ -46,14 +46,17 @@ export function heartbeatMount(container: string): VolumeMount {
 }
 
 /**
- * Probes that fail when a scheduled container has not completed a round for `staleMinutes`: a backup
- * that keeps failing restarts its container and shows in restarts/alerts instead of failing silently.
+ * Probes of a scheduled container: started once its first round succeeded; restarted (liveness) when
+ * no round has succeeded for `staleMinutes`, so a backup that keeps failing shows in restarts and alerts
+ * instead of failing silently. Readiness only asks for that first success: a late backup must never
+ * take the store itself out of its Service.
  */
 export function heartbeatProbes(staleMinutes: number): Probes {
+  const started = { exec: { command: ["test", "-f", `${HEARTBEAT_DIR}/ok`] } };
   const fresh = { exec: { command: ["sh", "-c", `find ${HEARTBEAT_DIR}/ok -mmin -${staleMinutes} | grep -q ok`] } };
   return {
-    startup: { check: { exec: { command: ["test", "-f", `${HEARTBEAT_DIR}/ok`] } }, periodSeconds: 10, failureThreshold: 60 },
-    readiness: { check: fresh, periodSeconds: 60 },
+    startup: { check: started, periodSeconds: 10, failureThreshold: 60 },
+    readiness: { check: started, periodSeconds: 60 },
     liveness: { check: fresh, periodSeconds: 60, failureThreshold: 3 },
   };
 }
