@@ -63,6 +63,8 @@ export class Postgresql extends Construct {
     const kv = vaultNames(spec).kvSecret;
     const headless = `${spec.name}-headless`;
     const hourUtc = props.baseBackupHourUtc ?? 1;
+    const replicas = props.replicas ?? 2;
+    if (!Number.isInteger(replicas) || replicas < 1) throw new Error(`Postgresql: replicas must be a positive integer, got ${replicas}`);
     const confOptions = {
       walArchiveDirectory: `${OUTBOX}/wal`,
       // The backup container connects over TLS on localhost.
@@ -73,6 +75,15 @@ export class Postgresql extends Construct {
       "set -eu",
       'ORDINAL="${HOSTNAME##*-}"',
       `mkdir -p ${OUTBOX}/wal ${OUTBOX}/base ${DATA}/base-tmp`,
+      // Fencing: pod 0 never starts (nor initializes) a second primary after a standby was promoted in its absence.
+      `if [ "$ORDINAL" = "0" ] && [ ! -f ${PGDATA}/standby.signal ]; then`,
+      `  for i in $(seq 1 ${replicas - 1}); do`,
+      `    if [ "$(psql "host=${spec.name}-$i.${headless}.$NAMESPACE.svc port=5432 dbname=postgres user=replicator sslmode=verify-full sslrootcert=${SECRETS}/ca.crt passfile=${SECRETS}/replication.pgpass connect_timeout=5" -XAtqc "select pg_is_in_recovery()" 2>/dev/null)" = "f" ]; then`,
+      `      echo "${spec.name}-$i is a promoted primary: refusing to start a second one; rebuild this node as a standby (docs/platform.md)" >&2`,
+      "      exit 1",
+      "    fi",
+      "  done",
+      "fi",
       `if [ ! -s ${PGDATA}/PG_VERSION ]; then`,
       '  if [ "$ORDINAL" = "0" ]; then',
       `    initdb -D ${PGDATA} -U postgres --pwfile=${SECRETS}/superuser-password --auth=scram-sha-256 --data-checksums`,
@@ -145,7 +156,7 @@ export class Postgresql extends Construct {
       name: spec.name,
       namespace: props.namespace,
       zones: props.zones,
-      replicas: props.replicas ?? 2,
+      replicas,
       serviceAccountName: spec.serviceAccount,
       serviceAccountAnnotations: props.backupIdentity.serviceAccountAnnotations,
       podLabels: props.backupIdentity.podLabels,
