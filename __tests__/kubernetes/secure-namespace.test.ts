@@ -50,3 +50,9 @@ test("policies are created in the namespace they protect (by reference)", () => 
   const doc = synthJson((s) => new SecureNamespace(s, "Ns", { name: "metadata" }));
   for (const p of resourcesOf(doc, "kubernetes_network_policy_v1")) expect(p.metadata.namespace).toMatch(/^\$\{kubernetes_namespace_v1\./);
 });
+
+test("the DNS endpoint can be pointed elsewhere (e.g. a node-local resolver's pods)", () => {
+  const doc = synthJson((s) => new SecureNamespace(s, "Ns", { name: "cache", dns: { namespace: "dns-system", podLabels: { app: "resolver" } } }));
+  const dns = resourcesOf(doc, "kubernetes_network_policy_v1").find((p) => p.metadata.name === "allow-dns-egress")!;
+  expect(dns.spec.egress[0].to).toEqual([{ namespace_selector: { match_labels: { "kubernetes.io/metadata.name": "dns-system" } }, pod_selector: { match_labels: { app: "resolver" } } }]);
+});

@@ -98,6 +98,14 @@ test("the set is protected from destroy unless allowDestroy", () => {
   expect(set({ allowDestroy: true }).lifecycle).toEqual({ prevent_destroy: false });
 });
 
+test("ordered pod management, 30 s grace, group and fsGroup default to the uid", () => {
+  const s = set();
+  expect(s.spec.pod_management_policy).toBe("OrderedReady");
+  expect(s.spec.template.spec.termination_grace_period_seconds).toBe(30);
+  expect(s.spec.template.spec.security_context).toEqual(expect.objectContaining({ run_as_group: "65532", fs_group: "65532", fs_group_change_policy: "OnRootMismatch" }));
+  expect(s.spec.template.spec.enable_service_links).toBe(false);
+});
+
 test("3 replicas by default, governed by a headless service that publishes not-ready peers", () => {
   const out = Testing.synthScope((s) => new StatefulWorkload(s, "Db", base));
   expect(set().spec.replicas).toBe("3");

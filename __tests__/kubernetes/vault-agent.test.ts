@@ -37,6 +37,13 @@ test("an init container renders before the application and a sidecar renews, bot
   for (const c of allContainers(set)) expect(c.security_context).toEqual(expect.objectContaining({ read_only_root_filesystem: true, run_as_non_root: true }));
 });
 
+test("the sidecar is probed on the presence of what it renders", () => {
+  const sidecar = resourcesOf(workloadWithAgent(), "kubernetes_stateful_set_v1")[0].spec.template.spec.container[1];
+  for (const probe of ["startup_probe", "readiness_probe", "liveness_probe"]) {
+    expect(sidecar[probe].exec).toEqual({ command: ["/bin/sh", "-c", "test -s /vault/secrets/db.env"] });
+  }
+});
+
 test("secrets land in an in-memory volume the application mounts read-only", () => {
   const spec = resourcesOf(workloadWithAgent(), "kubernetes_stateful_set_v1")[0].spec.template.spec;
   expect(spec.volume).toContainEqual({ name: "vault-secrets", empty_dir: { medium: "Memory", size_limit: "16Mi" } });

@@ -161,7 +161,8 @@ interface Rule {
   to?: Peer[];
   ports?: { port?: string; protocol?: string }[];
 }
-interface Policy {
+/** A synthesized NetworkPolicy, reduced to what the evaluation needs (raw snake_case blocks). */
+export interface NetworkPolicyDoc {
   namespace: string;
   podSelector: Selector;
   types: string[];
@@ -175,7 +176,7 @@ const one = <T>(v: T | T[] | undefined): T | undefined => (Array.isArray(v) ? v[
  * The NetworkPolicies (`kubernetes_network_policy_v1`) of one synthesized stack (Testing.synth output),
  * with namespace references to `kubernetes_namespace_v1` resources of the same stack resolved.
  */
-export function networkPoliciesOf(synthesized: string | Json): Policy[] {
+export function networkPoliciesOf(synthesized: string | Json): NetworkPolicyDoc[] {
   const doc = (typeof synthesized === "string" ? JSON.parse(synthesized) : synthesized) as Json;
   const resources = (doc.resource ?? {}) as Record<string, Record<string, Json>>;
   const namespaces = resources.kubernetes_namespace_v1 ?? {};
@@ -231,7 +232,7 @@ function portMatches(rule: Rule, port: string): boolean {
   return rule.ports.some((p) => (p.port === undefined || p.port === number) && (p.protocol ?? "TCP") === protocol);
 }
 
-function allows(policies: Policy[], self: Endpoint, other: Endpoint, port: string, direction: "Ingress" | "Egress"): boolean {
+function allows(policies: NetworkPolicyDoc[], self: Endpoint, other: Endpoint, port: string, direction: "Ingress" | "Egress"): boolean {
   if (self.namespace === undefined) return true; // outside the cluster: no policy applies
   const applicable = policies.filter((p) => p.namespace === self.namespace && p.types.includes(direction) && selects(p.podSelector, self.labels));
   if (applicable.length === 0) return true; // not isolated
@@ -247,7 +248,7 @@ function allows(policies: Policy[], self: Endpoint, other: Endpoint, port: strin
  * Every connection the policies allow between the endpoints (the source's egress AND the
  * destination's ingress must both allow it), sorted. Self-connections of a replica are left out.
  */
-export function allowedFlows(policies: Policy[], endpoints: readonly Endpoint[]): Flow[] {
+export function allowedFlows(policies: NetworkPolicyDoc[], endpoints: readonly Endpoint[]): Flow[] {
   const flows: Flow[] = [];
   for (const from of endpoints) {
     for (const to of endpoints) {

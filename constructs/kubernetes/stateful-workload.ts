@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
@@ -27,6 +28,8 @@ export interface StatefulWorkloadProps extends WorkloadCommonProps {
    * @default false - lifecycle.prevent_destroy
    */
   readonly allowDestroy?: boolean;
+  /** What must exist before the pods start (e.g. a certificate Job). @default [] */
+  readonly dependsOn?: readonly ITerraformDependable[];
 }
 
 /**
@@ -101,6 +104,7 @@ export class StatefulWorkload extends Construct {
       },
       waitForRollout: false,
       lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
+      ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
     });
 
     this.podDisruptionBudget = new PodDisruptionBudgetV1(this, "DisruptionBudget", {

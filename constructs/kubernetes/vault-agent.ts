@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import type { SecretsServerImage } from "./images";
-import type { ContainerResources, ContainerSpec, InitContainerSpec, VolumeMount, VolumeSpec } from "./pod-spec";
+import type { ContainerResources, ContainerSpec, InitContainerSpec, Probe, VolumeMount, VolumeSpec } from "./pod-spec";
 import { VAULT_ADDRESS, VAULT_CA_CONFIG_MAP, VAULT_MOUNTS, VAULT_TOKEN_AUDIENCE } from "../vault/paths";
 
 /** One file Vault Agent renders: a consul-template text, never a credential. */
@@ -138,12 +138,15 @@ export class VaultAgent extends Construct {
       resources,
       volumeMounts: mounts,
     };
+    // The sidecar is healthy while what it renders is there (the init container wrote it first).
+    const rendered: Probe = { check: { exec: { command: ["/bin/sh", "-c", `test -s ${secretsPath}/${props.templates[0].fileName}`] } }, periodSeconds: 30 };
     this.sidecar = {
       name: "vault-agent",
       image: props.image.image,
       command: [bin, "agent", `-config=${CONFIG_DIR}/agent.json`],
       resources,
       volumeMounts: mounts,
+      probes: { startup: rendered, readiness: rendered, liveness: rendered },
     };
     this.secretsMount = { name: vol.secrets, mountPath: secretsPath, readOnly: true };
   }

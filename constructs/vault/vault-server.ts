@@ -133,6 +133,8 @@ export class VaultServer extends Construct {
     }
     const identity = props.foundation.workloadIdentities.vault;
     const bin = props.image.binary;
+    // OpenBao reads BAO_* variables, Vault VAULT_* ones.
+    const env = bin === "bao" ? "BAO" : "VAULT";
 
     this.config = new ConfigMapV1(this, "Config", {
       metadata: { name: "vault-config", namespace: props.namespace },
@@ -173,12 +175,12 @@ export class VaultServer extends Construct {
           command: [bin, "server", `-config=${VAULT_SERVER_PATHS.config}/vault.json`],
           env: [
             { name: "POD_NAME", fieldPath: "metadata.name" },
-            { name: "VAULT_API_ADDR", value: `https://$(POD_NAME).${NAME}-headless.${NAMESPACES.vault}.svc:${API_PORT}` },
-            { name: "VAULT_CLUSTER_ADDR", value: `https://$(POD_NAME).${NAME}-headless.${NAMESPACES.vault}.svc:${CLUSTER_PORT}` },
-            { name: "VAULT_RAFT_NODE_ID", value: "$(POD_NAME)" },
+            { name: `${env}_API_ADDR`, value: `https://$(POD_NAME).${NAME}-headless.${NAMESPACES.vault}.svc:${API_PORT}` },
+            { name: `${env}_CLUSTER_ADDR`, value: `https://$(POD_NAME).${NAME}-headless.${NAMESPACES.vault}.svc:${CLUSTER_PORT}` },
+            { name: `${env}_RAFT_NODE_ID`, value: "$(POD_NAME)" },
             // The CLI inside the pod (operator init, raft list-peers) verifies the listener too.
-            { name: "VAULT_ADDR", value: `https://127.0.0.1:${API_PORT}` },
-            { name: "VAULT_CACERT", value: `${VAULT_SERVER_PATHS.tls}/ca.crt` },
+            { name: `${env}_ADDR`, value: `https://127.0.0.1:${API_PORT}` },
+            { name: `${env}_CACERT`, value: `${VAULT_SERVER_PATHS.tls}/ca.crt` },
             { name: "HOME", value: "/tmp" },
           ],
           ports: [
@@ -212,8 +214,8 @@ export class VaultServer extends Construct {
         { name: "audit", sizeGiB: props.auditSizeGiB ?? 10 },
       ],
       allowDestroy: props.allowDestroy,
+      dependsOn: props.dependsOn,
     });
-    if (props.dependsOn?.length) this.workload.resource.dependsOn = [...props.dependsOn].map((d) => d.fqn);
 
     new ClusterRoleBindingV1(this, "TokenReviewer", {
       metadata: { name: "vault-token-reviewer" },

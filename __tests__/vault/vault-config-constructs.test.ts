@@ -1,0 +1,45 @@
+import { Testing } from "cdktf";
+import { InternalPki } from "../../constructs/vault/internal-pki";
+import { KvStore } from "../../constructs/vault/kv-store";
+import { serviceDnsNames, vaultNames } from "../../constructs/vault/paths";
+import { serviceRules } from "../../constructs/vault/service-policy";
+import { TransitKeys } from "../../constructs/vault/transit-keys";
+import { SERVICES } from "../../stacks/service-catalog";
+import { resourcesOf, synthJson } from "../kubernetes/helpers";
+
+test("mounts holding keys or secrets are protected unless allowDestroy", () => {
+  const kv = (allowDestroy?: boolean) => resourcesOf(synthJson((s) => new KvStore(s, "Kv", { allowDestroy })), "vault_mount")[0].lifecycle;
+  expect(kv()).toEqual({ prevent_destroy: true });
+  expect(kv(true)).toEqual({ prevent_destroy: false });
+  const pki = resourcesOf(synthJson((s) => new InternalPki(s, "Pki", { caName: "x", roles: [] })), "vault_mount");
+  for (const m of pki) expect(m.lifecycle).toEqual({ prevent_destroy: true });
+});
+
+test("a transit rotation period under Vault's one-hour minimum is refused", () => {
+  expect(() => Testing.synthScope((s) => new TransitKeys(s, "T", { keys: ["a"], autoRotatePeriodSeconds: 60 }))).toThrow(/at least 3600/);
+});
+
+test("a PKI role allowing any name, or a bare wildcard, is refused", () => {
+  expect(() => Testing.synthScope((s) => new InternalPki(s, "P", { caName: "x", roles: [{ name: "r", dnsNames: ["*"] }] }))).toThrow(/too-broad/);
+  expect(() => Testing.synthScope((s) => new InternalPki(s, "P", { caName: "x", roles: [{ name: "r", dnsNames: ["*.svc"] }] }))).toThrow(/too-broad/);
+  expect(() => Testing.synthScope((s) => new InternalPki(s, "P", { caName: "x", roles: [{ name: "r", dnsNames: [] }] }))).toThrow(/at least one DNS name/);
+});
+
+test("the intermediate CA can sign no further CA; the root only one level", () => {
+  const doc = synthJson((s) => new InternalPki(s, "P", { caName: "x", roles: [] }));
+  expect(resourcesOf(doc, "vault_pki_secret_backend_root_cert")[0].max_path_length).toBe(1);
+  expect(resourcesOf(doc, "vault_pki_secret_backend_root_sign_intermediate")[0].max_path_length).toBe(0);
+});
+
+test("a non-peer service's certificate names are its Service names only; peers add their headless pod names", () => {
+  expect(serviceDnsNames(SERVICES.redis)).toEqual(["redis", "redis.cache", "redis.cache.svc", "redis.cache.svc.cluster.local"]);
+  expect(serviceDnsNames(SERVICES.vault)).toContain("*.vault-headless.vault.svc");
+});
+
+test("a policy grants nothing that was not asked for", () => {
+  expect(serviceRules({ name: "x" })).toEqual([]);
+  expect(serviceRules({ name: "redis", kvSecret: vaultNames(SERVICES.redis).kvSecret })).toEqual([
+    { path: "kv/data/services/cache/redis", capabilities: ["read"] },
+    { path: "kv/metadata/services/cache/redis", capabilities: ["read"] },
+  ]);
+});
