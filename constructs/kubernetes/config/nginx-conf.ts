@@ -23,22 +23,21 @@ export interface EntryPointNginxOptions {
   /** CA that upstream certificates are verified against (the platform CA). @default "/vault/secrets/ca.crt" */
   readonly upstreamCaFile?: string;
   readonly routes: readonly NginxRoute[];
+  /** Writable directory for the pid file and temporary files. @default "/tmp" */
+  readonly runtimeDir?: string;
+  /** Where access logs go. @default "/dev/stdout" (the container log) */
+  readonly accessLog?: string;
 }
 
-const COMMON = [
-  "worker_processes auto;",
-  "pid /tmp/nginx.pid;",
-  "error_log /dev/stderr notice;",
-  "events { worker_connections 1024; }",
-];
+/** Process-wide settings; the pid file and temporary files go to `runtimeDir` (the root filesystem is read-only). */
+function common(runtimeDir: string): string[] {
+  // `stderr` is nginx's own name for file descriptor 2 (no open of /dev/stderr, which fails on sockets).
+  return ["worker_processes auto;", `pid ${runtimeDir}/nginx.pid;`, "error_log stderr notice;", "events { worker_connections 1024; }"];
+}
 
-const TEMP_PATHS = [
-  "  client_body_temp_path /tmp/client_body;",
-  "  proxy_temp_path /tmp/proxy;",
-  "  fastcgi_temp_path /tmp/fastcgi;",
-  "  uwsgi_temp_path /tmp/uwsgi;",
-  "  scgi_temp_path /tmp/scgi;",
-];
+function tempPaths(runtimeDir: string): string[] {
+  return ["client_body", "proxy", "fastcgi", "uwsgi", "scgi"].map((k) => `  ${k}_temp_path ${runtimeDir}/${k};`);
+}
 
 function tlsServerLines(cert: Pick<TlsFiles, "certFile" | "keyFile">): string[] {
   return [
@@ -76,12 +75,13 @@ function proxyLines(upstream: string, name: string, caFile: string): string[] {
  */
 export function entryPointNginxConf(o: EntryPointNginxOptions): string {
   const ca = o.upstreamCaFile ?? tlsFilesIn().caFile;
+  const runtimeDir = o.runtimeDir ?? "/tmp";
   const lines = [
-    ...COMMON,
+    ...common(runtimeDir),
     "http {",
-    ...TEMP_PATHS,
+    ...tempPaths(runtimeDir),
     "  server_tokens off;",
-    "  access_log /dev/stdout;",
+    `  access_log ${o.accessLog ?? "/dev/stdout"};`,
     "  client_max_body_size 64m;",
     "  server {",
     `    listen ${o.httpPort ?? 8080};`,
@@ -89,8 +89,8 @@ export function entryPointNginxConf(o: EntryPointNginxOptions): string {
     "    location / { return 301 https://$host$request_uri; }",
     "  }",
     "  server {",
-    `    listen ${o.httpsPort ?? 8443} ssl;`,
-    "    http2 on;",
+    // `listen ... http2` rather than `http2 on` (1.25+): the same file runs on older nginx too.
+    `    listen ${o.httpsPort ?? 8443} ssl http2;`,
     `    server_name ${o.serverName};`,
     ...tlsServerLines(o.certificate),
     '    add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;',
@@ -113,15 +113,18 @@ export interface TlsSidecarOptions {
   readonly upstreamPort: number;
   /** @default tlsFilesIn("/vault/secrets") */
   readonly tls?: TlsFiles;
+  /** Writable directory for the pid file and temporary files. @default "/tmp" */
+  readonly runtimeDir?: string;
 }
 
 /** nginx.conf for a TLS sidecar: the pod's only listener is TLS 1.2+; the application is reachable on loopback only. */
 export function tlsSidecarNginxConf(o: TlsSidecarOptions): string {
   const tls = o.tls ?? tlsFilesIn();
+  const runtimeDir = o.runtimeDir ?? "/tmp";
   return [
-    ...COMMON,
+    ...common(runtimeDir),
     "http {",
-    ...TEMP_PATHS,
+    ...tempPaths(runtimeDir),
     "  server_tokens off;",
     "  access_log /dev/stdout;",
     "  client_max_body_size 64m;",
