@@ -89,7 +89,7 @@ export class Atlas extends Construct {
     const image = imageRef(IMAGES.atlas, props.images);
     const conf = { name: "atlas-conf", mountPath: ATLAS_CONF_DIR, readOnly: false };
     const stores = { name: "stores", mountPath: "/opt/atlas-stores", readOnly: false };
-    const secrets = { name: "vault-secrets", mountPath: "/vault/secrets", readOnly: true };
+    const secrets = agent.secretsMount;
     const tmp = { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false };
     const tls = { tcpSocket: { port: https } };
     const local = { httpGet: { path: "/api/atlas/admin/status", port: LOOPBACK_PORT, scheme: "HTTP" as const } };
