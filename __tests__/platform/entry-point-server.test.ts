@@ -40,6 +40,7 @@ beforeAll(async () => {
       certificate: { certFile: pki.serverCert, keyFile: pki.serverKey },
       upstreamCaFile: pki.caCert,
       runtimeDir: dir,
+      listenAddress: "127.0.0.1",
       accessLog: join(dir, "access.log"),
       routes: [
         // A name the upstream's certificate does not carry: verification must refuse it.

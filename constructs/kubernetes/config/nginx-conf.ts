@@ -27,6 +27,8 @@ export interface EntryPointNginxOptions {
   readonly runtimeDir?: string;
   /** Where access logs go. @default "/dev/stdout" (the container log) */
   readonly accessLog?: string;
+  /** Address to listen on. @default - every address of the pod */
+  readonly listenAddress?: string;
 }
 
 /** Process-wide settings; the pid file and temporary files go to `runtimeDir` (the root filesystem is read-only). */
@@ -76,6 +78,7 @@ function proxyLines(upstream: string, name: string, caFile: string): string[] {
 export function entryPointNginxConf(o: EntryPointNginxOptions): string {
   const ca = o.upstreamCaFile ?? tlsFilesIn().caFile;
   const runtimeDir = o.runtimeDir ?? "/tmp";
+  const at = o.listenAddress ? `${o.listenAddress}:` : "";
   const lines = [
     ...common(runtimeDir),
     "http {",
@@ -84,13 +87,13 @@ export function entryPointNginxConf(o: EntryPointNginxOptions): string {
     `  access_log ${o.accessLog ?? "/dev/stdout"};`,
     "  client_max_body_size 64m;",
     "  server {",
-    `    listen ${o.httpPort ?? 8080};`,
+    `    listen ${at}${o.httpPort ?? 8080};`,
     `    server_name ${o.serverName};`,
     "    location / { return 301 https://$host$request_uri; }",
     "  }",
     "  server {",
     // `listen ... http2` rather than `http2 on` (1.25+): the same file runs on older nginx too.
-    `    listen ${o.httpsPort ?? 8443} ssl http2;`,
+    `    listen ${at}${o.httpsPort ?? 8443} ssl http2;`,
     `    server_name ${o.serverName};`,
     ...tlsServerLines(o.certificate),
     '    add_header Strict-Transport-Security "max-age=31536000; includeSubDomains" always;',
