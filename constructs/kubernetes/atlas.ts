@@ -94,7 +94,7 @@ export class Atlas extends Construct {
     const tls = { tcpSocket: { port: https } };
     const local = { httpGet: { path: "/api/atlas/admin/status", port: LOOPBACK_PORT, scheme: "HTTP" as const } };
 
-    this.workload = new StatelessWorkload(this, "Workload", {
+    this.workload = new StatelessWorkload(this, "Resource", {
       name: spec.name,
       namespace: props.namespace,
       zones: props.zones,

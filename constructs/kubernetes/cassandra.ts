@@ -141,7 +141,7 @@ export class Cassandra extends Construct {
     ];
     const cql = { tcpSocket: { port: spec.ports[0].port } };
 
-    this.workload = new StatefulWorkload(this, "Workload", {
+    this.workload = new StatefulWorkload(this, "Resource", {
       name: spec.name,
       namespace: props.namespace,
       zones: props.zones,

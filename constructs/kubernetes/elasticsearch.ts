@@ -122,7 +122,7 @@ export class Elasticsearch extends Construct {
     const platformConfig = { name: "config", mountPath: `${CONFIG}/platform`, readOnly: true };
     const configDir = { name: "es-config", mountPath: CONFIG, readOnly: false };
 
-    this.workload = new StatefulWorkload(this, "Workload", {
+    this.workload = new StatefulWorkload(this, "Resource", {
       name: spec.name,
       namespace: props.namespace,
       zones: props.zones,

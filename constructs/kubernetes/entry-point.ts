@@ -84,7 +84,7 @@ export class EntryPoint extends Construct {
     if (fromSecret) volumes.push({ name: "public-tls", secret: { secretName: fromSecret } });
     const healthz = { httpGet: { path: "/healthz", port: "https", scheme: "HTTPS" as const } };
 
-    this.workload = new StatelessWorkload(this, "Workload", {
+    this.workload = new StatelessWorkload(this, "Resource", {
       name: spec.name,
       namespace: props.namespace,
       zones: props.zones,

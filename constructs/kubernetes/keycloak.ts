@@ -123,7 +123,7 @@ export class Keycloak extends Construct {
     const home = { name: "home", mountPath: HOME, readOnly: false };
     const health = (path: string) => ({ httpGet: { path: `/auth/health/${path}`, port: "management", scheme: "HTTPS" as const } });
 
-    this.workload = new StatelessWorkload(this, "Workload", {
+    this.workload = new StatelessWorkload(this, "Resource", {
       name: spec.name,
       namespace: props.namespace,
       zones: props.zones,

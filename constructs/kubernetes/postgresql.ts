@@ -152,7 +152,7 @@ export class Postgresql extends Construct {
     const run = { name: "run", mountPath: "/var/run/postgresql", readOnly: false };
     const alive = ["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-t", "3"];
 
-    this.workload = new StatefulWorkload(this, "Workload", {
+    this.workload = new StatefulWorkload(this, "Resource", {
       name: spec.name,
       namespace: props.namespace,
       zones: props.zones,

@@ -67,7 +67,7 @@ export class Redis extends Construct {
       "-c",
       `redis-cli --tls --cacert /vault/secrets/ca.crt --cert /vault/secrets/tls.crt --key /vault/secrets/tls.key -h 127.0.0.1 -p ${port} PING | grep -q NOAUTH`,
     ];
-    this.workload = new StatelessWorkload(this, "Workload", {
+    this.workload = new StatelessWorkload(this, "Resource", {
       name: spec.name,
       namespace: props.namespace,
       zones: props.zones,
