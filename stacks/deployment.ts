@@ -5,6 +5,7 @@ import type { PlatformFoundation } from "./platform-foundation";
 import { stackIds } from "./stack-ids";
 import { VaultStack } from "./vault-stack";
 import { VaultConfigStack } from "./vault-config-stack";
+import { PlatformStack } from "./platform-stack";
 
 /** A cloud stack: Terraform stack plus the contract it fulfils. */
 export interface CloudStack extends TerraformStack {
@@ -30,6 +31,7 @@ export interface DeploymentStacks {
   readonly cloud: CloudStack;
   readonly vault: VaultStack;
   readonly vaultConfig: VaultConfigStack;
+  readonly platform: PlatformStack;
 }
 
 /** Builds every stack of a validated deployment into `scope` (the app). */
@@ -40,5 +42,8 @@ export function buildDeployment(scope: Construct, deployment: Deployment): Deplo
   const vault = new VaultStack(scope, ids.vault, { deployment, foundation });
   const vaultConfig = new VaultConfigStack(scope, ids.vaultConfig, { deployment, foundation });
   vaultConfig.addDependency(vault);
-  return { cloud, vault, vaultConfig };
+  const platform = new PlatformStack(scope, ids.platform, { deployment, foundation });
+  platform.addDependency(vault);
+  platform.addDependency(vaultConfig);
+  return { cloud, vault, vaultConfig, platform };
 }

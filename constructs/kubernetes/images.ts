@@ -40,6 +40,13 @@ export const IMAGES = {
   cassandra: { registry: "docker.io", repository: "library/cassandra", tag: "4.1.7" },
   /** Unprivileged NGINX, the HTTPS entry point. */
   entryPoint: { registry: "docker.io", repository: "nginxinc/nginx-unprivileged", tag: "1.27.3-alpine" },
+  /**
+   * Apache Atlas 2.3.0. No official image is published by the Apache project: this is a community build
+   * of the release; production installs mirror their own build of the release under the same path.
+   */
+  atlas: { registry: "docker.io", repository: "sburn/apache-atlas", tag: "2.3.0" },
+  /** rclone: uploads backups (WAL, base backups, Cassandra snapshots) to the platform bucket by workload identity. */
+  rclone: { registry: "docker.io", repository: "rclone/rclone", tag: "1.68.2" },
 } as const satisfies Record<string, PinnedImage>;
 
 /** Names of the images in IMAGES. */

@@ -1,0 +1,142 @@
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { POSTGRESQL_DATABASES, pgHbaConf, postgresqlBootstrapSql, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
+import { DATABASE_ROLES } from "../../stacks/vault-config-stack";
+import { chownTree, freePort, makeTestPki, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
+
+// A real PostgreSQL 15 started on loopback with the GENERATED postgresql.conf and pg_hba.conf
+// (only file paths, the port and the client range are the test's). `.ci/install-test-servers` installs it.
+const BIN = "/usr/lib/postgresql/15/bin";
+const PASSWORD = "test-only-Passw0rd!"; // a throwaway password for a throwaway server
+const REPLICATION_PASSWORD = "test-only-replication-pw";
+jest.setTimeout(60_000);
+
+let dir: string;
+let pki: TestPki;
+let port: number;
+let server: RunningServer | undefined;
+let archiveDir: string;
+
+/**
+ * Runs the server's tools as the `postgres` user when the tests run as root (PostgreSQL refuses root).
+ * setpriv execs in place (no parent process in between), so stop signals reach postgres itself.
+ */
+function asServerUser(command: string, args: string[]): [string, string[]] {
+  return process.getuid?.() === 0 ? ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", command, ...args]] : [command, args];
+}
+
+function psql(conninfo: string, sql: string, password = PASSWORD) {
+  return run("psql", [`host=127.0.0.1 port=${port} user=postgres dbname=postgres connect_timeout=5 ${conninfo}`, "-XAtqc", sql], { PGPASSWORD: password });
+}
+
+beforeAll(async () => {
+  dir = tempDir("pg-test-");
+  const tls = join(dir, "tls");
+  mkdirSync(tls);
+  pki = makeTestPki(tls);
+  port = await freePort();
+  archiveDir = join(dir, "wal-archive");
+  mkdirSync(archiveDir);
+  const data = join(dir, "data");
+  writeFileSync(join(dir, "pwfile"), `${PASSWORD}\n`);
+  if (process.getuid?.() === 0) chownTree(dir, Number(execFileSync("id", ["-u", "postgres"])), Number(execFileSync("id", ["-g", "postgres"])));
+  const [initdb, initArgs] = asServerUser(`${BIN}/initdb`, ["-D", data, "-U", "postgres", `--pwfile=${join(dir, "pwfile")}`, "--auth=scram-sha-256", "--no-instructions"]);
+  execFileSync(initdb, initArgs, { stdio: "pipe", timeout: 60_000 });
+  // The generated bootstrap, as the start script runs it: single-user mode, before any listener exists.
+  const [single, singleArgs] = asServerUser(`${BIN}/postgres`, ["--single", "-D", data, "postgres"]);
+  execFileSync(single, singleArgs, { input: postgresqlBootstrapSql({ replication: REPLICATION_PASSWORD, vaultAdmin: "test-only-vault-pw" }), stdio: "pipe", timeout: 60_000 });
+  const options = {
+    listenAddresses: "127.0.0.1",
+    port,
+    tls: { certFile: pki.serverCert, keyFile: pki.serverKey, caFile: pki.caCert },
+    clientCidrs: ["127.0.0.1/32"],
+    walArchiveDirectory: archiveDir,
+  };
+  writeFileSync(join(data, "postgresql.conf"), postgresqlConf(options));
+  writeFileSync(join(data, "pg_hba.conf"), pgHbaConf(options));
+  if (process.getuid?.() === 0) execFileSync("chown", ["-R", "postgres:postgres", data]);
+  const [cmd, args] = asServerUser(`${BIN}/postgres`, ["-D", data]);
+  server = startServer(cmd, args);
+  await waitFor("postgres to accept connections", () => run(`${BIN}/pg_isready`, ["-h", "127.0.0.1", "-p", String(port), "-t", "2"]).status === 0, 30_000).catch((e) => {
+    throw new Error(`${e.message}\n${server?.output()}`);
+  });
+});
+
+afterAll(async () => {
+  await server?.stop("SIGINT", 10_000); // fast shutdown
+  if (dir) removeDir(dir);
+});
+
+test("a plaintext connection is refused by pg_hba (hostnossl ... reject)", () => {
+  const r = psql("sslmode=disable", "select 1");
+  expect(r.status).not.toBe(0);
+  expect(r.out).toMatch(/pg_hba\.conf rejects connection.*no encryption/);
+});
+
+test("a TLS connection with a wrong password is refused (SCRAM)", () => {
+  const r = psql("sslmode=require", "select 1", "wrong-password");
+  expect(r.status).not.toBe(0);
+  expect(r.out).toMatch(/password authentication failed/);
+});
+
+test("a TLS connection without a password is refused", () => {
+  const r = run("psql", [`host=127.0.0.1 port=${port} user=postgres dbname=postgres sslmode=require connect_timeout=5`, "-wXAtqc", "select 1"], { PGPASSWORD: "" });
+  expect(r.status).not.toBe(0);
+  expect(r.out).toMatch(/password/);
+});
+
+test("a TLS 1.1 client is refused while TLS 1.2 is accepted (ssl_min_protocol_version)", () => {
+  // openssl speaks PostgreSQL's SSLRequest itself; SECLEVEL=0 lets it offer TLS 1.1, so a refusal is the server's.
+  const handshake = (version: string) =>
+    run("openssl", ["s_client", "-brief", "-starttls", "postgres", "-connect", `127.0.0.1:${port}`, version, "-cipher", "DEFAULT@SECLEVEL=0", "-CAfile", pki.caCert], {}, 10_000);
+  expect(handshake("-tls1_2").out).toMatch(/Protocol version: TLSv1\.2/);
+  expect(handshake("-tls1_1").out).not.toMatch(/Protocol version/);
+});
+
+test("TLS + SCRAM works, verified against the CA, and the session is encrypted", () => {
+  const r = psql(`sslmode=verify-full sslrootcert=${pki.caCert}`, "select ssl, version from pg_stat_ssl where pid = pg_backend_pid()");
+  expect(r.out).toMatch(/^t\|TLSv1\.[23]$/m);
+  expect(r.status).toBe(0);
+});
+
+test("passwords are stored as SCRAM-SHA-256 verifiers", () => {
+  const r = psql("sslmode=require", "select current_setting('password_encryption'), left(rolpassword, 14) from pg_authid where rolname = 'postgres'");
+  expect(r.out.trim()).toBe("scram-sha-256|SCRAM-SHA-256$");
+});
+
+test("WAL archiving copies completed segments to the archive directory", async () => {
+  const r = psql("sslmode=require", "create table t(x int); insert into t values (1); select pg_switch_wal();");
+  expect(r.status).toBe(0);
+  await waitFor("a WAL segment in the archive", () => existsSync(archiveDir) && readdirSync(archiveDir).some((f) => /^[0-9A-F]{24}$/.test(f)), 20_000);
+  expect(psql("sslmode=require", "select archived_count > 0 from pg_stat_archiver").out.trim()).toBe("t");
+});
+
+test("the bootstrap made the databases and roles, and the replicator streams a base backup over TLS", () => {
+  expect(psql("sslmode=require", "select string_agg(datname, ',' order by datname) from pg_database where datname in ('keycloak','metrics')").out.trim()).toBe("keycloak,metrics");
+  const target = join(dir, "base-backup");
+  const r = run(`${BIN}/pg_basebackup`, ["-d", `host=127.0.0.1 port=${port} user=replicator sslmode=verify-full sslrootcert=${pki.caCert}`, "-D", target, "-Ft", "-X", "fetch", "--checkpoint=fast"], { PGPASSWORD: REPLICATION_PASSWORD }, 30_000);
+  expect(r.out).toBe("");
+  expect(r.status).toBe(0);
+  expect(readdirSync(target)).toContain("base.tar");
+});
+
+test("the replicator cannot replicate without TLS", () => {
+  const r = run(`${BIN}/pg_basebackup`, ["-d", `host=127.0.0.1 port=${port} user=replicator sslmode=disable`, "-D", join(dir, "nope"), "-Ft"], { PGPASSWORD: REPLICATION_PASSWORD }, 30_000);
+  expect(r.status).not.toBe(0);
+  expect(r.out).toMatch(/no encryption/);
+});
+
+test("vault_admin can create a short-lived user in each group role Vault's database roles name, and that user works over TLS", () => {
+  const adminRun = (sql: string) =>
+    run("psql", [`host=127.0.0.1 port=${port} user=vault_admin dbname=postgres sslmode=verify-full sslrootcert=${pki.caCert}`, "-XAtqc", sql], { PGPASSWORD: "test-only-vault-pw" });
+  for (const role of DATABASE_ROLES) {
+    const user = `v-test-${role.name}`;
+    // The creation statements of the vault-config stack's PostgresSecretsEngine, with values filled in.
+    const r = adminRun(`CREATE ROLE "${user}" WITH LOGIN PASSWORD 'Dyn-Passw0rd-1' VALID UNTIL 'infinity' INHERIT IN ROLE "${role.groupRole}"; ALTER ROLE "${user}" SET role = "${role.groupRole}";`);
+    expect(`${role.name}: ${r.out}`).toBe(`${role.name}: `);
+  }
+  const db = POSTGRESQL_DATABASES.find((d) => d.owner === "keycloak_app")!.name;
+  const asUser = run("psql", [`host=127.0.0.1 port=${port} user=v-test-keycloak dbname=${db} sslmode=require`, "-XAtqc", "create table realm_probe(x int); select current_user"], { PGPASSWORD: "Dyn-Passw0rd-1" });
+  expect(asUser.out.trim()).toBe("keycloak_app");
+});

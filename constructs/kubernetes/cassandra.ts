@@ -1,0 +1,203 @@
+import { Construct } from "constructs";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { stringify } from "yaml";
+import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
+import { SERVICES } from "../../stacks/service-catalog";
+import { vaultNames } from "../vault/paths";
+import { CASSANDRA_BACKUP_SCHEDULE, DATA_DIR, cassandraYaml } from "./config/cassandra-yaml";
+import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
+import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, heartbeatProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
+import { StatefulWorkload } from "./stateful-workload";
+import { VaultAgent } from "./vault-agent";
+
+/** Props of Cassandra. */
+export interface CassandraProps {
+  /** Namespace (a SecureNamespace reference); the catalog's `metadata`. */
+  readonly namespace: string;
+  readonly zones: readonly string[];
+  readonly images: ImageSettings;
+  /** The platform bucket snapshots and incremental backups go to. */
+  readonly objectStore: ObjectStore;
+  /** The `backup` workload identity (the `cassandra` service account is one of its subjects). */
+  readonly backupIdentity: WorkloadIdentityBinding;
+  /** Nodes, one per zone. @default 3 */
+  readonly replicas?: number;
+  /** Data volume per node. @default 100 */
+  readonly storageGiB?: number;
+  /** Let `cdktf destroy` remove the set (volumes are retained regardless). @default false */
+  readonly allowDestroy?: boolean;
+}
+
+const CONF = "/etc/cassandra-platform";
+const SECRETS = "/vault/secrets";
+const UID = 999; // the cassandra user of the official image
+
+/**
+ * Cassandra, the persistence behind Atlas's graph: 3 nodes across zones on encrypted volumes.
+ *
+ * - PasswordAuthenticator + CassandraAuthorizer. The well-known default superuser is replaced on first
+ *   start: pod 0 creates `admin` (password from Vault KV), then disables `cassandra`'s login and
+ *   superuser flag, raises system_auth to RF 3, and creates Atlas's role and keyspaces.
+ * - TLS on CQL (9142, mandatory) and internode (7001, `internode_encryption: all`, client certificates)
+ *   with PEM files from Vault's PKI, hot-reloaded by Cassandra when Vault Agent renews them.
+ * - Backups: a daily snapshot (02:00 UTC) and incremental backups, moved to the platform bucket by
+ *   rclone under the backup identity; a weekly primary-range repair keeps replicas consistent.
+ */
+export class Cassandra extends Construct {
+  readonly workload: StatefulWorkload;
+  readonly config: ConfigMapV1;
+
+  constructor(scope: Construct, id: string, props: CassandraProps) {
+    super(scope, id);
+    const spec = SERVICES.cassandra;
+    const kv = vaultNames(spec).kvSecret;
+    const replicas = props.replicas ?? 3;
+    const headless = `${spec.name}-headless`;
+    const peer = (i: number) => `${spec.name}-${i}.${headless}.${spec.namespace}.svc`;
+    const seeds = Array.from({ length: Math.min(replicas, 2) }, (_, i) => peer(i));
+    const schedule = CASSANDRA_BACKUP_SCHEDULE;
+    const snapshotHour = Number(schedule.snapshotCron.split(" ")[1]);
+    const repairHour = Number(schedule.repairCron.split(" ")[1]);
+    const cqlsh = (user: string, passwordExpr: string) =>
+      `cqlsh --ssl -u ${user} -p "${passwordExpr}" "$HOSTNAME.${headless}.$NAMESPACE.svc" 9142`;
+
+    const maintenance = scheduledLoop(
+      [
+        // First start: replace the default superuser (pod 0 only, once; harmless to retry).
+        `  if [ "\${HOSTNAME##*-}" = "0" ] && ${cqlsh("cassandra", "cassandra")} -e "DESCRIBE KEYSPACES" >/dev/null 2>&1; then`,
+        `    ${cqlsh("cassandra", "cassandra")} -f ${SECRETS}/bootstrap-admin.cql || return 1`,
+        `    ${cqlsh("admin", `$(cat ${SECRETS}/admin-password)`)} -f ${SECRETS}/bootstrap.cql || return 1`,
+        "  fi",
+        `  if ${dailyAt(snapshotHour, "snapshot")}; then`,
+        `    nodetool snapshot -t "daily-$(date -u +%F)" && touch ${HEARTBEAT_DIR}/snapshot-$(date -u +%F) || return 1`,
+        "  fi",
+        `  if [ "$(date -u +%u)" = "7" ] && ${dailyAt(repairHour, "repair")}; then`,
+        `    nodetool repair -pr && touch ${HEARTBEAT_DIR}/repair-$(date -u +%F) || return 1`,
+        "  fi",
+      ].join("\n"),
+      60,
+    );
+
+    this.config = new ConfigMapV1(this, "Config", {
+      metadata: { name: `${spec.name}-config`, namespace: props.namespace },
+      data: {
+        "cassandra.yaml": stringify(cassandraYaml({ seeds, nativeTransportPort: spec.ports[0].port, storagePort: spec.ports[1].port }), { aliasDuplicateObjects: false }),
+        "maintenance.sh": maintenance,
+        // cqlsh verifies the node's certificate against the platform CA.
+        cqlshrc: `[ssl]\ncertfile = ${SECRETS}/ca.crt\nvalidate = true\n`,
+      },
+    });
+
+    // The PEM keystore wants key and chain in one file: written next to tls.crt by the same issuance.
+    const cert = serviceCertificate(spec);
+    const certWithBundle = {
+      ...cert,
+      contents: cert.contents.replace(
+        /\{\{- end \}\}\n$/,
+        `{{ printf "%s\\n%s%s" .Key .Cert .CA | writeToFile "${SECRETS}/tls-bundle.pem" "" "" "0400" }}\n{{- end }}\n`,
+      ),
+    };
+    const q = (field: string) => kvField(kv, field).replace(/ \}\}\{\{ end \}\}$/, ` | replaceAll "'" "''" }}{{ end }}`);
+    const agent = new VaultAgent(this, "VaultAgent", {
+      name: spec.name,
+      namespace: props.namespace,
+      role: vaultNames(spec).role,
+      image: secretsServerImage(props.images),
+      templates: [
+        certWithBundle,
+        { fileName: "admin-password", contents: kvField(kv, "admin_password"), perms: "0400" },
+        {
+          fileName: "bootstrap-admin.cql",
+          contents: `CREATE ROLE IF NOT EXISTS admin WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = '${q("admin_password")}';\n`,
+          perms: "0400",
+        },
+        {
+          fileName: "bootstrap.cql",
+          contents: [
+            // Roles and keyspaces first (they need only this node); then the default superuser is disabled
+            // and system_auth replicated to every node (the weekly repair spreads it).
+            `CREATE ROLE IF NOT EXISTS atlas WITH LOGIN = true AND PASSWORD = '${q("atlas_password")}';`,
+            "CREATE KEYSPACE IF NOT EXISTS atlas WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
+            "CREATE KEYSPACE IF NOT EXISTS atlas_audit WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
+            "GRANT ALL PERMISSIONS ON KEYSPACE atlas TO atlas;",
+            "GRANT ALL PERMISSIONS ON KEYSPACE atlas_audit TO atlas;",
+            "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false;",
+            "ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
+            "",
+          ].join("\n"),
+          perms: "0400",
+        },
+      ],
+    });
+
+    const image = imageRef(IMAGES.cassandra, props.images);
+    const data = { name: "data", mountPath: DATA_DIR, readOnly: false };
+    const config = { name: "config", mountPath: CONF, readOnly: true };
+    const logs = { name: "logs", mountPath: "/opt/cassandra/logs", readOnly: false };
+    const tmp = { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false };
+    const env = [
+      { name: "NAMESPACE", fieldPath: "metadata.namespace" },
+      { name: "CASSANDRA_LOG_DIR", value: "/opt/cassandra/logs" },
+    ];
+    const cql = { tcpSocket: { port: spec.ports[0].port } };
+
+    this.workload = new StatefulWorkload(this, "Resource", {
+      name: spec.name,
+      namespace: props.namespace,
+      zones: props.zones,
+      replicas,
+      serviceAccountName: spec.serviceAccount,
+      serviceAccountAnnotations: props.backupIdentity.serviceAccountAnnotations,
+      podLabels: props.backupIdentity.podLabels,
+      runAsUser: UID,
+      terminationGracePeriodSeconds: 120,
+      // All nodes start together: the seeds gossip from the first second, and no pod waits on another's readiness.
+      podManagementPolicy: "Parallel",
+      ports: spec.ports,
+      vaultAgent: agent,
+      volumes: [
+        { name: "config", configMap: { name: this.config.metadata.name } },
+        { name: "logs", emptyDir: { sizeLimit: "1Gi" } },
+        TMP_VOLUME,
+        HEARTBEAT_VOLUME,
+      ],
+      volumeClaims: [{ name: "data", sizeGiB: props.storageGiB ?? 100 }],
+      allowDestroy: props.allowDestroy ?? false,
+      containers: [
+        {
+          name: "cassandra",
+          image,
+          command: ["cassandra", "-f", `-Dcassandra.config=file://${CONF}/cassandra.yaml`],
+          env: [...env, { name: "MAX_HEAP_SIZE", value: "2G" }, { name: "HEAP_NEWSIZE", value: "400M" }],
+          ports: spec.ports,
+          resources: { cpuRequest: "1", memoryRequest: "4Gi" },
+          volumeMounts: [config, data, logs, tmp],
+          probes: {
+            startup: { check: cql, failureThreshold: 60 },
+            readiness: { check: cql },
+            liveness: { check: cql, failureThreshold: 6 },
+          },
+        },
+        {
+          name: "maintenance",
+          image,
+          command: ["bash", `${CONF}/maintenance.sh`],
+          env: [...env, { name: "CQLSH_HOME", value: "/tmp" }, { name: "HOME", value: "/tmp" }],
+          resources: { cpuRequest: "50m", memoryRequest: "256Mi", memoryLimit: "512Mi" },
+          volumeMounts: [config, data, tmp, { name: "config", mountPath: "/tmp/.cassandra/cqlshrc", subPath: "cqlshrc", readOnly: true }, heartbeatMount("maintenance")],
+          probes: heartbeatProbes(15),
+        },
+        bucketUploader({
+          image: imageRef(IMAGES.rclone, props.images),
+          store: props.objectStore,
+          // Snapshots and incremental backups are hard links: moving them frees nothing live.
+          sourceDir: `${DATA_DIR}/data`,
+          include: ["/*/*/snapshots/**", "/*/*/backups/**"],
+          prefix: "cassandra/$HOSTNAME",
+          volumeMounts: [data],
+          runAsUser: UID,
+        }),
+      ],
+    });
+  }
+}

@@ -1,0 +1,121 @@
+import { Construct } from "constructs";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import type { Deployment } from "../../config/schema";
+import type { LoadBalancerSpec } from "../../stacks/platform-foundation";
+import { SERVICES } from "../../stacks/service-catalog";
+import { serviceDnsNames, vaultNames } from "../vault/paths";
+import { entryPointNginxConf } from "./config/nginx-conf";
+import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
+import type { VolumeSpec } from "./pod-spec";
+import { TMP_VOLUME, serviceCertificate } from "./platform-pod";
+import { StatelessWorkload } from "./stateless-workload";
+import { VaultAgent, pkiCertificateTemplate } from "./vault-agent";
+
+/** Props of EntryPoint. */
+export interface EntryPointProps {
+  /** Namespace (a SecureNamespace reference); the catalog's `ingress`. */
+  readonly namespace: string;
+  readonly zones: readonly string[];
+  readonly images: ImageSettings;
+  /** Hostname, certificate source and allowed source ranges (deployment.domain). */
+  readonly domain: Deployment["domain"];
+  /** The cloud's annotations for the LoadBalancer Service (foundation.loadBalancer). */
+  readonly loadBalancer: LoadBalancerSpec;
+  /** @default 2 - in two zones */
+  readonly replicas?: number;
+}
+
+const UID = 101; // the nginx user of nginx-unprivileged
+const PUBLIC_TLS_DIR = "/etc/entry-point-tls";
+
+/**
+ * The one thing users reach: an nginx behind a `type: LoadBalancer` Service.
+ *
+ * - HTTPS only on 443 (TLS 1.2+, HSTS); port 80 answers every request with a 301 to HTTPS.
+ * - Certificate per `domain.certificate`: issued by Vault's PKI for the hostname, or a Kubernetes TLS
+ *   secret created out of band (the key never passes through Terraform).
+ * - `domain.allowedSourceCidrs` becomes the Service's loadBalancerSourceRanges (and the allow graph's
+ *   external ingress); source addresses are preserved (externalTrafficPolicy Local).
+ * - Routes: /auth/ to Keycloak, everything else to Atlas, each over TLS verified against the platform CA.
+ */
+export class EntryPoint extends Construct {
+  readonly workload: StatelessWorkload;
+  readonly config: ConfigMapV1;
+
+  constructor(scope: Construct, id: string, props: EntryPointProps) {
+    super(scope, id);
+    const spec = SERVICES.entryPoint;
+    const [httpsPort, httpPort] = [spec.ports[0], spec.ports[1]];
+    const keycloak = SERVICES.keycloak;
+    const atlas = SERVICES.atlas;
+    const internal = (s: typeof keycloak) => `${s.name}.${s.namespace}.svc`;
+    const fromSecret = props.domain.certificate.source === "kubernetes-secret" ? props.domain.certificate.secretName : undefined;
+    const certDir = fromSecret ? PUBLIC_TLS_DIR : "/vault/secrets";
+
+    this.config = new ConfigMapV1(this, "Config", {
+      metadata: { name: `${spec.name}-config`, namespace: props.namespace },
+      data: {
+        "nginx.conf": entryPointNginxConf({
+          serverName: props.domain.name,
+          httpsPort: httpsPort.port,
+          httpPort: httpPort.port,
+          certificate: { certFile: `${certDir}/tls.crt`, keyFile: `${certDir}/tls.key` },
+          routes: [
+            { path: "/auth/", upstream: `https://${internal(keycloak)}:${keycloak.ports[0].port}`, upstreamName: internal(keycloak) },
+            { path: "/", upstream: `https://${internal(atlas)}:${atlas.ports[0].port}`, upstreamName: internal(atlas) },
+          ],
+        }),
+      },
+    });
+
+    // Vault always supplies the platform CA (to verify upstreams); with `vault-pki` also the public certificate.
+    const certificate = fromSecret
+      ? serviceCertificate(spec)
+      : pkiCertificateTemplate({ role: vaultNames(spec).pkiRole, commonName: props.domain.name, altNames: serviceDnsNames(spec), ttl: "720h" });
+    const agent = new VaultAgent(this, "VaultAgent", {
+      name: spec.name,
+      namespace: props.namespace,
+      role: vaultNames(spec).role,
+      image: secretsServerImage(props.images),
+      templates: [certificate],
+    });
+
+    const volumes: VolumeSpec[] = [{ name: "config", configMap: { name: this.config.metadata.name } }, TMP_VOLUME];
+    if (fromSecret) volumes.push({ name: "public-tls", secret: { secretName: fromSecret } });
+    const healthz = { httpGet: { path: "/healthz", port: "https", scheme: "HTTPS" as const } };
+
+    this.workload = new StatelessWorkload(this, "Resource", {
+      name: spec.name,
+      namespace: props.namespace,
+      zones: props.zones,
+      replicas: props.replicas ?? 2,
+      serviceAccountName: spec.serviceAccount,
+      runAsUser: UID,
+      // Users connect to 443 and 80; the pods listen unprivileged on the catalog's ports.
+      ports: [
+        { name: httpsPort.name, port: 443 },
+        { name: httpPort.name, port: 80 },
+      ],
+      serviceType: "LoadBalancer",
+      serviceAnnotations: props.loadBalancer.serviceAnnotations,
+      ...(props.domain.allowedSourceCidrs ? { loadBalancerSourceRanges: props.domain.allowedSourceCidrs } : {}),
+      vaultAgent: agent,
+      volumes,
+      containers: [
+        {
+          name: "nginx",
+          image: imageRef(IMAGES.entryPoint, props.images),
+          command: ["nginx", "-c", "/etc/nginx-platform/nginx.conf", "-g", "daemon off;"],
+          ports: spec.ports,
+          resources: { cpuRequest: "100m", memoryRequest: "128Mi" },
+          volumeMounts: [
+            { name: "config", mountPath: "/etc/nginx-platform", readOnly: true },
+            { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
+            ...(fromSecret ? [{ name: "public-tls", mountPath: PUBLIC_TLS_DIR, readOnly: true }] : []),
+          ],
+          probes: { startup: { check: healthz, failureThreshold: 30 }, readiness: { check: healthz }, liveness: { check: healthz } },
+        },
+      ],
+    });
+  }
+}

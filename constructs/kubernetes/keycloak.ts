@@ -1,0 +1,174 @@
+import { Construct } from "constructs";
+import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
+import { SERVICES } from "../../stacks/service-catalog";
+import { VAULT_MOUNTS, vaultNames } from "../vault/paths";
+import { keycloakRealm } from "./config/keycloak-realm";
+import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
+import { selectorLabels, workloadLabels } from "./labels";
+import { TMP_VOLUME, kvField, serviceCertificate } from "./platform-pod";
+import { primaryAwareJdbcUrl } from "./postgresql";
+import { StatelessWorkload } from "./stateless-workload";
+import { VaultAgent } from "./vault-agent";
+
+/** Props of Keycloak. */
+export interface KeycloakProps {
+  /** Namespace (a SecureNamespace reference); the catalog's `identity`. */
+  readonly namespace: string;
+  readonly zones: readonly string[];
+  readonly images: ImageSettings;
+  /** The public hostname users reach (deployment.domain.name); Keycloak is served under /auth. */
+  readonly publicHostname: string;
+  /** SAML 2.0 brokering to the customer's IdP (deployment.saml). @default - none */
+  readonly saml?: { readonly idpMetadataUrl: string; readonly displayName: string };
+  /** @default 2 - in two zones; sessions are replicated between them (Infinispan over mTLS) */
+  readonly replicas?: number;
+  /** PostgreSQL pods the JDBC URL lists (the primary is chosen at connect time). @default 2 */
+  readonly postgresqlReplicas?: number;
+}
+
+const HOME = "/opt/keycloak";
+const UID = 1000; // the keycloak user of the official image
+/** The Vault database-engine role whose short-lived users own the `keycloak` database. */
+export const KEYCLOAK_DATABASE_ROLE = "keycloak";
+
+/**
+ * Keycloak, the identity provider: 2+ replicas across zones on PostgreSQL over TLS (verify-full).
+ *
+ * - The realm is code (`keycloakRealm`): password policy with PBKDF2-SHA512 and length >= 12,
+ *   brute-force detection, OTP for everyone and forced for admins, HTTPS required for all requests
+ *   (Secure cookies), optional SAML 2.0 brokering; imported at start.
+ * - HTTPS only: the HTTP listener is disabled; TLS 1.2+ with the certificate from Vault's PKI,
+ *   reloaded hourly so renewals apply without restart. Cluster traffic (JGroups) uses mutual TLS.
+ * - Database credentials are short-lived users from Vault's database engine, rendered into the
+ *   configuration file by Vault Agent; the bootstrap admin password comes from Vault KV.
+ * - The server runs from an optimized build made by an init container into a writable copy, so the
+ *   container's root filesystem stays read-only.
+ */
+export class Keycloak extends Construct {
+  readonly workload: StatelessWorkload;
+  readonly config: ConfigMapV1;
+  /** Headless Service the replicas find each other through (DNS_PING). */
+  readonly discovery: ServiceV1;
+
+  constructor(scope: Construct, id: string, props: KeycloakProps) {
+    super(scope, id);
+    const spec = SERVICES.keycloak;
+    const kv = vaultNames(spec).kvSecret;
+    const https = spec.ports[0].port;
+    const discoveryName = `${spec.name}-headless`;
+
+    this.config = new ConfigMapV1(this, "Config", {
+      metadata: { name: `${spec.name}-config`, namespace: props.namespace },
+      data: {
+        "platform-realm.json": JSON.stringify(keycloakRealm({ publicHostname: props.publicHostname, saml: props.saml }), null, 2),
+      },
+    });
+
+    this.discovery = new ServiceV1(this, "Discovery", {
+      metadata: { name: discoveryName, namespace: props.namespace, labels: workloadLabels(spec.name) },
+      spec: {
+        type: "ClusterIP",
+        clusterIp: "None",
+        publishNotReadyAddresses: true,
+        selector: selectorLabels(spec.name),
+        port: [{ name: "jgroups", port: spec.ports[1].port, targetPort: "jgroups", protocol: "TCP" }],
+      },
+    });
+
+    const settings = [
+      `hostname=https://${props.publicHostname}/auth`,
+      "hostname-backchannel-dynamic=true",
+      "http-relative-path=/auth",
+      "http-enabled=false",
+      `https-port=${https}`,
+      "https-certificate-file=/vault/secrets/tls.crt",
+      "https-certificate-key-file=/vault/secrets/tls.key",
+      "https-protocols=TLSv1.3,TLSv1.2",
+      "https-certificates-reload-period=1h",
+      "proxy-headers=xforwarded",
+      "health-enabled=true",
+      "cache=ispn",
+      "cache-stack=kubernetes",
+      "cache-embedded-mtls-enabled=true",
+      "db=postgres",
+      `db-url=${primaryAwareJdbcUrl("keycloak", props.postgresqlReplicas ?? 2)}`,
+      "bootstrap-admin-username=admin",
+    ];
+    const agent = new VaultAgent(this, "VaultAgent", {
+      name: spec.name,
+      namespace: props.namespace,
+      role: vaultNames(spec).role,
+      image: secretsServerImage(props.images),
+      templates: [
+        serviceCertificate(spec),
+        {
+          fileName: "keycloak.conf",
+          contents: [
+            ...settings,
+            `bootstrap-admin-password=${kvField(kv, "admin_password")}`,
+            `{{ with secret "${VAULT_MOUNTS.database}/creds/${KEYCLOAK_DATABASE_ROLE}" }}`,
+            "db-username={{ .Data.username }}",
+            "db-password={{ .Data.password }}",
+            "{{ end }}",
+            "",
+          ].join("\n"),
+          perms: "0400",
+        },
+      ],
+    });
+
+    const image = imageRef(IMAGES.keycloak, props.images);
+    const build = ["--db=postgres", "--health-enabled=true", "--cache=ispn", "--cache-stack=kubernetes", "--http-relative-path=/auth"];
+    const home = { name: "home", mountPath: HOME, readOnly: false };
+    const health = (path: string) => ({ httpGet: { path: `/auth/health/${path}`, port: "management", scheme: "HTTPS" as const } });
+
+    this.workload = new StatelessWorkload(this, "Resource", {
+      name: spec.name,
+      namespace: props.namespace,
+      zones: props.zones,
+      replicas: props.replicas ?? 2,
+      serviceAccountName: spec.serviceAccount,
+      runAsUser: UID,
+      ports: [spec.ports[0]],
+      vaultAgent: agent,
+      volumes: [
+        { name: "realm", configMap: { name: this.config.metadata.name } },
+        { name: "home", emptyDir: { sizeLimit: "1Gi" } },
+        TMP_VOLUME,
+      ],
+      initContainers: [
+        {
+          name: "build",
+          image,
+          command: ["sh", "-c", `cp -R ${HOME}/. /home-copy/ && /home-copy/bin/kc.sh build ${build.join(" ")}`],
+          resources: { cpuRequest: "500m", memoryRequest: "1Gi" },
+          volumeMounts: [
+            { name: "home", mountPath: "/home-copy", readOnly: false },
+            { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
+          ],
+        },
+      ],
+      containers: [
+        {
+          name: "keycloak",
+          image,
+          command: [`${HOME}/bin/kc.sh`, "--config-file=/vault/secrets/keycloak.conf", "start", "--optimized", "--import-realm"],
+          env: [{ name: "JAVA_OPTS_APPEND", value: `-Djgroups.dns.query=${discoveryName}.${spec.namespace}.svc.cluster.local` }],
+          ports: [...spec.ports, { name: "management", port: 9000 }],
+          resources: { cpuRequest: "500m", memoryRequest: "1536Mi" },
+          volumeMounts: [
+            home,
+            { name: "realm", mountPath: `${HOME}/data/import`, readOnly: true },
+            { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
+          ],
+          probes: {
+            startup: { check: health("started"), failureThreshold: 60 },
+            readiness: { check: health("ready") },
+            liveness: { check: health("live"), failureThreshold: 6 },
+          },
+        },
+      ],
+    });
+  }
+}
