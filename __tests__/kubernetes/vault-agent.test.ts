@@ -94,6 +94,12 @@ test("template helpers read the paths the vault-config stack grants", () => {
   expect(cert).toContain('writeToFile "/vault/secrets/tls.key" "" "" "0400"');
 });
 
+test("ca.crt is the whole chain from cert/ca_chain, not the issuing CA alone (OpenSSL clients need the root)", () => {
+  const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc" }).contents;
+  expect(cert).toContain('{{- with secret "pki-int/cert/ca_chain" -}}\n{{ .Data.certificate | writeToFile "/vault/secrets/ca.crt" "" "" "0444" }}');
+  expect(cert).not.toContain(".CA | writeToFile");
+});
+
 test("the agent config map is the only object it adds", () => {
   expect(Testing.synthScope((s) => new VaultAgent(s, "A", agentProps))).toHaveResourceWithProperties(ConfigMapV1, {
     metadata: expect.objectContaining({ name: "keycloak-vault-agent", namespace: "identity" }),

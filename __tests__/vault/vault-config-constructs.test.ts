@@ -43,3 +43,8 @@ test("a policy grants nothing that was not asked for", () => {
     { path: "kv/metadata/services/cache/redis", capabilities: ["read"] },
   ]);
 });
+
+test("the intermediate is set with its full bundle, so Vault serves a chain that ends at the root", () => {
+  const [setSigned] = resourcesOf(synthJson((s) => new InternalPki(s, "Pki", { caName: "x", roles: [] })), "vault_pki_secret_backend_intermediate_set_signed");
+  expect(setSigned.certificate).toMatch(/^\$\{vault_pki_secret_backend_root_sign_intermediate\.[^.]+\.certificate_bundle\}$/);
+});

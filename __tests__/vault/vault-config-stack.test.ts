@@ -99,7 +99,9 @@ test("policies: one per service, exact paths only (no globs), no sudo, only its 
     expect(p.policy).not.toMatch(/[*+]/);
     expect(p.policy).not.toMatch(/sudo|root/);
     const paths = [...p.policy.matchAll(/path "([^"]+)"/g)].map((m) => m[1]);
-    for (const path of paths) expect(path).toContain(p.name === "entry-point" ? "entry-point" : p.name);
+    // Every path is the service's own, except the shared, read-only CA chain its peers are verified against.
+    for (const path of paths.filter((x) => x !== "pki-int/cert/ca_chain")) expect(path).toContain(p.name);
+    expect(p.policy).toMatch(/path "pki-int\/cert\/ca_chain" \{\n  capabilities = \["read"\]\n\}/);
   }
   const keycloak = policies.find((p) => p.name === "keycloak")!.policy;
   expect(keycloak).toContain('path "database/creds/keycloak"');

@@ -181,7 +181,8 @@ export interface PkiCertificateOptions {
 
 /**
  * A template that issues a TLS certificate from Vault's intermediate CA: writes `tls.crt` (leaf +
- * chain) and, through writeToFile, `tls.key` (0400) and `ca.crt`. Renewed by the sidecar before expiry.
+ * intermediate) and, through writeToFile, `tls.key` (0400) and `ca.crt` (intermediate + root, from the
+ * mount's cert/ca_chain). Renewed by the sidecar before expiry.
  */
 export function pkiCertificateTemplate(o: PkiCertificateOptions): VaultAgentTemplate {
   const dir = o.dir ?? "/vault/secrets";
@@ -193,7 +194,11 @@ export function pkiCertificateTemplate(o: PkiCertificateOptions): VaultAgentTemp
       `{{- with pkiCert "${VAULT_MOUNTS.pki}/issue/${o.role}" ${args.join(" ")} -}}`,
       "{{ .Cert }}{{ .CA }}",
       `{{ .Key | writeToFile "${dir}/tls.key" "" "" "0400" }}`,
-      `{{ .CA | writeToFile "${dir}/ca.crt" "" "" "0444" }}`,
+      "{{- end }}",
+      // ca.crt is the whole chain (intermediate + root), not .CA alone: OpenSSL-based clients only
+      // accept a chain that ends at a self-signed root.
+      `{{- with secret "${VAULT_MOUNTS.pki}/cert/ca_chain" -}}`,
+      `{{ .Data.certificate | writeToFile "${dir}/ca.crt" "" "" "0444" }}`,
       "{{- end }}",
       "",
     ].join("\n"),

@@ -93,7 +93,9 @@ export class InternalPki extends Construct {
     });
     const setSigned = new PkiSecretBackendIntermediateSetSigned(this, "IntermediateSetSigned", {
       backend: this.intermediateMount.path,
-      certificate: signed.certificate,
+      // The bundle (intermediate + root): Vault then serves the whole chain at cert/ca_chain and in
+      // every issue response, so OpenSSL-based clients (libpq, redis, nginx, curl) can verify to the root.
+      certificate: signed.certificateBundle,
     });
     for (const [cid, mount] of [["RootUrls", this.rootMount], ["IntermediateUrls", this.intermediateMount]] as const) {
       new PkiSecretBackendConfigUrls(this, cid, {

@@ -28,7 +28,11 @@ export function serviceRules(g: ServiceGrants): Rule[] {
     rules.push({ path: `${VAULT_MOUNTS.kv}/data/${g.kvSecret}`, capabilities: ["read"] });
     rules.push({ path: `${VAULT_MOUNTS.kv}/metadata/${g.kvSecret}`, capabilities: ["read"] });
   }
-  if (g.pkiRole) rules.push({ path: `${VAULT_MOUNTS.pki}/issue/${g.pkiRole}`, capabilities: ["create", "update"] });
+  if (g.pkiRole) {
+    rules.push({ path: `${VAULT_MOUNTS.pki}/issue/${g.pkiRole}`, capabilities: ["create", "update"] });
+    // The CA chain (intermediate + root) that peers' certificates are verified against.
+    rules.push({ path: `${VAULT_MOUNTS.pki}/cert/ca_chain`, capabilities: ["read"] });
+  }
   if (g.transitKey) {
     rules.push({ path: `${VAULT_MOUNTS.transit}/encrypt/${g.transitKey}`, capabilities: ["update"] });
     rules.push({ path: `${VAULT_MOUNTS.transit}/decrypt/${g.transitKey}`, capabilities: ["update"] });
