@@ -51,7 +51,8 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
   vault: {
     name: "vault", namespace: NAMESPACES.vault, serviceAccount: "vault",
     ports: [{ name: "https", port: 8200 }, { name: "cluster", port: 8201, peerOnly: true }],
-    calls: [], peers: true, external: ["cloud-kms"],
+    // The database secrets engine logs in to PostgreSQL to create and revoke short-lived users.
+    calls: ["postgresql"], peers: true, external: ["cloud-kms"],
   },
   entryPoint: {
     name: "entry-point", namespace: NAMESPACES.ingress, serviceAccount: "entry-point",

@@ -7,6 +7,7 @@ import { InternalPki } from "../constructs/vault/internal-pki";
 import { KubernetesAuth } from "../constructs/vault/kubernetes-auth";
 import { KvStore } from "../constructs/vault/kv-store";
 import { idOf, serviceDnsNames, vaultNames } from "../constructs/vault/paths";
+import { postgresqlHosts } from "../constructs/kubernetes/postgresql";
 import { PostgresSecretsEngine, type DatabaseRoleSpec } from "../constructs/vault/postgres-secrets-engine";
 import { ServicePolicy } from "../constructs/vault/service-policy";
 import { TransitKeys } from "../constructs/vault/transit-keys";
@@ -75,7 +76,7 @@ export class VaultConfigStack extends TerraformStack {
       })),
     });
     this.database = new PostgresSecretsEngine(this, "Database", {
-      host: `${SERVICES.postgresql.name}.${SERVICES.postgresql.namespace}.svc`,
+      hosts: postgresqlHosts(),
       caCertificatePem: this.pki.root.certificate,
       roles: DATABASE_ROLES,
     });

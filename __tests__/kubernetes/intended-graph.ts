@@ -28,6 +28,8 @@ export const INTENDED_GRAPH: readonly string[] = [
   "metadata/atlas -> metadata/elasticsearch 9200/TCP",
   "metadata/atlas -> identity/keycloak 8443/TCP",
   "metadata/atlas -> cache/redis 6379/TCP",
+  // Vault's database secrets engine creates and revokes PostgreSQL users
+  "vault/vault -> identity/postgresql 5432/TCP",
   // outside the cluster: KMS, object storage, SAML IdP on 443
   "vault/vault -> external 443/TCP",
   "identity/keycloak -> external 443/TCP",

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { InternalPki } from "../../constructs/vault/internal-pki";
 import { KvStore } from "../../constructs/vault/kv-store";
+import { PostgresSecretsEngine } from "../../constructs/vault/postgres-secrets-engine";
 import { serviceDnsNames, vaultNames } from "../../constructs/vault/paths";
 import { serviceRules } from "../../constructs/vault/service-policy";
 import { TransitKeys } from "../../constructs/vault/transit-keys";
@@ -47,4 +48,12 @@ test("a policy grants nothing that was not asked for", () => {
 test("the intermediate is set with its full bundle, so Vault serves a chain that ends at the root", () => {
   const [setSigned] = resourcesOf(synthJson((s) => new InternalPki(s, "Pki", { caName: "x", roles: [] })), "vault_pki_secret_backend_intermediate_set_signed");
   expect(setSigned.certificate).toMatch(/^\$\{vault_pki_secret_backend_root_sign_intermediate\.[^.]+\.certificate_bundle\}$/);
+});
+
+test("the PostgreSQL connection refuses anything but host:port entries", () => {
+  const engine = (hosts: string[]) => () =>
+    Testing.synthScope((s) => new PostgresSecretsEngine(s, "Db", { hosts, caCertificatePem: "ca", roles: [] }));
+  expect(engine([])).toThrow(/hosts must be host:port entries/);
+  expect(engine(["postgresql.identity.svc"])).toThrow(/hosts must be host:port entries/);
+  expect(engine(["postgresql-0.postgresql-headless.identity.svc:5432"])).not.toThrow();
 });

@@ -115,7 +115,10 @@ test("a policy with a glob path is refused", () => {
 test("PostgreSQL: TLS verify-full, admin password write-only from an ephemeral variable, never a literal", () => {
   const d = doc();
   const conn = resourcesOf(d, "vault_database_secret_backend_connection")[0];
-  expect(conn.postgresql.connection_url).toBe("postgresql://{{username}}:{{password}}@postgresql.identity.svc:5432/postgres?sslmode=verify-full");
+  // Every pod listed; Vault picks the writable one, so it never writes to a standby.
+  expect(conn.postgresql.connection_url).toBe(
+    "postgresql://{{username}}:{{password}}@postgresql-0.postgresql-headless.identity.svc:5432,postgresql-1.postgresql-headless.identity.svc:5432/postgres?sslmode=verify-full&target_session_attrs=read-write",
+  );
   expect(conn.postgresql.password).toBeUndefined();
   expect(conn.postgresql.username).toBe("vault_admin");
   expect(conn.verify_connection).toBe(false);

@@ -215,9 +215,17 @@ export class Postgresql extends Construct {
  * TLS with full verification against the platform CA.
  */
 export function primaryAwareJdbcUrl(database: string, replicas = 2, caFile = `${SECRETS}/ca.crt`): string {
-  const spec = SERVICES.postgresql;
-  const hosts = Array.from({ length: replicas }, (_, i) => `${spec.name}-${i}.${spec.name}-headless.${spec.namespace}.svc:5432`).join(",");
+  const hosts = postgresqlHosts(replicas).join(",");
   return `jdbc:postgresql://${hosts}/${database}?targetServerType=primary&ssl=true&sslmode=verify-full&sslrootcert=${caFile}`;
+}
+
+/**
+ * `host:port` of every PostgreSQL pod, by its stable headless-service name (covered by the pods'
+ * certificates). Clients list them all and ask for the writable one, so a promoted standby is found.
+ */
+export function postgresqlHosts(replicas = 2): string[] {
+  const spec = SERVICES.postgresql;
+  return Array.from({ length: replicas }, (_, i) => `${spec.name}-${i}.${spec.name}-headless.${spec.namespace}.svc:5432`);
 }
 
 /** A Vault template value inside a single-quoted SQL literal: quotes doubled at render time. */

@@ -19,10 +19,11 @@ export interface DatabaseRoleSpec {
 
 /** Props of PostgresSecretsEngine. */
 export interface PostgresSecretsEngineProps {
-  /** Host of the PostgreSQL client Service, e.g. postgresql.identity.svc. */
-  readonly host: string;
-  /** @default 5432 */
-  readonly port?: number;
+  /**
+   * `host:port` of every PostgreSQL server; Vault connects to the writable one
+   * (target_session_attrs=read-write), so a standby is never written to and a promoted one is found.
+   */
+  readonly hosts: readonly string[];
   /** Database the admin connects to. @default "postgres" */
   readonly database?: string;
   /** Login Vault manages users with (CREATEROLE), created by the PostgreSQL bootstrap. @default "vault_admin" */
@@ -65,6 +66,9 @@ export class PostgresSecretsEngine extends Construct {
     });
     version.overrideLogicalId("postgresql_vault_admin_password_version");
 
+    if (props.hosts.length === 0 || props.hosts.some((h) => !/^[a-z0-9.-]+:\d+$/.test(h))) {
+      throw new Error(`PostgresSecretsEngine: hosts must be host:port entries, got ${JSON.stringify(props.hosts)}`);
+    }
     this.mount = new Mount(this, "Resource", { path: VAULT_MOUNTS.database, type: "database", description: "Dynamic PostgreSQL credentials" });
     const database = props.database ?? "postgres";
     this.connection = new DatabaseSecretBackendConnection(this, "Postgresql", {
@@ -74,7 +78,7 @@ export class PostgresSecretsEngine extends Construct {
       verifyConnection: false,
       rootRotationStatements: [`ALTER ROLE "{{username}}" WITH PASSWORD '{{password}}';`],
       postgresql: {
-        connectionUrl: `postgresql://{{username}}:{{password}}@${props.host}:${props.port ?? 5432}/${database}?sslmode=verify-full`,
+        connectionUrl: `postgresql://{{username}}:{{password}}@${props.hosts.join(",")}/${database}?sslmode=verify-full&target_session_attrs=read-write`,
         tlsCa: props.caCertificatePem,
         username: props.adminUsername ?? "vault_admin",
         passwordWo: password.stringValue,
