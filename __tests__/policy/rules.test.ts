@@ -1,0 +1,56 @@
+import { Policy } from "../../policy";
+import { ALL_RULES } from "../../policy/rules";
+import type { Finding } from "../../policy/types";
+import { AWS_FIXTURES } from "./fixtures/aws";
+import { FIXTURE_REASON, findingsOf, newStack, type PackFixtures } from "./fixtures/harness";
+
+// Every rule: compliant fixture (the pack's baseline), non-compliant fixture (one mutation),
+// suppressed fixture (the same mutation plus a suppression on the returned construct).
+const PACKS: Record<string, PackFixtures<unknown>> = {
+  AWS: AWS_FIXTURES as unknown as PackFixtures<unknown>,
+};
+
+const failed = (fs: Finding[], id: string) => fs.filter((f) => f.ruleId === id && f.status === "fail");
+
+describe.each(Object.entries(PACKS))("rule pack %s", (pack, fixtures) => {
+  const rules = ALL_RULES.filter((r) => r.id.startsWith(`${pack}-`));
+  let baseline: Finding[];
+
+  beforeAll(() => {
+    const { app, stack } = newStack();
+    fixtures.baseline(stack);
+    baseline = findingsOf(app);
+  });
+
+  test("every rule of the pack has a non-compliant fixture", () => {
+    expect(Object.keys(fixtures.breaks).sort()).toEqual(rules.map((r) => r.id).sort());
+  });
+
+  test("the baseline (compliant fixture) has no failure at all", () => {
+    expect(baseline.filter((f) => f.status !== "pass").map((f) => `${f.ruleId} ${f.address}: ${f.problems.join("; ")}`)).toEqual([]);
+  });
+
+  describe.each(rules.map((r) => [r.id] as const))("%s", (id) => {
+    test("passes on the compliant fixture", () => {
+      expect(failed(baseline, id)).toEqual([]);
+      if (!fixtures.absentInBaseline?.includes(id)) expect(baseline.some((f) => f.ruleId === id && f.status === "pass")).toBe(true);
+    });
+
+    test("fails on the non-compliant fixture", () => {
+      const { app, stack } = newStack();
+      const target = fixtures.breaks[id](fixtures.baseline(stack), stack);
+      const fails = failed(findingsOf(app), id);
+      expect(fails.length).toBeGreaterThan(0);
+      for (const f of fails) expect(f.path.startsWith(target.node.path)).toBe(true);
+    });
+
+    test("is reported as suppressed when suppressed on the construct", () => {
+      const { app, stack } = newStack();
+      const target = fixtures.breaks[id](fixtures.baseline(stack), stack);
+      Policy.suppress(target, [{ id, reason: FIXTURE_REASON }]);
+      const fs = findingsOf(app);
+      expect(failed(fs, id)).toEqual([]);
+      expect(fs.filter((f) => f.ruleId === id && f.status === "suppressed").map((f) => f.reason)).toContain(FIXTURE_REASON);
+    });
+  });
+});
