@@ -2,12 +2,16 @@ import { Policy } from "../../policy";
 import { ALL_RULES } from "../../policy/rules";
 import type { Finding } from "../../policy/types";
 import { AWS_FIXTURES } from "./fixtures/aws";
+import { AZURE_FIXTURES } from "./fixtures/azure";
+import { GCP_FIXTURES } from "./fixtures/gcp";
 import { FIXTURE_REASON, findingsOf, newStack, type PackFixtures } from "./fixtures/harness";
 
 // Every rule: compliant fixture (the pack's baseline), non-compliant fixture (one mutation),
 // suppressed fixture (the same mutation plus a suppression on the returned construct).
 const PACKS: Record<string, PackFixtures<unknown>> = {
   AWS: AWS_FIXTURES as unknown as PackFixtures<unknown>,
+  AZ: AZURE_FIXTURES as unknown as PackFixtures<unknown>,
+  GCP: GCP_FIXTURES as unknown as PackFixtures<unknown>,
 };
 
 const failed = (fs: Finding[], id: string) => fs.filter((f) => f.ruleId === id && f.status === "fail");

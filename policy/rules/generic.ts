@@ -72,8 +72,9 @@ export const GENERIC_RULES: readonly Rule[] = [
     promise: PROMISES.vaultKeys,
     check: (e) => {
       // Kubernetes secrets' data is judged by K8S-21 (every key there is a secret, whatever its name).
-      const { data: _data, binary_data: _binary, ...rest } = e.type.startsWith("kubernetes_secret") ? e.block : { ...e.block, data: undefined, binary_data: undefined };
-      const scan = e.type.startsWith("kubernetes_secret") ? rest : e.block;
+      const scan = e.type.startsWith("kubernetes_secret")
+        ? Object.fromEntries(Object.entries(e.block).filter(([k]) => k !== "data" && k !== "binary_data"))
+        : e.block;
       return verdict(secretLiterals(scan));
     },
   },
