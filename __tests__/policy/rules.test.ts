@@ -4,6 +4,7 @@ import type { Finding } from "../../policy/types";
 import { AWS_FIXTURES } from "./fixtures/aws";
 import { AZURE_FIXTURES } from "./fixtures/azure";
 import { GCP_FIXTURES } from "./fixtures/gcp";
+import { KUBERNETES_FIXTURES } from "./fixtures/kubernetes";
 import { FIXTURE_REASON, findingsOf, newStack, type PackFixtures } from "./fixtures/harness";
 
 // Every rule: compliant fixture (the pack's baseline), non-compliant fixture (one mutation),
@@ -12,6 +13,7 @@ const PACKS: Record<string, PackFixtures<unknown>> = {
   AWS: AWS_FIXTURES as unknown as PackFixtures<unknown>,
   AZ: AZURE_FIXTURES as unknown as PackFixtures<unknown>,
   GCP: GCP_FIXTURES as unknown as PackFixtures<unknown>,
+  K8S: KUBERNETES_FIXTURES as unknown as PackFixtures<unknown>,
 };
 
 const failed = (fs: Finding[], id: string) => fs.filter((f) => f.ruleId === id && f.status === "fail");
