@@ -1,10 +1,12 @@
 import { Policy } from "../../policy";
-import { ALL_RULES } from "../../policy/rules";
+import { ALL_RULES, RULE_PACKS } from "../../policy/rules";
 import type { Finding } from "../../policy/types";
 import { AWS_FIXTURES } from "./fixtures/aws";
 import { AZURE_FIXTURES } from "./fixtures/azure";
 import { GCP_FIXTURES } from "./fixtures/gcp";
 import { KUBERNETES_FIXTURES } from "./fixtures/kubernetes";
+import { VAULT_FIXTURES } from "./fixtures/vault";
+import { GENERIC_FIXTURES } from "./fixtures/generic";
 import { FIXTURE_REASON, findingsOf, newStack, type PackFixtures } from "./fixtures/harness";
 
 // Every rule: compliant fixture (the pack's baseline), non-compliant fixture (one mutation),
@@ -14,7 +16,13 @@ const PACKS: Record<string, PackFixtures<unknown>> = {
   AZ: AZURE_FIXTURES as unknown as PackFixtures<unknown>,
   GCP: GCP_FIXTURES as unknown as PackFixtures<unknown>,
   K8S: KUBERNETES_FIXTURES as unknown as PackFixtures<unknown>,
+  VAULT: VAULT_FIXTURES as unknown as PackFixtures<unknown>,
+  GEN: GENERIC_FIXTURES as unknown as PackFixtures<unknown>,
 };
+
+test("every rule pack has fixtures", () => {
+  expect(Object.keys(PACKS).sort()).toEqual(Object.keys(RULE_PACKS).sort());
+});
 
 const failed = (fs: Finding[], id: string) => fs.filter((f) => f.ruleId === id && f.status === "fail");
 
@@ -26,6 +34,10 @@ describe.each(Object.entries(PACKS))("rule pack %s", (pack, fixtures) => {
     const { app, stack } = newStack();
     fixtures.baseline(stack);
     baseline = findingsOf(app);
+  });
+
+  test("the pack has rules", () => {
+    expect(rules.length).toBeGreaterThan(0);
   });
 
   test("every rule of the pack has a non-compliant fixture", () => {
