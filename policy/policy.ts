@@ -142,7 +142,8 @@ export class Policy {
     for (const f of failures) console.error(`ERROR ${f.path} ${findingText(f)}`);
     const others = this.otherErrors();
     for (const line of others) console.error(line);
-    console.log(summaryLine(report, path.relative(process.cwd(), file) || file));
+    const shown = path.relative(process.cwd(), file);
+    console.log(summaryLine(report, shown.startsWith("..") || path.isAbsolute(shown) ? file : shown));
     return failures.length || others.length ? 1 : 0;
   }
 

@@ -1,6 +1,6 @@
 /**
- * The promises rules protect, citing /work/shared/reference (copied into the project as the
- * security pages): `overview` = atlan-security-overview.txt, `keys` = atlan-encryption-and-keys.txt.
+ * The promises rules protect, citing the security pages the platform is built to (shared reference
+ * folder): `overview` = atlan-security-overview.txt, `keys` = atlan-encryption-and-keys.txt, with line numbers.
  */
 export const PROMISES = {
   s3Encrypted: "keys:47, overview:73 — the S3 bucket is encrypted with SSE-S3 (AES-256)",
