@@ -3,9 +3,9 @@ import * as path from "path";
 import { AnnotationMetadataEntryType, App, Aspects, TerraformStack, type IAspect } from "cdktf";
 import type { IConstruct } from "constructs";
 import { annotate, evaluateStack, findingText, RuleDispatch, type Located } from "./engine";
-import { buildReport, compareRuleIds, summaryLine, type PolicyReport } from "./report";
+import { buildReport, compareRuleIds, summaryLine, type PolicyReport, type UnusedSuppression } from "./report";
 import { ALL_RULES, RULE_IDS } from "./rules";
-import { addSuppressions } from "./suppressions";
+import { addSuppressions, suppressionsOn } from "./suppressions";
 import type { Finding, Rule, Suppression } from "./types";
 
 /** The reason a deployment that deliberately allows destroy gives for its data-safety suppressions. */
@@ -126,7 +126,8 @@ export class Policy {
 
   /** The report of the latest evaluation (deterministic: sorted, no absolute paths, no timestamps). */
   report(): PolicyReport {
-    return buildReport(this.rules, this.findings(), this.stacks().length);
+    const findings = this.findings();
+    return buildReport(this.rules, findings, this.stacks().length, this.unusedSuppressions(findings));
   }
 
   /**
@@ -145,6 +146,20 @@ export class Policy {
     const shown = path.relative(process.cwd(), file);
     console.log(summaryLine(report, shown.startsWith("..") || path.isAbsolute(shown) ? file : shown));
     return failures.length || others.length ? 1 : 0;
+  }
+
+  private unusedSuppressions(findings: readonly Finding[]): UnusedSuppression[] {
+    const used = findings.filter((f) => f.status === "suppressed");
+    const unused: UnusedSuppression[] = [];
+    for (const c of this.app.node.findAll()) {
+      const at = c.node.path;
+      for (const s of suppressionsOn(c)) {
+        if (s.reason === ALLOW_DESTROY_REASON) continue;
+        const covers = (p: string) => at === "" || p === at || p.startsWith(`${at}/`);
+        if (!used.some((f) => f.ruleId === s.id && covers(f.path))) unused.push({ path: at, id: s.id, reason: s.reason });
+      }
+    }
+    return unused.sort((a, b) => (a.path === b.path ? compareRuleIds(a.id, b.id) : a.path < b.path ? -1 : 1));
   }
 
   private stacks(): TerraformStack[] {

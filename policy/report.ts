@@ -24,6 +24,18 @@ export interface PolicyReport {
   readonly rules: readonly { id: string; family: Family; passed: number; failed: number; suppressed: number }[];
   /** Every failing and suppressed finding, sorted by stack, construct path, rule. */
   readonly findings: readonly Finding[];
+  /**
+   * Suppressions that excused nothing (the finding was fixed, or it sits on the wrong construct): remove
+   * them so they cannot hide a future regression. Those of `Policy.allowDestroy` are not listed.
+   */
+  readonly unusedSuppressions: readonly UnusedSuppression[];
+}
+
+/** A suppression that matched no finding. */
+export interface UnusedSuppression {
+  readonly path: string;
+  readonly id: string;
+  readonly reason: string;
 }
 
 /** Orders rule ids by pack, then number (AWS-2 before AWS-10). */
@@ -34,7 +46,12 @@ export function compareRuleIds(a: string, b: string): number {
 }
 
 /** Builds the report from sorted findings. */
-export function buildReport(rules: readonly Rule[], findings: readonly Finding[], stacks: number): PolicyReport {
+export function buildReport(
+  rules: readonly Rule[],
+  findings: readonly Finding[],
+  stacks: number,
+  unusedSuppressions: readonly UnusedSuppression[] = [],
+): PolicyReport {
   const perRule = new Map<string, { id: string; family: Family; passed: number; failed: number; suppressed: number }>();
   for (const f of findings) {
     const row = perRule.get(f.ruleId) ?? { id: f.ruleId, family: f.family, passed: 0, failed: 0, suppressed: 0 };
@@ -59,6 +76,7 @@ export function buildReport(rules: readonly Rule[], findings: readonly Finding[]
     rulesByFamily,
     rules: rows,
     findings: findings.filter((f) => f.status !== "pass"),
+    unusedSuppressions,
   };
 }
 
@@ -66,8 +84,9 @@ export function buildReport(rules: readonly Rule[], findings: readonly Finding[]
 export function summaryLine(report: PolicyReport, reportFile: string): string {
   const s = report.summary;
   const verdict = s.failed ? "FAILED" : "ok";
+  const unused = report.unusedSuppressions.length ? `, ${report.unusedSuppressions.length} unused suppression(s)` : "";
   return (
     `policy ${verdict}: ${s.rulesEvaluated} of ${s.rules} rules evaluated on ${s.stacks} stack(s): ` +
-    `${s.passed} passed, ${s.failed} failed, ${s.suppressed} suppressed (report: ${reportFile})`
+    `${s.passed} passed, ${s.failed} failed, ${s.suppressed} suppressed${unused} (report: ${reportFile})`
   );
 }

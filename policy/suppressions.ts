@@ -57,3 +57,8 @@ export function findSuppression(construct: IConstruct, ruleId: string): Suppress
   }
   return undefined;
 }
+
+/** The suppressions placed on `construct` itself (not inherited). */
+export function suppressionsOn(construct: IConstruct): readonly Suppression[] {
+  return (construct as WithSuppressions)[SUPPRESSIONS] ?? [];
+}

@@ -258,3 +258,14 @@ describe("report and summary", () => {
     expect(fs.existsSync(path.join(outdir, REPORT_FILE))).toBe(true);
   }, 30_000);
 });
+
+describe("unused suppressions", () => {
+  test("a suppression that excuses nothing is listed in the report", () => {
+    const { app, stack } = newStack();
+    const b = new SecureBucket(stack, "Data");
+    Policy.suppress(b, [{ id: "AWS-1", reason: "left over after the bucket got its encryption configuration" }]);
+    Policy.allowDestroy(stack);
+    const report = Policy.applyTo(app).report();
+    expect(report.unusedSuppressions).toEqual([{ path: "fixture/Data", id: "AWS-1", reason: "left over after the bucket got its encryption configuration" }]);
+  });
+});

@@ -119,6 +119,13 @@ function isInternalLoadBalancer(b: Obj): boolean {
 
 const WORKLOADS = WORKLOAD_TYPES;
 
+/** Kinds the pack judges through typed resources; a raw manifest of one of them would escape the rules. */
+const CHECKED_KINDS = new Set([
+  "Pod", "Deployment", "StatefulSet", "DaemonSet", "Job", "CronJob", "ReplicaSet", "ReplicationController",
+  "Namespace", "NetworkPolicy", "Service", "Ingress", "StorageClass", "PersistentVolumeClaim", "Secret",
+  "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
+]);
+
 export const KUBERNETES_RULES: readonly Rule[] = [
   {
     id: "K8S-1",
@@ -419,6 +426,19 @@ export const KUBERNETES_RULES: readonly Rule[] = [
     check: (e) => {
       const ns = get(e.block, "metadata.namespace");
       return ns === undefined || ns === "default" ? fail(`metadata.namespace is ${show(ns ?? "not set")}`) : PASS;
+    },
+  },
+  {
+    id: "K8S-23",
+    family: "workloads",
+    appliesTo: ["kubernetes_manifest"],
+    message: "a workload, namespace, service, network policy or RBAC object is written as a raw manifest the policy cannot check",
+    fix: "use the typed resource (kubernetes_deployment_v1, kubernetes_namespace_v1, ...) so every rule sees it; raw manifests are for CRDs",
+    promise: PROMISES.podSecurity,
+    check: (e) => {
+      const kind = get(e.block, "manifest.kind");
+      if (typeof kind !== "string" || isUnresolved(kind)) return fail(`manifest.kind is not known at synth (${show(kind)})`);
+      return CHECKED_KINDS.has(kind) ? fail(`kind ${kind} has a typed resource`) : PASS;
     },
   },
 ];
