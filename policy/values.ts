@@ -198,7 +198,7 @@ export function policyStatements(value: unknown, context: RuleContext): Statemen
       const doc = context.byAddress(ref[1]);
       return doc ? documentStatements(doc.block) : "unresolved";
     }
-    if (isUnresolved(value)) return "unresolved";
+    // JSON.stringify of a document with references inside is still readable JSON; parse before giving up.
     try {
       return jsonStatements(JSON.parse(value));
     } catch {

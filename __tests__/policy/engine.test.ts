@@ -269,3 +269,26 @@ describe("unused suppressions", () => {
     expect(report.unusedSuppressions).toEqual([{ path: "fixture/Data", id: "AWS-1", reason: "left over after the bucket got its encryption configuration" }]);
   });
 });
+
+describe("documents with references inside", () => {
+  test("an S3 policy written with JSON.stringify around references is read, not treated as unknown", () => {
+    const { app, stack } = newStack();
+    const b = new SecureBucket(stack, "Data");
+    b.policy.addOverride(
+      "policy",
+      JSON.stringify({
+        Statement: [{ Effect: "Deny", Action: "s3:*", Principal: "*", Resource: `${b.bucket.arn}/*`, Condition: { Bool: { "aws:SecureTransport": "false" } } }],
+      }),
+    );
+    expect(findingsOf(app).find((f) => f.ruleId === "AWS-3")?.status).toBe("pass");
+  });
+
+  test("a policy document hidden behind an expression is a failure", () => {
+    const { app, stack } = newStack();
+    const b = new SecureBucket(stack, "Data");
+    b.policy.addOverride("policy", '${file("policy.json")}');
+    const f = findingsOf(app).find((x) => x.ruleId === "AWS-3");
+    expect(f?.status).toBe("fail");
+    expect(f?.problems.join()).toContain("not readable at synth");
+  });
+});

@@ -20,7 +20,7 @@ import {
 } from "../values";
 import { forceDestroyProblem, preventDestroyProblem } from "./common";
 
-/** Rule pack AWS: S3, EBS, KMS, EKS, VPC and IAM as the AWS provider (TF aws 5.x) synthesizes them. */
+// Rule pack AWS: S3, EBS, KMS, EKS, VPC and IAM as the AWS provider (TF aws 5.x) synthesizes them.
 
 /** The resources of `type` that reference `bucket` through their `bucket` attribute. */
 function forBucket(ctx: RuleContext, type: string, bucket: Element): readonly Element[] {
@@ -55,6 +55,7 @@ function ingressRules(e: Element): { cidrs: unknown[]; from: unknown; to: unknow
   }
 }
 
+/** The AWS rule pack (ids AWS-<n>). */
 export const AWS_RULES: readonly Rule[] = [
   {
     id: "AWS-1",

@@ -21,7 +21,7 @@ import {
 } from "../values";
 import { preventDestroyProblem } from "./common";
 
-/** Rule pack AZ: storage, AKS, network, Key Vault as the azurerm provider (4.x) synthesizes them. */
+// Rule pack AZ: storage, AKS, network, Key Vault as the azurerm provider (4.x) synthesizes them.
 
 /** True when public network access is off, or the firewall denies by default. */
 function publicAccessProblem(b: Obj, aclBlock: string): string | undefined {
@@ -44,6 +44,7 @@ function inboundRules(e: Element): Obj[] {
   return rules.filter((r) => String(r.direction) === "Inbound" && String(r.access) === "Allow");
 }
 
+/** The Azure rule pack (ids AZ-<n>). */
 export const AZURE_RULES: readonly Rule[] = [
   {
     id: "AZ-1",

@@ -21,7 +21,7 @@ import {
 } from "../values";
 import { DAY_S, forceDestroyProblem, preventDestroyProblem, seconds } from "./common";
 
-/** Rule pack GCP: GCS, Cloud KMS, GKE, VPC and IAM as the google provider (6.x) synthesizes them. */
+// Rule pack GCP: GCS, Cloud KMS, GKE, VPC and IAM as the google provider (6.x) synthesizes them.
 
 /** The node_config blocks a rule should judge: a node pool's, or a cluster's default pool unless it is removed. */
 function nodeConfigs(e: Element): Obj[] | undefined {
@@ -38,6 +38,7 @@ function isLogBucket(e: Element, all: readonly Element[]): boolean {
 
 const PUBLIC_MEMBERS = ["allUsers", "allAuthenticatedUsers"];
 
+/** The Google Cloud rule pack (ids GCP-<n>). */
 export const GCP_RULES: readonly Rule[] = [
   {
     id: "GCP-1",

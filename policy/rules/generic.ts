@@ -62,6 +62,7 @@ function isSensitive(e: Element): boolean {
   return bool(e.block.sensitive) === true;
 }
 
+/** The generic secrets pack (ids GEN-<n>). */
 export const GENERIC_RULES: readonly Rule[] = [
   {
     id: "GEN-1",

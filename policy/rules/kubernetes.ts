@@ -126,6 +126,7 @@ const CHECKED_KINDS = new Set([
   "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
 ]);
 
+/** The Kubernetes rule pack (ids K8S-<n>). */
 export const KUBERNETES_RULES: readonly Rule[] = [
   {
     id: "K8S-1",

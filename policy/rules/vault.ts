@@ -2,7 +2,7 @@ import { PROMISES } from "../promises";
 import type { Element, Rule, RuleContext } from "../types";
 import { blocks, bool, fail, get, isObj, isUnresolved, list, NA, PASS, show, verdict } from "../values";
 
-/** Rule pack VAULT: the Vault server's configuration as the vault provider (4.x/5.x) synthesizes it. */
+// Rule pack VAULT: the Vault server's configuration as the vault provider (4.x/5.x) synthesizes it.
 
 /** Paths and capabilities of a Vault policy, from HCL text or a vault_policy_document data source. */
 function policyRules(value: unknown, ctx: RuleContext): { path: string; capabilities: string[] }[] | "unresolved" {
@@ -12,14 +12,14 @@ function policyRules(value: unknown, ctx: RuleContext): { path: string; capabili
     const doc = ctx.byAddress(ref[1]);
     return doc ? documentRules(doc) : "unresolved";
   }
-  if (isUnresolved(value)) return "unresolved";
   const out: { path: string; capabilities: string[] }[] = [];
   const re = /path\s+"([^"]*)"\s*\{([^}]*)\}/g;
   for (let m = re.exec(value); m; m = re.exec(value)) {
     const caps = /capabilities\s*=\s*\[([^\]]*)\]/.exec(m[2])?.[1] ?? "";
     out.push({ path: m[1], capabilities: [...caps.matchAll(/"([^"]+)"/g)].map((c) => c[1]) });
   }
-  return out;
+  // A whole document behind an expression (file(), templatefile()) cannot be judged.
+  return !out.length && isUnresolved(value) ? "unresolved" : out;
 }
 
 function documentRules(doc: Element): { path: string; capabilities: string[] }[] {
@@ -37,6 +37,7 @@ function policyProblems(rules: { path: string; capabilities: string[] }[]): stri
 
 const SECRET_WRITES = ["vault_generic_secret", "vault_kv_secret", "vault_kv_secret_v2"];
 
+/** The Vault rule pack (ids VAULT-<n>). */
 export const VAULT_RULES: readonly Rule[] = [
   {
     id: "VAULT-1",
@@ -175,13 +176,13 @@ export const VAULT_RULES: readonly Rule[] = [
     promise: PROMISES.vaultKeys,
     check: (e) => {
       const json = e.block.data_json;
-      if (typeof json !== "string" || isUnresolved(json)) return PASS;
+      if (json === undefined) return PASS;
       try {
-        const parsed: unknown = JSON.parse(json);
-        const literal = isObj(parsed) && Object.values(parsed).some((v) => typeof v === "string" && v !== "" && !v.includes("${"));
-        return literal ? fail("data_json holds literal values") : PASS;
+        const parsed: unknown = typeof json === "string" ? JSON.parse(json) : json;
+        const literals = isObj(parsed) ? Object.entries(parsed).filter(([, v]) => typeof v === "string" && v !== "" && !v.includes("${")) : [];
+        return literals.length ? fail(`data_json holds literal values for ${literals.map(([k]) => k).join(", ")}`) : PASS;
       } catch {
-        return fail("data_json is not readable at synth");
+        return fail(`data_json is not readable at synth (${show(json)}); build it with JSON.stringify of references`);
       }
     },
   },
