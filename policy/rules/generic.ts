@@ -144,4 +144,13 @@ export const GENERIC_RULES: readonly Rule[] = [
     promise: PROMISES.noSecretsManager,
     check: (e) => fail(`${e.kind === "data" ? "data source" : "resource"} ${e.type}`),
   },
+  {
+    id: "GEN-8",
+    family: "encryption-at-rest",
+    appliesTo: ["backend.s3"],
+    message: "Terraform state (which holds every sensitive output) is stored unencrypted",
+    fix: "set encrypt = true on the S3 backend (azurerm and gcs backends encrypt at rest always)",
+    promise: PROMISES.credentialsInVpc,
+    check: (e) => (bool(e.block.encrypt) === true ? PASS : fail(`encrypt is ${JSON.stringify(e.block.encrypt ?? "not set")}`)),
+  },
 ];
