@@ -23,6 +23,16 @@ import { preventDestroyProblem } from "./common";
 
 // Rule pack AZ: storage, AKS, network, Key Vault as the azurerm provider (4.x) synthesizes them.
 
+/** Built-in roles that administer a subscription, access or keys (by name, and by GUID). */
+const BROAD_ROLE_IDS = new Map([
+  ["Owner", "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"],
+  ["Contributor", "b24988ac-6180-42a0-ab88-20f7382dd24c"],
+  ["User Access Administrator", "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"],
+  ["Key Vault Administrator", "00482a5a-887f-4fb3-b363-3b7fe8e74483"],
+  ["Key Vault Crypto Officer", "14b46e9e-c2b7-41b4-b07b-48a6ebf60603"],
+]);
+const BROAD_ROLES = new Set(BROAD_ROLE_IDS.keys());
+
 /** True when public network access is off, or the firewall denies by default. */
 function publicAccessProblem(b: Obj, aclBlock: string): string | undefined {
   const pub = bool(b.public_network_access_enabled);
@@ -316,5 +326,24 @@ export const AZURE_RULES: readonly Rule[] = [
     promise: PROMISES.dataSafety,
     guardsDestroy: true,
     check: (e) => verdict([preventDestroyProblem(e)]),
+  },
+  {
+    id: "AZ-26",
+    family: "identity",
+    appliesTo: ["azurerm_role_assignment"],
+    message: "role assignment grants an administrative role (not least privilege)",
+    fix: "grant the narrowest built-in role on the narrowest scope, e.g. \"Key Vault Crypto User\" on the unseal key for Vault",
+    promise: PROMISES.vaultKeys,
+    check: (e) => {
+      const name = e.block.role_definition_name;
+      const id = e.block.role_definition_id;
+      if (isUnresolved(name)) return fail(`role_definition_name is not known at synth (${show(name)})`);
+      if (typeof name === "string") return BROAD_ROLES.has(name) ? fail(`role ${name}`) : PASS;
+      if (typeof id === "string" && !isUnresolved(id)) {
+        const broad = [...BROAD_ROLE_IDS].find(([, guid]) => id.toLowerCase().endsWith(guid));
+        return broad ? fail(`role ${broad[0]}`) : PASS;
+      }
+      return fail(`the role is not known at synth (${show(id)})`);
+    },
   },
 ];
