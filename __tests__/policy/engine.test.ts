@@ -4,6 +4,7 @@ import * as os from "os";
 import * as path from "path";
 import { Aspects, TerraformStack, TerraformVariable, Testing } from "cdktf";
 import { EksCluster } from "@cdktf/provider-aws/lib/eks-cluster";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { Construct } from "constructs";
 import { ALLOW_DESTROY_REASON, ALL_RULES, FAMILIES, Policy, PolicyAspect, REPORT_FILE } from "../../policy";
@@ -290,5 +291,23 @@ describe("documents with references inside", () => {
     const f = findingsOf(app).find((x) => x.ruleId === "AWS-3");
     expect(f?.status).toBe("fail");
     expect(f?.problems.join()).toContain("not readable at synth");
+  });
+});
+
+describe("cross-stack references", () => {
+  test("a stack consuming another stack's attribute synthesizes and is judged on the remote-state expression", () => {
+    const outdir = fs.mkdtempSync(path.join(os.tmpdir(), "policy-xstack."));
+    const app = Testing.app({ outdir });
+    const producer = new TerraformStack(app, "producer");
+    new AwsProvider(producer, "Aws", { region: "eu-west-1" });
+    const bucket = new SecureBucket(producer, "Data");
+    const consumer = new TerraformStack(app, "consumer");
+    new AwsProvider(consumer, "Aws", { region: "eu-west-1" });
+    new S3Bucket(consumer, "Replica", { bucket: `${bucket.bucket.bucket}-replica` });
+    const policy = Policy.applyTo(app);
+    expect(() => app.synth()).toThrow(/Encountered Annotations with level "ERROR"/);
+    const replica = policy.findings().filter((f) => f.path === "consumer/Replica" && f.ruleId === "GEN-1");
+    expect(replica.map((f) => f.status)).toEqual(["pass"]);
+    expect(policy.findings().some((f) => f.path === "consumer/Replica" && f.ruleId === "AWS-1" && f.status === "fail")).toBe(true);
   });
 });
