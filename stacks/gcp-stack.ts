@@ -137,7 +137,8 @@ export class GcpStack extends TerraformStack {
       workloadPool,
       subjects: WORKLOAD_IDENTITIES.backup.subjects,
     });
-    data.grant("Backup", "roles/storage.objectAdmin", backup.resource.member);
+    // Written as serviceAccount:<email> so the policy can see at synth that the member is not public.
+    data.grant("Backup", "roles/storage.objectAdmin", `serviceAccount:${backup.resource.email}`);
 
     // Nothing is created before the APIs it needs are enabled.
     dependOnApis(this, apis);

@@ -75,13 +75,19 @@ describe("KeyRing and CryptoKey", () => {
     key.grantEncryptDecrypt("Vault", "serviceAccount:v@p.iam.gserviceaccount.com");
   });
 
-  test("the key rotates every 90 days, is symmetric encrypt/decrypt, and keeps destroyed versions 30 days", () => {
+  test("the key rotates every 90 days, is symmetric encrypt/decrypt, and keeps destroyed versions 120 days (the maximum)", () => {
     expect(out).toHaveResourceWithProperties(KmsCryptoKey, {
       purpose: "ENCRYPT_DECRYPT",
       rotation_period: "7776000s",
-      destroy_scheduled_duration: "2592000s",
+      destroy_scheduled_duration: "10368000s",
       version_template: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protection_level: "SOFTWARE" },
     });
+  });
+
+  test("a destroy schedule outside GCP's 1-120 days is refused", () => {
+    for (const days of [0, 121, 1.5]) {
+      expect(() => Testing.synthScope((s) => new CryptoKey(s, "K", { name: "k", keyRingId: "r", destroyScheduledDays: days }))).toThrow(/1 to 120/);
+    }
   });
 
   test("ring and key carry prevent_destroy by default, and lift it only on request", () => {

@@ -154,7 +154,9 @@ describe("entry point", () => {
     expect(svc.spec.type).toBe("LoadBalancer");
     expect(svc.metadata.annotations).toEqual(FAKE_FOUNDATION.loadBalancer.serviceAnnotations);
     expect(svc.spec.port.map((p: Json) => [p.port, p.target_port])).toEqual([[443, "https"], [80, "http-redirect"]]);
-    expect(svc.spec.load_balancer_source_ranges).toBeUndefined();
+  });
+  test("is open to all only explicitly when no allow-list is configured (never the cloud's silent default)", () => {
+    expect(svc.spec.load_balancer_source_ranges).toEqual(["0.0.0.0/0"]);
   });
   test("takes domain.allowedSourceCidrs as loadBalancerSourceRanges", () => {
     const d = synth(defaultDeployment({ domain: { name: "catalog.example.com", allowedSourceCidrs: ["198.51.100.0/24"] } }));

@@ -1,3 +1,6 @@
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
+import { DatabaseSecretBackendConnection } from "@cdktf/provider-vault/lib/database-secret-backend-connection";
 import { execFileSync } from "child_process";
 import * as fs from "fs";
 import * as os from "os";
@@ -309,5 +312,36 @@ describe("cross-stack references", () => {
     const replica = policy.findings().filter((f) => f.path === "consumer/Replica" && f.ruleId === "GEN-1");
     expect(replica.map((f) => f.status)).toEqual(["pass"]);
     expect(policy.findings().some((f) => f.path === "consumer/Replica" && f.ruleId === "AWS-1" && f.status === "fail")).toBe(true);
+  });
+});
+
+describe("credentials in URLs (GEN-1)", () => {
+  const gen1 = (url: string) => {
+    const { app, stack } = newStack();
+    new DatabaseSecretBackendConnection(stack, "Db", { backend: "database", name: "pg", postgresql: { connectionUrl: url } });
+    return findingsOf(app).find((f) => f.ruleId === "GEN-1" && f.path.endsWith("/Db"))?.status;
+  };
+  test("Vault's {{username}}:{{password}} placeholders are not a credential", () => {
+    expect(gen1("postgresql://{{username}}:{{password}}@pg-0.pg.identity.svc:5432/postgres?sslmode=verify-full")).toBe("pass");
+  });
+  test("a real password in the same URL is", () => {
+    expect(gen1("postgresql://vault_admin:Sup3rSecret@pg-0.pg.identity.svc:5432/postgres")).toBe("fail");
+    expect(gen1("postgresql://{{username}}:Sup3rSecret@pg-0.pg.identity.svc:5432/postgres")).toBe("fail");
+  });
+});
+
+describe("bucket members at synth (GCP-5)", () => {
+  const gcp5 = (member: (sa: ServiceAccount) => string) => {
+    const { app, stack } = newStack();
+    const sa = new ServiceAccount(stack, "Sa", { accountId: "backup" });
+    new StorageBucketIamMember(stack, "Grant", { bucket: "b", role: "roles/storage.objectAdmin", member: member(sa) });
+    return findingsOf(app).find((f) => f.ruleId === "GCP-5")?.status;
+  };
+  test("a member with a literal principal type is known not to be public", () => {
+    expect(gcp5((sa) => `serviceAccount:${sa.email}`)).toBe("pass");
+  });
+  test("a member that is wholly unknown at synth fails, and so does a public one", () => {
+    expect(gcp5((sa) => sa.member)).toBe("fail");
+    expect(gcp5(() => "allUsers")).toBe("fail");
   });
 });

@@ -13,8 +13,8 @@ export interface CryptoKeyProps {
    */
   readonly rotationPeriodSeconds?: number;
   /**
-   * Days a destroyed key version stays restorable before its material is gone.
-   * @default 30
+   * Days a destroyed key version stays restorable before its material is gone (GCP allows 1 to 120).
+   * @default 120 - the maximum: a key destroyed by mistake can be restored for four months
    */
   readonly destroyScheduledDays?: number;
   /**
@@ -42,7 +42,10 @@ export class CryptoKey extends Construct {
     super(scope, id);
     const rotation = props.rotationPeriodSeconds ?? 7_776_000;
     if (!Number.isInteger(rotation) || rotation < 86_400) throw new Error(`rotationPeriodSeconds must be a whole number of at least 86400 (one day), got ${rotation}`);
-    const destroyDays = props.destroyScheduledDays ?? 30;
+    const destroyDays = props.destroyScheduledDays ?? 120;
+    if (!Number.isInteger(destroyDays) || destroyDays < 1 || destroyDays > 120) {
+      throw new Error(`destroyScheduledDays must be a whole number from 1 to 120, got ${destroyDays}`);
+    }
     this.resource = new KmsCryptoKey(this, "Resource", {
       name: props.name,
       keyRing: props.keyRingId,

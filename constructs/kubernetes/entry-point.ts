@@ -35,7 +35,8 @@ const PUBLIC_TLS_DIR = "/etc/entry-point-tls";
  * - Certificate per `domain.certificate`: issued by Vault's PKI for the hostname, or a Kubernetes TLS
  *   secret created out of band (the key never passes through Terraform).
  * - `domain.allowedSourceCidrs` becomes the Service's loadBalancerSourceRanges (and the allow graph's
- *   external ingress); source addresses are preserved (externalTrafficPolicy Local).
+ *   external ingress), explicitly 0.0.0.0/0 when not set; source addresses are preserved
+ *   (externalTrafficPolicy Local).
  * - Routes: /auth/ to Keycloak, everything else to Atlas, each over TLS verified against the platform CA.
  */
 export class EntryPoint extends Construct {
@@ -98,7 +99,9 @@ export class EntryPoint extends Construct {
       ],
       serviceType: "LoadBalancer",
       serviceAnnotations: props.loadBalancer.serviceAnnotations,
-      ...(props.domain.allowedSourceCidrs ? { loadBalancerSourceRanges: props.domain.allowedSourceCidrs } : {}),
+      // Written out even when open to all: users reach the HTTPS entry point from anywhere unless the
+      // deployment narrows it, and only ports 443 and 80 (a redirect) are on this load balancer.
+      loadBalancerSourceRanges: props.domain.allowedSourceCidrs ?? ["0.0.0.0/0"],
       vaultAgent: agent,
       volumes,
       containers: [

@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import { Policy } from "../../policy";
 import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import type { ITerraformDependable } from "cdktf";
@@ -216,6 +217,10 @@ export class VaultServer extends Construct {
       allowDestroy: props.allowDestroy,
       dependsOn: props.dependsOn,
     });
+    Policy.suppress(this.workload.resource, [{
+      id: "K8S-11",
+      reason: "Vault's Kubernetes auth method reviews every service login with a TokenReview call made with Vault's own service-account token (bound to system:auth-delegator only)",
+    }]);
 
     new ClusterRoleBindingV1(this, "TokenReviewer", {
       metadata: { name: "vault-token-reviewer" },

@@ -88,7 +88,9 @@ export const GCP_RULES: readonly Rule[] = [
     promise: PROMISES.dataInVpc,
     check: (e) => {
       const members = [e.block.member, ...list(e.block.members), e.block.entity, ...list(e.block.role_entity)].filter((m) => m !== undefined).map(String);
-      if (members.some(isUnresolved)) return fail("a member is not known at synth");
+      // A member whose principal type is literal (serviceAccount:${...email}) cannot be a public one.
+      const typed = (m: string) => /^(serviceAccount|group|user):[^$]*\$\{/.test(m);
+      if (members.some((m) => isUnresolved(m) && !typed(m))) return fail("a member is not known at synth");
       const pub = members.filter((m) => PUBLIC_MEMBERS.some((p) => m.includes(p)));
       return pub.length ? fail(`grants to ${pub.join(", ")}`) : PASS;
     },

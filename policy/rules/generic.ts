@@ -17,7 +17,8 @@ const SECRET_VALUES: readonly { what: string; re: RegExp }[] = [
   { what: "a Vault token", re: /\bhv[sbr]\.[A-Za-z0-9_-]{20,}/ },
   { what: "a GitHub token", re: /\bgh[pousr]_[A-Za-z0-9]{30,}/ },
   { what: "a Slack token", re: /\bxox[abpr]-[A-Za-z0-9-]{10,}/ },
-  { what: "credentials in a URL", re: /[a-z][a-z0-9+.-]*:\/\/[^\s:/@]+:[^\s@/$]+@/i },
+  // A user:password part made only of {{...}} placeholders (Vault's database engine fills them) is no credential.
+  { what: "credentials in a URL", re: /[a-z][a-z0-9+.-]*:\/\/(?!\{\{[a-z_]+\}\}:\{\{[a-z_]+\}\}@)[^\s:/@]+:[^\s@/$]+@/i },
   { what: "an Azure storage connection string with a key", re: /AccountKey=[A-Za-z0-9+/=]{20,}/ },
 ];
 
