@@ -43,7 +43,8 @@ test.concurrent.each(DEPLOYMENTS)("%s synthesizes deterministically with no mach
   expect([...treeA.keys()].filter((f) => f.endsWith("cdk.tf.json")).length).toBeGreaterThan(0);
   expect(treeB).toEqual(treeA);
   for (const [file, text] of treeA) {
-    for (const p of [a, ROOT, tmpdir(), process.env.HOME ?? "/root"]) {
+    // This run's own directories, the checkout and $HOME ("/tmp" alone is a legitimate in-container path).
+    for (const p of [a, b, work, ROOT, process.env.HOME ?? "/root"]) {
       if (text.includes(p)) throw new Error(`${file} contains the machine path ${p}`);
     }
   }
