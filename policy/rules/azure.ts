@@ -34,8 +34,8 @@ const BROAD_ROLE_IDS = new Map([
 const BROAD_ROLES = new Set(BROAD_ROLE_IDS.keys());
 
 /**
- * Why a custom role defined in the same stack is administrative: a wildcard action or data action (`*`,
- * `Microsoft.KeyVault/*`, `.../keys/*`; read-only wildcards like `Microsoft.Authorization/*/read` excepted),
+ * Why a custom role defined in the same stack is administrative: a wildcard action or data action (`<star>`,
+ * `Microsoft.KeyVault/<star>`, `.../keys/<star>`; read-only wildcards ending in `/read` excepted),
  * or any write, delete or action under Microsoft.Authorization (roles, locks, policies). Empty when every
  * permission is listed explicitly and none administers access.
  */
