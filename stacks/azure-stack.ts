@@ -11,10 +11,12 @@ import { PrivateLink } from "../constructs/azure/private-link";
 import { LogWorkspace } from "../constructs/azure/log-workspace";
 import { SecureStorageAccount } from "../constructs/azure/storage-account";
 import { UnsealKeyVault } from "../constructs/azure/unseal-key-vault";
+import { EtcdEncryptionKey } from "../constructs/azure/etcd-encryption-key";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import { AksCluster } from "../constructs/azure/aks-cluster";
 import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
+import { Policy } from "../policy";
 
 /** Props of the Azure cloud stack. */
 export interface AzureStackProps {
@@ -29,8 +31,9 @@ export const DATA_CONTAINER = "data";
 
 /**
  * `<name>-azure`: the Azure cloud layer. Fulfils the PlatformFoundation contract with a private VNet,
- * an AKS cluster (Entra ID + Azure RBAC, workload identity, Cilium policy), a private storage account
- * (Microsoft-managed keys), encrypted managed disks and a Key Vault key for Vault's auto-unseal.
+ * an AKS cluster (Entra ID + Azure RBAC, workload identity, Cilium policy, API Server VNet Integration,
+ * KMS etcd encryption with a key in its own private Key Vault), a private storage account (Microsoft-managed
+ * keys), encrypted managed disks and a Key Vault key for Vault's auto-unseal.
  * Resource groups: `<name>-network` (VNet, NAT, public IPs, private endpoints), `<name>-cluster` (AKS and
  * identities), `<name>-data` (storage, Key Vault, logs; CanNotDelete-locked unless allowDestroy).
  */
@@ -74,8 +77,9 @@ export class AzureStack extends TerraformStack {
       cidr: d.network.cidr,
       entryPoint: { sourceCidrs: d.domain.allowedSourceCidrs },
       podCidr: d.network.podCidr,
-      // A private cluster's API endpoint sits in the node subnet: admins (over VPN/peering) reach it there.
-      privateApiSourceCidrs: d.controlPlane.publicEndpoint ? [] : d.controlPlane.adminCidrs,
+      // The API server sits in its own subnet (VNet integration): admins reach it there, over VPN/peering for a
+      // private cluster, from their public ranges (also the authorized IP ranges) for a public one.
+      apiServerSourceCidrs: d.controlPlane.adminCidrs,
       tags,
     });
 
@@ -101,6 +105,16 @@ export class AzureStack extends TerraformStack {
       preventDestroy: keep,
       tags,
     });
+    Policy.suppress(flowLogStore.resource, [
+      {
+        id: "AZ-5",
+        reason:
+          "Network Watcher writes VNet flow logs with the storage account key: azurerm 4.x has no identity argument on " +
+          "azurerm_network_watcher_flow_log (hashicorp/terraform-provider-azurerm#30219), the only way to use Azure's " +
+          "managed-identity flow logs. This account holds only flow logs, refuses public network access except to " +
+          "trusted Azure services, and no principal of the platform reads or lists its keys.",
+      },
+    ]);
     new VnetFlowLog(this, "FlowLog", {
       name: `${d.name}-vnet-flow-log`,
       location,
@@ -132,17 +146,18 @@ export class AzureStack extends TerraformStack {
 
     // With a public API endpoint, administrators run Terraform from adminCidrs: the same ranges may reach the
     // vault's firewall (creating the key is a data-plane call). A private deployment keeps the vault private.
-    const unseal = new UnsealKeyVault(this, "UnsealVault", {
-      name: globalName("keyVault", d.name, az.subscriptionId, "unseal"),
+    const vaultDefaults = {
       location,
       resourceGroupName: dataRg.name,
+      resourceGroupId: dataRg.id,
       tenantId: az.tenantId,
       allowedCidrs: d.controlPlane.publicEndpoint ? d.controlPlane.adminCidrs : [],
       logWorkspaceId: workspaceId,
       preventDestroy: keep,
       tags,
-    });
-    new PrivateLink(this, "UnsealVaultEndpoint", {
+    };
+    const unseal = new UnsealKeyVault(this, "UnsealVault", { name: globalName("keyVault", d.name, az.subscriptionId, "unseal"), ...vaultDefaults });
+    const unsealEndpoint = new PrivateLink(this, "UnsealVaultEndpoint", {
       name: `${d.name}-unseal-vault`,
       location,
       resourceGroupName: networkRg.name,
@@ -153,6 +168,21 @@ export class AzureStack extends TerraformStack {
       tags,
     });
 
+    // Its own vault: the unseal vault holds only the unseal key. AKS reaches it through a private link it
+    // creates itself; this endpoint is for Terraform and administrators inside the network.
+    const etcdKey = new EtcdEncryptionKey(this, "EtcdKeyVault", { name: globalName("keyVault", d.name, az.subscriptionId, "etcd"), ...vaultDefaults });
+    new PrivateLink(this, "EtcdKeyVaultEndpoint", {
+      name: `${d.name}-etcd-key-vault`,
+      location,
+      resourceGroupName: networkRg.name,
+      targetResourceId: etcdKey.resource.id,
+      service: "vault",
+      subnetId: network.subnets.endpoints.id,
+      virtualNetworkId: network.vnet.id,
+      dnsZone: unsealEndpoint.zone,
+      tags,
+    });
+
     const cluster = new AksCluster(this, "Cluster", {
       name: d.name,
       location,
@@ -160,15 +190,16 @@ export class AzureStack extends TerraformStack {
       tenantId: az.tenantId,
       adminGroupObjectIds: az.adminGroupObjectIds,
       access: d.controlPlane.publicEndpoint ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs) : ControlPlaneAccess.PRIVATE,
-      egressIp: network.egressIp.ipAddress,
       nodeSubnetId: network.subnets.nodes.id,
+      apiServerSubnetId: network.subnets.apiServer.id,
+      etcdEncryptionKey: etcdKey,
       networkResourceGroupId: networkRg.id,
       podCidr: d.network.podCidr,
       serviceCidr: d.network.serviceCidr,
       nodePools: d.nodePools.map((p) => ({ name: p.name, vmSize: p.machineType, count: p.count, diskSizeGiB: p.diskSizeGiB })),
       zones: ZONES,
       logWorkspaceId: workspaceId,
-      dependsOn: [network.natAssociation, ...network.securityGroupAssociations],
+      dependsOn: [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations],
       preventDestroy: keep,
       tags,
     });

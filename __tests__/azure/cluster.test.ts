@@ -6,9 +6,13 @@ import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluste
 import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { EtcdEncryptionKey } from "../../constructs/azure/etcd-encryption-key";
+import type { Construct } from "constructs";
 import { only } from "./helpers";
 
-const base: AksClusterProps = {
+/** Every prop but the etcd key, which is a construct built in the test's scope. */
+type Props = Omit<AksClusterProps, "etcdEncryptionKey">;
+const base: Props = {
   name: "acme",
   location: "westeurope",
   resourceGroupName: "acme-cluster",
@@ -16,31 +20,46 @@ const base: AksClusterProps = {
   adminGroupObjectIds: ["admins"],
   access: ControlPlaneAccess.PRIVATE,
   nodeSubnetId: "nodes-subnet",
+  apiServerSubnetId: "api-server-subnet",
   networkResourceGroupId: "network-rg",
   podCidr: "10.244.0.0/16",
   serviceCidr: "172.21.0.0/16",
   nodePools: [{ name: "general", vmSize: "Standard_D4s_v5", count: 3 }],
 };
-const synth = (props: Partial<AksClusterProps> = {}) => Testing.synthScope((s) => { new AksCluster(s, "Cluster", { ...base, ...props }); });
-const cluster = (props: Partial<AksClusterProps> = {}) => only(JSON.parse(synth(props)).resource, "azurerm_kubernetes_cluster");
+const etcdKey = (s: Construct) =>
+  new EtcdEncryptionKey(s, "EtcdKeyVault", { name: "acme-etc-000000", location: "westeurope", resourceGroupName: "acme-data", resourceGroupId: "data-rg", tenantId: "tenant" });
+const build = (s: Construct, props: Partial<Props> = {}) => new AksCluster(s, "Cluster", { ...base, etcdEncryptionKey: etcdKey(s), ...props });
+const synth = (props: Partial<Props> = {}) => Testing.synthScope((s) => { build(s, props); });
+const parsed = (props: Partial<Props> = {}) => JSON.parse(synth(props)).resource as Record<string, Record<string, Record<string, unknown>>>;
+const cluster = (props: Partial<Props> = {}) => only(parsed(props), "azurerm_kubernetes_cluster");
 
 describe("AksCluster control-plane access", () => {
-  test("private: private cluster, no public FQDN, no authorized ranges", () => {
+  test("private: private cluster, no public FQDN, no authorized ranges, API server in its subnet", () => {
     expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
       private_cluster_enabled: true,
       private_cluster_public_fqdn_enabled: false,
       private_dns_zone_id: "System",
     });
-    expect(cluster().api_server_access_profile).toBeUndefined();
+    expect(cluster().api_server_access_profile).toEqual({ virtual_network_integration_enabled: true, subnet_id: "api-server-subnet" });
   });
-  test("public: only the admin CIDRs (and the cluster's own egress /32) are authorized", () => {
-    const c = cluster({ access: ControlPlaneAccess.allowFrom(["203.0.113.0/24"]), egressIp: "${egress}" });
-    expect(c.private_cluster_enabled).toBe(false);
-    expect(c.api_server_access_profile).toEqual({ authorized_ip_ranges: ["203.0.113.0/24", "${egress}/32"] });
+  test("API Server VNet Integration is on, in the given subnet, public or private", () => {
+    for (const access of [ControlPlaneAccess.PRIVATE, ControlPlaneAccess.allowFrom(["203.0.113.0/24"])]) {
+      expect(cluster({ access }).api_server_access_profile).toEqual(
+        expect.objectContaining({ virtual_network_integration_enabled: true, subnet_id: "api-server-subnet" }),
+      );
+    }
   });
-  test("public without an egress IP: exactly the admin CIDRs", () => {
+  test("public: the authorized ranges are exactly the admin CIDRs (nodes reach the API server inside the VNet)", () => {
     const c = cluster({ access: ControlPlaneAccess.allowFrom(["203.0.113.0/24", "198.51.100.0/24"]) });
-    expect(c.api_server_access_profile).toEqual({ authorized_ip_ranges: ["203.0.113.0/24", "198.51.100.0/24"] });
+    expect(c.private_cluster_enabled).toBe(false);
+    expect(c.api_server_access_profile).toEqual({
+      authorized_ip_ranges: ["203.0.113.0/24", "198.51.100.0/24"],
+      virtual_network_integration_enabled: true,
+      subnet_id: "api-server-subnet",
+    });
+  });
+  test("the control-plane identity is Network Contributor on the API server subnet", () => {
+    expect(synth()).toHaveResourceWithProperties(RoleAssignment, { role_definition_name: "Network Contributor", scope: "api-server-subnet", principal_type: "ServicePrincipal" });
   });
   test("run command (which bypasses the network restriction) is off", () => {
     expect(synth()).toHaveResourceWithProperties(KubernetesCluster, { run_command_enabled: false });
@@ -86,9 +105,14 @@ describe("AksCluster network", () => {
       network_profile: expect.objectContaining({ outbound_type: "userAssignedNATGateway", load_balancer_sku: "standard" }),
     });
   });
-  test("the cluster waits for what it is given to depend on", () => {
+  test("the cluster waits for its role assignments (network, API server subnet, etcd key) and what it is given", () => {
     const c = cluster({ dependsOn: [] });
-    expect(c.depends_on).toEqual([expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityNetworkContributor_/)]);
+    expect(c.depends_on).toEqual([
+      expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityNetworkContributor_/),
+      expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityApiServerSubnetNetworkContributor_/),
+      expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityEtcdKeyCryptoUser_/),
+      expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityEtcdKeyPrivateLink_/),
+    ]);
   });
 });
 
@@ -157,7 +181,7 @@ describe("AksCluster operations", () => {
 describe("AksCluster.access", () => {
   test("exec through kubelogin with the operator's Azure CLI login; host and CA from the user kubeconfig", () => {
     let access: ClusterAccess | undefined;
-    Testing.synthScope((s) => { access = new AksCluster(s, "Cluster", base).access; });
+    Testing.synthScope((s) => { access = build(s).access; });
     expect(access!.exec).toEqual({
       apiVersion: "client.authentication.k8s.io/v1beta1",
       command: "kubelogin",
@@ -166,7 +190,7 @@ describe("AksCluster.access", () => {
     expect(AKS_SERVER_APP_ID).toBe("6dae42f8-4368-4678-94ff-3960e28e3630");
     // Tokens: they resolve to kube_config (never kube_admin_config) attributes.
     const resolved = JSON.stringify(Testing.synthScope((s) => {
-      const a = new AksCluster(s, "Cluster", base).access;
+      const a = build(s).access;
       new TerraformOutput(s, "Host", { value: a.host });
       new TerraformOutput(s, "Ca", { value: a.caCertificatePem });
     }));
@@ -174,5 +198,22 @@ describe("AksCluster.access", () => {
     expect(resolved).toContain("base64decode(");
     expect(resolved).not.toContain("kube_admin_config");
     expect(resolved).not.toMatch(/client_key|client_certificate|password/);
+  });
+});
+
+describe("AksCluster KMS etcd encryption", () => {
+  test("Secrets are encrypted with the etcd key (versioned id), reached privately", () => {
+    expect(cluster().key_management_service).toEqual({
+      key_vault_key_id: expect.stringMatching(/^\$\{azurerm_key_vault_key\.EtcdKeyVault_Key_[0-9A-F]+\.id\}$/),
+      key_vault_network_access: "Private",
+    });
+  });
+  test("the cluster identity gets Key Vault Crypto User on the key only, and the private-link role on that vault only", () => {
+    const grants = Object.values(parsed()["azurerm_role_assignment"]).filter((r) => String(r.principal_id).includes("Cluster_Identity") && String(r.scope).includes("EtcdKeyVault"));
+    expect(grants.map((g) => [g.role_definition_name, g.scope])).toEqual([
+      ["Key Vault Crypto User", expect.stringMatching(/^\$\{azurerm_key_vault_key\.EtcdKeyVault_Key_[0-9A-F]+\.resource_versionless_id\}$/)],
+      ["Key Vault Contributor", expect.stringMatching(/^\$\{azurerm_key_vault\.EtcdKeyVault_[0-9A-F]+\.id\}$/)],
+    ]);
+    for (const g of grants) expect(g.principal_id).toMatch(/^\$\{azurerm_user_assigned_identity\.Cluster_Identity_[0-9A-F]+\.principal_id\}$/);
   });
 });

@@ -1,13 +1,10 @@
 import { Testing } from "cdktf";
 import { SecureStorageAccount } from "../../constructs/azure/storage-account";
-import { UnsealKeyVault, UNSEAL_ROLE } from "../../constructs/azure/unseal-key-vault";
 import { WorkloadIdentity } from "../../constructs/azure/workload-identity";
 import { LogWorkspace } from "../../constructs/azure/log-workspace";
 import { globalName } from "../../constructs/azure/naming";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
-import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
-import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
@@ -103,85 +100,6 @@ describe("SecureStorageAccount", () => {
     expect(() => Testing.synthScope((s) => {
       new SecureStorageAccount(s, "Data", { name: "acmedata123", ...where, containers: ["data"] }).grantContainer(s, "G", "logs", "r", "p");
     })).toThrow(/no container 'logs'; containers: data/);
-  });
-});
-
-describe("UnsealKeyVault", () => {
-  const synth = (props: Partial<ConstructorParameters<typeof UnsealKeyVault>[2]> = {}, grant = false) =>
-    Testing.synthScope((s) => {
-      const kv = new UnsealKeyVault(s, "Unseal", { name: "acme-uns-abc123", ...where, tenantId: "tenant", ...props });
-      if (grant) kv.grantUnseal(s, "Grant", "vault-principal");
-    });
-
-  test("RBAC authorization, purge protection, 90-day soft delete, nothing else enabled", () => {
-    expect(synth()).toHaveResourceWithProperties(KeyVault, {
-      rbac_authorization_enabled: true,
-      purge_protection_enabled: true,
-      soft_delete_retention_days: 90,
-      enabled_for_deployment: false,
-      enabled_for_disk_encryption: false,
-      enabled_for_template_deployment: false,
-      tenant_id: "tenant",
-    });
-    const kv = only(JSON.parse(synth()).resource, "azurerm_key_vault");
-    expect(kv.access_policy).toBeUndefined();
-  });
-  test("network closed: no public access, ACL default Deny, no bypass", () => {
-    expect(synth()).toHaveResourceWithProperties(KeyVault, {
-      public_network_access_enabled: false,
-      network_acls: expect.objectContaining({ default_action: "Deny", bypass: "None", ip_rules: [] }),
-    });
-  });
-  test("allowedCidrs admits those ranges only, default action still Deny", () => {
-    expect(synth({ allowedCidrs: ["203.0.113.0/24"] })).toHaveResourceWithProperties(KeyVault, {
-      public_network_access_enabled: true,
-      network_acls: expect.objectContaining({ default_action: "Deny", bypass: "None", ip_rules: ["203.0.113.0/24"] }),
-    });
-  });
-  test("one RSA key that can only wrap and unwrap, rotated yearly", () => {
-    expect(synth()).toHaveResourceWithProperties(KeyVaultKey, {
-      name: "vault-unseal",
-      key_type: "RSA",
-      key_size: 3072,
-      key_opts: ["wrapKey", "unwrapKey"],
-      rotation_policy: expect.objectContaining({ automatic: expect.objectContaining({ time_after_creation: "P365D" }) }),
-    });
-  });
-  test("holds no secrets and no certificates", () => {
-    const res = JSON.parse(synth({}, true)).resource;
-    expect(res.azurerm_key_vault_secret).toBeUndefined();
-    expect(res.azurerm_key_vault_certificate).toBeUndefined();
-    expect(all(res, "azurerm_key_vault_key")).toHaveLength(1);
-  });
-  test("Terraform's identity is Crypto Officer on this vault only, before the key is created", () => {
-    const res = JSON.parse(synth()).resource;
-    const officer = Object.entries(res.azurerm_role_assignment as Record<string, Record<string, unknown>>).find(([, r]) => r.role_definition_name === "Key Vault Crypto Officer");
-    expect(officer).toBeDefined();
-    expect(officer![1].scope).toMatch(/^\$\{azurerm_key_vault\.Unseal_[0-9A-F]+\.id\}$/);
-    expect(officer![1].principal_id).toMatch(/^\$\{data\.azurerm_client_config\.Unseal_Deployer_[0-9A-F]+\.object_id\}$/);
-    expect(only(res, "azurerm_key_vault_key").depends_on).toEqual([`azurerm_role_assignment.${officer![0]}`]);
-  });
-  test("grantUnseal gives get/wrap/unwrap on the key itself, not the vault", () => {
-    expect(synth({}, true)).toHaveResourceWithProperties(RoleAssignment, {
-      role_definition_name: UNSEAL_ROLE,
-      scope: expect.stringMatching(/^\$\{azurerm_key_vault_key\.Unseal_UnsealKey_[0-9A-F]+\.resource_versionless_id\}$/),
-      principal_id: "vault-principal",
-    });
-    expect(UNSEAL_ROLE).toBe("Key Vault Crypto Service Encryption User");
-  });
-  test("vault and key are protected from destroy unless preventDestroy is false", () => {
-    const kept = JSON.parse(synth()).resource;
-    expect(only(kept, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: true });
-    expect(only(kept, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: true });
-    const loose = JSON.parse(synth({ preventDestroy: false })).resource;
-    expect(only(loose, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: false });
-    expect(only(loose, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: false });
-  });
-  test("audit events go to the workspace when given", () => {
-    expect(synth({ logWorkspaceId: "law" })).toHaveResourceWithProperties(MonitorDiagnosticSetting, {
-      log_analytics_workspace_id: "law",
-      enabled_log: [{ category_group: "audit" }],
-    });
   });
 });
 

@@ -1,5 +1,6 @@
 import { Testing } from "cdktf";
 import { Network } from "../../constructs/azure/network";
+import { overlaps, parseIpv4Cidr } from "../../config/cidr";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
 import { ControlPlaneAccess } from "../../constructs/azure/control-plane-access";
 import { VnetFlowLog } from "../../constructs/azure/vnet-flow-log";
@@ -42,20 +43,59 @@ describe("ControlPlaneAccess", () => {
 });
 
 describe("Network", () => {
-  test("carves nodes, endpoints and load-balancer subnets from the VNet range", () => {
+  test("carves nodes, endpoints, load-balancer and API server subnets from the VNet range", () => {
     const res = resources((s) => { new Network(s, "Network", base); });
     const prefixes = all(res, "azurerm_subnet").map((x) => [x.name, x.address_prefixes]);
+    expect(prefixes).toHaveLength(4);
     expect(prefixes).toEqual(expect.arrayContaining([
       ["acme-nodes", ["10.50.0.0/17"]],
       ["acme-endpoints", ["10.50.128.0/19"]],
       ["acme-load-balancers", ["10.50.160.0/19"]],
+      ["acme-api-server", ["10.50.192.0/28"]],
     ]));
     expect(only(res, "azurerm_virtual_network").address_space).toEqual(["10.50.0.0/16"]);
+  });
+  test.each(["10.50.0.0/16", "10.60.0.0/18", "172.16.16.0/20"])("subnets of %s never overlap and all lie inside it", (cidr) => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, cidr }); });
+    const ranges = all(res, "azurerm_subnet").map((x) => parseIpv4Cidr((x.address_prefixes as string[])[0])!);
+    const vnet = parseIpv4Cidr(cidr)!;
+    expect(ranges).toHaveLength(4);
+    for (const [i, a] of ranges.entries()) {
+      expect(overlaps(a, vnet) && a.prefix >= vnet.prefix).toBe(true);
+      for (const b of ranges.slice(i + 1)) expect(overlaps(a, b)).toBe(false);
+    }
+    expect(ranges.filter((r) => r.prefix === 28)).toHaveLength(1);
+  });
+  test("the API server subnet is delegated to AKS (API Server VNet Integration) and has its own NSG", () => {
+    const res = resources((s) => { new Network(s, "Network", base); });
+    const api = all(res, "azurerm_subnet").find((x) => x.name === "acme-api-server")!;
+    expect(api.delegation).toEqual([
+      { name: "aks-api-server", service_delegation: { name: "Microsoft.ContainerService/managedClusters", actions: ["Microsoft.Network/virtualNetworks/subnets/join/action"] } },
+    ]);
+    expect(api.default_outbound_access_enabled).toBe(false);
+    for (const other of all(res, "azurerm_subnet").filter((x) => x !== api)) expect(other.delegation).toBeUndefined();
+    expect(all(res, "azurerm_network_security_group").map((g) => g.name)).toContain("acme-api-server-nsg");
+    expect(all(res, "azurerm_subnet_network_security_group_association").map((a) => a.subnet_id)).toContain("${azurerm_subnet.Network_ApiServerSubnet_F9EBDB7C.id}");
+  });
+  test("the API server subnet admits only nodes on 443, itself, probes and the admin ranges on 443; the rest of the VNet is denied", () => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, apiServerSourceCidrs: ["192.168.10.0/24"] }); });
+    const rules = all(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_ApiServerSecurityGroup_"));
+    const byName = Object.fromEntries(rules.map((r) => [r.name, r]));
+    expect(Object.keys(byName).sort()).toEqual(["AllowAdminsInbound", "AllowApiServerSubnetInbound", "AllowLoadBalancerProbesInbound", "AllowNodesInbound", "DenyInternetInbound", "DenyOtherVnetInbound"]);
+    expect(byName.AllowNodesInbound).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefix: "10.50.0.0/17", destination_address_prefix: "10.50.192.0/28", destination_port_range: "443" });
+    expect(byName.AllowAdminsInbound).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefixes: ["192.168.10.0/24"], destination_address_prefix: "10.50.192.0/28", destination_port_range: "443" });
+    expect(byName.AllowApiServerSubnetInbound).toMatchObject({ access: "Allow", source_address_prefix: "10.50.192.0/28", destination_address_prefix: "10.50.192.0/28" });
+    expect(byName.DenyOtherVnetInbound).toMatchObject({ access: "Deny", source_address_prefix: "VirtualNetwork", priority: 4010 });
+    for (const r of rules.filter((x) => x.access === "Allow")) expect(r.priority as number).toBeLessThan(4000);
+  });
+  test("without admin ranges only the nodes reach the API server subnet", () => {
+    const res = resources((s) => { new Network(s, "Network", base); });
+    expect(all(res, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsInbound")).toBeUndefined();
   });
   test("no subnet has default outbound access; NSGs apply to private endpoints", () => {
     const out = Testing.synthScope((s) => { new Network(s, "Network", base); });
     const subnets = all(JSON.parse(out).resource, "azurerm_subnet");
-    expect(subnets).toHaveLength(3);
+    expect(subnets).toHaveLength(4);
     for (const sn of subnets) {
       expect(sn.default_outbound_access_enabled).toBe(false);
       expect(sn.private_endpoint_network_policies).toBe("Enabled");
@@ -64,12 +104,12 @@ describe("Network", () => {
   });
   test("every subnet has its own NSG with an explicit deny of Internet inbound", () => {
     const res = resources((s) => { new Network(s, "Network", base); });
-    expect(all(res, "azurerm_network_security_group")).toHaveLength(3);
+    expect(all(res, "azurerm_network_security_group")).toHaveLength(4);
     const assoc = all(res, "azurerm_subnet_network_security_group_association");
-    expect(assoc).toHaveLength(3);
-    expect(new Set(assoc.map((a) => a.subnet_id)).size).toBe(3);
+    expect(assoc).toHaveLength(4);
+    expect(new Set(assoc.map((a) => a.subnet_id)).size).toBe(4);
     const denies = all(res, "azurerm_network_security_rule").filter((r) => r.name === "DenyInternetInbound");
-    expect(denies).toHaveLength(3);
+    expect(denies).toHaveLength(4);
     for (const d of denies) {
       expect(d).toMatchObject({ direction: "Inbound", access: "Deny", source_address_prefix: "Internet", destination_port_range: "*", protocol: "*", priority: 4000 });
     }
@@ -77,27 +117,27 @@ describe("Network", () => {
   test("without an entry point nothing is allowed in from the Internet", () => {
     const res = resources((s) => { new Network(s, "Network", base); });
     const allows = all(res, "azurerm_network_security_rule").filter((r) => r.access === "Allow" && r.direction === "Inbound");
-    expect(allows.map((r) => r.source_address_prefix).sort()).toEqual(["10.50.0.0/17", "AzureLoadBalancer"]);
+    expect([...new Set(allows.map((r) => r.source_address_prefix))].sort()).toEqual(["10.50.0.0/17", "10.50.192.0/28", "AzureLoadBalancer"]);
     expect(all(res, "azurerm_public_ip")).toHaveLength(1); // the NAT egress IP only
   });
-  test("nodes accept only nodes, load-balancer probes and (overlay) pods; the rest of the VNet is denied", () => {
+  test("nodes accept only nodes, the API server, load-balancer probes and (overlay) pods; the rest of the VNet is denied", () => {
     const res = resources((s) => { new Network(s, "Network", { ...base, podCidr: "10.244.0.0/16" }); });
-    const rules = Object.fromEntries(all(res, "azurerm_network_security_rule").map((r) => [r.name, r]));
+    const rules = Object.fromEntries(
+      all(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_NodesSecurityGroup_")).map((r) => [r.name, r]),
+    );
     expect(rules.AllowNodesInbound).toMatchObject({ access: "Allow", direction: "Inbound", source_address_prefix: "10.50.0.0/17", destination_address_prefix: "10.50.0.0/17" });
     expect(rules.AllowLoadBalancerProbesInbound).toMatchObject({ access: "Allow", source_address_prefix: "AzureLoadBalancer" });
     expect(rules.AllowPodsInbound).toMatchObject({ access: "Allow", direction: "Inbound", source_address_prefix: "10.244.0.0/16", destination_address_prefixes: ["10.244.0.0/16", "10.50.0.0/17"] });
     expect(rules.AllowPodsOutbound).toMatchObject({ access: "Allow", direction: "Outbound", destination_address_prefix: "10.244.0.0/16" });
-    expect(rules.DenyOtherVnetInbound).toMatchObject({ access: "Deny", direction: "Inbound", source_address_prefix: "VirtualNetwork", priority: 4010 });
-    for (const name of ["AllowNodesInbound", "AllowLoadBalancerProbesInbound", "AllowPodsInbound", "DenyOtherVnetInbound"]) {
-      expect(String(rules[name].network_security_group_name)).toMatch(/Network_NodesSecurityGroup_/);
+    expect(rules.AllowApiServerInbound).toMatchObject({ access: "Allow", source_address_prefix: "10.50.192.0/28", destination_address_prefixes: ["10.50.0.0/17", "10.244.0.0/16"] });
+    const nodeRules = all(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_NodesSecurityGroup_"));
+    const nodeRule = (name: string) => nodeRules.find((r) => r.name === name);
+    expect(nodeRule("DenyOtherVnetInbound")).toMatchObject({ access: "Deny", direction: "Inbound", source_address_prefix: "VirtualNetwork", priority: 4010 });
+    for (const name of ["AllowNodesInbound", "AllowLoadBalancerProbesInbound", "AllowPodsInbound", "AllowApiServerInbound", "DenyOtherVnetInbound"]) {
+      expect(nodeRule(name)).toBeDefined();
     }
-    expect(rules.AllowAdminsToPrivateApi).toBeUndefined();
-  });
-  test("private API source ranges may reach the node subnet on 443 only", () => {
-    const res = resources((s) => { new Network(s, "Network", { ...base, privateApiSourceCidrs: ["192.168.10.0/24"] }); });
-    const rule = all(res, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsToPrivateApi");
-    expect(rule).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefixes: ["192.168.10.0/24"], destination_address_prefix: "10.50.0.0/17", destination_port_range: "443" });
-    expect(rule!.priority as number).toBeLessThan(4000);
+    // Admins reach the API server in its own subnet now, never the nodes.
+    expect(nodeRules.some((r) => r.destination_port_range === "443" && r.source_address_prefixes)).toBe(false);
   });
   test("the entry point allows 443 and 80 to its own static IP only, on the node NSG", () => {
     const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: {} }); });
@@ -128,10 +168,13 @@ describe("Network", () => {
     expect(all(res, "azurerm_network_security_rule").filter((x) => String(x.name).startsWith("AllowEntryPoint"))).toHaveLength(0);
     expect(all(res, "azurerm_network_security_rule").filter((x) => x.source_address_prefix === "Internet" && x.access === "Allow")).toHaveLength(0);
   });
-  test("egress leaves through a NAT gateway on the node subnet", () => {
+  test("egress leaves through a NAT gateway on the node and API server subnets", () => {
     const res = resources((s) => { new Network(s, "Network", base); });
     expect(only(res, "azurerm_nat_gateway")).toMatchObject({ sku_name: "Standard" });
-    expect(only(res, "azurerm_subnet_nat_gateway_association").subnet_id).toBe("${azurerm_subnet.Network_NodesSubnet_37E3959C.id}");
+    expect(all(res, "azurerm_subnet_nat_gateway_association").map((a) => a.subnet_id).sort()).toEqual([
+      "${azurerm_subnet.Network_ApiServerSubnet_F9EBDB7C.id}",
+      "${azurerm_subnet.Network_NodesSubnet_37E3959C.id}",
+    ]);
     expect(only(res, "azurerm_nat_gateway_public_ip_association")).toBeDefined();
   });
   test("refuses a range outside /16../20", () => {
@@ -182,5 +225,16 @@ describe("PrivateLink", () => {
       private_service_connection: expect.objectContaining({ private_connection_resource_id: "target", subresource_names: [service], is_manual_connection: false }),
       private_dns_zone_group: expect.objectContaining({ private_dns_zone_ids: [expect.stringMatching(/^\$\{azurerm_private_dns_zone\.Endpoint_Zone_[0-9A-F]+\.id\}$/)] }),
     });
+  });
+  test("a second endpoint of the same service reuses the first one's zone (no clashing zone)", () => {
+    const res = resources((s) => {
+      const where = { location: "westeurope", resourceGroupName: "rg", service: "vault", subnetId: "subnet", virtualNetworkId: "vnet" } as const;
+      const first = new PrivateLink(s, "First", { name: "pe1", targetResourceId: "kv1", ...where });
+      new PrivateLink(s, "Second", { name: "pe2", targetResourceId: "kv2", dnsZone: first.zone, ...where });
+    });
+    expect(all(res, "azurerm_private_dns_zone")).toHaveLength(1);
+    expect(all(res, "azurerm_private_dns_zone_virtual_network_link")).toHaveLength(1);
+    const zones = all(res, "azurerm_private_endpoint").map((e) => JSON.stringify((e.private_dns_zone_group as { private_dns_zone_ids: string[] }).private_dns_zone_ids));
+    expect(new Set(zones).size).toBe(1);
   });
 });

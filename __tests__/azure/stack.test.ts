@@ -92,18 +92,51 @@ describe("AzureStack from examples/azure.yaml", () => {
     expect(synth(example())).not.toMatch(/kube_admin_config|client_key|client_certificate|"password"/);
   });
 
-  test("public control plane (the example): authorized ranges are the admin CIDRs plus the cluster's own egress IP", () => {
-    const aks = values(resourcesOf(example()), "azurerm_kubernetes_cluster")[0];
+  test("public control plane (the example): API server VNet-integrated in its subnet, authorized ranges exactly the admin CIDRs", () => {
+    const res = resourcesOf(example());
+    const aks = values(res, "azurerm_kubernetes_cluster")[0];
     expect(aks.private_cluster_enabled).toBe(false);
     expect(aks.api_server_access_profile).toEqual({
-      authorized_ip_ranges: ["203.0.113.0/24", expect.stringMatching(/^\$\{azurerm_public_ip\.Network_EgressIp_[0-9A-F]+\.ip_address\}\/32$/)],
+      authorized_ip_ranges: ["203.0.113.0/24"],
+      virtual_network_integration_enabled: true,
+      subnet_id: expect.stringMatching(/^\$\{azurerm_subnet\.Network_ApiServerSubnet_[0-9A-F]+\.id\}$/),
     });
+    expect(JSON.stringify(aks)).not.toMatch(/EgressIp/);
+    const apiSubnet = values(res, "azurerm_subnet").find((x) => String(x.name).endsWith("-api-server"))!;
+    expect(apiSubnet.address_prefixes).toEqual(["10.50.192.0/28"]);
+    expect(apiSubnet.delegation).toEqual([expect.objectContaining({ service_delegation: expect.objectContaining({ name: "Microsoft.ContainerService/managedClusters" }) })]);
   });
 
-  test("the unseal vault admits only the admin CIDRs when they run Terraform from outside", () => {
-    const kv = values(resourcesOf(example()), "azurerm_key_vault")[0];
-    expect(kv.public_network_access_enabled).toBe(true);
-    expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", ip_rules: ["203.0.113.0/24"] }));
+  test("KMS etcd encryption with the key of the etcd vault, reached privately; the cluster identity may use that key only", () => {
+    const res = resourcesOf(example());
+    const aks = values(res, "azurerm_kubernetes_cluster")[0];
+    expect(aks.key_management_service).toEqual({
+      key_vault_key_id: expect.stringMatching(/^\$\{azurerm_key_vault_key\.EtcdKeyVault_Key_[0-9A-F]+\.id\}$/),
+      key_vault_network_access: "Private",
+    });
+    const clusterGrants = values(res, "azurerm_role_assignment").filter((g) => String(g.principal_id).includes("Cluster_Identity_"));
+    expect(clusterGrants.map((g) => [g.role_definition_name, String(g.scope).replace(/_[0-9A-F]{8}\b/, "")]).sort()).toEqual([
+      ["Key Vault Contributor", "${azurerm_key_vault.EtcdKeyVault.id}"],
+      ["Key Vault Crypto User", "${azurerm_key_vault_key.EtcdKeyVault_Key.resource_versionless_id}"],
+      ["Network Contributor", "${azurerm_resource_group.NetworkGroup.id}"],
+      ["Network Contributor", "${azurerm_subnet.Network_ApiServerSubnet.id}"],
+    ]);
+  });
+
+  test("two vaults, one key each: the unseal key (wrap/unwrap) and the etcd key (encrypt/decrypt)", () => {
+    const res = resourcesOf(example());
+    expect(values(res, "azurerm_key_vault")).toHaveLength(2);
+    expect(values(res, "azurerm_key_vault_key").map((k) => [k.name, k.key_opts, String(k.key_vault_id).replace(/_[0-9A-F]{8}\b/, "")])).toEqual([
+      ["etcd-kms", ["encrypt", "decrypt"], "${azurerm_key_vault.EtcdKeyVault.id}"],
+      ["vault-unseal", ["wrapKey", "unwrapKey"], "${azurerm_key_vault.UnsealVault.id}"],
+    ]);
+  });
+
+  test("both vaults admit only the admin CIDRs when they run Terraform from outside", () => {
+    for (const kv of values(resourcesOf(example()), "azurerm_key_vault")) {
+      expect(kv.public_network_access_enabled).toBe(true);
+      expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", bypass: "None", ip_rules: ["203.0.113.0/24"] }));
+    }
   });
 
   test("data account is private and reached through a blob private endpoint; the vault through a vault endpoint", () => {
@@ -112,7 +145,9 @@ describe("AzureStack from examples/azure.yaml", () => {
     expect(data.public_network_access_enabled).toBe(false);
     expect(data.shared_access_key_enabled).toBe(false);
     const endpoints = values(res, "azurerm_private_endpoint").map((e) => (e.private_service_connection as { subresource_names: string[] }).subresource_names[0]);
-    expect(endpoints.sort()).toEqual(["blob", "vault"]);
+    expect(endpoints.sort()).toEqual(["blob", "vault", "vault"]);
+    // One privatelink.vaultcore.azure.net zone serves both vault endpoints.
+    expect(values(res, "azurerm_private_dns_zone").map((z) => z.name).sort()).toEqual(["privatelink.blob.core.windows.net", "privatelink.vaultcore.azure.net"]);
   });
 
   test("VNet flow logs to the flow-log account, with retention and traffic analytics", () => {
@@ -137,9 +172,23 @@ describe("AzureStack from examples/azure.yaml", () => {
     const unseal = grants.find((g) => g.role_definition_name === "Key Vault Crypto Service Encryption User")!;
     expect(String(unseal.scope)).toMatch(/azurerm_key_vault_key\.UnsealVault_UnsealKey_[0-9A-F]+\.resource_versionless_id/);
     expect(String(unseal.principal_id)).toMatch(/azurerm_user_assigned_identity\.VaultIdentity_/);
-    expect(grants.map((g) => g.role_definition_name).sort()).toEqual([
-      "Key Vault Crypto Officer", "Key Vault Crypto Service Encryption User", "Network Contributor", "Storage Blob Data Contributor",
+    expect(grants.map((g) => g.role_definition_name ?? "custom").sort()).toEqual([
+      "Key Vault Contributor", "Key Vault Crypto Service Encryption User", "Key Vault Crypto User", "Network Contributor", "Network Contributor",
+      "Storage Blob Data Contributor", "custom", "custom",
     ]);
+  });
+
+  test("Terraform's identity gets only the custom key-deployer role, on each vault (no Crypto Officer)", () => {
+    const res = resourcesOf(example());
+    const deployer = values(res, "azurerm_role_assignment").filter((g) => String(g.principal_id).includes("azurerm_client_config"));
+    expect(deployer.map((g) => [String(g.role_definition_id).replace(/_[0-9A-F]{8}\b/, ""), String(g.scope).replace(/_[0-9A-F]{8}\b/, "")]).sort()).toEqual([
+      ["${azurerm_role_definition.EtcdKeyVault_DeployerKeyRole.role_definition_resource_id}", "${azurerm_key_vault.EtcdKeyVault.id}"],
+      ["${azurerm_role_definition.UnsealVault_DeployerKeyRole.role_definition_resource_id}", "${azurerm_key_vault.UnsealVault.id}"],
+    ]);
+    for (const role of values(res, "azurerm_role_definition")) {
+      expect(JSON.stringify(role.permissions)).not.toMatch(/\*|Microsoft\.Authorization|decrypt|unwrap/);
+      expect(String(role.scope)).toMatch(/azurerm_resource_group\.DataGroup_/);
+    }
   });
 
   test("federated credentials exist exactly for the contract's workload-identity subjects", () => {
@@ -209,20 +258,27 @@ describe("AzureStack variants", () => {
       for (const r of values(res, type)) expect([type, r.lifecycle]).toEqual([type, { prevent_destroy: false }]);
     }
   });
-  test("private control plane: private cluster, no authorized ranges, unseal vault closed to the public", () => {
+  test("private control plane: private cluster, VNet-integrated, no authorized ranges, both vaults closed to the public", () => {
     const res = resourcesOf(variant((raw) => { (raw.controlPlane as Record<string, unknown>).publicEndpoint = false; }));
     const aks = values(res, "azurerm_kubernetes_cluster")[0];
     expect(aks.private_cluster_enabled).toBe(true);
     expect(aks.private_cluster_public_fqdn_enabled).toBe(false);
-    expect(aks.api_server_access_profile).toBeUndefined();
-    const kv = values(res, "azurerm_key_vault")[0];
-    expect(kv.public_network_access_enabled).toBe(false);
-    expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", ip_rules: [] }));
-    const adminRule = values(res, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsToPrivateApi");
-    expect(adminRule).toMatchObject({ source_address_prefixes: ["203.0.113.0/24"], destination_port_range: "443" });
+    expect(aks.api_server_access_profile).toEqual({
+      virtual_network_integration_enabled: true,
+      subnet_id: expect.stringMatching(/^\$\{azurerm_subnet\.Network_ApiServerSubnet_[0-9A-F]+\.id\}$/),
+    });
+    expect(values(res, "azurerm_key_vault")).toHaveLength(2);
+    for (const kv of values(res, "azurerm_key_vault")) {
+      expect(kv.public_network_access_enabled).toBe(false);
+      expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", ip_rules: [] }));
+    }
   });
-  test("public control plane: no NSG rule for a private API endpoint", () => {
-    expect(values(resourcesOf(example()), "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsToPrivateApi")).toBeUndefined();
+  test.each([true, false])("admins reach the API server subnet on 443 (public endpoint: %s), never the node subnet", (publicEndpoint) => {
+    const res = resourcesOf(variant((raw) => { (raw.controlPlane as Record<string, unknown>).publicEndpoint = publicEndpoint; }));
+    const adminRules = values(res, "azurerm_network_security_rule").filter((r) => JSON.stringify(r.source_address_prefixes) === JSON.stringify(["203.0.113.0/24"]));
+    expect(adminRules).toHaveLength(1);
+    expect(adminRules[0]).toMatchObject({ name: "AllowAdminsInbound", destination_address_prefix: "10.50.192.0/28", destination_port_range: "443" });
+    expect(String(adminRules[0].network_security_group_name)).toMatch(/Network_ApiServerSecurityGroup_/);
   });
   test("entry-point source ranges from domain.allowedSourceCidrs narrow the NSG allow rules", () => {
     const res = resourcesOf(variant((raw) => { (raw.domain as Record<string, unknown>).allowedSourceCidrs = ["198.51.100.0/24"]; }));

@@ -8,6 +8,7 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { parseIpv4Cidr } from "../../config/cidr";
 import type { ClusterAccess } from "../../stacks/platform-foundation";
 import { ControlPlaneAccess } from "./control-plane-access";
+import type { EtcdEncryptionKey } from "./etcd-encryption-key";
 
 /** A pool of worker nodes. */
 export interface AksNodePool {
@@ -33,15 +34,19 @@ export interface AksClusterProps {
   readonly adminGroupObjectIds: readonly string[];
   /** Private cluster, or a public API endpoint restricted to authorized IP ranges. */
   readonly access: ControlPlaneAccess;
-  /**
-   * The cluster's own egress address (NAT gateway public IP). With a public endpoint it is added to the
-   * authorized ranges as /32: nodes reach the public API server from it, and AKS adds egress IPs by
-   * itself only for load-balancer outbound. Ignored for a private cluster.
-   * @default - none
-   */
-  readonly egressIp?: string;
   /** Subnet of every node pool (no public IPs on nodes). */
   readonly nodeSubnetId: string;
+  /**
+   * The subnet AKS projects the API server into (API Server VNet Integration, always on): a /28 or larger,
+   * delegated to Microsoft.ContainerService/managedClusters. Nodes reach the API server there, privately, so
+   * a public endpoint's authorized ranges are exactly the admins' and the nodes' egress IP is not among them.
+   */
+  readonly apiServerSubnetId: string;
+  /**
+   * The Key Vault key that encrypts Kubernetes Secrets before they reach etcd (KMS etcd encryption), reached
+   * through a private link. The cluster identity gets its use granted before the cluster is created.
+   */
+  readonly etcdEncryptionKey: EtcdEncryptionKey;
   /** Resource group holding the VNet, NAT gateway and public IPs; the cluster identity gets Network Contributor on it. */
   readonly networkResourceGroupId: string;
   /** Pod range (Azure CNI overlay: pods take no VNet addresses). */
@@ -96,7 +101,9 @@ export const CONTROL_PLANE_LOGS = [
 /**
  * An AKS cluster with the platform's guarantees: Entra ID authentication with Azure RBAC and local
  * accounts disabled (no static admin credential exists); OIDC issuer and workload identity; Azure CNI
- * overlay with Cilium network policy enforced; egress only through the NAT gateway; nodes in a private
+ * overlay with Cilium network policy enforced; API Server VNet Integration (nodes reach the API server in
+ * the VNet; a public endpoint, if any, admits only the admins' ranges); Kubernetes Secrets encrypted in etcd
+ * with a Key Vault key (KMS, private key vault); egress only through the NAT gateway; nodes in a private
  * subnet without public IPs, encryption at host (OS/temp disks and caches encrypted) and Managed OS disks
  * (encrypted at rest); automatic patch and node-image upgrades; a system pool tainted for critical add-ons
  * only; the Standard (SLA) tier; control-plane logs to Log Analytics; a user-assigned control-plane identity.
@@ -133,10 +140,17 @@ export class AksCluster extends Construct {
       principalType: "ServicePrincipal",
     });
 
+    // Network Contributor on the network group already covers it; AKS documents this grant for the API server
+    // subnet, and it must survive a narrower network grant.
+    const apiServerSubnet = new RoleAssignment(this, "IdentityApiServerSubnetNetworkContributor", {
+      scope: props.apiServerSubnetId,
+      roleDefinitionName: "Network Contributor",
+      principalId: this.identity.principalId,
+      principalType: "ServicePrincipal",
+    });
+    const kms = props.etcdEncryptionKey.grantCluster(this, "IdentityEtcdKey", this.identity.principalId);
+
     const access = props.access;
-    const authorized = access.publicEndpoint
-      ? [...access.authorizedCidrs, ...(props.egressIp ? [`${props.egressIp}/32`] : [])]
-      : [];
     const nodeDefaults = {
       vnetSubnetId: props.nodeSubnetId,
       nodePublicIpEnabled: false,
@@ -162,9 +176,15 @@ export class AksCluster extends Construct {
       automaticUpgradeChannel: props.upgradeChannel ?? "patch",
       nodeOsUpgradeChannel: props.nodeOsUpgradeChannel ?? "NodeImage",
       privateClusterEnabled: !access.publicEndpoint,
-      ...(access.publicEndpoint
-        ? { apiServerAccessProfile: { authorizedIpRanges: authorized } }
-        : { privateClusterPublicFqdnEnabled: false, privateDnsZoneId: "System" }),
+      apiServerAccessProfile: {
+        virtualNetworkIntegrationEnabled: true,
+        subnetId: props.apiServerSubnetId,
+        // Exactly the admins' ranges: nodes reach the API server inside the VNet, not through this endpoint.
+        ...(access.publicEndpoint ? { authorizedIpRanges: [...access.authorizedCidrs] } : {}),
+      },
+      ...(access.publicEndpoint ? {} : { privateClusterPublicFqdnEnabled: false, privateDnsZoneId: "System" }),
+      // Secrets are encrypted with the Key Vault key before etcd stores them; AKS reaches the vault privately.
+      keyManagementService: { keyVaultKeyId: props.etcdEncryptionKey.keyId, keyVaultNetworkAccess: "Private" },
       localAccountDisabled: true,
       roleBasedAccessControlEnabled: true,
       azureActiveDirectoryRoleBasedAccessControl: {
@@ -203,7 +223,7 @@ export class AksCluster extends Construct {
         ...nodeDefaults,
       },
       tags,
-      dependsOn: [network, ...(props.dependsOn ?? [])],
+      dependsOn: [network, apiServerSubnet, ...kms, ...(props.dependsOn ?? [])],
       lifecycle: { preventDestroy },
     });
 

@@ -11,7 +11,13 @@ import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-
 import { parseIpv4Cidr, subnet } from "../../config/cidr";
 
 /** The subnets of the network, by role. */
-export type SubnetRole = "nodes" | "endpoints" | "loadBalancers";
+export type SubnetRole = "nodes" | "endpoints" | "loadBalancers" | "apiServer";
+
+/** The service the API server subnet is delegated to (AKS API Server VNet Integration). */
+export const API_SERVER_DELEGATION = "Microsoft.ContainerService/managedClusters";
+
+/** Prefix length of the API server subnet: AKS requires at least a /28. */
+export const API_SERVER_SUBNET_PREFIX = 28;
 
 /** The user-facing entry point's inbound allowance. */
 export interface EntryPointIngress {
@@ -29,7 +35,10 @@ export interface NetworkProps {
   readonly name: string;
   readonly location: string;
   readonly resourceGroupName: string;
-  /** The VNet's range (/16 to /20): nodes get the first half, endpoints and load balancers a /(n+3) each. */
+  /**
+   * The VNet's range (/16 to /20): nodes get the first half, endpoints and load balancers a /(n+3) each, the
+   * API server a /28 at the start of the last quarter (the rest of that quarter stays free).
+   */
   readonly cidr: string;
   readonly tags?: Readonly<Record<string, string>>;
   /**
@@ -45,11 +54,12 @@ export interface NetworkProps {
    */
   readonly podCidr?: string;
   /**
-   * Ranges administrators reach a private cluster's API server from (VPN, peering): AKS puts the API
-   * server's private endpoint in the node subnet, so the node NSG admits these on 443 only.
-   * @default - none
+   * Ranges administrators reach the API server from. With API Server VNet Integration the API server sits
+   * behind an internal load balancer in the API server subnet: its NSG admits these on 443 only (for a
+   * public endpoint the authorized IP ranges apply as well).
+   * @default - none: only the nodes reach the API server subnet
    */
-  readonly privateApiSourceCidrs?: readonly string[];
+  readonly apiServerSourceCidrs?: readonly string[];
 }
 
 /** Priority of the explicit deny-Internet rule: after every allow rule, before Azure's defaults (65000+). */
@@ -61,9 +71,9 @@ const DENY_VNET_PRIORITY = 4010;
  * The private network: a VNet with subnets for nodes, private endpoints (data) and internal load balancers;
  * an NSG on every subnet that denies inbound traffic from the Internet (the entry point's public IP on 443/80
  * excepted, when there is one); a NAT gateway as the nodes' only way out; no subnet has default outbound access.
- * Nodes accept connections only from other nodes, pods, Azure's load-balancer probes, the entry point's
- * users and (private cluster) administrators on 443: the rest of the VNet is denied too. The control plane
- * needs no inbound rule: AKS nodes open the tunnel to it (konnectivity) outbound.
+ * Nodes accept connections only from other nodes, pods, the API server subnet, Azure's load-balancer probes
+ * and the entry point's users: the rest of the VNet is denied too. The API server subnet (delegated to AKS,
+ * API Server VNet Integration) accepts only the nodes and administrators on 443, probes, and itself.
  *
  * Azure's load balancer is pass-through (AKS enables floating IP), so Internet traffic to the entry point
  * reaches the node subnet with the frontend IP as destination: the exception lives on the node NSG and
@@ -78,6 +88,11 @@ export class Network extends Construct {
   readonly egressIp: PublicIp;
   /** Associates the NAT gateway with the node subnet; the cluster must depend on it (outbound type NAT gateway). */
   readonly natAssociation: SubnetNatGatewayAssociation;
+  /**
+   * Associates the NAT gateway with the API server subnet: no subnet has default outbound access, so the API
+   * server's own egress (Entra ID, AKS's control plane) leaves by the same known address as the nodes'.
+   */
+  readonly apiServerNatAssociation: SubnetNatGatewayAssociation;
   /** NSG associations; anything placed in the subnets should depend on them. */
   readonly securityGroupAssociations: readonly SubnetNetworkSecurityGroupAssociation[];
   /** The entry point's static public IP, when `entryPoint` is given. */
@@ -93,6 +108,7 @@ export class Network extends Construct {
       nodes: subnet(props.cidr, prefix + 1, 0),
       endpoints: subnet(props.cidr, prefix + 3, 4),
       loadBalancers: subnet(props.cidr, prefix + 3, 5),
+      apiServer: subnet(subnet(props.cidr, prefix + 2, 3), API_SERVER_SUBNET_PREFIX, 0),
     };
 
     this.vnet = new VirtualNetwork(this, "Resource", {
@@ -103,9 +119,9 @@ export class Network extends Construct {
       tags,
     });
 
-    const roles: readonly SubnetRole[] = ["nodes", "endpoints", "loadBalancers"];
-    const ids: Record<SubnetRole, string> = { nodes: "Nodes", endpoints: "Endpoints", loadBalancers: "LoadBalancers" };
-    const kebab: Record<SubnetRole, string> = { nodes: "nodes", endpoints: "endpoints", loadBalancers: "load-balancers" };
+    const roles: readonly SubnetRole[] = ["nodes", "endpoints", "loadBalancers", "apiServer"];
+    const ids: Record<SubnetRole, string> = { nodes: "Nodes", endpoints: "Endpoints", loadBalancers: "LoadBalancers", apiServer: "ApiServer" };
+    const kebab: Record<SubnetRole, string> = { nodes: "nodes", endpoints: "endpoints", loadBalancers: "load-balancers", apiServer: "api-server" };
     const subnets = {} as Record<SubnetRole, Subnet>;
     const groups = {} as Record<SubnetRole, NetworkSecurityGroup>;
     const associations: SubnetNetworkSecurityGroupAssociation[] = [];
@@ -119,6 +135,17 @@ export class Network extends Construct {
         defaultOutboundAccessEnabled: false,
         // NSGs (and route tables) apply to private endpoints too.
         privateEndpointNetworkPolicies: "Enabled",
+        // AKS projects the API server (behind an internal load balancer) into this subnet.
+        ...(role === "apiServer"
+          ? {
+              delegation: [
+                {
+                  name: "aks-api-server",
+                  serviceDelegation: { name: API_SERVER_DELEGATION, actions: ["Microsoft.Network/virtualNetworks/subnets/join/action"] },
+                },
+              ],
+            }
+          : {}),
       });
       groups[role] = new NetworkSecurityGroup(this, `${ids[role]}SecurityGroup`, {
         name: `${name}-${kebab[role]}-nsg`,
@@ -174,15 +201,40 @@ export class Network extends Construct {
         protocol: "*", sourceAddressPrefixes: [pods, nodeRange], destinationAddressPrefix: pods, destinationPortRange: "*",
       });
     }
-    const admins = props.privateApiSourceCidrs ?? [];
-    if (admins.length > 0) {
-      nodeRule("AllowAdminsToPrivateApi", {
-        name: "AllowAdminsToPrivateApi", description: "Administrators reach the private API server endpoint (in this subnet) on 443.", priority: 230,
-        direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: [...admins], destinationAddressPrefix: nodeRange, destinationPortRange: "443",
-      });
-    }
+    // The API server calls kubelets, and webhooks and aggregated APIs in pods.
+    nodeRule("AllowApiServerInbound", {
+      name: "AllowApiServerInbound", description: "The API server (its delegated subnet) to kubelets and pods.", priority: 215, direction: "Inbound", access: "Allow",
+      protocol: "*", sourceAddressPrefix: ranges.apiServer, destinationAddressPrefixes: [nodeRange, ...(props.podCidr ? [props.podCidr] : [])], destinationPortRange: "*",
+    });
     nodeRule("NodesDenyVnetInbound", {
       name: "DenyOtherVnetInbound", description: "Nothing else in the network reaches the nodes.", priority: DENY_VNET_PRIORITY, direction: "Inbound",
+      access: "Deny", protocol: "*", sourceAddressPrefix: "VirtualNetwork", destinationAddressPrefix: "*", destinationPortRange: "*",
+    });
+
+    const apiRule = (ruleId: string, rule: Omit<NetworkSecurityRuleConfig, "resourceGroupName" | "networkSecurityGroupName">) =>
+      new NetworkSecurityRule(this, ruleId, { resourceGroupName, networkSecurityGroupName: groups.apiServer.name, sourcePortRange: "*", ...rule });
+    const apiRange = ranges.apiServer;
+    apiRule("ApiServerAllowNodesInbound", {
+      name: "AllowNodesInbound", description: "Nodes reach the API server's internal load balancer on 443 (no tunnel, no public hop).", priority: 200,
+      direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: nodeRange, destinationAddressPrefix: apiRange, destinationPortRange: "443",
+    });
+    apiRule("ApiServerAllowSelfInbound", {
+      name: "AllowApiServerSubnetInbound", description: "The API server's instances and its load balancer within the subnet.", priority: 210,
+      direction: "Inbound", access: "Allow", protocol: "*", sourceAddressPrefix: apiRange, destinationAddressPrefix: apiRange, destinationPortRange: "*",
+    });
+    apiRule("ApiServerAllowLoadBalancerProbesInbound", {
+      name: "AllowLoadBalancerProbesInbound", description: "Azure load balancer health probes.", priority: 220, direction: "Inbound", access: "Allow",
+      protocol: "*", sourceAddressPrefix: "AzureLoadBalancer", destinationAddressPrefix: "*", destinationPortRange: "*",
+    });
+    const admins = props.apiServerSourceCidrs ?? [];
+    if (admins.length > 0) {
+      apiRule("ApiServerAllowAdminsInbound", {
+        name: "AllowAdminsInbound", description: "Administrators reach the API server on 443.", priority: 230,
+        direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: [...admins], destinationAddressPrefix: apiRange, destinationPortRange: "443",
+      });
+    }
+    apiRule("ApiServerDenyVnetInbound", {
+      name: "DenyOtherVnetInbound", description: "Nothing else in the network reaches the API server.", priority: DENY_VNET_PRIORITY, direction: "Inbound",
       access: "Deny", protocol: "*", sourceAddressPrefix: "VirtualNetwork", destinationAddressPrefix: "*", destinationPortRange: "*",
     });
 
@@ -242,6 +294,10 @@ export class Network extends Construct {
     });
     this.natAssociation = new SubnetNatGatewayAssociation(this, "NatGatewayAssociation", {
       subnetId: subnets.nodes.id,
+      natGatewayId: this.natGateway.id,
+    });
+    this.apiServerNatAssociation = new SubnetNatGatewayAssociation(this, "ApiServerNatGatewayAssociation", {
+      subnetId: subnets.apiServer.id,
       natGatewayId: this.natGateway.id,
     });
   }

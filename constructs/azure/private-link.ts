@@ -24,6 +24,12 @@ export interface PrivateLinkProps {
   readonly subnetId: string;
   /** VNet whose resolver answers the service's name with the private IP. */
   readonly virtualNetworkId: string;
+  /**
+   * The private DNS zone of another endpoint of the same service (one zone per service and VNet: a second
+   * zone of the same name would clash).
+   * @default - a new zone for the service, linked to `virtualNetworkId`
+   */
+  readonly dnsZone?: PrivateDnsZone;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -39,19 +45,23 @@ export class PrivateLink extends Construct {
   constructor(scope: Construct, id: string, props: PrivateLinkProps) {
     super(scope, id);
     const tags = { ...props.tags };
-    this.zone = new PrivateDnsZone(this, "Zone", {
-      name: PRIVATE_LINK_ZONES[props.service],
-      resourceGroupName: props.resourceGroupName,
-      tags,
-    });
-    new PrivateDnsZoneVirtualNetworkLink(this, "ZoneLink", {
-      name: `${props.name}-link`,
-      resourceGroupName: props.resourceGroupName,
-      privateDnsZoneName: this.zone.name,
-      virtualNetworkId: props.virtualNetworkId,
-      registrationEnabled: false,
-      tags,
-    });
+    if (props.dnsZone) {
+      this.zone = props.dnsZone;
+    } else {
+      this.zone = new PrivateDnsZone(this, "Zone", {
+        name: PRIVATE_LINK_ZONES[props.service],
+        resourceGroupName: props.resourceGroupName,
+        tags,
+      });
+      new PrivateDnsZoneVirtualNetworkLink(this, "ZoneLink", {
+        name: `${props.name}-link`,
+        resourceGroupName: props.resourceGroupName,
+        privateDnsZoneName: this.zone.name,
+        virtualNetworkId: props.virtualNetworkId,
+        registrationEnabled: false,
+        tags,
+      });
+    }
     this.resource = new PrivateEndpoint(this, "Resource", {
       name: props.name,
       location: props.location,

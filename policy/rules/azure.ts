@@ -1,5 +1,5 @@
 import { PROMISES } from "../promises";
-import type { Element, Rule } from "../types";
+import type { Element, Rule, RuleContext } from "../types";
 import {
   adminPortsIn,
   block,
@@ -32,6 +32,39 @@ const BROAD_ROLE_IDS = new Map([
   ["Key Vault Crypto Officer", "14b46e9e-c2b7-41b4-b07b-48a6ebf60603"],
 ]);
 const BROAD_ROLES = new Set(BROAD_ROLE_IDS.keys());
+
+/**
+ * Why a custom role defined in the same stack is administrative: a wildcard action or data action (`<star>`,
+ * `Microsoft.KeyVault/<star>`, `.../keys/<star>`; read-only wildcards ending in `/read` excepted),
+ * or any write, delete or action under Microsoft.Authorization (roles, locks, policies). Empty when every
+ * permission is listed explicitly and none administers access.
+ */
+function customRoleProblems(role: Element): string[] {
+  const problems: string[] = [];
+  const permissions = blocks(role.block.permissions);
+  if (!permissions.length) problems.push(`custom role ${show(role.block.name)} has no permissions block to judge`);
+  for (const p of permissions) {
+    for (const [kind, values] of [["actions", p.actions], ["data_actions", p.data_actions]] as const) {
+      if (isUnresolved(values)) {
+        problems.push(`custom role ${show(role.block.name)} ${kind} are not known at synth`);
+        continue;
+      }
+      for (const a of list(values)) {
+        if (typeof a !== "string" || isUnresolved(a)) problems.push(`custom role ${show(role.block.name)} has a ${kind} entry not known at synth`);
+        else if (a.includes("*") && !/\/read$/i.test(a)) problems.push(`custom role ${show(role.block.name)} grants the wildcard ${a}`);
+        else if (/^microsoft\.authorization\/.*\/(write|delete|action)$/i.test(a)) problems.push(`custom role ${show(role.block.name)} administers access (${a})`);
+      }
+    }
+  }
+  return problems;
+}
+
+/** The azurerm_role_definition of this stack that a role_definition_id like `${azurerm_role_definition.X.role_definition_resource_id}` names. */
+function referencedRoleDefinition(id: unknown, ctx: RuleContext): Element | undefined {
+  if (typeof id !== "string") return undefined;
+  const m = /^\$\{(azurerm_role_definition\.[A-Za-z0-9_-]+)\.(role_definition_resource_id|id)\}$/.exec(id);
+  return m ? ctx.byAddress(m[1]) : undefined;
+}
 
 /** True when public network access is off, or the firewall denies by default. */
 function publicAccessProblem(b: Obj, aclBlock: string): string | undefined {
@@ -332,11 +365,14 @@ export const AZURE_RULES: readonly Rule[] = [
     family: "identity",
     appliesTo: ["azurerm_role_assignment"],
     message: "role assignment grants an administrative role (not least privilege)",
-    fix: "grant the narrowest built-in role on the narrowest scope, e.g. \"Key Vault Crypto User\" on the unseal key for Vault",
+    fix: "grant the narrowest built-in role on the narrowest scope, e.g. \"Key Vault Crypto User\" on the unseal key for Vault, or a custom role (azurerm_role_definition in the same stack) listing exactly the actions needed, no wildcards",
     promise: PROMISES.vaultKeys,
-    check: (e) => {
+    check: (e, ctx) => {
       const name = e.block.role_definition_name;
       const id = e.block.role_definition_id;
+      // A custom role defined in this stack: judge what it grants.
+      const custom = name === undefined ? referencedRoleDefinition(id, ctx) : undefined;
+      if (custom) return verdict(customRoleProblems(custom));
       if (isUnresolved(name)) return fail(`role_definition_name is not known at synth (${show(name)})`);
       if (typeof name === "string") return BROAD_ROLES.has(name) ? fail(`role ${name}`) : PASS;
       if (typeof id === "string" && !isUnresolved(id)) {

@@ -1,0 +1,123 @@
+import { Testing } from "cdktf";
+import type { Construct } from "constructs";
+import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
+import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { UnsealKeyVault, UNSEAL_ROLE } from "../../constructs/azure/unseal-key-vault";
+import { EtcdEncryptionKey, KMS_KEY_ROLE, KMS_PRIVATE_LINK_ROLE } from "../../constructs/azure/etcd-encryption-key";
+import { KEY_DELETE_DATA_ACTION, KEY_DEPLOYER_DATA_ACTIONS, type SingleKeyVault, type SingleKeyVaultProps } from "../../constructs/azure/single-key-vault";
+import { all, only } from "./helpers";
+
+const where = { location: "westeurope", resourceGroupName: "acme-data", resourceGroupId: "data-rg-id", tenantId: "tenant" };
+type Res = Record<string, Record<string, Record<string, unknown>>>;
+
+const KINDS: readonly (readonly [string, (s: Construct, props: Partial<SingleKeyVaultProps>) => SingleKeyVault])[] = [
+  ["UnsealKeyVault", (s, props) => new UnsealKeyVault(s, "Kv", { name: "acme-uns-abc123", ...where, ...props })],
+  ["EtcdEncryptionKey", (s, props) => new EtcdEncryptionKey(s, "Kv", { name: "acme-etc-abc123", ...where, ...props })],
+];
+
+describe.each(KINDS)("%s (a single-key vault)", (_kind, make) => {
+  const synth = (props: Partial<SingleKeyVaultProps> = {}) => Testing.synthScope((s) => { make(s, props); });
+  const res = (props: Partial<SingleKeyVaultProps> = {}) => JSON.parse(synth(props)).resource as Res;
+
+  test("RBAC authorization, purge protection, 90-day soft delete, nothing else enabled, no access policies", () => {
+    expect(synth()).toHaveResourceWithProperties(KeyVault, {
+      rbac_authorization_enabled: true,
+      purge_protection_enabled: true,
+      soft_delete_retention_days: 90,
+      enabled_for_deployment: false,
+      enabled_for_disk_encryption: false,
+      enabled_for_template_deployment: false,
+      tenant_id: "tenant",
+    });
+    expect(only(res(), "azurerm_key_vault").access_policy).toBeUndefined();
+  });
+  test("network closed: no public access, ACL default Deny, no bypass", () => {
+    expect(synth()).toHaveResourceWithProperties(KeyVault, {
+      public_network_access_enabled: false,
+      network_acls: expect.objectContaining({ default_action: "Deny", bypass: "None", ip_rules: [] }),
+    });
+  });
+  test("allowedCidrs admits those ranges only, default action still Deny", () => {
+    expect(synth({ allowedCidrs: ["203.0.113.0/24"] })).toHaveResourceWithProperties(KeyVault, {
+      public_network_access_enabled: true,
+      network_acls: expect.objectContaining({ default_action: "Deny", bypass: "None", ip_rules: ["203.0.113.0/24"] }),
+    });
+  });
+  test("exactly one RSA key with a rotation policy; no secrets, no certificates", () => {
+    const r = res();
+    expect(r.azurerm_key_vault_secret).toBeUndefined();
+    expect(r.azurerm_key_vault_certificate).toBeUndefined();
+    expect(all(r, "azurerm_key_vault_key")).toHaveLength(1);
+    expect(only(r, "azurerm_key_vault_key")).toMatchObject({ key_type: "RSA", key_size: 3072, rotation_policy: { automatic: { time_after_creation: "P365D" } } });
+  });
+  test("Terraform's identity gets a custom role with exactly the key data actions it needs, on this vault only, before the key", () => {
+    const r = res();
+    expect(JSON.stringify(r)).not.toContain("Key Vault Crypto Officer");
+    const role = only(r, "azurerm_role_definition");
+    expect(role).toMatchObject({ scope: "data-rg-id", assignable_scopes: ["data-rg-id"] });
+    expect(role.permissions).toEqual([{ actions: [], data_actions: [...KEY_DEPLOYER_DATA_ACTIONS], not_actions: [], not_data_actions: [] }]);
+    expect(KEY_DEPLOYER_DATA_ACTIONS.join(" ")).not.toMatch(/\*|encrypt|decrypt|wrap|unwrap|sign|purge|import|backup|secrets|certificates/);
+    const [id, assignment] = Object.entries(r.azurerm_role_assignment).find(([k]) => k.includes("DeployerKeyManager"))!;
+    expect(assignment.scope).toMatch(/^\$\{azurerm_key_vault\.Kv_[0-9A-F]+\.id\}$/);
+    expect(assignment.role_definition_id).toMatch(/^\$\{azurerm_role_definition\.Kv_DeployerKeyRole_[0-9A-F]+\.role_definition_resource_id\}$/);
+    expect(assignment.principal_id).toMatch(/^\$\{data\.azurerm_client_config\.Kv_Deployer_[0-9A-F]+\.object_id\}$/);
+    expect(only(r, "azurerm_key_vault_key").depends_on).toEqual([`azurerm_role_assignment.${id}`]);
+  });
+  test("Terraform may delete (soft delete, never purge) the key only when destroy is allowed", () => {
+    expect(only(res(), "azurerm_role_definition").permissions).toEqual([expect.objectContaining({ data_actions: expect.not.arrayContaining([KEY_DELETE_DATA_ACTION]) })]);
+    expect(only(res({ preventDestroy: false }), "azurerm_role_definition").permissions).toEqual([
+      expect.objectContaining({ data_actions: [...KEY_DEPLOYER_DATA_ACTIONS, KEY_DELETE_DATA_ACTION] }),
+    ]);
+  });
+  test("vault and key are protected from destroy unless preventDestroy is false", () => {
+    const kept = res();
+    expect(only(kept, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: true });
+    expect(only(kept, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: true });
+    const loose = res({ preventDestroy: false });
+    expect(only(loose, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: false });
+    expect(only(loose, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: false });
+  });
+  test("audit events go to the workspace when given", () => {
+    expect(synth({ logWorkspaceId: "law" })).toHaveResourceWithProperties(MonitorDiagnosticSetting, {
+      log_analytics_workspace_id: "law",
+      enabled_log: [{ category_group: "audit" }],
+    });
+  });
+});
+
+describe("UnsealKeyVault", () => {
+  const synth = (grant = false) =>
+    Testing.synthScope((s) => {
+      const kv = new UnsealKeyVault(s, "Unseal", { name: "acme-uns-abc123", ...where });
+      if (grant) kv.grantUnseal(s, "Grant", "vault-principal");
+    });
+  test("its key can only wrap and unwrap", () => {
+    expect(synth()).toHaveResourceWithProperties(KeyVaultKey, { name: "vault-unseal", key_opts: ["wrapKey", "unwrapKey"] });
+  });
+  test("grantUnseal gives get/wrap/unwrap on the key itself, not the vault", () => {
+    expect(synth(true)).toHaveResourceWithProperties(RoleAssignment, {
+      role_definition_name: UNSEAL_ROLE,
+      scope: expect.stringMatching(/^\$\{azurerm_key_vault_key\.Unseal_UnsealKey_[0-9A-F]+\.resource_versionless_id\}$/),
+      principal_id: "vault-principal",
+    });
+    expect(UNSEAL_ROLE).toBe("Key Vault Crypto Service Encryption User");
+  });
+});
+
+describe("EtcdEncryptionKey", () => {
+  const build = (s: Construct) => new EtcdEncryptionKey(s, "Etcd", { name: "acme-etc-abc123", ...where });
+  test("its key can only encrypt and decrypt", () => {
+    expect(Testing.synthScope((s) => { build(s); })).toHaveResourceWithProperties(KeyVaultKey, { name: "etcd-kms", key_opts: ["encrypt", "decrypt"] });
+  });
+  test("grantCluster: Crypto User on the key only, the private-link role on this vault only", () => {
+    const r = JSON.parse(Testing.synthScope((s) => { build(s).grantCluster(s, "Kms", "cluster-principal"); })).resource as Res;
+    const grants = all(r, "azurerm_role_assignment").filter((g) => g.principal_id === "cluster-principal");
+    expect(grants.map((g) => [g.role_definition_name, g.scope, g.principal_type])).toEqual([
+      [KMS_KEY_ROLE, expect.stringMatching(/^\$\{azurerm_key_vault_key\.Etcd_Key_[0-9A-F]+\.resource_versionless_id\}$/), "ServicePrincipal"],
+      [KMS_PRIVATE_LINK_ROLE, expect.stringMatching(/^\$\{azurerm_key_vault\.Etcd_[0-9A-F]+\.id\}$/), "ServicePrincipal"],
+    ]);
+    expect([KMS_KEY_ROLE, KMS_PRIVATE_LINK_ROLE]).toEqual(["Key Vault Crypto User", "Key Vault Contributor"]);
+  });
+});

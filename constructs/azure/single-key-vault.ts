@@ -1,0 +1,150 @@
+import { Construct } from "constructs";
+import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
+import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
+import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
+import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+
+/**
+ * The Key Vault data actions Terraform's azurerm provider uses to manage one key, and nothing else: read it
+ * and its versions, create it, update its attributes (tags, operations), recover it if a soft-deleted key of
+ * the same name exists (provider feature `recover_soft_deleted_keys`), read and write its rotation policy.
+ * Key Vault itself rotates the key (the policy's `automatic` action): no rotate permission is needed.
+ * Names as in Microsoft's access-policy-to-RBAC mapping (Azure/KeyVault-AccessPolicyToRBAC-CompareTool).
+ * No encrypt/decrypt/wrap/unwrap/sign, no import, backup, restore, purge, no secrets or certificates.
+ */
+export const KEY_DEPLOYER_DATA_ACTIONS = [
+  "Microsoft.KeyVault/vaults/keys/read",
+  "Microsoft.KeyVault/vaults/keys/create/action",
+  "Microsoft.KeyVault/vaults/keys/update/action",
+  "Microsoft.KeyVault/vaults/keys/recover/action",
+  "Microsoft.KeyVault/vaults/keyrotationpolicies/read",
+  "Microsoft.KeyVault/vaults/keyrotationpolicies/write",
+] as const;
+
+/** Added to {@link KEY_DEPLOYER_DATA_ACTIONS} only when the key may be destroyed (soft delete; never purge). */
+export const KEY_DELETE_DATA_ACTION = "Microsoft.KeyVault/vaults/keys/delete";
+
+/** The one key a {@link SingleKeyVault} holds. */
+export interface SingleKeySpec {
+  /** Construct id of the key (part of its Terraform address: never change it for an existing vault). */
+  readonly id: string;
+  /** The key's name in the vault. */
+  readonly name: string;
+  /** RSA modulus size. */
+  readonly sizeBits: 2048 | 3072 | 4096;
+  /** The only operations the key allows. */
+  readonly operations: readonly ("encrypt" | "decrypt" | "wrapKey" | "unwrapKey")[];
+  /** ISO 8601 duration after which Key Vault creates a new version (old versions still decrypt/unwrap). */
+  readonly rotateAfter: string;
+}
+
+/** Props every {@link SingleKeyVault} shares. */
+export interface SingleKeyVaultProps {
+  /** Globally unique, 3-24 characters. */
+  readonly name: string;
+  readonly location: string;
+  readonly resourceGroupName: string;
+  /** Id of that resource group: Terraform's custom key-deployer role is defined there (and assignable only there). */
+  readonly resourceGroupId: string;
+  readonly tenantId: string;
+  /** Days a deleted vault or key stays recoverable (7-90). Purge protection forbids purging before. @default 90 */
+  readonly softDeleteRetentionDays?: number;
+  /**
+   * Public ranges the vault's firewall admits (default action stays Deny), e.g. where Terraform runs when
+   * it is not inside the VNet: creating the key is a data-plane call.
+   * @default - none: public network access disabled; reachable only through a private endpoint
+   */
+  readonly allowedCidrs?: readonly string[];
+  /** Send the vault's audit events (every key operation, who and from where) to this Log Analytics workspace. @default - none */
+  readonly logWorkspaceId?: string;
+  /** Protect the vault and the key from `terraform destroy`. @default true */
+  readonly preventDestroy?: boolean;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * A Key Vault that holds exactly one RSA key and nothing else (no secrets, no certificates). Authorization is
+ * Azure RBAC only (no access policies); purge protection and 90-day soft delete mean a deleted key can be
+ * recovered and never purged early; the network is closed by default (public access off, firewall Deny,
+ * no trusted-services bypass). The key rotates on a schedule. Terraform's own identity gets a custom role on
+ * this vault only, with exactly the key data actions it needs ({@link KEY_DEPLOYER_DATA_ACTIONS}): it can
+ * create and manage the key but never use it (no encrypt/decrypt/wrap/unwrap) nor purge it.
+ *
+ * The base of the platform's key vaults ({@link UnsealKeyVault}, {@link EtcdEncryptionKey}): they differ only
+ * in the key's operations and in whom they grant its use.
+ */
+export class SingleKeyVault extends Construct {
+  readonly resource: KeyVault;
+  readonly key: KeyVaultKey;
+  /** Terraform's custom role (key data actions only) and its assignment on this vault. */
+  readonly deployerRole: RoleDefinition;
+
+  constructor(scope: Construct, id: string, props: SingleKeyVaultProps, key: SingleKeySpec) {
+    super(scope, id);
+    const preventDestroy = props.preventDestroy ?? true;
+    const allowed = props.allowedCidrs ?? [];
+    this.resource = new KeyVault(this, "Resource", {
+      name: props.name,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      tenantId: props.tenantId,
+      skuName: "standard",
+      rbacAuthorizationEnabled: true,
+      purgeProtectionEnabled: true,
+      softDeleteRetentionDays: props.softDeleteRetentionDays ?? 90,
+      enabledForDeployment: false,
+      enabledForDiskEncryption: false,
+      enabledForTemplateDeployment: false,
+      publicNetworkAccessEnabled: allowed.length > 0,
+      networkAcls: { defaultAction: "Deny", bypass: "None", ipRules: [...allowed], virtualNetworkSubnetIds: [] },
+      tags: { ...props.tags },
+      lifecycle: { preventDestroy },
+    });
+
+    const me = new DataAzurermClientConfig(this, "Deployer", {});
+    this.deployerRole = new RoleDefinition(this, "DeployerKeyRole", {
+      // Role names are unique in the tenant; vault names are globally unique.
+      name: `${props.name} key deployer`,
+      description: `Terraform creates, reads and sets the rotation policy of the key in Key Vault ${props.name}; it can neither use nor purge it.`,
+      scope: props.resourceGroupId,
+      assignableScopes: [props.resourceGroupId],
+      permissions: [
+        {
+          actions: [],
+          dataActions: [...KEY_DEPLOYER_DATA_ACTIONS, ...(preventDestroy ? [] : [KEY_DELETE_DATA_ACTION])],
+          notActions: [],
+          notDataActions: [],
+        },
+      ],
+    });
+    const deployer = new RoleAssignment(this, "DeployerKeyManager", {
+      scope: this.resource.id,
+      roleDefinitionId: this.deployerRole.roleDefinitionResourceId,
+      principalId: me.objectId,
+      description: `Terraform manages the ${key.name} key of this vault; nothing else.`,
+    });
+
+    this.key = new KeyVaultKey(this, key.id, {
+      name: key.name,
+      keyVaultId: this.resource.id,
+      keyType: "RSA",
+      keySize: key.sizeBits,
+      keyOpts: [...key.operations],
+      rotationPolicy: { automatic: { timeAfterCreation: key.rotateAfter } },
+      tags: { ...props.tags },
+      dependsOn: [deployer],
+      lifecycle: { preventDestroy },
+    });
+
+    if (props.logWorkspaceId) {
+      new MonitorDiagnosticSetting(this, "AuditLogs", {
+        name: "audit-to-log-analytics",
+        targetResourceId: this.resource.id,
+        logAnalyticsWorkspaceId: props.logWorkspaceId,
+        enabledLog: [{ categoryGroup: "audit" }],
+      });
+    }
+  }
+}
