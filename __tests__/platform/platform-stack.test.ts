@@ -181,7 +181,7 @@ describe("entry point", () => {
 
 describe("certificate renewal (72 h certificates re-issued by Vault Agent into /vault/secrets)", () => {
   const container = (kind: string, name: string, c: string, d: Json = doc) => containersOf(named(d, kind, name)).find((x) => x.name === c)!;
-  const watches = (script: string) => /tls_state\(\) \{ cat ([^|]+) 2>\/dev\/null \| cksum; \}/.exec(script)?.[1].trim().split(" ");
+  const watches = (script: string) => /tls_state\(\) \{ cat ([^|]+) 2>\/dev\/null \| sha256sum; \}/.exec(script)?.[1].trim().split(" ");
   const secrets = ["/vault/secrets/tls.crt", "/vault/secrets/tls.key", "/vault/secrets/ca.crt"];
 
   test("PostgreSQL runs its postmaster under the shared watcher, reloaded by SIGHUP when its TLS files change", () => {

@@ -53,7 +53,7 @@ export function serveWithTlsReload(server: string, o: TlsReloadOptions): string 
     // The watcher: its own TERM handler ends the nap too, so nothing outlives it.
     "  nap=",
     `  trap 'kill "$nap" 2>/dev/null; exit 0' TERM`,
-    `  tls_state() { cat ${o.watchFiles.join(" ")} 2>/dev/null | cksum; }`,
+    `  tls_state() { cat ${o.watchFiles.join(" ")} 2>/dev/null | sha256sum; }`,
     '  seen="$(tls_state)"',
     '  loaded="$seen"',
     "  while :; do",
