@@ -64,6 +64,8 @@ describe("redis.conf and ACL file", () => {
   });
   test("an ACL user named default is refused", () => {
     expect(() => redisAclFile([{ name: "default", passwordSha256: "x" }])).toThrow(/other than 'default'/);
+    // The certificate watcher's CONFIG-SET-only user is composed at start (redisServeScript), never given by Vault.
+    expect(() => redisAclFile([{ name: "tls-reloader", passwordSha256: "x" }])).toThrow(/and 'tls-reloader'/);
   });
 });
 

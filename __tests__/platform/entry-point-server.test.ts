@@ -1,10 +1,11 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { entryPointNginxConf } from "../../constructs/kubernetes/config/nginx-conf";
-import { freePort, makeTestPki, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
+import { entryPointNginxConf, nginxServeScript } from "../../constructs/kubernetes/config/nginx-conf";
+import { freePort, issueServerCertificate, makeTestPki, presentedSerial, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
 
 // A real nginx started on loopback with the GENERATED entry-point configuration (only ports, file
-// paths and upstream addresses are the test's), in front of a small HTTPS upstream.
+// paths and upstream addresses are the test's), in front of a small HTTPS upstream, run by the
+// GENERATED serve script (nginx + certificate watcher, as in the pod).
 // `.ci/install-test-servers` installs nginx.
 jest.setTimeout(60_000);
 
@@ -51,7 +52,10 @@ beforeAll(async () => {
   );
   const check = run("/usr/sbin/nginx", ["-t", "-c", conf, "-p", dir]);
   if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.out}\n${readFileSync(conf, "utf8")}`);
-  nginx = startServer("/usr/sbin/nginx", ["-c", conf, "-p", dir, "-g", "daemon off;"]);
+  // The pod's serve script with a 1 s watcher round.
+  const serve = join(dir, "serve.sh");
+  writeFileSync(serve, nginxServeScript({ confFile: conf, prefix: dir, nginxBinary: "/usr/sbin/nginx", watchFiles: [pki.serverCert, pki.serverKey, pki.caCert], intervalSeconds: 1 }));
+  nginx = startServer("sh", [serve]);
   await waitFor("the upstream", () => run("curl", ["-sk", "--max-time", "2", `https://127.0.0.1:${upstreamPort}/`]).out.startsWith("upstream saw"), 20_000);
   await waitFor("nginx to serve HTTPS", () => status(curl(`https://localhost:${https}/healthz`)) === "200", 20_000).catch((e) => {
     throw new Error(`${e.message}\n${nginx?.output()}`);
@@ -90,4 +94,37 @@ test("a route reaches its upstream over TLS verified against the platform CA", (
 
 test("an upstream whose certificate does not match the expected name is refused (502)", () => {
   expect(status(curl(`https://localhost:${https}/wrong-name/x`))).toBe("502");
+});
+
+test("a renewed certificate is served to new connections after the watcher's tested reload, with no restart of the master", async () => {
+  const serial = () => presentedSerial(https, ["-CAfile", pki.caCert]);
+  const master = () => readFileSync(join(dir, "nginx.pid"), "utf8").trim();
+  const before = { serial: serial(), master: master() };
+  const renewed = issueServerCertificate(pki, "server-renewed");
+  expect(renewed.serial).not.toBe(before.serial);
+
+  // A half-written renewal (the new key beside the old chain) fails `nginx -t`: nothing is reloaded, the
+  // old pair keeps serving, and the watcher retries.
+  writeFileSync(pki.serverKey, readFileSync(renewed.key));
+  await waitFor("the watcher to refuse the mismatched pair", () => /reload failed; retrying/.test(nginx?.output() ?? ""), 20_000);
+  expect(serial()).toBe(before.serial);
+  expect(status(curl(`https://localhost:${https}/healthz`))).toBe("200");
+
+  writeFileSync(pki.serverCert, readFileSync(renewed.cert));
+  await waitFor("a new connection to present the renewed certificate", () => serial() === renewed.serial, 20_000).catch((e) => {
+    throw new Error(`${e.message}\n${nginx?.output()}`);
+  });
+  expect(master()).toBe(before.master); // the same master: reloaded, not restarted
+  expect(nginx?.output()).toMatch(/tls-reload: certificate files changed; server reloaded them/);
+  expect(status(curl(`https://localhost:${https}/api/atlas/v2/search`))).toBe("200");
+});
+
+test("the serve script forwards SIGQUIT (graceful stop) and exits with nginx's status", async () => {
+  const proc = nginx!.process;
+  const master = Number(readFileSync(join(dir, "nginx.pid"), "utf8").trim());
+  expect(master).not.toBe(proc.pid);
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  await nginx!.stop("SIGQUIT", 15_000);
+  expect(await Promise.race([exited, Promise.resolve(proc.exitCode)])).toBe(0);
+  expect(() => process.kill(master, 0)).toThrow();
 });

@@ -179,6 +179,68 @@ describe("entry point", () => {
   });
 });
 
+describe("certificate renewal (72 h certificates re-issued by Vault Agent into /vault/secrets)", () => {
+  const container = (kind: string, name: string, c: string, d: Json = doc) => containersOf(named(d, kind, name)).find((x) => x.name === c)!;
+  const watches = (script: string) => /tls_state\(\) \{ cat ([^|]+) 2>\/dev\/null \| sha256sum; \}/.exec(script)?.[1].trim().split(" ");
+  const secrets = ["/vault/secrets/tls.crt", "/vault/secrets/tls.key", "/vault/secrets/ca.crt"];
+
+  test("PostgreSQL runs its postmaster under the shared watcher, reloaded by SIGHUP when its TLS files change", () => {
+    const start: string = configMap(doc, "postgresql-config")["start.sh"];
+    expect(container("kubernetes_stateful_set_v1", "postgresql", "postgresql").command).toEqual(["sh", "/etc/postgresql/start.sh"]);
+    expect(start).toMatch(/^postgres -D \S+ -c config_file="\$CONF_FILE" -c hba_file=\S+ &$/m);
+    expect(start).not.toMatch(/^exec postgres/m);
+    expect(watches(start)).toEqual(secrets);
+    expect(start).toContain('if kill -HUP "$SERVER_PID"; then');
+    expect(start).toContain("sleep 60 & nap=$!");
+  });
+
+  test("Redis composes its ACL in memory and reloads its TLS files with CONFIG SET, by a user allowed nothing else", () => {
+    const data = configMap(doc, "redis-config");
+    expect(container("kubernetes_deployment_v1", "redis", "redis").command).toEqual(["sh", "/etc/redis/start.sh"]);
+    expect(data["redis.conf"]).toContain("aclfile /run/redis/users.acl\n");
+    expect(watches(data["start.sh"])).toEqual(secrets);
+    expect(data["start.sh"]).toContain("--user tls-reloader CONFIG SET tls-cert-file /vault/secrets/tls.crt tls-key-file /vault/secrets/tls.key tls-ca-cert-file /vault/secrets/ca.crt");
+    expect(data["start.sh"]).toContain('echo "user tls-reloader on #$hash resetkeys resetchannels -@all +config|set"');
+    const pod = named(doc, "kubernetes_deployment_v1", "redis").spec.template.spec;
+    expect(pod.volume).toContainEqual(expect.objectContaining({ name: "runtime", empty_dir: expect.objectContaining({ medium: "Memory" }) }));
+  });
+
+  test("both nginx (entry point, Atlas TLS sidecar) test the new pair, then reload; the entry point watches the public certificate's source", () => {
+    for (const [kind, name, c] of [["kubernetes_deployment_v1", "entry-point", "nginx"], ["kubernetes_deployment_v1", "atlas", "tls"]]) {
+      const [sh, flag, script] = container(kind, name, c).command;
+      expect([sh, flag]).toEqual(["sh", "-c"]);
+      expect(script).toContain("nginx -c /etc/nginx-platform/nginx.conf -g 'daemon off;' &");
+      expect(script).toContain('if nginx -t -q -c /etc/nginx-platform/nginx.conf && kill -HUP "$SERVER_PID"; then');
+      expect(watches(script)).toEqual(secrets);
+    }
+    const d = synth(defaultDeployment({ domain: { name: "catalog.example.com", certificate: { source: "kubernetes-secret", secretName: "catalog-tls" } } }));
+    expect(watches(container("kubernetes_deployment_v1", "entry-point", "nginx", d).command[2])).toEqual(["/etc/entry-point-tls/tls.crt", "/etc/entry-point-tls/tls.key", "/vault/secrets/ca.crt"]);
+  });
+
+  test("Cassandra, Elasticsearch and Keycloak reload by themselves: file-based PEM stores, files where the agent writes, Keycloak's reload period on", () => {
+    // Cassandra 4.1's PEMBasedSslContextFactory hot-reloads file-based keystore/truststore (checked every 10 min).
+    const cassandra = parseYaml(configMap(doc, "cassandra-config")["cassandra.yaml"]);
+    for (const o of [cassandra.client_encryption_options, cassandra.server_encryption_options]) {
+      expect(o).toMatchObject({ ssl_context_factory: { class_name: "org.apache.cassandra.security.PEMBasedSslContextFactory" }, keystore: "/vault/secrets/tls-bundle.pem", truststore: "/vault/secrets/ca.crt" });
+      expect(o.ssl_context_factory.parameters).toEqual({}); // no inline key: inline material is never reloaded
+    }
+    expect(agentTemplates(doc, "cassandra").find((t) => t.destination.endsWith("/tls.crt"))!.contents).toContain('writeToFile "/vault/secrets/tls-bundle.pem"');
+    // Elasticsearch watches its SSL files (every 5 s by default): they are the agent's files, and watching is not turned off.
+    const es = parseYaml(configMap(doc, "elasticsearch-config")["elasticsearch.yml"]);
+    const esCerts = agentTemplates(doc, "elasticsearch").find((t) => t.destination.endsWith("/tls.crt"))!.destination.replace(/\/tls\.crt$/, "");
+    for (const layer of ["http", "transport"]) expect(es[`xpack.security.${layer}.ssl.certificate`]).toBe(`${esCerts}/tls.crt`);
+    expect(Object.keys(es).filter((k) => k.startsWith("resource.reload"))).toEqual([]);
+    // Keycloak re-reads its PEM files on the configured period (never disabled with -1).
+    const keycloakConf: string = agentTemplates(doc, "keycloak").find((t) => t.destination.endsWith("/keycloak.conf"))!.contents;
+    expect(keycloakConf).toContain("https-certificate-file=/vault/secrets/tls.crt");
+    expect(keycloakConf).toContain("https-certificates-reload-period=1h");
+  });
+
+  test("the watchers need no extra privilege: no pod shares its process namespace", () => {
+    for (const w of workloads(doc)) expect(`${w.metadata.name}: ${w.spec.template.spec.share_process_namespace ?? "unset"}`).toMatch(/: (unset|false)$/);
+  });
+});
+
 describe("images", () => {
   const images = (d: Json) => workloads(d).flatMap(containersOf).map((c) => c.image as string);
   test("every image is pinned to a version", () => {

@@ -1,12 +1,13 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { POSTGRESQL_DATABASES, pgHbaConf, postgresqlBootstrapSql, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
+import { POSTGRESQL_DATABASES, pgHbaConf, postgresqlBootstrapSql, postgresqlConf, postgresqlServe } from "../../constructs/kubernetes/config/postgresql-conf";
 import { DATABASE_ROLES } from "../../stacks/vault-config-stack";
-import { chownTree, freePort, makeTestPki, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
+import { chownTree, freePort, holdSession, issueServerCertificate, makeTestPki, presentedSerial, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
 
 // A real PostgreSQL 15 started on loopback with the GENERATED postgresql.conf and pg_hba.conf
-// (only file paths, the port and the client range are the test's). `.ci/install-test-servers` installs it.
+// (only file paths, the port and the client range are the test's), run by the GENERATED serve script
+// (postmaster + certificate watcher, as in the pod). `.ci/install-test-servers` installs it.
 const BIN = "/usr/lib/postgresql/15/bin";
 const PASSWORD = "test-only-Passw0rd!"; // a throwaway password for a throwaway server
 const REPLICATION_PASSWORD = "test-only-replication-pw";
@@ -56,7 +57,10 @@ beforeAll(async () => {
   writeFileSync(join(data, "postgresql.conf"), postgresqlConf(options));
   writeFileSync(join(data, "pg_hba.conf"), pgHbaConf(options));
   if (process.getuid?.() === 0) execFileSync("chown", ["-R", "postgres:postgres", data]);
-  const [cmd, args] = asServerUser(`${BIN}/postgres`, ["-D", data]);
+  // The pod's serve script with a 1 s watcher round, so a renewal is picked up within seconds.
+  const serve = join(dir, "serve.sh");
+  writeFileSync(serve, `set -eu\n${postgresqlServe({ args: `-D ${data}`, postgresBinary: `${BIN}/postgres`, tls: options.tls, intervalSeconds: 1 })}`);
+  const [cmd, args] = asServerUser("sh", [serve]);
   server = startServer(cmd, args);
   await waitFor("postgres to accept connections", () => run(`${BIN}/pg_isready`, ["-h", "127.0.0.1", "-p", String(port), "-t", "2"]).status === 0, 30_000).catch((e) => {
     throw new Error(`${e.message}\n${server?.output()}`);
@@ -64,7 +68,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await server?.stop("SIGINT", 10_000); // fast shutdown
+  await server?.stop("SIGINT", 10_000); // fast shutdown, forwarded by the serve script
   if (dir) removeDir(dir);
 });
 
@@ -139,4 +143,46 @@ test("vault_admin can create a short-lived user in each group role Vault's datab
   const db = POSTGRESQL_DATABASES.find((d) => d.owner === "keycloak_app")!.name;
   const asUser = run("psql", [`host=127.0.0.1 port=${port} user=v-test-keycloak dbname=${db} sslmode=require`, "-XAtqc", "create table realm_probe(x int); select current_user"], { PGPASSWORD: "Dyn-Passw0rd-1" });
   expect(asUser.out.trim()).toBe("keycloak_app");
+});
+
+test("a renewed certificate is served to new connections after the watcher's reload, with no restart and the open session kept", async () => {
+  const startTime = () => psql("sslmode=require", "select pg_postmaster_start_time()").out.trim();
+  const serial = () => presentedSerial(port, ["-starttls", "postgres", "-CAfile", pki.caCert]);
+  const before = { serial: serial(), started: startTime() };
+  const renewed = issueServerCertificate(pki, "server-renewed");
+  expect(renewed.serial).not.toBe(before.serial);
+
+  // A session opened on certificate A stays open across the renewal.
+  const held = holdSession("psql", [`host=127.0.0.1 port=${port} user=postgres dbname=postgres sslmode=verify-full sslrootcert=${pki.caCert} application_name=held`, "-XAtq"], { PGPASSWORD: PASSWORD });
+  held.send("select 'before', pg_backend_pid();");
+  await waitFor("the held session", () => psql("sslmode=require", "select count(*) from pg_stat_activity where application_name = 'held'").out.trim() === "1", 10_000);
+
+  // What Vault Agent does on renewal: the key, then the chain, rewritten in place.
+  writeFileSync(pki.serverKey, readFileSync(renewed.key));
+  writeFileSync(pki.serverCert, readFileSync(renewed.cert));
+  await waitFor("a new connection to present the renewed certificate", () => serial() === renewed.serial, 20_000).catch((e) => {
+    throw new Error(`${e.message}\n${server?.output()}`);
+  });
+
+  expect(startTime()).toBe(before.started);
+  const r = await held.finish("select 'after', pg_backend_pid();");
+  expect(r.status).toBe(0);
+  const [b, a] = r.out.trim().split("\n").map((l) => l.split("|"));
+  expect([b[0], a[0]]).toEqual(["before", "after"]);
+  expect(a[1]).toBe(b[1]); // the same backend: the connection was never dropped
+  expect(server?.output()).toMatch(/tls-reload: certificate files changed; server reloaded them/);
+  // The new pair is also what verify-full clients accept.
+  expect(psql(`sslmode=verify-full sslrootcert=${pki.caCert}`, "select 1").out.trim()).toBe("1");
+});
+
+test("the serve script forwards the stop signal and exits with the server's status", async () => {
+  const proc = server!.process;
+  const postmaster = Number(readFileSync(join(dir, "data", "postmaster.pid"), "utf8").split("\n")[0]);
+  expect(postmaster).not.toBe(proc.pid); // the script is the parent, the postmaster its child
+  const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
+  await server!.stop("SIGINT", 15_000);
+  // A fast shutdown (SIGINT forwarded to the postmaster) exits 0, and the postmaster is gone.
+  expect(await Promise.race([exited, Promise.resolve(proc.exitCode)])).toBe(0);
+  expect(server!.output()).toMatch(/received fast shutdown request/);
+  expect(() => process.kill(postmaster, 0)).toThrow();
 });

@@ -4,7 +4,8 @@ import { SERVICES } from "../../stacks/service-catalog";
 import { vaultNames } from "../vault/paths";
 import { ATLAS_CONF_DIR, ATLAS_TRUSTSTORE, atlasKeycloakJson, atlasProperties, toProperties } from "./config/atlas-properties";
 import { ATLAS_CLIENT_ID } from "./config/keycloak-realm";
-import { tlsSidecarNginxConf } from "./config/nginx-conf";
+import { nginxServeScript, tlsSidecarNginxConf } from "./config/nginx-conf";
+import { tlsFilesIn } from "./config/paths";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { TMP_VOLUME, kvField, serviceCertificate } from "./platform-pod";
 import { StatelessWorkload } from "./stateless-workload";
@@ -151,7 +152,8 @@ export class Atlas extends Construct {
         {
           name: "tls",
           image: imageRef(IMAGES.entryPoint, props.images),
-          command: ["nginx", "-c", "/etc/nginx-platform/nginx.conf", "-g", "daemon off;"],
+          // Reloaded (no restart) when Vault Agent renews the certificate.
+          command: ["sh", "-c", nginxServeScript({ confFile: "/etc/nginx-platform/nginx.conf", watchFiles: Object.values(tlsFilesIn()) })],
           ports: spec.ports,
           resources: { cpuRequest: "50m", memoryRequest: "64Mi", memoryLimit: "128Mi" },
           volumeMounts: [{ name: "config", mountPath: "/etc/nginx-platform", readOnly: true }, tmp],

@@ -4,7 +4,8 @@ import type { Deployment } from "../../config/schema";
 import type { LoadBalancerSpec } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { serviceDnsNames, vaultNames } from "../vault/paths";
-import { entryPointNginxConf } from "./config/nginx-conf";
+import { entryPointNginxConf, nginxServeScript } from "./config/nginx-conf";
+import { tlsFilesIn } from "./config/paths";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import type { VolumeSpec } from "./pod-spec";
 import { TMP_VOLUME, serviceCertificate } from "./platform-pod";
@@ -108,7 +109,8 @@ export class EntryPoint extends Construct {
         {
           name: "nginx",
           image: imageRef(IMAGES.entryPoint, props.images),
-          command: ["nginx", "-c", "/etc/nginx-platform/nginx.conf", "-g", "daemon off;"],
+          // Reloaded (no restart) when the public certificate or the platform CA is renewed.
+          command: ["sh", "-c", nginxServeScript({ confFile: "/etc/nginx-platform/nginx.conf", watchFiles: [`${certDir}/tls.crt`, `${certDir}/tls.key`, tlsFilesIn().caFile] })],
           ports: spec.ports,
           resources: { cpuRequest: "100m", memoryRequest: "128Mi" },
           volumeMounts: [

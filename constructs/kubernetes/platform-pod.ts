@@ -17,7 +17,8 @@ import { pkiCertificateTemplate, type VaultAgentTemplate } from "./vault-agent";
 
 /**
  * A service's TLS certificate (tls.crt, tls.key, ca.crt) issued by Vault's intermediate CA for every
- * DNS name the service is reached by.
+ * DNS name the service is reached by. The server must pick up the renewed files by itself (Cassandra,
+ * Elasticsearch, Keycloak) or run under `serveWithTlsReload` (config/tls-reload.ts: PostgreSQL, Redis, nginx).
  * @param ttl how long a certificate lives; the Vault Agent sidecar re-issues it before expiry.
  */
 export function serviceCertificate(service: ServiceSpec, ttl = "72h"): VaultAgentTemplate {

@@ -3,7 +3,7 @@ import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { vaultNames } from "../vault/paths";
-import { pgHbaConf, postgresqlBootstrapSql, postgresqlConf } from "./config/postgresql-conf";
+import { pgHbaConf, postgresqlBootstrapSql, postgresqlConf, postgresqlServe } from "./config/postgresql-conf";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, heartbeatProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
 import { StatefulWorkload } from "./stateful-workload";
@@ -95,8 +95,8 @@ export class Postgresql extends Construct {
       "fi",
       `CONF_FILE=${CONF}/postgresql.conf`,
       `[ "$ORDINAL" = "0" ] || CONF_FILE=${CONF}/postgresql-standby.conf`,
-      `exec postgres -D ${PGDATA} -c config_file="$CONF_FILE" -c hba_file=${CONF}/pg_hba.conf`,
-      "",
+      // The postmaster, with its renewed certificate re-read on SIGHUP (no restart, sessions kept).
+      postgresqlServe({ args: `-D ${PGDATA} -c config_file="$CONF_FILE" -c hba_file=${CONF}/pg_hba.conf` }),
     ].join("\n");
 
     // Daily base backup on the primary only, written aside and moved into the outbox when complete.

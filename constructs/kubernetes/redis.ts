@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { SERVICES } from "../../stacks/service-catalog";
 import { VAULT_MOUNTS, vaultNames } from "../vault/paths";
-import { redisAclFile, redisConf } from "./config/redis-conf";
+import { REDIS_RUNTIME_DIR, redisAclFile, redisConf, redisServeScript } from "./config/redis-conf";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { TMP_VOLUME, serviceCertificate } from "./platform-pod";
 import { StatelessWorkload } from "./stateless-workload";
@@ -44,7 +44,11 @@ export class Redis extends Construct {
 
     this.config = new ConfigMapV1(this, "Config", {
       metadata: { name: `${spec.name}-config`, namespace: props.namespace },
-      data: { "redis.conf": redisConf({ tlsPort: port, maxMemoryMiB }) },
+      data: {
+        "redis.conf": redisConf({ tlsPort: port, maxMemoryMiB, aclFile: `${REDIS_RUNTIME_DIR}/users.acl` }),
+        // Composes the ACL file (Vault's users + the CONFIG-SET-only reloader) and serves with certificate renewal.
+        "start.sh": redisServeScript({ confFile: "/etc/redis/redis.conf", tlsPort: port }),
+      },
     });
 
     // The ACL file is a template: each user's password hash is computed from Vault at render time
@@ -76,18 +80,25 @@ export class Redis extends Construct {
       runAsUser: UID,
       ports: spec.ports,
       vaultAgent: agent,
-      volumes: [{ name: "config", configMap: { name: this.config.metadata.name } }, { name: "data", emptyDir: { sizeLimit: "64Mi" } }, TMP_VOLUME],
+      volumes: [
+        { name: "config", configMap: { name: this.config.metadata.name } },
+        { name: "data", emptyDir: { sizeLimit: "64Mi" } },
+        TMP_VOLUME,
+        // The composed ACL file (password hashes) and the reloader's password: memory only.
+        { name: "runtime", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
+      ],
       containers: [
         {
           name: "redis",
           image: imageRef(IMAGES.redis, props.images),
-          command: ["redis-server", "/etc/redis/redis.conf"],
+          command: ["sh", "/etc/redis/start.sh"],
           ports: spec.ports,
           resources: { cpuRequest: "100m", memoryRequest: `${maxMemoryMiB + 128}Mi` },
           volumeMounts: [
             { name: "config", mountPath: "/etc/redis", readOnly: true },
             { name: "data", mountPath: "/data", readOnly: false },
             { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
+            { name: "runtime", mountPath: REDIS_RUNTIME_DIR, readOnly: false },
           ],
           probes: {
             startup: { check: { exec: { command: tlsPing } } },

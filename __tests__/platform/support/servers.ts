@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -41,6 +41,37 @@ export function makeTestPki(dir: string): TestPki {
     clientCert: join(dir, "client.crt"),
     clientKey: join(dir, "client.key"),
   };
+}
+
+/**
+ * Issues one more server certificate (same names as `serverCert`, a new serial) from the test CA, e.g.
+ * the "renewed" certificate a Vault Agent would write. Returns its PEM files inside `pki.dir`.
+ */
+export function issueServerCertificate(pki: TestPki, name: string): { cert: string; key: string; serial: string } {
+  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+  openssl(pki.dir, "req", ...ec, "-keyout", `${name}.key`, "-out", `${name}.csr`, "-subj", "/CN=localhost");
+  openssl(pki.dir, "x509", "-req", "-in", `${name}.csr`, "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-out", `${name}.crt`, "-extfile", "server.ext");
+  chmodSync(join(pki.dir, `${name}.key`), 0o600);
+  return { cert: join(pki.dir, `${name}.crt`), key: join(pki.dir, `${name}.key`), serial: certificateSerial(readFileSync(join(pki.dir, `${name}.crt`), "utf8")) };
+}
+
+/** The serial (hex) of the first certificate in a PEM text. */
+export function certificateSerial(pem: string): string {
+  const r = spawnSync("openssl", ["x509", "-noout", "-serial"], { input: pem, encoding: "utf8", timeout: 10_000 });
+  const m = /serial=([0-9A-F]+)/.exec(r.stdout ?? "");
+  if (!m) throw new Error(`no certificate serial in: ${r.stdout}${r.stderr}`);
+  return m[1];
+}
+
+/**
+ * The serial of the certificate a server presents to a NEW TLS connection (openssl s_client, bounded).
+ * `extra` adds e.g. ["-starttls", "postgres"] or a client certificate.
+ */
+export function presentedSerial(port: number, extra: readonly string[] = []): string {
+  const r = run("openssl", ["s_client", "-connect", `127.0.0.1:${port}`, "-servername", "localhost", ...extra], {}, 10_000);
+  const pem = /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/.exec(r.out);
+  if (!pem) throw new Error(`no certificate presented on port ${port}:\n${r.out}`);
+  return certificateSerial(pem[0]);
 }
 
 /** A fresh temporary directory. */
@@ -118,4 +149,33 @@ export async function waitFor(what: string, check: () => boolean, timeoutMs = 20
     await new Promise((r) => setTimeout(r, 200));
   }
   throw new Error(`timed out waiting for ${what}`);
+}
+
+/**
+ * A client process kept open on one connection: lines are written to its stdin over time, and its
+ * whole output is read when it exits (after `finish`). Proves a session spans an event (a reload).
+ */
+export interface HeldSession {
+  send(line: string): void;
+  /** Sends the last lines, closes stdin and waits (bounded) for the client to exit. */
+  finish(lastLines: string, timeoutMs?: number): Promise<{ status: number | null; out: string }>;
+}
+
+/** Starts a client whose stdin stays open (see HeldSession). */
+export function holdSession(command: string, args: readonly string[], env: Record<string, string> = {}): HeldSession {
+  const child = spawn(command, args, { stdio: ["pipe", "pipe", "pipe"], env: { ...process.env, ...env } });
+  let out = "";
+  child.stdout?.on("data", (d) => (out += d));
+  child.stderr?.on("data", (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  return {
+    send: (line) => void child.stdin?.write(`${line}\n`),
+    async finish(lastLines, timeoutMs = 10_000) {
+      child.stdin?.end(`${lastLines}\n`);
+      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+      const status = await exited;
+      clearTimeout(timer);
+      return { status, out };
+    },
+  };
 }

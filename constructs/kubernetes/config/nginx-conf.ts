@@ -1,4 +1,5 @@
 import { tlsFilesIn, type TlsFiles } from "./paths";
+import { SIGHUP_RELOAD, serveWithTlsReload } from "./tls-reload";
 
 /** One upstream route of the entry point. */
 export interface NginxRoute {
@@ -144,4 +145,34 @@ export function tlsSidecarNginxConf(o: TlsSidecarOptions): string {
     "}",
     "",
   ].join("\n");
+}
+
+/** Options of `nginxServeScript`. */
+export interface NginxServeOptions {
+  /** The generated nginx.conf. */
+  readonly confFile: string;
+  /** The certificate files nginx loads (its own pair and the CA it verifies upstreams with). */
+  readonly watchFiles: readonly string[];
+  /** nginx's prefix directory (`-p`). @default - the compiled-in prefix */
+  readonly prefix?: string;
+  /** @default TLS_RELOAD_INTERVAL_SECONDS (60) */
+  readonly intervalSeconds?: number;
+  /** @default "nginx" */
+  readonly nginxBinary?: string;
+}
+
+/**
+ * The container script of an nginx (entry point, TLS sidecar): nginx in the foreground, and a renewed
+ * certificate picked up with no restart: the configuration is tested first (`nginx -t`, which loads
+ * the new pair), then the master gets SIGHUP (`nginx -s reload`): new workers use the new
+ * certificate, old workers finish their requests.
+ */
+export function nginxServeScript(o: NginxServeOptions): string {
+  const bin = o.nginxBinary ?? "nginx";
+  const args = `-c ${o.confFile}${o.prefix ? ` -p ${o.prefix}` : ""}`;
+  return `set -eu\n${serveWithTlsReload(`${bin} ${args} -g 'daemon off;'`, {
+    watchFiles: o.watchFiles,
+    reload: `${bin} -t -q ${args} && ${SIGHUP_RELOAD}`,
+    intervalSeconds: o.intervalSeconds,
+  })}`;
 }

@@ -1,4 +1,5 @@
 import { tlsFilesIn, type TlsFiles } from "./paths";
+import { SIGHUP_RELOAD, serveWithTlsReload } from "./tls-reload";
 
 /** Options of the generated postgresql.conf and pg_hba.conf. Every default is the secure one. */
 export interface PostgresqlConfigOptions {
@@ -155,4 +156,31 @@ export function postgresqlBootstrapSql(p: PostgresqlBootstrapPasswords, replicat
     ]),
   ];
   return `${lines.join("\n")}\n`;
+}
+
+/** Options of `postgresqlServe`. */
+export interface PostgresqlServeOptions {
+  /** Arguments of `postgres` (shell words), e.g. `-D /data -c config_file="$CONF_FILE"`. */
+  readonly args: string;
+  /** The TLS files postgresql.conf names. @default tlsFilesIn("/vault/secrets") */
+  readonly tls?: TlsFiles;
+  /** @default TLS_RELOAD_INTERVAL_SECONDS (60) */
+  readonly intervalSeconds?: number;
+  /** @default "postgres" */
+  readonly postgresBinary?: string;
+}
+
+/**
+ * The end of PostgreSQL's start script: the postmaster in the foreground, and a renewed certificate
+ * picked up with no restart: SIGHUP (`pg_ctl reload`) makes PostgreSQL 10+ re-read ssl_cert_file,
+ * ssl_key_file and ssl_ca_file for new connections; sessions already open go on. A pair that fails
+ * to load leaves the previous one in use (the server logs it).
+ */
+export function postgresqlServe(o: PostgresqlServeOptions): string {
+  const tls = o.tls ?? tlsFilesIn();
+  return serveWithTlsReload(`${o.postgresBinary ?? "postgres"} ${o.args}`, {
+    watchFiles: [tls.certFile, tls.keyFile, tls.caFile],
+    reload: SIGHUP_RELOAD,
+    intervalSeconds: o.intervalSeconds,
+  });
 }

@@ -1,4 +1,5 @@
 import { tlsFilesIn, VAULT_SECRETS_DIR, type TlsFiles } from "./paths";
+import { serveWithTlsReload } from "./tls-reload";
 
 /** Options of the generated redis.conf. Every default is the secure one. */
 export interface RedisConfigOptions {
@@ -82,7 +83,9 @@ export const REDIS_DENIED = ["-@dangerous", "-@admin", "-@scripting", "-@pubsub"
 export function redisAclFile(users: readonly RedisAclUser[]): string {
   const lines = ["user default off resetkeys resetchannels -@all"];
   for (const u of users) {
-    if (!/^[a-z][a-z0-9_-]*$/.test(u.name) || u.name === "default") throw new Error(`Redis ACL user '${u.name}': use a lowercase name other than 'default'`);
+    if (!/^[a-z][a-z0-9_-]*$/.test(u.name) || u.name === "default" || u.name === REDIS_TLS_RELOADER) {
+      throw new Error(`Redis ACL user '${u.name}': use a lowercase name other than 'default' and '${REDIS_TLS_RELOADER}'`);
+    }
     const keys = (u.keyPatterns ?? ["preview:*"]).map((k) => `~${k}`).join(" ");
     lines.push(`user ${u.name} on #${u.passwordSha256} resetchannels ${keys} +@all ${REDIS_DENIED.join(" ")}`);
   }
@@ -94,3 +97,54 @@ export function redisAclFile(users: readonly RedisAclUser[]): string {
  * One hour keeps a revisited preview fast while sampled rows never linger past the working session.
  */
 export const PREVIEW_TTL_SECONDS = 3600;
+
+/** The ACL user that may only run CONFIG SET, so the certificate watcher can make Redis re-read its TLS files. */
+export const REDIS_TLS_RELOADER = "tls-reloader";
+
+/** Where the Redis container keeps what it composes at start (an in-memory volume). */
+export const REDIS_RUNTIME_DIR = "/run/redis";
+
+/** Options of `redisServeScript`. */
+export interface RedisServeOptions {
+  /** The generated redis.conf; its `aclfile` must be `<runtimeDir>/users.acl`. */
+  readonly confFile: string;
+  /** The TLS port (the watcher connects to 127.0.0.1 on it). */
+  readonly tlsPort: number;
+  /** The TLS files redis.conf names; the watcher also connects with them. @default tlsFilesIn("/vault/secrets") */
+  readonly tls?: TlsFiles;
+  /** The application users rendered by Vault Agent (`redisAclFile`). @default "/vault/secrets/users.acl" */
+  readonly usersAclFile?: string;
+  /** Writable in-memory directory for the composed ACL file and the reloader's password. @default REDIS_RUNTIME_DIR */
+  readonly runtimeDir?: string;
+  /** @default TLS_RELOAD_INTERVAL_SECONDS (60) */
+  readonly intervalSeconds?: number;
+}
+
+/**
+ * The Redis container script: redis-server in the foreground, and a renewed certificate picked up with
+ * no restart: `CONFIG SET tls-cert-file … tls-key-file … tls-ca-cert-file …` (all three at once, Redis
+ * 7+) makes Redis load the files again even under the same names; open connections are kept.
+ *
+ * CONFIG needs a user: at every start the script makes a random password (never stored outside this
+ * container's in-memory volume, never in Vault or state), and composes the ACL file from Vault's
+ * users plus `tls-reloader`, which may run CONFIG SET and nothing else (protected configs stay
+ * immutable: `enable-protected-configs no`). Application users still cannot run CONFIG.
+ */
+export function redisServeScript(o: RedisServeOptions): string {
+  const tls = o.tls ?? tlsFilesIn();
+  const run = o.runtimeDir ?? REDIS_RUNTIME_DIR;
+  const password = `${run}/${REDIS_TLS_RELOADER}.password`;
+  const cli = [
+    `REDISCLI_AUTH="$(cat ${password})" redis-cli --tls --cacert ${tls.caFile} --cert ${tls.certFile} --key ${tls.keyFile}`,
+    `-h 127.0.0.1 -p ${o.tlsPort} --user ${REDIS_TLS_RELOADER}`,
+    `CONFIG SET tls-cert-file ${tls.certFile} tls-key-file ${tls.keyFile} tls-ca-cert-file ${tls.caFile} | grep -qx OK`,
+  ].join(" ");
+  return [
+    "set -eu",
+    "umask 077",
+    `head -c 32 /dev/urandom | od -An -tx1 | tr -d ' \\n' > ${password}`,
+    `hash="$(sha256sum < ${password} | cut -d' ' -f1)"`,
+    `{ cat ${o.usersAclFile ?? `${VAULT_SECRETS_DIR}/users.acl`}; echo "user ${REDIS_TLS_RELOADER} on #$hash resetkeys resetchannels -@all +config|set"; } > ${run}/users.acl`,
+    serveWithTlsReload(`redis-server ${o.confFile}`, { watchFiles: [tls.certFile, tls.keyFile, tls.caFile], reload: cli, intervalSeconds: o.intervalSeconds }),
+  ].join("\n");
+}

@@ -1,0 +1,116 @@
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { SIGHUP_RELOAD, TLS_RELOAD_INTERVAL_SECONDS, serveWithTlsReload } from "../../constructs/kubernetes/config/tls-reload";
+import { removeDir, startServer, tempDir, waitFor, type RunningServer } from "./support/servers";
+
+// The shared serve-with-reload script, run by /bin/sh around a stand-in server (a shell loop that
+// counts SIGHUPs). The real servers are in postgresql-server, redis-server and entry-point-server tests.
+jest.setTimeout(30_000);
+
+let dir: string;
+let running: RunningServer | undefined;
+beforeEach(() => {
+  dir = tempDir("tls-reload-");
+  writeFileSync(join(dir, "tls.crt"), "certificate A\n");
+});
+afterEach(async () => {
+  await running?.stop("SIGTERM", 5000);
+  running = undefined;
+  removeDir(dir);
+});
+
+/** A stand-in server: appends "hup" on SIGHUP, exits 7 on SIGTERM, or exits 3 by itself when `die` appears. */
+function standIn(): string {
+  const log = join(dir, "server.log");
+  return `sh -c 'trap "echo hup >> ${log}" HUP; trap "echo term >> ${log}; exit 7" TERM; while [ -d ${dir} ] && [ ! -f ${dir}/die ]; do sleep 0.1; done; exit 3'`;
+}
+const hups = () => (existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8").match(/hup/g)?.length ?? 0 : 0);
+function serve(reload = SIGHUP_RELOAD): RunningServer {
+  const script = join(dir, "serve.sh");
+  writeFileSync(script, `set -eu\n${serveWithTlsReload(standIn(), { watchFiles: [join(dir, "tls.crt"), join(dir, "tls.key")], reload, intervalSeconds: 1 })}`);
+  running = startServer("sh", [script]);
+  return running;
+}
+const exitOf = (s: RunningServer) => new Promise<number | null>((resolve) => (s.process.exitCode !== null ? resolve(s.process.exitCode) : s.process.once("exit", (code) => resolve(code))));
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/** The promise's value, or "timeout" after `ms` (the timer is cleared either way). */
+async function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<"timeout">((r) => (timer = setTimeout(() => r("timeout"), ms)));
+  try {
+    return await Promise.race([p, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+test("a changed certificate file triggers one reload once it has been stable for a round; nothing happens without a change", async () => {
+  const s = serve();
+  await sleep(2500); // the watcher has read the files as they were at start, and seen no change since
+  expect(hups()).toBe(0);
+  writeFileSync(join(dir, "tls.crt"), "certificate B\n");
+  await waitFor("the reload", () => hups() === 1, 10_000);
+  await sleep(2500);
+  expect(hups()).toBe(1);
+  // A file appearing (the key written later) is a change too.
+  writeFileSync(join(dir, "tls.key"), "key B\n");
+  await waitFor("the second reload", () => hups() === 2, 10_000);
+  expect(s.output()).toMatch(/tls-reload: certificate files changed; server reloaded them/);
+});
+
+test("a failed reload is retried on the next rounds until it succeeds", async () => {
+  const s = serve(`[ -f ${dir}/loadable ] && ${SIGHUP_RELOAD}`);
+  await sleep(500); // the watcher has read the files as they were at start
+  writeFileSync(join(dir, "tls.crt"), "certificate B\n");
+  await waitFor("a failed reload", () => /reload failed; retrying next round/.test(s.output()), 10_000);
+  expect(hups()).toBe(0);
+  writeFileSync(join(dir, "loadable"), "");
+  await waitFor("the retried reload", () => hups() === 1, 10_000);
+});
+
+test("SIGTERM reaches the server and the script exits with the server's status", async () => {
+  const s = serve();
+  await sleep(500);
+  const code = exitOf(s);
+  s.process.kill("SIGTERM");
+  expect(await within(code, 10_000)).toBe(7);
+  expect(readFileSync(join(dir, "server.log"), "utf8")).toContain("term");
+});
+
+test("SIGHUP sent to the container is forwarded to the server", async () => {
+  const s = serve();
+  await sleep(500);
+  s.process.kill("SIGHUP");
+  await waitFor("the forwarded SIGHUP", () => hups() === 1, 5_000);
+});
+
+test("when the server exits by itself the script exits with its status and the watcher stops", async () => {
+  const s = serve();
+  await sleep(500);
+  const code = exitOf(s);
+  writeFileSync(join(dir, "die"), "");
+  expect(await within(code, 10_000)).toBe(3);
+  // The watcher was stopped with the server: a change now reloads nothing and nothing is logged.
+  const out = s.output();
+  writeFileSync(join(dir, "tls.crt"), "certificate C\n");
+  await sleep(2500);
+  expect(s.output()).toBe(out);
+});
+
+test("the generated script runs its watcher every 60 s by default and forwards TERM, INT, QUIT and HUP", () => {
+  const text = serveWithTlsReload("postgres -D /data", { watchFiles: ["/vault/secrets/tls.crt"], reload: SIGHUP_RELOAD });
+  expect(TLS_RELOAD_INTERVAL_SECONDS).toBe(60);
+  expect(text).toContain("sleep 60 & nap=$!");
+  expect(text.startsWith("postgres -D /data &\nSERVER_PID=$!\n")).toBe(true);
+  for (const s of ["TERM", "INT", "QUIT", "HUP"]) expect(text).toContain(`trap 'kill -${s} "$SERVER_PID" 2>/dev/null || :' ${s}`);
+  expect(text.trimEnd().endsWith('exit "$status"')).toBe(true);
+});
+
+test.each([
+  [{ watchFiles: [], reload: SIGHUP_RELOAD }, /at least one file/],
+  [{ watchFiles: ["/vault/secrets/tls.crt; rm -rf /"], reload: SIGHUP_RELOAD }, /plain paths/],
+  [{ watchFiles: ["/vault/secrets/tls.crt"], reload: " " }, /reload command/],
+  [{ watchFiles: ["/vault/secrets/tls.crt"], reload: SIGHUP_RELOAD, intervalSeconds: 0 }, /positive integer/],
+])("bad options are refused: %j", (options, message) => {
+  expect(() => serveWithTlsReload("server", options)).toThrow(message);
+});
