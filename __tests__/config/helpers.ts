@@ -3,7 +3,8 @@ import * as path from "node:path";
 
 /** Repository root (tests run main.ts from here). */
 export const ROOT = path.resolve(__dirname, "..", "..");
-const TSX = path.join(ROOT, "node_modules", ".bin", "tsx");
+// As `npm run synth` runs it: node with tsx's loader (one process; the tsx CLI would add a second).
+const TSX_LOADER = path.join(ROOT, "node_modules", "tsx", "dist", "loader.mjs");
 
 /** Result of running the real entry point as a user would. */
 export interface MainRun {
@@ -12,10 +13,10 @@ export interface MainRun {
   readonly stderr: string;
 }
 
-/** Runs `tsx main.ts <args>` in `cwd` (so cdktf.out lands there) with a clean environment. */
+/** Runs `node --import tsx main.ts <args>` in `cwd` (so cdktf.out lands there) with a clean environment. */
 export function runMain(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<MainRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [path.join(ROOT, "main.ts"), ...args], {
+    const child = spawn(process.execPath, ["--max-semi-space-size=4", "--import", TSX_LOADER, path.join(ROOT, "main.ts"), ...args], {
       cwd,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],
