@@ -33,7 +33,7 @@ export const IMAGES = {
   /** Redis cache. */
   redis: { registry: "docker.io", repository: "library/redis", tag: "7.4.1" },
   /** Keycloak identity server. */
-  keycloak: { registry: "quay.io", repository: "keycloak/keycloak", tag: "26.0.7" },
+  keycloak: { registry: "quay.io", repository: "keycloak/keycloak", tag: "26.3.3" },
   /** Elasticsearch search engine. */
   elasticsearch: { registry: "docker.elastic.co", repository: "elasticsearch/elasticsearch", tag: "8.17.0" },
   /** Apache Cassandra. */
