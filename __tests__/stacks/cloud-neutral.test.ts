@@ -1,0 +1,89 @@
+import { App, Testing } from "cdktf";
+import { DEFAULT_DEPLOYMENT } from "../../config/default";
+import { validateDeployment } from "../../config/load";
+import type { Cloud, DeploymentInput } from "../../config/schema";
+import { buildDeployment } from "../../stacks/deployment";
+
+// The promise of the design: only the cloud layer differs per cloud. The same deployment, synthesized
+// on AWS, Azure and GCP, must give the vault, vault-config and platform stacks the same resources, and
+// may differ only in values the PlatformFoundation contract carries.
+
+const CLOUD_SETTINGS: Record<Cloud, Partial<DeploymentInput>> = {
+  aws: {},
+  azure: {
+    cloud: "azure", region: "westeurope",
+    azure: { subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111", adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"] },
+  },
+  gcp: { cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" } },
+};
+
+type Flat = Map<string, string>;
+
+/** Leaf paths to JSON values; list items that have a `name` are keyed by it (container[uploader].env[HOME]). */
+function flatten(value: unknown, prefix: string, out: Flat): Flat {
+  if (Array.isArray(value)) {
+    value.forEach((v, i) => {
+      const name = v !== null && typeof v === "object" && typeof (v as { name?: unknown }).name === "string" ? (v as { name: string }).name : String(i);
+      flatten(v, `${prefix}[${name}]`, out);
+    });
+  } else if (value !== null && typeof value === "object") {
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) flatten(v, prefix ? `${prefix}.${k}` : k, out);
+  } else {
+    out.set(prefix, JSON.stringify(value));
+  }
+  return out;
+}
+
+function sharedStacks(cloud: Cloud): Record<string, Flat> {
+  const deployment = validateDeployment({ ...DEFAULT_DEPLOYMENT, ...CLOUD_SETTINGS[cloud] }, cloud);
+  const app: App = Testing.app();
+  const stacks = buildDeployment(app, deployment);
+  const out: Record<string, Flat> = {};
+  for (const [role, stack] of [["vault", stacks.vault], ["vault-config", stacks.vaultConfig], ["platform", stacks.platform]] as const) {
+    // Cross-stack references name the producing stack (demo-aws, demo-azure, ...): normalize the name.
+    const text = Testing.synth(stack).split(`demo-${cloud}`).join("demo-CLOUD");
+    out[role] = flatten(JSON.parse(text), "", new Map());
+  }
+  return out;
+}
+
+// Where a contract value lands in the shared stacks (everything else must be byte-identical).
+const CONTRACT_FED: readonly RegExp[] = [
+  // cluster: how the providers reach it
+  /^provider\.kubernetes\[0\]\.(host|cluster_ca_certificate|exec\[0\]\..+)$/,
+  /^resource\.vault_kubernetes_auth_backend_config\.[^.]+\.(kubernetes_host|kubernetes_ca_cert|issuer)$/,
+  // encryptedStorage: the StorageClass
+  /^resource\.kubernetes_storage_class_v1\.[^.]+\.(storage_provisioner|parameters\..+)$/,
+  // workloadIdentities: service-account annotations and pod labels
+  /^resource\.kubernetes_service_account_v1\.[^.]+\.metadata\.annotations\..+$/,
+  /\.spec\.template\.metadata\.labels\.azure\.workload\.identity\/use$/,
+  // loadBalancer: the entry point Service's annotations
+  /^resource\.kubernetes_service_v1\.[^.]+\.metadata\.annotations\..+$/,
+  // vaultSeal: Vault's rendered server config
+  /^resource\.kubernetes_config_map_v1\.Vault_[^.]+\.data\.vault\.json$/,
+  // objectStore: where the backup uploaders and Elasticsearch's snapshot repository write
+  /\.container\[uploader\]\.(command\[\d+\]|env\[[A-Z_]+\]\.(name|value))$/,
+  /^resource\.kubernetes_config_map_v1\.Elasticsearch_[^.]+\.data\.repository\.json$/,
+];
+
+const synthesized = { aws: sharedStacks("aws"), azure: sharedStacks("azure"), gcp: sharedStacks("gcp") };
+
+describe.each(["vault", "vault-config", "platform"])("the %s stack on AWS, Azure and GCP", (role) => {
+  const [aws, azure, gcp] = [synthesized.aws[role], synthesized.azure[role], synthesized.gcp[role]];
+
+  const fed = (k: string) => CONTRACT_FED.some((re) => re.test(k));
+  const keys = (m: Flat) => [...m.keys()].filter((k) => !fed(k)).sort();
+
+  test("has the same resources and attributes on every cloud (outside the contract's maps)", () => {
+    expect(keys(aws).length).toBeGreaterThan(100);
+    expect(keys(azure)).toEqual(keys(aws));
+    expect(keys(gcp)).toEqual(keys(aws));
+  });
+
+  test("differs only where the contract's values land", () => {
+    const all = new Set([...aws.keys(), ...azure.keys(), ...gcp.keys()]);
+    const differing = [...all].filter((k) => !(aws.get(k) === azure.get(k) && aws.get(k) === gcp.get(k)));
+    expect(differing.length).toBeGreaterThan(0); // the contract does carry something
+    expect(differing.filter((k) => !fed(k))).toEqual([]);
+  });
+});
