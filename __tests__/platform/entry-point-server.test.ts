@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { entryPointNginxConf, nginxServeScript } from "../../constructs/kubernetes/config/nginx-conf";
-import { freePort, issueServerCertificate, makeTestPki, presentedSerial, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
+import { freePort, issueServerCertificate, makeTestPki, presentedSerial, removeDir, requireBinaries, run, startServer, tempDir, type RunningServer, type TestPki, waitFor } from "./support/servers";
 
 // A real nginx started on loopback with the GENERATED entry-point configuration (only ports, file
 // paths and upstream addresses are the test's), in front of a small HTTPS upstream, run by the
@@ -23,6 +23,7 @@ function curl(...args: string[]) {
 const status = (r: { out: string }) => r.out.trim().split("\n").pop();
 
 beforeAll(async () => {
+  requireBinaries(["/usr/sbin/nginx", "curl", "openssl"]);
   dir = tempDir("nginx-test-");
   pki = makeTestPki(dir);
   [https, http, upstreamPort] = [await freePort(), await freePort(), await freePort()];

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 
 import { join } from "node:path";
 import { POSTGRESQL_DATABASES, pgHbaConf, postgresqlBootstrapSql, postgresqlConf, postgresqlServe } from "../../constructs/kubernetes/config/postgresql-conf";
 import { DATABASE_ROLES } from "../../stacks/vault-config-stack";
-import { chownTree, freePort, holdSession, issueServerCertificate, makeTestPki, presentedSerial, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
+import { chownTree, freePort, holdSession, issueServerCertificate, makeTestPki, presentedSerial, removeDir, requireBinaries, run, startServer, tempDir, type RunningServer, type TestPki, waitFor } from "./support/servers";
 
 // A real PostgreSQL 15 started on loopback with the GENERATED postgresql.conf and pg_hba.conf
 // (only file paths, the port and the client range are the test's), run by the GENERATED serve script
@@ -32,6 +32,7 @@ function psql(conninfo: string, sql: string, password = PASSWORD) {
 }
 
 beforeAll(async () => {
+  requireBinaries([`${BIN}/initdb`, `${BIN}/postgres`, "psql", "openssl"]);
   dir = tempDir("pg-test-");
   const tls = join(dir, "tls");
   mkdirSync(tls);

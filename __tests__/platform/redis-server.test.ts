@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { PREVIEW_TTL_SECONDS, REDIS_TLS_RELOADER, redisAclFile, redisConf, redisServeScript } from "../../constructs/kubernetes/config/redis-conf";
-import { freePort, holdSession, issueServerCertificate, makeTestPki, presentedSerial, removeDir, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
+import { freePort, holdSession, issueServerCertificate, makeTestPki, presentedSerial, removeDir, requireBinaries, run, startServer, tempDir, type RunningServer, type TestPki, waitFor } from "./support/servers";
 
 // A real redis-server started on loopback with the GENERATED redis.conf and ACL file (only file
 // paths, the port and the password hash are the test's), run by the GENERATED start script (ACL
@@ -31,6 +31,7 @@ const atlas: Client = { tls: true, user: "atlas", password: PASSWORD };
 const ops: Client = { tls: true, user: "ops", password: OPS_PASSWORD };
 
 beforeAll(async () => {
+  requireBinaries(["redis-server", "redis-cli", "openssl"]);
   dir = tempDir("redis-test-");
   pki = makeTestPki(dir);
   port = await freePort();

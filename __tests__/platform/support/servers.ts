@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -178,4 +178,15 @@ export function holdSession(command: string, args: readonly string[], env: Recor
       return { status, out };
     },
   };
+}
+
+/**
+ * Fails with the fix when a server binary the real-server tests need is missing (a newcomer's machine),
+ * instead of a bare spawn error deep in a test.
+ */
+export function requireBinaries(paths: readonly string[]): void {
+  const missing = paths.filter((p) => (p.includes("/") ? !existsSync(p) : run("sh", ["-c", `command -v ${p}`]).status !== 0));
+  if (missing.length) {
+    throw new Error(`missing ${missing.join(", ")}: run \`bash .ci/install-test-servers\` (PostgreSQL 15, Redis, nginx, openssl from Debian packages)`);
+  }
 }
