@@ -7,30 +7,42 @@ import { removeDir, startServer, tempDir, waitFor, type RunningServer } from "./
 // counts SIGHUPs). The real servers are in postgresql-server, redis-server and entry-point-server tests.
 jest.setTimeout(30_000);
 
-let dir: string;
-let running: RunningServer | undefined;
-beforeEach(() => {
-  dir = tempDir("tls-reload-");
-  writeFileSync(join(dir, "tls.crt"), "certificate A\n");
-});
-afterEach(async () => {
-  await running?.stop("SIGTERM", 5000);
-  running = undefined;
-  removeDir(dir);
-});
+/**
+ * One test's own bench: a temp directory with certificate A, and the serve script around a stand-in
+ * server. Each test has its own, so the tests run concurrently and their watcher rounds overlap.
+ */
+interface Bench {
+  readonly dir: string;
+  serve(reload?: string): RunningServer;
+  /** SIGHUPs the stand-in server has received. */
+  hups(): number;
+}
 
-/** A stand-in server: appends "hup" on SIGHUP, exits 7 on SIGTERM, or exits 3 by itself when `die` appears. */
-function standIn(): string {
+async function withBench(body: (b: Bench) => Promise<void>): Promise<void> {
+  const dir = tempDir("tls-reload-");
+  writeFileSync(join(dir, "tls.crt"), "certificate A\n");
   const log = join(dir, "server.log");
-  return `sh -c 'trap "echo hup >> ${log}" HUP; trap "echo term >> ${log}; exit 7" TERM; while [ -d ${dir} ] && [ ! -f ${dir}/die ]; do sleep 0.1; done; exit 3'`;
+  let running: RunningServer | undefined;
+  // A stand-in server: appends "hup" on SIGHUP, exits 7 on SIGTERM, or exits 3 by itself when `die` appears.
+  const standIn = `sh -c 'trap "echo hup >> ${log}" HUP; trap "echo term >> ${log}; exit 7" TERM; while [ -d ${dir} ] && [ ! -f ${dir}/die ]; do sleep 0.1; done; exit 3'`;
+  const bench: Bench = {
+    dir,
+    serve(reload = SIGHUP_RELOAD) {
+      const script = join(dir, "serve.sh");
+      writeFileSync(script, `set -eu\n${serveWithTlsReload(standIn, { watchFiles: [join(dir, "tls.crt"), join(dir, "tls.key")], reload, intervalSeconds: 1 })}`);
+      running = startServer("sh", [script]);
+      return running;
+    },
+    hups: () => (existsSync(log) ? readFileSync(log, "utf8").match(/hup/g)?.length ?? 0 : 0),
+  };
+  try {
+    await body(bench);
+  } finally {
+    await running?.stop("SIGTERM", 5000);
+    removeDir(dir);
+  }
 }
-const hups = () => (existsSync(join(dir, "server.log")) ? readFileSync(join(dir, "server.log"), "utf8").match(/hup/g)?.length ?? 0 : 0);
-function serve(reload = SIGHUP_RELOAD): RunningServer {
-  const script = join(dir, "serve.sh");
-  writeFileSync(script, `set -eu\n${serveWithTlsReload(standIn(), { watchFiles: [join(dir, "tls.crt"), join(dir, "tls.key")], reload, intervalSeconds: 1 })}`);
-  running = startServer("sh", [script]);
-  return running;
-}
+
 const exitOf = (s: RunningServer) => new Promise<number | null>((resolve) => (s.process.exitCode !== null ? resolve(s.process.exitCode) : s.process.once("exit", (code) => resolve(code))));
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 /** The promise's value, or "timeout" after `ms` (the timer is cleared either way). */
@@ -44,58 +56,63 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
   }
 }
 
-test("a changed certificate file triggers one reload once it has been stable for a round; nothing happens without a change", async () => {
-  const s = serve();
-  await sleep(2500); // the watcher has read the files as they were at start, and seen no change since
-  expect(hups()).toBe(0);
-  writeFileSync(join(dir, "tls.crt"), "certificate B\n");
-  await waitFor("the reload", () => hups() === 1, 10_000);
-  await sleep(2500);
-  expect(hups()).toBe(1);
-  // A file appearing (the key written later) is a change too.
-  writeFileSync(join(dir, "tls.key"), "key B\n");
-  await waitFor("the second reload", () => hups() === 2, 10_000);
-  expect(s.output()).toMatch(/tls-reload: certificate files changed; server reloaded them/);
-});
+test.concurrent("a changed certificate file triggers one reload once it has been stable for a round; nothing happens without a change", () =>
+  withBench(async ({ dir, serve, hups }) => {
+    const s = serve();
+    await sleep(2500); // the watcher has read the files as they were at start, and seen no change since
+    expect(hups()).toBe(0);
+    writeFileSync(join(dir, "tls.crt"), "certificate B\n");
+    await waitFor("the reload", () => hups() === 1, 10_000);
+    await sleep(2500);
+    expect(hups()).toBe(1);
+    // A file appearing (the key written later) is a change too.
+    writeFileSync(join(dir, "tls.key"), "key B\n");
+    await waitFor("the second reload", () => hups() === 2, 10_000);
+    expect(s.output()).toMatch(/tls-reload: certificate files changed; server reloaded them/);
+  }));
 
-test("a failed reload is retried on the next rounds until it succeeds", async () => {
-  const s = serve(`[ -f ${dir}/loadable ] && ${SIGHUP_RELOAD}`);
-  await sleep(500); // the watcher has read the files as they were at start
-  writeFileSync(join(dir, "tls.crt"), "certificate B\n");
-  await waitFor("a failed reload", () => /reload failed; retrying next round/.test(s.output()), 10_000);
-  expect(hups()).toBe(0);
-  writeFileSync(join(dir, "loadable"), "");
-  await waitFor("the retried reload", () => hups() === 1, 10_000);
-});
+test.concurrent("a failed reload is retried on the next rounds until it succeeds", () =>
+  withBench(async ({ dir, serve, hups }) => {
+    const s = serve(`[ -f ${dir}/loadable ] && ${SIGHUP_RELOAD}`);
+    await sleep(500); // the watcher has read the files as they were at start
+    writeFileSync(join(dir, "tls.crt"), "certificate B\n");
+    await waitFor("a failed reload", () => /reload failed; retrying next round/.test(s.output()), 10_000);
+    expect(hups()).toBe(0);
+    writeFileSync(join(dir, "loadable"), "");
+    await waitFor("the retried reload", () => hups() === 1, 10_000);
+  }));
 
-test("SIGTERM reaches the server and the script exits with the server's status", async () => {
-  const s = serve();
-  await sleep(500);
-  const code = exitOf(s);
-  s.process.kill("SIGTERM");
-  expect(await within(code, 10_000)).toBe(7);
-  expect(readFileSync(join(dir, "server.log"), "utf8")).toContain("term");
-});
+test.concurrent("SIGTERM reaches the server and the script exits with the server's status", () =>
+  withBench(async ({ dir, serve }) => {
+    const s = serve();
+    await sleep(500);
+    const code = exitOf(s);
+    s.process.kill("SIGTERM");
+    expect(await within(code, 10_000)).toBe(7);
+    expect(readFileSync(join(dir, "server.log"), "utf8")).toContain("term");
+  }));
 
-test("SIGHUP sent to the container is forwarded to the server", async () => {
-  const s = serve();
-  await sleep(500);
-  s.process.kill("SIGHUP");
-  await waitFor("the forwarded SIGHUP", () => hups() === 1, 5_000);
-});
+test.concurrent("SIGHUP sent to the container is forwarded to the server", () =>
+  withBench(async ({ serve, hups }) => {
+    const s = serve();
+    await sleep(500);
+    s.process.kill("SIGHUP");
+    await waitFor("the forwarded SIGHUP", () => hups() === 1, 5_000);
+  }));
 
-test("when the server exits by itself the script exits with its status and the watcher stops", async () => {
-  const s = serve();
-  await sleep(500);
-  const code = exitOf(s);
-  writeFileSync(join(dir, "die"), "");
-  expect(await within(code, 10_000)).toBe(3);
-  // The watcher was stopped with the server: a change now reloads nothing and nothing is logged.
-  const out = s.output();
-  writeFileSync(join(dir, "tls.crt"), "certificate C\n");
-  await sleep(2500);
-  expect(s.output()).toBe(out);
-});
+test.concurrent("when the server exits by itself the script exits with its status and the watcher stops", () =>
+  withBench(async ({ dir, serve }) => {
+    const s = serve();
+    await sleep(500);
+    const code = exitOf(s);
+    writeFileSync(join(dir, "die"), "");
+    expect(await within(code, 10_000)).toBe(3);
+    // The watcher was stopped with the server: a change now reloads nothing and nothing is logged.
+    const out = s.output();
+    writeFileSync(join(dir, "tls.crt"), "certificate C\n");
+    await sleep(2500);
+    expect(s.output()).toBe(out);
+  }));
 
 test("the generated script runs its watcher every 60 s by default and forwards TERM, INT, QUIT and HUP", () => {
   const text = serveWithTlsReload("postgres -D /data", { watchFiles: ["/vault/secrets/tls.crt"], reload: SIGHUP_RELOAD });

@@ -1,3 +1,4 @@
+import { TerraformStack, Testing } from "cdktf";
 import { Policy } from "../../policy";
 import { ALL_RULES, RULE_PACKS } from "../../policy/rules";
 import type { Finding } from "../../policy/types";
@@ -49,26 +50,35 @@ describe.each(Object.entries(PACKS))("rule pack %s", (pack, fixtures) => {
   });
 
   describe.each(rules.map((r) => [r.id] as const))("%s", (id) => {
+    // The non-compliant and the suppressed fixture: two stacks of one app, evaluated once.
+    let broken: { findings: Finding[]; targetPath: string };
+    let suppressed: Finding[];
+    beforeAll(() => {
+      const app = Testing.app();
+      const brokenStack = new TerraformStack(app, "broken");
+      const brokenTarget = fixtures.breaks[id](fixtures.baseline(brokenStack), brokenStack);
+      const suppressedStack = new TerraformStack(app, "suppressed");
+      const suppressedTarget = fixtures.breaks[id](fixtures.baseline(suppressedStack), suppressedStack);
+      Policy.suppress(suppressedTarget, [{ id, reason: FIXTURE_REASON }]);
+      const all = findingsOf(app);
+      broken = { findings: all.filter((f) => f.stack === "broken"), targetPath: brokenTarget.node.path };
+      suppressed = all.filter((f) => f.stack === "suppressed");
+    });
+
     test("passes on the compliant fixture", () => {
       expect(failed(baseline, id)).toEqual([]);
       if (!fixtures.absentInBaseline?.includes(id)) expect(baseline.some((f) => f.ruleId === id && f.status === "pass")).toBe(true);
     });
 
     test("fails on the non-compliant fixture", () => {
-      const { app, stack } = newStack();
-      const target = fixtures.breaks[id](fixtures.baseline(stack), stack);
-      const fails = failed(findingsOf(app), id);
+      const fails = failed(broken.findings, id);
       expect(fails.length).toBeGreaterThan(0);
-      for (const f of fails) expect(f.path.startsWith(target.node.path)).toBe(true);
+      for (const f of fails) expect(f.path.startsWith(broken.targetPath)).toBe(true);
     });
 
     test("is reported as suppressed when suppressed on the construct", () => {
-      const { app, stack } = newStack();
-      const target = fixtures.breaks[id](fixtures.baseline(stack), stack);
-      Policy.suppress(target, [{ id, reason: FIXTURE_REASON }]);
-      const fs = findingsOf(app);
-      expect(failed(fs, id)).toEqual([]);
-      expect(fs.filter((f) => f.ruleId === id && f.status === "suppressed").map((f) => f.reason)).toContain(FIXTURE_REASON);
+      expect(failed(suppressed, id)).toEqual([]);
+      expect(suppressed.filter((f) => f.ruleId === id && f.status === "suppressed").map((f) => f.reason)).toContain(FIXTURE_REASON);
     });
   });
 });
