@@ -167,7 +167,8 @@ export function holdSession(command: string, args: readonly string[], env: Recor
   let out = "";
   child.stdout?.on("data", (d) => (out += d));
   child.stderr?.on("data", (d) => (out += d));
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  // "close", not "exit": exit can fire before the last stdout chunk has been read.
+  const exited = new Promise<number | null>((resolve) => child.once("close", (code) => resolve(code)));
   return {
     send: (line) => void child.stdin?.write(`${line}\n`),
     async finish(lastLines, timeoutMs = 10_000) {
