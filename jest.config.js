@@ -11,6 +11,9 @@ module.exports = {
   roots: ["<rootDir>/__tests__"],
   testMatch: ["**/*.test.ts"],
   transform: { "^.+\\.ts$": "<rootDir>/scripts/jest-esbuild-transform.js" },
+  // Every shipped deployment synthesized once and decoded by the real terraform, for the tests to read.
+  globalSetup: "<rootDir>/__tests__/support/global-setup.ts",
+  globalTeardown: "<rootDir>/__tests__/support/global-teardown.ts",
   setupFilesAfterEnv: ["<rootDir>/__tests__/setup.ts"],
   reporters: ["default", "<rootDir>/scripts/jest-summary-reporter.js"],
   snapshotFormat: { escapeString: false, printBasicPrototype: false },

@@ -2,15 +2,11 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:f
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { ROOT, runMain } from "./config/helpers";
+import { DEPLOYMENTS, SYNTH_DIR_ENV, deploymentRuns, outputDir } from "./support/deployments";
 
-// End to end, as a user runs it: `tsx main.ts [--config file]` in a directory of its own.
-// Each deployment synthesizes twice, in two different directories, to byte-identical output
-// holding no path of this machine.
-
-const DEPLOYMENTS: readonly [string, string[]][] = [
-  ["embedded default", []],
-  ...readdirSync(path.join(ROOT, "examples")).map((f) => [`examples/${f}`, ["--config", path.join(ROOT, "examples", f)]] as [string, string[]]),
-];
+// End to end, as a user runs it: `tsx main.ts [--config file]` in a directory of its own. The global
+// setup ran every shipped deployment once; the default runs again here, in another directory, for
+// byte-identical output holding no path of this machine.
 
 function readTree(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -25,32 +21,35 @@ function readTree(dir: string): Map<string, string> {
   return files;
 }
 
-let work: string;
-beforeAll(() => {
-  work = mkdtempSync(path.join(tmpdir(), "synth-"));
-});
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-// Every deployment once, end to end; the default twice, in two directories, for byte-identical output
-// (each stack's own tests also synthesize it twice in-process).
-test.concurrent.each(DEPLOYMENTS)("%s synthesizes clean under the policy, with no machine paths", async (name, args) => {
-  const a = mkdtempSync(path.join(work, "a-"));
-  const b = mkdtempSync(path.join(work, "b-"));
-  const twice = name === "embedded default";
-  const [runA, runB] = await Promise.all([runMain(args, a), twice ? runMain(args, b) : Promise.resolve(undefined)]);
-  expect(runA.stderr).not.toMatch(/Error/);
-  expect(runA.code).toBe(0);
-  expect(runA.stdout).toMatch(/^policy ok: /m);
-  const treeA = readTree(path.join(a, "cdktf.out"));
-  expect([...treeA.keys()].filter((f) => f.endsWith("cdk.tf.json")).length).toBe(4);
-  if (runB) {
-    expect(runB.code).toBe(0);
-    expect(readTree(path.join(b, "cdktf.out"))).toEqual(treeA);
-  }
-  for (const [file, text] of treeA) {
+function noMachinePaths(tree: Map<string, string>, extra: readonly string[]): void {
+  for (const [file, text] of tree) {
     // This run's own directories, the checkout and $HOME ("/tmp" alone is a legitimate in-container path).
-    for (const p of [a, b, work, ROOT, process.env.HOME ?? "/root"]) {
+    for (const p of [...extra, ROOT, process.env.HOME ?? "/root"]) {
       if (text.includes(p)) throw new Error(`${file} contains the machine path ${p}`);
     }
+  }
+}
+
+test.each(DEPLOYMENTS.map((d) => [d.key]))("%s synthesizes clean under the policy, with no machine paths", (key) => {
+  const run = deploymentRuns().find((r) => r.key === key);
+  expect(run).toBeDefined();
+  expect(run?.stderr).not.toMatch(/Error/);
+  expect(run?.code).toBe(0);
+  expect(run?.stdout).toMatch(/^policy ok: /m);
+  const tree = readTree(outputDir(key));
+  expect([...tree.keys()].filter((f) => f.endsWith("cdk.tf.json")).length).toBe(4);
+  noMachinePaths(tree, [process.env[SYNTH_DIR_ENV] ?? "/nonexistent"]);
+});
+
+test("the default deployment synthesizes byte-identically in another directory", async () => {
+  const work = mkdtempSync(path.join(tmpdir(), "synth-"));
+  try {
+    const run = await runMain([], work);
+    expect(run.code).toBe(0);
+    const tree = readTree(path.join(work, "cdktf.out"));
+    expect(tree).toEqual(readTree(outputDir("default")));
+    noMachinePaths(tree, [work]);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
 }, 120_000);

@@ -3,6 +3,7 @@ import { App } from "cdktf";
 import { ConfigError, loadDeployment } from "../config/load";
 import { AwsStateStack } from "../stacks/bootstrap/aws-state-stack";
 import { UsageError } from "./stack-order";
+import { TerraformTextEscaping } from "../lib/terraform-text";
 
 /**
  * The optional, one-time AWS bootstrap of a deployment: `<name>-state` (state bucket, GitHub OIDC
@@ -33,7 +34,9 @@ export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessE
 export function buildBootstrap(app: App, argv: readonly string[], env: NodeJS.ProcessEnv): AwsStateStack {
   const deployment = loadDeployment(argv, env);
   const args = parseBootstrapArgs(argv, env);
-  return new AwsStateStack(app, `${deployment.name}-state`, { deployment, ...args });
+  const stack = new AwsStateStack(app, `${deployment.name}-state`, { deployment, ...args });
+  TerraformTextEscaping.applyTo(stack);
+  return stack;
 }
 
 if (require.main === module) {

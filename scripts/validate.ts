@@ -6,14 +6,19 @@
  * mirrors. When all are there, the stack is copied to a temporary directory and `terraform init
  * -backend=false` runs with a temporary CLI config that installs from those mirrors only (the direct
  * installation method excludes every provider, so nothing is fetched from the network); then
- * `terraform validate -json`. One line per stack: valid, invalid (with its diagnostics) or skipped
- * (naming the missing providers).
+ * `terraform validate -json`. A stack whose providers are not all mirrored still goes through Terraform
+ * core's own decoder (scripts/terraform-decode.ts: every block as the input of the built-in
+ * `terraform_data`, references unknown, `terraform plan`), which rejects any string that is not a valid
+ * template, e.g. shell `${VAR##*-}` embedded unescaped. One line per stack says which check it got:
+ * valid (provider schema), decoded (Terraform core only, naming the providers not checked), or invalid /
+ * error with the diagnostics.
  *
  * Mirrors: TF_PLUGIN_MIRROR (one path, or several separated by the platform's path delimiter); else every
  * conventional location that exists (see MIRROR_CANDIDATES). Terraform: TERRAFORM_BINARY, else `terraform`
  * on the PATH.
  *
- * Usage: tsx scripts/validate.ts [--no-synth] [--config <file>]   (--config is passed to the synth)
+ * Usage: tsx scripts/validate.ts [--no-synth [--out <dir>]] [--config <file>]   (--config is passed to the synth;
+ * --out reads an output directory other than cdktf.json's)
  * Exit status: 0 when no stack is invalid; 1 when one is, when init fails, when synthesis fails, or when
  * terraform is missing.
  */
@@ -21,6 +26,7 @@ import { spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
+import { TerraformDecodeError, decodeStacks } from "./terraform-decode";
 
 const ROOT = path.resolve(__dirname, "..");
 const DEFAULT_HOST = "registry.terraform.io";
@@ -118,6 +124,7 @@ export type StackResult =
   | { readonly stack: string; readonly status: "valid"; readonly warnings: string[] }
   | { readonly stack: string; readonly status: "invalid"; readonly diagnostics: string[] }
   | { readonly stack: string; readonly status: "skipped"; readonly missing: string[] }
+  | { readonly stack: string; readonly status: "decoded"; readonly missing: string[] }
   | { readonly stack: string; readonly status: "error"; readonly detail: string };
 
 interface Diagnostic {
@@ -151,7 +158,7 @@ function validateStack(terraform: string, stack: string, stackDir: string, mirro
   const missing = requirements
     .filter((r) => !mirrors.some((m) => satisfies(r.version, mirroredVersions(m, r.address, platform))))
     .map((r) => `${r.address}${r.version ? ` ${r.version}` : ""}`);
-  if (missing.length > 0) return { stack, status: "skipped", missing };
+  if (missing.length > 0) return decodeOnly(terraform, stack, json, missing);
 
   const work = mkdtempSync(path.join(os.tmpdir(), `validate-${stack}-`));
   try {
@@ -177,6 +184,17 @@ function validateStack(terraform: string, stack: string, stackDir: string, mirro
     return { stack, status: "invalid", diagnostics: diagnostics.map((x) => formatDiagnostic(x, lines)) };
   } finally {
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** Terraform core's decoder alone, for a stack whose providers are not at hand. */
+function decodeOnly(terraform: string, stack: string, json: unknown, missing: string[]): StackResult {
+  try {
+    decodeStacks({ [stack]: json }, terraform);
+    return { stack, status: "decoded", missing };
+  } catch (e) {
+    if (e instanceof TerraformDecodeError) return { stack, status: "invalid", diagnostics: e.message.split("\n") };
+    throw e;
   }
 }
 
@@ -222,7 +240,13 @@ function escapeRegExp(s: string): string {
 
 function main(argv: readonly string[]): number {
   const noSynth = argv.includes("--no-synth");
-  const synthArgs = argv.filter((a) => a !== "--no-synth");
+  const outAt = argv.indexOf("--out");
+  const outArg = outAt >= 0 ? argv[outAt + 1] : undefined;
+  if (outAt >= 0 && (!outArg || !noSynth)) {
+    console.error("validate: --out <dir> reads an existing output directory and needs --no-synth");
+    return 1;
+  }
+  const synthArgs = argv.filter((a, i) => a !== "--no-synth" && i !== outAt && i !== outAt + 1);
 
   const terraform = findTerraform(process.env);
   if (!terraform) {
@@ -233,7 +257,7 @@ function main(argv: readonly string[]): number {
     console.error("validate: synthesis failed; nothing validated.");
     return 1;
   }
-  const out = outputDir();
+  const out = outArg ? path.resolve(outArg) : outputDir();
   const manifestPath = path.join(out, "manifest.json");
   if (!existsSync(manifestPath)) {
     console.error(`validate: no ${path.relative(ROOT, manifestPath)}; synthesize first (npm run synth).`);
@@ -249,13 +273,16 @@ function main(argv: readonly string[]): number {
     const result = validateStack(terraform, stack, path.join(out, info.workingDirectory), mirrors, platform);
     switch (result.status) {
       case "valid":
-        console.log(`${stack}: valid${result.warnings.length ? ` (${result.warnings.length} warning(s))` : ""}`);
+        console.log(`${stack}: valid (terraform validate against the provider schemas)${result.warnings.length ? `, ${result.warnings.length} warning(s)` : ""}`);
         result.warnings.forEach((w) => console.log(`    ${w}`));
         break;
       case "invalid":
         failed++;
         console.log(`${stack}: invalid`);
         result.diagnostics.forEach((d) => console.log(`    ${d}`));
+        break;
+      case "decoded":
+        console.log(`${stack}: decoded (terraform core: every string and expression parses; provider schema not checked, not in a local mirror: ${result.missing.join(", ")})`);
         break;
       case "skipped":
         console.log(`${stack}: skipped (providers not in a local mirror: ${result.missing.join(", ")})`);
@@ -268,5 +295,7 @@ function main(argv: readonly string[]): number {
   }
   return failed > 0 ? 1 : 0;
 }
+
+export { main };
 
 if (require.main === module) process.exit(main(process.argv.slice(2)));

@@ -2,6 +2,7 @@ import type { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import type { Cloud, Deployment } from "../config/schema";
 import type { PlatformFoundation } from "./platform-foundation";
+import { TerraformTextEscaping } from "../lib/terraform-text";
 import { stackIds } from "./stack-ids";
 import { VaultStack } from "./vault-stack";
 import { VaultConfigStack } from "./vault-config-stack";
@@ -45,5 +46,7 @@ export function buildDeployment(scope: Construct, deployment: Deployment): Deplo
   const platform = new PlatformStack(scope, ids.platform, { deployment, foundation });
   platform.addDependency(vault);
   platform.addDependency(vaultConfig);
+  // Literal text (scripts, configs, templates) reaches Terraform escaped, whatever construct embeds it.
+  for (const stack of [cloud, vault, vaultConfig, platform]) TerraformTextEscaping.applyTo(stack);
   return { cloud, vault, vaultConfig, platform };
 }

@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
@@ -11,7 +12,7 @@ import {
   terraformPlatform,
 } from "../../scripts/validate";
 
-// The pure parts of `npm run validate` (no terraform binary here: the script itself runs it).
+// `npm run validate`: its pure parts, and the real terraform on stacks whose providers are not mirrored.
 
 let mirror: string;
 beforeAll(() => {
@@ -72,4 +73,40 @@ test("platform names follow Terraform's", () => {
   expect(terraformPlatform("linux", "x64")).toBe("linux_amd64");
   expect(terraformPlatform("darwin", "arm64")).toBe("darwin_arm64");
   expect(terraformPlatform("win32", "x64")).toBe("windows_amd64");
+});
+
+describe("stacks whose providers are not mirrored get Terraform core's decoder", () => {
+  const VALIDATE = path.join(__dirname, "..", "..", "scripts", "validate.ts");
+  const TSX = path.join(__dirname, "..", "..", "node_modules", "tsx", "dist", "cli.mjs");
+
+  function outputWith(data: Record<string, string>): string {
+    const out = mkdtempSync(path.join(os.tmpdir(), "validate-out-"));
+    mkdirSync(path.join(out, "stacks", "x-platform"), { recursive: true });
+    writeFileSync(path.join(out, "manifest.json"), JSON.stringify({ stacks: { "x-platform": { workingDirectory: "stacks/x-platform" } } }));
+    const stack = {
+      terraform: { required_providers: { kubernetes: { source: "hashicorp/kubernetes", version: "2.38.0" } } },
+      resource: { kubernetes_config_map_v1: { Scripts: { metadata: { name: "scripts", namespace: "${kubernetes_namespace_v1.Ns.metadata[0].name}" }, data } } },
+    };
+    writeFileSync(path.join(out, "stacks", "x-platform", "cdk.tf.json"), JSON.stringify(stack));
+    return out;
+  }
+
+  function validate(out: string) {
+    const r = spawnSync(process.execPath, [TSX, VALIDATE, "--no-synth", "--out", out], { encoding: "utf8", env: { ...process.env, TF_PLUGIN_MIRROR: out } });
+    rmSync(out, { recursive: true, force: true });
+    return { status: r.status, out: r.stdout + r.stderr };
+  }
+
+  test("unescaped shell is reported invalid, naming the block (terraform's own diagnostic)", () => {
+    const r = validate(outputWith({ "start.sh": 'ORDINAL="${HOSTNAME##*-}"' }));
+    expect(r.status).toBe(1);
+    expect(r.out).toMatch(/x-platform: invalid/);
+    expect(r.out).toMatch(/x-platform: resource\.kubernetes_config_map_v1\.Scripts: (Unclosed template interpolation sequence|Invalid character)/);
+  });
+
+  test("escaped text decodes, and the line says which check the stack got", () => {
+    const r = validate(outputWith({ "start.sh": 'ORDINAL="$${HOSTNAME##*-}"; curl -w \'%%{http_code}\'' }));
+    expect(r.status).toBe(0);
+    expect(r.out).toMatch(/x-platform: decoded \(terraform core: .*registry\.terraform\.io\/hashicorp\/kubernetes 2\.38\.0\)/);
+  });
 });
