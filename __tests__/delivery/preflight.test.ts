@@ -14,10 +14,14 @@ const aws = deployment();
 const azure = deployment({
   cloud: "azure",
   region: "westeurope",
-  azure: { ...AZURE_IDS, adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"] },
+  aws: undefined,
+  azure: {
+    ...AZURE_IDS, adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"], deployerObjectId: "33333333-3333-3333-3333-333333333333",
+    runnerNetwork: { virtualNetworkId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/runners/providers/Microsoft.Network/virtualNetworks/runners", addressPrefixes: ["203.0.113.0/26"] },
+  },
   state: { backend: "azurerm", resourceGroupName: "tfstate", storageAccountName: "acmetfstate", containerName: "tfstate" },
 });
-const gcp = deployment({ cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" } });
+const gcp = deployment({ cloud: "gcp", region: "europe-west1", aws: undefined, gcp: { projectId: "acme-catalog-prod" } });
 const VAULT_ENV = { VAULT_ADDR: "https://vault.internal:8200", VAULT_TOKEN: "hvs.not-a-real-token" };
 
 const failures = (results: ReturnType<typeof preflight>) => results.filter((r) => !r.ok);
@@ -101,7 +105,7 @@ test("the vault-config stack needs VAULT_ADDR (https) and VAULT_TOKEN, and the t
 });
 
 test("credentials are checked for the state backend's cloud too", () => {
-  const crossCloud = deployment({ cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" }, state: { backend: "s3", bucket: "acme-state", region: "eu-west-1" } });
+  const crossCloud = deployment({ cloud: "gcp", region: "europe-west1", aws: undefined, gcp: { projectId: "acme-catalog-prod" }, state: { backend: "s3", bucket: "acme-state", region: "eu-west-1" } });
   expect(cloudsNeeded(crossCloud, ["cloud"])).toEqual(["gcp", "aws"]);
   expect(cloudsNeeded(crossCloud, ["vault-config"])).toEqual(["aws"]);
   expect(cloudsNeeded(aws, ["vault-config"])).toEqual([]);

@@ -11,10 +11,14 @@ import { buildDeployment } from "../../stacks/deployment";
 const CLOUD_SETTINGS: Record<Cloud, Partial<DeploymentInput>> = {
   aws: {},
   azure: {
-    cloud: "azure", region: "westeurope",
-    azure: { subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111", adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"] },
+    cloud: "azure", region: "westeurope", aws: undefined,
+    azure: {
+      subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111", adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"],
+      deployerObjectId: "33333333-3333-3333-3333-333333333333",
+      runnerNetwork: { virtualNetworkId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/runners/providers/Microsoft.Network/virtualNetworks/runners", addressPrefixes: ["203.0.113.0/26"] },
+    },
   },
-  gcp: { cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" } },
+  gcp: { cloud: "gcp", region: "europe-west1", aws: undefined, gcp: { projectId: "acme-catalog-prod" } },
 };
 
 type Flat = Map<string, string>;
