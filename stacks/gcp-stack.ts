@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { DataResource, Fn, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
+import { DataResource, dependable, Fn, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
@@ -84,7 +84,7 @@ export class GcpStack extends TerraformStack {
     });
     const gkeServiceAgent = `serviceAccount:${GKE_SERVICE_AGENT_FACTS.email.value(project.number)}`;
     const secretsKeyGrant = secretsKey.grantEncryptDecrypt("GkeServiceAgent", gkeServiceAgent);
-    secretsKeyGrant.dependsOn = [serviceAgentReady.fqn];
+    secretsKeyGrant.dependsOn = [dependable(serviceAgentReady)];
 
     // Cluster and node pools.
     const nodeIdentity = new NodeServiceAccount(this, "NodeServiceAccount", { projectId, accountId: `${d.name}-nodes` });

@@ -3,7 +3,7 @@ import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
-import type { ITerraformDependable } from "cdktf";
+import { dependable, type ITerraformDependable } from "cdktf";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 
 /**
@@ -96,7 +96,7 @@ export class SingleKeyVault extends Construct {
    * vault has no public access, so creating the key before them fails (KEY_VAULT_FACTS).
    */
   reachableThrough(...deps: ITerraformDependable[]): void {
-    this.key.dependsOn = [...new Set([...(this.key.dependsOn ?? []), ...deps.map((d) => d.fqn)])];
+    this.key.dependsOn = [...new Set([...(this.key.dependsOn ?? []), ...deps.map((d) => dependable(d))])];
   }
 
   constructor(scope: Construct, id: string, props: SingleKeyVaultProps, key: SingleKeySpec) {
