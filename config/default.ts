@@ -28,5 +28,5 @@ export const DEFAULT_DEPLOYMENT: DeploymentInput = {
   dataProtection: { allowDestroy: false },
   state: { backend: "local" },
   // EKS gives nobody implicit access: the role that deploys is listed (a documentation account id).
-  aws: { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admin"] },
+  aws: { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admins"] },
 };
