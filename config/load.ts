@@ -32,12 +32,13 @@ export function configPathFrom(argv: readonly string[], env: NodeJS.ProcessEnv):
 export function loadDeployment(argv: readonly string[] = process.argv.slice(2), env: NodeJS.ProcessEnv = process.env): Deployment {
   const file = configPathFrom(argv, env);
   if (file === undefined) return validateDeployment(DEFAULT_DEPLOYMENT, "embedded default deployment");
-  return validateDeployment(withSamlMetadataFile(readConfigFile(file), file), file);
+  return validateDeployment(readConfigFile(file), file);
 }
 
 /**
  * `saml.idpMetadataFile` read into `saml.idpMetadata` (the path is relative to the config file), so the
- * schema checks the metadata itself. A missing or unreadable file is reported under its own field.
+ * schema checks the metadata itself and the result stands alone (a copy written elsewhere still holds
+ * the metadata). A missing or unreadable file is reported under its own field.
  */
 export function withSamlMetadataFile(raw: unknown, configFile: string): unknown {
   const saml = (raw as { saml?: unknown } | null)?.saml;
@@ -53,12 +54,14 @@ export function withSamlMetadataFile(raw: unknown, configFile: string): unknown 
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(configFile, [`saml.idpMetadataFile: ${code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? String(e)})`} (resolved to ${file}); download the IdP's metadata, e.g. curl -o idp-metadata.xml <idpMetadataUrl>`]);
   }
-  return { ...(raw as object), saml: { ...saml, idpMetadata: text } };
+  const rest = Object.fromEntries(Object.entries(saml).filter(([k]) => k !== "idpMetadataFile"));
+  return { ...(raw as object), saml: { ...rest, idpMetadata: text } };
 }
 
 /** Parses a YAML or JSON deployment file (JSON is YAML, so one parser serves both). */
 export function readConfigFile(file: string): unknown {
   let text: string;
+  let parsed: unknown;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
@@ -67,11 +70,12 @@ export function readConfigFile(file: string): unknown {
   }
   try {
     // uniqueKeys: a key given twice is a mistake, not a silent override.
-    return parseYaml(text, { uniqueKeys: true, prettyErrors: true });
+    parsed = parseYaml(text, { uniqueKeys: true, prettyErrors: true });
   } catch (e) {
     const msg = e instanceof YAMLParseError ? e.message.split("\n")[0] : String(e);
     throw new ConfigError(file, [`not valid YAML/JSON: ${msg}`]);
   }
+  return withSamlMetadataFile(parsed, file);
 }
 
 /** Validates raw input against the schema; every problem is collected and reported at once. */
