@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
+import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
 
 /**
  * The schema of one deployment: everything a customer decides, nothing the code can derive.
@@ -93,6 +94,24 @@ const NodePool = z.strictObject({
 const Saml = z.strictObject({
   idpMetadataUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL of the IdP's SAML metadata" }).describe("HTTPS URL of the customer's SAML 2.0 IdP metadata; Keycloak brokers logins to it."),
   displayName: z.string().min(1).max(64).default("Single sign-on").describe('Display name of the IdP on the login page. Default: "Single sign-on"'),
+  idpMetadataFile: z.string().min(1).max(1024).optional().describe("Path of the IdP's SAML 2.0 metadata XML (download it from idpMetadataUrl), relative to this file. The realm takes the IdP's endpoints and certificates from it at synth time."),
+  idpMetadata: z
+    .string()
+    .max(1_000_000)
+    .superRefine((xml, ctx) => {
+      try {
+        readSamlIdpMetadata(xml);
+      } catch (e) {
+        if (!(e instanceof SamlMetadataError)) throw e;
+        for (const p of e.problems) ctx.addIssue({ code: "custom", message: `IdP metadata: ${p}` });
+      }
+    })
+    .optional()
+    .describe("The IdP's SAML 2.0 metadata XML itself (instead of idpMetadataFile)."),
+}).superRefine((saml, ctx) => {
+  if (saml.idpMetadata === undefined) {
+    ctx.addIssue({ code: "custom", path: ["idpMetadata"], message: "required: the IdP's SAML metadata; give saml.idpMetadataFile (path of the metadata XML, relative to this file) or the XML itself as saml.idpMetadata" });
+  }
 });
 
 const TagKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/, {
