@@ -24,6 +24,8 @@ export const DEFAULT_DEPLOYMENT: DeploymentInput = {
     certificate: { source: "vault-pki" },
   },
   nodePools: [{ name: "general", count: 3, machineType: "m6i.xlarge", diskSizeGiB: 100 }],
+  // Where the Atlas image built from images/atlas is pushed (documentation value: replace it).
+  images: { projectRegistry: "registry.example.com/platform" },
   tags: { project: "metadata-platform", environment: "demo" },
   dataProtection: { allowDestroy: false },
   state: { backend: "local" },

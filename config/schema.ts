@@ -134,6 +134,11 @@ const Images = z.strictObject({
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/mirror" })
     .optional()
     .describe("One registry (mirror) every image is pulled from, for air-gapped customers, e.g. registry.example.com/mirror. Default: each image's public registry."),
+  projectRegistry: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/platform" })
+    .optional()
+    .describe("Registry holding the images this project builds from its own recipes (images/: Apache Atlas, which has no maintained public image), e.g. registry.example.com/platform. Required unless `registry` (a mirror of every image) is set."),
   vaultDistribution: z.enum(["vault", "openbao"]).default("vault").describe('Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). Default: "vault"'),
 });
 
@@ -239,6 +244,12 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       if (first !== undefined) add(["tags", key], `becomes the GCP label '${label}', like ${first}; rename the tag`);
       else seen.set(label, `tag '${key}'`);
     }
+  }
+
+  // Apache Atlas has no maintained public image: it is built from images/atlas and pulled from a registry of the customer's.
+  const images = isRecord(d.images) ? d.images : {};
+  if (images.registry === undefined && images.projectRegistry === undefined) {
+    add(["images", "projectRegistry"], "required: the Apache Atlas image is built from images/atlas (no maintained public image exists); build and push it, then name the registry, e.g. registry.example.com/platform (or set images.registry to a mirror of every image)");
   }
 
   const pools = Array.isArray(d.nodePools) ? d.nodePools : [];
