@@ -86,7 +86,7 @@ const Domain = z
 const NodePool = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { message: "must be 1-12 lowercase letters/digits, starting with a letter" }).describe("Pool name (1-12 lowercase letters/digits)."),
   count: z.number().int().min(3, { message: "must be at least 3 (one node per zone)" }).max(100).describe("Nodes in the pool; at least 3 so every zone has one."),
-  machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.xlarge" }).describe("The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4."),
+  machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.2xlarge" }).describe("The cloud's machine type, e.g. m6i.2xlarge, Standard_D8s_v5, e2-standard-8 (the platform requests about 10.7 vCPU / 37 GiB: three 8 vCPU / 32 GiB nodes fit it with headroom)."),
   diskSizeGiB: z.number().int().min(30).max(2000).default(100).describe("Root/OS disk size. Default: 100"),
 });
 
