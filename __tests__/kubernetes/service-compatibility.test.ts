@@ -64,4 +64,20 @@ test("the Atlas image's recipe builds the pinned release from its tag's commit, 
   expect(dockerfile).toMatch(/ARG ATLAS_COMMIT=[0-9a-f]{40}\n/);
   expect(dockerfile).toContain('test "$(git rev-parse HEAD)" = "${ATLAS_COMMIT}"');
   expect(dockerfile).toMatch(/USER 10001:10001/);
+  expect(dockerfile).toContain('for p in /patches/*.patch; do git apply --verbose "$p" || exit 1; done');
+});
+
+test("the recipe's patch gives Atlas 2.5.0's Cassandra audit repository TLS, one contact point per host and its table in an existing keyspace", () => {
+  // Upstream (release-2.5.0 CassandraBasedAuditRepository.createSession): addContactPoint(hostname) with the whole
+  // property as one host, no withSSL, and CREATE TABLE only in the branch that creates the keyspace.
+  const patch = readFileSync(path.join(ROOT, IMAGES.atlas.buildRecipe, "patches", "0001-cassandra-audit-contact-points-tls-table.patch"), "utf8");
+  const added = patch.split("\n").filter((l) => l.startsWith("+") && !l.startsWith("+++")).join("\n");
+  const removed = patch.split("\n").filter((l) => l.startsWith("-") && !l.startsWith("---")).join("\n");
+  expect(patch).toContain("+++ b/repository/src/main/java/org/apache/atlas/repository/audit/CassandraBasedAuditRepository.java");
+  expect(removed).toContain("addContactPoint(hostname)");
+  expect(added).toContain("getStringArray(CASSANDRA_HOSTNAME_PROPERTY)");
+  expect(added).toContain("addContactPoints(hostnames)");
+  expect(added).toContain("withSSL(sslOptions())");
+  expect(added).toContain('setEndpointIdentificationAlgorithm("HTTPS")');
+  expect(added).toContain('"CREATE TABLE IF NOT EXISTS audit("');
 });
