@@ -44,7 +44,7 @@ describe("defaults are the secure choice", () => {
 });
 
 test("without a registry for the Atlas image (built from images/atlas) the config is refused, naming the field and the fix", () => {
-  const { images: _none, ...noImages } = DEFAULT_DEPLOYMENT;
+  const noImages = Object.fromEntries(Object.entries(DEFAULT_DEPLOYMENT).filter(([k]) => k !== "images")) as typeof DEFAULT_DEPLOYMENT;
   expect(() => validateDeployment(noImages, "f.yaml")).toThrow(/images\.projectRegistry: required: the Apache Atlas image is built from images\/atlas/);
   expect(validateDeployment({ ...noImages, images: { registry: "mirror.example.com/all" } }, "f.yaml").images.registry).toBe("mirror.example.com/all");
 });
