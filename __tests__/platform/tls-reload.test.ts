@@ -13,7 +13,8 @@ jest.setTimeout(30_000);
  */
 interface Bench {
   readonly dir: string;
-  serve(reload?: string): RunningServer;
+  /** Starts the script and resolves once its watcher has read the files as they are now (its own log line). */
+  serve(reload?: string): Promise<RunningServer>;
   /** SIGHUPs the stand-in server has received. */
   hups(): number;
 }
@@ -27,11 +28,13 @@ async function withBench(body: (b: Bench) => Promise<void>): Promise<void> {
   const standIn = `sh -c 'trap "echo hup >> ${log}" HUP; trap "echo term >> ${log}; exit 7" TERM; while [ -d ${dir} ] && [ ! -f ${dir}/die ]; do sleep 0.1; done; exit 3'`;
   const bench: Bench = {
     dir,
-    serve(reload = SIGHUP_RELOAD) {
+    async serve(reload = SIGHUP_RELOAD) {
       const script = join(dir, "serve.sh");
       writeFileSync(script, `set -eu\n${serveWithTlsReload(standIn, { watchFiles: [join(dir, "tls.crt"), join(dir, "tls.key")], reload, intervalSeconds: 1 })}`);
-      running = startServer("sh", [script]);
-      return running;
+      const s = startServer("sh", [script]);
+      running = s;
+      await waitFor("the watcher's start", () => /tls-reload: watching /.test(s.output()), 20_000);
+      return s;
     },
     hups: () => (existsSync(log) ? readFileSync(log, "utf8").match(/hup/g)?.length ?? 0 : 0),
   };
@@ -58,8 +61,8 @@ async function within<T>(p: Promise<T>, ms: number): Promise<T | "timeout"> {
 
 test.concurrent("a changed certificate file triggers one reload once it has been stable for a round; nothing happens without a change", () =>
   withBench(async ({ dir, serve, hups }) => {
-    const s = serve();
-    await sleep(2500); // the watcher has read the files as they were at start, and seen no change since
+    const s = await serve();
+    await sleep(2500); // two rounds and more: no change, no reload
     expect(hups()).toBe(0);
     writeFileSync(join(dir, "tls.crt"), "certificate B\n");
     await waitFor("the reload", () => hups() === 1, 10_000);
@@ -73,8 +76,7 @@ test.concurrent("a changed certificate file triggers one reload once it has been
 
 test.concurrent("a failed reload is retried on the next rounds until it succeeds", () =>
   withBench(async ({ dir, serve, hups }) => {
-    const s = serve(`[ -f ${dir}/loadable ] && ${SIGHUP_RELOAD}`);
-    await sleep(500); // the watcher has read the files as they were at start
+    const s = await serve(`[ -f ${dir}/loadable ] && ${SIGHUP_RELOAD}`);
     writeFileSync(join(dir, "tls.crt"), "certificate B\n");
     await waitFor("a failed reload", () => /reload failed; retrying next round/.test(s.output()), 10_000);
     expect(hups()).toBe(0);
@@ -84,8 +86,7 @@ test.concurrent("a failed reload is retried on the next rounds until it succeeds
 
 test.concurrent("SIGTERM reaches the server and the script exits with the server's status", () =>
   withBench(async ({ dir, serve }) => {
-    const s = serve();
-    await sleep(500);
+    const s = await serve();
     const code = exitOf(s);
     s.process.kill("SIGTERM");
     expect(await within(code, 10_000)).toBe(7);
@@ -94,16 +95,14 @@ test.concurrent("SIGTERM reaches the server and the script exits with the server
 
 test.concurrent("SIGHUP sent to the container is forwarded to the server", () =>
   withBench(async ({ serve, hups }) => {
-    const s = serve();
-    await sleep(500);
+    const s = await serve();
     s.process.kill("SIGHUP");
     await waitFor("the forwarded SIGHUP", () => hups() === 1, 5_000);
   }));
 
 test.concurrent("when the server exits by itself the script exits with its status and the watcher stops", () =>
   withBench(async ({ dir, serve }) => {
-    const s = serve();
-    await sleep(500);
+    const s = await serve();
     const code = exitOf(s);
     writeFileSync(join(dir, "die"), "");
     expect(await within(code, 10_000)).toBe(3);

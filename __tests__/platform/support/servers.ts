@@ -94,17 +94,57 @@ export function chownTree(dir: string, uid: number, gid: number): void {
   }
 }
 
-/** A free TCP port on 127.0.0.1 (asked of the kernel, then released). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/**
+ * A TCP port on 127.0.0.1 for a test server, free when returned.
+ *
+ * Not the kernel's `listen(0)`: that hands out ports from the ephemeral range (Linux: 32768-60999,
+ * /proc/sys/net/ipv4/ip_local_port_range), the same range every outgoing connection of every process
+ * takes its local port from, so a client's connection could take the port between the check and the
+ * server's bind. These ports come from below that range (20000-32767), from a block of this process's
+ * own (by pid) walked in order, and each is checked by binding it. A server that still fails to bind
+ * says so and is retried by `startOnFreePort`.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = PORT_LOW + ((portBlock + nextPort++) % PORT_SPAN);
+    if (await canBind(port)) return port;
+  }
+  throw new Error("no free port in 20000-32767 on 127.0.0.1");
+}
+
+const PORT_LOW = 20000;
+const PORT_SPAN = 32768 - PORT_LOW;
+const portBlock = (process.pid * 61) % PORT_SPAN;
+let nextPort = 0;
+
+function canBind(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const s = createServer();
-    s.once("error", reject);
-    s.listen(0, "127.0.0.1", () => {
-      const addr = s.address();
-      const port = typeof addr === "object" && addr ? addr.port : 0;
-      s.close(() => resolve(port));
-    });
+    s.once("error", () => resolve(false));
+    s.listen({ port, host: "127.0.0.1", exclusive: true }, () => s.close(() => resolve(true)));
   });
+}
+
+/**
+ * Starts a server on a free port and waits for the server's own word that it listens there
+ * (`listening(server)`, e.g. its log line), not merely for the port to answer: another process on that
+ * port would answer too. When the server exits first (its port was taken after all), it is started
+ * again on another port, up to 5 times.
+ */
+export async function startOnFreePort(what: string, start: (port: number) => RunningServer, listening: (server: RunningServer) => boolean, timeoutMs = 30_000): Promise<{ port: number; server: RunningServer }> {
+  let last = "";
+  for (let attempt = 0; attempt < 5; attempt++) {
+    const port = await freePort();
+    const server = start(port);
+    const exited = () => server.process.exitCode !== null || server.process.signalCode !== null;
+    await waitFor(`${what} to listen on ${port}`, () => listening(server) || exited(), timeoutMs).catch((e: Error) => {
+      throw new Error(`${e.message}\n${server.output()}`);
+    });
+    if (!exited()) return { port, server };
+    last = server.output();
+    if (!/address already in use|EADDRINUSE|could not bind|bind\(\) to .* failed/i.test(last)) break;
+  }
+  throw new Error(`${what} did not start:\n${last}`);
 }
 
 /** A server process started by a test, with its output kept for diagnostics. */

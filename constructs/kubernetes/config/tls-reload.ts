@@ -56,6 +56,8 @@ export function serveWithTlsReload(server: string, o: TlsReloadOptions): string 
     `  tls_state() { cat ${o.watchFiles.join(" ")} 2>/dev/null | sha256sum; }`,
     '  seen="$(tls_state)"',
     '  loaded="$seen"',
+    // Says the watcher holds the files' state at start: a change from now on is reloaded.
+    `  echo "tls-reload: watching ${o.watchFiles.join(" ")} every ${interval}s" >&2`,
     "  while :; do",
     `    sleep ${interval} & nap=$!`,
     '    wait "$nap" || :',
