@@ -87,7 +87,7 @@ const Domain = z
 const NodePool = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { message: "must be 1-12 lowercase letters/digits, starting with a letter" }).describe("Pool name (1-12 lowercase letters/digits)."),
   count: z.number().int().min(3, { message: "must be at least 3 (one node per zone)" }).max(100).describe("Nodes in the pool; at least 3 so every zone has one."),
-  machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.xlarge" }).describe("The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4."),
+  machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.2xlarge" }).describe("The cloud's machine type, e.g. m6i.2xlarge, Standard_D8s_v5, e2-standard-8 (the platform requests about 10.7 vCPU / 37 GiB: three 8 vCPU / 32 GiB nodes fit it with headroom)."),
   diskSizeGiB: z.number().int().min(30).max(2000).default(100).describe("Root/OS disk size. Default: 100"),
 });
 
@@ -153,6 +153,11 @@ const Images = z.strictObject({
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/mirror" })
     .optional()
     .describe("One registry (mirror) every image is pulled from, for air-gapped customers, e.g. registry.example.com/mirror. Default: each image's public registry."),
+  projectRegistry: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/platform" })
+    .optional()
+    .describe("Registry holding the images this project builds from its own recipes (images/: Apache Atlas, which has no maintained public image), e.g. registry.example.com/platform. Required unless `registry` (a mirror of every image) is set."),
   vaultDistribution: z.enum(["vault", "openbao"]).default("vault").describe('Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). Default: "vault"'),
 });
 
@@ -258,6 +263,12 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       if (first !== undefined) add(["tags", key], `becomes the GCP label '${label}', like ${first}; rename the tag`);
       else seen.set(label, `tag '${key}'`);
     }
+  }
+
+  // Apache Atlas has no maintained public image: it is built from images/atlas and pulled from a registry of the customer's.
+  const images = isRecord(d.images) ? d.images : {};
+  if (images.registry === undefined && images.projectRegistry === undefined) {
+    add(["images", "projectRegistry"], "required: the Apache Atlas image is built from images/atlas (no maintained public image exists); build and push it, then name the registry, e.g. registry.example.com/platform (or set images.registry to a mirror of every image)");
   }
 
   const pools = Array.isArray(d.nodePools) ? d.nodePools : [];

@@ -174,7 +174,7 @@ describe("atlas-application.properties", () => {
     expect(props.get("atlas.authentication.method.file")).toBe("false");
   });
   test("keycloak.json requires TLS for all and is a public client", () => {
-    expect(atlasKeycloakJson({ keycloakUrl: "https://k" })).toMatchObject({ "ssl-required": "all", "public-client": true });
+    expect(atlasKeycloakJson({ keycloakUrl: "https://k", truststorePassword: "{{ t }}" })).toMatchObject({ "ssl-required": "all", "public-client": true, "truststore-password": "{{ t }}" });
   });
   test("property keys and values with separators round-trip", () => {
     expect(parseProperties(toProperties([["a b", "x=y:z\\w"]])).get("a b")).toBe("x=y:z\\w");
