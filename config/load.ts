@@ -35,9 +35,33 @@ export function loadDeployment(argv: readonly string[] = process.argv.slice(2), 
   return validateDeployment(readConfigFile(file), file);
 }
 
+/**
+ * `saml.idpMetadataFile` read into `saml.idpMetadata` (the path is relative to the config file), so the
+ * schema checks the metadata itself and the result stands alone (a copy written elsewhere still holds
+ * the metadata). A missing or unreadable file is reported under its own field.
+ */
+export function withSamlMetadataFile(raw: unknown, configFile: string): unknown {
+  const saml = (raw as { saml?: unknown } | null)?.saml;
+  if (saml === null || typeof saml !== "object" || Array.isArray(saml)) return raw;
+  const { idpMetadataFile, idpMetadata } = saml as { idpMetadataFile?: unknown; idpMetadata?: unknown };
+  if (typeof idpMetadataFile !== "string") return raw;
+  if (idpMetadata !== undefined) throw new ConfigError(configFile, ["saml: give either idpMetadataFile or idpMetadata, not both"]);
+  const file = path.resolve(path.dirname(configFile), idpMetadataFile);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(configFile, [`saml.idpMetadataFile: ${code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? String(e)})`} (resolved to ${file}); download the IdP's metadata, e.g. curl -o idp-metadata.xml <idpMetadataUrl>`]);
+  }
+  const rest = Object.fromEntries(Object.entries(saml).filter(([k]) => k !== "idpMetadataFile"));
+  return { ...(raw as object), saml: { ...rest, idpMetadata: text } };
+}
+
 /** Parses a YAML or JSON deployment file (JSON is YAML, so one parser serves both). */
 export function readConfigFile(file: string): unknown {
   let text: string;
+  let parsed: unknown;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
@@ -46,11 +70,12 @@ export function readConfigFile(file: string): unknown {
   }
   try {
     // uniqueKeys: a key given twice is a mistake, not a silent override.
-    return parseYaml(text, { uniqueKeys: true, prettyErrors: true });
+    parsed = parseYaml(text, { uniqueKeys: true, prettyErrors: true });
   } catch (e) {
     const msg = e instanceof YAMLParseError ? e.message.split("\n")[0] : String(e);
     throw new ConfigError(file, [`not valid YAML/JSON: ${msg}`]);
   }
+  return withSamlMetadataFile(parsed, file);
 }
 
 /** Validates raw input against the schema; every problem is collected and reported at once. */
@@ -93,7 +118,10 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
 }
 
 function describeValue(value: unknown): string {
-  return value === undefined ? "missing" : `got ${JSON.stringify(value)}`;
+  if (value === undefined) return "missing";
+  const text = JSON.stringify(value);
+  // A long value (an IdP's metadata XML) is shown by its start only.
+  return `got ${text.length > 120 ? `${text.slice(0, 80)}… (${text.length} characters)` : text}`;
 }
 
 function formatPath(p: readonly PropertyKey[]): string {

@@ -32,6 +32,7 @@ describe("defaults are the secure choice", () => {
     domain: { name: "catalog.example.com" },
     nodePools: [{ name: "general", count: 3, machineType: "m6i.large" }],
     aws: { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admin"] },
+    images: { projectRegistry: "registry.example.com/platform" },
   };
   const d = validateDeployment(minimal, "minimal");
   test("control plane is private unless asked", () => expect(d.controlPlane.publicEndpoint).toBe(false));
@@ -52,6 +53,11 @@ const AZURE = {
     runnerNetwork: { virtualNetworkId: RUNNER_VNET, addressPrefixes: ["203.0.113.0/26"] },
   },
 };
+test("without a registry for the Atlas image (built from images/atlas) the config is refused, naming the field and the fix", () => {
+  const noImages = Object.fromEntries(Object.entries(DEFAULT_DEPLOYMENT).filter(([k]) => k !== "images")) as typeof DEFAULT_DEPLOYMENT;
+  expect(() => validateDeployment(noImages, "f.yaml")).toThrow(/images\.projectRegistry: required: the Apache Atlas image is built from images\/atlas/);
+  expect(validateDeployment({ ...noImages, images: { registry: "mirror.example.com/all" } }, "f.yaml").images.registry).toBe("mirror.example.com/all");
+});
 
 describe("validation reports everything at once", () => {
   test("several problems in one error, each with its path", () => {
@@ -126,7 +132,7 @@ describe("validation reports everything at once", () => {
     expect(validateDeployment({ ...AZURE, network: { ...DEFAULT_DEPLOYMENT.network, serviceCidr: "100.64.0.0/16" } }, "f").network.serviceCidr).toBe("100.64.0.0/16");
   });
   test("Azure: the deploying identity and the runner's network are named; the runner must not overlap and, for a private cluster, be an admin range", () => {
-    const { deployerObjectId: _d, runnerNetwork: _r, ...partial } = AZURE.azure;
+    const partial = Object.fromEntries(Object.entries(AZURE.azure).filter(([k]) => k !== "deployerObjectId" && k !== "runnerNetwork"));
     expect(() => validateDeployment({ ...AZURE, azure: partial }, "f")).toThrow(/azure.deployerObjectId: required[\s\S]*azure.runnerNetwork: required/);
     const runner = (addressPrefixes: string[], publicEndpoint = false) =>
       ({ ...AZURE, controlPlane: { ...AZURE.controlPlane, publicEndpoint }, azure: { ...AZURE.azure, runnerNetwork: { virtualNetworkId: RUNNER_VNET, addressPrefixes } } });

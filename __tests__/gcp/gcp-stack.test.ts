@@ -60,7 +60,7 @@ describe("GcpStack from examples/gcp.yaml", () => {
   test("one node pool per config pool, spread over three zones, with enough nodes per zone for the count", () => {
     const pools = resourcesOf(json, "google_container_node_pool");
     expect(pools).toHaveLength(1);
-    expect(pools[0]).toMatchObject({ name: "general", node_count: 1, node_config: expect.objectContaining({ machine_type: "e2-standard-4", disk_size_gb: 100 }) });
+    expect(pools[0]).toMatchObject({ name: "general", node_count: 1, node_config: expect.objectContaining({ machine_type: "e2-standard-8", disk_size_gb: 100 }) });
     // The zones as the first apply stored them, never re-derived from the live list; fixed for the pool's life.
     const pin = Object.entries(json.resource?.terraform_data ?? {}).find(([k]) => k.startsWith("PinnedZones"))!;
     expect(pin[1]).toMatchObject({
