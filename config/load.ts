@@ -86,8 +86,11 @@ export function validateDeployment(raw: unknown, source: string): Deployment {
   const result = DeploymentSchema.safeParse(raw);
   if (result.success) return result.data;
   const problems = result.error.issues.flatMap((issue) => describeIssue(issue, raw));
-  // zod skips refinements when the shape is wrong; run the cross-field checks anyway so one pass reports all.
+  // zod skips refinements when the shape is wrong; run the cross-field checks anyway so one pass reports all
+  // (once: when the shape was right, zod already reported them).
+  const reported = new Set(result.error.issues.map((i) => `${formatPath(i.path)}: ${i.message}`));
   for (const issue of crossFieldIssues(raw)) {
+    if (reported.has(`${formatPath(issue.path)}: ${issue.message}`)) continue;
     const value = valueAt(raw, issue.path);
     problems.push(`${formatPath(issue.path)}: ${issue.message} (${value === undefined ? "the default" : describeValue(value)})`);
   }

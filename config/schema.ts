@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
+import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
 import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
 
 /**
@@ -161,21 +162,61 @@ const Images = z.strictObject({
   vaultDistribution: z.enum(["vault", "openbao"]).default("vault").describe('Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). Default: "vault"'),
 });
 
+const AZURE_VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
+
 const Azure = z.strictObject({
   subscriptionId: z.string().regex(UUID, { message: "must be the subscription's UUID" }).describe("Subscription the deployment lives in."),
   tenantId: z.string().regex(UUID, { message: "must be the Entra ID tenant's UUID" }).describe("Entra ID tenant of the subscription."),
   adminGroupObjectIds: z.array(z.string().regex(UUID, { message: "must be a group object UUID" })).min(1).describe("Entra ID group object ids granted cluster-admin through Azure RBAC."),
+  deployerObjectId: z
+    .string()
+    .regex(UUID, { message: "must be an object id (UUID): `az ad sp show --id <CI apply client id> --query id -o tsv`, or `az ad signed-in-user show --query id -o tsv`" })
+    .describe(
+      "Object id of the one identity that applies this deployment (the CI apply service principal, or your own user): it alone gets the key-deployer role " +
+        "on the key vaults and cluster-admin on AKS. Never taken from whoever runs terraform (a plan identity would write itself into the plan).",
+    ),
+  planObjectId: z
+    .string()
+    .regex(UUID, { message: "must be an object id (UUID): `az ad sp show --id <CI plan client id> --query id -o tsv`" })
+    .optional()
+    .describe("Object id of the read-only CI plan identity: gets what a plan reads (key metadata, the cluster's user credential, read-only Kubernetes access). Default: none."),
+  runnerNetwork: z
+    .strictObject({
+      virtualNetworkId: z
+        .string()
+        .regex(AZURE_VNET_ID, { message: "must be a VNet resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>" })
+        .describe("Resource id of the existing VNet Terraform runs from (a self-hosted CI runner, or the network an administrator's VPN lands in)."),
+      addressPrefixes: z
+        .array(cidr)
+        .min(1, { message: "list the runner VNet's address space, e.g. [10.10.0.0/24]" })
+        .describe("That VNet's address space: it must not overlap the platform's ranges (a peering refuses overlaps) and, for a private cluster, must be inside controlPlane.adminCidrs."),
+    })
+    .describe(
+      "Where Terraform runs: the key vaults have no public access (the only vault setting AKS KMS supports besides 'open to all networks'), so their keys are " +
+        "created and refreshed through private endpoints. The stack peers this VNet with the platform's and links the vaults' private DNS zone (and a private cluster's) to it.",
+    ),
 });
 
 const Gcp = z.strictObject({
   projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" }),
 });
 
+const IAM_PRINCIPAL_ARN = z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, {
+  message: "must be an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/platform-admin (not an sts assumed-role session ARN)",
+});
+
 const Aws = z.strictObject({
   adminPrincipalArns: z
-    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, { message: "must be an IAM role or user ARN" }))
+    .array(IAM_PRINCIPAL_ARN)
     .default([])
-    .describe("IAM principal ARNs (roles/users) given cluster-admin through EKS access entries. Default: none (only the identity that creates the cluster is admin)."),
+    .describe(
+      "IAM roles/users given cluster-admin through EKS access entries, all managed by Terraform: the role you deploy with and the CI apply role. " +
+        "Nobody gets access implicitly (not even the cluster's creator), so at least one is required.",
+    ),
+  viewerPrincipalArns: z
+    .array(IAM_PRINCIPAL_ARN)
+    .default([])
+    .describe("IAM roles/users that may read the cluster (AmazonEKSAdminViewPolicy, Secrets included, no writes), e.g. the CI plan role. Default: none."),
 });
 
 export const DeploymentSchema = z
@@ -227,7 +268,7 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
     for (const other of CLOUDS) {
       if (other !== cloud && d[other] !== undefined) add([other], `settings for ${other} in a ${cloud} deployment; remove this section or change 'cloud'`);
     }
-    if (cloud === "azure" && d.azure === undefined) add(["azure"], "required when cloud is azure: { subscriptionId, tenantId, adminGroupObjectIds }");
+    if (cloud === "azure" && d.azure === undefined) add(["azure"], "required when cloud is azure: { subscriptionId, tenantId, adminGroupObjectIds, deployerObjectId, runnerNetwork }");
     if (cloud === "gcp" && d.gcp === undefined) add(["gcp"], "required when cloud is gcp: { projectId }");
   }
 
@@ -263,6 +304,51 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       if (first !== undefined) add(["tags", key], `becomes the GCP label '${label}', like ${first}; rename the tag`);
       else seen.set(label, `tag '${key}'`);
     }
+  }
+
+  if (cloud === "aws") {
+    const aws = isRecord(d.aws) ? d.aws : {};
+    const admins = Array.isArray(aws.adminPrincipalArns) ? aws.adminPrincipalArns : [];
+    const viewers = Array.isArray(aws.viewerPrincipalArns) ? aws.viewerPrincipalArns : [];
+    if (admins.length === 0) {
+      add(["aws", "adminPrincipalArns"], "list at least one IAM role that administers the cluster (the role you deploy with, and the CI apply role): EKS gives nobody access implicitly");
+    }
+    const seen = new Map<unknown, string>();
+    for (const [list, items] of [["adminPrincipalArns", admins], ["viewerPrincipalArns", viewers]] as const) {
+      items.forEach((arn, i) => {
+        const first = seen.get(arn);
+        if (first !== undefined) add(["aws", list, i], `${String(arn)} is already in ${first}; EKS holds one access entry per principal, list it once`);
+        else seen.set(arn, `aws.${list}`);
+      });
+    }
+    // EKS's own rule for a custom service range (checked by the EKS API only after the VPC exists).
+    const rule = EKS_SERVICE_CIDR_RULE.value;
+    const service = typeof network.serviceCidr === "string" ? parseIpv4Cidr(network.serviceCidr) : undefined;
+    if (service) {
+      const inPrivate = rule.privateBlocks.some((b) => {
+        const block = parseIpv4Cidr(b)!;
+        return service.prefix >= block.prefix && overlaps(block, service);
+      });
+      if (!inPrivate || service.prefix < rule.shortestPrefix || service.prefix > rule.longestPrefix) {
+        add(["network", "serviceCidr"], `EKS needs a service range inside ${rule.privateBlocks.join(", ")} of size /${rule.shortestPrefix} to /${rule.longestPrefix}, e.g. 172.20.0.0/16`);
+      }
+    }
+  }
+
+  if (cloud === "azure" && isRecord(d.azure) && isRecord(d.azure.runnerNetwork)) {
+    const prefixes = Array.isArray(d.azure.runnerNetwork.addressPrefixes) ? d.azure.runnerNetwork.addressPrefixes : [];
+    const admins = adminCidrs.flatMap((c) => (typeof c === "string" && parseIpv4Cidr(c) ? [parseIpv4Cidr(c)!] : []));
+    prefixes.forEach((p, i) => {
+      const r = typeof p === "string" ? parseIpv4Cidr(p) : undefined;
+      if (!r) return;
+      const hit = own.find((o) => overlaps(o.range, r));
+      if (hit) add(["azure", "runnerNetwork", "addressPrefixes", i], `overlaps network.${hit.key} (${hit.range.cidr}); a peered network must not overlap the platform's ranges`);
+      // A private cluster's API is reached through the peering: the API server subnet's NSG admits
+      // controlPlane.adminCidrs on 443, so the runner must be among them.
+      if (controlPlane.publicEndpoint !== true && !admins.some((a) => a.prefix <= r.prefix && overlaps(a, r))) {
+        add(["azure", "runnerNetwork", "addressPrefixes", i], "is not inside controlPlane.adminCidrs; add it there so the runner may reach the Kubernetes API");
+      }
+    });
   }
 
   // Apache Atlas has no maintained public image: it is built from images/atlas and pulled from a registry of the customer's.

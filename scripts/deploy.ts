@@ -145,7 +145,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, check: Com
   io.log(`${inv.action}: deployment '${deployment.name}' (${deployment.cloud}, ${deployment.region}), stacks ${roles.map((r) => stackIdOf(deployment, r)).join(" -> ")}`);
 
   if (inv.action !== "synth") {
-    const results = preflight({ deployment, stacks: roles, env, run: check });
+    const results = preflight({ deployment, stacks: roles, env, run: check, intent: inv.action === "deploy" || inv.action === "destroy" ? "apply" : "plan" });
     const report = formatResults(results);
     if (results.some((r) => !r.ok)) {
       io.error(report);
