@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+import { cidrPattern, isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 
 /**
@@ -14,27 +15,51 @@ export type Cloud = (typeof CLOUDS)[number];
 
 const DNS_LABEL = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const REGION_BY_CLOUD: Record<Cloud, { pattern: RegExp; example: string }> = {
-  aws: { pattern: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, example: "eu-west-1" },
+/** Region names per cloud (also the JSON Schema's per-cloud condition on `region`). */
+export const REGION_BY_CLOUD: Record<Cloud, { pattern: RegExp; example: string }> = {
+  aws: { pattern: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]{1,16}-[0-9]$/, example: "eu-west-1" },
   azure: { pattern: /^[a-z][a-z0-9]{2,30}$/, example: "westeurope" },
-  gcp: { pattern: /^[a-z]+-[a-z]+\d$/, example: "europe-west1" },
+  gcp: { pattern: /^[a-z]{1,16}-[a-z]{1,16}[0-9]{1,2}$/, example: "europe-west1" },
 };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Either case is accepted (portals and CLIs differ); the value is lower-cased, as Azure's own CLI prints it.
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/** A UUID (Azure subscription, tenant, group object id), normalised to lower case. */
+const uuid = (message: string) => z.string().regex(UUID, { message }).transform((v) => v.toLowerCase());
+
+/** Lists whose entries must be distinct: a duplicate is a mistake (and some providers reject it). */
+function distinct<T extends z.ZodArray<z.ZodType>>(list: T, what: string): T {
+  return list
+    .superRefine((items: unknown[], ctx) => {
+      const seen = new Map<string, number>();
+      items.forEach((item, i) => {
+        const key = typeof item === "string" ? item.toLowerCase() : JSON.stringify(item);
+        const first = seen.get(key);
+        if (first !== undefined) ctx.addIssue({ code: "custom", path: [i], message: `duplicate ${what} (same as [${first}]); list each once` });
+        else seen.set(key, i);
+      });
+    })
+    .meta({ uniqueItems: true }) as unknown as T;
+}
+
+const CIDR_MESSAGE = "must be an IPv4 CIDR with no host bits set, e.g. 10.40.0.0/16";
 const cidr = z
   .string()
-  .refine(isIpv4Cidr, { message: "must be an IPv4 CIDR with no host bits set, e.g. 10.40.0.0/16" });
+  .max(18)
+  .regex(new RegExp(cidrPattern(0, 32)), { message: CIDR_MESSAGE })
+  .refine(isIpv4Cidr, { message: CIDR_MESSAGE });
 
-const adminCidr = cidr.refine((c) => !c.endsWith("/0"), {
-  message: "a /0 opens the Kubernetes API to the whole internet; give host or office ranges, e.g. 203.0.113.0/24",
-});
+const adminCidr = cidr
+  .refine((c) => !c.endsWith("/0"), {
+    message: "a /0 opens the Kubernetes API to the whole internet; give host or office ranges, e.g. 203.0.113.0/24",
+  })
+  .meta({ not: { type: "string", pattern: "/0$" } });
 
 const ControlPlane = z
   .strictObject({
-    adminCidrs: z
-      .array(adminCidr)
+    adminCidrs: distinct(z.array(adminCidr), "admin CIDR")
       .min(1, { message: "list at least one admin CIDR allowed to reach the Kubernetes API, e.g. [203.0.113.0/24]" })
-      .max(40, { message: "at most 40 admin CIDRs (the smallest provider limit); aggregate ranges" })
+      .max(40, { message: "at most 40 admin CIDRs (EKS's limit for public endpoint ranges, the smallest of the three clouds); aggregate ranges" })
       .describe("CIDRs allowed to reach the Kubernetes API (the only ones). Never a /0."),
     publicEndpoint: z
       .boolean()
@@ -52,6 +77,7 @@ const Network = z
         const p = parseIpv4Cidr(c)?.prefix ?? 0;
         return p >= 16 && p <= 20;
       }, { message: "must be between /16 and /20 (it is split into 3 private and 3 public subnets)" })
+      .meta({ allOf: [{ type: "string", pattern: "/(1[6-9]|20)$" }] })
       .default("10.40.0.0/16")
       .describe("The VPC / VNet / primary subnet range (/16 to /20) the cluster's nodes and data live in."),
     podCidr: cidr.default("10.96.0.0/14").describe("Pod range where pods do not take VPC addresses (AKS overlay, GKE secondary range)."),
@@ -69,7 +95,7 @@ const Certificate = z.discriminatedUnion("source", [
   }),
   z.strictObject({
     source: z.literal("kubernetes-secret").describe("A Kubernetes TLS secret created out of band (keeps the key out of Terraform state)."),
-    secretName: z.string().describe("Name of the kubernetes.io/tls Secret in the ingress namespace.").regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    secretName: z.string().max(253).describe("Name of the kubernetes.io/tls Secret in the ingress namespace.").regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
       message: "must be a Kubernetes secret name (lowercase letters, digits, '-')",
     }),
   }),
@@ -79,19 +105,27 @@ const Domain = z
   .strictObject({
     name: z.string().regex(HOSTNAME, { message: "must be a lowercase DNS name, e.g. catalog.example.com" }).describe("The hostname users reach the platform at, e.g. catalog.example.com."),
     certificate: Certificate.default({ source: "vault-pki" }).describe("Where the entry point's TLS certificate comes from."),
-    allowedSourceCidrs: z.array(cidr).min(1, { message: "an empty list admits nobody; omit the field to admit everyone, or list the ranges" }).optional().describe("Source ranges allowed to reach the entry point. Default: everyone (it is the user-facing HTTPS endpoint)."),
+    allowedSourceCidrs: distinct(z.array(cidr), "source CIDR").min(1, { message: "an empty list admits nobody; omit the field to admit everyone, or list the ranges" }).optional().describe("Source ranges allowed to reach the entry point. Default: everyone (it is the user-facing HTTPS endpoint)."),
   })
   .describe("The user-facing HTTPS entry point.");
 
 const NodePool = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { message: "must be 1-12 lowercase letters/digits, starting with a letter" }).describe("Pool name (1-12 lowercase letters/digits)."),
   count: z.number().int().min(3, { message: "must be at least 3 (one node per zone)" }).max(100).describe("Nodes in the pool; at least 3 so every zone has one."),
-  machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.xlarge" }).describe("The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4."),
+  machineType: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be a machine type name of at most 64 characters, e.g. m6i.xlarge" })
+    .describe("The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4."),
   diskSizeGiB: z.number().int().min(30).max(2000).default(100).describe("Root/OS disk size. Default: 100"),
 });
 
 const Saml = z.strictObject({
-  idpMetadataUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL of the IdP's SAML metadata" }).describe("HTTPS URL of the customer's SAML 2.0 IdP metadata; Keycloak brokers logins to it."),
+  idpMetadataUrl: z
+    .string()
+    .max(2048)
+    .regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s]*)?$/, { message: "must be an https:// URL of the IdP's SAML metadata, e.g. https://idp.example.com/saml/metadata" })
+    .refine((u) => URL.canParse(u), { message: "must be an https:// URL of the IdP's SAML metadata, e.g. https://idp.example.com/saml/metadata" })
+    .describe("HTTPS URL of the customer's SAML 2.0 IdP metadata; Keycloak brokers logins to it."),
   displayName: z.string().min(1).max(64).default("Single sign-on").describe('Display name of the IdP on the login page. Default: "Single sign-on"'),
 });
 
@@ -104,7 +138,19 @@ const DataProtection = z.strictObject({
     .boolean()
     .default(false)
     .describe("Let `cdktf destroy` remove buckets, keys and volumes. Only for throwaway test deployments. Default: false (stateful resources carry prevent_destroy / deletion protection / Retain)."),
+  allowReplace: distinct(
+    z.array(z.string().min(1).max(512).regex(/^[A-Za-z0-9_.\[\]"-]+$/, { message: "must be a Terraform resource address, e.g. aws_eks_node_group.NodeGroupGeneral_5A2B1C3D" })),
+    "resource address",
+  )
+    .optional()
+    .describe("Resource addresses whose replacement or deletion the replacement guard lets through, after you decided the data may go (one entry per resource; remove it after the apply). Default: none."),
 });
+
+const statePrefix = z
+  .string()
+  .max(512)
+  .regex(/^[A-Za-z0-9/_.-]+$/, { message: "must be a path of letters, digits and /_.-, e.g. metadata-platform" })
+  .default("metadata-platform");
 
 const State = z.discriminatedUnion("backend", [
   z.strictObject({ backend: z.literal("local").describe("State files in the project root (terraform.<stack id>.tfstate); for trials only.") }),
@@ -112,25 +158,29 @@ const State = z.discriminatedUnion("backend", [
     backend: z.literal("s3").describe("S3 backend: encrypted, S3-native lock file (use_lockfile)."),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }).describe("Existing, versioned, encrypted bucket holding the state."),
     region: z.string().regex(REGION_BY_CLOUD.aws.pattern, { message: "must be an AWS region, e.g. eu-west-1" }).describe("Region of the state bucket."),
-    keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform").describe('Key prefix; each stack\'s state lives at `<keyPrefix>/<stack id>.tfstate`. Default: "metadata-platform"'),
+    keyPrefix: statePrefix.describe('Key prefix; each stack\'s state lives at `<keyPrefix>/<stack id>.tfstate`. Never change it after the first apply: the stacks would start from empty state. Default: "metadata-platform"'),
   }),
   z.strictObject({
     backend: z.literal("azurerm").describe("Azure Blob backend: blob lease locking, Entra ID auth (no account key)."),
     resourceGroupName: z.string().min(1).max(90).describe("Resource group of the state storage account."),
-    storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { message: "must be 3-24 lowercase letters and digits" }),
-    containerName: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/),
-    keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
+    storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { message: "must be 3-24 lowercase letters and digits" }).describe("Storage account holding the state (Entra ID auth; shared keys may be off)."),
+    containerName: z
+      .string()
+      .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, { message: "must be a blob container name: 3-63 lowercase letters, digits and single '-'" })
+      .describe("Blob container holding the state."),
+    keyPrefix: statePrefix.describe('Blob name prefix; each stack\'s state is the blob `<keyPrefix>/<stack id>.tfstate`. Never change it after the first apply. Default: "metadata-platform"'),
   }),
   z.strictObject({
     backend: z.literal("gcs").describe("GCS backend: versioned bucket, native locking."),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { message: "must be a GCS bucket name" }),
-    prefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { message: "must be a GCS bucket name" }).describe("Existing, versioned GCS bucket holding the state."),
+    prefix: statePrefix.describe('Object prefix; each stack\'s state is the object `<prefix>/<stack id>/default.tfstate` (the gcs backend adds `default.tfstate` per workspace). Never change it after the first apply. Default: "metadata-platform"'),
   }),
 ]);
 
 const Images = z.strictObject({
   registry: z
     .string()
+    .max(255)
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/mirror" })
     .optional()
     .describe("One registry (mirror) every image is pulled from, for air-gapped customers, e.g. registry.example.com/mirror. Default: each image's public registry."),
@@ -138,18 +188,29 @@ const Images = z.strictObject({
 });
 
 const Azure = z.strictObject({
-  subscriptionId: z.string().regex(UUID, { message: "must be the subscription's UUID" }).describe("Subscription the deployment lives in."),
-  tenantId: z.string().regex(UUID, { message: "must be the Entra ID tenant's UUID" }).describe("Entra ID tenant of the subscription."),
-  adminGroupObjectIds: z.array(z.string().regex(UUID, { message: "must be a group object UUID" })).min(1).describe("Entra ID group object ids granted cluster-admin through Azure RBAC."),
+  subscriptionId: uuid("must be the subscription's UUID, e.g. 00000000-0000-0000-0000-000000000000").describe("Subscription the deployment lives in (either case; stored lower-case)."),
+  tenantId: uuid("must be the Entra ID tenant's UUID").describe("Entra ID tenant of the subscription (either case; stored lower-case)."),
+  adminGroupObjectIds: distinct(z.array(uuid("must be a group object UUID")), "group object id").min(1, { message: "list at least one Entra ID group" }).max(20).describe("Entra ID group object ids granted cluster-admin through Azure RBAC."),
 });
 
 const Gcp = z.strictObject({
-  projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" }),
+  projectId: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" })
+    .describe("The GCP project the deployment lives in (its id, not its number)."),
 });
 
 const Aws = z.strictObject({
-  adminPrincipalArns: z
-    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, { message: "must be an IAM role or user ARN" }))
+  accountId: z
+    .string()
+    .regex(/^[0-9]{12}$/, { message: "must be the 12-digit AWS account id, e.g. 123456789012 (`aws sts get-caller-identity --query Account`)" })
+    .optional()
+    .describe("The AWS account the deployment lives in. Terraform refuses any other (allowed_account_ids) and preflight compares your login. Required unless state.backend is local."),
+  adminPrincipalArns: distinct(
+    z.array(z.string().max(2048).regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, { message: "must be an IAM role or user ARN" })),
+    "principal ARN",
+  )
+    .max(100)
     .default([])
     .describe("IAM principal ARNs (roles/users) given cluster-admin through EKS access entries. Default: none (only the identity that creates the cluster is admin)."),
 });
@@ -161,13 +222,20 @@ export const DeploymentSchema = z
       .regex(DNS_LABEL, { message: "must be 2-20 characters: lowercase letters, digits and '-', starting with a letter, e.g. acme-prod" })
       .describe("DNS-label safe name; prefixes stack ids (<name>-aws) and resource names. Never change it: it names state."),
     cloud: z.enum(CLOUDS, { message: "must be one of aws, azure, gcp" }).describe("The cloud the deployment runs in."),
-    region: z.string().min(1).describe("The cloud region, e.g. eu-west-1 (aws), westeurope (azure), europe-west1 (gcp)."),
+    region: z.string().min(1).max(40).describe("The cloud region, e.g. eu-west-1 (aws), westeurope (azure), europe-west1 (gcp)."),
     controlPlane: ControlPlane,
     network: Network.default(NETWORK_DEFAULTS),
     domain: Domain,
-    nodePools: z.array(NodePool).min(1, { message: "give at least one node pool" }).describe("Worker node pools; each spans the three zones."),
+    nodePools: z
+      .array(NodePool)
+      .min(1, { message: "give at least one node pool" })
+      .max(MAX_NODE_POOLS, { message: `at most ${MAX_NODE_POOLS} node pools (EKS allows ${NODE_POOL_LIMITS.aws.limit} managed node groups per cluster, the smallest of the three clouds); use fewer, larger pools` })
+      .describe(`Worker node pools; each spans the three zones. At most ${MAX_NODE_POOLS}.`),
     saml: Saml.optional().describe("SAML 2.0 single sign-on through Keycloak. Default: none (username/password with OTP 2FA only)."),
-    tags: z.record(TagKey, z.string().max(256)).default({}).describe("Tags/labels put on every cloud resource that takes them."),
+    tags: z
+      .record(TagKey, z.string().max(256, { message: "tag values are at most 256 characters" }))
+      .default({})
+      .describe(`Tags/labels put on every cloud resource that takes them. At most ${maxUserTags("aws")} on AWS, ${maxUserTags("azure")} on Azure, ${maxUserTags("gcp")} on GCP.`),
     dataProtection: DataProtection.default({ allowDestroy: false }).describe("Protection of stateful resources against destroy."),
     state: State.default({ backend: "local" }).describe("Where Terraform state lives, one state per stack. Default: local files in the project root."),
     images: Images.default({ vaultDistribution: "vault" }).describe("Container images: registry mirror and Vault distribution."),
@@ -205,6 +273,20 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
     }
     if (cloud === "azure" && d.azure === undefined) add(["azure"], "required when cloud is azure: { subscriptionId, tenantId, adminGroupObjectIds }");
     if (cloud === "gcp" && d.gcp === undefined) add(["gcp"], "required when cloud is gcp: { projectId }");
+    // Real (remote-state) AWS deployments pin their account: a login to another account must not deploy there.
+    const backend = isRecord(d.state) ? d.state.backend : undefined;
+    if (cloud === "aws" && backend !== undefined && backend !== "local") {
+      const aws = isRecord(d.aws) ? d.aws : undefined;
+      if (aws?.accountId === undefined) {
+        add(["aws", "accountId"], "required when state.backend is not local: the 12-digit account to deploy into, e.g. aws: { accountId: \"123456789012\" } (`aws sts get-caller-identity --query Account`)");
+      }
+    }
+    if (isRecord(d.tags)) {
+      const count = Object.keys(d.tags).length;
+      const max = maxUserTags(cloud);
+      const l = TAG_LIMITS[cloud];
+      if (count > max) add(["tags"], `${count} tags; ${cloud} allows ${l.limit} per resource and the platform sets ${l.reserved} (${l.reservedFor}), so at most ${max}; remove ${count - max}`);
+    }
   }
 
   // The cluster's own ranges must not overlap each other or the admin ranges.
@@ -249,8 +331,12 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       if (n === "system") add(["nodePools", i, "name"], "'system' is the platform's own AKS system pool on Azure; choose another name, e.g. general");
     });
   }
+  const firstIndex = new Map<string, number>();
   names.forEach((n, i) => {
-    if (typeof n === "string" && names.indexOf(n) !== i) add(["nodePools", i, "name"], `duplicate node pool name '${n}'`);
+    if (typeof n !== "string") return;
+    const first = firstIndex.get(n);
+    if (first === undefined) firstIndex.set(n, i);
+    else add(["nodePools", i, "name"], `duplicate node pool name '${n}' (same as nodePools[${first}]); pool names must be distinct`);
   });
   return issues;
 }
