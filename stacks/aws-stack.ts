@@ -39,7 +39,12 @@ export class AwsStack extends TerraformStack {
     const name = d.name;
     const allowDestroy = d.dataProtection.allowDestroy;
     configureBackend(this, id, d.state);
-    new AwsProvider(this, "Aws", { region: d.region, defaultTags: [{ tags: { ...d.tags, deployment: d.name } }] });
+    // allowed_account_ids: terraform refuses to plan or apply with credentials of any other account.
+    new AwsProvider(this, "Aws", {
+      region: d.region,
+      allowedAccountIds: d.aws?.accountId ? [d.aws.accountId] : undefined,
+      defaultTags: [{ tags: { ...d.tags, deployment: d.name } }],
+    });
 
     new EbsEncryptionByDefault(this, "EbsEncryptionByDefault");
 
