@@ -55,12 +55,17 @@ const adminCidr = cidr
   })
   .meta({ not: { type: "string", pattern: "/0$" } });
 
+const kubernetesVersion = z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version, e.g. "1.34"' });
+
 const ControlPlane = z
   .strictObject({
     adminCidrs: distinct(z.array(adminCidr), "admin CIDR")
       .min(1, { message: "list at least one admin CIDR allowed to reach the Kubernetes API, e.g. [203.0.113.0/24]" })
       .max(40, { message: "at most 40 admin CIDRs (EKS's limit for public endpoint ranges, the smallest of the three clouds); aggregate ranges" })
       .describe("CIDRs allowed to reach the Kubernetes API (the only ones). Never a /0."),
+    kubernetesVersion: kubernetesVersion
+      .optional()
+      .describe("Kubernetes minor version of the control plane, e.g. \"1.34\". Raise it one minor at a time; node pools follow unless they pin their own (docs/deployment-guide.md, Upgrades). Default: the cloud's pinned version (EKS 1.33, AKS 1.34) or GKE's release channel."),
     publicEndpoint: z
       .boolean()
       .default(false)
@@ -117,6 +122,9 @@ const NodePool = z.strictObject({
     .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be a machine type name of at most 64 characters, e.g. m6i.xlarge" })
     .describe("The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4."),
   diskSizeGiB: z.number().int().min(30).max(2000).default(100).describe("Root/OS disk size. Default: 100"),
+  kubernetesVersion: kubernetesVersion
+    .optional()
+    .describe("Kubernetes minor version of this pool's nodes, to upgrade pools one at a time after the control plane (AWS, Azure; GKE's release channel upgrades nodes itself). At most the control plane's, at most 3 minors older. Default: the control plane's."),
 });
 
 const Saml = z.strictObject({
@@ -324,6 +332,22 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
   }
 
   const pools = Array.isArray(d.nodePools) ? d.nodePools : [];
+  // Node versions against the control plane's: the kubelet may be up to three minors older than the API server,
+  // never newer (https://kubernetes.io/releases/version-skew-policy/#kubelet).
+  const minor = (v: unknown) => (typeof v === "string" && /^1\.[0-9]{2}$/.test(v) ? Number(v.slice(2)) : undefined);
+  const cpMinor = minor(isRecord(d.controlPlane) ? d.controlPlane.kubernetesVersion : undefined);
+  pools.forEach((p, i) => {
+    if (!isRecord(p) || p.kubernetesVersion === undefined) return;
+    if (cloud === "gcp") {
+      add(["nodePools", i, "kubernetesVersion"], "GKE's release channel upgrades node pools after the control plane; remove it and set controlPlane.kubernetesVersion");
+      return;
+    }
+    const m = minor(p.kubernetesVersion);
+    if (m === undefined) return;
+    if (cpMinor === undefined) add(["nodePools", i, "kubernetesVersion"], "set controlPlane.kubernetesVersion too: a pool's version is checked against the control plane's");
+    else if (m > cpMinor) add(["nodePools", i, "kubernetesVersion"], `newer than the control plane (1.${cpMinor}); upgrade the control plane first`);
+    else if (cpMinor - m > 3) add(["nodePools", i, "kubernetesVersion"], `more than 3 minors older than the control plane (1.${cpMinor}); Kubernetes supports nodes up to 3 minors behind: upgrade the pool first`);
+  });
   const names = pools.map((p) => (isRecord(p) ? p.name : undefined));
   if (cloud === "azure") {
     // AKS's system pool (critical add-ons only) is created by the platform under this name.

@@ -69,6 +69,7 @@ export class AwsStack extends TerraformStack {
       access,
       serviceCidr: d.network.serviceCidr,
       adminPrincipalArns: d.aws?.adminPrincipalArns ?? [],
+      version: d.controlPlane.kubernetesVersion,
       allowDestroy,
     });
 
@@ -81,6 +82,8 @@ export class AwsStack extends TerraformStack {
           instanceType: pool.machineType,
           nodeCount: pool.count,
           diskSizeGiB: pool.diskSizeGiB,
+          // Nodes follow the control plane unless the pool pins its own version (upgrades: control plane first).
+          kubernetesVersion: pool.kubernetesVersion ?? d.controlPlane.kubernetesVersion,
           nodeRoleArn: cluster.nodeRole.arn,
           subnetIds: privateSubnetIds,
           securityGroupIds: [cluster.nodeSecurityGroup.id],

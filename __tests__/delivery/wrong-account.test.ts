@@ -2,6 +2,7 @@ import { Testing } from "cdktf";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import { AwsStack } from "../../stacks/aws-stack";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
+import { OFFLINE_AWS_PROVIDER, OfflinePlanner } from "../support/offline-plan";
 
 // Terraform's aws provider refuses to plan or apply when the credentials belong to an account not in
 // allowed_account_ids (provider argument, hashicorp/aws 5.x docs: "allowed_account_ids - (Optional) List
@@ -27,3 +28,25 @@ test("a local-state trial without an account sets no pin (nothing to compare wit
   const cloud = new AwsStack(Testing.app(), "acme-prod-aws", { deployment: demo });
   expect(providerOf(Testing.synth(cloud)).allowed_account_ids).toBeUndefined();
 });
+
+test("the real aws provider enforces the pin: when it cannot confirm the account is the allowed one, it refuses to plan", () => {
+  // Offline (skip_requesting_account_id), the provider does not learn the caller's account: with a pin, hashicorp/aws
+  // 5.100.0 stops with "AWS account ID not allowed" rather than plan into an unconfirmed account. Online, it compares
+  // the caller identity's account with allowed_account_ids the same way.
+  const planner = new OfflinePlanner();
+  try {
+    const provider = providerOf(Testing.synth(new AwsStack(Testing.app(), "acme-prod-aws", { deployment: example })));
+    const config = (p: Record<string, unknown>) => ({
+      terraform: { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } },
+      provider: { aws: [{ ...p, ...OFFLINE_AWS_PROVIDER }] },
+      resource: { aws_s3_bucket: { Data: { bucket: "acme-prod-data-123456789012-eu-west-1" } } },
+    });
+    const pinned = planner.plan(config(provider), []);
+    expect(pinned.ok).toBe(false);
+    if (!pinned.ok) expect(pinned.error).toContain("AWS account ID not allowed");
+    const { allowed_account_ids: _pin, ...unpinned } = provider;
+    expect(planner.plan(config(unpinned), []).ok).toBe(true);
+  } finally {
+    planner.remove();
+  }
+}, 300_000);
