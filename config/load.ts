@@ -4,6 +4,7 @@ import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } fro
 import { z } from "zod";
 import { DEFAULT_DEPLOYMENT } from "./default";
 import { crossFieldIssues, Deployment, DeploymentSchema } from "./schema";
+import { distance } from "./edit-distance";
 
 /** Environment variable naming the deployment file when `--config` is not given. */
 export const CONFIG_ENV_VAR = "DEPLOYMENT_CONFIG";
@@ -112,9 +113,10 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   const where = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {
     const allowed = allowedKeys(issue.path, raw);
-    return issue.keys.map(
-      (k) => `${formatPath([...issue.path, k])}: unknown field${allowed ? `; allowed here: ${allowed.join(", ")}` : ""}`,
-    );
+    return issue.keys.map((k) => {
+      const near = allowed?.filter((a) => distance(a.toLowerCase(), k.toLowerCase()) <= 2).sort((a, b) => distance(a, k) - distance(b, k))[0];
+      return `${formatPath([...issue.path, k])}: unknown field${near ? ` (did you mean '${near}'?)` : ""}${allowed ? `; allowed here: ${allowed.join(", ")}` : ""}`;
+    });
   }
   if (issue.code === "invalid_key") {
     // A record key (a tag name) that breaks the key rule: name the key itself.

@@ -1,3 +1,4 @@
+import { distance } from "./edit-distance";
 import { CONFIG_ENV_VAR } from "./load";
 
 /** A mistake on the command line: printed with the usage, without a stack trace. */
@@ -77,19 +78,4 @@ function npmKeptFlags(env: NodeJS.ProcessEnv): { flag: string; value: string }[]
     if (m && m[1] !== "config" && distance(`--${m[1]}`, "--config") <= 2 && v !== undefined) kept.push({ flag: `--${m[1]}`, value: v });
   }
   return kept;
-}
-
-/** Levenshtein distance, for "did you mean" (short strings only). */
-function distance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    let prev = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const cur = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
-      prev = cur;
-    }
-  }
-  return row[b.length];
 }
