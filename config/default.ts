@@ -23,7 +23,11 @@ export const DEFAULT_DEPLOYMENT: DeploymentInput = {
     name: "catalog.example.com",
     certificate: { source: "vault-pki" },
   },
-  nodePools: [{ name: "general", count: 3, machineType: "m6i.xlarge", diskSizeGiB: 100 }],
+  // 8 vCPU / 32 GiB per node: the platform requests about 10.7 vCPU / 37 GiB, which fits with ~50% headroom
+  // after EKS's reservations (__tests__/platform/scheduling.test.ts, config/node-capacity.ts).
+  nodePools: [{ name: "general", count: 3, machineType: "m6i.2xlarge", diskSizeGiB: 100 }],
+  // Where the Atlas image built from images/atlas is pushed (documentation value: replace it).
+  images: { projectRegistry: "registry.example.com/platform" },
   tags: { project: "metadata-platform", environment: "demo" },
   dataProtection: { allowDestroy: false },
   state: { backend: "local" },

@@ -36,6 +36,29 @@ export function loadDeployment(argv: readonly string[] = process.argv.slice(2), 
   return validateDeployment(readConfigFile(file), file);
 }
 
+/**
+ * `saml.idpMetadataFile` read into `saml.idpMetadata` (the path is relative to the config file), so the
+ * schema checks the metadata itself and the result stands alone (a copy written elsewhere still holds
+ * the metadata). A missing or unreadable file is reported under its own field.
+ */
+export function withSamlMetadataFile(raw: unknown, configFile: string): unknown {
+  const saml = (raw as { saml?: unknown } | null)?.saml;
+  if (saml === null || typeof saml !== "object" || Array.isArray(saml)) return raw;
+  const { idpMetadataFile, idpMetadata } = saml as { idpMetadataFile?: unknown; idpMetadata?: unknown };
+  if (typeof idpMetadataFile !== "string") return raw;
+  if (idpMetadata !== undefined) throw new ConfigError(configFile, ["saml: give either idpMetadataFile or idpMetadata, not both"]);
+  const file = path.resolve(path.dirname(configFile), idpMetadataFile);
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    throw new ConfigError(configFile, [`saml.idpMetadataFile: ${code === "ENOENT" ? "no such file" : `cannot read the file (${code ?? String(e)})`} (resolved to ${file}); download the IdP's metadata, e.g. curl -o idp-metadata.xml <idpMetadataUrl>`]);
+  }
+  const rest = Object.fromEntries(Object.entries(saml).filter(([k]) => k !== "idpMetadataFile"));
+  return { ...(raw as object), saml: { ...rest, idpMetadata: text } };
+}
+
 /** Parses a YAML or JSON deployment file (JSON is YAML, so one parser serves both). */
 export function readConfigFile(file: string): unknown {
   let text: string;
@@ -45,7 +68,7 @@ export function readConfigFile(file: string): unknown {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [code === "ENOENT" ? `no such file (resolved to ${path.resolve(file)})` : `cannot read the file (${code ?? String(e)})`]);
   }
-  return parseConfigText(text, file);
+  return withSamlMetadataFile(parseConfigText(text, file), file);
 }
 
 /**

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { cidrPattern, isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
 import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
+import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
 
 /**
  * The schema of one deployment: everything a customer decides, nothing the code can derive.
@@ -119,8 +120,8 @@ const NodePool = z.strictObject({
   count: z.number().int().min(3, { message: "must be at least 3 (one node per zone)" }).max(100).describe("Nodes in the pool; at least 3 so every zone has one."),
   machineType: z
     .string()
-    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be a machine type name of at most 64 characters, e.g. m6i.xlarge" })
-    .describe("The cloud's machine type, e.g. m6i.xlarge, Standard_D4s_v5, e2-standard-4."),
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be a machine type name of at most 64 characters, e.g. m6i.2xlarge" })
+    .describe("The cloud's machine type, e.g. m6i.2xlarge, Standard_D8s_v5, e2-standard-8 (the platform requests about 10.7 vCPU / 37 GiB: three 8 vCPU / 32 GiB nodes fit it with headroom)."),
   diskSizeGiB: z.number().int().min(30).max(2000).default(100).describe("Root/OS disk size. Default: 100"),
   kubernetesVersion: kubernetesVersion
     .optional()
@@ -135,6 +136,24 @@ const Saml = z.strictObject({
     .refine((u) => URL.canParse(u), { message: "must be an https:// URL of the IdP's SAML metadata, e.g. https://idp.example.com/saml/metadata" })
     .describe("HTTPS URL of the customer's SAML 2.0 IdP metadata; Keycloak brokers logins to it."),
   displayName: z.string().min(1).max(64).default("Single sign-on").describe('Display name of the IdP on the login page. Default: "Single sign-on"'),
+  idpMetadataFile: z.string().min(1).max(1024).optional().describe("Path of the IdP's SAML 2.0 metadata XML (download it from idpMetadataUrl), relative to this file. The realm takes the IdP's endpoints and certificates from it at synth time."),
+  idpMetadata: z
+    .string()
+    .max(1_000_000)
+    .superRefine((xml, ctx) => {
+      try {
+        readSamlIdpMetadata(xml);
+      } catch (e) {
+        if (!(e instanceof SamlMetadataError)) throw e;
+        for (const p of e.problems) ctx.addIssue({ code: "custom", message: `IdP metadata: ${p}` });
+      }
+    })
+    .optional()
+    .describe("The IdP's SAML 2.0 metadata XML itself (instead of idpMetadataFile)."),
+}).superRefine((saml, ctx) => {
+  if (saml.idpMetadata === undefined) {
+    ctx.addIssue({ code: "custom", path: ["idpMetadata"], message: "required: the IdP's SAML metadata; give saml.idpMetadataFile (path of the metadata XML, relative to this file) or the XML itself as saml.idpMetadata" });
+  }
 });
 
 const TagKey = z.string().regex(/^[A-Za-z][A-Za-z0-9_.:/=+@-]{0,62}$/, {
@@ -192,6 +211,11 @@ const Images = z.strictObject({
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/mirror" })
     .optional()
     .describe("One registry (mirror) every image is pulled from, for air-gapped customers, e.g. registry.example.com/mirror. Default: each image's public registry."),
+  projectRegistry: z
+    .string()
+    .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/platform" })
+    .optional()
+    .describe("Registry holding the images this project builds from its own recipes (images/: Apache Atlas, which has no maintained public image), e.g. registry.example.com/platform. Required unless `registry` (a mirror of every image) is set."),
   vaultDistribution: z.enum(["vault", "openbao"]).default("vault").describe('Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). Default: "vault"'),
 });
 
@@ -329,6 +353,12 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       if (first !== undefined) add(["tags", key], `becomes the GCP label '${label}', like ${first}; rename the tag`);
       else seen.set(label, `tag '${key}'`);
     }
+  }
+
+  // Apache Atlas has no maintained public image: it is built from images/atlas and pulled from a registry of the customer's.
+  const images = isRecord(d.images) ? d.images : {};
+  if (images.registry === undefined && images.projectRegistry === undefined) {
+    add(["images", "projectRegistry"], "required: the Apache Atlas image is built from images/atlas (no maintained public image exists); build and push it, then name the registry, e.g. registry.example.com/platform (or set images.registry to a mirror of every image)");
   }
 
   const pools = Array.isArray(d.nodePools) ? d.nodePools : [];

@@ -63,7 +63,7 @@ export class PlatformStack extends TerraformStack {
       publicHostname: d.domain.name,
       ...(d.saml ? { saml: d.saml } : {}),
     });
-    this.atlas = new Atlas(this, "Atlas", { ...common, namespace: SERVICES.atlas.namespace, publicHostname: d.domain.name });
+    this.atlas = new Atlas(this, "Atlas", { ...common, namespace: SERVICES.atlas.namespace });
     this.entryPoint = new EntryPoint(this, "EntryPoint", {
       ...common,
       namespace: SERVICES.entryPoint.namespace,

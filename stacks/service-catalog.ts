@@ -61,7 +61,9 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
   },
   keycloak: {
     name: "keycloak", namespace: NAMESPACES.identity, serviceAccount: "keycloak",
-    ports: [{ name: "https", port: 8443 }, { name: "jgroups", port: 7800, peerOnly: true }],
+    // Keycloak 26 clusters over JGroups on 7800 and detects failed members on 57800 (FD_SOCK2: 7800 +
+    // port_offset 50000), both between replicas only (keycloak.org/server/caching, "Network ports").
+    ports: [{ name: "https", port: 8443 }, { name: "jgroups", port: 7800, peerOnly: true }, { name: "jgroups-fd", port: 57800, peerOnly: true }],
     calls: ["postgresql"], peers: true, external: ["saml-idp"],
   },
   postgresql: {

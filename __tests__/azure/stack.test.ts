@@ -203,7 +203,7 @@ describe("AzureStack from examples/azure.yaml", () => {
 
   test("user node pools come from config", () => {
     const pools = values(resourcesOf(example()), "azurerm_kubernetes_cluster_node_pool");
-    expect(pools.map((p) => [p.name, p.vm_size, p.node_count, p.os_disk_size_gb])).toEqual([["general", "Standard_D4s_v5", 3, 100]]);
+    expect(pools.map((p) => [p.name, p.vm_size, p.node_count, p.os_disk_size_gb])).toEqual([["general", "Standard_D8s_v5", 3, 100]]);
   });
 });
 

@@ -31,6 +31,7 @@ describe("defaults are the secure choice", () => {
     controlPlane: { adminCidrs: ["198.51.100.0/24"] },
     domain: { name: "catalog.example.com" },
     nodePools: [{ name: "general", count: 3, machineType: "m6i.large" }],
+    images: { projectRegistry: "registry.example.com/platform" },
   };
   const d = validateDeployment(minimal, "minimal");
   test("control plane is private unless asked", () => expect(d.controlPlane.publicEndpoint).toBe(false));
@@ -40,6 +41,12 @@ describe("defaults are the secure choice", () => {
   test("entry point certificate from Vault PKI", () => expect(d.domain.certificate).toEqual({ source: "vault-pki" }));
   test("HashiCorp Vault image unless OpenBao is asked for", () => expect(d.images.vaultDistribution).toBe("vault"));
   test("node root disks default to 100 GiB", () => expect(d.nodePools[0].diskSizeGiB).toBe(100));
+});
+
+test("without a registry for the Atlas image (built from images/atlas) the config is refused, naming the field and the fix", () => {
+  const noImages = Object.fromEntries(Object.entries(DEFAULT_DEPLOYMENT).filter(([k]) => k !== "images")) as typeof DEFAULT_DEPLOYMENT;
+  expect(() => validateDeployment(noImages, "f.yaml")).toThrow(/images\.projectRegistry: required: the Apache Atlas image is built from images\/atlas/);
+  expect(validateDeployment({ ...noImages, images: { registry: "mirror.example.com/all" } }, "f.yaml").images.registry).toBe("mirror.example.com/all");
 });
 
 describe("validation reports everything at once", () => {

@@ -59,7 +59,7 @@ describe("GcpStack from examples/gcp.yaml", () => {
   test("one node pool per config pool, spread over three zones, with enough nodes per zone for the count", () => {
     const pools = resourcesOf(json, "google_container_node_pool");
     expect(pools).toHaveLength(1);
-    expect(pools[0]).toMatchObject({ name: "general", node_count: 1, node_config: expect.objectContaining({ machine_type: "e2-standard-4", disk_size_gb: 100 }) });
+    expect(pools[0]).toMatchObject({ name: "general", node_count: 1, node_config: expect.objectContaining({ machine_type: "e2-standard-8", disk_size_gb: 100 }) });
     expect(pools[0].node_locations).toEqual([0, 1, 2].map((i) => `\${element(sort(data.google_compute_zones.Zones.names), ${i})}`));
     const seven = build({ ...example, nodePools: [{ name: "big", count: 7, machineType: "e2-standard-8", diskSizeGiB: 200 }] }).json;
     expect(onlyResource(seven, "google_container_node_pool")).toMatchObject({ name: "big", node_count: 3 });

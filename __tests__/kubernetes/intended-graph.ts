@@ -15,6 +15,8 @@ export const INTENDED_GRAPH: readonly string[] = [
   "vault/vault -> vault/vault 8201/TCP",
   "identity/keycloak -> identity/keycloak 8443/TCP",
   "identity/keycloak -> identity/keycloak 7800/TCP",
+  // Keycloak 26's JGroups failure detection (FD_SOCK2)
+  "identity/keycloak -> identity/keycloak 57800/TCP",
   "identity/postgresql -> identity/postgresql 5432/TCP",
   "metadata/cassandra -> metadata/cassandra 9142/TCP",
   "metadata/cassandra -> metadata/cassandra 7001/TCP",

@@ -1,8 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
 import { atlasKeycloakJson, atlasProperties, toProperties } from "../../constructs/kubernetes/config/atlas-properties";
 import { cassandraYaml } from "../../constructs/kubernetes/config/cassandra-yaml";
 import { elasticsearchSnapshotRepository, elasticsearchYml } from "../../constructs/kubernetes/config/elasticsearch-yml";
-import { ADMIN_ROLE, keycloakRealm } from "../../constructs/kubernetes/config/keycloak-realm";
+import { BROWSER_FLOW, keycloakRealm } from "../../constructs/kubernetes/config/keycloak-realm";
 import { pgHbaConf, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
 import { redisAclFile, redisConf } from "../../constructs/kubernetes/config/redis-conf";
 
@@ -119,18 +121,22 @@ describe("Keycloak realm", () => {
   test("a minimum length below 12 is refused", () => {
     expect(() => keycloakRealm({ publicHostname: "x.example.com", minPasswordLength: 8 })).toThrow(/at least 12/);
   });
-  test("OTP is available to all and forced for admins by the browser flow", () => {
+  test("every password login asks for OTP (enrolment forced for users without one)", () => {
     expect(realm.requiredActions).toContainEqual(expect.objectContaining({ alias: "CONFIGURE_TOTP", enabled: true }));
-    expect(realm.browserFlow).toBe("browser-otp-for-admins");
-    const forms = realm.authenticationFlows.find((f: { alias: string }) => f.alias === "password-and-otp");
-    expect(forms.authenticationExecutions).toContainEqual(expect.objectContaining({ authenticator: "auth-conditional-otp-form", requirement: "REQUIRED", authenticatorConfig: "otp-for-admins" }));
-    expect(realm.authenticatorConfig[0].config).toMatchObject({ forceOtpRole: ADMIN_ROLE, defaultOtpOutcome: "skip" });
+    expect(realm.browserFlow).toBe(BROWSER_FLOW);
+    const forms = realm.authenticationFlows.find((f: { alias: string }) => f.alias === `${BROWSER_FLOW}-forms`);
+    expect(forms.authenticationExecutions.map((e: { authenticator: string; requirement: string }) => [e.authenticator, e.requirement])).toEqual([
+      ["auth-username-password-form", "REQUIRED"],
+      ["auth-otp-form", "REQUIRED"],
+    ]);
+    expect(realm.authenticatorConfig).toBeUndefined();
   });
   test("no SAML IdP without one in the config; signed SAML 2.0 brokering with one", () => {
     expect(realm.identityProviders).toEqual([]);
-    const saml = keycloakRealm({ publicHostname: "c.example.com", saml: { idpMetadataUrl: "https://idp.example.com/metadata", displayName: "SSO" } });
+    const idpMetadata = readFileSync(join(__dirname, "..", "..", "examples", "acme-idp-metadata.xml"), "utf8");
+    const saml = keycloakRealm({ publicHostname: "c.example.com", saml: { idpMetadataUrl: "https://idp.example.com/metadata", idpMetadata, displayName: "SSO" } });
     expect(saml.identityProviders).toEqual([
-      expect.objectContaining({ providerId: "saml", config: expect.objectContaining({ metadataDescriptorUrl: "https://idp.example.com/metadata", wantAssertionsSigned: "true", validateSignature: "true" }) }),
+      expect.objectContaining({ providerId: "saml", config: expect.objectContaining({ metadataDescriptorUrl: "https://idp.example.com/metadata", singleSignOnServiceUrl: "https://idp.acme.example.com/saml/sso", wantAssertionsSigned: "true", validateSignature: "true" }) }),
     ]);
   });
   test("the Atlas client is public with PKCE S256 and exact HTTPS redirect URIs", () => {
@@ -168,7 +174,7 @@ describe("atlas-application.properties", () => {
     expect(props.get("atlas.authentication.method.file")).toBe("false");
   });
   test("keycloak.json requires TLS for all and is a public client", () => {
-    expect(atlasKeycloakJson({ keycloakUrl: "https://k" })).toMatchObject({ "ssl-required": "all", "public-client": true });
+    expect(atlasKeycloakJson({ keycloakUrl: "https://k", truststorePassword: "{{ t }}" })).toMatchObject({ "ssl-required": "all", "public-client": true, "truststore-password": "{{ t }}" });
   });
   test("property keys and values with separators round-trip", () => {
     expect(parseProperties(toProperties([["a b", "x=y:z\\w"]])).get("a b")).toBe("x=y:z\\w");

@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { Testing } from "cdktf";
 import { parse as parseYaml } from "yaml";
 import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Endpoint, type Flow } from "../../constructs/kubernetes/network-allow-graph";
@@ -143,9 +145,10 @@ test("Redis: TLS only, ACL from Vault, bounded LRU memory, no persistence and no
 test("Keycloak: realm as code with HTTPS for all, SAML brokering when the config names an IdP", () => {
   const realm = JSON.parse(configMap(doc, "keycloak-config")["platform-realm.json"]);
   expect(realm).toMatchObject({ sslRequired: "all", bruteForceProtected: true, identityProviders: [] });
-  const withSaml = synth(defaultDeployment({ saml: { idpMetadataUrl: "https://idp.example.com/metadata" } }));
+  const idpMetadata = readFileSync(join(__dirname, "..", "..", "examples", "acme-idp-metadata.xml"), "utf8");
+  const withSaml = synth(defaultDeployment({ saml: { idpMetadataUrl: "https://idp.example.com/metadata", idpMetadata } }));
   const brokered = JSON.parse(configMap(withSaml, "keycloak-config")["platform-realm.json"]);
-  expect(brokered.identityProviders[0].config.metadataDescriptorUrl).toBe("https://idp.example.com/metadata");
+  expect(brokered.identityProviders[0].config).toMatchObject({ metadataDescriptorUrl: "https://idp.example.com/metadata", singleSignOnServiceUrl: "https://idp.acme.example.com/saml/sso" });
 });
 
 describe("entry point", () => {
@@ -168,7 +171,8 @@ describe("entry point", () => {
     expect(conf).toContain("return 301 https://$host$request_uri;");
     expect(conf).toContain("proxy_pass https://keycloak.identity.svc:8443;");
     expect(conf).toContain("proxy_pass https://atlas.metadata.svc:21443;");
-    expect(conf.match(/proxy_ssl_verify on;/g)).toHaveLength(2);
+    // Every proxied route verifies its upstream: two Keycloak paths (platform realm, resources) and Atlas.
+    expect(conf.match(/proxy_ssl_verify on;/g)).toHaveLength(3);
   });
   test("certificate from Vault's PKI for the domain by default, or from the named Kubernetes secret", () => {
     expect(agentTemplates(doc, "entry-point")[0].contents).toContain('"common_name=catalog.example.com"');

@@ -64,6 +64,8 @@ const CONTRACT_FED: readonly RegExp[] = [
   // objectStore: where the backup uploaders and Elasticsearch's snapshot repository write
   /\.container\[uploader\]\.(command\[\d+\]|env\[[A-Z_]+\]\.(name|value))$/,
   /^resource\.kubernetes_config_map_v1\.Elasticsearch_[^.]+\.data\.repository\.json$/,
+  // ... and so the config checksum of the pods that mount those two ConfigMaps
+  /^resource\.kubernetes_stateful_set_v1\.(Vault|Elasticsearch)_[^.]+\.spec\.template\.metadata\.annotations\.checksum\/config$/,
 ];
 
 const synthesized = { aws: sharedStacks("aws"), azure: sharedStacks("azure"), gcp: sharedStacks("gcp") };

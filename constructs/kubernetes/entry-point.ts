@@ -4,6 +4,7 @@ import type { Deployment } from "../../config/schema";
 import type { LoadBalancerSpec } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { serviceDnsNames, vaultNames } from "../vault/paths";
+import { PLATFORM_REALM } from "./config/keycloak-realm";
 import { entryPointNginxConf, nginxServeScript } from "./config/nginx-conf";
 import { tlsFilesIn } from "./config/paths";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
@@ -27,6 +28,9 @@ export interface EntryPointProps {
 }
 
 const UID = 101; // the nginx user of nginx-unprivileged
+
+/** The only Keycloak paths users reach through the entry point (the platform realm and theme resources). */
+export const KEYCLOAK_PUBLIC_PATHS = [`/auth/realms/${PLATFORM_REALM}/`, "/auth/resources/"] as const;
 const PUBLIC_TLS_DIR = "/etc/entry-point-tls";
 
 /**
@@ -38,7 +42,8 @@ const PUBLIC_TLS_DIR = "/etc/entry-point-tls";
  * - `domain.allowedSourceCidrs` becomes the Service's loadBalancerSourceRanges (and the allow graph's
  *   external ingress), explicitly 0.0.0.0/0 when not set; source addresses are preserved
  *   (externalTrafficPolicy Local).
- * - Routes: /auth/ to Keycloak, everything else to Atlas, each over TLS verified against the platform CA.
+ * - Routes: Keycloak's platform realm and theme resources (never its admin console, admin API or master
+ *   realm: the rest of /auth/ is a 404), everything else to Atlas, each over TLS verified against the platform CA.
  */
 export class EntryPoint extends Construct {
   readonly workload: StatelessWorkload;
@@ -63,7 +68,13 @@ export class EntryPoint extends Construct {
           httpPort: httpPort.port,
           certificate: { certFile: `${certDir}/tls.crt`, keyFile: `${certDir}/tls.key` },
           routes: [
-            { path: "/auth/", upstream: `https://${internal(keycloak)}:${keycloak.ports[0].port}`, upstreamName: internal(keycloak) },
+            // Keycloak: only the platform realm's endpoints (login, OIDC, SAML broker, account console) and
+            // the theme resources. The admin console and REST API (/auth/admin/), the master realm and
+            // everything else under /auth/ stay off the public path (Keycloak's "Exposed path
+            // recommendations", keycloak.org/server/reverseproxy); administrators reach them inside the
+            // cluster (docs/platform.md, "Keycloak administration").
+            ...KEYCLOAK_PUBLIC_PATHS.map((path) => ({ path, upstream: `https://${internal(keycloak)}:${keycloak.ports[0].port}`, upstreamName: internal(keycloak) })),
+            { path: "/auth/", closed: true as const },
             { path: "/", upstream: `https://${internal(atlas)}:${atlas.ports[0].port}`, upstreamName: internal(atlas) },
           ],
         }),

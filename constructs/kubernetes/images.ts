@@ -18,6 +18,12 @@ export interface PinnedImage {
   readonly tag: string;
   /** `sha256:...` digest, only where it has been verified against the registry. @default - tag only */
   readonly digest?: string;
+  /**
+   * Built by this project from a recipe in `images/` (no maintained public image exists): pulled from
+   * the deployment's `images.projectRegistry` (or its mirror, `images.registry`), never from `registry`.
+   * @default - a published image
+   */
+  readonly buildRecipe?: string;
 }
 
 /** Every image the platform runs. Bump versions here only. */
@@ -41,10 +47,13 @@ export const IMAGES = {
   /** Unprivileged NGINX, the HTTPS entry point. */
   entryPoint: { registry: "docker.io", repository: "nginxinc/nginx-unprivileged", tag: "1.27.3-alpine" },
   /**
-   * Apache Atlas 2.3.0. No official image is published by the Apache project: this is a community build
-   * of the release; production installs mirror their own build of the release under the same path.
+   * Apache Atlas 2.5.0 (JanusGraph 1.1.0: Elasticsearch 6/7/8, see service-compatibility.ts). The Apache
+   * project publishes source releases only, and a community build from a personal account is no supply
+   * chain for this platform: the image is built from the release tag by the project's own recipe
+   * (images/atlas: commit pinned, one reviewed patch, non-root, no start script) and pulled from the
+   * deployment's projectRegistry. `registry` names where the recipe's source lives.
    */
-  atlas: { registry: "docker.io", repository: "sburn/apache-atlas", tag: "2.3.0" },
+  atlas: { registry: "github.com", repository: "apache/atlas", tag: "2.5.0", buildRecipe: "images/atlas" },
   /** rclone: uploads backups (WAL, base backups, Cassandra snapshots) to the platform bucket by workload identity. */
   rclone: { registry: "docker.io", repository: "rclone/rclone", tag: "1.68.2" },
 } as const satisfies Record<string, PinnedImage>;
@@ -56,8 +65,11 @@ export type ImageName = keyof typeof IMAGES;
 export type ImageSettings = Deployment["images"];
 
 /** A pinned image as a pull reference, through the customer's mirror when one is configured. */
-export function imageRef(image: PinnedImage, settings: Pick<ImageSettings, "registry"> = {}): string {
-  const host = settings.registry ?? image.registry;
+export function imageRef(image: PinnedImage, settings: Pick<ImageSettings, "registry" | "projectRegistry"> = {}): string {
+  const host = image.buildRecipe ? (settings.registry ?? settings.projectRegistry) : (settings.registry ?? image.registry);
+  if (!host) {
+    throw new Error(`images.projectRegistry: ${image.repository} is built from ${image.buildRecipe} (no maintained public image); build it, push it to your registry and name that registry, e.g. registry.example.com/platform`);
+  }
   const digest = image.digest ? `@${image.digest}` : "";
   return `${host}/${image.repository}:${image.tag}${digest}`;
 }

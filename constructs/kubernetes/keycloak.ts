@@ -3,7 +3,9 @@ import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { SERVICES } from "../../stacks/service-catalog";
 import { VAULT_MOUNTS, vaultNames } from "../vault/paths";
-import { keycloakRealm } from "./config/keycloak-realm";
+import { PLATFORM_REALM, keycloakRealm, type SamlBrokering } from "./config/keycloak-realm";
+import { realmSyncFiles, realmSyncScript, versionedFlows } from "./config/keycloak-realm-sync";
+import { tlsFilesIn } from "./config/paths";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { selectorLabels, workloadLabels } from "./labels";
 import { TMP_VOLUME, kvField, serviceCertificate } from "./platform-pod";
@@ -20,7 +22,7 @@ export interface KeycloakProps {
   /** The public hostname users reach (deployment.domain.name); Keycloak is served under /auth. */
   readonly publicHostname: string;
   /** SAML 2.0 brokering to the customer's IdP (deployment.saml). @default - none */
-  readonly saml?: { readonly idpMetadataUrl: string; readonly displayName: string };
+  readonly saml?: SamlBrokering;
   /** @default 2 - in two zones; sessions are replicated between them (Infinispan over mTLS) */
   readonly replicas?: number;
   /** PostgreSQL pods the JDBC URL lists (the primary is chosen at connect time). @default 2 */
@@ -29,6 +31,10 @@ export interface KeycloakProps {
 
 const HOME = "/opt/keycloak";
 const UID = 1000; // the keycloak user of the official image
+const REALM_SYNC_DIR = "/opt/keycloak-realm-sync";
+const SYNC_WORK_DIR = "/tmp/realm-sync";
+/** Client id of the master realm's bootstrap admin service account (its secret: KV `admin_client_secret`). */
+export const BOOTSTRAP_ADMIN_CLIENT_ID = "platform-bootstrap";
 /** The Vault database-engine role whose short-lived users own the `keycloak` database. */
 export const KEYCLOAK_DATABASE_ROLE = "keycloak";
 
@@ -48,6 +54,8 @@ export const KEYCLOAK_DATABASE_ROLE = "keycloak";
 export class Keycloak extends Construct {
   readonly workload: StatelessWorkload;
   readonly config: ConfigMapV1;
+  /** The realm, split into the documents the realm-sync container applies to the running Keycloak. */
+  readonly realmSync: ConfigMapV1;
   /** Headless Service the replicas find each other through (DNS_PING). */
   readonly discovery: ServiceV1;
 
@@ -57,12 +65,20 @@ export class Keycloak extends Construct {
     const kv = vaultNames(spec).kvSecret;
     const https = spec.ports[0].port;
     const discoveryName = `${spec.name}-headless`;
+    const internalUrl = `https://${spec.name}.${spec.namespace}.svc:${https}/auth`;
 
+    // Flow aliases carry a version stamp, so a changed flow reaches a running realm as a new flow.
+    const realm = versionedFlows(keycloakRealm({ publicHostname: props.publicHostname, saml: props.saml }));
     this.config = new ConfigMapV1(this, "Config", {
       metadata: { name: `${spec.name}-config`, namespace: props.namespace },
       data: {
-        "platform-realm.json": JSON.stringify(keycloakRealm({ publicHostname: props.publicHostname, saml: props.saml }), null, 2),
+        "platform-realm.json": JSON.stringify(realm, null, 2),
       },
+    });
+    // What the realm-sync container applies to the running realm (see keycloak-realm-sync.ts).
+    this.realmSync = new ConfigMapV1(this, "RealmSync", {
+      metadata: { name: `${spec.name}-realm-sync`, namespace: props.namespace },
+      data: realmSyncFiles(realm),
     });
 
     this.discovery = new ServiceV1(this, "Discovery", {
@@ -93,7 +109,12 @@ export class Keycloak extends Construct {
       "cache-embedded-mtls-enabled=true",
       "db=postgres",
       `db-url=${primaryAwareJdbcUrl("keycloak", props.postgresqlReplicas ?? 2)}`,
-      "bootstrap-admin-username=admin",
+      // The admin console is served only at the in-cluster address (the entry point refuses /auth/admin/
+      // and the master realm); administrators reach it through a port-forward (docs/platform.md).
+      `hostname-admin=${internalUrl}`,
+      // No password admin: the master realm's only admin is a service account (client credentials,
+      // secret in Vault), used in-cluster by realm-sync. Created when the master realm is created.
+      `bootstrap-admin-client-id=${BOOTSTRAP_ADMIN_CLIENT_ID}`,
     ];
     const agent = new VaultAgent(this, "VaultAgent", {
       name: spec.name,
@@ -106,7 +127,7 @@ export class Keycloak extends Construct {
           fileName: "keycloak.conf",
           contents: [
             ...settings,
-            `bootstrap-admin-password=${kvField(kv, "admin_password")}`,
+            `bootstrap-admin-client-secret=${kvField(kv, "admin_client_secret")}`,
             `{{ with secret "${VAULT_MOUNTS.database}/creds/${KEYCLOAK_DATABASE_ROLE}" }}`,
             "db-username={{ .Data.username }}",
             "db-password={{ .Data.password }}",
@@ -134,6 +155,7 @@ export class Keycloak extends Construct {
       vaultAgent: agent,
       volumes: [
         { name: "realm", configMap: { name: this.config.metadata.name } },
+        { name: "realm-sync", configMap: { name: this.realmSync.metadata.name } },
         { name: "home", emptyDir: { sizeLimit: "1Gi" } },
         TMP_VOLUME,
       ],
@@ -166,6 +188,41 @@ export class Keycloak extends Construct {
             startup: { check: health("started"), failureThreshold: 60 },
             readiness: { check: health("ready") },
             liveness: { check: health("live"), failureThreshold: 6 },
+          },
+        },
+        {
+          // Applies the realm as code to the running Keycloak (--import-realm skips an existing realm).
+          name: "realm-sync",
+          image,
+          command: [
+            "/bin/bash",
+            "-c",
+            realmSyncScript(PLATFORM_REALM, {
+              serverUrl: internalUrl,
+              clientId: BOOTSTRAP_ADMIN_CLIENT_ID,
+              secretsFile: "/vault/secrets/keycloak.conf",
+              caFile: tlsFilesIn().caFile,
+              filesDir: REALM_SYNC_DIR,
+              importFile: `${HOME}/data/import/platform-realm.json`,
+              workDir: SYNC_WORK_DIR,
+            }),
+          ],
+          env: [{ name: "HOME", value: SYNC_WORK_DIR }],
+          resources: { cpuRequest: "50m", memoryRequest: "256Mi" },
+          volumeMounts: [
+            { name: "realm", mountPath: `${HOME}/data/import`, readOnly: true },
+            { name: "realm-sync", mountPath: REALM_SYNC_DIR, readOnly: true },
+            { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
+          ],
+          probes: {
+            // Running is enough to be Ready (the sync reaches Keycloak through its Service, which needs
+            // Ready pods); 30 minutes of failed applies restart it, and the restarts show.
+            startup: { check: { exec: { command: ["/bin/bash", "-c", `test -d ${SYNC_WORK_DIR}`] } } },
+            readiness: { check: { exec: { command: ["/bin/bash", "-c", `test -d ${SYNC_WORK_DIR}`] } }, periodSeconds: 30 },
+            liveness: {
+              check: { exec: { command: ["/bin/bash", "-c", `test ! -e ${SYNC_WORK_DIR}/failing-since || [ $(( $(date +%s) - $(cat ${SYNC_WORK_DIR}/failing-since) )) -lt 1800 ]`] } },
+              periodSeconds: 60,
+            },
           },
         },
       ],

@@ -278,8 +278,25 @@ export interface WorkloadCommonProps {
   readonly fsGroup?: number;
   /** @default 30 */
   readonly terminationGracePeriodSeconds?: number;
-  /** Pods the PodDisruptionBudget lets go at once. @default 1 */
+  /** Pods the PodDisruptionBudget lets go at once; a rolling update never takes more. @default 1 */
   readonly maxUnavailable?: number;
+  /**
+   * `terraform apply` waits until a rollout completes (every pod updated and Ready) and fails when it
+   * does not within the timeout, so a configuration that breaks pods stops the pipeline. Turn it off only
+   * for a workload that cannot be Ready at its first apply (Vault: sealed until initialised by hand).
+   * @default true
+   */
+  readonly waitForRollout?: boolean;
+}
+
+/**
+ * How long `terraform apply` waits for a rollout, in minutes: pods are replaced one at a time, each within
+ * its startup probes' budget (failureThreshold x period) plus two minutes to turn Ready, so the wait is
+ * replicas x that, and never below 10 minutes.
+ */
+export function rolloutTimeoutMinutes(p: Pick<WorkloadCommonProps, "containers" | "replicas">): number {
+  const startupSeconds = Math.max(...p.containers.map((c) => (c.probes ? (c.probes.startup.failureThreshold ?? 30) * (c.probes.startup.periodSeconds ?? 10) : 0)));
+  return Math.max(10, (p.replicas ?? 3) * Math.ceil(startupSeconds / 60 + 2));
 }
 
 /** The pod settings of a workload, with the Vault Agent wired in. Validates containers and replicas. */

@@ -6,7 +6,8 @@ import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
 import { ENCRYPTED_STORAGE_CLASS_NAME } from "./encrypted-storage-class";
 import { selectorLabels, workloadLabels } from "./labels";
-import { podSettings, renderPodSpec, type WorkloadCommonProps } from "./pod-spec";
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "./config-checksum";
+import { podSettings, renderPodSpec, rolloutTimeoutMinutes, type WorkloadCommonProps } from "./pod-spec";
 
 /** A persistent volume per replica, from the encrypted StorageClass. */
 export interface VolumeClaim {
@@ -87,10 +88,14 @@ export class StatefulWorkload extends Construct {
         replicas: String(props.replicas ?? 3),
         podManagementPolicy: props.podManagementPolicy ?? "OrderedReady",
         selector: { matchLabels: selector },
-        updateStrategy: [{ type: "RollingUpdate" }],
+        // Every pod is updated, one at a time from the highest ordinal, each Ready before the next
+        // (kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates): never more
+        // than one unavailable, within the PodDisruptionBudget (maxUnavailable >= 1).
+        updateStrategy: [{ type: "RollingUpdate", rollingUpdate: [{ partition: 0 }] }],
         persistentVolumeClaimRetentionPolicy: [{ whenDeleted: "Retain", whenScaled: "Retain" }],
         template: {
-          metadata: { labels: { ...pod.podLabels, ...labels } },
+          // A changed mounted ConfigMap changes the template, so the pods roll (config-checksum.ts).
+          metadata: { labels: { ...pod.podLabels, ...labels }, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(this, props.namespace, pod.volumes) } },
           spec: { ...renderPodSpec(pod), serviceAccountName: this.serviceAccount.metadata.name },
         },
         volumeClaimTemplate: props.volumeClaims.map((v) => ({
@@ -102,7 +107,8 @@ export class StatefulWorkload extends Construct {
           },
         })),
       },
-      waitForRollout: false,
+      waitForRollout: props.waitForRollout ?? true,
+      timeouts: { create: `${rolloutTimeoutMinutes(props)}m`, update: `${rolloutTimeoutMinutes(props)}m` },
       lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
       ...(props.dependsOn?.length ? { dependsOn: [...props.dependsOn] } : {}),
     });

@@ -4,7 +4,8 @@ import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disrup
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { selectorLabels, workloadLabels } from "./labels";
-import { podSettings, renderPodSpec, type WorkloadCommonProps } from "./pod-spec";
+import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "./config-checksum";
+import { podSettings, renderPodSpec, rolloutTimeoutMinutes, type WorkloadCommonProps } from "./pod-spec";
 
 /** Props of StatelessWorkload. */
 export interface StatelessWorkloadProps extends WorkloadCommonProps {
@@ -39,6 +40,7 @@ export class StatelessWorkload extends Construct {
     }
     const labels = workloadLabels(props.name);
     const selector = selectorLabels(props.name);
+    const maxUnavailable = props.maxUnavailable ?? 1;
     this.serviceName = props.name;
 
     this.serviceAccount = new ServiceAccountV1(this, "ServiceAccount", {
@@ -62,18 +64,22 @@ export class StatelessWorkload extends Construct {
       spec: {
         replicas: String(props.replicas ?? 3),
         selector: { matchLabels: selector },
-        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "1", maxSurge: "0" } },
+        // One pod at a time, never more than the PodDisruptionBudget lets go; no surge pod, which the
+        // one-replica-per-node anti-affinity might leave unschedulable.
+        strategy: { type: "RollingUpdate", rollingUpdate: { maxUnavailable: String(maxUnavailable), maxSurge: "0" } },
         template: {
-          metadata: { labels: { ...pod.podLabels, ...labels } },
+          // A changed mounted ConfigMap changes the template, so the pods roll (config-checksum.ts).
+          metadata: { labels: { ...pod.podLabels, ...labels }, annotations: { [CONFIG_CHECKSUM_ANNOTATION]: configChecksum(this, props.namespace, pod.volumes) } },
           spec: { ...renderPodSpec(pod), serviceAccountName: this.serviceAccount.metadata.name },
         },
       },
-      waitForRollout: false,
+      waitForRollout: props.waitForRollout ?? true,
+      timeouts: { create: `${rolloutTimeoutMinutes(props)}m`, update: `${rolloutTimeoutMinutes(props)}m` },
     });
 
     this.podDisruptionBudget = new PodDisruptionBudgetV1(this, "DisruptionBudget", {
       metadata: { name: props.name, namespace: props.namespace, labels },
-      spec: { maxUnavailable: String(props.maxUnavailable ?? 1), selector: { matchLabels: selector } },
+      spec: { maxUnavailable: String(maxUnavailable), selector: { matchLabels: selector } },
     });
   }
 }

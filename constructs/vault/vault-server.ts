@@ -156,6 +156,9 @@ export class VaultServer extends Construct {
       zones: props.foundation.zones,
       replicas,
       podManagementPolicy: "Parallel",
+      // Vault is not Ready until initialised, a manual step after this stack's first apply: waiting
+      // would fail that apply (and taint the set). Later config changes still roll (config checksum).
+      waitForRollout: false,
       serviceAccountAnnotations: identity.serviceAccountAnnotations,
       podLabels: identity.podLabels,
       // Vault reviews Kubernetes-auth logins with its own token (TokenReview), re-read on rotation.

@@ -1,3 +1,24 @@
+import type AuthenticationFlowRepresentation from "@keycloak/keycloak-admin-client/lib/defs/authenticationFlowRepresentation";
+import type IdentityProviderRepresentation from "@keycloak/keycloak-admin-client/lib/defs/identityProviderRepresentation";
+import type RealmRepresentation from "@keycloak/keycloak-admin-client/lib/defs/realmRepresentation";
+import { readSamlIdpMetadata } from "../../../config/saml-metadata";
+
+/**
+ * Keycloak's own representation types, from `@keycloak/keycloak-admin-client` at the version of the
+ * deployed image (IMAGES.keycloak, 26.3.3; a test holds the two equal): a misspelt or misplaced realm
+ * setting fails the typecheck. Types only; nothing of the package runs.
+ */
+export type { RealmRepresentation };
+
+/** SAML 2.0 brokering to the customer's IdP (deployment.saml). */
+export interface SamlBrokering {
+  /** Where Keycloak refreshes the IdP's signing keys from (`useMetadataDescriptorUrl`). */
+  readonly idpMetadataUrl: string;
+  /** The IdP's metadata document: endpoints and certificates are taken from it (config/saml-metadata.ts). Required (the config schema refuses a SAML section without it). */
+  readonly idpMetadata?: string;
+  readonly displayName: string;
+}
+
 /** Options of the generated Keycloak realm. Every default is the secure one. */
 export interface KeycloakRealmOptions {
   /** Realm name. @default "platform" */
@@ -5,13 +26,19 @@ export interface KeycloakRealmOptions {
   /** The public hostname users reach (the entry point), e.g. catalog.example.com. */
   readonly publicHostname: string;
   /** SAML 2.0 identity brokering, when the deployment names an IdP. @default - none: username/password (+ OTP) only */
-  readonly saml?: { readonly idpMetadataUrl: string; readonly displayName: string };
+  readonly saml?: SamlBrokering;
   /** Minimum password length. @default 12 (values below 12 are refused) */
   readonly minPasswordLength?: number;
 }
 
-/** The realm role whose holders must use OTP at every login. */
+/** The platform's realm (the only one users reach). */
+export const PLATFORM_REALM = "platform";
+/** The realm role of the platform's administrators: manages the realm (through the internal admin console). */
 export const ADMIN_ROLE = "platform-admin";
+/** The browser flow: SSO cookie, IdP redirect, or password followed by OTP for every user. */
+export const BROWSER_FLOW = "browser-password-otp";
+/** The alias of the SAML identity provider in the realm. */
+export const SAML_IDP_ALIAS = "saml";
 /** The OIDC client Atlas's UI and API authenticate users through. */
 export const ATLAS_CLIENT_ID = "atlas";
 
@@ -20,12 +47,18 @@ export const PASSWORD_HASH_ITERATIONS = 210_000;
 
 /**
  * The platform's Keycloak realm as code (`kc.sh import` format): strong password hashing and policy,
- * brute-force detection, OTP available to everyone and forced for admins, HTTPS required for every
- * request (so every cookie is Secure), hardened browser headers, short sessions, audit events, and
- * optional SAML 2.0 brokering to the customer's IdP with signed assertions.
+ * brute-force detection, a one-time password (TOTP) at every password login for every user, HTTPS
+ * required for every request (so every cookie is Secure), hardened browser headers, short sessions,
+ * audit events, and optional SAML 2.0 brokering to the customer's IdP with signed assertions.
+ *
+ * 2FA decision: every user who logs in with a password must use OTP, admins and users alike; a user
+ * without an OTP credential is made to enrol (CONFIGURE_TOTP) before getting in. The promise is that
+ * 2FA is supported for accessing resources; requiring it for every password login is its secure
+ * reading, and a conditional OTP (asked only of some) is what let enrolled users skip it. Users who
+ * come through the customer's SAML IdP authenticate there, with the IdP's own second factor.
  */
-export function keycloakRealm(options: KeycloakRealmOptions): Record<string, unknown> {
-  const realm = options.realm ?? "platform";
+export function keycloakRealm(options: KeycloakRealmOptions): RealmRepresentation {
+  const realm = options.realm ?? PLATFORM_REALM;
   const minLength = options.minPasswordLength ?? 12;
   if (minLength < 12) throw new Error(`Keycloak minPasswordLength ${minLength}: must be at least 12`);
   const origin = `https://${options.publicHostname}`;
@@ -89,7 +122,12 @@ export function keycloakRealm(options: KeycloakRealmOptions): Record<string, unk
     adminEventsDetailsEnabled: true,
     roles: {
       realm: [
-        { name: ADMIN_ROLE, description: "Administers the platform; OTP is required at every login." },
+        {
+          name: ADMIN_ROLE,
+          description: "Administers the platform realm (users, groups, the IdP) through the internal admin console.",
+          composite: true,
+          composites: { client: { "realm-management": ["realm-admin"] } },
+        },
         { name: "platform-user", description: "Uses the catalog." },
       ],
     },
@@ -115,54 +153,63 @@ export function keycloakRealm(options: KeycloakRealmOptions): Record<string, unk
         attributes: { "pkce.code.challenge.method": "S256", "post.logout.redirect.uris": `${origin}/*` },
       },
     ],
-    browserFlow: "browser-otp-for-admins",
-    authenticationFlows: [
-      {
-        alias: "browser-otp-for-admins",
-        description: "Browser login: SSO cookie, IdP redirect, or password + OTP (forced for admins, optional for others).",
-        providerId: "basic-flow",
-        topLevel: true,
-        builtIn: false,
-        authenticationExecutions: [
-          { authenticator: "auth-cookie", requirement: "ALTERNATIVE", priority: 10, authenticatorFlow: false, userSetupAllowed: false },
-          { authenticator: "identity-provider-redirector", requirement: "ALTERNATIVE", priority: 20, authenticatorFlow: false, userSetupAllowed: false },
-          { flowAlias: "password-and-otp", requirement: "ALTERNATIVE", priority: 30, authenticatorFlow: true, userSetupAllowed: false },
-        ],
-      },
-      {
-        alias: "password-and-otp",
-        description: "Username and password, then OTP.",
-        providerId: "basic-flow",
-        topLevel: false,
-        builtIn: false,
-        authenticationExecutions: [
-          { authenticator: "auth-username-password-form", requirement: "REQUIRED", priority: 10, authenticatorFlow: false, userSetupAllowed: false },
-          {
-            authenticator: "auth-conditional-otp-form",
-            authenticatorConfig: "otp-for-admins",
-            requirement: "REQUIRED",
-            priority: 20,
-            authenticatorFlow: false,
-            // An admin without OTP is made to configure it (CONFIGURE_TOTP) before getting in.
-            userSetupAllowed: true,
-          },
-        ],
-      },
-    ],
-    authenticatorConfig: [
-      {
-        alias: "otp-for-admins",
-        // Admins always; anyone who configured OTP is asked for it; others skip.
-        config: { forceOtpRole: ADMIN_ROLE, otpControlAttribute: "", defaultOtpOutcome: "skip" },
-      },
-    ],
+    browserFlow: BROWSER_FLOW,
+    authenticationFlows: browserFlows(),
     identityProviders: options.saml ? [samlIdentityProvider(options.saml)] : [],
   };
 }
 
-function samlIdentityProvider(saml: NonNullable<KeycloakRealmOptions["saml"]>): Record<string, unknown> {
+/**
+ * The browser flow: an SSO cookie, or the IdP redirect, or username + password and then OTP, both
+ * REQUIRED. `auth-otp-form` requires a user and is "configured for" a user with an OTP credential; a
+ * REQUIRED execution not configured for the user, whose factory allows user setup, adds its required
+ * action (CONFIGURE_TOTP) instead of failing (DefaultAuthenticationFlow.processSingleFlowExecutionModel,
+ * OTPFormAuthenticator, keycloak 26.x). So: enrolled users are always asked, others enrol first.
+ */
+function browserFlows(): AuthenticationFlowRepresentation[] {
+  const forms = `${BROWSER_FLOW}-forms`;
+  return [
+    {
+      alias: BROWSER_FLOW,
+      description: "Browser login: SSO cookie, IdP redirect, or password followed by OTP (every user).",
+      providerId: "basic-flow",
+      topLevel: true,
+      builtIn: false,
+      authenticationExecutions: [
+        { authenticator: "auth-cookie", requirement: "ALTERNATIVE", priority: 10, autheticatorFlow: false, userSetupAllowed: false },
+        { authenticator: "identity-provider-redirector", requirement: "ALTERNATIVE", priority: 20, autheticatorFlow: false, userSetupAllowed: false },
+        { flowAlias: forms, requirement: "ALTERNATIVE", priority: 30, autheticatorFlow: true, userSetupAllowed: false },
+      ],
+    },
+    {
+      alias: forms,
+      description: "Username and password, then a one-time password.",
+      providerId: "basic-flow",
+      topLevel: false,
+      builtIn: false,
+      authenticationExecutions: [
+        { authenticator: "auth-username-password-form", requirement: "REQUIRED", priority: 10, autheticatorFlow: false, userSetupAllowed: false },
+        { authenticator: "auth-otp-form", requirement: "REQUIRED", priority: 20, autheticatorFlow: false, userSetupAllowed: false },
+      ],
+    },
+  ];
+}
+
+/** NameID formats Keycloak can map to a stable user (SUBJECT principal); transient cannot (SAMLIdentityProviderConfig.validate). */
+const PERSISTENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent";
+const TRANSIENT = "urn:oasis:names:tc:SAML:2.0:nameid-format:transient";
+
+/**
+ * The SAML identity provider with every endpoint its metadata gives, as Keycloak's own metadata import
+ * fills them (config/saml-metadata.ts), plus the platform's stricter choices: signatures on responses and
+ * assertions always validated and AuthnRequests always signed.
+ */
+function samlIdentityProvider(saml: SamlBrokering): IdentityProviderRepresentation {
+  if (saml.idpMetadata === undefined) throw new Error("SAML brokering needs the IdP's metadata (saml.idpMetadata)");
+  const idp = readSamlIdpMetadata(saml.idpMetadata);
+  const nameIdFormat = idp.nameIdFormats.length === 0 || idp.nameIdFormats.includes(PERSISTENT) ? PERSISTENT : idp.nameIdFormats.find((f) => f !== TRANSIENT) ?? PERSISTENT;
   return {
-    alias: "saml",
+    alias: SAML_IDP_ALIAS,
     displayName: saml.displayName,
     providerId: "saml",
     enabled: true,
@@ -170,16 +217,21 @@ function samlIdentityProvider(saml: NonNullable<KeycloakRealmOptions["saml"]>): 
     storeToken: false,
     firstBrokerLoginFlowAlias: "first broker login",
     config: {
-      // Keycloak reads (and refreshes) the IdP's endpoints and signing keys from its metadata.
+      idpEntityId: idp.entityId,
+      singleSignOnServiceUrl: idp.singleSignOnServiceUrl,
+      postBindingAuthnRequest: String(idp.postBinding),
+      postBindingResponse: String(idp.postBinding),
+      ...(idp.singleLogoutServiceUrl ? { singleLogoutServiceUrl: idp.singleLogoutServiceUrl, postBindingLogout: String(idp.postBindingLogout) } : {}),
+      signingCertificate: idp.signingCertificates.join(","),
+      ...(idp.encryptionCertificate ? { encryptionPublicKey: idp.encryptionCertificate } : {}),
+      // The IdP's signing keys are refreshed from its metadata URL when it rotates them.
       useMetadataDescriptorUrl: "true",
       metadataDescriptorUrl: saml.idpMetadataUrl,
       validateSignature: "true",
       wantAssertionsSigned: "true",
       wantAuthnRequestsSigned: "true",
       signatureAlgorithm: "RSA_SHA256",
-      postBindingResponse: "true",
-      postBindingAuthnRequest: "true",
-      nameIDPolicyFormat: "urn:oasis:names:tc:SAML:2.0:nameid-format:persistent",
+      nameIDPolicyFormat: nameIdFormat,
       principalType: "SUBJECT",
       syncMode: "IMPORT",
     },

@@ -2,14 +2,23 @@ import { tlsFilesIn, type TlsFiles } from "./paths";
 import { SIGHUP_RELOAD, serveWithTlsReload } from "./tls-reload";
 
 /** One upstream route of the entry point. */
-export interface NginxRoute {
-  /** Path prefix, e.g. "/auth/". */
+export interface ProxyRoute {
+  /** Path prefix, e.g. "/auth/realms/platform/". */
   readonly path: string;
   /** Upstream base URL (https), e.g. https://keycloak.identity.svc:8443. */
   readonly upstream: string;
   /** Name the upstream's certificate is verified for. */
   readonly upstreamName: string;
 }
+
+/** A path prefix the entry point refuses (404), e.g. Keycloak's admin console and master realm. */
+export interface ClosedRoute {
+  readonly path: string;
+  readonly closed: true;
+}
+
+/** A route of the entry point: proxied to an upstream, or closed. The longest matching prefix wins (nginx). */
+export type NginxRoute = ProxyRoute | ClosedRoute;
 
 /** Options of the entry point's nginx.conf. */
 export interface EntryPointNginxOptions {
@@ -74,7 +83,9 @@ function proxyLines(upstream: string, name: string, caFile: string): string[] {
 
 /**
  * nginx.conf of the entry point: HTTPS only (TLS 1.2+), HSTS, plain HTTP answered only with a 301 to
- * HTTPS, and the routes to Keycloak and Atlas over verified TLS. Anything else is a 404.
+ * HTTPS, the routes to Keycloak and Atlas over verified TLS, and closed prefixes answered with a 404.
+ * nginx matches locations on the normalised path (dot segments resolved, percent-encoding decoded), so
+ * `/auth/realms/platform/../../admin/` is the closed `/auth/admin/`, never proxied.
  */
 export function entryPointNginxConf(o: EntryPointNginxOptions): string {
   const ca = o.upstreamCaFile ?? tlsFilesIn().caFile;
@@ -101,7 +112,7 @@ export function entryPointNginxConf(o: EntryPointNginxOptions): string {
     "    add_header X-Content-Type-Options nosniff always;",
     '    add_header Referrer-Policy "no-referrer" always;',
     "    location = /healthz { access_log off; return 200 'ok'; }",
-    ...o.routes.flatMap((r) => [`    location ${r.path} {`, ...proxyLines(r.upstream, r.upstreamName, ca), "    }"]),
+    ...o.routes.flatMap((r) => ("closed" in r ? [`    location ${r.path} { return 404; }`] : [`    location ${r.path} {`, ...proxyLines(r.upstream, r.upstreamName, ca), "    }"])),
     "  }",
     "}",
     "",
