@@ -7,9 +7,10 @@ import { CLOUDS, DeploymentSchema, REGION_BY_CLOUD } from "./schema";
  * editors. It carries every rule JSON Schema can express: the field rules come from the zod schema
  * (patterns, bounds, unique items), and the cross-field rules it can state are added here as
  * conditions on `cloud` (region format, the cloud's own section required, other clouds' sections
- * refused, tag limits, the reserved AKS pool name, the AWS account of remote-state deployments).
- * What it cannot state (overlapping ranges, duplicate pool names, GCP label collisions) only the
- * loader checks. A test runs a corpus of configs through both and requires the same verdict wherever
+ * refused, tag limits, the reserved AKS pool name, the AWS account of remote-state deployments), the
+ * registry of the Atlas image, and where the SAML metadata comes from. What it cannot state
+ * (overlapping ranges, duplicate pool names, GCP label collisions, the content of the SAML metadata)
+ * only the loader checks. A test runs a corpus of configs through both and requires the same verdict wherever
  * the schema can decide.
  */
 export function deploymentJsonSchema(): string {
@@ -48,5 +49,12 @@ function crossFieldConditions(): object[] {
     },
     then: { required: ["aws"], properties: { aws: { type: "object", required: ["accountId"] } } },
   };
-  return [...perCloud, awsAccount];
+  // The Atlas image comes from the customer's registry: images.projectRegistry, or a mirror of every image.
+  const atlasRegistry = {
+    required: ["images"],
+    properties: { images: { type: "object", anyOf: [{ required: ["projectRegistry"] }, { required: ["registry"] }] } },
+  };
+  // SAML needs the IdP's metadata: the file (read by the loader) or the XML itself, not both.
+  const samlMetadata = { properties: { saml: { type: "object", oneOf: [{ required: ["idpMetadataFile"] }, { required: ["idpMetadata"] }] } } };
+  return [...perCloud, awsAccount, atlasRegistry, samlMetadata];
 }

@@ -102,7 +102,7 @@ test("tag and node pool counts are limited per cloud, each limit with its source
 
 test("over-long values are refused and named by their size, not echoed", () => {
   const [p] = problems({ ...base, nodePools: [{ name: "general", count: 3, machineType: "m".repeat(100_000) }] });
-  expect(p).toBe("nodePools[0].machineType: must be a machine type name of at most 64 characters, e.g. m6i.xlarge (got a string of 100000 characters)");
+  expect(p).toBe("nodePools[0].machineType: must be a machine type name of at most 64 characters, e.g. m6i.2xlarge (got a string of 100000 characters)");
 });
 
 test("a remote-state AWS deployment must name its account", () => {

@@ -23,6 +23,8 @@ const AZURE = {
   adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"],
 };
 const azure = { ...base, cloud: "azure", region: "westeurope", azure: AZURE };
+/** examples/aws.yaml as the loader reads it: its saml.idpMetadataFile already inlined as saml.idpMetadata. */
+const awsExample = readConfigFile(path.join(ROOT, "examples", "aws.yaml")) as Record<string, unknown> & { saml: Record<string, unknown> };
 const gcp = { ...base, cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" } };
 const s3 = { backend: "s3", bucket: "acme-terraform-state", region: "eu-west-1" };
 const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, "v"]));
@@ -34,6 +36,8 @@ interface Case {
   readonly valid: boolean;
   /** Set where JSON Schema cannot express the rule (the loader alone decides). */
   readonly schemaCannotDecide?: true;
+  /** The loader reads a file the config names (saml.idpMetadataFile) before validating: not judged in memory. */
+  readonly loaderReadsTheFile?: true;
 }
 
 const examples: Case[] = readdirSync(path.join(ROOT, "examples"))
@@ -51,7 +55,8 @@ const CORPUS: readonly Case[] = [
   { name: "47 tags on aws", config: { ...base, tags: tags(47) }, valid: true },
   { name: "62 labels on gcp", config: { ...gcp, tags: tags(62) }, valid: true },
   { name: "30 node pools", config: { ...base, nodePools: pools(30) }, valid: true },
-  { name: "SAML over https with a port and query", config: { ...base, saml: { idpMetadataUrl: "https://idp.example.com:8443/saml/metadata?tenant=a" } }, valid: true },
+  { name: "SAML over https with a port and query", config: { ...awsExample, saml: { ...awsExample.saml, idpMetadataUrl: "https://idp.example.com:8443/saml/metadata?tenant=a" } }, valid: true },
+  { name: "SAML with the metadata file named (the editor sees the file name)", config: { ...base, saml: { idpMetadataUrl: "https://idp.example.com/m", idpMetadataFile: "idp.xml" } }, valid: true, schemaCannotDecide: true, loaderReadsTheFile: true },
   { name: "allowReplace with an address", config: { ...base, dataProtection: { allowDestroy: false, allowReplace: ["aws_eks_node_group.NodeGroupGeneral_5A2B1C3D"] } }, valid: true },
 
   { name: "admin CIDR 0.0.0.0/0", config: { ...base, controlPlane: { adminCidrs: ["0.0.0.0/0"] } }, valid: false },
@@ -62,7 +67,10 @@ const CORPUS: readonly Case[] = [
   { name: "network /24 (too small)", config: { ...base, network: { cidr: "10.40.0.0/24" } }, valid: false },
   { name: "octet above 255", config: { ...base, controlPlane: { adminCidrs: ["203.0.256.0/24"] } }, valid: false },
   { name: "duplicate admin CIDR", config: { ...base, controlPlane: { adminCidrs: ["203.0.113.0/24", "203.0.113.0/24"] } }, valid: false },
-  { name: "SAML over http", config: { ...base, saml: { idpMetadataUrl: "http://idp.example.com/metadata" } }, valid: false },
+  { name: "SAML over http", config: { ...awsExample, saml: { ...awsExample.saml, idpMetadataUrl: "http://idp.example.com/metadata" } }, valid: false },
+  { name: "SAML without metadata", config: { ...base, saml: { idpMetadataUrl: "https://idp.example.com/metadata" } }, valid: false },
+  { name: "no registry for the Atlas image", config: { ...base, images: { vaultDistribution: "vault" } }, valid: false },
+  { name: "a mirror of every image instead of the project registry", config: { ...base, images: { registry: "registry.example.com/mirror" } }, valid: true },
   { name: "SAML not a URL", config: { ...base, saml: { idpMetadataUrl: "https://" } }, valid: false },
   { name: "azure without its section", config: { ...base, cloud: "azure", region: "westeurope" }, valid: false },
   { name: "gcp without its section", config: { ...base, cloud: "gcp", region: "europe-west1" }, valid: false },
@@ -93,6 +101,7 @@ const CORPUS: readonly Case[] = [
   { name: "pod range overlapping the node range", config: { ...base, network: { cidr: "10.96.0.0/16" } }, valid: false, schemaCannotDecide: true },
   { name: "two pools with one name", config: { ...base, nodePools: [...pools(1), ...pools(1)] }, valid: false, schemaCannotDecide: true },
   { name: "gcp tags that collapse into one label", config: { ...gcp, tags: { Team: "a", team: "b" } }, valid: false, schemaCannotDecide: true },
+  { name: "SAML metadata that is not SAML metadata", config: { ...awsExample, saml: { ...awsExample.saml, idpMetadata: "<html>not metadata</html>" } }, valid: false, schemaCannotDecide: true },
 ];
 
 function loaderVerdict(config: unknown): boolean {
@@ -109,9 +118,11 @@ test("the committed JSON Schema is the one generated from the zod schema", () =>
 });
 
 test.each(CORPUS.map((c) => [c.name, c] as const))("%s: loader and JSON Schema agree", (_, c) => {
-  expect({ loader: loaderVerdict(c.config) }).toEqual({ loader: c.valid });
+  if (!c.loaderReadsTheFile) expect({ loader: loaderVerdict(c.config) }).toEqual({ loader: c.valid });
   const schema = validate(c.config);
-  if (c.schemaCannotDecide) {
+  if (c.loaderReadsTheFile) {
+    expect({ schema }).toEqual({ schema: true });
+  } else if (c.schemaCannotDecide) {
     // The schema lets it through: the mark is true, and only the loader stands there.
     expect({ schema }).toEqual({ schema: true });
   } else {
