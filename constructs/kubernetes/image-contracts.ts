@@ -177,9 +177,16 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
     launchers: [
       { match: "kc\\.sh (--[^ ]+ )*start( |$)", foreground: true, why: "kc.sh execs the Quarkus server in the foreground", source: kcSrc("quarkus/dist/src/main/content/bin/kc.sh") },
       { match: "kc\\.sh (--[^ ]+ )*build( |$)", foreground: true, why: "a build that runs to completion (init container)", source: kcSrc("quarkus/dist/src/main/content/bin/kc.sh") },
+      {
+        match: "^while true; do$",
+        foreground: true,
+        why: "realm-sync: a bash loop that runs kcadm.sh (the admin CLI: a client that exits after each call) and sleeps, forever",
+        source: kcSrc("quarkus/dist/src/main/content/bin/kcadm.sh"),
+      },
     ],
     writes: [
-      { path: "/opt/keycloak", setBy: "home-of:bin/kc.sh", why: "kc.sh build rewrites lib/quarkus; the server writes data/tmp and transaction logs under data/", source: kcSrc("quarkus/runtime/src/main/java/org/keycloak/quarkus/runtime/Environment.java") },
+      { path: "/tmp", onlyWith: "kcadm\\.sh", why: "realm-sync's --config file, truststore and state (its work directory)", source: kcSrc("integration/admin-cli/src/main/java/org/keycloak/client/admin/cli/KcAdmMain.java (--config)") },
+      { path: "/opt/keycloak", setBy: "home-of:bin/kc.sh", onlyWith: "kc\\.sh (--[^ ]+ )*(start|build)( |$)", why: "kc.sh build rewrites lib/quarkus; the server writes data/tmp and transaction logs under data/", source: kcSrc("quarkus/runtime/src/main/java/org/keycloak/quarkus/runtime/Environment.java") },
       { path: "/tmp", why: "java.io.tmpdir", source: kcSrc("quarkus/dist/src/main/content/bin/kc.sh") },
     ],
     listens: [

@@ -207,7 +207,6 @@ export class Keycloak extends Construct {
               workDir: SYNC_WORK_DIR,
             }),
           ],
-          env: [{ name: "HOME", value: SYNC_WORK_DIR }],
           resources: { cpuRequest: "50m", memoryRequest: "256Mi" },
           volumeMounts: [
             { name: "realm", mountPath: `${HOME}/data/import`, readOnly: true },
