@@ -191,7 +191,9 @@ describe("service version bump: rolling, one replica at a time, in place", () =>
     expect(sets.length).toBeGreaterThanOrEqual(3);
     for (const [id, s] of sets) {
       const spec = s.spec as Record<string, Json>;
-      expect({ id, strategy: JSON.stringify(spec.update_strategy) }).toEqual({ id, strategy: JSON.stringify([{ type: "RollingUpdate" }]) });
+      // RollingUpdate over every ordinal: no partition holds pods back (partition 0 or none).
+      const strategy = (spec.update_strategy as { type?: string; rolling_update?: { partition?: number }[] }[])[0];
+      expect({ id, type: strategy.type, partition: strategy.rolling_update?.[0]?.partition ?? 0 }).toEqual({ id, type: "RollingUpdate", partition: 0 });
     }
     const budgets = Object.values(platform.resource.kubernetes_pod_disruption_budget_v1 ?? {}).map((b) => (b.spec as Record<string, Json>).max_unavailable);
     expect(budgets.length).toBeGreaterThanOrEqual(sets.length);
