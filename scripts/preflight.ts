@@ -211,8 +211,15 @@ function checkCloudLogin(cloud: Cloud, deployment: Deployment, run: CommandRunne
       if (r.code !== 0) {
         return [{ ok: false, name, detail: `\`aws sts get-caller-identity\` failed (${firstLine(r.stderr) || `exit ${r.code}`}); log in, e.g. \`aws sso login --profile <profile>\` and \`export AWS_PROFILE=<profile>\`` }];
       }
-      const arn = parseJson<{ Arn?: string }>(r.stdout)?.Arn ?? "unknown principal";
-      return [{ ok: true, name, detail: arn }];
+      const identity = parseJson<{ Arn?: string; Account?: string }>(r.stdout) ?? {};
+      const arn = identity.Arn ?? "unknown principal";
+      // The provider's allowed_account_ids would refuse a wrong account too, but only after init and a
+      // plan: preflight says so first, before anything runs, and names the fix.
+      const want = deployment.aws?.accountId;
+      if (want && identity.Account !== want) {
+        return [{ ok: false, name, detail: `logged in to account ${identity.Account ?? "unknown"} (${arn}), the deployment's is ${want} (aws.accountId); log in to ${want}, e.g. \`aws sso login --profile <profile of ${want}>\` and \`export AWS_PROFILE=<that profile>\`` }];
+      }
+      return [{ ok: true, name, detail: want ? `${arn} (account ${want}, as configured)` : arn }];
     }
     case "azure": {
       const name = "Azure login";

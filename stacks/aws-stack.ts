@@ -53,7 +53,12 @@ export class AwsStack extends TerraformStack {
     const name = d.name;
     const allowDestroy = d.dataProtection.allowDestroy;
     configureBackend(this, id, d.state);
-    new AwsProvider(this, "Aws", { region: d.region, defaultTags: [{ tags: { ...d.tags, deployment: d.name } }] });
+    // allowed_account_ids: terraform refuses to plan or apply with credentials of any other account.
+    new AwsProvider(this, "Aws", {
+      region: d.region,
+      allowedAccountIds: d.aws?.accountId ? [d.aws.accountId] : undefined,
+      defaultTags: [{ tags: { ...d.tags, deployment: d.name } }],
+    });
 
     // Forget, never destroy, the regional setting earlier versions managed.
     this.addOverride("removed", [{ from: RETIRED_EBS_ENCRYPTION_BY_DEFAULT, lifecycle: { destroy: false } }]);
@@ -82,6 +87,7 @@ export class AwsStack extends TerraformStack {
       serviceCidr: d.network.serviceCidr,
       adminPrincipalArns: d.aws?.adminPrincipalArns ?? [],
       viewerPrincipalArns: d.aws?.viewerPrincipalArns ?? [],
+      version: d.controlPlane.kubernetesVersion,
       allowDestroy,
     });
     Policy.suppress(cluster.resource, [
@@ -107,6 +113,8 @@ export class AwsStack extends TerraformStack {
           nodeCount: pool.count,
           diskSizeGiB: pool.diskSizeGiB,
           volumeKmsKeyArn: ebsKey.arn,
+          // Nodes follow the control plane unless the pool pins its own version (upgrades: control plane first).
+          kubernetesVersion: pool.kubernetesVersion ?? d.controlPlane.kubernetesVersion,
           nodeRoleArn: cluster.nodeRole.arn,
           subnetIds: privateSubnetIds,
           securityGroupIds: [cluster.nodeSecurityGroup.id],

@@ -105,6 +105,7 @@ export class GcpStack extends TerraformStack {
       workloadPool: `${projectId}.svc.id.goog`,
       nodeServiceAccountEmail: nodeIdentity.resource.email,
       deletionProtection: protect,
+      kubernetesVersion: d.controlPlane.kubernetesVersion,
       dependsOn: [secretsKeyGrant],
     });
     for (const pool of d.nodePools) {

@@ -175,6 +175,17 @@ describe("files", () => {
     const schema = JSON.parse(deploymentJsonSchema());
     for (const key of Object.keys(schema.properties)) expect(configReferenceMarkdown()).toContain(`| \`${key}\` |`);
   });
+  test("every row of the reference says what the field means", () => {
+    const rows = configReferenceMarkdown().split("\n").filter((l) => l.startsWith("| `"));
+    expect(rows.length).toBeGreaterThan(40);
+    const undescribed = rows.filter((r) => r.split(" | ").at(-1)?.replace(/\s*\|$/, "").trim() === "");
+    expect(undescribed).toEqual([]);
+  });
+  test("the GCS state path in the reference is where the gcs backend puts it", () => {
+    // stacks/backend.ts gives the gcs backend prefix `<prefix>/<stack id>`; the backend stores each workspace
+    // as `<prefix>/<workspace>.tfstate` (terraform internal/backend/remote-state/gcs/backend_state.go).
+    expect(configReferenceMarkdown()).toContain("`<prefix>/<stack id>/default.tfstate`");
+  });
   test("the JSON Schema rejects unknown keys and names the required fields", () => {
     const schema = JSON.parse(deploymentJsonSchema());
     expect(schema.additionalProperties).toBe(false);

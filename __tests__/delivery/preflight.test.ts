@@ -174,3 +174,22 @@ describe("the cloud's access rules, before anything runs", () => {
     expect(formatResults(preflight({ deployment: planned, stacks: ["cloud"], env: {}, run: as("55555555-5555-5555-5555-555555555555") }))).not.toContain(azureToken("55555555-5555-5555-5555-555555555555"));
   });
 });
+
+describe("wrong-account guard (AWS)", () => {
+  const pinned = deployment({ state: { backend: "s3", bucket: "acme-terraform-state", region: "eu-west-1" }, aws: { accountId: "123456789012" } });
+  test("passes when the login is in the configured account", () => {
+    const results = preflight({ deployment: pinned, stacks: ["cloud"], env: {}, run: fakeRunner(AWS_READY) });
+    expect(failures(results)).toEqual([]);
+    expect(results.find((r) => r.name === "AWS credentials")?.detail).toBe("arn:aws:sts::123456789012:assumed-role/platform-admins/alice (account 123456789012, as configured)");
+  });
+  test("fails before anything runs when the login is in another account, naming both and the fix", () => {
+    const other = { stdout: JSON.stringify({ UserId: "AROAX:bob", Account: "210987654321", Arn: "arn:aws:sts::210987654321:assumed-role/admin/bob" }) };
+    const [bad] = failures(preflight({ deployment: pinned, stacks: ["cloud"], env: {}, run: fakeRunner({ ...AWS_READY, "aws sts get-caller-identity": other }) }));
+    expect(bad.name).toBe("AWS credentials");
+    expect(bad.detail).toMatch(/^logged in to account 210987654321 \(arn:aws:sts::210987654321:assumed-role\/admin\/bob\), the deployment's is 123456789012 \(aws\.accountId\); log in to 123456789012/);
+  });
+  test("the state-only check (vault-config reads state through S3) compares the account too", () => {
+    const other = { stdout: JSON.stringify({ Account: "210987654321", Arn: "arn:aws:sts::210987654321:assumed-role/admin/bob" }) };
+    expect(failures(preflight({ deployment: pinned, stacks: ["vault-config"], env: VAULT_ENV, run: fakeRunner({ ...AWS_READY, "aws sts get-caller-identity": other }) }))).toHaveLength(1);
+  });
+});

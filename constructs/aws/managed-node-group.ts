@@ -25,6 +25,12 @@ export interface ManagedNodeGroupProps {
    * customer-managed key without a grant for Auto Scaling) never applies (EBS_FACTS).
    */
   readonly volumeKmsKeyArn: string;
+  /**
+   * Kubernetes minor version of the nodes (e.g. "1.33"): raising it upgrades the group in place, one node at
+   * a time (update_config.max_unavailable 1), draining each node with PodDisruptionBudgets respected.
+   * @default - the cluster's version when the group is created; later cluster upgrades leave the nodes as they are
+   */
+  readonly kubernetesVersion?: string;
   readonly nodeRoleArn: string;
   /** Private subnets only. */
   readonly subnetIds: readonly string[];
@@ -104,6 +110,7 @@ export class ManagedNodeGroup extends Construct {
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
       scalingConfig: { desiredSize: props.nodeCount, minSize: props.nodeCount, maxSize: props.nodeCount },
       updateConfig: { maxUnavailable: 1 },
+      version: props.kubernetesVersion,
       labels: { pool: props.poolName },
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
       lifecycle: { createBeforeDestroy: true },

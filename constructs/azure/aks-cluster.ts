@@ -21,6 +21,8 @@ export interface AksNodePool {
   readonly count: number;
   /** OS disk size. @default 100 */
   readonly diskSizeGiB?: number;
+  /** Kubernetes minor version of the pool's nodes (orchestrator_version). @default - the cluster's kubernetesVersion */
+  readonly kubernetesVersion?: string;
 }
 
 /** Props of {@link AksCluster}. */
@@ -256,6 +258,7 @@ export class AksCluster extends Construct {
           osDiskSizeGb: pool.diskSizeGiB ?? 100,
           temporaryNameForRotation: `${pool.name.slice(0, 9)}tmp`,
           ...nodeDefaults,
+          orchestratorVersion: pool.kubernetesVersion ?? version,
         }),
     );
 
