@@ -406,8 +406,9 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
     for (const [list, items] of [["adminPrincipalArns", admins], ["viewerPrincipalArns", viewers]] as const) {
       items.forEach((arn, i) => {
         const first = seen.get(arn);
-        if (first !== undefined) add(["aws", list, i], `${String(arn)} is already in ${first}; EKS holds one access entry per principal, list it once`);
-        else seen.set(arn, `aws.${list}`);
+        // Twice in one list is the schema's own duplicate check; here, one principal in both lists.
+        if (first !== undefined && first !== `aws.${list}`) add(["aws", list, i], `${String(arn)} is already in ${first}; EKS holds one access entry per principal, list it once`);
+        else if (first === undefined) seen.set(arn, `aws.${list}`);
       });
     }
     // EKS's own rule for a custom service range (checked by the EKS API only after the VPC exists).

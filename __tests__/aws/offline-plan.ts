@@ -177,6 +177,9 @@ export function offlineConfig(stackJson: Record<string, unknown>, dataValues: Da
       skip_metadata_api_check: true,
       skip_region_validation: true,
     });
+    // The account pin needs the account id the skipped STS call would have returned: the provider refuses
+    // "AWS account ID not allowed" without it (__tests__/delivery/wrong-account.test.ts proves the pin).
+    delete p.allowed_account_ids;
   }
   const data = (json.data ?? {}) as Record<string, Record<string, unknown>>;
   const locals: Record<string, unknown> = {};

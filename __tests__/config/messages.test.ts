@@ -5,6 +5,9 @@ import { NODE_POOL_LIMITS, TAG_LIMITS } from "../../config/cloud-limits";
 // Every message names the field and the fix, once, in plain words (no validator jargon, no dangling colon).
 
 const base = DEFAULT_DEPLOYMENT as Record<string, unknown>;
+/** The default deployment without its AWS section: the start of an Azure or GCP config. */
+const { aws: _aws, ...neutral } = base;
+const AWS_ADMIN = { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admins"] };
 const s3 = { backend: "s3", bucket: "acme-terraform-state", region: "eu-west-1" };
 
 function problems(config: unknown): string[] {
@@ -27,14 +30,14 @@ function parseProblems(text: string): string[] {
 }
 
 test("an unknown field inside the state variant lists the fields allowed there", () => {
-  expect(problems({ ...base, state: { ...s3, key: "x" }, aws: { accountId: "123456789012" } })).toEqual([
+  expect(problems({ ...base, state: { ...s3, key: "x" }, aws: { ...AWS_ADMIN, accountId: "123456789012" } })).toEqual([
     "state.key: unknown field; allowed here: backend, bucket, region, keyPrefix",
   ]);
 });
 
 test("a missing azure: section is reported once", () => {
-  expect(problems({ ...base, cloud: "azure", region: "westeurope" })).toEqual([
-    "azure: required when cloud is azure: { subscriptionId, tenantId, adminGroupObjectIds } (missing)",
+  expect(problems({ ...neutral, cloud: "azure", region: "westeurope" })).toEqual([
+    "azure: required when cloud is azure: { subscriptionId, tenantId, adminGroupObjectIds, deployerObjectId, runnerNetwork } (missing)",
   ]);
 });
 
@@ -83,10 +86,12 @@ test("duplicates in adminCidrs and adminPrincipalArns are refused on every cloud
   expect(problems({ ...base, aws: { adminPrincipalArns: [arn, arn] } })).toEqual([
     `aws.adminPrincipalArns[1]: duplicate principal ARN (same as [0]); list each once (got "${arn}")`,
   ]);
-  const azure = { ...base, cloud: "azure", region: "westeurope", controlPlane: { adminCidrs: ["203.0.113.0/24", "203.0.113.0/24"] },
-    azure: { subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111", adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"] } };
+  const azure = { ...neutral, cloud: "azure", region: "westeurope", controlPlane: { adminCidrs: ["203.0.113.0/24", "203.0.113.0/24"] },
+    azure: { subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111", adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"],
+      deployerObjectId: "33333333-3333-3333-3333-333333333333",
+      runnerNetwork: { virtualNetworkId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/runners/providers/Microsoft.Network/virtualNetworks/runners", addressPrefixes: ["203.0.113.0/26"] } } };
   expect(problems(azure)).toEqual(['controlPlane.adminCidrs[1]: duplicate admin CIDR (same as [0]); list each once (got "203.0.113.0/24")']);
-  const gcp = { ...base, cloud: "gcp", region: "europe-west1", controlPlane: { adminCidrs: ["203.0.113.0/24", "203.0.113.0/24"] }, gcp: { projectId: "acme-catalog-prod" } };
+  const gcp = { ...neutral, cloud: "gcp", region: "europe-west1", controlPlane: { adminCidrs: ["203.0.113.0/24", "203.0.113.0/24"] }, gcp: { projectId: "acme-catalog-prod" } };
   expect(problems(gcp)).toHaveLength(1);
 });
 

@@ -17,15 +17,20 @@ const schemaText = readFileSync(path.join(ROOT, "config", "deployment.schema.jso
 const validate = ajv.compile(JSON.parse(schemaText) as object);
 
 const base = DEFAULT_DEPLOYMENT as Record<string, unknown>;
+/** The default deployment without its AWS section: the start of an Azure or GCP config. */
+const { aws: _aws, ...neutral } = base;
+const AWS_ADMIN = { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admins"] };
 const AZURE = {
   subscriptionId: "00000000-0000-0000-0000-000000000000",
   tenantId: "11111111-1111-1111-1111-111111111111",
   adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"],
+  deployerObjectId: "33333333-3333-3333-3333-333333333333",
+  runnerNetwork: { virtualNetworkId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/runners/providers/Microsoft.Network/virtualNetworks/runners", addressPrefixes: ["203.0.113.0/26"] },
 };
-const azure = { ...base, cloud: "azure", region: "westeurope", azure: AZURE };
+const azure = { ...neutral, cloud: "azure", region: "westeurope", azure: AZURE };
 /** examples/aws.yaml as the loader reads it: its saml.idpMetadataFile already inlined as saml.idpMetadata. */
 const awsExample = readConfigFile(path.join(ROOT, "examples", "aws.yaml")) as Record<string, unknown> & { saml: Record<string, unknown> };
-const gcp = { ...base, cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" } };
+const gcp = { ...neutral, cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" } };
 const s3 = { backend: "s3", bucket: "acme-terraform-state", region: "eu-west-1" };
 const tags = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`t${i}`, "v"]));
 const pools = (n: number) => Array.from({ length: n }, (_, i) => ({ name: `p${i}`, count: 3, machineType: "m6i.large" }));
@@ -49,7 +54,7 @@ const CORPUS: readonly Case[] = [
   { name: "the embedded default", config: base, valid: true },
   { name: "azure with upper-case GUIDs", config: { ...azure, azure: { ...AZURE, tenantId: AZURE.tenantId.toUpperCase().replace(/1/g, "A") } }, valid: true },
   { name: "gcp", config: gcp, valid: true },
-  { name: "aws with remote state and its account", config: { ...base, state: s3, aws: { accountId: "123456789012" } }, valid: true },
+  { name: "aws with remote state and its account", config: { ...base, state: s3, aws: { ...AWS_ADMIN, accountId: "123456789012" } }, valid: true },
   { name: "a /32 admin CIDR", config: { ...base, controlPlane: { adminCidrs: ["198.51.100.17/32"] } }, valid: true },
   { name: "network /20", config: { ...base, network: { cidr: "10.40.16.0/20" } }, valid: true },
   { name: "47 tags on aws", config: { ...base, tags: tags(47) }, valid: true },
@@ -72,8 +77,8 @@ const CORPUS: readonly Case[] = [
   { name: "no registry for the Atlas image", config: { ...base, images: { vaultDistribution: "vault" } }, valid: false },
   { name: "a mirror of every image instead of the project registry", config: { ...base, images: { registry: "registry.example.com/mirror" } }, valid: true },
   { name: "SAML not a URL", config: { ...base, saml: { idpMetadataUrl: "https://" } }, valid: false },
-  { name: "azure without its section", config: { ...base, cloud: "azure", region: "westeurope" }, valid: false },
-  { name: "gcp without its section", config: { ...base, cloud: "gcp", region: "europe-west1" }, valid: false },
+  { name: "azure without its section", config: { ...neutral, cloud: "azure", region: "westeurope" }, valid: false },
+  { name: "gcp without its section", config: { ...neutral, cloud: "gcp", region: "europe-west1" }, valid: false },
   { name: "another cloud's section", config: { ...base, gcp: { projectId: "acme-catalog-prod" } }, valid: false },
   { name: "azure region on aws", config: { ...base, region: "westeurope" }, valid: false },
   { name: "aws region on gcp", config: { ...gcp, region: "eu-west-1" }, valid: false },
@@ -88,10 +93,10 @@ const CORPUS: readonly Case[] = [
   { name: "a tag value of 257 characters", config: { ...base, tags: { owner: "x".repeat(257) } }, valid: false },
   { name: "a tag key starting with a digit", config: { ...base, tags: { "1owner": "x" } }, valid: false },
   { name: "remote state on aws without the account", config: { ...base, state: s3 }, valid: false },
-  { name: "account id of 11 digits", config: { ...base, state: s3, aws: { accountId: "12345678901" } }, valid: false },
+  { name: "account id of 11 digits", config: { ...base, state: s3, aws: { ...AWS_ADMIN, accountId: "12345678901" } }, valid: false },
   { name: "'system' node pool on azure", config: { ...azure, nodePools: [{ name: "system", count: 3, machineType: "Standard_D4s_v5" }] }, valid: false },
   { name: "unknown top-level field", config: { ...base, regoin: "eu-west-1" }, valid: false },
-  { name: "unknown field in the state variant", config: { ...base, state: { ...s3, key: "x" }, aws: { accountId: "123456789012" } }, valid: false },
+  { name: "unknown field in the state variant", config: { ...base, state: { ...s3, key: "x" }, aws: { ...AWS_ADMIN, accountId: "123456789012" } }, valid: false },
   { name: "node pool of 2 nodes", config: { ...base, nodePools: [{ name: "general", count: 2, machineType: "m6i.large" }] }, valid: false },
   { name: "root disk of 10 GiB", config: { ...base, nodePools: [{ name: "general", count: 3, machineType: "m6i.large", diskSizeGiB: 10 }] }, valid: false },
   { name: "empty allowedSourceCidrs", config: { ...base, domain: { name: "catalog.example.com", allowedSourceCidrs: [] } }, valid: false },

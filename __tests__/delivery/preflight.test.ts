@@ -176,7 +176,7 @@ describe("the cloud's access rules, before anything runs", () => {
 });
 
 describe("wrong-account guard (AWS)", () => {
-  const pinned = deployment({ state: { backend: "s3", bucket: "acme-terraform-state", region: "eu-west-1" }, aws: { accountId: "123456789012" } });
+  const pinned = deployment({ state: { backend: "s3", bucket: "acme-terraform-state", region: "eu-west-1" }, aws: { ...DEFAULT_DEPLOYMENT.aws, accountId: "123456789012" } });
   test("passes when the login is in the configured account", () => {
     const results = preflight({ deployment: pinned, stacks: ["cloud"], env: {}, run: fakeRunner(AWS_READY) });
     expect(failures(results)).toEqual([]);

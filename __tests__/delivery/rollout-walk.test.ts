@@ -161,18 +161,22 @@ function stacksOf(step: Step): string[] {
 /** `npm run <action> -- --config <file> ...` (scripts/deploy.ts), commands recorded. */
 function npmRun(config: string, action: string, stacks: string, env: NodeJS.ProcessEnv = {}) {
   return (ctx: Ctx): number => {
-    const check = fakeRunner(ctx.probes);
-    const exec = fakeRunner({ npx: {} });
+    // Every stack has changes to apply (plan exit 2); its saved plan, as the replacement guard reads it, creates.
+    const check = fakeRunner({ ...ctx.probes, "terraform show -json": { stdout: CREATE_PLAN }, "terraform output -json": { stdout: "{}" } });
+    const exec = fakeRunner({ npx: {}, "terraform init": {}, "terraform plan": { code: 2 }, "terraform apply": {} });
     const code = deployMain([action, "--config", config, "--stack", stacks, ...(action === "deploy" ? ["--auto-approve"] : [])], env, check, exec, { log: () => {}, error: (l) => ctx.transcript.push(`! ${l}`) });
     for (const c of [...check.calls, ...exec.calls]) ctx.transcript.push(line(c));
     return code;
   };
 }
 
+/** A saved plan in `terraform show -json` form that only creates (the replacement guard lets it through). */
+const CREATE_PLAN = JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "terraform_data.walk", type: "terraform_data", change: { actions: ["create"] } }] });
+
 /** `npx tsx scripts/ci.ts <plan|apply> --config <file> --stack <role>` for each role, terraform recorded. */
 function ciRun(config: string, command: "plan" | "apply", roles: readonly string[], dirs: { out: string; plans: string }) {
   return (ctx: Ctx): number => {
-    const tf = fakeRunner({ "terraform init": {}, "terraform plan": { code: 2 }, "terraform apply": {}, "terraform show": { stdout: "Plan: 1 to add, 0 to change, 0 to destroy.\n" } });
+    const tf = fakeRunner({ "terraform init": {}, "terraform plan": { code: 2 }, "terraform apply": {}, "terraform show": { stdout: "Plan: 1 to add, 0 to change, 0 to destroy.\n" }, "terraform show -json": { stdout: CREATE_PLAN } });
     const runner = ((c: string, args: readonly string[], o?: { env?: NodeJS.ProcessEnv; cwd?: string }) => {
       const r = tf(c, args, o);
       const out = args.find((a) => a.startsWith("-out="));
@@ -245,7 +249,10 @@ describe.each([
   const PLAN = id(ciPlan, "the CI plan role (aws.viewerPrincipalArns[0])");
   const probes = (who: Identity) => ({
     ...AWS_READY,
-    "aws sts get-caller-identity": { stdout: JSON.stringify({ Arn: who.awsArn!.replace(/:iam::(\d+):role\/(?:.*\/)?([^/]+)$/, ":sts::$1:assumed-role/$2/session") }) },
+    // The shape `aws sts get-caller-identity --output json` prints: the account, and the session of the role.
+    "aws sts get-caller-identity": {
+      stdout: JSON.stringify({ Account: /:iam::(\d{12}):/.exec(who.awsArn!)![1], Arn: who.awsArn!.replace(/:iam::(\d+):role\/(?:.*\/)?([^/]+)$/, ":sts::$1:assumed-role/$2/session") }),
+    },
   });
   // A private endpoint is reached over the VPN/peering into the VPC, from the admin ranges.
   const desk = WORKSTATION(isPrivate ? ["cluster-network"] : []);
@@ -259,10 +266,10 @@ describe.each([
       { title: "deploy [vault-config,platform]", where: desk, who: ADMIN, intent: "apply", needs: ["kubernetes-api"], run: npmRun(file, "deploy", "vault-config,platform", VAULT_ENV) },
     ];
     const t = walk(d, stacks, steps, probes);
-    expect(t.filter((l) => l.startsWith("$ npx"))).toEqual([
-      `$ npx cdktf deploy ${d.name}-aws ${d.name}-vault --ignore-missing-stack-dependencies --auto-approve`,
-      `$ npx cdktf deploy ${d.name}-vault-config ${d.name}-platform --ignore-missing-stack-dependencies --auto-approve`,
-    ]);
+    // Each deploy synthesizes, then plans, guards and applies its stacks one by one from their saved plans.
+    expect(t.filter((l) => l.startsWith("$ npx"))).toEqual(["$ npx cdktf synth", "$ npx cdktf synth"]);
+    const count = (re: RegExp) => t.filter((l) => re.test(l)).length;
+    expect([count(/^\$ terraform plan .*-out=/), count(/^\$ terraform show -json /), count(/^\$ terraform apply .*\.tfplan$/)]).toEqual([4, 4, 4]);
     // Before anything changes: who is logged in, that it has an access entry, that the account encrypts EBS by default.
     expect(t).toContain("$ aws sts get-caller-identity --output json");
     expect(t).toContain(`$ aws ec2 get-ebs-encryption-by-default --region ${d.region} --output json`);
@@ -279,11 +286,11 @@ describe.each([
     const tf = t.filter((l) => l.startsWith("$ terraform") && l.includes("  (in ")).map((l) => l.replace(/ -out=\S+| \/\S+\.tfplan/g, ""));
     const ids = roles.map((r) => stackIdOf(d, r as never));
     expect(tf).toEqual([
-      // Plan job: every stack planned read-only, no state lock, the plan saved and shown.
-      ...ids.flatMap((i) => [`$ terraform init -input=false -no-color  (in ${i})`, `$ terraform plan -input=false -no-color -detailed-exitcode -lock=false  (in ${i})`, `$ terraform show -no-color  (in ${i})`]),
-      // Apply job: the cloud stack's reviewed plan as saved; each later stack planned again (the one before it changed), then applied.
+      // Plan job: every stack planned read-only, no state lock, the plan saved, shown and read by the replacement guard.
+      ...ids.flatMap((i) => [`$ terraform init -input=false -no-color  (in ${i})`, `$ terraform plan -input=false -no-color -detailed-exitcode -lock=false  (in ${i})`, `$ terraform show -no-color  (in ${i})`, `$ terraform show -json  (in ${i})`]),
+      // Apply job: the cloud stack's reviewed plan as saved; each later stack planned again (the one before it changed), guarded, then applied.
       `$ terraform init -input=false -no-color  (in ${ids[0]})`, `$ terraform apply -input=false -no-color  (in ${ids[0]})`,
-      ...ids.slice(1).flatMap((i) => [`$ terraform init -input=false -no-color  (in ${i})`, `$ terraform plan -input=false -no-color -detailed-exitcode  (in ${i})`, `$ terraform apply -input=false -no-color  (in ${i})`]),
+      ...ids.slice(1).flatMap((i) => [`$ terraform init -input=false -no-color  (in ${i})`, `$ terraform plan -input=false -no-color -detailed-exitcode  (in ${i})`, `$ terraform show -json  (in ${i})`, `$ terraform apply -input=false -no-color  (in ${i})`]),
     ]);
   });
 

@@ -24,7 +24,7 @@ test("the bootstrap stack (state bucket, CI roles) pins it too", () => {
 });
 
 test("a local-state trial without an account sets no pin (nothing to compare with)", () => {
-  const demo = validateDeployment({ ...(readConfigFile("examples/aws.yaml") as object), state: { backend: "local" }, aws: {} }, "trial");
+  const demo = validateDeployment({ ...(readConfigFile("examples/aws.yaml") as object), state: { backend: "local" }, aws: { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admins"] } }, "trial");
   const cloud = new AwsStack(Testing.app(), "acme-prod-aws", { deployment: demo });
   expect(providerOf(Testing.synth(cloud)).allowed_account_ids).toBeUndefined();
 });
