@@ -110,3 +110,12 @@ test("the agent config map is the only object it adds", () => {
     metadata: expect.objectContaining({ name: "keycloak-vault-agent", namespace: "identity" }),
   });
 });
+
+test("leased database credentials are rendered by the sidecar only: the init container would take a second lease nobody renews", () => {
+  const cm = (t: typeof agentProps.templates) => resourcesOf(synthJson((s) => void new VaultAgent(s, "A", { ...agentProps, templates: t })), "kubernetes_config_map_v1")[0];
+  const data = cm(agentProps.templates).data;
+  expect(JSON.parse(data["agent-init.json"]).template.map((t: { destination: string }) => t.destination)).toEqual(["/vault/secrets/tls-bundle.pem"]);
+  expect(JSON.parse(data["agent.json"]).template.map((t: { destination: string }) => t.destination)).toEqual(["/vault/secrets/db.env", "/vault/secrets/tls-bundle.pem"]);
+  const leasedInInit = { ...databaseCredentialsTemplate("db.env", "keycloak"), sidecarOnly: false };
+  expect(() => cm([leasedInInit])).toThrow(/'db.env' takes database credentials: set sidecarOnly/);
+});

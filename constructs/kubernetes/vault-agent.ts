@@ -12,6 +12,13 @@ export interface VaultAgentTemplate {
   readonly contents: string;
   /** @default "0440" - owner (the pod's uid) and the pod's fsGroup may read */
   readonly perms?: string;
+  /**
+   * Rendered by the sidecar only, not by the init container. Required for leased credentials
+   * (`database/creds/...`): each agent would take its own lease, and only the sidecar renews; the
+   * init container's lease would expire under the application. The application waits for the file.
+   * @default false
+   */
+  readonly sidecarOnly?: boolean;
 }
 
 /** Props of VaultAgent. */
@@ -79,6 +86,10 @@ export class VaultAgent extends Construct {
         throw new Error(`vault agent of '${props.name}': template '${t.fileName}' has no {{ }} action; static content belongs in a ConfigMap, credentials in Vault`);
       }
     }
+    const leased = props.templates.find((t) => t.contents.includes(`secret "${VAULT_MOUNTS.database}/creds/`) && !t.sidecarOnly);
+    if (leased) {
+      throw new Error(`vault agent of '${props.name}': template '${leased.fileName}' takes database credentials: set sidecarOnly, so the one lease is the sidecar's, which renews it`);
+    }
     const names = props.templates.map((t) => t.fileName);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new Error(`vault agent of '${props.name}': template file '${dup}' is given twice`);
@@ -97,7 +108,7 @@ export class VaultAgent extends Construct {
             },
           },
           template_config: { exit_on_retry_failure: true, static_secret_render_interval: "5m" },
-          template: props.templates.map((t) => ({
+          template: props.templates.filter((t) => !(exitAfterAuth && t.sidecarOnly)).map((t) => ({
             destination: `${secretsPath}/${t.fileName}`,
             contents: t.contents,
             perms: t.perms ?? "0440",
@@ -165,10 +176,11 @@ export function kvEnvTemplate(fileName: string, kvPath: string, fields: readonly
   return { fileName, contents: `{{- with secret "${VAULT_MOUNTS.kv}/data/${kvPath}" -}}\n${lines}\n{{- end }}\n` };
 }
 
-/** A template for dynamic database credentials (`username`/`password` lines) from a database role. */
+/** A template for dynamic database credentials (`username`/`password` lines) from a database role; rendered by the sidecar only. */
 export function databaseCredentialsTemplate(fileName: string, role: string): VaultAgentTemplate {
   return {
     fileName,
+    sidecarOnly: true,
     contents: `{{- with secret "${VAULT_MOUNTS.database}/creds/${role}" -}}\nusername={{ .Data.username }}\npassword={{ .Data.password }}\n{{- end }}\n`,
   };
 }

@@ -26,7 +26,8 @@ export const SERVICE_SECRETS: Readonly<Partial<Record<ServiceName, Readonly<Reco
     // replaces both once Vault has rotated it (`--rotate-database-root`).
     vault_admin_password: {},
   },
-  keycloak: { admin_password: {} },
+  // Secret of the master realm's bootstrap admin service account (Keycloak reads it; realm-sync logs in with it).
+  keycloak: { admin_client_secret: {} },
   cassandra: { admin_password: {}, atlas_password: {} },
   elasticsearch: { elastic_password: {}, atlas_password: {} },
   redis: { atlas_password: {} },
