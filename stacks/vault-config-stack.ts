@@ -51,9 +51,11 @@ export function needsClientCertificate(key: ServiceName): boolean {
  * namespace), one least-privilege policy per service, dynamic PostgreSQL credentials, and the file
  * audit device. Userpass and every other human login method stay disabled.
  *
- * The vault provider reads VAULT_ADDR, VAULT_CACERT and VAULT_TOKEN from the environment at deploy
- * time (docs/vault.md: the one-time root token, then a revoked one); nothing of it is in config or
- * state, and the provider works through a short-lived child token.
+ * Applied by an operator through `npm run vault:bootstrap` (never by CI), which then writes the service
+ * secrets. The vault provider reads VAULT_ADDR, VAULT_CACERT and VAULT_TOKEN from the environment
+ * (docs/vault.md: the initialisation's admin token, or one regenerated with the recovery quorum);
+ * nothing of it is in config or state, the provider works through a short-lived child token, and the
+ * stack has no input variable.
  */
 export class VaultConfigStack extends TerraformStack {
   readonly pki: InternalPki;
