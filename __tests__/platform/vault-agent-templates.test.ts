@@ -1,4 +1,4 @@
-import { X509Certificate, createPrivateKey, createPublicKey } from "node:crypto";
+import { X509Certificate, createHash, createPrivateKey, createPublicKey } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DEPLOYMENTS } from "../support/deployments";
@@ -117,5 +117,30 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s", (key) => {
     for (const r of runs[key]) {
       expect(`${r.pod.podNames[0]}: ${r.sidecar.requests.filter((q) => q.function === "pkiCert" && !q.cached).length}`).toBe(`${r.pod.podNames[0]}: 0`);
     }
+  });
+});
+
+describe("what the servers that cannot run here read, checked against their documented readers", () => {
+  const rendered = (key: string, pod: string) => runs[key].find((r) => r.pod.name === pod)!;
+
+  test.each(DEPLOYMENTS.map((d) => d.key))("%s: Cassandra's PEM keystore is a PKCS#8 key, then the leaf, then the chain (apache/cassandra 4.1 PEMReader: PKCS8EncodedKeySpec)", (key) => {
+    const r = rendered(key, "cassandra");
+    const bundle = readFileSync(path.join(r.root, "/vault/secrets/tls-bundle.pem"), "utf8");
+    const blocks = [...bundle.matchAll(/-----BEGIN ([A-Z ]+)-----/g)].map((m) => m[1]);
+    expect(blocks).toEqual(["PRIVATE KEY", "CERTIFICATE", "CERTIFICATE", "CERTIFICATE"]);
+    const keyDer = Buffer.from(/-----BEGIN PRIVATE KEY-----([\s\S]+?)-----END PRIVATE KEY-----/.exec(bundle)![1].replace(/\s/g, ""), "base64");
+    const key8 = createPrivateKey({ key: keyDer, format: "der", type: "pkcs8" });
+    const leaf = new X509Certificate(certificates(bundle)[0]);
+    expect(createPublicKey(key8).export({ format: "pem", type: "spki" })).toBe(leaf.publicKey.export({ format: "pem", type: "spki" }) as string);
+  });
+
+  test.each(DEPLOYMENTS.map((d) => d.key))("%s: Elasticsearch's Atlas user body is JSON with the bootstrap's password; Redis's ACL holds its SHA-256", (key) => {
+    const kv = bootstrapKv(key);
+    const es = rendered(key, "elasticsearch");
+    const user = JSON.parse(readFileSync(path.join(es.root, "/usr/share/elasticsearch/config/certs/atlas-user.json"), "utf8"));
+    expect(user).toEqual({ password: kv["kv/services/metadata/elasticsearch"].atlas_password, roles: ["atlas"] });
+    const redis = rendered(key, "redis");
+    const acl = readFileSync(path.join(redis.root, "/vault/secrets/users.acl"), "utf8");
+    expect(acl).toContain(`user atlas on #${createHash("sha256").update(kv["kv/services/cache/redis"].atlas_password).digest("hex")} `);
   });
 });
