@@ -39,7 +39,7 @@ const LISTENERS: Partial<Record<ImageName, (c: PodContainer, files: Record<strin
     ];
   },
   vault: (_c, files, text) => {
-    const conf = files[/-config=(\S+)/.exec(text)?.[1] ?? ""];
+    const conf = files[/-config=([^\s']+)/.exec(text)?.[1] ?? ""];
     if (!conf || !text.includes(" server ")) return [];
     const tcp = (JSON.parse(conf) as { listener: { tcp: { address: string; cluster_address: string } } }).listener.tcp;
     return [tcp.address, tcp.cluster_address].map((a) => ({ address: a.slice(0, a.lastIndexOf(":")), port: Number(a.slice(a.lastIndexOf(":") + 1)) }));

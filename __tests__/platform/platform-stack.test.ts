@@ -87,7 +87,7 @@ test("every container runs with the restricted security context and a read-only 
 test("every service gets its TLS certificate from Vault's PKI role of its own name", () => {
   for (const [key, s] of Object.entries(SERVICES)) {
     if (key === "vault") continue;
-    const pki = agentTemplates(doc, s.name).find((t) => t.destination.endsWith("/tls.crt"))!;
+    const pki = agentTemplates(doc, s.name).find((t) => t.destination.endsWith("/tls-bundle.pem"))!;
     expect(pki.contents).toContain(`pkiCert "pki-int/issue/${s.name}"`);
   }
 });
@@ -228,10 +228,11 @@ describe("certificate renewal (72 h certificates re-issued by Vault Agent into /
       expect(o).toMatchObject({ ssl_context_factory: { class_name: "org.apache.cassandra.security.PEMBasedSslContextFactory" }, keystore: "/vault/secrets/tls-bundle.pem", truststore: "/vault/secrets/ca.crt" });
       expect(o.ssl_context_factory.parameters).toEqual({}); // no inline key: inline material is never reloaded
     }
-    expect(agentTemplates(doc, "cassandra").find((t) => t.destination.endsWith("/tls.crt"))!.contents).toContain('writeToFile "/vault/secrets/tls-bundle.pem"');
+    // The keystore is the certificate template's own file (key + chain); the key is PKCS#8 (vault-agent-templates.test.ts).
+    expect(agentTemplates(doc, "cassandra").find((t) => t.destination === "/vault/secrets/tls-bundle.pem")!.contents).toContain('"private_key_format=pkcs8"');
     // Elasticsearch watches its SSL files (every 5 s by default): they are the agent's files, and watching is not turned off.
     const es = parseYaml(configMap(doc, "elasticsearch-config")["elasticsearch.yml"]);
-    const esCerts = agentTemplates(doc, "elasticsearch").find((t) => t.destination.endsWith("/tls.crt"))!.destination.replace(/\/tls\.crt$/, "");
+    const esCerts = agentTemplates(doc, "elasticsearch").find((t) => t.destination.endsWith("/tls-bundle.pem"))!.destination.replace(/\/tls-bundle\.pem$/, "");
     for (const layer of ["http", "transport"]) expect(es[`xpack.security.${layer}.ssl.certificate`]).toBe(`${esCerts}/tls.crt`);
     expect(Object.keys(es).filter((k) => k.startsWith("resource.reload"))).toEqual([]);
     // Keycloak re-reads its PEM files on the configured period (never disabled with -1).

@@ -88,15 +88,9 @@ export class Cassandra extends Construct {
       },
     });
 
-    // The PEM keystore wants key and chain in one file: written next to tls.crt by the same issuance.
-    const cert = serviceCertificate(spec);
-    const certWithBundle = {
-      ...cert,
-      contents: cert.contents.replace(
-        /\{\{- end \}\}\n$/,
-        `{{ printf "%s\\n%s%s" .Key .Cert .CA | writeToFile "${SECRETS}/tls-bundle.pem" "" "" "0400" }}\n{{- end }}\n`,
-      ),
-    };
+    // The PEM keystore wants the key (PKCS#8 only: Cassandra's PEMReader builds a PKCS8EncodedKeySpec,
+    // apache/cassandra 4.1 security/PEMReader.java) and the chain in one file: the certificate's own bundle.
+    const certWithBundle = serviceCertificate(spec, { pkcs8: true });
     const q = (field: string) => kvField(kv, field).replace(/ \}\}\{\{ end \}\}$/, ` | replaceAll "'" "''" }}{{ end }}`);
     const agent = new VaultAgent(this, "VaultAgent", {
       name: spec.name,

@@ -107,11 +107,13 @@ export class Elasticsearch extends Construct {
       image: secretsServerImage(props.images),
       secretsPath: CERTS,
       templates: [
-        { ...serviceCertificate(spec), contents: serviceCertificate(spec).contents.replaceAll("/vault/secrets/", `${CERTS}/`) },
+        serviceCertificate(spec, { dir: CERTS }),
         { fileName: "elastic-password", contents: kvField(kv, "elastic_password"), perms: "0400" },
         {
           fileName: "atlas-user.json",
-          contents: `{{ with secret "${VAULT_MOUNTS.kv}/data/${kv}" }}{{ dict "password" .Data.data.atlas_password "roles" (list "atlas") | toJSON }}{{ end }}\n`,
+          // consul-template has no dict/list (Sprig's are sprig_dict/sprig_list): the JSON is literal, the
+          // password quoted by toJSON.
+          contents: `{"password":{{ with secret "${VAULT_MOUNTS.kv}/data/${kv}" }}{{ .Data.data.atlas_password | toJSON }}{{ end }},"roles":["atlas"]}\n`,
           perms: "0400",
         },
       ],

@@ -101,6 +101,13 @@ function vaultLike(bin: "vault" | "bao", src: (file: string) => UpstreamSource, 
     launchers: [
       { match: `^${bin} server `, foreground: true, why: "the server runs in the calling process until it is stopped", source: src("command/server.go") },
       {
+        // constructs/vault/vault-server.ts vaultServeScript: `sh -c 'echo $$ > pidfile; exec vault server …' &`, then waits for it.
+        match: `exec ${bin} server `,
+        foreground: true,
+        why: "the platform's serve script runs the server (exec'd in a child shell) and waits for it, forwarding signals",
+        source: src("command/server.go"),
+      },
+      {
         match: `^${bin} agent `,
         foreground: true,
         why: "the agent runs until stopped; with exit_after_auth it renders once and exits (init containers only)",
@@ -109,8 +116,8 @@ function vaultLike(bin: "vault" | "bao", src: (file: string) => UpstreamSource, 
       },
     ],
     writes: [
-      { path: "/vault/data", onlyWith: `^${bin} server `, why: "raft storage.path in the rendered server configuration", source: src("physical/raft/raft.go") },
-      { path: "/vault/audit", onlyWith: `^${bin} server `, why: "the file audit device (vault-config stack) writes here", source: src("builtin/audit/file/backend.go") },
+      { path: "/vault/data", onlyWith: `(^|exec )${bin} server `, why: "raft storage.path in the rendered server configuration", source: src("physical/raft/raft.go") },
+      { path: "/vault/audit", onlyWith: `(^|exec )${bin} server `, why: "the file audit device (vault-config stack) writes here", source: src("builtin/audit/file/backend.go") },
       { path: "/vault/secrets", setBy: "agent-destinations", onlyWith: `^${bin} agent `, why: "template destinations of the agent configuration (-config file)", source: src("command/agent/config/config.go") },
     ],
     listens: [{ setting: "vault.json listener.tcp.address", defaultAddress: "127.0.0.1", source: src("command/server/listener_tcp.go (default 127.0.0.1:8200)") }],

@@ -1,6 +1,6 @@
 import type { ObjectStore } from "../../stacks/platform-foundation";
 import type { ServiceSpec } from "../../stacks/service-catalog";
-import { VAULT_MOUNTS, serviceDnsNames, vaultNames } from "../vault/paths";
+import { VAULT_MOUNTS, podDnsDomains, serviceDnsNames, vaultNames } from "../vault/paths";
 import type { ContainerResources, ContainerSpec, EnvVar, Probes, VolumeMount, VolumeSpec } from "./pod-spec";
 import { pkiCertificateTemplate, type VaultAgentTemplate } from "./vault-agent";
 
@@ -15,18 +15,31 @@ import { pkiCertificateTemplate, type VaultAgentTemplate } from "./vault-agent";
  * `backup` workload identity is bound to (WORKLOAD_IDENTITIES).
  */
 
+/** Options of serviceCertificate. */
+export interface ServiceCertificateOptions {
+  /** How long a certificate lives; the Vault Agent sidecar re-issues it before expiry. @default "72h" */
+  readonly ttl?: string;
+  /** Where the files land (the agent's secretsPath). @default "/vault/secrets" */
+  readonly dir?: string;
+  /** The key as PKCS#8 (servers that read nothing else, e.g. Cassandra). @default false */
+  readonly pkcs8?: boolean;
+}
+
 /**
- * A service's TLS certificate (tls.crt, tls.key, ca.crt) issued by Vault's intermediate CA for every
- * DNS name the service is reached by. The server must pick up the renewed files by itself (Cassandra,
+ * A service's TLS certificate (tls.crt, tls.key, ca.crt, and tls-bundle.pem with all three) issued by
+ * Vault's intermediate CA for every DNS name the service is reached by and, for peers, the replica's
+ * own names under its headless Service. The server must pick up the renewed files by itself (Cassandra,
  * Elasticsearch, Keycloak) or run under `serveWithTlsReload` (config/tls-reload.ts: PostgreSQL, Redis, nginx).
- * @param ttl how long a certificate lives; the Vault Agent sidecar re-issues it before expiry.
  */
-export function serviceCertificate(service: ServiceSpec, ttl = "72h"): VaultAgentTemplate {
+export function serviceCertificate(service: ServiceSpec, options: ServiceCertificateOptions = {}): VaultAgentTemplate {
   return pkiCertificateTemplate({
     role: vaultNames(service).pkiRole,
     commonName: `${service.name}.${service.namespace}.svc`,
     altNames: serviceDnsNames(service),
-    ttl,
+    podDomains: podDnsDomains(service),
+    ttl: options.ttl ?? "72h",
+    dir: options.dir,
+    pkcs8: options.pkcs8,
   });
 }
 

@@ -11,7 +11,7 @@ import { VAULT_ADDRESS, VAULT_MOUNTS, idOf } from "./paths";
 /** One issuing role: a service and the exact DNS names its certificates may carry. */
 export interface PkiRoleSpec {
   readonly name: string;
-  /** Exact names and `*.` globs (e.g. `*.x-headless.ns.svc` for stateful peers). */
+  /** Exact names and globs over a StatefulSet's own pods (e.g. `x-*.x-headless.ns.svc`); wildcard certificates stay off. */
   readonly dnsNames: readonly string[];
   /** Also issue client certificates (mutual TLS between peers). @default false */
   readonly clientAuth?: boolean;

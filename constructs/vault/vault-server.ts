@@ -6,6 +6,7 @@ import type { ITerraformDependable } from "cdktf";
 import type { PlatformFoundation } from "../../stacks/platform-foundation";
 import type { SecretsServerImage } from "../kubernetes/images";
 import type { Probe } from "../kubernetes/pod-spec";
+import { SIGHUP_RELOAD, serveWithTlsReload } from "../kubernetes/config/tls-reload";
 import { StatefulWorkload } from "../kubernetes/stateful-workload";
 import { NAMESPACES } from "../../stacks/service-catalog";
 
@@ -111,6 +112,64 @@ export function vaultListenerNames(namespace: string): string[] {
   ];
 }
 
+/** Options of vaultServeScript. */
+export interface VaultServeOptions {
+  /** `vault` or `bao`. */
+  readonly bin: string;
+  /** Size of the audit volume; rotated files are kept within half of it. */
+  readonly auditVolumeGiB: number;
+  /** The live audit file is rotated at this size. @default 100 */
+  readonly rotateAtMiB?: number;
+  /** @default 60 */
+  readonly intervalSeconds?: number;
+}
+
+/**
+ * Vault's container script (POSIX sh; busybox in the image). Vault re-reads its configuration, its
+ * listener certificate and reopens its file audit device's file on SIGHUP (developer.hashicorp.com
+ * vault/docs/audit/file "Log file rotation"; Vault server signal handling). So, in the same container:
+ * - the listener certificate: the Secret `vault-tls` renewed by VaultTlsBootstrap reaches the pod's volume,
+ *   and the shared watcher (serveWithTlsReload) sends SIGHUP once the new pair is complete;
+ * - the audit log: every round, a live file above `rotateAtMiB` is moved aside, Vault is sent SIGHUP to
+ *   reopen a fresh one, the moved file is compressed, and only as many rotated files are kept as fit in
+ *   half the volume uncompressed, so the device never fills (a full audit device stops Vault serving).
+ * The server writes its own pid (the shell `exec`s into it) for the rotation to signal.
+ */
+export function vaultServeScript(o: VaultServeOptions): string {
+  const interval = o.intervalSeconds ?? 60;
+  const rotateAtMiB = o.rotateAtMiB ?? 100;
+  const keep = Math.max(1, Math.floor((o.auditVolumeGiB * 1024) / 2 / rotateAtMiB));
+  const dir = VAULT_SERVER_PATHS.audit;
+  const log = `${dir}/audit.log`;
+  const pidFile = "/tmp/vault.pid";
+  return [
+    "set -eu",
+    "audit_rotation() {",
+    "  while :; do",
+    `    sleep ${interval}`,
+    `    pid=$(cat ${pidFile} 2>/dev/null) || continue`,
+    '    kill -0 "$pid" 2>/dev/null || exit 0',
+    `    size=$(wc -c < ${log} 2>/dev/null || echo 0)`,
+    `    [ "$size" -ge ${rotateAtMiB * 1024 * 1024} ] || continue`,
+    '    stamp=$(date -u +%Y%m%dT%H%M%SZ)',
+    `    mv ${log} ${dir}/audit-$stamp.log`,
+    '    kill -HUP "$pid"',
+    // Vault finishes the lines it was writing to the moved file, then writes the new one.
+    "    sleep 5",
+    `    gzip ${dir}/audit-$stamp.log`,
+    `    ls -1t ${dir}/audit-*.log.gz | tail -n +${keep + 1} | xargs -r rm -f`,
+    '    echo "audit: rotated $size bytes to audit-$stamp.log.gz" >&2',
+    "  done",
+    "}",
+    "audit_rotation &",
+    serveWithTlsReload(`/bin/sh -c 'echo $$ > ${pidFile}; exec ${o.bin} server -config=${VAULT_SERVER_PATHS.config}/vault.json'`, {
+      watchFiles: [`${VAULT_SERVER_PATHS.tls}/tls.crt`, `${VAULT_SERVER_PATHS.tls}/tls.key`],
+      reload: SIGHUP_RELOAD,
+      intervalSeconds: interval,
+    }),
+  ].join("\n");
+}
+
 const health = (query: string, failureThreshold?: number): Probe => ({
   check: { httpGet: { path: `/v1/sys/health?${query}`, port: API_PORT, scheme: "HTTPS" } },
   ...(failureThreshold ? { failureThreshold } : {}),
@@ -176,7 +235,7 @@ export class VaultServer extends Construct {
         {
           name: "vault",
           image: props.image.image,
-          command: [bin, "server", `-config=${VAULT_SERVER_PATHS.config}/vault.json`],
+          command: ["/bin/sh", "-c", vaultServeScript({ bin, auditVolumeGiB: props.auditSizeGiB ?? 10 })],
           env: [
             { name: "POD_NAME", fieldPath: "metadata.name" },
             { name: `${env}_API_ADDR`, value: `https://$(POD_NAME).${NAME}-headless.${NAMESPACES.vault}.svc:${API_PORT}` },
