@@ -1,8 +1,8 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { decodedStack } from "../../support/deployments";
-import { chownTree, run, startServer, type RunningServer } from "./servers";
+import { chownTree, run, type RunningServer } from "./servers";
 
 /**
  * A platform pod run on this machine from what Terraform would send to the cluster: the ConfigMap files
@@ -148,11 +148,40 @@ export function runShell(script: string, env: Record<string, string>, timeoutMs 
 
 /**
  * Starts a long-running decoded command (argv, already localized) as the server user, with exactly
- * `env` (plus a PATH): `env -i` and setpriv both exec, so signals reach the command itself.
+ * `env` (plus a PATH): `env -i` and setpriv both exec, so signals reach the command itself. It leads
+ * its own process group: `stop` signals the command, waits for it, then ends whatever it left behind
+ * (a loop's `sleep`, an rclone), the way a container's end takes all its processes.
  */
 export function startCommand(argv: readonly string[], env: Record<string, string>): RunningServer {
   const [cmd, args] = asServerUser(argv[0], argv.slice(1));
-  return startServer("env", ["-i", ...Object.entries({ PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }).map(([k, v]) => `${k}=${v}`), cmd, ...args]);
+  const child = spawn("env", ["-i", ...Object.entries({ PATH: process.env.PATH ?? "/usr/bin:/bin", ...env }).map(([k, v]) => `${k}=${v}`), cmd, ...args], {
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let out = "";
+  child.stdout?.on("data", (d) => (out += d));
+  child.stderr?.on("data", (d) => (out += d));
+  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const killGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-child.pid!, signal);
+    } catch {
+      // the group is gone
+    }
+  };
+  return {
+    process: child,
+    output: () => out,
+    async stop(signal = "SIGTERM", timeoutMs = 10_000) {
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      killGroup("SIGKILL");
+    },
+  };
 }
 
 /** Writes a file and makes the directory for it. */
