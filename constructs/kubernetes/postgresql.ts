@@ -344,8 +344,8 @@ export class Postgresql extends Construct {
           resources: { cpuRequest: "250m", memoryRequest: "1Gi" },
           volumeMounts: [configMount, dataMount, tmp, run, tools],
           probes: {
-            // Up to an hour to start: cloning a primary or restoring a base backup happens before the server listens.
-            startup: { check: { exec: { command: alive } }, failureThreshold: 360 },
+            // Up to 30 minutes to start: cloning a primary or restoring a base backup happens before the server listens.
+            startup: { check: { exec: { command: alive } }, failureThreshold: 180 },
             readiness: { check: { exec: { command: alive } } },
             liveness: { check: { exec: { command: alive } }, failureThreshold: 6 },
           },
