@@ -331,7 +331,7 @@ export class Postgresql extends Construct {
           image: rcloneImage,
           command: ["cp", RCLONE_IMAGE_BINARY, `${TOOLS}/rclone`],
           resources: { cpuRequest: "10m", memoryRequest: "32Mi", memoryLimit: "64Mi" },
-          volumeMounts: [{ ...tools, readOnly: false }],
+          volumeMounts: [{ ...tools, readOnly: false }, tmp],
         },
       ],
       containers: [
