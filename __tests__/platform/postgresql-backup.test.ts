@@ -52,7 +52,8 @@ test("the first base backup of a new cluster is taken at once, and uploads never
     const segment = switchWal(primary);
     segments.push(segment);
     await archived(primary, segment);
-    await waitFor(`${segment} in the bucket`, () => cluster.objects("postgresql/wal").includes(segment), 30_000).catch((e) => {
+    // Moved: in the bucket and gone from the outbox (rclone deletes the source after the upload).
+    await waitFor(`${segment} moved to the bucket`, () => cluster.walUploaded(primary, segment), 30_000).catch((e) => {
       throw new Error(`${e.message}\n${primary.output("uploader")}\n${primary.output("postgresql")}`);
     });
   }
@@ -60,9 +61,9 @@ test("the first base backup of a new cluster is taken at once, and uploads never
   const outbox = join(primary.root, "data", "outbox");
   expect(["wal", "base"].map((d) => existsSync(join(outbox, d)) && statSync(join(outbox, d)).isDirectory())).toEqual([true, true]);
   expect(primary.value("select failed_count, archived_count >= 4 from pg_stat_archiver")).toBe("0|t");
-  // Uploaded files are gone from the outbox; nothing half-written was ever taken (no *.partial in the bucket).
+  // Nothing half-written was ever taken: no segment the archive command was still copying (<segment>.partial) reached the bucket.
   expect(readdirSync(join(outbox, "wal")).filter((f) => segments.includes(f))).toEqual([]);
-  expect(cluster.objects("postgresql").filter((f) => f.endsWith(".partial"))).toEqual([]);
+  expect(cluster.objects("postgresql/wal").filter((f) => /^[0-9A-F]{24}\.partial$/.test(f))).toEqual([]);
   expect(primary.heartbeatExists("uploader", "failing")).toBe(false);
 });
 
@@ -108,7 +109,9 @@ test("backup containers never gate readiness nor restart: startup and readiness 
 test("the base backup and the WAL in the bucket restore into a fresh PostgreSQL, which holds the rows written before the backup and after it", async () => {
   const last = switchWal(primary);
   await archived(primary, last);
-  await waitFor(`${last} in the bucket`, () => cluster.objects("postgresql/wal").includes(last), 30_000);
+  await waitFor(`${last} moved to the bucket`, () => cluster.walUploaded(primary, last), 30_000);
+  // Every base backup moved too (nothing left in the outbox).
+  await waitFor("the outbox's base backups moved to the bucket", () => readdirSync(join(primary.root, "data", "outbox", "base")).every((d) => readdirSync(join(primary.root, "data", "outbox", "base", d)).length === 0), 30_000);
   const expected = primary.value("select string_agg(id::text, ',' order by id) from audit");
   expect(expected).toBe("1,2,11,12,13,100");
   await primary.stop();

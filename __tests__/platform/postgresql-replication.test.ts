@@ -50,7 +50,7 @@ test("a standby that cannot stream catches up from the WAL archived in the bucke
   await pod1.stopContainer("postgresql");
   pod0.value("insert into story values (3, 'archived while the standby was away')");
   const segment = pod0.value("select pg_walfile_name(pg_switch_wal())");
-  await waitFor(`${segment} in the bucket`, () => cluster.objects("postgresql/wal").includes(segment), 60_000);
+  await waitFor(`${segment} moved to the bucket`, () => cluster.walUploaded(pod0, segment), 60_000);
   // The primary is gone too: nothing to stream from, only the bucket.
   await pod0.stopContainer("postgresql");
   pod1.start("postgresql");
@@ -75,7 +75,7 @@ test("after the documented promotion, the new primary takes a base backup at onc
   });
   const segment = pod1.value("select pg_walfile_name(pg_switch_wal())");
   expect(segment.startsWith("00000002")).toBe(true);
-  await waitFor(`${segment} in the bucket`, () => cluster.objects("postgresql/wal").includes(segment), 60_000);
+  await waitFor(`${segment} moved to the bucket`, () => cluster.walUploaded(pod1, segment), 60_000);
   expect(cluster.objects("postgresql/wal")).toContain("00000002.history");
 });
 

@@ -64,6 +64,14 @@ export class LocalPostgresqlCluster {
     return r.status === 0 ? r.out.split("\n").filter(Boolean).sort() : [];
   }
 
+  /**
+   * A WAL segment moved by `pod`'s uploader: in the bucket and gone from the pod's outbox (rclone deletes
+   * the source only once the upload is complete, so the object is whole).
+   */
+  walUploaded(pod: LocalPostgresqlPod, segment: string): boolean {
+    return this.objects("postgresql/wal").includes(segment) && !existsSync(join(pod.root, "data", "outbox", "wal", segment));
+  }
+
   async stop(): Promise<void> {
     for (const p of this.pods) await p.stop();
     removeDir(this.dir);
@@ -185,11 +193,21 @@ export class LocalPostgresqlPod {
     for (const c of [...this.processes.keys()].reverse()) await this.stopContainer(c);
   }
 
-  /** Waits for the server to accept connections. */
+  /**
+   * Waits for this pod's server to say it accepts connections (its own log line, so another process on
+   * the port cannot stand in for it) and to answer pg_isready; fails at once if the container exits.
+   */
   async ready(timeoutMs = 60_000): Promise<void> {
-    await waitFor(`${this.name} to accept connections`, () => run(`${PG_BIN}/pg_isready`, ["-h", "127.0.0.1", "-p", String(this.port), "-t", "2"]).status === 0, timeoutMs).catch((e) => {
+    const p = this.processes.get("postgresql");
+    const exited = () => !p || p.process.exitCode !== null || p.process.signalCode !== null;
+    await waitFor(
+      `${this.name} to accept connections`,
+      () => exited() || (/ready to accept (read-only )?connections/.test(this.output("postgresql")) && run(`${PG_BIN}/pg_isready`, ["-h", "127.0.0.1", "-p", String(this.port), "-t", "2"]).status === 0),
+      timeoutMs,
+    ).catch((e) => {
       throw new Error(`${e.message}\n${this.output("postgresql")}`);
     });
+    if (exited()) throw new Error(`${this.name}'s postgresql container exited:\n${this.output("postgresql")}`);
   }
 
   /** SQL as the superuser over TLS. */
