@@ -85,9 +85,10 @@ const CONTRACT_FED: readonly RegExp[] = [
   /^resource\.kubernetes_service_v1\.[^.]+\.metadata\.annotations\..+$/,
   // vaultSeal: Vault's rendered server config
   /^resource\.kubernetes_config_map_v1\.Vault_[^.]+\.data\.vault\.json$/,
-  // objectStore: where the backup uploaders and Elasticsearch's snapshot repository write
-  /\.container\[uploader\]\.(command\[\d+\]|env\[[A-Z_]+\]\.(name|value))$/,
-  /^resource\.kubernetes_config_map_v1\.Elasticsearch_[^.]+\.data\.repository\.json$/,
+  // objectStore: where the backup uploaders, PostgreSQL's restore_command and Elasticsearch's snapshot repository reach the bucket
+  /\.container\[(uploader|postgresql)\]\.env\[[A-Z_]+\]\.(name|value)$/,
+  /^resource\.kubernetes_config_map_v1\.Elasticsearch_[^.]+\.data\.(repository\.json|prepare-config\.sh)$/,
+  /\.(init_)?container\[(elasticsearch|config)\]\.env\[(AZURE_FEDERATED_TOKEN_FILE|PLATFORM_STORAGE_ACCOUNT)\]\.(name|value)$/,
   // podNetwork.apiServerEgress: the CiliumNetworkPolicy that exists only where ipBlocks cannot select the API server
   /^resource\.kubernetes_manifest\.ApiServerEgress_[^.]+\./,
   // ... and so the config checksum of the pods that mount those two ConfigMaps

@@ -161,7 +161,13 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
       { path: "/tmp", why: "libpq clients and sort spill of tools", source: pgDocs("libpq-envars.html") },
     ],
     listens: [{ setting: "postgresql.conf listen_addresses", defaultAddress: "127.0.0.1", source: pgDocs("runtime-config-connection.html#GUC-LISTEN-ADDRESSES (default localhost)") }],
-    env: { PGDATA: "data directory", NAMESPACE: "read by the platform's start script only" },
+    env: {
+      PGDATA: "data directory",
+      NAMESPACE: "read by the platform's start script only",
+      PGSERVICEFILE: "libpq's connection service file (psql, pg_basebackup, the standby's walreceiver)",
+      "RCLONE_CONFIG_BUCKET_*": "the remote `bucket:` of the rclone the platform's restore_command runs (copied from the rclone image)",
+      PLATFORM_BUCKET: "read by the platform's restore_command and start script only",
+    },
   },
   redis: {
     user: { uid: 999, gid: 999, source: redisSrc("7.4/debian/Dockerfile (groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis)") },
@@ -220,6 +226,8 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
     env: {
       ES_JAVA_OPTS: "JVM options",
       ELASTIC_PASSWORD_FILE: "bootstrap password of the elastic user, read by the entrypoint",
+      AZURE_FEDERATED_TOKEN_FILE: "the Azure repository's workload identity token, inside the config directory (reference/8.17/repository-azure.html#repository-azure-default-credentials)",
+      PLATFORM_STORAGE_ACCOUNT: "read by the platform's config script only (into the keystore)",
       NAMESPACE: "read by the platform's scripts only",
     },
   },
@@ -313,7 +321,11 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
     launchers: [scheduledLoop],
     writes: [{ path: "/tmp", setBy: "env:HOME", why: "rclone's cache directory ($HOME/.cache/rclone)", source: rcloneSrc("lib/cache/cache.go (XDG cache dir under $HOME)") }],
     listens: [],
-    env: { HOME: "cache directory", "RCLONE_CONFIG_BUCKET_*": "the remote `bucket:` (rclone reads RCLONE_CONFIG_<REMOTE>_<OPTION>, docs/content/docs.md#config-file)" },
+    env: {
+      HOME: "cache directory",
+      "RCLONE_CONFIG_BUCKET_*": "the remote `bucket:` (rclone reads RCLONE_CONFIG_<REMOTE>_<OPTION>, docs/content/docs.md#config-file)",
+      PLATFORM_BUCKET: "read by the platform's uploader script only",
+    },
   },
 };
 

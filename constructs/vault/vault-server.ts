@@ -49,6 +49,39 @@ const NAME = "vault";
 const API_PORT = 8200;
 const CLUSTER_PORT = 8201;
 
+/**
+ * Facts about integrated storage (raft) the server configuration relies on, with their source.
+ * `performance_multiplier`: "An integer multiplier used by servers to scale key Raft timing parameters
+ * ... Setting this to a value of 1 will configure Raft to its highest-performance mode ... and is
+ * recommended for production Vault servers"; 0 (unset) selects the default multiplier 5, tuned for
+ * minimal resources (https://developer.hashicorp.com/vault/docs/configuration/storage/raft#performance_multiplier;
+ * OpenBao 2.1.0 keeps it: physical/raft/raft.go applyConfigSettings multiplies the election, heartbeat and
+ * leader-lease timeouts by it, 5 when unset; website/content/docs/configuration/storage/raft.mdx).
+ */
+export const RAFT_FACTS = {
+  performanceMultiplier: { production: 1, unsetMeans: 5 },
+} as const;
+
+/**
+ * What auto-unseal by Azure Key Vault needs from the pod, checked on the pinned OpenBao release (2.1.0,
+ * IMAGES.openbao): OpenBao's `azurekeyvault` seal (openbao/go-kms-wrapping wrappers/azurekeyvault v2.1.0,
+ * pinned by openbao v2.1.0 go.mod; azurekeyvault.go `getKeyVaultClient`) uses a client secret only when
+ * tenant, client id AND secret are all set, and otherwise `azidentity.NewDefaultAzureCredential`
+ * (azidentity v1.6.0 in openbao's go.mod), whose chain includes `WorkloadIdentityCredential`
+ * (sdk/azidentity default_azure_credential.go) reading AZURE_CLIENT_ID, AZURE_TENANT_ID and
+ * AZURE_FEDERATED_TOKEN_FILE. The AKS workload identity webhook sets those three in every container of
+ * a pod labelled `azure.workload.identity/use: "true"` whose service account carries
+ * `azure.workload.identity/client-id` (Azure/azure-workload-identity pkg/webhook/webhook.go
+ * `mutateContainers`). So: no `client_secret` in the stanza, the label on the pod, the annotation on the
+ * service account.
+ */
+export const AZURE_SEAL_WORKLOAD_IDENTITY = {
+  checkedOnOpenBao: "2.1.0",
+  forbiddenStanzaKeys: ["client_secret"],
+  podLabel: ["azure.workload.identity/use", "true"],
+  serviceAccountAnnotation: "azure.workload.identity/client-id",
+} as const;
+
 /** Input of renderVaultServerConfig. */
 export interface VaultServerConfigInput {
   readonly namespace: string;
@@ -60,7 +93,7 @@ export interface VaultServerConfigInput {
 
 /**
  * Vault's server configuration as JSON (Vault and OpenBao read JSON configs), deterministic: TLS
- * listener (TLS 1.2 minimum), integrated storage (raft) joining its peers over TLS, the contract's
+ * listener (TLS 1.2 minimum), integrated storage (raft, production timing) joining its peers over TLS, the contract's
  * KMS seal stanza (auto-unseal; no unseal keys exist), UI off unless asked, mlock off (raft's
  * recommendation; IPC_LOCK is not allowed under Pod Security "restricted").
  */
@@ -86,6 +119,8 @@ export function renderVaultServerConfig(c: VaultServerConfigInput): string {
     storage: {
       raft: {
         path: VAULT_SERVER_PATHS.data,
+        // Raft's production timing (RAFT_FACTS.performanceMultiplier): the default 0 means the slow, dev-friendly 5.
+        performance_multiplier: RAFT_FACTS.performanceMultiplier.production,
         retry_join: Array.from({ length: c.replicas }, (_, i) => ({
           leader_api_addr: `https://${peer(i)}:${API_PORT}`,
           leader_ca_cert_file: `${VAULT_SERVER_PATHS.tls}/ca.crt`,

@@ -244,6 +244,6 @@ export function holdSession(command: string, args: readonly string[], env: Recor
 export function requireBinaries(paths: readonly string[]): void {
   const missing = paths.filter((p) => (p.includes("/") ? !existsSync(p) : run("sh", ["-c", `command -v ${p}`]).status !== 0));
   if (missing.length) {
-    throw new Error(`missing ${missing.join(", ")}: run \`bash .ci/install-test-servers\` (PostgreSQL 15, Redis, nginx, openssl, Go, cfssl from Debian packages)`);
+    throw new Error(`missing ${missing.join(", ")}: run \`bash .ci/install-test-servers\` (PostgreSQL 15, Redis, nginx, openssl, curl, rclone, Go, cfssl from Debian packages)`);
   }
 }
