@@ -79,6 +79,7 @@ export class VaultConfigStack extends TerraformStack {
       hosts: postgresqlHosts(),
       caCertificatePem: this.pki.root.certificate,
       roles: DATABASE_ROLES,
+      allowDestroy,
     });
 
     const policies: Partial<Record<ServiceName, ServicePolicy>> = {};
@@ -104,6 +105,6 @@ export class VaultConfigStack extends TerraformStack {
       })),
     });
 
-    new FileAudit(this, "Audit");
+    new FileAudit(this, "Audit", { allowDestroy });
   }
 }

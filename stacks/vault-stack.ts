@@ -58,7 +58,7 @@ export class VaultStack extends TerraformStack {
 
     const namespaces = {} as Record<NamespaceName, SecureNamespace>;
     for (const [key, name] of Object.entries(NAMESPACES)) {
-      namespaces[name] = new SecureNamespace(this, `Namespace${key.charAt(0).toUpperCase()}${key.slice(1)}`, { name });
+      namespaces[name] = new SecureNamespace(this, `Namespace${key.charAt(0).toUpperCase()}${key.slice(1)}`, { name, allowDestroy });
     }
     this.namespaces = namespaces;
     const refs = Object.fromEntries(Object.entries(namespaces).map(([n, ns]) => [n, ns.name]));
