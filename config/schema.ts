@@ -125,6 +125,29 @@ const DataProtection = z.strictObject({
     .describe("Let `cdktf destroy` remove buckets, keys and volumes. Only for throwaway test deployments. Default: false (stateful resources carry prevent_destroy / deletion protection / Retain)."),
 });
 
+/** The largest volume of the smallest limit among the clouds' volume types: an EBS gp3 volume is 1 GiB to 16 TiB. */
+export const MAX_VOLUME_GIB = 16_384;
+
+const volumeGiB = (fallback: number, what: string) =>
+  z
+    .number()
+    .int({ message: "must be a whole number of GiB" })
+    .min(1)
+    .max(MAX_VOLUME_GIB, { message: `must be at most ${MAX_VOLUME_GIB} GiB (16 TiB, an EBS gp3 volume's maximum)` })
+    .default(fallback)
+    .describe(`${what}, per replica, in GiB. Default: ${fallback}. Raise it on a running deployment with \`npm run volumes:resize\` (docs/deployment-guide.md); volumes never shrink.`);
+
+/** Sizes of the data stores' volumes. Each maps to one volume claim template of a StatefulSet. */
+const Volumes = z.strictObject({
+  postgresql: z.strictObject({ dataGiB: volumeGiB(50, "PostgreSQL's data volume") }).default({ dataGiB: 50 }),
+  cassandra: z.strictObject({ dataGiB: volumeGiB(100, "Cassandra's data volume") }).default({ dataGiB: 100 }),
+  elasticsearch: z.strictObject({ dataGiB: volumeGiB(100, "Elasticsearch's data volume") }).default({ dataGiB: 100 }),
+  vault: z.strictObject({ dataGiB: volumeGiB(10, "Vault's raft volume"), auditGiB: volumeGiB(10, "Vault's audit-log volume") }).default({ dataGiB: 10, auditGiB: 10 }),
+});
+
+/** The defaults of `volumes`. */
+export const VOLUME_DEFAULTS = { postgresql: { dataGiB: 50 }, cassandra: { dataGiB: 100 }, elasticsearch: { dataGiB: 100 }, vault: { dataGiB: 10, auditGiB: 10 } } as const;
+
 const State = z.discriminatedUnion("backend", [
   z.strictObject({ backend: z.literal("local").describe("State files in the project root (terraform.<stack id>.tfstate); for trials only.") }),
   z.strictObject({
@@ -193,6 +216,7 @@ export const DeploymentSchema = z
     saml: Saml.optional().describe("SAML 2.0 single sign-on through Keycloak. Default: none (username/password with OTP 2FA only)."),
     tags: z.record(TagKey, z.string().max(256)).default({}).describe("Tags/labels put on every cloud resource that takes them."),
     dataProtection: DataProtection.default({ allowDestroy: false }).describe("Protection of stateful resources against destroy."),
+    volumes: Volumes.default(VOLUME_DEFAULTS).describe("Volume sizes of the data stores (one volume per replica)."),
     state: State.default({ backend: "local" }).describe("Where Terraform state lives, one state per stack. Default: local files in the project root."),
     images: Images.default({ vaultDistribution: "vault" }).describe("Container images: registry mirror and Vault distribution."),
     aws: Aws.optional().describe("AWS-only settings (cloud: aws)."),

@@ -90,6 +90,8 @@ export class VaultStack extends TerraformStack {
       image: secretsServerImage(d.images),
       tlsSecretName: this.tlsBootstrap.secretName,
       clusterName: `${d.name}-vault`,
+      dataSizeGiB: d.volumes.vault.dataGiB,
+      auditSizeGiB: d.volumes.vault.auditGiB,
       allowDestroy,
       dependsOn: [this.tlsBootstrap.job, this.storageClass.resource],
     });
