@@ -155,6 +155,11 @@ const State = z.discriminatedUnion("backend", [
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }).describe("Existing, versioned, encrypted bucket holding the state."),
     region: z.string().regex(REGION_BY_CLOUD.aws.pattern, { message: "must be an AWS region, e.g. eu-west-1" }).describe("Region of the state bucket."),
     keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform").describe('Key prefix; each stack\'s state lives at `<keyPrefix>/<stack id>.tfstate`. Default: "metadata-platform"'),
+    kmsKeyId: z
+      .string()
+      .regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+)$/, { message: "must be a KMS key ARN, an alias ARN or alias/<name>, e.g. alias/acme-prod-state" })
+      .optional()
+      .describe("The state bucket's KMS key, which the backend encrypts state and lock files with (terraform writes SSE-S3 otherwise, whatever the bucket's default): the bootstrap's key is alias/<name>-state. Required by policy rule GEN-9."),
   }),
   z.strictObject({
     backend: z.literal("azurerm").describe("Azure Blob backend: blob lease locking, Entra ID auth (no account key)."),
