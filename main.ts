@@ -1,40 +1,118 @@
+import { mkdirSync, readdirSync } from "node:fs";
+import * as path from "node:path";
 import { ConfigError, loadDeployment } from "./config/load";
 import type { Deployment } from "./config/schema";
+import { parseSynthArgs, SYNTH_USAGE, UsageError } from "./config/synth-args";
+import { OutputError, SynthOutput } from "./lib/synth-output";
 
-// Entry point: one validated deployment -> its stacks -> the security policy -> synth.
+// Entry point: arguments -> one validated deployment -> its stacks -> the security policy -> synth.
 // The config is validated before the stacks and the policy are loaded, so a mistake is reported in a
-// fraction of a second, and nothing is written for an invalid config.
+// fraction of a second. The output directory holds exactly what the last synth produced: it is written
+// in a staging directory and replaces the old one only when the synth succeeded (lib/synth-output.ts).
 
-function deploymentOrExit(): Deployment {
+/** Where cdktf writes: the CLI's --output (CDKTF_OUTDIR), else cdktf.json's default. */
+const OUTDIR = process.env.CDKTF_OUTDIR ?? "cdktf.out";
+
+function exitWith(code: number, message: string): never {
+  console.error(message);
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  let args: readonly string[];
   try {
-    return loadDeployment();
-  } catch (e) {
-    if (e instanceof ConfigError) {
-      console.error(e.message);
-      process.exit(1);
+    const parsed = parseSynthArgs(process.argv.slice(2), process.env);
+    if (parsed.help) {
+      console.log(SYNTH_USAGE);
+      return;
     }
+    args = parsed.argv;
+  } catch (e) {
+    if (e instanceof UsageError) exitWith(2, `${e.message}\n\n${SYNTH_USAGE}`);
+    throw e;
+  }
+
+  let output: SynthOutput;
+  try {
+    output = SynthOutput.open(OUTDIR);
+  } catch (e) {
+    if (e instanceof OutputError) exitWith(1, e.message);
+    throw e;
+  }
+
+  let deployment: Deployment;
+  try {
+    deployment = loadDeployment(args);
+  } catch (e) {
+    output.fail(); // the previous output was another config's (or this one's, before the mistake)
+    if (e instanceof ConfigError) exitWith(1, e.message);
+    throw e;
+  }
+
+  try {
+    const [{ App }, { buildDeployment }, { Policy }] = await Promise.all([import("cdktf"), import("./stacks/deployment"), import("./policy")]);
+    const app = new App({ outdir: output.staging });
+    const stacks = Object.values(buildDeployment(app, deployment));
+    // Security policy on every stack: failures are error annotations (one line each), then a summary and
+    // <outdir>/policy-report.json. cdktf stops at the first stack with errors; the policy reports them all.
+    const policy = Policy.applyTo(app);
+    // A throwaway deployment (dataProtection.allowDestroy) lifts destroy protection on purpose: the rules that
+    // guard it are suppressed with the standard reason (docs/policy-rules.md), the others still apply.
+    if (deployment.dataProtection.allowDestroy) for (const stack of stacks) Policy.allowDestroy(stack);
+    try {
+      app.synth();
+    } catch (e) {
+      if (!Policy.isAnnotationFailure(e)) throw e;
+    }
+    const code = policy.finish(output.dir);
+    if (code !== 0) {
+      output.fail();
+      process.exitCode = code;
+      return;
+    }
+    const previous = stackDirs(output.dir);
+    const written = output.commit();
+    keepOrphansForCdktfCli(output.dir, previous, written);
+    const inOrder = stacks.map((s) => s.node.id).filter((id) => written.includes(id));
+    console.log(summary(deployment, output.dir, inOrder, args));
+  } catch (e) {
+    output.fail();
+    if (e instanceof OutputError) exitWith(1, e.message);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code && /^E[A-Z]+$/.test(code)) exitWith(1, OutputError.from(e, `write the output into ${OUTDIR}`, output.dir).message);
     throw e;
   }
 }
 
-async function main(): Promise<void> {
-  const deployment = deploymentOrExit();
-  const [{ App }, { buildDeployment }, { Policy }] = await Promise.all([
-    import("cdktf"),
-    import("./stacks/deployment"),
-    import("./policy"),
-  ]);
-  const app = new App();
-  buildDeployment(app, deployment);
-  // Security policy on every stack: failures are error annotations (one line each), then a summary and
-  // <outdir>/policy-report.json. cdktf stops at the first stack with errors; the policy reports them all.
-  const policy = Policy.applyTo(app);
+/** What was written, and what to do with it. */
+function summary(d: Deployment, dir: string, stackIds: readonly string[], args: readonly string[]): string {
+  const shown = path.relative(process.cwd(), dir) || ".";
+  const config = args.join(" ");
+  return [
+    `synthesized deployment '${d.name}' (${d.cloud}, ${d.region}) into ${shown}/, in deployment order:`,
+    ...stackIds.map((id) => `  ${id}: ${shown}/stacks/${id}/cdk.tf.json`),
+    config
+      ? `next: npm run validate -- ${config}   (offline checks), then npm run deploy -- ${config}   (docs/deployment-guide.md)`
+      : "next: npm run validate (offline checks); to deploy, write your own config (docs/deployment-guide.md §4): the demo holds documentation values",
+  ].join("\n");
+}
+
+function stackDirs(dir: string): string[] {
   try {
-    app.synth();
-  } catch (e) {
-    if (!Policy.isAnnotationFailure(e)) throw e;
+    return readdirSync(path.join(dir, "stacks"));
+  } catch {
+    return [];
   }
-  process.exitCode = policy.finish();
+}
+
+/**
+ * `cdktf synth` lists the stack directories before it runs the app and deletes those the new manifest does
+ * not name, without `force` (cdktf-cli 0.21, @cdktf/cli-core/src/lib/synth-stack.ts: `fs.rmSync(orphanedDirectory,
+ * { recursive: true })`): a directory already gone makes it fail. Under the CLI, leave an empty one for it.
+ */
+function keepOrphansForCdktfCli(dir: string, previous: readonly string[], written: readonly string[]): void {
+  if (process.env.CDKTF_OUTDIR === undefined) return;
+  for (const id of previous) if (!written.includes(id)) mkdirSync(path.join(dir, "stacks", id), { recursive: true });
 }
 
 main().catch((e: unknown) => {

@@ -7,9 +7,12 @@ export interface Ipv4Range {
   readonly prefix: number;
 }
 
-/** Parses `a.b.c.d/n` (IPv4 only). Returns undefined for anything else, including host bits set. */
+/**
+ * Parses `a.b.c.d/n` (IPv4 only, canonical: no leading zeros). Returns undefined for anything else,
+ * including host bits set. Accepts exactly what `cidrPattern(0, 32)` matches.
+ */
 export function parseIpv4Cidr(value: string): Ipv4Range | undefined {
-  if (!/^\d{1,3}(\.\d{1,3}){3}\/\d{1,2}$/.test(value) || !ipaddr.IPv4.isValidCIDR(value)) return undefined;
+  if (!/^(0|[1-9]\d{0,2})(\.(0|[1-9]\d{0,2})){3}\/(0|[1-9]\d?)$/.test(value) || !ipaddr.IPv4.isValidCIDR(value)) return undefined;
   const [addr, prefix] = ipaddr.IPv4.parseCIDR(value);
   const network = toInt(addr);
   if ((network & mask(prefix)) >>> 0 !== network) return undefined; // host bits set: ambiguous intent
@@ -52,4 +55,27 @@ function toInt(addr: ipaddr.IPv4): number {
 
 function fromInt(n: number): string {
   return [24, 16, 8, 0].map((s) => (n >>> s) & 255).join(".");
+}
+
+const ANY_OCTET = "(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])";
+
+/**
+ * A regular expression (source text, anchored) matching exactly the canonical IPv4 CIDRs with a prefix
+ * length in [minPrefix, maxPrefix] and no host bits set: per prefix length, each octet admits only the
+ * values its network bits allow (e.g. /20: third octet 0, 16, ..., 240; fourth octet 0). The JSON Schema
+ * carries it, so an editor decides host bits exactly as the loader does.
+ */
+export function cidrPattern(minPrefix: number, maxPrefix: number): string {
+  const alternatives: string[] = [];
+  for (let prefix = minPrefix; prefix <= maxPrefix; prefix++) {
+    const octets = [0, 1, 2, 3].map((i) => {
+      const networkBits = Math.min(8, Math.max(0, prefix - 8 * i));
+      if (networkBits === 8) return ANY_OCTET;
+      const step = 2 ** (8 - networkBits);
+      const values = Array.from({ length: 256 / step }, (_, k) => String(k * step));
+      return values.length === 1 ? values[0] : `(${values.join("|")})`;
+    });
+    alternatives.push(`${octets.join("\\.")}/${prefix}`);
+  }
+  return `^(${alternatives.join("|")})$`;
 }

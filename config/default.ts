@@ -2,8 +2,8 @@ import type { DeploymentInput } from "./schema";
 
 /**
  * The embedded demo deployment, used when neither `--config` nor DEPLOYMENT_CONFIG names a file:
- * synthesis works with zero setup. It is valid but not deployable as is: the admin range and the
- * domain are documentation values (RFC 5737, example.com) to replace with your own.
+ * synthesis works with zero setup. It is valid but not deployable as is: the admin range, the admin role
+ * and the domain are documentation values (RFC 5737, AWS's example account, example.com) to replace with your own.
  */
 export const DEFAULT_DEPLOYMENT: DeploymentInput = {
   name: "demo",
@@ -31,4 +31,6 @@ export const DEFAULT_DEPLOYMENT: DeploymentInput = {
   tags: { project: "metadata-platform", environment: "demo" },
   dataProtection: { allowDestroy: false },
   state: { backend: "local" },
+  // EKS gives nobody implicit access: the role that deploys is listed (a documentation account id).
+  aws: { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admins"] },
 };

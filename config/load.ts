@@ -1,9 +1,10 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
-import { parse as parseYaml, YAMLParseError } from "yaml";
+import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { z } from "zod";
 import { DEFAULT_DEPLOYMENT } from "./default";
 import { crossFieldIssues, Deployment, DeploymentSchema } from "./schema";
+import { distance } from "./edit-distance";
 
 /** Environment variable naming the deployment file when `--config` is not given. */
 export const CONFIG_ENV_VAR = "DEPLOYMENT_CONFIG";
@@ -61,22 +62,55 @@ export function withSamlMetadataFile(raw: unknown, configFile: string): unknown 
 /** Parses a YAML or JSON deployment file (JSON is YAML, so one parser serves both). */
 export function readConfigFile(file: string): unknown {
   let text: string;
-  let parsed: unknown;
   try {
     text = readFileSync(file, "utf8");
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [code === "ENOENT" ? `no such file (resolved to ${path.resolve(file)})` : `cannot read the file (${code ?? String(e)})`]);
   }
-  try {
-    // uniqueKeys: a key given twice is a mistake, not a silent override.
-    parsed = parseYaml(text, { uniqueKeys: true, prettyErrors: true });
-  } catch (e) {
-    const msg = e instanceof YAMLParseError ? e.message.split("\n")[0] : String(e);
-    throw new ConfigError(file, [`not valid YAML/JSON: ${msg}`]);
-  }
-  return withSamlMetadataFile(parsed, file);
+  return withSamlMetadataFile(parseConfigText(text, file), file);
 }
+
+/**
+ * Parses YAML or JSON text. A key given twice in one mapping is an error (a mistake, not a silent
+ * override). The check is ours, with one set per mapping, so it is linear in the number of keys: the
+ * yaml library's own `uniqueKeys` compares each key with every earlier one (quadratic: a 5 MB tags map
+ * took minutes).
+ */
+export function parseConfigText(text: string, source: string): unknown {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: true, lineCounter: lines });
+  const problems = doc.errors.map((e) => `not valid YAML/JSON: ${yamlErrorText(e.message)}`);
+  if (problems.length === 0) problems.push(...duplicateKeys(doc, lines));
+  if (problems.length > 0) throw new ConfigError(source, problems);
+  return doc.toJS({ maxAliasCount: 100 });
+}
+
+/** yaml's message without its code excerpt: "<what> at line L, column C", ending in a full stop, not a colon. */
+function yamlErrorText(message: string): string {
+  return `${message.split("\n")[0].replace(/:\s*$/, "")}; fix the syntax there`;
+}
+
+function duplicateKeys(doc: Document, lines: LineCounter): string[] {
+  const problems: string[] = [];
+  visit(doc, {
+    Map(_, map) {
+      if (!isMap(map)) return;
+      const seen = new Set<unknown>();
+      for (const pair of map.items) {
+        const key = isScalar(pair.key) ? pair.key.value : pair.key;
+        if (!seen.has(key)) {
+          seen.add(key);
+          continue;
+        }
+        const at = isScalar(pair.key) && pair.key.range ? ` at line ${lines.linePos(pair.key.range[0]).line}` : "";
+        problems.push(`key '${String(key)}' is given twice in one mapping${at}; keep one (a later value would silently replace the first)`);
+      }
+    },
+  });
+  return problems;
+}
+
 
 /** Validates raw input against the schema; every problem is collected and reported at once. */
 export function validateDeployment(raw: unknown, source: string): Deployment {
@@ -85,11 +119,15 @@ export function validateDeployment(raw: unknown, source: string): Deployment {
   }
   const result = DeploymentSchema.safeParse(raw);
   if (result.success) return result.data;
-  const problems = result.error.issues.flatMap((issue) => describeIssue(issue, raw));
-  // zod skips refinements when the shape is wrong; run the cross-field checks anyway so one pass reports all.
+  // zod skips the schema-level refinement when the shape is wrong, and runs it when only that fails: its
+  // issues are dropped here and the cross-field checks run once, on the raw input, so each is reported once.
+  const crossField = new Set(crossFieldIssues(raw).map((i) => `${formatPath(i.path)}\0${i.message}`));
+  const problems = result.error.issues
+    .filter((issue) => !(issue.code === "custom" && crossField.has(`${formatPath(issue.path)}\0${issue.message}`)))
+    .flatMap((issue) => describeIssue(issue, raw));
   for (const issue of crossFieldIssues(raw)) {
     const value = valueAt(raw, issue.path);
-    problems.push(`${formatPath(issue.path)}: ${issue.message} (${value === undefined ? "the default" : describeValue(value)})`);
+    problems.push(`${formatPath(issue.path)}: ${issue.message} (${value === undefined ? "missing" : describeValue(value)})`);
   }
   throw new ConfigError(source, [...new Set(problems)]);
 }
@@ -97,28 +135,66 @@ export function validateDeployment(raw: unknown, source: string): Deployment {
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
   const where = formatPath(issue.path);
   if (issue.code === "unrecognized_keys") {
-    const allowed = allowedKeys(issue.path);
-    return issue.keys.map(
-      (k) => `${formatPath([...issue.path, k])}: unknown field${allowed ? `; allowed here: ${allowed.join(", ")}` : ""}`,
-    );
+    const allowed = allowedKeys(issue.path, raw);
+    return issue.keys.map((k) => {
+      const near = allowed?.filter((a) => distance(a.toLowerCase(), k.toLowerCase()) <= 2).sort((a, b) => distance(a, k) - distance(b, k))[0];
+      return `${formatPath([...issue.path, k])}: unknown field${near ? ` (did you mean '${near}'?)` : ""}${allowed ? `; allowed here: ${allowed.join(", ")}` : ""}`;
+    });
+  }
+  if (issue.code === "invalid_key") {
+    // A record key (a tag name) that breaks the key rule: name the key itself.
+    const key = issue.path[issue.path.length - 1];
+    return issue.issues.map((inner) => `${where}: tag key ${JSON.stringify(key)} ${inner.message.replace(/^tag keys are/, "is not valid; tag keys are")}`);
   }
   const value = valueAt(raw, issue.path);
-  const got = describeValue(value);
-  let message = issue.message;
-  if (issue.code === "invalid_type" && value === undefined) message = `required (${issue.expected})`;
-  else if (issue.code === "invalid_type") message = `must be ${issue.expected}`;
-  else if (issue.code === "invalid_union" && "discriminator" in issue && issue.discriminator) {
-    const options = [...issue.message.matchAll(/'([^']+)'/g)].map((m) => m[1]);
-    message = options.length ? `must be one of ${options.join(", ")}` : issue.message;
+  return [`${where || "(top level)"}: ${plainMessage(issue, value)} (${describeValue(value)})`];
+}
+
+/** zod's wording for its generic checks ("Too small: expected number to be >=30") as a rule a user can follow. */
+function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
+  switch (issue.code) {
+    case "invalid_type":
+      return value === undefined ? `required (${issue.expected})` : `must be ${issue.expected === "int" ? "a whole number" : issue.expected}`;
+    case "invalid_union":
+      if ("discriminator" in issue && issue.discriminator) {
+        const options = [...issue.message.matchAll(/'([^']+)'/g)].map((m) => m[1]);
+        return options.length ? `must be one of ${options.join(", ")}` : issue.message;
+      }
+      return issue.message;
+    case "too_small":
+    case "too_big": {
+      // Messages the schema wrote itself are kept; zod's defaults start with "Too small"/"Too big".
+      if (!/^Too (small|big)/.test(issue.message)) return issue.message;
+      const bound = Number(issue.code === "too_small" ? issue.minimum : issue.maximum);
+      const least = issue.code === "too_small";
+      const exclusive = issue.inclusive === false;
+      switch (issue.origin) {
+        case "string":
+          return `must be ${least ? "at least" : "at most"} ${bound} character${bound === 1 ? "" : "s"} long`;
+        case "array":
+          return least ? `list at least ${bound} entr${bound === 1 ? "y" : "ies"}` : `list at most ${bound} entr${bound === 1 ? "y" : "ies"}`;
+        default:
+          return `must be ${least ? (exclusive ? "more than" : "at least") : exclusive ? "less than" : "at most"} ${bound}`;
+      }
+    }
+    case "invalid_format":
+      return /^Invalid/.test(issue.message) ? `must match ${"pattern" in issue && issue.pattern ? `the pattern ${issue.pattern}` : `the ${issue.format} format`}` : issue.message;
+    case "invalid_value":
+      return /^Invalid/.test(issue.message) ? `must be one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}` : issue.message;
+    default:
+      return issue.message;
   }
-  return [`${where || "(top level)"}: ${message} (${got})`];
 }
 
 function describeValue(value: unknown): string {
   if (value === undefined) return "missing";
   const text = JSON.stringify(value);
-  // A long value (an IdP's metadata XML) is shown by its start only.
-  return `got ${text.length > 120 ? `${text.slice(0, 80)}… (${text.length} characters)` : text}`;
+  if (text.length <= 120) return `got ${text}`;
+  // A huge value (a pasted file, a long list) is named by its size, not echoed.
+  if (typeof value === "string") return `got a string of ${value.length} characters`;
+  if (Array.isArray(value)) return `got a list of ${value.length} entries`;
+  if (value !== null && typeof value === "object") return `got a mapping of ${Object.keys(value).length} keys`;
+  return `got a value of ${text.length} characters`;
 }
 
 function formatPath(p: readonly PropertyKey[]): string {
@@ -135,19 +211,37 @@ function valueAt(raw: unknown, p: readonly PropertyKey[]): unknown {
 }
 
 /** The field names the schema accepts at an object path, for "unknown field" messages. */
-function allowedKeys(p: readonly PropertyKey[]): string[] | undefined {
+function allowedKeys(path: readonly PropertyKey[], raw: unknown): string[] | undefined {
   let schema: z.core.$ZodType | undefined = DeploymentSchema;
-  for (const k of p) {
+  for (let i = 0; i < path.length; i++) {
+    const k = path[i];
     schema = unwrap(schema);
     if (!schema) return undefined;
+    schema = variantAt(schema, raw, path.slice(0, i));
     const def = schema._zod.def as { type: string; shape?: Record<string, z.core.$ZodType>; element?: z.core.$ZodType };
     if (def.type === "object" && def.shape) schema = def.shape[String(k)];
     else if (def.type === "array" && def.element) schema = def.element;
     else return undefined;
   }
   schema = unwrap(schema);
-  const def = schema?._zod.def as { type: string; shape?: Record<string, unknown> } | undefined;
-  return def?.type === "object" && def.shape ? Object.keys(def.shape) : undefined;
+  if (!schema) return undefined;
+  schema = variantAt(schema, raw, path);
+  const def = schema._zod.def as { type: string; shape?: Record<string, unknown> };
+  return def.type === "object" && def.shape ? Object.keys(def.shape) : undefined;
+}
+
+/** For a discriminated union (state, domain.certificate), the variant the input's discriminator picks. */
+function variantAt(schema: z.core.$ZodType, raw: unknown, path: readonly PropertyKey[]): z.core.$ZodType {
+  const def = schema._zod.def as { type: string; discriminator?: string; options?: z.core.$ZodType[] };
+  if (def.type !== "union" || !def.discriminator || !def.options) return schema;
+  const tag = (valueAt(raw, path) as Record<string, unknown> | undefined)?.[def.discriminator];
+  return (
+    def.options.find((o) => {
+      const shape = (o._zod.def as { shape?: Record<string, z.core.$ZodType> }).shape;
+      const lit = shape?.[def.discriminator as string]?._zod.def as { values?: unknown[] } | undefined;
+      return lit?.values?.includes(tag);
+    }) ?? schema
+  );
 }
 
 function unwrap(schema: z.core.$ZodType | undefined): z.core.$ZodType | undefined {

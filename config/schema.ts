@@ -1,6 +1,8 @@
 import { z } from "zod";
-import { isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+import { cidrPattern, isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
+import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
 import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
 
 /**
@@ -15,28 +17,57 @@ export type Cloud = (typeof CLOUDS)[number];
 
 const DNS_LABEL = /^[a-z][a-z0-9-]{0,18}[a-z0-9]$/;
 const HOSTNAME = /^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$/;
-const REGION_BY_CLOUD: Record<Cloud, { pattern: RegExp; example: string }> = {
-  aws: { pattern: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$/, example: "eu-west-1" },
+/** Region names per cloud (also the JSON Schema's per-cloud condition on `region`). */
+export const REGION_BY_CLOUD: Record<Cloud, { pattern: RegExp; example: string }> = {
+  aws: { pattern: /^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]{1,16}-[0-9]$/, example: "eu-west-1" },
   azure: { pattern: /^[a-z][a-z0-9]{2,30}$/, example: "westeurope" },
-  gcp: { pattern: /^[a-z]+-[a-z]+\d$/, example: "europe-west1" },
+  gcp: { pattern: /^[a-z]{1,16}-[a-z]{1,16}[0-9]{1,2}$/, example: "europe-west1" },
 };
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+// Either case is accepted (portals and CLIs differ); the value is lower-cased, as Azure's own CLI prints it.
+const UUID = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 
+/** A UUID (Azure subscription, tenant, group object id), normalised to lower case. */
+const uuid = (message: string) => z.string().regex(UUID, { message }).transform((v) => v.toLowerCase());
+
+/** Lists whose entries must be distinct: a duplicate is a mistake (and some providers reject it). */
+function distinct<T extends z.ZodArray<z.ZodType>>(list: T, what: string): T {
+  return list
+    .superRefine((items: unknown[], ctx) => {
+      const seen = new Map<string, number>();
+      items.forEach((item, i) => {
+        const key = typeof item === "string" ? item.toLowerCase() : JSON.stringify(item);
+        const first = seen.get(key);
+        if (first !== undefined) ctx.addIssue({ code: "custom", path: [i], message: `duplicate ${what} (same as [${first}]); list each once` });
+        else seen.set(key, i);
+      });
+    })
+    .meta({ uniqueItems: true }) as unknown as T;
+}
+
+const CIDR_MESSAGE = "must be an IPv4 CIDR with no host bits set, e.g. 10.40.0.0/16";
 const cidr = z
   .string()
-  .refine(isIpv4Cidr, { message: "must be an IPv4 CIDR with no host bits set, e.g. 10.40.0.0/16" });
+  .max(18)
+  .regex(new RegExp(cidrPattern(0, 32)), { message: CIDR_MESSAGE })
+  .refine(isIpv4Cidr, { message: CIDR_MESSAGE });
 
-const adminCidr = cidr.refine((c) => !c.endsWith("/0"), {
-  message: "a /0 opens the Kubernetes API to the whole internet; give host or office ranges, e.g. 203.0.113.0/24",
-});
+const adminCidr = cidr
+  .refine((c) => !c.endsWith("/0"), {
+    message: "a /0 opens the Kubernetes API to the whole internet; give host or office ranges, e.g. 203.0.113.0/24",
+  })
+  .meta({ not: { type: "string", pattern: "/0$" } });
+
+const kubernetesVersion = z.string().regex(/^1\.[0-9]{2}$/, { message: 'must be a Kubernetes minor version, e.g. "1.34"' });
 
 const ControlPlane = z
   .strictObject({
-    adminCidrs: z
-      .array(adminCidr)
+    adminCidrs: distinct(z.array(adminCidr), "admin CIDR")
       .min(1, { message: "list at least one admin CIDR allowed to reach the Kubernetes API, e.g. [203.0.113.0/24]" })
-      .max(40, { message: "at most 40 admin CIDRs (the smallest provider limit); aggregate ranges" })
+      .max(40, { message: "at most 40 admin CIDRs (EKS's limit for public endpoint ranges, the smallest of the three clouds); aggregate ranges" })
       .describe("CIDRs allowed to reach the Kubernetes API (the only ones). Never a /0."),
+    kubernetesVersion: kubernetesVersion
+      .optional()
+      .describe("Kubernetes minor version of the control plane, e.g. \"1.34\". Raise it one minor at a time; node pools follow unless they pin their own (docs/deployment-guide.md, Upgrades). Default: the cloud's pinned version (EKS 1.33, AKS 1.34) or GKE's release channel."),
     publicEndpoint: z
       .boolean()
       .default(false)
@@ -53,6 +84,7 @@ const Network = z
         const p = parseIpv4Cidr(c)?.prefix ?? 0;
         return p >= 16 && p <= 20;
       }, { message: "must be between /16 and /20 (it is split into 3 private and 3 public subnets)" })
+      .meta({ allOf: [{ type: "string", pattern: "/(1[6-9]|20)$" }] })
       .default("10.40.0.0/16")
       .describe("The VPC / VNet / primary subnet range (/16 to /20) the cluster's nodes and data live in."),
     podCidr: cidr.default("10.96.0.0/14").describe("Pod range where pods do not take VPC addresses (AKS overlay, GKE secondary range)."),
@@ -70,7 +102,7 @@ const Certificate = z.discriminatedUnion("source", [
   }),
   z.strictObject({
     source: z.literal("kubernetes-secret").describe("A Kubernetes TLS secret created out of band (keeps the key out of Terraform state)."),
-    secretName: z.string().describe("Name of the kubernetes.io/tls Secret in the ingress namespace.").regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+    secretName: z.string().max(253).describe("Name of the kubernetes.io/tls Secret in the ingress namespace.").regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
       message: "must be a Kubernetes secret name (lowercase letters, digits, '-')",
     }),
   }),
@@ -80,19 +112,30 @@ const Domain = z
   .strictObject({
     name: z.string().regex(HOSTNAME, { message: "must be a lowercase DNS name, e.g. catalog.example.com" }).describe("The hostname users reach the platform at, e.g. catalog.example.com."),
     certificate: Certificate.default({ source: "vault-pki" }).describe("Where the entry point's TLS certificate comes from."),
-    allowedSourceCidrs: z.array(cidr).min(1, { message: "an empty list admits nobody; omit the field to admit everyone, or list the ranges" }).optional().describe("Source ranges allowed to reach the entry point. Default: everyone (it is the user-facing HTTPS endpoint)."),
+    allowedSourceCidrs: distinct(z.array(cidr), "source CIDR").min(1, { message: "an empty list admits nobody; omit the field to admit everyone, or list the ranges" }).optional().describe("Source ranges allowed to reach the entry point. Default: everyone (it is the user-facing HTTPS endpoint)."),
   })
   .describe("The user-facing HTTPS entry point.");
 
 const NodePool = z.strictObject({
   name: z.string().regex(/^[a-z][a-z0-9]{0,11}$/, { message: "must be 1-12 lowercase letters/digits, starting with a letter" }).describe("Pool name (1-12 lowercase letters/digits)."),
   count: z.number().int().min(3, { message: "must be at least 3 (one node per zone)" }).max(100).describe("Nodes in the pool; at least 3 so every zone has one."),
-  machineType: z.string().regex(/^[A-Za-z0-9._-]+$/, { message: "must be a machine type name, e.g. m6i.2xlarge" }).describe("The cloud's machine type, e.g. m6i.2xlarge, Standard_D8s_v5, e2-standard-8 (the platform requests about 10.7 vCPU / 37 GiB: three 8 vCPU / 32 GiB nodes fit it with headroom)."),
+  machineType: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,64}$/, { message: "must be a machine type name of at most 64 characters, e.g. m6i.2xlarge" })
+    .describe("The cloud's machine type, e.g. m6i.2xlarge, Standard_D8s_v5, e2-standard-8 (the platform requests about 10.7 vCPU / 37 GiB: three 8 vCPU / 32 GiB nodes fit it with headroom)."),
   diskSizeGiB: z.number().int().min(30).max(2000).default(100).describe("Root/OS disk size. Default: 100"),
+  kubernetesVersion: kubernetesVersion
+    .optional()
+    .describe("Kubernetes minor version of this pool's nodes, to upgrade pools one at a time after the control plane (AWS, Azure; GKE's release channel upgrades nodes itself). At most the control plane's, at most 3 minors older. Default: the control plane's."),
 });
 
 const Saml = z.strictObject({
-  idpMetadataUrl: z.url({ protocol: /^https$/, message: "must be an https:// URL of the IdP's SAML metadata" }).describe("HTTPS URL of the customer's SAML 2.0 IdP metadata; Keycloak brokers logins to it."),
+  idpMetadataUrl: z
+    .string()
+    .max(2048)
+    .regex(/^https:\/\/[A-Za-z0-9.-]+(:[0-9]{1,5})?([/?#][^\s]*)?$/, { message: "must be an https:// URL of the IdP's SAML metadata, e.g. https://idp.example.com/saml/metadata" })
+    .refine((u) => URL.canParse(u), { message: "must be an https:// URL of the IdP's SAML metadata, e.g. https://idp.example.com/saml/metadata" })
+    .describe("HTTPS URL of the customer's SAML 2.0 IdP metadata; Keycloak brokers logins to it."),
   displayName: z.string().min(1).max(64).default("Single sign-on").describe('Display name of the IdP on the login page. Default: "Single sign-on"'),
   idpMetadataFile: z.string().min(1).max(1024).optional().describe("Path of the IdP's SAML 2.0 metadata XML (download it from idpMetadataUrl), relative to this file. The realm takes the IdP's endpoints and certificates from it at synth time."),
   idpMetadata: z
@@ -123,6 +166,12 @@ const DataProtection = z.strictObject({
     .boolean()
     .default(false)
     .describe("Let `cdktf destroy` remove buckets, keys and volumes. Only for throwaway test deployments. Default: false (stateful resources carry prevent_destroy / deletion protection / Retain)."),
+  allowReplace: distinct(
+    z.array(z.string().min(1).max(512).regex(/^[A-Za-z0-9_.\[\]"-]+$/, { message: "must be a Terraform resource address, e.g. aws_eks_node_group.NodeGroupGeneral_5A2B1C3D" })),
+    "resource address",
+  )
+    .optional()
+    .describe("Resource addresses whose replacement or deletion the replacement guard lets through, after you decided the data may go (one entry per resource; remove it after the apply). Default: none."),
 });
 
 /** The largest volume of the smallest limit among the clouds' volume types: an EBS gp3 volume is 1 GiB to 16 TiB. */
@@ -148,13 +197,19 @@ const Volumes = z.strictObject({
 /** The defaults of `volumes`. */
 export const VOLUME_DEFAULTS = { postgresql: { dataGiB: 50 }, cassandra: { dataGiB: 100 }, elasticsearch: { dataGiB: 100 }, vault: { dataGiB: 10, auditGiB: 10 } } as const;
 
+const statePrefix = z
+  .string()
+  .max(512)
+  .regex(/^[A-Za-z0-9/_.-]+$/, { message: "must be a path of letters, digits and /_.-, e.g. metadata-platform" })
+  .default("metadata-platform");
+
 const State = z.discriminatedUnion("backend", [
   z.strictObject({ backend: z.literal("local").describe("State files in the project root (terraform.<stack id>.tfstate); for trials only.") }),
   z.strictObject({
     backend: z.literal("s3").describe("S3 backend: encrypted, S3-native lock file (use_lockfile)."),
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }).describe("Existing, versioned, encrypted bucket holding the state."),
     region: z.string().regex(REGION_BY_CLOUD.aws.pattern, { message: "must be an AWS region, e.g. eu-west-1" }).describe("Region of the state bucket."),
-    keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform").describe('Key prefix; each stack\'s state lives at `<keyPrefix>/<stack id>.tfstate`. Default: "metadata-platform"'),
+    keyPrefix: statePrefix.describe('Key prefix; each stack\'s state lives at `<keyPrefix>/<stack id>.tfstate`. Never change it after the first apply: the stacks would start from empty state. Default: "metadata-platform"'),
     kmsKeyId: z
       .string()
       .regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+)$/, { message: "must be a KMS key ARN, an alias ARN or alias/<name>, e.g. alias/acme-prod-state" })
@@ -164,20 +219,24 @@ const State = z.discriminatedUnion("backend", [
   z.strictObject({
     backend: z.literal("azurerm").describe("Azure Blob backend: blob lease locking, Entra ID auth (no account key)."),
     resourceGroupName: z.string().min(1).max(90).describe("Resource group of the state storage account."),
-    storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { message: "must be 3-24 lowercase letters and digits" }),
-    containerName: z.string().regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/),
-    keyPrefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
+    storageAccountName: z.string().regex(/^[a-z0-9]{3,24}$/, { message: "must be 3-24 lowercase letters and digits" }).describe("Storage account holding the state (Entra ID auth; shared keys may be off)."),
+    containerName: z
+      .string()
+      .regex(/^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$/, { message: "must be a blob container name: 3-63 lowercase letters, digits and single '-'" })
+      .describe("Blob container holding the state."),
+    keyPrefix: statePrefix.describe('Blob name prefix; each stack\'s state is the blob `<keyPrefix>/<stack id>.tfstate`. Never change it after the first apply. Default: "metadata-platform"'),
   }),
   z.strictObject({
     backend: z.literal("gcs").describe("GCS backend: versioned bucket, native locking."),
-    bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { message: "must be a GCS bucket name" }),
-    prefix: z.string().regex(/^[A-Za-z0-9/_.-]+$/).default("metadata-platform"),
+    bucket: z.string().regex(/^[a-z0-9][a-z0-9._-]{1,61}[a-z0-9]$/, { message: "must be a GCS bucket name" }).describe("Existing, versioned GCS bucket holding the state."),
+    prefix: statePrefix.describe('Object prefix; each stack\'s state is the object `<prefix>/<stack id>/default.tfstate` (the gcs backend adds `default.tfstate` per workspace). Never change it after the first apply. Default: "metadata-platform"'),
   }),
 ]);
 
 const Images = z.strictObject({
   registry: z
     .string()
+    .max(255)
     .regex(/^[a-z0-9.-]+(:\d+)?(\/[a-z0-9._-]+)*$/, { message: "must be a registry host with optional path, e.g. registry.example.com/mirror" })
     .optional()
     .describe("One registry (mirror) every image is pulled from, for air-gapped customers, e.g. registry.example.com/mirror. Default: each image's public registry."),
@@ -189,21 +248,71 @@ const Images = z.strictObject({
   vaultDistribution: z.enum(["vault", "openbao"]).default("vault").describe('Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). Default: "vault"'),
 });
 
+const AZURE_VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
+
 const Azure = z.strictObject({
-  subscriptionId: z.string().regex(UUID, { message: "must be the subscription's UUID" }).describe("Subscription the deployment lives in."),
-  tenantId: z.string().regex(UUID, { message: "must be the Entra ID tenant's UUID" }).describe("Entra ID tenant of the subscription."),
-  adminGroupObjectIds: z.array(z.string().regex(UUID, { message: "must be a group object UUID" })).min(1).describe("Entra ID group object ids granted cluster-admin through Azure RBAC."),
+  subscriptionId: uuid("must be the subscription's UUID, e.g. 00000000-0000-0000-0000-000000000000").describe("Subscription the deployment lives in (either case; stored lower-case)."),
+  tenantId: uuid("must be the Entra ID tenant's UUID").describe("Entra ID tenant of the subscription (either case; stored lower-case)."),
+  adminGroupObjectIds: distinct(z.array(uuid("must be a group object UUID")), "group object id").min(1, { message: "list at least one Entra ID group" }).max(20).describe("Entra ID group object ids granted cluster-admin through Azure RBAC."),
+  deployerObjectId: z
+    .string()
+    .regex(UUID, { message: "must be an object id (UUID): `az ad sp show --id <CI apply client id> --query id -o tsv`, or `az ad signed-in-user show --query id -o tsv`" })
+    .transform((v) => v.toLowerCase())
+    .describe(
+      "Object id of the one identity that applies this deployment (the CI apply service principal, or your own user): it alone gets the key-deployer role " +
+        "on the key vaults and cluster-admin on AKS. Never taken from whoever runs terraform (a plan identity would write itself into the plan).",
+    ),
+  planObjectId: z
+    .string()
+    .regex(UUID, { message: "must be an object id (UUID): `az ad sp show --id <CI plan client id> --query id -o tsv`" })
+    .transform((v) => v.toLowerCase())
+    .optional()
+    .describe("Object id of the read-only CI plan identity: gets what a plan reads (key metadata, the cluster's user credential, read-only Kubernetes access). Default: none."),
+  runnerNetwork: z
+    .strictObject({
+      virtualNetworkId: z
+        .string()
+        .regex(AZURE_VNET_ID, { message: "must be a VNet resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>" })
+        .describe("Resource id of the existing VNet Terraform runs from (a self-hosted CI runner, or the network an administrator's VPN lands in)."),
+      addressPrefixes: z
+        .array(cidr)
+        .min(1, { message: "list the runner VNet's address space, e.g. [10.10.0.0/24]" })
+        .describe("That VNet's address space: it must not overlap the platform's ranges (a peering refuses overlaps) and, for a private cluster, must be inside controlPlane.adminCidrs."),
+    })
+    .describe(
+      "Where Terraform runs: the key vaults have no public access (the only vault setting AKS KMS supports besides 'open to all networks'), so their keys are " +
+        "created and refreshed through private endpoints. The stack peers this VNet with the platform's and links the vaults' private DNS zone (and a private cluster's) to it.",
+    ),
 });
 
 const Gcp = z.strictObject({
-  projectId: z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" }),
+  projectId: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" })
+    .describe("The GCP project the deployment lives in (its id, not its number)."),
+});
+
+const IAM_PRINCIPAL_ARN = z.string().max(2048).regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, {
+  message: "must be an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/platform-admin (not an sts assumed-role session ARN)",
 });
 
 const Aws = z.strictObject({
-  adminPrincipalArns: z
-    .array(z.string().regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, { message: "must be an IAM role or user ARN" }))
+  accountId: z
+    .string()
+    .regex(/^[0-9]{12}$/, { message: "must be the 12-digit AWS account id, e.g. 123456789012 (`aws sts get-caller-identity --query Account`)" })
+    .optional()
+    .describe("The AWS account the deployment lives in. Terraform refuses any other (allowed_account_ids) and preflight compares your login. Required unless state.backend is local."),
+  adminPrincipalArns: distinct(z.array(IAM_PRINCIPAL_ARN), "principal ARN")
+    .max(100)
     .default([])
-    .describe("IAM principal ARNs (roles/users) given cluster-admin through EKS access entries. Default: none (only the identity that creates the cluster is admin)."),
+    .describe(
+      "IAM roles/users given cluster-admin through EKS access entries, all managed by Terraform: the role you deploy with and the CI apply role. " +
+        "Nobody gets access implicitly (not even the cluster's creator), so at least one is required.",
+    ),
+  viewerPrincipalArns: distinct(z.array(IAM_PRINCIPAL_ARN), "principal ARN")
+    .max(100)
+    .default([])
+    .describe("IAM roles/users that may read the cluster (AmazonEKSAdminViewPolicy, Secrets included, no writes), e.g. the CI plan role. Default: none."),
 });
 
 export const DeploymentSchema = z
@@ -213,13 +322,20 @@ export const DeploymentSchema = z
       .regex(DNS_LABEL, { message: "must be 2-20 characters: lowercase letters, digits and '-', starting with a letter, e.g. acme-prod" })
       .describe("DNS-label safe name; prefixes stack ids (<name>-aws) and resource names. Never change it: it names state."),
     cloud: z.enum(CLOUDS, { message: "must be one of aws, azure, gcp" }).describe("The cloud the deployment runs in."),
-    region: z.string().min(1).describe("The cloud region, e.g. eu-west-1 (aws), westeurope (azure), europe-west1 (gcp)."),
+    region: z.string().min(1).max(40).describe("The cloud region, e.g. eu-west-1 (aws), westeurope (azure), europe-west1 (gcp)."),
     controlPlane: ControlPlane,
     network: Network.default(NETWORK_DEFAULTS),
     domain: Domain,
-    nodePools: z.array(NodePool).min(1, { message: "give at least one node pool" }).describe("Worker node pools; each spans the three zones."),
+    nodePools: z
+      .array(NodePool)
+      .min(1, { message: "give at least one node pool" })
+      .max(MAX_NODE_POOLS, { message: `at most ${MAX_NODE_POOLS} node pools (EKS allows ${NODE_POOL_LIMITS.aws.limit} managed node groups per cluster, the smallest of the three clouds); use fewer, larger pools` })
+      .describe(`Worker node pools; each spans the three zones. At most ${MAX_NODE_POOLS}.`),
     saml: Saml.optional().describe("SAML 2.0 single sign-on through Keycloak. Default: none (username/password with OTP 2FA only)."),
-    tags: z.record(TagKey, z.string().max(256)).default({}).describe("Tags/labels put on every cloud resource that takes them."),
+    tags: z
+      .record(TagKey, z.string().max(256, { message: "tag values are at most 256 characters" }))
+      .default({})
+      .describe(`Tags/labels put on every cloud resource that takes them. At most ${maxUserTags("aws")} on AWS, ${maxUserTags("azure")} on Azure, ${maxUserTags("gcp")} on GCP.`),
     dataProtection: DataProtection.default({ allowDestroy: false }).describe("Protection of stateful resources against destroy."),
     volumes: Volumes.default(VOLUME_DEFAULTS).describe("Volume sizes of the data stores (one volume per replica)."),
     state: State.default({ backend: "local" }).describe("Where Terraform state lives, one state per stack. Default: local files in the project root."),
@@ -256,8 +372,22 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
     for (const other of CLOUDS) {
       if (other !== cloud && d[other] !== undefined) add([other], `settings for ${other} in a ${cloud} deployment; remove this section or change 'cloud'`);
     }
-    if (cloud === "azure" && d.azure === undefined) add(["azure"], "required when cloud is azure: { subscriptionId, tenantId, adminGroupObjectIds }");
+    if (cloud === "azure" && d.azure === undefined) add(["azure"], "required when cloud is azure: { subscriptionId, tenantId, adminGroupObjectIds, deployerObjectId, runnerNetwork }");
     if (cloud === "gcp" && d.gcp === undefined) add(["gcp"], "required when cloud is gcp: { projectId }");
+    // Real (remote-state) AWS deployments pin their account: a login to another account must not deploy there.
+    const backend = isRecord(d.state) ? d.state.backend : undefined;
+    if (cloud === "aws" && backend !== undefined && backend !== "local") {
+      const aws = isRecord(d.aws) ? d.aws : undefined;
+      if (aws?.accountId === undefined) {
+        add(["aws", "accountId"], "required when state.backend is not local: the 12-digit account to deploy into, e.g. aws: { accountId: \"123456789012\" } (`aws sts get-caller-identity --query Account`)");
+      }
+    }
+    if (isRecord(d.tags)) {
+      const count = Object.keys(d.tags).length;
+      const max = maxUserTags(cloud);
+      const l = TAG_LIMITS[cloud];
+      if (count > max) add(["tags"], `${count} tags; ${cloud} allows ${l.limit} per resource and the platform sets ${l.reserved} (${l.reservedFor}), so at most ${max}; remove ${count - max}`);
+    }
   }
 
   // The cluster's own ranges must not overlap each other or the admin ranges.
@@ -294,6 +424,52 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
     }
   }
 
+  if (cloud === "aws") {
+    const aws = isRecord(d.aws) ? d.aws : {};
+    const admins = Array.isArray(aws.adminPrincipalArns) ? aws.adminPrincipalArns : [];
+    const viewers = Array.isArray(aws.viewerPrincipalArns) ? aws.viewerPrincipalArns : [];
+    if (admins.length === 0) {
+      add(["aws", "adminPrincipalArns"], "list at least one IAM role that administers the cluster (the role you deploy with, and the CI apply role): EKS gives nobody access implicitly");
+    }
+    const seen = new Map<unknown, string>();
+    for (const [list, items] of [["adminPrincipalArns", admins], ["viewerPrincipalArns", viewers]] as const) {
+      items.forEach((arn, i) => {
+        const first = seen.get(arn);
+        // Twice in one list is the schema's own duplicate check; here, one principal in both lists.
+        if (first !== undefined && first !== `aws.${list}`) add(["aws", list, i], `${String(arn)} is already in ${first}; EKS holds one access entry per principal, list it once`);
+        else if (first === undefined) seen.set(arn, `aws.${list}`);
+      });
+    }
+    // EKS's own rule for a custom service range (checked by the EKS API only after the VPC exists).
+    const rule = EKS_SERVICE_CIDR_RULE.value;
+    const service = typeof network.serviceCidr === "string" ? parseIpv4Cidr(network.serviceCidr) : undefined;
+    if (service) {
+      const inPrivate = rule.privateBlocks.some((b) => {
+        const block = parseIpv4Cidr(b)!;
+        return service.prefix >= block.prefix && overlaps(block, service);
+      });
+      if (!inPrivate || service.prefix < rule.shortestPrefix || service.prefix > rule.longestPrefix) {
+        add(["network", "serviceCidr"], `EKS needs a service range inside ${rule.privateBlocks.join(", ")} of size /${rule.shortestPrefix} to /${rule.longestPrefix}, e.g. 172.20.0.0/16`);
+      }
+    }
+  }
+
+  if (cloud === "azure" && isRecord(d.azure) && isRecord(d.azure.runnerNetwork)) {
+    const prefixes = Array.isArray(d.azure.runnerNetwork.addressPrefixes) ? d.azure.runnerNetwork.addressPrefixes : [];
+    const admins = adminCidrs.flatMap((c) => (typeof c === "string" && parseIpv4Cidr(c) ? [parseIpv4Cidr(c)!] : []));
+    prefixes.forEach((p, i) => {
+      const r = typeof p === "string" ? parseIpv4Cidr(p) : undefined;
+      if (!r) return;
+      const hit = own.find((o) => overlaps(o.range, r));
+      if (hit) add(["azure", "runnerNetwork", "addressPrefixes", i], `overlaps network.${hit.key} (${hit.range.cidr}); a peered network must not overlap the platform's ranges`);
+      // A private cluster's API is reached through the peering: the API server subnet's NSG admits
+      // controlPlane.adminCidrs on 443, so the runner must be among them.
+      if (controlPlane.publicEndpoint !== true && !admins.some((a) => a.prefix <= r.prefix && overlaps(a, r))) {
+        add(["azure", "runnerNetwork", "addressPrefixes", i], "is not inside controlPlane.adminCidrs; add it there so the runner may reach the Kubernetes API");
+      }
+    });
+  }
+
   // Apache Atlas has no maintained public image: it is built from images/atlas and pulled from a registry of the customer's.
   const images = isRecord(d.images) ? d.images : {};
   if (images.registry === undefined && images.projectRegistry === undefined) {
@@ -301,6 +477,22 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
   }
 
   const pools = Array.isArray(d.nodePools) ? d.nodePools : [];
+  // Node versions against the control plane's: the kubelet may be up to three minors older than the API server,
+  // never newer (https://kubernetes.io/releases/version-skew-policy/#kubelet).
+  const minor = (v: unknown) => (typeof v === "string" && /^1\.[0-9]{2}$/.test(v) ? Number(v.slice(2)) : undefined);
+  const cpMinor = minor(isRecord(d.controlPlane) ? d.controlPlane.kubernetesVersion : undefined);
+  pools.forEach((p, i) => {
+    if (!isRecord(p) || p.kubernetesVersion === undefined) return;
+    if (cloud === "gcp") {
+      add(["nodePools", i, "kubernetesVersion"], "GKE's release channel upgrades node pools after the control plane; remove it and set controlPlane.kubernetesVersion");
+      return;
+    }
+    const m = minor(p.kubernetesVersion);
+    if (m === undefined) return;
+    if (cpMinor === undefined) add(["nodePools", i, "kubernetesVersion"], "set controlPlane.kubernetesVersion too: a pool's version is checked against the control plane's");
+    else if (m > cpMinor) add(["nodePools", i, "kubernetesVersion"], `newer than the control plane (1.${cpMinor}); upgrade the control plane first`);
+    else if (cpMinor - m > 3) add(["nodePools", i, "kubernetesVersion"], `more than 3 minors older than the control plane (1.${cpMinor}); Kubernetes supports nodes up to 3 minors behind: upgrade the pool first`);
+  });
   const names = pools.map((p) => (isRecord(p) ? p.name : undefined));
   if (cloud === "azure") {
     // AKS's system pool (critical add-ons only) is created by the platform under this name.
@@ -308,8 +500,12 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       if (n === "system") add(["nodePools", i, "name"], "'system' is the platform's own AKS system pool on Azure; choose another name, e.g. general");
     });
   }
+  const firstIndex = new Map<string, number>();
   names.forEach((n, i) => {
-    if (typeof n === "string" && names.indexOf(n) !== i) add(["nodePools", i, "name"], `duplicate node pool name '${n}'`);
+    if (typeof n !== "string") return;
+    const first = firstIndex.get(n);
+    if (first === undefined) firstIndex.set(n, i);
+    else add(["nodePools", i, "name"], `duplicate node pool name '${n}' (same as nodePools[${first}]); pool names must be distinct`);
   });
   return issues;
 }

@@ -134,7 +134,7 @@ export class Policy {
    * After synth: prints one line per failing finding (and any other error annotation) to stderr and a
    * one-line summary to stdout, writes `<outdir>/policy-report.json`, and returns the exit code (1 on failure).
    */
-  finish(): number {
+  finish(shownDir: string = this.app.outdir): number {
     const report = this.report();
     const file = path.join(this.app.outdir, REPORT_FILE);
     fs.mkdirSync(this.app.outdir, { recursive: true });
@@ -143,8 +143,9 @@ export class Policy {
     for (const f of failures) console.error(`ERROR ${f.path} ${findingText(f)}`);
     const others = this.otherErrors();
     for (const line of others) console.error(line);
-    const shown = path.relative(process.cwd(), file);
-    console.log(summaryLine(report, shown.startsWith("..") || path.isAbsolute(shown) ? file : shown));
+    // `shownDir`: where the report ends up when the app writes into a staging directory first.
+    const shown = path.relative(process.cwd(), path.join(shownDir, REPORT_FILE));
+    console.log(summaryLine(report, shown.startsWith("..") || path.isAbsolute(shown) ? path.join(shownDir, REPORT_FILE) : shown));
     return failures.length || others.length ? 1 : 0;
   }
 

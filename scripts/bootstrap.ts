@@ -47,7 +47,8 @@ if (require.main === module) {
     const app = new App({ outdir });
     const stack = buildBootstrap(app, process.argv.slice(2), process.env);
     app.synth();
-    console.error(`synthesized ${stack.node.id} into ${app.outdir}`);
+    // stdout: the cdktf CLI shows whatever the app writes to stderr as [ERROR], success included.
+    console.log(`synthesized ${stack.node.id} into ${app.outdir}`);
   } catch (e) {
     // Bad input (config, flags, a non-s3 backend) gets its message, not a stack trace.
     if (e instanceof ConfigError || e instanceof UsageError || (e instanceof Error && / state\.backend | GitHub repository | too long /.test(e.message))) {

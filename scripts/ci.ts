@@ -3,7 +3,8 @@ import * as path from "node:path";
 import { ConfigError, loadDeployment } from "../config/load";
 import type { Deployment } from "../config/schema";
 import { type CommandRunner, captureCommand, interactiveCommand } from "./command-runner";
-import { type PlanJson, type ReviewRecord, reviewDifferences, reviewRecord } from "./reviewed-plan";
+import { formatGuard, guardPlan, type PlanJson } from "./replacement-guard";
+import { type PlanJson as ReviewedPlanJson, type ReviewRecord, reviewDifferences, reviewRecord } from "./reviewed-plan";
 import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } from "./stack-order";
 
 /**
@@ -12,15 +13,25 @@ import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } fro
  *   matrix --dir deployments [--only n] one matrix entry per deployment file (validated), to $GITHUB_OUTPUT
  *   plan   --config f --stack r       terraform init + plan -out of one synthesized stack; writes
  *                                     <plans>/<id>.tfplan (stays on the runner), .txt (human plan,
- *                                     sensitive values redacted), .json (status), .review.json (what
- *                                     was reviewed: addresses, actions, hashes; no value) and a summary
- *   apply  --config f --stack r       plans the stack again and applies that plan when it is the reviewed
- *                                     one (same configuration, same changes and values); a stack whose
- *                                     upstream changed in this run is planned again and applied, or with
- *                                     --reviewed-only (REQUIRE_REVIEWED_PLANS=true) the run stops instead
+ *                                     sensitive values redacted), .json (status), .changes.json
+ *                                     (addresses and actions), .review.json (what was reviewed:
+ *                                     addresses, actions, hashes; no value) and a summary (plans are read
+ *                                     by the replacement guard: a delete or replace of a stateful
+ *                                     resource not listed in dataProtection.allowReplace is `refused`
+ *                                     and fails the job)
+ *   apply  --config f --stack r       plans the stack again (guarded) and applies that plan when it is the
+ *                                     reviewed one (same configuration, same changes and values); a stack
+ *                                     whose upstream changed in this run is planned again and applied, or
+ *                                     with --reviewed-only (REQUIRE_REVIEWED_PLANS=true) the run stops
  *
  * No plan file and no state leaves the runner: plan files hold state values, sensitive ones included.
- * Only the status and review records travel from the plan job to the apply job.
+ * Only the status, change and review records travel from the plan job to the apply job.
+ *
+ *   drift  --config f --applied d1 --head d2
+ *                                     compares the plans of the last applied commit (d1) and of main
+ *                                     (d2): drift made outside the code, or unapplied changes on main;
+ *                                     writes <d2>/drift.md and drift.json (resource addresses and
+ *                                     actions only, never values)
  *
  * Terraform runs on the JSON that `cdktf synth` wrote (cdktf.out/stacks/<id>), so CI applies
  * exactly the configuration that was planned and reviewed.
@@ -91,7 +102,7 @@ export function deploymentMatrix(files: readonly string[]): MatrixEntry[] {
 }
 
 /** What planning one stack found. */
-export type PlanStatus = "no-changes" | "changes" | "blocked" | "failed";
+export type PlanStatus = "no-changes" | "changes" | "blocked" | "failed" | "refused";
 
 /** The record of one stack's plan, written next to the saved plan and read back by `apply`. */
 export interface StackPlan {
@@ -116,7 +127,34 @@ export interface Runners {
   readonly capture: CommandRunner;
 }
 
-const TF_ENV = { TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+const TF_ENV = { TF_IN_AUTOMATION: "1", TF_INPUT: "0", CHECKPOINT_DISABLE: "1" };
+
+/** One planned change, without values: what the drift report and the guard's record hold. */
+export interface ChangeRecord {
+  readonly address: string;
+  readonly actions: readonly string[];
+}
+
+/**
+ * Reads a saved plan as JSON, keeps its changes (addresses and actions: never values) and its review
+ * record (hashes of the stack's configuration and of the plan with sensitive values masked), and runs the
+ * replacement guard on it. Undefined when the plan cannot be read.
+ */
+function inspectPlan(deployment: Deployment, id: string, planFile: string, cwd: string, runners: Runners): { changes: ChangeRecord[]; guard: ReturnType<typeof guardPlan>; review: ReviewRecord } | undefined {
+  const shown = runners.capture("terraform", ["show", "-json", planFile], { cwd, env: { ...process.env, ...TF_ENV } });
+  let plan: PlanJson;
+  try {
+    plan = JSON.parse(shown.stdout) as PlanJson;
+  } catch {
+    return undefined;
+  }
+  const changes = (plan.resource_changes ?? [])
+    .filter((c) => c.mode === "managed" && !(c.change.actions.length === 1 && c.change.actions[0] === "no-op"))
+    .map((c) => ({ address: c.address, actions: [...c.change.actions] }));
+  const configFile = path.join(cwd, "cdk.tf.json");
+  const review = reviewRecord(id, existsSync(configFile) ? readFileSync(configFile, "utf8") : "", plan as ReviewedPlanJson);
+  return { changes, guard: guardPlan(id, plan, deployment.dataProtection.allowReplace ?? []), review };
+}
 
 /**
  * Plans one stack and records the result. `lock: false` for pull-request plans: they run with a
@@ -149,22 +187,22 @@ export function planStack(deployment: Deployment, role: StackRole, paths: Paths,
   // `terraform show` of a saved plan redacts sensitive values, like plan's own output.
   const shown = runners.capture("terraform", ["show", "-no-color", planFile], { cwd, env: { ...process.env, ...TF_ENV } });
   writeFileSync(path.join(paths.plansDir, `${id}.txt`), shown.stdout);
-  if (plan.code === 0) return record("no-changes", "No changes.");
-  const review = reviewOf(id, cwd, planFile, runners);
-  if (!review) return record("failed", "the plan could not be read as JSON (terraform show -json); nothing can be applied from it");
-  writeFileSync(path.join(paths.plansDir, `${id}.review.json`), `${JSON.stringify(review, null, 2)}\n`);
-  return record("changes", /Plan: \d+ to add, \d+ to change, \d+ to destroy\./.exec(shown.stdout)?.[0] ?? "changes (see the plan)");
-}
-
-/** The review record of a saved plan: the stack's configuration and the plan, hashed; undefined when unreadable. */
-function reviewOf(id: string, cwd: string, planFile: string, runners: Runners): ReviewRecord | undefined {
-  const shown = runners.capture("terraform", ["show", "-json", planFile], { cwd, env: { ...process.env, ...TF_ENV } });
-  const configFile = path.join(cwd, "cdk.tf.json");
-  try {
-    return reviewRecord(id, existsSync(configFile) ? readFileSync(configFile, "utf8") : "", JSON.parse(shown.stdout) as PlanJson);
-  } catch {
-    return undefined;
+  if (plan.code === 0) {
+    writeFileSync(path.join(paths.plansDir, `${id}.changes.json`), "[]\n");
+    return record("no-changes", "No changes.");
   }
+  const summary = /Plan: \d+ to add, \d+ to change, \d+ to destroy\./.exec(shown.stdout)?.[0] ?? "changes (see the plan)";
+  const inspected = inspectPlan(deployment, id, planFile, cwd, runners);
+  if (!inspected) return record("failed", "the saved plan could not be read as JSON (terraform show -json); nothing can be applied from it");
+  writeFileSync(path.join(paths.plansDir, `${id}.changes.json`), `${JSON.stringify(inspected.changes, null, 2)}\n`);
+  writeFileSync(path.join(paths.plansDir, `${id}.review.json`), `${JSON.stringify(inspected.review, null, 2)}\n`);
+  const report = formatGuard(inspected.guard);
+  if (report) writeFileSync(path.join(paths.plansDir, `${id}.guard.txt`), `${report}\n`);
+  if (!inspected.guard.ok) {
+    console.error(report);
+    return record("refused", `${summary} Refused by the replacement guard: ${inspected.guard.findings.filter((f) => f.verdict === "refused").map((f) => f.address).join(", ")} (see the guard's report; acknowledge in dataProtection.allowReplace if the data may go)`);
+  }
+  return record("changes", summary);
 }
 
 /** What apply did with one stack. */
@@ -193,6 +231,9 @@ export function applyStack(deployment: Deployment, role: StackRole, paths: Paths
   const saved = readPlan(paths, id);
   const changedUpstream = upstream(deployment, role).filter((u) => readApplied(paths, u)?.changed);
 
+  if (saved?.status === "refused") {
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: the replacement guard refused its plan (${saved.summary})` });
+  }
   if (runners.stream("terraform", ["init", "-input=false", "-no-color"], { cwd, env }).code !== 0) return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false });
 
   if (saved && saved.status === "no-changes" && changedUpstream.length === 0) {
@@ -203,14 +244,18 @@ export function applyStack(deployment: Deployment, role: StackRole, paths: Paths
   const plan = runners.stream("terraform", ["plan", "-input=false", "-no-color", "-detailed-exitcode", `-out=${fresh}`], { cwd, env });
   if (plan.code === 1) return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false });
   if (plan.code === 0) return writeApplied(paths, { stack: id, ok: true, usedSavedPlan: false, changed: false });
-
+  // A plan made here was never read by the guard in the plan job: read it now, before anything is applied.
+  const inspected = inspectPlan(deployment, id, fresh, cwd, runners);
+  if (!inspected || !inspected.guard.ok) {
+    if (inspected) console.error(formatGuard(inspected.guard));
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: inspected ? "not applied: the replacement guard refused its plan (see above)" : "not applied: its plan could not be read as JSON" });
+  }
   const reviewed = readReview(paths, id);
   if (changedUpstream.length === 0 && saved?.status === "changes" && !reviewed) {
     return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: the plan job's review record (${id}.review.json) is missing, so nothing shows what was reviewed` });
   }
   if (changedUpstream.length === 0 && reviewed) {
-    const now = reviewOf(id, cwd, fresh, runners);
-    const differences = now ? reviewDifferences(reviewed, now) : ["the new plan could not be read as JSON"];
+    const differences = reviewDifferences(reviewed, inspected.review);
     if (differences.length) {
       return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: its plan is not the reviewed one: ${differences.join("; ")}. Re-run the workflow to review the new plan` });
     }
@@ -232,7 +277,7 @@ export function planSummary(deployment: Deployment, paths: Paths, maxPlanChars =
   for (const { id } of orderedStacks(deployment)) {
     const p = readPlan(paths, id);
     const destroys = Number(/(\d+) to destroy/.exec(p?.summary ?? "")?.[1] ?? 0);
-    const mark = !p ? "not planned" : { "no-changes": "✅", changes: destroys > 0 ? "⚠️ destroys resources" : "📝", blocked: "⏳", failed: "❌" }[p.status];
+    const mark = !p ? "not planned" : { "no-changes": "✅", changes: destroys > 0 ? "⚠️ destroys resources" : "📝", blocked: "⏳", failed: "❌", refused: "🛑 replacement guard" }[p.status];
     lines.push(`| \`${id}\` | ${mark} ${p?.summary ?? ""} |`);
     const textFile = path.join(paths.plansDir, `${id}.txt`);
     if (p?.status === "changes" && existsSync(textFile)) {
@@ -297,6 +342,16 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: R
     }
     const deployment = loadDeployment(["--config", flag(rest, "--config")], {});
     const paths: Paths = { outDir: flag(rest, "--out", "cdktf.out"), plansDir: flag(rest, "--plans", "plans") };
+    if (command === "drift") {
+      const report = driftReport(deployment, flag(rest, "--applied"), flag(rest, "--head"), flag(rest, "--applied-sha", "unknown"));
+      const head = flag(rest, "--head");
+      mkdirSync(head, { recursive: true });
+      writeFileSync(path.join(head, "drift.md"), report.markdown);
+      writeFileSync(path.join(head, "drift.json"), `${JSON.stringify({ name: deployment.name, verdict: report.verdict }, null, 2)}\n`);
+      if (env.GITHUB_STEP_SUMMARY) appendFileSync(env.GITHUB_STEP_SUMMARY, report.markdown);
+      log(`${deployment.name}: ${report.verdict}`);
+      return 0;
+    }
     if (command === "summary") {
       const md = planSummary(deployment, paths);
       writeFileSync(path.join(paths.plansDir, "summary.md"), md);
@@ -308,7 +363,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: R
     if (command === "plan") {
       const p = planStack(deployment, role, paths, runners, { lock: !rest.includes("--no-lock") });
       console.log(`${p.stack}: ${p.status}: ${p.summary}`);
-      return p.status === "failed" ? 1 : 0;
+      return p.status === "failed" || p.status === "refused" ? 1 : 0;
     }
     if (command === "apply") {
       const reviewedOnly = rest.includes("--reviewed-only") || env.REQUIRE_REVIEWED_PLANS === "true";
@@ -316,7 +371,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: R
       log(r.note ? `${r.stack}: ${r.note}` : `${r.stack}: ${r.ok ? "applied" : "FAILED"} (${r.usedSavedPlan ? "the reviewed plan, made again here and the same" : "planned again in this job"}${r.changed ? "" : ", no changes"})`);
       return r.ok ? 0 : 1;
     }
-    throw new UsageError(`unknown command '${command ?? ""}'; use matrix, plan, summary or apply`);
+    throw new UsageError(`unknown command '${command ?? ""}'; use matrix, plan, summary, apply or drift`);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       console.error(e.message);
@@ -328,4 +383,58 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: R
 
 if (require.main === module) {
   process.exitCode = main(process.argv.slice(2), process.env, { stream: interactiveCommand, capture: captureCommand });
+}
+
+/** What the drift check found for one deployment. */
+export type DriftVerdict = "in-sync" | "drift" | "unapplied-changes" | "not-planned";
+
+/**
+ * Compares two sets of plans of one deployment, made with `terraform plan -detailed-exitcode` against the
+ * real infrastructure: `appliedDir` from the commit last applied, `headDir` from main now.
+ *
+ * - The last applied commit's plan is not empty: the infrastructure differs from the code that was
+ *   applied, so something changed it outside the code (drift).
+ * - It is empty, but main's plan is not: main has changes that were not applied yet.
+ * - Both are empty: in sync.
+ *
+ * The markdown holds stack ids, resource addresses and actions only (from `<id>.changes.json`), never
+ * attribute values: it becomes the body of a GitHub issue.
+ */
+export function driftReport(deployment: Deployment, appliedDir: string, headDir: string, appliedSha: string): { verdict: DriftVerdict; markdown: string } {
+  const read = (dir: string) =>
+    orderedStacks(deployment).map(({ id }) => {
+      const p = readPlan({ outDir: "", plansDir: dir }, id);
+      const f = path.join(dir, `${id}.changes.json`);
+      const changes = existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as ChangeRecord[]) : [];
+      return { id, status: p?.status, summary: p?.summary ?? "not planned", changes };
+    });
+  const applied = read(appliedDir);
+  const head = read(headDir);
+  const planned = (xs: typeof applied) => xs.some((x) => x.status === "changes" || x.status === "no-changes" || x.status === "refused");
+  const changed = (xs: typeof applied) => xs.some((x) => x.status === "changes" || x.status === "refused");
+  const verdict: DriftVerdict = !planned(applied) ? "not-planned" : changed(applied) ? "drift" : changed(head) ? "unapplied-changes" : "in-sync";
+  const title: Record<DriftVerdict, string> = {
+    drift: "Drift: the infrastructure differs from the last applied code (changed outside the code)",
+    "unapplied-changes": "No drift; main has changes that are not applied yet",
+    "in-sync": "In sync: the infrastructure matches the last applied code and main",
+    "not-planned": "Not checked: the last applied commit could not be planned",
+  };
+  const section = (label: string, xs: typeof applied) => [
+    `#### ${label}`,
+    "",
+    "| Stack | Plan |",
+    "| --- | --- |",
+    ...xs.map((x) => `| \`${x.id}\` | ${x.status ?? "not planned"}: ${x.summary} |`),
+    "",
+    ...xs.flatMap((x) => (x.changes.length ? [`${x.id}:`, ...x.changes.map((c) => `- \`${c.address}\`: ${c.actions.join(", ")}`), ""] : [])),
+  ];
+  const markdown = [
+    `### ${deployment.name} (${deployment.cloud}, ${deployment.region}): ${title[verdict]}`,
+    "",
+    `Last applied commit: \`${appliedSha}\`. Plans made read-only (-lock=false) with the plan identity.`,
+    "",
+    ...section("Plan of the last applied commit (not empty = drift)", applied),
+    ...section("Plan of main (not empty = unapplied changes)", head),
+  ].join("\n");
+  return { verdict, markdown };
 }

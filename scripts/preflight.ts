@@ -29,16 +29,118 @@ export interface PreflightInput {
   readonly stacks: readonly StackRole[];
   readonly env: NodeJS.ProcessEnv;
   readonly run: CommandRunner;
+  /**
+   * What the identity is about to do: `plan` (read: preflight, diff, CI plan jobs) or `apply` (deploy, destroy).
+   * The cloud's access rules differ: an identity that may plan may not be the one that may apply.
+   * @default "plan"
+   */
+  readonly intent?: "plan" | "apply";
 }
 
 /** Runs every check that applies to the chosen stacks; the deployment may proceed only if all are ok. */
 export function preflight(input: PreflightInput): CheckResult[] {
   const { deployment, stacks, env, run } = input;
+  const intent = input.intent ?? "plan";
   const results: CheckResult[] = [checkTerraform(run)];
   for (const cloud of cloudsNeeded(deployment, stacks)) results.push(...checkCloudLogin(cloud, deployment, run));
+  results.push(...checkCloudAccess(deployment, stacks, intent, run));
   if (stacks.some((s) => s === "vault" || s === "platform")) results.push(checkExecPlugin(deployment.cloud, run));
   if (stacks.includes("vault-config")) results.push(...checkVaultEnv(env));
   return results;
+}
+
+/**
+ * The cloud's own access rules, checked before anything runs: who may reach the cluster (AWS: an access
+ * entry per principal, none implicit), that the identity about to apply is the one the config names (Azure:
+ * the key-deployer roles are granted to it alone), and account settings this deployment relies on but does
+ * not own (AWS: EBS encryption by default). Skipped when the login itself failed (reported above).
+ */
+function checkCloudAccess(deployment: Deployment, stacks: readonly StackRole[], intent: "plan" | "apply", run: CommandRunner): CheckResult[] {
+  const touchesCloud = stacks.includes("cloud");
+  const touchesCluster = stacks.some((s) => s === "vault" || s === "platform");
+  switch (deployment.cloud) {
+    case "aws": {
+      const results: CheckResult[] = [];
+      const caller = parseJson<{ Arn?: string }>(run("aws", ["sts", "get-caller-identity", "--output", "json"]).stdout)?.Arn;
+      if (touchesCluster && caller) results.push(checkEksAccess(deployment, caller, intent));
+      if (touchesCloud && caller) results.push(checkEbsEncryptionByDefault(deployment.region, run));
+      return results;
+    }
+    case "azure": {
+      if (!touchesCloud && !touchesCluster) return [];
+      const az = deployment.azure;
+      if (!az) return [];
+      const token = run("az", ["account", "get-access-token", "--query", "accessToken", "--output", "tsv"]);
+      if (token.code !== 0) return [];
+      // The token's oid claim is the signed-in identity's object id (user or service principal); the token is never printed.
+      const oid = jwtClaim(token.stdout.trim(), "oid");
+      const name = "Azure identity (azure.deployerObjectId / planObjectId)";
+      if (!oid) return [{ ok: false, name, detail: "could not read the object id of the Azure CLI login (no oid claim); log in again: `az login`" }];
+      if (oid === az.deployerObjectId) return [{ ok: true, name, detail: `signed in as the deploying identity ${oid}` }];
+      if (intent === "plan" && oid === az.planObjectId) return [{ ok: true, name, detail: `signed in as the plan identity ${oid}` }];
+      const allowed = intent === "apply" ? `azure.deployerObjectId (${az.deployerObjectId})` : `azure.deployerObjectId or azure.planObjectId`;
+      return [{
+        ok: false,
+        name,
+        detail: `signed in as ${oid}, which is not ${allowed}: the key-deployer roles on the key vaults and the cluster roles are granted to the identities the config names. ` +
+          `Log in as that identity, or put this one's object id in the config (and apply once as the current deployer).`,
+      }];
+    }
+    case "gcp":
+      return [];
+  }
+}
+
+/** The role (or user) an AWS caller ARN stands for: an assumed-role session is its role, paths aside. */
+export function awsPrincipalOf(callerArn: string): { account: string; kind: "role" | "user"; name: string } | undefined {
+  const session = /^arn:aws[a-z-]*:sts::(\d{12}):assumed-role\/([^/]+)\/.+$/.exec(callerArn);
+  if (session) return { account: session[1], kind: "role", name: session[2] };
+  const iam = /^arn:aws[a-z-]*:iam::(\d{12}):(role|user)\/(?:.*\/)?([^/]+)$/.exec(callerArn);
+  return iam ? { account: iam[1], kind: iam[2] as "role" | "user", name: iam[3] } : undefined;
+}
+
+function checkEksAccess(deployment: Deployment, callerArn: string, intent: "plan" | "apply"): CheckResult {
+  const name = "EKS access entry for this identity";
+  const me = awsPrincipalOf(callerArn);
+  const same = (arn: string) => {
+    const p = awsPrincipalOf(arn);
+    return !!me && !!p && p.account === me.account && p.kind === me.kind && p.name === me.name;
+  };
+  const admins = deployment.aws?.adminPrincipalArns ?? [];
+  const viewers = deployment.aws?.viewerPrincipalArns ?? [];
+  if (admins.some(same)) return { ok: true, name, detail: `${callerArn} is in aws.adminPrincipalArns (cluster-admin)` };
+  if (intent === "plan" && viewers.some(same)) return { ok: true, name, detail: `${callerArn} is in aws.viewerPrincipalArns (read-only)` };
+  const list = intent === "apply" ? "aws.adminPrincipalArns" : "aws.adminPrincipalArns or aws.viewerPrincipalArns";
+  return {
+    ok: false,
+    name,
+    detail: `${callerArn} has no access entry: EKS gives no identity access implicitly. Add its role ARN (arn:aws:iam::<account>:role/<name>) to ${list} and apply the cloud stack, or log in as a listed role`,
+  };
+}
+
+function checkEbsEncryptionByDefault(region: string, run: CommandRunner): CheckResult {
+  const name = `EBS encryption by default (${region})`;
+  const r = run("aws", ["ec2", "get-ebs-encryption-by-default", "--region", region, "--output", "json"]);
+  const on = parseJson<{ EbsEncryptionByDefault?: boolean }>(r.stdout)?.EbsEncryptionByDefault;
+  if (r.code === 0 && on === true) return { ok: true, name, detail: "on for the account and region (the account's baseline)" };
+  if (r.code !== 0) return { ok: false, name, detail: `\`aws ec2 get-ebs-encryption-by-default\` failed (${firstLine(r.stderr) || `exit ${r.code}`}); the identity needs ec2:GetEbsEncryptionByDefault` };
+  return {
+    ok: false,
+    name,
+    detail: `off: new EBS volumes in this account and region are not encrypted unless asked. It is an account setting this deployment does not own; turn it on: \`aws ec2 enable-ebs-encryption-by-default --region ${region}\``,
+  };
+}
+
+/** One claim of a JWT's payload (no verification: the CLI's own token, read for the caller's id only). */
+function jwtClaim(token: string, claim: string): string | undefined {
+  const payload = token.split(".")[1];
+  if (!payload) return undefined;
+  try {
+    const value = (JSON.parse(Buffer.from(payload.replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("utf8")) as Record<string, unknown>)[claim];
+    return typeof value === "string" ? value : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Formats results for a terminal: one line per check, problems last with their fix. */
@@ -109,8 +211,15 @@ function checkCloudLogin(cloud: Cloud, deployment: Deployment, run: CommandRunne
       if (r.code !== 0) {
         return [{ ok: false, name, detail: `\`aws sts get-caller-identity\` failed (${firstLine(r.stderr) || `exit ${r.code}`}); log in, e.g. \`aws sso login --profile <profile>\` and \`export AWS_PROFILE=<profile>\`` }];
       }
-      const arn = parseJson<{ Arn?: string }>(r.stdout)?.Arn ?? "unknown principal";
-      return [{ ok: true, name, detail: arn }];
+      const identity = parseJson<{ Arn?: string; Account?: string }>(r.stdout) ?? {};
+      const arn = identity.Arn ?? "unknown principal";
+      // The provider's allowed_account_ids would refuse a wrong account too, but only after init and a
+      // plan: preflight says so first, before anything runs, and names the fix.
+      const want = deployment.aws?.accountId;
+      if (want && identity.Account !== want) {
+        return [{ ok: false, name, detail: `logged in to account ${identity.Account ?? "unknown"} (${arn}), the deployment's is ${want} (aws.accountId); log in to ${want}, e.g. \`aws sso login --profile <profile of ${want}>\` and \`export AWS_PROFILE=<that profile>\`` }];
+      }
+      return [{ ok: true, name, detail: want ? `${arn} (account ${want}, as configured)` : arn }];
     }
     case "azure": {
       const name = "Azure login";

@@ -1,4 +1,5 @@
 import type { Deployment } from "../config/schema";
+import { UsageError } from "../config/synth-args";
 import { stackIds } from "../stacks/stack-ids";
 
 /**
@@ -48,10 +49,5 @@ export function selectStacks(deployment: Pick<Deployment, "name" | "cloud">, sel
   return STACK_ROLES.filter((r) => chosen.has(r));
 }
 
-/** A mistake on the command line: printed as is, without a stack trace. */
-export class UsageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = "UsageError";
-  }
-}
+/** A mistake on the command line: printed as is, without a stack trace (one class for every script). */
+export { UsageError } from "../config/synth-args";

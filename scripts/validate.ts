@@ -238,6 +238,12 @@ function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
+/** The arguments passed on to the synth: all but --no-synth and `--out <dir>` (when given). */
+export function synthArguments(argv: readonly string[]): string[] {
+  const outAt = argv.indexOf("--out");
+  return argv.filter((a, i) => a !== "--no-synth" && (outAt < 0 || (i !== outAt && i !== outAt + 1)));
+}
+
 function main(argv: readonly string[]): number {
   const noSynth = argv.includes("--no-synth");
   const outAt = argv.indexOf("--out");
@@ -246,7 +252,7 @@ function main(argv: readonly string[]): number {
     console.error("validate: --out <dir> reads an existing output directory and needs --no-synth");
     return 1;
   }
-  const synthArgs = argv.filter((a, i) => a !== "--no-synth" && i !== outAt && i !== outAt + 1);
+  const synthArgs = synthArguments(argv);
 
   const terraform = findTerraform(process.env);
   if (!terraform) {

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { Fn, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import type { Deployment } from "../config/schema";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation, type WorkloadIdentityBinding } from "./platform-foundation";
@@ -10,11 +11,12 @@ import { ControlPlaneAccess } from "../constructs/aws/control-plane-access";
 import { EksCluster } from "../constructs/aws/eks-cluster";
 import { ManagedNodeGroup } from "../constructs/aws/managed-node-group";
 import { EbsCsiDriver } from "../constructs/aws/ebs-csi-driver";
-import { EbsEncryptionByDefault } from "../constructs/aws/ebs-encryption-by-default";
 import { BucketAccessLogs, EncryptedBucket } from "../constructs/aws/encrypted-bucket";
-import { AthenaWorkgroup } from "../constructs/aws/athena-workgroup";
 import { VaultUnseal } from "../constructs/aws/vault-unseal";
 import { IrsaRole } from "../constructs/aws/irsa-role";
+import { Policy } from "../policy";
+import { VpcCni } from "../constructs/aws/vpc-cni";
+import { EBS_FACTS, ELASTICSEARCH_S3_REPOSITORY_ACTIONS } from "../constructs/aws/eks-facts";
 
 /** Props of the AWS cloud stack. */
 export interface AwsStackProps {
@@ -25,10 +27,22 @@ export interface AwsStackProps {
 const IRSA_ANNOTATION = "eks.amazonaws.com/role-arn";
 
 /**
- * `<name>-aws`: the AWS cloud layer. Network, control-plane access, EKS with its node groups and EBS CSI
- * driver, EBS encryption by default, the data and log buckets, the Athena workgroup, Vault's unseal key
- * and the workload identities. Fulfils the PlatformFoundation contract. Uses the aws provider alone, so
- * `npm run validate` checks all of it against the real provider schema offline.
+ * The address of the account-wide `aws_ebs_encryption_by_default` this stack managed until it was left to
+ * the account's baseline: a `removed` block forgets it without turning the setting off (EBS_FACTS).
+ */
+export const RETIRED_EBS_ENCRYPTION_BY_DEFAULT = "aws_ebs_encryption_by_default.EbsEncryptionByDefault_49CA412D";
+
+/**
+ * `<name>-aws`: the AWS cloud layer. Network, control-plane access, EKS with the VPC CNI (NetworkPolicy
+ * enforced), its node groups and EBS CSI driver, the data and log buckets, Vault's unseal key and the
+ * workload identities. Fulfils the PlatformFoundation contract. Uses the aws provider alone, so
+ * `npm run validate` checks all of it against the real provider schema offline, and the offline plan test
+ * shows what a change replaces.
+ *
+ * Account-wide settings belong to the account, not to one deployment: EBS encryption by default is checked
+ * by preflight, never managed here (destroying one deployment would turn it off for every other one).
+ * Every volume of the deployment names the AWS managed `aws/ebs` key itself, so a customer-managed default
+ * key never applies to it.
  */
 export class AwsStack extends TerraformStack {
   readonly foundation: PlatformFoundation;
@@ -39,9 +53,17 @@ export class AwsStack extends TerraformStack {
     const name = d.name;
     const allowDestroy = d.dataProtection.allowDestroy;
     configureBackend(this, id, d.state);
-    new AwsProvider(this, "Aws", { region: d.region, defaultTags: [{ tags: { ...d.tags, deployment: d.name } }] });
+    // allowed_account_ids: terraform refuses to plan or apply with credentials of any other account.
+    new AwsProvider(this, "Aws", {
+      region: d.region,
+      allowedAccountIds: d.aws?.accountId ? [d.aws.accountId] : undefined,
+      defaultTags: [{ tags: { ...d.tags, deployment: d.name } }],
+    });
 
-    new EbsEncryptionByDefault(this, "EbsEncryptionByDefault");
+    // Forget, never destroy, the regional setting earlier versions managed.
+    this.addOverride("removed", [{ from: RETIRED_EBS_ENCRYPTION_BY_DEFAULT, lifecycle: { destroy: false } }]);
+    // DescribeKey on the alias creates the AWS managed key in a region where no volume used it yet.
+    const ebsKey = new DataAwsKmsKey(this, "EbsAwsManagedKey", { keyId: EBS_FACTS.describeKeyCreatesAwsManagedKey.value });
 
     const network = new Network(this, "Network", {
       name,
@@ -65,8 +87,22 @@ export class AwsStack extends TerraformStack {
       access,
       serviceCidr: d.network.serviceCidr,
       adminPrincipalArns: d.aws?.adminPrincipalArns ?? [],
+      viewerPrincipalArns: d.aws?.viewerPrincipalArns ?? [],
+      version: d.controlPlane.kubernetesVersion,
       allowDestroy,
     });
+    Policy.suppress(cluster.resource, [
+      {
+        id: "AWS-10",
+        reason:
+          "EBS encryption by default is one setting per account and region (EBS_FACTS.encryptionByDefaultIsRegional): a deployment that " +
+          "managed it would turn it off for every other deployment in the region when destroyed. It is left to the account's baseline and " +
+          "checked by `npm run preflight` (aws ec2 get-ebs-encryption-by-default); every volume of this deployment is encrypted explicitly " +
+          "(launch template and StorageClass, with the aws/ebs key named).",
+      },
+    ]);
+    // NetworkPolicy enforcement, on every node from its first boot.
+    const cni = new VpcCni(this, "VpcCni", { clusterName: cluster.clusterName });
 
     const nodeGroups = d.nodePools.map(
       (pool) =>
@@ -77,10 +113,13 @@ export class AwsStack extends TerraformStack {
           instanceType: pool.machineType,
           nodeCount: pool.count,
           diskSizeGiB: pool.diskSizeGiB,
+          volumeKmsKeyArn: ebsKey.arn,
+          // Nodes follow the control plane unless the pool pins its own version (upgrades: control plane first).
+          kubernetesVersion: pool.kubernetesVersion ?? d.controlPlane.kubernetesVersion,
           nodeRoleArn: cluster.nodeRole.arn,
           subnetIds: privateSubnetIds,
           securityGroupIds: [cluster.nodeSecurityGroup.id],
-          dependsOn: cluster.nodeRolePolicies,
+          dependsOn: [...cluster.nodeRolePolicies, cni.resource],
         }),
     );
 
@@ -106,21 +145,16 @@ export class AwsStack extends TerraformStack {
       allowDestroy,
     });
 
-    new AthenaWorkgroup(this, "QueryWorkgroup", { workgroupName: `${name}-queries`, resultsBucketName: data.bucketName });
-
     const unseal = new VaultUnseal(this, "VaultUnseal", { name, ...oidc, subjects: WORKLOAD_IDENTITIES.vault.subjects, allowDestroy });
     const backup = new IrsaRole(this, "BackupRole", {
       roleName: `${name}-backup`,
       ...oidc,
       subjects: WORKLOAD_IDENTITIES.backup.subjects,
+      // What the backup writers do with the data bucket: Elasticsearch's snapshot repository (which also
+      // deletes superseded blobs) needs the most, the rclone uploaders a subset.
       statements: [
-        { sid: "ListDataBucket", effect: "Allow", actions: ["s3:ListBucket"], resources: [data.bucketArn] },
-        {
-          sid: "ReadWriteDataObjects",
-          effect: "Allow",
-          actions: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"],
-          resources: [`${data.bucketArn}/*`],
-        },
+        { sid: "ListDataBucket", effect: "Allow", actions: [...ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.bucket], resources: [data.bucketArn] },
+        { sid: "ReadWriteDataObjects", effect: "Allow", actions: [...ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.objects], resources: [`${data.bucketArn}/*`] },
       ],
     });
 
@@ -139,7 +173,9 @@ export class AwsStack extends TerraformStack {
         },
         serviceAccountIssuer: cluster.oidcIssuerUrl,
       },
-      encryptedStorage: { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } },
+      // The key is named: the account's default EBS key (possibly customer-managed, without a grant for the
+      // CSI driver's role) never applies.
+      encryptedStorage: { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true", [EBS_FACTS.csiKmsKeyParameter.value]: ebsKey.arn } },
       objectStore: { kind: "s3", dataBucket: data.bucketName, region: d.region },
       workloadIdentities: { vault: irsa(unseal.role.roleArn), backup: irsa(backup.roleArn) },
       vaultSeal: { type: "awskms", config: { region: d.region, kms_key_id: unseal.key.keyId } },
@@ -151,6 +187,15 @@ export class AwsStack extends TerraformStack {
           // TLS passes through to the entry point, which terminates it (TLS 1.2+).
           "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
         },
+      },
+      podNetwork: {
+        // The VPC CNI gives pods addresses from the VPC's subnets (not network.podCidr).
+        clusterCidrs: [d.network.cidr, d.network.serviceCidr],
+        // The interface endpoints (STS for IRSA, KMS, ...) and the control plane's ENIs live in the private subnets.
+        privateEndpointCidrs: network.privateSubnetCidrs,
+        // IRSA: tokens are projected by the kubelet; STS is an HTTPS endpoint (above). Nothing else.
+        workloadIdentityEgress: [],
+        apiServerEgress: "ipBlock",
       },
     };
   }

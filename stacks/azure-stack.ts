@@ -16,6 +16,7 @@ import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import { AksCluster } from "../constructs/azure/aks-cluster";
 import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
+import { parseVirtualNetworkId, RunnerNetwork } from "../constructs/azure/runner-network";
 import { Policy } from "../policy";
 
 /** Props of the Azure cloud stack. */
@@ -43,15 +44,14 @@ export class AzureStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: AzureStackProps) {
     super(scope, id);
     const d = props.deployment;
-    if (!d.azure) throw new Error("deployment.azure is required for the Azure stack: { subscriptionId, tenantId, adminGroupObjectIds }");
+    if (!d.azure) throw new Error("deployment.azure is required for the Azure stack: { subscriptionId, tenantId, adminGroupObjectIds, deployerObjectId, runnerNetwork }");
     const az = d.azure;
     const location = d.region;
     const keep = !d.dataProtection.allowDestroy;
     const tags = { ...d.tags, deployment: d.name };
     configureBackend(this, id, d.state);
 
-    new AzurermProvider(this, "Azurerm", {
-      subscriptionId: az.subscriptionId,
+    const providerSettings = {
       tenantId: az.tenantId,
       // Entra ID for storage data-plane calls: the accounts have shared keys disabled.
       storageUseAzuread: true,
@@ -64,7 +64,14 @@ export class AzureStack extends TerraformStack {
           storage: [{ dataPlaneAvailable: false }],
         },
       ],
-    });
+    };
+    new AzurermProvider(this, "Azurerm", { subscriptionId: az.subscriptionId, ...providerSettings });
+    const runnerVnet = parseVirtualNetworkId(az.runnerNetwork.virtualNetworkId);
+    if (!runnerVnet) throw new Error(`azure.runnerNetwork.virtualNetworkId '${az.runnerNetwork.virtualNetworkId}' is not a VNet resource id`);
+    // The runner's half of the peering lives in the runner's subscription.
+    const runnerProvider = runnerVnet.subscriptionId === az.subscriptionId.toLowerCase()
+      ? undefined
+      : new AzurermProvider(this, "RunnerSubscription", { alias: "runner", subscriptionId: runnerVnet.subscriptionId, ...providerSettings });
 
     const networkRg = new ResourceGroup(this, "NetworkGroup", { name: `${d.name}-network`, location, tags, deleteLock: false });
     const clusterRg = new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location, tags, deleteLock: false });
@@ -144,14 +151,16 @@ export class AzureStack extends TerraformStack {
       tags,
     });
 
-    // With a public API endpoint, administrators run Terraform from adminCidrs: the same ranges may reach the
-    // vault's firewall (creating the key is a data-plane call). A private deployment keeps the vault private.
+    // Both vaults are private in every endpoint mode (AKS KMS supports a private vault, or one open to all
+    // networks, nothing between: AKS_KMS_FACTS). Terraform reaches them from the runner's network, through
+    // their private endpoints; the deploying identity is named in the config, never read from the session.
     const vaultDefaults = {
       location,
       resourceGroupName: dataRg.name,
       resourceGroupId: dataRg.id,
       tenantId: az.tenantId,
-      allowedCidrs: d.controlPlane.publicEndpoint ? d.controlPlane.adminCidrs : [],
+      deployerObjectId: az.deployerObjectId,
+      readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
       logWorkspaceId: workspaceId,
       preventDestroy: keep,
       tags,
@@ -171,7 +180,7 @@ export class AzureStack extends TerraformStack {
     // Its own vault: the unseal vault holds only the unseal key. AKS reaches it through a private link it
     // creates itself; this endpoint is for Terraform and administrators inside the network.
     const etcdKey = new EtcdEncryptionKey(this, "EtcdKeyVault", { name: globalName("keyVault", d.name, az.subscriptionId, "etcd"), ...vaultDefaults });
-    new PrivateLink(this, "EtcdKeyVaultEndpoint", {
+    const etcdEndpoint = new PrivateLink(this, "EtcdKeyVaultEndpoint", {
       name: `${d.name}-etcd-key-vault`,
       location,
       resourceGroupName: networkRg.name,
@@ -182,6 +191,19 @@ export class AzureStack extends TerraformStack {
       dnsZone: unsealEndpoint.zone,
       tags,
     });
+
+    const runner = new RunnerNetwork(this, "RunnerNetwork", {
+      name: d.name,
+      runner: runnerVnet,
+      platform: network.vnet,
+      platformResourceGroupName: networkRg.name,
+      dnsZones: [unsealEndpoint.zone],
+      runnerProvider,
+      tags,
+    });
+    // The keys are data-plane objects of private vaults: created once the runner can reach their endpoints.
+    unseal.reachableThrough(unsealEndpoint.resource, ...runner.ready);
+    etcdKey.reachableThrough(etcdEndpoint.resource, ...runner.ready);
 
     const cluster = new AksCluster(this, "Cluster", {
       name: d.name,
@@ -196,13 +218,20 @@ export class AzureStack extends TerraformStack {
       networkResourceGroupId: networkRg.id,
       podCidr: d.network.podCidr,
       serviceCidr: d.network.serviceCidr,
-      nodePools: d.nodePools.map((p) => ({ name: p.name, vmSize: p.machineType, count: p.count, diskSizeGiB: p.diskSizeGiB })),
+      nodePools: d.nodePools.map((p) => ({ name: p.name, vmSize: p.machineType, count: p.count, diskSizeGiB: p.diskSizeGiB, kubernetesVersion: p.kubernetesVersion })),
+      kubernetesVersion: d.controlPlane.kubernetesVersion,
       zones: ZONES,
       logWorkspaceId: workspaceId,
       dependsOn: [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations],
       preventDestroy: keep,
+      // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
+      adminObjectIds: [az.deployerObjectId],
+      readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
+      resourceGroupId: clusterRg.id,
       tags,
     });
+    // A private cluster's API name resolves only where its zone is linked: the runner applies the Kubernetes stacks.
+    if (!d.controlPlane.publicEndpoint) runner.linkPrivateCluster(cluster.resource, cluster.resource.nodeResourceGroup);
     const issuerUrl = cluster.resource.oidcIssuerUrl;
 
     const vaultIdentity = new WorkloadIdentity(this, "VaultIdentity", {
@@ -258,6 +287,16 @@ export class AzureStack extends TerraformStack {
           "service.beta.kubernetes.io/azure-load-balancer-resource-group": networkRg.name,
           "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
         },
+      },
+      podNetwork: {
+        // Azure CNI overlay: pods take addresses from network.podCidr, never from the VNet.
+        clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
+        // The private endpoints (key vaults, blob) are in the VNet, outside the excluded ranges.
+        privateEndpointCidrs: [],
+        // Workload identity: the projected token is exchanged at Entra ID over HTTPS.
+        workloadIdentityEgress: [],
+        // Cilium: the API server's addresses carry the kube-apiserver identity (AKS_FACTS.ciliumApiServerIdentity).
+        apiServerEgress: "cilium-entity",
       },
     };
   }

@@ -3,6 +3,7 @@ import type { TerraformStack } from "cdktf";
 import type { Cloud, Deployment } from "../config/schema";
 import type { PlatformFoundation } from "./platform-foundation";
 import { TerraformTextEscaping } from "../lib/terraform-text";
+import { addDeploymentOutputs } from "./deployment-outputs";
 import { stackIds } from "./stack-ids";
 import { VaultStack } from "./vault-stack";
 import { VaultConfigStack } from "./vault-config-stack";
@@ -48,5 +49,8 @@ export function buildDeployment(scope: Construct, deployment: Deployment): Deplo
   platform.addDependency(vaultConfig);
   // Literal text (scripts, configs, templates) reaches Terraform escaped, whatever construct embeds it.
   for (const stack of [cloud, vault, vaultConfig, platform]) TerraformTextEscaping.applyTo(stack);
-  return { cloud, vault, vaultConfig, platform };
+  const stacks = { cloud, vault, vaultConfig, platform };
+  // Where the platform is and what to do next, for `npm run deploy` and CI (nothing sensitive).
+  addDeploymentOutputs(stacks, deployment);
+  return stacks;
 }

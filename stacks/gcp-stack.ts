@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Fn, TerraformDataSource, TerraformResource, TerraformStack, Token } from "cdktf";
+import { DataResource, dependable, Fn, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
@@ -16,6 +16,8 @@ import { NodePool } from "../constructs/gcp/node-pool";
 import { NodeServiceAccount } from "../constructs/gcp/node-service-account";
 import { ProjectServices } from "../constructs/gcp/project-services";
 import { WorkloadIdentity } from "../constructs/gcp/workload-identity";
+import { GKE_METADATA_SERVER_EGRESS, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
+import { PinnedZones } from "../constructs/common/pinned-zones";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
 
@@ -48,12 +50,12 @@ export class GcpStack extends TerraformStack {
 
     const apis = new ProjectServices(this, "Apis", { projectId });
     const project = new DataGoogleProject(this, "Project", { projectId });
-    // Zones from the API (not `${region}-a/b/c`: europe-west1 has b, c, d). Sorted, no status filter,
-    // so a zone that is briefly DOWN never moves the node pools.
+    // Zones from the API (not `${region}-a/b/c`: europe-west1 has b, c, d), sorted, read once: the first
+    // apply stores them (PinnedZones) and nothing re-derives them from the live list afterwards.
     // Three elements (each a token), so consumers can count them at synth time (e.g. minDomains).
     const zoneData = new DataGoogleComputeZones(this, "Zones", { region });
-    const sortedZones = Fn.sort(zoneData.names);
-    const zones = Array.from({ length: ZONE_COUNT }, (_, i) => Token.asString(Fn.element(sortedZones, i)));
+    const pinnedZones = new PinnedZones(this, "PinnedZones", { liveNames: Fn.sort(zoneData.names), count: ZONE_COUNT, source: "google_compute_zones" });
+    const zones = [...pinnedZones.names];
 
     // Network and node firewall.
     const network = new Network(this, "Network", {
@@ -72,8 +74,17 @@ export class GcpStack extends TerraformStack {
     const keyRing = new KeyRing(this, "KeyRing", { name: `${d.name}-platform`, location: region, preventDestroy: protect });
     const secretsKey = new CryptoKey(this, "SecretsKey", { name: "gke-secrets", keyRingId: keyRing.resource.id, preventDestroy: protect });
     const vaultKey = new CryptoKey(this, "VaultUnsealKey", { name: "vault-unseal", keyRingId: keyRing.resource.id, preventDestroy: protect });
-    const gkeServiceAgent = `serviceAccount:service-${project.number}@container-engine-robot.iam.gserviceaccount.com`;
+    // GKE's service agent appears some time after the container API is enabled: create it now (the
+    // documented, idempotent command), then grant it the key; the cluster waits for the grant.
+    const serviceAgentReady = new DataResource(this, "GkeServiceAgent", {
+      triggersReplace: { project: project.number },
+      provisioners: [
+        { type: "local-exec", command: [...GKE_SERVICE_AGENT_FACTS.createCommand.value, `--project=${projectId}`].join(" ") },
+      ],
+    });
+    const gkeServiceAgent = `serviceAccount:${GKE_SERVICE_AGENT_FACTS.email.value(project.number)}`;
     const secretsKeyGrant = secretsKey.grantEncryptDecrypt("GkeServiceAgent", gkeServiceAgent);
+    secretsKeyGrant.dependsOn = [dependable(serviceAgentReady)];
 
     // Cluster and node pools.
     const nodeIdentity = new NodeServiceAccount(this, "NodeServiceAccount", { projectId, accountId: `${d.name}-nodes` });
@@ -94,6 +105,7 @@ export class GcpStack extends TerraformStack {
       workloadPool: `${projectId}.svc.id.goog`,
       nodeServiceAccountEmail: nodeIdentity.resource.email,
       deletionProtection: protect,
+      kubernetesVersion: d.controlPlane.kubernetesVersion,
       dependsOn: [secretsKeyGrant],
     });
     for (const pool of d.nodePools) {
@@ -163,6 +175,15 @@ export class GcpStack extends TerraformStack {
       },
       // Backend-service-based external passthrough load balancer (regional, supports every port set).
       loadBalancer: { serviceAnnotations: { "cloud.google.com/l4-rbs": "enabled" } },
+      podNetwork: {
+        // VPC-native: pods and Services take the subnet's secondary ranges.
+        clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
+        // Google APIs are reached by Private Google Access; the control plane's /28 is outside the excluded ranges.
+        privateEndpointCidrs: [],
+        // Workload identity tokens come from the GKE metadata server on the node.
+        workloadIdentityEgress: GKE_METADATA_SERVER_EGRESS,
+        apiServerEgress: "ipBlock",
+      },
     };
   }
 }

@@ -26,6 +26,47 @@ export interface PlatformFoundation {
   readonly vaultSeal: VaultSeal;
   /** What the user-facing entry point's LoadBalancer Service needs from the cloud. */
   readonly loadBalancer: LoadBalancerSpec;
+  /** The cloud's addressing facts the NetworkPolicies depend on. */
+  readonly podNetwork: PodNetwork;
+}
+
+/**
+ * Where pod traffic comes from and goes to, as far as a NetworkPolicy must know it. The shared stacks
+ * turn these into ipBlocks and peers; a cloud states them, with the source of each fact next to the value.
+ */
+export interface PodNetwork {
+  /**
+   * Every range a pod or a Service can have its address in. An "anywhere" ipBlock excludes all of them,
+   * since an ipBlock also matches pods: the pod and service ranges, and on EKS (pods take VPC addresses)
+   * the VPC range.
+   */
+  readonly clusterCidrs: readonly string[];
+  /**
+   * Ranges inside `clusterCidrs` where the cloud's private API endpoints and the Kubernetes API server
+   * answer on 443 (EKS: the private subnets, which hold the interface VPC endpoints and the control plane's
+   * network interfaces). Pods that call a cloud API reach them on 443 only. Empty where none is inside.
+   */
+  readonly privateEndpointCidrs: readonly string[];
+  /**
+   * Egress a pod bound to a cloud identity (WORKLOAD_IDENTITIES) needs to obtain its credentials, beyond
+   * HTTPS (GKE: the metadata server, which Dataplane V2 reaches at 169.254.169.252:988). Only those pods get it.
+   */
+  readonly workloadIdentityEgress: readonly PodEgress[];
+  /**
+   * How a pod's egress to the Kubernetes API server is allowed: by address (`ipBlock`: the API endpoint
+   * is an address like any other), or only through Cilium's `kube-apiserver` entity (`cilium-entity`:
+   * Cilium gives the API server's addresses their own identity, which no ipBlock selects).
+   */
+  readonly apiServerEgress: "ipBlock" | "cilium-entity";
+}
+
+/** One egress allowance by address. */
+export interface PodEgress {
+  readonly cidr: string;
+  readonly port: number;
+  readonly protocol: "TCP" | "UDP";
+  /** Where the fact comes from (upstream documentation or code). */
+  readonly source: string;
 }
 
 /**

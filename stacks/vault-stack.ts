@@ -9,8 +9,10 @@ import { SecureNamespace } from "../constructs/kubernetes/secure-namespace";
 import { VaultServer, vaultListenerNames } from "../constructs/vault/vault-server";
 import { VaultTlsBootstrap } from "../constructs/vault/vault-tls-bootstrap";
 import { configureBackend } from "./backend";
-import type { PlatformFoundation } from "./platform-foundation";
-import { NAMESPACES, type NamespaceName } from "./service-catalog";
+import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
+import { NAMESPACES, SERVICES, type NamespaceName } from "./service-catalog";
+import { ApiServerEgress } from "../constructs/kubernetes/api-server-egress";
+import { VAULT_TLS_BOOTSTRAP_APP } from "../constructs/vault/vault-tls-bootstrap";
 
 /** Props of VaultStack. */
 export interface VaultStackProps {
@@ -72,7 +74,10 @@ export class VaultStack extends TerraformStack {
       namespaceRefs: refs,
       // Users reach the entry point only (from the configured ranges, or anywhere: it is the HTTPS front door).
       externalIngress: { entryPoint: d.domain.allowedSourceCidrs ?? ["0.0.0.0/0"] },
-      clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
+      // The cloud says which ranges pods and Services live in (on EKS: the VPC), and what identity-bound pods need.
+      clusterCidrs: foundation.podNetwork.clusterCidrs,
+      privateEndpointCidrs: foundation.podNetwork.privateEndpointCidrs,
+      identityEgress: { services: identityBoundServices(), rules: foundation.podNetwork.workloadIdentityEgress },
     });
 
     const vaultNs = namespaces[NAMESPACES.vault].name;
@@ -82,6 +87,14 @@ export class VaultStack extends TerraformStack {
       dnsNames: vaultListenerNames(NAMESPACES.vault),
       image: imageRef(IMAGES.tlsBootstrap, d.images),
       deploymentName: d.name,
+    });
+
+    // Vault (TokenReviews) and the TLS bootstrap Job call the Kubernetes API; on Cilium only an entity selects it.
+    new ApiServerEgress(this, "ApiServerEgress", {
+      mode: foundation.podNetwork.apiServerEgress,
+      namespace: vaultNs,
+      apps: [SERVICES.vault.name, VAULT_TLS_BOOTSTRAP_APP],
+      name: "kube-apiserver-egress",
     });
 
     this.server = new VaultServer(this, "Vault", {
@@ -96,4 +109,12 @@ export class VaultStack extends TerraformStack {
       dependsOn: [this.tlsBootstrap.job, this.storageClass.resource],
     });
   }
+}
+
+/** Catalog keys of the services whose service account is bound to a cloud identity (WORKLOAD_IDENTITIES). */
+export function identityBoundServices(): string[] {
+  const subjects: readonly { namespace: string; serviceAccount: string }[] = Object.values(WORKLOAD_IDENTITIES).flatMap((w) => [...w.subjects]);
+  return Object.entries(SERVICES)
+    .filter(([, s]) => subjects.some((sub) => sub.namespace === s.namespace && sub.serviceAccount === s.serviceAccount))
+    .map(([key]) => key);
 }

@@ -4,7 +4,8 @@ import * as path from "node:path";
 import { App, DefaultTokenResolver, StringConcat, Testing, Tokenization } from "cdktf";
 import { AwsStack } from "../../stacks/aws-stack";
 import { WORKLOAD_IDENTITIES } from "../../stacks/platform-foundation";
-import { AthenaWorkgroup } from "../../constructs/aws/athena-workgroup";
+import { RETIRED_EBS_ENCRYPTION_BY_DEFAULT } from "../../stacks/aws-stack";
+import { ELASTICSEARCH_S3_REPOSITORY_ACTIONS } from "../../constructs/aws/eks-facts";
 import { EncryptionKey } from "../../constructs/aws/encryption-key";
 import { IrsaRole } from "../../constructs/aws/irsa-role";
 import { at, blocks, deployment, ref, synthAws, type StackJson } from "./helpers";
@@ -38,24 +39,26 @@ describe("buckets", () => {
   });
 });
 
-describe("Athena workgroup", () => {
-  test("enforced configuration, results SSE_S3 in the data bucket under a prefix", () => {
-    const data = at(json, "aws_s3_bucket", "Data/Resource");
-    expect(at(json, "aws_athena_workgroup", "QueryWorkgroup/Resource")).toMatchObject({
-      name: "demo-queries",
-      force_destroy: false,
-      configuration: {
-        enforce_workgroup_configuration: true,
-        result_configuration: {
-          output_location: `s3://${ref("aws_s3_bucket", data, "bucket")}/athena-results/`,
-          encryption_configuration: { encryption_option: "SSE_S3" },
-        },
-      },
-    });
+describe("account-wide settings and unwired services", () => {
+  test("no Athena workgroup: queries go to the customer's own processing layer, nothing here may run or read them", () => {
+    expect(json.resource.aws_athena_workgroup).toBeUndefined();
   });
 
-  test("refuses a results prefix that is not a key prefix", () => {
-    expect(() => Testing.synthScope((s) => new AthenaWorkgroup(s, "W", { workgroupName: "w", resultsBucketName: "b", resultsPrefix: "results" }))).toThrow(/ending in '\/'/);
+  test("EBS encryption by default is no longer managed: a removed block forgets it without turning it off", () => {
+    expect(json.resource.aws_ebs_encryption_by_default).toBeUndefined();
+    expect((json as { removed?: unknown }).removed).toEqual([{ from: RETIRED_EBS_ENCRYPTION_BY_DEFAULT, lifecycle: { destroy: false } }]);
+  });
+});
+
+describe("backup role", () => {
+  test("may do in the data bucket what Elasticsearch's S3 repository does, deletes included, and nothing else", () => {
+    const doc = at(json, "aws_iam_policy_document", "BackupRole/PermissionsPolicy", "data");
+    const data = at(json, "aws_s3_bucket", "Data/Resource");
+    expect(doc.statement).toEqual([
+      expect.objectContaining({ effect: "Allow", actions: [...ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.bucket], resources: [ref("aws_s3_bucket", data, "arn")] }),
+      expect.objectContaining({ effect: "Allow", actions: [...ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.objects], resources: [`${ref("aws_s3_bucket", data, "arn")}/*`] }),
+    ]);
+    expect(ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.objects).toContain("s3:DeleteObject");
   });
 });
 
@@ -108,15 +111,6 @@ describe("backup role", () => {
     ]);
   });
 
-  test("may only list the data bucket and read/write its objects", () => {
-    const arn = ref("aws_s3_bucket", at(json, "aws_s3_bucket", "Data/Resource"), "arn");
-    const permissions = at(json, "aws_iam_policy_document", "BackupRole/PermissionsPolicy", "data");
-    expect(permissions.statement).toEqual([
-      expect.objectContaining({ actions: ["s3:ListBucket"], resources: [arn] }),
-      expect.objectContaining({ actions: ["s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"], resources: [`${arn}/*`] }),
-    ]);
-  });
-
   test("an IRSA role needs at least one subject", () => {
     expect(() => Testing.synthScope((s) => new IrsaRole(s, "R", { roleName: "r", oidcProviderArn: "a", oidcIssuerUrl: "https://i", subjects: [] }))).toThrow(/at least one/);
   });
@@ -150,7 +144,9 @@ describe("the PlatformFoundation contract", () => {
   test("encrypted storage, object store, seal, identities, load balancer, zones", () => {
     const f = stack.foundation;
     expect(f.cloud).toBe("aws");
-    expect(f.encryptedStorage).toEqual({ provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } });
+    expect(f.encryptedStorage).toMatchObject({ provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true" } });
+    // The AWS managed key is named, so a customer-managed account default never applies.
+    expect(resolve(f.encryptedStorage.parameters.kmsKeyId)).toBe(`\${data.aws_kms_key.EbsAwsManagedKey.arn}`);
     expect(f.objectStore).toMatchObject({ kind: "s3", region: "eu-west-1" });
     expect(resolve(f.objectStore.dataBucket)).toBe(ref("aws_s3_bucket", at(json, "aws_s3_bucket", "Data/Resource"), "bucket"));
     expect(f.vaultSeal.type).toBe("awskms");

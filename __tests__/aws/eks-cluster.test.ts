@@ -1,4 +1,6 @@
 import { amiTypeFor } from "../../constructs/aws/managed-node-group";
+import { EBS_FACTS, EKS_ACCESS_FACTS, EKS_NODE_GROUP_FACTS, EKS_UPGRADE_POLICY_FACTS, VPC_CNI_NETWORK_POLICY_FACTS } from "../../constructs/aws/eks-facts";
+import { DEFAULT_DEPLOYMENT } from "../../config/default";
 import { at, blocks, ref, synthAws, type Block, type StackJson } from "./helpers";
 
 let json: StackJson;
@@ -24,19 +26,32 @@ describe("cluster", () => {
     expect(at(json, "aws_cloudwatch_log_group", "Cluster/ControlPlaneLogs")).toMatchObject({ name: "/aws/eks/demo/cluster", retention_in_days: 365, lifecycle: { prevent_destroy: true } });
   });
 
-  test("IAM access entries only (API mode), creator bootstrapped as admin", () => {
-    expect(cluster.access_config).toEqual({ authentication_mode: "API", bootstrap_cluster_creator_admin_permissions: true });
-    expect(blocks(json, "aws_eks_access_entry")).toEqual({});
+  test("IAM access entries only (API mode), nobody implicit: the creator is not bootstrapped (EKS_ACCESS_FACTS)", () => {
+    expect(EKS_ACCESS_FACTS.bootstrapCreatesCreatorEntry.value).toBe(true);
+    expect(cluster.access_config).toEqual({ authentication_mode: "API", bootstrap_cluster_creator_admin_permissions: false });
+    // The flag replaces a cluster when it changes (EKS_ACCESS_FACTS.bootstrapFlagForcesReplacement): existing clusters keep theirs.
+    expect(cluster.lifecycle).toMatchObject({ ignore_changes: ["access_config[0].bootstrap_cluster_creator_admin_permissions"] });
   });
 
-  test("adminPrincipalArns get access entries with AmazonEKSClusterAdminPolicy on the whole cluster", () => {
-    const arn = "arn:aws:iam::123456789012:role/platform-admins";
-    const withAdmins = synthAws({ aws: { adminPrincipalArns: [arn] } }).json;
-    expect(Object.values(blocks(withAdmins, "aws_eks_access_entry"))).toEqual([expect.objectContaining({ principal_arn: arn, type: "STANDARD" })]);
-    const assoc = Object.values(blocks(withAdmins, "aws_eks_access_policy_association"));
-    expect(assoc).toHaveLength(1);
-    expect(assoc[0]).toMatchObject({ access_scope: { type: "cluster" } });
-    expect(assoc[0].policy_arn).toMatch(/:eks::aws:cluster-access-policy\/AmazonEKSClusterAdminPolicy$/);
+  test("every admin (the creator among them) and every viewer is one managed access entry, one per principal", () => {
+    const admins = DEFAULT_DEPLOYMENT.aws!.adminPrincipalArns!;
+    const entries = Object.values(blocks(json, "aws_eks_access_entry"));
+    expect(entries).toEqual(admins.map((arn) => expect.objectContaining({ principal_arn: arn, type: "STANDARD" })));
+    const arns = entries.map((e) => e.principal_arn);
+    expect(new Set(arns).size).toBe(arns.length);
+    for (const arn of arns) expect(arn).toMatch(EKS_ACCESS_FACTS.principalIsRoleOrUser.value);
+    const viewer = "arn:aws:iam::123456789012:role/ci-plan";
+    const both = synthAws({ aws: { adminPrincipalArns: [...admins], viewerPrincipalArns: [viewer] } }).json;
+    const policies = Object.values(blocks(both, "aws_eks_access_policy_association")).map((a) => [a.principal_arn, String(a.policy_arn).split("/").pop(), a.access_scope]);
+    expect(policies).toHaveLength(2);
+    expect(JSON.stringify(policies)).toContain("AmazonEKSClusterAdminPolicy");
+    expect(JSON.stringify(policies)).toContain("AmazonEKSAdminViewPolicy");
+    for (const a of Object.values(blocks(both, "aws_eks_access_policy_association"))) expect(a.access_scope).toEqual({ type: "cluster" });
+  });
+
+  test("upgrade policy STANDARD: no silent slide into billed extended support (EKS_UPGRADE_POLICY_FACTS)", () => {
+    expect(EKS_UPGRADE_POLICY_FACTS.apiDefault.value).toBe("EXTENDED");
+    expect(cluster.upgrade_policy).toEqual({ support_type: EKS_UPGRADE_POLICY_FACTS.standardAutoUpgrades.value });
   });
 
   test("IRSA: an OIDC provider for the cluster's issuer, audience STS, no thumbprint (no tls provider)", () => {
@@ -52,9 +67,9 @@ describe("cluster", () => {
   });
 
   test("prevent_destroy on cluster and keys by default; allowDestroy lifts it", () => {
-    expect(cluster.lifecycle).toEqual({ prevent_destroy: true });
+    expect(cluster.lifecycle).toMatchObject({ prevent_destroy: true });
     const open = synthAws({ dataProtection: { allowDestroy: true } }).json;
-    expect(at(open, "aws_eks_cluster", "Cluster/Resource").lifecycle).toEqual({ prevent_destroy: false });
+    expect(at(open, "aws_eks_cluster", "Cluster/Resource").lifecycle).toMatchObject({ prevent_destroy: false });
     for (const key of Object.values(blocks(open, "aws_kms_key"))) expect(key.lifecycle).toEqual({ prevent_destroy: false });
     for (const b of Object.values(blocks(open, "aws_s3_bucket"))) expect(b).toMatchObject({ force_destroy: false, lifecycle: { prevent_destroy: false } });
     for (const key of Object.values(blocks(json, "aws_kms_key"))) expect(key.lifecycle).toEqual({ prevent_destroy: true });
@@ -70,7 +85,16 @@ describe("managed node groups", () => {
       ],
     }).json;
     const groups = Object.values(blocks(two, "aws_eks_node_group"));
-    expect(groups.map((g) => g.node_group_name).sort()).toEqual(["demo-data", "demo-general"]);
+    // A prefix and create_before_destroy: a replacement creates the new group before the old one goes.
+    expect(groups.map((g) => g.node_group_name_prefix).sort()).toEqual(["demo-data-", "demo-general-"]);
+    for (const g of groups) {
+      expect(g).not.toHaveProperty("node_group_name");
+      expect(g.lifecycle).toEqual({ create_before_destroy: true });
+      const { suffix, maxName } = EKS_NODE_GROUP_FACTS.prefixSuffixLength.value;
+      expect(String(g.node_group_name_prefix).length + suffix).toBeLessThanOrEqual(maxName);
+    }
+    // The longest names the config allows still fit.
+    expect("a".repeat(20).length + 1 + "b".repeat(12).length + 1 + EKS_NODE_GROUP_FACTS.prefixSuffixLength.value.suffix).toBeLessThanOrEqual(63);
     const data = at(two, "aws_eks_node_group", "NodeGroupData/Resource");
     const privateIds = ["A", "B", "C"].map((z) => ref("aws_subnet", at(two, "aws_subnet", `Network/Private${z}`), "id"));
     expect(data).toMatchObject({
@@ -89,8 +113,13 @@ describe("managed node groups", () => {
     const lt = at(json, "aws_launch_template", "NodeGroupGeneral/LaunchTemplate");
     expect(lt.metadata_options).toMatchObject({ http_endpoint: "enabled", http_tokens: "required", http_put_response_hop_limit: 1 });
     expect(lt.block_device_mappings).toEqual([
-      { device_name: "/dev/xvda", ebs: { volume_size: 100, volume_type: "gp3", encrypted: "true", delete_on_termination: "true" } },
+      {
+        device_name: "/dev/xvda",
+        // The AWS managed key is named: a customer-managed account default key never applies (EBS_FACTS).
+        ebs: { volume_size: 100, volume_type: "gp3", encrypted: "true", kms_key_id: "${data.aws_kms_key.EbsAwsManagedKey.arn}", delete_on_termination: "true" },
+      },
     ]);
+    expect(blocks(json, "aws_kms_key", "data").EbsAwsManagedKey).toEqual({ key_id: EBS_FACTS.describeKeyCreatesAwsManagedKey.value });
     expect(lt).not.toHaveProperty("key_name");
     expect(lt).not.toHaveProperty("network_interfaces");
     expect(lt.vpc_security_group_ids).toEqual([ref("aws_security_group", at(json, "aws_security_group", "Cluster/NodeSecurityGroup"), "id")]);
@@ -126,8 +155,9 @@ describe("node security group", () => {
 });
 
 describe("EBS", () => {
-  test("EBS encryption by default is on for the region", () => {
-    expect(Object.values(blocks(json, "aws_ebs_encryption_by_default"))).toEqual([{ enabled: true }]);
+  test("the account-wide EBS encryption by default is not this deployment's (EBS_FACTS): not managed, checked by preflight", () => {
+    expect(EBS_FACTS.encryptionByDefaultIsRegional.value).toBe(true);
+    expect(blocks(json, "aws_ebs_encryption_by_default")).toEqual({});
   });
 
   test("EBS CSI driver add-on runs with its own IRSA role (AmazonEBSCSIDriverPolicy), trusted only by its controller", () => {
@@ -149,5 +179,17 @@ describe("EBS", () => {
         ],
       }),
     ]);
+  });
+});
+
+describe("NetworkPolicy enforcement (VPC CNI)", () => {
+  test("the vpc-cni add-on runs the network policy agent, and every node group waits for it (VPC_CNI_NETWORK_POLICY_FACTS)", () => {
+    const cni = at(json, "aws_eks_addon", "VpcCni/Resource");
+    expect(cni).toMatchObject({ addon_name: "vpc-cni", cluster_name: `\${aws_eks_cluster.${cluster.logicalId}.name}`, resolve_conflicts_on_create: "OVERWRITE" });
+    expect(JSON.parse(String(cni.configuration_values))).toEqual(VPC_CNI_NETWORK_POLICY_FACTS.configuration.value);
+    expect(VPC_CNI_NETWORK_POLICY_FACTS.beforeNodes.value).toBe(true);
+    for (const group of Object.values(blocks(json, "aws_eks_node_group"))) {
+      expect(group.depends_on).toContain(`aws_eks_addon.${cni.logicalId}`);
+    }
   });
 });

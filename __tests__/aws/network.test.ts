@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { Network } from "../../constructs/aws/network";
 import { at, blocks, ref, synthAws, type Block, type StackJson } from "./helpers";
+import { EPHEMERAL_PORT_FACTS } from "../../constructs/aws/eks-facts";
 
 let json: StackJson;
 beforeAll(() => {
@@ -28,11 +29,19 @@ describe("subnets", () => {
     for (const s of all) expect(s.map_public_ip_on_launch).toBe(false);
   });
 
-  test("subnets span three distinct zones from the availability-zones data source", () => {
+  test("subnets take three zones pinned at the first apply, never the live list (and never element(), which wraps)", () => {
     const zones = at(json, "aws_availability_zones", "Network/Zones", "data");
     expect(zones).toMatchObject({ state: "available", filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }] });
-    const names = ref("aws_availability_zones", zones, "names", "data");
-    expect(subnetsOf(json, "private").map((s) => s.availability_zone)).toEqual([0, 1, 2].map((i) => `\${element(${names.slice(2, -1)}, ${i})}`));
+    const pin = at(json, "terraform_data", "Network/PinnedZones/Resource");
+    const names = ref("aws_availability_zones", zones, "names", "data").slice(2, -1);
+    expect(pin.input).toEqual({ names: `\${slice(${names}, 0, min(3, length(${names})))}` });
+    expect(pin.lifecycle).toMatchObject({ ignore_changes: ["input"], postcondition: [expect.objectContaining({ condition: "${(length(self.output.names) == 3)}" })] });
+    for (const tier of ["private", "public"] as const) {
+      const got = subnetsOf(json, tier).map((s) => s.availability_zone);
+      expect(got).toEqual([0, 1, 2].map((i) => `\${terraform_data.${pin.logicalId}.output.names.${i}}`));
+      for (const s of subnetsOf(json, tier)) expect(s.lifecycle).toEqual({ ignore_changes: ["availability_zone"] });
+    }
+    expect(JSON.stringify(blocks(json, "aws_subnet"))).not.toContain("element(");
   });
 
   test("subnets are tagged for EKS load balancers: internal-elb on private, elb on public", () => {
@@ -115,12 +124,22 @@ describe("network ACLs per tier", () => {
     expect(pub.subnet_ids).toEqual(["A", "B", "C"].map((z) => ref("aws_subnet", at(json, "aws_subnet", `Network/Public${z}`), "id")));
   });
 
-  test("private tier: from outside the VPC only admins' HTTPS and TCP return/NodePort traffic", () => {
-    const rules = ingress(json, "Private").filter((r) => r.cidr_block !== "10.40.0.0/16");
+  test("private tier: from outside the VPC only admins' HTTPS, the entry point's sources on NodePorts, and replies on Linux's ephemeral ports", () => {
+    const restricted = synthAws({ domain: { name: "catalog.example.com", allowedSourceCidrs: ["198.51.100.0/24"] } }).json;
+    const rules = ingress(restricted, "Private").filter((r) => r.cidr_block !== "10.40.0.0/16");
+    const { nodePorts, linuxRange } = { nodePorts: EPHEMERAL_PORT_FACTS.nodePorts.value, linuxRange: EPHEMERAL_PORT_FACTS.linuxRange.value };
     expect(rules).toEqual([
       expect.objectContaining({ cidr_block: "203.0.113.0/24", protocol: "6", from_port: 443, to_port: 443, action: "allow" }),
-      expect.objectContaining({ cidr_block: "0.0.0.0/0", protocol: "6", from_port: 1024, to_port: 65535, action: "allow" }),
+      expect.objectContaining({ cidr_block: "198.51.100.0/24", protocol: "6", from_port: nodePorts.from, to_port: nodePorts.to, action: "allow" }),
+      expect.objectContaining({ cidr_block: "0.0.0.0/0", protocol: "6", from_port: linuxRange.from, to_port: 65535, action: "allow" }),
     ]);
+    // Nothing from outside the VPC reaches a port below the ephemeral range except those: not the kubelet, not a webhook.
+    const open = (port: number, from: string) =>
+      rules.some((r) => r.cidr_block === from && (r.protocol === "-1" || (r.from_port <= port && port <= r.to_port)));
+    for (const port of [10250, 8443, 9443, 9200, 5432, 22]) expect(open(port, "0.0.0.0/0")).toBe(false);
+    expect(open(30443, "0.0.0.0/0")).toBe(false);
+    // Replies to the nodes' own connections (through NAT) come back to ports the kernel hands out.
+    expect(open(linuxRange.from, "0.0.0.0/0") && open(linuxRange.to, "0.0.0.0/0")).toBe(true);
   });
 
   test("public tier admits HTTPS/HTTP only from the entry point's allowed sources", () => {
@@ -161,10 +180,11 @@ describe("VPC endpoints", () => {
 });
 
 test("warns when a tier's ACL exceeds AWS's default rule quota", () => {
+  // The VPC, 19 admin ranges, the entry point's one range on NodePorts and the ephemeral replies: 22.
   const many = Array.from({ length: 19 }, (_, i) => `198.51.${i}.0/24`);
   const stack = synthAws({ controlPlane: { adminCidrs: many } }).stack;
   const acl = stack.node.findChild("Network").node.findChild("PrivateAcl");
   const warnings = acl.node.metadata.filter((m) => m.type === "@cdktf/warn").map((m) => String(m.data));
-  expect(warnings).toEqual([expect.stringContaining("21 ingress rules exceed AWS's default quota of 20")]);
+  expect(warnings).toEqual([expect.stringContaining("22 ingress rules exceed AWS's default quota of 20")]);
   expect(synthAws().stack.node.findChild("Network").node.findChild("PrivateAcl").node.metadata).toEqual([]);
 });

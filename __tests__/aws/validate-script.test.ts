@@ -9,6 +9,7 @@ import {
   normalizeSource,
   requiredProviders,
   satisfies,
+  synthArguments,
   terraformPlatform,
 } from "../../scripts/validate";
 
@@ -67,6 +68,12 @@ test("TF_PLUGIN_MIRROR wins over discovery and may list several paths", () => {
   const discovered = discoverMirrors({ TF_PLUGIN_CACHE_DIR: mirror });
   expect(discovered.from).toBe("conventional locations");
   expect(discovered.mirrors).toContain(mirror);
+});
+
+test("the synth gets every argument but --no-synth and --out <dir>: `npm run validate -- --config examples/aws.yaml` validates that deployment", () => {
+  expect(synthArguments(["--config", "examples/aws.yaml"])).toEqual(["--config", "examples/aws.yaml"]);
+  expect(synthArguments(["--no-synth", "--out", "dir", "--config", "x.yaml"])).toEqual(["--config", "x.yaml"]);
+  expect(synthArguments(["--config", "x.yaml", "--out", "dir"])).toEqual(["--config", "x.yaml"]);
 });
 
 test("platform names follow Terraform's", () => {

@@ -1,4 +1,5 @@
 import { Testing } from "cdktf";
+import { AKS_FACTS } from "../../constructs/azure/azure-facts";
 import { Network } from "../../constructs/azure/network";
 import { overlaps, parseIpv4Cidr } from "../../config/cidr";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
@@ -77,12 +78,15 @@ describe("Network", () => {
     expect(all(res, "azurerm_network_security_group").map((g) => g.name)).toContain("acme-api-server-nsg");
     expect(all(res, "azurerm_subnet_network_security_group_association").map((a) => a.subnet_id)).toContain("${azurerm_subnet.Network_ApiServerSubnet_F9EBDB7C.id}");
   });
-  test("the API server subnet admits only nodes on 443, itself, probes and the admin ranges on 443; the rest of the VNet is denied", () => {
+  test("the API server subnet admits only nodes on 443 and 4443 (AKS_FACTS), itself, probes and the admin ranges on 443; the rest of the VNet is denied", () => {
     const res = resources((s) => { new Network(s, "Network", { ...base, apiServerSourceCidrs: ["192.168.10.0/24"] }); });
     const rules = all(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_ApiServerSecurityGroup_"));
     const byName = Object.fromEntries(rules.map((r) => [r.name, r]));
     expect(Object.keys(byName).sort()).toEqual(["AllowAdminsInbound", "AllowApiServerSubnetInbound", "AllowLoadBalancerProbesInbound", "AllowNodesInbound", "DenyInternetInbound", "DenyOtherVnetInbound"]);
-    expect(byName.AllowNodesInbound).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefix: "10.50.0.0/17", destination_address_prefix: "10.50.192.0/28", destination_port_range: "443" });
+    expect(byName.AllowNodesInbound).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefix: "10.50.0.0/17", destination_address_prefix: "10.50.192.0/28" });
+    expect(byName.AllowNodesInbound.destination_port_ranges).toEqual(AKS_FACTS.apiServerSubnetPorts.value.map(String));
+    expect(AKS_FACTS.apiServerSubnetPorts.value).toEqual([443, 4443]);
+    expect(byName.AllowNodesInbound).not.toHaveProperty("destination_port_range");
     expect(byName.AllowAdminsInbound).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefixes: ["192.168.10.0/24"], destination_address_prefix: "10.50.192.0/28", destination_port_range: "443" });
     expect(byName.AllowApiServerSubnetInbound).toMatchObject({ access: "Allow", source_address_prefix: "10.50.192.0/28", destination_address_prefix: "10.50.192.0/28" });
     expect(byName.DenyOtherVnetInbound).toMatchObject({ access: "Deny", source_address_prefix: "VirtualNetwork", priority: 4010 });

@@ -61,6 +61,10 @@ describe("examples/azure.yaml under the security policy", () => {
 });
 
 test("the private-control-plane variant is clean too", () => {
-  const findings = findingsOf(variant((raw) => { (raw.controlPlane as Record<string, unknown>).publicEndpoint = false; }));
+  const findings = findingsOf(variant((raw) => {
+    (raw.controlPlane as Record<string, unknown>).publicEndpoint = false;
+    // The runner reaches a private cluster's API through the peering: its range is an admin range.
+    ((raw.azure as Record<string, unknown>).runnerNetwork as Record<string, unknown>).addressPrefixes = ["203.0.113.0/26"];
+  }));
   expect(show(findings.filter((f) => f.status === "fail"))).toEqual([]);
 });

@@ -13,6 +13,13 @@ const variant = (patch: (raw: Record<string, unknown>) => void): Deployment => {
   patch(raw);
   return validateDeployment(raw, "variant");
 };
+/** The example as a private cluster: the runner's network must then be an admin range (it reaches the API through the peering). */
+const privateVariant = (patch: (raw: Record<string, unknown>) => void = () => {}): Deployment =>
+  variant((raw) => {
+    (raw.controlPlane as Record<string, unknown>).publicEndpoint = false;
+    ((raw.azure as Record<string, unknown>).runnerNetwork as Record<string, unknown>).addressPrefixes = ["203.0.113.0/26"];
+    patch(raw);
+  });
 const build = (d: Deployment) => new AzureStack(Testing.app(), `${d.name}-azure`, { deployment: d });
 const synth = (d: Deployment) => Testing.synth(build(d));
 const resourcesOf = (d: Deployment): Json => JSON.parse(synth(d)).resource;
@@ -132,10 +139,26 @@ describe("AzureStack from examples/azure.yaml", () => {
     ]);
   });
 
-  test("both vaults admit only the admin CIDRs when they run Terraform from outside", () => {
-    for (const kv of values(resourcesOf(example()), "azurerm_key_vault")) {
-      expect(kv.public_network_access_enabled).toBe(true);
-      expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", bypass: "None", ip_rules: ["203.0.113.0/24"] }));
+  test("both vaults are closed to the public in the public endpoint mode too; Terraform reaches them from the runner's peered network", () => {
+    const res = resourcesOf(example());
+    for (const kv of values(res, "azurerm_key_vault")) {
+      expect(kv.public_network_access_enabled).toBe(false);
+      expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", bypass: "None", ip_rules: [] }));
+    }
+    const peerings = values(res, "azurerm_virtual_network_peering");
+    expect(peerings.map((p) => p.remote_virtual_network_id)).toEqual(expect.arrayContaining([
+      "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/contoso-runners/providers/Microsoft.Network/virtualNetworks/contoso-runners",
+      expect.stringMatching(/^\$\{azurerm_virtual_network\.Network_[0-9A-F]+\.id\}$/),
+    ]));
+    expect(peerings).toHaveLength(2);
+    for (const p of peerings) expect(p).toMatchObject({ allow_forwarded_traffic: false, allow_gateway_transit: false, use_remote_gateways: false });
+    for (const key of values(res, "azurerm_key_vault_key")) {
+      expect(key.depends_on).toEqual(expect.arrayContaining([
+        expect.stringMatching(/^azurerm_private_endpoint\./),
+        expect.stringMatching(/^azurerm_virtual_network_peering\.RunnerNetwork_ToRunner_/),
+        expect.stringMatching(/^azurerm_virtual_network_peering\.RunnerNetwork_FromRunner_/),
+        expect.stringMatching(/^azurerm_private_dns_zone_virtual_network_link\.RunnerNetwork_DnsLink_/),
+      ]));
     }
   });
 
@@ -173,22 +196,39 @@ describe("AzureStack from examples/azure.yaml", () => {
     expect(String(unseal.scope)).toMatch(/azurerm_key_vault_key\.UnsealVault_UnsealKey_[0-9A-F]+\.resource_versionless_id/);
     expect(String(unseal.principal_id)).toMatch(/azurerm_user_assigned_identity\.VaultIdentity_/);
     expect(grants.map((g) => g.role_definition_name ?? "custom").sort()).toEqual([
-      "Key Vault Contributor", "Key Vault Crypto Service Encryption User", "Key Vault Crypto User", "Network Contributor", "Network Contributor",
-      "Storage Blob Data Contributor", "custom", "custom",
+      "Azure Kubernetes Service Cluster User Role", "Azure Kubernetes Service RBAC Cluster Admin",
+      "Key Vault Contributor", "Key Vault Crypto Service Encryption User", "Key Vault Crypto User", "Key Vault Reader", "Key Vault Reader",
+      "Network Contributor", "Network Contributor", "Storage Blob Data Contributor", "custom", "custom", "custom",
     ]);
   });
 
-  test("Terraform's identity gets only the custom key-deployer role, on each vault (no Crypto Officer)", () => {
-    const res = resourcesOf(example());
-    const deployer = values(res, "azurerm_role_assignment").filter((g) => String(g.principal_id).includes("azurerm_client_config"));
-    expect(deployer.map((g) => [String(g.role_definition_id).replace(/_[0-9A-F]{8}\b/, ""), String(g.scope).replace(/_[0-9A-F]{8}\b/, "")]).sort()).toEqual([
+  test("the deploying identity is the one named in the config: the custom key-deployer role on each vault, cluster-admin on AKS, nothing read from the session", () => {
+    const d = example();
+    const res = resourcesOf(d);
+    const text = synth(d);
+    expect(text).not.toContain("azurerm_client_config");
+    const deployer = values(res, "azurerm_role_assignment").filter((g) => g.principal_id === d.azure!.deployerObjectId);
+    expect(deployer.map((g) => [String(g.role_definition_id ?? g.role_definition_name).replace(/_[0-9A-F]{8}\b/, ""), String(g.scope).replace(/_[0-9A-F]{8}\b/, "")]).sort()).toEqual([
       ["${azurerm_role_definition.EtcdKeyVault_DeployerKeyRole.role_definition_resource_id}", "${azurerm_key_vault.EtcdKeyVault.id}"],
       ["${azurerm_role_definition.UnsealVault_DeployerKeyRole.role_definition_resource_id}", "${azurerm_key_vault.UnsealVault.id}"],
+      ["Azure Kubernetes Service RBAC Cluster Admin", "${azurerm_kubernetes_cluster.Cluster.id}"],
     ]);
-    for (const role of values(res, "azurerm_role_definition")) {
+    for (const role of values(res, "azurerm_role_definition").filter((r) => String(r.name).endsWith("key deployer"))) {
       expect(JSON.stringify(role.permissions)).not.toMatch(/\*|Microsoft\.Authorization|decrypt|unwrap/);
       expect(String(role.scope)).toMatch(/azurerm_resource_group\.DataGroup_/);
     }
+  });
+
+  test("the plan identity gets what a plan reads, read-only: key metadata, the cluster's user credential, every Kubernetes object", () => {
+    const d = example();
+    const res = resourcesOf(d);
+    const plan = values(res, "azurerm_role_assignment").filter((g) => g.principal_id === d.azure!.planObjectId);
+    expect(plan.map((g) => g.role_definition_name ?? "custom").sort()).toEqual(["Azure Kubernetes Service Cluster User Role", "Key Vault Reader", "Key Vault Reader", "custom"]);
+    const reader = values(res, "azurerm_role_definition").find((r) => String(r.name).endsWith("cluster reader"))!;
+    expect(reader.permissions).toEqual([{ actions: [], data_actions: ["Microsoft.ContainerService/managedClusters/*/read"], not_actions: [], not_data_actions: [] }]);
+    // No plan identity configured: nothing is granted to one.
+    const none = resourcesOf(variant((raw) => { delete (raw.azure as Record<string, unknown>).planObjectId; }));
+    expect(values(none, "azurerm_role_assignment").filter((g) => g.role_definition_name === "Key Vault Reader")).toEqual([]);
   });
 
   test("federated credentials exist exactly for the contract's workload-identity subjects", () => {
@@ -258,8 +298,8 @@ describe("AzureStack variants", () => {
       for (const r of values(res, type)) expect([type, r.lifecycle]).toEqual([type, { prevent_destroy: false }]);
     }
   });
-  test("private control plane: private cluster, VNet-integrated, no authorized ranges, both vaults closed to the public", () => {
-    const res = resourcesOf(variant((raw) => { (raw.controlPlane as Record<string, unknown>).publicEndpoint = false; }));
+  test("private control plane: private cluster, VNet-integrated, no authorized ranges, both vaults closed to the public, the runner resolves the API's private name", () => {
+    const res = resourcesOf(privateVariant());
     const aks = values(res, "azurerm_kubernetes_cluster")[0];
     expect(aks.private_cluster_enabled).toBe(true);
     expect(aks.private_cluster_public_fqdn_enabled).toBe(false);
@@ -272,9 +312,16 @@ describe("AzureStack variants", () => {
       expect(kv.public_network_access_enabled).toBe(false);
       expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", ip_rules: [] }));
     }
+    const clusterLink = values(res, "azurerm_private_dns_zone_virtual_network_link").find((l) => String(l.resource_group_name).includes("node_resource_group"))!;
+    expect(clusterLink).toMatchObject({
+      private_dns_zone_name: expect.stringMatching(/^\$\{join\("\.", slice\(split\("\.", azurerm_kubernetes_cluster\.Cluster_[0-9A-F]+\.private_fqdn\), 1, length\(split\("\.", azurerm_kubernetes_cluster\.Cluster_[0-9A-F]+\.private_fqdn\)\)\)\)\}$/),
+      virtual_network_id: expect.stringContaining("/virtualNetworks/contoso-runners"),
+    });
+    // A public cluster's name is public: no such link.
+    expect(values(resourcesOf(example()), "azurerm_private_dns_zone_virtual_network_link").filter((l) => String(l.resource_group_name).includes("node_resource_group"))).toEqual([]);
   });
   test.each([true, false])("admins reach the API server subnet on 443 (public endpoint: %s), never the node subnet", (publicEndpoint) => {
-    const res = resourcesOf(variant((raw) => { (raw.controlPlane as Record<string, unknown>).publicEndpoint = publicEndpoint; }));
+    const res = resourcesOf(publicEndpoint ? example() : privateVariant());
     const adminRules = values(res, "azurerm_network_security_rule").filter((r) => JSON.stringify(r.source_address_prefixes) === JSON.stringify(["203.0.113.0/24"]));
     expect(adminRules).toHaveLength(1);
     expect(adminRules[0]).toMatchObject({ name: "AllowAdminsInbound", destination_address_prefix: "10.50.192.0/28", destination_port_range: "443" });

@@ -31,6 +31,7 @@ describe("defaults are the secure choice", () => {
     controlPlane: { adminCidrs: ["198.51.100.0/24"] },
     domain: { name: "catalog.example.com" },
     nodePools: [{ name: "general", count: 3, machineType: "m6i.large" }],
+    aws: { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admin"] },
     images: { projectRegistry: "registry.example.com/platform" },
   };
   const d = validateDeployment(minimal, "minimal");
@@ -43,6 +44,15 @@ describe("defaults are the secure choice", () => {
   test("node root disks default to 100 GiB", () => expect(d.nodePools[0].diskSizeGiB).toBe(100));
 });
 
+const RUNNER_VNET = "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/runners/providers/Microsoft.Network/virtualNetworks/runners";
+const AZURE = {
+  ...DEFAULT_DEPLOYMENT, cloud: "azure", region: "westeurope", aws: undefined,
+  azure: {
+    subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111",
+    adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"], deployerObjectId: "33333333-3333-3333-3333-333333333333",
+    runnerNetwork: { virtualNetworkId: RUNNER_VNET, addressPrefixes: ["203.0.113.0/26"] },
+  },
+};
 test("without a registry for the Atlas image (built from images/atlas) the config is refused, naming the field and the fix", () => {
   const noImages = Object.fromEntries(Object.entries(DEFAULT_DEPLOYMENT).filter(([k]) => k !== "images")) as typeof DEFAULT_DEPLOYMENT;
   expect(() => validateDeployment(noImages, "f.yaml")).toThrow(/images\.projectRegistry: required: the Apache Atlas image is built from images\/atlas/);
@@ -75,7 +85,7 @@ describe("validation reports everything at once", () => {
     );
   });
   test("GCP: tags that collapse into one label key are refused, naming both", () => {
-    const gcp = { ...DEFAULT_DEPLOYMENT, cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog" } };
+    const gcp = { ...DEFAULT_DEPLOYMENT, cloud: "gcp", region: "europe-west1", aws: undefined, gcp: { projectId: "acme-catalog" } };
     expect(() => validateDeployment({ ...gcp, tags: { Team: "a", team: "b" } }, "f")).toThrow(
       /tags.team: becomes the GCP label 'team', like tag 'Team'; rename the tag/,
     );
@@ -83,9 +93,7 @@ describe("validation reports everything at once", () => {
     expect(validateDeployment({ ...gcp, tags: { Team: "a" } }, "f").tags).toEqual({ Team: "a" });
   });
   test("Azure: the node pool name 'system' is reserved", () => {
-    const azure = validateDeployment({ ...DEFAULT_DEPLOYMENT, cloud: "azure", region: "westeurope", azure: {
-      subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111",
-      adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"] } }, "f");
+    const azure = validateDeployment({ ...AZURE }, "f");
     expect(() => validateDeployment({ ...azure, nodePools: [{ name: "system", count: 3, machineType: "Standard_D4s_v5" }] }, "f")).toThrow(
       /nodePools\[0\].name: 'system' is the platform's own AKS system pool/,
     );
@@ -93,6 +101,46 @@ describe("validation reports everything at once", () => {
   test("an empty entry-point allow-list is refused (it would admit nobody)", () => {
     expect(() => validateDeployment({ ...DEFAULT_DEPLOYMENT, domain: { name: "a.example.com", allowedSourceCidrs: [] } }, "f")).toThrow(
       /domain.allowedSourceCidrs: an empty list admits nobody; omit the field/,
+    );
+  });
+  test("AWS: nobody is cluster admin implicitly, so at least one admin principal is required, each listed once (EKS_ACCESS_FACTS)", () => {
+    expect(() => validateDeployment({ ...DEFAULT_DEPLOYMENT, aws: undefined }, "f")).toThrow(
+      /^ {2}- aws.adminPrincipalArns: list at least one IAM role that administers the cluster .*\(missing\)$/m,
+    );
+    let problems: readonly string[] = [];
+    try {
+      validateDeployment({ ...DEFAULT_DEPLOYMENT, aws: { adminPrincipalArns: [] } }, "f");
+    } catch (e) {
+      problems = (e as ConfigError).problems;
+    }
+    expect(problems).toHaveLength(1);
+    const arn = "arn:aws:iam::123456789012:role/ci";
+    expect(() => validateDeployment({ ...DEFAULT_DEPLOYMENT, aws: { adminPrincipalArns: [arn], viewerPrincipalArns: [arn] } }, "f")).toThrow(
+      /aws.viewerPrincipalArns\[0\]: arn:aws:iam::123456789012:role\/ci is already in aws.adminPrincipalArns; EKS holds one access entry per principal/,
+    );
+    expect(() => validateDeployment({ ...DEFAULT_DEPLOYMENT, aws: { adminPrincipalArns: ["arn:aws:sts::123456789012:assumed-role/admin/alice"] } }, "f")).toThrow(
+      /aws.adminPrincipalArns\[0\]: must be an IAM role or user ARN.*not an sts assumed-role session ARN/,
+    );
+  });
+  test("AWS: the service range follows EKS's rule: RFC 1918, /24 to /12 (EKS_SERVICE_CIDR_RULE)", () => {
+    const withService = (serviceCidr: string) => ({ ...DEFAULT_DEPLOYMENT, network: { ...DEFAULT_DEPLOYMENT.network, serviceCidr } });
+    for (const bad of ["100.64.0.0/16", "172.20.0.0/25", "10.0.0.0/11", "192.0.2.0/24"]) {
+      expect(() => validateDeployment(withService(bad), "f")).toThrow(/network.serviceCidr: EKS needs a service range inside 10.0.0.0\/8, 172.16.0.0\/12, 192.168.0.0\/16 of size \/12 to \/24/);
+    }
+    for (const good of ["172.20.0.0/16", "192.168.0.0/24", "172.16.0.0/12"]) expect(validateDeployment(withService(good), "f").network.serviceCidr).toBe(good);
+    // Only EKS has this rule.
+    expect(validateDeployment({ ...AZURE, network: { ...DEFAULT_DEPLOYMENT.network, serviceCidr: "100.64.0.0/16" } }, "f").network.serviceCidr).toBe("100.64.0.0/16");
+  });
+  test("Azure: the deploying identity and the runner's network are named; the runner must not overlap and, for a private cluster, be an admin range", () => {
+    const partial = Object.fromEntries(Object.entries(AZURE.azure).filter(([k]) => k !== "deployerObjectId" && k !== "runnerNetwork"));
+    expect(() => validateDeployment({ ...AZURE, azure: partial }, "f")).toThrow(/azure.deployerObjectId: required[\s\S]*azure.runnerNetwork: required/);
+    const runner = (addressPrefixes: string[], publicEndpoint = false) =>
+      ({ ...AZURE, controlPlane: { ...AZURE.controlPlane, publicEndpoint }, azure: { ...AZURE.azure, runnerNetwork: { virtualNetworkId: RUNNER_VNET, addressPrefixes } } });
+    expect(() => validateDeployment(runner(["10.40.1.0/24"]), "f")).toThrow(/azure.runnerNetwork.addressPrefixes\[0\]: overlaps network.cidr/);
+    expect(() => validateDeployment(runner(["10.10.0.0/24"]), "f")).toThrow(/azure.runnerNetwork.addressPrefixes\[0\]: is not inside controlPlane.adminCidrs/);
+    expect(validateDeployment(runner(["10.10.0.0/24"], true), "f").azure?.runnerNetwork.addressPrefixes).toEqual(["10.10.0.0/24"]);
+    expect(() => validateDeployment({ ...AZURE, azure: { ...AZURE.azure, runnerNetwork: { virtualNetworkId: "runners", addressPrefixes: ["203.0.113.0/26"] } } }, "f")).toThrow(
+      /azure.runnerNetwork.virtualNetworkId: must be a VNet resource id/,
     );
   });
   test("duplicate node pool names are refused", () => {
@@ -126,6 +174,17 @@ describe("files", () => {
   test("the reference documents every top-level field", () => {
     const schema = JSON.parse(deploymentJsonSchema());
     for (const key of Object.keys(schema.properties)) expect(configReferenceMarkdown()).toContain(`| \`${key}\` |`);
+  });
+  test("every row of the reference says what the field means", () => {
+    const rows = configReferenceMarkdown().split("\n").filter((l) => l.startsWith("| `"));
+    expect(rows.length).toBeGreaterThan(40);
+    const undescribed = rows.filter((r) => r.split(" | ").at(-1)?.replace(/\s*\|$/, "").trim() === "");
+    expect(undescribed).toEqual([]);
+  });
+  test("the GCS state path in the reference is where the gcs backend puts it", () => {
+    // stacks/backend.ts gives the gcs backend prefix `<prefix>/<stack id>`; the backend stores each workspace
+    // as `<prefix>/<workspace>.tfstate` (terraform internal/backend/remote-state/gcs/backend_state.go).
+    expect(configReferenceMarkdown()).toContain("`<prefix>/<stack id>/default.tfstate`");
   });
   test("the JSON Schema rejects unknown keys and names the required fields", () => {
     const schema = JSON.parse(deploymentJsonSchema());

@@ -50,7 +50,7 @@ const CASES: readonly Case[] = [
   { name: "SAML metadata over plain HTTP", text: yaml({ saml: { idpMetadataUrl: "http://idp.example.com/metadata" } }),
     expect: ["saml.idpMetadataUrl", "https://"] },
   { name: "not YAML at all", text: "name: [unclosed\n", expect: ["not valid YAML/JSON"] },
-  { name: "a key given twice", text: "name: a1\nname: b2\n", expect: ["not valid YAML/JSON"] },
+  { name: "a key given twice", text: "name: a1\nname: b2\n", expect: ["key 'name' is given twice in one mapping at line 2", "keep one"] },
   { name: "a list instead of a mapping", text: "- name: demo\n", expect: ["must hold one mapping"] },
 ];
 

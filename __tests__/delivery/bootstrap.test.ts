@@ -1,4 +1,7 @@
-import { readFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { Testing } from "cdktf";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { S3BucketServerSideEncryptionConfigurationA } from "@cdktf/provider-aws/lib/s3-bucket-server-side-encryption-configuration";
@@ -122,3 +125,20 @@ test("the bootstrap is not part of a deployment's stacks: main.ts and stacks/dep
 test("snapshot of <name>-state (review aid)", () => {
   expect(tf).toMatchSnapshot();
 });
+
+test("a successful bootstrap synth reports on stdout (the cdktf CLI shows an app's stderr as [ERROR]), nothing on stderr", () => {
+  const out = mkdtempSync(path.join(tmpdir(), "bootstrap-"));
+  try {
+    const loader = path.join(__dirname, "..", "..", "node_modules", "tsx", "dist", "loader.mjs");
+    const r = spawnSync(process.execPath, ["--import", loader, "scripts/bootstrap.ts", "--config", "examples/aws.yaml", "--github-repo", REPO], {
+      encoding: "utf8",
+      env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", CDKTF_OUTDIR: out },
+      timeout: 120_000,
+    });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(`synthesized acme-prod-state into ${out}`);
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
+}, 120_000);

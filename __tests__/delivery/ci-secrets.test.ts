@@ -56,7 +56,10 @@ describe("workflows", () => {
   test("every job holding a cloud identity deletes its plan files and Terraform directories last, whatever happened", () => {
     for (const { name, job } of jobs.filter(({ job }) => holdsCredentials(job))) {
       const last = job.steps[job.steps.length - 1];
-      expect({ name, if: last.if, run: last.run?.trim() }).toEqual({ name, if: "always()", run: "set -euo pipefail\nrm -rf plans cdktf.out" });
+      expect({ name, if: last.if, run: last.run?.trim() }).toEqual({ name, if: "always()", run: expect.stringMatching(/^set -euo pipefail\nrm -rf plans cdktf\.out\b/) });
+      // Every directory the job plans into is among them.
+      const planDirs = [...new Set(job.steps.flatMap((s) => [...(s.run ?? "").matchAll(/--plans "?([^\s"]+)/g)].map((m) => m[1].replace(/^\$GITHUB_WORKSPACE\//, "").split("/")[0])))];
+      for (const d of planDirs) expect({ name, dir: d, removed: last.run!.split("\n")[1].split(" ").includes(d) }).toEqual({ name, dir: d, removed: true });
     }
   });
 
@@ -70,8 +73,8 @@ describe("workflows", () => {
     expect(synth).toBeLessThan(first);
   });
 
-  test.each([["plan.yml"], ["apply.yml"]])("%s: the check job stops, naming the variable, when DEPLOY_RUNNER is not set (its script run by bash)", (file) => {
-    const step = jobs.find((j) => j.name === `${file}:check`)!.job.steps.find((s) => s.name === "The deploy runner is named")!;
+  test.each([["plan.yml", "check"], ["apply.yml", "check"], ["drift.yml", "list"]])("%s: the %s job stops, naming the variable, when DEPLOY_RUNNER is not set (its script run by bash)", (file, first) => {
+    const step = jobs.find((j) => j.name === `${file}:${first}`)!.job.steps.find((s) => s.name === "The deploy runner is named")!;
     expect(step.if).toBe("steps.matrix.outputs.count != '0'");
     expect(step.env).toEqual({ DEPLOY_RUNNER: "${{ vars.DEPLOY_RUNNER }}" });
     const bash = (value: string) => spawnSync("bash", ["-c", step.run!], { env: { PATH: process.env.PATH ?? "", DEPLOY_RUNNER: value }, encoding: "utf8" });
@@ -83,7 +86,7 @@ describe("workflows", () => {
 
   test("the deployment guide makes the runner explicit: required, self-hosted, in the customer's network", () => {
     const guide = readFileSync(path.join(ROOT, "docs/deployment-guide.md"), "utf8");
-    expect(guide).toMatch(/\| repository \| `DEPLOY_RUNNER` \(required: the label of the self-hosted runner in the deployment's network\) \| all \|/);
+    expect(guide).toMatch(/\| repository \| `DEPLOY_RUNNER` \(required: the label of the self-hosted runner in the deployment's network[^|]*\| all \|/);
     expect(guide).toMatch(/\*\*self-hosted\s+runner in the customer's network\*\*, never on a GitHub-hosted machine/);
     expect(guide).not.toMatch(/saved plans as an artifact/);
   });

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { stringify } from "yaml";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
-import { applyStack, deploymentFiles, deploymentMatrix, main, type Paths, planStack, planSummary } from "../../scripts/ci";
+import { applyStack, deploymentFiles, deploymentMatrix, driftReport, main, type Paths, planStack, planSummary } from "../../scripts/ci";
 import type { CommandResult } from "../../scripts/command-runner";
 import { fakeRunner } from "./fake-runner";
 
@@ -24,14 +24,20 @@ const planJson = (bucket = "acme-data", secret = "s3cr3t-token") =>
       {
         address: "aws_s3_bucket.Data",
         mode: "managed",
+        type: "aws_s3_bucket",
         change: { actions: ["create"], before: null, after: { bucket, tags: { owner: "platform" }, token: secret }, after_unknown: { arn: true }, before_sensitive: false, after_sensitive: { token: true } },
       },
     ],
   });
+const PLAN_JSON = planJson();
+/** A plan that replaces the cluster because its subnets changed. */
+const REPLACE_JSON = JSON.stringify({ format_version: "1.2", prior_state: { values: { root_module: { resources: [{}] } } },
+  resource_changes: [{ address: "aws_eks_cluster.Cluster_EB0386A7", mode: "managed", type: "aws_eks_cluster", action_reason: "replace_because_cannot_update",
+    change: { actions: ["delete", "create"], replace_paths: [["vpc_config", 0, "subnet_ids"]], before: { name: "acme-prod" }, after: { name: "acme-prod" } } }] });
 
 /** terraform answering plan with `planCode` (0 none, 1 error, 2 changes); a successful plan writes its -out file. */
 function terraform(planCode: number, extra: Record<string, Partial<CommandResult>> = {}) {
-  const fake = fakeRunner({ "terraform init": {}, "terraform plan": { code: planCode }, "terraform apply": {}, "terraform show": { stdout: PLAN_TEXT }, "terraform show -json": { stdout: planJson() }, ...extra });
+  const fake = fakeRunner({ "terraform init": {}, "terraform plan": { code: planCode }, "terraform apply": {}, "terraform show": { stdout: PLAN_TEXT }, "terraform show -json": { stdout: PLAN_JSON }, ...extra });
   const runner = ((command: string, args: readonly string[], options?: { env?: NodeJS.ProcessEnv; cwd?: string }) => {
     const r = fake(command, args, options);
     const out = args.find((a) => a.startsWith("-out="));
@@ -68,15 +74,17 @@ test("plan: init, plan -out with -detailed-exitcode, show; records changes with 
   const tf = terraform(2);
   expect(planStack(d, "cloud", p, { stream: tf, capture: tf }, { lock: false })).toEqual({ stack: "acme-prod-aws", role: "cloud", status: "changes", summary: "Plan: 1 to add, 0 to change, 0 to destroy." });
   expect(commands(tf)).toEqual(["init", "plan -lock=false", "show", "show"]);
+  // The guard read the plan as JSON; what is kept of it is addresses and actions, and the review record: no values.
   expect(tf.calls[3].args).toEqual(["show", "-json", path.resolve(p.plansDir, "acme-prod-aws.tfplan")]);
+  expect(JSON.parse(readFileSync(path.join(p.plansDir, "acme-prod-aws.changes.json"), "utf8"))).toEqual([{ address: "aws_s3_bucket.Data", actions: ["create"] }]);
   const review = readFileSync(path.join(p.plansDir, "acme-prod-aws.review.json"), "utf8");
   expect(JSON.parse(review)).toEqual({ stack: "acme-prod-aws", configSha256: expect.stringMatching(/^[0-9a-f]{64}$/), planSha256: expect.stringMatching(/^[0-9a-f]{64}$/), changes: [{ address: "aws_s3_bucket.Data", actions: ["create"] }] });
   expect(review).not.toMatch(/s3cr3t|acme-data|platform/);
   const plan = tf.calls[1];
   expect(plan.args).toEqual(expect.arrayContaining(["-detailed-exitcode", `-out=${path.resolve(p.plansDir, "acme-prod-aws.tfplan")}`]));
   expect(readFileSync(path.join(p.plansDir, "acme-prod-aws.txt"), "utf8")).toBe(PLAN_TEXT);
-  // Terraform runs in the synthesized stack's directory.
-  expect(tf.calls.every((c) => c.env !== undefined)).toBe(true);
+  // Terraform runs in the synthesized stack's directory, without checkpoint calls.
+  expect(tf.calls.every((c) => c.env?.CHECKPOINT_DISABLE === "1")).toBe(true);
 });
 
 test("plan: a stack that cannot be planned because an upstream stack has pending changes is blocked, not failed", () => {
@@ -155,7 +163,7 @@ test("apply: a stack whose upstream changed is planned again (its saved plan rea
   applyStack(d, "cloud", p, { stream: tf, capture: tf });
   const vault = terraform(2);
   expect(applyStack(d, "vault", p, { stream: vault, capture: vault })).toMatchObject({ ok: true, usedSavedPlan: false, changed: true });
-  expect(commands(vault)).toEqual(["init", "plan", "apply"]);
+  expect(commands(vault)).toEqual(["init", "plan", "show", "apply"]);
   expect(vault.calls[2].args).toContain(path.resolve(p.plansDir, "acme-prod-vault.apply.tfplan"));
 });
 
@@ -170,7 +178,7 @@ test("apply with reviewed plans required: a new plan with changes stops the run 
   const r = applyStack(d, "vault", p, { stream: vault, capture: vault }, { reviewedOnly: true });
   expect(r).toMatchObject({ ok: false, changed: false });
   expect(r.note).toMatch(/acme-prod-aws changed in this run, and REQUIRE_REVIEWED_PLANS is on/);
-  expect(commands(vault)).toEqual(["init", "plan"]);
+  expect(commands(vault)).toEqual(["init", "plan", "show"]);
 });
 
 test("apply: no changes planned and none upstream means nothing is applied; a failed apply fails", () => {
@@ -218,4 +226,83 @@ test("`matrix` writes the deployments to $GITHUB_OUTPUT, or only the one asked f
   expect(main(["matrix", "--dir", dir, "--only", "acme-nope"], {}, runners, quiet)).toBe(2);
   spy.mockRestore();
   expect(errors.join()).toMatch(/no deployment named 'acme-nope'; deployments: contoso-prod, acme-prod/);
+});
+
+describe("replacement guard in CI", () => {
+  test("plan: a replace of a stateful resource is refused, named, and fails the job; apply then applies nothing", () => {
+    const p = paths();
+    const tf = terraform(2, { "terraform show -json": { stdout: REPLACE_JSON } });
+    const errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const plan = planStack(d, "cloud", p, { stream: tf, capture: tf }, { lock: false });
+    errors.mockRestore();
+    expect(plan.status).toBe("refused");
+    expect(plan.summary).toContain("Refused by the replacement guard: aws_eks_cluster.Cluster_EB0386A7");
+    expect(readFileSync(path.join(p.plansDir, "acme-prod-aws.guard.txt"), "utf8")).toContain("attribute vpc_config[0].subnet_ids cannot change in place");
+    const apply = terraform(2);
+    const r = applyStack(d, "cloud", p, { stream: apply, capture: apply });
+    expect(r.ok).toBe(false);
+    expect(r.note).toMatch(/the replacement guard refused its plan/);
+    expect(apply.calls).toEqual([]);
+    expect(planSummary(d, p)).toContain("🛑 replacement guard");
+  });
+  test("the config's dataProtection.allowReplace acknowledges exactly the listed resource", () => {
+    const acked = validateDeployment({ ...example, dataProtection: { allowReplace: ["aws_eks_cluster.Cluster_EB0386A7"] } }, "aws");
+    const p = paths();
+    const tf = terraform(2, { "terraform show -json": { stdout: REPLACE_JSON } });
+    expect(planStack(acked, "cloud", p, { stream: tf, capture: tf }, { lock: false }).status).toBe("changes");
+    expect(readFileSync(path.join(p.plansDir, "acme-prod-aws.guard.txt"), "utf8")).toContain("; acknowledged");
+  });
+  test("apply: a plan made again in the apply job is guarded too before it is applied", () => {
+    const p = paths();
+    const planner = terraform(2);
+    planStack(d, "cloud", p, { stream: planner, capture: planner }, { lock: false });
+    planStack(d, "vault", p, { stream: planner, capture: planner }, { lock: false });
+    const cloud = terraform(2);
+    applyStack(d, "cloud", p, { stream: cloud, capture: cloud });
+    const vault = terraform(2, { "terraform show -json": { stdout: REPLACE_JSON } });
+    const errors = jest.spyOn(console, "error").mockImplementation(() => undefined);
+    const r = applyStack(d, "vault", p, { stream: vault, capture: vault });
+    errors.mockRestore();
+    expect(r).toMatchObject({ ok: false, changed: false });
+    expect(commands(vault)).toEqual(["init", "plan", "show"]);
+  });
+});
+
+describe("drift", () => {
+  const plans = (changes: Record<string, boolean>) => {
+    const dir = tmp();
+    for (const [role, changed] of Object.entries(changes)) {
+      const tf = terraform(changed ? 2 : 0);
+      planStack(d, role as "cloud", { outDir: path.join(dir, "out"), plansDir: dir }, { stream: tf, capture: tf }, { lock: false });
+    }
+    return dir;
+  };
+  test("the last applied commit's plan is not empty: drift made outside the code", () => {
+    const r = driftReport(d, plans({ cloud: true, vault: false }), plans({ cloud: true, vault: false }), "abc1234");
+    expect(r.verdict).toBe("drift");
+    expect(r.markdown).toContain("Drift: the infrastructure differs from the last applied code");
+    expect(r.markdown).toContain("- `aws_s3_bucket.Data`: create");
+    expect(r.markdown).toContain("Last applied commit: `abc1234`");
+  });
+  test("an empty plan at the applied commit and changes on main: unapplied changes, not drift", () => {
+    expect(driftReport(d, plans({ cloud: false, vault: false }), plans({ cloud: true, vault: false }), "abc1234").verdict).toBe("unapplied-changes");
+  });
+  test("both empty: in sync; nothing planned at the applied commit: not checked", () => {
+    expect(driftReport(d, plans({ cloud: false, vault: false }), plans({ cloud: false, vault: false }), "abc1234").verdict).toBe("in-sync");
+    expect(driftReport(d, tmp(), plans({ cloud: false }), "abc1234").verdict).toBe("not-planned");
+  });
+  test("the report holds addresses and actions, never attribute values", () => {
+    const r = driftReport(d, plans({ cloud: true }), plans({ cloud: true }), "abc1234");
+    expect(r.markdown).not.toContain("acme-data"); // an attribute value of the plan (after.bucket)
+  });
+  test("`drift` writes drift.md and drift.json for the reporting job", () => {
+    const applied = plans({ cloud: true });
+    const head = plans({ cloud: true });
+    const runners = { stream: fakeRunner({}), capture: fakeRunner({}) };
+    const file = tmp();
+    writeFileSync(path.join(file, "d.yaml"), stringify(example));
+    expect(main(["drift", "--config", path.join(file, "d.yaml"), "--applied", applied, "--head", head, "--applied-sha", "abc1234"], {}, runners, () => undefined)).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(head, "drift.json"), "utf8"))).toEqual({ name: "acme-prod", verdict: "drift" });
+    expect(readFileSync(path.join(head, "drift.md"), "utf8")).toMatch(/^### acme-prod \(aws, eu-west-1\): Drift/);
+  });
 });

@@ -30,6 +30,15 @@ export function fakeRunner(answers: Record<string, Partial<CommandResult>>): Com
 /** Answers of a workstation where everything an AWS deployment needs is present and logged in. */
 export const AWS_READY: Record<string, Partial<CommandResult>> = {
   "terraform version": { stdout: JSON.stringify({ terraform_version: "1.11.4" }) },
-  "aws sts get-caller-identity": { stdout: JSON.stringify({ Arn: "arn:aws:sts::123456789012:assumed-role/admin/alice" }) },
+  // The shape `aws sts get-caller-identity --output json` prints (UserId, Account, Arn): a session of the demo
+  // deployment's admin role (config/default.ts: aws.adminPrincipalArns).
+  "aws sts get-caller-identity": { stdout: JSON.stringify({ UserId: "AROAEXAMPLEID:alice", Account: "123456789012", Arn: "arn:aws:sts::123456789012:assumed-role/platform-admins/alice" }) },
   "aws --version": { stdout: "aws-cli/2.17.0 Python/3.12" },
+  "aws ec2 get-ebs-encryption-by-default": { stdout: JSON.stringify({ EbsEncryptionByDefault: true }) },
 };
+
+/** A JWT-shaped Azure CLI access token for object id `oid` (payload only matters; never a real token). */
+export function azureToken(oid: string): string {
+  const part = (o: object) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${part({ alg: "none" })}.${part({ oid, aud: "https://management.core.windows.net/" })}.signature`;
+}

@@ -3,7 +3,7 @@ import { DEFAULT_DEPLOYMENT } from "../../config/default";
 import type { DeploymentInput } from "../../config/schema";
 import { cloudsNeeded, destroyRefusal, formatResults, preflight } from "../../scripts/preflight";
 import { STACK_ROLES } from "../../scripts/stack-order";
-import { AWS_READY, fakeRunner } from "./fake-runner";
+import { AWS_READY, azureToken, fakeRunner } from "./fake-runner";
 
 const AZURE_IDS = { subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111" };
 
@@ -14,10 +14,14 @@ const aws = deployment();
 const azure = deployment({
   cloud: "azure",
   region: "westeurope",
-  azure: { ...AZURE_IDS, adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"] },
+  aws: undefined,
+  azure: {
+    ...AZURE_IDS, adminGroupObjectIds: ["22222222-2222-2222-2222-222222222222"], deployerObjectId: "33333333-3333-3333-3333-333333333333",
+    runnerNetwork: { virtualNetworkId: "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/runners/providers/Microsoft.Network/virtualNetworks/runners", addressPrefixes: ["203.0.113.0/26"] },
+  },
   state: { backend: "azurerm", resourceGroupName: "tfstate", storageAccountName: "acmetfstate", containerName: "tfstate" },
 });
-const gcp = deployment({ cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" } });
+const gcp = deployment({ cloud: "gcp", region: "europe-west1", aws: undefined, gcp: { projectId: "acme-catalog-prod" } });
 const VAULT_ENV = { VAULT_ADDR: "https://vault.internal:8200", VAULT_TOKEN: "hvs.not-a-real-token" };
 
 const failures = (results: ReturnType<typeof preflight>) => results.filter((r) => !r.ok);
@@ -25,7 +29,10 @@ const failures = (results: ReturnType<typeof preflight>) => results.filter((r) =
 test("passes when terraform 1.11, AWS credentials, the exec plugin and the Vault env are present", () => {
   const results = preflight({ deployment: aws, stacks: STACK_ROLES, env: VAULT_ENV, run: fakeRunner(AWS_READY) });
   expect(failures(results)).toEqual([]);
-  expect(results.map((r) => r.name)).toEqual(["terraform 1.11.x", "AWS credentials", "Kubernetes credential plugin (aws)", "VAULT_ADDR", "VAULT_TOKEN"]);
+  expect(results.map((r) => r.name)).toEqual([
+    "terraform 1.11.x", "AWS credentials", "EKS access entry for this identity", "EBS encryption by default (eu-west-1)",
+    "Kubernetes credential plugin (aws)", "VAULT_ADDR", "VAULT_TOKEN",
+  ]);
 });
 
 test("fails clearly when terraform is missing, naming the version to install", () => {
@@ -58,7 +65,8 @@ test("fails when the AWS CLI is missing, and when it has no credentials, naming 
 test("Azure: requires az, a login, and the deployment's own subscription and tenant", () => {
   const ready = { "terraform version": AWS_READY["terraform version"], "kubelogin --version": { stdout: "v0.1.4" } };
   const right = JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId, user: { name: "alice@acme.example" } });
-  expect(failures(preflight({ deployment: azure, stacks: STACK_ROLES, env: VAULT_ENV, run: fakeRunner({ ...ready, "az account show": { stdout: right } }) }))).toEqual([]);
+  const deployerToken = { "az account get-access-token": { stdout: `${azureToken("33333333-3333-3333-3333-333333333333")}\n` } };
+  expect(failures(preflight({ deployment: azure, stacks: STACK_ROLES, env: VAULT_ENV, run: fakeRunner({ ...ready, ...deployerToken, "az account show": { stdout: right } }) }))).toEqual([]);
 
   expect(failures(preflight({ deployment: azure, stacks: ["cloud"], env: {}, run: fakeRunner(ready) }))[0].detail).toMatch(/Azure CLI \(az\) is not on the PATH/);
   const loggedOut = fakeRunner({ ...ready, "az account show": { code: 1, stderr: "Please run 'az login' to setup account." } });
@@ -83,7 +91,11 @@ test("GCP: requires gcloud, its login and Application Default Credentials, and n
 });
 
 test("the Kubernetes stacks need the cluster's credential plugin; the cloud stack alone does not", () => {
-  const run = fakeRunner({ "terraform version": AWS_READY["terraform version"], "az account show": { stdout: JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId }) } });
+  const run = fakeRunner({
+    "terraform version": AWS_READY["terraform version"],
+    "az account show": { stdout: JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId }) },
+    "az account get-access-token": { stdout: azureToken("33333333-3333-3333-3333-333333333333") },
+  });
   expect(failures(preflight({ deployment: azure, stacks: ["cloud"], env: {}, run }))).toEqual([]);
   expect(failures(preflight({ deployment: azure, stacks: ["vault"], env: {}, run }))[0].detail).toMatch(/kubelogin is not on the PATH; install kubelogin/);
 });
@@ -101,7 +113,7 @@ test("the vault-config stack needs VAULT_ADDR (https) and VAULT_TOKEN, and the t
 });
 
 test("credentials are checked for the state backend's cloud too", () => {
-  const crossCloud = deployment({ cloud: "gcp", region: "europe-west1", gcp: { projectId: "acme-catalog-prod" }, state: { backend: "s3", bucket: "acme-state", region: "eu-west-1" } });
+  const crossCloud = deployment({ cloud: "gcp", region: "europe-west1", aws: undefined, gcp: { projectId: "acme-catalog-prod" }, state: { backend: "s3", bucket: "acme-state", region: "eu-west-1" } });
   expect(cloudsNeeded(crossCloud, ["cloud"])).toEqual(["gcp", "aws"]);
   expect(cloudsNeeded(crossCloud, ["vault-config"])).toEqual(["aws"]);
   expect(cloudsNeeded(aws, ["vault-config"])).toEqual([]);
@@ -119,4 +131,65 @@ test("destroy is refused unless the config allows it, with the reason and the fi
   expect(refusal).toContain("prevent_destroy");
   expect(refusal).toContain("allowDestroy: true");
   expect(destroyRefusal(deployment({ dataProtection: { allowDestroy: true } }))).toBeUndefined();
+});
+
+describe("the cloud's access rules, before anything runs", () => {
+  test("AWS: the identity must have an access entry; an assumed-role session is its role; apply needs an admin, a plan a viewer will do", () => {
+    const viewer = deployment({ aws: { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admins"], viewerPrincipalArns: ["arn:aws:iam::123456789012:role/ci/acme-plan"] } });
+    const as = (arn: string) => fakeRunner({ ...AWS_READY, "aws sts get-caller-identity": { stdout: JSON.stringify({ Arn: arn }) } });
+    const access = (d: typeof viewer, arn: string, intent: "plan" | "apply") =>
+      preflight({ deployment: d, stacks: ["vault"], env: {}, run: as(arn), intent }).find((r) => r.name === "EKS access entry for this identity")!;
+    expect(access(viewer, "arn:aws:sts::123456789012:assumed-role/platform-admins/alice", "apply").ok).toBe(true);
+    // A role with a path is matched by its name (session ARNs carry no path).
+    expect(access(viewer, "arn:aws:sts::123456789012:assumed-role/acme-plan/gha-1-1", "plan").ok).toBe(true);
+    const refused = access(viewer, "arn:aws:sts::123456789012:assumed-role/acme-plan/gha-1-1", "apply");
+    expect(refused.ok).toBe(false);
+    expect(refused.detail).toMatch(/has no access entry: EKS gives no identity access implicitly\. Add its role ARN .* to aws\.adminPrincipalArns and apply/);
+    expect(access(viewer, "arn:aws:sts::999999999999:assumed-role/platform-admins/x", "plan").ok).toBe(false);
+    // The cloud stack alone does not need cluster access.
+    expect(preflight({ deployment: viewer, stacks: ["cloud"], env: {}, run: as("arn:aws:sts::123456789012:assumed-role/other/x") }).map((r) => r.name)).not.toContain("EKS access entry for this identity");
+  });
+
+  test("AWS: EBS encryption by default is the account's, checked for the cloud stack with the command that turns it on", () => {
+    const off = fakeRunner({ ...AWS_READY, "aws ec2 get-ebs-encryption-by-default": { stdout: JSON.stringify({ EbsEncryptionByDefault: false }) } });
+    const [bad] = failures(preflight({ deployment: aws, stacks: ["cloud"], env: {}, run: off }));
+    expect(bad).toEqual({ ok: false, name: "EBS encryption by default (eu-west-1)", detail: expect.stringContaining("aws ec2 enable-ebs-encryption-by-default --region eu-west-1") });
+    expect(off.calls.map((c) => [c.command, ...c.args].join(" "))).toContain("aws ec2 get-ebs-encryption-by-default --region eu-west-1 --output json");
+  });
+
+  test("Azure: applying as anyone but the configured deploying identity is refused; the plan identity may plan; the token is never printed", () => {
+    const base = { "terraform version": AWS_READY["terraform version"], "az account show": { stdout: JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId }) } };
+    const planned = deployment({
+      aws: undefined, cloud: "azure", region: "westeurope",
+      azure: { ...azure.azure!, planObjectId: "44444444-4444-4444-4444-444444444444" },
+    });
+    const as = (oid: string) => fakeRunner({ ...base, "az account get-access-token": { stdout: azureToken(oid) } });
+    const check = (oid: string, intent: "plan" | "apply") =>
+      preflight({ deployment: planned, stacks: ["cloud"], env: {}, run: as(oid), intent }).find((r) => r.name.startsWith("Azure identity"))!;
+    expect(check("33333333-3333-3333-3333-333333333333", "apply").ok).toBe(true);
+    expect(check("44444444-4444-4444-4444-444444444444", "plan").ok).toBe(true);
+    const wrong = check("44444444-4444-4444-4444-444444444444", "apply");
+    expect(wrong.ok).toBe(false);
+    expect(wrong.detail).toContain("is not azure.deployerObjectId (33333333-3333-3333-3333-333333333333)");
+    expect(formatResults(preflight({ deployment: planned, stacks: ["cloud"], env: {}, run: as("55555555-5555-5555-5555-555555555555") }))).not.toContain(azureToken("55555555-5555-5555-5555-555555555555"));
+  });
+});
+
+describe("wrong-account guard (AWS)", () => {
+  const pinned = deployment({ state: { backend: "s3", bucket: "acme-terraform-state", region: "eu-west-1" }, aws: { ...DEFAULT_DEPLOYMENT.aws, accountId: "123456789012" } });
+  test("passes when the login is in the configured account", () => {
+    const results = preflight({ deployment: pinned, stacks: ["cloud"], env: {}, run: fakeRunner(AWS_READY) });
+    expect(failures(results)).toEqual([]);
+    expect(results.find((r) => r.name === "AWS credentials")?.detail).toBe("arn:aws:sts::123456789012:assumed-role/platform-admins/alice (account 123456789012, as configured)");
+  });
+  test("fails before anything runs when the login is in another account, naming both and the fix", () => {
+    const other = { stdout: JSON.stringify({ UserId: "AROAX:bob", Account: "210987654321", Arn: "arn:aws:sts::210987654321:assumed-role/admin/bob" }) };
+    const [bad] = failures(preflight({ deployment: pinned, stacks: ["cloud"], env: {}, run: fakeRunner({ ...AWS_READY, "aws sts get-caller-identity": other }) }));
+    expect(bad.name).toBe("AWS credentials");
+    expect(bad.detail).toMatch(/^logged in to account 210987654321 \(arn:aws:sts::210987654321:assumed-role\/admin\/bob\), the deployment's is 123456789012 \(aws\.accountId\); log in to 123456789012/);
+  });
+  test("the state-only check (vault-config reads state through S3) compares the account too", () => {
+    const other = { stdout: JSON.stringify({ Account: "210987654321", Arn: "arn:aws:sts::210987654321:assumed-role/admin/bob" }) };
+    expect(failures(preflight({ deployment: pinned, stacks: ["vault-config"], env: VAULT_ENV, run: fakeRunner({ ...AWS_READY, "aws sts get-caller-identity": other }) }))).toHaveLength(1);
+  });
 });

@@ -18,6 +18,7 @@ interface Step {
 }
 interface Job {
   readonly "runs-on"?: string | string[];
+  readonly container?: string | { image: string };
   readonly if?: string;
   readonly needs?: string | string[];
   readonly permissions?: Record<string, string> | string;
@@ -42,6 +43,7 @@ const actionFiles = readdirSync(ACTION_DIR).map((d) => path.join(ACTION_DIR, d, 
 const load = <T>(file: string): T => parse(readFileSync(file, "utf8"), { uniqueKeys: true }) as T;
 const plan = load<Workflow>(path.join(WORKFLOW_DIR, "plan.yml"));
 const apply = load<Workflow>(path.join(WORKFLOW_DIR, "apply.yml"));
+const drift = load<Workflow>(path.join(WORKFLOW_DIR, "drift.yml"));
 const workflows = Object.fromEntries(workflowFiles.map((f) => [f, load<Workflow>(path.join(WORKFLOW_DIR, f))]));
 
 /** A job's steps with local composite actions (`uses: ./.github/actions/x`) expanded in place. */
@@ -58,8 +60,8 @@ const allSteps = [...allJobs.flatMap((j) => j.steps), ...actionFiles.flatMap((f)
 const runs = (steps: readonly Step[]) => steps.flatMap((s) => (s.run ? [s.run] : []));
 const OIDC_ACTIONS = /^(aws-actions\/configure-aws-credentials|azure\/login|google-github-actions\/auth)@/;
 
-test("the workflow set is plan.yml and apply.yml, both valid YAML", () => {
-  expect(workflowFiles.sort()).toEqual(["apply.yml", "plan.yml"]);
+test("the workflow set is plan.yml, apply.yml and drift.yml, all valid YAML", () => {
+  expect(workflowFiles.sort()).toEqual(["apply.yml", "drift.yml", "plan.yml"]);
   for (const f of [...workflowFiles.map((w) => path.join(WORKFLOW_DIR, w)), ...actionFiles]) expect(() => load(f)).not.toThrow();
 });
 
@@ -75,7 +77,7 @@ test("workflow-level permissions are read-only; no job asks for write-all", () =
     if (job.permissions === undefined) continue;
     expect(typeof job.permissions).toBe("object");
     const writes = Object.entries(job.permissions as Record<string, string>).filter(([, v]) => v === "write").map(([k]) => k);
-    expect(writes.every((k) => k === "id-token" || k === "pull-requests")).toBe(true);
+    expect(writes.every((k) => k === "id-token" || k === "pull-requests" || k === "issues")).toBe(true);
   }
 });
 
@@ -94,6 +96,13 @@ test("pull-requests: write only on the job that posts the comment, which holds n
   expect(comment.steps.some((s) => s.uses?.startsWith("actions/github-script@"))).toBe(true);
   expect(comment.job.permissions).toEqual({ "pull-requests": "write" });
   expect(comment.steps.some((s) => s.uses?.startsWith("actions/checkout@"))).toBe(false);
+});
+
+test("issues: write only on the drift report job, which holds no cloud identity and checks out no code", () => {
+  const writers = allJobs.filter(({ job }) => (job.permissions as Record<string, string> | undefined)?.issues === "write");
+  expect(writers.map((j) => `${j.file}:${j.id}`)).toEqual(["drift.yml:report"]);
+  expect(writers[0].job.permissions).toEqual({ issues: "write" });
+  expect(writers[0].steps.some((s) => s.uses?.startsWith("actions/checkout@") || OIDC_ACTIONS.test(s.uses ?? ""))).toBe(false);
 });
 
 test("the PR workflow never applies, deploys or destroys, and has no deployment environment", () => {
@@ -240,7 +249,7 @@ test("tokens minted in a job are masked before they are exported", () => {
 test("plan jobs log in with the read-only plan identities, only the apply job with the apply identities", () => {
   const login = (job: Job) => job.steps.find((s) => s.uses === "./.github/actions/cloud-login")?.with ?? {};
   const identities = (job: Job) => ["aws-role-arn", "azure-client-id", "gcp-service-account"].map((k) => String(login(job)[k]));
-  for (const job of [plan.jobs.plan, apply.jobs.plan]) {
+  for (const job of [plan.jobs.plan, apply.jobs.plan, drift.jobs.plan]) {
     for (const v of identities(job)) expect(v).toMatch(/_PLAN_/);
   }
   for (const v of identities(apply.jobs.apply)) expect(v).toMatch(/^\$\{\{ vars\.[A-Z]+_APPLY_[A-Z_]+ \}\}$/);
@@ -251,4 +260,75 @@ test("plan jobs log in with the read-only plan identities, only the apply job wi
 test("Dependabot keeps the pinned actions current, composite actions included", () => {
   const config = load<{ updates: { "package-ecosystem": string; directories: string[] }[] }>(path.join(ROOT, ".github/dependabot.yml"));
   expect(config.updates).toEqual([expect.objectContaining({ "package-ecosystem": "github-actions", directories: ["/", "/.github/actions/*"] })]);
+});
+
+describe("the jobs that run the tests pass on the runner they name", () => {
+  const testJobs = allJobs.filter(({ steps }) => runs(steps).some((r) => /\bjest\b|npm test|\.ci\/run/.test(r)));
+  const installScript = readFileSync(path.join(ROOT, ".ci/install-test-servers"), "utf8");
+
+  test("the test jobs are the check jobs of plan.yml and apply.yml", () => {
+    expect(testJobs.map((j) => `${j.file}:${j.id}`).sort()).toEqual(["apply.yml:check", "plan.yml:check"]);
+  });
+
+  test.each(testJobs.map((j) => [`${j.file}:${j.id}`, j] as const))("%s runs .ci/run (test servers, provider mirror, npm test, validate) in Debian 12", (_, { job, steps }) => {
+    // ubuntu-24.04 packages PostgreSQL 16, not 15; Debian 12 "bookworm" packages postgresql-15
+    // (https://packages.debian.org/bookworm/postgresql-15), redis-server and nginx-light: what the script installs.
+    expect(job["runs-on"]).toBe("ubuntu-24.04");
+    expect(job.container).toBe("debian:bookworm");
+    expect(installScript).toMatch(/packages\+=\(postgresql-15\)/);
+    expect(installScript).toMatch(/packages\+=\(redis-server\)/);
+    const scripts = runs(steps);
+    const ciRun = scripts.findIndex((r) => /^\s*bash \.ci\/run$/m.test(r));
+    expect(ciRun).toBeGreaterThan(-1);
+    // Nothing runs jest outside .ci/run (which installs the servers first).
+    expect(scripts.filter((r) => /\bjest\b|npm test/.test(r))).toEqual([]);
+    // Inside a bare container: git for checkout, unzip for setup-terraform's download, xz for setup-node's, certificates.
+    const prereq = steps.findIndex((s) => /apt-get install -y --no-install-recommends .*\bunzip\b/.test(s.run ?? ""));
+    expect(prereq).toBe(0);
+    for (const pkg of ["ca-certificates", "git", "unzip", "xz-utils", "curl"]) expect(steps[0].run).toContain(pkg);
+    expect(steps.findIndex((s) => s.uses === "./.github/actions/setup")).toBeLessThan(steps.findIndex((s) => /\.ci\/run/.test(s.run ?? "")));
+  });
+
+  test(".ci/run installs the test servers and the provider mirror before the tests, and disables checkpoint calls", () => {
+    const ciRun = readFileSync(path.join(ROOT, ".ci/run"), "utf8");
+    expect(ciRun.indexOf("bash .ci/install-test-servers")).toBeGreaterThan(-1);
+    expect(ciRun.indexOf("bash .ci/install-test-servers")).toBeLessThan(ciRun.indexOf("npm test"));
+    expect(ciRun).toMatch(/^export CHECKPOINT_DISABLE=1$/m);
+    expect(installScript).toMatch(/terraform providers mirror -platform=linux_amd64 "\$TF_MIRROR"/);
+    expect(installScript).toContain("AWS_PROVIDER_VERSION=5.100.0");
+  });
+});
+
+describe("drift detection", () => {
+  test("runs on a schedule (and by hand), never on pushes or pull requests", () => {
+    expect(Object.keys(drift.on).sort()).toEqual(["schedule", "workflow_dispatch"]);
+    expect((drift.on.schedule as { cron: string }[])[0].cron).toMatch(/^\S+ \S+ \* \* \*$/);
+  });
+  test("plans the last applied commit and main, read-only, with the plan identity; never applies", () => {
+    const job = drift.jobs.plan;
+    const scripts = runs(expandedSteps(job.steps));
+    expect(scripts.some((r) => /\b(terraform|cdktf)\s+(apply|deploy|destroy)\b|ci\.ts\s+apply\b/.test(r))).toBe(false);
+    const plans = scripts.filter((r) => r.includes("ci.ts plan"));
+    expect(plans).toHaveLength(2);
+    for (const r of plans) expect(r).toContain("--no-lock");
+    expect(plans[0]).toContain("git worktree add --detach ../applied \"$APPLIED_SHA\"");
+    expect(job.environment).toBeUndefined();
+    // The applied commit comes from the environment's deployments (the apply job runs in an environment per deployment).
+    const applied = job.steps.find((s) => s.id === "applied");
+    expect(String(applied?.with?.script)).toContain("listDeployments({ owner, repo, environment: process.env.NAME");
+    expect(job.permissions).toEqual({ contents: "read", "id-token": "write", deployments: "read" });
+    expect(scripts.some((r) => r.includes("ci.ts drift --config"))).toBe(true);
+  });
+  test("only the report leaves the job: no plan, no state file", () => {
+    const upload = drift.jobs.plan.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    const files = String(upload?.with?.path).split("\n").map((l) => l.trim()).filter(Boolean);
+    expect(files).toEqual(["drift/head/drift.md", "drift/head/drift.json"]);
+  });
+  test("the report job opens, updates or closes one issue per deployment", () => {
+    const script = String(drift.jobs.report.steps.find((s) => s.uses?.startsWith("actions/github-script@"))?.with?.script);
+    expect(script).toContain("const title = `Drift check: ${name}`");
+    expect(script).toContain('labels: ["drift"]');
+    expect(script).toContain("github.rest.issues.update({ owner, repo, issue_number: existing.number, body })");
+    expect(script).toContain('state: "closed"');
+  });
 });

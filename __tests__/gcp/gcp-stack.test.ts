@@ -4,6 +4,7 @@ import type { Deployment } from "../../config/schema";
 import { buildDeployment } from "../../stacks/deployment";
 import { GcpStack } from "../../stacks/gcp-stack";
 import { resourcesOf, onlyResource, type TfJson } from "./synth";
+import { GKE_METADATA_SERVER_EGRESS, GKE_SERVICE_AGENT_FACTS } from "../../constructs/gcp/gke-facts";
 
 /** A contract value as it renders inside the cloud stack. */
 function resolveIn(stack: TerraformStack, value: unknown): unknown {
@@ -60,7 +61,15 @@ describe("GcpStack from examples/gcp.yaml", () => {
     const pools = resourcesOf(json, "google_container_node_pool");
     expect(pools).toHaveLength(1);
     expect(pools[0]).toMatchObject({ name: "general", node_count: 1, node_config: expect.objectContaining({ machine_type: "e2-standard-8", disk_size_gb: 100 }) });
-    expect(pools[0].node_locations).toEqual([0, 1, 2].map((i) => `\${element(sort(data.google_compute_zones.Zones.names), ${i})}`));
+    // The zones as the first apply stored them, never re-derived from the live list; fixed for the pool's life.
+    const pin = Object.entries(json.resource?.terraform_data ?? {}).find(([k]) => k.startsWith("PinnedZones"))!;
+    expect(pin[1]).toMatchObject({
+      input: { names: "${slice(sort(data.google_compute_zones.Zones.names), 0, min(3, length(sort(data.google_compute_zones.Zones.names))))}" },
+      lifecycle: expect.objectContaining({ ignore_changes: ["input"] }),
+    });
+    expect(pools[0].node_locations).toEqual([0, 1, 2].map((i) => `\${terraform_data.${pin[0]}.output.names.${i}}`));
+    expect(pools[0].lifecycle).toEqual({ ignore_changes: ["node_locations"] });
+    expect(JSON.stringify(json.resource)).not.toContain("element(");
     const seven = build({ ...example, nodePools: [{ name: "big", count: 7, machineType: "e2-standard-8", diskSizeGiB: 200 }] }).json;
     expect(onlyResource(seven, "google_container_node_pool")).toMatchObject({ name: "big", node_count: 3 });
   });
@@ -75,6 +84,18 @@ describe("GcpStack from examples/gcp.yaml", () => {
       crypto_key_id: cluster.database_encryption && (cluster.database_encryption as Record<string, string>).key_name,
     });
     expect(cluster.depends_on).toEqual(expect.arrayContaining([expect.stringMatching(/^google_kms_crypto_key_iam_member\.SecretsKey_GkeServiceAgent_/)]));
+  });
+
+  test("the GKE service agent is created (the documented command) before it is granted the key, so the grant cannot race its creation", () => {
+    expect(GKE_SERVICE_AGENT_FACTS.createdAsynchronously.value).toBe(true);
+    const [id, agent] = Object.entries(json.resource?.terraform_data ?? {}).find(([k]) => k.startsWith("GkeServiceAgent"))!;
+    expect(agent).toMatchObject({
+      triggers_replace: { project: "${data.google_project.Project.number}" },
+      provisioner: [{ "local-exec": { command: [...GKE_SERVICE_AGENT_FACTS.createCommand.value, "--project=acme-catalog-prod"].join(" ") } }],
+    });
+    const grant = Object.entries(json.resource?.google_kms_crypto_key_iam_member ?? {}).find(([k]) => k.startsWith("SecretsKey_GkeServiceAgent"))![1];
+    expect(grant.depends_on).toEqual(expect.arrayContaining([`terraform_data.${id}`]));
+    expect(grant.member).toBe(`serviceAccount:${GKE_SERVICE_AGENT_FACTS.email.value("${data.google_project.Project.number}")}`);
   });
 
   test("Vault's identity is bound to vault/vault and may only encrypt/decrypt (and read) the unseal key", () => {
@@ -232,7 +253,18 @@ describe("contract", () => {
 
   test("zones come from the region's zone list, three of them", () => {
     expect(f.zones).toHaveLength(3);
-    expect(resolveIn(stack, f.zones)).toEqual([0, 1, 2].map((i) => `\${element(sort(data.google_compute_zones.Zones.names), ${i})}`));
+    const pin = Object.keys(json.resource?.terraform_data ?? {}).find((k) => k.startsWith("PinnedZones"))!;
+    expect(resolveIn(stack, f.zones)).toEqual([0, 1, 2].map((i) => `\${terraform_data.${pin}.output.names.${i}}`));
+  });
+
+  test("pod network: pod and service ranges excluded from 'anywhere'; identity-bound pods reach the GKE metadata server", () => {
+    expect(f.podNetwork).toEqual({
+      clusterCidrs: [example.network.podCidr, example.network.serviceCidr],
+      privateEndpointCidrs: [],
+      workloadIdentityEgress: GKE_METADATA_SERVER_EGRESS,
+      apiServerEgress: "ipBlock",
+    });
+    expect(GKE_METADATA_SERVER_EGRESS.map((e) => `${e.cidr}:${e.port}`)).toEqual(["169.254.169.254/32:80", "169.254.169.252/32:988"]);
   });
 
   test("the deployment builder creates <name>-gcp for a gcp deployment", () => {

@@ -40,10 +40,17 @@ export interface EksClusterProps {
    */
   readonly version?: string;
   /**
-   * IAM principals given cluster-admin through access entries (AmazonEKSClusterAdminPolicy).
-   * @default [] - only the identity that creates the cluster
+   * IAM roles and users given cluster-admin through access entries (AmazonEKSClusterAdminPolicy), one
+   * entry per principal, all managed here. The identity that creates the cluster gets nothing implicitly
+   * (`bootstrap_cluster_creator_admin_permissions = false`): list it too, or nobody can reach the API.
    */
-  readonly adminPrincipalArns?: readonly string[];
+  readonly adminPrincipalArns: readonly string[];
+  /**
+   * IAM roles and users that may read the cluster (AmazonEKSAdminViewPolicy: every object, Secrets
+   * included, no write), e.g. the CI plan role, which must refresh the Kubernetes stacks' state.
+   * @default []
+   */
+  readonly viewerPrincipalArns?: readonly string[];
   /**
    * Ports the control plane calls admission webhooks on, on the nodes.
    * @default [8443, 9443]
@@ -152,8 +159,18 @@ export class EksCluster extends Construct {
       kubernetesNetworkConfig: { ipFamily: "ipv4", serviceIpv4Cidr: props.serviceCidr },
       encryptionConfig: { resources: ["secrets"], provider: { keyArn: this.secretsKey.keyArn } },
       enabledClusterLogTypes: [...CONTROL_PLANE_LOG_TYPES],
-      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: true },
-      lifecycle: { preventDestroy: !allowDestroy },
+      // No implicit admin: the creator's entry would be unmanaged, and EKS refuses a second entry for the same
+      // principal (ResourceInUseException) when the creator is also listed (EKS_ACCESS_FACTS). Every entry is
+      // an EksAccessEntry below. The setting only acts at creation: existing clusters keep theirs (see
+      // EKS_ACCESS_FACTS.bootstrapFlagForcesReplacement and the ignore_changes below).
+      accessConfig: { authenticationMode: "API", bootstrapClusterCreatorAdminPermissions: false },
+      // At the end of standard support EKS upgrades the cluster instead of moving it to billed extended support.
+      upgradePolicy: { supportType: "STANDARD" },
+      lifecycle: {
+        preventDestroy: !allowDestroy,
+        // The provider replaces the cluster when this flag changes; it only matters at creation.
+        ignoreChanges: ["access_config[0].bootstrap_cluster_creator_admin_permissions"],
+      },
       dependsOn: [clusterPolicy, clusterKeyPolicy, logGroup],
     });
     this.clusterName = this.resource.name;
@@ -164,14 +181,22 @@ export class EksCluster extends Construct {
       clientIdList: ["sts.amazonaws.com"],
     });
 
-    for (const principalArn of props.adminPrincipalArns ?? []) {
+    const access = [
+      ...props.adminPrincipalArns.map((arn) => ({ arn, role: "Admin", policy: "AmazonEKSClusterAdminPolicy" })),
+      ...(props.viewerPrincipalArns ?? []).map((arn) => ({ arn, role: "Viewer", policy: "AmazonEKSAdminViewPolicy" })),
+    ];
+    const twice = access.map((a) => a.arn).filter((arn, i, all) => all.indexOf(arn) !== i);
+    if (twice.length) {
+      throw new Error(`EksCluster ${this.node.path}: ${[...new Set(twice)].join(", ")} listed twice; EKS holds one access entry per principal (list each once, as admin or as viewer)`);
+    }
+    for (const { arn: principalArn, role, policy } of access) {
       // Id from the ARN itself: reordering the list changes nothing.
       const entryId = principalArn.replace(/[^A-Za-z0-9]+/g, "-");
-      const entry = new EksAccessEntry(this, `AdminAccess-${entryId}`, { clusterName: this.clusterName, principalArn, type: "STANDARD" });
-      new EksAccessPolicyAssociation(this, `AdminPolicy-${entryId}`, {
+      const entry = new EksAccessEntry(this, `${role}Access-${entryId}`, { clusterName: this.clusterName, principalArn, type: "STANDARD" });
+      new EksAccessPolicyAssociation(this, `${role}Policy-${entryId}`, {
         clusterName: this.clusterName,
         principalArn: entry.principalArn,
-        policyArn: `arn:${partitionOf(this)}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy`,
+        policyArn: `arn:${partitionOf(this)}:eks::aws:cluster-access-policy/${policy}`,
         accessScope: { type: "cluster" },
       });
     }

@@ -20,6 +20,17 @@ export interface ManagedNodeGroupProps {
    * @default 100
    */
   readonly diskSizeGiB?: number;
+  /**
+   * The KMS key of the root volume, named explicitly so the account's default EBS key (which may be a
+   * customer-managed key without a grant for Auto Scaling) never applies (EBS_FACTS).
+   */
+  readonly volumeKmsKeyArn: string;
+  /**
+   * Kubernetes minor version of the nodes (e.g. "1.33"): raising it upgrades the group in place, one node at
+   * a time (update_config.max_unavailable 1), draining each node with PodDisruptionBudgets respected.
+   * @default - the cluster's version when the group is created; later cluster upgrades leave the nodes as they are
+   */
+  readonly kubernetesVersion?: string;
   readonly nodeRoleArn: string;
   /** Private subnets only. */
   readonly subnetIds: readonly string[];
@@ -36,6 +47,14 @@ export interface ManagedNodeGroupProps {
  * An EKS managed node group in private subnets, from a launch template that requires IMDSv2 with a
  * hop limit of 1 (pods cannot reach the node's credentials), an encrypted gp3 root volume, no SSH key,
  * and the node security group (no public IP: the subnets never map one).
+ *
+ * Capacity never drops to zero on a change:
+ * - what the launch template carries (disk size, metadata options) is a new template version: EKS rolls
+ *   the group in place, surging new nodes first, at most `maxUnavailable` (1) old node at a time, and
+ *   stops on a node it cannot drain because of a PodDisruptionBudget (EKS_NODE_GROUP_FACTS);
+ * - what EKS cannot change in place (instance type, AMI type, subnets: the provider forces replacement)
+ *   replaces the group create-before-destroy: the new group (a unique name from `node_group_name_prefix`,
+ *   so old and new coexist) is ACTIVE before the old one is deleted, and the old one's pods move to it.
  */
 export class ManagedNodeGroup extends Construct {
   /** The node group. */
@@ -66,6 +85,7 @@ export class ManagedNodeGroup extends Construct {
             volumeSize: diskSizeGiB,
             volumeType: "gp3",
             encrypted: "true",
+            kmsKeyId: props.volumeKmsKeyArn,
             deleteOnTermination: "true",
           },
         },
@@ -79,7 +99,9 @@ export class ManagedNodeGroup extends Construct {
 
     this.resource = new EksNodeGroup(this, "Resource", {
       clusterName: props.clusterName,
-      nodeGroupName: groupName,
+      // A prefix, not a fixed name: a replacement creates the new group before deleting the old one, and
+      // two groups of one cluster cannot share a name. The provider appends 26 characters (<= 63 in all).
+      nodeGroupNamePrefix: `${groupName}-`,
       nodeRoleArn: props.nodeRoleArn,
       subnetIds: [...props.subnetIds],
       amiType: amiTypeFor(props.instanceType),
@@ -88,8 +110,10 @@ export class ManagedNodeGroup extends Construct {
       launchTemplate: { id: this.launchTemplate.id, version: Token.asString(this.launchTemplate.latestVersion) },
       scalingConfig: { desiredSize: props.nodeCount, minSize: props.nodeCount, maxSize: props.nodeCount },
       updateConfig: { maxUnavailable: 1 },
+      version: props.kubernetesVersion,
       labels: { pool: props.poolName },
       dependsOn: props.dependsOn ? [...props.dependsOn] : undefined,
+      lifecycle: { createBeforeDestroy: true },
     });
   }
 }

@@ -1,5 +1,4 @@
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
 import { Vpc } from "@cdktf/provider-aws/lib/vpc";
 import { Subnet } from "@cdktf/provider-aws/lib/subnet";
 import { InternetGateway } from "@cdktf/provider-aws/lib/internet-gateway";
@@ -14,6 +13,8 @@ import { parseIpv4Cidr, subnet } from "../../config/cidr";
 import { TierNetworkAcl } from "./network-acl";
 import { VpcFlowLogs } from "./vpc-flow-logs";
 import { VpcEndpoints } from "./vpc-endpoints";
+import { PinnedZones } from "../common/pinned-zones";
+import { EPHEMERAL_PORT_FACTS } from "./eks-facts";
 
 /** Zones the network spans. */
 export const ZONE_COUNT = 3;
@@ -60,15 +61,20 @@ export interface NetworkProps {
  *
  * Zones come from the `aws_availability_zones` data source (available, no opt-in), the first three
  * in name order: literal `<region>a/b/c` would be wrong in regions where a letter is missing (e.g.
- * ap-northeast-1 has no "b") or differs per account.
+ * ap-northeast-1 has no "b") or differs per account. They are read once: the first apply stores them
+ * ({@link PinnedZones}), so a zone that later leaves the live list moves no subnet.
  */
 export class Network extends Construct {
   /** The VPC. */
   readonly vpc: Vpc;
-  /** Zone names (tokens), one per private/public subnet pair. */
+  /** Zone names (tokens: the private subnets' zones as created), one per private/public subnet pair. */
   readonly zones: readonly string[];
+  /** The zones as stored at the first apply. */
+  readonly pinnedZones: PinnedZones;
   /** Private subnets, one per zone: nodes, data, interface endpoints, the control plane's ENIs. */
   readonly privateSubnets: readonly Subnet[];
+  /** Their ranges (literal, computed from the VPC range). */
+  readonly privateSubnetCidrs: readonly string[];
   /** Public subnets, one per zone: load balancers and NAT gateways only. */
   readonly publicSubnets: readonly Subnet[];
   /** The NAT gateways (one, or one per zone). */
@@ -85,7 +91,15 @@ export class Network extends Construct {
       state: "available",
       filter: [{ name: "opt-in-status", values: ["opt-in-not-required"] }],
     });
-    this.zones = ZONE_SUFFIX.map((_, i) => Fn.element(zones.names, i));
+    this.pinnedZones = new PinnedZones(this, "PinnedZones", {
+      liveNames: zones.names,
+      count: ZONE_COUNT,
+      source: "aws_availability_zones (state available, no opt-in)",
+    });
+    const zoneOf = this.pinnedZones.names;
+    // A subnet's zone is fixed when it is created: ignore_changes also covers deployments created before
+    // the pin existed, whose first plan after the upgrade sees the new pin's output as unknown.
+    const keepZone = { ignoreChanges: ["availability_zone"] };
 
     this.vpc = new Vpc(this, "Resource", {
       cidrBlock: props.cidr,
@@ -101,27 +115,31 @@ export class Network extends Construct {
     new DefaultSecurityGroup(this, "DefaultSecurityGroup", { vpcId, ingress: [], egress: [], tags: { Name: `${name}-default-deny` } });
 
     const lastQuarter = subnet(props.cidr, range.prefix + 2, 3);
+    this.privateSubnetCidrs = ZONE_SUFFIX.map((_, i) => subnet(props.cidr, range.prefix + 2, i));
     this.privateSubnets = ZONE_SUFFIX.map(
       (z, i) =>
         new Subnet(this, `Private${z}`, {
           vpcId,
-          availabilityZone: this.zones[i],
-          cidrBlock: subnet(props.cidr, range.prefix + 2, i),
+          availabilityZone: zoneOf[i],
+          cidrBlock: this.privateSubnetCidrs[i],
           mapPublicIpOnLaunch: false,
           tags: { Name: `${name}-private-${z.toLowerCase()}`, tier: "private", "kubernetes.io/role/internal-elb": "1" },
+          lifecycle: keepZone,
         }),
     );
     this.publicSubnets = ZONE_SUFFIX.map(
       (z, i) =>
         new Subnet(this, `Public${z}`, {
           vpcId,
-          availabilityZone: this.zones[i],
+          availabilityZone: zoneOf[i],
           cidrBlock: subnet(lastQuarter, range.prefix + 6, i),
           // Public subnets hold load balancers and NAT gateways, which get addresses explicitly.
           mapPublicIpOnLaunch: false,
           tags: { Name: `${name}-public-${z.toLowerCase()}`, tier: "public", "kubernetes.io/role/elb": "1" },
+          lifecycle: keepZone,
         }),
     );
+    this.zones = this.privateSubnets.map((s) => s.availabilityZone);
 
     const igw = new InternetGateway(this, "InternetGateway", { vpcId, tags: { Name: name } });
     const publicRoutes = new RouteTable(this, "PublicRouteTable", { vpcId, tags: { Name: `${name}-public` } });
@@ -153,8 +171,11 @@ export class Network extends Construct {
     });
 
     // Stateless ACLs per tier; security groups do the fine-grained filtering behind them.
-    // Private tier: the VPC itself, admins' HTTPS to the private API endpoint, and TCP on 1024-65535
-    // from anywhere: return traffic of NAT'd connections and NodePorts behind NLBs (client IP preserved).
+    // Private tier, from outside the VPC: admins' HTTPS to the private API endpoint, the entry point's
+    // sources to the NodePorts (NLBs preserve the client's address), and replies to connections the nodes
+    // opened (through NAT), which come back to Linux's ephemeral ports. Nothing from outside reaches a port
+    // below 32768 but these: not the kubelet, not a webhook, not a service (EPHEMERAL_PORT_FACTS).
+    const nodePorts = EPHEMERAL_PORT_FACTS.nodePorts.value;
     new TierNetworkAcl(this, "PrivateAcl", {
       vpcId,
       name: `${name}-private`,
@@ -162,7 +183,8 @@ export class Network extends Construct {
       ingress: [
         { cidr: props.cidr, protocol: "all" },
         ...props.adminCidrs.map((cidr) => ({ cidr, protocol: "tcp" as const, fromPort: 443 })),
-        { cidr: ANYWHERE, protocol: "tcp", fromPort: 1024, toPort: 65535 },
+        ...entryPointCidrs.map((cidr) => ({ cidr, protocol: "tcp" as const, fromPort: nodePorts.from, toPort: nodePorts.to })),
+        { cidr: ANYWHERE, protocol: "tcp", fromPort: EPHEMERAL_PORT_FACTS.linuxRange.value.from, toPort: 65535 },
       ],
       egress: [{ cidr: ANYWHERE, protocol: "all" }],
     });

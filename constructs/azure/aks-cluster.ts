@@ -7,7 +7,9 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { parseIpv4Cidr } from "../../config/cidr";
 import type { ClusterAccess } from "../../stacks/platform-foundation";
+import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { ControlPlaneAccess } from "./control-plane-access";
+import { AKS_FACTS } from "./azure-facts";
 import type { EtcdEncryptionKey } from "./etcd-encryption-key";
 
 /** A pool of worker nodes. */
@@ -19,6 +21,8 @@ export interface AksNodePool {
   readonly count: number;
   /** OS disk size. @default 100 */
   readonly diskSizeGiB?: number;
+  /** Kubernetes minor version of the pool's nodes (orchestrator_version). @default - the cluster's kubernetesVersion */
+  readonly kubernetesVersion?: string;
 }
 
 /** Props of {@link AksCluster}. */
@@ -77,6 +81,21 @@ export interface AksClusterProps {
   readonly dependsOn?: readonly ITerraformDependable[];
   /** Protect the cluster from `terraform destroy`. @default true */
   readonly preventDestroy?: boolean;
+  /**
+   * Entra object ids given cluster-admin through Azure RBAC on this cluster (built-in
+   * "Azure Kubernetes Service RBAC Cluster Admin"), e.g. the identity that applies the Kubernetes stacks.
+   * @default []
+   */
+  readonly adminObjectIds?: readonly string[];
+  /**
+   * Entra object ids that may plan: list the cluster's user credential (what reading the cluster resource
+   * calls, AKS_FACTS.readListsUserCredential) and read every Kubernetes object (a custom role, data
+   * actions: read on every object type, Secrets included, no writes), e.g. the CI plan identity.
+   * @default []
+   */
+  readonly readerObjectIds?: readonly string[];
+  /** Id of `resourceGroupName`: the reader role is defined and assignable there only. Required with `readerObjectIds`. */
+  readonly resourceGroupId?: string;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -239,8 +258,44 @@ export class AksCluster extends Construct {
           osDiskSizeGb: pool.diskSizeGiB ?? 100,
           temporaryNameForRotation: `${pool.name.slice(0, 9)}tmp`,
           ...nodeDefaults,
+          orchestratorVersion: pool.kubernetesVersion ?? version,
         }),
     );
+
+    (props.adminObjectIds ?? []).forEach((principalId, i) => {
+      new RoleAssignment(this, `ClusterAdmin${i === 0 ? "" : i + 1}`, {
+        scope: this.resource.id,
+        roleDefinitionName: AKS_FACTS.rbacClusterAdminRole.value,
+        principalId,
+        description: "Applies the Kubernetes stacks (Azure RBAC cluster-admin on this cluster only).",
+      });
+    });
+    const readers = props.readerObjectIds ?? [];
+    if (readers.length > 0) {
+      if (!props.resourceGroupId) throw new Error(`AksCluster ${this.node.path}: readerObjectIds need resourceGroupId (the reader role is defined there)`);
+      const readerRole = new RoleDefinition(this, "ReaderRole", {
+        name: `${name} cluster reader`,
+        description: `Reads every Kubernetes object of AKS cluster ${name} (Secrets included) and writes nothing: what a plan refreshes.`,
+        scope: props.resourceGroupId,
+        assignableScopes: [props.resourceGroupId],
+        permissions: [{ actions: [], dataActions: ["Microsoft.ContainerService/managedClusters/*/read"], notActions: [], notDataActions: [] }],
+      });
+      readers.forEach((principalId, i) => {
+        const suffix = i === 0 ? "" : String(i + 1);
+        new RoleAssignment(this, `ClusterUser${suffix}`, {
+          scope: this.resource.id,
+          roleDefinitionName: AKS_FACTS.clusterUserRole.value.name,
+          principalId,
+          description: "Plans read the cluster resource, which lists the user credential (no key, no token: local accounts are off).",
+        });
+        new RoleAssignment(this, `ClusterReader${suffix}`, {
+          scope: this.resource.id,
+          roleDefinitionId: readerRole.roleDefinitionResourceId,
+          principalId,
+          description: "Plans refresh the Kubernetes stacks: read-only.",
+        });
+      });
+    }
 
     if (props.logWorkspaceId) {
       new MonitorDiagnosticSetting(this, "ControlPlaneLogs", {

@@ -9,6 +9,7 @@ import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
 import { NatGatewayPublicIpAssociation } from "@cdktf/provider-azurerm/lib/nat-gateway-public-ip-association";
 import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
 import { parseIpv4Cidr, subnet } from "../../config/cidr";
+import { AKS_FACTS } from "./azure-facts";
 
 /** The subnets of the network, by role. */
 export type SubnetRole = "nodes" | "endpoints" | "loadBalancers" | "apiServer";
@@ -73,7 +74,8 @@ const DENY_VNET_PRIORITY = 4010;
  * excepted, when there is one); a NAT gateway as the nodes' only way out; no subnet has default outbound access.
  * Nodes accept connections only from other nodes, pods, the API server subnet, Azure's load-balancer probes
  * and the entry point's users: the rest of the VNet is denied too. The API server subnet (delegated to AKS,
- * API Server VNet Integration) accepts only the nodes and administrators on 443, probes, and itself.
+ * API Server VNet Integration) accepts only the nodes (on 443 and 4443, AKS_FACTS), administrators on 443,
+ * probes, and itself.
  *
  * Azure's load balancer is pass-through (AKS enables floating IP), so Internet traffic to the entry point
  * reaches the node subnet with the frontend IP as destination: the exception lives on the node NSG and
@@ -215,8 +217,9 @@ export class Network extends Construct {
       new NetworkSecurityRule(this, ruleId, { resourceGroupName, networkSecurityGroupName: groups.apiServer.name, sourcePortRange: "*", ...rule });
     const apiRange = ranges.apiServer;
     apiRule("ApiServerAllowNodesInbound", {
-      name: "AllowNodesInbound", description: "Nodes reach the API server's internal load balancer on 443 (no tunnel, no public hop).", priority: 200,
-      direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: nodeRange, destinationAddressPrefix: apiRange, destinationPortRange: "443",
+      name: "AllowNodesInbound", description: "Nodes reach the API server's internal load balancer on 443 and 4443 (no tunnel, no public hop).", priority: 200,
+      direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: nodeRange, destinationAddressPrefix: apiRange,
+      destinationPortRanges: AKS_FACTS.apiServerSubnetPorts.value.map(String),
     });
     apiRule("ApiServerAllowSelfInbound", {
       name: "AllowApiServerSubnetInbound", description: "The API server's instances and its load balancer within the subnet.", priority: 210,

@@ -3,7 +3,7 @@ import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
-import { DataAzurermClientConfig } from "@cdktf/provider-azurerm/lib/data-azurerm-client-config";
+import { dependable, type ITerraformDependable } from "cdktf";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 
 /**
@@ -52,11 +52,18 @@ export interface SingleKeyVaultProps {
   /** Days a deleted vault or key stays recoverable (7-90). Purge protection forbids purging before. @default 90 */
   readonly softDeleteRetentionDays?: number;
   /**
-   * Public ranges the vault's firewall admits (default action stays Deny), e.g. where Terraform runs when
-   * it is not inside the VNet: creating the key is a data-plane call.
-   * @default - none: public network access disabled; reachable only through a private endpoint
+   * Object id of the one identity that applies this deployment (config `azure.deployerObjectId`): it gets
+   * the key-deployer role. Named explicitly, never "whoever runs terraform": a plan identity would otherwise
+   * write itself into the saved plan.
    */
-  readonly allowedCidrs?: readonly string[];
+  readonly deployerObjectId: string;
+  /**
+   * Object ids that may read the key's metadata (Key Vault Reader on this vault: what refreshing the key in
+   * a plan reads, no key material), e.g. the CI plan identity.
+   * @default []
+   */
+  readonly readerObjectIds?: readonly string[];
+
   /** Send the vault's audit events (every key operation, who and from where) to this Log Analytics workspace. @default - none */
   readonly logWorkspaceId?: string;
   /** Protect the vault and the key from `terraform destroy`. @default true */
@@ -67,10 +74,12 @@ export interface SingleKeyVaultProps {
 /**
  * A Key Vault that holds exactly one RSA key and nothing else (no secrets, no certificates). Authorization is
  * Azure RBAC only (no access policies); purge protection and 90-day soft delete mean a deleted key can be
- * recovered and never purged early; the network is closed by default (public access off, firewall Deny,
- * no trusted-services bypass). The key rotates on a schedule. Terraform's own identity gets a custom role on
- * this vault only, with exactly the key data actions it needs ({@link KEY_DEPLOYER_DATA_ACTIONS}): it can
- * create and manage the key but never use it (no encrypt/decrypt/wrap/unwrap) nor purge it.
+ * recovered and never purged early; the network is closed (public access off, firewall Deny, no
+ * trusted-services bypass, no IP rules: the only combination AKS KMS supports besides "open to all
+ * networks", AKS_KMS_FACTS), so Terraform reaches it through its private endpoint. The key rotates on a
+ * schedule. The deploying identity (named in the config) gets a custom role on this vault only, with exactly
+ * the key data actions it needs ({@link KEY_DEPLOYER_DATA_ACTIONS}): it can create and manage the key but
+ * never use it (no encrypt/decrypt/wrap/unwrap) nor purge it.
  *
  * The base of the platform's key vaults ({@link UnsealKeyVault}, {@link EtcdEncryptionKey}): they differ only
  * in the key's operations and in whom they grant its use.
@@ -81,10 +90,18 @@ export class SingleKeyVault extends Construct {
   /** Terraform's custom role (key data actions only) and its assignment on this vault. */
   readonly deployerRole: RoleDefinition;
 
+  /**
+   * Makes the key wait for what lets Terraform reach the vault's data plane from where it runs: the vault's
+   * private endpoint (with its DNS record), the DNS zone's link to the runner's network, the peering. The
+   * vault has no public access, so creating the key before them fails (KEY_VAULT_FACTS).
+   */
+  reachableThrough(...deps: ITerraformDependable[]): void {
+    this.key.dependsOn = [...new Set([...(this.key.dependsOn ?? []), ...deps.map((d) => dependable(d))])];
+  }
+
   constructor(scope: Construct, id: string, props: SingleKeyVaultProps, key: SingleKeySpec) {
     super(scope, id);
     const preventDestroy = props.preventDestroy ?? true;
-    const allowed = props.allowedCidrs ?? [];
     this.resource = new KeyVault(this, "Resource", {
       name: props.name,
       location: props.location,
@@ -97,13 +114,12 @@ export class SingleKeyVault extends Construct {
       enabledForDeployment: false,
       enabledForDiskEncryption: false,
       enabledForTemplateDeployment: false,
-      publicNetworkAccessEnabled: allowed.length > 0,
-      networkAcls: { defaultAction: "Deny", bypass: "None", ipRules: [...allowed], virtualNetworkSubnetIds: [] },
+      publicNetworkAccessEnabled: false,
+      networkAcls: { defaultAction: "Deny", bypass: "None", ipRules: [], virtualNetworkSubnetIds: [] },
       tags: { ...props.tags },
       lifecycle: { preventDestroy },
     });
 
-    const me = new DataAzurermClientConfig(this, "Deployer", {});
     this.deployerRole = new RoleDefinition(this, "DeployerKeyRole", {
       // Role names are unique in the tenant; vault names are globally unique.
       name: `${props.name} key deployer`,
@@ -122,8 +138,16 @@ export class SingleKeyVault extends Construct {
     const deployer = new RoleAssignment(this, "DeployerKeyManager", {
       scope: this.resource.id,
       roleDefinitionId: this.deployerRole.roleDefinitionResourceId,
-      principalId: me.objectId,
+      principalId: props.deployerObjectId,
       description: `Terraform manages the ${key.name} key of this vault; nothing else.`,
+    });
+    (props.readerObjectIds ?? []).forEach((principalId, i) => {
+      new RoleAssignment(this, i === 0 ? "KeyMetadataReader" : `KeyMetadataReader${i + 1}`, {
+        scope: this.resource.id,
+        roleDefinitionName: "Key Vault Reader",
+        principalId,
+        description: "Plans read the key's metadata and rotation policy (no key material).",
+      });
     });
 
     this.key = new KeyVaultKey(this, key.id, {

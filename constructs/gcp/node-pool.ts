@@ -32,6 +32,10 @@ export interface NodePoolProps {
  * monitoring), GKE metadata server (pods never see the node's credentials or the legacy metadata
  * endpoints), the dedicated least-privilege service account, kubelet read-only port closed,
  * auto-repair and auto-upgrade, and surge upgrades that never take capacity away.
+ *
+ * A machine type or disk change updates the pool in place (GKE_NODE_POOL_FACTS): GKE replaces the nodes
+ * under the surge strategy, one new node ready before an old one drains, PodDisruptionBudgets respected.
+ * The pool itself is never replaced by a size change, so capacity never drops to zero.
  */
 export class NodePool extends Construct {
   readonly resource: ContainerNodePool;
@@ -45,6 +49,9 @@ export class NodePool extends Construct {
       cluster: props.clusterId,
       name: props.name,
       nodeLocations: [...props.zones],
+      // The zones are fixed when the pool is created (also for pools created before the zones were pinned,
+      // whose first plan after the upgrade sees the pin as unknown).
+      lifecycle: { ignoreChanges: ["node_locations"] },
       nodeCount: props.nodeCountPerZone,
       management: { autoRepair: true, autoUpgrade: true },
       upgradeSettings: { strategy: "SURGE", maxSurge: 1, maxUnavailable: 0 },

@@ -23,6 +23,17 @@ export interface NetworkAllowGraphProps {
    * `external` destinations, so "anywhere" never includes other pods. @default []
    */
   readonly clusterCidrs?: readonly string[];
+  /**
+   * HTTPS endpoints inside `clusterCidrs` that services with `external` destinations still reach on 443
+   * (PlatformFoundation.podNetwork.privateEndpointCidrs: on EKS the private subnets holding the VPC endpoints
+   * and the API server's ENIs). @default []
+   */
+  readonly privateEndpointCidrs?: readonly string[];
+  /**
+   * Egress only the services bound to a cloud identity get (PlatformFoundation.podNetwork.workloadIdentityEgress,
+   * e.g. GKE's metadata server), and the catalog keys of those services. @default - none
+   */
+  readonly identityEgress?: { readonly services: readonly string[]; readonly rules: readonly { readonly cidr: string; readonly port: number; readonly protocol: "TCP" | "UDP" }[] };
 }
 
 /** Port external destinations (cloud KMS, object storage, the SAML IdP) are reached on. */
@@ -36,7 +47,9 @@ export const EXTERNAL_HTTPS_PORT = 443;
  * - every service -> Vault on Vault's client port (8200);
  * - egress mirrors the above; `external` destinations get TCP 443 to any address outside the cluster;
  * - `externalIngress` CIDRs reach a service's client ports (the entry point's LoadBalancer);
- * - "anywhere" (ipBlock) always excludes `clusterCidrs`, since an ipBlock also matches pod addresses.
+ * - "anywhere" (ipBlock) always excludes `clusterCidrs`, since an ipBlock also matches pod addresses;
+ *   `privateEndpointCidrs` (cloud endpoints inside those ranges) are then allowed on 443 to the same services;
+ * - services bound to a cloud identity get `identityEgress` (how the cloud hands out their tokens).
  * DNS egress is allowed by SecureNamespace. Nothing else is open. `allowedFlows` recomputes the graph
  * from the synthesized policies for the flow test.
  */
@@ -90,6 +103,14 @@ export class NetworkAllowGraph extends Construct {
           to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...except] } }],
           ports: tcp([{ port: EXTERNAL_HTTPS_PORT }]),
         });
+        if (props.privateEndpointCidrs?.length) {
+          egress.push({ to: props.privateEndpointCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp([{ port: EXTERNAL_HTTPS_PORT }]) });
+        }
+      }
+      if (props.identityEgress?.services.includes(key)) {
+        for (const rule of props.identityEgress.rules) {
+          egress.push({ to: [{ ipBlock: { cidr: rule.cidr } }], ports: [{ port: String(rule.port), protocol: rule.protocol }] });
+        }
       }
       policies[key] = new NetworkPolicyV1(this, pascal(keyOf.get(s) ?? key), {
         metadata: { name: `${s.name}-allow`, namespace: ns(s.namespace), labels: workloadLabels(s.name) },

@@ -29,6 +29,8 @@ export interface VaultTlsBootstrapProps {
 }
 
 const NAME = "vault-tls-bootstrap";
+/** The app label of the bootstrap Job's pod (a caller of the Kubernetes API). */
+export const VAULT_TLS_BOOTSTRAP_APP = NAME;
 
 /**
  * Issues Vault's listener certificate INSIDE the cluster, at deploy time: no key material in the repo,

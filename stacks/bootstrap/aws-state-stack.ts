@@ -71,7 +71,12 @@ export class AwsStateStack extends TerraformStack {
 
     // Stack dir is <outdir>/stacks/<id>/ with outdir cdktf.out/bootstrap: four levels up is the project root.
     new LocalBackend(this, { path: `../../../../terraform.${id}.tfstate` });
-    new AwsProvider(this, "Aws", { region: state.region, defaultTags: [{ tags: { ...d.tags, deployment: d.name } }] });
+    // allowed_account_ids: terraform refuses to plan or apply with credentials of any other account.
+    new AwsProvider(this, "Aws", {
+      region: state.region,
+      allowedAccountIds: d.aws?.accountId ? [d.aws.accountId] : undefined,
+      defaultTags: [{ tags: { ...d.tags, deployment: d.name } }],
+    });
     const allowDestroy = d.dataProtection.allowDestroy;
     const account = new DataAwsCallerIdentity(this, "Account").accountId;
     const partition = partitionOf(this);

@@ -162,15 +162,27 @@ export function startServer(command: string, args: readonly string[]): RunningSe
   child.stdout?.on("data", (d) => (out += d));
   child.stderr?.on("data", (d) => (out += d));
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  // "close": every process holding the server's output pipes is gone. A server's own children (a watcher's
+  // `sleep`, a forked worker) can hold them after the server exits: measured 1.3 s for a serve script's
+  // `sleep 1`. Until then the pipes keep the jest worker alive, and jest force-exits it ("A worker process
+  // has failed to exit gracefully").
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   return {
     process: child,
     output: () => out,
     async stop(signal = "SIGTERM", timeoutMs = 10_000) {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill(signal);
-      const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
-      await exited;
-      clearTimeout(timer);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill(signal);
+        const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+        await exited;
+        clearTimeout(timer);
+      }
+      // Give stragglers a moment to end; then let go of our ends of the pipes (they end by themselves).
+      let grace: NodeJS.Timeout | undefined;
+      await Promise.race([closed, new Promise<void>((resolve) => (grace = setTimeout(resolve, 2_000)))]);
+      clearTimeout(grace);
+      child.stdout?.destroy();
+      child.stderr?.destroy();
     },
   };
 }

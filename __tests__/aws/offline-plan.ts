@@ -1,0 +1,404 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import * as os from "node:os";
+import * as path from "node:path";
+import { cliConfig, discoverMirrors, mirroredVersions, requiredProviders, terraformPlatform } from "../../scripts/validate";
+
+/**
+ * Real `terraform plan` of a synthesized AWS stack, offline: the hashicorp/aws 5.100.0 plugin from the
+ * local mirror, placeholder credentials with the provider's credential, account-id and metadata checks
+ * skipped, `-refresh=false` (no API read of existing objects), a state file the test writes, and test
+ * values in place of the data sources that call an AWS API. What the plan then says (create, update in
+ * place, replace, and in which order) is the provider's and Terraform's own decision, not ours.
+ *
+ * A "fake apply" turns a plan into a state: every planned object is stored with its planned values, and
+ * the values only AWS would know (ids, ARNs, ...) get placeholders of the right type. Planning again
+ * against that state until nothing changes gives the state of a deployment that was applied from this
+ * configuration; a later plan against it shows what a configuration change does to the live objects.
+ */
+
+/** The one provider plugin these tests run. */
+export const AWS_PROVIDER = "registry.terraform.io/hashicorp/aws";
+export const AWS_PROVIDER_VERSION = "5.100.0";
+
+/** Test values for data sources that read an AWS API: `<type>` -> attributes (the same for every block of the type). */
+export type DataValues = Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+
+/** A resource change of `terraform show -json <plan>`. */
+export interface ResourceChange {
+  readonly address: string;
+  readonly type: string;
+  readonly name: string;
+  readonly mode: "managed" | "data";
+  readonly change: {
+    readonly actions: readonly string[];
+    readonly before: Record<string, unknown> | null;
+    readonly after: Record<string, unknown> | null;
+    readonly after_unknown?: unknown;
+    readonly replace_paths?: readonly (readonly (string | number)[])[];
+  };
+  readonly action_reason?: string;
+}
+
+/** The parts of a JSON plan the tests read. */
+export interface PlanJson {
+  readonly resource_changes?: readonly ResourceChange[];
+  readonly [key: string]: unknown;
+}
+
+/** Why a plan cannot run here, or undefined when terraform and the aws plugin are present. */
+export function offlinePlanUnavailable(): string | undefined {
+  const tf = spawnSync("terraform", ["version"], { encoding: "utf8" });
+  if (tf.error) return "terraform is not on the PATH (install terraform 1.11; .ci/install-test-servers does)";
+  const { mirrors } = discoverMirrors(process.env);
+  const have = mirrors.some((m) => mirroredVersions(m, AWS_PROVIDER, terraformPlatform()).includes(AWS_PROVIDER_VERSION));
+  return have ? undefined : `no local mirror holds ${AWS_PROVIDER} ${AWS_PROVIDER_VERSION} (set TF_PLUGIN_MIRROR, e.g. /opt/tf-plugins)`;
+}
+
+/**
+ * A working directory holding one synthesized stack, initialised once against the local mirror; plans
+ * run in it against states the test writes.
+ */
+export class OfflineStack {
+  private readonly dir: string;
+  private readonly env: NodeJS.ProcessEnv;
+  private schemaCache?: ProviderSchema;
+
+  private config: Record<string, unknown> = {};
+
+  constructor(stackJson: Record<string, unknown>, dataValues: DataValues) {
+    this.dir = mkdtempSync(path.join(os.tmpdir(), "offline-plan-"));
+    const { mirrors } = discoverMirrors(process.env);
+    const rc = path.join(this.dir, ".terraformrc");
+    writeFileSync(rc, cliConfig(mirrors, requiredProviders(stackJson).map((r) => r.address)));
+    this.env = { ...process.env, TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
+    delete this.env.TF_DATA_DIR;
+    this.writeConfig(stackJson, dataValues);
+    this.run(["init", "-input=false", "-no-color", "-backend=false"]);
+  }
+
+  /** Replaces the configuration (e.g. the same stack synthesized from a changed deployment). */
+  writeConfig(stackJson: Record<string, unknown>, dataValues: DataValues): void {
+    this.config = offlineConfig(stackJson, dataValues);
+    this.write(this.config);
+  }
+
+  private write(config: Record<string, unknown>): void {
+    writeFileSync(path.join(this.dir, "main.tf.json"), JSON.stringify(config, null, 1));
+  }
+
+  /** `terraform plan -refresh=false` against `state` (none: an empty state); the JSON plan. */
+  plan(state?: StateV4): PlanJson {
+    const stateFile = path.join(this.dir, "test.tfstate");
+    rmSync(stateFile, { force: true });
+    if (state) writeFileSync(stateFile, JSON.stringify(state));
+    const planFile = path.join(this.dir, "plan.bin");
+    this.run(["plan", "-input=false", "-no-color", "-lock=false", "-refresh=false", `-state=${stateFile}`, `-out=${planFile}`]);
+    return JSON.parse(this.run(["show", "-json", "-no-color", planFile])) as PlanJson;
+  }
+
+  /** The state a deployment applied from the current configuration would have (fake apply to a fixed point). */
+  appliedState(start?: StateV4): StateV4 {
+    // Applied as a whole: a replacement while settling is the fake apply catching up, not a finding,
+    // so destroy protection is lifted for these rounds only (the tests' own plans keep it).
+    this.write(withoutDestroyProtection(this.config));
+    try {
+      let state = start ?? emptyState();
+      for (let round = 0; round < 6; round++) {
+        const plan = this.plan(state);
+        const pending = (plan.resource_changes ?? []).filter((c) => c.mode === "managed" && !isNoop(c));
+        if (pending.length === 0) return state;
+        state = fakeApply(state, plan, this.schema());
+      }
+      const left = (this.plan(state).resource_changes ?? []).filter((c) => c.mode === "managed" && !isNoop(c));
+      throw new Error(`the fake apply did not settle; still changing: ${left.map((c) => `${c.address} ${c.change.actions.join("/")} ${JSON.stringify(c.change.replace_paths ?? [])}`).join(", ")}`);
+    } finally {
+      this.write(this.config);
+    }
+  }
+
+  /** The aws provider's schema (types of every attribute), for placeholders of the right type. */
+  schema(): ProviderSchema {
+    if (!this.schemaCache) {
+      const all = JSON.parse(this.run(["providers", "schema", "-json"])) as { provider_schemas: Record<string, ProviderSchema> };
+      // terraform_data belongs to the built-in provider.
+      const builtin = all.provider_schemas["terraform.io/builtin/terraform"]?.resource_schemas ?? {};
+      this.schemaCache = { resource_schemas: { ...builtin, ...all.provider_schemas[AWS_PROVIDER].resource_schemas } };
+    }
+    return this.schemaCache;
+  }
+
+  /** Removes the working directory. */
+  dispose(): void {
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private run(args: readonly string[]): string {
+    const r = spawnSync("terraform", [...args], { cwd: this.dir, env: this.env, encoding: "utf8", maxBuffer: 256 * 1024 * 1024 });
+    if (r.status !== 0) throw new Error(`terraform ${args[0]} failed (exit ${r.status}):\n${r.stderr || r.stdout}`);
+    return r.stdout;
+  }
+}
+
+/** The action list of a change as one word: create, update, delete, no-op, replace (delete then create) or create-before-destroy. */
+export function actionOf(c: ResourceChange): string {
+  const a = c.change.actions.join(",");
+  if (a === "delete,create") return "replace";
+  if (a === "create,delete") return "create-before-destroy";
+  return a === "" ? "no-op" : a;
+}
+
+function withoutDestroyProtection(config: Record<string, unknown>): Record<string, unknown> {
+  const copy = JSON.parse(JSON.stringify(config)) as { resource?: Record<string, Record<string, { lifecycle?: { prevent_destroy?: boolean } }>> };
+  for (const byName of Object.values(copy.resource ?? {})) for (const block of Object.values(byName)) if (block.lifecycle) delete block.lifecycle.prevent_destroy;
+  return copy as Record<string, unknown>;
+}
+
+function isNoop(c: ResourceChange): boolean {
+  return c.change.actions.length === 1 && (c.change.actions[0] === "no-op" || c.change.actions[0] === "read");
+}
+
+/**
+ * The synthesized stack made plannable offline: no backend (the state file is given on the command
+ * line), placeholder credentials with every check that would call AWS skipped, and data sources that
+ * call an AWS API replaced by locals holding the test values.
+ */
+export function offlineConfig(stackJson: Record<string, unknown>, dataValues: DataValues): Record<string, unknown> {
+  const json = JSON.parse(JSON.stringify(stackJson)) as Record<string, Record<string, unknown>>;
+  delete json.terraform.backend;
+  delete json["//"];
+  const providers = json.provider as Record<string, Record<string, unknown>[]>;
+  for (const p of providers.aws ?? []) {
+    Object.assign(p, {
+      access_key: "AKIAOFFLINEPLACEHOLDER",
+      secret_key: "offline-placeholder",
+      skip_credentials_validation: true,
+      skip_requesting_account_id: true,
+      skip_metadata_api_check: true,
+      skip_region_validation: true,
+    });
+    // The account pin needs the account id the skipped STS call would have returned: the provider refuses
+    // "AWS account ID not allowed" without it (__tests__/delivery/wrong-account.test.ts proves the pin).
+    delete p.allowed_account_ids;
+  }
+  const data = (json.data ?? {}) as Record<string, Record<string, unknown>>;
+  const locals: Record<string, unknown> = {};
+  const renames: [string, string][] = [];
+  for (const [type, values] of Object.entries(dataValues)) {
+    for (const name of Object.keys(data[type] ?? {})) {
+      const local = `offline_${type}_${name}`;
+      locals[local] = values;
+      renames.push([`data.${type}.${name}`, `local.${local}`]);
+    }
+    delete data[type];
+  }
+  if (Object.keys(data).length === 0) delete json.data;
+  let text = JSON.stringify(json);
+  for (const [from, to] of renames) text = text.split(`${from}.`).join(`${to}.`).split(`"${from}"`).join(`"${to}"`);
+  const out = JSON.parse(text) as Record<string, unknown>;
+  // depends_on may name a data source that is now a local: drop those entries.
+  for (const kind of ["resource", "data"] as const) {
+    for (const byName of Object.values((out[kind] ?? {}) as Record<string, Record<string, { depends_on?: string[] }>>)) {
+      for (const block of Object.values(byName)) {
+        if (block.depends_on) block.depends_on = block.depends_on.filter((d) => !d.startsWith("local."));
+      }
+    }
+  }
+  out.locals = { ...((out.locals as object) ?? {}), ...locals };
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Terraform state v4, written by the fake apply.
+
+/** A Terraform state file (format version 4). */
+export interface StateV4 {
+  version: 4;
+  terraform_version: string;
+  serial: number;
+  lineage: string;
+  outputs: Record<string, unknown>;
+  resources: StateResource[];
+}
+
+interface StateResource {
+  mode: "managed";
+  type: string;
+  name: string;
+  provider: string;
+  instances: { schema_version: number; attributes: Record<string, unknown>; sensitive_attributes: unknown[]; dependencies?: string[] }[];
+}
+
+function emptyState(): StateV4 {
+  return { version: 4, terraform_version: "1.11.4", serial: 1, lineage: "00000000-0000-4000-8000-000000000000", outputs: {}, resources: [] };
+}
+
+/** The same state with every resource whose address matches `pattern` changed by `edit`. */
+export function editState(state: StateV4, pattern: RegExp, edit: (attributes: Record<string, unknown>) => void): StateV4 {
+  const copy = JSON.parse(JSON.stringify(state)) as StateV4;
+  let hits = 0;
+  for (const r of copy.resources) {
+    if (pattern.test(`${r.type}.${r.name}`)) {
+      r.instances.forEach((i) => edit(i.attributes));
+      hits++;
+    }
+  }
+  if (hits === 0) throw new Error(`no resource in the state matches ${pattern}`);
+  return copy;
+}
+
+/** Attribute values of one resource in a state. */
+export function stateAttributes(state: StateV4, type: string, namePattern: RegExp): Record<string, unknown>[] {
+  return state.resources.filter((r) => r.type === type && namePattern.test(r.name)).map((r) => r.instances[0].attributes);
+}
+
+/** The state after applying `plan` as planned: created and updated objects hold the planned values, deleted ones are gone. */
+function fakeApply(state: StateV4, plan: PlanJson, schema: ProviderSchema): StateV4 {
+  const next: StateV4 = { ...state, serial: state.serial + 1, resources: state.resources.map((r) => ({ ...r })) };
+  const find = (type: string, name: string) => next.resources.findIndex((r) => r.type === type && r.name === name);
+  for (const c of plan.resource_changes ?? []) {
+    if (c.mode !== "managed" || isNoop(c)) continue;
+    const i = find(c.type, c.name);
+    if (c.change.after === null) {
+      if (i >= 0) next.resources.splice(i, 1);
+      continue;
+    }
+    const type = schema.resource_schemas[c.type];
+    if (!type) throw new Error(`no schema for ${c.type}`);
+    const attributes = fill(c.change.after, c.change.after_unknown, type.block, c.address) as Record<string, unknown>;
+    // terraform_data's output is its input, known after apply (Terraform's builtin provider).
+    if (c.type === "terraform_data" && (attributes.output === null || attributes.output === undefined)) attributes.output = attributes.input;
+    // Dynamically typed attributes (terraform_data's input and output) are stored with their type.
+    for (const [name, attr] of Object.entries(type.block.attributes ?? {})) {
+      if (attr.type === "dynamic" && attributes[name] !== null && attributes[name] !== undefined) {
+        attributes[name] = { value: attributes[name], type: ctyTypeOf(attributes[name]) };
+      }
+    }
+    const resource: StateResource = {
+      mode: "managed",
+      type: c.type,
+      name: c.name,
+      provider: `provider["${providerOf(c.type)}"]`,
+      instances: [{ schema_version: type.version, attributes, sensitive_attributes: [] }],
+    };
+    if (i >= 0) next.resources[i] = resource;
+    else next.resources.push(resource);
+  }
+  return next;
+}
+
+/** The cty type of a JSON value as Terraform would infer it (lists of one element type, objects). */
+function ctyTypeOf(v: unknown): unknown {
+  if (typeof v === "string") return "string";
+  if (typeof v === "number") return "number";
+  if (typeof v === "boolean") return "bool";
+  if (Array.isArray(v)) return ["list", v.length ? ctyTypeOf(v[0]) : "string"];
+  if (v && typeof v === "object") return ["object", Object.fromEntries(Object.entries(v).map(([k, x]) => [k, ctyTypeOf(x)]))];
+  return "string";
+}
+
+function providerOf(type: string): string {
+  return type === "terraform_data" ? "terraform.io/builtin/terraform" : AWS_PROVIDER;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Placeholders for the values only AWS would know, typed by the provider schema.
+
+/** The part of `terraform providers schema -json` used here. */
+export interface ProviderSchema {
+  resource_schemas: Record<string, { version: number; block: SchemaBlock }>;
+}
+
+interface SchemaBlock {
+  attributes?: Record<string, { type?: unknown; nested_type?: unknown }>;
+  block_types?: Record<string, { nesting_mode: string; block: SchemaBlock }>;
+}
+
+/** Fills the unknown parts of a planned object. `unknown` mirrors `value` with `true` where a value is unknown. */
+function fill(value: unknown, unknown: unknown, block: SchemaBlock | undefined, where: string): unknown {
+  if (unknown === true) return placeholderForBlock(block, where);
+  const v = (value ?? {}) as Record<string, unknown>;
+  const u = (unknown ?? {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [name, attr] of Object.entries(block?.attributes ?? {})) {
+    out[name] = u[name] === true ? placeholder(attr.type, name, where) : fillValue(v[name] ?? null, u[name], attr.type, name, where);
+  }
+  for (const [name, nested] of Object.entries(block?.block_types ?? {})) {
+    const items = v[name];
+    const itemsUnknown = u[name];
+    if (Array.isArray(items)) {
+      out[name] = items.map((item, k) => fill(item, Array.isArray(itemsUnknown) ? itemsUnknown[k] : undefined, nested.block, `${where}.${name}`));
+    } else if (items && typeof items === "object") {
+      out[name] = fill(items, itemsUnknown, nested.block, `${where}.${name}`);
+    } else {
+      out[name] = nested.nesting_mode === "single" ? null : [];
+    }
+  }
+  return out;
+}
+
+function fillValue(value: unknown, unknown: unknown, type: unknown, name: string, where: string): unknown {
+  if (unknown === undefined || unknown === false || value === null) return value;
+  if (Array.isArray(value) && Array.isArray(unknown)) {
+    const elem = Array.isArray(type) ? type[1] : undefined;
+    return value.map((x, k) => (unknown[k] === true ? placeholder(elem, name, where) : fillValue(x, unknown[k], elem, name, where)));
+  }
+  if (value && typeof value === "object" && unknown && typeof unknown === "object") {
+    const o = value as Record<string, unknown>;
+    const un = unknown as Record<string, unknown>;
+    const fields = Array.isArray(type) && type[0] === "object" ? (type[1] as Record<string, unknown>) : undefined;
+    const elem = Array.isArray(type) && type[0] === "map" ? type[1] : undefined;
+    return Object.fromEntries(Object.keys(o).map((k) => [k, un[k] === true ? placeholder(fields?.[k] ?? elem, k, where) : fillValue(o[k], un[k], fields?.[k] ?? elem, k, where)]));
+  }
+  return value;
+}
+
+function placeholderForBlock(block: SchemaBlock | undefined, where: string): unknown {
+  return fill({}, Object.fromEntries(Object.keys(block?.attributes ?? {}).map((k) => [k, true])), block, where);
+}
+
+let counter = 0;
+
+/** AWS id prefixes the provider checks (or that other resources' checks expect) for `id` attributes. */
+const ID_PREFIX: Readonly<Record<string, string>> = {
+  aws_vpc: "vpc-", aws_subnet: "subnet-", aws_security_group: "sg-", aws_default_security_group: "sg-", aws_internet_gateway: "igw-",
+  aws_nat_gateway: "nat-", aws_eip: "eipalloc-", aws_route_table: "rtb-", aws_network_acl: "acl-", aws_vpc_endpoint: "vpce-",
+  aws_launch_template: "lt-", aws_flow_log: "fl-", aws_route_table_association: "rtbassoc-", aws_vpc_security_group_ingress_rule: "sgr-",
+  aws_vpc_security_group_egress_rule: "sgr-",
+};
+
+/** A value of the cty type `type` that passes the provider's format checks for an attribute named `name`. */
+function placeholder(type: unknown, name: string, where: string): unknown {
+  if (type === "string") {
+    const n = ++counter;
+    if (/arn$/.test(name)) return `arn:aws:offline:eu-west-1:123456789012:${where.replace(/[^A-Za-z0-9]/g, "-")}/${n}`;
+    if (name === "data") return Buffer.from(`offline placeholder ${n}`).toString("base64");
+    if (name === "issuer" || name === "url" || name === "endpoint") return `https://offline-${n}.example.com/id/OFFLINE${n}`;
+    if (name === "owner_id" || name === "account_id") return "123456789012";
+    if (name === "id" || name === "allocation_id" || name === "security_group_rule_id") {
+      const type = where.split(".")[0];
+      const prefix = name === "allocation_id" ? "eipalloc-" : name === "security_group_rule_id" ? "sgr-" : ID_PREFIX[type];
+      if (prefix) return `${prefix}0ff1${n.toString(16).padStart(12, "0")}`;
+    }
+    return `offline-${name}-${n}`;
+  }
+  if (type === "number") return 1;
+  if (type === "bool") return false;
+  if (Array.isArray(type)) {
+    const [kind, inner] = type as [string, unknown];
+    if (kind === "list" || kind === "set") {
+      // A computed list of objects (e.g. a cluster's identity) is read by index: give it one element.
+      return Array.isArray(inner) && inner[0] === "object" ? [placeholder(inner, name, where)] : [];
+    }
+    if (kind === "map") return {};
+    if (kind === "object") {
+      return Object.fromEntries(Object.entries(inner as Record<string, unknown>).map(([k, t]) => [k, placeholder(t, k, where)]));
+    }
+  }
+  return null;
+}
+
+/** Reads a JSON file (a helper for tests that keep a state next to them). */
+export function readJson<T>(file: string): T {
+  return JSON.parse(readFileSync(file, "utf8")) as T;
+}

@@ -1,0 +1,130 @@
+/**
+ * What the Azure layer relies on from AKS, Key Vault, Entra ID and the azurerm provider (4.55), written
+ * down with where it is stated. No azurerm plugin runs here, so these are the rules the synthesized Azure
+ * stack is held against (__tests__/azure/azure-facts.test.ts).
+ */
+
+/** A rule and where it is written. */
+export interface Fact<T> {
+  readonly value: T;
+  readonly source: string;
+}
+
+/** AKS KMS etcd encryption and the network access of its key vault. */
+export const AKS_KMS_FACTS = {
+  /** What each `key_vault_network_access` mode requires of the vault. */
+  networkModes: {
+    value: {
+      Public: { publicNetworkAccess: true, firewallDefaultAction: "Allow" },
+      Private: { publicNetworkAccess: false, privateLink: true },
+    },
+    source:
+      "ARM ManagedClusterSecurityProfileKeyVaultKms.keyVaultNetworkAccess: 'Public means the key vault allows public access from all networks. " +
+      "Private means the key vault disables public access and enables private link' (https://learn.microsoft.com/dotnet/api/azure.resourcemanager.containerservice.models.managedclustersecurityprofilekeyvaultkms.keyvaultnetworkaccess)",
+  },
+  /** A vault firewall that admits selected networks or IPs is not supported with KMS. */
+  selectedNetworksUnsupported: {
+    value: true,
+    source: "Microsoft Learn, 'Add KMS etcd encryption to an AKS cluster', Limitations (https://learn.microsoft.com/azure/aks/use-kms-etcd-encryption)",
+  },
+  /** A private key vault needs API Server VNet Integration (Konnectivity is no longer supported for it). */
+  privateNeedsVnetIntegration: {
+    value: true,
+    source: "same page, Limitations and the Konnectivity warning",
+  },
+  /** The mode cannot change while KMS is on: switching means disabling KMS and enabling it again. */
+  modeFixedWhileEnabled: {
+    value: true,
+    source: "same page, Limitations",
+  },
+} as const;
+
+/** Key Vault's data plane: what creating and refreshing a key takes. */
+export const KEY_VAULT_FACTS = {
+  /** Creating, reading and updating a key are data-plane calls to https://<vault>.vault.azure.net, subject to the vault's network rules. */
+  keysAreDataPlane: {
+    value: true,
+    source: "Microsoft Learn, 'Azure Key Vault security: network security' and 'Configure Azure Key Vault networking settings' (https://learn.microsoft.com/azure/key-vault/general/network-security)",
+  },
+  /** A private endpoint is reached by the vault's usual name only where privatelink.vaultcore.azure.net is linked to the caller's VNet. */
+  privateDnsZone: {
+    value: "privatelink.vaultcore.azure.net",
+    source: "Microsoft Learn, 'Azure Private Endpoint private DNS zone values' (https://learn.microsoft.com/azure/private-link/private-endpoint-dns)",
+  },
+  /** What Terraform reads on every plan of an azurerm_key_vault_key: the key and its rotation policy. */
+  refreshDataActions: {
+    value: ["Microsoft.KeyVault/vaults/keys/read", "Microsoft.KeyVault/vaults/keyrotationpolicies/read"],
+    source: "hashicorp/terraform-provider-azurerm internal/services/keyvault/key_vault_key_resource.go (read: GetKey, GetKeyRotationPolicy)",
+  },
+  /** The built-in Key Vault Reader role's data actions: metadata of keys, secrets and certificates, no key material. */
+  keyVaultReaderDataActions: {
+    value: ["Microsoft.KeyVault/vaults/*/read", "Microsoft.KeyVault/vaults/secrets/readMetadata/action"],
+    source: "Microsoft Learn, 'Azure built-in roles for Security: Key Vault Reader' (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security#key-vault-reader)",
+  },
+} as const;
+
+/** AKS: what a plan reads and what the API server needs from the network. */
+export const AKS_FACTS = {
+  /** Reading azurerm_kubernetes_cluster (every plan once it exists) lists the cluster's user credentials. */
+  readListsUserCredential: {
+    value: "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action",
+    source: "hashicorp/terraform-provider-azurerm internal/services/containers/kubernetes_cluster_resource.go, resourceKubernetesClusterRead: client.ListClusterUserCredentials",
+  },
+  /** The built-in role that allows exactly that (and reading the cluster). */
+  clusterUserRole: {
+    value: { name: "Azure Kubernetes Service Cluster User Role", actions: ["Microsoft.ContainerService/managedClusters/listClusterUserCredential/action", "Microsoft.ContainerService/managedClusters/read"] },
+    source: "Microsoft Learn, 'Azure built-in roles for Containers' (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/containers#azure-kubernetes-service-cluster-user-role)",
+  },
+  /** The built-in role that lets an Entra identity administer the cluster through Azure RBAC. */
+  rbacClusterAdminRole: {
+    value: "Azure Kubernetes Service RBAC Cluster Admin",
+    source: "same page, 'Azure Kubernetes Service RBAC Cluster Admin' (dataActions Microsoft.ContainerService/managedClusters/*)",
+  },
+  /** API Server VNet Integration: the nodes reach the API server's internal load balancer on TCP 443 and 4443. */
+  apiServerSubnetPorts: {
+    value: [443, 4443],
+    source: "Microsoft Learn, 'API Server VNet Integration', Network security groups (https://learn.microsoft.com/azure/aks/api-server-vnet-integration)",
+  },
+  /** A private cluster's API name resolves only in VNets linked to its private DNS zone: a peered VNet needs a link of its own. */
+  privateClusterPeeredDns: {
+    value: true,
+    source: "Microsoft Learn, 'Create a private AKS cluster', Virtual network peering / Hub and spoke with custom DNS (https://learn.microsoft.com/azure/aks/private-clusters)",
+  },
+  /** With Cilium, ipBlock rules never select the API server: its addresses carry Cilium's kube-apiserver identity. */
+  ciliumApiServerIdentity: {
+    value: "kube-apiserver",
+    source:
+      "Microsoft Learn, 'Azure CNI Powered by Cilium', Limitations: 'Network policies cannot use ipBlock to allow access to node or pod IPs' " +
+      "(https://learn.microsoft.com/azure/aks/azure-cni-powered-by-cilium); Cilium docs 'Entities based' policy, kube-apiserver entity; cilium/cilium#20550",
+  },
+} as const;
+
+/** What changing a node pool does (azurerm 4.x). */
+export const AKS_NODE_POOL_FACTS = {
+  /** These changes cycle the pool through `temporary_name_for_rotation`: a temporary pool with the new settings first, then the original is replaced. */
+  cycledProperties: {
+    value: ["vm_size", "os_disk_size_gb", "os_disk_type", "zones", "vnet_subnet_id", "host_encryption_enabled", "kubelet_config", "max_pods"],
+    source:
+      "hashicorp/terraform-provider-azurerm internal/services/containers/kubernetes_cluster_node_pool_resource.go, update: cycleNodePoolProperties " +
+      "(and kubernetes_cluster_resource.go for default_node_pool.0.*); docs r/kubernetes_cluster_node_pool temporary_name_for_rotation",
+  },
+  /** Deleting a node pool drains its nodes respecting PodDisruptionBudgets unless told to ignore them. */
+  deleteRespectsPdb: {
+    value: true,
+    source: "Azure CLI reference 'az aks nodepool delete --ignore-pod-disruption-budget' (default false); Microsoft Learn 'Manage node pools', Delete a node pool",
+  },
+} as const;
+
+/** The GitHub Actions side of Azure's OIDC login. */
+export const AZURE_CI_FACTS = {
+  /** `az login --federated-token` cannot renew itself: the GitHub token lives 10 minutes, the CLI's access token about an hour. */
+  cliSessionEndsAfterAboutAnHour: {
+    value: { githubTokenMinutes: 10, accessTokenMinutes: 60 },
+    source: "Azure/azure-cli#28708 and Azure/login#180 (AADSTS700024: Client assertion is not within its valid time range)",
+  },
+  /** The audience Entra ID expects in a GitHub token exchanged for a federated credential. */
+  federatedAudience: {
+    value: "api://AzureADTokenExchange",
+    source: "Microsoft Learn, 'Configure an app to trust an external identity provider' (https://learn.microsoft.com/entra/workload-id/workload-identity-federation-create-trust)",
+  },
+} as const;

@@ -1,0 +1,116 @@
+import { Construct } from "constructs";
+import { Fn } from "cdktf";
+import { VirtualNetworkPeering } from "@cdktf/provider-azurerm/lib/virtual-network-peering";
+import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
+import type { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
+import type { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
+import type { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
+import type { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+
+const VNET_ID = /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)$/i;
+
+/** The parts of a VNet's resource id. */
+export interface VirtualNetworkRef {
+  readonly id: string;
+  readonly subscriptionId: string;
+  readonly resourceGroupName: string;
+  readonly name: string;
+}
+
+/** Splits `/subscriptions/<s>/resourceGroups/<rg>/providers/Microsoft.Network/virtualNetworks/<name>`; undefined when it is not one. */
+export function parseVirtualNetworkId(id: string): VirtualNetworkRef | undefined {
+  const m = VNET_ID.exec(id);
+  return m ? { id, subscriptionId: m[1].toLowerCase(), resourceGroupName: m[2], name: m[3] } : undefined;
+}
+
+/** Props of {@link RunnerNetwork}. */
+export interface RunnerNetworkProps {
+  /** Prefix of names (the deployment name). */
+  readonly name: string;
+  /** The existing VNet Terraform runs from (config `azure.runnerNetwork.virtualNetworkId`). */
+  readonly runner: VirtualNetworkRef;
+  /** The platform's VNet and its resource group. */
+  readonly platform: VirtualNetwork;
+  readonly platformResourceGroupName: string;
+  /** Private DNS zones the runner must resolve (the Key Vault privatelink zone). */
+  readonly dnsZones: readonly PrivateDnsZone[];
+  /**
+   * The provider for the runner's subscription, when it is not the deployment's.
+   * @default - the stack's provider
+   */
+  readonly runnerProvider?: AzurermProvider;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The network path from where Terraform runs to what it must reach privately. The key vaults have no public
+ * access (the only vault setting AKS KMS supports besides "open to all networks"), so creating and refreshing
+ * their keys, and a private cluster's API, need a runner inside a network of the customer's: a self-hosted CI
+ * runner, or the network an administrator's VPN lands in. This peers that VNet with the platform's (no
+ * forwarded traffic, no gateway transit) and links the private DNS zones to it, so the vaults' usual names
+ * resolve there to their private endpoints (KEY_VAULT_FACTS, AKS_FACTS.privateClusterPeeredDns).
+ *
+ * The identity that applies needs Network Contributor on the runner's VNet (the peering has two halves).
+ * A runner VNet that already links its own `privatelink.vaultcore.azure.net` zone (a hub with central DNS)
+ * cannot take a second zone of that name: add the vaults' records to the hub's zone instead (docs/azure.md).
+ */
+export class RunnerNetwork extends Construct {
+  readonly toRunner: VirtualNetworkPeering;
+  readonly fromRunner: VirtualNetworkPeering;
+  readonly dnsLinks: readonly PrivateDnsZoneVirtualNetworkLink[];
+  private readonly props: RunnerNetworkProps;
+
+  constructor(scope: Construct, id: string, props: RunnerNetworkProps) {
+    super(scope, id);
+    this.props = props;
+    const peering = { allowVirtualNetworkAccess: true, allowForwardedTraffic: false, allowGatewayTransit: false, useRemoteGateways: false };
+    this.toRunner = new VirtualNetworkPeering(this, "ToRunner", {
+      name: `${props.name}-to-runner`,
+      resourceGroupName: props.platformResourceGroupName,
+      virtualNetworkName: props.platform.name,
+      remoteVirtualNetworkId: props.runner.id,
+      ...peering,
+    });
+    this.fromRunner = new VirtualNetworkPeering(this, "FromRunner", {
+      name: `${props.name}-platform`,
+      resourceGroupName: props.runner.resourceGroupName,
+      virtualNetworkName: props.runner.name,
+      remoteVirtualNetworkId: props.platform.id,
+      provider: props.runnerProvider,
+      ...peering,
+    });
+    this.dnsLinks = props.dnsZones.map(
+      (zone, i) =>
+        new PrivateDnsZoneVirtualNetworkLink(this, i === 0 ? "DnsLink" : `DnsLink${i + 1}`, {
+          name: `${props.name}-runner`,
+          resourceGroupName: zone.resourceGroupName,
+          privateDnsZoneName: zone.name,
+          virtualNetworkId: props.runner.id,
+          registrationEnabled: false,
+          tags: { ...props.tags },
+        }),
+    );
+  }
+
+  /** Everything the runner's traffic to a private endpoint waits for. */
+  get ready(): (VirtualNetworkPeering | PrivateDnsZoneVirtualNetworkLink)[] {
+    return [this.toRunner, this.fromRunner, ...this.dnsLinks];
+  }
+
+  /**
+   * Links a private cluster's AKS-managed DNS zone (`<guid>.privatelink.<region>.azmk8s.io`, in the node
+   * resource group) to the runner's VNet, so the runner resolves the API server's private name.
+   */
+  linkPrivateCluster(cluster: KubernetesCluster, nodeResourceGroupName: string): PrivateDnsZoneVirtualNetworkLink {
+    const labels = Fn.split(".", cluster.privateFqdn);
+    return new PrivateDnsZoneVirtualNetworkLink(this, "ClusterDnsLink", {
+      name: `${this.props.name}-runner`,
+      resourceGroupName: nodeResourceGroupName,
+      // The zone is the private FQDN without its first label.
+      privateDnsZoneName: Fn.join(".", Fn.slice(labels, 1, Fn.lengthOf(labels))),
+      virtualNetworkId: this.props.runner.id,
+      registrationEnabled: false,
+      tags: { ...this.props.tags },
+    });
+  }
+}
