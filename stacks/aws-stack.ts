@@ -72,6 +72,7 @@ export class AwsStack extends TerraformStack {
       adminCidrs: d.controlPlane.adminCidrs,
       entryPointCidrs: d.domain.allowedSourceCidrs,
       singleNatGateway: d.network.singleNatGateway,
+      allowDestroy,
     });
     const privateSubnetIds = network.privateSubnets.map((s) => s.id);
 

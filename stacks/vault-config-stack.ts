@@ -98,6 +98,7 @@ export class VaultConfigStack extends TerraformStack {
       hosts: postgresqlHosts(),
       caCertificatePem: this.pki.root.certificate,
       roles: DATABASE_ROLES,
+      allowDestroy,
     });
 
     const policies: Partial<Record<ServiceName, ServicePolicy>> = {};
@@ -123,6 +124,6 @@ export class VaultConfigStack extends TerraformStack {
       })),
     });
 
-    new FileAudit(this, "Audit");
+    new FileAudit(this, "Audit", { allowDestroy });
   }
 }

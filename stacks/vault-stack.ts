@@ -60,7 +60,7 @@ export class VaultStack extends TerraformStack {
 
     const namespaces = {} as Record<NamespaceName, SecureNamespace>;
     for (const [key, name] of Object.entries(NAMESPACES)) {
-      namespaces[name] = new SecureNamespace(this, `Namespace${key.charAt(0).toUpperCase()}${key.slice(1)}`, { name });
+      namespaces[name] = new SecureNamespace(this, `Namespace${key.charAt(0).toUpperCase()}${key.slice(1)}`, { name, allowDestroy });
     }
     this.namespaces = namespaces;
     const refs = Object.fromEntries(Object.entries(namespaces).map(([n, ns]) => [n, ns.name]));
@@ -103,6 +103,8 @@ export class VaultStack extends TerraformStack {
       image: secretsServerImage(d.images),
       tlsSecretName: this.tlsBootstrap.secretName,
       clusterName: `${d.name}-vault`,
+      dataSizeGiB: d.volumes.vault.dataGiB,
+      auditSizeGiB: d.volumes.vault.auditGiB,
       allowDestroy,
       dependsOn: [this.tlsBootstrap.job, this.storageClass.resource],
     });

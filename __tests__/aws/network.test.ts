@@ -90,6 +90,10 @@ test("the default security group has no rules", () => {
 test("VPC flow logs of all traffic go to a CloudWatch log group with a retention, through a confined role", () => {
   const group = at(json, "aws_cloudwatch_log_group", "FlowLogs/LogGroup");
   expect(group.retention_in_days).toBe(365);
+  // Destroying the group deletes the flow logs in it: protected unless the deployment allows destroy.
+  expect(group.lifecycle).toEqual({ prevent_destroy: true });
+  const lifted = synthAws({ dataProtection: { allowDestroy: true } }).json;
+  expect(at(lifted, "aws_cloudwatch_log_group", "FlowLogs/LogGroup").lifecycle).toEqual({ prevent_destroy: false });
   expect(at(json, "aws_flow_log", "FlowLogs/Resource")).toMatchObject({
     traffic_type: "ALL",
     log_destination_type: "cloud-watch-logs",

@@ -1,4 +1,5 @@
 import { Testing } from "cdktf";
+import { FileAudit } from "../../constructs/vault/file-audit";
 import { InternalPki } from "../../constructs/vault/internal-pki";
 import { KvStore } from "../../constructs/vault/kv-store";
 import { PostgresSecretsEngine } from "../../constructs/vault/postgres-secrets-engine";
@@ -14,6 +15,22 @@ test("mounts holding keys or secrets are protected unless allowDestroy", () => {
   expect(kv(true)).toEqual({ prevent_destroy: false });
   const pki = resourcesOf(synthJson((s) => new InternalPki(s, "Pki", { caName: "x", roles: [] })), "vault_mount");
   for (const m of pki) expect(m.lifecycle).toEqual({ prevent_destroy: true });
+});
+
+test("the database mount and connection, the audit device and the intermediate's key request are protected unless allowDestroy", () => {
+  const lifecycles = (allowDestroy?: boolean) => {
+    const doc = synthJson((s) => {
+      new PostgresSecretsEngine(s, "Db", { hosts: ["postgresql.identity.svc:5432"], caCertificatePem: "ca", roles: [], allowDestroy });
+      new FileAudit(s, "Audit", { allowDestroy });
+      new InternalPki(s, "Pki", { caName: "x", roles: [], allowDestroy });
+    });
+    return ["vault_mount", "vault_database_secret_backend_connection", "vault_audit", "vault_pki_secret_backend_intermediate_cert_request"].flatMap((t) =>
+      resourcesOf(doc, t).map((r) => r.lifecycle),
+    );
+  };
+  expect(lifecycles()).toHaveLength(6);
+  for (const l of lifecycles()) expect(l).toEqual({ prevent_destroy: true });
+  for (const l of lifecycles(true)) expect(l).toEqual({ prevent_destroy: false });
 });
 
 test("a transit rotation period under Vault's one-hour minimum is refused", () => {

@@ -46,6 +46,11 @@ export interface NetworkProps {
    * @default 365
    */
   readonly flowLogRetentionInDays?: number;
+  /**
+   * Let `terraform destroy` delete the flow-log group (and the logs in it).
+   * @default false - lifecycle prevent_destroy
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
@@ -199,7 +204,7 @@ export class Network extends Construct {
       egress: [{ cidr: ANYWHERE, protocol: "all" }],
     });
 
-    new VpcFlowLogs(this, "FlowLogs", { vpcId, name, retentionInDays: props.flowLogRetentionInDays ?? 365 });
+    new VpcFlowLogs(this, "FlowLogs", { vpcId, name, retentionInDays: props.flowLogRetentionInDays ?? 365, allowDestroy: props.allowDestroy });
 
     new VpcEndpoints(this, "Endpoints", {
       vpcId,

@@ -6,6 +6,12 @@ import { VAULT_SERVER_PATHS } from "./vault-server";
 export interface FileAuditProps {
   /** @default "/vault/audit/audit.log" - on the server's encrypted audit volume */
   readonly filePath?: string;
+  /**
+   * Let a plan disable the device. Every argument of vault_audit forces a replacement, so any change is a
+   * disable first: Vault writes no audit trail until the new device exists.
+   * @default false - lifecycle prevent_destroy
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
@@ -22,6 +28,7 @@ export class FileAudit extends Construct {
       path: "file",
       description: "File audit log on the encrypted audit volume",
       options: { file_path: props.filePath ?? `${VAULT_SERVER_PATHS.audit}/audit.log`, log_raw: "false", hmac_accessor: "true", format: "json", mode: "0600" },
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
   }
 }

@@ -27,7 +27,7 @@ export interface InternalPkiProps {
   readonly leafTtl?: string;
   /** Leaf certificate maximum lifetime. @default "720h" */
   readonly leafMaxTtl?: string;
-  /** @default false - both mounts (and their CA keys) carry prevent_destroy */
+  /** @default false - both mounts, the root CA and the intermediate's key request carry prevent_destroy */
   readonly allowDestroy?: boolean;
 }
 
@@ -81,6 +81,8 @@ export class InternalPki extends Construct {
       keyType: "ec",
       keyBits: 256,
       excludeCnFromSans: true,
+      // Its delete does nothing, but every argument forces a replacement, which generates a new intermediate key.
+      lifecycle: { preventDestroy },
     });
     const signed = new PkiSecretBackendRootSignIntermediate(this, "IntermediateSigned", {
       backend: this.rootMount.path,

@@ -30,6 +30,12 @@ export interface PostgresSecretsEngineProps {
   /** PEM of the CA that issued PostgreSQL's certificate (Vault's PKI root; public). */
   readonly caCertificatePem: string;
   readonly roles: readonly DatabaseRoleSpec[];
+  /**
+   * Let a plan delete the mount and the connection. After rotate-root the connection holds the only copy
+   * of vault_admin's password; disabling the mount or deleting the connection loses it.
+   * @default false - lifecycle prevent_destroy on both
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
@@ -83,7 +89,8 @@ export class PostgresSecretsEngine extends Construct {
     if (props.hosts.length === 0 || props.hosts.some((h) => !/^[a-z0-9.-]+:\d+$/.test(h))) {
       throw new Error(`PostgresSecretsEngine: hosts must be host:port entries, got ${JSON.stringify(props.hosts)}`);
     }
-    this.mount = new Mount(this, "Resource", { path: VAULT_MOUNTS.database, type: "database", description: "Dynamic PostgreSQL credentials" });
+    const lifecycle = { preventDestroy: !(props.allowDestroy ?? false) };
+    this.mount = new Mount(this, "Resource", { path: VAULT_MOUNTS.database, type: "database", description: "Dynamic PostgreSQL credentials", lifecycle });
     const database = props.database ?? "postgres";
     this.connection = new DatabaseSecretBackendConnection(this, "Postgresql", {
       backend: this.mount.path,
@@ -99,6 +106,7 @@ export class PostgresSecretsEngine extends Construct {
         maxOpenConnections: 4,
         maxConnectionLifetime: 300,
       },
+      lifecycle,
     });
     const roles: Record<string, DatabaseSecretBackendRole> = {};
     for (const r of props.roles) {

@@ -1,4 +1,5 @@
 import { PROMISES } from "../promises";
+import { statefulTypes } from "../stateful-resources";
 import type { Element, Rule, RuleContext } from "../types";
 import {
   adminPortsIn,
@@ -155,7 +156,7 @@ export const AWS_RULES: readonly Rule[] = [
   {
     id: "AWS-7",
     family: "data-safety",
-    appliesTo: ["aws_s3_bucket", "aws_kms_key", "aws_eks_cluster", "aws_ebs_volume"],
+    appliesTo: statefulTypes("AWS-7"),
     message: "stateful AWS resource can be destroyed by a plan",
     fix: "set lifecycle.preventDestroy (and no force_destroy on buckets), or Policy.allowDestroy(scope) when dataProtection.allowDestroy is true",
     promise: PROMISES.dataSafety,

@@ -1,4 +1,5 @@
 import { PROMISES } from "../promises";
+import { statefulTypes } from "../stateful-resources";
 import type { Element, Rule, RuleContext } from "../types";
 import {
   adminPortsIn,
@@ -353,7 +354,7 @@ export const AZURE_RULES: readonly Rule[] = [
   {
     id: "AZ-25",
     family: "data-safety",
-    appliesTo: ["azurerm_storage_account", "azurerm_key_vault", "azurerm_key_vault_key", "azurerm_kubernetes_cluster", "azurerm_managed_disk"],
+    appliesTo: statefulTypes("AZ-25"),
     message: "stateful Azure resource can be destroyed by a plan",
     fix: "set lifecycle.preventDestroy, or Policy.allowDestroy(scope) when dataProtection.allowDestroy is true",
     promise: PROMISES.dataSafety,

@@ -1,4 +1,5 @@
 import { PROMISES } from "../promises";
+import { statefulTypes } from "../stateful-resources";
 import type { Element, Rule } from "../types";
 import {
   adminPortsIn,
@@ -98,7 +99,7 @@ export const GCP_RULES: readonly Rule[] = [
   {
     id: "GCP-6",
     family: "data-safety",
-    appliesTo: ["google_storage_bucket", "google_kms_crypto_key", "google_kms_key_ring", "google_container_cluster", "google_compute_disk"],
+    appliesTo: statefulTypes("GCP-6"),
     message: "stateful GCP resource can be destroyed by a plan",
     fix: "set lifecycle.preventDestroy (deletion_protection = true on clusters; no force_destroy on buckets), or Policy.allowDestroy(scope) when dataProtection.allowDestroy is true",
     promise: PROMISES.dataSafety,

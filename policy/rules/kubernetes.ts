@@ -1,4 +1,6 @@
 import { PROMISES } from "../promises";
+import { statefulTypes } from "../stateful-resources";
+import { preventDestroyProblem } from "./common";
 import type { Element, Rule, Verdict } from "../types";
 import { blocks, bool, expectOneOf, fail, get, isObj, isUnresolved, isWorld, list, NA, PASS, references, show, verdict, type Obj } from "../values";
 
@@ -441,5 +443,15 @@ export const KUBERNETES_RULES: readonly Rule[] = [
       if (typeof kind !== "string" || isUnresolved(kind)) return fail(`manifest.kind is not known at synth (${show(kind)})`);
       return CHECKED_KINDS.has(kind) ? fail(`kind ${kind} has a typed resource`) : PASS;
     },
+  },
+  {
+    id: "K8S-24",
+    family: "data-safety",
+    appliesTo: statefulTypes("K8S-24"),
+    message: "namespace, StatefulSet or volume can be destroyed by a plan (a namespace takes every object in it along; a rename replaces it)",
+    fix: "set lifecycle.preventDestroy (the allowDestroy prop of SecureNamespace / StatefulWorkload), or Policy.allowDestroy(scope) when dataProtection.allowDestroy is true",
+    promise: PROMISES.dataSafety,
+    guardsDestroy: true,
+    check: (e) => verdict([preventDestroyProblem(e)]),
   },
 ];
