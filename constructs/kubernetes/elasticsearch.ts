@@ -10,6 +10,7 @@ import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./imag
 import { HEARTBEAT_VOLUME, TMP_VOLUME, heartbeatMount, heartbeatProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
 import { StatefulWorkload } from "./stateful-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Elasticsearch. */
 export interface ElasticsearchProps {
@@ -33,7 +34,7 @@ const HOME = "/usr/share/elasticsearch";
 const CONFIG = `${HOME}/config`;
 // Elasticsearch reads TLS files only from inside its config directory: Vault Agent renders them there.
 const CERTS = `${CONFIG}/certs`;
-const UID = 1000; // the elasticsearch user of the official image
+const UID = WORKLOAD_IDS.elasticsearch; // any UID (image-contracts.ts)
 
 /** The snapshot lifecycle policy: nightly at 01:30 UTC into the platform bucket, 30 days kept (5 to 50 snapshots). */
 export const ELASTICSEARCH_SLM_POLICY = {

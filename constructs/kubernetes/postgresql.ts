@@ -3,11 +3,13 @@ import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { vaultNames } from "../vault/paths";
+import { WITH_PASSWD_ENTRY } from "./config/passwd-entry";
 import { pgHbaConf, postgresqlBootstrapSql, postgresqlConf, postgresqlServe } from "./config/postgresql-conf";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, heartbeatProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
 import { StatefulWorkload } from "./stateful-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Postgresql. */
 export interface PostgresqlProps {
@@ -37,7 +39,7 @@ const PGDATA = `${DATA}/pgdata`;
 const OUTBOX = `${DATA}/outbox`;
 const CONF = "/etc/postgresql";
 const SECRETS = "/vault/secrets";
-const UID = 999; // the postgres user of the official image
+const UID = WORKLOAD_IDS.postgresql; // any UID: initdb gets its passwd entry from nss_wrapper (with_passwd_entry)
 
 /**
  * PostgreSQL for Keycloak's users/roles/groups and the data-quality metrics.
@@ -73,6 +75,8 @@ export class Postgresql extends Construct {
 
     const start = [
       "set -eu",
+      // initdb and single-user mode need a passwd entry for the pod's UID, which the image does not have.
+      WITH_PASSWD_ENTRY,
       'ORDINAL="${HOSTNAME##*-}"',
       `mkdir -p ${OUTBOX}/wal ${OUTBOX}/base ${DATA}/base-tmp`,
       // Fencing: pod 0 never starts (nor initializes) a second primary after a standby was promoted in its absence.
@@ -86,8 +90,8 @@ export class Postgresql extends Construct {
       "fi",
       `if [ ! -s ${PGDATA}/PG_VERSION ]; then`,
       '  if [ "$ORDINAL" = "0" ]; then',
-      `    initdb -D ${PGDATA} -U postgres --pwfile=${SECRETS}/superuser-password --auth=scram-sha-256 --data-checksums`,
-      `    postgres --single -D ${PGDATA} postgres < ${SECRETS}/bootstrap.sql`,
+      `    with_passwd_entry initdb -D ${PGDATA} -U postgres --pwfile=${SECRETS}/superuser-password --auth=scram-sha-256 --data-checksums`,
+      `    with_passwd_entry postgres --single -D ${PGDATA} postgres < ${SECRETS}/bootstrap.sql`,
       "  else",
       `    pg_basebackup --pgdata=${PGDATA} --wal-method=stream --checkpoint=fast --dbname="host=${spec.name}-0.${headless}.$NAMESPACE.svc port=5432 user=replicator sslmode=verify-full sslrootcert=${SECRETS}/ca.crt passfile=${SECRETS}/replication.pgpass"`,
       `    touch ${PGDATA}/standby.signal`,
