@@ -16,6 +16,7 @@ import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import { AksCluster } from "../constructs/azure/aks-cluster";
 import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
+import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
 import { Policy } from "../policy";
 
 /** Props of the Azure cloud stack. */
@@ -259,6 +260,8 @@ export class AzureStack extends TerraformStack {
           "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
         },
       },
+      // The names as written here (literal), not the resources' attributes: policies are checked at synth.
+      egress: azureCloudEgress(globalName("keyVault", d.name, az.subscriptionId, "unseal"), globalName("storage", d.name, az.subscriptionId, "data")),
     };
   }
 }

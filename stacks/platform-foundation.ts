@@ -26,6 +26,8 @@ export interface PlatformFoundation {
   readonly vaultSeal: VaultSeal;
   /** What the user-facing entry point's LoadBalancer Service needs from the cloud. */
   readonly loadBalancer: LoadBalancerSpec;
+  /** The cloud endpoints pods call, and how the cluster's network policies can name them. */
+  readonly egress: CloudEgress;
 }
 
 /**
@@ -107,4 +109,42 @@ export interface VaultSeal {
 /** Cloud specifics of the entry point's `type: LoadBalancer` Service. */
 export interface LoadBalancerSpec {
   readonly serviceAnnotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * A destination outside the pods' network, reached on HTTPS (443): by host name where the cluster's policy
+ * engine matches names, by address where it is private or the engine matches addresses only, or (Cilium) by
+ * an entity that neither selects. Each value names its source.
+ */
+export interface EgressTarget {
+  /** Host names, matched against the DNS answers the pod receives (FQDN policies). */
+  readonly hosts: readonly string[];
+  /** Address ranges the destination answers in (interface endpoints, the API server's private range). */
+  readonly cidrs: readonly string[];
+  /** Cilium entities, e.g. `kube-apiserver` (only a CiliumNetworkPolicy selects them). @default [] */
+  readonly entities?: readonly string[];
+  /** Where the names and addresses come from (documentation URL or code). */
+  readonly source: string;
+}
+
+/** How a cluster's network policies admit egress by host name. */
+export type FqdnPolicyEngine =
+  /** CiliumNetworkPolicy `toFQDNs` (AKS: Azure CNI powered by Cilium with Advanced Container Networking Services security). */
+  | "cilium"
+  /** `FQDNNetworkPolicy` (networking.gke.io/v1alpha1; GKE Dataplane V2 with FQDN network policy enabled). */
+  | "gke"
+  /** None: NetworkPolicy ipBlocks only (EKS with the VPC CNI's network policy agent). */
+  | "none";
+
+/** The cloud endpoints the platform's pods call, per need, and how the cluster names them in policies. */
+export interface CloudEgress {
+  readonly fqdnPolicy: FqdnPolicyEngine;
+  /** Vault's auto-unseal key (the KMS API). */
+  readonly cloudKms: EgressTarget;
+  /** The platform bucket's API (backups). */
+  readonly objectStorage: EgressTarget;
+  /** Where a workload identity's token is exchanged for cloud credentials; empty where the node serves it. */
+  readonly workloadIdentity: EgressTarget;
+  /** The Kubernetes API server as pods reach it (Vault's TokenReviews, the TLS bootstrap Job). */
+  readonly kubernetesApi: EgressTarget;
 }

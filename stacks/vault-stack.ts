@@ -9,8 +9,8 @@ import { SecureNamespace } from "../constructs/kubernetes/secure-namespace";
 import { VaultServer, vaultListenerNames } from "../constructs/vault/vault-server";
 import { VaultTlsBootstrap } from "../constructs/vault/vault-tls-bootstrap";
 import { configureBackend } from "./backend";
-import type { PlatformFoundation } from "./platform-foundation";
-import { NAMESPACES, type NamespaceName } from "./service-catalog";
+import type { EgressTarget, PlatformFoundation } from "./platform-foundation";
+import { NAMESPACES, type ExternalDestination, type NamespaceName } from "./service-catalog";
 
 /** Props of VaultStack. */
 export interface VaultStackProps {
@@ -73,6 +73,10 @@ export class VaultStack extends TerraformStack {
       // Users reach the entry point only (from the configured ranges, or anywhere: it is the HTTPS front door).
       externalIngress: { entryPoint: d.domain.allowedSourceCidrs ?? ["0.0.0.0/0"] },
       clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
+      // Egress outside the cluster goes exactly where each service's destinations are (the cloud's endpoints,
+      // and the SAML IdP's metadata host when SAML is configured), as the cluster's policy engine can name them.
+      fqdnPolicy: foundation.egress.fqdnPolicy,
+      externalTargets: externalTargets(foundation, d),
     });
 
     const vaultNs = namespaces[NAMESPACES.vault].name;
@@ -82,6 +86,9 @@ export class VaultStack extends TerraformStack {
       dnsNames: vaultListenerNames(NAMESPACES.vault),
       image: imageRef(IMAGES.tlsBootstrap, d.images),
       deploymentName: d.name,
+      kubernetesApi: foundation.egress.kubernetesApi,
+      fqdnPolicy: foundation.egress.fqdnPolicy,
+      clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
     });
 
     this.server = new VaultServer(this, "Vault", {
@@ -94,4 +101,17 @@ export class VaultStack extends TerraformStack {
       dependsOn: [this.tlsBootstrap.job, this.storageClass.resource],
     });
   }
+}
+
+/** Where each external destination of the service catalog is, for this deployment. */
+export function externalTargets(foundation: PlatformFoundation, d: Deployment): Partial<Record<ExternalDestination, EgressTarget>> {
+  const e = foundation.egress;
+  return {
+    "cloud-kms": e.cloudKms,
+    "object-storage": e.objectStorage,
+    "workload-identity": e.workloadIdentity,
+    "kubernetes-api": e.kubernetesApi,
+    // Keycloak refreshes the IdP's signing keys from its metadata URL; without SAML it reaches nothing outside.
+    ...(d.saml ? { "saml-idp": { hosts: [new URL(d.saml.idpMetadataUrl).hostname], cidrs: [], source: "saml.idpMetadataUrl of the deployment" } } : {}),
+  };
 }

@@ -64,6 +64,10 @@ const CONTRACT_FED: readonly RegExp[] = [
   // objectStore: where the backup uploaders and Elasticsearch's snapshot repository write
   /\.container\[uploader\]\.(command\[\d+\]|env\[[A-Z_]+\]\.(name|value))$/,
   /^resource\.kubernetes_config_map_v1\.Elasticsearch_[^.]+\.data\.repository\.json$/,
+  // egress: where the cloud's endpoints are (ipBlocks appended after the in-cluster rules), and the FQDN
+  // policy of the cloud's engine (CiliumNetworkPolicy on AKS, FQDNNetworkPolicy on GKE, none on EKS)
+  /^resource\.kubernetes_network_policy_v1\.[^.]+\.spec\.egress\[\d+\]\.(to\[\d+\]\.ip_block\.cidr|ports\[\d+\]\.(port|protocol))$/,
+  /^resource\.kubernetes_manifest\.(AllowGraph_[A-Za-z]+External|VaultTls_ApiServerEgress)_[^.]+\.manifest\..+$/,
   // ... and so the config checksum of the pods that mount those two ConfigMaps
   /^resource\.kubernetes_stateful_set_v1\.(Vault|Elasticsearch)_[^.]+\.spec\.template\.metadata\.annotations\.checksum\/config$/,
 ];

@@ -64,6 +64,8 @@ export class Network extends Construct {
   readonly zones: readonly string[];
   /** Private subnets, one per zone: nodes, data, interface endpoints, the control plane's ENIs. */
   readonly privateSubnets: readonly Subnet[];
+  /** The private subnets' ranges (plain strings: known at synth), where the interface endpoints and the control plane's ENIs are. */
+  readonly privateSubnetCidrs: readonly string[];
   /** Public subnets, one per zone: load balancers and NAT gateways only. */
   readonly publicSubnets: readonly Subnet[];
   /** The NAT gateways (one, or one per zone). */
@@ -96,12 +98,13 @@ export class Network extends Construct {
     new DefaultSecurityGroup(this, "DefaultSecurityGroup", { vpcId, ingress: [], egress: [], tags: { Name: `${name}-default-deny` } });
 
     const lastQuarter = subnet(props.cidr, range.prefix + 2, 3);
+    this.privateSubnetCidrs = ZONE_SUFFIX.map((_, i) => subnet(props.cidr, range.prefix + 2, i));
     this.privateSubnets = ZONE_SUFFIX.map(
       (z, i) =>
         new Subnet(this, `Private${z}`, {
           vpcId,
           availabilityZone: this.zones[i],
-          cidrBlock: subnet(props.cidr, range.prefix + 2, i),
+          cidrBlock: this.privateSubnetCidrs[i],
           mapPublicIpOnLaunch: false,
           tags: { Name: `${name}-private-${z.toLowerCase()}`, tier: "private", "kubernetes.io/role/internal-elb": "1" },
         }),
