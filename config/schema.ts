@@ -4,6 +4,7 @@ import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./clo
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
 import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
+import { ImagesLockSchema } from "./images-lock";
 
 /**
  * The schema of one deployment: everything a customer decides, nothing the code can derive.
@@ -246,6 +247,17 @@ const Images = z.strictObject({
     .optional()
     .describe("Registry holding the images this project builds from its own recipes (images/: Apache Atlas, which has no maintained public image), e.g. registry.example.com/platform. Required unless `registry` (a mirror of every image) is set."),
   vaultDistribution: z.enum(["vault", "openbao"]).default("vault").describe('Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). Default: "vault"'),
+  digestsRequired: z
+    .boolean()
+    .default(false)
+    .describe("Fail the security policy (K8S-28) for every image the lock file does not pin by digest; the lock is written by `npm run images:lock -- --config <this file>` from each registry's answer. Default: false (images are pulled by their exact tag, and by digest wherever the lock has one)."),
+  lockFile: z
+    .string()
+    .min(1)
+    .max(1024)
+    .optional()
+    .describe("Path of the image lock file, relative to this file. Default: `<this file's name>.images-lock.json` beside it (commit it with the deployment file)."),
+  lock: ImagesLockSchema.optional().describe("The lock file's content, filled in by the loader from lockFile. Never written in a deployment file."),
 });
 
 const AZURE_VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
@@ -339,7 +351,7 @@ export const DeploymentSchema = z
     dataProtection: DataProtection.default({ allowDestroy: false }).describe("Protection of stateful resources against destroy."),
     volumes: Volumes.default(VOLUME_DEFAULTS).describe("Volume sizes of the data stores (one volume per replica)."),
     state: State.default({ backend: "local" }).describe("Where Terraform state lives, one state per stack. Default: local files in the project root."),
-    images: Images.default({ vaultDistribution: "vault" }).describe("Container images: registry mirror and Vault distribution."),
+    images: Images.default({ vaultDistribution: "vault", digestsRequired: false }).describe("Container images: registry mirror and Vault distribution."),
     aws: Aws.optional().describe("AWS-only settings (cloud: aws)."),
     azure: Azure.optional().describe("Azure-only settings; required when cloud is azure."),
     gcp: Gcp.optional().describe("GCP-only settings; required when cloud is gcp."),

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import type { Deployment } from "../config/schema";
-import { FileAudit } from "../constructs/vault/file-audit";
+import { FileAudit, StdoutAudit } from "../constructs/vault/file-audit";
 import { InternalPki } from "../constructs/vault/internal-pki";
 import { KubernetesAuth } from "../constructs/vault/kubernetes-auth";
 import { KvStore } from "../constructs/vault/kv-store";
@@ -125,5 +125,6 @@ export class VaultConfigStack extends TerraformStack {
     });
 
     new FileAudit(this, "Audit", { allowDestroy });
+    new StdoutAudit(this, "AuditStdout", { allowDestroy });
   }
 }

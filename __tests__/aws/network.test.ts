@@ -164,12 +164,17 @@ describe("VPC endpoints", () => {
     expect(s3.route_table_ids).toEqual(["A", "B", "C"].map((z) => ref("aws_route_table", at(json, "aws_route_table", `Network/PrivateRouteTable${z}`), "id")));
   });
 
-  test("interface endpoints for ECR api/dkr, STS, EC2, logs and KMS, private DNS, in private subnets", () => {
+  test("interface endpoints for ECR api/dkr, STS, EC2, logs, KMS and S3, private DNS, in private subnets", () => {
     const sg = ref("aws_security_group", at(json, "aws_security_group", "Endpoints/SecurityGroup"), "id");
     const iface = Object.values(blocks(json, "aws_vpc_endpoint")).filter((e) => e.vpc_endpoint_type === "Interface");
-    expect(iface.map((e) => e.service_name).sort()).toEqual(["ec2", "ecr.api", "ecr.dkr", "kms", "logs", "sts"].map((s) => `com.amazonaws.eu-west-1.${s}`));
+    expect(iface.map((e) => e.service_name).sort()).toEqual(["ec2", "ecr.api", "ecr.dkr", "kms", "logs", "s3", "sts"].map((s) => `com.amazonaws.eu-west-1.${s}`));
     const privateIds = ["A", "B", "C"].map((z) => ref("aws_subnet", at(json, "aws_subnet", `Network/Private${z}`), "id"));
     for (const e of iface) expect(e).toMatchObject({ private_dns_enabled: true, subnet_ids: privateIds, security_group_ids: [sg] });
+  });
+
+  test("S3's interface endpoint answers in the VPC too (private DNS for all resolvers): pods reach S3 at private-subnet addresses", () => {
+    const iface = Object.values(blocks(json, "aws_vpc_endpoint")).find((e) => e.vpc_endpoint_type === "Interface" && e.service_name === "com.amazonaws.eu-west-1.s3");
+    expect(iface).toMatchObject({ private_dns_enabled: true, dns_options: { private_dns_only_for_inbound_resolver_endpoint: false } });
   });
 
   test("the endpoints' security group admits HTTPS from the VPC only", () => {

@@ -73,7 +73,7 @@ export class Network extends Construct {
   readonly pinnedZones: PinnedZones;
   /** Private subnets, one per zone: nodes, data, interface endpoints, the control plane's ENIs. */
   readonly privateSubnets: readonly Subnet[];
-  /** Their ranges (literal, computed from the VPC range). */
+  /** The private subnets' ranges (plain strings: known at synth), where the interface endpoints and the control plane's ENIs are. */
   readonly privateSubnetCidrs: readonly string[];
   /** Public subnets, one per zone: load balancers and NAT gateways only. */
   readonly publicSubnets: readonly Subnet[];

@@ -9,6 +9,7 @@ import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./imag
 import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
 import { StatefulWorkload } from "./stateful-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Cassandra. */
 export interface CassandraProps {
@@ -30,7 +31,7 @@ export interface CassandraProps {
 
 const CONF = "/etc/cassandra-platform";
 const SECRETS = "/vault/secrets";
-const UID = 999; // the cassandra user of the official image
+const UID = WORKLOAD_IDS.cassandra; // any UID (image-contracts.ts)
 
 /**
  * Cassandra, the persistence behind Atlas's graph: 3 nodes across zones on encrypted volumes.

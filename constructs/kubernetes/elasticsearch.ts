@@ -11,6 +11,7 @@ import { HEARTBEAT_VOLUME, TMP_VOLUME, heartbeatMount, scheduledProbes, kvField,
 import type { EnvVar } from "./pod-spec";
 import { StatefulWorkload } from "./stateful-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Elasticsearch. */
 export interface ElasticsearchProps {
@@ -34,7 +35,7 @@ const HOME = "/usr/share/elasticsearch";
 const CONFIG = `${HOME}/config`;
 // Elasticsearch reads TLS files only from inside its config directory: Vault Agent renders them there.
 const CERTS = `${CONFIG}/certs`;
-const UID = 1000; // the elasticsearch user of the official image
+const UID = WORKLOAD_IDS.elasticsearch; // any UID (image-contracts.ts)
 /** Where the config init container writes the node's config directory (the `es-config` volume). */
 const OUT = "/out";
 /** Where the config init container reads the ConfigMap. */

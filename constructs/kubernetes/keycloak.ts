@@ -13,6 +13,7 @@ import { TMP_VOLUME, kvField, serviceCertificate } from "./platform-pod";
 import { primaryAwareJdbcUrl } from "./postgresql";
 import { StatelessWorkload } from "./stateless-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Keycloak. */
 export interface KeycloakProps {
@@ -31,7 +32,7 @@ export interface KeycloakProps {
 }
 
 const HOME = "/opt/keycloak";
-const UID = 1000; // the keycloak user of the official image
+const UID = WORKLOAD_IDS.keycloak; // any UID (image-contracts.ts)
 const REALM_SYNC_DIR = "/opt/keycloak-realm-sync";
 const SYNC_WORK_DIR = "/tmp/realm-sync";
 /** Client id of the master realm's bootstrap admin service account (its secret: KV `admin_client_secret`). */

@@ -3,11 +3,13 @@ import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { vaultNames } from "../vault/paths";
+import { WITH_PASSWD_ENTRY } from "./config/passwd-entry";
 import { pgHbaConf, pgServiceFile, postgresqlBootstrapSql, postgresqlConf, postgresqlServe, primaryConninfo } from "./config/postgresql-conf";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { BUCKET_ENV, HEARTBEAT_VOLUME, RCLONE_IMAGE_BINARY, TMP_VOLUME, bucketEnv, bucketUploader, heartbeatMount, kvField, scheduledLoop, scheduledProbes, serviceCertificate } from "./platform-pod";
 import { StatefulWorkload } from "./stateful-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Postgresql. */
 export interface PostgresqlProps {
@@ -45,7 +47,7 @@ const CONF = "/etc/postgresql";
 const SECRETS = "/vault/secrets";
 /** rclone, copied from its image by an init container: the server's restore_command fetches archived WAL with it. */
 const TOOLS = "/opt/platform-tools";
-const UID = 999; // the postgres user of the official image
+const UID = WORKLOAD_IDS.postgresql; // any UID: initdb gets its passwd entry from nss_wrapper (with_passwd_entry)
 
 /** The libpq service of the local server (the in-pod backup container connects through it). */
 const LOCAL_SERVICE = "local";
@@ -110,6 +112,8 @@ export class Postgresql extends Construct {
 
     const start = [
       "set -eu",
+      // initdb and single-user mode need a passwd entry for the pod's UID, which the image does not have.
+      WITH_PASSWD_ENTRY,
       'ORDINAL="${HOSTNAME##*-}"',
       `PGDATA=${PGDATA}`,
       "",
@@ -183,8 +187,8 @@ export class Postgresql extends Construct {
       // Only pod 0 initialises, and only once per volume: an emptied volume never becomes an empty primary.
       `  elif [ "$ORDINAL" = "0" ] && [ ! -f ${INITIALIZED} ]; then`,
       '    rm -rf "$PGDATA"',
-      `    initdb -D "$PGDATA" -U postgres --pwfile=${SECRETS}/superuser-password --auth=scram-sha-256 --data-checksums`,
-      `    postgres --single -D "$PGDATA" postgres < ${SECRETS}/bootstrap.sql`,
+      `    with_passwd_entry initdb -D "$PGDATA" -U postgres --pwfile=${SECRETS}/superuser-password --auth=scram-sha-256 --data-checksums`,
+      `    with_passwd_entry postgres --single -D "$PGDATA" postgres < ${SECRETS}/bootstrap.sql`,
       `    touch ${INITIALIZED}`,
       "  else",
       '    echo "no primary answers and this node has no data: waiting for a primary to clone (the pod restarts)" >&2',

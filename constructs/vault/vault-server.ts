@@ -1,5 +1,4 @@
 import { Construct } from "constructs";
-import { Policy } from "../../policy";
 import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import type { ITerraformDependable } from "cdktf";
@@ -8,6 +7,7 @@ import type { SecretsServerImage } from "../kubernetes/images";
 import type { Probe } from "../kubernetes/pod-spec";
 import { SIGHUP_RELOAD, serveWithTlsReload } from "../kubernetes/config/tls-reload";
 import { StatefulWorkload } from "../kubernetes/stateful-workload";
+import { WORKLOAD_IDS } from "../kubernetes/workload-ids";
 import { NAMESPACES } from "../../stacks/service-catalog";
 
 /** Props of VaultServer. */
@@ -36,6 +36,20 @@ export interface VaultServerProps {
   readonly dependsOn?: readonly ITerraformDependable[];
 }
 
+/**
+ * Where Vault's Kubernetes auth method finds the credentials it reviews logins with, and how they stay fresh.
+ * hashicorp/vault-plugin-auth-kubernetes (v0.20.0, the plugin Vault 1.18 ships; OpenBao 2.1 keeps the code):
+ * path_config.go `localCACertPath` = /var/run/secrets/kubernetes.io/serviceaccount/ca.crt and `localJWTPath` =
+ * .../token, read when `disable_local_ca_jwt` is false and no reviewer JWT is configured; backend.go reads them
+ * through `fileutil.NewCachingFileReader(localJWTPath, jwtReloadPeriod)`, re-read periodically, so the kubelet's rotation of the
+ * projected token (at 80% of its lifetime) is picked up. The kubelet's own automounted token lives 3607 s
+ * (kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/); one hour is the same order.
+ */
+export const KUBERNETES_AUTH_LOCAL_CREDENTIALS = {
+  path: "/var/run/secrets/kubernetes.io/serviceaccount",
+  tokenExpirationSeconds: 3600,
+} as const;
+
 /** Where the server's files live in its pods. */
 export const VAULT_SERVER_PATHS = {
   config: "/vault/config",
@@ -44,6 +58,9 @@ export const VAULT_SERVER_PATHS = {
   /** The file audit device (vault-config stack) writes here, on its own encrypted volume. */
   audit: "/vault/audit",
 } as const;
+
+/** The file audit device's log, rotated in the pod (audit-rotation.ts). */
+export const VAULT_AUDIT_FILE = `${VAULT_SERVER_PATHS.audit}/audit.log`;
 
 const NAME = "vault";
 const API_PORT = 8200;
@@ -214,7 +231,8 @@ const health = (query: string, failureThreshold?: number): Probe => ({
  * The Vault (or OpenBao) server: a 3-voter raft cluster on encrypted volumes (data and audit), spread
  * across zones with one voter per node and a PodDisruptionBudget keeping quorum, auto-unsealed by the
  * cloud's KMS through its workload identity, TLS-only, UI off. Its service account may review tokens
- * (system:auth-delegator) for Kubernetes auth: the only extra right it holds.
+ * (system:auth-delegator) for Kubernetes auth: the only extra right it holds, used with a short-lived token
+ * for the API server mounted into the server container only (no automounted token in the pod).
  */
 export class VaultServer extends Construct {
   readonly workload: StatefulWorkload;
@@ -255,12 +273,10 @@ export class VaultServer extends Construct {
       waitForRollout: false,
       serviceAccountAnnotations: identity.serviceAccountAnnotations,
       podLabels: identity.podLabels,
-      // Vault reviews Kubernetes-auth logins with its own token (TokenReview), re-read on rotation.
-      automountServiceAccountToken: true,
-      // The image's vault user and group.
-      runAsUser: 100,
-      runAsGroup: 1000,
-      fsGroup: 1000,
+      // No automounted token in any container: Vault's own API credentials are a volume mounted into the
+      // server container only (below).
+      // Any UID (the server writes only its mounted volumes; image-contracts.ts), not the image's vault user (100).
+      runAsUser: WORKLOAD_IDS.vault,
       terminationGracePeriodSeconds: 30,
       ports: [
         { name: "https", port: API_PORT },
@@ -299,10 +315,14 @@ export class VaultServer extends Construct {
             { name: "data", mountPath: VAULT_SERVER_PATHS.data, readOnly: false },
             { name: "audit", mountPath: VAULT_SERVER_PATHS.audit, readOnly: false },
             { name: "tmp", mountPath: "/tmp", readOnly: false },
+            // Kubernetes auth reviews every login (TokenReview) with this token: the plugin reads token and
+            // CA from this path unless disable_local_ca_jwt (KUBERNETES_AUTH_LOCAL_CREDENTIALS).
+            { name: "kube-api", mountPath: KUBERNETES_AUTH_LOCAL_CREDENTIALS.path, readOnly: true },
           ],
         },
       ],
       volumes: [
+        { name: "kube-api", kubernetesApiAccess: { expirationSeconds: KUBERNETES_AUTH_LOCAL_CREDENTIALS.tokenExpirationSeconds } },
         { name: "config", configMap: { name: this.config.metadata.name } },
         { name: "tls", secret: { secretName: props.tlsSecretName, defaultMode: "0440" } },
         { name: "tmp", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
@@ -314,11 +334,6 @@ export class VaultServer extends Construct {
       allowDestroy: props.allowDestroy,
       dependsOn: props.dependsOn,
     });
-    Policy.suppress(this.workload.resource, [{
-      id: "K8S-11",
-      reason: "Vault's Kubernetes auth method reviews every service login with a TokenReview call made with Vault's own service-account token (bound to system:auth-delegator only)",
-    }]);
-
     new ClusterRoleBindingV1(this, "TokenReviewer", {
       metadata: { name: "vault-token-reviewer" },
       roleRef: { apiGroup: "rbac.authorization.k8s.io", kind: "ClusterRole", name: "system:auth-delegator" },

@@ -1,5 +1,4 @@
 import { Construct } from "constructs";
-import { Policy } from "../../policy";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { CronJobV1 } from "@cdktf/provider-kubernetes/lib/cron-job-v1";
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
@@ -8,7 +7,10 @@ import { RoleBindingV1 } from "@cdktf/provider-kubernetes/lib/role-binding-v1";
 import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { selectorLabels, workloadLabels } from "../kubernetes/labels";
-import { restrictedContainerSecurityContext } from "../kubernetes/pod-spec";
+import { KUBERNETES_API_ACCESS_PATH, renderVolume, restrictedContainerSecurityContext } from "../kubernetes/pod-spec";
+import { WORKLOAD_IDS } from "../kubernetes/workload-ids";
+import { ExternalEgress } from "../kubernetes/external-egress";
+import type { EgressTarget, FqdnPolicyEngine } from "../../stacks/platform-foundation";
 import { VAULT_CA_CONFIG_MAP } from "./paths";
 
 /** Props of VaultTlsBootstrap. */
@@ -35,6 +37,12 @@ export interface VaultTlsBootstrapProps {
   readonly caWarnDays?: number;
   /** When the daily renewal check runs (cron, UTC). @default "23 3 * * *" */
   readonly renewSchedule?: string;
+  /** Where its pod reaches the Kubernetes API server (PlatformFoundation.egress.kubernetesApi). */
+  readonly kubernetesApi: EgressTarget;
+  /** How the cluster admits egress by name or entity (PlatformFoundation.egress.fqdnPolicy). */
+  readonly fqdnPolicy: FqdnPolicyEngine;
+  /** The cluster's pod and service ranges. */
+  readonly clusterCidrs: readonly string[];
 }
 
 const NAME = "vault-tls-bootstrap";
@@ -127,13 +135,21 @@ export class VaultTlsBootstrap extends Construct {
       },
     });
 
-    // Its pod reaches the API server (443) and DNS (SecureNamespace), nothing else.
+    // Its pod reaches the API server (443, where the cloud says it is) and DNS (SecureNamespace), nothing else.
+    const apiServer = new ExternalEgress(this, "ApiServerEgress", {
+      name: NAME,
+      namespace: props.namespace,
+      podLabels: selectorLabels(NAME),
+      destinations: [{ kind: "kubernetes-api", target: props.kubernetesApi }],
+      fqdnPolicy: props.fqdnPolicy,
+      clusterCidrs: props.clusterCidrs,
+    });
     new NetworkPolicyV1(this, "NetworkPolicy", {
       metadata: { name: `${NAME}-allow`, namespace: props.namespace, labels },
       spec: {
         podSelector: { matchLabels: selectorLabels(NAME) },
         policyTypes: ["Ingress", "Egress"],
-        egress: [{ to: [{ ipBlock: { cidr: "0.0.0.0/0" } }], ports: [{ port: "443", protocol: "TCP" }] }],
+        egress: [...apiServer.networkPolicyRules],
       },
     });
 
@@ -141,15 +157,16 @@ export class VaultTlsBootstrap extends Construct {
       metadata: { labels },
       spec: {
         serviceAccountName: account.metadata.name,
-        // The only pod of the platform that talks to the Kubernetes API itself.
-        automountServiceAccountToken: true,
+        // It calls the Kubernetes API, with a short-lived token mounted into its one container (below),
+        // never the automounted one.
+        automountServiceAccountToken: false,
         restartPolicy: "Never",
         enableServiceLinks: false,
         securityContext: {
           runAsNonRoot: true,
-          runAsUser: "65532",
-          runAsGroup: "65532",
-          fsGroup: "65532",
+          runAsUser: String(WORKLOAD_IDS.vaultTlsBootstrap),
+          runAsGroup: String(WORKLOAD_IDS.vaultTlsBootstrap),
+          fsGroup: String(WORKLOAD_IDS.vaultTlsBootstrap),
           seccompProfile: { type: "RuntimeDefault" },
         },
         container: [
@@ -164,6 +181,7 @@ export class VaultTlsBootstrap extends Construct {
             volumeMount: [
               { name: "script", mountPath: "/bootstrap", readOnly: true },
               { name: "work", mountPath: "/work", readOnly: false },
+              { name: "kube-api", mountPath: KUBERNETES_API_ACCESS_PATH, readOnly: true },
             ],
           },
         ],
@@ -171,6 +189,8 @@ export class VaultTlsBootstrap extends Construct {
           { name: "script", configMap: { name: script.metadata.name, defaultMode: "0444" } },
           // Key material exists only here, in memory, for the run's lifetime (and in the two Secrets).
           { name: "work", emptyDir: { medium: "Memory", sizeLimit: "8Mi" } },
+          // The shortest lifetime the API accepts (600 s), no longer than a run may take (activeDeadlineSeconds).
+          renderVolume({ name: "kube-api", kubernetesApiAccess: { expirationSeconds: 600 } }),
         ],
       },
     };
@@ -192,14 +212,6 @@ export class VaultTlsBootstrap extends Construct {
       },
       dependsOn: [this.job],
     });
-    Policy.suppress(this.renewal, [{
-      id: "K8S-11",
-      reason: "The daily renewal reads and updates only the vault-tls and vault-tls-ca Secrets and the vault-ca ConfigMaps through the Kubernetes API; its Roles allow only those named objects",
-    }]);
-    Policy.suppress(this.job, [{
-      id: "K8S-11",
-      reason: "This one-off Job writes the vault-tls Secret and vault-ca ConfigMaps through the Kubernetes API; its Roles allow only those named objects",
-    }]);
   }
 }
 
@@ -215,7 +227,7 @@ function bootstrapScript(secretName: string, renewBeforeDays: number, caWarnDays
 # Vault listener TLS: issued and renewed in the cluster; keys never leave this pod except into the Secrets.
 set -eu
 API=https://kubernetes.default.svc
-SA=/var/run/secrets/kubernetes.io/serviceaccount
+SA=${KUBERNETES_API_ACCESS_PATH}
 NS=$(cat "$SA/namespace")
 TOKEN=$(cat "$SA/token")
 SECRETS="$API/api/v1/namespaces/$NS/secrets"

@@ -383,4 +383,19 @@ export const AZURE_RULES: readonly Rule[] = [
       return fail(`the role is not known at synth (${show(id)})`);
     },
   },
+  {
+    id: "AZ-27",
+    family: "logging",
+    appliesTo: ["azurerm_kubernetes_cluster"],
+    message: "AKS runs without Container Insights or without the Azure Policy add-on",
+    fix: "set oms_agent { log_analytics_workspace_id = <workspace id>, msi_auth_for_monitoring_enabled = true } (with its data collection rule) and azure_policy_enabled = true",
+    promise: PROMISES.clusterSecurity,
+    check: (e) => {
+      const workspace = get(e.block, "oms_agent.log_analytics_workspace_id");
+      return verdict([
+        workspace ? undefined : "oms_agent.log_analytics_workspace_id is not set (no Container Insights)",
+        bool(e.block.azure_policy_enabled) === true ? undefined : `azure_policy_enabled is ${show(e.block.azure_policy_enabled ?? "not set")}`,
+      ]);
+    },
+  },
 ];

@@ -31,7 +31,7 @@ function nodeConfigs(e: Element): Obj[] | undefined {
   return blocks(e.block.node_config).length ? blocks(e.block.node_config) : [{}];
 }
 
-/** Log buckets (targets of another bucket's logging) need no access log of their own. */
+/** Log buckets: targets of another bucket's logging. */
 function isLogBucket(e: Element, all: readonly Element[]): boolean {
   const name = e.block.name;
   return all.some((b) => b !== e && (get(b.block, "logging.log_bucket") === name || String(get(b.block, "logging.log_bucket") ?? "").includes(`${e.address}.`)));
@@ -72,12 +72,14 @@ export const GCP_RULES: readonly Rule[] = [
     id: "GCP-4",
     family: "logging",
     appliesTo: ["google_storage_bucket"],
-    message: "bucket has no access logging",
-    fix: "set logging { log_bucket = <dedicated log bucket> }",
+    message: "bucket has no access logging to another bucket",
+    fix: "set logging { log_bucket = <dedicated log bucket> }; for the log bucket itself, a separate sink or a suppression with the reason (never itself)",
     promise: PROMISES.clusterSecurity,
     check: (e, ctx) => {
-      if (isLogBucket(e, ctx.resources("google_storage_bucket"))) return NA;
-      return get(e.block, "logging.log_bucket") ? PASS : fail("logging.log_bucket is not set");
+      const target = get(e.block, "logging.log_bucket");
+      if (target !== undefined && (target === e.block.name || String(target).includes(`${e.address}.`))) return fail("the bucket logs its usage to itself");
+      if (target) return PASS;
+      return fail(isLogBucket(e, ctx.resources("google_storage_bucket")) ? "the log bucket's own usage is logged nowhere (give it a separate sink, or suppress with the reason)" : "logging.log_bucket is not set");
     },
   },
   {
