@@ -133,7 +133,7 @@ export class AwsStack extends TerraformStack {
       dependsOn: nodeGroups.map((g) => g.resource),
     });
     // Container output (Vault's audit device on stdout among it) leaves the nodes for CloudWatch Logs.
-    new ContainerLogs(this, "ContainerLogs", { clusterName: name, clusterRef: cluster.clusterName, ...oidc, dependsOn: nodeGroups.map((g) => g.resource) });
+    new ContainerLogs(this, "ContainerLogs", { clusterName: name, clusterRef: cluster.clusterName, ...oidc, allowDestroy, dependsOn: nodeGroups.map((g) => g.resource) });
 
     // Bucket names are global: deployment, role, account and region make them unique and deterministic.
     const account = new DataAwsCallerIdentity(this, "Account");

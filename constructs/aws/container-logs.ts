@@ -30,6 +30,8 @@ export interface ContainerLogsProps {
   readonly oidcIssuerUrl: string;
   /** @default 365 */
   readonly retentionInDays?: number;
+  /** Let a plan delete the log group (and the container logs in it). @default false - lifecycle prevent_destroy */
+  readonly allowDestroy?: boolean;
   /** The agents run on nodes. @default [] */
   readonly dependsOn?: readonly ITerraformDependable[];
 }
@@ -48,6 +50,7 @@ export class ContainerLogs extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, "Application", {
       name: CONTAINER_LOGS_FACTS.applicationLogGroup(props.clusterName),
       retentionInDays: props.retentionInDays ?? 365,
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
     const role = new IrsaRole(this, "Role", {
       roleName: `${props.clusterName}-container-logs`,
