@@ -5,8 +5,9 @@ import { ROOT, runMain } from "./config/helpers";
 import { DEPLOYMENTS, SYNTH_DIR_ENV, deploymentRuns, outputDir } from "./support/deployments";
 
 // End to end, as a user runs it: `tsx main.ts [--config file]` in a directory of its own. The global
-// setup ran every shipped deployment once; the default runs again here, in another directory, for
-// byte-identical output holding no path of this machine.
+// setup ran the default on its own and every example in one process (`--all examples`); the default
+// runs again here, in another directory, for byte-identical output holding no path of this machine, and
+// each example runs on its own, for output byte-identical to the one-process synth.
 
 function readTree(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -53,3 +54,31 @@ test("the default deployment synthesizes byte-identically in another directory",
     rmSync(work, { recursive: true, force: true });
   }
 }, 120_000);
+
+describe("many deployments in one process", () => {
+  const examples = DEPLOYMENTS.filter((d) => d.stem !== undefined);
+  // Created here, not in beforeAll: jest starts concurrent tests before the hooks run.
+  const work = mkdtempSync(path.join(tmpdir(), "synth-one-"));
+  afterAll(() => rmSync(work, { recursive: true, force: true }));
+
+  test("the global setup synthesized every example in one process (one run, one summary table)", () => {
+    const run = deploymentRuns().find((r) => r.key === examples[0].key);
+    expect(run?.code).toBe(0);
+    for (const d of examples) expect(run?.stdout).toMatch(new RegExp(`^\\S+ +${d.args[1].replace(/[.*+?^${}()|[\]\\]/g, "\\$&")} +(aws|azure|gcp) +4 +\\d+ +0 failed, \\d+ suppressed +\\d+\\.\\d\\d s +ok: `, "m"));
+    expect(run?.stdout).toMatch(new RegExp(`^${examples.length} deployment\\(s\\) in [\\d.]+ s, peak memory \\d+ MB: ${examples.length} synthesized, 0 failed$`, "m"));
+  });
+
+  test.concurrent.each(examples.map((d) => [d.key, d]))(
+    "%s: synthesized on its own (one process, --config) it is byte-identical to the one-process synth of every example",
+    async (_, d) => {
+      const cwd = mkdtempSync(path.join(work, `${d.stem}-`));
+      const run = await runMain(d.args, cwd);
+      expect(run.stderr).toBe("");
+      expect(run.code).toBe(0);
+      const alone = readTree(path.join(cwd, "cdktf.out"));
+      expect([...alone.keys()]).toContain("policy-report.json");
+      expect(alone).toEqual(readTree(outputDir(d.key)));
+    },
+    120_000,
+  );
+});
