@@ -4,10 +4,10 @@ import * as path from "node:path";
 import { ROOT, runMain } from "./config/helpers";
 import { DEPLOYMENTS, SYNTH_DIR_ENV, deploymentRuns, outputDir } from "./support/deployments";
 
-// End to end, as a user runs it: `tsx main.ts [--config file]` in a directory of its own. The global
-// setup ran the default on its own and every example in one process (`--all examples`); the default
-// runs again here, in another directory, for byte-identical output holding no path of this machine, and
-// each example runs on its own, for output byte-identical to the one-process synth.
+// End to end. The global setup ran `npm run synth` (the prebuilt program, scripts/synth.js) for the
+// default and once for every example in one process (`--all examples`). Here each runs again from the
+// sources (`tsx main.ts [--config file]`, one process each, in a directory of its own): the output is
+// byte-identical (the prebuild and the one-process synth change nothing) and holds no path of this machine.
 
 function readTree(dir: string): Map<string, string> {
   const files = new Map<string, string>();
@@ -42,7 +42,7 @@ test.each(DEPLOYMENTS.map((d) => [d.key]))("%s synthesizes clean under the polic
   noMachinePaths(tree, [process.env[SYNTH_DIR_ENV] ?? "/nonexistent"]);
 });
 
-test("the default deployment synthesizes byte-identically in another directory", async () => {
+test("the default deployment synthesizes byte-identically from the sources (tsx) in another directory", async () => {
   const work = mkdtempSync(path.join(tmpdir(), "synth-"));
   try {
     const run = await runMain([], work);
@@ -69,7 +69,7 @@ describe("many deployments in one process", () => {
   });
 
   test.concurrent.each(examples.map((d) => [d.key, d]))(
-    "%s: synthesized on its own (one process, --config) it is byte-identical to the one-process synth of every example",
+    "%s: synthesized on its own from the sources (tsx, --config) it is byte-identical to the prebuilt one-process synth of every example",
     async (_, d) => {
       const cwd = mkdtempSync(path.join(work, `${d.stem}-`));
       const run = await runMain(d.args, cwd);

@@ -2,16 +2,17 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { decodeStacks } from "../../scripts/terraform-decode";
-import { runMain } from "../config/helpers";
+import { runSynth } from "../config/helpers";
 import { DEPLOYMENTS, EXAMPLES_DIR, EXAMPLES_OUT, outputDir, SYNTH_DIR_ENV, type DeploymentRun } from "./deployments";
 
 /**
- * Jest global setup: every shipped deployment is synthesized once, end to end, as a user runs it: the
- * embedded default by `npm run synth`, and every example in ONE process by `npm run synth -- --all
- * examples` (the two at once: the machine has two cores). Every stack of all of them is then decoded
+ * Jest global setup: every shipped deployment is synthesized once, end to end, as a user runs it (the
+ * prebuilt program, scripts/synth.js): the embedded default by `npm run synth`, and every example in ONE
+ * process by `npm run synth -- --all examples` (the two at once: the machine has two cores). Every stack of all of them is then decoded
  * by the real terraform (scripts/terraform-decode.ts) in one plan. Tests read both from the directory
  * named by SYNTH_DIR_ENV (./deployments.ts) instead of synthesizing again; __tests__/synth.test.ts
- * checks that the one-process output is byte-identical to synthesizing each example on its own.
+ * checks that this output is byte-identical to synthesizing each deployment on its own from the sources
+ * (tsx main.ts): the prebuilt program and the many-deployment synth change nothing.
  */
 export default async function globalSetup(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), "deployments-"));
@@ -19,7 +20,7 @@ export default async function globalSetup(): Promise<void> {
   const timed = async (key: string, args: readonly string[], cwd: string): Promise<DeploymentRun> => {
     mkdirSync(cwd, { recursive: true });
     const started = Date.now();
-    const r = await runMain(args, cwd);
+    const r = await runSynth(args, cwd);
     return { key, code: r.code, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
   };
   const examples = DEPLOYMENTS.filter((d) => d.stem !== undefined);
