@@ -25,7 +25,13 @@ export interface DeploymentSynth {
  * @throws OutputError or a file-system error when the output cannot be written (the output is failed first).
  */
 export async function synthesizeDeployment(deployment: Deployment, output: SynthOutput): Promise<DeploymentSynth> {
-  const [{ App, TerraformResource }, { buildDeployment }, { Policy, REPORT_FILE }] = await Promise.all([import("cdktf"), import("../stacks/deployment"), import("../policy")]);
+  const [{ App, TerraformResource }, { buildDeployment }, { Policy, REPORT_FILE }, { ValidateBinaryVersion }] = await Promise.all([
+    import("cdktf"),
+    import("../stacks/deployment"),
+    import("../policy"),
+    import("cdktf/lib/validations/validate-binary-version"),
+  ]);
+  checkBinaryVersionsOncePerProcess(ValidateBinaryVersion);
   const restoreStackTraces = withoutTokenCreationStacks();
   try {
     const app = new App({ outdir: output.staging });
@@ -61,22 +67,42 @@ export async function synthesizeDeployment(deployment: Deployment, output: Synth
 /**
  * cdktf records where every token was created (each `Lazy`, reference and function call: cdktf 0.21,
  * lib/tokens/private/stack-trace.js `captureStackTrace`, called from tokens/lazy.js and
- * tokens/private/intrinsic.js): it raises `Error.stackTraceLimit` to unlimited and formats the whole stack
- * into text, thousands of times per deployment (~0.15 s of a 0.7 s synth, measured with --cpu-prof). The
- * text is only quoted in a "Resolution error" if a token fails to resolve; nothing of it reaches the
- * output. While a deployment is synthesized, stacks captured on objects that are not errors (those
- * records) are left empty, which captureStackTrace returns as `[]`; real errors keep theirs (formatted as
- * V8 does by default: the message, then one `at` line per frame). Returns the function that restores the
- * previous formatter.
+ * tokens/private/intrinsic.js): it raises `Error.stackTraceLimit` to unlimited and captures and formats
+ * the whole call stack onto a plain object, thousands of times per deployment (~0.15 s of a 0.7 s synth
+ * and ~70 ms per deployment of many, measured with --cpu-prof), and every token keeps its copy. The text
+ * is only quoted in a "Resolution error" should a token fail to resolve; nothing of it reaches the
+ * output. While a deployment is synthesized, a capture onto an object that is not an Error (those
+ * records) is skipped, which captureStackTrace returns as `[]`; errors keep their stack traces. Returns
+ * the function that restores `Error.captureStackTrace`.
  */
 function withoutTokenCreationStacks(): () => void {
-  const previous = Error.prepareStackTrace;
-  Error.prepareStackTrace = (error: unknown, frames: NodeJS.CallSite[]) => {
-    if (!(error instanceof Error)) return "";
-    if (previous) return previous(error, frames);
-    return `${String(error)}${frames.map((f) => `\n    at ${String(f)}`).join("")}`;
+  const capture = Error.captureStackTrace;
+  Error.captureStackTrace = (...args: Parameters<typeof capture>) => {
+    if (args[0] instanceof Error) capture.apply(Error, args);
   };
   return () => {
-    Error.prepareStackTrace = previous;
+    Error.captureStackTrace = capture;
   };
 }
+
+/**
+ * cdktf checks the terraform CLI's version for every built-in `terraform_data` resource (cdktf 0.21,
+ * lib/terraform-data-resource.js adds `ValidateTerraformVersion(">=1.4")`) by running `terraform version`
+ * each time the stack is validated (lib/validations/validate-binary-version.js, `execSync`): ~50-70 ms per
+ * deployment. The answer cannot change while this process runs, so each distinct check (command,
+ * constraint) runs once per process and later deployments reuse its verdict.
+ */
+function checkBinaryVersionsOncePerProcess(validator: { prototype: { validate(): string[] } }): void {
+  const proto = validator.prototype as { validate(): string[]; [ONCE]?: true };
+  if (proto[ONCE]) return;
+  const validate = proto.validate;
+  const verdicts = new Map<string, string[]>();
+  proto.validate = function (this: { versionCommand: string; versionConstraint: string; hint?: string }) {
+    const key = JSON.stringify([this.versionCommand, this.versionConstraint, this.hint]);
+    let verdict = verdicts.get(key);
+    if (verdict === undefined) verdicts.set(key, (verdict = validate.call(this)));
+    return [...verdict];
+  };
+  proto[ONCE] = true;
+}
+const ONCE = Symbol("checked once per process");
