@@ -2,7 +2,10 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import type { IConstruct } from "constructs";
 import type { Deployment } from "../config/schema";
-import type { PolicySummary } from "../policy";
+import { App, TerraformResource } from "cdktf";
+import { ValidateBinaryVersion } from "cdktf/lib/validations/validate-binary-version";
+import { Policy, REPORT_FILE, type PolicySummary } from "../policy";
+import { buildDeployment } from "../stacks/deployment";
 import type { SynthOutput } from "./synth-output";
 
 /** What synthesizing one deployment produced. */
@@ -20,17 +23,12 @@ export interface DeploymentSynth {
 /**
  * One validated deployment -> its stacks -> the security policy -> synth into `output`'s staging
  * directory, then commit (or fail) the output. The single synth (main.ts) and the many-deployment
- * synth (lib/synth-many.ts) both run exactly this, so their outputs are the same bytes. Nothing of the
+ * synth (lib/synth-many.ts) both run exactly this, so their outputs are the same bytes. main.ts loads this
+ * module (cdktf, the stacks, the policy: most of a synth's start-up) only after the config is valid. Nothing of the
  * construct tree outlives the call: the caller can synthesize the next deployment in the same process.
  * @throws OutputError or a file-system error when the output cannot be written (the output is failed first).
  */
 export async function synthesizeDeployment(deployment: Deployment, output: SynthOutput): Promise<DeploymentSynth> {
-  const [{ App, TerraformResource }, { buildDeployment }, { Policy, REPORT_FILE }, { ValidateBinaryVersion }] = await Promise.all([
-    import("cdktf"),
-    import("../stacks/deployment"),
-    import("../policy"),
-    import("cdktf/lib/validations/validate-binary-version"),
-  ]);
   checkBinaryVersionsOncePerProcess(ValidateBinaryVersion);
   const restoreStackTraces = withoutTokenCreationStacks();
   try {

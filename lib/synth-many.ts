@@ -4,6 +4,9 @@ import { performance } from "node:perf_hooks";
 import { deploymentFiles, deploymentFileStem } from "../config/deployment-files";
 import { ConfigError, loadDeployment } from "../config/load";
 import { UsageError } from "../config/synth-args";
+import "../stacks/aws-stack";
+import "../stacks/azure-stack";
+import "../stacks/gcp-stack";
 import { synthesizeDeployment, type DeploymentSynth } from "./synth-deployment";
 import { OutputError, SynthOutput } from "./synth-output";
 
@@ -73,19 +76,50 @@ export async function synthesizeMany(args: ManyArgs, log: (line: string) => void
       continue;
     }
     names.set(deployment.name, file);
+    const tokens = TokenMapMark.take();
     try {
       const synth = await synthesizeDeployment(deployment, output);
       row({ name: deployment.name, cloud: deployment.cloud, result: synth.code === 0 ? "ok" : "policy failed", synth });
     } catch (e) {
       const code = (e as NodeJS.ErrnoException).code;
+      const fileSystem = typeof code === "string" && /^E[A-Z]+$/.test(code);
       if (e instanceof OutputError) err(`${file}: ${e.message}`);
-      else if (code && /^E[A-Z]+$/.test(code)) err(`${file}: ${OutputError.from(e, `write the output into ${dir}`, dir).message}`);
+      else if (fileSystem) err(`${file}: ${OutputError.from(e, `write the output into ${dir}`, dir).message}`);
       else err(`${file}: unexpected error while synthesizing deployment '${deployment.name}' (a defect, not your config):\n${e instanceof Error ? e.stack : String(e)}`);
-      row({ name: deployment.name, cloud: deployment.cloud, result: e instanceof OutputError || code ? "output error" : "defect" });
+      row({ name: deployment.name, cloud: deployment.cloud, result: e instanceof OutputError || fileSystem ? "output error" : "defect" });
+    } finally {
+      tokens.release();
     }
   }
   log(summaryTable(rows, root, performance.now() - started));
   return rows.every((r) => r.result === "ok") ? 0 : 1;
+}
+
+/**
+ * cdktf keeps every token it ever registered in one process-wide map (cdktf 0.21,
+ * lib/tokens/private/token-map.js: `global.__cdktfTokenMap`, never emptied), and a reference token holds
+ * its stack, so each finished deployment's whole construct tree would stay in memory. The map numbers its
+ * entries with one counter (string keys `<hint>.<n>`, number keys `n`): what a deployment registered is
+ * every entry from the counter's value when it started, and once it is written nothing can resolve those
+ * tokens again; they are dropped. Tokens that modules create when they load (the cloud stacks are
+ * imported above, before the first deployment) are older and stay. __tests__/synth-many-memory.test.ts
+ * checks the trees are collected; __tests__/synth.test.ts and `npm run bench` that the output is the same.
+ */
+class TokenMapMark {
+  static take(): TokenMapMark {
+    return new TokenMapMark(TokenMapMark.map()?.tokenCounter ?? 0);
+  }
+  /** The map as cdktf stores it, shared by every copy of the library: `global.__cdktfTokenMap`. */
+  private static map(): { tokenCounter: number; stringTokenMap: Map<string, unknown>; numberTokenMap: Map<number, unknown> } | undefined {
+    return (globalThis as { __cdktfTokenMap?: { tokenCounter: number; stringTokenMap: Map<string, unknown>; numberTokenMap: Map<number, unknown> } }).__cdktfTokenMap;
+  }
+  private constructor(private readonly from: number) {}
+  release(): void {
+    const map = TokenMapMark.map();
+    if (!map) return;
+    for (const key of map.stringTokenMap.keys()) if (Number(key.slice(key.lastIndexOf(".") + 1)) >= this.from) map.stringTokenMap.delete(key);
+    for (const key of map.numberTokenMap.keys()) if (key >= this.from) map.numberTokenMap.delete(key);
+  }
 }
 
 /** The files named by `--config` and found by `--all`, in that order; each must have an output folder of its own. */
