@@ -24,8 +24,9 @@ export interface DeploymentSynth {
  * One validated deployment -> its stacks -> the security policy -> synth into `output`'s staging
  * directory, then commit (or fail) the output. The single synth (main.ts) and the many-deployment
  * synth (lib/synth-many.ts) both run exactly this, so their outputs are the same bytes. main.ts loads this
- * module (cdktf, the stacks, the policy: most of a synth's start-up) only after the config is valid. Nothing of the
- * construct tree outlives the call: the caller can synthesize the next deployment in the same process.
+ * module (cdktf, the stacks, the policy: most of a synth's start-up) only after the config is valid. The
+ * tree is not kept here; cdktf's process-wide token map still references it, which lib/synth-many.ts
+ * clears after each deployment.
  * @throws OutputError or a file-system error when the output cannot be written (the output is failed first).
  */
 export async function synthesizeDeployment(deployment: Deployment, output: SynthOutput): Promise<DeploymentSynth> {
