@@ -79,9 +79,13 @@ export function serverUser(): { uid: number; gid: number } | undefined {
   return { uid: Number(execFileSync("id", ["-u", "postgres"]).toString()), gid: Number(execFileSync("id", ["-g", "postgres"]).toString()) };
 }
 
-/** A command run as the server user (setpriv execs in place, so signals reach the program itself). */
+/**
+ * A command run as the server user (setpriv and env exec in place, so signals reach the program itself), from
+ * `/`: the test's own working directory may be closed to that user (a CI clone in a mode-700 temporary
+ * directory made psql warn "could not change directory" into the probe's output).
+ */
 export function asServerUser(command: string, args: readonly string[]): [string, string[]] {
-  return serverUser() ? ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", command, ...args]] : [command, [...args]];
+  return serverUser() ? ["setpriv", ["--reuid=postgres", "--regid=postgres", "--init-groups", "env", "--chdir=/", command, ...args]] : [command, [...args]];
 }
 
 /** Gives a tree to the server user (no-op when the tests do not run as root). */
