@@ -7,6 +7,8 @@ import type { Deployment } from "../config/schema";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation, type WorkloadIdentityBinding } from "./platform-foundation";
 import { Network } from "../constructs/aws/network";
+import { ExistingNetwork } from "../constructs/aws/existing-network";
+import { LOAD_BALANCER_SCHEME_ANNOTATIONS } from "../constructs/aws/load-balancer-facts";
 import { ControlPlaneAccess } from "../constructs/aws/control-plane-access";
 import { EksCluster } from "../constructs/aws/eks-cluster";
 import { ManagedNodeGroup } from "../constructs/aws/managed-node-group";
@@ -65,14 +67,25 @@ export class AwsStack extends TerraformStack {
     // DescribeKey on the alias creates the AWS managed key in a region where no volume used it yet.
     const ebsKey = new DataAwsKmsKey(this, "EbsAwsManagedKey", { keyId: EBS_FACTS.describeKeyCreatesAwsManagedKey.value });
 
-    const network = new Network(this, "Network", {
-      name,
-      cidr: d.network.cidr,
-      region: d.region,
-      adminCidrs: d.controlPlane.adminCidrs,
-      entryPointCidrs: d.domain.allowedSourceCidrs,
-      singleNatGateway: d.network.singleNatGateway,
-    });
+    // An existing VPC is read and checked, never managed (docs/deployment-guide.md, Existing network).
+    const existing = d.aws?.existingNetwork;
+    const internal = d.domain.access === "internal";
+    const network = existing
+      ? new ExistingNetwork(this, "Network", {
+          name,
+          vpcId: existing.vpcId,
+          cidr: d.network.cidr,
+          privateSubnets: existing.privateSubnets,
+          publicLoadBalancer: !internal,
+        })
+      : new Network(this, "Network", {
+          name,
+          cidr: d.network.cidr,
+          region: d.region,
+          adminCidrs: d.controlPlane.adminCidrs,
+          entryPointCidrs: d.domain.allowedSourceCidrs,
+          singleNatGateway: d.network.singleNatGateway,
+        });
     const privateSubnetIds = network.privateSubnets.map((s) => s.id);
 
     const access = d.controlPlane.publicEndpoint
@@ -181,7 +194,8 @@ export class AwsStack extends TerraformStack {
       loadBalancer: {
         serviceAnnotations: {
           "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-          "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+          // Internal: a private address in the private subnets only; users come through their networks (PrivateLink, peering).
+          ...LOAD_BALANCER_SCHEME_ANNOTATIONS.value[internal ? "internal" : "public"],
           "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
           // TLS passes through to the entry point, which terminates it (TLS 1.2+).
           "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
