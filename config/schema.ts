@@ -692,6 +692,24 @@ function entryPointAccessIssues(d: Record<string, unknown>, cloud: Cloud | undef
   if (domain.access !== "internal") {
     issues.push({ path: ["domain", "privateLink"], message: "needs domain.access: internal (private connectivity serves an internal load balancer); set it, or remove privateLink" });
   }
+  // Only Azure's service controller creates the private-link resource from the Service itself (AKS_LOAD_BALANCER_FACTS).
+  if (cloud && cloud !== "azure") {
+    const manual = cloud === "aws" ? "a VPC endpoint service on the entry point's NLB" : "a Private Service Connect service attachment on the entry point's forwarding rule";
+    issues.push({
+      path: ["domain", "privateLink"],
+      message: `not created by the ${cloud} stack yet: remove it and create ${manual} after the platform stack is applied (docs/deployment-guide.md, Private access)`,
+    });
+  }
+  // Through a private endpoint the entry point sees addresses of the cluster's own network, never the user's
+  // (AWS: the NLB's private addresses; Azure: the Private Link Service's NAT addresses in its subnet).
+  const sources = Array.isArray(domain.allowedSourceCidrs) ? domain.allowedSourceCidrs.map(rangeOf) : undefined;
+  const node = rangeOf((isRecord(d.network) ? d.network.cidr : undefined) ?? NETWORK_DEFAULTS.cidr);
+  if (sources && node && !sources.some((r) => r && within(node, r))) {
+    issues.push({
+      path: ["domain", "allowedSourceCidrs"],
+      message: `does not admit network.cidr (${node.cidr}): connections through a private endpoint reach the entry point from the cluster network's own addresses, not the user's; add ${node.cidr} (the private endpoint's allow-list decides who connects)`,
+    });
+  }
   if (cloud && Array.isArray(link.allowedConsumers)) {
     const format = PRIVATE_LINK_CONSUMER[cloud];
     link.allowedConsumers.forEach((c, i) => {

@@ -6,7 +6,11 @@ import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
 import { VpcFlowLogs } from "./vpc-flow-logs";
 import { LOAD_BALANCER_SUBNET_TAGS } from "./load-balancer-facts";
 
-/** A postcondition's condition: an expression (a token), since literal strings are escaped for Terraform (lib/terraform-text.ts). */
+/**
+ * A postcondition's condition: an expression (a token), since literal strings are escaped for Terraform
+ * (lib/terraform-text.ts). Never a falsy literal operand (`""`, `0`, `false`): cdktf 0.21's `Op` renders
+ * it as `undefined` (measured; __tests__/support/postconditions.ts evaluates every condition with terraform).
+ */
 const check = (expression: unknown) => Token.asAny(expression);
 
 /** One private subnet of an existing VPC, as the config states it (each fact checked at plan). */
@@ -108,7 +112,7 @@ export class ExistingNetwork extends Construct {
         lifecycle: {
           postcondition: [
             {
-              condition: check(Op.gt(Fn.lengthOf(ref("self.ids")), 0)),
+              condition: check(Op.gte(Fn.lengthOf(ref("self.ids")), 1)),
               errorMessage: `aws.existingNetwork.vpcId ${props.vpcId} has no subnet tagged ${publicTag}=1 for the Internet-facing entry point; tag its public subnets, or set domain.access: internal`,
             },
           ],

@@ -4,7 +4,11 @@ import { DataAzurermVirtualNetwork } from "@cdktf/provider-azurerm/lib/data-azur
 import { DataAzurermSubnet } from "@cdktf/provider-azurerm/lib/data-azurerm-subnet";
 import { AKS_LOAD_BALANCER_FACTS } from "./azure-facts";
 
-/** A postcondition's condition: an expression (a token), since literal strings are escaped for Terraform (lib/terraform-text.ts). */
+/**
+ * A postcondition's condition: an expression (a token), since literal strings are escaped for Terraform
+ * (lib/terraform-text.ts). Never a falsy literal operand (`""`, `0`, `false`): cdktf 0.21's `Op` renders
+ * it as `undefined` (measured; __tests__/support/postconditions.ts evaluates every condition with terraform).
+ */
 const check = (expression: unknown) => Token.asAny(expression);
 
 /** A subnet of the existing VNet, as the config states it. */
@@ -75,13 +79,13 @@ export class ExistingNetwork extends Construct {
         },
       });
     const hasNsg = (key: string, s: ExistingSubnetRef) => ({
-      condition: check(Op.neq(Fn.coalesce([ref("self.network_security_group_id"), ""]), "")),
+      condition: check(Op.gte(Fn.lengthOf(Fn.compact([Token.asString(ref("self.network_security_group_id"))])), 1)),
       errorMessage: `${field}.${key}: subnet ${s.name} has no network security group; associate one (docs/deployment-guide.md lists the rules AKS needs)`,
     });
     const hasRoutes = (key: string, s: ExistingSubnetRef) =>
       props.outboundType === "userDefinedRouting"
         ? [{
-            condition: check(Op.neq(Fn.coalesce([ref("self.route_table_id"), ""]), "")),
+            condition: check(Op.gte(Fn.lengthOf(Fn.compact([Token.asString(ref("self.route_table_id"))])), 1)),
             errorMessage: `${field}.${key}: subnet ${s.name} has no route table; outboundType userDefinedRouting needs one whose 0.0.0.0/0 route leads to your firewall`,
           }]
         : [];

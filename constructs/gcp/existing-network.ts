@@ -3,7 +3,11 @@ import { Fn, Op, ref, Token } from "cdktf";
 import { DataGoogleComputeNetwork } from "@cdktf/provider-google/lib/data-google-compute-network";
 import { DataGoogleComputeSubnetwork } from "@cdktf/provider-google/lib/data-google-compute-subnetwork";
 
-/** A postcondition's condition: an expression (a token), since literal strings are escaped for Terraform (lib/terraform-text.ts). */
+/**
+ * A postcondition's condition: an expression (a token), since literal strings are escaped for Terraform
+ * (lib/terraform-text.ts). Never a falsy literal operand (`""`, `0`, `false`): cdktf 0.21's `Op` renders
+ * it as `undefined` (measured; __tests__/support/postconditions.ts evaluates every condition with terraform).
+ */
 const check = (expression: unknown) => Token.asAny(expression);
 
 /** Props of {@link ExistingNetwork}. */
