@@ -618,7 +618,8 @@ function existingNetworkIssues(
       if (other && overlaps(other.range, r)) add([...path, "cidr"], `${r.cidr} overlaps network.${other.key} (${other.range.cidr}); choose a ${other.key === "podCidr" ? "pod" : "service"} range outside the existing network`);
     }
     const clash = subnets.find((s) => overlaps(s.range, r));
-    if (clash) add([...path, "cidr"], `${r.cidr} overlaps ${clash.path.join(".")} (${clash.range.cidr}); each subnet is listed once`);
+    const shown = (p: (string | number)[]) => p.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i ? "." : ""}${k}`)).join("");
+    if (clash) add([...path, "cidr"], `${r.cidr} overlaps ${shown(clash.path)} (${clash.range.cidr}); subnets must not overlap`);
     subnets.push({ path, range: r });
   };
 
@@ -653,7 +654,7 @@ function existingNetworkIssues(
     if (api && api.delegation !== AKS_API_SERVER_DELEGATION) {
       add(
         at("apiServerSubnet", "delegation"),
-        `${api.delegation === undefined ? "missing" : `'${String(api.delegation)}'`}: the API server subnet must be delegated to ${AKS_API_SERVER_DELEGATION} ` +
+        `${api.delegation === undefined ? "required" : `'${String(api.delegation)}' is not AKS's`}: the API server subnet must be delegated to ${AKS_API_SERVER_DELEGATION} ` +
           `(az network vnet subnet update --delegations ${AKS_API_SERVER_DELEGATION} ...), then state delegation: ${AKS_API_SERVER_DELEGATION} here`,
       );
     }
