@@ -98,7 +98,7 @@ describe("an internal entry point with a Private Link Service", () => {
     expect(lbSubnet?.private_link_service_network_policies_enabled).toBe(false);
     const createdLbSubnet = Object.values(blocksOf(created.cloud, "azurerm_subnet")).find((s) => String(s.name).endsWith("-load-balancers"));
     expect(createdLbSubnet?.private_link_service_network_policies_enabled).toBeUndefined();
-    expect(entryPointAnnotations(internal.platform)[lb.subnet]).toMatch(/NetworkLoadBalancersSubnet/);
+    expect(entryPointAnnotations(internal.platform)[lb.subnet]).toMatch(/Network_LoadBalancersSubnet/);
   });
 
   test("the default stays public: the static IP and no internal annotation", () => {
