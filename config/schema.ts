@@ -135,13 +135,13 @@ const Domain = z
           .min(1, { message: "list who may connect a private endpoint, or remove privateLink" })
           .max(100)
           .describe(
-            "Who may connect a private endpoint to the entry point: AWS principal ARNs (arn:aws:iam::<account>:root), Azure subscription ids, " +
-              "or GCP project ids, per cloud. Connections from them are still accepted one by one unless listed here (AWS: allowed principals " +
-              "of the endpoint service; Azure: auto-approval; GCP: the service attachment's accept list).",
+            "Who may request a private endpoint to the entry point: Azure subscription ids, to which the Private Link Service is visible; " +
+              "each connection is then approved by you. (AWS principal ARNs and GCP project ids are the formats of the documented manual steps; " +
+              "the AWS and GCP stacks do not create the resource yet.)",
           ),
       })
       .optional()
-      .describe("Private connectivity for users' networks to an internal entry point: a VPC endpoint service (AWS), a Private Link Service (Azure), a Private Service Connect service attachment (GCP). Requires access: internal."),
+      .describe("Private connectivity for users' networks to an internal entry point: a Private Link Service (Azure, created by AKS from the Service). Requires access: internal. On AWS and GCP it is a documented step after the apply (docs/deployment-guide.md, Private access) and refused here."),
   })
   .describe("The user-facing HTTPS entry point.");
 
