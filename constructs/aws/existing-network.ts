@@ -3,6 +3,8 @@ import { Fn, Op, ref, Token } from "cdktf";
 import { DataAwsVpc } from "@cdktf/provider-aws/lib/data-aws-vpc";
 import { DataAwsSubnet } from "@cdktf/provider-aws/lib/data-aws-subnet";
 import { DataAwsSubnets } from "@cdktf/provider-aws/lib/data-aws-subnets";
+import { DataAwsVpcEndpoint } from "@cdktf/provider-aws/lib/data-aws-vpc-endpoint";
+import { INTERFACE_ENDPOINT_SERVICES } from "./vpc-endpoints";
 import { VpcFlowLogs } from "./vpc-flow-logs";
 import { LOAD_BALANCER_SUBNET_TAGS } from "./load-balancer-facts";
 
@@ -27,6 +29,8 @@ export interface ExistingNetworkProps {
   readonly vpcId: string;
   /** The VPC's primary range (network.cidr). */
   readonly cidr: string;
+  /** Region, for the endpoint service names. */
+  readonly region: string;
   /** Private subnets: nodes, the control plane's ENIs, internal load balancers. */
   readonly privateSubnets: readonly ExistingSubnet[];
   /**
@@ -39,11 +43,18 @@ export interface ExistingNetworkProps {
    * @default 365
    */
   readonly flowLogRetentionInDays?: number;
+  /**
+   * Let `destroy` remove the flow logs' log group.
+   * @default false
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
  * A VPC the customer already has, read, never managed: the deployment creates no VPC, subnet, route, NAT
- * gateway, network ACL or VPC endpoint in it. What the config states about it (the VPC's range, each
+ * gateway, network ACL or VPC endpoint in it. It must already have an interface endpoint with private DNS for
+ * every AWS API the platform calls (read here: a missing one fails the plan with its service name), since the
+ * pods' NetworkPolicies admit AWS APIs only at the endpoints' addresses (aws.existingNetwork.endpointCidrs). What the config states about it (the VPC's range, each
  * subnet's VPC, range and zone, no public IPs on launch, the subnet tags the load balancer controller
  * discovers subnets by) is checked by data sources with postconditions: a plan against a VPC that differs
  * fails with the field to fix, before anything is created.
@@ -61,6 +72,8 @@ export class ExistingNetwork extends Construct {
   readonly privateSubnetCidrs: readonly string[];
   /** The zones of the private subnets, distinct, in config order (literal). */
   readonly zones: readonly string[];
+  /** The VPC's interface endpoints with private DNS the platform's pods reach AWS APIs through, by service. */
+  readonly endpoints: Readonly<Record<string, DataAwsVpcEndpoint>>;
 
   constructor(scope: Construct, id: string, props: ExistingNetworkProps) {
     super(scope, id);
@@ -120,6 +133,32 @@ export class ExistingNetwork extends Construct {
       });
     }
 
-    new VpcFlowLogs(this, "FlowLogs", { vpcId: this.vpc.id, name: props.name, retentionInDays: props.flowLogRetentionInDays ?? 365 });
+    // Pods reach AWS APIs only through interface endpoints with private DNS (egress-endpoints.ts): the VPC must
+    // have one per service the created network would create, S3's included (a gateway alone has no addresses).
+    const services: Record<string, string> = { ...INTERFACE_ENDPOINT_SERVICES, S3: "s3" };
+    this.endpoints = Object.fromEntries(
+      Object.entries(services).map(([id, service]) => {
+        const serviceName = `com.amazonaws.${props.region}.${service}`;
+        return [
+          service,
+          new DataAwsVpcEndpoint(this, `Endpoint${id}`, {
+            vpcId: props.vpcId,
+            serviceName,
+            state: "available",
+            filter: [{ name: "vpc-endpoint-type", values: ["Interface"] }],
+            lifecycle: {
+              postcondition: [
+                {
+                  condition: check(ref("self.private_dns_enabled")),
+                  errorMessage: `aws.existingNetwork.vpcId ${props.vpcId}: the interface endpoint for ${serviceName} has private DNS off; pods reach ${service} by its regional name, which must resolve to the endpoint`,
+                },
+              ],
+            },
+          }),
+        ];
+      }),
+    );
+
+    new VpcFlowLogs(this, "FlowLogs", { vpcId: this.vpc.id, name: props.name, retentionInDays: props.flowLogRetentionInDays ?? 365, allowDestroy: props.allowDestroy });
   }
 }
