@@ -68,6 +68,25 @@ describe("an existing VPC", () => {
     expect(blocksOf(estate.cloud, "aws_subnets", "data")).toEqual({});
   });
 
+  test("the VPC must already have an interface endpoint with private DNS per AWS API the pods call (terraform-evaluated)", () => {
+    const reads = Object.values(blocksOf(estate.cloud, "aws_vpc_endpoint", "data"));
+    expect(reads.map((r) => r.service_name).sort()).toEqual(
+      ["ec2", "ecr.api", "ecr.dkr", "kms", "logs", "s3", "sts"].map((s) => `com.amazonaws.eu-west-1.${s}`),
+    );
+    const kms = reads.find((r) => r.service_name === "com.amazonaws.eu-west-1.kms")!;
+    expect(failing(kms, { private_dns_enabled: true })).toEqual([]);
+    expect(failing(kms, { private_dns_enabled: false })).toEqual([expect.stringContaining("the interface endpoint for com.amazonaws.eu-west-1.kms has private DNS off")]);
+    // The created network makes its own endpoints and reads none.
+    expect(blocksOf(created.cloud, "aws_vpc_endpoint", "data")).toEqual({});
+  });
+
+  test("pods reach AWS APIs at the stated endpoint ranges, and the Kubernetes API at the cluster's subnets", () => {
+    const egress = buildDeployment(Testing.app(), exampleVariant(FILE)).cloud.foundation.egress;
+    expect(egress.cloudKms.cidrs).toEqual(["10.60.96.0/24"]);
+    expect(egress.workloadIdentity.cidrs).toEqual(["10.60.96.0/24"]);
+    expect(egress.kubernetesApi.cidrs).toEqual(["10.60.0.0/19", "10.60.32.0/19", "10.60.64.0/19"]);
+  });
+
   test("the zones the platform spreads over are the configured subnets' zones, literal and distinct", () => {
     const stacks = buildDeployment(Testing.app(), exampleVariant(FILE));
     expect(stacks.cloud.foundation.zones).toEqual(["eu-west-1a", "eu-west-1b", "eu-west-1c"]);

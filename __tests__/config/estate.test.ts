@@ -78,6 +78,12 @@ describe("aws.existingNetwork", () => {
     ]);
   });
 
+  test("endpoint ranges outside network.cidr are refused", () => {
+    expect(problems(variant("aws-estate.yaml", (r) => (r.aws.existingNetwork.endpointCidrs = ["10.61.0.0/24"])))).toEqual([
+      "aws.existingNetwork.endpointCidrs[0]: 10.61.0.0/24 is not inside network.cidr (10.60.0.0/16); give the ranges of the VPC's subnets that hold its interface endpoints (got \"10.61.0.0/24\")",
+    ]);
+  });
+
   test("malformed ids say what an id looks like", () => {
     const got = problems(variant("aws-estate.yaml", (r) => ((r.aws.existingNetwork.vpcId = "my-vpc"), (subnets(r)[0].id = "subnet-1"))));
     expect(got).toEqual(

@@ -10,7 +10,8 @@ import type { CloudEgress } from "../../stacks/platform-foundation";
  * to those subnets and nowhere else. The EKS API server's ENIs are in the same subnets (eks-cluster.ts).
  * Host names are listed for reading and for the tests; they are not what the policy enforces here.
  */
-export function awsCloudEgress(region: string, privateSubnetCidrs: readonly string[]): CloudEgress {
+export function awsCloudEgress(region: string, privateSubnetCidrs: readonly string[], apiServerCidrs: readonly string[] = privateSubnetCidrs): CloudEgress {
+  // An existing VPC may hold its interface endpoints elsewhere than the cluster's subnets (aws.existingNetwork.endpointCidrs).
   const endpoints = [...privateSubnetCidrs];
   return {
     fqdnPolicy: "none",
@@ -32,7 +33,7 @@ export function awsCloudEgress(region: string, privateSubnetCidrs: readonly stri
     },
     kubernetesApi: {
       hosts: [],
-      cidrs: endpoints,
+      cidrs: [...apiServerCidrs],
       source: "docs.aws.amazon.com/eks/latest/userguide/network-reqs.html (the cluster's ENIs are created in the subnets given at creation: the private ones)",
     },
   };
