@@ -136,13 +136,13 @@ const Domain = z
           .min(1, { message: "list who may connect a private endpoint, or remove privateLink" })
           .max(100)
           .describe(
-            "Who may request a private endpoint to the entry point: Azure subscription ids, to which the Private Link Service is visible; " +
-              "each connection is then approved by you. (AWS principal ARNs and GCP project ids are the formats of the documented manual steps; " +
-              "the AWS and GCP stacks do not create the resource yet.)",
+            "Who may request a private endpoint to the entry point, each connection then approved by you: AWS principal ARNs " +
+              "(arn:aws:iam::<account>:root), the endpoint service's allowed principals; Azure subscription ids, to which the Private Link " +
+              "Service is visible. (GCP project ids are the format of the documented manual step.)",
           ),
       })
       .optional()
-      .describe("Private connectivity for users' networks to an internal entry point: a Private Link Service (Azure, created by AKS from the Service). Requires access: internal. On AWS and GCP it is a documented step after the apply (docs/deployment-guide.md, Private access) and refused here."),
+      .describe("Private connectivity for users' networks to an internal entry point: a VPC endpoint service on the entry point's NLB (AWS), a Private Link Service created by AKS from the Service (Azure). Requires access: internal. On GCP it is a documented step after the apply (docs/deployment-guide.md, Private access) and refused here."),
   })
   .describe("The user-facing HTTPS entry point.");
 
@@ -747,9 +747,10 @@ function entryPointAccessIssues(d: Record<string, unknown>, cloud: Cloud | undef
   if (domain.access !== "internal") {
     issues.push({ path: ["domain", "privateLink"], message: "needs domain.access: internal (private connectivity serves an internal load balancer); set it, or remove privateLink" });
   }
-  // Only Azure's service controller creates the private-link resource from the Service itself (AKS_LOAD_BALANCER_FACTS).
-  if (cloud && cloud !== "azure") {
-    const manual = cloud === "aws" ? "a VPC endpoint service on the entry point's NLB" : "a Private Service Connect service attachment on the entry point's forwarding rule";
+  // Azure's service controller creates the Private Link Service from the Service; the AWS stack creates the endpoint
+  // service on the controller's NLB; GCP's service attachment is a documented step.
+  if (cloud === "gcp") {
+    const manual = "a Private Service Connect service attachment on the entry point's forwarding rule";
     issues.push({
       path: ["domain", "privateLink"],
       message: `not created by the ${cloud} stack yet: remove it and create ${manual} after the platform stack is applied (docs/deployment-guide.md, Private access)`,

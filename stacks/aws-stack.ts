@@ -8,6 +8,8 @@ import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation, type WorkloadIdentityBinding } from "./platform-foundation";
 import { Network } from "../constructs/aws/network";
 import { ExistingNetwork } from "../constructs/aws/existing-network";
+import { EntryPointEndpointService } from "../constructs/aws/entry-point-endpoint-service";
+import { SERVICES } from "./service-catalog";
 import { LOAD_BALANCER_SCHEME_ANNOTATIONS } from "../constructs/aws/load-balancer-facts";
 import { ControlPlaneAccess } from "../constructs/aws/control-plane-access";
 import { EksCluster } from "../constructs/aws/eks-cluster";
@@ -177,6 +179,16 @@ export class AwsStack extends TerraformStack {
         { sid: "ReadWriteDataObjects", effect: "Allow", actions: [...ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.objects], resources: [`${data.bucketArn}/*`] },
       ],
     });
+
+    // Users' VPCs reach the internal entry point through PrivateLink (docs/deployment-guide.md, Private access).
+    if (d.domain.privateLink) {
+      new EntryPointEndpointService(this, "EntryPointEndpointService", {
+        clusterName: name,
+        serviceNamespace: SERVICES.entryPoint.namespace,
+        serviceName: SERVICES.entryPoint.name,
+        allowedPrincipals: d.domain.privateLink.allowedConsumers,
+      });
+    }
 
     const irsa = (roleArn: string): WorkloadIdentityBinding => ({ serviceAccountAnnotations: { [IRSA_ANNOTATION]: roleArn }, podLabels: {} });
     this.foundation = {

@@ -174,7 +174,7 @@ describe("gcp.existingNetwork", () => {
 
 describe("domain.access and domain.privateLink", () => {
   test("access takes public or internal only", () => {
-    expect(problems(variant("aws-estate.yaml", (r) => (r.domain.access = "private")))).toEqual(['domain.access: must be one of public, internal (got "private")']);
+    expect(problems(variant("aws-estate.yaml", (r) => ((r.domain.access = "private"), delete r.domain.privateLink)))).toEqual(['domain.access: must be one of public, internal (got "private")']);
   });
 
   test("privateLink needs an internal entry point", () => {
@@ -197,9 +197,13 @@ describe("domain.access and domain.privateLink", () => {
   });
 });
 
-test("privateLink is refused where the stack does not create the private-link resource (AWS, GCP), pointing to the manual step", () => {
-  const aws = problems(variant("aws-estate.yaml", (r) => (r.domain.privateLink = { allowedConsumers: ["arn:aws:iam::210987654321:root"] })));
-  expect(aws).toEqual([expect.stringMatching(/^domain\.privateLink: not created by the aws stack yet: remove it and create a VPC endpoint service on the entry point's NLB .*docs\/deployment-guide\.md, Private access/)]);
+test("privateLink is refused on GCP, where the stack does not create the service attachment, pointing to the manual step", () => {
   const gcp = problems(variant("gcp-estate.yaml", (r) => (r.domain.privateLink = { allowedConsumers: ["acme-analytics"] })));
-  expect(gcp).toEqual([expect.stringMatching(/^domain\.privateLink: not created by the gcp stack yet: .*Private Service Connect service attachment/)]);
+  expect(gcp).toEqual([expect.stringMatching(/^domain\.privateLink: not created by the gcp stack yet: .*Private Service Connect service attachment.*docs\/deployment-guide\.md, Private access/)]);
+});
+
+test("AWS consumers are principal ARNs", () => {
+  expect(problems(variant("aws-estate.yaml", (r) => (r.domain.privateLink.allowedConsumers = ["210987654321"])))).toEqual([
+    "domain.privateLink.allowedConsumers[0]: '210987654321' is not an AWS principal ARN, e.g. arn:aws:iam::123456789012:root (on aws) (got \"210987654321\")",
+  ]);
 });

@@ -26,3 +26,15 @@ export const LOAD_BALANCER_SCHEME_ANNOTATIONS: Fact<{ internal: Readonly<Record<
     "(internalAnnotation != \"\" && != \"false\" => internal); aws-load-balancer-scheme is the AWS Load Balancer Controller's " +
     "(kubernetes-sigs/aws-load-balancer-controller docs/guide/service/annotations.md#lb-scheme), kept so either controller reads the same intent",
 };
+
+/** The tags the service controller puts on the NLB it creates for a Service: how the stack finds it. */
+export const LOAD_BALANCER_OWNER_TAGS: Fact<{ service: (namespace: string, name: string) => Record<string, string>; cluster: (clusterName: string) => Record<string, string> }> = {
+  value: {
+    service: (namespace, name) => ({ "kubernetes.io/service-name": `${namespace}/${name}` }),
+    // EKS runs the controller with the cluster's name as its cluster id.
+    cluster: (clusterName) => ({ [`kubernetes.io/cluster/${clusterName}`]: "owned" }),
+  },
+  source:
+    "kubernetes/cloud-provider-aws pkg/providers/v1/aws_loadbalancer.go, ensureLoadBalancerv2: tags[TagNameKubernetesService] = namespacedName.String(), " +
+    "then tagging.buildTags(ResourceLifecycleOwned, ...) adds kubernetes.io/cluster/<cluster id> = owned (pkg/providers/v1/tags.go)",
+};
