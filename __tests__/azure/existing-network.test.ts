@@ -101,6 +101,21 @@ describe("an internal entry point with a Private Link Service", () => {
     expect(entryPointAnnotations(internal.platform)[lb.subnet]).toMatch(/Network_LoadBalancersSubnet/);
   });
 
+  test("an existing VNet with a public entry point: the static IP is the deployment's own, in its network group", () => {
+    const pub = synthDeployment(
+      exampleVariant(FILE, (raw) => {
+        const domain = raw.domain as Record<string, unknown>;
+        domain.access = "public";
+        delete domain.privateLink;
+      }),
+    );
+    const ips = Object.entries(blocksOf(pub.cloud, "azurerm_public_ip"));
+    expect(ips.map(([id, ip]) => [id, ip.name, ip.sku, ip.zones])).toEqual([["EntryPointIp", "contoso-estate-entry-point-ip", "Standard", ["1", "2", "3"]]]);
+    const a = entryPointAnnotations(pub.platform);
+    expect(a["service.beta.kubernetes.io/azure-pip-name"]).toBeDefined();
+    expect(a[lb.internal]).toBeUndefined();
+  });
+
   test("the default stays public: the static IP and no internal annotation", () => {
     const a = entryPointAnnotations(created.platform);
     expect(a[lb.internal]).toBeUndefined();
