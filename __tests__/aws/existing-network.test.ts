@@ -59,7 +59,13 @@ describe("an existing VPC", () => {
   });
 
   test("with a public entry point, the VPC must have subnets tagged for Internet-facing load balancers (terraform-evaluated)", () => {
-    const pub = synthDeployment(exampleVariant(FILE, (raw) => ((raw.domain as Record<string, unknown>).access = "public")));
+    const pub = synthDeployment(
+      exampleVariant(FILE, (raw) => {
+        const domain = raw.domain as Record<string, unknown>;
+        domain.access = "public";
+        delete domain.privateLink;
+      }),
+    );
     const check = blockNamed(pub.cloud, "aws_subnets", "PublicSubnets");
     expect(check.filter).toEqual(expect.arrayContaining([{ name: `tag:${LOAD_BALANCER_SUBNET_TAGS.value.public}`, values: ["1"] }]));
     expect(failing(check, { ids: ["subnet-0a1b2c3d4e5f60009"] })).toEqual([]);
