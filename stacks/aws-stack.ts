@@ -212,7 +212,7 @@ export class AwsStack extends TerraformStack {
       workloadIdentities: { vault: irsa(unseal.role.roleArn), backup: irsa(backup.roleArn) },
       vaultSeal: { type: "awskms", config: { region: d.region, kms_key_id: unseal.key.keyId } },
       // Where the interface endpoints answer: the private subnets, or where an existing VPC has its endpoints.
-      egress: awsCloudEgress(d.region, existing?.endpointCidrs ?? network.privateSubnetCidrs, network.privateSubnetCidrs),
+      egress: awsCloudEgress(d.region, existing?.endpointCidrs ?? network.privateSubnetCidrs, d.network.serviceCidr, network.privateSubnetCidrs),
       loadBalancer: {
         serviceAnnotations: {
           "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
