@@ -90,7 +90,8 @@ describe("an existing VPC", () => {
     const egress = buildDeployment(Testing.app(), exampleVariant(FILE)).cloud.foundation.egress;
     expect(egress.cloudKms.cidrs).toEqual(["10.60.96.0/24"]);
     expect(egress.workloadIdentity.cidrs).toEqual(["10.60.96.0/24"]);
-    expect(egress.kubernetesApi.cidrs).toEqual(["10.60.0.0/19", "10.60.32.0/19", "10.60.64.0/19"]);
+    // The kubernetes Service's ClusterIP, then the ENIs in the cluster's subnets.
+    expect(egress.kubernetesApi.cidrs).toEqual(["172.20.0.1/32", "10.60.0.0/19", "10.60.32.0/19", "10.60.64.0/19"]);
   });
 
   test("the zones the platform spreads over are the configured subnets' zones, literal and distinct", () => {
