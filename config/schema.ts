@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { cidrPattern, isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+import { cidrPattern, type Ipv4Range, isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
 import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
@@ -110,11 +110,40 @@ const Certificate = z.discriminatedUnion("source", [
   }),
 ]);
 
+/** Zones an existing network must span: the platform spreads every service over three. */
+export const EXISTING_NETWORK_ZONES = 3;
+/** The delegation AKS needs on the API server subnet (API Server VNet Integration). */
+export const AKS_API_SERVER_DELEGATION = "Microsoft.ContainerService/managedClusters";
+
+/** Where the entry point's load balancer listens. */
+export const ENTRY_POINT_ACCESS = ["public", "internal"] as const;
+
 const Domain = z
   .strictObject({
     name: z.string().regex(HOSTNAME, { message: "must be a lowercase DNS name, e.g. catalog.example.com" }).describe("The hostname users reach the platform at, e.g. catalog.example.com."),
     certificate: Certificate.default({ source: "vault-pki" }).describe("Where the entry point's TLS certificate comes from."),
     allowedSourceCidrs: distinct(z.array(cidr), "source CIDR").min(1, { message: "an empty list admits nobody; omit the field to admit everyone, or list the ranges" }).optional().describe("Source ranges allowed to reach the entry point. Default: everyone (it is the user-facing HTTPS endpoint)."),
+    access: z
+      .enum(ENTRY_POINT_ACCESS, { message: `must be one of ${ENTRY_POINT_ACCESS.join(", ")}` })
+      .default("public")
+      .describe(
+        "Where the entry point's load balancer listens: `public` (an Internet-facing load balancer, limited to allowedSourceCidrs) or `internal` " +
+          "(an internal load balancer with a private address in the cluster's network only; users reach it from their own networks through " +
+          "privateLink). Default: public.",
+      ),
+    privateLink: z
+      .strictObject({
+        allowedConsumers: distinct(z.array(z.string().min(1).max(2048)), "consumer")
+          .min(1, { message: "list who may connect a private endpoint, or remove privateLink" })
+          .max(100)
+          .describe(
+            "Who may request a private endpoint to the entry point, each connection then approved by you: AWS principal ARNs " +
+              "(arn:aws:iam::<account>:root), the endpoint service's allowed principals; Azure subscription ids, to which the Private Link " +
+              "Service is visible. (GCP project ids are the format of the documented manual step.)",
+          ),
+      })
+      .optional()
+      .describe("Private connectivity for users' networks to an internal entry point: a VPC endpoint service on the entry point's NLB (AWS), a Private Link Service created by AKS from the Service (Azure). Requires access: internal. On GCP it is a documented step after the apply (docs/deployment-guide.md, Private access) and refused here."),
   })
   .describe("The user-facing HTTPS entry point.");
 
@@ -266,6 +295,37 @@ const Images = z.strictObject({
 
 const AZURE_VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 
+
+/** An Azure subnet of the existing VNet, by name, with its range. */
+const azureSubnet = (role: string) =>
+  z.strictObject({
+    name: z.string().regex(/^[A-Za-z0-9]([A-Za-z0-9._-]{0,78}[A-Za-z0-9_])?$/, { message: "must be a subnet name (1-80 letters, digits, '.', '_', '-')" }).describe(`Name of the ${role} subnet in the VNet.`),
+    cidr: cidr.describe("Its address prefix (checked at plan against the subnet)."),
+  });
+
+/** An existing VNet and its subnets (azure.existingNetwork). */
+const AzureExistingNetwork = z
+  .strictObject({
+    virtualNetworkId: z
+      .string()
+      .regex(AZURE_VNET_ID, { message: "must be a VNet resource id: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/virtualNetworks/<name>" })
+      .describe("Resource id of the existing VNet, in the deployment's subscription and region. network.cidr must be inside its address space."),
+    nodeSubnet: azureSubnet("node").describe("Nodes (and their pods' overlay traffic). Must have an NSG and an egress path (outboundType)."),
+    apiServerSubnet: azureSubnet("API server")
+      .extend({
+        delegation: z
+          .string()
+          .optional()
+          .describe(`The service the subnet is delegated to: must be ${AKS_API_SERVER_DELEGATION} (API Server VNet Integration). Azure's data source does not show delegations, so state it here; AKS refuses the cluster otherwise.`),
+      })
+      .describe("The API server's subnet (API Server VNet Integration): at least a /28, delegated to AKS, empty."),
+    privateEndpointSubnet: azureSubnet("private endpoint").describe("Private endpoints of the key vaults and the data storage account."),
+    outboundType: z
+      .enum(["userAssignedNATGateway", "userDefinedRouting"], { message: "must be userAssignedNATGateway or userDefinedRouting" })
+      .describe("How the nodes reach the Internet: a NAT gateway already associated with nodeSubnet and apiServerSubnet, or a route table on them whose default route leads to a firewall (AKS outbound types)."),
+  })
+  .describe("Deploy into this existing VNet instead of creating one: no VNet, subnets, NSGs, NAT gateway or flow log are created (docs/deployment-guide.md, Existing network). Default: a VNet is created.");
+
 const Azure = z.strictObject({
   subscriptionId: uuid("must be the subscription's UUID, e.g. 00000000-0000-0000-0000-000000000000").describe("Subscription the deployment lives in (either case; stored lower-case)."),
   tenantId: uuid("must be the Entra ID tenant's UUID").describe("Entra ID tenant of the subscription (either case; stored lower-case)."),
@@ -299,18 +359,58 @@ const Azure = z.strictObject({
       "Where Terraform runs: the key vaults have no public access (the only vault setting AKS KMS supports besides 'open to all networks'), so their keys are " +
         "created and refreshed through private endpoints. The stack peers this VNet with the platform's and links the vaults' private DNS zone (and a private cluster's) to it.",
     ),
+  existingNetwork: AzureExistingNetwork.optional(),
 });
 
+const GCP_PROJECT_ID = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" });
+const GCP_RESOURCE_NAME = z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "must be a GCP resource name: lowercase letters, digits and '-', starting with a letter, e.g. shared-vpc" });
+
+/** An existing VPC network and subnetwork, possibly a Shared VPC's (gcp.existingNetwork). */
+const GcpExistingNetwork = z
+  .strictObject({
+    hostProjectId: GCP_PROJECT_ID.optional().describe("The Shared VPC host project that owns the network. Default: the deployment's own project (gcp.projectId)."),
+    network: GCP_RESOURCE_NAME.describe("Name of the VPC network."),
+    subnetwork: GCP_RESOURCE_NAME.describe("Name of the subnetwork in the deployment's region. Its primary range must be network.cidr, with Private Google Access on (checked at plan)."),
+    podsRangeName: GCP_RESOURCE_NAME.optional().describe("Name of the subnetwork's secondary range for pods; its range must be network.podCidr (checked at plan). Required."),
+    servicesRangeName: GCP_RESOURCE_NAME.optional().describe("Name of the subnetwork's secondary range for Services; its range must be network.serviceCidr (checked at plan). Required."),
+  })
+  .describe("Deploy into this existing network instead of creating one: no network, subnetwork, router or NAT is created (docs/deployment-guide.md, Existing network). Default: a network is created.");
+
 const Gcp = z.strictObject({
-  projectId: z
-    .string()
-    .regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" })
-    .describe("The GCP project the deployment lives in (its id, not its number)."),
+  projectId: GCP_PROJECT_ID.describe("The GCP project the deployment lives in (its id, not its number)."),
+  existingNetwork: GcpExistingNetwork.optional(),
 });
 
 const IAM_PRINCIPAL_ARN = z.string().max(2048).regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, {
   message: "must be an IAM role or user ARN, e.g. arn:aws:iam::123456789012:role/platform-admin (not an sts assumed-role session ARN)",
 });
+
+
+/** An existing VPC and its private subnets (aws.existingNetwork). */
+const AwsExistingNetwork = z
+  .strictObject({
+    vpcId: z.string().regex(/^vpc-([0-9a-f]{8}|[0-9a-f]{17})$/, { message: "must be a VPC id, e.g. vpc-0123456789abcdef0" }).describe("The existing VPC. Its primary range must be network.cidr (checked at plan)."),
+    privateSubnets: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, { message: "must be a subnet id, e.g. subnet-0123456789abcdef0" }).describe("Subnet id."),
+          cidr: cidr.describe("Its range (checked at plan against the subnet)."),
+          zone: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]{1,16}-[0-9][a-z]$/, { message: "must be an availability zone name, e.g. eu-west-1a" }).describe("Its availability zone name (checked at plan)."),
+        }),
+      )
+      .min(3, { message: `list ${EXISTING_NETWORK_ZONES} private subnets, one in each of ${EXISTING_NETWORK_ZONES} availability zones (the platform spreads every service over ${EXISTING_NETWORK_ZONES} zones)` })
+      .max(16)
+      .describe(`Private subnets for nodes, the control plane's network interfaces and internal load balancers: at least one in each of ${EXISTING_NETWORK_ZONES} zones, no public IPs on launch, tagged kubernetes.io/role/internal-elb=1 (docs/deployment-guide.md).`),
+    endpointCidrs: distinct(z.array(cidr), "endpoint CIDR")
+      .min(1)
+      .max(16)
+      .optional()
+      .describe(
+        "Ranges of the subnets holding the VPC's interface endpoints (private DNS on) for kms, sts, s3, ecr.api, ecr.dkr, ec2 and logs: the pods' " +
+          "NetworkPolicies admit AWS APIs on 443 there only. Default: the privateSubnets' ranges.",
+      ),
+  })
+  .describe("Deploy into this existing VPC instead of creating one: no VPC, subnets, NAT, route tables, network ACLs or VPC endpoints are created (docs/deployment-guide.md, Existing network). Default: a VPC is created.");
 
 const Aws = z.strictObject({
   accountId: z
@@ -329,6 +429,7 @@ const Aws = z.strictObject({
     .max(100)
     .default([])
     .describe("IAM roles/users that may read the cluster (AmazonEKSAdminViewPolicy, Secrets included, no writes), e.g. the CI plan role. Default: none."),
+  existingNetwork: AwsExistingNetwork.optional(),
 });
 
 export const DeploymentSchema = z
@@ -487,6 +588,9 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
     });
   }
 
+  issues.push(...existingNetworkIssues(d, cloud, network, own));
+  issues.push(...entryPointAccessIssues(d, cloud));
+
   // Apache Atlas has no maintained public image: it is built from images/atlas and pulled from a registry of the customer's.
   const images = isRecord(d.images) ? d.images : {};
   if (images.registry === undefined && images.projectRegistry === undefined) {
@@ -524,6 +628,155 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
     if (first === undefined) firstIndex.set(n, i);
     else add(["nodePools", i, "name"], `duplicate node pool name '${n}' (same as nodePools[${first}]); pool names must be distinct`);
   });
+  return issues;
+}
+
+/** A range of the config, where it is a valid CIDR. */
+function rangeOf(v: unknown) {
+  return typeof v === "string" ? parseIpv4Cidr(v) : undefined;
+}
+
+/** Whether `inner` lies inside `outer`. */
+function within(inner: Ipv4Range, outer: Ipv4Range): boolean {
+  return inner.prefix >= outer.prefix && overlaps(inner, outer);
+}
+
+/**
+ * An existing network (`<cloud>.existingNetwork`) checked against what synth knows: enough subnets across
+ * zones, ranges inside network.cidr and disjoint from each other and from the pod and service ranges, the
+ * secondary ranges GKE needs, the AKS delegation. What only the cloud knows (a subnet's real range, zone,
+ * tags, delegation) is checked at plan by data sources with postconditions (constructs/<cloud>/existing-network.ts).
+ */
+function existingNetworkIssues(
+  d: Record<string, unknown>,
+  cloud: Cloud | undefined,
+  network: Record<string, unknown>,
+  own: readonly { key: string; range: Ipv4Range }[],
+): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const section = cloud && isRecord(d[cloud]) ? (d[cloud] as Record<string, unknown>) : undefined;
+  const existing = section && isRecord(section.existingNetwork) ? section.existingNetwork : undefined;
+  if (!cloud || !existing) return issues;
+  const at = (...path: (string | number)[]) => [cloud, "existingNetwork", ...path];
+  const add = (path: (string | number)[], message: string) => issues.push({ path, message });
+  const vpc = rangeOf(network.cidr);
+  const pods = own.find((o) => o.key === "podCidr");
+  const services = own.find((o) => o.key === "serviceCidr");
+  // Every named subnet: inside network.cidr, clear of the pod and service ranges and of each other.
+  const subnets: { path: (string | number)[]; range: Ipv4Range }[] = [];
+  const checkSubnet = (path: (string | number)[], value: unknown) => {
+    const r = rangeOf(value);
+    if (!r) return;
+    if (vpc && !within(r, vpc)) add([...path, "cidr"], `${r.cidr} is not inside network.cidr (${vpc.cidr}); set network.cidr to the existing network's range that holds its subnets`);
+    for (const other of [pods, services]) {
+      if (other && overlaps(other.range, r)) add([...path, "cidr"], `${r.cidr} overlaps network.${other.key} (${other.range.cidr}); choose a ${other.key === "podCidr" ? "pod" : "service"} range outside the existing network`);
+    }
+    const clash = subnets.find((s) => overlaps(s.range, r));
+    const shown = (p: (string | number)[]) => p.map((k, i) => (typeof k === "number" ? `[${k}]` : `${i ? "." : ""}${k}`)).join("");
+    if (clash) add([...path, "cidr"], `${r.cidr} overlaps ${shown(clash.path)} (${clash.range.cidr}); subnets must not overlap`);
+    subnets.push({ path, range: r });
+  };
+
+  if (cloud === "aws") {
+    const list = Array.isArray(existing.privateSubnets) ? existing.privateSubnets : [];
+    const region = typeof d.region === "string" ? d.region : "";
+    const zones = new Set<string>();
+    list.forEach((s, i) => {
+      if (!isRecord(s)) return;
+      checkSubnet(at("privateSubnets", i), s.cidr);
+      if (typeof s.zone === "string") {
+        if (region && !(s.zone.startsWith(region) && s.zone.length === region.length + 1)) add(at("privateSubnets", i, "zone"), `${s.zone} is not a zone of region ${region}; list subnets of the deployment's region`);
+        zones.add(s.zone);
+      }
+    });
+    const ids = list.map((s) => (isRecord(s) ? s.id : undefined));
+    ids.forEach((id, i) => {
+      if (id !== undefined && ids.indexOf(id) !== i) add(at("privateSubnets", i, "id"), `duplicate subnet ${String(id)}; list each subnet once`);
+    });
+    const endpointCidrs = Array.isArray(existing.endpointCidrs) ? existing.endpointCidrs : [];
+    endpointCidrs.forEach((c, i) => {
+      const r = rangeOf(c);
+      if (r && vpc && !within(r, vpc)) add(at("endpointCidrs", i), `${r.cidr} is not inside network.cidr (${vpc.cidr}); give the ranges of the VPC's subnets that hold its interface endpoints`);
+    });
+    if (list.length >= EXISTING_NETWORK_ZONES && zones.size < EXISTING_NETWORK_ZONES) {
+      add(at("privateSubnets"), `the subnets span ${zones.size} availability zone(s) (${[...zones].join(", ")}); give subnets in ${EXISTING_NETWORK_ZONES} distinct zones (the platform spreads every service over ${EXISTING_NETWORK_ZONES} zones and survives the loss of one)`);
+    }
+  }
+
+  if (cloud === "azure") {
+    for (const key of ["nodeSubnet", "apiServerSubnet", "privateEndpointSubnet"] as const) {
+      if (isRecord(existing[key])) checkSubnet(at(key), existing[key].cidr);
+    }
+    const api = isRecord(existing.apiServerSubnet) ? existing.apiServerSubnet : undefined;
+    const apiRange = rangeOf(api?.cidr);
+    if (apiRange && apiRange.prefix > 28) add(at("apiServerSubnet", "cidr"), `a /${apiRange.prefix} is too small: AKS API Server VNet Integration needs at least a /28`);
+    if (api && api.delegation !== AKS_API_SERVER_DELEGATION) {
+      add(
+        at("apiServerSubnet", "delegation"),
+        `${api.delegation === undefined ? "required" : `'${String(api.delegation)}' is not AKS's`}: the API server subnet must be delegated to ${AKS_API_SERVER_DELEGATION} ` +
+          `(az network vnet subnet update --delegations ${AKS_API_SERVER_DELEGATION} ...), then state delegation: ${AKS_API_SERVER_DELEGATION} here`,
+      );
+    }
+    const az = isRecord(d.azure) ? d.azure : {};
+    const vnetSubscription = typeof existing.virtualNetworkId === "string" ? existing.virtualNetworkId.split("/")[2]?.toLowerCase() : undefined;
+    if (vnetSubscription && typeof az.subscriptionId === "string" && vnetSubscription !== az.subscriptionId.toLowerCase()) {
+      add(at("virtualNetworkId"), `is in subscription ${vnetSubscription}, not azure.subscriptionId (${az.subscriptionId}); AKS joins a VNet of its own subscription`);
+    }
+  }
+
+  if (cloud === "gcp") {
+    // GKE's VPC-native cluster takes pods and Services from named secondary ranges of the subnetwork.
+    for (const [key, what, field] of [["podsRangeName", "pods", "network.podCidr"], ["servicesRangeName", "Services", "network.serviceCidr"]] as const) {
+      if (existing[key] === undefined) add(at(key), `required: the name of the subnetwork's secondary range for ${what} (its range is ${field}); add one with gcloud compute networks subnets update <subnetwork> --add-secondary-ranges=<name>=<range>`);
+    }
+    if (existing.podsRangeName !== undefined && existing.podsRangeName === existing.servicesRangeName) {
+      add(at("servicesRangeName"), "is the same range as podsRangeName; pods and Services need two distinct secondary ranges");
+    }
+  }
+  return issues;
+}
+
+/** The principal formats a private-link consumer takes, per cloud. */
+const PRIVATE_LINK_CONSUMER: Record<Cloud, { pattern: RegExp; example: string }> = {
+  aws: { pattern: /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/, example: "an AWS principal ARN, e.g. arn:aws:iam::123456789012:root" },
+  azure: { pattern: UUID, example: "an Azure subscription id, e.g. 00000000-0000-0000-0000-000000000000" },
+  gcp: { pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, example: "a GCP project id, e.g. acme-analytics" },
+};
+
+/** domain.access and domain.privateLink against each other and the cloud. */
+function entryPointAccessIssues(d: Record<string, unknown>, cloud: Cloud | undefined): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const domain = isRecord(d.domain) ? d.domain : {};
+  const link = isRecord(domain.privateLink) ? domain.privateLink : undefined;
+  if (!link) return issues;
+  if (domain.access !== "internal") {
+    issues.push({ path: ["domain", "privateLink"], message: "needs domain.access: internal (private connectivity serves an internal load balancer); set it, or remove privateLink" });
+  }
+  // Azure's service controller creates the Private Link Service from the Service; the AWS stack creates the endpoint
+  // service on the controller's NLB; GCP's service attachment is a documented step.
+  if (cloud === "gcp") {
+    const manual = "a Private Service Connect service attachment on the entry point's forwarding rule";
+    issues.push({
+      path: ["domain", "privateLink"],
+      message: `not created by the ${cloud} stack yet: remove it and create ${manual} after the platform stack is applied (docs/deployment-guide.md, Private access)`,
+    });
+  }
+  // Through a private endpoint the entry point sees addresses of the cluster's own network, never the user's
+  // (AWS: the NLB's private addresses; Azure: the Private Link Service's NAT addresses in its subnet).
+  const sources = Array.isArray(domain.allowedSourceCidrs) ? domain.allowedSourceCidrs.map(rangeOf) : undefined;
+  const node = rangeOf((isRecord(d.network) ? d.network.cidr : undefined) ?? NETWORK_DEFAULTS.cidr);
+  if (sources && node && !sources.some((r) => r && within(node, r))) {
+    issues.push({
+      path: ["domain", "allowedSourceCidrs"],
+      message: `does not admit network.cidr (${node.cidr}): connections through a private endpoint reach the entry point from the cluster network's own addresses, not the user's; add ${node.cidr} (the private endpoint's allow-list decides who connects)`,
+    });
+  }
+  if (cloud && Array.isArray(link.allowedConsumers)) {
+    const format = PRIVATE_LINK_CONSUMER[cloud];
+    link.allowedConsumers.forEach((c, i) => {
+      if (typeof c === "string" && !format.pattern.test(c)) issues.push({ path: ["domain", "privateLink", "allowedConsumers", i], message: `'${c}' is not ${format.example} (on ${cloud})` });
+    });
+  }
   return issues;
 }
 

@@ -121,7 +121,7 @@ export const RECREATABLE_RESOURCES: Readonly<Record<string, readonly string[]>> 
   "network: addresses, routes and filters, all from the config": [
     "aws_vpc", "aws_subnet", "aws_internet_gateway", "aws_nat_gateway", "aws_eip", "aws_route_table", "aws_route", "aws_route_table_association",
     "aws_network_acl", "aws_security_group", "aws_default_security_group", "aws_vpc_security_group_ingress_rule", "aws_vpc_security_group_egress_rule",
-    "aws_vpc_endpoint", "aws_flow_log",
+    "aws_vpc_endpoint", "aws_flow_log", "aws_vpc_endpoint_service",
     "azurerm_virtual_network", "azurerm_subnet", "azurerm_network_security_group", "azurerm_network_security_rule", "azurerm_subnet_network_security_group_association",
     "azurerm_nat_gateway", "azurerm_public_ip", "azurerm_nat_gateway_public_ip_association", "azurerm_subnet_nat_gateway_association", "azurerm_private_endpoint",
     "azurerm_private_dns_zone", "azurerm_private_dns_zone_virtual_network_link", "azurerm_network_watcher_flow_log",

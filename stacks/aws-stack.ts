@@ -7,6 +7,10 @@ import type { Deployment } from "../config/schema";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation, type WorkloadIdentityBinding } from "./platform-foundation";
 import { Network } from "../constructs/aws/network";
+import { ExistingNetwork } from "../constructs/aws/existing-network";
+import { EntryPointEndpointService } from "../constructs/aws/entry-point-endpoint-service";
+import { SERVICES } from "./service-catalog";
+import { LOAD_BALANCER_SCHEME_ANNOTATIONS } from "../constructs/aws/load-balancer-facts";
 import { ControlPlaneAccess } from "../constructs/aws/control-plane-access";
 import { EksCluster } from "../constructs/aws/eks-cluster";
 import { ManagedNodeGroup } from "../constructs/aws/managed-node-group";
@@ -67,15 +71,28 @@ export class AwsStack extends TerraformStack {
     // DescribeKey on the alias creates the AWS managed key in a region where no volume used it yet.
     const ebsKey = new DataAwsKmsKey(this, "EbsAwsManagedKey", { keyId: EBS_FACTS.describeKeyCreatesAwsManagedKey.value });
 
-    const network = new Network(this, "Network", {
-      name,
-      cidr: d.network.cidr,
-      region: d.region,
-      adminCidrs: d.controlPlane.adminCidrs,
-      entryPointCidrs: d.domain.allowedSourceCidrs,
-      singleNatGateway: d.network.singleNatGateway,
-      allowDestroy,
-    });
+    // An existing VPC is read and checked, never managed (docs/deployment-guide.md, Existing network).
+    const existing = d.aws?.existingNetwork;
+    const internal = d.domain.access === "internal";
+    const network = existing
+      ? new ExistingNetwork(this, "Network", {
+          name,
+          vpcId: existing.vpcId,
+          cidr: d.network.cidr,
+          region: d.region,
+          privateSubnets: existing.privateSubnets,
+          publicLoadBalancer: !internal,
+          allowDestroy,
+        })
+      : new Network(this, "Network", {
+          name,
+          cidr: d.network.cidr,
+          region: d.region,
+          adminCidrs: d.controlPlane.adminCidrs,
+          entryPointCidrs: d.domain.allowedSourceCidrs,
+          singleNatGateway: d.network.singleNatGateway,
+          allowDestroy,
+        });
     const privateSubnetIds = network.privateSubnets.map((s) => s.id);
 
     const access = d.controlPlane.publicEndpoint
@@ -163,6 +180,16 @@ export class AwsStack extends TerraformStack {
       ],
     });
 
+    // Users' VPCs reach the internal entry point through PrivateLink (docs/deployment-guide.md, Private access).
+    if (d.domain.privateLink) {
+      new EntryPointEndpointService(this, "EntryPointEndpointService", {
+        clusterName: name,
+        serviceNamespace: SERVICES.entryPoint.namespace,
+        serviceName: SERVICES.entryPoint.name,
+        allowedPrincipals: d.domain.privateLink.allowedConsumers,
+      });
+    }
+
     const irsa = (roleArn: string): WorkloadIdentityBinding => ({ serviceAccountAnnotations: { [IRSA_ANNOTATION]: roleArn }, podLabels: {} });
     this.foundation = {
       cloud: "aws",
@@ -184,11 +211,13 @@ export class AwsStack extends TerraformStack {
       objectStore: { kind: "s3", dataBucket: data.bucketName, region: d.region },
       workloadIdentities: { vault: irsa(unseal.role.roleArn), backup: irsa(backup.roleArn) },
       vaultSeal: { type: "awskms", config: { region: d.region, kms_key_id: unseal.key.keyId } },
-      egress: awsCloudEgress(d.region, network.privateSubnetCidrs, d.network.serviceCidr),
+      // Where the interface endpoints answer: the private subnets, or where an existing VPC has its endpoints.
+      egress: awsCloudEgress(d.region, existing?.endpointCidrs ?? network.privateSubnetCidrs, d.network.serviceCidr, network.privateSubnetCidrs),
       loadBalancer: {
         serviceAnnotations: {
           "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-          "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing",
+          // Internal: a private address in the private subnets only; users come through their networks (PrivateLink, peering).
+          ...LOAD_BALANCER_SCHEME_ANNOTATIONS.value[internal ? "internal" : "public"],
           "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
           // TLS passes through to the entry point, which terminates it (TLS 1.2+).
           "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",

@@ -1,11 +1,15 @@
 import { Construct } from "constructs";
-import { TerraformStack } from "cdktf";
+import { dependable, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import type { Deployment } from "../config/schema";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
 import { ResourceGroup } from "../constructs/azure/resource-group";
 import { Network } from "../constructs/azure/network";
+import { ExistingNetwork } from "../constructs/azure/existing-network";
+import { AKS_LOAD_BALANCER_FACTS } from "../constructs/azure/azure-facts";
+import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { VnetFlowLog } from "../constructs/azure/vnet-flow-log";
 import { PrivateLink } from "../constructs/azure/private-link";
 import { LogWorkspace } from "../constructs/azure/log-workspace";
@@ -78,18 +82,36 @@ export class AzureStack extends TerraformStack {
     const clusterRg = new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location, tags, deleteLock: false });
     const dataRg = new ResourceGroup(this, "DataGroup", { name: `${d.name}-data`, location, tags, deleteLock: keep });
 
-    const network = new Network(this, "Network", {
-      name: d.name,
-      location,
-      resourceGroupName: networkRg.name,
-      cidr: d.network.cidr,
-      entryPoint: { sourceCidrs: d.domain.allowedSourceCidrs },
-      podCidr: d.network.podCidr,
-      // The API server sits in its own subnet (VNet integration): admins reach it there, over VPN/peering for a
-      // private cluster, from their public ranges (also the authorized IP ranges) for a public one.
-      apiServerSourceCidrs: d.controlPlane.adminCidrs,
-      tags,
-    });
+    const internal = d.domain.access === "internal";
+    const privateLink = d.domain.privateLink;
+    // An existing VNet is read and checked, never managed (docs/deployment-guide.md, Existing network).
+    const existing = az.existingNetwork;
+    const existingVnet = existing ? parseVirtualNetworkId(existing.virtualNetworkId) : undefined;
+    if (existing && !existingVnet) throw new Error(`azure.existingNetwork.virtualNetworkId '${existing.virtualNetworkId}' is not a VNet resource id`);
+    const network = existing && existingVnet
+      ? new ExistingNetwork(this, "Network", {
+          vnet: existingVnet,
+          cidr: d.network.cidr,
+          nodeSubnet: existing.nodeSubnet,
+          apiServerSubnet: existing.apiServerSubnet,
+          privateEndpointSubnet: existing.privateEndpointSubnet,
+          outboundType: existing.outboundType,
+          privateLinkService: privateLink !== undefined,
+        })
+      : new Network(this, "Network", {
+          name: d.name,
+          location,
+          resourceGroupName: networkRg.name,
+          cidr: d.network.cidr,
+          entryPoint: internal
+            ? { sourceCidrs: d.domain.allowedSourceCidrs, internal: true, privateLinkService: privateLink !== undefined }
+            : { sourceCidrs: d.domain.allowedSourceCidrs },
+          podCidr: d.network.podCidr,
+          // The API server sits in its own subnet (VNet integration): admins reach it there, over VPN/peering for a
+          // private cluster, from their public ranges (also the authorized IP ranges) for a public one.
+          apiServerSourceCidrs: d.controlPlane.adminCidrs,
+          tags,
+        });
 
     const logs = new LogWorkspace(this, "Logs", {
       name: `${d.name}-logs`,
@@ -123,7 +145,8 @@ export class AzureStack extends TerraformStack {
           "trusted Azure services, and no principal of the platform reads or lists its keys.",
       },
     ]);
-    new VnetFlowLog(this, "FlowLog", {
+    // An existing VNet's flow log is its owner's (Azure takes one flow log per VNet): docs/deployment-guide.md.
+    if (network instanceof Network) new VnetFlowLog(this, "FlowLog", {
       name: `${d.name}-vnet-flow-log`,
       location,
       virtualNetworkId: network.vnet.id,
@@ -197,7 +220,8 @@ export class AzureStack extends TerraformStack {
       name: d.name,
       runner: runnerVnet,
       platform: network.vnet,
-      platformResourceGroupName: networkRg.name,
+      // The platform's half of the peering lives with the VNet: the customer's group for an existing one.
+      platformResourceGroupName: existingVnet?.resourceGroupName ?? networkRg.name,
       dnsZones: [unsealEndpoint.zone],
       runnerProvider,
       tags,
@@ -223,7 +247,8 @@ export class AzureStack extends TerraformStack {
       kubernetesVersion: d.controlPlane.kubernetesVersion,
       zones: ZONES,
       logWorkspaceId: workspaceId,
-      dependsOn: [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations],
+      dependsOn: network instanceof Network ? [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations] : [],
+      ...(existing ? { outboundType: existing.outboundType } : {}),
       preventDestroy: keep,
       // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
       adminObjectIds: [az.deployerObjectId],
@@ -231,6 +256,17 @@ export class AzureStack extends TerraformStack {
       resourceGroupId: clusterRg.id,
       tags,
     });
+    if (existing) {
+      // The cluster's identity joins nodes to the customer's subnets and places internal load balancers (and a
+      // Private Link Service) in them: Network Contributor on that VNet only, before the cluster is created.
+      const vnetGrant = new RoleAssignment(this, "ClusterExistingVnetNetworkContributor", {
+        scope: network.vnet.id,
+        roleDefinitionName: "Network Contributor",
+        principalId: cluster.identity.principalId,
+        principalType: "ServicePrincipal",
+      });
+      cluster.resource.dependsOn = [...(cluster.resource.dependsOn ?? []), dependable(vnetGrant)];
+    }
     // A private cluster's API name resolves only where its zone is linked: the runner applies the Kubernetes stacks.
     if (!d.controlPlane.publicEndpoint) runner.linkPrivateCluster(cluster.resource, cluster.resource.nodeResourceGroup);
     const issuerUrl = cluster.resource.oidcIssuerUrl;
@@ -255,8 +291,33 @@ export class AzureStack extends TerraformStack {
     });
     dataStore.grantContainer(this, "BackupDataGrant", DATA_CONTAINER, "Storage Blob Data Contributor", backupIdentity.principalId);
 
-    const entryPointIp = network.entryPointIp;
-    if (!entryPointIp) throw new Error("the Azure network has no entry-point IP; the platform's LoadBalancer Service needs one");
+    const entryPointIp = network instanceof Network ? network.entryPointIp : existingEntryPointIp(this, d.name, location, networkRg.name, internal, tags);
+    if (!internal && !entryPointIp) throw new Error("the Azure network has no entry-point IP; the platform's LoadBalancer Service needs one");
+    // The internal load balancer's frontend: the created network's load-balancer subnet, or the existing node subnet.
+    const frontendSubnet = existing ? existing.nodeSubnet.name : (network as Network).subnets.loadBalancers.name;
+    const lb = AKS_LOAD_BALANCER_FACTS.internalAnnotations.value;
+    const pls = AKS_LOAD_BALANCER_FACTS.privateLinkAnnotations.value;
+    const entryPointAnnotations: Record<string, string> = internal || !entryPointIp
+      ? {
+          [lb.internal]: "true",
+          [lb.subnet]: frontendSubnet,
+          "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
+          ...(privateLink
+            ? {
+                [pls.create]: "true",
+                [pls.name]: `${d.name}-entry-point`,
+                [pls.resourceGroup]: networkRg.name,
+                [pls.subnet]: frontendSubnet,
+                [pls.visibility]: privateLink.allowedConsumers.join(" "),
+              }
+            : {}),
+        }
+      : {
+          // The static, zone-redundant IP the node NSG lets users reach on 443/80 (and nothing else).
+          "service.beta.kubernetes.io/azure-pip-name": entryPointIp.name,
+          "service.beta.kubernetes.io/azure-load-balancer-resource-group": networkRg.name,
+          "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
+        };
     this.foundation = {
       cloud: "azure",
       // As nodes carry them in topology.kubernetes.io/zone: AKS labels zone N of a region `<location>-N`.
@@ -281,14 +342,7 @@ export class AzureStack extends TerraformStack {
         type: "azurekeyvault",
         config: { tenant_id: az.tenantId, vault_name: unseal.resource.name, key_name: unseal.key.name },
       },
-      loadBalancer: {
-        serviceAnnotations: {
-          // The static, zone-redundant IP the node NSG lets users reach on 443/80 (and nothing else).
-          "service.beta.kubernetes.io/azure-pip-name": entryPointIp.name,
-          "service.beta.kubernetes.io/azure-load-balancer-resource-group": networkRg.name,
-          "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
-        },
-      },
+      loadBalancer: { serviceAnnotations: entryPointAnnotations },
       // The names as written here (literal), not the resources' attributes: policies are checked at synth.
       podNetwork: {
         // Azure CNI overlay: pods take addresses from network.podCidr, never from the VNet.
@@ -299,4 +353,21 @@ export class AzureStack extends TerraformStack {
       egress: azureCloudEgress(globalName("keyVault", d.name, az.subscriptionId, "unseal"), globalName("storage", d.name, az.subscriptionId, "data")),
     };
   }
+}
+
+/**
+ * The public entry point's static IP when the VNet is the customer's: created in the deployment's network group
+ * (the customer's NSG must admit users to it on 443/80: docs/deployment-guide.md). None for an internal one.
+ */
+function existingEntryPointIp(scope: Construct, name: string, location: string, resourceGroupName: string, internal: boolean, tags: Record<string, string>): PublicIp | undefined {
+  if (internal) return undefined;
+  return new PublicIp(scope, "EntryPointIp", {
+    name: `${name}-entry-point-ip`,
+    location,
+    resourceGroupName,
+    sku: "Standard",
+    allocationMethod: "Static",
+    zones: ["1", "2", "3"],
+    tags,
+  });
 }

@@ -13,12 +13,13 @@ import { Policy } from "../policy";
 import { KeyRing } from "../constructs/gcp/key-ring";
 import { toGcpLabels } from "../constructs/gcp/labels";
 import { Network, SECONDARY_RANGES } from "../constructs/gcp/network";
+import { ExistingNetwork } from "../constructs/gcp/existing-network";
 import { NodeFirewall } from "../constructs/gcp/node-firewall";
 import { NodePool } from "../constructs/gcp/node-pool";
 import { NodeServiceAccount } from "../constructs/gcp/node-service-account";
 import { ProjectServices } from "../constructs/gcp/project-services";
 import { WorkloadIdentity } from "../constructs/gcp/workload-identity";
-import { GKE_METADATA_SERVER_EGRESS, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
+import { GKE_LOAD_BALANCER_ANNOTATIONS, GKE_METADATA_SERVER_EGRESS, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
 import { PinnedZones } from "../constructs/common/pinned-zones";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
@@ -60,17 +61,39 @@ export class GcpStack extends TerraformStack {
     const zones = [...pinnedZones.names];
 
     // Network and node firewall.
-    const network = new Network(this, "Network", {
-      namePrefix: d.name,
-      region,
-      nodeCidr: d.network.cidr,
-      podCidr: d.network.podCidr,
-      serviceCidr: d.network.serviceCidr,
-    });
+    // An existing network (possibly a Shared VPC host project's) is read and checked, never managed.
+    const existing = d.gcp.existingNetwork;
+    const networkProject = existing?.hostProjectId ?? projectId;
+    const network = existing
+      ? new ExistingNetwork(this, "Network", {
+          projectId: networkProject,
+          region,
+          network: existing.network,
+          subnetwork: existing.subnetwork,
+          nodeCidr: d.network.cidr,
+          // Both names are required by the schema when the network is an existing one.
+          podsRange: { name: existing.podsRangeName ?? SECONDARY_RANGES.pods, cidr: d.network.podCidr },
+          servicesRange: { name: existing.servicesRangeName ?? SECONDARY_RANGES.services, cidr: d.network.serviceCidr },
+        })
+      : new Network(this, "Network", {
+          namePrefix: d.name,
+          region,
+          nodeCidr: d.network.cidr,
+          podCidr: d.network.podCidr,
+          serviceCidr: d.network.serviceCidr,
+        });
+    const internal = d.domain.access === "internal";
     const ownRanges = [d.network.cidr, d.network.podCidr, d.network.serviceCidr, ...d.controlPlane.adminCidrs];
     const controlPlaneCidr = pickControlPlaneCidr(ownRanges);
     const nodeTag = `${d.name}-gke-node`;
-    new NodeFirewall(this, "NodeFirewall", { namePrefix: d.name, network: network.vpc.id, nodeTag, controlPlaneCidr });
+    new NodeFirewall(this, "NodeFirewall", {
+      namePrefix: d.name,
+      network: network.vpc.id,
+      nodeTag,
+      controlPlaneCidr,
+      // In a network the deployment does not own, rules live in its project and touch only the nodes.
+      ...(existing ? { project: networkProject, sharedNetwork: true } : {}),
+    });
 
     // Keys: one for Kubernetes Secrets in etcd, one for Vault's auto-unseal.
     const keyRing = new KeyRing(this, "KeyRing", { name: `${d.name}-platform`, location: region, preventDestroy: protect });
@@ -98,8 +121,8 @@ export class GcpStack extends TerraformStack {
       location: region,
       network: network.vpc.id,
       subnetwork: network.subnet.id,
-      podsRangeName: SECONDARY_RANGES.pods,
-      servicesRangeName: SECONDARY_RANGES.services,
+      podsRangeName: existing?.podsRangeName ?? SECONDARY_RANGES.pods,
+      servicesRangeName: existing?.servicesRangeName ?? SECONDARY_RANGES.services,
       access,
       controlPlaneCidr,
       reservedRanges: ownRanges,
@@ -176,8 +199,9 @@ export class GcpStack extends TerraformStack {
         type: "gcpckms",
         config: { project: projectId, region, key_ring: keyRing.resource.name, crypto_key: vaultKey.resource.name },
       },
-      // Backend-service-based external passthrough load balancer (regional, supports every port set).
-      loadBalancer: { serviceAnnotations: { "cloud.google.com/l4-rbs": "enabled" } },
+      // Public: a backend-service-based external passthrough load balancer (regional, supports every port set).
+      // Internal: an internal passthrough load balancer with an address in the nodes' subnetwork.
+      loadBalancer: { serviceAnnotations: GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"] },
       podNetwork: {
         // VPC-native: pods and Services take the subnet's secondary ranges.
         clusterCidrs: [d.network.podCidr, d.network.serviceCidr],

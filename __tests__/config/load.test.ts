@@ -156,8 +156,8 @@ describe("files", () => {
     const d = loadDeployment(["--config", path.join(ROOT, "examples", f)], {});
     expect(f).toContain(d.cloud);
   });
-  test("there is one example per cloud", () => {
-    expect(examples.map((f) => f.split(".")[0]).sort()).toEqual(["aws", "azure", "gcp"]);
+  test("there is one example per cloud, and a second one in the customer's estate (existing network, private access)", () => {
+    expect(examples.map((f) => f.split(".")[0]).sort()).toEqual(["aws", "aws-estate", "azure", "azure-estate", "gcp", "gcp-estate"]);
   });
   test("JSON deployments are read too", () => {
     const d = validateDeployment(JSON.parse(JSON.stringify(DEFAULT_DEPLOYMENT)), "d.json");

@@ -27,18 +27,23 @@ const nth = (cidr: string, n: number) => {
 const outside = (id: string, ip: string, hosts: string[] = [], entity?: string): Endpoint => ({ id, labels: {}, ip, ports: ["443/TCP"], hosts, ...(entity ? { entity } : {}) });
 
 /** The destinations outside the cluster, where the synthesized cloud stack puts them and as the cloud names them. */
-function destinations(cloud: string, cloudStack: Json, samlHost: string | undefined): Endpoint[] {
+function destinations(cloud: string, cloudStack: Json, samlHost: string | undefined, config: Json | undefined): Endpoint[] {
   const saml = samlHost ? [outside("saml-idp", "203.0.113.50", [samlHost])] : [];
   const internet = outside("internet", "198.51.100.7");
   if (cloud === "aws") {
     const region = (cloudStack.provider.aws as Json[])[0].region as string;
-    const priv = resources(cloudStack, "aws_subnet").filter((s) => s.tags?.tier === "private").map((s) => s.cidr_block as string);
+    // An existing VPC (aws.existingNetwork): the cluster's subnets and the VPC's own endpoint subnets, as the config states them.
+    const existing = config?.aws?.existingNetwork as Json | undefined;
+    const priv = existing
+      ? (existing.privateSubnets as Json[]).map((s) => s.cidr as string)
+      : resources(cloudStack, "aws_subnet").filter((s) => s.tags?.tier === "private").map((s) => s.cidr_block as string);
     expect(priv).toHaveLength(3);
+    const ends = (existing?.endpointCidrs as string[] | undefined) ?? priv;
     // Interface endpoints (private DNS) and the EKS API server's ENIs have addresses in the private subnets.
     return [
-      outside("cloud-kms", nth(priv[0], 20), [`kms.${region}.amazonaws.com`]),
-      outside("object-storage", nth(priv[1], 20), [`s3.${region}.amazonaws.com`]),
-      outside("workload-identity", nth(priv[2], 20), [`sts.${region}.amazonaws.com`]),
+      outside("cloud-kms", nth(ends[0 % ends.length], 20), [`kms.${region}.amazonaws.com`]),
+      outside("object-storage", nth(ends[1 % ends.length], 21), [`s3.${region}.amazonaws.com`]),
+      outside("workload-identity", nth(ends[2 % ends.length], 22), [`sts.${region}.amazonaws.com`]),
       outside("kubernetes-api", nth(priv[0], 30)),
       ...saml,
       internet,
@@ -71,10 +76,13 @@ function destinations(cloud: string, cloudStack: Json, samlHost: string | undefi
 }
 
 /** What each cloud's intended egress is (INTENDED_EGRESS, written by hand). */
-function intended(cloud: string, saml: boolean): string[] {
+function intended(cloud: string, saml: boolean, separateEndpoints = false): string[] {
   const common = cloud === "gcp" ? INTENDED_EGRESS.common.filter((e) => !e.includes("workload-identity")) : [...INTENDED_EGRESS.common];
   const lines: string[] = [...common, ...(saml ? INTENDED_EGRESS.saml : [])];
-  if (cloud === "aws") lines.push(...INTENDED_EGRESS.awsSharedEndpoints, ...(saml ? INTENDED_EGRESS.awsSamlAnywhere : []));
+  // An existing VPC whose endpoints are in subnets of their own (aws.existingNetwork.endpointCidrs): the API server's
+  // ENIs no longer share addresses with them, so only the shared-range flows to the endpoints themselves remain.
+  const shared = separateEndpoints ? INTENDED_EGRESS.awsSharedEndpoints.filter((e) => !e.endsWith("-> kubernetes-api 443/TCP")) : INTENDED_EGRESS.awsSharedEndpoints;
+  if (cloud === "aws") lines.push(...shared, ...(saml ? INTENDED_EGRESS.awsSamlAnywhere : []));
   return [...new Set(lines)].sort();
 }
 
@@ -87,15 +95,16 @@ describe.each(DEPLOYMENTS.map((d) => [d.key, d.args] as const))("%s: egress outs
   const cloud = /-(aws|azure|gcp)$/.exec(cloudId)![1];
   const vault = stacks[Object.keys(stacks).find((id) => id.endsWith("-vault"))!] as Json;
   const file = args[1];
-  const samlUrl = file ? ((parseYaml(readFileSync(file, "utf8")) as Json).saml?.idpMetadataUrl as string | undefined) : undefined;
+  const config = file ? (parseYaml(readFileSync(file, "utf8")) as Json) : undefined;
+  const samlUrl = config?.saml?.idpMetadataUrl as string | undefined;
   const samlHost = samlUrl ? new URL(samlUrl).hostname : undefined;
-  const outsideEndpoints = destinations(cloud, stacks[cloudId] as Json, samlHost);
+  const outsideEndpoints = destinations(cloud, stacks[cloudId] as Json, samlHost, config);
   const endpoints = [...catalogEndpoints().filter((e) => e.namespace !== undefined), ...outsideEndpoints];
   const flows = allowedFlows(networkPoliciesOf(vault), endpoints, fqdnPoliciesOf(vault));
   const ids = new Set(outsideEndpoints.map((e) => e.id));
 
   test("exactly the intended destinations, by name where the cluster matches names, nothing to the internet without a reason", () => {
-    const expected = intended(cloud, samlHost !== undefined);
+    const expected = intended(cloud, samlHost !== undefined, config?.aws?.existingNetwork?.endpointCidrs !== undefined);
     if (samlHost === "login.microsoftonline.com") expected.push(...INTENDED_EGRESS.azureEntraIdp);
     expect(render(flows, ids)).toEqual([...new Set(expected)].sort());
   });
@@ -116,7 +125,11 @@ describe.each(DEPLOYMENTS.map((d) => [d.key, d.args] as const))("%s: egress outs
     if (cloud === "aws") {
       // Every AWS API the pods call has an interface endpoint with private DNS (S3 for all resolvers, not the gateway).
       const iface = resources(c, "aws_vpc_endpoint").filter((e) => e.vpc_endpoint_type === "Interface" && e.private_dns_enabled === true).map((e) => String(e.service_name).split(".").slice(3).join("."));
-      expect(iface).toEqual(expect.arrayContaining(["kms", "sts", "s3"]));
+      // An existing VPC's own endpoints are read, each with a postcondition that its private DNS is on.
+      const read = Object.values(((c.data as Json | undefined)?.aws_vpc_endpoint ?? {}) as Record<string, Json>)
+        .filter((e) => JSON.stringify(e.lifecycle ?? {}).includes("private_dns_enabled"))
+        .map((e) => String(e.service_name).split(".").slice(3).join("."));
+      expect([...iface, ...read]).toEqual(expect.arrayContaining(["kms", "sts", "s3"]));
     }
   });
 

@@ -26,7 +26,8 @@ export const EKS_API_SERVER_FACTS = {
  * to those subnets and nowhere else. The EKS API server's ENIs are in the same subnets (eks-cluster.ts).
  * Host names are listed for reading and for the tests; they are not what the policy enforces here.
  */
-export function awsCloudEgress(region: string, privateSubnetCidrs: readonly string[], serviceCidr: string): CloudEgress {
+export function awsCloudEgress(region: string, privateSubnetCidrs: readonly string[], serviceCidr: string, apiServerCidrs: readonly string[] = privateSubnetCidrs): CloudEgress {
+  // An existing VPC may hold its interface endpoints elsewhere than the cluster's subnets (aws.existingNetwork.endpointCidrs).
   const endpoints = [...privateSubnetCidrs];
   return {
     fqdnPolicy: "none",
@@ -49,7 +50,7 @@ export function awsCloudEgress(region: string, privateSubnetCidrs: readonly stri
     kubernetesApi: {
       hosts: [],
       // The kubernetes Service's ClusterIP (what clients dial) and the ENIs behind it (EKS_API_SERVER_FACTS).
-      cidrs: [firstHost(serviceCidr), ...endpoints],
+      cidrs: [firstHost(serviceCidr), ...apiServerCidrs],
       source: `docs.aws.amazon.com/eks/latest/userguide/network-reqs.html (the cluster's ENIs are created in the subnets given at creation: the private ones); ${EKS_API_SERVER_FACTS.serviceIpIsFirstOfRange}; ${EKS_API_SERVER_FACTS.enforcedBeforeServiceTranslation}`,
     },
   };

@@ -54,6 +54,12 @@ export interface AksClusterProps {
   readonly etcdEncryptionKey: EtcdEncryptionKey;
   /** Resource group holding the VNet, NAT gateway and public IPs; the cluster identity gets Network Contributor on it. */
   readonly networkResourceGroupId: string;
+  /**
+   * How nodes reach the Internet: a NAT gateway associated with the node subnet, or the subnet's route table
+   * (an existing network's firewall).
+   * @default "userAssignedNATGateway"
+   */
+  readonly outboundType?: "userAssignedNATGateway" | "userDefinedRouting";
   /** Pod range (Azure CNI overlay: pods take no VNet addresses). */
   readonly podCidr: string;
   /** Kubernetes Service range; DNS gets its 10th address. */
@@ -236,7 +242,7 @@ export class AksCluster extends Construct {
         podCidr: props.podCidr,
         serviceCidr: props.serviceCidr,
         dnsServiceIp: nthAddress(props.serviceCidr, 10),
-        outboundType: "userAssignedNATGateway",
+        outboundType: props.outboundType ?? "userAssignedNATGateway",
         loadBalancerSku: "standard",
         // Advanced Container Networking Services security: CiliumNetworkPolicy toFQDNs, so pods reach the
         // cloud endpoints they need by name and nothing else on 443 (azure-egress: egress-endpoints.ts).

@@ -128,3 +128,37 @@ export const AZURE_CI_FACTS = {
     source: "Microsoft Learn, 'Configure an app to trust an external identity provider' (https://learn.microsoft.com/entra/workload-id/workload-identity-federation-create-trust)",
   },
 } as const;
+
+/**
+ * The entry point Service's annotations read by AKS's service controller (kubernetes-sigs/cloud-provider-azure),
+ * and what a Private Link Service needs from its subnet.
+ */
+export const AKS_LOAD_BALANCER_FACTS = {
+  /** An internal load balancer, with its frontend in the named subnet of the cluster's VNet. */
+  internalAnnotations: {
+    value: { internal: "service.beta.kubernetes.io/azure-load-balancer-internal", subnet: "service.beta.kubernetes.io/azure-load-balancer-internal-subnet" },
+    source:
+      "kubernetes-sigs/cloud-provider-azure pkg/consts/consts.go (ServiceAnnotationLoadBalancerInternal, ServiceAnnotationLoadBalancerInternalSubnet); " +
+      "https://learn.microsoft.com/azure/aks/internal-lb",
+  },
+  /** A Private Link Service on the internal load balancer's frontend, created and deleted with the Service by the controller. */
+  privateLinkAnnotations: {
+    value: {
+      create: "service.beta.kubernetes.io/azure-pls-create",
+      name: "service.beta.kubernetes.io/azure-pls-name",
+      resourceGroup: "service.beta.kubernetes.io/azure-pls-resource-group",
+      subnet: "service.beta.kubernetes.io/azure-pls-ip-configuration-subnet",
+      // A space-separated list of subscription ids that may see (and request connections to) the service.
+      visibility: "service.beta.kubernetes.io/azure-pls-visibility",
+    },
+    source:
+      "kubernetes-sigs/cloud-provider-azure pkg/consts/consts.go, 'private link service' (ServiceAnnotationPLSCreation, ServiceAnnotationPLSName, " +
+      "ServiceAnnotationPLSResourceGroup, ServiceAnnotationPLSIpConfigurationSubnet, ServiceAnnotationPLSVisibility: space separated subscription ids; " +
+      "ServiceAnnotationPLSAutoApproval only works with visibility \"*\", so it is not used); https://learn.microsoft.com/azure/aks/internal-lb#create-a-private-link-service-connection",
+  },
+  /** A Private Link Service takes its NAT addresses from a subnet whose private link service network policies are disabled. */
+  privateLinkSubnetPoliciesDisabled: {
+    value: true,
+    source: "https://learn.microsoft.com/azure/private-link/disable-private-link-service-network-policy",
+  },
+} as const;

@@ -28,6 +28,19 @@ export interface EntryPointIngress {
    * @default - the Internet service tag (it is the user-facing endpoint)
    */
   readonly sourceCidrs?: readonly string[];
+  /**
+   * The entry point is an internal load balancer with its frontend in the load-balancer subnet: no public
+   * IP; the node NSG admits `sourceCidrs` (default: the VirtualNetwork service tag, which covers peered and
+   * connected networks) to that subnet's range on 443 and 80.
+   * @default false - a static public IP
+   */
+  readonly internal?: boolean;
+  /**
+   * A Private Link Service takes its NAT addresses from the load-balancer subnet: its private link service
+   * network policies are turned off (AKS_LOAD_BALANCER_FACTS.privateLinkSubnetPoliciesDisabled).
+   * @default false
+   */
+  readonly privateLinkService?: boolean;
 }
 
 /** Props of {@link Network}. */
@@ -137,6 +150,7 @@ export class Network extends Construct {
         defaultOutboundAccessEnabled: false,
         // NSGs (and route tables) apply to private endpoints too.
         privateEndpointNetworkPolicies: "Enabled",
+        ...(role === "loadBalancers" && props.entryPoint?.privateLinkService ? { privateLinkServiceNetworkPoliciesEnabled: false } : {}),
         // AKS projects the API server (behind an internal load balancer) into this subnet.
         ...(role === "apiServer"
           ? {
@@ -241,7 +255,19 @@ export class Network extends Construct {
       access: "Deny", protocol: "*", sourceAddressPrefix: "VirtualNetwork", destinationAddressPrefix: "*", destinationPortRange: "*",
     });
 
-    if (props.entryPoint) {
+    if (props.entryPoint?.internal) {
+      const sources = props.entryPoint.sourceCidrs;
+      const source = sources === undefined ? { sourceAddressPrefix: "VirtualNetwork" } : { sourceAddressPrefixes: [...sources] };
+      const allow = (ruleId: string, ruleName: string, port: number, priority: number, description: string) =>
+        new NetworkSecurityRule(this, ruleId, {
+          name: ruleName, description, resourceGroupName, networkSecurityGroupName: groups.nodes.name, priority, direction: "Inbound", access: "Allow",
+          protocol: "Tcp", ...source, sourcePortRange: "*", destinationAddressPrefix: ranges.loadBalancers, destinationPortRange: String(port),
+        });
+      if (sources === undefined || sources.length > 0) {
+        allow("AllowEntryPointHttps", "AllowEntryPointHttps", 443, 100, "Users reach the platform's internal HTTPS entry point (the load-balancer subnet's frontends only).");
+        allow("AllowEntryPointHttp", "AllowEntryPointHttpRedirect", 80, 110, "Plain HTTP to the entry point only redirects to HTTPS.");
+      }
+    } else if (props.entryPoint) {
       this.entryPointIp = new PublicIp(this, "EntryPointIp", {
         name: `${name}-entry-point-ip`,
         location,

@@ -3,7 +3,6 @@ import { Fn } from "cdktf";
 import { VirtualNetworkPeering } from "@cdktf/provider-azurerm/lib/virtual-network-peering";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import type { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
-import type { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import type { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
 import type { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 
@@ -30,7 +29,7 @@ export interface RunnerNetworkProps {
   /** The existing VNet Terraform runs from (config `azure.runnerNetwork.virtualNetworkId`). */
   readonly runner: VirtualNetworkRef;
   /** The platform's VNet and its resource group. */
-  readonly platform: VirtualNetwork;
+  readonly platform: { readonly id: string; readonly name: string };
   readonly platformResourceGroupName: string;
   /** Private DNS zones the runner must resolve (the Key Vault privatelink zone). */
   readonly dnsZones: readonly PrivateDnsZone[];

@@ -74,3 +74,15 @@ export const CLOUD_KMS_FACTS = {
     source: "Cloud KMS docs 'Key version states' / CryptoKey.destroyScheduledDuration (https://cloud.google.com/kms/docs/key-states)",
   },
 } as const;
+
+/** The entry point Service's annotations that choose GKE's load balancer. */
+export const GKE_LOAD_BALANCER_ANNOTATIONS = {
+  value: {
+    public: { "cloud.google.com/l4-rbs": "enabled" },
+    internal: { "networking.gke.io/load-balancer-type": "Internal" },
+  } as Readonly<Record<"public" | "internal", Readonly<Record<string, string>>>>,
+  source:
+    "kubernetes/cloud-provider-gcp providers/gce/gce_annotations.go (ServiceAnnotationLoadBalancerType = \"networking.gke.io/load-balancer-type\", " +
+    "LBTypeInternal = \"Internal\"); kubernetes/ingress-gce pkg/annotations/service.go (RBSAnnotationKey = \"cloud.google.com/l4-rbs\"); " +
+    "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters",
+} as const;

@@ -25,6 +25,17 @@ export interface NodeFirewallProps {
    * @default true
    */
   readonly logging?: boolean;
+  /**
+   * The project the rules are created in (a Shared VPC's host project).
+   * @default - the provider's project
+   */
+  readonly project?: string;
+  /**
+   * The network is not the deployment's own (an existing or Shared VPC network): the deny-all rule then
+   * targets the nodes' tag only, never the customer's other instances.
+   * @default false - the network is the deployment's: the deny-all rule covers all of it
+   */
+  readonly sharedNetwork?: boolean;
 }
 
 /**
@@ -48,11 +59,13 @@ export class NodeFirewall extends Construct {
     }
     const webhookPorts = props.webhookPorts ?? [8443, 9443];
     const logConfig = (props.logging ?? true) ? { logConfig: { metadata: "INCLUDE_ALL_METADATA" } } : {};
+    const project = props.project === undefined ? {} : { project: props.project };
 
     this.controlPlane = new ComputeFirewall(this, "ControlPlane", {
       name: `${props.namePrefix}-control-plane-to-nodes`,
       description: "GKE control plane to nodes: API proxy (443), kubelet (10250), admission webhooks",
       network: props.network,
+      ...project,
       direction: "INGRESS",
       priority: 1000,
       sourceRanges: [props.controlPlaneCidr],
@@ -65,6 +78,7 @@ export class NodeFirewall extends Construct {
       name: `${props.namePrefix}-health-checks-to-nodes`,
       description: "Google load-balancer health checks to NodePorts and kube-proxy's health port",
       network: props.network,
+      ...project,
       direction: "INGRESS",
       priority: 1000,
       sourceRanges: [...GOOGLE_HEALTH_CHECK_RANGES],
@@ -78,9 +92,11 @@ export class NodeFirewall extends Construct {
       name: `${props.namePrefix}-deny-all-ingress`,
       description: "Deny every other ingress; higher-priority rules above admit what the cluster needs",
       network: props.network,
+      ...project,
       direction: "INGRESS",
       priority: 65534,
       sourceRanges: ["0.0.0.0/0"],
+      ...(props.sharedNetwork ? { targetTags: [props.nodeTag] } : {}),
       deny: [{ protocol: "all" }],
       ...logConfig,
     });

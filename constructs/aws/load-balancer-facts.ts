@@ -1,0 +1,40 @@
+import type { Fact } from "./eks-facts";
+
+/**
+ * What the entry point's load balancer relies on from EKS's service controller (kubernetes/cloud-provider-aws,
+ * the controller that creates an NLB for a `type: LoadBalancer` Service with `aws-load-balancer-type: nlb`),
+ * with where it is stated. Tests hold the synthesized stacks against them (__tests__/aws/existing-network.test.ts).
+ */
+
+/** The subnet tags the service controller picks load balancer subnets by. */
+export const LOAD_BALANCER_SUBNET_TAGS: Fact<{ internal: string; public: string }> = {
+  value: { internal: "kubernetes.io/role/internal-elb", public: "kubernetes.io/role/elb" },
+  source:
+    "kubernetes/cloud-provider-aws pkg/providers/v1/aws.go, TagNameSubnetInternalELB / TagNameSubnetPublicELB (findELBSubnets); " +
+    "https://docs.aws.amazon.com/eks/latest/userguide/network-load-balancing.html (subnet tagging)",
+};
+
+/** The Service annotations that make the NLB internal or Internet-facing. */
+export const LOAD_BALANCER_SCHEME_ANNOTATIONS: Fact<{ internal: Readonly<Record<string, string>>; public: Readonly<Record<string, string>> }> = {
+  value: {
+    // EnsureLoadBalancer: any value but "false" of aws-load-balancer-internal makes the load balancer internal.
+    internal: { "service.beta.kubernetes.io/aws-load-balancer-internal": "true", "service.beta.kubernetes.io/aws-load-balancer-scheme": "internal" },
+    public: { "service.beta.kubernetes.io/aws-load-balancer-scheme": "internet-facing" },
+  },
+  source:
+    "kubernetes/cloud-provider-aws pkg/providers/v1/aws.go, ServiceAnnotationLoadBalancerInternal and EnsureLoadBalancer " +
+    "(internalAnnotation != \"\" && != \"false\" => internal); aws-load-balancer-scheme is the AWS Load Balancer Controller's " +
+    "(kubernetes-sigs/aws-load-balancer-controller docs/guide/service/annotations.md#lb-scheme), kept so either controller reads the same intent",
+};
+
+/** The tags the service controller puts on the NLB it creates for a Service: how the stack finds it. */
+export const LOAD_BALANCER_OWNER_TAGS: Fact<{ service: (namespace: string, name: string) => Record<string, string>; cluster: (clusterName: string) => Record<string, string> }> = {
+  value: {
+    service: (namespace, name) => ({ "kubernetes.io/service-name": `${namespace}/${name}` }),
+    // EKS runs the controller with the cluster's name as its cluster id.
+    cluster: (clusterName) => ({ [`kubernetes.io/cluster/${clusterName}`]: "owned" }),
+  },
+  source:
+    "kubernetes/cloud-provider-aws pkg/providers/v1/aws_loadbalancer.go, ensureLoadBalancerv2: tags[TagNameKubernetesService] = namespacedName.String(), " +
+    "then tagging.buildTags(ResourceLifecycleOwned, ...) adds kubernetes.io/cluster/<cluster id> = owned (pkg/providers/v1/tags.go)",
+};

@@ -1,0 +1,70 @@
+import { Construct } from "constructs";
+import { Fn, Op, ref, Token } from "cdktf";
+import { DataGoogleComputeNetwork } from "@cdktf/provider-google/lib/data-google-compute-network";
+import { DataGoogleComputeSubnetwork } from "@cdktf/provider-google/lib/data-google-compute-subnetwork";
+
+/**
+ * A postcondition's condition: an expression (a token), since literal strings are escaped for Terraform
+ * (lib/terraform-text.ts). Never a falsy literal operand (`""`, `0`, `false`): cdktf 0.21's `Op` renders
+ * it as `undefined` (measured; __tests__/support/postconditions.ts evaluates every condition with terraform).
+ */
+const check = (expression: unknown) => Token.asAny(expression);
+
+/** Props of {@link ExistingNetwork}. */
+export interface ExistingNetworkProps {
+  /** The project owning the network: the Shared VPC host project, or the deployment's own. */
+  readonly projectId: string;
+  readonly region: string;
+  /** Name of the VPC network. */
+  readonly network: string;
+  /** Name of the subnetwork in `region`. */
+  readonly subnetwork: string;
+  /** The subnetwork's primary range (network.cidr). */
+  readonly nodeCidr: string;
+  /** Its secondary range for pods, by name and range (network.podCidr). */
+  readonly podsRange: { readonly name: string; readonly cidr: string };
+  /** Its secondary range for Services, by name and range (network.serviceCidr). */
+  readonly servicesRange: { readonly name: string; readonly cidr: string };
+}
+
+/**
+ * A VPC network and subnetwork the customer already has (their own, or a Shared VPC host project's),
+ * read, never managed: no network, subnetwork, router or NAT is created. What the config states about it
+ * is checked by the data sources' postconditions, so a plan against a subnetwork that differs fails with the
+ * field to fix: its primary range, both secondary ranges by name and range (GKE's VPC-native cluster takes
+ * pods and Services from them), and Private Google Access (private nodes reach Google APIs without NAT).
+ */
+export class ExistingNetwork extends Construct {
+  readonly vpc: DataGoogleComputeNetwork;
+  readonly subnet: DataGoogleComputeSubnetwork;
+
+  constructor(scope: Construct, id: string, props: ExistingNetworkProps) {
+    super(scope, id);
+    const field = "gcp.existingNetwork";
+    this.vpc = new DataGoogleComputeNetwork(this, "Resource", { name: props.network, project: props.projectId });
+    this.subnet = new DataGoogleComputeSubnetwork(this, "Nodes", {
+      name: props.subnetwork,
+      project: props.projectId,
+      region: props.region,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: check(Op.eq(ref("self.ip_cidr_range"), props.nodeCidr)),
+            errorMessage: `${field}.subnetwork ${props.subnetwork}: its primary range is not network.cidr (${props.nodeCidr}); set network.cidr to the subnetwork's range`,
+          },
+          {
+            condition: check(ref("self.private_ip_google_access")),
+            errorMessage: `${field}.subnetwork ${props.subnetwork}: Private Google Access is off; private nodes need it (gcloud compute networks subnets update ${props.subnetwork} --region=${props.region} --enable-private-ip-google-access)`,
+          },
+          ...[
+            { range: props.podsRange, key: "podsRangeName", cidrField: "network.podCidr" },
+            { range: props.servicesRange, key: "servicesRangeName", cidrField: "network.serviceCidr" },
+          ].map(({ range, key, cidrField }) => ({
+            condition: check(Fn.contains(ref('[for r in self.secondary_ip_range : format("%s=%s", r.range_name, r.ip_cidr_range)]'), `${range.name}=${range.cidr}`)),
+            errorMessage: `${field}.${key}: the subnetwork has no secondary range ${range.name} of ${range.cidr} (${cidrField}); add it, or state the range it has`,
+          })),
+        ],
+      },
+    });
+  }
+}
