@@ -6,6 +6,12 @@ import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aw
 import type { Deployment } from "../../config/schema";
 import { BucketAccessLogs, EncryptedBucket } from "../../constructs/aws/encrypted-bucket";
 import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
+import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { partitionOf } from "../../constructs/aws/partition";
+import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
+import { awsDeployStatements } from "./aws-deploy-policy";
+import { AwsDeployPolicies } from "./aws-deploy-policies";
+import { deploymentStacks } from "./deployment-types";
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
@@ -88,7 +94,6 @@ export class AwsStateStack extends TerraformStack {
       oidcProviderArn,
       // Plans run for pull requests and, before each apply, on main. Both are read-only.
       subjects: [`repo:${repo}:pull_request`, `repo:${repo}:ref:refs/heads/main`],
-      awsManagedPolicies: ["ReadOnlyAccess"],
       statements: [
         {
           // ReadOnlyAccess reads every object in the account; a plan needs only the state.
@@ -110,9 +115,34 @@ export class AwsStateStack extends TerraformStack {
       oidcProviderArn,
       // Only jobs running in the deployment's protected environment (after a reviewer's approval).
       subjects: [`repo:${repo}:environment:${d.name}`],
-      // Creates VPCs, EKS, IAM roles and KMS keys: narrow with a permissions boundary if your account requires it.
-      awsManagedPolicies: ["AdministratorAccess"],
       maxSessionDurationSeconds: 10_800,
+    });
+
+    // Least privilege, derived: the actions the deployment's own synthesized stacks need (permission-facts.ts),
+    // read-only for the plan role, read and write for the apply role. No AWS managed policy, no wildcard action.
+    const derived = requirePermissions("aws", synthesizedTypes(deploymentStacks(d)));
+    const where = { partition: partitionOf(this), account: new DataAwsCallerIdentity(this, "DeployAccount").accountId, region: d.region, name: d.name };
+    const stateBucketArn = `arn:${where.partition}:s3:::${state.bucket}`;
+    const stateObjects = `${stateBucketArn}/${state.keyPrefix}/*`;
+    new AwsDeployPolicies(this, "PlanPolicies", {
+      roleName: this.planRole.resource.name,
+      policyNamePrefix: `${d.name}-github-plan`,
+      statements: [
+        { sid: "StateList", effect: "Allow", actions: ["s3:ListBucket"], resources: [stateBucketArn] },
+        { sid: "StateRead", effect: "Allow", actions: ["s3:GetObject"], resources: [stateObjects] },
+        ...awsDeployStatements("Read", derived.read, where),
+      ],
+    });
+    new AwsDeployPolicies(this, "ApplyPolicies", {
+      roleName: this.applyRole.resource.name,
+      policyNamePrefix: `${d.name}-github-apply`,
+      statements: [
+        { sid: "StateList", effect: "Allow", actions: ["s3:ListBucket"], resources: [stateBucketArn] },
+        // State and its lock file (use_lockfile writes and deletes <key>.tflock).
+        { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [stateObjects] },
+        ...awsDeployStatements("Read", derived.read, where),
+        ...awsDeployStatements("Write", derived.write, where),
+      ],
     });
 
     new TerraformOutput(this, "state_bucket", { value: this.stateBucket.bucketName });
