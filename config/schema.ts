@@ -96,6 +96,9 @@ const Network = z
   })
   .describe("Address ranges of the private network.");
 
+/** An ACM certificate ARN; the region is the fourth field. */
+export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
+
 const Certificate = z.discriminatedUnion("source", [
   z.strictObject({
     source: z.literal("vault-pki").describe("Issue the entry point's certificate from Vault's internal CA (for demos and private networks)."),
@@ -106,6 +109,34 @@ const Certificate = z.discriminatedUnion("source", [
       message: "must be a Kubernetes secret name (lowercase letters, digits, '-')",
     }),
   }),
+  z.strictObject({
+    source: z.literal("aws-acm").describe("An ACM certificate of the customer's, served by the entry point's Network Load Balancer (TLS listener); its private key never leaves ACM. AWS only."),
+    certificateArn: z
+      .string()
+      .regex(ACM_CERTIFICATE_ARN, { message: "must be an ACM certificate ARN, e.g. arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789" })
+      .describe("ARN of an issued ACM certificate for domain.name, in the deployment's region."),
+  }),
+]);
+
+/** Which cloud's DNS each zone provider is. */
+export const DNS_ZONE_CLOUD = { route53: "aws", "azure-dns": "azure", "cloud-dns": "gcp" } as const satisfies Record<string, Cloud>;
+
+const DnsZone = z.discriminatedUnion("provider", [
+  z.strictObject({
+    provider: z.literal("route53").describe("A Route 53 public hosted zone of the account (AWS)."),
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id, e.g. Z0123456789ABCDEFGHIJ" }).describe("The hosted zone's id."),
+    zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's DNS name, a parent of domain.name."),
+  }),
+  z.strictObject({
+    provider: z.literal("azure-dns").describe("An Azure DNS public zone of the subscription (Azure)."),
+    resourceGroupName: z.string().min(1).max(90).describe("Resource group of the zone."),
+    zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's name, a parent of domain.name."),
+  }),
+  z.strictObject({
+    provider: z.literal("cloud-dns").describe("A Cloud DNS public managed zone (GCP)."),
+    managedZone: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "must be a Cloud DNS managed zone name, e.g. acme-example-com" }).describe("The managed zone's name (not its DNS name)."),
+    zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's DNS name, a parent of domain.name."),
+  }),
 ]);
 
 const Domain = z
@@ -113,6 +144,7 @@ const Domain = z
     name: z.string().regex(HOSTNAME, { message: "must be a lowercase DNS name, e.g. catalog.example.com" }).describe("The hostname users reach the platform at, e.g. catalog.example.com."),
     certificate: Certificate.default({ source: "vault-pki" }).describe("Where the entry point's TLS certificate comes from."),
     allowedSourceCidrs: distinct(z.array(cidr), "source CIDR").min(1, { message: "an empty list admits nobody; omit the field to admit everyone, or list the ranges" }).optional().describe("Source ranges allowed to reach the entry point. Default: everyone (it is the user-facing HTTPS endpoint)."),
+    dnsZone: DnsZone.optional().describe("A public DNS zone of the deployment's cloud in which the stack creates domain.name's record for the entry point (on static addresses it reserves). Default: none (create the record yourself)."),
   })
   .describe("The user-facing HTTPS entry point.");
 
@@ -257,6 +289,16 @@ const Azure = z.strictObject({
     ),
 });
 
+const Encryption = z.strictObject({
+  keys: z
+    .enum(["provider-managed", "customer-managed"])
+    .default("provider-managed")
+    .describe(
+      'Who manages the keys of buckets, volumes and logs. "provider-managed" (default): S3 SSE-S3, Azure Microsoft-managed keys, Google-managed keys, as the security promises name them. ' +
+        '"customer-managed": the cloud stack creates KMS / Key Vault / Cloud KMS keys in your account (rotated, protected from destroy) with the key policy each service needs, and encrypts the buckets, volumes and logs with them.',
+    ),
+});
+
 const Gcp = z.strictObject({
   projectId: z
     .string()
@@ -309,6 +351,7 @@ export const DeploymentSchema = z
       .default({})
       .describe(`Tags/labels put on every cloud resource that takes them. At most ${maxUserTags("aws")} on AWS, ${maxUserTags("azure")} on Azure, ${maxUserTags("gcp")} on GCP.`),
     dataProtection: DataProtection.default({ allowDestroy: false }).describe("Protection of stateful resources against destroy."),
+    encryption: Encryption.optional().describe('Keys at rest for buckets, volumes and logs. Default: { keys: "provider-managed" }.'),
     state: State.default({ backend: "local" }).describe("Where Terraform state lives, one state per stack. Default: local files in the project root."),
     images: Images.default({ vaultDistribution: "vault" }).describe("Container images: registry mirror and Vault distribution."),
     aws: Aws.optional().describe("AWS-only settings (cloud: aws)."),
@@ -383,6 +426,10 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       add(["controlPlane", "adminCidrs", i], `overlaps the cluster's own network.${hit.key} (${hit.range.cidr}); admin ranges are where administrators connect from`);
     }
   });
+
+  if (cloud) {
+    for (const issue of domainIssues(cloud, d.region, d.domain)) add(issue.path, issue.message);
+  }
 
   if (cloud === "gcp" && isRecord(d.tags)) {
     // GCP labels are lowercase with a reduced alphabet: two tags may collapse into one label key.
@@ -478,6 +525,33 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
     if (first === undefined) firstIndex.set(n, i);
     else add(["nodePools", i, "name"], `duplicate node pool name '${n}' (same as nodePools[${first}]); pool names must be distinct`);
   });
+  return issues;
+}
+
+/** The entry point's certificate and DNS zone must belong to the deployment's cloud and fit its name and region. */
+function domainIssues(cloud: Cloud, region: unknown, domain: unknown): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  if (!isRecord(domain)) return issues;
+  const cert = isRecord(domain.certificate) ? domain.certificate : {};
+  if (cert.source === "aws-acm") {
+    if (cloud !== "aws") {
+      issues.push({ path: ["domain", "certificate", "source"], message: `an ACM certificate is served only by AWS load balancers, and this deployment runs on ${cloud}; use vault-pki or kubernetes-secret` });
+    } else if (typeof cert.certificateArn === "string") {
+      // ELB uses certificates of its own region only (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+      const certRegion = ACM_CERTIFICATE_ARN.exec(cert.certificateArn)?.[1];
+      if (certRegion && typeof region === "string" && certRegion !== region) {
+        issues.push({ path: ["domain", "certificate", "certificateArn"], message: `is in ${certRegion}, but the load balancer is in ${region}: Elastic Load Balancing uses ACM certificates of its own region only; request or import the certificate in ${region}` });
+      }
+    }
+  }
+  const zone = isRecord(domain.dnsZone) ? domain.dnsZone : undefined;
+  const provider = zone?.provider as keyof typeof DNS_ZONE_CLOUD | undefined;
+  if (zone && provider && DNS_ZONE_CLOUD[provider] && DNS_ZONE_CLOUD[provider] !== cloud) {
+    issues.push({ path: ["domain", "dnsZone", "provider"], message: `${provider} is a DNS zone of ${DNS_ZONE_CLOUD[provider]}, and this deployment runs on ${cloud}: the stack can only write records in its own cloud; use ${Object.entries(DNS_ZONE_CLOUD).find(([, c]) => c === cloud)?.[0]} or create the record yourself` });
+  }
+  if (zone && typeof zone.zoneName === "string" && typeof domain.name === "string" && !domain.name.endsWith(`.${zone.zoneName}`)) {
+    issues.push({ path: ["domain", "dnsZone", "zoneName"], message: `${zone.zoneName} is not a parent of domain.name (${domain.name}); name the zone that holds it` });
+  }
   return issues;
 }
 

@@ -18,12 +18,18 @@ export interface EncryptionKeyProps {
    * @default false - lifecycle prevent_destroy (data encrypted under a deleted key is lost)
    */
   readonly allowDestroy?: boolean;
+  /**
+   * The key policy (JSON), for a key whose use the key itself restricts to named principals.
+   * @default - KMS's default key policy: the account's IAM policies govern use
+   */
+  readonly policy?: string;
 }
 
 /**
  * A customer-managed symmetric KMS key with automatic yearly rotation, the longest deletion window,
  * an alias, and prevent_destroy unless `allowDestroy`. Its key policy is KMS's default (the account's
- * IAM policies govern use), so every grant of use is an IAM policy of this program.
+ * IAM policies govern use), so every grant of use is an IAM policy of this program, unless `policy`
+ * names the principals itself.
  */
 export class EncryptionKey extends Construct {
   /** The key. */
@@ -47,6 +53,7 @@ export class EncryptionKey extends Construct {
       deletionWindowInDays: window,
       multiRegion: false,
       isEnabled: true,
+      ...(props.policy ? { policy: props.policy } : {}),
       lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
     this.keyArn = this.resource.arn;
