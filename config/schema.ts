@@ -295,7 +295,9 @@ const Encryption = z.strictObject({
     .default("provider-managed")
     .describe(
       'Who manages the keys of buckets, volumes and logs. "provider-managed" (default): S3 SSE-S3, Azure Microsoft-managed keys, Google-managed keys, as the security promises name them. ' +
-        '"customer-managed": the cloud stack creates KMS / Key Vault / Cloud KMS keys in your account (rotated, protected from destroy) with the key policy each service needs, and encrypts the buckets, volumes and logs with them.',
+        '"customer-managed": the cloud stack creates keys in your account (rotated, protected from destroy), each usable only by the service that encrypts with it. ' +
+        "AWS: KMS keys for the data bucket, EBS volumes and CloudWatch log groups (the S3 access-log bucket stays SSE-S3, the only encryption S3 log delivery accepts). " +
+        "GCP: Cloud KMS keys for the buckets and persistent disks (Cloud Logging keeps Google-managed keys). Azure: not available yet.",
     ),
 });
 
@@ -429,6 +431,9 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
 
   if (cloud) {
     for (const issue of domainIssues(cloud, d.region, d.domain)) add(issue.path, issue.message);
+    if (cloud === "azure" && isRecord(d.encryption) && d.encryption.keys === "customer-managed") {
+      add(["encryption", "keys"], "customer-managed keys are not available on azure yet (disk encryption set, storage account key and a Log Analytics dedicated cluster are not built); remove it to keep Microsoft-managed keys");
+    }
   }
 
   if (cloud === "gcp" && isRecord(d.tags)) {

@@ -74,3 +74,25 @@ export const CLOUD_KMS_FACTS = {
     source: "Cloud KMS docs 'Key version states' / CryptoKey.destroyScheduledDuration (https://cloud.google.com/kms/docs/key-states)",
   },
 } as const;
+
+/**
+ * Who encrypts with a customer-managed key (CMEK) on GCP, and so must hold roles/cloudkms.cryptoKeyEncrypterDecrypter
+ * on it before the key is named: Cloud Storage's service agent for a bucket's default key, Compute Engine's
+ * service agent for persistent disks (the PD CSI driver's `disk-encryption-kms-key` StorageClass parameter, and
+ * node boot disks).
+ */
+export const GCP_CMEK_FACTS = {
+  storageAgent: {
+    value: "data google_storage_project_service_account (its email_address: service-<project number>@gs-project-accounts.iam.gserviceaccount.com)",
+    source: "https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys#service-agent-access; https://registry.terraform.io/providers/hashicorp/google/latest/docs/data-sources/storage_project_service_account",
+  },
+  computeAgent: {
+    value: (projectNumber: string) => `service-${projectNumber}@compute-system.iam.gserviceaccount.com`,
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/using-cmek#grant_permission (Compute Engine Service Agent)",
+  },
+  storageClassParameter: {
+    value: "disk-encryption-kms-key",
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/using-cmek#create_a_storageclass; kubernetes-sigs/gcp-compute-persistent-disk-csi-driver pkg/common/parameters.go (ParameterKeyDiskEncryptionKmsKey)",
+  },
+  role: { value: "roles/cloudkms.cryptoKeyEncrypterDecrypter", source: "same pages" },
+} as const;

@@ -163,6 +163,7 @@ export const GCP_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   google_dns_record_set: { read: ["dns.resourceRecordSets.get", "dns.managedZones.get"], write: ["dns.resourceRecordSets.create", "dns.resourceRecordSets.update", "dns.resourceRecordSets.delete", "dns.changes.create", "dns.changes.get"], source: `${TFG("dns/resource_dns_record_set.go")}; ${GCP_PERMS}` },
   google_project_service_identity: { read: [], write: ["serviceusage.services.use"], source: `${TFG("serviceusage/resource_project_service_identity.go")} (GenerateServiceIdentity); ${GCP_PERMS}` },
   "data.google_compute_zones": { read: ["compute.zones.list", "compute.regions.get"], write: [], source: `${TFG("compute/data_source_google_compute_zones.go")}; ${GCP_PERMS}` },
+  "data.google_storage_project_service_account": { read: ["resourcemanager.projects.get"], write: [], source: `${TFG("storage/data_source_google_storage_project_service_account.go")}; https://cloud.google.com/storage/docs/json_api/v1/projects/serviceAccount/get` },
   "data.google_project": { read: ["resourcemanager.projects.get"], write: [], source: `${TFG("resourcemanager/data_source_google_project.go")}; ${GCP_PERMS}` },
 };
 
