@@ -178,7 +178,9 @@ export class GcpStack extends TerraformStack {
     // The user-facing name in the customer's Cloud DNS zone, on a reserved regional address the load balancer
     // takes (GKE_STATIC_ADDRESS), so the record exists before the Service and survives its re-creation.
     const zone = d.domain.dnsZone?.provider === "cloud-dns" ? d.domain.dnsZone : undefined;
-    const address = zone ? new ComputeAddress(this, "EntryPointAddress", { name: `${d.name}-entry-point`, region, addressType: "EXTERNAL", networkTier: "PREMIUM" }) : undefined;
+    // Named here (a literal): the platform stack's Service names it without a cross-stack reference.
+    const addressName = `${d.name}-entry-point`;
+    const address = zone ? new ComputeAddress(this, "EntryPointAddress", { name: addressName, region, addressType: "EXTERNAL", networkTier: "PREMIUM" }) : undefined;
     if (zone && address) {
       new DnsRecordSet(this, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address] });
     }
@@ -205,7 +207,7 @@ export class GcpStack extends TerraformStack {
         config: { project: projectId, region, key_ring: keyRing.resource.name, crypto_key: vaultKey.resource.name },
       },
       // Backend-service-based external passthrough load balancer (regional, supports every port set).
-      loadBalancer: { serviceAnnotations: { "cloud.google.com/l4-rbs": "enabled", ...(address ? { [GKE_STATIC_ADDRESS.annotation]: address.name } : {}) } },
+      loadBalancer: { serviceAnnotations: { "cloud.google.com/l4-rbs": "enabled", ...(address ? { [GKE_STATIC_ADDRESS.annotation]: addressName } : {}) } },
       podNetwork: {
         // VPC-native: pods and Services take the subnet's secondary ranges.
         clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
