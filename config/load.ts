@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } from "yaml";
 import { z } from "zod";
 import { DEFAULT_DEPLOYMENT } from "./default";
+import { imagesLockCommand, imagesLockPath, readImagesLock } from "./images-lock";
 import { crossFieldIssues, Deployment, DeploymentSchema } from "./schema";
 import { distance } from "./edit-distance";
 
@@ -59,8 +60,11 @@ export function withSamlMetadataFile(raw: unknown, configFile: string): unknown 
   return { ...(raw as object), saml: { ...rest, idpMetadata: text } };
 }
 
-/** Parses a YAML or JSON deployment file (JSON is YAML, so one parser serves both). */
-export function readConfigFile(file: string): unknown {
+/**
+ * Parses a YAML or JSON deployment file (JSON is YAML, so one parser serves both), with the SAML metadata
+ * file and (unless `imagesLock` is false: the lock command itself) the image lock read in.
+ */
+export function readConfigFile(file: string, options: { readonly imagesLock?: boolean } = {}): unknown {
   let text: string;
   try {
     text = readFileSync(file, "utf8");
@@ -68,7 +72,32 @@ export function readConfigFile(file: string): unknown {
     const code = (e as NodeJS.ErrnoException).code;
     throw new ConfigError(file, [code === "ENOENT" ? `no such file (resolved to ${path.resolve(file)})` : `cannot read the file (${code ?? String(e)})`]);
   }
-  return withSamlMetadataFile(parseConfigText(text, file), file);
+  const withMetadata = withSamlMetadataFile(parseConfigText(text, file), file);
+  return options.imagesLock === false ? withMetadata : withImagesLock(withMetadata, file);
+}
+
+/**
+ * The deployment's image lock (`images.lockFile`, or `<file>.images-lock.json` beside it) read into
+ * `images.lock`, so synth pins what the lock holds by digest. A lock in the file itself is refused: only
+ * `npm run images:lock` writes digests, from the registry's answer.
+ */
+export function withImagesLock(raw: unknown, configFile: string): unknown {
+  if (raw === null || typeof raw !== "object" || Array.isArray(raw)) return raw;
+  const images = (raw as { images?: unknown }).images;
+  if (images !== undefined && (images === null || typeof images !== "object" || Array.isArray(images))) return raw;
+  const settings = (images ?? {}) as { lockFile?: unknown; lock?: unknown };
+  if (settings.lock !== undefined) {
+    throw new ConfigError(configFile, [`images.lock: digests are read from the lock file only, which \`${imagesLockCommand(configFile)}\` writes from each registry's answer; remove images.lock from the deployment file`]);
+  }
+  if (settings.lockFile !== undefined && typeof settings.lockFile !== "string") return raw;
+  const file = imagesLockPath(configFile, settings.lockFile as string | undefined);
+  const { lock, problems } = readImagesLock(file);
+  if (problems.length) throw new ConfigError(configFile, problems.map((p) => `images.lockFile (${file}): ${p}; write it again with \`${imagesLockCommand(configFile)}\``));
+  if (!lock) {
+    if (settings.lockFile !== undefined) throw new ConfigError(configFile, [`images.lockFile: no such file (resolved to ${file}); write it with \`${imagesLockCommand(configFile)}\``]);
+    return raw;
+  }
+  return { ...(raw as object), images: { ...settings, lock } };
 }
 
 /**

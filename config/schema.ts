@@ -4,6 +4,7 @@ import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./clo
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
 import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
+import { ImagesLockSchema } from "./images-lock";
 
 /**
  * The schema of one deployment: everything a customer decides, nothing the code can derive.
@@ -206,6 +207,29 @@ const DataProtection = z.strictObject({
     .describe("Resource addresses whose replacement or deletion the replacement guard lets through, after you decided the data may go (one entry per resource; remove it after the apply). Default: none."),
 });
 
+/** The largest volume of the smallest limit among the clouds' volume types: an EBS gp3 volume is 1 GiB to 16 TiB. */
+export const MAX_VOLUME_GIB = 16_384;
+
+const volumeGiB = (fallback: number, what: string) =>
+  z
+    .number()
+    .int({ message: "must be a whole number of GiB" })
+    .min(1)
+    .max(MAX_VOLUME_GIB, { message: `must be at most ${MAX_VOLUME_GIB} GiB (16 TiB, an EBS gp3 volume's maximum)` })
+    .default(fallback)
+    .describe(`${what}, per replica, in GiB. Default: ${fallback}. Raise it on a running deployment with \`npm run volumes:resize\` (docs/deployment-guide.md); volumes never shrink.`);
+
+/** Sizes of the data stores' volumes. Each maps to one volume claim template of a StatefulSet. */
+const Volumes = z.strictObject({
+  postgresql: z.strictObject({ dataGiB: volumeGiB(50, "PostgreSQL's data volume") }).default({ dataGiB: 50 }),
+  cassandra: z.strictObject({ dataGiB: volumeGiB(100, "Cassandra's data volume") }).default({ dataGiB: 100 }),
+  elasticsearch: z.strictObject({ dataGiB: volumeGiB(100, "Elasticsearch's data volume") }).default({ dataGiB: 100 }),
+  vault: z.strictObject({ dataGiB: volumeGiB(10, "Vault's raft volume"), auditGiB: volumeGiB(10, "Vault's audit-log volume") }).default({ dataGiB: 10, auditGiB: 10 }),
+});
+
+/** The defaults of `volumes`. */
+export const VOLUME_DEFAULTS = { postgresql: { dataGiB: 50 }, cassandra: { dataGiB: 100 }, elasticsearch: { dataGiB: 100 }, vault: { dataGiB: 10, auditGiB: 10 } } as const;
+
 const statePrefix = z
   .string()
   .max(512)
@@ -219,6 +243,11 @@ const State = z.discriminatedUnion("backend", [
     bucket: z.string().regex(/^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/, { message: "must be an S3 bucket name" }).describe("Existing, versioned, encrypted bucket holding the state."),
     region: z.string().regex(REGION_BY_CLOUD.aws.pattern, { message: "must be an AWS region, e.g. eu-west-1" }).describe("Region of the state bucket."),
     keyPrefix: statePrefix.describe('Key prefix; each stack\'s state lives at `<keyPrefix>/<stack id>.tfstate`. Never change it after the first apply: the stacks would start from empty state. Default: "metadata-platform"'),
+    kmsKeyId: z
+      .string()
+      .regex(/^(arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:(key|alias)\/[A-Za-z0-9/_-]+|alias\/[A-Za-z0-9/_-]+)$/, { message: "must be a KMS key ARN, an alias ARN or alias/<name>, e.g. alias/acme-prod-state" })
+      .optional()
+      .describe("The state bucket's KMS key, which the backend encrypts state and lock files with (terraform writes SSE-S3 otherwise, whatever the bucket's default): the bootstrap's key is alias/<name>-state. Required by policy rule GEN-9."),
   }),
   z.strictObject({
     backend: z.literal("azurerm").describe("Azure Blob backend: blob lease locking, Entra ID auth (no account key)."),
@@ -250,6 +279,17 @@ const Images = z.strictObject({
     .optional()
     .describe("Registry holding the images this project builds from its own recipes (images/: Apache Atlas, which has no maintained public image), e.g. registry.example.com/platform. Required unless `registry` (a mirror of every image) is set."),
   vaultDistribution: z.enum(["vault", "openbao"]).default("vault").describe('Which secrets server image runs: HashiCorp Vault or its open-source fork OpenBao (same API). Default: "vault"'),
+  digestsRequired: z
+    .boolean()
+    .default(false)
+    .describe("Fail the security policy (K8S-28) for every image the lock file does not pin by digest; the lock is written by `npm run images:lock -- --config <this file>` from each registry's answer. Default: false (images are pulled by their exact tag, and by digest wherever the lock has one)."),
+  lockFile: z
+    .string()
+    .min(1)
+    .max(1024)
+    .optional()
+    .describe("Path of the image lock file, relative to this file. Default: `<this file's name>.images-lock.json` beside it (commit it with the deployment file)."),
+  lock: ImagesLockSchema.optional().describe("The lock file's content, filled in by the loader from lockFile. Never written in a deployment file."),
 });
 
 const AZURE_VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
@@ -354,8 +394,9 @@ export const DeploymentSchema = z
       .describe(`Tags/labels put on every cloud resource that takes them. At most ${maxUserTags("aws")} on AWS, ${maxUserTags("azure")} on Azure, ${maxUserTags("gcp")} on GCP.`),
     dataProtection: DataProtection.default({ allowDestroy: false }).describe("Protection of stateful resources against destroy."),
     encryption: Encryption.optional().describe('Keys at rest for buckets, volumes and logs. Default: { keys: "provider-managed" }.'),
+    volumes: Volumes.default(VOLUME_DEFAULTS).describe("Volume sizes of the data stores (one volume per replica)."),
     state: State.default({ backend: "local" }).describe("Where Terraform state lives, one state per stack. Default: local files in the project root."),
-    images: Images.default({ vaultDistribution: "vault" }).describe("Container images: registry mirror and Vault distribution."),
+    images: Images.default({ vaultDistribution: "vault", digestsRequired: false }).describe("Container images: registry mirror and Vault distribution."),
     aws: Aws.optional().describe("AWS-only settings (cloud: aws)."),
     azure: Azure.optional().describe("Azure-only settings; required when cloud is azure."),
     gcp: Gcp.optional().describe("GCP-only settings; required when cloud is gcp."),

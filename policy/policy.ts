@@ -11,6 +11,9 @@ import type { Finding, Rule, Suppression } from "./types";
 /** The reason a deployment that deliberately allows destroy gives for its data-safety suppressions. */
 export const ALLOW_DESTROY_REASON = "dataProtection.allowDestroy is true in the deployment config";
 
+/** The reason a deployment that does not require image digests gives for K8S-28 (images pinned by digest). */
+export const DIGESTS_OPTIONAL_REASON = "images.digestsRequired is false in the deployment config: images are pulled by their exact tag unless the image lock pins them (npm run images:lock)";
+
 /** The file the report is written to, inside the app's output directory (next to `stacks/`). */
 export const REPORT_FILE = "policy-report.json";
 
@@ -89,6 +92,14 @@ export class Policy {
     );
   }
 
+  /**
+   * For stacks whose deployment does not set `images.digestsRequired: true`: suppresses K8S-28 (image not
+   * pinned by digest) on `scope`'s subtree, with the standard reason. Images the lock pins still pass.
+   */
+  static digestsOptional(scope: IConstruct): void {
+    addSuppressions(scope, [{ id: "K8S-28", reason: DIGESTS_OPTIONAL_REASON }], RULE_IDS);
+  }
+
   /** True for the error cdktf throws from `app.synth()` when error annotations (policy failures) exist. */
   static isAnnotationFailure(e: unknown): boolean {
     return e instanceof Error && e.message.startsWith('Encountered Annotations with level "ERROR"');
@@ -155,7 +166,7 @@ export class Policy {
     for (const c of this.app.node.findAll()) {
       const at = c.node.path;
       for (const s of suppressionsOn(c)) {
-        if (s.reason === ALLOW_DESTROY_REASON) continue;
+        if (s.reason === ALLOW_DESTROY_REASON || s.reason === DIGESTS_OPTIONAL_REASON) continue;
         const covers = (p: string) => at === "" || p === at || p.startsWith(`${at}/`);
         if (!used.some((f) => f.ruleId === s.id && covers(f.path))) unused.push({ path: at, id: s.id, reason: s.reason });
       }

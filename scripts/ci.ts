@@ -4,6 +4,7 @@ import { ConfigError, loadDeployment } from "../config/load";
 import type { Deployment } from "../config/schema";
 import { type CommandRunner, captureCommand, interactiveCommand } from "./command-runner";
 import { formatGuard, guardPlan, type PlanJson } from "./replacement-guard";
+import { type PlanJson as ReviewedPlanJson, type ReviewRecord, reviewDifferences, reviewRecord } from "./reviewed-plan";
 import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } from "./stack-order";
 
 /**
@@ -11,14 +12,20 @@ import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } fro
  *
  *   matrix --dir deployments [--only n] one matrix entry per deployment file (validated), to $GITHUB_OUTPUT
  *   plan   --config f --stack r       terraform init + plan -out of one synthesized stack; writes
- *                                     <plans>/<id>.tfplan, .txt (human plan), .json (status) and a summary
- *                                     (plans are read by the replacement guard: a delete or replace of a
- *                                     stateful resource not listed in dataProtection.allowReplace is
- *                                     `refused` and fails the job)
- *   apply  --config f --stack r       applies the saved plan of one stack, or plans again first when a
- *                                     stack it depends on changed in this run (its saved plan read the
- *                                     old outputs) or had no plan; with --reviewed-only (or
- *                                     REQUIRE_REVIEWED_PLANS=true) such a new plan stops the run instead
+ *                                     <plans>/<id>.tfplan (stays on the runner), .txt (human plan,
+ *                                     sensitive values redacted), .json (status), .changes.json
+ *                                     (addresses and actions), .review.json (what was reviewed:
+ *                                     addresses, actions, hashes; no value) and a summary (plans are read
+ *                                     by the replacement guard: a delete or replace of a stateful
+ *                                     resource not listed in dataProtection.allowReplace is `refused`
+ *                                     and fails the job)
+ *   apply  --config f --stack r       plans the stack again (guarded) and applies that plan when it is the
+ *                                     reviewed one (same configuration, same changes and values); a stack
+ *                                     whose upstream changed in this run is planned again and applied, or
+ *                                     with --reviewed-only (REQUIRE_REVIEWED_PLANS=true) the run stops
+ *
+ * No plan file and no state leaves the runner: plan files hold state values, sensitive ones included.
+ * Only the status, change and review records travel from the plan job to the apply job.
  *
  *   drift  --config f --applied d1 --head d2
  *                                     compares the plans of the last applied commit (d1) and of main
@@ -129,10 +136,11 @@ export interface ChangeRecord {
 }
 
 /**
- * Reads a saved plan as JSON, keeps its changes (addresses and actions: never values), and runs the
+ * Reads a saved plan as JSON, keeps its changes (addresses and actions: never values) and its review
+ * record (hashes of the stack's configuration and of the plan with sensitive values masked), and runs the
  * replacement guard on it. Undefined when the plan cannot be read.
  */
-function inspectPlan(deployment: Deployment, id: string, planFile: string, cwd: string, runners: Runners): { changes: ChangeRecord[]; guard: ReturnType<typeof guardPlan> } | undefined {
+function inspectPlan(deployment: Deployment, id: string, planFile: string, cwd: string, runners: Runners): { changes: ChangeRecord[]; guard: ReturnType<typeof guardPlan>; review: ReviewRecord } | undefined {
   const shown = runners.capture("terraform", ["show", "-json", planFile], { cwd, env: { ...process.env, ...TF_ENV } });
   let plan: PlanJson;
   try {
@@ -143,7 +151,9 @@ function inspectPlan(deployment: Deployment, id: string, planFile: string, cwd: 
   const changes = (plan.resource_changes ?? [])
     .filter((c) => c.mode === "managed" && !(c.change.actions.length === 1 && c.change.actions[0] === "no-op"))
     .map((c) => ({ address: c.address, actions: [...c.change.actions] }));
-  return { changes, guard: guardPlan(id, plan, deployment.dataProtection.allowReplace ?? []) };
+  const configFile = path.join(cwd, "cdk.tf.json");
+  const review = reviewRecord(id, existsSync(configFile) ? readFileSync(configFile, "utf8") : "", plan as ReviewedPlanJson);
+  return { changes, guard: guardPlan(id, plan, deployment.dataProtection.allowReplace ?? []), review };
 }
 
 /**
@@ -185,6 +195,7 @@ export function planStack(deployment: Deployment, role: StackRole, paths: Paths,
   const inspected = inspectPlan(deployment, id, planFile, cwd, runners);
   if (!inspected) return record("failed", "the saved plan could not be read as JSON (terraform show -json); nothing can be applied from it");
   writeFileSync(path.join(paths.plansDir, `${id}.changes.json`), `${JSON.stringify(inspected.changes, null, 2)}\n`);
+  writeFileSync(path.join(paths.plansDir, `${id}.review.json`), `${JSON.stringify(inspected.review, null, 2)}\n`);
   const report = formatGuard(inspected.guard);
   if (report) writeFileSync(path.join(paths.plansDir, `${id}.guard.txt`), `${report}\n`);
   if (!inspected.guard.ok) {
@@ -198,7 +209,7 @@ export function planStack(deployment: Deployment, role: StackRole, paths: Paths,
 export interface ApplyResult {
   readonly stack: string;
   readonly ok: boolean;
-  /** Whether the saved plan from the plan job was applied (true) or a fresh plan was made first. */
+  /** Whether the plan applied is the reviewed one (made again here and found the same), or a new one. */
   readonly usedSavedPlan: boolean;
   /** Whether anything changed (drives re-planning of the stacks after it). */
   readonly changed: boolean;
@@ -207,18 +218,17 @@ export interface ApplyResult {
 }
 
 /**
- * Applies one stack. The saved, reviewed plan is applied when it is still exact: it exists, and no
- * stack this one depends on changed in this run. Terraform itself refuses a saved plan whose state
- * moved since it was made ("Saved plan is stale"). Otherwise the stack is planned again, the plan
- * printed, and that plan applied; with `reviewedOnly`, a fresh plan that changes something is not
- * applied: the run stops, and the next run's plan job shows it to the reviewers.
+ * Applies one stack. The plan job's plan file never reaches this job; the stack is planned again here
+ * and that plan is applied when it is the reviewed one (its review record matches: same configuration,
+ * same changes to the same values). Otherwise: when a stack it depends on changed in this run, the new
+ * plan is applied (or, with `reviewedOnly`, the run stops so the next run's plan job shows it); when
+ * nothing upstream changed, a plan that differs from the reviewed one is never applied.
  */
 export function applyStack(deployment: Deployment, role: StackRole, paths: Paths, runners: Runners, options: { readonly reviewedOnly?: boolean } = {}): ApplyResult {
   const id = stackIdOf(deployment, role);
   const cwd = stackDir(paths, id);
   const env = { ...process.env, ...TF_ENV };
   const saved = readPlan(paths, id);
-  const planFile = path.resolve(paths.plansDir, `${id}.tfplan`);
   const changedUpstream = upstream(deployment, role).filter((u) => readApplied(paths, u)?.changed);
 
   if (saved?.status === "refused") {
@@ -229,11 +239,8 @@ export function applyStack(deployment: Deployment, role: StackRole, paths: Paths
   if (saved && saved.status === "no-changes" && changedUpstream.length === 0) {
     return writeApplied(paths, { stack: id, ok: true, usedSavedPlan: true, changed: false });
   }
-  if (saved && saved.status === "changes" && changedUpstream.length === 0 && existsSync(planFile)) {
-    const r = runners.stream("terraform", ["apply", "-input=false", "-no-color", planFile], { cwd, env });
-    return writeApplied(paths, { stack: id, ok: r.code === 0, usedSavedPlan: true, changed: true });
-  }
   const fresh = path.resolve(paths.plansDir, `${id}.apply.tfplan`);
+  mkdirSync(paths.plansDir, { recursive: true });
   const plan = runners.stream("terraform", ["plan", "-input=false", "-no-color", "-detailed-exitcode", `-out=${fresh}`], { cwd, env });
   if (plan.code === 1) return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false });
   if (plan.code === 0) return writeApplied(paths, { stack: id, ok: true, usedSavedPlan: false, changed: false });
@@ -242,6 +249,18 @@ export function applyStack(deployment: Deployment, role: StackRole, paths: Paths
   if (!inspected || !inspected.guard.ok) {
     if (inspected) console.error(formatGuard(inspected.guard));
     return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: inspected ? "not applied: the replacement guard refused its plan (see above)" : "not applied: its plan could not be read as JSON" });
+  }
+  const reviewed = readReview(paths, id);
+  if (changedUpstream.length === 0 && saved?.status === "changes" && !reviewed) {
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: the plan job's review record (${id}.review.json) is missing, so nothing shows what was reviewed` });
+  }
+  if (changedUpstream.length === 0 && reviewed) {
+    const differences = reviewDifferences(reviewed, inspected.review);
+    if (differences.length) {
+      return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: its plan is not the reviewed one: ${differences.join("; ")}. Re-run the workflow to review the new plan` });
+    }
+    const r = runners.stream("terraform", ["apply", "-input=false", "-no-color", fresh], { cwd, env });
+    return writeApplied(paths, { stack: id, ok: r.code === 0, usedSavedPlan: true, changed: true });
   }
   if (options.reviewedOnly) {
     const why = changedUpstream.length ? `${changedUpstream.join(", ")} changed in this run` : "it had no reviewed plan";
@@ -282,6 +301,11 @@ function upstream(deployment: Deployment, role: StackRole): string[] {
 function readPlan(paths: Paths, id: string): StackPlan | undefined {
   const f = path.join(paths.plansDir, `${id}.json`);
   return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as StackPlan) : undefined;
+}
+
+function readReview(paths: Paths, id: string): ReviewRecord | undefined {
+  const f = path.join(paths.plansDir, `${id}.review.json`);
+  return existsSync(f) ? (JSON.parse(readFileSync(f, "utf8")) as ReviewRecord) : undefined;
 }
 
 function readApplied(paths: Paths, id: string): ApplyResult | undefined {
@@ -344,7 +368,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: R
     if (command === "apply") {
       const reviewedOnly = rest.includes("--reviewed-only") || env.REQUIRE_REVIEWED_PLANS === "true";
       const r = applyStack(deployment, role, paths, runners, { reviewedOnly });
-      log(r.note ? `${r.stack}: ${r.note}` : `${r.stack}: ${r.ok ? "applied" : "FAILED"} (${r.usedSavedPlan ? "saved plan from the plan job" : "planned again in this job"}${r.changed ? "" : ", no changes"})`);
+      log(r.note ? `${r.stack}: ${r.note}` : `${r.stack}: ${r.ok ? "applied" : "FAILED"} (${r.usedSavedPlan ? "the reviewed plan, made again here and the same" : "planned again in this job"}${r.changed ? "" : ", no changes"})`);
       return r.ok ? 0 : 1;
     }
     throw new UsageError(`unknown command '${command ?? ""}'; use matrix, plan, summary, apply or drift`);

@@ -11,7 +11,9 @@ import { ControlPlaneAccess } from "../constructs/aws/control-plane-access";
 import { EksCluster } from "../constructs/aws/eks-cluster";
 import { ManagedNodeGroup } from "../constructs/aws/managed-node-group";
 import { EbsCsiDriver } from "../constructs/aws/ebs-csi-driver";
+import { ContainerLogs } from "../constructs/aws/container-logs";
 import { BucketAccessLogs, EncryptedBucket } from "../constructs/aws/encrypted-bucket";
+import { awsCloudEgress } from "../constructs/aws/egress-endpoints";
 import { VaultUnseal } from "../constructs/aws/vault-unseal";
 import { IrsaRole } from "../constructs/aws/irsa-role";
 import { Policy } from "../policy";
@@ -95,6 +97,7 @@ export class AwsStack extends TerraformStack {
       adminCidrs: d.controlPlane.adminCidrs,
       entryPointCidrs: d.domain.allowedSourceCidrs,
       singleNatGateway: d.network.singleNatGateway,
+      allowDestroy,
     });
     const privateSubnetIds = network.privateSubnets.map((s) => s.id);
 
@@ -152,6 +155,8 @@ export class AwsStack extends TerraformStack {
       ...oidc,
       dependsOn: nodeGroups.map((g) => g.resource),
     });
+    // Container output (Vault's audit device on stdout among it) leaves the nodes for CloudWatch Logs.
+    new ContainerLogs(this, "ContainerLogs", { clusterName: name, clusterRef: cluster.clusterName, ...oidc, allowDestroy, dependsOn: nodeGroups.map((g) => g.resource) });
 
     // Bucket names are global: deployment, role, account and region make them unique and deterministic.
     const bucketName = (role: string) => `${name}-${role}-${accountId()}-${d.region}`;
@@ -160,6 +165,7 @@ export class AwsStack extends TerraformStack {
       accessLogs: BucketAccessLogs.IS_LOG_TARGET,
       allowDestroy,
     });
+    Policy.suppress(logs, [{ id: "AWS-5", reason: LOG_BUCKET_ACCESS_REASON }]);
     // The log bucket stays SSE-S3 whatever the key choice: S3 delivers access logs only there (ACCESS_LOG_TARGET_NEEDS_SSE_S3).
     const dataBucketArn = () => `arn:${keyScope().partition}:s3:::${bucketName("data")}`;
     const data = new EncryptedBucket(this, "Data", {
@@ -222,6 +228,7 @@ export class AwsStack extends TerraformStack {
       objectStore: { kind: "s3", dataBucket: data.bucketName, region: d.region },
       workloadIdentities: { vault: irsa(unseal.role.roleArn), backup: irsa(backup.roleArn) },
       vaultSeal: { type: "awskms", config: { region: d.region, kms_key_id: unseal.key.keyId } },
+      egress: awsCloudEgress(d.region, network.privateSubnetCidrs),
       loadBalancer: {
         serviceAnnotations: {
           "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
@@ -236,12 +243,19 @@ export class AwsStack extends TerraformStack {
       podNetwork: {
         // The VPC CNI gives pods addresses from the VPC's subnets (not network.podCidr).
         clusterCidrs: [d.network.cidr, d.network.serviceCidr],
-        // The interface endpoints (STS for IRSA, KMS, ...) and the control plane's ENIs live in the private subnets.
-        privateEndpointCidrs: network.privateSubnetCidrs,
         // IRSA: tokens are projected by the kubelet; STS is an HTTPS endpoint (above). Nothing else.
         workloadIdentityEgress: [],
-        apiServerEgress: "ipBlock",
       },
     };
   }
 }
+
+/**
+ * Why the access-log bucket has no server access log of its own (AWS-5): it would have to log into itself,
+ * which AWS advises against (every log delivery would be logged again: docs.aws.amazon.com/AmazonS3/latest/
+ * userguide/ServerLogs.html, "target bucket"), or into another bucket that then has the same question.
+ */
+export const LOG_BUCKET_ACCESS_REASON =
+  "This bucket receives the data bucket's server access logs; its own cannot go into itself (each delivery would be logged again, an endless loop AWS warns of) " +
+  "and a further bucket would need the same again. It is versioned, TLS-only, its policy admits writes only from the S3 logging service of this account, and " +
+  "no role of the platform may read it; reads of it are recorded where the account's CloudTrail logs S3 data events (docs/aws.md).";

@@ -18,6 +18,7 @@ import { AksCluster } from "../constructs/azure/aks-cluster";
 import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
 import { parseVirtualNetworkId, RunnerNetwork } from "../constructs/azure/runner-network";
+import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
 import { Policy } from "../policy";
 
 /** Props of the Azure cloud stack. */
@@ -302,16 +303,14 @@ export class AzureStack extends TerraformStack {
           "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
         },
       },
+      // The names as written here (literal), not the resources' attributes: policies are checked at synth.
       podNetwork: {
         // Azure CNI overlay: pods take addresses from network.podCidr, never from the VNet.
         clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
-        // The private endpoints (key vaults, blob) are in the VNet, outside the excluded ranges.
-        privateEndpointCidrs: [],
-        // Workload identity: the projected token is exchanged at Entra ID over HTTPS.
+        // Workload identity: the projected token is exchanged at Entra ID over HTTPS (egress.workloadIdentity).
         workloadIdentityEgress: [],
-        // Cilium: the API server's addresses carry the kube-apiserver identity (AKS_FACTS.ciliumApiServerIdentity).
-        apiServerEgress: "cilium-entity",
       },
+      egress: azureCloudEgress(globalName("keyVault", d.name, az.subscriptionId, "unseal"), globalName("storage", d.name, az.subscriptionId, "data")),
     };
   }
 }

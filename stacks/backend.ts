@@ -21,6 +21,9 @@ export function configureBackend(stack: TerraformStack, stackId: string, state: 
         key: `${state.keyPrefix}/${stackId}.tfstate`,
         region: state.region,
         encrypt: true,
+        // Without it terraform sends SSE-S3 (AES256) on every write, overriding the bucket's KMS default
+        // (terraform v1.11.4 internal/backend/remote-state/s3/client.go, Put).
+        ...(state.kmsKeyId ? { kmsKeyId: state.kmsKeyId } : {}),
       });
       // S3-native locking (Terraform >= 1.10); cdktf 0.21's typed props predate it.
       backend.addOverride("use_lockfile", true);

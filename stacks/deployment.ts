@@ -4,6 +4,7 @@ import type { Cloud, Deployment } from "../config/schema";
 import type { PlatformFoundation } from "./platform-foundation";
 import { TerraformTextEscaping } from "../lib/terraform-text";
 import { addDeploymentOutputs } from "./deployment-outputs";
+import { Policy } from "../policy";
 import { stackIds } from "./stack-ids";
 import { VaultStack } from "./vault-stack";
 import { VaultConfigStack } from "./vault-config-stack";
@@ -47,6 +48,9 @@ export function buildDeployment(scope: Construct, deployment: Deployment): Deplo
   const platform = new PlatformStack(scope, ids.platform, { deployment, foundation });
   platform.addDependency(vault);
   platform.addDependency(vaultConfig);
+  // Images are pulled by digest where the deployment's lock pins them; only `images.digestsRequired` makes a
+  // missing digest a policy failure (K8S-28), naming the image and `npm run images:lock`.
+  if (!deployment.images.digestsRequired) for (const stack of [vault, platform]) Policy.digestsOptional(stack);
   // Literal text (scripts, configs, templates) reaches Terraform escaped, whatever construct embeds it.
   for (const stack of [cloud, vault, vaultConfig, platform]) TerraformTextEscaping.applyTo(stack);
   const stacks = { cloud, vault, vaultConfig, platform };

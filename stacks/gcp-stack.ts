@@ -8,6 +8,8 @@ import { PrivateBucket } from "../constructs/gcp/bucket";
 import { ControlPlaneAccess } from "../constructs/gcp/control-plane-access";
 import { CryptoKey } from "../constructs/gcp/crypto-key";
 import { GkeCluster, pickControlPlaneCidr } from "../constructs/gcp/gke-cluster";
+import { gcpCloudEgress } from "../constructs/gcp/egress-endpoints";
+import { Policy } from "../policy";
 import { KeyRing } from "../constructs/gcp/key-ring";
 import { toGcpLabels } from "../constructs/gcp/labels";
 import { Network, SECONDARY_RANGES } from "../constructs/gcp/network";
@@ -144,6 +146,7 @@ export class GcpStack extends TerraformStack {
     // Buckets: access logs land in their own bucket.
     const logs = new PrivateBucket(this, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, preventDestroy: protect, kmsKeyName: dataKey?.resource.id });
     logs.acceptAccessLogs();
+    Policy.suppress(logs.resource, [{ id: "GCP-4", reason: LOG_BUCKET_USAGE_REASON }]);
     const data = new PrivateBucket(this, "Data", {
       name: `${projectId}-${d.name}-data`,
       location: region,
@@ -211,12 +214,10 @@ export class GcpStack extends TerraformStack {
       podNetwork: {
         // VPC-native: pods and Services take the subnet's secondary ranges.
         clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
-        // Google APIs are reached by Private Google Access; the control plane's /28 is outside the excluded ranges.
-        privateEndpointCidrs: [],
         // Workload identity tokens come from the GKE metadata server on the node.
         workloadIdentityEgress: GKE_METADATA_SERVER_EGRESS,
-        apiServerEgress: "ipBlock",
       },
+      egress: gcpCloudEgress(controlPlaneCidr),
     };
   }
 }
@@ -232,3 +233,12 @@ function dependOnApis(stack: TerraformStack, apis: ProjectServices): void {
     }
   }
 }
+
+/**
+ * Why the usage-log bucket has no usage log of its own (GCP-4): it would have to log into itself (every
+ * hourly delivery logged again) or into another bucket that then has the same question.
+ */
+export const LOG_BUCKET_USAGE_REASON =
+  "This bucket receives the data bucket's usage logs, written by Google's cloud-storage-analytics group; its own usage cannot go into itself (each delivery " +
+  "would be logged again) and a further bucket would need the same again. Reads and writes of its objects are recorded by Cloud Audit Logs when the " +
+  "project's Data Access audit logs cover storage.googleapis.com, a project-wide setting left to the customer's organization (docs/gcp.md).";

@@ -26,6 +26,8 @@ export interface PlatformFoundation {
   readonly vaultSeal: VaultSeal;
   /** What the user-facing entry point's LoadBalancer Service needs from the cloud. */
   readonly loadBalancer: LoadBalancerSpec;
+  /** The cloud endpoints pods call, and how the cluster's network policies can name them. */
+  readonly egress: CloudEgress;
   /** The cloud's addressing facts the NetworkPolicies depend on. */
   readonly podNetwork: PodNetwork;
 }
@@ -42,22 +44,10 @@ export interface PodNetwork {
    */
   readonly clusterCidrs: readonly string[];
   /**
-   * Ranges inside `clusterCidrs` where the cloud's private API endpoints and the Kubernetes API server
-   * answer on 443 (EKS: the private subnets, which hold the interface VPC endpoints and the control plane's
-   * network interfaces). Pods that call a cloud API reach them on 443 only. Empty where none is inside.
-   */
-  readonly privateEndpointCidrs: readonly string[];
-  /**
    * Egress a pod bound to a cloud identity (WORKLOAD_IDENTITIES) needs to obtain its credentials, beyond
    * HTTPS (GKE: the metadata server, which Dataplane V2 reaches at 169.254.169.252:988). Only those pods get it.
    */
   readonly workloadIdentityEgress: readonly PodEgress[];
-  /**
-   * How a pod's egress to the Kubernetes API server is allowed: by address (`ipBlock`: the API endpoint
-   * is an address like any other), or only through Cilium's `kube-apiserver` entity (`cilium-entity`:
-   * Cilium gives the API server's addresses their own identity, which no ipBlock selects).
-   */
-  readonly apiServerEgress: "ipBlock" | "cilium-entity";
 }
 
 /** One egress allowance by address. */
@@ -148,4 +138,42 @@ export interface VaultSeal {
 /** Cloud specifics of the entry point's `type: LoadBalancer` Service. */
 export interface LoadBalancerSpec {
   readonly serviceAnnotations: Readonly<Record<string, string>>;
+}
+
+/**
+ * A destination outside the pods' network, reached on HTTPS (443): by host name where the cluster's policy
+ * engine matches names, by address where it is private or the engine matches addresses only, or (Cilium) by
+ * an entity that neither selects. Each value names its source.
+ */
+export interface EgressTarget {
+  /** Host names, matched against the DNS answers the pod receives (FQDN policies). */
+  readonly hosts: readonly string[];
+  /** Address ranges the destination answers in (interface endpoints, the API server's private range). */
+  readonly cidrs: readonly string[];
+  /** Cilium entities, e.g. `kube-apiserver` (only a CiliumNetworkPolicy selects them). @default [] */
+  readonly entities?: readonly string[];
+  /** Where the names and addresses come from (documentation URL or code). */
+  readonly source: string;
+}
+
+/** How a cluster's network policies admit egress by host name. */
+export type FqdnPolicyEngine =
+  /** CiliumNetworkPolicy `toFQDNs` (AKS: Azure CNI powered by Cilium with Advanced Container Networking Services security). */
+  | "cilium"
+  /** `FQDNNetworkPolicy` (networking.gke.io/v1alpha1; GKE Dataplane V2 with FQDN network policy enabled). */
+  | "gke"
+  /** None: NetworkPolicy ipBlocks only (EKS with the VPC CNI's network policy agent). */
+  | "none";
+
+/** The cloud endpoints the platform's pods call, per need, and how the cluster names them in policies. */
+export interface CloudEgress {
+  readonly fqdnPolicy: FqdnPolicyEngine;
+  /** Vault's auto-unseal key (the KMS API). */
+  readonly cloudKms: EgressTarget;
+  /** The platform bucket's API (backups). */
+  readonly objectStorage: EgressTarget;
+  /** Where a workload identity's token is exchanged for cloud credentials; empty where the node serves it. */
+  readonly workloadIdentity: EgressTarget;
+  /** The Kubernetes API server as pods reach it (Vault's TokenReviews, the TLS bootstrap Job). */
+  readonly kubernetesApi: EgressTarget;
 }

@@ -52,11 +52,18 @@ export class PlatformStack extends TerraformStack {
       namespace: SERVICES.postgresql.namespace,
       // Pods take addresses from the pod range (overlay) or from the node network (VPC CNI).
       clientCidrs: [d.network.podCidr, d.network.cidr],
+      storageGiB: d.volumes.postgresql.dataGiB,
       allowDestroy,
     });
     this.redis = new Redis(this, "Redis", { ...common, namespace: SERVICES.redis.namespace });
-    this.cassandra = new Cassandra(this, "Cassandra", { ...common, ...backup, namespace: SERVICES.cassandra.namespace, allowDestroy });
-    this.elasticsearch = new Elasticsearch(this, "Elasticsearch", { ...common, ...backup, namespace: SERVICES.elasticsearch.namespace, allowDestroy });
+    this.cassandra = new Cassandra(this, "Cassandra", { ...common, ...backup, namespace: SERVICES.cassandra.namespace, storageGiB: d.volumes.cassandra.dataGiB, allowDestroy });
+    this.elasticsearch = new Elasticsearch(this, "Elasticsearch", {
+      ...common,
+      ...backup,
+      namespace: SERVICES.elasticsearch.namespace,
+      storageGiB: d.volumes.elasticsearch.dataGiB,
+      allowDestroy,
+    });
     this.keycloak = new Keycloak(this, "Keycloak", {
       ...common,
       namespace: SERVICES.keycloak.namespace,

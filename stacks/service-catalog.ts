@@ -19,8 +19,12 @@ export type NamespaceName = (typeof NAMESPACES)[keyof typeof NAMESPACES];
 /** Keys of SERVICES. */
 export type ServiceName = "vault" | "entryPoint" | "keycloak" | "postgresql" | "atlas" | "cassandra" | "elasticsearch" | "redis";
 
-/** Destinations outside the cluster a service may need, always on 443. */
-export type ExternalDestination = "cloud-kms" | "object-storage" | "saml-idp";
+/**
+ * Destinations outside the pods' network a service may need, always on 443: the cloud's KMS and object
+ * storage APIs, the token exchange of its workload identity, the Kubernetes API server, and the SAML IdP's
+ * metadata host (only when SAML is configured). Where each is, per cloud: PlatformFoundation.egress.
+ */
+export type ExternalDestination = "cloud-kms" | "object-storage" | "workload-identity" | "kubernetes-api" | "saml-idp";
 
 /** A TCP port a service listens on. */
 export interface ServicePort {
@@ -52,7 +56,8 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
     name: "vault", namespace: NAMESPACES.vault, serviceAccount: "vault",
     ports: [{ name: "https", port: 8200 }, { name: "cluster", port: 8201, peerOnly: true }],
     // The database secrets engine logs in to PostgreSQL to create and revoke short-lived users.
-    calls: ["postgresql"], peers: true, external: ["cloud-kms"],
+    // Auto-unseal (KMS, by its workload identity) and Kubernetes auth's TokenReviews (the API server).
+    calls: ["postgresql"], peers: true, external: ["cloud-kms", "workload-identity", "kubernetes-api"],
   },
   entryPoint: {
     name: "entry-point", namespace: NAMESPACES.ingress, serviceAccount: "entry-point",
@@ -64,12 +69,13 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
     // Keycloak 26 clusters over JGroups on 7800 and detects failed members on 57800 (FD_SOCK2: 7800 +
     // port_offset 50000), both between replicas only (keycloak.org/server/caching, "Network ports").
     ports: [{ name: "https", port: 8443 }, { name: "jgroups", port: 7800, peerOnly: true }, { name: "jgroups-fd", port: 57800, peerOnly: true }],
+    // The IdP's signing keys are refreshed from its metadata URL (keycloak-realm.ts useMetadataDescriptorUrl).
     calls: ["postgresql"], peers: true, external: ["saml-idp"],
   },
   postgresql: {
     name: "postgresql", namespace: NAMESPACES.identity, serviceAccount: "postgresql",
     ports: [{ name: "postgresql", port: 5432 }],
-    calls: [], peers: true, external: ["object-storage"],
+    calls: [], peers: true, external: ["object-storage", "workload-identity"],
   },
   atlas: {
     name: "atlas", namespace: NAMESPACES.metadata, serviceAccount: "atlas",
@@ -79,12 +85,12 @@ export const SERVICES: Readonly<Record<ServiceName, ServiceSpec>> = {
   cassandra: {
     name: "cassandra", namespace: NAMESPACES.metadata, serviceAccount: "cassandra",
     ports: [{ name: "cql-tls", port: 9142 }, { name: "internode-tls", port: 7001, peerOnly: true }],
-    calls: [], peers: true, external: ["object-storage"],
+    calls: [], peers: true, external: ["object-storage", "workload-identity"],
   },
   elasticsearch: {
     name: "elasticsearch", namespace: NAMESPACES.metadata, serviceAccount: "elasticsearch",
     ports: [{ name: "https", port: 9200 }, { name: "transport", port: 9300, peerOnly: true }],
-    calls: [], peers: true, external: ["object-storage"],
+    calls: [], peers: true, external: ["object-storage", "workload-identity"],
   },
   redis: {
     name: "redis", namespace: NAMESPACES.cache, serviceAccount: "redis",

@@ -2,11 +2,12 @@ import { Construct } from "constructs";
 import { TerraformStack } from "cdktf";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import type { Deployment } from "../config/schema";
-import { FileAudit } from "../constructs/vault/file-audit";
+import { FileAudit, StdoutAudit } from "../constructs/vault/file-audit";
 import { InternalPki } from "../constructs/vault/internal-pki";
 import { KubernetesAuth } from "../constructs/vault/kubernetes-auth";
 import { KvStore } from "../constructs/vault/kv-store";
-import { idOf, serviceDnsNames, vaultNames } from "../constructs/vault/paths";
+import { ServicePasswordPolicy } from "../constructs/vault/password-policy";
+import { idOf, serviceAllowedDomains, vaultNames } from "../constructs/vault/paths";
 import { postgresqlHosts } from "../constructs/kubernetes/postgresql";
 import { PostgresSecretsEngine, type DatabaseRoleSpec } from "../constructs/vault/postgres-secrets-engine";
 import { ServicePolicy } from "../constructs/vault/service-policy";
@@ -29,6 +30,20 @@ export const DATABASE_ROLES: readonly (DatabaseRoleSpec & { readonly grantedTo?:
 ];
 
 /**
+ * Servers that require a client certificate from every client (Redis: `tls-auth-clients yes` in the
+ * generated redis.conf). Their own probes and reloaders connect with the server's certificate, and every
+ * service that calls them presents its own: both need the clientAuth usage (`client_flag`).
+ */
+export const SERVERS_REQUIRING_CLIENT_CERTIFICATES: readonly ServiceName[] = ["redis"];
+
+/** Whether a service's certificates carry the clientAuth usage: mutual TLS with peers, or with a server that requires it. */
+export function needsClientCertificate(key: ServiceName): boolean {
+  const s = SERVICES[key];
+  const mtls = (k: ServiceName) => SERVERS_REQUIRING_CLIENT_CERTIFICATES.includes(k);
+  return s.peers || mtls(key) || s.calls.some(mtls);
+}
+
+/**
  * `<name>-vault-config`: what lives inside Vault, the same for every cloud.
  *
  * KV v2, transit keys (one per service, rotated), the internal PKI (root -> intermediate -> one role
@@ -36,14 +51,17 @@ export const DATABASE_ROLES: readonly (DatabaseRoleSpec & { readonly grantedTo?:
  * namespace), one least-privilege policy per service, dynamic PostgreSQL credentials, and the file
  * audit device. Userpass and every other human login method stay disabled.
  *
- * The vault provider reads VAULT_ADDR, VAULT_CACERT and VAULT_TOKEN from the environment at deploy
- * time (docs/vault.md: the one-time root token, then a revoked one); nothing of it is in config or
- * state, and the provider works through a short-lived child token.
+ * Applied by an operator through `npm run vault:bootstrap` (never by CI), which then writes the service
+ * secrets. The vault provider reads VAULT_ADDR, VAULT_CACERT and VAULT_TOKEN from the environment
+ * (docs/vault.md: the initialisation's admin token, or one regenerated with the recovery quorum);
+ * nothing of it is in config or state, the provider works through a short-lived child token, and the
+ * stack has no input variable.
  */
 export class VaultConfigStack extends TerraformStack {
   readonly pki: InternalPki;
   readonly transit: TransitKeys;
   readonly kv: KvStore;
+  readonly passwordPolicy: ServicePasswordPolicy;
   readonly auth: KubernetesAuth;
   readonly database: PostgresSecretsEngine;
   readonly policies: Readonly<Partial<Record<ServiceName, ServicePolicy>>>;
@@ -65,20 +83,22 @@ export class VaultConfigStack extends TerraformStack {
     const clients = entries.filter(([key]) => key !== "vault");
 
     this.kv = new KvStore(this, "Kv", { allowDestroy });
+    this.passwordPolicy = new ServicePasswordPolicy(this, "ServicePasswords");
     this.transit = new TransitKeys(this, "Transit", { keys: clients.map(([, s]) => vaultNames(s).transitKey), allowDestroy });
     this.pki = new InternalPki(this, "Pki", {
       caName: d.name,
       allowDestroy,
       roles: entries.map(([key, s]) => ({
         name: vaultNames(s).pkiRole,
-        dnsNames: [...serviceDnsNames(s), ...(key === "entryPoint" && d.domain.certificate.source === "vault-pki" ? [d.domain.name] : [])],
-        clientAuth: s.peers,
+        dnsNames: [...serviceAllowedDomains(s), ...(key === "entryPoint" && d.domain.certificate.source === "vault-pki" ? [d.domain.name] : [])],
+        clientAuth: needsClientCertificate(key),
       })),
     });
     this.database = new PostgresSecretsEngine(this, "Database", {
       hosts: postgresqlHosts(),
       caCertificatePem: this.pki.root.certificate,
       roles: DATABASE_ROLES,
+      allowDestroy,
     });
 
     const policies: Partial<Record<ServiceName, ServicePolicy>> = {};
@@ -104,6 +124,7 @@ export class VaultConfigStack extends TerraformStack {
       })),
     });
 
-    new FileAudit(this, "Audit");
+    new FileAudit(this, "Audit", { allowDestroy });
+    new StdoutAudit(this, "AuditStdout", { allowDestroy });
   }
 }

@@ -9,10 +9,8 @@ import { SecureNamespace } from "../constructs/kubernetes/secure-namespace";
 import { VaultServer, vaultListenerNames } from "../constructs/vault/vault-server";
 import { VaultTlsBootstrap } from "../constructs/vault/vault-tls-bootstrap";
 import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
-import { NAMESPACES, SERVICES, type NamespaceName } from "./service-catalog";
-import { ApiServerEgress } from "../constructs/kubernetes/api-server-egress";
-import { VAULT_TLS_BOOTSTRAP_APP } from "../constructs/vault/vault-tls-bootstrap";
+import { WORKLOAD_IDENTITIES, type EgressTarget, type PlatformFoundation } from "./platform-foundation";
+import { NAMESPACES, SERVICES, type ExternalDestination, type NamespaceName } from "./service-catalog";
 
 /** Props of VaultStack. */
 export interface VaultStackProps {
@@ -60,7 +58,7 @@ export class VaultStack extends TerraformStack {
 
     const namespaces = {} as Record<NamespaceName, SecureNamespace>;
     for (const [key, name] of Object.entries(NAMESPACES)) {
-      namespaces[name] = new SecureNamespace(this, `Namespace${key.charAt(0).toUpperCase()}${key.slice(1)}`, { name });
+      namespaces[name] = new SecureNamespace(this, `Namespace${key.charAt(0).toUpperCase()}${key.slice(1)}`, { name, allowDestroy });
     }
     this.namespaces = namespaces;
     const refs = Object.fromEntries(Object.entries(namespaces).map(([n, ns]) => [n, ns.name]));
@@ -76,8 +74,11 @@ export class VaultStack extends TerraformStack {
       externalIngress: { entryPoint: d.domain.allowedSourceCidrs ?? ["0.0.0.0/0"] },
       // The cloud says which ranges pods and Services live in (on EKS: the VPC), and what identity-bound pods need.
       clusterCidrs: foundation.podNetwork.clusterCidrs,
-      privateEndpointCidrs: foundation.podNetwork.privateEndpointCidrs,
       identityEgress: { services: identityBoundServices(), rules: foundation.podNetwork.workloadIdentityEgress },
+      // Egress outside the cluster goes exactly where each service's destinations are (the cloud's endpoints,
+      // and the SAML IdP's metadata host when SAML is configured), as the cluster's policy engine can name them.
+      fqdnPolicy: foundation.egress.fqdnPolicy,
+      externalTargets: externalTargets(foundation, d),
     });
 
     const vaultNs = namespaces[NAMESPACES.vault].name;
@@ -87,14 +88,9 @@ export class VaultStack extends TerraformStack {
       dnsNames: vaultListenerNames(NAMESPACES.vault),
       image: imageRef(IMAGES.tlsBootstrap, d.images),
       deploymentName: d.name,
-    });
-
-    // Vault (TokenReviews) and the TLS bootstrap Job call the Kubernetes API; on Cilium only an entity selects it.
-    new ApiServerEgress(this, "ApiServerEgress", {
-      mode: foundation.podNetwork.apiServerEgress,
-      namespace: vaultNs,
-      apps: [SERVICES.vault.name, VAULT_TLS_BOOTSTRAP_APP],
-      name: "kube-apiserver-egress",
+      kubernetesApi: foundation.egress.kubernetesApi,
+      fqdnPolicy: foundation.egress.fqdnPolicy,
+      clusterCidrs: foundation.podNetwork.clusterCidrs,
     });
 
     this.server = new VaultServer(this, "Vault", {
@@ -103,6 +99,8 @@ export class VaultStack extends TerraformStack {
       image: secretsServerImage(d.images),
       tlsSecretName: this.tlsBootstrap.secretName,
       clusterName: `${d.name}-vault`,
+      dataSizeGiB: d.volumes.vault.dataGiB,
+      auditSizeGiB: d.volumes.vault.auditGiB,
       allowDestroy,
       dependsOn: [this.tlsBootstrap.job, this.storageClass.resource],
     });
@@ -115,4 +113,17 @@ export function identityBoundServices(): string[] {
   return Object.entries(SERVICES)
     .filter(([, s]) => subjects.some((sub) => sub.namespace === s.namespace && sub.serviceAccount === s.serviceAccount))
     .map(([key]) => key);
+}
+
+/** Where each external destination of the service catalog is, for this deployment. */
+export function externalTargets(foundation: PlatformFoundation, d: Deployment): Partial<Record<ExternalDestination, EgressTarget>> {
+  const e = foundation.egress;
+  return {
+    "cloud-kms": e.cloudKms,
+    "object-storage": e.objectStorage,
+    "workload-identity": e.workloadIdentity,
+    "kubernetes-api": e.kubernetesApi,
+    // Keycloak refreshes the IdP's signing keys from its metadata URL; without SAML it reaches nothing outside.
+    ...(d.saml ? { "saml-idp": { hosts: [new URL(d.saml.idpMetadataUrl).hostname], cidrs: [], source: "saml.idpMetadataUrl of the deployment" } } : {}),
+  };
 }

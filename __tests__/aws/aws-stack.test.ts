@@ -21,6 +21,15 @@ beforeAll(() => {
   ({ json, raw, stack } = synthAws());
 });
 
+test("every container's output goes to CloudWatch Logs: the observability add-on with its own role, into a log group with a retention", () => {
+  const group = at(json, "aws_cloudwatch_log_group", "ContainerLogs/Application");
+  expect(group).toMatchObject({ name: "/aws/containerinsights/demo/application", retention_in_days: 365 });
+  const addon = at(json, "aws_eks_addon", "ContainerLogs/Resource");
+  expect(addon).toMatchObject({ addon_name: "amazon-cloudwatch-observability", service_account_role_arn: expect.stringContaining("aws_iam_role.ContainerLogs_Role") });
+  expect(addon.depends_on).toContain(`aws_cloudwatch_log_group.${group.logicalId}`);
+  expect(raw).toContain("system:serviceaccount:amazon-cloudwatch:cloudwatch-agent");
+});
+
 describe("buckets", () => {
   test("a data bucket and a log bucket with deterministic, account- and region-unique names", () => {
     const account = "${data.aws_caller_identity.Account.account_id}";

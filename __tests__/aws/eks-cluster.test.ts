@@ -23,7 +23,7 @@ describe("cluster", () => {
 
   test("sends every control-plane log type to a log group with a retention", () => {
     expect(cluster.enabled_cluster_log_types).toEqual(["api", "audit", "authenticator", "controllerManager", "scheduler"]);
-    expect(at(json, "aws_cloudwatch_log_group", "Cluster/ControlPlaneLogs")).toMatchObject({ name: "/aws/eks/demo/cluster", retention_in_days: 365 });
+    expect(at(json, "aws_cloudwatch_log_group", "Cluster/ControlPlaneLogs")).toMatchObject({ name: "/aws/eks/demo/cluster", retention_in_days: 365, lifecycle: { prevent_destroy: true } });
   });
 
   test("IAM access entries only (API mode), nobody implicit: the creator is not bootstrapped (EKS_ACCESS_FACTS)", () => {

@@ -90,6 +90,10 @@ test("the default security group has no rules", () => {
 test("VPC flow logs of all traffic go to a CloudWatch log group with a retention, through a confined role", () => {
   const group = at(json, "aws_cloudwatch_log_group", "FlowLogs/LogGroup");
   expect(group.retention_in_days).toBe(365);
+  // Destroying the group deletes the flow logs in it: protected unless the deployment allows destroy.
+  expect(group.lifecycle).toEqual({ prevent_destroy: true });
+  const lifted = synthAws({ dataProtection: { allowDestroy: true } }).json;
+  expect(at(lifted, "aws_cloudwatch_log_group", "FlowLogs/LogGroup").lifecycle).toEqual({ prevent_destroy: false });
   expect(at(json, "aws_flow_log", "FlowLogs/Resource")).toMatchObject({
     traffic_type: "ALL",
     log_destination_type: "cloud-watch-logs",
@@ -160,12 +164,17 @@ describe("VPC endpoints", () => {
     expect(s3.route_table_ids).toEqual(["A", "B", "C"].map((z) => ref("aws_route_table", at(json, "aws_route_table", `Network/PrivateRouteTable${z}`), "id")));
   });
 
-  test("interface endpoints for ECR api/dkr, STS, EC2, logs and KMS, private DNS, in private subnets", () => {
+  test("interface endpoints for ECR api/dkr, STS, EC2, logs, KMS and S3, private DNS, in private subnets", () => {
     const sg = ref("aws_security_group", at(json, "aws_security_group", "Endpoints/SecurityGroup"), "id");
     const iface = Object.values(blocks(json, "aws_vpc_endpoint")).filter((e) => e.vpc_endpoint_type === "Interface");
-    expect(iface.map((e) => e.service_name).sort()).toEqual(["ec2", "ecr.api", "ecr.dkr", "kms", "logs", "sts"].map((s) => `com.amazonaws.eu-west-1.${s}`));
+    expect(iface.map((e) => e.service_name).sort()).toEqual(["ec2", "ecr.api", "ecr.dkr", "kms", "logs", "s3", "sts"].map((s) => `com.amazonaws.eu-west-1.${s}`));
     const privateIds = ["A", "B", "C"].map((z) => ref("aws_subnet", at(json, "aws_subnet", `Network/Private${z}`), "id"));
     for (const e of iface) expect(e).toMatchObject({ private_dns_enabled: true, subnet_ids: privateIds, security_group_ids: [sg] });
+  });
+
+  test("S3's interface endpoint answers in the VPC too (private DNS for all resolvers): pods reach S3 at private-subnet addresses", () => {
+    const iface = Object.values(blocks(json, "aws_vpc_endpoint")).find((e) => e.vpc_endpoint_type === "Interface" && e.service_name === "com.amazonaws.eu-west-1.s3");
+    expect(iface).toMatchObject({ private_dns_enabled: true, dns_options: { private_dns_only_for_inbound_resolver_endpoint: false } });
   });
 
   test("the endpoints' security group admits HTTPS from the VPC only", () => {

@@ -7,6 +7,7 @@ import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernete
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { EtcdEncryptionKey } from "../../constructs/azure/etcd-encryption-key";
+import { CONTAINER_INSIGHTS } from "../../constructs/azure/container-insights";
 import type { Construct } from "constructs";
 import { only } from "./helpers";
 
@@ -171,6 +172,26 @@ describe("AksCluster operations", () => {
       enabled_log: CONTROL_PLANE_LOGS.map((category) => ({ category })),
     });
     expect(CONTROL_PLANE_LOGS).toEqual(expect.arrayContaining(["kube-apiserver", "kube-audit-admin", "guard"]));
+  });
+  test("Container Insights by managed identity, its data collection rule associated with the cluster, and the Azure Policy add-on, on by default", () => {
+    const out = synth({ logWorkspaceId: "law" });
+    expect(out).toHaveResourceWithProperties(KubernetesCluster, {
+      azure_policy_enabled: true,
+      oms_agent: { log_analytics_workspace_id: "law", msi_auth_for_monitoring_enabled: true },
+    });
+    const doc = JSON.parse(out);
+    const [rule] = Object.values(doc.resource.azurerm_monitor_data_collection_rule as Record<string, Record<string, any>>); // eslint-disable-line @typescript-eslint/no-explicit-any
+    expect(rule.destinations.log_analytics).toEqual([{ name: "workspace", workspace_resource_id: "law" }]);
+    expect(rule.data_sources.extension[0]).toMatchObject({ extension_name: CONTAINER_INSIGHTS.extensionName, streams: expect.arrayContaining(["Microsoft-ContainerLogV2"]) });
+    expect(rule.data_flow).toEqual([{ streams: [...CONTAINER_INSIGHTS.streams], destinations: ["workspace"] }]);
+    const [assoc] = Object.values(doc.resource.azurerm_monitor_data_collection_rule_association as Record<string, Record<string, string>>);
+    expect(assoc).toMatchObject({ name: "ContainerInsightsExtension", target_resource_id: expect.stringContaining("azurerm_kubernetes_cluster.") });
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, { azure_policy_enabled: true });
+  });
+  test("Cilium FQDN policies (Advanced Container Networking Services security) are on: the pods' egress allow-lists need them", () => {
+    expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
+      network_profile: expect.objectContaining({ network_policy: "cilium", advanced_networking: { security_enabled: true, observability_enabled: false } }),
+    });
   });
   test("protected from destroy unless preventDestroy is false", () => {
     expect(cluster().lifecycle).toEqual({ prevent_destroy: true });

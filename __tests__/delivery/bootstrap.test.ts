@@ -32,7 +32,7 @@ const { json, tf } = synth();
 const policyDocs = tf.data.aws_iam_policy_document;
 const trustOf = (role: string) => policyDocs[Object.keys(policyDocs).find((k) => k.startsWith(role) && k.includes("TrustPolicy")) as string];
 
-test("the state bucket is an EncryptedBucket named by the config: SSE-S3, public access blocked, versioned, logged, prevent_destroy", () => {
+test("the state bucket is an EncryptedBucket named by the config: public access blocked, versioned, logged, prevent_destroy (its KMS key: ci-secrets.test.ts)", () => {
   expect(json).toHaveResourceWithProperties(S3Bucket, { bucket: "acme-terraform-state", force_destroy: false, lifecycle: { prevent_destroy: true } });
   expect(json).toHaveResourceWithProperties(S3BucketServerSideEncryptionConfigurationA, {
     rule: [expect.objectContaining({ apply_server_side_encryption_by_default: expect.objectContaining({ sse_algorithm: "AES256" }) })],
@@ -87,9 +87,11 @@ test("the plan role is trusted by pull requests and main, read-only, and cannot 
   const attachments = Object.values(tf.resource.aws_iam_role_policy_attachment).map((a) => String(a.policy_arn));
   expect(attachments.filter((a) => a.includes(":iam::aws:policy/"))).toEqual([]);
   const perms = policyDocs[Object.keys(policyDocs).find((k) => k.startsWith("PlanRole") && k.includes("PermissionsPolicy")) as string] as { statement: Record<string, unknown>[] };
+  // Its state access in detail: __tests__/delivery/ci-secrets.test.ts.
   expect(perms.statement).toEqual([
-    expect.objectContaining({ effect: "Deny", actions: ["s3:GetObject", "s3:GetObjectVersion"], not_resources: [expect.stringMatching(/aws_s3_bucket\.State_.*\.arn}\/\*$/)] }),
-    expect.objectContaining({ effect: "Deny", actions: expect.arrayContaining(["secretsmanager:GetSecretValue", "kms:Decrypt"]) }),
+    expect.objectContaining({ effect: "Deny", actions: ["s3:GetObject"], not_resources: expect.arrayContaining([expect.stringMatching(/:s3:::acme-terraform-state\/metadata-platform\/acme-prod-aws\.tfstate$/)]) }),
+    expect.objectContaining({ effect: "Deny", actions: ["s3:GetObjectVersion*", "s3:ListBucketVersions"] }),
+    expect.objectContaining({ effect: "Deny", actions: expect.arrayContaining(["secretsmanager:GetSecretValue"]) }),
   ]);
   expect(json).not.toHaveResourceWithProperties(IamRolePolicyAttachment, { policy_arn: expect.stringMatching(/:iam::aws:policy\/AdministratorAccess$/) });
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
@@ -16,8 +16,20 @@ const paths = (): Paths => {
   return { outDir: path.join(dir, "cdktf.out"), plansDir: path.join(dir, "plans") };
 };
 const PLAN_TEXT = "  # aws_s3_bucket.Data will be created\n  + resource \"aws_s3_bucket\" \"Data\" {}\n\nPlan: 1 to add, 0 to change, 0 to destroy.\n";
-/** The same plan as `terraform show -json` prints it (terraform's JSON output format, resource_changes). */
-const PLAN_JSON = JSON.stringify({ format_version: "1.2", resource_changes: [{ address: "aws_s3_bucket.Data", mode: "managed", type: "aws_s3_bucket", change: { actions: ["create"], before: null, after: { bucket: "acme-data" } } }] });
+/** `terraform show -json` of that plan (Terraform's JSON output format), with one sensitive value. */
+const planJson = (bucket = "acme-data", secret = "s3cr3t-token") =>
+  JSON.stringify({
+    format_version: "1.2",
+    resource_changes: [
+      {
+        address: "aws_s3_bucket.Data",
+        mode: "managed",
+        type: "aws_s3_bucket",
+        change: { actions: ["create"], before: null, after: { bucket, tags: { owner: "platform" }, token: secret }, after_unknown: { arn: true }, before_sensitive: false, after_sensitive: { token: true } },
+      },
+    ],
+  });
+const PLAN_JSON = planJson();
 /** A plan that replaces the cluster because its subnets changed. */
 const REPLACE_JSON = JSON.stringify({ format_version: "1.2", prior_state: { values: { root_module: { resources: [{}] } } },
   resource_changes: [{ address: "aws_eks_cluster.Cluster_EB0386A7", mode: "managed", type: "aws_eks_cluster", action_reason: "replace_because_cannot_update",
@@ -57,14 +69,17 @@ test("the matrix lists every deployment file with its stack ids, and refuses loc
   expect(deploymentFiles(path.join(dir, "missing"))).toEqual([]);
 });
 
-test("plan: init, plan -out with -detailed-exitcode, show; records changes with terraform's summary line", () => {
+test("plan: init, plan -out with -detailed-exitcode, show; records changes with terraform's summary line, and what was reviewed without a value", () => {
   const p = paths();
   const tf = terraform(2);
   expect(planStack(d, "cloud", p, { stream: tf, capture: tf }, { lock: false })).toEqual({ stack: "acme-prod-aws", role: "cloud", status: "changes", summary: "Plan: 1 to add, 0 to change, 0 to destroy." });
   expect(commands(tf)).toEqual(["init", "plan -lock=false", "show", "show"]);
-  // The guard read the plan as JSON; what is kept of it is addresses and actions, no values.
+  // The guard read the plan as JSON; what is kept of it is addresses and actions, and the review record: no values.
   expect(tf.calls[3].args).toEqual(["show", "-json", path.resolve(p.plansDir, "acme-prod-aws.tfplan")]);
   expect(JSON.parse(readFileSync(path.join(p.plansDir, "acme-prod-aws.changes.json"), "utf8"))).toEqual([{ address: "aws_s3_bucket.Data", actions: ["create"] }]);
+  const review = readFileSync(path.join(p.plansDir, "acme-prod-aws.review.json"), "utf8");
+  expect(JSON.parse(review)).toEqual({ stack: "acme-prod-aws", configSha256: expect.stringMatching(/^[0-9a-f]{64}$/), planSha256: expect.stringMatching(/^[0-9a-f]{64}$/), changes: [{ address: "aws_s3_bucket.Data", actions: ["create"] }] });
+  expect(review).not.toMatch(/s3cr3t|acme-data|platform/);
   const plan = tf.calls[1];
   expect(plan.args).toEqual(expect.arrayContaining(["-detailed-exitcode", `-out=${path.resolve(p.plansDir, "acme-prod-aws.tfplan")}`]));
   expect(readFileSync(path.join(p.plansDir, "acme-prod-aws.txt"), "utf8")).toBe(PLAN_TEXT);
@@ -86,13 +101,57 @@ test("plan: a stack that cannot be planned because an upstream stack has pending
   expect(planStack(d, "vault", q, { stream: broken, capture: broken }, { lock: true }).status).toBe("failed");
 });
 
-test("apply: the reviewed saved plan is applied when nothing upstream changed in this run", () => {
+test("apply: no plan file arrives; the stack is planned again and that plan applied when it is the reviewed one", () => {
   const p = paths();
   const planner = terraform(2);
   planStack(d, "cloud", p, { stream: planner, capture: planner }, { lock: false });
+  // The apply job gets the status and review records only.
+  rmSync(path.join(p.plansDir, "acme-prod-aws.tfplan"));
   const tf = terraform(2);
   expect(applyStack(d, "cloud", p, { stream: tf, capture: tf })).toEqual({ stack: "acme-prod-aws", ok: true, usedSavedPlan: true, changed: true });
-  expect(tf.calls.map((c) => c.args.join(" "))).toEqual(["init -input=false -no-color", `apply -input=false -no-color ${path.resolve(p.plansDir, "acme-prod-aws.tfplan")}`]);
+  const fresh = path.resolve(p.plansDir, "acme-prod-aws.apply.tfplan");
+  expect(tf.calls.map((c) => c.args.join(" "))).toEqual([
+    "init -input=false -no-color",
+    `plan -input=false -no-color -detailed-exitcode -out=${fresh}`,
+    `show -json ${fresh}`,
+    `apply -input=false -no-color ${fresh}`,
+  ]);
+});
+
+test("apply: a plan that is not the reviewed one is never applied: another value, another change, another configuration", () => {
+  for (const [what, answers, before] of [
+    ["a value", { "terraform show -json": { stdout: planJson("acme-other") } }, undefined],
+    ["a change", { "terraform show -json": { stdout: JSON.stringify({ resource_changes: [] }) } }, undefined],
+    ["the configuration", {}, (dir: string) => writeFileSync(path.join(dir, "cdk.tf.json"), "{\"resource\":{\"changed\":{}}}")],
+  ] as const) {
+    const p = paths();
+    const stackDir = path.join(p.outDir, "stacks", "acme-prod-aws");
+    mkdirSync(stackDir, { recursive: true });
+    writeFileSync(path.join(stackDir, "cdk.tf.json"), "{}");
+    const planner = terraform(2);
+    planStack(d, "cloud", p, { stream: planner, capture: planner }, { lock: false });
+    before?.(stackDir);
+    const tf = terraform(2, answers);
+    const r = applyStack(d, "cloud", p, { stream: tf, capture: tf });
+    expect({ what, ok: r.ok, note: r.note }).toEqual({ what, ok: false, note: expect.stringMatching(/not applied: its plan is not the reviewed one: .*Re-run the workflow/) });
+    expect({ what, applied: tf.calls.some((c) => c.args[0] === "apply") }).toEqual({ what, applied: false });
+  }
+  // A sensitive value that changed is not seen by the reviewer either: it does not count.
+  const p = paths();
+  const planner = terraform(2);
+  planStack(d, "cloud", p, { stream: planner, capture: planner }, { lock: false });
+  const tf = terraform(2, { "terraform show -json": { stdout: planJson("acme-data", "another-token") } });
+  expect(applyStack(d, "cloud", p, { stream: tf, capture: tf })).toMatchObject({ ok: true, usedSavedPlan: true });
+});
+
+test("apply: changes planned for review but no review record is never applied", () => {
+  const p = paths();
+  const planner = terraform(2);
+  planStack(d, "cloud", p, { stream: planner, capture: planner }, { lock: false });
+  rmSync(path.join(p.plansDir, "acme-prod-aws.review.json"));
+  const tf = terraform(2);
+  expect(applyStack(d, "cloud", p, { stream: tf, capture: tf })).toMatchObject({ ok: false, note: expect.stringMatching(/review record .* is missing/) });
+  expect(tf.calls.some((c) => c.args[0] === "apply")).toBe(false);
 });
 
 test("apply: a stack whose upstream changed is planned again (its saved plan read old outputs), shown, then applied", () => {

@@ -1,6 +1,7 @@
 import * as path from "node:path";
 import { ATLAS_DEFAULT_JVM_OPTS, IMAGE_CONTRACTS, type RuntimeContract } from "../../constructs/kubernetes/image-contracts";
 import { IMAGES, type ImageName } from "../../constructs/kubernetes/images";
+import { MIN_WORKLOAD_ID } from "../../policy/rules/kubernetes";
 import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
 import { commandText, podTemplates, readers, type PodContainer, type PodTemplate } from "./pod-inventory";
 
@@ -8,7 +9,7 @@ import { commandText, podTemplates, readers, type PodContainer, type PodTemplate
  * Every container of every pod template of every shipped deployment (the embedded default and each
  * example, as main.ts synthesizes them) held against its image's runtime contract
  * (constructs/kubernetes/image-contracts.ts, each fact with its upstream source): the UID is the
- * image's, the main process stays in the foreground, every path the image writes is a writable mount,
+ * image's, or one of the pod's own at or above 10000 where the image runs as any UID, the main process stays in the foreground, every path the image writes is a writable mount,
  * every environment variable set is one the image reads, and every probe targets an address the
  * process binds (by the configuration the pod is given).
  */
@@ -39,7 +40,7 @@ const LISTENERS: Partial<Record<ImageName, (c: PodContainer, files: Record<strin
     ];
   },
   vault: (_c, files, text) => {
-    const conf = files[/-config=(\S+)/.exec(text)?.[1] ?? ""];
+    const conf = files[/-config=([^\s']+)/.exec(text)?.[1] ?? ""];
     if (!conf || !text.includes(" server ")) return [];
     const tcp = (JSON.parse(conf) as { listener: { tcp: { address: string; cluster_address: string } } }).listener.tcp;
     return [tcp.address, tcp.cluster_address].map((a) => ({ address: a.slice(0, a.lastIndexOf(":")), port: Number(a.slice(a.lastIndexOf(":") + 1)) }));
@@ -103,7 +104,9 @@ function violations(pod: PodTemplate, c: PodContainer): string[] {
 
   const anyUid = contract.user.anyUid ?? contract.launchers.find((l) => l.anyUid && text.split("\n").some((x) => matches(l.match, x)))?.anyUid;
   if (anyUid) {
+    // The image runs as any UID: the pod takes one of its own, above the node's and the images' users (K8S-26).
     if (c.runAsUser === undefined || c.runAsUser === 0) problems.push("runs as root");
+    else if (c.runAsUser < MIN_WORKLOAD_ID) problems.push(`runs as uid ${c.runAsUser}, below ${MIN_WORKLOAD_ID}, though the image runs as any UID (${anyUid})`);
   } else if (c.runAsUser !== contract.user.uid) {
     problems.push(`runs as uid ${c.runAsUser}, the image's user is ${contract.user.uid}`);
   }

@@ -19,6 +19,12 @@ test("the namespace enforces, audits and warns Pod Security 'restricted'", () =>
   });
 });
 
+test("the namespace is protected from destroy (deleting it deletes every claim in it); allowDestroy lifts it", () => {
+  expect(synth()).toHaveResourceWithProperties(NamespaceV1, { lifecycle: { prevent_destroy: true } });
+  const lifted = Testing.synthScope((s) => new SecureNamespace(s, "Ns", { name: "metadata", allowDestroy: true }));
+  expect(lifted).toHaveResourceWithProperties(NamespaceV1, { lifecycle: { prevent_destroy: false } });
+});
+
 test("every pod is isolated for ingress and egress by a rule-less default-deny policy", () => {
   const doc = synthJson((s) => new SecureNamespace(s, "Ns", { name: "metadata" }));
   const deny = resourcesOf(doc, "kubernetes_network_policy_v1").find((p) => p.metadata.name === "default-deny")!;

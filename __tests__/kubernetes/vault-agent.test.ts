@@ -69,7 +69,7 @@ test("the agent config holds only the role, addresses and template text, and ver
   expect(config.auto_auth.method).toEqual({ type: "kubernetes", mount_path: "auth/kubernetes", config: { role: "keycloak", token_path: "/var/run/secrets/vault/token" } });
   expect(config.exit_after_auth).toBe(false);
   expect(JSON.parse(cm.data["agent-init.json"]).exit_after_auth).toBe(true);
-  expect(config.template.map((t: { destination: string }) => t.destination)).toEqual(["/vault/secrets/db.env", "/vault/secrets/tls.crt"]);
+  expect(config.template.map((t: { destination: string }) => t.destination)).toEqual(["/vault/secrets/db.env", "/vault/secrets/tls-bundle.pem"]);
   expect(config.template[0].contents).toContain('secret "database/creds/keycloak"');
 });
 
@@ -86,22 +86,36 @@ test("a template without a {{ }} action (a literal) is refused, as are bad or du
 });
 
 test("template helpers read the paths the vault-config stack grants", () => {
-  expect(kvEnvTemplate("app.env", "services/cache/redis", ["api-key"]).contents).toBe(
-    '{{- with secret "kv/data/services/cache/redis" -}}\nAPI_KEY={{ .Data.data.api-key }}\n{{- end }}\n',
+  expect(kvEnvTemplate("app.env", "services/cache/redis", ["api_key"]).contents).toBe(
+    '{{- with secret "kv/data/services/cache/redis" -}}\nAPI_KEY={{ .Data.data.api_key }}\n{{- end }}\n',
   );
+  // A field Go's templates cannot name as `.field` would not parse in the agent.
+  expect(() => kvEnvTemplate("app.env", "services/cache/redis", ["api-key"])).toThrow(/'api-key' .*letters, digits and _/);
   const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc", altNames: ["redis"] }).contents;
   expect(cert).toContain('pkiCert "pki-int/issue/redis" "common_name=redis.cache.svc" "ttl=72h" "alt_names=redis"');
   expect(cert).toContain('writeToFile "/vault/secrets/tls.key" "" "" "0400"');
 });
 
-test("ca.crt is the whole chain from cert/ca_chain, not the issuing CA alone (OpenSSL clients need the root)", () => {
-  const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc" }).contents;
-  expect(cert).toContain('{{- with secret "pki-int/cert/ca_chain" -}}\n{{ .Data.certificate | writeToFile "/vault/secrets/ca.crt" "" "" "0444" }}');
-  expect(cert).not.toContain(".CA | writeToFile");
+test("ca.crt and the chain in tls.crt come from cert/ca_chain, never from .CA; the destination caches key and chain (rendering: vault-agent-templates.test.ts)", () => {
+  const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc" });
+  expect(cert.fileName).toBe("tls-bundle.pem");
+  expect(cert.perms).toBe("0400");
+  expect(cert.contents).toContain('{{- with secret "pki-int/cert/ca_chain" -}}{{- $chain = .Data.certificate -}}');
+  expect(cert.contents).not.toContain(".CA");
+  expect(cert.contents).toContain('{{- printf "%s%s%s\\n" .Key .Cert $chain -}}');
 });
 
 test("the agent config map is the only object it adds", () => {
   expect(Testing.synthScope((s) => new VaultAgent(s, "A", agentProps))).toHaveResourceWithProperties(ConfigMapV1, {
     metadata: expect.objectContaining({ name: "keycloak-vault-agent", namespace: "identity" }),
   });
+});
+
+test("leased database credentials are rendered by the sidecar only: the init container would take a second lease nobody renews", () => {
+  const cm = (t: typeof agentProps.templates) => resourcesOf(synthJson((s) => void new VaultAgent(s, "A", { ...agentProps, templates: t })), "kubernetes_config_map_v1")[0];
+  const data = cm(agentProps.templates).data;
+  expect(JSON.parse(data["agent-init.json"]).template.map((t: { destination: string }) => t.destination)).toEqual(["/vault/secrets/tls-bundle.pem"]);
+  expect(JSON.parse(data["agent.json"]).template.map((t: { destination: string }) => t.destination)).toEqual(["/vault/secrets/db.env", "/vault/secrets/tls-bundle.pem"]);
+  const leasedInInit = { ...databaseCredentialsTemplate("db.env", "keycloak"), sidecarOnly: false };
+  expect(() => cm([leasedInInit])).toThrow(/'db.env' takes database credentials: set sidecarOnly/);
 });

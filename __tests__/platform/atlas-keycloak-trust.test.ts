@@ -3,13 +3,15 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { podTemplates } from "../kubernetes/pod-inventory";
 import { synthesizedStacks } from "../support/deployments";
-import { freePort, makeTestPki, removeDir, requireBinaries, run, startServer, tempDir, waitFor, type RunningServer, type TestPki } from "./support/servers";
+import { localPod } from "./support/pod";
+import { freePort, removeDir, requireBinaries, run, startServer, tempDir, waitFor, type RunningServer } from "./support/servers";
 
 /**
  * Atlas reaches Keycloak inside the cluster and trusts it, proven with the real programs: the Atlas
  * pod's own init command (from the synthesized default deployment) builds the truststore with the real
  * keytool from a CA; Keycloak's certificate is issued by that CA for exactly the names Keycloak's Vault
- * Agent template asks Vault for; and a real JVM loads the truststore the way Keycloak's adapter does
+ * Agent template asks Vault for (both pods' files rendered by the Vault Agent harness against the
+ * synthesized PKI role, __tests__/support/vault-agent.ts); and a real JVM loads the truststore the way Keycloak's adapter does
  * (KeyStore.getDefaultType(), the password from keycloak.json) and completes a TLS handshake, hostname
  * verified, with a server presenting that certificate under the host of keycloak.json's auth-server-url.
  */
@@ -40,13 +42,11 @@ public class TrustCheck {
 `;
 
 let dir: string;
-let pki: TestPki;
 let server: RunningServer | undefined;
 
 beforeAll(() => {
   requireBinaries(["java", "keytool", "openssl"]);
   dir = tempDir("atlas-trust-");
-  pki = makeTestPki(dir);
 });
 afterAll(async () => {
   await server?.stop();
@@ -63,30 +63,29 @@ test("Atlas's truststore, built by its own init command, lets a JVM verify Keycl
   const url = new URL(/"auth-server-url": "([^"]+)"/.exec(keycloakJson)![1]);
   const truststore = /"truststore": "([^"]+)"/.exec(keycloakJson)![1];
 
+  // Both pods' Vault Agent files, rendered against the synthesized Vault (one CA for the test).
+  const caDir = join(dir, "ca");
+  const atlasPod = localPod("default", "atlas", { root: join(dir, "atlas"), caDir });
+  const keycloakPod = localPod("default", "keycloak", { root: join(dir, "keycloak"), caDir });
+
   // The init command as synthesized, its secrets directory and store path pointed at the test directory.
   const keytool = assemble.command[2].split(" && ").find((s) => s.startsWith("keytool "))!;
   expect(keytool).toContain(`-keystore ${truststore}`);
-  writeFileSync(join(dir, "truststore-password"), "test-store-password");
-  const local = keytool.replaceAll("/vault/secrets/", `${dir}/`).replace(truststore, join(dir, "truststore.p12")).replace(`${dir}/ca.crt`, pki.caCert);
+  const local = keytool.replaceAll("/vault/secrets/", `${atlasPod.local("/vault/secrets")}/`).replace(truststore, join(dir, "truststore.p12"));
   execFileSync("sh", ["-c", local], { stdio: "pipe", timeout: 60_000 });
 
-  // Keycloak's certificate: the names its Vault Agent template asks the PKI for.
-  const keycloak = pods().find((p) => p.name === "keycloak")!;
-  const template = keycloak.files(keycloak.containers.find((c) => c.name === "keycloak")!)["/vault/secrets/tls.crt"];
-  const cn = /"common_name=([^"]+)"/.exec(template)![1];
-  const alt = (/"alt_names=([^"]+)"/.exec(template)?.[1] ?? "").split(",").filter(Boolean);
-  expect([cn, ...alt]).toContain(url.hostname);
-  const ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
-  execFileSync("openssl", ["req", ...ec, "-keyout", "kc.key", "-out", "kc.csr", "-subj", `/CN=${cn}`], { cwd: dir, stdio: "pipe" });
-  writeFileSync(join(dir, "kc.ext"), `subjectAltName=${[cn, ...alt].map((n) => `DNS:${n}`).join(",")}\nextendedKeyUsage=serverAuth\n`);
-  execFileSync("openssl", ["x509", "-req", "-in", "kc.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-days", "1", "-out", "kc.crt", "-extfile", "kc.ext"], { cwd: dir, stdio: "pipe" });
+  // Keycloak's certificate, as its Vault Agent template gets it from the PKI role: it carries the in-cluster host.
+  const issued = keycloakPod.init.issued[0];
+  expect([issued.commonName, ...issued.dnsNames]).toContain(url.hostname);
+  const cert = keycloakPod.local("/vault/secrets/tls.crt");
+  const key = keycloakPod.local("/vault/secrets/tls.key");
 
   const port = await freePort();
-  server = startServer("openssl", ["s_server", "-quiet", "-accept", String(port), "-cert", join(dir, "kc.crt"), "-key", join(dir, "kc.key")]);
+  server = startServer("openssl", ["s_server", "-quiet", "-accept", String(port), "-cert", cert, "-key", key]);
   await waitFor("openssl s_server", () => run("sh", ["-c", `printf '' | openssl s_client -connect 127.0.0.1:${port} 2>/dev/null | grep -q BEGIN`]).status === 0);
 
   writeFileSync(join(dir, "TrustCheck.java"), JAVA_CLIENT);
-  const password = readFileSync(join(dir, "truststore-password"), "utf8");
+  const password = readFileSync(atlasPod.local("/vault/secrets/truststore-password"), "utf8");
   const ok = run("java", [join(dir, "TrustCheck.java"), join(dir, "truststore.p12"), password, url.hostname, String(port)], {}, 60_000);
   expect(ok.out).toContain(`verified ${url.hostname}`);
 

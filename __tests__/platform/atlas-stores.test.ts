@@ -1,6 +1,9 @@
+import { join } from "node:path";
 import { parse as parseYaml } from "yaml";
 import { podTemplates, readers } from "../kubernetes/pod-inventory";
 import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
+import { localPod } from "./support/pod";
+import { removeDir, tempDir } from "./support/servers";
 
 /**
  * Atlas's settings for its stores, read from every shipped deployment's synthesized Vault Agent
@@ -33,8 +36,13 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s", (key) => {
   test("every Cassandra node is its own contact point, by a name its certificate carries", () => {
     const hosts = props.get("atlas.graph.storage.hostname")!.split(",");
     expect(hosts).toHaveLength(cassandra.replicas);
-    const template = cassandraFiles["/vault/secrets/tls.crt"];
-    const names = [/"common_name=([^"]+)"/.exec(template)![1], ...(/"alt_names=([^"]+)"/.exec(template)?.[1] ?? "").split(",")];
+    // The names each node's certificate carries, as its Vault Agent gets it from the synthesized PKI role.
+    const dir = tempDir("atlas-stores-");
+    const names = Array.from({ length: cassandra.replicas }, (_, ordinal) => {
+      const issued = localPod(key, "cassandra", { root: join(dir, `pod-${ordinal}`), caDir: join(dir, "ca"), ordinal }).init.issued[0];
+      return [issued.commonName, ...issued.dnsNames];
+    }).flat();
+    removeDir(dir);
     const covered = (h: string) => names.some((n) => n === h || (n.startsWith("*.") && h.endsWith(n.slice(1)) && !h.slice(0, -n.length + 1).includes(".")));
     for (const h of hosts) expect({ h, covered: covered(h) }).toEqual({ h, covered: true });
     expect(props.get("atlas.graph.storage.cql.ssl.enabled")).toBe("true");

@@ -5,7 +5,7 @@ import { atlasKeycloakJson, atlasProperties, toProperties } from "../../construc
 import { cassandraYaml } from "../../constructs/kubernetes/config/cassandra-yaml";
 import { elasticsearchSnapshotRepository, elasticsearchYml } from "../../constructs/kubernetes/config/elasticsearch-yml";
 import { BROWSER_FLOW, keycloakRealm } from "../../constructs/kubernetes/config/keycloak-realm";
-import { pgHbaConf, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
+import { pgHbaConf, pgServiceFile, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
 import { redisAclFile, redisConf } from "../../constructs/kubernetes/config/redis-conf";
 
 // Behaviour and parse checks of every generated configuration file. The PostgreSQL and Redis files
@@ -45,10 +45,19 @@ describe("postgresql.conf", () => {
     }
     expect(conf).toContain("ssl_cert_file = '/vault/secrets/tls.crt'");
   });
-  test("a standby streams from the primary with full certificate verification and a password file", () => {
-    const conf = postgresqlConf({ standby: { primaryHost: "postgresql-0.postgresql", passwordFile: "/vault/secrets/replication.pgpass" } });
-    expect(conf).toMatch(/^primary_conninfo = '.*sslmode=verify-full.*passfile=\/vault\/secrets\/replication\.pgpass|^primary_conninfo = '.*passfile=\/vault\/secrets\/replication\.pgpass.*sslmode=verify-full/m);
-    expect(conf).toMatch(/^restore_command = /m);
+  test("peers are reached through the service file: TLS verified (full for peers, the chain on loopback), a password file", () => {
+    const file = pgServiceFile(
+      [
+        { name: "local", host: "127.0.0.1", sslmode: "verify-ca" },
+        { name: "postgresql-0", host: "postgresql-0.postgresql-headless.identity.svc", sslmode: "verify-full" },
+      ],
+      { user: "replicator", passfile: "/vault/secrets/replication.pgpass", sslrootcert: "/vault/secrets/ca.crt" },
+    );
+    expect(file).toContain(
+      "[postgresql-0]\nhost=postgresql-0.postgresql-headless.identity.svc\nport=5432\nuser=replicator\ndbname=postgres\npassfile=/vault/secrets/replication.pgpass\nsslmode=verify-full\n",
+    );
+    expect(file).toContain("[local]\nhost=127.0.0.1");
+    expect(file).not.toMatch(/sslmode=(disable|allow|prefer|require)/);
   });
 });
 
@@ -88,7 +97,7 @@ describe("cassandra.yaml", () => {
 });
 
 describe("elasticsearch.yml", () => {
-  const y = parseYaml(stringify(elasticsearchYml({ seedHosts: ["es-0"], initialMasterNodes: ["es-0"] })));
+  const y = parseYaml(stringify(elasticsearchYml({ seedHosts: ["es-0"] })));
   test("parses as YAML with security and TLS on HTTP and transport", () => {
     expect(y["xpack.security.enabled"]).toBe(true);
     expect(y["xpack.security.http.ssl.enabled"]).toBe(true);

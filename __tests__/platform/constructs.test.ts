@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { Postgresql, primaryAwareJdbcUrl } from "../../constructs/kubernetes/postgresql";
 import { Redis } from "../../constructs/kubernetes/redis";
-import { heartbeatProbes, kvField, rcloneBucketEnv, scheduledLoop } from "../../constructs/kubernetes/platform-pod";
+import { REPORT_ONLY_FAILURE_THRESHOLD, kvField, rcloneBucketEnv, scheduledLoop, scheduledProbes } from "../../constructs/kubernetes/platform-pod";
 import { FAKE_FOUNDATION } from "../fixtures/fake-foundation";
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -62,8 +62,11 @@ describe("backup helpers", () => {
   test("a KV read is a Vault Agent template of the one KV v2 secret", () => {
     expect(kvField("services/cache/redis", "atlas_password")).toBe('{{ with secret "kv/data/services/cache/redis" }}{{ .Data.data.atlas_password }}{{ end }}');
   });
-  test("scheduled loops touch the heartbeat only after a successful round; liveness fails when it is stale", () => {
-    expect(scheduledLoop("  false", 60)).toMatch(/if round; then touch \/run\/heartbeat\/ok; else/);
-    expect(heartbeatProbes(15).liveness.check).toEqual({ exec: { command: ["sh", "-c", "find /run/heartbeat/ok -mmin -15 | grep -q ok"] } });
+  test("scheduled loops record success (ok) and failure (failing, with the round's error); backup health never gates readiness nor restarts", () => {
+    const loop = scheduledLoop("  false", 60);
+    expect(loop).toMatch(/if round 2>\/run\/heartbeat\/round\.log; then\n\s+touch \/run\/heartbeat\/ok && rm -f \/run\/heartbeat\/failing/);
+    const probes = scheduledProbes(15);
+    expect([probes.startup.check, probes.readiness.check]).toEqual([{ exec: { command: ["test", "-f", "/run/heartbeat/started"] } }, { exec: { command: ["test", "-f", "/run/heartbeat/started"] } }]);
+    expect(probes.liveness.failureThreshold).toBe(REPORT_ONLY_FAILURE_THRESHOLD);
   });
 });

@@ -1,131 +1,153 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { entryPointNginxConf, nginxServeScript } from "../../constructs/kubernetes/config/nginx-conf";
-import { freePort, issueServerCertificate, makeTestPki, presentedSerial, removeDir, requireBinaries, run, startServer, tempDir, type RunningServer, type TestPki, waitFor } from "./support/servers";
+import { configMapData, localPod, PodRewrite, podContainer, probeCheck, writeConfigMap, type LocalPod } from "./support/pod";
+import { certificateSerial, freePort, presentedSerial, removeDir, requireBinaries, run, startServer, tempDir, type RunningServer, waitFor } from "./support/servers";
 
-// A real nginx started on loopback with the GENERATED entry-point configuration (only ports, file
-// paths and upstream addresses are the test's), in front of a small HTTPS upstream, run by the
-// GENERATED serve script (nginx + certificate watcher, as in the pod).
-// `.ci/install-test-servers` installs nginx.
-jest.setTimeout(60_000);
+// Two real nginx servers from the SYNTHESIZED default deployment, each run by its pod's synthesized
+// serve script on its decoded ConfigMap and the files its Vault Agent renders: the entry point (public
+// certificate issued by the entry point's PKI role for the public name) and Atlas's TLS sidecar (in
+// front of a stand-in for Atlas on loopback). Keycloak is a stand-in presenting Keycloak's Vault-issued
+// certificate. The entry point verifies both upstreams by their service names against the platform CA.
+// Only ports, file paths, upstream addresses and the watcher's interval are the test's.
+jest.setTimeout(90_000);
 
+const KEY = "default";
+const PUBLIC = "catalog.example.com";
 let dir: string;
-let pki: TestPki;
-let https: number;
-let http: number;
-let upstreamPort: number;
-let nginx: RunningServer | undefined;
-let upstream: RunningServer | undefined;
+let entry: LocalPod;
+let atlas: LocalPod;
+let keycloak: LocalPod;
+let redis: LocalPod;
+const ports: Record<string, number> = {};
+const servers: RunningServer[] = [];
+let entryNginx: RunningServer;
+let keycloakStandIn: RunningServer;
 
-function curl(...args: string[]) {
-  return run("curl", ["-sS", "--max-time", "5", "--cacert", pki.caCert, "-o", "-", "-w", "\n%{http_code}", ...args], {}, 10_000);
+/** An HTTPS stand-in presenting a pod's rendered certificate. */
+function httpsStandIn(name: string, p: LocalPod, port: number): RunningServer {
+  const script = `const fs = require("node:fs"); require("node:https").createServer({ cert: fs.readFileSync(process.argv[1]), key: fs.readFileSync(process.argv[2]) },
+    (req, res) => res.end(process.argv[4] + " saw " + req.url + " proto=" + req.headers["x-forwarded-proto"])).listen(Number(process.argv[3]), "127.0.0.1");`;
+  return startServer(process.execPath, ["-e", script, p.local("/vault/secrets/tls.crt"), p.local("/vault/secrets/tls.key"), String(port), name]);
 }
+
+/** Starts a pod's nginx container by its synthesized command, with the test's paths and ports. */
+function startNginx(p: LocalPod, configMap: string, literals: readonly (readonly [string | RegExp, string])[]): RunningServer {
+  const container = podContainer(p.pod, p.pod.name === "atlas" ? "tls" : "nginx");
+  const mounts = Object.fromEntries((container.body.volume_mount as { mount_path: string }[]).map((m) => [m.mount_path, p.local(m.mount_path)]));
+  for (const d of Object.values(mounts)) mkdirSync(d, { recursive: true });
+  const rewrite = new PodRewrite(mounts, [...literals, ["sleep 60 ", "sleep 1 "], ["nginx -c", "/usr/sbin/nginx -c"], ["nginx -t -c", "/usr/sbin/nginx -t -c"]]);
+  writeConfigMap(configMapData(KEY, configMap), mounts["/etc/nginx-platform"], rewrite);
+  const s = startServer(container.command[0], rewrite.command(container.command.slice(1)), { logFile: p.local("/tmp/nginx.log") });
+  servers.push(s);
+  return s;
+}
+
+const curl = (...args: string[]) => run("curl", ["-sS", "--max-time", "5", "-o", "-", "-w", "\n%{http_code}", ...args], {}, 10_000);
 const status = (r: { out: string }) => r.out.trim().split("\n").pop();
+/** A user's request: the public name resolved to the test's port, verified against the platform CA. */
+const user = (path: string, ...extra: string[]) =>
+  curl("--resolve", `${PUBLIC}:${ports.https}:127.0.0.1`, "--cacert", entry.local("/vault/secrets/ca.crt"), ...extra, `https://${PUBLIC}:${ports.https}${path}`);
 
 beforeAll(async () => {
   requireBinaries(["/usr/sbin/nginx", "curl", "openssl"]);
-  dir = tempDir("nginx-test-");
-  pki = makeTestPki(dir);
-  [https, http, upstreamPort] = [await freePort(), await freePort(), await freePort()];
-  // The upstream presents a certificate for "localhost" from the test CA, as Atlas's would for its name.
-  // A separate process: the clients below run synchronously and would block an in-process server.
-  const script = `require("node:https").createServer({ cert: require("node:fs").readFileSync(process.argv[1]), key: require("node:fs").readFileSync(process.argv[2]) },
-    (req, res) => res.end("upstream saw " + req.url + " proto=" + req.headers["x-forwarded-proto"])).listen(Number(process.argv[3]), "127.0.0.1");`;
-  upstream = startServer(process.execPath, ["-e", script, pki.serverCert, pki.serverKey, String(upstreamPort)]);
-  const conf = join(dir, "nginx.conf");
-  writeFileSync(
-    conf,
-    entryPointNginxConf({
-      serverName: "localhost",
-      httpsPort: https,
-      httpPort: http,
-      certificate: { certFile: pki.serverCert, keyFile: pki.serverKey },
-      upstreamCaFile: pki.caCert,
-      runtimeDir: dir,
-      listenAddress: "127.0.0.1",
-      accessLog: join(dir, "access.log"),
-      routes: [
-        // A name the upstream's certificate does not carry: verification must refuse it.
-        { path: "/wrong-name/", upstream: `https://127.0.0.1:${upstreamPort}`, upstreamName: "keycloak.identity.svc" },
-        { path: "/", upstream: `https://127.0.0.1:${upstreamPort}`, upstreamName: "localhost" },
-      ],
-    }),
-  );
-  const check = run("/usr/sbin/nginx", ["-t", "-c", conf, "-p", dir]);
-  if (check.status !== 0) throw new Error(`nginx -t failed:\n${check.out}\n${readFileSync(conf, "utf8")}`);
-  // The pod's serve script with a 1 s watcher round.
-  const serve = join(dir, "serve.sh");
-  writeFileSync(serve, nginxServeScript({ confFile: conf, prefix: dir, nginxBinary: "/usr/sbin/nginx", watchFiles: [pki.serverCert, pki.serverKey, pki.caCert], intervalSeconds: 1 }));
-  nginx = startServer("sh", [serve]);
-  await waitFor("the upstream", () => run("curl", ["-sk", "--max-time", "2", `https://127.0.0.1:${upstreamPort}/`]).out.startsWith("upstream saw"), 20_000);
-  await waitFor("nginx to serve HTTPS", () => status(curl(`https://localhost:${https}/healthz`)) === "200", 20_000).catch((e) => {
-    throw new Error(`${e.message}\n${nginx?.output()}`);
+  dir = tempDir("nginx-pods-");
+  const caDir = join(dir, "ca");
+  entry = localPod(KEY, "entry-point", { root: join(dir, "entry-point"), caDir });
+  atlas = localPod(KEY, "atlas", { root: join(dir, "atlas"), caDir });
+  keycloak = localPod(KEY, "keycloak", { root: join(dir, "keycloak"), caDir });
+  redis = localPod(KEY, "redis", { root: join(dir, "redis"), caDir });
+  for (const k of ["https", "http", "atlasTls", "atlas", "keycloak"]) ports[k] = await freePort();
+
+  servers.push(startServer(process.execPath, ["-e", `require("node:http").createServer((q, r) => r.end("atlas saw " + q.url + " proto=" + q.headers["x-forwarded-proto"])).listen(${ports.atlas}, "127.0.0.1")`]));
+  keycloakStandIn = httpsStandIn("keycloak", keycloak, ports.keycloak);
+  servers.push(keycloakStandIn);
+  startNginx(atlas, "atlas-config", [
+    ["listen 21443 ssl;", `listen 127.0.0.1:${ports.atlasTls} ssl;`],
+    ["proxy_pass http://127.0.0.1:21000;", `proxy_pass http://127.0.0.1:${ports.atlas};`],
+  ]);
+  entryNginx = startNginx(entry, "entry-point-config", [
+    [/listen 8443 ssl/g, `listen 127.0.0.1:${ports.https} ssl`],
+    [/listen 8080;/g, `listen 127.0.0.1:${ports.http};`],
+    ["proxy_pass https://keycloak.identity.svc:8443;", `proxy_pass https://127.0.0.1:${ports.keycloak};`],
+    ["proxy_pass https://atlas.metadata.svc:21443;", `proxy_pass https://127.0.0.1:${ports.atlasTls};`],
+  ]);
+  await waitFor("the entry point to answer its health check", () => status(curl("-k", `https://127.0.0.1:${ports.https}/healthz`)) === "200", 30_000).catch((e) => {
+    throw new Error(`${e.message}\n${servers.map((s) => s.output()).join("\n")}`);
   });
 });
 
 afterAll(async () => {
-  await nginx?.stop("SIGQUIT", 10_000);
-  await upstream?.stop("SIGTERM", 5_000);
+  for (const s of servers.reverse()) await s.stop("SIGQUIT", 10_000);
   if (dir) removeDir(dir);
 });
 
-test("plain HTTP only redirects to HTTPS, keeping the path", () => {
-  const r = run("curl", ["-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", `http://localhost:${http}/search?q=x`], {}, 10_000);
-  expect(r.out).toBe("301 https://localhost/search?q=x");
+test("the synthesized probes pass: the entry point's /healthz over HTTPS, the Atlas sidecar's TLS port", () => {
+  const health = probeCheck(podContainer(entry.pod, "nginx"), "readiness");
+  expect(health.http_get).toEqual({ path: "/healthz", port: "https", scheme: "HTTPS" });
+  // The kubelet's HTTPS probe does not verify the certificate.
+  expect(status(curl("-k", `https://127.0.0.1:${ports.https}/healthz`))).toBe("200");
+  const tcp = probeCheck(podContainer(atlas.pod, "tls"), "readiness");
+  expect(tcp.tcp_socket).toEqual([{ port: "21443" }]);
+  expect(run("openssl", ["s_client", "-connect", `127.0.0.1:${ports.atlasTls}`], {}, 10_000).out).toMatch(/CONNECTED/);
 });
 
-test("HTTPS serves with HSTS", () => {
-  const r = run("curl", ["-sS", "--max-time", "5", "--cacert", pki.caCert, "-D", "-", "-o", "/dev/null", `https://localhost:${https}/healthz`], {}, 10_000);
-  expect(r.out).toMatch(/^HTTP\/\S+ 200/);
+test("a user verifies the entry point's certificate for the public name against the platform CA, and gets HSTS", () => {
+  const r = user("/healthz", "-D", "-");
+  expect(status(r)).toBe("200");
   expect(r.out).toMatch(/strict-transport-security: max-age=31536000; includeSubDomains/i);
+});
+
+test("plain HTTP only redirects to HTTPS, keeping the path", () => {
+  const r = run("curl", ["-sS", "--max-time", "5", "-o", "/dev/null", "-w", "%{http_code} %{redirect_url}", "--resolve", `${PUBLIC}:${ports.http}:127.0.0.1`, `http://${PUBLIC}:${ports.http}/search?q=x`], {}, 10_000);
+  expect(r.out).toBe(`301 https://${PUBLIC}/search?q=x`);
 });
 
 test("TLS 1.1 is refused, TLS 1.2 accepted", () => {
   const handshake = (version: string) =>
-    run("openssl", ["s_client", "-brief", "-connect", `127.0.0.1:${https}`, version, "-cipher", "DEFAULT@SECLEVEL=0", "-CAfile", pki.caCert, "-servername", "localhost"], {}, 10_000);
+    run("openssl", ["s_client", "-brief", "-connect", `127.0.0.1:${ports.https}`, version, "-cipher", "DEFAULT@SECLEVEL=0", "-CAfile", entry.local("/vault/secrets/ca.crt"), "-servername", PUBLIC], {}, 10_000);
   expect(handshake("-tls1_2").out).toMatch(/Protocol version: TLSv1\.2/);
   expect(handshake("-tls1_1").out).not.toMatch(/Protocol version/);
 });
 
-test("a route reaches its upstream over TLS verified against the platform CA", () => {
-  const r = curl(`https://localhost:${https}/api/atlas/v2/search`);
-  expect(r.out).toContain("upstream saw /api/atlas/v2/search proto=https");
+test("Atlas is reached through its TLS sidecar, whose Vault certificate the entry point verifies as atlas.metadata.svc", () => {
+  const r = user("/api/atlas/v2/search");
+  expect(r.out).toContain("atlas saw /api/atlas/v2/search proto=https");
   expect(status(r)).toBe("200");
 });
 
-test("an upstream whose certificate does not match the expected name is refused (502)", () => {
-  expect(status(curl(`https://localhost:${https}/wrong-name/x`))).toBe("502");
+test("Keycloak is reached over TLS verified as keycloak.identity.svc; another service's Vault certificate at its address is refused (502)", async () => {
+  const r = user("/auth/realms/platform/protocol/openid-connect/auth?client_id=atlas");
+  expect(r.out).toContain("keycloak saw /auth/realms/platform/protocol/openid-connect/auth?client_id=atlas proto=https");
+  // The same address now answered by a server holding Redis's certificate (names redis.cache.svc...).
+  await keycloakStandIn.stop("SIGTERM", 5_000);
+  const impostor = httpsStandIn("impostor", redis, ports.keycloak);
+  servers.push(impostor);
+  await waitFor("the impostor", () => run("curl", ["-sk", "--max-time", "2", `https://127.0.0.1:${ports.keycloak}/`]).out.startsWith("impostor saw"), 20_000);
+  expect(status(user("/auth/realms/platform/account"))).toBe("502");
+  expect(readFileSync(entry.local("/tmp/nginx.log"), "utf8")).toMatch(/upstream SSL certificate does not match "keycloak\.identity\.svc"/);
 });
 
-test("a renewed certificate is served to new connections after the watcher's tested reload, with no restart of the master", async () => {
-  const serial = () => presentedSerial(https, ["-CAfile", pki.caCert]);
-  const master = () => readFileSync(join(dir, "nginx.pid"), "utf8").trim();
+test("a renewal by the sidecar is served to new connections after the watcher's tested reload, with no restart of the master", async () => {
+  const serial = () => presentedSerial(ports.https, ["-CAfile", entry.local("/vault/secrets/ca.crt"), "-servername", PUBLIC]);
+  const master = () => readFileSync(entry.local("/tmp/nginx.pid"), "utf8").trim();
   const before = { serial: serial(), master: master() };
-  const renewed = issueServerCertificate(pki, "server-renewed");
-  expect(renewed.serial).not.toBe(before.serial);
-
-  // A half-written renewal (the new key beside the old chain) fails `nginx -t`: nothing is reloaded, the
-  // old pair keeps serving, and the watcher retries.
-  writeFileSync(pki.serverKey, readFileSync(renewed.key));
-  await waitFor("the watcher to refuse the mismatched pair", () => /reload failed; retrying/.test(nginx?.output() ?? ""), 20_000);
-  expect(serial()).toBe(before.serial);
-  expect(status(curl(`https://localhost:${https}/healthz`))).toBe("200");
-
-  writeFileSync(pki.serverCert, readFileSync(renewed.cert));
-  await waitFor("a new connection to present the renewed certificate", () => serial() === renewed.serial, 20_000).catch((e) => {
-    throw new Error(`${e.message}\n${nginx?.output()}`);
+  // The sidecar 630 h later: past ~87% of the 720 h public certificate, it issues a new one.
+  expect(entry.rerender(630 * 3600).issued).toHaveLength(1);
+  const renewed = certificateSerial(readFileSync(entry.local("/vault/secrets/tls.crt"), "utf8"));
+  expect(renewed).not.toBe(before.serial);
+  await waitFor("a new connection to present the renewed certificate", () => serial() === renewed, 20_000).catch((e) => {
+    throw new Error(`${e.message}\n${entryNginx.output()}`);
   });
-  expect(master()).toBe(before.master); // the same master: reloaded, not restarted
-  expect(nginx?.output()).toMatch(/tls-reload: certificate files changed; server reloaded them/);
-  expect(status(curl(`https://localhost:${https}/api/atlas/v2/search`))).toBe("200");
+  expect(master()).toBe(before.master);
+  expect(status(user("/api/atlas/v2/search"))).toBe("200");
 });
 
-test("the serve script forwards SIGQUIT (graceful stop) and exits with nginx's status", async () => {
-  const proc = nginx!.process;
-  const master = Number(readFileSync(join(dir, "nginx.pid"), "utf8").trim());
-  expect(master).not.toBe(proc.pid);
+test("the synthesized serve script forwards SIGQUIT (graceful stop) and exits with nginx's status", async () => {
+  const proc = entryNginx.process;
+  const pid = Number(readFileSync(entry.local("/tmp/nginx.pid"), "utf8").trim());
+  expect(pid).not.toBe(proc.pid);
   const exited = new Promise<number | null>((resolve) => proc.once("exit", (code) => resolve(code)));
-  await nginx!.stop("SIGQUIT", 15_000);
+  await entryNginx.stop("SIGQUIT", 15_000);
   expect(await Promise.race([exited, Promise.resolve(proc.exitCode)])).toBe(0);
-  expect(() => process.kill(master, 0)).toThrow();
+  expect(() => process.kill(pid, 0)).toThrow();
 });

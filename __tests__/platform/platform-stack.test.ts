@@ -87,7 +87,7 @@ test("every container runs with the restricted security context and a read-only 
 test("every service gets its TLS certificate from Vault's PKI role of its own name", () => {
   for (const [key, s] of Object.entries(SERVICES)) {
     if (key === "vault") continue;
-    const pki = agentTemplates(doc, s.name).find((t) => t.destination.endsWith("/tls.crt"))!;
+    const pki = agentTemplates(doc, s.name).find((t) => t.destination.endsWith("/tls-bundle.pem"))!;
     expect(pki.contents).toContain(`pkiCert "pki-int/issue/${s.name}"`);
   }
 });
@@ -108,7 +108,9 @@ test("PostgreSQL: generated pg_hba/postgresql.conf, credentials from Vault KV an
   const data = configMap(doc, "postgresql-config");
   expect(data["pg_hba.conf"]).not.toMatch(/^(host|local)\s/m);
   expect(data["postgresql.conf"]).toContain("ssl_min_protocol_version = 'TLSv1.2'");
-  expect(data["postgresql-standby.conf"]).toMatch(/primary_conninfo = '.*sslmode=verify-full/);
+  // Standbys stream from the primary named in the service file, which verifies the peer's certificate and name.
+  expect(data["start.sh"]).toContain('-c "primary_conninfo=service=$UPSTREAM application_name=$HOSTNAME"');
+  expect(data["pg_service.conf"]).toMatch(/\[postgresql-1\]\nhost=postgresql-1\.postgresql-headless\.identity\.svc\n(.+\n)*sslmode=verify-full\n/);
   const pg = named(doc, "kubernetes_stateful_set_v1", "postgresql");
   expect(pg.spec.template.spec.container.map((c: Json) => c.name)).toEqual(["postgresql", "base-backup", "uploader", "vault-agent"]);
   const keycloakConf = agentTemplates(doc, "keycloak").find((t) => t.destination.endsWith("/keycloak.conf"))!.contents;
@@ -124,7 +126,8 @@ test("backups run under the backup workload identity and write to the platform b
   }
   for (const name of ["postgresql", "cassandra"]) {
     const uploader = named(doc, "kubernetes_stateful_set_v1", name).spec.template.spec.container.find((c: Json) => c.name === "uploader");
-    expect(uploader.command.join(" ")).toContain(`bucket:${FAKE_FOUNDATION.objectStore.dataBucket}/${name}`);
+    expect(uploader.command.join(" ")).toContain(`"bucket:$PLATFORM_BUCKET/${name}`);
+    expect(uploader.env).toContainEqual({ name: "PLATFORM_BUCKET", value: FAKE_FOUNDATION.objectStore.dataBucket });
     expect(uploader.env).toContainEqual({ name: "RCLONE_CONFIG_BUCKET_ENV_AUTH", value: "true" });
     expect(JSON.stringify(uploader.env)).not.toMatch(/ACCESS_KEY|SECRET/);
   }
@@ -191,7 +194,7 @@ describe("certificate renewal (72 h certificates re-issued by Vault Agent into /
   test("PostgreSQL runs its postmaster under the shared watcher, reloaded by SIGHUP when its TLS files change", () => {
     const start: string = configMap(doc, "postgresql-config")["start.sh"];
     expect(container("kubernetes_stateful_set_v1", "postgresql", "postgresql").command).toEqual(["sh", "/etc/postgresql/start.sh"]);
-    expect(start).toMatch(/^postgres -D \S+ -c config_file="\$CONF_FILE" -c hba_file=\S+ &$/m);
+    expect(start).toMatch(/^postgres -D "\$PGDATA" -c config_file=\S+ -c hba_file=\S+ "\$@" &$/m);
     expect(start).not.toMatch(/^exec postgres/m);
     expect(watches(start)).toEqual(secrets);
     expect(start).toContain('if kill -HUP "$SERVER_PID"; then');
@@ -228,10 +231,11 @@ describe("certificate renewal (72 h certificates re-issued by Vault Agent into /
       expect(o).toMatchObject({ ssl_context_factory: { class_name: "org.apache.cassandra.security.PEMBasedSslContextFactory" }, keystore: "/vault/secrets/tls-bundle.pem", truststore: "/vault/secrets/ca.crt" });
       expect(o.ssl_context_factory.parameters).toEqual({}); // no inline key: inline material is never reloaded
     }
-    expect(agentTemplates(doc, "cassandra").find((t) => t.destination.endsWith("/tls.crt"))!.contents).toContain('writeToFile "/vault/secrets/tls-bundle.pem"');
+    // The keystore is the certificate template's own file (key + chain); the key is PKCS#8 (vault-agent-templates.test.ts).
+    expect(agentTemplates(doc, "cassandra").find((t) => t.destination === "/vault/secrets/tls-bundle.pem")!.contents).toContain('"private_key_format=pkcs8"');
     // Elasticsearch watches its SSL files (every 5 s by default): they are the agent's files, and watching is not turned off.
     const es = parseYaml(configMap(doc, "elasticsearch-config")["elasticsearch.yml"]);
-    const esCerts = agentTemplates(doc, "elasticsearch").find((t) => t.destination.endsWith("/tls.crt"))!.destination.replace(/\/tls\.crt$/, "");
+    const esCerts = agentTemplates(doc, "elasticsearch").find((t) => t.destination.endsWith("/tls-bundle.pem"))!.destination.replace(/\/tls-bundle\.pem$/, "");
     for (const layer of ["http", "transport"]) expect(es[`xpack.security.${layer}.ssl.certificate`]).toBe(`${esCerts}/tls.crt`);
     expect(Object.keys(es).filter((k) => k.startsWith("resource.reload"))).toEqual([]);
     // Keycloak re-reads its PEM files on the configured period (never disabled with -1).

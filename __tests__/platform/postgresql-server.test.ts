@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { POSTGRESQL_DATABASES, pgHbaConf, postgresqlBootstrapSql, postgresqlConf, postgresqlServe } from "../../constructs/kubernetes/config/postgresql-conf";
 import { DATABASE_ROLES } from "../../stacks/vault-config-stack";
@@ -111,10 +111,14 @@ test("passwords are stored as SCRAM-SHA-256 verifiers", () => {
 });
 
 test("WAL archiving copies completed segments to the archive directory", async () => {
-  const r = psql("sslmode=require", "create table t(x int); insert into t values (1); select pg_switch_wal();");
+  const r = psql("sslmode=require", "create table t(x int); insert into t values (1); select pg_walfile_name(pg_switch_wal());");
   expect(r.status).toBe(0);
-  await waitFor("a WAL segment in the archive", () => existsSync(archiveDir) && readdirSync(archiveDir).some((f) => /^[0-9A-F]{24}$/.test(f)), 20_000);
-  expect(psql("sslmode=require", "select archived_count > 0 from pg_stat_archiver").out.trim()).toBe("t");
+  const segment = r.out.trim();
+  // The signal is the server's own: pg_stat_archiver counts a segment once archive_command returned 0
+  // (the file appears in the directory just before that, so reading the view on the file's arrival races).
+  await waitFor(`${segment} counted as archived`, () => psql("sslmode=require", "select last_archived_wal from pg_stat_archiver").out.trim() === segment, 30_000);
+  expect(readdirSync(archiveDir)).toContain(segment);
+  expect(psql("sslmode=require", "select failed_count from pg_stat_archiver").out.trim()).toBe("0");
 });
 
 test("the bootstrap made the databases and roles, and the replicator streams a base backup over TLS", () => {

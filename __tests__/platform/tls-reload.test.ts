@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { SIGHUP_RELOAD, TLS_RELOAD_INTERVAL_SECONDS, serveWithTlsReload } from "../../constructs/kubernetes/config/tls-reload";
@@ -92,6 +93,34 @@ test.concurrent("SIGTERM reaches the server and the script exits with the server
     expect(await within(code, 10_000)).toBe(7);
     expect(readFileSync(join(dir, "server.log"), "utf8")).toContain("term");
   }));
+
+test("a forwarded SIGTERM gives the server's status every time (300 stops; dash lost it about 1 in 100 before the final wait)", () => {
+  const dir = tempDir("tls-reload-stops-");
+  try {
+    const standIn = `sh -c 'trap "exit 7" TERM; while :; do sleep 0.01; done'`;
+    writeFileSync(join(dir, "serve.sh"), `set -eu\n${serveWithTlsReload(standIn, { watchFiles: [join(dir, "tls.crt")], reload: SIGHUP_RELOAD, intervalSeconds: 1 })}`);
+    // Four workers, 75 stops each: start the script, wait for its watcher's line (its traps are set), TERM it, keep its status.
+    const driver = [
+      "worker() {",
+      "  for i in $(seq 1 75); do",
+      `    log=${dir}/$1-$i.log`,
+      `    sh ${dir}/serve.sh 2>"$log" & p=$!`,
+      '    until grep -q "tls-reload: watching" "$log"; do sleep 0.01; done',
+      '    kill -TERM "$p"; wait "$p" && echo 0 || echo $?',
+      "  done",
+      "}",
+      "for w in 1 2 3 4; do worker $w > " + `${dir}` + "/statuses-$w & done",
+      "wait",
+      `cat ${dir}/statuses-*`,
+    ].join("\n");
+    const r = spawnSync("bash", ["-c", driver], { encoding: "utf8", timeout: 120_000 });
+    const statuses = r.stdout.trim().split("\n");
+    expect(statuses).toHaveLength(300);
+    expect(statuses.filter((x) => x !== "7")).toEqual([]);
+  } finally {
+    removeDir(dir);
+  }
+}, 150_000);
 
 test.concurrent("SIGHUP sent to the container is forwarded to the server", () =>
   withBench(async ({ serve, hups }) => {

@@ -40,7 +40,7 @@ function flatten(value: unknown, prefix: string, out: Flat): Flat {
 
 /**
  * podNetwork: rules by address. Every NetworkPolicy rule whose peers are all ipBlocks is fed by the
- * contract's ranges (clusterCidrs, privateEndpointCidrs, workloadIdentityEgress); its keys count as fed.
+ * contract's ranges (podNetwork: clusterCidrs, workloadIdentityEgress; egress: the endpoints' cidrs); its keys count as fed.
  */
 function ipBlockRules(json: { resource?: Record<string, Record<string, unknown>> }): string[] {
   const prefixes: string[] = [];
@@ -85,11 +85,14 @@ const CONTRACT_FED: readonly RegExp[] = [
   /^resource\.kubernetes_service_v1\.[^.]+\.metadata\.annotations\..+$/,
   // vaultSeal: Vault's rendered server config
   /^resource\.kubernetes_config_map_v1\.Vault_[^.]+\.data\.vault\.json$/,
-  // objectStore: where the backup uploaders and Elasticsearch's snapshot repository write
-  /\.container\[uploader\]\.(command\[\d+\]|env\[[A-Z_]+\]\.(name|value))$/,
-  /^resource\.kubernetes_config_map_v1\.Elasticsearch_[^.]+\.data\.repository\.json$/,
-  // podNetwork.apiServerEgress: the CiliumNetworkPolicy that exists only where ipBlocks cannot select the API server
-  /^resource\.kubernetes_manifest\.ApiServerEgress_[^.]+\./,
+  // objectStore: where the backup uploaders, PostgreSQL's restore_command and Elasticsearch's snapshot repository reach the bucket
+  /\.container\[(uploader|postgresql)\]\.(command\[\d+\]|env\[[A-Z_]+\]\.(name|value))$/,
+  /^resource\.kubernetes_config_map_v1\.Elasticsearch_[^.]+\.data\.(repository\.json|prepare-config\.sh)$/,
+  /\.(init_)?container\[(elasticsearch|config)\]\.env\[(AZURE_FEDERATED_TOKEN_FILE|PLATFORM_STORAGE_ACCOUNT)\]\.(name|value)$/,
+  // egress: where the cloud's endpoints are (ipBlocks appended after the in-cluster rules), and the FQDN
+  // policy of the cloud's engine (CiliumNetworkPolicy on AKS, FQDNNetworkPolicy on GKE, none on EKS)
+  /^resource\.kubernetes_network_policy_v1\.[^.]+\.spec\.egress\[\d+\]\.(to\[\d+\]\.ip_block\.cidr|ports\[\d+\]\.(port|protocol))$/,
+  /^resource\.kubernetes_manifest\.(AllowGraph_[A-Za-z]+External|VaultTls_ApiServerEgress)_[^.]+\.manifest\..+$/,
   // ... and so the config checksum of the pods that mount those two ConfigMaps
   /^resource\.kubernetes_stateful_set_v1\.(Vault|Elasticsearch)_[^.]+\.spec\.template\.metadata\.annotations\.checksum\/config$/,
 ];

@@ -1,7 +1,8 @@
 import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { Testing } from "cdktf";
-import { secretsServerImage } from "../../constructs/kubernetes/images";
-import { VaultServer, renderVaultServerConfig, type VaultServerProps } from "../../constructs/vault/vault-server";
+import { IMAGES, secretsServerImage } from "../../constructs/kubernetes/images";
+import { AZURE_SEAL_WORKLOAD_IDENTITY, RAFT_FACTS, VaultServer, renderVaultServerConfig, type VaultServerProps } from "../../constructs/vault/vault-server";
+import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
 import { FAKE_FOUNDATION } from "../fixtures/fake-foundation";
 import { allContainers, resourcesOf, synthJson } from "../kubernetes/helpers";
 
@@ -100,6 +101,38 @@ test("probes: alive while sealed (to be initialised), ready only when unsealed",
 test("OpenBao runs through the same construct with its own image and binary", () => {
   const c = set({ image: secretsServerImage({ vaultDistribution: "openbao", registry: "mirror.example" }) }).spec.template.spec.container[0];
   expect(c.image).toBe("mirror.example/openbao/openbao:2.1.0");
-  expect(c.command).toEqual(["bao", "server", "-config=/vault/config/vault.json"]);
+  expect(c.command.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+  expect(c.command[2]).toContain("exec bao server -config=/vault/config/vault.json");
   expect(c.env.map((e: { name: string }) => e.name)).toEqual(["POD_NAME", "BAO_API_ADDR", "BAO_CLUSTER_ADDR", "BAO_RAFT_NODE_ID", "BAO_ADDR", "BAO_CACERT", "HOME"]);
+});
+
+describe("the shipped deployments' Vault servers (synthesized JSON)", () => {
+  type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const vaultStack = (key: string): Json => {
+    const stacks = synthesizedStacks(key);
+    return stacks[Object.keys(stacks).find((id) => id.endsWith("-vault"))!] as Json;
+  };
+  const vaultConfig = (key: string) => {
+    const maps = vaultStack(key).resource.kubernetes_config_map_v1 as Record<string, Json>;
+    return JSON.parse(Object.values(maps).find((m) => "vault.json" in (m.data ?? {}))!.data["vault.json"]);
+  };
+
+  test.each(DEPLOYMENTS.map((d) => d.key))("%s: raft runs with its production timing (performance_multiplier = 1, RAFT_FACTS)", (key) => {
+    expect(RAFT_FACTS.performanceMultiplier.production).toBe(1);
+    expect(vaultConfig(key).storage.raft.performance_multiplier).toBe(1);
+  });
+
+  test("Azure: OpenBao's Key Vault seal can authenticate by workload identity (AZURE_SEAL_WORKLOAD_IDENTITY, checked on the pinned release)", () => {
+    // A version bump must re-check the wrapper's credential chain at the new release.
+    expect(IMAGES.openbao.tag).toBe(AZURE_SEAL_WORKLOAD_IDENTITY.checkedOnOpenBao);
+    const seal = vaultConfig("examples-azure").seal;
+    expect(Object.keys(seal)).toEqual(["azurekeyvault"]);
+    for (const k of AZURE_SEAL_WORKLOAD_IDENTITY.forbiddenStanzaKeys) expect(Object.keys(seal.azurekeyvault)).not.toContain(k);
+    const stack = vaultStack("examples-azure");
+    const set = Object.values(stack.resource.kubernetes_stateful_set_v1 as Record<string, Json>).find((s) => s.metadata.name === "vault")!;
+    const [label, value] = AZURE_SEAL_WORKLOAD_IDENTITY.podLabel;
+    expect(set.spec.template.metadata.labels[label]).toBe(value);
+    const sa = Object.values(stack.resource.kubernetes_service_account_v1 as Record<string, Json>).find((s) => s.metadata.name === "vault")!;
+    expect(Object.keys(sa.metadata.annotations)).toContain(AZURE_SEAL_WORKLOAD_IDENTITY.serviceAccountAnnotation);
+  });
 });

@@ -75,7 +75,6 @@ test("flow: the stack's NetworkPolicies allow exactly the intended graph (plus t
   expect(render(flows)).toEqual(
     [
       ...INTENDED_GRAPH,
-      "vault/vault-tls-bootstrap -> external 443/TCP",
       "vault/vault-tls-bootstrap -> kube-system/dns 53/TCP",
       "vault/vault-tls-bootstrap -> kube-system/dns 53/UDP",
     ].sort(),

@@ -145,6 +145,8 @@ export class EksCluster extends Construct {
     const logGroup = new CloudwatchLogGroup(this, "ControlPlaneLogs", {
       name: `/aws/eks/${name}/cluster`,
       retentionInDays: props.logRetentionInDays ?? 365,
+      // Deleting the group deletes the audit trail of the control plane in it.
+      lifecycle: { preventDestroy: !allowDestroy },
     });
 
     this.endpoint = new ControlPlaneEndpoint(this, "Endpoint", { vpcId: props.vpcId, access: props.access, name: `${name}-eks-control-plane` });

@@ -89,6 +89,12 @@ export interface EncryptedBucketProps {
    * @default false - lifecycle prevent_destroy
    */
   readonly allowDestroy?: boolean;
+  /**
+   * More statements of the bucket policy (S3 takes one policy per bucket), e.g. a Deny that restricts
+   * which principals may read or write objects. They can only narrow: a statement that allows is refused.
+   * @default - none: the TLS-only statements (and log delivery on a log target)
+   */
+  readonly policyStatements?: readonly DataAwsIamPolicyDocumentStatement[];
 }
 
 /**
@@ -183,6 +189,10 @@ export class EncryptedBucket extends Construct {
         resources: [`${this.bucketArn}/*`],
         condition: [{ test: "StringEquals", variable: "aws:SourceAccount", values: [account.accountId] }],
       });
+    }
+    for (const extra of props.policyStatements ?? []) {
+      if (extra.effect !== "Deny") throw new Error(`EncryptedBucket ${this.node.path}: policyStatements may only deny (statement ${extra.sid ?? "without sid"} has effect ${extra.effect ?? "Allow"})`);
+      statements.push(extra);
     }
     const document = new DataAwsIamPolicyDocument(this, "PolicyDocument", { statement: statements });
     this.policy = new S3BucketPolicy(this, "Policy", {

@@ -46,6 +46,11 @@ export interface NetworkProps {
    * @default 365
    */
   readonly flowLogRetentionInDays?: number;
+  /**
+   * Let `terraform destroy` delete the flow-log group (and the logs in it).
+   * @default false - lifecycle prevent_destroy
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
@@ -68,7 +73,7 @@ export class Network extends Construct {
   readonly pinnedZones: PinnedZones;
   /** Private subnets, one per zone: nodes, data, interface endpoints, the control plane's ENIs. */
   readonly privateSubnets: readonly Subnet[];
-  /** Their ranges (literal, computed from the VPC range). */
+  /** The private subnets' ranges (plain strings: known at synth), where the interface endpoints and the control plane's ENIs are. */
   readonly privateSubnetCidrs: readonly string[];
   /** Public subnets, one per zone: load balancers and NAT gateways only. */
   readonly publicSubnets: readonly Subnet[];
@@ -199,7 +204,7 @@ export class Network extends Construct {
       egress: [{ cidr: ANYWHERE, protocol: "all" }],
     });
 
-    new VpcFlowLogs(this, "FlowLogs", { vpcId, name, retentionInDays: props.flowLogRetentionInDays ?? 365 });
+    new VpcFlowLogs(this, "FlowLogs", { vpcId, name, retentionInDays: props.flowLogRetentionInDays ?? 365, allowDestroy: props.allowDestroy });
 
     new VpcEndpoints(this, "Endpoints", {
       vpcId,

@@ -28,8 +28,15 @@ export interface VpcEndpointsProps {
 
 /**
  * VPC endpoints so cluster traffic to AWS APIs stays inside the VPC: an S3 gateway endpoint on the
- * private route tables, and interface endpoints (private DNS on) for ECR, STS, EC2, CloudWatch Logs and
- * KMS, behind a security group that admits HTTPS from the VPC only.
+ * private route tables, and interface endpoints (private DNS on) for ECR, STS, EC2, CloudWatch Logs,
+ * KMS and S3, behind a security group that admits HTTPS from the VPC only.
+ *
+ * S3 has both: the gateway for the nodes (image layers from ECR), and an interface endpoint whose private
+ * DNS answers in the VPC too (`private_dns_only_for_inbound_resolver_endpoint = false`: "all resolvers";
+ * true would send VPC traffic to the gateway, i.e. to S3's public addresses). So pods reach S3 at addresses in
+ * the private subnets, which their NetworkPolicies can name; S3's public ranges never need to be allowed.
+ * (docs.aws.amazon.com/AmazonS3/latest/userguide/privatelink-interface-endpoints.html, "Private DNS";
+ * EC2 API DnsOptionsSpecification.PrivateDnsOnlyForInboundResolverEndpoint.)
  */
 export class VpcEndpoints extends Construct {
   /** The endpoints' security group. */
@@ -53,12 +60,23 @@ export class VpcEndpoints extends Construct {
       cidrIpv4: props.vpcCidr,
     });
 
-    new VpcEndpoint(this, "S3", {
+    const s3Gateway = new VpcEndpoint(this, "S3", {
       vpcId: props.vpcId,
       serviceName: `com.amazonaws.${props.region}.s3`,
       vpcEndpointType: "Gateway",
       routeTableIds: [...props.routeTableIds],
       tags: { Name: `${props.name}-s3` },
+    });
+    new VpcEndpoint(this, "S3Interface", {
+      vpcId: props.vpcId,
+      serviceName: `com.amazonaws.${props.region}.s3`,
+      vpcEndpointType: "Interface",
+      privateDnsEnabled: true,
+      dnsOptions: { privateDnsOnlyForInboundResolverEndpoint: false },
+      subnetIds: [...props.subnetIds],
+      securityGroupIds: [this.securityGroup.id],
+      tags: { Name: `${props.name}-s3-interface` },
+      dependsOn: [s3Gateway],
     });
     for (const [id, service] of Object.entries(INTERFACE_ENDPOINT_SERVICES)) {
       new VpcEndpoint(this, id, {

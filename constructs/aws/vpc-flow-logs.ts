@@ -16,10 +16,16 @@ export interface VpcFlowLogsProps {
    * @default 365
    */
   readonly retentionInDays?: number;
+  /**
+   * Let `terraform destroy` delete the log group and every flow log in it.
+   * @default false - lifecycle prevent_destroy
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
- * VPC flow logs of ALL traffic (accepted and rejected) to a CloudWatch log group with a retention,
+ * VPC flow logs of ALL traffic (accepted and rejected) to a CloudWatch log group with a retention
+ * (protected from destroy unless `allowDestroy`),
  * delivered by a role only the flow-logs service of this account can assume and that may only write
  * to that group.
  */
@@ -34,6 +40,7 @@ export class VpcFlowLogs extends Construct {
     this.logGroup = new CloudwatchLogGroup(this, "LogGroup", {
       name: `/aws/vpc-flow-logs/${props.name}`,
       retentionInDays: props.retentionInDays ?? 365,
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
     const account = new DataAwsCallerIdentity(this, "Account");
     const trust = new DataAwsIamPolicyDocument(this, "TrustPolicy", {

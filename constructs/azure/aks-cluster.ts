@@ -8,6 +8,7 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { parseIpv4Cidr } from "../../config/cidr";
 import type { ClusterAccess } from "../../stacks/platform-foundation";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
+import { ContainerInsights } from "./container-insights";
 import { ControlPlaneAccess } from "./control-plane-access";
 import { AKS_FACTS } from "./azure-facts";
 import type { EtcdEncryptionKey } from "./etcd-encryption-key";
@@ -75,7 +76,10 @@ export interface AksClusterProps {
   readonly upgradeChannel?: "patch" | "stable" | "rapid" | "node-image";
   /** Node OS security-patch channel. @default "NodeImage" */
   readonly nodeOsUpgradeChannel?: "NodeImage" | "SecurityPatch" | "Unmanaged";
-  /** Log Analytics workspace for control-plane logs (API server, audit, Entra guard, ...). @default - none */
+  /**
+   * Log Analytics workspace for control-plane logs (API server, audit, Entra guard, ...) and Container Insights
+   * (every container's output, Vault's audit device on stdout among it). @default - none
+   */
   readonly logWorkspaceId?: string;
   /** What must exist before the cluster (the NAT gateway association: outbound type userAssignedNATGateway). @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
@@ -125,7 +129,8 @@ export const CONTROL_PLANE_LOGS = [
  * with a Key Vault key (KMS, private key vault); egress only through the NAT gateway; nodes in a private
  * subnet without public IPs, encryption at host (OS/temp disks and caches encrypted) and Managed OS disks
  * (encrypted at rest); automatic patch and node-image upgrades; a system pool tainted for critical add-ons
- * only; the Standard (SLA) tier; control-plane logs to Log Analytics; a user-assigned control-plane identity.
+ * only; the Standard (SLA) tier; control-plane logs and Container Insights to Log Analytics; the Azure Policy
+ * add-on; a user-assigned control-plane identity.
  */
 export class AksCluster extends Construct {
   readonly resource: KubernetesCluster;
@@ -215,6 +220,10 @@ export class AksCluster extends Construct {
       workloadIdentityEnabled: true,
       // `az aks command invoke` would reach the API around the network restrictions.
       runCommandEnabled: false,
+      // Azure Policy add-on: the subscription's Kubernetes policies (Gatekeeper) audit and enforce in-cluster.
+      azurePolicyEnabled: true,
+      // Container Insights, authenticated by managed identity; what it collects: ContainerInsights (DCR) below.
+      ...(props.logWorkspaceId ? { omsAgent: { logAnalyticsWorkspaceId: props.logWorkspaceId, msiAuthForMonitoringEnabled: true } } : {}),
       httpApplicationRoutingEnabled: false,
       imageCleanerEnabled: true,
       imageCleanerIntervalHours: 48,
@@ -229,6 +238,9 @@ export class AksCluster extends Construct {
         dnsServiceIp: nthAddress(props.serviceCidr, 10),
         outboundType: "userAssignedNATGateway",
         loadBalancerSku: "standard",
+        // Advanced Container Networking Services security: CiliumNetworkPolicy toFQDNs, so pods reach the
+        // cloud endpoints they need by name and nothing else on 443 (azure-egress: egress-endpoints.ts).
+        advancedNetworking: { securityEnabled: true, observabilityEnabled: false },
       },
       storageProfile: { diskDriverEnabled: true, snapshotControllerEnabled: true, fileDriverEnabled: false, blobDriverEnabled: false },
       defaultNodePool: {
@@ -298,6 +310,14 @@ export class AksCluster extends Construct {
     }
 
     if (props.logWorkspaceId) {
+      new ContainerInsights(this, "ContainerInsights", {
+        name,
+        location,
+        resourceGroupName,
+        clusterId: this.resource.id,
+        workspaceId: props.logWorkspaceId,
+        tags,
+      });
       new MonitorDiagnosticSetting(this, "ControlPlaneLogs", {
         name: "control-plane-to-log-analytics",
         targetResourceId: this.resource.id,

@@ -1,6 +1,40 @@
 import { Construct } from "constructs";
 import { NetworkWatcherFlowLog } from "@cdktf/provider-azurerm/lib/network-watcher-flow-log";
 
+/** One fact the flow-log account's key exception rests on, with where it is written. */
+export interface FlowLogKeyFact {
+  readonly fact: string;
+  readonly source: string;
+}
+
+/**
+ * Why the storage account that receives flow logs keeps usable account keys (a documented exception to
+ * "no shared keys", policy rule AZ-5 suppressed on that account only), and what bounds them. Tests hold
+ * the synthesized account and the pinned provider binding against these facts; when the provider gains
+ * the flow log's identity argument, a test fails and the exit applies: a user-assigned identity with
+ * Storage Blob Data Contributor on the account, shared keys off, the suppression gone.
+ */
+export const FLOW_LOG_KEY_FACTS = {
+  noIdentityArgument: {
+    fact: "azurerm_network_watcher_flow_log has no identity argument, so Network Watcher writes the flow logs with the account key; turning shared-key access off stops them",
+    source:
+      "hashicorp/terraform-provider-azurerm v4.55.0 internal/services/network/network_watcher_flow_log_resource.go (schema without identity), open request hashicorp/terraform-provider-azurerm#30219; the REST resource's identity (learn.microsoft.com network-watcher/vnet-flow-logs-managed-identity) is out of reach",
+  },
+  keysInState: {
+    fact: "the provider's read of azurerm_storage_account lists the account keys and stores primary_access_key, secondary_access_key and the connection strings in state (sensitive attributes) whenever the identity running terraform may list them: the keys are in state on every cloud stack apply",
+    source:
+      "hashicorp/terraform-provider-azurerm v4.55.0 internal/services/storage/storage_account_resource.go resourceStorageAccountRead (client.ListKeys; a 401/403 or a ReadOnly lock's 409 leaves them empty), primary_access_key: Sensitive",
+  },
+  firewallBoundsTheKeys: {
+    fact: "with network_rules default_action Deny, no ip_rules and no virtual_network_subnet_ids, a request carrying the key from the internet or any network is refused; only the trusted-services exception (bypass AzureServices) admits requests, from resources of those services in the subscription (a docs issue reports the same tenant too)",
+    source: "learn.microsoft.com/azure/storage/common/storage-network-security (Trusted access for resources registered in your subscription); MicrosoftDocs/azure-docs#120541",
+  },
+  stateStaysInTheAccount: {
+    fact: "the state holding the keys is read only by the deploying identities, on the self-hosted runner in the customer's network; no workflow uploads state or a plan file",
+    source: "docs/deployment-guide.md section 8 (Plans and state never leave the customer's network); __tests__/delivery/ci-secrets.test.ts",
+  },
+} as const satisfies Readonly<Record<string, FlowLogKeyFact>>;
+
 /** Which Network Watcher records the flow logs. */
 export interface NetworkWatcherRef {
   readonly name: string;

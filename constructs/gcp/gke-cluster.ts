@@ -115,6 +115,9 @@ export class GkeCluster extends Construct {
       },
       // Dataplane V2 (eBPF): NetworkPolicy is enforced without the Calico add-on.
       datapathProvider: "ADVANCED_DATAPATH",
+      // FQDNNetworkPolicy: pods reach the Google APIs they need by name, nothing else on 443 (egress-endpoints.ts).
+      // A GKE Enterprise feature (cloud.google.com/kubernetes-engine/docs/how-to/fqdn-network-policies).
+      enableFqdnNetworkPolicy: true,
       enableIntranodeVisibility: props.intranodeVisibility ?? true,
 
       privateClusterConfig: {

@@ -11,6 +11,7 @@ import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./imag
 import { TMP_VOLUME, kvField, serviceCertificate } from "./platform-pod";
 import { StatelessWorkload } from "./stateless-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Atlas. */
 export interface AtlasProps {
@@ -28,7 +29,7 @@ export interface AtlasProps {
 const ATLAS_HOME = "/opt/apache-atlas";
 const WEBAPP = `${ATLAS_HOME}/server/webapp/atlas`;
 const LOG_DIR = "/opt/atlas-logs";
-const UID = 10001; // the atlas user of images/atlas
+const UID = WORKLOAD_IDS.atlas; // the atlas user of images/atlas
 
 /**
  * The JVM atlas_start.py would fork (distro/src/bin/atlas_start.py, release-2.5.0: log and home

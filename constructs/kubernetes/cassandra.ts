@@ -4,11 +4,12 @@ import { stringify } from "yaml";
 import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { vaultNames } from "../vault/paths";
-import { CASSANDRA_BACKUP_SCHEDULE, DATA_DIR, cassandraYaml } from "./config/cassandra-yaml";
+import { CASSANDRA_BACKUP_FILES, CASSANDRA_BACKUP_SCHEDULE, DATA_DIR, cassandraYaml } from "./config/cassandra-yaml";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
-import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, heartbeatProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
+import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
 import { StatefulWorkload } from "./stateful-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Cassandra. */
 export interface CassandraProps {
@@ -30,7 +31,7 @@ export interface CassandraProps {
 
 const CONF = "/etc/cassandra-platform";
 const SECRETS = "/vault/secrets";
-const UID = 999; // the cassandra user of the official image
+const UID = WORKLOAD_IDS.cassandra; // any UID (image-contracts.ts)
 
 /**
  * Cassandra, the persistence behind Atlas's graph: 3 nodes across zones on encrypted volumes.
@@ -69,7 +70,9 @@ export class Cassandra extends Construct {
         `    ${cqlsh("admin", `$(cat ${SECRETS}/admin-password)`)} -f ${SECRETS}/bootstrap.cql || return 1`,
         "  fi",
         `  if ${dailyAt(snapshotHour, "snapshot")}; then`,
-        `    nodetool snapshot -t "daily-$(date -u +%F)" && touch ${HEARTBEAT_DIR}/snapshot-$(date -u +%F) || return 1`,
+        // Cassandra removes the snapshot itself after the TTL (4.1+, CASSANDRA-16789): by then the uploader
+        // has long moved its files, and only the emptied directories Cassandra owns are left to it.
+        `    nodetool snapshot --ttl ${schedule.snapshotTtl} -t "daily-$(date -u +%F)" && touch ${HEARTBEAT_DIR}/snapshot-$(date -u +%F) || return 1`,
         "  fi",
         `  if [ "$(date -u +%u)" = "7" ] && ${dailyAt(repairHour, "repair")}; then`,
         `    nodetool repair -pr && touch ${HEARTBEAT_DIR}/repair-$(date -u +%F) || return 1`,
@@ -88,15 +91,9 @@ export class Cassandra extends Construct {
       },
     });
 
-    // The PEM keystore wants key and chain in one file: written next to tls.crt by the same issuance.
-    const cert = serviceCertificate(spec);
-    const certWithBundle = {
-      ...cert,
-      contents: cert.contents.replace(
-        /\{\{- end \}\}\n$/,
-        `{{ printf "%s\\n%s%s" .Key .Cert .CA | writeToFile "${SECRETS}/tls-bundle.pem" "" "" "0400" }}\n{{- end }}\n`,
-      ),
-    };
+    // The PEM keystore wants the key (PKCS#8 only: Cassandra's PEMReader builds a PKCS8EncodedKeySpec,
+    // apache/cassandra 4.1 security/PEMReader.java) and the chain in one file: the certificate's own bundle.
+    const certWithBundle = serviceCertificate(spec, { pkcs8: true });
     const q = (field: string) => kvField(kv, field).replace(/ \}\}\{\{ end \}\}$/, ` | replaceAll "'" "''" }}{{ end }}`);
     const agent = new VaultAgent(this, "VaultAgent", {
       name: spec.name,
@@ -185,14 +182,17 @@ export class Cassandra extends Construct {
           env: [...env, { name: "CQLSH_HOME", value: "/tmp" }, { name: "HOME", value: "/tmp" }],
           resources: { cpuRequest: "50m", memoryRequest: "256Mi", memoryLimit: "512Mi" },
           volumeMounts: [config, data, tmp, { name: "config", mountPath: "/tmp/.cassandra/cqlshrc", subPath: "cqlshrc", readOnly: true }, heartbeatMount("maintenance")],
-          probes: heartbeatProbes(15),
+          probes: scheduledProbes(15),
         },
         bucketUploader({
           image: imageRef(IMAGES.rclone, props.images),
           store: props.objectStore,
-          // Snapshots and incremental backups are hard links: moving them frees nothing live.
+          // Snapshots and incremental backups are hard links: moving them frees nothing live. Only their
+          // files move; every directory (keyspace, table, snapshots/<tag>, backups) stays Cassandra's.
           sourceDir: `${DATA_DIR}/data`,
-          include: ["/*/*/snapshots/**", "/*/*/backups/**"],
+          include: CASSANDRA_BACKUP_FILES,
+          // Cassandra gives no signal that a snapshot's manifest.json and schema.cql are complete.
+          minAge: "1m",
           prefix: "cassandra/$HOSTNAME",
           volumeMounts: [data],
           runAsUser: UID,

@@ -12,6 +12,7 @@ import type { VolumeSpec } from "./pod-spec";
 import { TMP_VOLUME, serviceCertificate } from "./platform-pod";
 import { StatelessWorkload } from "./stateless-workload";
 import { VaultAgent, pkiCertificateTemplate } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of EntryPoint. */
 export interface EntryPointProps {
@@ -27,7 +28,7 @@ export interface EntryPointProps {
   readonly replicas?: number;
 }
 
-const UID = 101; // the nginx user of nginx-unprivileged
+const UID = WORKLOAD_IDS.entryPoint; // any UID (image-contracts.ts)
 
 /** The only Keycloak paths users reach through the entry point (the platform realm and theme resources). */
 export const KEYCLOAK_PUBLIC_PATHS = [`/auth/realms/${PLATFORM_REALM}/`, "/auth/resources/"] as const;

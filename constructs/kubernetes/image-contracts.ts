@@ -61,7 +61,11 @@ export interface ListenerSetting {
 
 /** The runtime contract of one image. */
 export interface RuntimeContract {
-  /** The image's own user; `anyUid` when the binary runs as any numeric user (static binaries with no home). */
+  /**
+   * The image's own user; `anyUid` says why the image runs correctly as any non-root UID and GID (the pod's,
+   * WORKLOAD_IDS: at least 10000, policy K8S-26). An image without it runs as its own user only, and its
+   * workload carries a K8S-26 suppression giving the reason.
+   */
   readonly user: { readonly uid: number; readonly gid: number; readonly anyUid?: string; readonly source: UpstreamSource };
   /** The image's ENTRYPOINT + CMD, for containers that do not set a command. */
   readonly entrypoint: string;
@@ -96,10 +100,22 @@ const scheduledLoop: Launcher = { match: "^while true; do$", foreground: true, w
 function vaultLike(bin: "vault" | "bao", src: (file: string) => UpstreamSource, envPrefix: "VAULT" | "BAO"): RuntimeContract {
   return {
     // Alpine `adduser -S -G vault vault`: the first system user (100) in the group created before it (1000).
-    user: { uid: 100, gid: 1000, source: src("Dockerfile (addgroup/adduser)") },
+    user: {
+      uid: 100,
+      gid: 1000,
+      anyUid: `a static Go binary started directly (not through docker-entrypoint.sh, which only switches user when run as root); it needs no passwd entry and writes only its mounted volumes (raft storage, audit, template destinations) and /tmp`,
+      source: src("Dockerfile (addgroup/adduser; ENTRYPOINT docker-entrypoint.sh) and .release/docker/docker-entrypoint.sh (su-exec only when id -u is 0)"),
+    },
     entrypoint: `docker-entrypoint.sh server -dev`,
     launchers: [
       { match: `^${bin} server `, foreground: true, why: "the server runs in the calling process until it is stopped", source: src("command/server.go") },
+      {
+        // constructs/vault/vault-server.ts vaultServeScript: `sh -c 'echo $$ > pidfile; exec vault server …' &`, then waits for it.
+        match: `exec ${bin} server `,
+        foreground: true,
+        why: "the platform's serve script runs the server (exec'd in a child shell) and waits for it, forwarding signals",
+        source: src("command/server.go"),
+      },
       {
         match: `^${bin} agent `,
         foreground: true,
@@ -109,8 +125,8 @@ function vaultLike(bin: "vault" | "bao", src: (file: string) => UpstreamSource, 
       },
     ],
     writes: [
-      { path: "/vault/data", onlyWith: `^${bin} server `, why: "raft storage.path in the rendered server configuration", source: src("physical/raft/raft.go") },
-      { path: "/vault/audit", onlyWith: `^${bin} server `, why: "the file audit device (vault-config stack) writes here", source: src("builtin/audit/file/backend.go") },
+      { path: "/vault/data", onlyWith: `(^|exec )${bin} server `, why: "raft storage.path in the rendered server configuration", source: src("physical/raft/raft.go") },
+      { path: "/vault/audit", onlyWith: `(^|exec )${bin} server `, why: "the file audit device (vault-config stack) writes here", source: src("builtin/audit/file/backend.go") },
       { path: "/vault/secrets", setBy: "agent-destinations", onlyWith: `^${bin} agent `, why: "template destinations of the agent configuration (-config file)", source: src("command/agent/config/config.go") },
     ],
     listens: [{ setting: "vault.json listener.tcp.address", defaultAddress: "127.0.0.1", source: src("command/server/listener_tcp.go (default 127.0.0.1:8200)") }],
@@ -140,7 +156,12 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
     env: {},
   },
   postgresql: {
-    user: { uid: 999, gid: 999, source: pgSrc("16/bookworm/Dockerfile (groupadd -r postgres --gid=999; useradd -r -g postgres --uid=999)") },
+    user: {
+      uid: 999,
+      gid: 999,
+      anyUid: "the image supports --user with any UID: initdb and single-user mode need a passwd entry, which nss_wrapper (shipped in the image for this) provides (the platform's with_passwd_entry, as the entrypoint's docker_init_database_dir); the postmaster, psql and pg_basebackup need none; the data directory is created by that UID, so the postmaster's ownership check holds (postgresql-uid.test.ts runs it)",
+      source: pgSrc("16/bookworm/Dockerfile (libnss-wrapper; useradd --uid=999) and docker-entrypoint.sh (docker_init_database_dir: \"initdb is particular about the current user existing in /etc/passwd\")"),
+    },
     entrypoint: "docker-entrypoint.sh postgres",
     launchers: [
       scheduledLoop,
@@ -154,10 +175,21 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
       { path: "/tmp", why: "libpq clients and sort spill of tools", source: pgDocs("libpq-envars.html") },
     ],
     listens: [{ setting: "postgresql.conf listen_addresses", defaultAddress: "127.0.0.1", source: pgDocs("runtime-config-connection.html#GUC-LISTEN-ADDRESSES (default localhost)") }],
-    env: { PGDATA: "data directory", NAMESPACE: "read by the platform's start script only" },
+    env: {
+      PGDATA: "data directory",
+      NAMESPACE: "read by the platform's start script only",
+      PGSERVICEFILE: "libpq's connection service file (psql, pg_basebackup, the standby's walreceiver)",
+      "RCLONE_CONFIG_BUCKET_*": "the remote `bucket:` of the rclone the platform's restore_command runs (copied from the rclone image)",
+      PLATFORM_BUCKET: "read by the platform's restore_command and start script only",
+    },
   },
   redis: {
-    user: { uid: 999, gid: 999, source: redisSrc("7.4/debian/Dockerfile (groupadd -r -g 999 redis; useradd -r -g redis -u 999 redis)") },
+    user: {
+      uid: 999,
+      gid: 999,
+      anyUid: "redis-server needs no passwd entry; the entrypoint changes user only when started as root (\"allow the container to be started with --user\"), and the platform starts redis-server itself; it writes only /data, /run/redis and /tmp (mounts)",
+      source: redisSrc("7.4/debian/Dockerfile (useradd -u 999 redis) and docker-entrypoint.sh (gosu only when id -u is 0)"),
+    },
     entrypoint: "docker-entrypoint.sh redis-server",
     launchers: [
       { match: "redis-server", foreground: true, why: "daemonize defaults to no", source: { repo: "github.com/redis/redis", file: "redis.conf (daemonize no)", release: "7.4.1" } },
@@ -172,7 +204,12 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
     env: {},
   },
   keycloak: {
-    user: { uid: 1000, gid: 0, source: kcSrc("quarkus/container/Dockerfile (keycloak:x:1000:0; USER 1000)") },
+    user: {
+      uid: 1000,
+      gid: 0,
+      anyUid: "built for arbitrary UIDs: /opt/keycloak is owned 1000:0 with g+rwX and world-readable (the distribution's modes: 0644 files, 0755 directories and bin/), so the build init container of any UID copies it into the pod's own writable home, and kc.sh and the JVM need no passwd entry",
+      source: kcSrc("quarkus/container/Dockerfile (chown 1000:0; chmod -R g+rwX /opt/keycloak) and quarkus/dist/assembly.xml (bin/ fileMode 0755; maven-assembly-plugin defaults 0644/0755)"),
+    },
     entrypoint: "/opt/keycloak/bin/kc.sh",
     launchers: [
       { match: "kc\\.sh (--[^ ]+ )*start( |$)", foreground: true, why: "kc.sh execs the Quarkus server in the foreground", source: kcSrc("quarkus/dist/src/main/content/bin/kc.sh") },
@@ -196,7 +233,12 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
   },
   elasticsearch: {
     // groupadd -g 1000 elasticsearch; adduser --uid 1000 --gid 1000 ... elasticsearch
-    user: { uid: 1000, gid: 1000, source: esSrc("distribution/docker/src/docker/Dockerfile") },
+    user: {
+      uid: 1000,
+      gid: 1000,
+      anyUid: "every file of the distribution is world-readable (0444, directories and bin/ 0555, config 0664) and the entrypoint changes user only as root; ES writes only config, data, logs and ES_TMPDIR, all mounts of the pod",
+      source: esSrc("distribution/docker/src/docker/Dockerfile (find . -type f -exec chmod 0444; chmod 0775 bin config data logs plugins) and bin/docker-entrypoint.sh"),
+    },
     entrypoint: "/bin/tini -- /usr/local/bin/docker-entrypoint.sh eswrapper",
     launchers: [
       scheduledLoop,
@@ -213,11 +255,18 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
     env: {
       ES_JAVA_OPTS: "JVM options",
       ELASTIC_PASSWORD_FILE: "bootstrap password of the elastic user, read by the entrypoint",
+      AZURE_FEDERATED_TOKEN_FILE: "the Azure repository's workload identity token, inside the config directory (reference/8.17/repository-azure.html#repository-azure-default-credentials)",
+      PLATFORM_STORAGE_ACCOUNT: "read by the platform's config script only (into the keystore)",
       NAMESPACE: "read by the platform's scripts only",
     },
   },
   cassandra: {
-    user: { uid: 999, gid: 999, source: cassSrc("4.1/Dockerfile (groupadd -r cassandra --gid=999; useradd -r -g cassandra --uid=999)") },
+    user: {
+      uid: 999,
+      gid: 999,
+      anyUid: "the image prepares for arbitrary users (chmod 1777 of the config, data and log directories; chmod -R a+rwX of the config), the entrypoint changes user only as root, and the JVM and cqlsh need no passwd entry (cqlsh's HOME is set)",
+      source: cassSrc("4.1/Dockerfile (chmod 1777 \"$CASSANDRA_CONF\" /var/lib/cassandra /var/log/cassandra; chmod -R a+rwX \"$CASSANDRA_CONF\") and docker-entrypoint.sh (gosu only when id -u is 0)"),
+    },
     entrypoint: "docker-entrypoint.sh cassandra -f",
     launchers: [
       scheduledLoop,
@@ -306,7 +355,11 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
     launchers: [scheduledLoop],
     writes: [{ path: "/tmp", setBy: "env:HOME", why: "rclone's cache directory ($HOME/.cache/rclone)", source: rcloneSrc("lib/cache/cache.go (XDG cache dir under $HOME)") }],
     listens: [],
-    env: { HOME: "cache directory", "RCLONE_CONFIG_BUCKET_*": "the remote `bucket:` (rclone reads RCLONE_CONFIG_<REMOTE>_<OPTION>, docs/content/docs.md#config-file)" },
+    env: {
+      HOME: "cache directory",
+      "RCLONE_CONFIG_BUCKET_*": "the remote `bucket:` (rclone reads RCLONE_CONFIG_<REMOTE>_<OPTION>, docs/content/docs.md#config-file)",
+      PLATFORM_BUCKET: "read by the platform's uploader script only",
+    },
   },
 };
 

@@ -3,8 +3,9 @@ import type { Deployment } from "../../config/schema";
 /**
  * Container images of the platform, pinned by version, in one table.
  *
- * Tags are exact versions (never `latest`). No digest is written here: a digest is only added once it
- * has been read from the registry by whoever bumps a version, never guessed. `deployment.images.registry`
+ * Tags are exact versions (never `latest`). No digest is written here: digests are read from each registry
+ * by `npm run images:lock` into the deployment's lock file (config/images-lock.ts), and a reference is pinned
+ * by the digest the lock holds for exactly that reference (mirror and tag included). `deployment.images.registry`
  * turns every reference into a pull from the customer's mirror (air-gapped installs): the source
  * registry host is replaced by the mirror prefix and the repository path is kept, e.g.
  * `docker.io/hashicorp/vault:1.18.3` -> `registry.example.com/mirror/hashicorp/vault:1.18.3`.
@@ -16,8 +17,6 @@ export interface PinnedImage {
   readonly repository: string;
   /** Exact version tag. */
   readonly tag: string;
-  /** `sha256:...` digest, only where it has been verified against the registry. @default - tag only */
-  readonly digest?: string;
   /**
    * Built by this project from a recipe in `images/` (no maintained public image exists): pulled from
    * the deployment's `images.projectRegistry` (or its mirror, `images.registry`), never from `registry`.
@@ -61,17 +60,35 @@ export const IMAGES = {
 /** Names of the images in IMAGES. */
 export type ImageName = keyof typeof IMAGES;
 
-/** The image settings of a deployment. */
-export type ImageSettings = Deployment["images"];
+/** The image settings of a deployment that decide what is pulled: mirror, project registry, distribution, lock. */
+export type ImageSettings = Pick<Deployment["images"], "registry" | "projectRegistry" | "vaultDistribution" | "lock">;
 
-/** A pinned image as a pull reference, through the customer's mirror when one is configured. */
-export function imageRef(image: PinnedImage, settings: Pick<ImageSettings, "registry" | "projectRegistry"> = {}): string {
+/** A pinned image as a reference without digest (the lock file's key), through the customer's mirror when one is configured. */
+export function taggedRef(image: PinnedImage, settings: Pick<ImageSettings, "registry" | "projectRegistry"> = {}): string {
   const host = image.buildRecipe ? (settings.registry ?? settings.projectRegistry) : (settings.registry ?? image.registry);
   if (!host) {
     throw new Error(`images.projectRegistry: ${image.repository} is built from ${image.buildRecipe} (no maintained public image); build it, push it to your registry and name that registry, e.g. registry.example.com/platform`);
   }
-  const digest = image.digest ? `@${image.digest}` : "";
-  return `${host}/${image.repository}:${image.tag}${digest}`;
+  return `${host}/${image.repository}:${image.tag}`;
+}
+
+/**
+ * A pinned image as a pull reference, through the customer's mirror when one is configured, and by digest
+ * (`host/repo:tag@sha256:...`) when the deployment's lock holds one for exactly that reference.
+ */
+export function imageRef(image: PinnedImage, settings: Pick<ImageSettings, "registry" | "projectRegistry" | "lock"> = {}): string {
+  const ref = taggedRef(image, settings);
+  const locked = settings.lock?.images[ref];
+  return locked ? `${ref}@${locked.digest}` : ref;
+}
+
+/**
+ * The images a deployment runs, by name, as references without digest: every image of IMAGES except the
+ * secrets server it does not use (Vault or OpenBao). What `npm run images:lock` resolves.
+ */
+export function deploymentImages(settings: ImageSettings): { readonly name: ImageName; readonly ref: string }[] {
+  const unused: ImageName = settings.vaultDistribution === "openbao" ? "vault" : "openbao";
+  return (Object.keys(IMAGES) as ImageName[]).filter((n) => n !== unused).map((name) => ({ name, ref: taggedRef(IMAGES[name], settings) }));
 }
 
 /** The secrets server (Vault or OpenBao) chosen by the deployment: image and the name of its binary. */

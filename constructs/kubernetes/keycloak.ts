@@ -6,12 +6,14 @@ import { VAULT_MOUNTS, vaultNames } from "../vault/paths";
 import { PLATFORM_REALM, keycloakRealm, type SamlBrokering } from "./config/keycloak-realm";
 import { realmSyncFiles, realmSyncScript, versionedFlows } from "./config/keycloak-realm-sync";
 import { tlsFilesIn } from "./config/paths";
+import { serveWithTlsReload } from "./config/tls-reload";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { selectorLabels, workloadLabels } from "./labels";
 import { TMP_VOLUME, kvField, serviceCertificate } from "./platform-pod";
 import { primaryAwareJdbcUrl } from "./postgresql";
 import { StatelessWorkload } from "./stateless-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Keycloak. */
 export interface KeycloakProps {
@@ -30,7 +32,7 @@ export interface KeycloakProps {
 }
 
 const HOME = "/opt/keycloak";
-const UID = 1000; // the keycloak user of the official image
+const UID = WORKLOAD_IDS.keycloak; // any UID (image-contracts.ts)
 const REALM_SYNC_DIR = "/opt/keycloak-realm-sync";
 const SYNC_WORK_DIR = "/tmp/realm-sync";
 /** Client id of the master realm's bootstrap admin service account (its secret: KV `admin_client_secret`). */
@@ -125,6 +127,8 @@ export class Keycloak extends Construct {
         serviceCertificate(spec),
         {
           fileName: "keycloak.conf",
+          // One lease per pod, the sidecar's (it renews it); Keycloak waits for this file (keycloakServe).
+          sidecarOnly: true,
           contents: [
             ...settings,
             `bootstrap-admin-client-secret=${kvField(kv, "admin_client_secret")}`,
@@ -175,7 +179,7 @@ export class Keycloak extends Construct {
         {
           name: "keycloak",
           image,
-          command: [`${HOME}/bin/kc.sh`, "--config-file=/vault/secrets/keycloak.conf", "start", "--optimized", "--import-realm"],
+          command: ["/bin/sh", "-c", keycloakServe(KEYCLOAK_CONF, `${HOME}/bin/kc.sh --config-file=${KEYCLOAK_CONF} start --optimized --import-realm`)],
           env: [{ name: "JAVA_OPTS_APPEND", value: `-Djgroups.dns.query=${discoveryName}.${spec.namespace}.svc.cluster.local` }],
           ports: [...spec.ports, { name: "management", port: 9000 }],
           resources: { cpuRequest: "500m", memoryRequest: "1536Mi" },
@@ -200,7 +204,7 @@ export class Keycloak extends Construct {
             realmSyncScript(PLATFORM_REALM, {
               serverUrl: internalUrl,
               clientId: BOOTSTRAP_ADMIN_CLIENT_ID,
-              secretsFile: "/vault/secrets/keycloak.conf",
+              secretsFile: KEYCLOAK_CONF,
               caFile: tlsFilesIn().caFile,
               filesDir: REALM_SYNC_DIR,
               importFile: `${HOME}/data/import/platform-realm.json`,
@@ -227,4 +231,26 @@ export class Keycloak extends Construct {
       ],
     });
   }
+}
+
+/** Keycloak's configuration file, rendered by the Vault Agent sidecar: settings, admin client secret, database login. */
+const KEYCLOAK_CONF = "/vault/secrets/keycloak.conf";
+
+/**
+ * Keycloak's container script. Keycloak reads its configuration, the database login included, once at
+ * start, and its dynamic database login (one lease per pod, the Vault Agent sidecar's) cannot outlive
+ * the role's max TTL: when the lease cannot be extended any more, the sidecar leases a new login and
+ * rewrites the file while the old one still has its grace period left (Vault API LifetimeWatcher ends
+ * with 10-20% of the lease remaining, `calculateGrace`; consul-template v0.39.1 dependency/vault_read.go
+ * Fetch then reads the secret anew). So: wait for the file, serve, and when the file changes stop
+ * Keycloak (SIGTERM: graceful) so that the kubelet restarts the container on the new login, long before
+ * the old one is revoked. The pod, its sidecar and its lease stay; the other replica serves meanwhile.
+ */
+export function keycloakServe(conf: string, server: string): string {
+  return [
+    "set -eu",
+    // The sidecar renders it once logged in to Vault (seconds); the startup probe allows minutes.
+    `until [ -s ${conf} ]; do sleep 1; done`,
+    serveWithTlsReload(server, { watchFiles: [conf], reload: 'kill -TERM "$SERVER_PID"' }),
+  ].join("\n");
 }

@@ -1,7 +1,10 @@
 import { Construct } from "constructs";
 import { NetworkPolicyV1, type NetworkPolicyV1SpecEgress, type NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { parseIpv4Cidr, overlaps } from "../../config/cidr";
-import { SERVICES, type ServiceName, type ServiceSpec } from "../../stacks/service-catalog";
+import { Policy } from "../../policy";
+import type { EgressTarget, FqdnPolicyEngine } from "../../stacks/platform-foundation";
+import { SERVICES, type ExternalDestination, type ServiceName, type ServiceSpec } from "../../stacks/service-catalog";
+import { EXTERNAL_HTTPS_PORT, ExternalEgress } from "./external-egress";
 import { APP_LABEL, NAMESPACE_NAME_LABEL, selectorLabels, workloadLabels } from "./labels";
 import { KUBE_DNS, type DnsEndpoint } from "./secure-namespace";
 
@@ -19,16 +22,17 @@ export interface NetworkAllowGraphProps {
   /** Services reachable from outside the cluster, and from which CIDRs (e.g. the entry point). @default {} */
   readonly externalIngress?: Readonly<Partial<Record<ServiceName, readonly string[]>>>;
   /**
-   * The cluster's own pod and service ranges: excluded from `externalIngress` and from the 443 egress to
-   * `external` destinations, so "anywhere" never includes other pods. @default []
+   * The cluster's own pod and service ranges: excluded from `externalIngress` and from a last-resort 443
+   * egress to any address, so "anywhere" never includes other pods. @default []
    */
   readonly clusterCidrs?: readonly string[];
   /**
-   * HTTPS endpoints inside `clusterCidrs` that services with `external` destinations still reach on 443
-   * (PlatformFoundation.podNetwork.privateEndpointCidrs: on EKS the private subnets holding the VPC endpoints
-   * and the API server's ENIs). @default []
+   * Where each `external` destination of the catalog is (PlatformFoundation.egress, and the SAML IdP's
+   * metadata host when SAML is configured). A destination without a target stays closed. @default {}
    */
-  readonly privateEndpointCidrs?: readonly string[];
+  readonly externalTargets?: Readonly<Partial<Record<ExternalDestination, EgressTarget>>>;
+  /** How the cluster admits egress by host name (PlatformFoundation.egress.fqdnPolicy). @default "none" */
+  readonly fqdnPolicy?: FqdnPolicyEngine;
   /**
    * Egress only the services bound to a cloud identity get (PlatformFoundation.podNetwork.workloadIdentityEgress,
    * e.g. GKE's metadata server), and the catalog keys of those services. @default - none
@@ -36,8 +40,7 @@ export interface NetworkAllowGraphProps {
   readonly identityEgress?: { readonly services: readonly string[]; readonly rules: readonly { readonly cidr: string; readonly port: number; readonly protocol: "TCP" | "UDP" }[] };
 }
 
-/** Port external destinations (cloud KMS, object storage, the SAML IdP) are reached on. */
-export const EXTERNAL_HTTPS_PORT = 443;
+export { EXTERNAL_HTTPS_PORT };
 
 /**
  * The allow graph of the service catalog as NetworkPolicies, one `<service>-allow` per service in its
@@ -45,10 +48,11 @@ export const EXTERNAL_HTTPS_PORT = 443;
  * - ingress from each caller on the service's client ports (not the peer-only ones);
  * - ingress from replicas of the same service on all its ports, when `peers`;
  * - every service -> Vault on Vault's client port (8200);
- * - egress mirrors the above; `external` destinations get TCP 443 to any address outside the cluster;
+ * - egress mirrors the above; `external` destinations get 443 to exactly where they are (ExternalEgress:
+ *   their addresses as ipBlocks, their host names as the engine's FQDN policy), never "anywhere" unless the
+ *   engine matches no names and the destination has no address (then with the reason, K8S-27);
  * - `externalIngress` CIDRs reach a service's client ports (the entry point's LoadBalancer);
  * - "anywhere" (ipBlock) always excludes `clusterCidrs`, since an ipBlock also matches pod addresses;
- *   `privateEndpointCidrs` (cloud endpoints inside those ranges) are then allowed on 443 to the same services;
  * - services bound to a cloud identity get `identityEgress` (how the cloud hands out their tokens).
  * DNS egress is allowed by SecureNamespace. Nothing else is open. `allowedFlows` recomputes the graph
  * from the synthesized policies for the flow test.
@@ -98,15 +102,21 @@ export class NetworkAllowGraph extends Construct {
         if (callee === s) continue;
         egress.push({ to: [peerOf(callee)], ports: tcp(clientPorts(callee)) });
       }
-      if (s.external.length) {
-        egress.push({
-          to: [{ ipBlock: { cidr: "0.0.0.0/0", except: [...except] } }],
-          ports: tcp([{ port: EXTERNAL_HTTPS_PORT }]),
-        });
-        if (props.privateEndpointCidrs?.length) {
-          egress.push({ to: props.privateEndpointCidrs.map((cidr) => ({ ipBlock: { cidr } })), ports: tcp([{ port: EXTERNAL_HTTPS_PORT }]) });
-        }
-      }
+      const destinations = s.external.flatMap((kind) => {
+        const target = props.externalTargets?.[kind];
+        return target ? [{ kind, target }] : [];
+      });
+      const external = destinations.length
+        ? new ExternalEgress(this, `${pascal(keyOf.get(s) ?? key)}External`, {
+            name: s.name,
+            namespace: ns(s.namespace),
+            podLabels: selectorLabels(s.name),
+            destinations,
+            fqdnPolicy: props.fqdnPolicy ?? "none",
+            clusterCidrs: except,
+          })
+        : undefined;
+      egress.push(...(external?.networkPolicyRules ?? []));
       if (props.identityEgress?.services.includes(key)) {
         for (const rule of props.identityEgress.rules) {
           egress.push({ to: [{ ipBlock: { cidr: rule.cidr } }], ports: [{ port: String(rule.port), protocol: rule.protocol }] });
@@ -116,6 +126,7 @@ export class NetworkAllowGraph extends Construct {
         metadata: { name: `${s.name}-allow`, namespace: ns(s.namespace), labels: workloadLabels(s.name) },
         spec: { podSelector: { matchLabels: selectorLabels(s.name) }, policyTypes: ["Ingress", "Egress"], ingress, egress },
       });
+      if (external?.anywhereReason) Policy.suppress(policies[key], [{ id: "K8S-27", reason: external.anywhereReason }]);
     }
     this.policies = policies;
   }
@@ -139,6 +150,10 @@ export interface Endpoint {
   readonly ip: string;
   /** Ports it listens on, e.g. "8200/TCP". */
   readonly ports: readonly string[];
+  /** Host names that resolve to it (outside the cluster), for FQDN policies. @default [] */
+  readonly hosts?: readonly string[];
+  /** The Cilium entity it belongs to (e.g. kube-apiserver). @default - none */
+  readonly entity?: string;
 }
 
 /** One allowed connection: `from` may open `port` on `to`. */
@@ -253,10 +268,13 @@ function portMatches(rule: Rule, port: string): boolean {
   return rule.ports.some((p) => (p.port === undefined || p.port === number) && (p.protocol ?? "TCP") === protocol);
 }
 
-function allows(policies: NetworkPolicyDoc[], self: Endpoint, other: Endpoint, port: string, direction: "Ingress" | "Egress"): boolean {
+function allows(policies: NetworkPolicyDoc[], self: Endpoint, other: Endpoint, port: string, direction: "Ingress" | "Egress", fqdn: readonly FqdnPolicyDoc[] = []): boolean {
   if (self.namespace === undefined) return true; // outside the cluster: no policy applies
   const applicable = policies.filter((p) => p.namespace === self.namespace && p.types.includes(direction) && selects(p.podSelector, self.labels));
-  if (applicable.length === 0) return true; // not isolated
+  const byName = direction === "Egress" ? fqdn.filter((p) => p.namespace === self.namespace && selects({ match_labels: p.podLabels }, self.labels)) : [];
+  if (applicable.length === 0 && byName.length === 0) return true; // not isolated
+  // A pod selected by several policies (NetworkPolicy, CiliumNetworkPolicy, FQDNNetworkPolicy) may do what any allows.
+  if (byName.some((p) => fqdnAllows(p, other, port))) return true;
   return applicable.some((p) =>
     (direction === "Ingress" ? p.ingress : p.egress).some((rule) => {
       const peers = direction === "Ingress" ? rule.from : rule.to;
@@ -265,17 +283,64 @@ function allows(policies: NetworkPolicyDoc[], self: Endpoint, other: Endpoint, p
   );
 }
 
+/** An FQDN egress policy as synthesized (CiliumNetworkPolicy toFQDNs/toEntities, GKE FQDNNetworkPolicy), reduced for evaluation. */
+export interface FqdnPolicyDoc {
+  readonly namespace: string;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly rules: readonly { readonly names: readonly string[]; readonly entities: readonly string[]; readonly ports: readonly string[] }[];
+}
+
+function fqdnAllows(p: FqdnPolicyDoc, other: Endpoint, port: string): boolean {
+  return p.rules.some(
+    (r) => r.ports.includes(port) && (r.names.some((n) => (other.hosts ?? []).includes(n)) || (other.entity !== undefined && r.entities.includes(other.entity))),
+  );
+}
+
+/**
+ * The FQDN egress policies (`kubernetes_manifest` of kind CiliumNetworkPolicy or FQDNNetworkPolicy) of one
+ * synthesized stack. Cilium's DNS rule (to kube-dns) is left out: DNS is allowed by the namespaces anyway.
+ */
+export function fqdnPoliciesOf(synthesized: string | Json): FqdnPolicyDoc[] {
+  const doc = (typeof synthesized === "string" ? JSON.parse(synthesized) : synthesized) as Json;
+  const resources = (doc.resource ?? {}) as Record<string, Record<string, Json>>;
+  const namespaces = resources.kubernetes_namespace_v1 ?? {};
+  const resolveNs = (v: string): string => {
+    const m = /^\$\{kubernetes_namespace_v1\.([^.]+)\.metadata(\[0\])?\.name\}$/.exec(v);
+    const meta = m ? one(namespaces[m[1]]?.metadata as Json | Json[]) : undefined;
+    return meta && typeof meta.name === "string" ? meta.name : v;
+  };
+  type Port = { port?: string | number; protocol?: string };
+  const portsOf = (ports: Port[] | undefined) => (ports ?? []).map((p) => `${p.port}/${p.protocol ?? "TCP"}`);
+  return Object.values(resources.kubernetes_manifest ?? {}).flatMap((r) => {
+    const m = r.manifest as { kind?: string; metadata: { namespace: string }; spec: Json };
+    if (m.kind === "CiliumNetworkPolicy") {
+      const spec = m.spec as { endpointSelector: { matchLabels: Record<string, string> }; egress?: { toFQDNs?: { matchName: string }[]; toEntities?: string[]; toPorts?: { ports: Port[] }[] }[] };
+      const rules = (spec.egress ?? [])
+        .filter((e) => e.toFQDNs || e.toEntities)
+        .map((e) => ({ names: (e.toFQDNs ?? []).map((f) => f.matchName), entities: e.toEntities ?? [], ports: (e.toPorts ?? []).flatMap((t) => portsOf(t.ports)) }));
+      return [{ namespace: resolveNs(m.metadata.namespace), podLabels: spec.endpointSelector.matchLabels, rules }];
+    }
+    if (m.kind === "FQDNNetworkPolicy") {
+      const spec = m.spec as { podSelector: { matchLabels: Record<string, string> }; egress?: { matches: { name: string }[]; ports?: Port[] }[] };
+      const rules = (spec.egress ?? []).map((e) => ({ names: e.matches.map((x) => x.name), entities: [], ports: portsOf(e.ports) }));
+      return [{ namespace: resolveNs(m.metadata.namespace), podLabels: spec.podSelector.matchLabels, rules }];
+    }
+    return [];
+  });
+}
+
 /**
  * Every connection the policies allow between the endpoints (the source's egress AND the
  * destination's ingress must both allow it), sorted. Self-connections of a replica are left out.
+ * FQDN policies allow egress to an endpoint when they name one of its host names (or its Cilium entity).
  */
-export function allowedFlows(policies: NetworkPolicyDoc[], endpoints: readonly Endpoint[]): Flow[] {
+export function allowedFlows(policies: NetworkPolicyDoc[], endpoints: readonly Endpoint[], fqdnPolicies: readonly FqdnPolicyDoc[] = []): Flow[] {
   const flows: Flow[] = [];
   for (const from of endpoints) {
     for (const to of endpoints) {
       if (from === to && from.namespace === undefined) continue;
       for (const port of to.ports) {
-        if (allows(policies, from, to, port, "Egress") && allows(policies, to, from, port, "Ingress")) flows.push({ from: from.id, to: to.id, port });
+        if (allows(policies, from, to, port, "Egress", fqdnPolicies) && allows(policies, to, from, port, "Ingress")) flows.push({ from: from.id, to: to.id, port });
       }
     }
   }

@@ -1,6 +1,6 @@
 import type { ObjectStore } from "../../stacks/platform-foundation";
 import type { ServiceSpec } from "../../stacks/service-catalog";
-import { VAULT_MOUNTS, serviceDnsNames, vaultNames } from "../vault/paths";
+import { VAULT_MOUNTS, podDnsDomains, serviceDnsNames, vaultNames } from "../vault/paths";
 import type { ContainerResources, ContainerSpec, EnvVar, Probes, VolumeMount, VolumeSpec } from "./pod-spec";
 import { pkiCertificateTemplate, type VaultAgentTemplate } from "./vault-agent";
 
@@ -15,18 +15,31 @@ import { pkiCertificateTemplate, type VaultAgentTemplate } from "./vault-agent";
  * `backup` workload identity is bound to (WORKLOAD_IDENTITIES).
  */
 
+/** Options of serviceCertificate. */
+export interface ServiceCertificateOptions {
+  /** How long a certificate lives; the Vault Agent sidecar re-issues it before expiry. @default "72h" */
+  readonly ttl?: string;
+  /** Where the files land (the agent's secretsPath). @default "/vault/secrets" */
+  readonly dir?: string;
+  /** The key as PKCS#8 (servers that read nothing else, e.g. Cassandra). @default false */
+  readonly pkcs8?: boolean;
+}
+
 /**
- * A service's TLS certificate (tls.crt, tls.key, ca.crt) issued by Vault's intermediate CA for every
- * DNS name the service is reached by. The server must pick up the renewed files by itself (Cassandra,
+ * A service's TLS certificate (tls.crt, tls.key, ca.crt, and tls-bundle.pem with all three) issued by
+ * Vault's intermediate CA for every DNS name the service is reached by and, for peers, the replica's
+ * own names under its headless Service. The server must pick up the renewed files by itself (Cassandra,
  * Elasticsearch, Keycloak) or run under `serveWithTlsReload` (config/tls-reload.ts: PostgreSQL, Redis, nginx).
- * @param ttl how long a certificate lives; the Vault Agent sidecar re-issues it before expiry.
  */
-export function serviceCertificate(service: ServiceSpec, ttl = "72h"): VaultAgentTemplate {
+export function serviceCertificate(service: ServiceSpec, options: ServiceCertificateOptions = {}): VaultAgentTemplate {
   return pkiCertificateTemplate({
     role: vaultNames(service).pkiRole,
     commonName: `${service.name}.${service.namespace}.svc`,
     altNames: serviceDnsNames(service),
-    ttl,
+    podDomains: podDnsDomains(service),
+    ttl: options.ttl ?? "72h",
+    dir: options.dir,
+    pkcs8: options.pkcs8,
   });
 }
 
@@ -35,7 +48,7 @@ export function kvField(kvPath: string, field: string): string {
   return `{{ with secret "${VAULT_MOUNTS.kv}/data/${kvPath}" }}{{ .Data.data.${field} }}{{ end }}`;
 }
 
-/** Directory of the heartbeat file backup containers touch after every successful round. */
+/** Directory of the heartbeat files scheduled (backup) containers keep: `started`, `ok`, `failing`. */
 export const HEARTBEAT_DIR = "/run/heartbeat";
 
 /** The heartbeat volume (in memory, tiny). */
@@ -47,34 +60,70 @@ export function heartbeatMount(container: string): VolumeMount {
 }
 
 /**
- * Probes of a scheduled container: started once its first round succeeded; restarted (liveness) when
- * no round has succeeded for `staleMinutes`, so a backup that keeps failing shows in restarts and alerts
- * instead of failing silently. Readiness only asks for that first success: a late backup must never
- * take the store itself out of its Service.
+ * The environment variable that names the platform bucket (or Azure container) inside the backup
+ * containers. Scripts read the bucket from here, so their text stays literal: the bucket name is a
+ * reference to the cloud stack, which Terraform resolves only in the variable's value.
  */
-export function heartbeatProbes(staleMinutes: number): Probes {
-  const started = { exec: { command: ["test", "-f", `${HEARTBEAT_DIR}/ok`] } };
-  const fresh = { exec: { command: ["sh", "-c", `find ${HEARTBEAT_DIR}/ok -mmin -${staleMinutes} | grep -q ok`] } };
+export const BUCKET_ENV = "PLATFORM_BUCKET";
+
+/**
+ * `failureThreshold` of a probe that only reports. Kubernetes has no alert-only probe, but the kubelet
+ * records a Warning event (reason `Unhealthy`, the check's output as its message) on EVERY failed check
+ * and acts (restarts, for a liveness probe) only after `failureThreshold` consecutive failures
+ * (kubernetes/kubernetes pkg/kubelet/prober/prober.go `runProbe`: recordContainerEvent(...,
+ * events.ContainerUnhealthy, "%s probe failed: %s"); worker.go: `resultRun < FailureThreshold`). The
+ * field is an int32 with no upper bound in validation: at its maximum the kubelet never acts.
+ */
+export const REPORT_ONLY_FAILURE_THRESHOLD = 2147483647;
+
+/**
+ * Probes of a scheduled (backup) container. Backup health never decides whether the store serves:
+ * - startup and readiness: the loop has started (immediately true), so a failing or late backup never
+ *   takes the store out of its Service or holds back a StatefulSet's next pod;
+ * - liveness reports backup health without ever restarting anything (REPORT_ONLY_FAILURE_THRESHOLD): it
+ *   fails while the last round failed (its output is the round's error) or when no round has succeeded
+ *   for `staleMinutes` (a hung loop). Each failed check is a Warning event `Unhealthy` on the pod, which
+ *   `kubectl get events` and every cluster event collector show: that is the alert. A restart would fix
+ *   nothing (a broken upload stays broken) and would take the whole pod out of its Service meanwhile.
+ */
+export function scheduledProbes(staleMinutes: number): Probes {
+  if (!Number.isInteger(staleMinutes) || staleMinutes < 1) throw new Error(`scheduledProbes: staleMinutes must be a positive integer, got ${staleMinutes}`);
+  const started = { exec: { command: ["test", "-f", `${HEARTBEAT_DIR}/started`] } };
+  const health = [
+    `if [ -f ${HEARTBEAT_DIR}/failing ]; then echo "backup round failing: $(tail -c 600 ${HEARTBEAT_DIR}/failing)"; exit 1; fi`,
+    `if [ -z "$(find ${HEARTBEAT_DIR}/ok ${HEARTBEAT_DIR}/started -mmin -${staleMinutes} 2>/dev/null)" ]; then echo "no successful backup round for ${staleMinutes} minutes"; exit 1; fi`,
+  ].join("\n");
   return {
-    startup: { check: started, periodSeconds: 10, failureThreshold: 60 },
+    startup: { check: started, periodSeconds: 5, failureThreshold: 60 },
     readiness: { check: started, periodSeconds: 60 },
-    liveness: { check: fresh, periodSeconds: 60, failureThreshold: 3 },
+    liveness: { check: { exec: { command: ["sh", "-c", health] } }, periodSeconds: 60, timeoutSeconds: 10, failureThreshold: REPORT_ONLY_FAILURE_THRESHOLD },
   };
 }
 
 /**
- * A shell loop: runs `round` every `intervalSeconds` and touches the heartbeat when it succeeds.
- * `round` is a shell snippet; it must be idempotent.
+ * A shell loop: runs `round` every `intervalSeconds`. After a successful round it touches
+ * `HEARTBEAT_DIR/ok` and removes `failing`; after a failed one it writes the round's error output to
+ * `failing` (what the liveness check reports, `scheduledProbes`). The round's output goes to the
+ * container log either way. `round` is a shell snippet (the body of a function: `return 1` fails it);
+ * it must be idempotent.
  */
 export function scheduledLoop(round: string, intervalSeconds: number): string {
+  if (!Number.isInteger(intervalSeconds) || intervalSeconds < 1) throw new Error(`scheduledLoop: intervalSeconds must be a positive integer, got ${intervalSeconds}`);
   return [
     "set -u",
     `mkdir -p ${HEARTBEAT_DIR}`,
+    `touch ${HEARTBEAT_DIR}/started`,
     "round() {",
     round,
     "}",
     "while true; do",
-    `  if round; then touch ${HEARTBEAT_DIR}/ok; else echo "round failed; retrying in ${intervalSeconds}s" >&2; fi`,
+    `  if round 2>${HEARTBEAT_DIR}/round.log; then`,
+    `    touch ${HEARTBEAT_DIR}/ok && rm -f ${HEARTBEAT_DIR}/failing`,
+    "  else",
+    `    tail -c 2000 ${HEARTBEAT_DIR}/round.log > ${HEARTBEAT_DIR}/failing`,
+    `    echo "round failed; retrying in ${intervalSeconds}s" >>${HEARTBEAT_DIR}/round.log`,
+    "  fi",
+    `  cat ${HEARTBEAT_DIR}/round.log >&2`,
     `  sleep ${intervalSeconds}`,
     "done",
     "",
@@ -104,19 +153,30 @@ export function rcloneBucketEnv(store: ObjectStore): EnvVar[] {
   }
 }
 
+/** What a container needs to reach `bucket:$PLATFORM_BUCKET/...` with rclone: the remote and the bucket's name. */
+export function bucketEnv(store: ObjectStore): EnvVar[] {
+  return [...rcloneBucketEnv(store), { name: BUCKET_ENV, value: store.dataBucket }];
+}
+
 /** Props of `bucketUploader`. */
 export interface BucketUploaderOptions {
   /** The rclone image reference. */
   readonly image: string;
   readonly store: ObjectStore;
-  /** Local directory whose files are moved (uploaded, then deleted locally). */
+  /** Local directory whose files are moved (uploaded, then deleted locally). Its directories are never deleted. */
   readonly sourceDir: string;
-  /** Prefix in the bucket, e.g. "postgresql/wal". */
+  /** Prefix in the bucket, e.g. "postgresql"; shell words such as `$HOSTNAME` are expanded. */
   readonly prefix: string;
   /** Mounts giving access to `sourceDir` (writable: moved files are removed). */
   readonly volumeMounts: readonly VolumeMount[];
-  /** rclone `--include` filters (relative to `sourceDir`). @default - every file */
+  /** rclone filter patterns of the files to move (relative to `sourceDir`). @default - every file */
   readonly include?: readonly string[];
+  /**
+   * Move only files older than this (rclone duration), for sources whose writer gives no signal that a
+   * file is complete.
+   * @default - no age limit: the writer renames complete files into place (PostgreSQL's archive_command, the base backup)
+   */
+  readonly minAge?: string;
   /** @default 60 */
   readonly intervalSeconds?: number;
   /** @default 10m CPU / 64Mi */
@@ -126,23 +186,39 @@ export interface BucketUploaderOptions {
 }
 
 /**
+ * Where the rclone image keeps its binary: rclone/rclone `Dockerfile` at v1.68.2 (`COPY --from=builder
+ * .../rclone /usr/local/bin/`), built with `CGO_ENABLED=0`, so the binary is static and runs in any
+ * other image (it is copied into PostgreSQL's pod for its restore_command).
+ */
+export const RCLONE_IMAGE_BINARY = "/usr/local/bin/rclone";
+
+/** Files a writer is still filling: renamed into place when complete, never uploaded before. */
+export const PARTIAL_FILE_PATTERN = "*.partial";
+
+/**
  * A container that moves finished files (WAL segments, base backups, snapshots) to the platform bucket
- * every minute. Objects are never overwritten in place: the bucket is versioned, so an older object
- * version survives a bad upload.
+ * every minute. It removes only the files it uploaded, never a directory: the directories belong to
+ * the server that writes them (PostgreSQL's outbox, Cassandra's table, snapshot and backups
+ * directories). `*.partial` files are never uploaded. Objects are never lost to an overwrite: the bucket
+ * is versioned, so an older object version survives a bad upload.
  */
 export function bucketUploader(o: BucketUploaderOptions): ContainerSpec {
   const interval = o.intervalSeconds ?? 60;
-  const bucket = o.store.dataBucket;
-  const include = (o.include ?? []).map((f) => ` --include '${f}'`).join("");
-  const round = `  rclone move --min-age 10s --no-traverse --delete-empty-src-dirs${include} "${o.sourceDir}" "bucket:${bucket}/${o.prefix}" --config /dev/null`;
+  // rclone applies filter rules in order, first match wins (rclone docs, "Filtering"); any filter also
+  // rules out rclone's server-side move of the whole source directory.
+  const filters = [`- ${PARTIAL_FILE_PATTERN}`, ...(o.include ? [...o.include.map((f) => `+ ${f}`), "- **"] : [])];
+  const round = [
+    `  rclone move --no-traverse${o.minAge ? ` --min-age ${o.minAge}` : ""}${filters.map((f) => ` --filter '${f}'`).join("")} \\`,
+    `    "${o.sourceDir}" "bucket:$${BUCKET_ENV}/${o.prefix}" --config /dev/null`,
+  ].join("\n");
   return {
     name: "uploader",
     image: o.image,
     command: ["sh", "-c", scheduledLoop(round, interval)],
-    env: [...rcloneBucketEnv(o.store), { name: "HOME", value: "/tmp" }],
+    env: [...bucketEnv(o.store), { name: "HOME", value: "/tmp" }],
     resources: o.resources ?? { cpuRequest: "10m", memoryRequest: "64Mi", memoryLimit: "128Mi" },
     volumeMounts: [...o.volumeMounts, heartbeatMount("uploader"), { name: "tmp", mountPath: "/tmp", readOnly: false }],
-    probes: heartbeatProbes(Math.max(15, Math.ceil((interval * 5) / 60))),
+    probes: scheduledProbes(Math.max(15, Math.ceil((interval * 5) / 60))),
     ...(o.runAsUser !== undefined ? { runAsUser: o.runAsUser } : {}),
   };
 }

@@ -85,7 +85,24 @@ export type VolumeSpec =
       readonly name: string;
       /** A projected service account token for one audience (e.g. Vault), refreshed by the kubelet. */
       readonly serviceAccountToken: { readonly audience: string; readonly expirationSeconds: number; readonly path: string };
+    }
+  | {
+      readonly name: string;
+      /**
+       * What the automount would give a pod (a token for the API server's own audience, the cluster CA from
+       * the `kube-root-ca.crt` ConfigMap, the namespace), as a volume mounted only into the container that
+       * calls the Kubernetes API, at KUBERNETES_API_ACCESS_PATH (where in-cluster clients look).
+       */
+      readonly kubernetesApiAccess: { readonly expirationSeconds: number };
     };
+
+/**
+ * Where in-cluster Kubernetes clients read the pod's API credentials (`token`, `ca.crt`, `namespace`):
+ * client-go rest.InClusterConfig (kubernetes/client-go rest/config.go, tokenFile/rootCAFile), and the
+ * files the kubelet's automount projects (kubernetes.io/docs/reference/access-authn-authz/service-accounts-admin/,
+ * "Bound service account token volume mechanism").
+ */
+export const KUBERNETES_API_ACCESS_PATH = "/var/run/secrets/kubernetes.io/serviceaccount";
 
 /** Pod-level settings shared by both workload kinds. */
 export interface PodSettings {
@@ -171,10 +188,27 @@ function renderContainer(c: ContainerSpec) {
   };
 }
 
-function renderVolume(v: VolumeSpec) {
+/** One pod volume in the kubernetes provider's shape. */
+export function renderVolume(v: VolumeSpec) {
   if ("configMap" in v) return { name: v.name, configMap: { name: v.configMap.name, defaultMode: v.configMap.defaultMode ?? "0444" } };
   if ("secret" in v) return { name: v.name, secret: { secretName: v.secret.secretName, defaultMode: v.secret.defaultMode ?? "0400" } };
   if ("emptyDir" in v) return { name: v.name, emptyDir: { ...(v.emptyDir.medium ? { medium: v.emptyDir.medium } : {}), sizeLimit: v.emptyDir.sizeLimit } };
+  if ("kubernetesApiAccess" in v) {
+    // The three sources of the kubelet's own kube-api-access-* volume; no audience: the API server's.
+    return {
+      name: v.name,
+      projected: [
+        {
+          defaultMode: "0444",
+          sources: [
+            { serviceAccountToken: { expirationSeconds: v.kubernetesApiAccess.expirationSeconds, path: "token" } },
+            { configMap: [{ name: "kube-root-ca.crt", items: [{ key: "ca.crt", path: "ca.crt" }] }] },
+            { downwardApi: { items: [{ path: "namespace", fieldRef: { fieldPath: "metadata.namespace" } }] } },
+          ],
+        },
+      ],
+    };
+  }
   return {
     name: v.name,
     projected: [{ defaultMode: "0444", sources: [{ serviceAccountToken: { ...v.serviceAccountToken } }] }],

@@ -7,6 +7,7 @@ import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./imag
 import { TMP_VOLUME, serviceCertificate } from "./platform-pod";
 import { StatelessWorkload } from "./stateless-workload";
 import { VaultAgent } from "./vault-agent";
+import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Redis. */
 export interface RedisProps {
@@ -20,7 +21,7 @@ export interface RedisProps {
   readonly users?: readonly string[];
 }
 
-const UID = 999; // the redis user of the official image
+const UID = WORKLOAD_IDS.redis; // any UID (image-contracts.ts)
 
 /**
  * Redis, the cache of 100-row data previews (PREVIEW_TTL_SECONDS per entry).

@@ -22,12 +22,19 @@ export interface SecureNamespaceProps {
   readonly labels?: Readonly<Record<string, string>>;
   /** Where cluster DNS is; every pod of the namespace may reach it on 53/UDP and 53/TCP. @default KUBE_DNS */
   readonly dns?: DnsEndpoint;
+  /**
+   * Let a plan delete the namespace. Deleting a namespace deletes every object in it (StatefulSets,
+   * volume claims, Secrets), and its name forces a replacement, so a rename is a delete too.
+   * @default false - lifecycle prevent_destroy
+   */
+  readonly allowDestroy?: boolean;
 }
 
 /**
  * A namespace every pod of the platform runs in: Pod Security Admission "restricted" (enforce, audit
  * and warn, pinned to `latest`), a default-deny NetworkPolicy for ingress AND egress on every pod,
  * and an explicit allow of DNS egress. Everything else is opened edge by edge (NetworkAllowGraph).
+ * Protected from destroy unless `allowDestroy`: it holds the data stores' claims.
  */
 export class SecureNamespace extends Construct {
   /** The namespace. */
@@ -51,6 +58,7 @@ export class SecureNamespace extends Construct {
           "pod-security.kubernetes.io/warn-version": "latest",
         },
       },
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
     this.name = this.resource.metadata.name;
 

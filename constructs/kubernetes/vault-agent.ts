@@ -12,6 +12,13 @@ export interface VaultAgentTemplate {
   readonly contents: string;
   /** @default "0440" - owner (the pod's uid) and the pod's fsGroup may read */
   readonly perms?: string;
+  /**
+   * Rendered by the sidecar only, not by the init container. Required for leased credentials
+   * (`database/creds/...`): each agent would take its own lease, and only the sidecar renews; the
+   * init container's lease would expire under the application. The application waits for the file.
+   * @default false
+   */
+  readonly sidecarOnly?: boolean;
 }
 
 /** Props of VaultAgent. */
@@ -79,6 +86,10 @@ export class VaultAgent extends Construct {
         throw new Error(`vault agent of '${props.name}': template '${t.fileName}' has no {{ }} action; static content belongs in a ConfigMap, credentials in Vault`);
       }
     }
+    const leased = props.templates.find((t) => t.contents.includes(`secret "${VAULT_MOUNTS.database}/creds/`) && !t.sidecarOnly);
+    if (leased) {
+      throw new Error(`vault agent of '${props.name}': template '${leased.fileName}' takes database credentials: set sidecarOnly, so the one lease is the sidecar's, which renews it`);
+    }
     const names = props.templates.map((t) => t.fileName);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new Error(`vault agent of '${props.name}': template file '${dup}' is given twice`);
@@ -97,7 +108,7 @@ export class VaultAgent extends Construct {
             },
           },
           template_config: { exit_on_retry_failure: true, static_secret_render_interval: "5m" },
-          template: props.templates.map((t) => ({
+          template: props.templates.filter((t) => !(exitAfterAuth && t.sidecarOnly)).map((t) => ({
             destination: `${secretsPath}/${t.fileName}`,
             contents: t.contents,
             perms: t.perms ?? "0440",
@@ -131,10 +142,13 @@ export class VaultAgent extends Construct {
     ];
     const resources = props.resources ?? { cpuRequest: "50m", memoryRequest: "64Mi", memoryLimit: "128Mi" };
     const bin = props.image.binary;
+    // Templates may name the pod (per-pod certificate names): `{{ env "POD_NAME" }}` reads the agent's own environment.
+    const env = [{ name: "POD_NAME", fieldPath: "metadata.name" }];
     this.initContainer = {
       name: "vault-agent-init",
       image: props.image.image,
       command: [bin, "agent", `-config=${CONFIG_DIR}/agent-init.json`],
+      env,
       resources,
       volumeMounts: mounts,
     };
@@ -144,6 +158,7 @@ export class VaultAgent extends Construct {
       name: "vault-agent",
       image: props.image.image,
       command: [bin, "agent", `-config=${CONFIG_DIR}/agent.json`],
+      env,
       resources,
       volumeMounts: mounts,
       probes: { startup: rendered, readiness: rendered, liveness: rendered },
@@ -154,14 +169,18 @@ export class VaultAgent extends Construct {
 
 /** A template that writes the fields of a KV v2 secret as `KEY=value` lines (for an env file). */
 export function kvEnvTemplate(fileName: string, kvPath: string, fields: readonly string[]): VaultAgentTemplate {
+  // `.Data.data.<field>` parses only for identifiers (Go text/template); `index` would hide a missing key.
+  const bad = fields.find((f) => !/^[A-Za-z_][A-Za-z0-9_]*$/.test(f));
+  if (bad) throw new Error(`kvEnvTemplate: field '${bad}' must be letters, digits and _ (a Vault Agent template reads it as .Data.data.${bad})`);
   const lines = fields.map((f) => `${f.toUpperCase().replace(/[^A-Z0-9]/g, "_")}={{ .Data.data.${f} }}`).join("\n");
   return { fileName, contents: `{{- with secret "${VAULT_MOUNTS.kv}/data/${kvPath}" -}}\n${lines}\n{{- end }}\n` };
 }
 
-/** A template for dynamic database credentials (`username`/`password` lines) from a database role. */
+/** A template for dynamic database credentials (`username`/`password` lines) from a database role; rendered by the sidecar only. */
 export function databaseCredentialsTemplate(fileName: string, role: string): VaultAgentTemplate {
   return {
     fileName,
+    sidecarOnly: true,
     contents: `{{- with secret "${VAULT_MOUNTS.database}/creds/${role}" -}}\nusername={{ .Data.username }}\npassword={{ .Data.password }}\n{{- end }}\n`,
   };
 }
@@ -173,32 +192,59 @@ export interface PkiCertificateOptions {
   readonly commonName: string;
   /** Further DNS names; each must be allowed by the role. @default [] */
   readonly altNames?: readonly string[];
+  /**
+   * Domains under which this pod has its own name: `<pod>.<domain>` is requested for each, the pod name
+   * read at render time from the agent's `POD_NAME` (downward API, set by VaultAgent). @default []
+   */
+  readonly podDomains?: readonly string[];
+  /**
+   * Ask Vault for the key in PKCS#8 (`private_key_format=pkcs8`, PEM "PRIVATE KEY"), for servers that read
+   * nothing else (Cassandra's PEMReader). @default false - SEC1 "EC PRIVATE KEY", Vault's default for EC
+   */
+  readonly pkcs8?: boolean;
   /** @default "72h" - short-lived; the sidecar re-issues before expiry */
   readonly ttl?: string;
-  /** Directory the three files land in (the agent's secretsPath). @default "/vault/secrets" */
+  /** Directory the files land in (the agent's secretsPath). @default "/vault/secrets" */
   readonly dir?: string;
+  /** The template's own file: key, certificate and chain in one PEM. @default "tls-bundle.pem" */
+  readonly bundleFileName?: string;
 }
 
 /**
- * A template that issues a TLS certificate from Vault's intermediate CA: writes `tls.crt` (leaf +
- * intermediate) and, through writeToFile, `tls.key` (0400) and `ca.crt` (intermediate + root, from the
- * mount's cert/ca_chain). Renewed by the sidecar before expiry.
+ * A template that issues a TLS certificate from Vault's intermediate CA and writes, in `dir`:
+ * `tls.key` (0400), `tls.crt` (leaf + intermediate + root), `ca.crt` (intermediate + root, from the
+ * mount's cert/ca_chain) and the template's own file `tls-bundle.pem` (key + leaf + chain, 0400).
+ *
+ * Why the bundle is the destination: consul-template's pkiCert reads the template's destination file
+ * before asking Vault, and reuses a certificate it finds there while it is within ~90% of its lifetime,
+ * returning only what the file holds (hashicorp/consul-template v0.39.1 dependency/vault_pki.go Fetch,
+ * pemsCert; docs "pkiCert"). The sidecar starts on the init container's files: a destination without
+ * the key would give it an empty `.Key` and it would overwrite tls.key with nothing. `.CA` is not used:
+ * which CA it holds depends on the order of PEM blocks; the chain comes from cert/ca_chain.
  */
 export function pkiCertificateTemplate(o: PkiCertificateOptions): VaultAgentTemplate {
   const dir = o.dir ?? "/vault/secrets";
   const args = [`"common_name=${o.commonName}"`, `"ttl=${o.ttl ?? "72h"}"`];
-  if (o.altNames?.length) args.push(`"alt_names=${o.altNames.join(",")}"`);
+  const podDomains = o.podDomains ?? [];
+  const staticNames = (o.altNames ?? []).join(",");
+  if (podDomains.length) {
+    // printf's %[1]s is the pod name, once per pod domain.
+    const perPod = podDomains.map((d) => `%[1]s.${d}`).join(",");
+    args.push(`(printf "alt_names=${staticNames ? `${staticNames},` : ""}${perPod}" (env "POD_NAME"))`);
+  } else if (staticNames) {
+    args.push(`"alt_names=${staticNames}"`);
+  }
+  if (o.pkcs8) args.push(`"private_key_format=pkcs8"`);
   return {
-    fileName: "tls.crt",
+    fileName: o.bundleFileName ?? "tls-bundle.pem",
+    perms: "0400",
     contents: [
       `{{- with pkiCert "${VAULT_MOUNTS.pki}/issue/${o.role}" ${args.join(" ")} -}}`,
-      "{{ .Cert }}{{ .CA }}",
-      `{{ .Key | writeToFile "${dir}/tls.key" "" "" "0400" }}`,
-      "{{- end }}",
-      // ca.crt is the whole chain (intermediate + root), not .CA alone: OpenSSL-based clients only
-      // accept a chain that ends at a self-signed root.
-      `{{- with secret "${VAULT_MOUNTS.pki}/cert/ca_chain" -}}`,
-      `{{ .Data.certificate | writeToFile "${dir}/ca.crt" "" "" "0444" }}`,
+      `{{- $chain := "" -}}{{- with secret "${VAULT_MOUNTS.pki}/cert/ca_chain" -}}{{- $chain = .Data.certificate -}}{{- end -}}`,
+      `{{- .Key | writeToFile "${dir}/tls.key" "" "" "0400" -}}`,
+      `{{- printf "%s%s\\n" .Cert $chain | writeToFile "${dir}/tls.crt" "" "" "0440" -}}`,
+      `{{- printf "%s\\n" $chain | writeToFile "${dir}/ca.crt" "" "" "0444" -}}`,
+      `{{- printf "%s%s%s\\n" .Key .Cert $chain -}}`,
       "{{- end }}",
       "",
     ].join("\n"),

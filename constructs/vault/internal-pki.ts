@@ -11,7 +11,7 @@ import { VAULT_ADDRESS, VAULT_MOUNTS, idOf } from "./paths";
 /** One issuing role: a service and the exact DNS names its certificates may carry. */
 export interface PkiRoleSpec {
   readonly name: string;
-  /** Exact names and `*.` globs (e.g. `*.x-headless.ns.svc` for stateful peers). */
+  /** Exact names and globs over a StatefulSet's own pods (e.g. `x-*.x-headless.ns.svc`); wildcard certificates stay off. */
   readonly dnsNames: readonly string[];
   /** Also issue client certificates (mutual TLS between peers). @default false */
   readonly clientAuth?: boolean;
@@ -27,7 +27,7 @@ export interface InternalPkiProps {
   readonly leafTtl?: string;
   /** Leaf certificate maximum lifetime. @default "720h" */
   readonly leafMaxTtl?: string;
-  /** @default false - both mounts (and their CA keys) carry prevent_destroy */
+  /** @default false - both mounts, the root CA and the intermediate's key request carry prevent_destroy */
   readonly allowDestroy?: boolean;
 }
 
@@ -81,6 +81,8 @@ export class InternalPki extends Construct {
       keyType: "ec",
       keyBits: 256,
       excludeCnFromSans: true,
+      // Its delete does nothing, but every argument forces a replacement, which generates a new intermediate key.
+      lifecycle: { preventDestroy },
     });
     const signed = new PkiSecretBackendRootSignIntermediate(this, "IntermediateSigned", {
       backend: this.rootMount.path,

@@ -13,10 +13,25 @@ export interface KubernetesAuthRoleSpec {
   readonly policies: readonly string[];
 }
 
+/**
+ * How Vault reaches the Kubernetes API to review a login: from inside the cluster, never through the
+ * cluster's public endpoint (which only administrators' ranges may reach, and which Vault's egress would
+ * leave the network through NAT to get to).
+ *
+ * Facts relied on (hashicorp/vault-plugin-auth-kubernetes v0.20.0, the plugin Vault 1.18 ships):
+ * - backend.go `loadConfig`: unless `disable_local_ca_jwt`, an empty `kubernetes_ca_cert` is read from
+ *   `/var/run/secrets/kubernetes.io/serviceaccount/ca.crt` and an empty `token_reviewer_jwt` from
+ *   `/var/run/secrets/kubernetes.io/serviceaccount/token` of Vault's own pod, re-read periodically
+ *   (`newCachingFileReader`), so the rotated projected token is always the one used.
+ * - Kubernetes publishes the API server to every pod as the Service `kubernetes` in `default`
+ *   (kubernetes.default.svc, port 443), and the kubelet-mounted CA certificate verifies it.
+ */
+export const IN_CLUSTER_KUBERNETES_API = "https://kubernetes.default.svc";
+
 /** Props of KubernetesAuth. */
 export interface KubernetesAuthProps {
-  /** API host, CA and service account issuer, from the contract (`foundation.cluster`). */
-  readonly cluster: Pick<ClusterAccess, "host" | "caCertificatePem" | "serviceAccountIssuer">;
+  /** The service account issuer, from the contract (`foundation.cluster`). */
+  readonly cluster: Pick<ClusterAccess, "serviceAccountIssuer">;
   readonly roles: readonly KubernetesAuthRoleSpec[];
   /** Token lifetime (seconds). @default 3600 */
   readonly tokenTtlSeconds?: number;
@@ -26,8 +41,10 @@ export interface KubernetesAuthProps {
 
 /**
  * Kubernetes auth: a pod logs in with its own service account token (audience `vault`), reviewed by
- * the API server, and gets a short-lived token with its service's policy only. One role per service
- * account, bound to that exact name AND namespace; the issuer is checked.
+ * the API server through the in-cluster address with Vault's own service-account token and CA
+ * (IN_CLUSTER_KUBERNETES_API), and gets a short-lived token with its service's policy only. One role
+ * per service account, bound to that exact name AND namespace; the issuer is checked. The same on
+ * every cloud: nothing of the cluster's public endpoint is used.
  */
 export class KubernetesAuth extends Construct {
   readonly backend: AuthBackend;
@@ -38,11 +55,10 @@ export class KubernetesAuth extends Construct {
     this.backend = new AuthBackend(this, "Resource", { type: "kubernetes", path: VAULT_MOUNTS.kubernetesAuth, description: "Pods log in with their service account" });
     const config = new KubernetesAuthBackendConfig(this, "Config", {
       backend: this.backend.path,
-      kubernetesHost: props.cluster.host,
-      kubernetesCaCert: props.cluster.caCertificatePem,
+      kubernetesHost: IN_CLUSTER_KUBERNETES_API,
       issuer: props.cluster.serviceAccountIssuer,
       disableIssValidation: false,
-      // Vault reviews tokens with its own, automatically rotated service account token.
+      // No CA and no reviewer token here: Vault reads its pod's own, automatically rotated ones.
       disableLocalCaJwt: false,
     });
     const roles: Record<string, KubernetesAuthBackendRole> = {};

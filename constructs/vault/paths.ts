@@ -44,14 +44,33 @@ export function vaultNames(service: Pick<ServiceSpec, "name" | "namespace">) {
   };
 }
 
-/** The DNS names a service's certificate may carry: Service forms and, for peers, the headless pod names. */
+/**
+ * The names a service's certificate requests: its Service's forms and, for peers, the headless Service.
+ * Each replica of peers also requests its own names (`podDnsDomains`), filled in at render time.
+ */
 export function serviceDnsNames(service: Pick<ServiceSpec, "name" | "namespace" | "peers">): string[] {
   const { name, namespace } = service;
   const names = [name, `${name}.${namespace}`, `${name}.${namespace}.svc`, `${name}.${namespace}.svc.cluster.local`];
-  if (service.peers) {
-    names.push(`${name}-headless.${namespace}.svc`, `*.${name}-headless.${namespace}.svc`, `*.${name}-headless.${namespace}.svc.cluster.local`);
-  }
+  if (service.peers) names.push(`${name}-headless.${namespace}.svc`);
   return names;
+}
+
+/**
+ * For peers: the domains under which each replica has its own DNS name, `<pod>.<domain>` (the headless
+ * Service of a StatefulSet). A replica's certificate carries its own names, never a wildcard.
+ */
+export function podDnsDomains(service: Pick<ServiceSpec, "name" | "namespace" | "peers">): string[] {
+  const { name, namespace } = service;
+  return service.peers ? [`${name}-headless.${namespace}.svc`, `${name}-headless.${namespace}.svc.cluster.local`] : [];
+}
+
+/**
+ * What the service's PKI role admits (`allowed_domains`): the names it requests, and for peers one glob
+ * per pod domain over its own pods' names, `<name>-*.<domain>` (Vault matches globs with ryanuber/go-glob,
+ * where `*` spans dots; the prefix keeps another workload's pod names out). Wildcard certificates stay off.
+ */
+export function serviceAllowedDomains(service: Pick<ServiceSpec, "name" | "namespace" | "peers">): string[] {
+  return [...serviceDnsNames(service), ...podDnsDomains(service).map((d) => `${service.name}-*.${d}`)];
 }
 
 /** A construct id from a DNS-label name: "entry-point" -> "EntryPoint" (ids are PascalCase roles). */

@@ -1,4 +1,5 @@
 import { PROMISES } from "../promises";
+import { statefulTypes } from "../stateful-resources";
 import type { Element, Rule, RuleContext } from "../types";
 import {
   adminPortsIn,
@@ -15,6 +16,7 @@ import {
   NA,
   PASS,
   policyStatements,
+  references,
   show,
   verdict,
 } from "../values";
@@ -27,7 +29,7 @@ function forBucket(ctx: RuleContext, type: string, bucket: Element): readonly El
   return ctx.referencing(type, bucket, "bucket");
 }
 
-/** Buckets that receive another bucket's access logs (they need no access log of their own). */
+/** Buckets that receive another bucket's access logs. */
 function isLogTarget(ctx: RuleContext, bucket: Element): boolean {
   return ctx.referencing("aws_s3_bucket_logging", bucket, "target_bucket").length > 0;
 }
@@ -127,12 +129,14 @@ export const AWS_RULES: readonly Rule[] = [
     id: "AWS-5",
     family: "logging",
     appliesTo: ["aws_s3_bucket"],
-    message: "S3 bucket has no server access logging",
-    fix: "add an aws_s3_bucket_logging for the bucket with a target_bucket (a dedicated log bucket)",
+    message: "S3 bucket has no server access logging to another bucket",
+    fix: "add an aws_s3_bucket_logging for the bucket with a target_bucket (a dedicated log bucket); for the log bucket itself, a separate sink or a suppression with the reason (never itself: a bucket logging to itself logs its own log writes)",
     promise: PROMISES.clusterSecurity,
     check: (e, ctx) => {
-      if (isLogTarget(ctx, e)) return NA;
-      return forBucket(ctx, "aws_s3_bucket_logging", e).length ? PASS : fail("no aws_s3_bucket_logging references this bucket");
+      const logging = forBucket(ctx, "aws_s3_bucket_logging", e);
+      if (logging.some((l) => references(l.block.target_bucket, e))) return fail("the bucket logs its access to itself");
+      if (logging.length) return PASS;
+      return fail(isLogTarget(ctx, e) ? "the log bucket's own access is logged nowhere (give it a separate sink, or suppress with the reason)" : "no aws_s3_bucket_logging references this bucket");
     },
   },
   {
@@ -157,7 +161,7 @@ export const AWS_RULES: readonly Rule[] = [
   {
     id: "AWS-7",
     family: "data-safety",
-    appliesTo: ["aws_s3_bucket", "aws_kms_key", "aws_eks_cluster", "aws_ebs_volume"],
+    appliesTo: statefulTypes("AWS-7"),
     message: "stateful AWS resource can be destroyed by a plan",
     fix: "set lifecycle.preventDestroy (and no force_destroy on buckets), or Policy.allowDestroy(scope) when dataProtection.allowDestroy is true",
     promise: PROMISES.dataSafety,

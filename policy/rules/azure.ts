@@ -1,4 +1,5 @@
 import { PROMISES } from "../promises";
+import { statefulTypes } from "../stateful-resources";
 import type { Element, Rule, RuleContext } from "../types";
 import {
   adminPortsIn,
@@ -353,7 +354,7 @@ export const AZURE_RULES: readonly Rule[] = [
   {
     id: "AZ-25",
     family: "data-safety",
-    appliesTo: ["azurerm_storage_account", "azurerm_key_vault", "azurerm_key_vault_key", "azurerm_kubernetes_cluster", "azurerm_managed_disk"],
+    appliesTo: statefulTypes("AZ-25"),
     message: "stateful Azure resource can be destroyed by a plan",
     fix: "set lifecycle.preventDestroy, or Policy.allowDestroy(scope) when dataProtection.allowDestroy is true",
     promise: PROMISES.dataSafety,
@@ -380,6 +381,21 @@ export const AZURE_RULES: readonly Rule[] = [
         return broad ? fail(`role ${broad[0]}`) : PASS;
       }
       return fail(`the role is not known at synth (${show(id)})`);
+    },
+  },
+  {
+    id: "AZ-27",
+    family: "logging",
+    appliesTo: ["azurerm_kubernetes_cluster"],
+    message: "AKS runs without Container Insights or without the Azure Policy add-on",
+    fix: "set oms_agent { log_analytics_workspace_id = <workspace id>, msi_auth_for_monitoring_enabled = true } (with its data collection rule) and azure_policy_enabled = true",
+    promise: PROMISES.clusterSecurity,
+    check: (e) => {
+      const workspace = get(e.block, "oms_agent.log_analytics_workspace_id");
+      return verdict([
+        workspace ? undefined : "oms_agent.log_analytics_workspace_id is not set (no Container Insights)",
+        bool(e.block.azure_policy_enabled) === true ? undefined : `azure_policy_enabled is ${show(e.block.azure_policy_enabled ?? "not set")}`,
+      ]);
     },
   },
 ];

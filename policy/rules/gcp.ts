@@ -1,4 +1,5 @@
 import { PROMISES } from "../promises";
+import { statefulTypes } from "../stateful-resources";
 import type { Element, Rule } from "../types";
 import {
   adminPortsIn,
@@ -30,7 +31,7 @@ function nodeConfigs(e: Element): Obj[] | undefined {
   return blocks(e.block.node_config).length ? blocks(e.block.node_config) : [{}];
 }
 
-/** Log buckets (targets of another bucket's logging) need no access log of their own. */
+/** Log buckets: targets of another bucket's logging. */
 function isLogBucket(e: Element, all: readonly Element[]): boolean {
   const name = e.block.name;
   return all.some((b) => b !== e && (get(b.block, "logging.log_bucket") === name || String(get(b.block, "logging.log_bucket") ?? "").includes(`${e.address}.`)));
@@ -71,12 +72,14 @@ export const GCP_RULES: readonly Rule[] = [
     id: "GCP-4",
     family: "logging",
     appliesTo: ["google_storage_bucket"],
-    message: "bucket has no access logging",
-    fix: "set logging { log_bucket = <dedicated log bucket> }",
+    message: "bucket has no access logging to another bucket",
+    fix: "set logging { log_bucket = <dedicated log bucket> }; for the log bucket itself, a separate sink or a suppression with the reason (never itself)",
     promise: PROMISES.clusterSecurity,
     check: (e, ctx) => {
-      if (isLogBucket(e, ctx.resources("google_storage_bucket"))) return NA;
-      return get(e.block, "logging.log_bucket") ? PASS : fail("logging.log_bucket is not set");
+      const target = get(e.block, "logging.log_bucket");
+      if (target !== undefined && (target === e.block.name || String(target).includes(`${e.address}.`))) return fail("the bucket logs its usage to itself");
+      if (target) return PASS;
+      return fail(isLogBucket(e, ctx.resources("google_storage_bucket")) ? "the log bucket's own usage is logged nowhere (give it a separate sink, or suppress with the reason)" : "logging.log_bucket is not set");
     },
   },
   {
@@ -98,7 +101,7 @@ export const GCP_RULES: readonly Rule[] = [
   {
     id: "GCP-6",
     family: "data-safety",
-    appliesTo: ["google_storage_bucket", "google_kms_crypto_key", "google_kms_key_ring", "google_container_cluster", "google_compute_disk"],
+    appliesTo: statefulTypes("GCP-6"),
     message: "stateful GCP resource can be destroyed by a plan",
     fix: "set lifecycle.preventDestroy (deletion_protection = true on clusters; no force_destroy on buckets), or Policy.allowDestroy(scope) when dataProtection.allowDestroy is true",
     promise: PROMISES.dataSafety,

@@ -154,4 +154,17 @@ export const GENERIC_RULES: readonly Rule[] = [
     promise: PROMISES.credentialsInVpc,
     check: (e) => (bool(e.block.encrypt) === true ? PASS : fail(`encrypt is ${JSON.stringify(e.block.encrypt ?? "not set")}`)),
   },
+  {
+    id: "GEN-9",
+    family: "encryption-at-rest",
+    appliesTo: ["backend.s3"],
+    message: "Terraform state is encrypted with S3-managed keys: anyone the account's IAM lets read the bucket reads the state, and no key policy narrows it",
+    fix: "set state.kmsKeyId to the state bucket's KMS key (the bootstrap's alias/<name>-state); terraform then writes state and lock files with it",
+    promise: PROMISES.credentialsInVpc,
+    check: (e) => {
+      const id = e.block.kms_key_id;
+      if (typeof id !== "string" || id === "") return fail("kms_key_id is not set (terraform writes SSE-S3, overriding the bucket's default key)");
+      return /^(arn:aws[a-z-]*:kms:|alias\/)/.test(id) ? PASS : fail(`kms_key_id is ${JSON.stringify(id)}`);
+    },
+  },
 ];

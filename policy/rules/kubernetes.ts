@@ -1,4 +1,6 @@
 import { PROMISES } from "../promises";
+import { statefulTypes } from "../stateful-resources";
+import { preventDestroyProblem } from "./common";
 import type { Element, Rule, Verdict } from "../types";
 import { blocks, bool, expectOneOf, fail, get, isObj, isUnresolved, isWorld, list, NA, PASS, references, show, verdict, type Obj } from "../values";
 
@@ -125,6 +127,22 @@ const CHECKED_KINDS = new Set([
   "Namespace", "NetworkPolicy", "Service", "Ingress", "StorageClass", "PersistentVolumeClaim", "Secret",
   "ClusterRole", "ClusterRoleBinding", "Role", "RoleBinding",
 ]);
+
+/** The lowest UID and GID a container may run as: above the host's own users (login.defs UID_MAX 60000 starts them at 1000) and the images' system users. */
+export const MIN_WORKLOAD_ID = 10000;
+
+/** The longest a projected service-account token may live (the API's default, kubernetes.io TokenRequest spec: 1 hour). */
+export const MAX_PROJECTED_TOKEN_SECONDS = 3600;
+
+/** The command that pins images by digest (the fix of K8S-28). */
+export const IMAGES_LOCK_FIX = "run `npm run images:lock -- --config <deployment file>` and commit the lock file it writes beside the deployment file; synth then pulls every image by digest";
+
+function idProblem(value: unknown, field: string): string | undefined {
+  if (value === undefined) return `${field} is not set (the image's own, often below ${MIN_WORKLOAD_ID})`;
+  if (isUnresolved(value)) return `${field} is not known at synth (${show(value)})`;
+  const n = Number(value);
+  return Number.isInteger(n) && n >= MIN_WORKLOAD_ID ? undefined : `${field} is ${show(value)}`;
+}
 
 /** The Kubernetes rule pack (ids K8S-<n>). */
 export const KUBERNETES_RULES: readonly Rule[] = [
@@ -441,5 +459,87 @@ export const KUBERNETES_RULES: readonly Rule[] = [
       if (typeof kind !== "string" || isUnresolved(kind)) return fail(`manifest.kind is not known at synth (${show(kind)})`);
       return CHECKED_KINDS.has(kind) ? fail(`kind ${kind} has a typed resource`) : PASS;
     },
+  },
+  {
+    id: "K8S-24",
+    family: "data-safety",
+    appliesTo: statefulTypes("K8S-24"),
+    message: "namespace, StatefulSet or volume can be destroyed by a plan (a namespace takes every object in it along; a rename replaces it)",
+    fix: "set lifecycle.preventDestroy (the allowDestroy prop of SecureNamespace / StatefulWorkload), or Policy.allowDestroy(scope) when dataProtection.allowDestroy is true",
+    promise: PROMISES.dataSafety,
+    guardsDestroy: true,
+    check: (e) => verdict([preventDestroyProblem(e)]),
+  },
+  {
+    id: "K8S-25",
+    family: "identity",
+    appliesTo: WORKLOADS,
+    message: "a projected service-account token lives longer than an hour",
+    fix: `set expiration_seconds <= ${MAX_PROJECTED_TOKEN_SECONDS} on every service_account_token projection (the kubelet renews it at 80% of its life)`,
+    promise: PROMISES.podSecurity,
+    check: (e) => {
+      const pod = podSpec(e);
+      if (!pod) return fail("the pod spec is not readable at synth");
+      const problems: (string | undefined)[] = [];
+      for (const v of blocks(pod.volume)) {
+        for (const projected of blocks(v.projected)) {
+          for (const source of blocks(projected.sources)) {
+            for (const token of blocks(source.service_account_token)) {
+              const seconds = token.expiration_seconds;
+              if (seconds === undefined) continue; // the API's default: one hour
+              if (isUnresolved(seconds) || !(Number(seconds) <= MAX_PROJECTED_TOKEN_SECONDS)) problems.push(`volume ${show(v.name)}: expiration_seconds is ${show(seconds)}`);
+            }
+          }
+        }
+      }
+      return verdict(problems);
+    },
+  },
+  {
+    id: "K8S-26",
+    family: "workloads",
+    appliesTo: WORKLOADS,
+    message: `a container runs with a UID or GID below ${MIN_WORKLOAD_ID} (it may share an id with a user or group of the node)`,
+    fix: `set run_as_user and run_as_group >= ${MIN_WORKLOAD_ID} (and fs_group, when set); where an image cannot run so, record why in its runtime contract and suppress with that reason`,
+    promise: PROMISES.podSecurity,
+    check: (e) =>
+      perContainer(e, (c, pod) => {
+        const problems = [idProblem(effective(c, pod, "run_as_user"), "run_as_user"), idProblem(effective(c, pod, "run_as_group"), "run_as_group")];
+        const fsGroup = get(pod, "security_context.fs_group");
+        if (fsGroup !== undefined) problems.push(idProblem(fsGroup, "the pod's fs_group"));
+        const found = problems.filter((p): p is string => p !== undefined);
+        return found.length ? found.join("; ") : undefined;
+      }),
+  },
+  {
+    id: "K8S-27",
+    family: "public-exposure",
+    appliesTo: ["kubernetes_network_policy_v1", "kubernetes_network_policy"],
+    message: "NetworkPolicy lets pods open connections to any address (egress ipBlock 0.0.0.0/0)",
+    fix: "allow the destinations by name (FQDN policy) or by their address ranges (private endpoints); where neither exists, suppress with the reason",
+    promise: PROMISES.networkSecurity,
+    check: (e) => {
+      const egress = blocks(get(e.block, "spec.egress"));
+      const problems = egress.flatMap((rule) =>
+        blocks(rule.to).flatMap((peer) =>
+          blocks(peer.ip_block).map((b) => (isUnresolved(b.cidr) ? `egress ip_block ${show(b.cidr)} is not known at synth` : isWorld(b.cidr) ? `egress to ${show(b.cidr)}` : undefined)),
+        ),
+      );
+      return verdict(problems);
+    },
+  },
+  {
+    id: "K8S-28",
+    family: "workloads",
+    appliesTo: WORKLOADS,
+    message: "a container image is not pinned by digest",
+    fix: IMAGES_LOCK_FIX,
+    promise: PROMISES.podSecurity,
+    check: (e) =>
+      perContainer(e, (c) => {
+        const image = c.spec.image;
+        if (typeof image !== "string" || isUnresolved(image)) return `image is not known at synth (${show(image)})`;
+        return /@sha256:[0-9a-f]{64}$/.test(image) ? undefined : `image ${show(image)} has no digest in the deployment's image lock`;
+      }),
   },
 ];

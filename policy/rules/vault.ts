@@ -1,4 +1,6 @@
 import { PROMISES } from "../promises";
+import { statefulTypes } from "../stateful-resources";
+import { preventDestroyProblem } from "./common";
 import type { Element, Rule, RuleContext } from "../types";
 import { blocks, bool, fail, get, isObj, isUnresolved, list, NA, PASS, show, verdict } from "../values";
 
@@ -194,5 +196,15 @@ export const VAULT_RULES: readonly Rule[] = [
     fix: "let workloads log in with the Kubernetes auth method; no tokens or secret ids in Terraform state",
     promise: PROMISES.credentialsInVpc,
     check: (e) => fail(`${e.type} stores a credential in Terraform state`),
+  },
+  {
+    id: "VAULT-12",
+    family: "data-safety",
+    appliesTo: statefulTypes("VAULT-12"),
+    message: "a Vault mount, audit device, CA key or database connection can be destroyed by a plan (its data, or the admin password only Vault holds, is lost)",
+    fix: "set lifecycle.preventDestroy (the allowDestroy prop of the construct), or Policy.allowDestroy(scope) when dataProtection.allowDestroy is true",
+    promise: PROMISES.dataSafety,
+    guardsDestroy: true,
+    check: (e) => verdict([preventDestroyProblem(e)]),
   },
 ];

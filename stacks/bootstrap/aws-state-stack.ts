@@ -2,12 +2,16 @@ import type { Construct } from "constructs";
 import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { IamOpenidConnectProvider } from "@cdktf/provider-aws/lib/iam-openid-connect-provider";
-import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider";
-import type { Deployment } from "../../config/schema";
-import { BucketAccessLogs, EncryptedBucket } from "../../constructs/aws/encrypted-bucket";
-import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
+import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider";
+import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import type { Deployment } from "../../config/schema";
+import { BucketAccessLogs, BucketEncryption, EncryptedBucket } from "../../constructs/aws/encrypted-bucket";
+import { EncryptionKey } from "../../constructs/aws/encryption-key";
 import { partitionOf } from "../../constructs/aws/partition";
+import { stackIds } from "../stack-ids";
+import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { awsDeployStatements } from "./aws-deploy-policy";
 import { AwsDeployPolicies } from "./aws-deploy-policies";
@@ -33,16 +37,22 @@ export interface AwsStateStackProps {
  * `<name>-state`: the one-time AWS bootstrap of a deployment's remote state and CI identities.
  * Not part of the deployment's stacks (it must exist before their backend can); built only by
  * scripts/bootstrap.ts. Holds:
- *  - the state bucket, an EncryptedBucket (the same hardening as the platform buckets: SSE-S3
- *    AES-256, public access blocked, ACLs off, versioned, TLS 1.2+ only, access-logged,
- *    prevent_destroy unless the config allows destroy) and its access-log bucket;
- *  - the GitHub OIDC provider, a read-only plan role trusted by pull requests and main, and an apply
+ *  - the state bucket, an EncryptedBucket (public access blocked, ACLs off, versioned, TLS 1.2+ only,
+ *    access-logged, prevent_destroy unless the config allows destroy) encrypted with its own KMS key,
+ *    whose key policy lets only the apply role, the administrators and (decrypt only) the plan role use
+ *    it, through S3, for this bucket; a bucket policy that denies every other principal the objects and
+ *    the plan role everything but reading the current state of its stacks; and its access-log bucket
+ *    (SSE-S3: S3 delivers server access logs only to SSE-S3 buckets);
+ *  - the GitHub OIDC provider, a read-only plan role trusted by pull requests and main (it reads the
+ *    current state objects of its stacks, no old version, no other object, no secret), and an apply
  *    role trusted only by the deployment's protected GitHub environment.
  * Its own state stays local (terraform.<name>-state.tfstate at the project root): it holds no secret.
  */
 export class AwsStateStack extends TerraformStack {
   /** The state bucket. */
   readonly stateBucket: EncryptedBucket;
+  /** The KMS key the state is encrypted with (alias/<name>-state). */
+  readonly stateKey: EncryptionKey;
   /** Role assumed by plan jobs (pull requests and main): read-only. */
   readonly planRole: GitHubDeployRole;
   /** Role assumed by the apply job, only inside the deployment's GitHub environment. */
@@ -72,13 +82,10 @@ export class AwsStateStack extends TerraformStack {
       defaultTags: [{ tags: { ...d.tags, deployment: d.name } }],
     });
     const allowDestroy = d.dataProtection.allowDestroy;
+    const account = new DataAwsCallerIdentity(this, "Account").accountId;
+    const partition = partitionOf(this);
 
     const logs = new EncryptedBucket(this, "AccessLogs", { bucketName: logBucketName, accessLogs: BucketAccessLogs.IS_LOG_TARGET, allowDestroy });
-    this.stateBucket = new EncryptedBucket(this, "State", {
-      bucketName: state.bucket,
-      accessLogs: BucketAccessLogs.to(logs, "state/"),
-      allowDestroy,
-    });
 
     const oidcProviderArn = (props.createOidcProvider ?? true)
       ? new IamOpenidConnectProvider(this, "GitHubOidc", {
@@ -88,6 +95,9 @@ export class AwsStateStack extends TerraformStack {
         }).arn
       : new DataAwsIamOpenidConnectProvider(this, "GitHubOidc", { url: `https://${GITHUB_OIDC_HOST}` }).arn;
 
+    // The state objects, one per stack: all a plan reads. Old versions are nobody's need in a plan.
+    const bucketArn = `arn:${partition}:s3:::${state.bucket}`;
+    const stateObjects = stateObjectArns(d, bucketArn);
     const repo = props.githubRepository;
     this.planRole = new GitHubDeployRole(this, "PlanRole", {
       roleName: `${d.name}-github-plan`,
@@ -96,16 +106,23 @@ export class AwsStateStack extends TerraformStack {
       subjects: [`repo:${repo}:pull_request`, `repo:${repo}:ref:refs/heads/main`],
       statements: [
         {
-          // ReadOnlyAccess reads every object in the account; a plan needs only the state.
-          sid: "DenyObjectReadsOutsideState",
+          // Whatever else grants object reads in the account, a plan needs only the current state of its stacks.
+          sid: "DenyObjectReadsButTheStateOfItsStacks",
           effect: "Deny",
-          actions: ["s3:GetObject", "s3:GetObjectVersion"],
-          notResources: [`${this.stateBucket.bucketArn}/*`],
+          actions: ["s3:GetObject"],
+          notResources: stateObjects,
+        },
+        {
+          // Old state versions hold values (secrets among them) that the current state no longer does.
+          sid: "DenyOldVersions",
+          effect: "Deny",
+          actions: ["s3:GetObjectVersion*", "s3:ListBucketVersions"],
+          resources: ["*"],
         },
         {
           sid: "DenySecretReads",
           effect: "Deny",
-          actions: ["secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath", "kms:Decrypt"],
+          actions: ["secretsmanager:GetSecretValue", "ssm:GetParameter", "ssm:GetParameters", "ssm:GetParametersByPath"],
           resources: ["*"],
         },
       ],
@@ -118,18 +135,47 @@ export class AwsStateStack extends TerraformStack {
       maxSessionDurationSeconds: 10_800,
     });
 
+    // Who may touch the state at all: the apply role, the plan role (its objects, read only), and the
+    // administrators who deploy from a workstation (aws.adminPrincipalArns).
+    const admins = d.aws?.adminPrincipalArns ?? [];
+    const writers = [this.applyRole.roleArn, ...admins];
+    this.stateKey = new EncryptionKey(this, "StateKey", {
+      description: `Terraform state of ${d.name} (bucket ${state.bucket})`,
+      aliasName: `${d.name}-state`,
+      allowDestroy,
+      policy: new DataAwsIamPolicyDocument(this, "StateKeyPolicy", {
+        statement: stateKeyPolicy({ partition, account, region: state.region, bucketArn, writers, reader: this.planRole.roleArn }),
+      }).json,
+    });
+    // The derived read policies grant no kms:Decrypt; this keeps any other grant from reaching another key.
+    new IamRolePolicy(this, "PlanRoleDecryptOnlyState", {
+      name: "decrypt-only-state",
+      role: this.planRole.resource.name,
+      policy: new DataAwsIamPolicyDocument(this, "PlanRoleDecryptOnlyStateDocument", {
+        statement: [{ sid: "DenyDecryptButTheStateKey", effect: "Deny", actions: ["kms:Decrypt"], notResources: [this.stateKey.keyArn] }],
+      }).json,
+    });
+
+    this.stateBucket = new EncryptedBucket(this, "State", {
+      bucketName: state.bucket,
+      accessLogs: BucketAccessLogs.to(logs, "state/"),
+      encryption: BucketEncryption.kms(this.stateKey.keyArn),
+      allowDestroy,
+      policyStatements: stateBucketStatements({ bucketArn, stateObjects, writers, reader: this.planRole.roleArn }),
+    });
+
     // Least privilege, derived: the actions the deployment's own synthesized stacks need (permission-facts.ts),
     // read-only for the plan role, read and write for the apply role. No AWS managed policy, no wildcard action.
     const derived = requirePermissions("aws", synthesizedTypes(deploymentStacks(d)));
-    const where = { partition: partitionOf(this), account: new DataAwsCallerIdentity(this, "DeployAccount").accountId, region: d.region, name: d.name };
-    const stateBucketArn = `arn:${where.partition}:s3:::${state.bucket}`;
-    const stateObjects = `${stateBucketArn}/${state.keyPrefix}/*`;
+    const where = { partition, account, region: d.region, name: d.name };
+    // The plan role reads the current state object of each stack; the apply role writes them and their lock files.
+    const stateFiles = `${bucketArn}/${state.keyPrefix}/*`;
     new AwsDeployPolicies(this, "PlanPolicies", {
       roleName: this.planRole.resource.name,
       policyNamePrefix: `${d.name}-github-plan`,
       statements: [
-        { sid: "StateList", effect: "Allow", actions: ["s3:ListBucket"], resources: [stateBucketArn] },
-        { sid: "StateRead", effect: "Allow", actions: ["s3:GetObject"], resources: [stateObjects] },
+        { sid: "StateList", effect: "Allow", actions: ["s3:ListBucket"], resources: [bucketArn] },
+        { sid: "StateRead", effect: "Allow", actions: ["s3:GetObject"], resources: stateObjects },
         ...awsDeployStatements("Read", derived.read, where),
       ],
     });
@@ -137,16 +183,95 @@ export class AwsStateStack extends TerraformStack {
       roleName: this.applyRole.resource.name,
       policyNamePrefix: `${d.name}-github-apply`,
       statements: [
-        { sid: "StateList", effect: "Allow", actions: ["s3:ListBucket"], resources: [stateBucketArn] },
+        { sid: "StateList", effect: "Allow", actions: ["s3:ListBucket"], resources: [bucketArn] },
         // State and its lock file (use_lockfile writes and deletes <key>.tflock).
-        { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [stateObjects] },
+        { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [stateFiles] },
         ...awsDeployStatements("Read", derived.read, where),
         ...awsDeployStatements("Write", derived.write, where),
       ],
     });
 
     new TerraformOutput(this, "state_bucket", { value: this.stateBucket.bucketName });
+    new TerraformOutput(this, "state_kms_key_arn", { value: this.stateKey.keyArn, description: "state.kmsKeyId (or alias/<name>-state)" });
     new TerraformOutput(this, "plan_role_arn", { value: this.planRole.roleArn });
     new TerraformOutput(this, "apply_role_arn", { value: this.applyRole.roleArn });
   }
+}
+
+/** The state object of each stack of the deployment: `<bucket>/<keyPrefix>/<stack id>.tfstate`. */
+export function stateObjectArns(d: Deployment, bucketArn: string): string[] {
+  const prefix = d.state.backend === "s3" ? d.state.keyPrefix : "";
+  return Object.values(stackIds(d)).map((id) => `${bucketArn}/${prefix}/${id}.tfstate`);
+}
+
+/**
+ * The state key's policy. The account administers the key (so IAM can manage it, never use it: no
+ * crypto action reaches the account root); the writers encrypt and decrypt, the plan role decrypts,
+ * each only through S3 in the bucket's region and for this bucket (the S3 encryption context, which is
+ * the bucket's ARN with S3 Bucket Keys and the object's without).
+ */
+export function stateKeyPolicy(p: { partition: string; account: string; region: string; bucketArn: string; writers: readonly string[]; reader: string }): DataAwsIamPolicyDocumentStatement[] {
+  const throughS3 = [
+    { test: "StringEquals", variable: "kms:ViaService", values: [`s3.${p.region}.amazonaws.com`] },
+    { test: "StringEquals", variable: "kms:CallerAccount", values: [p.account] },
+    { test: "StringLike", variable: "kms:EncryptionContext:aws:s3:arn", values: [p.bucketArn, `${p.bucketArn}/*`] },
+  ];
+  return [
+    {
+      sid: "KeyAdministrationNotUse",
+      effect: "Allow",
+      principals: [{ type: "AWS", identifiers: [`arn:${p.partition}:iam::${p.account}:root`] }],
+      actions: [
+        "kms:Create*", "kms:Describe*", "kms:Enable*", "kms:List*", "kms:Put*", "kms:Update*", "kms:Revoke*", "kms:Disable*", "kms:Get*",
+        "kms:Delete*", "kms:TagResource", "kms:UntagResource", "kms:ScheduleKeyDeletion", "kms:CancelKeyDeletion", "kms:RotateKeyOnDemand",
+      ],
+      resources: ["*"],
+    },
+    {
+      sid: "StateWritersThroughS3",
+      effect: "Allow",
+      principals: [{ type: "AWS", identifiers: [...p.writers] }],
+      actions: ["kms:Encrypt", "kms:Decrypt", "kms:GenerateDataKey"],
+      resources: ["*"],
+      condition: throughS3,
+    },
+    {
+      sid: "PlanRoleReadsThroughS3",
+      effect: "Allow",
+      principals: [{ type: "AWS", identifiers: [p.reader] }],
+      actions: ["kms:Decrypt"],
+      resources: ["*"],
+      condition: throughS3,
+    },
+  ];
+}
+
+/** The state bucket's own restrictions (added to EncryptedBucket's TLS-only policy). */
+export function stateBucketStatements(p: { bucketArn: string; stateObjects: readonly string[]; writers: readonly string[]; reader: string }): DataAwsIamPolicyDocumentStatement[] {
+  const objects = `${p.bucketArn}/*`;
+  return [
+    {
+      // Whatever IAM grants elsewhere in the account (AdministratorAccess, ReadOnlyAccess), no other principal reads or writes state.
+      sid: "DenyObjectAccessToOtherPrincipals",
+      effect: "Deny",
+      principals: [{ type: "*", identifiers: ["*"] }],
+      actions: ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject"],
+      resources: [objects],
+      condition: [{ test: "ArnNotLike", variable: "aws:PrincipalArn", values: [...p.writers, p.reader] }],
+    },
+    {
+      sid: "DenyPlanRoleWritesAndOldVersions",
+      effect: "Deny",
+      principals: [{ type: "AWS", identifiers: [p.reader] }],
+      actions: ["s3:PutObject*", "s3:DeleteObject*", "s3:GetObjectVersion*", "s3:RestoreObject"],
+      resources: [objects],
+    },
+    {
+      sid: "DenyPlanRoleOtherObjects",
+      effect: "Deny",
+      principals: [{ type: "AWS", identifiers: [p.reader] }],
+      actions: ["s3:GetObject"],
+      notResources: [...p.stateObjects],
+    },
+  ];
 }

@@ -1,5 +1,5 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, closeSync, openSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -156,8 +156,12 @@ export interface RunningServer {
 }
 
 /** Starts a long-running server. */
-export function startServer(command: string, args: readonly string[]): RunningServer {
-  const child = spawn(command, args, { stdio: ["ignore", "pipe", "pipe"] });
+export function startServer(command: string, args: readonly string[], options: { readonly logFile?: string } = {}): RunningServer {
+  // With a log file the server writes straight to it: a pipe is only drained while the event loop
+  // runs, and a chatty server blocks on a full pipe while a test runs clients synchronously.
+  const log = options.logFile ? openSync(options.logFile, "a") : undefined;
+  const child = spawn(command, args, { stdio: log === undefined ? ["ignore", "pipe", "pipe"] : ["ignore", log, log] });
+  if (log !== undefined) closeSync(log);
   let out = "";
   child.stdout?.on("data", (d) => (out += d));
   child.stderr?.on("data", (d) => (out += d));
@@ -169,7 +173,7 @@ export function startServer(command: string, args: readonly string[]): RunningSe
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   return {
     process: child,
-    output: () => out,
+    output: () => (options.logFile ? readFileSync(options.logFile, "utf8") : out),
     async stop(signal = "SIGTERM", timeoutMs = 10_000) {
       if (child.exitCode === null && child.signalCode === null) {
         child.kill(signal);
@@ -240,6 +244,6 @@ export function holdSession(command: string, args: readonly string[], env: Recor
 export function requireBinaries(paths: readonly string[]): void {
   const missing = paths.filter((p) => (p.includes("/") ? !existsSync(p) : run("sh", ["-c", `command -v ${p}`]).status !== 0));
   if (missing.length) {
-    throw new Error(`missing ${missing.join(", ")}: run \`bash .ci/install-test-servers\` (PostgreSQL 15, Redis, nginx, openssl from Debian packages)`);
+    throw new Error(`missing ${missing.join(", ")}: run \`bash .ci/install-test-servers\` (PostgreSQL 15, Redis, nginx, openssl, curl, rclone, Go, cfssl from Debian packages)`);
   }
 }

@@ -86,6 +86,14 @@ export function cassandraYaml(options: CassandraConfigOptions): Record<string, u
   };
 }
 
+/**
+ * The files of a node's backups, as rclone filter patterns relative to the data directory
+ * (`<data_file_directory>/<keyspace>/<table>-<table id>/`): snapshots in `snapshots/<tag>/`, incremental
+ * backups in `backups/` (apache/cassandra cassandra-4.1 src/java/org/apache/cassandra/db/Directories.java:
+ * SNAPSHOT_SUBDIR = "snapshots", BACKUPS_SUBDIR = "backups"; getBackupsDirectory creates `backups` on demand).
+ */
+export const CASSANDRA_BACKUP_FILES = ["/*/*/snapshots/**", "/*/*/backups/**"] as const;
+
 /** When Cassandra is snapshotted and repaired. */
 export interface CassandraBackupSchedule {
   /** Cron schedule of the snapshot + upload job. */
@@ -94,7 +102,12 @@ export interface CassandraBackupSchedule {
   readonly repairCron: string;
   /** Days snapshots are kept in the bucket (object versioning keeps older versions). */
   readonly retentionDays: number;
+  /**
+   * `nodetool snapshot --ttl`: when Cassandra removes a snapshot from the node (its files were moved to
+   * the bucket within minutes; this clears the directories Cassandra owns). 4.1+ (CASSANDRA-16789).
+   */
+  readonly snapshotTtl: string;
 }
 
-/** Daily snapshots at 02:00 UTC, weekly repairs on Sunday 03:00 UTC (within gc_grace_seconds = 10 days), 30 days kept. */
-export const CASSANDRA_BACKUP_SCHEDULE: CassandraBackupSchedule = { snapshotCron: "0 2 * * *", repairCron: "0 3 * * 0", retentionDays: 30 };
+/** Daily snapshots at 02:00 UTC (cleared from the node after 7 days), weekly repairs on Sunday 03:00 UTC (within gc_grace_seconds = 10 days), 30 days kept. */
+export const CASSANDRA_BACKUP_SCHEDULE: CassandraBackupSchedule = { snapshotCron: "0 2 * * *", repairCron: "0 3 * * 0", retentionDays: 30, snapshotTtl: "7d" };

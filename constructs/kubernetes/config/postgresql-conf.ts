@@ -24,16 +24,29 @@ export interface PostgresqlConfigOptions {
    * @default "/var/lib/postgresql/data/wal-archive"
    */
   readonly walArchiveDirectory?: string;
+  /**
+   * `restore_command`: how a server in recovery (a standby that cannot stream, a point-in-time restore)
+   * fetches an archived segment `%f` into `%p`. Must fail when the segment does not exist.
+   * @default - a copy from `walArchiveDirectory` (`cp <dir>/%f %p`)
+   */
+  readonly walRestoreCommand?: string;
   /** Maximum client connections. @default 200 */
   readonly maxConnections?: number;
   /** Shared buffers. @default "256MB" */
   readonly sharedBuffers?: string;
   /**
-   * Replication role of this server's configuration. A standby streams from `primaryHost` and
-   * replays archived WAL only when streaming falls behind.
-   * @default "primary"
+   * WAL a replication slot may hold back for a standby that is away (`max_slot_wal_keep_size`). Past it
+   * the slot is invalidated and the standby catches up from the archive (`walRestoreCommand`) instead;
+   * it bounds the disk a dead standby can fill.
+   * @default "10GB"
    */
-  readonly standby?: { readonly primaryHost: string; readonly passwordFile: string };
+  readonly maxSlotWalKeepSize?: string;
+  /**
+   * A file read last, if it exists (`include_if_exists`): the recovery target of a point-in-time
+   * restore, written by the start script for that one recovery.
+   * @default - none
+   */
+  readonly includeIfExists?: string;
 }
 
 /** The directory `archive_command` fills with completed WAL segments by default. */
@@ -41,7 +54,10 @@ export const DEFAULT_WAL_ARCHIVE_DIRECTORY = "/var/lib/postgresql/data/wal-archi
 
 /**
  * postgresql.conf for the platform's PostgreSQL: TLS only (TLS 1.2+), SCRAM-SHA-256 passwords,
- * WAL archived for point-in-time recovery, streaming replication to a standby, connection logging.
+ * WAL archived for point-in-time recovery and restored from the archive in recovery, streaming
+ * replication with a bound on what a replication slot may hold back, connection logging. The same file
+ * serves the primary and the standbys (a standby is a server started with `standby.signal` and
+ * `primary_conninfo`).
  */
 export function postgresqlConf(options: PostgresqlConfigOptions = {}): string {
   const tls = options.tls ?? tlsFilesIn();
@@ -69,28 +85,83 @@ export function postgresqlConf(options: PostgresqlConfigOptions = {}): string {
     ["wal_keep_size", "1GB"],
     ["hot_standby", true],
     ["archive_mode", true],
-    // The classic, documented form: never overwrite a segment already archived.
-    ["archive_command", `test ! -f ${archive}/%f && cp %p ${archive}/%f`],
+    // Never overwrite a segment already archived (an identical copy counts as done: PostgreSQL retries a
+    // segment whose archiving it had not yet recorded), and rename into place only when complete: the
+    // uploader moves files as soon as they appear and never takes `*.partial`. The directory is
+    // (re)created: nothing may stop archiving but a full disk.
+    ["archive_command", walArchiveCommand(archive)],
     ["archive_timeout", 300],
+    ["restore_command", options.walRestoreCommand ?? `cp ${archive}/%f %p`],
+    // A standby that is away keeps its slot's WAL on the primary up to this bound, then falls back to the archive.
+    ["max_slot_wal_keep_size", options.maxSlotWalKeepSize ?? "10GB"],
     // Audit trail of who connected.
     ["log_connections", true],
     ["log_disconnections", true],
     ["log_line_prefix", "%m [%p] %q%u@%d from %h "],
   ];
-  if (options.standby) {
-    // A standby: stream from the primary over TLS with certificate and host verification.
-    const conninfo = [
-      `host=${options.standby.primaryHost}`,
-      `port=${options.port ?? 5432}`,
-      `user=${options.replicationUser ?? "replicator"}`,
-      `passfile=${options.standby.passwordFile}`,
-      "sslmode=verify-full",
-      `sslrootcert=${tls.caFile}`,
-      "application_name=standby",
-    ].join(" ");
-    settings.push(["primary_conninfo", conninfo], ["restore_command", `cp ${archive}/%f %p`]);
-  }
+  if (options.includeIfExists) settings.push(["include_if_exists", options.includeIfExists]);
   return `${settings.map(([k, v]) => `${k} = ${confValue(v)}`).join("\n")}\n`;
+}
+
+/** `archive_command` copying `%p` into `dir` under its own name `%f`: see postgresqlConf. */
+export function walArchiveCommand(dir: string): string {
+  return `mkdir -p ${dir} && f=${dir}/%f && if [ -f "$f" ]; then cmp -s %p "$f"; else cp %p "$f.partial" && mv "$f.partial" "$f"; fi`;
+}
+
+/**
+ * The `primary_conninfo` of a standby streaming from `service` (an entry of the pods' libpq service
+ * file, which carries host, port, user, TLS verification and the password file).
+ */
+export function primaryConninfo(service: string, applicationName: string): string {
+  return `service=${service} application_name=${applicationName}`;
+}
+
+/** One entry of a libpq service file: where a server is and how it is verified. */
+export interface PgServiceEntry {
+  /** Section name, used as `service=<name>` in a conninfo. */
+  readonly name: string;
+  readonly host: string;
+  /** @default 5432 */
+  readonly port?: number;
+  /** `verify-full` checks the host name against the certificate; `verify-ca` only the chain (loopback). */
+  readonly sslmode: "verify-full" | "verify-ca";
+}
+
+/** Connection settings every entry of the service file shares. */
+export interface PgServiceCommon {
+  readonly user: string;
+  /** The libpq password file (mode 0600 or stricter: libpq ignores a looser one). */
+  readonly passfile: string;
+  readonly sslrootcert: string;
+  /** @default "postgres" (ignored by replication connections) */
+  readonly dbname?: string;
+  /** @default 5 */
+  readonly connectTimeoutSeconds?: number;
+}
+
+/**
+ * A libpq connection service file (`PGSERVICEFILE`; PostgreSQL docs "The Connection Service File"):
+ * scripts, `pg_basebackup` and a standby's `primary_conninfo` name a server by `service=<name>` and get
+ * its host, port, user, password file and TLS verification from here, so no connection detail is
+ * repeated in a script. TLS is always required and verified.
+ */
+export function pgServiceFile(entries: readonly PgServiceEntry[], common: PgServiceCommon): string {
+  return entries
+    .map((e) =>
+      [
+        `[${e.name}]`,
+        `host=${e.host}`,
+        `port=${e.port ?? 5432}`,
+        `user=${common.user}`,
+        `dbname=${common.dbname ?? "postgres"}`,
+        `passfile=${common.passfile}`,
+        `sslmode=${e.sslmode}`,
+        `sslrootcert=${common.sslrootcert}`,
+        `connect_timeout=${common.connectTimeoutSeconds ?? 5}`,
+        "",
+      ].join("\n"),
+    )
+    .join("\n");
 }
 
 /**
