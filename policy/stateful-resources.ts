@@ -126,6 +126,8 @@ export const RECREATABLE_RESOURCES: Readonly<Record<string, readonly string[]>> 
     "azurerm_nat_gateway", "azurerm_public_ip", "azurerm_nat_gateway_public_ip_association", "azurerm_subnet_nat_gateway_association", "azurerm_private_endpoint",
     "azurerm_private_dns_zone", "azurerm_private_dns_zone_virtual_network_link", "azurerm_network_watcher_flow_log",
     "google_compute_network", "google_compute_subnetwork", "google_compute_router", "google_compute_router_nat", "google_compute_firewall",
+    // The entry point's reserved address and its DNS record (domain.dnsZone): a new address gets a new record in the same apply.
+    "google_compute_address", "aws_route53_record", "azurerm_dns_a_record", "google_dns_record_set",
   ],
   "identities and grants: names and policies from the config (a replaced identity gets a new id; its grants are re-created in the same apply)": [
     "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_openid_connect_provider", "aws_eks_access_entry", "aws_eks_access_policy_association",

@@ -72,6 +72,14 @@ describe("certificate from ACM, attached where AWS serves it", () => {
     expect(annotations[NLB_FACTS.backendProtocol]).toBe("ssl");
   });
 
+  test("behind the NLB the entry point serves its Vault-issued service certificate (NLB_FACTS: targets are not verified); Vault is never asked for the public name", () => {
+    expect(NLB_FACTS.targetCertificateVerified).toBe(false);
+    const text = JSON.stringify(stacks()["acme-keys-platform"]);
+    // __tests__/platform/vault-agent-templates.test.ts runs these templates against Vault's name rules.
+    expect(text).toContain("common_name=entry-point.ingress.svc");
+    expect(text).not.toContain("common_name=catalog.acme.example.com");
+  });
+
   test("no private key or certificate body is in any stack (nothing of the certificate but its ARN)", () => {
     for (const [id, s] of Object.entries(stacks())) {
       const text = JSON.stringify(s);

@@ -25,6 +25,13 @@ export const NLB_FACTS = {
    */
   tls12Policy: "ELBSecurityPolicy-TLS13-1-2-2021-06",
   source: "https://github.com/kubernetes/cloud-provider-aws/blob/master/pkg/providers/v1/aws.go, aws_loadbalancer.go",
+  /**
+   * A TLS target group encrypts to the target without verifying its certificate, so the entry point keeps its
+   * Vault-issued service certificate behind the public ACM one
+   * (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/create-tls-listener.html: "the load balancer
+   * does not verify target certificates").
+   */
+  targetCertificateVerified: false,
 } as const;
 
 /** Props of {@link EntryPointAddress}. */
