@@ -25,9 +25,11 @@ const LockedImage = z.strictObject({
 
 /** The lock file's content. */
 export const ImagesLockSchema = z.strictObject({
-  lockVersion: z.literal(IMAGES_LOCK_VERSION),
-  comment: z.string().optional(),
-  images: z.record(z.string().regex(LOCKED_REFERENCE, { message: "must be an image reference host/repository:tag" }), LockedImage),
+  lockVersion: z.literal(IMAGES_LOCK_VERSION).describe("Format version of the lock file."),
+  comment: z.string().optional().describe("Free text the lock command writes (how the lock was made)."),
+  images: z
+    .record(z.string().regex(LOCKED_REFERENCE, { message: "must be an image reference host/repository:tag" }), LockedImage)
+    .describe("Each image reference (host/repository:tag, as pulled) and the digest its registry served."),
 });
 
 /** A parsed lock file. */

@@ -221,10 +221,13 @@ const volumeGiB = (fallback: number, what: string) =>
 
 /** Sizes of the data stores' volumes. Each maps to one volume claim template of a StatefulSet. */
 const Volumes = z.strictObject({
-  postgresql: z.strictObject({ dataGiB: volumeGiB(50, "PostgreSQL's data volume") }).default({ dataGiB: 50 }),
-  cassandra: z.strictObject({ dataGiB: volumeGiB(100, "Cassandra's data volume") }).default({ dataGiB: 100 }),
-  elasticsearch: z.strictObject({ dataGiB: volumeGiB(100, "Elasticsearch's data volume") }).default({ dataGiB: 100 }),
-  vault: z.strictObject({ dataGiB: volumeGiB(10, "Vault's raft volume"), auditGiB: volumeGiB(10, "Vault's audit-log volume") }).default({ dataGiB: 10, auditGiB: 10 }),
+  postgresql: z.strictObject({ dataGiB: volumeGiB(50, "PostgreSQL's data volume") }).default({ dataGiB: 50 }).describe("PostgreSQL's volumes (one per replica)."),
+  cassandra: z.strictObject({ dataGiB: volumeGiB(100, "Cassandra's data volume") }).default({ dataGiB: 100 }).describe("Cassandra's volumes (one per replica)."),
+  elasticsearch: z.strictObject({ dataGiB: volumeGiB(100, "Elasticsearch's data volume") }).default({ dataGiB: 100 }).describe("Elasticsearch's volumes (one per replica)."),
+  vault: z
+    .strictObject({ dataGiB: volumeGiB(10, "Vault's raft volume"), auditGiB: volumeGiB(10, "Vault's audit-log volume") })
+    .default({ dataGiB: 10, auditGiB: 10 })
+    .describe("Vault's raft and audit volumes (one of each per server)."),
 });
 
 /** The defaults of `volumes`. */

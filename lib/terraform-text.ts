@@ -1,4 +1,4 @@
-import { Aspects, TerraformElement, type IAspect, type TerraformStack } from "cdktf";
+import { Aspects, TerraformElement, TerraformRemoteState, type IAspect, type TerraformStack } from "cdktf";
 import type { IConstruct } from "constructs";
 
 /**
@@ -70,6 +70,22 @@ export function escapeTerraformTemplates<T>(value: T): T {
 const ESCAPED = new WeakSet<TerraformElement>();
 
 /**
+ * The one Terraform expression cdktf writes as a plain string: the `workspace` of every remote-state data
+ * source (cdktf lib/backends/*-backend.js, getRemoteStateDataSource: `workspace: "${terraform.workspace}"`).
+ * Escaped, it would name a workspace called `${terraform.workspace}` and every cross-stack read would fail.
+ */
+export const REMOTE_STATE_WORKSPACE = "${terraform.workspace}";
+
+/** A remote-state data source's body with its `workspace` expression kept as cdktf wrote it. */
+function keepWorkspaceExpression(original: Record<string, unknown>, escaped: Record<string, unknown>): Record<string, unknown> {
+  const sources = (o: Record<string, unknown>) => ((o.data as Record<string, unknown> | undefined)?.terraform_remote_state ?? {}) as Record<string, Record<string, unknown>>;
+  for (const [id, body] of Object.entries(sources(original))) {
+    if (body.workspace === REMOTE_STATE_WORKSPACE && sources(escaped)[id]) sources(escaped)[id].workspace = REMOTE_STATE_WORKSPACE;
+  }
+  return escaped;
+}
+
+/**
  * The one place literal text is escaped for Terraform: every element of the stack (resources, data
  * sources, providers, outputs, variables, locals, backends) has its string values passed through
  * `terraformLiteral` before cdktf resolves references. Idempotent (cdktf may invoke aspects more than once).
@@ -85,6 +101,17 @@ export class TerraformTextEscaping implements IAspect {
     ESCAPED.add(node);
     const toTerraform = node.toTerraform.bind(node);
     const toHclTerraform = node.toHclTerraform.bind(node);
+    if (node instanceof TerraformRemoteState) {
+      node.toTerraform = () => {
+        const original = toTerraform() as Record<string, unknown>;
+        return keepWorkspaceExpression(original, escapeTerraformTemplates(original));
+      };
+      node.toHclTerraform = () => {
+        const original = toHclTerraform() as Record<string, unknown>;
+        return keepWorkspaceExpression(original, escapeTerraformTemplates(original));
+      };
+      return;
+    }
     node.toTerraform = () => escapeTerraformTemplates(toTerraform());
     node.toHclTerraform = () => escapeTerraformTemplates(toHclTerraform());
   }

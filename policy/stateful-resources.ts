@@ -126,8 +126,12 @@ export const RECREATABLE_RESOURCES: Readonly<Record<string, readonly string[]>> 
     "azurerm_nat_gateway", "azurerm_public_ip", "azurerm_nat_gateway_public_ip_association", "azurerm_subnet_nat_gateway_association", "azurerm_private_endpoint",
     "azurerm_private_dns_zone", "azurerm_private_dns_zone_virtual_network_link", "azurerm_network_watcher_flow_log",
     "google_compute_network", "google_compute_subnetwork", "google_compute_router", "google_compute_router_nat", "google_compute_firewall",
+    "azurerm_virtual_network_peering",
     // The entry point's reserved address and its DNS record (domain.dnsZone): a new address gets a new record in the same apply.
     "google_compute_address", "aws_route53_record", "azurerm_dns_a_record", "google_dns_record_set",
+  ],
+  "the zone pin (constructs/common/pinned-zones.ts): its input is ignored after the first apply; it is re-created only when removed from the stack, and the subnets it feeds would then be replaced, which the protected cluster refuses": [
+    "terraform_data",
   ],
   "identities and grants: names and policies from the config (a replaced identity gets a new id; its grants are re-created in the same apply)": [
     "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_openid_connect_provider", "aws_eks_access_entry", "aws_eks_access_policy_association",
@@ -141,9 +145,9 @@ export const RECREATABLE_RESOURCES: Readonly<Record<string, readonly string[]>> 
     "aws_s3_bucket_versioning", "aws_s3_bucket_server_side_encryption_configuration", "aws_s3_bucket_public_access_block", "aws_s3_bucket_policy",
     "aws_s3_bucket_ownership_controls", "aws_s3_bucket_lifecycle_configuration", "aws_s3_bucket_logging", "aws_ebs_encryption_by_default", "aws_eks_addon",
     "aws_athena_workgroup",
-    "azurerm_monitor_diagnostic_setting", "azurerm_management_lock",
+    "azurerm_monitor_diagnostic_setting", "azurerm_management_lock", "azurerm_monitor_data_collection_rule", "azurerm_monitor_data_collection_rule_association",
     "google_project_service",
-    "vault_kv_secret_backend_v2", "vault_pki_secret_backend_config_urls", "vault_pki_secret_backend_role", "vault_pki_secret_backend_root_sign_intermediate",
+    "vault_kv_secret_backend_v2", "vault_password_policy", "vault_pki_secret_backend_config_urls", "vault_pki_secret_backend_role", "vault_pki_secret_backend_root_sign_intermediate",
     "vault_pki_secret_backend_intermediate_set_signed", "vault_database_secret_backend_role",
     "kubernetes_storage_class_v1",
   ],
@@ -153,5 +157,6 @@ export const RECREATABLE_RESOURCES: Readonly<Record<string, readonly string[]>> 
   ],
   "workloads and their configuration without state of their own: the pods' data is on protected claims": [
     "kubernetes_deployment_v1", "kubernetes_config_map_v1", "kubernetes_service_v1", "kubernetes_network_policy_v1", "kubernetes_pod_disruption_budget_v1", "kubernetes_job_v1",
+    "kubernetes_cron_job_v1", "kubernetes_manifest",
   ],
 };

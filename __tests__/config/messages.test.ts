@@ -31,7 +31,7 @@ function parseProblems(text: string): string[] {
 
 test("an unknown field inside the state variant lists the fields allowed there", () => {
   expect(problems({ ...base, state: { ...s3, key: "x" }, aws: { ...AWS_ADMIN, accountId: "123456789012" } })).toEqual([
-    "state.key: unknown field; allowed here: backend, bucket, region, keyPrefix",
+    "state.key: unknown field; allowed here: backend, bucket, region, keyPrefix, kmsKeyId",
   ]);
 });
 

@@ -40,7 +40,7 @@ describe("workflows", () => {
     const ci = readFileSync(path.join(ROOT, "scripts/ci.ts"), "utf8");
     // Every .json file ci.ts writes into the plans directory, by suffix.
     const written = [...new Set([...ci.matchAll(/`\$\{(?:id|result\.stack)\}(\.[a-z.]*json)`/g)].map((m) => m[1]))].sort();
-    expect(written).toEqual([".applied.json", ".json", ".review.json"]);
+    expect(written).toEqual([".applied.json", ".changes.json", ".json", ".review.json"]);
     expect(ci).toMatch(/`\$\{id\}\.tfplan`/);
   });
 
@@ -187,6 +187,8 @@ describe("AWS bootstrap: who can read state", () => {
       delete out.data.aws_caller_identity;
       delete out.data.aws_partition;
       delete out.terraform.backend;
+      // The account pin needs the caller's identity, which an offline plan skips (skip_requesting_account_id).
+      delete out.provider.aws[0].allowed_account_ids;
       Object.assign(out.provider.aws[0], { access_key: "placeholder", secret_key: "placeholder", skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true });
       return JSON.stringify(out);
     }

@@ -288,9 +288,9 @@ describe.each([
     expect(tf).toEqual([
       // Plan job: every stack planned read-only, no state lock, the plan saved, shown and read by the replacement guard.
       ...ids.flatMap((i) => [`$ terraform init -input=false -no-color  (in ${i})`, `$ terraform plan -input=false -no-color -detailed-exitcode -lock=false  (in ${i})`, `$ terraform show -no-color  (in ${i})`, `$ terraform show -json  (in ${i})`]),
-      // Apply job: the cloud stack's reviewed plan as saved; each later stack planned again (the one before it changed), guarded, then applied.
-      `$ terraform init -input=false -no-color  (in ${ids[0]})`, `$ terraform apply -input=false -no-color  (in ${ids[0]})`,
-      ...ids.slice(1).flatMap((i) => [`$ terraform init -input=false -no-color  (in ${i})`, `$ terraform plan -input=false -no-color -detailed-exitcode  (in ${i})`, `$ terraform show -json  (in ${i})`, `$ terraform apply -input=false -no-color  (in ${i})`]),
+      // Apply job: every stack planned again (nothing saved leaves the runner; the cloud stack's plan must match its
+      // review record, each later one follows the stack before it), guarded, then applied.
+      ...ids.flatMap((i) => [`$ terraform init -input=false -no-color  (in ${i})`, `$ terraform plan -input=false -no-color -detailed-exitcode  (in ${i})`, `$ terraform show -json  (in ${i})`, `$ terraform apply -input=false -no-color  (in ${i})`]),
     ]);
   });
 

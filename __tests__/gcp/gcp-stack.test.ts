@@ -260,9 +260,7 @@ describe("contract", () => {
   test("pod network: pod and service ranges excluded from 'anywhere'; identity-bound pods reach the GKE metadata server", () => {
     expect(f.podNetwork).toEqual({
       clusterCidrs: [example.network.podCidr, example.network.serviceCidr],
-      privateEndpointCidrs: [],
       workloadIdentityEgress: GKE_METADATA_SERVER_EGRESS,
-      apiServerEgress: "ipBlock",
     });
     expect(GKE_METADATA_SERVER_EGRESS.map((e) => `${e.cidr}:${e.port}`)).toEqual(["169.254.169.254/32:80", "169.254.169.252/32:988"]);
   });

@@ -63,7 +63,8 @@ export const INTENDED_EGRESS = {
   /**
    * EKS: addresses only. Every AWS API is an interface endpoint in the same private subnets, so a pod allowed
    * one reaches the others' addresses (IAM decides what it may do there), and Keycloak's SAML rule is the one
-   * reasoned "anywhere outside the cluster" (K8S-27 suppression), which also covers the endpoints and the internet.
+   * reasoned "anywhere outside the cluster" (K8S-27 suppression): the internet, never the VPC (pods take VPC
+   * addresses on EKS, so the cluster's ranges it excepts are the VPC's), hence none of the endpoints.
    */
   awsSharedEndpoints: [
     "vault/vault -> object-storage 443/TCP",
@@ -80,11 +81,5 @@ export const INTENDED_EGRESS = {
     "metadata/cassandra -> saml-idp 443/TCP",
     "metadata/elasticsearch -> saml-idp 443/TCP",
   ],
-  awsSamlAnywhere: [
-    "identity/keycloak -> cloud-kms 443/TCP",
-    "identity/keycloak -> object-storage 443/TCP",
-    "identity/keycloak -> workload-identity 443/TCP",
-    "identity/keycloak -> kubernetes-api 443/TCP",
-    "identity/keycloak -> internet 443/TCP",
-  ],
+  awsSamlAnywhere: ["identity/keycloak -> internet 443/TCP"],
 } as const;

@@ -19,9 +19,16 @@ interface Pod {
   readonly spec: Json;
 }
 function pods(stack: Json): Pod[] {
-  return ["kubernetes_deployment_v1", "kubernetes_stateful_set_v1", "kubernetes_job_v1"].flatMap((type) =>
-    Object.values((stack.resource?.[type] ?? {}) as Record<string, Json>).map((r) => ({ name: String(one(r.metadata).name), spec: one(one(one(r.spec).template).spec) })),
-  );
+  const cronJobs = Object.values((stack.resource?.kubernetes_cron_job_v1 ?? {}) as Record<string, Json>).map((r) => ({
+    name: String(one(r.metadata).name),
+    spec: one(one(one(one(one(r.spec).job_template).spec).template).spec),
+  }));
+  return [
+    ...["kubernetes_deployment_v1", "kubernetes_stateful_set_v1", "kubernetes_job_v1"].flatMap((type) =>
+      Object.values((stack.resource?.[type] ?? {}) as Record<string, Json>).map((r) => ({ name: String(one(r.metadata).name), spec: one(one(one(r.spec).template).spec) })),
+    ),
+    ...cronJobs,
+  ];
 }
 /** Each projected service-account token of a pod: its volume, audience (undefined: the API server's) and lifetime. */
 function tokens(pod: Pod) {
@@ -55,9 +62,9 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s: service-account tokens", (key)
     }
   });
 
-  test("an API-server token only where the Kubernetes API is called: Vault's server (TokenReviews) and the TLS bootstrap Job, each in its one container, where it reads it", () => {
+  test("an API-server token only where the Kubernetes API is called: Vault's server (TokenReviews), the TLS bootstrap Job and its daily renewal, each in its one container, where it reads it", () => {
     const apiTokens = all.flatMap((pod) => tokens(pod).filter((t) => t.audience === undefined).map((t) => ({ pod, t })));
-    expect(apiTokens.map(({ pod }) => pod.name).sort()).toEqual(["vault", "vault-tls-bootstrap"]);
+    expect(apiTokens.map(({ pod }) => pod.name).sort()).toEqual(["vault", "vault-tls-bootstrap", "vault-tls-renewal"]);
     for (const { pod, t } of apiTokens) {
       const holders = containers(pod).filter((c) => mountsOf(c, t.volume).length);
       expect(holders.map((c) => c.name)).toEqual([pod.name === "vault" ? "vault" : "bootstrap"]);

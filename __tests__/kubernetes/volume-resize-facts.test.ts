@@ -43,12 +43,19 @@ describe("a larger volume in the config", () => {
     base = stacksWith({});
   }, 120_000);
 
-  test("changes only the StatefulSet's claim template, which the provider must replace, and prevent_destroy refuses that", () => {
+  test("changes the StatefulSet's claim template, which the provider must replace, and prevent_destroy refuses that; the WAL kept for standbys follows the size", () => {
     const grown = stacksWith({ volumes: { postgresql: { dataGiB: 100 } } } as Partial<DeploymentInput>);
     expect(differences(base.vault, grown.vault)).toEqual([]);
     const diff = differences(base.platform, grown.platform);
     expect(diff).toEqual([
-      { address: expect.stringMatching(/^kubernetes_stateful_set_v1\.Postgresql_/), paths: ["spec.volume_claim_template.spec.resources.requests.storage"], action: "replace" },
+      // max_slot_wal_keep_size is a fifth of the volume: the ConfigMap changes in place, and its checksum rolls the pods
+      // once the StatefulSet object is recreated by `npm run volumes:resize`.
+      { address: expect.stringMatching(/^kubernetes_config_map_v1\.Postgresql_Config_/), paths: ["data.postgresql.conf"], action: "unknown" },
+      {
+        address: expect.stringMatching(/^kubernetes_stateful_set_v1\.Postgresql_/),
+        paths: ["spec.template.metadata.annotations.checksum/config", "spec.volume_claim_template.spec.resources.requests.storage"],
+        action: "replace",
+      },
     ]);
     const sts = Object.values(grown.platform.kubernetes_stateful_set_v1).find((s) => (s.metadata as { name: string }).name === "postgresql")!;
     expect(sts.lifecycle).toEqual({ prevent_destroy: true });
@@ -58,7 +65,8 @@ describe("a larger volume in the config", () => {
     const grown = stacksWith({ volumes: { vault: { dataGiB: 10, auditGiB: 20 } } } as Partial<DeploymentInput>);
     expect(differences(base.platform, grown.platform)).toEqual([]);
     expect(differences(base.vault, grown.vault)).toEqual([
-      { address: expect.stringMatching(/^kubernetes_stateful_set_v1\.Vault_Workload_/), paths: ["spec.volume_claim_template.spec.resources.requests.storage"], action: "replace" },
+      // The serve script keeps as many rotated audit files as fit in half the volume: its command follows the size.
+      { address: expect.stringMatching(/^kubernetes_stateful_set_v1\.Vault_Workload_/), paths: ["spec.template.spec.container.command", "spec.volume_claim_template.spec.resources.requests.storage"], action: "replace" },
     ]);
   }, 120_000);
 });

@@ -67,7 +67,8 @@ test.each(DEPLOYMENTS.map((d) => [d.key]))("%s: every resource type is classifie
   // The ones the issue names, present and protected in every deployment of their cloud.
   const named = (type: string) => all.filter((r) => r.type === type);
   expect(named("kubernetes_namespace_v1").length).toBe(5);
-  expect(named("vault_audit").length).toBe(1);
+  // The file device on the audit volume and the stdout device the log agent ships.
+  expect(named("vault_audit").length).toBe(2);
   expect(named("vault_database_secret_backend_connection").length).toBe(1);
   expect(named("vault_pki_secret_backend_intermediate_cert_request").length).toBe(1);
   expect(named("vault_mount").map((r) => r.name).sort()).toEqual(expect.arrayContaining([expect.stringMatching(/^Database_/)]));
@@ -79,9 +80,13 @@ test("the AWS bootstrap stack's types are classified and its stateful ones prote
   expect(all.filter((r) => STATEFUL.has(r.type) && r.preventDestroy !== true)).toEqual([]);
 });
 
-test("the CloudWatch log groups (flow logs, EKS control plane) are among the protected ones", () => {
+test("the CloudWatch log groups (flow logs, EKS control plane, container output with Vault's stdout audit) are among the protected ones", () => {
   const groups = resources(synthesizedStacks("examples-aws")).filter((r) => r.type === "aws_cloudwatch_log_group");
-  expect(groups.map((g) => g.name).sort()).toEqual([expect.stringMatching(/^Cluster_ControlPlaneLogs_/), expect.stringMatching(/^Network_FlowLogs_LogGroup_/)]);
+  expect(groups.map((g) => g.name).sort()).toEqual([
+    expect.stringMatching(/^Cluster_ControlPlaneLogs_/),
+    expect.stringMatching(/^ContainerLogs_Application_/),
+    expect.stringMatching(/^Network_FlowLogs_LogGroup_/),
+  ]);
   expect(groups.every((g) => g.preventDestroy === true)).toBe(true);
   const azureLogs = resources(synthesizedStacks("examples-azure")).filter((r) => r.type === "azurerm_log_analytics_workspace");
   expect(azureLogs.length).toBe(1);

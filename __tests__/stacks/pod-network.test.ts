@@ -45,9 +45,9 @@ describe("EKS: pods take VPC addresses, so 'anywhere' excludes the VPC", () => {
     expect(can("external", "ingress/entry-point", "8443/TCP")).toBe(true);
   });
 
-  test("callers of cloud APIs reach the internet and the VPC endpoints on 443, not the public subnets", () => {
-    expect(can("vault/vault", "external", "443/TCP")).toBe(true);
+  test("callers of cloud APIs reach the VPC endpoints on 443, not the internet and not the public subnets", () => {
     expect(can("vault/vault", "vpc-endpoint", "443/TCP")).toBe(true);
+    expect(can("vault/vault", "external", "443/TCP")).toBe(false);
     expect(can("vault/vault", "public-subnet", "443/TCP")).toBe(false);
     // A service without external destinations reaches neither.
     expect(can("cache/redis", "vpc-endpoint", "443/TCP")).toBe(false);
@@ -89,28 +89,33 @@ describe("GKE: identity-bound pods, and only they, reach the GKE metadata server
 
 describe("AKS with Cilium: the API server is reached through Cilium's kube-apiserver entity", () => {
   const json = vaultStack("examples-azure", "contoso-prod-vault");
-  const manifests = Object.values(json.resource?.kubernetes_manifest ?? {}).map((m) => m.manifest as Record<string, unknown>);
+  const manifests = Object.values(json.resource?.kubernetes_manifest ?? {}).map((m) => m.manifest as { kind: string; apiVersion: string; spec: { endpointSelector: { matchLabels: Record<string, string> }; egress: { toEntities?: string[]; toPorts?: unknown }[]; ingress?: unknown } });
 
-  test("one CiliumNetworkPolicy lets Vault and the TLS bootstrap Job reach kube-apiserver on 443, and nothing else", () => {
-    expect(manifests).toHaveLength(1);
-    const cnp = manifests[0] as { apiVersion: string; kind: string; spec: { endpointSelector: unknown; egress: unknown[]; ingress?: unknown } };
-    expect(cnp).toMatchObject({ apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy" });
-    expect(cnp.spec.endpointSelector).toEqual({ matchExpressions: [{ key: APP_LABEL, operator: "In", values: [SERVICES.vault.name, VAULT_TLS_BOOTSTRAP_APP] }] });
-    expect(cnp.spec.egress).toEqual([{ toEntities: [AKS_FACTS.ciliumApiServerIdentity.value], toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }] }]);
-    expect(cnp.spec.ingress).toBeUndefined();
+  test("the kube-apiserver entity is allowed on 443 to exactly Vault and the TLS bootstrap pods, and no policy of them allows ingress", () => {
+    expect(manifests.length).toBeGreaterThan(0);
+    for (const m of manifests) expect(m).toMatchObject({ apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy" });
+    const withEntity = manifests.filter((m) => m.spec.egress.some((e) => e.toEntities?.length));
+    expect(withEntity.map((m) => m.spec.endpointSelector.matchLabels[APP_LABEL]).sort()).toEqual([SERVICES.vault.name, VAULT_TLS_BOOTSTRAP_APP].sort());
+    for (const m of withEntity) {
+      expect(m.spec.egress.filter((e) => e.toEntities)).toEqual([{ toEntities: [AKS_FACTS.ciliumApiServerIdentity.value], toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }] }]);
+    }
+    for (const m of manifests) expect(m.spec.ingress).toBeUndefined();
   });
 
-  test("the pods it selects are the API's callers: the Vault StatefulSet's and the bootstrap Job's pods carry those labels", () => {
+  test("the pods it selects are the API's callers: the Vault StatefulSet's, the bootstrap Job's and its renewal's pods carry those labels", () => {
     const podLabels = (type: string) =>
       Object.values(json.resource?.[type] ?? {}).map((r) => ((r.spec as { template: { metadata: { labels: Record<string, string> } } }).template.metadata.labels[APP_LABEL]));
     expect(podLabels("kubernetes_stateful_set_v1")).toContain(SERVICES.vault.name);
     expect(podLabels("kubernetes_job_v1")).toContain(VAULT_TLS_BOOTSTRAP_APP);
+    const renewal = Object.values(json.resource?.kubernetes_cron_job_v1 ?? {}).map((r) => (r.spec as { job_template: { spec: { template: { metadata: { labels: Record<string, string> } } } } }).job_template.spec.template.metadata.labels[APP_LABEL]);
+    expect(renewal).toEqual([VAULT_TLS_BOOTSTRAP_APP]);
   });
 
-  test("AKS overlay pods keep network.podCidr: the VNet is not excluded; GKE has no Cilium policy", () => {
+  test("AKS overlay pods keep network.podCidr: the VNet is not excluded; GKE names hosts with FQDNNetworkPolicy, never Cilium's", () => {
     const d = loadDeployment(["--config", "examples/azure.yaml"], {});
     const anywhere = networkPoliciesOf(json).filter((p) => p.podSelector.match_labels?.[APP_LABEL] !== VAULT_TLS_BOOTSTRAP_APP).flatMap((p) => p.egress.flatMap((r) => r.to ?? [])).map((peer) => (Array.isArray(peer.ip_block) ? peer.ip_block[0] : peer.ip_block)).filter((b) => b?.cidr === "0.0.0.0/0");
     for (const b of anywhere) expect(b!.except).toEqual([d.network.podCidr, d.network.serviceCidr]);
-    expect(vaultStack("examples-gcp", "globex-prod-vault").resource?.kubernetes_manifest).toBeUndefined();
+    const gke = Object.values(vaultStack("examples-gcp", "globex-prod-vault").resource?.kubernetes_manifest ?? {}).map((m) => (m.manifest as { kind: string }).kind);
+    expect(new Set(gke)).toEqual(new Set(["FQDNNetworkPolicy"]));
   });
 });

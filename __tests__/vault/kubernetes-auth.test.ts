@@ -1,4 +1,5 @@
 import { IN_CLUSTER_KUBERNETES_API } from "../../constructs/vault/kubernetes-auth";
+import { KUBERNETES_AUTH_LOCAL_CREDENTIALS } from "../../constructs/vault/vault-server";
 import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
 import { one, resources } from "../support/synthesized";
 
@@ -25,9 +26,16 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s", (key) => {
     expect(raw).not.toMatch(/cluster_endpoint|cluster_host|kubernetes_ca/i);
   });
 
-  test("Vault's pods mount their own service-account token, bound to system:auth-delegator only", () => {
+  test("Vault's server container mounts its own short-lived service-account token where the plugin reads it, bound to system:auth-delegator only", () => {
     const set = resources(key, "vault", "kubernetes_stateful_set_v1").find((s) => one(s.body.metadata).name === "vault")!;
-    expect(one(one(one(set.body.spec).template).spec).automount_service_account_token).toBe(true);
+    const pod = one(one(one(set.body.spec).template).spec);
+    // No automounted token: a projected one, for the API server's audience, in the server container only.
+    expect(pod.automount_service_account_token).toBe(false);
+    const server = (pod.container as { name: string; volume_mount: { name: string; mount_path: string }[] }[]).find((c) => c.name === "vault")!;
+    expect(server.volume_mount).toContainEqual(expect.objectContaining({ name: "kube-api", mount_path: KUBERNETES_AUTH_LOCAL_CREDENTIALS.path }));
+    const volume = (pod.volume as { name: string; projected?: { sources: { service_account_token?: { expiration_seconds: number }[] }[] }[] }[]).find((v) => v.name === "kube-api")!;
+    const token = volume.projected![0].sources.flatMap((src) => src.service_account_token ?? [])[0];
+    expect(token.expiration_seconds).toBe(KUBERNETES_AUTH_LOCAL_CREDENTIALS.tokenExpirationSeconds);
     const bindings = resources(key, "vault", "kubernetes_cluster_role_binding_v1").filter((b) => one(b.body.metadata).name === "vault-token-reviewer");
     expect(bindings.map((b) => one(b.body.role_ref).name)).toEqual(["system:auth-delegator"]);
   });

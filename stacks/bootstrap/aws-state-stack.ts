@@ -137,7 +137,9 @@ export class AwsStateStack extends TerraformStack {
 
     // Who may touch the state at all: the apply role, the plan role (its objects, read only), and the
     // administrators who deploy from a workstation (aws.adminPrincipalArns).
-    const admins = d.aws?.adminPrincipalArns ?? [];
+    // The apply role is listed there too (it must administer the cluster); here it is named by reference only:
+    // KMS refuses a key policy whose principal does not exist yet, and the reference orders the role first.
+    const admins = (d.aws?.adminPrincipalArns ?? []).filter((arn) => !arn.endsWith(`:role/${d.name}-github-apply`));
     const writers = [this.applyRole.roleArn, ...admins];
     this.stateKey = new EncryptionKey(this, "StateKey", {
       description: `Terraform state of ${d.name} (bucket ${state.bucket})`,
