@@ -134,7 +134,7 @@ export const RECREATABLE_RESOURCES: Readonly<Record<string, readonly string[]>> 
     "terraform_data",
   ],
   "identities and grants: names and policies from the config (a replaced identity gets a new id; its grants are re-created in the same apply)": [
-    "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_openid_connect_provider", "aws_eks_access_entry", "aws_eks_access_policy_association",
+    "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_policy", "aws_iam_openid_connect_provider", "aws_eks_access_entry", "aws_eks_access_policy_association",
     "aws_kms_alias",
     "azurerm_user_assigned_identity", "azurerm_federated_identity_credential", "azurerm_role_assignment", "azurerm_role_definition",
     "google_service_account", "google_project_iam_member", "google_service_account_iam_member", "google_kms_crypto_key_iam_member", "google_storage_bucket_iam_member",
