@@ -45,6 +45,13 @@ export function subnet(parent: string, prefix: number, index: number): string {
   return `${fromInt(network)}/${prefix}`;
 }
 
+/** The first host address of a range as a /32, e.g. 172.20.0.1/32 for 172.20.0.0/16. */
+export function firstHost(range: string): string {
+  const p = parseIpv4Cidr(range);
+  if (!p || p.prefix > 30) throw new Error(`no first host in ${range}`);
+  return `${fromInt((p.network + 1) >>> 0)}/32`;
+}
+
 function mask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }

@@ -228,7 +228,7 @@ export class AwsStack extends TerraformStack {
       objectStore: { kind: "s3", dataBucket: data.bucketName, region: d.region },
       workloadIdentities: { vault: irsa(unseal.role.roleArn), backup: irsa(backup.roleArn) },
       vaultSeal: { type: "awskms", config: { region: d.region, kms_key_id: unseal.key.keyId } },
-      egress: awsCloudEgress(d.region, network.privateSubnetCidrs),
+      egress: awsCloudEgress(d.region, network.privateSubnetCidrs, d.network.serviceCidr),
       loadBalancer: {
         serviceAnnotations: {
           "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",

@@ -4,6 +4,7 @@ import { AKS_FACTS } from "../../constructs/azure/azure-facts";
 import { GKE_METADATA_SERVER_EGRESS } from "../../constructs/gcp/gke-facts";
 import { VAULT_TLS_BOOTSTRAP_APP } from "../../constructs/vault/vault-tls-bootstrap";
 import { loadDeployment } from "../../config/load";
+import { firstHost } from "../../config/cidr";
 import { SERVICES } from "../../stacks/service-catalog";
 import { identityBoundServices } from "../../stacks/vault-stack";
 import { synthesizedStacks } from "../support/deployments";
@@ -51,6 +52,15 @@ describe("EKS: pods take VPC addresses, so 'anywhere' excludes the VPC", () => {
     expect(can("vault/vault", "public-subnet", "443/TCP")).toBe(false);
     // A service without external destinations reaches neither.
     expect(can("cache/redis", "vpc-endpoint", "443/TCP")).toBe(false);
+  });
+
+  test("the API server's callers reach the kubernetes Service's ClusterIP (what https://kubernetes.default.svc resolves to) on 443; no other pod does", () => {
+    const clusterIp = firstHost(d.network.serviceCidr).replace("/32", "");
+    const withService = [...endpoints, host("kubernetes-service", clusterIp, "443/TCP"), { id: `vault/${VAULT_TLS_BOOTSTRAP_APP}`, namespace: "vault", labels: { [APP_LABEL]: VAULT_TLS_BOOTSTRAP_APP }, ip: "10.40.1.250", ports: [] }];
+    // Among the pods the platform's policies select (others, outside the catalog, are not ours to restrict).
+    const ours = new Set([...Object.values(SERVICES).map((x) => `${x.namespace}/${x.name}`), `vault/${VAULT_TLS_BOOTSTRAP_APP}`]);
+    const reach = allowedFlows(policies, withService).filter((f) => ours.has(f.from) && f.to === "kubernetes-service" && f.port === "443/TCP").map((f) => f.from);
+    expect(reach.sort()).toEqual(["vault/vault", `vault/${VAULT_TLS_BOOTSTRAP_APP}`].sort());
   });
 
   test("no metadata-server allowance on EKS (IRSA needs none), and no Cilium policy", () => {

@@ -1,4 +1,20 @@
+import { firstHost } from "../../config/cidr";
 import type { CloudEgress } from "../../stacks/platform-foundation";
+
+/**
+ * How a pod reaches the API server on EKS, as the VPC CNI's policy agent sees it:
+ * - in-cluster clients call `https://kubernetes.default.svc`, the `kubernetes` Service, whose ClusterIP is
+ *   the first address of the service range (kubernetes/kubernetes pkg/controlplane/services.go: the API
+ *   server's service IP is the first IP of --service-cluster-ip-range);
+ * - the agent enforces in eBPF on the pod's interface, before kube-proxy translates a ClusterIP to an
+ *   endpoint, so a rule must name the ClusterIP itself (the policy controller adds Services' ClusterIPs to a
+ *   PolicyEndpoint for the same reason: aws/amazon-network-policy-controller-k8s#222);
+ * - the endpoints behind it are the control plane's ENIs in the private subnets (network-reqs, below).
+ */
+export const EKS_API_SERVER_FACTS = {
+  serviceIpIsFirstOfRange: "kubernetes/kubernetes pkg/controlplane/services.go (ServiceIPRange: the kubernetes Service takes the first IP)",
+  enforcedBeforeServiceTranslation: "aws/amazon-network-policy-controller-k8s issue #222 (ClusterIPs must be in the PolicyEndpoint: the eBPF programs see the ClusterIP)",
+} as const;
 
 /**
  * Where pods on EKS reach the AWS APIs the platform calls, and how their NetworkPolicies can name them.
@@ -10,7 +26,7 @@ import type { CloudEgress } from "../../stacks/platform-foundation";
  * to those subnets and nowhere else. The EKS API server's ENIs are in the same subnets (eks-cluster.ts).
  * Host names are listed for reading and for the tests; they are not what the policy enforces here.
  */
-export function awsCloudEgress(region: string, privateSubnetCidrs: readonly string[]): CloudEgress {
+export function awsCloudEgress(region: string, privateSubnetCidrs: readonly string[], serviceCidr: string): CloudEgress {
   const endpoints = [...privateSubnetCidrs];
   return {
     fqdnPolicy: "none",
@@ -32,8 +48,9 @@ export function awsCloudEgress(region: string, privateSubnetCidrs: readonly stri
     },
     kubernetesApi: {
       hosts: [],
-      cidrs: endpoints,
-      source: "docs.aws.amazon.com/eks/latest/userguide/network-reqs.html (the cluster's ENIs are created in the subnets given at creation: the private ones)",
+      // The kubernetes Service's ClusterIP (what clients dial) and the ENIs behind it (EKS_API_SERVER_FACTS).
+      cidrs: [firstHost(serviceCidr), ...endpoints],
+      source: `docs.aws.amazon.com/eks/latest/userguide/network-reqs.html (the cluster's ENIs are created in the subnets given at creation: the private ones); ${EKS_API_SERVER_FACTS.serviceIpIsFirstOfRange}; ${EKS_API_SERVER_FACTS.enforcedBeforeServiceTranslation}`,
     },
   };
 }
