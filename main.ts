@@ -2,10 +2,12 @@ import { mkdirSync, readdirSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError, loadDeployment } from "./config/load";
 import type { Deployment } from "./config/schema";
-import { parseSynthArgs, SYNTH_USAGE, UsageError } from "./config/synth-args";
+import { parseSynthArgs, SYNTH_USAGE, UsageError, type SynthArgs } from "./config/synth-args";
 import { OutputError, SynthOutput } from "./lib/synth-output";
 
-// Entry point: arguments -> one validated deployment -> its stacks -> the security policy -> synth.
+// Entry point: arguments -> one validated deployment -> its stacks -> the security policy -> synth
+// (lib/synth-deployment.ts). With `--all <dir>` or several `--config`, many deployments in one process,
+// each into a folder of its own (lib/synth-many.ts).
 // The config is validated before the stacks and the policy are loaded, so a mistake is reported in a
 // fraction of a second. The output directory holds exactly what the last synth produced: it is written
 // in a staging directory and replaces the old one only when the synth succeeded (lib/synth-output.ts).
@@ -19,18 +21,28 @@ function exitWith(code: number, message: string): never {
 }
 
 async function main(): Promise<void> {
-  let args: readonly string[];
+  let parsed: SynthArgs;
   try {
-    const parsed = parseSynthArgs(process.argv.slice(2), process.env);
-    if (parsed.help) {
-      console.log(SYNTH_USAGE);
-      return;
-    }
-    args = parsed.argv;
+    parsed = parseSynthArgs(process.argv.slice(2), process.env);
   } catch (e) {
     if (e instanceof UsageError) exitWith(2, `${e.message}\n\n${SYNTH_USAGE}`);
     throw e;
   }
+  if (parsed.help) {
+    console.log(SYNTH_USAGE);
+    return;
+  }
+  if (parsed.many) {
+    const { synthesizeMany } = await import("./lib/synth-many");
+    try {
+      process.exitCode = await synthesizeMany(parsed);
+    } catch (e) {
+      if (e instanceof UsageError) exitWith(2, `${e.message}\n\n${SYNTH_USAGE}`);
+      throw e;
+    }
+    return;
+  }
+  const args = parsed.argv;
 
   let output: SynthOutput;
   try {
@@ -50,31 +62,15 @@ async function main(): Promise<void> {
   }
 
   try {
-    const [{ App }, { buildDeployment }, { Policy }] = await Promise.all([import("cdktf"), import("./stacks/deployment"), import("./policy")]);
-    const app = new App({ outdir: output.staging });
-    const stacks = Object.values(buildDeployment(app, deployment));
-    // Security policy on every stack: failures are error annotations (one line each), then a summary and
-    // <outdir>/policy-report.json. cdktf stops at the first stack with errors; the policy reports them all.
-    const policy = Policy.applyTo(app);
-    // A throwaway deployment (dataProtection.allowDestroy) lifts destroy protection on purpose: the rules that
-    // guard it are suppressed with the standard reason (docs/policy-rules.md), the others still apply.
-    if (deployment.dataProtection.allowDestroy) for (const stack of stacks) Policy.allowDestroy(stack);
-    try {
-      app.synth();
-    } catch (e) {
-      if (!Policy.isAnnotationFailure(e)) throw e;
-    }
-    const code = policy.finish(output.dir);
-    if (code !== 0) {
-      output.fail();
-      process.exitCode = code;
+    const { synthesizeDeployment } = await import("./lib/synth-deployment");
+    const previous = stackDirs(output.dir);
+    const result = await synthesizeDeployment(deployment, output);
+    if (result.code !== 0) {
+      process.exitCode = result.code;
       return;
     }
-    const previous = stackDirs(output.dir);
-    const written = output.commit();
-    keepOrphansForCdktfCli(output.dir, previous, written);
-    const inOrder = stacks.map((s) => s.node.id).filter((id) => written.includes(id));
-    console.log(summary(deployment, output.dir, inOrder, args));
+    keepOrphansForCdktfCli(output.dir, previous, result.stacks);
+    console.log(summary(deployment, output.dir, result.stacks, args));
   } catch (e) {
     output.fail();
     if (e instanceof OutputError) exitWith(1, e.message);

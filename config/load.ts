@@ -183,7 +183,9 @@ function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string[] {
 function plainMessage(issue: z.core.$ZodIssue, value: unknown): string {
   switch (issue.code) {
     case "invalid_type":
-      return value === undefined ? `required (${issue.expected})` : `must be ${issue.expected === "int" ? "a whole number" : issue.expected}`;
+      if (value === undefined) return `required (${issue.expected})`;
+      // A rule the schema wrote itself (config/rollout.ts) is kept; zod's default starts with "Invalid input".
+      return /^Invalid input/.test(issue.message) ? `must be ${issue.expected === "int" ? "a whole number" : issue.expected}` : issue.message;
     case "invalid_union":
       if ("discriminator" in issue && issue.discriminator) {
         const options = [...issue.message.matchAll(/'([^']+)'/g)].map((m) => m[1]);

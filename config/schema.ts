@@ -4,6 +4,7 @@ import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./clo
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
 import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
+import { DEFAULT_WAVE, Rollout } from "./rollout";
 import { ImagesLockSchema } from "./images-lock";
 
 /**
@@ -400,6 +401,7 @@ export const DeploymentSchema = z
     volumes: Volumes.default(VOLUME_DEFAULTS).describe("Volume sizes of the data stores (one volume per replica)."),
     state: State.default({ backend: "local" }).describe("Where Terraform state lives, one state per stack. Default: local files in the project root."),
     images: Images.default({ vaultDistribution: "vault", digestsRequired: false }).describe("Container images: registry mirror and Vault distribution."),
+    rollout: Rollout.default({ wave: DEFAULT_WAVE }).describe("Where the deployment goes in a staged rollout of many (the apply workflow)."),
     aws: Aws.optional().describe("AWS-only settings (cloud: aws)."),
     azure: Azure.optional().describe("Azure-only settings; required when cloud is azure."),
     gcp: Gcp.optional().describe("GCP-only settings; required when cloud is gcp."),

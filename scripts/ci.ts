@@ -1,6 +1,8 @@
-import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
+import { deploymentFiles as filesIn, deploymentFileStem } from "../config/deployment-files";
 import { ConfigError, loadDeployment } from "../config/load";
+import { MANY_OUTDIR } from "../config/synth-args";
 import type { Deployment } from "../config/schema";
 import { type CommandRunner, captureCommand, interactiveCommand } from "./command-runner";
 import { formatGuard, guardPlan, type PlanJson } from "./replacement-guard";
@@ -10,7 +12,15 @@ import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } fro
 /**
  * The CI side of delivery, called by .github/workflows/{plan,apply}.yml:
  *
- *   matrix --dir deployments [--only n] one matrix entry per deployment file (validated), to $GITHUB_OUTPUT
+ *   matrix --dir deployments [--only n] [--synth d]
+ *                                     one matrix entry per deployment file (validated), to $GITHUB_OUTPUT,
+ *                                     in rollout order (rollout.wave ascending, then file name); each names
+ *                                     its synthesized folder <d>/<file name> (`npm run synth -- --all`,
+ *                                     default cdktf.all), which plan and apply read with --out
+ *   rollout --dir deployments [--synth d] [--plans p] [--reviewed-only]
+ *                                     applies every deployment, wave by wave, each stack in dependency
+ *                                     order (as `apply`), from one runner that may reach them all; stops at
+ *                                     the first failure and starts nothing after it
  *   plan   --config f --stack r       terraform init + plan -out of one synthesized stack; writes
  *                                     <plans>/<id>.tfplan (stays on the runner), .txt (human plan,
  *                                     sensitive values redacted), .json (status), .changes.json
@@ -45,6 +55,10 @@ export interface MatrixEntry {
   readonly cloud: Deployment["cloud"];
   readonly region: string;
   readonly config: string;
+  /** Its rollout wave (rollout.wave): the matrix is in wave order. */
+  readonly wave: number;
+  /** Its synthesized folder, written by the check job's `npm run synth -- --all` (plan/apply --out). */
+  readonly out: string;
   /** Stack ids by role (vaultConfig for vault-config). */
   readonly stacks: { readonly cloud: string; readonly vault: string; readonly vaultConfig: string; readonly platform: string };
   /** Azure deployments: the tenant and subscription azure/login federates into. */
@@ -52,19 +66,16 @@ export interface MatrixEntry {
   readonly azureSubscriptionId: string;
 }
 
-/** Deployment files in a directory (.yaml, .yml, .json), sorted: the order deployments roll out in. */
-export function deploymentFiles(dir: string): string[] {
-  if (!existsSync(dir)) return [];
-  return readdirSync(dir)
-    .filter((f) => /\.(ya?ml|json)$/.test(f))
-    .sort()
-    .map((f) => path.posix.join(dir, f));
-}
+/** Deployment files in a directory (.yaml, .yml, .json), sorted by name (config/deployment-files.ts). */
+export const deploymentFiles = filesIn;
 
 const STATE_CLOUD: Record<Deployment["state"]["backend"], Deployment["cloud"] | undefined> = { local: undefined, s3: "aws", azurerm: "azure", gcs: "gcp" };
 
-/** Validates every file and builds the matrix; two files naming the same deployment are an error (one state). */
-export function deploymentMatrix(files: readonly string[]): MatrixEntry[] {
+/**
+ * Validates every file and builds the matrix, in rollout order: wave by wave (rollout.wave ascending), in
+ * file order within a wave. Two files naming the same deployment are an error (one state).
+ */
+export function deploymentMatrix(files: readonly string[], synthRoot: string = MANY_OUTDIR): MatrixEntry[] {
   const entries = files.map((config) => {
     const d = loadDeployment(["--config", config], {});
     // A CI runner is thrown away after the job: local state would be lost, and the next run would
@@ -82,6 +93,8 @@ export function deploymentMatrix(files: readonly string[]): MatrixEntry[] {
       cloud: d.cloud,
       region: d.region,
       config,
+      wave: d.rollout.wave,
+      out: path.posix.join(synthRoot, deploymentFileStem(config)),
       stacks: {
         cloud: stackIdOf(d, "cloud"),
         vault: stackIdOf(d, "vault"),
@@ -98,7 +111,7 @@ export function deploymentMatrix(files: readonly string[]): MatrixEntry[] {
     if (other) throw new UsageError(`${e.config} and ${other} both name deployment '${e.name}'; a name owns one set of state, rename one`);
     seen.set(e.name, e.config);
   }
-  return entries;
+  return entries.sort((a, b) => a.wave - b.wave); // stable: file order within a wave
 }
 
 /** What planning one stack found. */
@@ -270,6 +283,52 @@ export function applyStack(deployment: Deployment, role: StackRole, paths: Paths
   return writeApplied(paths, { stack: id, ok: r.code === 0, usedSavedPlan: false, changed: true });
 }
 
+/** What a rollout did: the deployments applied (in order), and where it stopped. */
+export interface RolloutResult {
+  readonly ok: boolean;
+  readonly applied: readonly { readonly name: string; readonly wave: number; readonly stacks: readonly ApplyResult[] }[];
+  /** The deployment whose apply failed, if one did. */
+  readonly failed?: string;
+  /** Deployments not started because of the failure (the rest of its wave and every later wave). */
+  readonly notStarted: readonly string[];
+}
+
+/**
+ * Applies deployments wave by wave (the matrix order: rollout.wave ascending, file order within a wave),
+ * each one's stacks in dependency order (`applyStack`). The first failing stack stops the rollout: nothing
+ * after it is started, not the rest of its wave, not a later wave.
+ */
+export function rollout(entries: readonly MatrixEntry[], plansRoot: string, runners: Runners, options: { readonly reviewedOnly?: boolean } = {}, log: (line: string) => void = console.log): RolloutResult {
+  const applied: { name: string; wave: number; stacks: ApplyResult[] }[] = [];
+  let wave: number | undefined;
+  for (const [i, entry] of entries.entries()) {
+    if (entry.wave !== wave) {
+      wave = entry.wave;
+      log(`wave ${wave}: ${entries.filter((e) => e.wave === wave).map((e) => e.name).join(", ")}`);
+    }
+    const deployment = loadDeployment(["--config", entry.config], {});
+    const paths: Paths = { outDir: entry.out, plansDir: path.join(plansRoot, entry.name) };
+    mkdirSync(paths.plansDir, { recursive: true }); // terraform plan -out writes into it
+    const stacks: ApplyResult[] = [];
+    applied.push({ name: entry.name, wave: entry.wave, stacks });
+    for (const role of STACK_ROLES) {
+      const r = applyStack(deployment, role, paths, runners, options);
+      stacks.push(r);
+      log(`  ${r.stack}: ${r.note ?? (r.ok ? "applied" : "FAILED")}`);
+      if (r.ok) continue;
+      const notStarted = entries.slice(i + 1).map((e) => e.name);
+      const later = [...new Set(entries.slice(i + 1).filter((e) => e.wave !== entry.wave).map((e) => e.wave))];
+      log(
+        `rollout stopped: ${entry.name} (wave ${entry.wave}) failed at ${r.stack}` +
+          (notStarted.length ? `; not started: ${notStarted.join(", ")}${later.length ? ` (wave${later.length === 1 ? "" : "s"} ${later.join(", ")} not started)` : ""}` : ""),
+      );
+      return { ok: false, applied, failed: entry.name, notStarted };
+    }
+  }
+  log(`rollout complete: ${entries.length} deployment(s) in ${new Set(entries.map((e) => e.wave)).size} wave(s)`);
+  return { ok: true, applied, notStarted: [] };
+}
+
 /** Markdown of one deployment's plans, for the job summary and the pull-request comment. */
 export function planSummary(deployment: Deployment, paths: Paths, maxPlanChars = 12_000): string {
   const lines = [`### Deployment \`${deployment.name}\` (${deployment.cloud}, ${deployment.region})`, "", "| Stack | Result |", "| --- | --- |"];
@@ -330,14 +389,19 @@ function flag(argv: readonly string[], name: string, fallback?: string): string 
 export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: Runners, log: (line: string) => void = console.log): number {
   const [command, ...rest] = argv;
   try {
+    if (command === "rollout") {
+      const entries = deploymentMatrix(deploymentFiles(flag(rest, "--dir", "deployments")), flag(rest, "--synth", MANY_OUTDIR));
+      const reviewedOnly = rest.includes("--reviewed-only") || env.REQUIRE_REVIEWED_PLANS === "true";
+      return rollout(entries, flag(rest, "--plans", "plans"), runners, { reviewedOnly }, log).ok ? 0 : 1;
+    }
     if (command === "matrix") {
       const only = flag(rest, "--only", "");
-      const all = deploymentMatrix(deploymentFiles(flag(rest, "--dir", "deployments")));
+      const all = deploymentMatrix(deploymentFiles(flag(rest, "--dir", "deployments")), flag(rest, "--synth", MANY_OUTDIR));
       const matrix = only ? all.filter((m) => m.name === only) : all;
       if (only && matrix.length === 0) throw new UsageError(`no deployment named '${only}'; deployments: ${all.map((m) => m.name).join(", ") || "none"}`);
       const out = `deployments=${JSON.stringify(matrix)}\ncount=${matrix.length}\n`;
       if (env.GITHUB_OUTPUT) appendFileSync(env.GITHUB_OUTPUT, out);
-      log(matrix.length ? `deployments: ${matrix.map((m) => m.name).join(", ")}` : "no deployment files: nothing to plan or apply");
+      log(matrix.length ? `deployments in rollout order: ${matrix.map((m) => `${m.name} (wave ${m.wave})`).join(", ")}` : "no deployment files: nothing to plan or apply");
       return 0;
     }
     const deployment = loadDeployment(["--config", flag(rest, "--config")], {});
@@ -371,7 +435,7 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: R
       log(r.note ? `${r.stack}: ${r.note}` : `${r.stack}: ${r.ok ? "applied" : "FAILED"} (${r.usedSavedPlan ? "the reviewed plan, made again here and the same" : "planned again in this job"}${r.changed ? "" : ", no changes"})`);
       return r.ok ? 0 : 1;
     }
-    throw new UsageError(`unknown command '${command ?? ""}'; use matrix, plan, summary, apply or drift`);
+    throw new UsageError(`unknown command '${command ?? ""}'; use matrix, plan, summary, apply, rollout or drift`);
   } catch (e) {
     if (e instanceof UsageError || e instanceof ConfigError) {
       console.error(e.message);

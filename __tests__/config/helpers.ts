@@ -13,10 +13,19 @@ export interface MainRun {
   readonly stderr: string;
 }
 
-/** Runs `node --import tsx main.ts <args>` in `cwd` (so cdktf.out lands there) with a clean environment. */
+/** Runs the sources, `node --import tsx main.ts <args>`, in `cwd` (so cdktf.out lands there) with a clean environment. */
 export function runMain(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<MainRun> {
+  return run(["--import", TSX_LOADER, path.join(ROOT, "main.ts"), ...args], cwd, env);
+}
+
+/** Runs `npm run synth -- <args>` as package.json does (the prebuilt program, scripts/synth.js) in `cwd`. */
+export function runSynth(args: readonly string[], cwd: string, env: Record<string, string> = {}): Promise<MainRun> {
+  return run([path.join(ROOT, "scripts", "synth.js"), ...args], cwd, env);
+}
+
+function run(nodeArgs: readonly string[], cwd: string, env: Record<string, string>): Promise<MainRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--max-semi-space-size=4", "--import", TSX_LOADER, path.join(ROOT, "main.ts"), ...args], {
+    const child = spawn(process.execPath, ["--max-semi-space-size=4", ...nodeArgs], {
       cwd,
       env: { PATH: process.env.PATH ?? "", HOME: process.env.HOME ?? "", ...env },
       stdio: ["ignore", "pipe", "pipe"],

@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { parse } from "yaml";
 import { TERRAFORM_VERSION } from "../../scripts/preflight";
+import { MANY_OUTDIR } from "../../config/synth-args";
+import { deploymentMatrix } from "../../scripts/ci";
 import { STACK_ROLES } from "../../scripts/stack-order";
 
 // The GitHub Actions workflows users run, checked as data: they cannot run here (no GitHub, no cloud),
@@ -199,19 +201,47 @@ test("provider plugins are cached, keyed on the lockfile", () => {
   expect(String(cache?.with?.key)).toContain("hashFiles('package-lock.json')");
 });
 
-test("the synth step of each workflow covers every examples/*.yaml under the policy rules", () => {
-  const examples = readdirSync(path.join(ROOT, "examples")).filter((f) => f.endsWith(".yaml")).map((f) => `examples/${f}`);
-  expect(examples.length).toBeGreaterThanOrEqual(3);
+test("the check job synthesizes every example and deployment in one step, one process per folder, under the policy rules", () => {
   for (const w of [plan, apply]) {
-    const synth = runs(w.jobs.check.steps).find((r) => r.includes("cdktf synth"));
-    expect(synth).toBeDefined();
-    // `cdktf synth` (not `tsx main.ts`): the CLI fails on error annotations, which is how policy findings surface.
-    expect(synth).toMatch(/DEPLOYMENT_CONFIG="\$config" npx cdktf synth/);
-    const globs = /configs=\(([^)]*)\)/.exec(synth ?? "")?.[1].split(/\s+/).filter(Boolean) ?? [];
-    const matches = (file: string) => globs.some((g) => new RegExp(`^${g.replace(/\./g, "\\.").replace(/\*/g, "[^/]*")}$`).test(file));
-    for (const e of examples) expect({ example: e, synthesized: matches(e) }).toEqual({ example: e, synthesized: true });
-    expect(globs).toContain("deployments/*.yaml");
+    const steps = w.jobs.check.steps.filter((s) => s.run?.includes("npm run synth"));
+    expect(steps).toHaveLength(1);
+    const synth = steps[0].run ?? "";
+    // `npm run synth -- --all` exits 1 on a bad config or a policy finding, after trying every deployment.
+    expect(synth).toMatch(/^npm run synth -- --all examples --out cdktf\.examples$/m);
+    expect(synth).toMatch(/^if \[ -d deployments \]; then npm run synth -- --all deployments; fi$/m);
+    expect(synth).toMatch(/^set -euo pipefail$/m);
   }
+});
+
+test("the plan and apply matrices use the check job's synthesized stacks and never synthesize again", () => {
+  const entry = deploymentMatrix([path.join(ROOT, "examples", "aws.yaml")].map((f) => path.relative(ROOT, f)))[0];
+  for (const w of [plan, apply]) {
+    const upload = w.jobs.check.steps.find((s) => s.uses?.startsWith("actions/upload-artifact@"));
+    // The folder `npm run synth -- --all deployments` writes, and the matrix entries point into.
+    expect(upload?.with).toMatchObject({ name: "synthesized", path: MANY_OUTDIR });
+    expect(entry.out).toBe(`${MANY_OUTDIR}/aws`);
+    const job = w.jobs.plan;
+    expect(job.needs).toBe("check");
+    const download = job.steps.find((s) => s.uses?.startsWith("actions/download-artifact@"));
+    expect(download?.with).toMatchObject({ name: "synthesized", path: MANY_OUTDIR });
+    for (const [id, j] of Object.entries(w.jobs)) {
+      if (id === "check") continue;
+      for (const r of runs(j.steps)) expect({ job: id, run: r, synthesizes: /cdktf synth|npm run synth|main\.ts/.test(r) }).toMatchObject({ synthesizes: false });
+    }
+    // Every plan and apply reads the deployment's synthesized folder.
+    const terraformSteps = runs(Object.values(w.jobs).flatMap((j) => j.steps)).filter((r) => /ci\.ts (plan|apply) /.test(r));
+    expect(terraformSteps.length).toBeGreaterThanOrEqual(3);
+    for (const r of terraformSteps) expect(r).toContain('--out "$SYNTH_OUT"');
+  }
+  expect(plan.jobs.plan.steps.length).toBeGreaterThan(0);
+  for (const job of [plan.jobs.plan, apply.jobs.plan, apply.jobs.apply]) expect((job as Job & { env?: Record<string, string> }).env?.SYNTH_OUT).toBe("${{ matrix.deployment.out }}");
+});
+
+test("apply rolls out wave by wave: the matrix in wave order, one job at a time, the first failure cancels the rest", () => {
+  const strategy = apply.jobs.apply.strategy;
+  expect(strategy).toMatchObject({ "max-parallel": 1, "fail-fast": true, matrix: { deployment: "${{ fromJSON(needs.check.outputs.deployments) }}" } });
+  // The matrix comes from `ci.ts matrix`, which orders it by rollout.wave (__tests__/delivery/rollout-waves.test.ts).
+  expect(runs(apply.jobs.check.steps).some((r) => /ci\.ts matrix --dir deployments/.test(r))).toBe(true);
 });
 
 test("no long-lived cloud key or secret is referenced anywhere", () => {

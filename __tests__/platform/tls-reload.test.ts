@@ -97,15 +97,17 @@ test.concurrent("SIGTERM reaches the server and the script exits with the server
 test("a forwarded SIGTERM gives the server's status every time (300 stops; dash lost it about 1 in 100 before the final wait)", () => {
   const dir = tempDir("tls-reload-stops-");
   try {
-    const standIn = `sh -c 'trap "exit 7" TERM; while :; do sleep 0.01; done'`;
+    // The stand-in says when its own TERM handler is set: a TERM before that would kill it (143), which is the
+    // stand-in's start-up, not the script under test.
+    const standIn = `sh -c 'trap "exit 7" TERM; echo "stand-in ready" >&2; while :; do sleep 0.01; done'`;
     writeFileSync(join(dir, "serve.sh"), `set -eu\n${serveWithTlsReload(standIn, { watchFiles: [join(dir, "tls.crt")], reload: SIGHUP_RELOAD, intervalSeconds: 1 })}`);
-    // Four workers, 75 stops each: start the script, wait for its watcher's line (its traps are set), TERM it, keep its status.
+    // Four workers, 75 stops each: start the script, wait for its watcher's line (its traps are set) and the stand-in's, TERM it, keep its status.
     const driver = [
       "worker() {",
       "  for i in $(seq 1 75); do",
       `    log=${dir}/$1-$i.log`,
       `    sh ${dir}/serve.sh 2>"$log" & p=$!`,
-      '    until grep -q "tls-reload: watching" "$log"; do sleep 0.01; done',
+      '    until grep -q "tls-reload: watching" "$log" && grep -q "stand-in ready" "$log"; do sleep 0.01; done',
       '    kill -TERM "$p"; wait "$p" && echo 0 || echo $?',
       "  done",
       "}",

@@ -16,17 +16,29 @@ export const SYNTH_DIR_ENV = "METADATA_PLATFORM_SYNTHESIZED";
 /** One shipped deployment: `default` (the embedded demo) or `examples/<file>`. */
 export interface ShippedDeployment {
   readonly key: string;
+  /** The arguments of a one-deployment synth (`npm run synth -- <args>`). */
   readonly args: readonly string[];
+  /** Its file name without extension (the examples): its folder in the many-deployment synth's output. */
+  readonly stem?: string;
 }
+
+/** The directory holding the examples (the global setup synthesizes it with `--all`). */
+export const EXAMPLES_DIR = path.join(ROOT, "examples");
 
 /** The embedded default deployment and every file in examples/. */
 export const DEPLOYMENTS: readonly ShippedDeployment[] = [
   { key: "default", args: [] },
-  ...readdirSync(path.join(ROOT, "examples"))
+  ...readdirSync(EXAMPLES_DIR)
     .filter((f) => /\.(ya?ml|json)$/.test(f))
     .sort()
-    .map((f) => ({ key: `examples-${f.replace(/\.(ya?ml|json)$/, "")}`, args: ["--config", path.join(ROOT, "examples", f)] })),
+    .map((f) => {
+      const stem = f.replace(/\.(ya?ml|json)$/, "");
+      return { key: `examples-${stem}`, args: ["--config", path.join(EXAMPLES_DIR, f)], stem };
+    }),
 ];
+
+/** Where the global setup's `npm run synth -- --all examples --out <this>` writes, under its directory. */
+export const EXAMPLES_OUT = "examples.out";
 
 /** How main.ts ran for one deployment. */
 export interface DeploymentRun {
@@ -48,9 +60,14 @@ export function deploymentRuns(): DeploymentRun[] {
   return JSON.parse(readFileSync(path.join(dir(), "runs.json"), "utf8")) as DeploymentRun[];
 }
 
-/** The `cdktf.out` directory of a shipped deployment. */
+/**
+ * The output directory of a shipped deployment: `cdktf.out` of the default's single synth, or the
+ * example's folder in the one-process synth of every example (`--all examples`).
+ */
 export function outputDir(key: string): string {
-  return path.join(dir(), key, "cdktf.out");
+  const d = DEPLOYMENTS.find((x) => x.key === key);
+  if (!d) throw new Error(`no shipped deployment '${key}'; known: ${DEPLOYMENTS.map((x) => x.key).join(", ")}`);
+  return d.stem === undefined ? path.join(dir(), key, "cdktf.out") : path.join(dir(), EXAMPLES_OUT, d.stem);
 }
 
 /** The synthesized stacks of a shipped deployment, by stack id. */

@@ -2,38 +2,39 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { decodeStacks } from "../../scripts/terraform-decode";
-import { runMain } from "../config/helpers";
-import { DEPLOYMENTS, SYNTH_DIR_ENV, type DeploymentRun } from "./deployments";
+import { runSynth } from "../config/helpers";
+import { DEPLOYMENTS, EXAMPLES_DIR, EXAMPLES_OUT, outputDir, SYNTH_DIR_ENV, type DeploymentRun } from "./deployments";
 
 /**
- * Jest global setup: every shipped deployment (the embedded default and each example) is synthesized
- * once, end to end, as a user runs it (`node --import tsx main.ts [--config file]`), and every stack
- * of all of them is then decoded by the real terraform (scripts/terraform-decode.ts) in one plan.
- * Tests read both from the directory named by SYNTH_DIR_ENV (./deployments.ts) instead of
- * synthesizing again.
+ * Jest global setup: every shipped deployment is synthesized once, end to end, as a user runs it (the
+ * prebuilt program, scripts/synth.js): the embedded default by `npm run synth`, and every example in ONE
+ * process by `npm run synth -- --all examples` (the two at once: the machine has two cores). Every stack of all of them is then decoded
+ * by the real terraform (scripts/terraform-decode.ts) in one plan. Tests read both from the directory
+ * named by SYNTH_DIR_ENV (./deployments.ts) instead of synthesizing again; __tests__/synth.test.ts
+ * checks that this output is byte-identical to synthesizing each deployment on its own from the sources
+ * (tsx main.ts): the prebuilt program and the many-deployment synth change nothing.
  */
 export default async function globalSetup(): Promise<void> {
   const root = mkdtempSync(path.join(tmpdir(), "deployments-"));
   process.env[SYNTH_DIR_ENV] = root;
-  // Two at a time: the machine has two cores.
-  const queue = [...DEPLOYMENTS];
-  const runs: DeploymentRun[] = [];
-  await Promise.all(
-    [0, 1].map(async () => {
-      for (let d = queue.shift(); d; d = queue.shift()) {
-        const cwd = path.join(root, d.key);
-        mkdirSync(cwd);
-        const started = Date.now();
-        const r = await runMain(d.args, cwd);
-        runs.push({ key: d.key, code: r.code, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started });
-      }
-    }),
-  );
+  const timed = async (key: string, args: readonly string[], cwd: string): Promise<DeploymentRun> => {
+    mkdirSync(cwd, { recursive: true });
+    const started = Date.now();
+    const r = await runSynth(args, cwd);
+    return { key, code: r.code, stdout: r.stdout, stderr: r.stderr, ms: Date.now() - started };
+  };
+  const examples = DEPLOYMENTS.filter((d) => d.stem !== undefined);
+  const [single, many] = await Promise.all([
+    timed("default", [], path.join(root, "default")),
+    timed("examples", ["--all", EXAMPLES_DIR, "--out", EXAMPLES_OUT], root),
+  ]);
+  // The examples share one run (one process): each key gets its exit code and output.
+  const runs: DeploymentRun[] = [single, ...examples.map((d) => ({ ...many, key: d.key }))];
   writeFileSync(path.join(root, "runs.json"), JSON.stringify(runs));
 
   const stacks: Record<string, unknown> = {};
   for (const run of runs) {
-    const dir = path.join(root, run.key, "cdktf.out", "stacks");
+    const dir = path.join(outputDir(run.key), "stacks");
     if (run.code !== 0) continue;
     for (const s of readdirSync(dir)) stacks[`${run.key}/${s}`] = JSON.parse(readFileSync(path.join(dir, s, "cdk.tf.json"), "utf8"));
   }
