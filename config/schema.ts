@@ -98,6 +98,9 @@ const Network = z
   })
   .describe("Address ranges of the private network.");
 
+/** An ACM certificate ARN; the region is the fourth field. */
+export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
+
 const Certificate = z.discriminatedUnion("source", [
   z.strictObject({
     source: z.literal("vault-pki").describe("Issue the entry point's certificate from Vault's internal CA (for demos and private networks)."),
@@ -107,6 +110,34 @@ const Certificate = z.discriminatedUnion("source", [
     secretName: z.string().max(253).describe("Name of the kubernetes.io/tls Secret in the ingress namespace.").regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
       message: "must be a Kubernetes secret name (lowercase letters, digits, '-')",
     }),
+  }),
+  z.strictObject({
+    source: z.literal("aws-acm").describe("An ACM certificate of the customer's, served by the entry point's Network Load Balancer (TLS listener); its private key never leaves ACM. AWS only."),
+    certificateArn: z
+      .string()
+      .regex(ACM_CERTIFICATE_ARN, { message: "must be an ACM certificate ARN, e.g. arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789" })
+      .describe("ARN of an issued ACM certificate for domain.name, in the deployment's region."),
+  }),
+]);
+
+/** Which cloud's DNS each zone provider is. */
+export const DNS_ZONE_CLOUD = { route53: "aws", "azure-dns": "azure", "cloud-dns": "gcp" } as const satisfies Record<string, Cloud>;
+
+const DnsZone = z.discriminatedUnion("provider", [
+  z.strictObject({
+    provider: z.literal("route53").describe("A Route 53 public hosted zone of the account (AWS)."),
+    hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id, e.g. Z0123456789ABCDEFGHIJ" }).describe("The hosted zone's id."),
+    zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's DNS name, a parent of domain.name."),
+  }),
+  z.strictObject({
+    provider: z.literal("azure-dns").describe("An Azure DNS public zone of the subscription (Azure)."),
+    resourceGroupName: z.string().min(1).max(90).describe("Resource group of the zone."),
+    zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's name, a parent of domain.name."),
+  }),
+  z.strictObject({
+    provider: z.literal("cloud-dns").describe("A Cloud DNS public managed zone (GCP)."),
+    managedZone: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "must be a Cloud DNS managed zone name, e.g. acme-example-com" }).describe("The managed zone's name (not its DNS name)."),
+    zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's DNS name, a parent of domain.name."),
   }),
 ]);
 
@@ -144,6 +175,7 @@ const Domain = z
       })
       .optional()
       .describe("Private connectivity for users' networks to an internal entry point: a VPC endpoint service on the entry point's NLB (AWS), a Private Link Service created by AKS from the Service (Azure). Requires access: internal. On GCP it is a documented step after the apply (docs/deployment-guide.md, Private access) and refused here."),
+    dnsZone: DnsZone.optional().describe("A public DNS zone of the deployment's cloud in which the stack creates domain.name's record for the entry point (on static addresses it reserves). Default: none (create the record yourself)."),
   })
   .describe("The user-facing HTTPS entry point.");
 
@@ -375,6 +407,17 @@ const GcpExistingNetwork = z
     servicesRangeName: GCP_RESOURCE_NAME.optional().describe("Name of the subnetwork's secondary range for Services; its range must be network.serviceCidr (checked at plan). Required."),
   })
   .describe("Deploy into this existing network instead of creating one: no network, subnetwork, router or NAT is created (docs/deployment-guide.md, Existing network). Default: a network is created.");
+const Encryption = z.strictObject({
+  keys: z
+    .enum(["provider-managed", "customer-managed"])
+    .default("provider-managed")
+    .describe(
+      'Who manages the keys of buckets, volumes and logs. "provider-managed" (default): S3 SSE-S3, Azure Microsoft-managed keys, Google-managed keys, as the security promises name them. ' +
+        '"customer-managed": the cloud stack creates keys in your account (rotated, protected from destroy), each usable only by the service that encrypts with it. ' +
+        "AWS: KMS keys for the data bucket, EBS volumes and CloudWatch log groups (the S3 access-log bucket stays SSE-S3, the only encryption S3 log delivery accepts). " +
+        "GCP: Cloud KMS keys for the buckets and persistent disks (Cloud Logging keeps Google-managed keys). Azure: not available yet.",
+    ),
+});
 
 const Gcp = z.strictObject({
   projectId: GCP_PROJECT_ID.describe("The GCP project the deployment lives in (its id, not its number)."),
@@ -454,6 +497,7 @@ export const DeploymentSchema = z
       .default({})
       .describe(`Tags/labels put on every cloud resource that takes them. At most ${maxUserTags("aws")} on AWS, ${maxUserTags("azure")} on Azure, ${maxUserTags("gcp")} on GCP.`),
     dataProtection: DataProtection.default({ allowDestroy: false }).describe("Protection of stateful resources against destroy."),
+    encryption: Encryption.optional().describe('Keys at rest for buckets, volumes and logs. Default: { keys: "provider-managed" }.'),
     volumes: Volumes.default(VOLUME_DEFAULTS).describe("Volume sizes of the data stores (one volume per replica)."),
     state: State.default({ backend: "local" }).describe("Where Terraform state lives, one state per stack. Default: local files in the project root."),
     images: Images.default({ vaultDistribution: "vault", digestsRequired: false }).describe("Container images: registry mirror and Vault distribution."),
@@ -530,6 +574,23 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       add(["controlPlane", "adminCidrs", i], `overlaps the cluster's own network.${hit.key} (${hit.range.cidr}); admin ranges are where administrators connect from`);
     }
   });
+
+  if (cloud) {
+    for (const issue of domainIssues(cloud, d.region, d.domain)) add(issue.path, issue.message);
+    // The AWS record points at Elastic IPs, one per public subnet the stack created: an internal entry point has
+    // none, and an existing network's public subnets are the controller's to find (tags), not known at synth.
+    const dnsZone = isRecord(d.domain) && isRecord(d.domain.dnsZone) ? d.domain.dnsZone : undefined;
+    if (cloud === "aws" && dnsZone?.provider === "route53" && isRecord(d.domain)) {
+      if (d.domain.access === "internal") {
+        add(["domain", "dnsZone"], "a Route 53 record on public Elastic IPs cannot serve an internal entry point; remove domain.dnsZone and create the record in your private zone for the internal load balancer's name");
+      } else if (isRecord(d.aws) && d.aws.existingNetwork !== undefined) {
+        add(["domain", "dnsZone"], "with aws.existingNetwork the public subnets the load balancer uses are not known at synth, so no Elastic IPs can be reserved for the record; remove domain.dnsZone and point your record at the load balancer's DNS name");
+      }
+    }
+    if (cloud === "azure" && isRecord(d.encryption) && d.encryption.keys === "customer-managed") {
+      add(["encryption", "keys"], "customer-managed keys are not available on azure yet (disk encryption set, storage account key and a Log Analytics dedicated cluster are not built); remove it to keep Microsoft-managed keys");
+    }
+  }
 
   if (cloud === "gcp" && isRecord(d.tags)) {
     // GCP labels are lowercase with a reduced alphabet: two tags may collapse into one label key.
@@ -776,6 +837,33 @@ function entryPointAccessIssues(d: Record<string, unknown>, cloud: Cloud | undef
     link.allowedConsumers.forEach((c, i) => {
       if (typeof c === "string" && !format.pattern.test(c)) issues.push({ path: ["domain", "privateLink", "allowedConsumers", i], message: `'${c}' is not ${format.example} (on ${cloud})` });
     });
+  }
+  return issues;
+}
+
+/** The entry point's certificate and DNS zone must belong to the deployment's cloud and fit its name and region. */
+function domainIssues(cloud: Cloud, region: unknown, domain: unknown): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  if (!isRecord(domain)) return issues;
+  const cert = isRecord(domain.certificate) ? domain.certificate : {};
+  if (cert.source === "aws-acm") {
+    if (cloud !== "aws") {
+      issues.push({ path: ["domain", "certificate", "source"], message: `an ACM certificate is served only by AWS load balancers, and this deployment runs on ${cloud}; use vault-pki or kubernetes-secret` });
+    } else if (typeof cert.certificateArn === "string") {
+      // ELB uses certificates of its own region only (https://docs.aws.amazon.com/acm/latest/userguide/acm-regions.html).
+      const certRegion = ACM_CERTIFICATE_ARN.exec(cert.certificateArn)?.[1];
+      if (certRegion && typeof region === "string" && certRegion !== region) {
+        issues.push({ path: ["domain", "certificate", "certificateArn"], message: `is in ${certRegion}, but the load balancer is in ${region}: Elastic Load Balancing uses ACM certificates of its own region only; request or import the certificate in ${region}` });
+      }
+    }
+  }
+  const zone = isRecord(domain.dnsZone) ? domain.dnsZone : undefined;
+  const provider = zone?.provider as keyof typeof DNS_ZONE_CLOUD | undefined;
+  if (zone && provider && DNS_ZONE_CLOUD[provider] && DNS_ZONE_CLOUD[provider] !== cloud) {
+    issues.push({ path: ["domain", "dnsZone", "provider"], message: `${provider} is a DNS zone of ${DNS_ZONE_CLOUD[provider]}, and this deployment runs on ${cloud}: the stack can only write records in its own cloud; use ${Object.entries(DNS_ZONE_CLOUD).find(([, c]) => c === cloud)?.[0]} or create the record yourself` });
+  }
+  if (zone && typeof zone.zoneName === "string" && typeof domain.name === "string" && !domain.name.endsWith(`.${zone.zoneName}`)) {
+    issues.push({ path: ["domain", "dnsZone", "zoneName"], message: `${zone.zoneName} is not a parent of domain.name (${domain.name}); name the zone that holds it` });
   }
   return issues;
 }

@@ -127,12 +127,14 @@ export const RECREATABLE_RESOURCES: Readonly<Record<string, readonly string[]>> 
     "azurerm_private_dns_zone", "azurerm_private_dns_zone_virtual_network_link", "azurerm_network_watcher_flow_log",
     "google_compute_network", "google_compute_subnetwork", "google_compute_router", "google_compute_router_nat", "google_compute_firewall",
     "azurerm_virtual_network_peering",
+    // The entry point's reserved address and its DNS record (domain.dnsZone): a new address gets a new record in the same apply.
+    "google_compute_address", "aws_route53_record", "azurerm_dns_a_record", "google_dns_record_set",
   ],
   "the zone pin (constructs/common/pinned-zones.ts): its input is ignored after the first apply; it is re-created only when removed from the stack, and the subnets it feeds would then be replaced, which the protected cluster refuses": [
     "terraform_data",
   ],
   "identities and grants: names and policies from the config (a replaced identity gets a new id; its grants are re-created in the same apply)": [
-    "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_openid_connect_provider", "aws_eks_access_entry", "aws_eks_access_policy_association",
+    "aws_iam_role", "aws_iam_role_policy", "aws_iam_role_policy_attachment", "aws_iam_policy", "aws_iam_openid_connect_provider", "aws_eks_access_entry", "aws_eks_access_policy_association",
     "aws_kms_alias",
     "azurerm_user_assigned_identity", "azurerm_federated_identity_credential", "azurerm_role_assignment", "azurerm_role_definition",
     "google_service_account", "google_project_iam_member", "google_service_account_iam_member", "google_kms_crypto_key_iam_member", "google_storage_bucket_iam_member",

@@ -1,17 +1,24 @@
 import { mkdirSync } from "node:fs";
 import { App } from "cdktf";
 import { ConfigError, loadDeployment } from "../config/load";
+import type { TerraformStack } from "cdktf";
 import { AwsStateStack } from "../stacks/bootstrap/aws-state-stack";
+import { AzureDeployRolesStack } from "../stacks/bootstrap/azure-deploy-roles-stack";
+import { GcpDeployRolesStack } from "../stacks/bootstrap/gcp-deploy-roles-stack";
 import { UsageError } from "./stack-order";
 import { TerraformTextEscaping } from "../lib/terraform-text";
 
 /**
- * The optional, one-time AWS bootstrap of a deployment: `<name>-state` (state bucket, GitHub OIDC
- * provider, plan and apply roles). Never built by main.ts; synthesized into cdktf.out/bootstrap.
+ * The optional, one-time bootstrap of a deployment. AWS: `<name>-state` (state bucket, GitHub OIDC
+ * provider, plan and apply roles). Azure, GCP: `<name>-deploy-roles` (plan and apply custom roles). The roles'
+ * permissions are derived from the deployment's synthesized stacks. Never built by main.ts; synthesized into
+ * cdktf.out/bootstrap.
  *
  *   npm run bootstrap:synth -- --config deployments/acme-prod.yaml --github-repo acme/platform [--existing-oidc-provider]
  *   npx cdktf deploy acme-prod-state --output cdktf.out/bootstrap \
  *     --app "npx tsx scripts/bootstrap.ts --config deployments/acme-prod.yaml --github-repo acme/platform"
+ *   npm run bootstrap:synth -- --config deployments/contoso-prod.yaml          (Azure: the config names the identities)
+ *   npm run bootstrap:synth -- --config deployments/globex-prod.yaml --apply-member serviceAccount:... [--plan-member ...]
  */
 
 /** The bootstrap's command line. */
@@ -30,11 +37,29 @@ export function parseBootstrapArgs(argv: readonly string[], env: NodeJS.ProcessE
   return { githubRepository, createOidcProvider: !argv.includes("--existing-oidc-provider") };
 }
 
-/** Builds `<name>-state` into `app`. */
-export function buildBootstrap(app: App, argv: readonly string[], env: NodeJS.ProcessEnv): AwsStateStack {
+/** The value of `--flag value`, or undefined. */
+function flag(argv: readonly string[], name: string): string | undefined {
+  const i = argv.indexOf(name);
+  const v = i >= 0 ? argv[i + 1] : undefined;
+  if (i >= 0 && (!v || v.startsWith("--"))) throw new UsageError(`${name} needs a value`);
+  return v;
+}
+
+/**
+ * Builds the deployment's bootstrap into `app`: on AWS `<name>-state` (state bucket, GitHub OIDC, derived plan and
+ * apply roles); on Azure and GCP `<name>-deploy-roles` (derived plan and apply custom roles, assigned to the
+ * config's identities on Azure and to `--plan-member`/`--apply-member` on GCP).
+ */
+export function buildBootstrap(app: App, argv: readonly string[], env: NodeJS.ProcessEnv): TerraformStack {
   const deployment = loadDeployment(argv, env);
-  const args = parseBootstrapArgs(argv, env);
-  const stack = new AwsStateStack(app, `${deployment.name}-state`, { deployment, ...args });
+  let stack: TerraformStack;
+  if (deployment.cloud === "azure") {
+    stack = new AzureDeployRolesStack(app, `${deployment.name}-deploy-roles`, { deployment });
+  } else if (deployment.cloud === "gcp") {
+    stack = new GcpDeployRolesStack(app, `${deployment.name}-deploy-roles`, { deployment, planMember: flag(argv, "--plan-member"), applyMember: flag(argv, "--apply-member") });
+  } else {
+    stack = new AwsStateStack(app, `${deployment.name}-state`, { deployment, ...parseBootstrapArgs(argv, env) });
+  }
   TerraformTextEscaping.applyTo(stack);
   return stack;
 }

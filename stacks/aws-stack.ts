@@ -23,6 +23,13 @@ import { IrsaRole } from "../constructs/aws/irsa-role";
 import { Policy } from "../policy";
 import { VpcCni } from "../constructs/aws/vpc-cni";
 import { EBS_FACTS, ELASTICSEARCH_S3_REPOSITORY_ACTIONS } from "../constructs/aws/eks-facts";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { BucketEncryption } from "../constructs/aws/encrypted-bucket";
+import { EncryptionKey } from "../constructs/aws/encryption-key";
+import { EntryPointAddress, NLB_FACTS } from "../constructs/aws/entry-point-address";
+import { partitionOf } from "../constructs/aws/partition";
+import { ebsKeyUse, keyAdministration, logsKeyUse, s3KeyUse, type KeyScope } from "../constructs/aws/service-key-policies";
 
 /** Props of the AWS cloud stack. */
 export interface AwsStackProps {
@@ -68,8 +75,24 @@ export class AwsStack extends TerraformStack {
 
     // Forget, never destroy, the regional setting earlier versions managed.
     this.addOverride("removed", [{ from: RETIRED_EBS_ENCRYPTION_BY_DEFAULT, lifecycle: { destroy: false } }]);
+    // Customer-managed keys (opt-in, encryption.keys): the account's own KMS keys, one per kind of data, each
+    // with the key policy its service documents (service-key-policies.ts). Default: the AWS managed keys.
+    const customerKeys = d.encryption?.keys === "customer-managed";
+    // Created where first needed, so the default deployment's output keeps its order.
+    let account: DataAwsCallerIdentity | undefined;
+    const accountId = () => (account ??= new DataAwsCallerIdentity(this, "Account")).accountId;
+    const keyScope = (): KeyScope => ({ partition: partitionOf(this), account: accountId(), region: d.region });
+    const customerKey = (id: string, what: string, alias: string, statements: DataAwsIamPolicyDocumentStatement[]) =>
+      new EncryptionKey(this, id, {
+        description: `${what} of ${name}`,
+        aliasName: `${name}-${alias}`,
+        allowDestroy,
+        policy: new DataAwsIamPolicyDocument(this, `${id}Policy`, { statement: [keyAdministration(keyScope()), ...statements] }).json,
+      });
     // DescribeKey on the alias creates the AWS managed key in a region where no volume used it yet.
-    const ebsKey = new DataAwsKmsKey(this, "EbsAwsManagedKey", { keyId: EBS_FACTS.describeKeyCreatesAwsManagedKey.value });
+    const volumeKeyArn = customerKeys
+      ? customerKey("VolumeKey", "EBS volumes (nodes and StorageClass)", "volumes", ebsKeyUse(keyScope())).keyArn
+      : new DataAwsKmsKey(this, "EbsAwsManagedKey", { keyId: EBS_FACTS.describeKeyCreatesAwsManagedKey.value }).arn;
 
     // An existing VPC is read and checked, never managed (docs/deployment-guide.md, Existing network).
     const existing = d.aws?.existingNetwork;
@@ -132,7 +155,7 @@ export class AwsStack extends TerraformStack {
           instanceType: pool.machineType,
           nodeCount: pool.count,
           diskSizeGiB: pool.diskSizeGiB,
-          volumeKmsKeyArn: ebsKey.arn,
+          volumeKmsKeyArn: volumeKeyArn,
           // Nodes follow the control plane unless the pool pins its own version (upgrades: control plane first).
           kubernetesVersion: pool.kubernetesVersion ?? d.controlPlane.kubernetesVersion,
           nodeRoleArn: cluster.nodeRole.arn,
@@ -153,17 +176,19 @@ export class AwsStack extends TerraformStack {
     new ContainerLogs(this, "ContainerLogs", { clusterName: name, clusterRef: cluster.clusterName, ...oidc, allowDestroy, dependsOn: nodeGroups.map((g) => g.resource) });
 
     // Bucket names are global: deployment, role, account and region make them unique and deterministic.
-    const account = new DataAwsCallerIdentity(this, "Account");
-    const bucketName = (role: string) => `${name}-${role}-${account.accountId}-${d.region}`;
+    const bucketName = (role: string) => `${name}-${role}-${accountId()}-${d.region}`;
     const logs = new EncryptedBucket(this, "Logs", {
       bucketName: bucketName("logs"),
       accessLogs: BucketAccessLogs.IS_LOG_TARGET,
       allowDestroy,
     });
     Policy.suppress(logs, [{ id: "AWS-5", reason: LOG_BUCKET_ACCESS_REASON }]);
+    // The log bucket stays SSE-S3 whatever the key choice: S3 delivers access logs only there (ACCESS_LOG_TARGET_NEEDS_SSE_S3).
+    const dataBucketArn = () => `arn:${keyScope().partition}:s3:::${bucketName("data")}`;
     const data = new EncryptedBucket(this, "Data", {
       bucketName: bucketName("data"),
       accessLogs: BucketAccessLogs.to(logs, "data/"),
+      ...(customerKeys ? { encryption: BucketEncryption.kms(customerKey("DataKey", "the data bucket", "data", [s3KeyUse(keyScope(), [dataBucketArn()])]).keyArn) } : {}),
       allowDestroy,
     });
 
@@ -179,6 +204,26 @@ export class AwsStack extends TerraformStack {
         { sid: "ReadWriteDataObjects", effect: "Allow", actions: [...ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.objects], resources: [`${data.bucketArn}/*`] },
       ],
     });
+
+    if (customerKeys) {
+      // Every log group of the stack (control plane, flow logs) under one logs key that names exactly them.
+      const groups = this.node.findAll().filter((c): c is CloudwatchLogGroup => c instanceof CloudwatchLogGroup);
+      const logsKey = customerKey("LogsKey", "CloudWatch log groups", "logs", [logsKeyUse(keyScope(), groups.map((g) => g.nameInput as string))]);
+      for (const g of groups) g.kmsKeyId = logsKey.keyArn;
+    }
+
+    // The entry point: static addresses and the DNS record when the config names a Route 53 zone, and the
+    // customer's ACM certificate on the NLB's TLS listener (re-encrypting to the entry point, which keeps its
+    // Vault-issued certificate). The certificate's private key stays in ACM.
+    const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
+    // (config/schema.ts refuses the zone with an internal entry point or an existing network: no public subnets of ours.)
+    const address = zone && network instanceof Network
+      ? new EntryPointAddress(this, "EntryPointAddress", { name, subnetCount: network.publicSubnets.length, hostedZoneId: zone.hostedZoneId, recordName: d.domain.name })
+      : undefined;
+    const cert = d.domain.certificate.source === "aws-acm" ? d.domain.certificate : undefined;
+    const tlsAtLoadBalancer: Record<string, string> = cert
+      ? { [NLB_FACTS.sslCert]: cert.certificateArn, [NLB_FACTS.sslPorts]: "443", [NLB_FACTS.sslNegotiationPolicy]: NLB_FACTS.tls12Policy, [NLB_FACTS.backendProtocol]: "ssl" }
+      : {};
 
     // Users' VPCs reach the internal entry point through PrivateLink (docs/deployment-guide.md, Private access).
     if (d.domain.privateLink) {
@@ -207,7 +252,7 @@ export class AwsStack extends TerraformStack {
       },
       // The key is named: the account's default EBS key (possibly customer-managed, without a grant for the
       // CSI driver's role) never applies.
-      encryptedStorage: { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true", [EBS_FACTS.csiKmsKeyParameter.value]: ebsKey.arn } },
+      encryptedStorage: { provisioner: "ebs.csi.aws.com", parameters: { type: "gp3", encrypted: "true", [EBS_FACTS.csiKmsKeyParameter.value]: volumeKeyArn } },
       objectStore: { kind: "s3", dataBucket: data.bucketName, region: d.region },
       workloadIdentities: { vault: irsa(unseal.role.roleArn), backup: irsa(backup.roleArn) },
       vaultSeal: { type: "awskms", config: { region: d.region, kms_key_id: unseal.key.keyId } },
@@ -221,6 +266,8 @@ export class AwsStack extends TerraformStack {
           "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
           // TLS passes through to the entry point, which terminates it (TLS 1.2+).
           "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
+          ...address?.serviceAnnotations,
+          ...tlsAtLoadBalancer,
         },
       },
       podNetwork: {

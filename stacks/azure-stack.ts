@@ -17,6 +17,7 @@ import { SecureStorageAccount } from "../constructs/azure/storage-account";
 import { UnsealKeyVault } from "../constructs/azure/unseal-key-vault";
 import { EtcdEncryptionKey } from "../constructs/azure/etcd-encryption-key";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
+import { DnsARecord } from "@cdktf/provider-azurerm/lib/dns-a-record";
 import { AksCluster } from "../constructs/azure/aks-cluster";
 import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
@@ -318,6 +319,19 @@ export class AzureStack extends TerraformStack {
           "service.beta.kubernetes.io/azure-load-balancer-resource-group": networkRg.name,
           "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
         };
+    // The user-facing name in the customer's Azure DNS zone: an alias record on the static entry-point IP, so it
+    // follows the IP resource itself (https://learn.microsoft.com/en-us/azure/dns/dns-alias).
+    const zone = d.domain.dnsZone?.provider === "azure-dns" ? d.domain.dnsZone : undefined;
+    if (zone && entryPointIp) {
+      new DnsARecord(this, "EntryPointRecord", {
+        name: d.domain.name.slice(0, -(zone.zoneName.length + 1)),
+        zoneName: zone.zoneName,
+        resourceGroupName: zone.resourceGroupName,
+        ttl: 300,
+        targetResourceId: entryPointIp.id,
+        tags,
+      });
+    }
     this.foundation = {
       cloud: "azure",
       // As nodes carry them in topology.kubernetes.io/zone: AKS labels zone N of a region `<location>-N`.

@@ -19,8 +19,18 @@ import { NodePool } from "../constructs/gcp/node-pool";
 import { NodeServiceAccount } from "../constructs/gcp/node-service-account";
 import { ProjectServices } from "../constructs/gcp/project-services";
 import { WorkloadIdentity } from "../constructs/gcp/workload-identity";
-import { GKE_LOAD_BALANCER_ANNOTATIONS, GKE_METADATA_SERVER_EGRESS, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
+import { GCP_CMEK_FACTS, GKE_LOAD_BALANCER_ANNOTATIONS, GKE_METADATA_SERVER_EGRESS, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
+import { DataGoogleStorageProjectServiceAccount } from "@cdktf/provider-google/lib/data-google-storage-project-service-account";
 import { PinnedZones } from "../constructs/common/pinned-zones";
+import { ComputeAddress } from "@cdktf/provider-google/lib/compute-address";
+import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
+
+/**
+ * How a GKE LoadBalancer Service takes reserved addresses: the annotation names the regional address
+ * resources (GKE 1.29+), which must be in the cluster's region and, for an external passthrough load
+ * balancer, EXTERNAL. Source: https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip
+ */
+export const GKE_STATIC_ADDRESS = { annotation: "networking.gke.io/load-balancer-ip-addresses", source: "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip" } as const;
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
 
@@ -111,6 +121,14 @@ export class GcpStack extends TerraformStack {
     const secretsKeyGrant = secretsKey.grantEncryptDecrypt("GkeServiceAgent", gkeServiceAgent);
     secretsKeyGrant.dependsOn = [dependable(serviceAgentReady)];
 
+    // Customer-managed keys (opt-in, encryption.keys): one for persistent disks (nodes' boot disks and the
+    // StorageClass), one for the buckets, each usable only by the Google service agent that encrypts with it.
+    const customerKeys = d.encryption?.keys === "customer-managed";
+    const volumeKey = customerKeys ? new CryptoKey(this, "VolumeKey", { name: "volumes", keyRingId: keyRing.resource.id, preventDestroy: protect }) : undefined;
+    const volumeKeyGrant = volumeKey?.grantEncryptDecrypt("ComputeServiceAgent", `serviceAccount:${GCP_CMEK_FACTS.computeAgent.value(project.number)}`);
+    const dataKey = customerKeys ? new CryptoKey(this, "DataKey", { name: "data", keyRingId: keyRing.resource.id, preventDestroy: protect }) : undefined;
+    const dataKeyGrant = dataKey?.grantEncryptDecrypt("StorageServiceAgent", `serviceAccount:${new DataGoogleStorageProjectServiceAccount(this, "StorageServiceAgent", { project: projectId }).emailAddress}`);
+
     // Cluster and node pools.
     const nodeIdentity = new NodeServiceAccount(this, "NodeServiceAccount", { projectId, accountId: `${d.name}-nodes` });
     const access = d.controlPlane.publicEndpoint
@@ -134,7 +152,7 @@ export class GcpStack extends TerraformStack {
       dependsOn: [secretsKeyGrant],
     });
     for (const pool of d.nodePools) {
-      new NodePool(this, `NodePool${pool.name.charAt(0).toUpperCase()}${pool.name.slice(1)}`, {
+      const nodePool = new NodePool(this, `NodePool${pool.name.charAt(0).toUpperCase()}${pool.name.slice(1)}`, {
         clusterId: cluster.resource.id,
         name: pool.name,
         machineType: pool.machineType,
@@ -143,11 +161,13 @@ export class GcpStack extends TerraformStack {
         diskSizeGiB: pool.diskSizeGiB,
         serviceAccountEmail: nodeIdentity.resource.email,
         networkTags: [nodeTag],
+        bootDiskKmsKey: volumeKey?.resource.id,
       });
+      if (volumeKeyGrant) nodePool.resource.dependsOn = [dependable(volumeKeyGrant)];
     }
 
     // Buckets: access logs land in their own bucket.
-    const logs = new PrivateBucket(this, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, preventDestroy: protect });
+    const logs = new PrivateBucket(this, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, preventDestroy: protect, kmsKeyName: dataKey?.resource.id });
     logs.acceptAccessLogs();
     Policy.suppress(logs.resource, [{ id: "GCP-4", reason: LOG_BUCKET_USAGE_REASON }]);
     const data = new PrivateBucket(this, "Data", {
@@ -155,7 +175,10 @@ export class GcpStack extends TerraformStack {
       location: region,
       logBucket: logs.resource.name,
       preventDestroy: protect,
+      kmsKeyName: dataKey?.resource.id,
     });
+    // Cloud Storage checks its agent's access when the default key is set.
+    if (dataKeyGrant) for (const b of [logs, data]) b.resource.dependsOn = [dependable(dataKeyGrant)];
 
     // Workload identities: each Google service account is granted one resource, nothing project-wide.
     const workloadPool = cluster.resource.workloadIdentityConfig.workloadPool;
@@ -178,6 +201,16 @@ export class GcpStack extends TerraformStack {
     // Written as serviceAccount:<email> so the policy can see at synth that the member is not public.
     data.grant("Backup", "roles/storage.objectAdmin", `serviceAccount:${backup.resource.email}`);
 
+    // The user-facing name in the customer's Cloud DNS zone, on a reserved regional address the load balancer
+    // takes (GKE_STATIC_ADDRESS), so the record exists before the Service and survives its re-creation.
+    const zone = d.domain.dnsZone?.provider === "cloud-dns" ? d.domain.dnsZone : undefined;
+    // Named here (a literal): the platform stack's Service names it without a cross-stack reference.
+    const addressName = `${d.name}-entry-point`;
+    const address = zone ? new ComputeAddress(this, "EntryPointAddress", { name: addressName, region, addressType: "EXTERNAL", networkTier: "PREMIUM" }) : undefined;
+    if (zone && address) {
+      new DnsRecordSet(this, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address] });
+    }
+
     // Nothing is created before the APIs it needs are enabled.
     dependOnApis(this, apis);
 
@@ -192,7 +225,7 @@ export class GcpStack extends TerraformStack {
         serviceAccountIssuer: `https://container.googleapis.com/v1/projects/${projectId}/locations/${region}/clusters/${d.name}`,
       },
       // PD CSI: every persistent disk is encrypted at rest with Google-managed AES-256 keys.
-      encryptedStorage: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced" } },
+      encryptedStorage: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced", ...(volumeKey ? { [GCP_CMEK_FACTS.storageClassParameter.value]: volumeKey.resource.id } : {}) } },
       objectStore: { kind: "gcs", dataBucket: data.resource.name, region },
       workloadIdentities: { vault: vault.binding, backup: backup.binding },
       vaultSeal: {
@@ -201,7 +234,8 @@ export class GcpStack extends TerraformStack {
       },
       // Public: a backend-service-based external passthrough load balancer (regional, supports every port set).
       // Internal: an internal passthrough load balancer with an address in the nodes' subnetwork.
-      loadBalancer: { serviceAnnotations: GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"] },
+      // A reserved address (domain.dnsZone) is named for the load balancer to take.
+      loadBalancer: { serviceAnnotations: { ...GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"], ...(address ? { [GKE_STATIC_ADDRESS.annotation]: addressName } : {}) } },
       podNetwork: {
         // VPC-native: pods and Services take the subnet's secondary ranges.
         clusterCidrs: [d.network.podCidr, d.network.serviceCidr],

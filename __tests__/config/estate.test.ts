@@ -207,3 +207,23 @@ test("AWS consumers are principal ARNs", () => {
     "domain.privateLink.allowedConsumers[0]: '210987654321' is not an AWS principal ARN, e.g. arn:aws:iam::123456789012:root (on aws) (got \"210987654321\")",
   ]);
 });
+
+describe("a Route 53 record with the AWS entry point's other options", () => {
+  const zone = () => (example("aws-estate-keys.yaml").domain as Raw).dnsZone as Raw;
+
+  test("an internal entry point has no public Elastic IPs to point a record at: refused, naming the field and the fix", () => {
+    const raw = variant("aws-estate.yaml", (r) => {
+      r.domain.dnsZone = { ...zone(), zoneName: r.domain.name.split(".").slice(1).join(".") };
+    });
+    expect(problems(raw)).toContainEqual(expect.stringMatching(/^domain\.dnsZone: a Route 53 record on public Elastic IPs cannot serve an internal entry point; remove domain\.dnsZone/));
+  });
+
+  test("an existing network's public subnets are not known at synth: refused, pointing at the load balancer's DNS name", () => {
+    const raw = variant("aws-estate.yaml", (r) => {
+      r.domain.access = "public";
+      delete r.domain.privateLink;
+      r.domain.dnsZone = { ...zone(), zoneName: r.domain.name.split(".").slice(1).join(".") };
+    });
+    expect(problems(raw)).toContainEqual(expect.stringMatching(/^domain\.dnsZone: with aws\.existingNetwork the public subnets .* point your record at the load balancer's DNS name \(got /));
+  });
+});

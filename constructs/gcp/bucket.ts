@@ -30,6 +30,12 @@ export interface PrivateBucketProps {
   readonly preventDestroy?: boolean;
   /** @default - none (the provider's default labels still apply) */
   readonly labels?: Readonly<Record<string, string>>;
+  /**
+   * A customer-managed Cloud KMS key (its id) every new object is encrypted with. Cloud Storage's service agent
+   * must hold roles/cloudkms.cryptoKeyEncrypterDecrypter on it first (GCS_CMEK_FACTS).
+   * @default - Google-managed keys (no `encryption` block)
+   */
+  readonly kmsKeyName?: string;
 }
 
 /**
@@ -66,6 +72,7 @@ export class PrivateBucket extends Construct {
       ],
       logging: props.logBucket ? { logBucket: props.logBucket, logObjectPrefix: props.name } : undefined,
       labels: props.labels ? { ...props.labels } : undefined,
+      ...(props.kmsKeyName ? { encryption: { defaultKmsKeyName: props.kmsKeyName } } : {}),
       lifecycle: { preventDestroy: props.preventDestroy ?? true },
     });
   }

@@ -85,4 +85,26 @@ export const GKE_LOAD_BALANCER_ANNOTATIONS = {
     "kubernetes/cloud-provider-gcp providers/gce/gce_annotations.go (ServiceAnnotationLoadBalancerType = \"networking.gke.io/load-balancer-type\", " +
     "LBTypeInternal = \"Internal\"); kubernetes/ingress-gce pkg/annotations/service.go (RBSAnnotationKey = \"cloud.google.com/l4-rbs\"); " +
     "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters",
+};
+
+/**
+ * Who encrypts with a customer-managed key (CMEK) on GCP, and so must hold roles/cloudkms.cryptoKeyEncrypterDecrypter
+ * on it before the key is named: Cloud Storage's service agent for a bucket's default key, Compute Engine's
+ * service agent for persistent disks (the PD CSI driver's `disk-encryption-kms-key` StorageClass parameter, and
+ * node boot disks).
+ */
+export const GCP_CMEK_FACTS = {
+  storageAgent: {
+    value: "data google_storage_project_service_account (its email_address: service-<project number>@gs-project-accounts.iam.gserviceaccount.com)",
+    source: "https://cloud.google.com/storage/docs/encryption/using-customer-managed-keys#service-agent-access; https://registry.terraform.io/providers/hashicorp/google/latest/docs/data-sources/storage_project_service_account",
+  },
+  computeAgent: {
+    value: (projectNumber: string) => `service-${projectNumber}@compute-system.iam.gserviceaccount.com`,
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/using-cmek#grant_permission (Compute Engine Service Agent)",
+  },
+  storageClassParameter: {
+    value: "disk-encryption-kms-key",
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/using-cmek#create_a_storageclass; kubernetes-sigs/gcp-compute-persistent-disk-csi-driver pkg/common/parameters.go (ParameterKeyDiskEncryptionKmsKey)",
+  },
+  role: { value: "roles/cloudkms.cryptoKeyEncrypterDecrypter", source: "same pages" },
 } as const;

@@ -25,6 +25,12 @@ export interface NodePoolProps {
    * @default "pd-balanced"
    */
   readonly diskType?: "pd-balanced" | "pd-ssd" | "pd-standard";
+  /**
+   * A customer-managed Cloud KMS key (its id) for the nodes' boot disks; the Compute Engine service agent must
+   * hold roles/cloudkms.cryptoKeyEncrypterDecrypter on it (GCP_CMEK_FACTS).
+   * @default - Google-managed keys
+   */
+  readonly bootDiskKmsKey?: string;
 }
 
 /**
@@ -60,6 +66,7 @@ export class NodePool extends Construct {
         imageType: "COS_CONTAINERD",
         diskType: props.diskType ?? "pd-balanced",
         diskSizeGb: props.diskSizeGiB ?? 100,
+        ...(props.bootDiskKmsKey ? { bootDiskKmsKey: props.bootDiskKmsKey } : {}),
         serviceAccount: props.serviceAccountEmail,
         // IAM on the service account limits what nodes can do; scopes are not a security boundary.
         oauthScopes: ["https://www.googleapis.com/auth/cloud-platform"],

@@ -83,9 +83,11 @@ export class EntryPoint extends Construct {
     });
 
     // Vault always supplies the platform CA (to verify upstreams); with `vault-pki` also the public certificate.
-    const certificate = fromSecret
-      ? serviceCertificate(spec)
-      : pkiCertificateTemplate({ role: vaultNames(spec).pkiRole, commonName: props.domain.name, altNames: serviceDnsNames(spec), ttl: "720h" });
+    // With a cloud certificate (aws-acm) the load balancer serves the public one and the entry point serves its
+    // service certificate on the hop behind it (Vault's PKI role admits domain.name only for vault-pki).
+    const certificate = props.domain.certificate.source === "vault-pki"
+      ? pkiCertificateTemplate({ role: vaultNames(spec).pkiRole, commonName: props.domain.name, altNames: serviceDnsNames(spec), ttl: "720h" })
+      : serviceCertificate(spec);
     const agent = new VaultAgent(this, "VaultAgent", {
       name: spec.name,
       namespace: props.namespace,

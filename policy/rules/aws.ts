@@ -63,14 +63,16 @@ export const AWS_RULES: readonly Rule[] = [
     id: "AWS-1",
     family: "encryption-at-rest",
     appliesTo: ["aws_s3_bucket"],
-    message: "S3 bucket is not encrypted at rest with SSE-S3 (AES256)",
-    fix: "add an aws_s3_bucket_server_side_encryption_configuration for the bucket with sse_algorithm \"AES256\"",
+    message: "S3 bucket is not encrypted at rest with SSE-S3 (AES256) or a customer-managed KMS key",
+    fix: "add an aws_s3_bucket_server_side_encryption_configuration for the bucket with sse_algorithm \"AES256\" (default), or \"aws:kms\" with kms_master_key_id naming the customer's key (encryption.keys: customer-managed)",
     promise: PROMISES.s3Encrypted,
     check: (e, ctx) => {
       const configs = forBucket(ctx, "aws_s3_bucket_server_side_encryption_configuration", e);
       if (!configs.length) return fail("no aws_s3_bucket_server_side_encryption_configuration references this bucket");
-      const algorithms = configs.flatMap((c) => blocks(c.block.rule).map((r) => get(r, "apply_server_side_encryption_by_default.sse_algorithm")));
-      return algorithms.includes("AES256") ? PASS : fail(`sse_algorithm is ${algorithms.map(show).join(", ") || "not set"}`);
+      const defaults = configs.flatMap((c) => blocks(c.block.rule).map((r) => get(r, "apply_server_side_encryption_by_default") as Record<string, unknown> | undefined));
+      // SSE-S3 as promised, or SSE-KMS under a named key (without one, S3 uses the AWS managed aws/s3 key: neither).
+      const ok = defaults.some((x) => x?.sse_algorithm === "AES256" || (x?.sse_algorithm === "aws:kms" && typeof x.kms_master_key_id === "string" && x.kms_master_key_id !== ""));
+      return ok ? PASS : fail(`sse_algorithm is ${defaults.map((x) => show(x?.sse_algorithm)).join(", ") || "not set"}${defaults.some((x) => x?.sse_algorithm === "aws:kms") ? " without kms_master_key_id" : ""}`);
     },
   },
   {

@@ -12,6 +12,10 @@ import { EncryptionKey } from "../../constructs/aws/encryption-key";
 import { partitionOf } from "../../constructs/aws/partition";
 import { stackIds } from "../stack-ids";
 import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
+import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
+import { awsDeployStatements } from "./aws-deploy-policy";
+import { AwsDeployPolicies } from "./aws-deploy-policies";
+import { deploymentStacks } from "./deployment-types";
 
 const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 
@@ -100,10 +104,9 @@ export class AwsStateStack extends TerraformStack {
       oidcProviderArn,
       // Plans run for pull requests and, before each apply, on main. Both are read-only.
       subjects: [`repo:${repo}:pull_request`, `repo:${repo}:ref:refs/heads/main`],
-      awsManagedPolicies: ["ReadOnlyAccess"],
       statements: [
         {
-          // ReadOnlyAccess reads every object in the account; a plan needs only the current state of its stacks.
+          // Whatever else grants object reads in the account, a plan needs only the current state of its stacks.
           sid: "DenyObjectReadsButTheStateOfItsStacks",
           effect: "Deny",
           actions: ["s3:GetObject"],
@@ -129,8 +132,6 @@ export class AwsStateStack extends TerraformStack {
       oidcProviderArn,
       // Only jobs running in the deployment's protected environment (after a reviewer's approval).
       subjects: [`repo:${repo}:environment:${d.name}`],
-      // Creates VPCs, EKS, IAM roles and KMS keys: narrow with a permissions boundary if your account requires it.
-      awsManagedPolicies: ["AdministratorAccess"],
       maxSessionDurationSeconds: 10_800,
     });
 
@@ -148,7 +149,7 @@ export class AwsStateStack extends TerraformStack {
         statement: stateKeyPolicy({ partition, account, region: state.region, bucketArn, writers, reader: this.planRole.roleArn }),
       }).json,
     });
-    // ReadOnlyAccess grants no kms:Decrypt; this keeps any other grant from reaching another key.
+    // The derived read policies grant no kms:Decrypt; this keeps any other grant from reaching another key.
     new IamRolePolicy(this, "PlanRoleDecryptOnlyState", {
       name: "decrypt-only-state",
       role: this.planRole.resource.name,
@@ -163,6 +164,33 @@ export class AwsStateStack extends TerraformStack {
       encryption: BucketEncryption.kms(this.stateKey.keyArn),
       allowDestroy,
       policyStatements: stateBucketStatements({ bucketArn, stateObjects, writers, reader: this.planRole.roleArn }),
+    });
+
+    // Least privilege, derived: the actions the deployment's own synthesized stacks need (permission-facts.ts),
+    // read-only for the plan role, read and write for the apply role. No AWS managed policy, no wildcard action.
+    const derived = requirePermissions("aws", synthesizedTypes(deploymentStacks(d)));
+    const where = { partition, account, region: d.region, name: d.name };
+    // The plan role reads the current state object of each stack; the apply role writes them and their lock files.
+    const stateFiles = `${bucketArn}/${state.keyPrefix}/*`;
+    new AwsDeployPolicies(this, "PlanPolicies", {
+      roleName: this.planRole.resource.name,
+      policyNamePrefix: `${d.name}-github-plan`,
+      statements: [
+        { sid: "StateList", effect: "Allow", actions: ["s3:ListBucket"], resources: [bucketArn] },
+        { sid: "StateRead", effect: "Allow", actions: ["s3:GetObject"], resources: stateObjects },
+        ...awsDeployStatements("Read", derived.read, where),
+      ],
+    });
+    new AwsDeployPolicies(this, "ApplyPolicies", {
+      roleName: this.applyRole.resource.name,
+      policyNamePrefix: `${d.name}-github-apply`,
+      statements: [
+        { sid: "StateList", effect: "Allow", actions: ["s3:ListBucket"], resources: [bucketArn] },
+        // State and its lock file (use_lockfile writes and deletes <key>.tflock).
+        { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [stateFiles] },
+        ...awsDeployStatements("Read", derived.read, where),
+        ...awsDeployStatements("Write", derived.write, where),
+      ],
     });
 
     new TerraformOutput(this, "state_bucket", { value: this.stateBucket.bucketName });

@@ -1,0 +1,116 @@
+import { Testing } from "cdktf";
+import { validateDeployment, readConfigFile } from "../../config/load";
+import type { Cloud, DeploymentInput } from "../../config/schema";
+import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
+import { derivePermissions, notCloud, requirePermissions, synthesizedTypes } from "../../stacks/bootstrap/deploy-permissions";
+import { deploymentStacks } from "../../stacks/bootstrap/deployment-types";
+import { AWS_PERMISSIONS, AZURE_PERMISSIONS, GCP_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
+import { IAM_QUOTAS, iamJsonLength } from "../../stacks/bootstrap/aws-deploy-policy";
+import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
+
+/** Types in a synthesized stack's JSON: resource types, and data sources as data.<type>. */
+function jsonTypes(stack: Record<string, unknown>): string[] {
+  const r = Object.keys((stack.resource ?? {}) as object);
+  const d = Object.keys((stack.data ?? {}) as object).map((t) => `data.${t}`);
+  return [...r, ...d];
+}
+
+function shipped(): { key: string; cloud: Cloud; types: string[] }[] {
+  return DEPLOYMENTS.map(({ key }) => {
+    const stacks = synthesizedStacks(key);
+    const cloudId = Object.keys(stacks).find((id) => /-(aws|azure|gcp)$/.test(id)) as string;
+    const cloud = cloudId.split("-").pop() as Cloud;
+    return { key, cloud, types: [...new Set(Object.values(stacks).flatMap(jsonTypes))].sort() };
+  });
+}
+
+test("every resource and data source type of every shipped deployment's synthesized stacks has its permissions mapped", () => {
+  const all = shipped();
+  expect(all.map((s) => s.key)).toEqual(expect.arrayContaining(["default", "examples-aws", "examples-azure", "examples-gcp"]));
+  for (const s of all) expect({ key: s.key, unmapped: derivePermissions(s.cloud, s.types).unmapped }).toEqual({ key: s.key, unmapped: [] });
+});
+
+test("a synthesized type without a mapping is reported, and the bootstrap refuses to derive from it", () => {
+  expect(derivePermissions("aws", ["aws_vpc", "aws_lb", "data.aws_ami", "kubernetes_secret_v1"]).unmapped).toEqual(["aws_lb", "data.aws_ami"]);
+  expect(derivePermissions("gcp", ["google_sql_database_instance"]).unmapped).toEqual(["google_sql_database_instance"]);
+  expect(derivePermissions("azure", ["azurerm_linux_virtual_machine"]).unmapped).toEqual(["azurerm_linux_virtual_machine"]);
+  expect(() => requirePermissions("aws", ["aws_lb"])).toThrow(/no aws permissions are mapped for aws_lb: add them to stacks\/bootstrap\/permission-facts\.ts/);
+});
+
+test("the bootstrap derives from the same cloud-authorized types the deployment synthesizes", () => {
+  const d = validateDeployment(readConfigFile("examples/aws.yaml") as DeploymentInput, "examples/aws.yaml");
+  // cdktf adds terraform_remote_state reads only while writing; they need no cloud permission (NOT_CLOUD).
+  const cloudTypes = (types: string[]) => types.filter((t) => notCloud(t) === undefined || t.startsWith("kubernetes_") || t.startsWith("vault_"));
+  const fromStacks = cloudTypes(synthesizedTypes(deploymentStacks(d)));
+  const fromJson = cloudTypes(shipped().find((s) => s.key === "examples-aws")!.types);
+  expect(fromStacks.filter((t) => t.startsWith("aws_")).length).toBeGreaterThan(30);
+  expect(fromStacks).toEqual(fromJson);
+});
+
+const ACTION: Record<Cloud, RegExp> = {
+  // service:Action (IAM's action syntax), never a wildcard.
+  aws: /^[a-z0-9-]+:[A-Z][A-Za-z0-9]+$/,
+  // Microsoft.<Provider>/<type>[/<subtype>...]/<read|write|delete|action>, never a wildcard.
+  azure: /^Microsoft\.[A-Za-z]+(\/[A-Za-z0-9]+)+\/(read|write|delete|action)$/,
+  // <service>.<resource>.<verb>, never a wildcard.
+  gcp: /^[a-z]+\.[a-zA-Z]+\.[a-zA-Z]+$/,
+};
+
+test("no mapped action is a wildcard; each is well formed and each entry names its source", () => {
+  for (const [cloud, table] of [["aws", AWS_PERMISSIONS], ["azure", AZURE_PERMISSIONS], ["gcp", GCP_PERMISSIONS]] as const) {
+    for (const [type, p] of Object.entries(table)) {
+      for (const a of [...p.read, ...p.write]) expect({ type, a, ok: ACTION[cloud].test(a) && !a.includes("*") }).toEqual({ type, a, ok: true });
+      expect(p.source).toMatch(/https:\/\/|constructs\/|no API call/);
+    }
+  }
+  expect(notCloud("kubernetes_stateful_set_v1")).toMatch(/RBAC/);
+  expect(notCloud("data.terraform_remote_state")).toMatch(/state/);
+});
+
+describe("the AWS bootstrap's deploy roles", () => {
+  const d = validateDeployment(readConfigFile("examples/aws.yaml") as DeploymentInput, "examples/aws.yaml");
+  const tf = JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), "acme-prod-state", { deployment: d, githubRepository: "acme/p" }))) as {
+    resource: Record<string, Record<string, Record<string, unknown>>>;
+    data: Record<string, Record<string, { statement: { sid: string; effect: string; actions?: string[]; resources?: string[] }[] }>>;
+  };
+  const docs = (prefix: string) => Object.entries(tf.data.aws_iam_policy_document).filter(([k]) => k.startsWith(prefix)).map(([, v]) => v);
+  const actions = (prefix: string) => docs(prefix).flatMap((doc) => doc.statement.filter((s) => s.effect === "Allow").flatMap((s) => s.actions ?? []));
+  const derived = derivePermissions("aws", shipped().find((s) => s.key === "examples-aws")!.types);
+
+  test("no AWS managed policy (no AdministratorAccess, no ReadOnlyAccess) and no wildcard action", () => {
+    const attached = Object.values(tf.resource.aws_iam_role_policy_attachment).map((a) => String(a.policy_arn));
+    expect(attached.filter((a) => a.includes(":iam::aws:policy/"))).toEqual([]);
+    expect(attached).toHaveLength(Object.keys(tf.resource.aws_iam_policy).length);
+    for (const a of [...actions("PlanPolicies"), ...actions("ApplyPolicies")]) expect(a).not.toContain("*");
+  });
+
+  test("the plan role gets exactly the derived read actions (and reads its state), the apply role the read and write actions", () => {
+    expect(new Set(actions("PlanPolicies"))).toEqual(new Set([...derived.read, "s3:ListBucket", "s3:GetObject"]));
+    expect(actions("PlanPolicies").filter((a) => derived.write.includes(a))).toEqual(["s3:GetObject"].filter((a) => derived.write.includes(a)));
+    expect(new Set(actions("ApplyPolicies"))).toEqual(new Set([...derived.read, ...derived.write, "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"]));
+    expect(derived.write).toEqual(expect.arrayContaining(["eks:CreateCluster", "ec2:CreateVpc", "kms:CreateKey", "iam:CreateRole", "s3:CreateBucket"]));
+    expect(derived.read).not.toContain("eks:CreateCluster");
+  });
+
+  test("IAM and S3 actions are scoped to the deployment's own names; service-linked roles to EKS's", () => {
+    const stmts = docs("ApplyPolicies").flatMap((doc) => doc.statement);
+    for (const s of stmts.filter((st) => (st.actions ?? []).some((a) => a.startsWith("iam:") && a !== "iam:CreateServiceLinkedRole" && !a.includes("OpenIDConnect")))) {
+      expect(s.resources).toEqual([expect.stringMatching(/:role\/acme-prod-\*$/)]);
+    }
+    for (const s of stmts.filter((st) => (st.actions ?? []).some((a) => a.startsWith("s3:")) && !st.sid.startsWith("State"))) {
+      expect(s.resources).toEqual([expect.stringMatching(/:s3:::acme-prod-\*$/)]);
+    }
+    const slr = stmts.find((s) => s.sid === "WriteIamServiceLinkedRoles") as unknown as { condition: unknown };
+    expect(slr.condition).toEqual([{ test: "StringEquals", variable: "iam:AWSServiceName", values: ["eks.amazonaws.com", "eks-nodegroup.amazonaws.com"] }]);
+  });
+
+  test(`each policy fits IAM's ${IAM_QUOTAS.managedPolicyChars}-character quota and each role at most ${IAM_QUOTAS.managedPoliciesPerRole} policies`, () => {
+    for (const prefix of ["PlanPolicies", "ApplyPolicies"]) {
+      // As IAM stores it: the account (12 digits) and partition (aws-us-gov, the longest commercial-style one) resolved.
+      const real = (doc: unknown) => JSON.parse(JSON.stringify(doc).replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, "123456789012").replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws-us-gov")) as (typeof tf.data.aws_iam_policy_document)[string];
+      const sizes = docs(prefix).map((doc) => iamJsonLength(real(doc).statement as never));
+      expect(sizes.length).toBeLessThanOrEqual(IAM_QUOTAS.managedPoliciesPerRole);
+      for (const n of sizes) expect(n).toBeLessThanOrEqual(IAM_QUOTAS.managedPolicyChars);
+    }
+  });
+});
