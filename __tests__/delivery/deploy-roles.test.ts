@@ -3,7 +3,7 @@ import { readConfigFile, validateDeployment } from "../../config/load";
 import type { Cloud, DeploymentInput } from "../../config/schema";
 import { buildBootstrap } from "../../scripts/bootstrap";
 import { AzureDeployRolesStack } from "../../stacks/bootstrap/azure-deploy-roles-stack";
-import { GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
+import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
 import { derivePermissions } from "../../stacks/bootstrap/deploy-permissions";
 import { synthesizedStacks } from "../support/deployments";
 
@@ -70,7 +70,13 @@ describe("GCP: <name>-deploy-roles", () => {
     const conditional = bindings.find((b) => String(b.role).includes("GrantRole"))!;
     expect(conditional.member).toBe(member);
     expect((conditional.condition as { expression: string }).expression).toBe(`api.getAttribute('${MODIFIED_GRANTS_BY_ROLE}', []).hasOnly([${granted.map((r) => `'${r}'`).join(", ")}])`);
-    expect(bindings.filter((b) => b.condition === undefined).map((b) => String(b.role))).toEqual([expect.stringMatching(/ApplyRole/), expect.stringMatching(/PlanRole/)]);
+    expect(bindings.filter((b) => b.condition === undefined && !String(b.role).startsWith("roles/container.")).map((b) => String(b.role))).toEqual([expect.stringMatching(/ApplyRole/), expect.stringMatching(/PlanRole/)]);
+  });
+
+  test("GKE authorizes the Kubernetes stacks by IAM: the apply identity manages cluster objects, the plan identity reads them", () => {
+    const bindings = Object.values(tf.resource.google_project_iam_member).map((b) => ({ role: String(b.role), member: String(b.member) }));
+    expect(bindings).toContainEqual({ role: GKE_API_ROLES.apply, member });
+    expect(bindings.filter((b) => b.role.startsWith("roles/container.")).map((b) => b.role).sort()).toEqual([GKE_API_ROLES.apply, GKE_API_ROLES.plan].sort());
   });
 
   test("a malformed member is refused with the fix", () => {

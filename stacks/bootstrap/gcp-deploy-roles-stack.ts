@@ -35,6 +35,15 @@ export const MODIFIED_GRANTS_BY_ROLE = "iam.googleapis.com/modifiedGrantsByRole"
 export const PROJECT_GRANT_PERMISSIONS = ["resourcemanager.projects.setIamPolicy"] as const;
 
 /**
+ * What the Kubernetes stacks need on GKE: GKE authorizes every Kubernetes API call by IAM (container.* permissions
+ * on Kubernetes objects) or by in-cluster RBAC, and nothing in the cluster grants the deploy identities RBAC. The
+ * predefined roles cover the API objects: container.admin ("full management of Kubernetes clusters and their
+ * Kubernetes API objects") for applies, container.viewer (read-only, no secret contents) for plans
+ * (https://cloud.google.com/kubernetes-engine/docs/how-to/iam#predefined; .../concepts/access-control).
+ */
+export const GKE_API_ROLES = { apply: "roles/container.admin", plan: "roles/container.viewer", source: "https://cloud.google.com/kubernetes-engine/docs/how-to/iam#predefined" } as const;
+
+/**
  * `<name>-deploy-roles`: the least-privilege deploy identities of a GCP deployment, in place of Owner. Two project
  * custom roles whose permissions are DERIVED from the resource types the deployment synthesizes (permission-facts.ts),
  * read-only for plans, read and write for applies; the apply binding carries an IAM Condition so its
@@ -79,6 +88,9 @@ export class GcpDeployRolesStack extends TerraformStack {
       });
     }
     if (props.planMember) new ProjectIamMember(this, "PlanMember", { project, role: this.planRole.name, member: props.planMember });
+    // The vault, vault-config and platform stacks talk to the cluster's API (GKE_API_ROLES).
+    if (props.applyMember) new ProjectIamMember(this, "ApplyKubernetesMember", { project, role: GKE_API_ROLES.apply, member: props.applyMember });
+    if (props.planMember) new ProjectIamMember(this, "PlanKubernetesMember", { project, role: GKE_API_ROLES.plan, member: props.planMember });
     new TerraformOutput(this, "plan_role", { value: this.planRole.name });
     new TerraformOutput(this, "apply_role", { value: this.applyRole.name });
   }

@@ -25,7 +25,7 @@ export interface TypePermissions {
 export const NOT_CLOUD: Readonly<Record<string, string>> = {
   terraform_data: "terraform's built-in resource: no API call (a local-exec provisioner runs with the runner's own login; see gcloud_service_identity below)",
   terraform_remote_state: "reads another stack's state through the backend: the state bucket/container grants of the bootstrap, not a cloud resource permission",
-  kubernetes: "every kubernetes_* type is authorized by the cluster's RBAC (EKS access entries, AKS Azure RBAC, GKE IAM/RBAC), which the cloud stack grants the deploy identities",
+  kubernetes: "every kubernetes_* type is authorized by the cluster's RBAC: EKS access entries and AKS Azure RBAC, which the cloud stack grants the deploy identities; on GKE by IAM, which the deploy-roles stack grants (GKE_API_ROLES)",
   vault: "every vault_* type is authorized by Vault's own policies (JWT/OIDC auth roles), never by the cloud",
 };
 
@@ -81,6 +81,16 @@ export const AWS_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   aws_s3_bucket_server_side_encryption_configuration: { read: ["s3:GetEncryptionConfiguration"], write: ["s3:PutEncryptionConfiguration"], source: `${TFAWS("s3/bucket_server_side_encryption_configuration.go")}; ${SAR("amazons3")}` },
   aws_s3_bucket_versioning: { read: ["s3:GetBucketVersioning"], write: ["s3:PutBucketVersioning"], source: `${TFAWS("s3/bucket_versioning.go")}; ${SAR("amazons3")}` },
   aws_route53_record: { read: ["route53:ListResourceRecordSets", "route53:GetHostedZone"], write: ["route53:ChangeResourceRecordSets", "route53:GetChange"], source: `${TFAWS("route53/record.go")}; ${SAR("amazonroute53")}` },
+  aws_vpc_endpoint_service: {
+    read: ["ec2:DescribeVpcEndpointServiceConfigurations", "ec2:DescribeVpcEndpointServicePermissions"],
+    write: ["ec2:CreateVpcEndpointServiceConfiguration", "ec2:ModifyVpcEndpointServiceConfiguration", "ec2:ModifyVpcEndpointServicePermissions", "ec2:DeleteVpcEndpointServiceConfigurations", ...TAG_EC2],
+    source: `${TFAWS("ec2/vpc_endpoint_service.go")}; ${EC2}`,
+  },
+  // Data sources of an existing network (aws.existingNetwork) and of the entry point's load balancer.
+  "data.aws_vpc": { read: ["ec2:DescribeVpcs", "ec2:DescribeVpcAttribute"], write: [], source: `${TFAWS("ec2/vpc_data_source.go")}; ${EC2}` },
+  "data.aws_subnet": { read: ["ec2:DescribeSubnets"], write: [], source: `${TFAWS("ec2/vpc_subnet_data_source.go")}; ${EC2}` },
+  "data.aws_vpc_endpoint": { read: ["ec2:DescribeVpcEndpoints", "ec2:DescribePrefixLists"], write: [], source: `${TFAWS("ec2/vpc_endpoint_data_source.go")}; ${EC2}` },
+  "data.aws_lbs": { read: ["elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeTags"], write: [], source: `${TFAWS("elbv2/load_balancers_data_source.go")}; ${SAR("awselasticloadbalancingv2")}` },
   // Data sources (read only).
   "data.aws_availability_zones": { read: ["ec2:DescribeAvailabilityZones"], write: [], source: `${TFAWS("ec2/ec2_availability_zones_data_source.go")}; ${EC2}` },
   "data.aws_caller_identity": { read: [], write: [], source: "https://docs.aws.amazon.com/STS/latest/APIReference/API_GetCallerIdentity.html: no permissions are required to perform this operation" },
@@ -99,6 +109,9 @@ const rwd = (type: string) => ({ read: [`${type}/read`], write: [`${type}/write`
 export const AZURE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   azurerm_resource_group: { ...rwd("Microsoft.Resources/subscriptions/resourceGroups"), source: `${TFAZ("resource")}; ${AZ_OPS}/management-and-governance#microsoftresources` },
   azurerm_virtual_network: { ...rwd("Microsoft.Network/virtualNetworks"), source: `${TFAZ("network")}; ${AZ_OPS}/networking#microsoftnetwork` },
+  // An existing network (azure.existingNetwork), read only.
+  "data.azurerm_virtual_network": { read: ["Microsoft.Network/virtualNetworks/read"], write: [], source: `${TFAZ("network/virtual_network_data_source.go")}; ${AZ_OPS}/networking#microsoftnetwork` },
+  "data.azurerm_subnet": { read: ["Microsoft.Network/virtualNetworks/subnets/read"], write: [], source: `${TFAZ("network/subnet_data_source.go")}; ${AZ_OPS}/networking#microsoftnetwork` },
   azurerm_subnet: { read: ["Microsoft.Network/virtualNetworks/subnets/read"], write: ["Microsoft.Network/virtualNetworks/subnets/write", "Microsoft.Network/virtualNetworks/subnets/delete"], source: `${TFAZ("network")}; ${AZ_OPS}/networking#microsoftnetwork` },
   azurerm_network_security_group: { ...rwd("Microsoft.Network/networkSecurityGroups"), source: `${TFAZ("network")}; ${AZ_OPS}/networking#microsoftnetwork` },
   azurerm_network_security_rule: { ...rwd("Microsoft.Network/networkSecurityGroups/securityRules"), source: `${TFAZ("network")}; ${AZ_OPS}/networking#microsoftnetwork` },
@@ -166,6 +179,9 @@ export const GCP_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   google_project_service_identity: { read: [], write: ["serviceusage.services.use"], source: `${TFG("serviceusage/resource_project_service_identity.go")} (GenerateServiceIdentity); ${GCP_PERMS}` },
   "data.google_compute_zones": { read: ["compute.zones.list", "compute.regions.get"], write: [], source: `${TFG("compute/data_source_google_compute_zones.go")}; ${GCP_PERMS}` },
   "data.google_storage_project_service_account": { read: ["resourcemanager.projects.get"], write: [], source: `${TFG("storage/data_source_google_storage_project_service_account.go")}; https://cloud.google.com/storage/docs/json_api/v1/projects/serviceAccount/get` },
+  // An existing network (gcp.existingNetwork), read in its (possibly Shared VPC host) project: grant these there too.
+  "data.google_compute_network": { read: ["compute.networks.get"], write: [], source: `${TFG("compute/data_source_google_compute_network.go")}; ${GCP_PERMS}` },
+  "data.google_compute_subnetwork": { read: ["compute.subnetworks.get"], write: [], source: `${TFG("compute/data_source_google_compute_subnetwork.go")}; ${GCP_PERMS}` },
   "data.google_project": { read: ["resourcemanager.projects.get"], write: [], source: `${TFG("resourcemanager/data_source_google_project.go")}; ${GCP_PERMS}` },
 };
 
