@@ -237,7 +237,14 @@ export interface ApplyResult {
  * plan is applied (or, with `reviewedOnly`, the run stops so the next run's plan job shows it); when
  * nothing upstream changed, a plan that differs from the reviewed one is never applied.
  */
-export function applyStack(deployment: Deployment, role: StackRole, paths: Paths, runners: Runners, options: { readonly reviewedOnly?: boolean } = {}): ApplyResult {
+export function applyStack(
+  deployment: Deployment,
+  role: StackRole,
+  paths: Paths,
+  runners: Runners,
+  /** allowUnreviewed: an operator's own run (`ci.ts rollout`), which applies what it plans and shows, as `npm run deploy` does. */
+  options: { readonly reviewedOnly?: boolean; readonly allowUnreviewed?: boolean } = {},
+): ApplyResult {
   const id = stackIdOf(deployment, role);
   const cwd = stackDir(paths, id);
   const env = { ...process.env, ...TF_ENV };
@@ -264,8 +271,12 @@ export function applyStack(deployment: Deployment, role: StackRole, paths: Paths
     return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: inspected ? "not applied: the replacement guard refused its plan (see above)" : "not applied: its plan could not be read as JSON" });
   }
   const reviewed = readReview(paths, id);
-  if (changedUpstream.length === 0 && saved?.status === "changes" && !reviewed) {
-    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: the plan job's review record (${id}.review.json) is missing, so nothing shows what was reviewed` });
+  // Nothing upstream changed in this run, so this plan's changes were there when the plan job ran: they are applied
+  // only as reviewed. No review record (the stack was not planned, its plan failed or was blocked, or the record is
+  // missing) means nobody saw them.
+  if (changedUpstream.length === 0 && !reviewed && !(options.allowUnreviewed && !options.reviewedOnly)) {
+    const why = saved ? `its plan job status was '${saved.status}' and its review record (${id}.review.json) is missing` : "the plan job did not plan it";
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: ${why}, so nothing shows what was reviewed; re-run the workflow with the stack planned` });
   }
   if (changedUpstream.length === 0 && reviewed) {
     const differences = reviewDifferences(reviewed, inspected.review);
@@ -312,7 +323,8 @@ export function rollout(entries: readonly MatrixEntry[], plansRoot: string, runn
     const stacks: ApplyResult[] = [];
     applied.push({ name: entry.name, wave: entry.wave, stacks });
     for (const role of STACK_ROLES) {
-      const r = applyStack(deployment, role, paths, runners, options);
+      // An operator's run: a stack with a review record is held to it; one without is applied as planned here.
+      const r = applyStack(deployment, role, paths, runners, { ...options, allowUnreviewed: true });
       stacks.push(r);
       log(`  ${r.stack}: ${r.note ?? (r.ok ? "applied" : "FAILED")}`);
       if (r.ok) continue;

@@ -154,6 +154,13 @@ test("apply: changes planned for review but no review record is never applied", 
   expect(tf.calls.some((c) => c.args[0] === "apply")).toBe(false);
 });
 
+test("apply: a stack the plan job never planned (e.g. gated off there) is not applied when it has changes and nothing upstream changed", () => {
+  const p = paths();
+  const tf = terraform(2);
+  expect(applyStack(d, "cloud", p, { stream: tf, capture: tf })).toMatchObject({ ok: false, note: expect.stringMatching(/the plan job did not plan it, so nothing shows what was reviewed/) });
+  expect(tf.calls.some((c) => c.args[0] === "apply")).toBe(false);
+});
+
 test("apply: a stack whose upstream changed is planned again (its saved plan read old outputs), shown, then applied", () => {
   const p = paths();
   const planner = terraform(2);
