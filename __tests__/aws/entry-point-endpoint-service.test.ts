@@ -45,11 +45,19 @@ test("before the platform stack made the NLB, a plan creates no endpoint service
 test("once the NLB exists, a plan creates one endpoint service on it: acceptance required, only the allowed principals", () => {
   expect(plannedEndpointServices([NLB])).toEqual([
     {
-      address: `aws_vpc_endpoint_service.EntryPointEndpointService_A1FD40CD["${NLB}"]`,
+      address: 'aws_vpc_endpoint_service.EntryPointEndpointService_A1FD40CD["entry-point"]',
       actions: ["create"],
       after: expect.objectContaining({ network_load_balancer_arns: [NLB], acceptance_required: true, allowed_principals: ["arn:aws:iam::210987654321:root"] }),
     },
   ]);
+}, 120_000);
+
+test("the endpoint service's address does not depend on the NLB: a recreated NLB (another ARN) keeps the same instance, which the provider updates in place", () => {
+  const other = NLB.replace("0123456789abcdef", "fedcba9876543210");
+  const [first] = plannedEndpointServices([NLB]);
+  const [second] = plannedEndpointServices([other]);
+  expect(second.address).toBe(first.address);
+  expect(second.after).toEqual(expect.objectContaining({ network_load_balancer_arns: [other] }));
 }, 120_000);
 
 test("the NLB is found by the tags the service controller puts on it: this Service of this cluster only", () => {

@@ -38,10 +38,13 @@ export class EntryPointEndpointService extends Construct {
     this.loadBalancers = new DataAwsLbs(this, "LoadBalancer", {
       tags: { ...tags.service(props.serviceNamespace, props.serviceName), ...tags.cluster(props.clusterName) },
     });
-    // One instance per NLB of the Service (there is one once the controller made it, none before): for_each,
-    // since at count 0 terraform still checks the arguments and the provider refuses an empty
-    // network_load_balancer_arns (measured: __tests__/aws/entry-point-endpoint-service.test.ts).
-    const nlbs = TerraformIterator.fromList(Token.asList(Fn.toset(this.loadBalancers.arns)));
+    // One instance once the controller made the Service's NLB, none before: for_each, since at count 0 terraform
+    // still checks the arguments and the provider refuses an empty network_load_balancer_arns (measured:
+    // __tests__/aws/entry-point-endpoint-service.test.ts). Keyed by a constant, not the NLB's ARN: a recreated
+    // NLB then updates the endpoint service in place (its service name, which consumers hold, stays). A second
+    // NLB for the one Service is not expected; slice() then fails the plan instead of guessing.
+    const arns = Token.asList(this.loadBalancers.arns);
+    const nlbs = TerraformIterator.fromMap(Fn.zipmap(Fn.slice(["entry-point"], 0, Fn.lengthOf(arns)), arns));
     this.resource = new VpcEndpointService(this, "Resource", {
       forEach: nlbs,
       networkLoadBalancerArns: [Token.asString(nlbs.value)],
