@@ -41,8 +41,9 @@ export class EntryPointEndpointService extends Construct {
     // One instance once the controller made the Service's NLB, none before: for_each, since at count 0 terraform
     // still checks the arguments and the provider refuses an empty network_load_balancer_arns (measured:
     // __tests__/aws/entry-point-endpoint-service.test.ts). Keyed by a constant, not the NLB's ARN: a recreated
-    // NLB then updates the endpoint service in place (its service name, which consumers hold, stays). A second
-    // NLB for the one Service is not expected; slice() then fails the plan instead of guessing.
+    // NLB is then a change of network_load_balancer_arns on the same instance, which the EC2 API changes in place
+    // (ModifyVpcEndpointServiceConfiguration, Add/RemoveNetworkLoadBalancerArns), so the service name consumers
+    // hold stays. A second NLB for the one Service is not expected; slice() then fails the plan instead of guessing.
     const arns = Token.asList(this.loadBalancers.arns);
     const nlbs = TerraformIterator.fromMap(Fn.zipmap(Fn.slice(["entry-point"], 0, Fn.lengthOf(arns)), arns));
     this.resource = new VpcEndpointService(this, "Resource", {
