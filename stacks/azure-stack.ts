@@ -5,7 +5,7 @@ import type { Deployment } from "../config/schema";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
 import { ResourceGroup } from "../constructs/azure/resource-group";
-import { Network } from "../constructs/azure/network";
+import { entryPointPublicIp, Network } from "../constructs/azure/network";
 import { ExistingNetwork } from "../constructs/azure/existing-network";
 import { AKS_LOAD_BALANCER_FACTS } from "../constructs/azure/azure-facts";
 import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
@@ -375,13 +375,5 @@ export class AzureStack extends TerraformStack {
  */
 function existingEntryPointIp(scope: Construct, name: string, location: string, resourceGroupName: string, internal: boolean, tags: Record<string, string>): PublicIp | undefined {
   if (internal) return undefined;
-  return new PublicIp(scope, "EntryPointIp", {
-    name: `${name}-entry-point-ip`,
-    location,
-    resourceGroupName,
-    sku: "Standard",
-    allocationMethod: "Static",
-    zones: ["1", "2", "3"],
-    tags,
-  });
+  return entryPointPublicIp(scope, name, location, resourceGroupName, tags);
 }

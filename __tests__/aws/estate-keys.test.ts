@@ -1,5 +1,6 @@
 import { Testing } from "cdktf";
-import { ConfigError, readConfigFile, validateDeployment } from "../../config/load";
+import { readConfigFile } from "../../config/load";
+import { configProblems } from "../support/config-problems";
 import type { DeploymentInput } from "../../config/schema";
 import { NLB_FACTS } from "../../constructs/aws/entry-point-address";
 import { DATA_KEY_USE } from "../../constructs/aws/service-key-policies";
@@ -16,15 +17,7 @@ const cloud = () => stacks()["acme-keys-aws"];
 const example = readConfigFile("examples/aws-estate-keys.yaml") as DeploymentInput;
 const ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
 
-function problems(input: unknown): string[] {
-  try {
-    validateDeployment(input, "t.yaml");
-    return [];
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-}
+const problems = configProblems;
 
 /** The statements of the policy document a KMS key's `policy` references. */
 function keyPolicy(json: StackJson, keyId: string): { sid: string; effect: string; actions: string[]; principals: { type: string; identifiers: string[] }[]; condition?: { test: string; variable: string; values: string[] }[] }[] {

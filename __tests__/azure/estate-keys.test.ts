@@ -1,4 +1,5 @@
-import { ConfigError, readConfigFile, validateDeployment } from "../../config/load";
+import { readConfigFile } from "../../config/load";
+import { configProblems } from "../support/config-problems";
 import type { DeploymentInput } from "../../config/schema";
 import { synthesizedStacks } from "../support/deployments";
 
@@ -21,14 +22,7 @@ test("DNS: an alias A record in the named Azure DNS zone on the static IP the en
 
 test("refused on Azure: customer-managed keys (not built yet), another cloud's zone or certificate", () => {
   const example = readConfigFile("examples/azure-estate-keys.yaml") as DeploymentInput;
-  const problems = (input: unknown) => {
-    try {
-      validateDeployment(input, "t.yaml");
-      return [];
-    } catch (e) {
-      return (e as ConfigError).problems;
-    }
-  };
+  const problems = configProblems;
   expect(problems(example)).toEqual([]);
   expect(problems({ ...example, encryption: { keys: "customer-managed" } })).toEqual([expect.stringMatching(/^encryption\.keys: .*not available on azure yet.*remove it to keep Microsoft-managed keys/)]);
   expect(problems({ ...example, encryption: { keys: "provider-managed" } })).toEqual([]);

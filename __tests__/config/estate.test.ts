@@ -1,4 +1,5 @@
-import { ConfigError, readConfigFile, validateDeployment } from "../../config/load";
+import { readConfigFile } from "../../config/load";
+import { configProblems } from "../support/config-problems";
 import { AKS_API_SERVER_DELEGATION } from "../../config/schema";
 import { API_SERVER_DELEGATION } from "../../constructs/azure/network";
 
@@ -9,15 +10,7 @@ type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-exp
 
 const example = (file: string): Raw => readConfigFile(`examples/${file}`) as Raw;
 
-function problems(config: unknown): string[] {
-  try {
-    validateDeployment(config, "f.yaml");
-  } catch (e) {
-    if (e instanceof ConfigError) return [...e.problems];
-    throw e;
-  }
-  return [];
-}
+const problems = configProblems;
 
 /** The estate example with one change. */
 function variant(file: string, patch: (raw: Raw) => void): Raw {

@@ -1,4 +1,5 @@
-import { ConfigError, readConfigFile, validateDeployment } from "../../config/load";
+import { readConfigFile } from "../../config/load";
+import { configProblems } from "../support/config-problems";
 import type { DeploymentInput } from "../../config/schema";
 import { GCP_CMEK_FACTS } from "../../constructs/gcp/gke-facts";
 import { GKE_STATIC_ADDRESS } from "../../stacks/gcp-stack";
@@ -62,14 +63,7 @@ test("the default keeps Google-managed keys and creates no address or record", (
 
 test("refused: a Cloud DNS zone that does not hold domain.name; an ACM certificate on GCP", () => {
   const example = readConfigFile("examples/gcp-estate-keys.yaml") as DeploymentInput;
-  const problems = (input: unknown) => {
-    try {
-      validateDeployment(input, "t.yaml");
-      return [];
-    } catch (e) {
-      return (e as ConfigError).problems;
-    }
-  };
+  const problems = configProblems;
   expect(problems(example)).toEqual([]);
   expect(problems({ ...example, domain: { ...example.domain, dnsZone: { provider: "cloud-dns", managedZone: "z", zoneName: "example.org" } } })).toEqual([expect.stringMatching(/^domain\.dnsZone\.zoneName: .*not a parent of domain\.name/)]);
   expect(problems({ ...example, domain: { ...example.domain, dnsZone: { provider: "route53", hostedZoneId: "Z1", zoneName: "acme.example.com" } } })).toEqual([expect.stringMatching(/^domain\.dnsZone\.provider: .*route53 is a DNS zone of aws.*use cloud-dns/)]);

@@ -268,15 +268,7 @@ export class Network extends Construct {
         allow("AllowEntryPointHttp", "AllowEntryPointHttpRedirect", 80, 110, "Plain HTTP to the entry point only redirects to HTTPS.");
       }
     } else if (props.entryPoint) {
-      this.entryPointIp = new PublicIp(this, "EntryPointIp", {
-        name: `${name}-entry-point-ip`,
-        location,
-        resourceGroupName,
-        sku: "Standard",
-        allocationMethod: "Static",
-        zones: ["1", "2", "3"],
-        tags,
-      });
+      this.entryPointIp = entryPointPublicIp(this, name, location, resourceGroupName, tags);
       // An empty list means nobody (the IP exists, nothing may reach it), never "everyone".
       const sources = props.entryPoint.sourceCidrs;
       const source = sources === undefined ? { sourceAddressPrefix: "Internet" } : { sourceAddressPrefixes: [...sources] };
@@ -330,4 +322,17 @@ export class Network extends Construct {
       natGatewayId: this.natGateway.id,
     });
   }
+}
+
+/** The entry point's static, zone-redundant public IP (`EntryPointIp` in `scope`): the created network's, or beside an existing one. */
+export function entryPointPublicIp(scope: Construct, name: string, location: string, resourceGroupName: string, tags: Record<string, string>): PublicIp {
+  return new PublicIp(scope, "EntryPointIp", {
+    name: `${name}-entry-point-ip`,
+    location,
+    resourceGroupName,
+    sku: "Standard",
+    allocationMethod: "Static",
+    zones: ["1", "2", "3"],
+    tags,
+  });
 }
