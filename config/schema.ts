@@ -98,6 +98,9 @@ const Network = z
   })
   .describe("Address ranges of the private network.");
 
+/** An Azure Key Vault resource id; the groups are the subscription, resource group and vault name. */
+export const AZURE_KEY_VAULT_ID = /^\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/([-\w._()]{1,90})\/providers\/Microsoft\.KeyVault\/vaults\/([a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9])$/;
+
 /** An ACM certificate ARN; the region is the fourth field. */
 export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
 
@@ -117,6 +120,23 @@ const Certificate = z.discriminatedUnion("source", [
       .string()
       .regex(ACM_CERTIFICATE_ARN, { message: "must be an ACM certificate ARN, e.g. arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789" })
       .describe("ARN of an issued ACM certificate for domain.name, in the deployment's region."),
+  }),
+  z.strictObject({
+    source: z
+      .literal("azure-key-vault")
+      .describe(
+        "A certificate in the customer's own Azure Key Vault (their certificate store, opt-in: the platform's own secrets stay in the in-cluster Vault). " +
+          "AKS's Key Vault provider for the Secrets Store CSI driver mounts it into the entry point's pods, which serve it (rotation polled every 2 minutes, nginx reloads); " +
+          "the private key never enters Terraform state. The vault must use Azure RBAC authorization. Azure only.",
+      ),
+    keyVaultId: z
+      .string()
+      .regex(AZURE_KEY_VAULT_ID, { message: "must be a Key Vault resource id, e.g. /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/certs/providers/Microsoft.KeyVault/vaults/contoso-certs" })
+      .describe("Resource id of the Key Vault holding the certificate; the entry point's identity gets Key Vault Secrets User on the certificate's secret only, and the stack gives the vault a private endpoint in the cluster's network."),
+    certificateName: z
+      .string()
+      .regex(/^[0-9A-Za-z-]{1,127}$/, { message: "must be a Key Vault certificate name (1-127 letters, digits, '-')" })
+      .describe("Name of the certificate (with its private key, exportable) for domain.name; its latest version is served."),
   }),
 ]);
 
@@ -856,6 +876,9 @@ function domainIssues(cloud: Cloud, region: unknown, domain: unknown): CrossFiel
         issues.push({ path: ["domain", "certificate", "certificateArn"], message: `is in ${certRegion}, but the load balancer is in ${region}: Elastic Load Balancing uses ACM certificates of its own region only; request or import the certificate in ${region}` });
       }
     }
+  }
+  if (cert.source === "azure-key-vault" && cloud !== "azure") {
+    issues.push({ path: ["domain", "certificate", "source"], message: `a Key Vault certificate is mounted by AKS's Key Vault provider for the Secrets Store CSI driver, and this deployment runs on ${cloud}; use vault-pki or kubernetes-secret` });
   }
   const zone = isRecord(domain.dnsZone) ? domain.dnsZone : undefined;
   const provider = zone?.provider as keyof typeof DNS_ZONE_CLOUD | undefined;

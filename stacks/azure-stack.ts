@@ -24,6 +24,8 @@ import { globalName } from "../constructs/azure/naming";
 import { parseVirtualNetworkId, RunnerNetwork } from "../constructs/azure/runner-network";
 import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
 import { Policy } from "../policy";
+import { CERTIFICATE_ROTATION_INTERVAL, KeyVaultCertificate } from "../constructs/azure/key-vault-certificate";
+import { SERVICES } from "./service-catalog";
 
 /** Props of the Azure cloud stack. */
 export interface AzureStackProps {
@@ -217,6 +219,7 @@ export class AzureStack extends TerraformStack {
       tags,
     });
 
+    const keyVaultCert = d.domain.certificate.source === "azure-key-vault" ? d.domain.certificate : undefined;
     const runner = new RunnerNetwork(this, "RunnerNetwork", {
       name: d.name,
       runner: runnerVnet,
@@ -250,6 +253,7 @@ export class AzureStack extends TerraformStack {
       logWorkspaceId: workspaceId,
       dependsOn: network instanceof Network ? [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations] : [],
       ...(existing ? { outboundType: existing.outboundType } : {}),
+      ...(keyVaultCert ? { secretsStoreRotationInterval: CERTIFICATE_ROTATION_INTERVAL } : {}),
       preventDestroy: keep,
       // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
       adminObjectIds: [az.deployerObjectId],
@@ -291,6 +295,25 @@ export class AzureStack extends TerraformStack {
       tags,
     });
     dataStore.grantContainer(this, "BackupDataGrant", DATA_CONTAINER, "Storage Blob Data Contributor", backupIdentity.principalId);
+
+    // The customer's certificate store, opt-in (docs/deployment-guide.md, Certificates): the key stays in their vault.
+    const certificate = keyVaultCert
+      ? new KeyVaultCertificate(this, "EntryPointCertificate", {
+          name: d.name,
+          location,
+          identityResourceGroupName: clusterRg.name,
+          endpointResourceGroupName: networkRg.name,
+          tenantId: az.tenantId,
+          keyVaultId: keyVaultCert.keyVaultId,
+          certificateName: keyVaultCert.certificateName,
+          issuerUrl,
+          subject: { namespace: SERVICES.entryPoint.namespace, serviceAccount: SERVICES.entryPoint.serviceAccount },
+          endpointSubnetId: network.subnets.endpoints.id,
+          virtualNetworkId: network.vnet.id,
+          vaultDnsZone: unsealEndpoint.zone,
+          tags,
+        })
+      : undefined;
 
     const entryPointIp = network instanceof Network ? network.entryPointIp : existingEntryPointIp(this, d.name, location, networkRg.name, internal, tags);
     if (!internal && !entryPointIp) throw new Error("the Azure network has no entry-point IP; the platform's LoadBalancer Service needs one");
@@ -364,6 +387,7 @@ export class AzureStack extends TerraformStack {
         // Workload identity: the projected token is exchanged at Entra ID over HTTPS (egress.workloadIdentity).
         workloadIdentityEgress: [],
       },
+      ...(certificate ? { publicCertificate: certificate.mount } : {}),
       egress: azureCloudEgress(globalName("keyVault", d.name, az.subscriptionId, "unseal"), globalName("storage", d.name, az.subscriptionId, "data")),
     };
   }

@@ -76,6 +76,7 @@ export class PlatformStack extends TerraformStack {
       namespace: SERVICES.entryPoint.namespace,
       domain: d.domain,
       loadBalancer: f.loadBalancer,
+      ...(f.publicCertificate ? { mountedCertificate: f.publicCertificate } : {}),
     });
   }
 }
