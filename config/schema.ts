@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cidrPattern, type Ipv4Range, isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+import { createdLoadBalancerSubnet, defaultFrontendAddress, frontendAddressProblem } from "./azure-entry-point";
 import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
@@ -141,7 +142,7 @@ const Certificate = z.discriminatedUnion("source", [
 ]);
 
 /** Which cloud's DNS each zone provider is. */
-export const DNS_ZONE_CLOUD = { route53: "aws", "azure-dns": "azure", "cloud-dns": "gcp" } as const satisfies Record<string, Cloud>;
+export const DNS_ZONE_CLOUD = { route53: "aws", "azure-dns": "azure", "azure-private-dns": "azure", "cloud-dns": "gcp" } as const satisfies Record<string, Cloud>;
 
 const DnsZone = z.discriminatedUnion("provider", [
   z.strictObject({
@@ -151,6 +152,13 @@ const DnsZone = z.discriminatedUnion("provider", [
   }),
   z.strictObject({
     provider: z.literal("azure-dns").describe("An Azure DNS public zone of the subscription (Azure)."),
+    resourceGroupName: z.string().min(1).max(90).describe("Resource group of the zone."),
+    zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's name, a parent of domain.name."),
+  }),
+  z.strictObject({
+    provider: z
+      .literal("azure-private-dns")
+      .describe("An Azure private DNS zone (Azure, access: internal): an A record on the internal load balancer's static private address (azure.entryPointPrivateIp). Link the zone to the users' networks yourself."),
     resourceGroupName: z.string().min(1).max(90).describe("Resource group of the zone."),
     zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's name, a parent of domain.name."),
   }),
@@ -412,6 +420,15 @@ const Azure = z.strictObject({
         "created and refreshed through private endpoints. The stack peers this VNet with the platform's and links the vaults' private DNS zone (and a private cluster's) to it.",
     ),
   existingNetwork: AzureExistingNetwork.optional(),
+  entryPointPrivateIp: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}$/, { message: "must be an IPv4 address, e.g. 10.50.63.254" })
+    .optional()
+    .describe(
+      "Static private address of the internal entry point's load balancer (domain.access: internal), set on the Service (azure-load-balancer-ipv4) and used by an azure-private-dns record. " +
+        "Must be a free address of the load balancer's subnet (the created network's load-balancer subnet, or existingNetwork.nodeSubnet), not one of the five Azure reserves. " +
+        "Default with an azure-private-dns zone: the subnet's last usable address; otherwise AKS picks a dynamic one.",
+    ),
 });
 
 const GCP_PROJECT_ID = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" });
@@ -607,6 +624,7 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
         add(["domain", "dnsZone"], "with aws.existingNetwork the public subnets the load balancer uses are not known at synth, so no Elastic IPs can be reserved for the record; remove domain.dnsZone and point your record at the load balancer's DNS name");
       }
     }
+    if (cloud === "azure") for (const issue of azureEntryPointAddressIssues(d, network)) add(issue.path, issue.message);
     if (cloud === "azure" && isRecord(d.encryption) && d.encryption.keys === "customer-managed") {
       add(["encryption", "keys"], "customer-managed keys are not available on azure yet (disk encryption set, storage account key and a Log Analytics dedicated cluster are not built); remove it to keep Microsoft-managed keys");
     }
@@ -857,6 +875,39 @@ function entryPointAccessIssues(d: Record<string, unknown>, cloud: Cloud | undef
     link.allowedConsumers.forEach((c, i) => {
       if (typeof c === "string" && !format.pattern.test(c)) issues.push({ path: ["domain", "privateLink", "allowedConsumers", i], message: `'${c}' is not ${format.example} (on ${cloud})` });
     });
+  }
+  return issues;
+}
+
+/**
+ * The Azure internal entry point's static address and its DNS record: a private zone only for an internal entry
+ * point and a public zone only for a public one; a given address inside the load balancer's subnet and not reserved.
+ */
+function azureEntryPointAddressIssues(d: Record<string, unknown>, network: Record<string, unknown>): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const domain = isRecord(d.domain) ? d.domain : {};
+  const az = isRecord(d.azure) ? d.azure : {};
+  const internal = domain.access === "internal";
+  const zone = isRecord(domain.dnsZone) ? domain.dnsZone : undefined;
+  if (zone?.provider === "azure-dns" && internal) {
+    issues.push({ path: ["domain", "dnsZone", "provider"], message: "an internal entry point has only a private address, which a public Azure DNS zone would publish; use azure-private-dns (a private zone linked to the users' networks), or remove dnsZone" });
+  }
+  if (zone?.provider === "azure-private-dns" && !internal) {
+    issues.push({ path: ["domain", "dnsZone", "provider"], message: "a private zone's record points at the internal load balancer; set domain.access: internal, or use azure-dns for the public entry point" });
+  }
+  const ip = az.entryPointPrivateIp;
+  if (ip === undefined) return issues;
+  if (!internal) {
+    issues.push({ path: ["azure", "entryPointPrivateIp"], message: "is the internal load balancer's address; set domain.access: internal, or remove it" });
+    return issues;
+  }
+  const existing = isRecord(az.existingNetwork) ? az.existingNetwork : undefined;
+  const nodeSubnet = existing && isRecord(existing.nodeSubnet) ? existing.nodeSubnet.cidr : undefined;
+  const frontend = existing ? (typeof nodeSubnet === "string" ? nodeSubnet : undefined) : typeof network.cidr === "string" ? createdLoadBalancerSubnet(network.cidr) : undefined;
+  if (typeof ip === "string" && frontend) {
+    const problem = frontendAddressProblem(ip, frontend);
+    const where = existing ? "azure.existingNetwork.nodeSubnet" : "the created network's load-balancer subnet";
+    if (problem) issues.push({ path: ["azure", "entryPointPrivateIp"], message: `${problem}; give a free address of ${where} (${frontend}), e.g. ${defaultFrontendAddress(frontend)}` });
   }
   return issues;
 }

@@ -18,6 +18,8 @@ import { UnsealKeyVault } from "../constructs/azure/unseal-key-vault";
 import { EtcdEncryptionKey } from "../constructs/azure/etcd-encryption-key";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import { DnsARecord } from "@cdktf/provider-azurerm/lib/dns-a-record";
+import { PrivateDnsARecord } from "@cdktf/provider-azurerm/lib/private-dns-a-record";
+import { createdLoadBalancerSubnet, defaultFrontendAddress } from "../config/azure-entry-point";
 import { AksCluster } from "../constructs/azure/aks-cluster";
 import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
@@ -320,12 +322,18 @@ export class AzureStack extends TerraformStack {
     // The internal load balancer's frontend: the created network's load-balancer subnet, or the existing node subnet.
     const frontendSubnet = existing ? existing.nodeSubnet.name : (network as Network).subnets.loadBalancers.name;
     const lb = AKS_LOAD_BALANCER_FACTS.internalAnnotations.value;
+    // A static private address for the internal load balancer when a private zone's record points at it (or one is
+    // named): the config check held it inside the frontend subnet and off Azure's reserved addresses.
+    const privateZone = d.domain.dnsZone?.provider === "azure-private-dns" ? d.domain.dnsZone : undefined;
+    const frontendCidr = existing ? existing.nodeSubnet.cidr : createdLoadBalancerSubnet(d.network.cidr);
+    const privateIp = internal && frontendCidr ? (az.entryPointPrivateIp ?? (privateZone ? defaultFrontendAddress(frontendCidr) : undefined)) : undefined;
     const pls = AKS_LOAD_BALANCER_FACTS.privateLinkAnnotations.value;
     const entryPointAnnotations: Record<string, string> = internal || !entryPointIp
       ? {
           [lb.internal]: "true",
           [lb.subnet]: frontendSubnet,
           "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
+          ...(privateIp ? { [AKS_LOAD_BALANCER_FACTS.staticAddressAnnotation.value]: privateIp } : {}),
           ...(privateLink
             ? {
                 [pls.create]: "true",
@@ -352,6 +360,16 @@ export class AzureStack extends TerraformStack {
         resourceGroupName: zone.resourceGroupName,
         ttl: 300,
         targetResourceId: entryPointIp.id,
+        tags,
+      });
+    }
+    if (privateZone && privateIp) {
+      new PrivateDnsARecord(this, "EntryPointPrivateRecord", {
+        name: d.domain.name.slice(0, -(privateZone.zoneName.length + 1)),
+        zoneName: privateZone.zoneName,
+        resourceGroupName: privateZone.resourceGroupName,
+        ttl: 300,
+        records: [privateIp],
         tags,
       });
     }
