@@ -163,3 +163,15 @@ test("a rotated certificate (the driver swaps ..data) is served to new connectio
   });
   expect(master()).toBe(before);
 });
+
+test("a PEM-content certificate, written as stored (here chain first, key last), is served from the same file too", async () => {
+  // KEY_VAULT_CSI_FACTS.secretObjectOfCertificate: a PEM certificate's secret is written as stored, in the order it was imported.
+  const next = issueChain("3");
+  const key = execFileSync("openssl", ["pkey", "-in", join(pki, "leaf3.key")], { encoding: "utf8" });
+  publish(next.leaf + next.intermediate + next.root + key, 3);
+  const renewed = certificateSerial(next.leaf);
+  await waitFor("a new connection to present the PEM-content certificate", () => presentedSerial(ports.https, ["-CAfile", join(pki, "root.crt"), "-servername", PUBLIC]) === renewed, 20_000).catch((e) => {
+    throw new Error(`${e.message}\n${nginx.output()}`);
+  });
+  expect(servedChain()).toMatch(/Verify return code: 0 \(ok\)/);
+});
