@@ -70,8 +70,9 @@ function providerFile(chain: ReturnType<typeof issueChain>): string {
   return key + order.map((o) => certs[o]).join("");
 }
 
-/** The driver's atomic writer: `<file> -> ..data/<file>`, `..data -> ..<timestamp>`; an update swaps `..data`. */
+/** The driver's atomic writer (KEY_VAULT_CSI_FACTS.atomicWrites): `<file> -> ..data/<file>`, `..data -> ..<timestamp>`; an update swaps `..data`. */
 function publish(content: string, generation: number): void {
+  expect(KEY_VAULT_CSI_FACTS.atomicWrites.value).toBe(true);
   const versioned = `..gen_${generation}`;
   mkdirSync(join(mountDir, versioned));
   writeFileSync(join(mountDir, versioned, fileName), content, { mode: 0o644 });

@@ -50,6 +50,11 @@ export const KEY_VAULT_CSI_FACTS = {
     value: { driver: "secrets-store.csi.k8s.io", readOnly: true, classAttribute: "secretProviderClass" },
     source: "https://learn.microsoft.com/azure/aks/csi-secrets-store-driver (pod example: csi.driver secrets-store.csi.k8s.io, readOnly true, volumeAttributes.secretProviderClass)",
   },
+  /** The driver writes the files with Kubernetes' atomic writer: `<file> -> ..data/<file>`, an update swaps `..data`. */
+  atomicWrites: {
+    value: true,
+    source: "https://github.com/kubernetes-sigs/secrets-store-csi-driver/blob/main/pkg/util/fileutil/writer.go (WritePayloads: NewAtomicWriter(path, \"secrets-store-csi-driver\"))",
+  },
   /** With rotation on, the mount is refreshed by polling; the driver never restarts the pod (the app reloads). */
   rotation: {
     value: { defaultInterval: "2m", restartsPods: false },
