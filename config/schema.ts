@@ -889,6 +889,16 @@ function domainIssues(cloud: Cloud, region: unknown, domain: unknown): CrossFiel
   const issues: CrossFieldIssue[] = [];
   if (!isRecord(domain)) return issues;
   const cert = isRecord(domain.certificate) ? domain.certificate : {};
+  if (cert.source === "gcp-certificate-manager") {
+    // Not a source of the schema: said precisely why, beside the schema's list of sources.
+    issues.push({
+      path: ["domain", "certificate", "source"],
+      message:
+        "Certificate Manager certificates are not served yet: their private key never leaves Google, so only a Google Application Load Balancer (L7) can serve one, " +
+        "and the entry point is a passthrough load balancer whose nginx terminates TLS; use kubernetes-secret (a TLS secret made out of band) or vault-pki " +
+        "(docs/deployment-guide.md, Certificates from Certificate Manager)",
+    });
+  }
   if (cert.source === "aws-acm") {
     if (cloud !== "aws") {
       issues.push({ path: ["domain", "certificate", "source"], message: `an ACM certificate is served only by AWS load balancers, and this deployment runs on ${cloud}; use vault-pki or kubernetes-secret` });
