@@ -28,8 +28,9 @@ import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
 
 /**
  * How a GKE LoadBalancer Service takes reserved addresses: the annotation names the regional address
- * resources (GKE 1.29+), which must be in the cluster's region and, for an external passthrough load
- * balancer, EXTERNAL. Source: https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip
+ * resources (GKE 1.29+), which must be in the cluster's region and project: EXTERNAL for an external passthrough
+ * load balancer, INTERNAL in the load balancer's subnetwork for an internal one (GKE_INTERNAL_STATIC_ADDRESS).
+ * Source: https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip
  */
 export const GKE_STATIC_ADDRESS = { annotation: "networking.gke.io/load-balancer-ip-addresses", source: "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip" } as const;
 import { configureBackend } from "./backend";
