@@ -156,14 +156,14 @@ describe("created network", () => {
   });
 
   test("a NAT range on the control plane's picked /28 fails the synth with the field and the fix", () => {
-    const d = exampleVariant("examples/gcp.yaml", (r) => (createdWithPsc(r), (r.gcp.pscNatCidr = "172.16.0.0/24")));
+    const d = exampleVariant("examples/gcp.yaml", (r: Raw) => (createdWithPsc(r), (r.gcp.pscNatCidr = "172.16.0.0/24")));
     const stack = buildDeployment(Testing.app(), d).cloud;
     const errors = stack.node.metadata.filter((m) => m.type === "@cdktf/error").map((m) => String(m.data));
     expect(errors).toEqual([expect.stringMatching(/^gcp\.pscNatCidr: 172\.16\.0\.0\/24 overlaps the GKE control plane's range 172\.16\.0\.0\/28; choose a NAT range outside it/)]);
   });
 
   test("a public entry point keeps its EXTERNAL address (unchanged)", () => {
-    const d = exampleVariant("examples/gcp.yaml", (r) => (r.domain.dnsZone = { provider: "cloud-dns", managedZone: "acme-example-com", zoneName: "example.com" }));
+    const d = exampleVariant("examples/gcp.yaml", (r: Raw) => (r.domain.dnsZone = { provider: "cloud-dns", managedZone: "acme-example-com", zoneName: "example.com" }));
     const [address] = Object.values(blocksOf(synthDeployment(d).cloud, "google_compute_address"));
     expect(address).toEqual(expect.objectContaining({ address_type: "EXTERNAL", network_tier: "PREMIUM" }));
     expect(address.subnetwork).toBeUndefined();
