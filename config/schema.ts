@@ -4,6 +4,7 @@ import { createdLoadBalancerSubnet, defaultFrontendAddress, frontendAddressProbl
 import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
+import { GKE_PRIVATE_SERVICE_CONNECT } from "../constructs/gcp/gke-facts";
 import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
 import { DEFAULT_WAVE, Rollout } from "./rollout";
 import { ImagesLockSchema } from "./images-lock";
@@ -163,7 +164,7 @@ const DnsZone = z.discriminatedUnion("provider", [
     zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's name, a parent of domain.name."),
   }),
   z.strictObject({
-    provider: z.literal("cloud-dns").describe("A Cloud DNS public managed zone (GCP)."),
+    provider: z.literal("cloud-dns").describe("A Cloud DNS managed zone of gcp.projectId (GCP): public for a public entry point; for access: internal, a private zone visible to the networks users resolve from (the record holds the load balancer's internal address)."),
     managedZone: z.string().regex(/^[a-z]([-a-z0-9]{0,61}[a-z0-9])?$/, { message: "must be a Cloud DNS managed zone name, e.g. acme-example-com" }).describe("The managed zone's name (not its DNS name)."),
     zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's DNS name, a parent of domain.name."),
   }),
@@ -198,11 +199,11 @@ const Domain = z
           .describe(
             "Who may request a private endpoint to the entry point, each connection then approved by you: AWS principal ARNs " +
               "(arn:aws:iam::<account>:root), the endpoint service's allowed principals; Azure subscription ids, to which the Private Link " +
-              "Service is visible. (GCP project ids are the format of the documented manual step.)",
+              "Service is visible; GCP project ids or numbers, the accept list of the Private Service Connect service attachment (ACCEPT_MANUAL: other projects' requests stay pending).",
           ),
       })
       .optional()
-      .describe("Private connectivity for users' networks to an internal entry point: a VPC endpoint service on the entry point's NLB (AWS), a Private Link Service created by AKS from the Service (Azure). Requires access: internal. On GCP it is a documented step after the apply (docs/deployment-guide.md, Private access) and refused here."),
+      .describe("Private connectivity for users' networks to an internal entry point: a VPC endpoint service on the entry point's NLB (AWS), a Private Link Service created by AKS from the Service (Azure), a Private Service Connect service attachment on the entry point's forwarding rule (GCP, with gcp.pscNatCidr). Requires access: internal."),
     dnsZone: DnsZone.optional().describe("A public DNS zone of the deployment's cloud in which the stack creates domain.name's record for the entry point (on static addresses it reserves). Default: none (create the record yourself)."),
   })
   .describe("The user-facing HTTPS entry point.");
@@ -442,6 +443,9 @@ const GcpExistingNetwork = z
     subnetwork: GCP_RESOURCE_NAME.describe("Name of the subnetwork in the deployment's region. Its primary range must be network.cidr, with Private Google Access on (checked at plan)."),
     podsRangeName: GCP_RESOURCE_NAME.optional().describe("Name of the subnetwork's secondary range for pods; its range must be network.podCidr (checked at plan). Required."),
     servicesRangeName: GCP_RESOURCE_NAME.optional().describe("Name of the subnetwork's secondary range for Services; its range must be network.serviceCidr (checked at plan). Required."),
+    pscNatSubnetwork: GCP_RESOURCE_NAME.optional().describe(
+      "With domain.privateLink: name of the network's Private Service Connect NAT subnetwork (purpose PRIVATE_SERVICE_CONNECT) in the deployment's region, in the same project as the network; its range must be gcp.pscNatCidr (checked at plan). Required with privateLink.",
+    ),
   })
   .describe("Deploy into this existing network instead of creating one: no network, subnetwork, router or NAT is created (docs/deployment-guide.md, Existing network). Default: a network is created.");
 const Encryption = z.strictObject({
@@ -459,6 +463,13 @@ const Encryption = z.strictObject({
 const Gcp = z.strictObject({
   projectId: GCP_PROJECT_ID.describe("The GCP project the deployment lives in (its id, not its number)."),
   existingNetwork: GcpExistingNetwork.optional(),
+  pscNatCidr: cidr
+    .optional()
+    .describe(
+      "With domain.privateLink: the range of the Private Service Connect NAT subnetwork, into which Google translates the source of every consumer's connection " +
+        "(the entry point sees these addresses, never the consumer's). Created by the stack in its own network (purpose PRIVATE_SERVICE_CONNECT); with gcp.existingNetwork, " +
+        "the range of gcp.existingNetwork.pscNatSubnetwork. Must not overlap the node, pod, service or admin ranges. Required with privateLink.",
+    ),
 });
 
 const IAM_PRINCIPAL_ARN = z.string().max(2048).regex(/^arn:aws[a-z-]*:iam::\d{12}:(role|user)\/[\w+=,.@/-]+$/, {
@@ -839,7 +850,7 @@ function existingNetworkIssues(
 const PRIVATE_LINK_CONSUMER: Record<Cloud, { pattern: RegExp; example: string }> = {
   aws: { pattern: /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/, example: "an AWS principal ARN, e.g. arn:aws:iam::123456789012:root" },
   azure: { pattern: UUID, example: "an Azure subscription id, e.g. 00000000-0000-0000-0000-000000000000" },
-  gcp: { pattern: /^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, example: "a GCP project id, e.g. acme-analytics" },
+  gcp: { pattern: GKE_PRIVATE_SERVICE_CONNECT.consumer.value, example: "a GCP project id or number, e.g. acme-analytics or 123456789012" },
 };
 
 /** domain.access and domain.privateLink against each other and the cloud. */
@@ -847,27 +858,30 @@ function entryPointAccessIssues(d: Record<string, unknown>, cloud: Cloud | undef
   const issues: CrossFieldIssue[] = [];
   const domain = isRecord(d.domain) ? d.domain : {};
   const link = isRecord(domain.privateLink) ? domain.privateLink : undefined;
+  if (!link && cloud === "gcp" && isRecord(d.gcp)) {
+    // The NAT subnet serves only the service attachment: without privateLink it would be an unused reservation.
+    const unused = "is used only by domain.privateLink (the Private Service Connect NAT subnet); remove it, or add privateLink";
+    if (d.gcp.pscNatCidr !== undefined) issues.push({ path: ["gcp", "pscNatCidr"], message: unused });
+    if (isRecord(d.gcp.existingNetwork) && d.gcp.existingNetwork.pscNatSubnetwork !== undefined) issues.push({ path: ["gcp", "existingNetwork", "pscNatSubnetwork"], message: unused });
+  }
   if (!link) return issues;
   if (domain.access !== "internal") {
     issues.push({ path: ["domain", "privateLink"], message: "needs domain.access: internal (private connectivity serves an internal load balancer); set it, or remove privateLink" });
   }
   // Azure's service controller creates the Private Link Service from the Service; the AWS stack creates the endpoint
-  // service on the controller's NLB; GCP's service attachment is a documented step.
-  if (cloud === "gcp") {
-    const manual = "a Private Service Connect service attachment on the entry point's forwarding rule";
-    issues.push({
-      path: ["domain", "privateLink"],
-      message: `not created by the ${cloud} stack yet: remove it and create ${manual} after the platform stack is applied (docs/deployment-guide.md, Private access)`,
-    });
-  }
+  // service on the controller's NLB; on GCP the platform stack's ServiceAttachment, on a NAT subnet (gcp.pscNatCidr).
+  const psc = cloud === "gcp" ? pscNatIssues(d) : undefined;
+  if (psc) issues.push(...psc.issues);
   // Through a private endpoint the entry point sees addresses of the cluster's own network, never the user's
-  // (AWS: the NLB's private addresses; Azure: the Private Link Service's NAT addresses in its subnet).
+  // (AWS: the NLB's private addresses; Azure: the Private Link Service's NAT addresses in its subnet; GCP: the
+  // Private Service Connect NAT subnet's, gcp.pscNatCidr).
   const sources = Array.isArray(domain.allowedSourceCidrs) ? domain.allowedSourceCidrs.map(rangeOf) : undefined;
-  const node = rangeOf((isRecord(d.network) ? d.network.cidr : undefined) ?? NETWORK_DEFAULTS.cidr);
+  const node = cloud === "gcp" ? psc?.nat : rangeOf((isRecord(d.network) ? d.network.cidr : undefined) ?? NETWORK_DEFAULTS.cidr);
+  const nodeField = cloud === "gcp" ? "gcp.pscNatCidr" : "network.cidr";
   if (sources && node && !sources.some((r) => r && within(node, r))) {
     issues.push({
       path: ["domain", "allowedSourceCidrs"],
-      message: `does not admit network.cidr (${node.cidr}): connections through a private endpoint reach the entry point from the cluster network's own addresses, not the user's; add ${node.cidr} (the private endpoint's allow-list decides who connects)`,
+      message: `does not admit ${nodeField} (${node.cidr}): connections through a private endpoint reach the entry point from ${cloud === "gcp" ? "the Private Service Connect NAT subnet's" : "the cluster network's own"} addresses, not the user's; add ${node.cidr} (the private endpoint's allow-list decides who connects)`,
     });
   }
   if (cloud && Array.isArray(link.allowedConsumers)) {
@@ -912,11 +926,50 @@ function azureEntryPointAddressIssues(d: Record<string, unknown>, network: Recor
   return issues;
 }
 
+/**
+ * GCP Private Service Connect: the NAT subnet's range (gcp.pscNatCidr) is required, clear of the cluster's own
+ * ranges, and with an existing network the NAT subnetwork is named (gcp.existingNetwork.pscNatSubnetwork).
+ */
+function pscNatIssues(d: Record<string, unknown>): { issues: CrossFieldIssue[]; nat?: Ipv4Range } {
+  const issues: CrossFieldIssue[] = [];
+  const gcp = isRecord(d.gcp) ? d.gcp : {};
+  const network = isRecord(d.network) ? d.network : {};
+  if (gcp.pscNatCidr === undefined) {
+    issues.push({ path: ["gcp", "pscNatCidr"], message: "required with domain.privateLink on gcp: the range of the Private Service Connect NAT subnetwork, e.g. 10.60.16.0/24, clear of the node, pod and service ranges" });
+  }
+  const nat = rangeOf(gcp.pscNatCidr);
+  const own: [string, unknown][] = [
+    ["network.cidr", network.cidr ?? NETWORK_DEFAULTS.cidr],
+    ["network.podCidr", network.podCidr ?? NETWORK_DEFAULTS.podCidr],
+    ["network.serviceCidr", network.serviceCidr ?? NETWORK_DEFAULTS.serviceCidr],
+    ...(isRecord(d.controlPlane) && Array.isArray(d.controlPlane.adminCidrs) ? d.controlPlane.adminCidrs.map((c, i): [string, unknown] => [`controlPlane.adminCidrs[${i}]`, c]) : []),
+  ];
+  for (const [field, value] of own) {
+    const r = rangeOf(value);
+    if (nat && r && overlaps(nat, r)) issues.push({ path: ["gcp", "pscNatCidr"], message: `${nat.cidr} overlaps ${field} (${r.cidr}); the NAT subnet needs a range of its own in the network, e.g. a /24 outside the node, pod and service ranges` });
+  }
+  const existing = isRecord(gcp.existingNetwork) ? gcp.existingNetwork : undefined;
+  if (existing && existing.pscNatSubnetwork === undefined) {
+    issues.push({ path: ["gcp", "existingNetwork", "pscNatSubnetwork"], message: `required with domain.privateLink: the name of the network's Private Service Connect NAT subnetwork (gcloud compute networks subnets create <name> --purpose=PRIVATE_SERVICE_CONNECT --range=${nat?.cidr ?? "<gcp.pscNatCidr>"} ...)` });
+  }
+  return { issues, nat };
+}
+
 /** The entry point's certificate and DNS zone must belong to the deployment's cloud and fit its name and region. */
 function domainIssues(cloud: Cloud, region: unknown, domain: unknown): CrossFieldIssue[] {
   const issues: CrossFieldIssue[] = [];
   if (!isRecord(domain)) return issues;
   const cert = isRecord(domain.certificate) ? domain.certificate : {};
+  if (cert.source === "gcp-certificate-manager") {
+    // Not a source of the schema: said precisely why, beside the schema's list of sources.
+    issues.push({
+      path: ["domain", "certificate", "source"],
+      message:
+        "Certificate Manager certificates are not served yet: their private key never leaves Google, so only a Google Application Load Balancer (L7) can serve one, " +
+        "and the entry point is a passthrough load balancer whose nginx terminates TLS; use kubernetes-secret (a TLS secret made out of band) or vault-pki " +
+        "(docs/deployment-guide.md, Certificates from Certificate Manager)",
+    });
+  }
   if (cert.source === "aws-acm") {
     if (cloud !== "aws") {
       issues.push({ path: ["domain", "certificate", "source"], message: `an ACM certificate is served only by AWS load balancers, and this deployment runs on ${cloud}; use vault-pki or kubernetes-secret` });

@@ -86,9 +86,49 @@ function checkCloudAccess(deployment: Deployment, stacks: readonly StackRole[], 
           `Log in as that identity, or put this one's object id in the config (and apply once as the current deployer).`,
       }];
     }
-    case "gcp":
-      return [];
+    case "gcp": {
+      // In a Shared VPC, GKE writes the entry point load balancer's firewall rules in the host project, as its
+      // service agent (the platform stack creates the Service).
+      const host = deployment.gcp?.existingNetwork?.hostProjectId;
+      if (!stacks.includes("platform") || !deployment.gcp || !host || host === deployment.gcp.projectId) return [];
+      return [checkGkeHostFirewallAccess(deployment.gcp.projectId, host, run)];
+    }
   }
+}
+
+/**
+ * What GKE's service agent needs in a Shared VPC host project to manage a LoadBalancer Service's firewall rules
+ * (roles/compute.securityAdmin holds them). Without them GKE only reports the gcloud commands in the Service's events.
+ */
+export const GKE_HOST_FIREWALL_PERMISSIONS = {
+  value: ["compute.firewalls.create", "compute.firewalls.delete", "compute.firewalls.get", "compute.firewalls.list", "compute.firewalls.update", "compute.networks.updatePolicy"],
+  source: "https://cloud.google.com/kubernetes-engine/docs/how-to/cluster-shared-vpc (Managing firewall resources: Compute Security Admin, or a custom role with these permissions, in the host project)",
+} as const;
+
+/**
+ * Read-only: the host project's IAM policy and the permissions of the roles bound (unconditionally) to the service
+ * project's GKE service agent. Grants inherited from a folder or the organization are not in the project's policy:
+ * a policy that cannot be read, or grants found nowhere, are reported with the command that grants them.
+ */
+function checkGkeHostFirewallAccess(projectId: string, host: string, run: CommandRunner): CheckResult {
+  const name = `GKE service agent's firewall permissions in the Shared VPC host project ${host}`;
+  const number = run("gcloud", ["projects", "describe", projectId, "--format=value(projectNumber)"]).stdout.trim();
+  if (!/^[0-9]+$/.test(number)) return { ok: false, name, detail: `could not read the project number of ${projectId} (\`gcloud projects describe ${projectId}\`); log in with an identity that may read the project` };
+  const agent = `serviceAccount:service-${number}@container-engine-robot.iam.gserviceaccount.com`;
+  const grant = `gcloud projects add-iam-policy-binding ${host} --member=${agent} --role=roles/compute.securityAdmin (or a custom role with ${GKE_HOST_FIREWALL_PERMISSIONS.value.join(", ")}; docs/deployment-guide.md, 4a)`;
+  const policy = parseJson<{ bindings?: { role: string; members?: string[]; condition?: unknown }[] }>(run("gcloud", ["projects", "get-iam-policy", host, "--format=json"]).stdout);
+  if (!policy) return { ok: false, name, detail: `could not read the IAM policy of ${host} (resourcemanager.projects.getIamPolicy there); have the host project's admin confirm or make the grant: ${grant}` };
+  const roles = (policy.bindings ?? []).filter((b) => b.condition === undefined && (b.members ?? []).includes(agent)).map((b) => b.role);
+  const held = new Set<string>();
+  for (const role of roles) {
+    const custom = /^(projects|organizations)\/([^/]+)\/roles\/(.+)$/.exec(role);
+    const args = custom ? ["iam", "roles", "describe", custom[3], custom[1] === "projects" ? `--project=${custom[2]}` : `--organization=${custom[2]}`, "--format=json"] : ["iam", "roles", "describe", role, "--format=json"];
+    for (const p of parseJson<{ includedPermissions?: string[] }>(run("gcloud", args).stdout)?.includedPermissions ?? []) held.add(p);
+  }
+  const missing = GKE_HOST_FIREWALL_PERMISSIONS.value.filter((p) => !held.has(p));
+  return missing.length === 0
+    ? { ok: true, name, detail: `${agent} may manage firewall rules in ${host} (${roles.join(", ")})` }
+    : { ok: false, name, detail: `${agent} lacks ${missing.join(", ")} in ${host}: GKE cannot create the entry point load balancer's firewall rules there. Grant it: ${grant}` };
 }
 
 /** The role (or user) an AWS caller ARN stands for: an assumed-role session is its role, paths aside. */

@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { DataResource, dependable, Fn, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
+import { Annotations, DataResource, dependable, Fn, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
@@ -19,7 +19,8 @@ import { NodePool } from "../constructs/gcp/node-pool";
 import { NodeServiceAccount } from "../constructs/gcp/node-service-account";
 import { ProjectServices } from "../constructs/gcp/project-services";
 import { WorkloadIdentity } from "../constructs/gcp/workload-identity";
-import { GCP_CMEK_FACTS, GKE_LOAD_BALANCER_ANNOTATIONS, GKE_METADATA_SERVER_EGRESS, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
+import { GCP_CMEK_FACTS, GKE_INTERNAL_STATIC_ADDRESS, GKE_LOAD_BALANCER_ANNOTATIONS, GKE_METADATA_SERVER_EGRESS, GKE_PRIVATE_SERVICE_CONNECT, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
+import { overlaps, parseIpv4Cidr } from "../config/cidr";
 import { DataGoogleStorageProjectServiceAccount } from "@cdktf/provider-google/lib/data-google-storage-project-service-account";
 import { PinnedZones } from "../constructs/common/pinned-zones";
 import { ComputeAddress } from "@cdktf/provider-google/lib/compute-address";
@@ -27,12 +28,19 @@ import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
 
 /**
  * How a GKE LoadBalancer Service takes reserved addresses: the annotation names the regional address
- * resources (GKE 1.29+), which must be in the cluster's region and, for an external passthrough load
- * balancer, EXTERNAL. Source: https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip
+ * resources (GKE 1.29+), which must be in the cluster's region and project: EXTERNAL for an external passthrough
+ * load balancer, INTERNAL in the load balancer's subnetwork for an internal one (GKE_INTERNAL_STATIC_ADDRESS).
+ * Source: https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip
  */
 export const GKE_STATIC_ADDRESS = { annotation: "networking.gke.io/load-balancer-ip-addresses", source: "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip" } as const;
 import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
+import { WORKLOAD_IDENTITIES, type PlatformFoundation, type ServiceCompanion } from "./platform-foundation";
+
+/**
+ * The ports of the entry point's LoadBalancer Service (constructs/kubernetes/entry-point.ts: HTTPS 443 and the
+ * redirecting 80), which Private Service Connect consumers reach; a test holds them against the synthesized Service.
+ */
+export const ENTRY_POINT_LOAD_BALANCER_PORTS = [443, 80] as const;
 
 /** Props of the GCP cloud stack. */
 export interface GcpStackProps {
@@ -74,6 +82,11 @@ export class GcpStack extends TerraformStack {
     // An existing network (possibly a Shared VPC host project's) is read and checked, never managed.
     const existing = d.gcp.existingNetwork;
     const networkProject = existing?.hostProjectId ?? projectId;
+    // Private Service Connect (domain.privateLink): a NAT subnet in the cluster's network, created here or the
+    // existing network's (the schema requires gcp.pscNatCidr, and pscNatSubnetwork with an existing network).
+    const privateLink = d.domain.privateLink;
+    const pscNatCidr = privateLink ? d.gcp.pscNatCidr : undefined;
+    const pscNatName = existing ? existing.pscNatSubnetwork : `${d.name}-psc-nat`;
     const network = existing
       ? new ExistingNetwork(this, "Network", {
           projectId: networkProject,
@@ -84,6 +97,7 @@ export class GcpStack extends TerraformStack {
           // Both names are required by the schema when the network is an existing one.
           podsRange: { name: existing.podsRangeName ?? SECONDARY_RANGES.pods, cidr: d.network.podCidr },
           servicesRange: { name: existing.servicesRangeName ?? SECONDARY_RANGES.services, cidr: d.network.serviceCidr },
+          ...(pscNatCidr && pscNatName ? { pscNat: { name: pscNatName, cidr: pscNatCidr } } : {}),
         })
       : new Network(this, "Network", {
           namePrefix: d.name,
@@ -91,6 +105,7 @@ export class GcpStack extends TerraformStack {
           nodeCidr: d.network.cidr,
           podCidr: d.network.podCidr,
           serviceCidr: d.network.serviceCidr,
+          ...(pscNatCidr ? { pscNatCidr } : {}),
         });
     const internal = d.domain.access === "internal";
     const ownRanges = [d.network.cidr, d.network.podCidr, d.network.serviceCidr, ...d.controlPlane.adminCidrs];
@@ -103,7 +118,15 @@ export class GcpStack extends TerraformStack {
       controlPlaneCidr,
       // In a network the deployment does not own, rules live in its project and touch only the nodes.
       ...(existing ? { project: networkProject, sharedNetwork: true } : {}),
+      ...(pscNatCidr ? { privateServiceConnect: { natCidr: pscNatCidr, ports: ENTRY_POINT_LOAD_BALANCER_PORTS } } : {}),
     });
+    // The control plane's /28 is picked clear of the node, pod, service and admin ranges only (adding the NAT range
+    // to the pick could move it, which replaces the cluster): a NAT range on it is refused instead.
+    const pscRange = pscNatCidr ? parseIpv4Cidr(pscNatCidr) : undefined;
+    const cpRange = parseIpv4Cidr(controlPlaneCidr);
+    if (pscRange && cpRange && overlaps(pscRange, cpRange)) {
+      Annotations.of(this).addError(`gcp.pscNatCidr: ${pscNatCidr} overlaps the GKE control plane's range ${controlPlaneCidr}; choose a NAT range outside it`);
+    }
 
     // Keys: one for Kubernetes Secrets in etcd, one for Vault's auto-unseal.
     const keyRing = new KeyRing(this, "KeyRing", { name: `${d.name}-platform`, location: region, preventDestroy: protect });
@@ -206,10 +229,38 @@ export class GcpStack extends TerraformStack {
     const zone = d.domain.dnsZone?.provider === "cloud-dns" ? d.domain.dnsZone : undefined;
     // Named here (a literal): the platform stack's Service names it without a cross-stack reference.
     const addressName = `${d.name}-entry-point`;
-    const address = zone ? new ComputeAddress(this, "EntryPointAddress", { name: addressName, region, addressType: "EXTERNAL", networkTier: "PREMIUM" }) : undefined;
+    // An internal entry point takes an internal address of the nodes' subnetwork (reserved in this project, also
+    // from a Shared VPC host project's subnetwork: GKE_INTERNAL_STATIC_ADDRESS); the record then belongs in a private zone.
+    const address = zone
+      ? new ComputeAddress(this, "EntryPointAddress", internal
+          ? { name: addressName, region, ...GKE_INTERNAL_STATIC_ADDRESS.value, subnetwork: network.subnet.id }
+          : { name: addressName, region, addressType: "EXTERNAL", networkTier: "PREMIUM" })
+      : undefined;
     if (zone && address) {
       new DnsRecordSet(this, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address] });
     }
+
+    // The service attachment on the entry point's forwarding rule, created by GKE from a ServiceAttachment beside the
+    // Service (GKE_PRIVATE_SERVICE_CONNECT): the named consumer projects are accepted, any other request stays pending.
+    const pscFacts = GKE_PRIVATE_SERVICE_CONNECT;
+    const natSubnet = pscNatName ? pscFacts.natSubnetPath.value(networkProject, region, pscNatName) : undefined;
+    const serviceCompanions: ServiceCompanion[] = privateLink && natSubnet
+      ? [{
+          id: "ServiceAttachment",
+          manifest: (service) => ({
+            apiVersion: pscFacts.resource.value.apiVersion,
+            kind: pscFacts.resource.value.kind,
+            metadata: { name: service.name, namespace: service.namespace },
+            spec: {
+              connectionPreference: pscFacts.connectionPreference.value,
+              natSubnets: [natSubnet],
+              resourceRef: { kind: pscFacts.resourceRefKind.value, name: service.name },
+              proxyProtocol: false,
+              consumerAllowList: privateLink.allowedConsumers.map((project) => ({ project, connectionLimit: pscFacts.connectionLimitPerConsumer.value })),
+            },
+          }),
+        }]
+      : [];
 
     // Nothing is created before the APIs it needs are enabled.
     dependOnApis(this, apis);
@@ -235,7 +286,11 @@ export class GcpStack extends TerraformStack {
       // Public: a backend-service-based external passthrough load balancer (regional, supports every port set).
       // Internal: an internal passthrough load balancer with an address in the nodes' subnetwork.
       // A reserved address (domain.dnsZone) is named for the load balancer to take.
-      loadBalancer: { serviceAnnotations: { ...GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"], ...(address ? { [GKE_STATIC_ADDRESS.annotation]: addressName } : {}) } },
+      // With privateLink, the ServiceAttachment beside the Service.
+      loadBalancer: {
+        serviceAnnotations: { ...GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"], ...(address ? { [GKE_STATIC_ADDRESS.annotation]: addressName } : {}) },
+        ...(serviceCompanions.length ? { serviceCompanions } : {}),
+      },
       podNetwork: {
         // VPC-native: pods and Services take the subnet's secondary ranges.
         clusterCidrs: [d.network.podCidr, d.network.serviceCidr],

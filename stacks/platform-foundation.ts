@@ -159,6 +159,20 @@ export interface VaultSeal {
 /** Cloud specifics of the entry point's `type: LoadBalancer` Service. */
 export interface LoadBalancerSpec {
   readonly serviceAnnotations: Readonly<Record<string, string>>;
+  /**
+   * Kubernetes objects the cloud needs beside the Service (GKE: a ServiceAttachment for Private Service Connect),
+   * created with it in its namespace.
+   * @default [] - none
+   */
+  readonly serviceCompanions?: readonly ServiceCompanion[];
+}
+
+/** A Kubernetes object that belongs to the entry point's LoadBalancer Service and names it. */
+export interface ServiceCompanion {
+  /** Construct id of the object (a PascalCase role, e.g. "ServiceAttachment"). */
+  readonly id: string;
+  /** The object's manifest for the Service of this name in this namespace. */
+  readonly manifest: (service: { readonly name: string; readonly namespace: string }) => Readonly<Record<string, unknown>>;
 }
 
 /**

@@ -162,6 +162,8 @@ describe("gcp.existingNetwork", () => {
   test("the pod and service ranges must still be disjoint from the subnetwork's primary range", () => {
     expect(problems(variant("gcp-estate.yaml", (r) => (r.network.podCidr = "10.60.0.0/14")))).toEqual([
       "network.podCidr: overlaps network.cidr (10.60.0.0/20); the node, pod and service ranges must be disjoint (got \"10.60.0.0/14\")",
+      // The example's Private Service Connect NAT range (10.60.16.0/24) lies in that pod range too.
+      expect.stringMatching(/^gcp\.pscNatCidr: 10\.60\.16\.0\/24 overlaps network\.podCidr/),
     ]);
   });
 });
@@ -196,9 +198,9 @@ describe("domain.access and domain.privateLink", () => {
   });
 });
 
-test("privateLink is refused on GCP, where the stack does not create the service attachment, pointing to the manual step", () => {
-  const gcp = problems(variant("gcp-estate.yaml", (r) => (r.domain.privateLink = { allowedConsumers: ["acme-analytics"] })));
-  expect(gcp).toEqual([expect.stringMatching(/^domain\.privateLink: not created by the gcp stack yet: .*Private Service Connect service attachment.*docs\/deployment-guide\.md, Private access/)]);
+test("privateLink on GCP is built (a Private Service Connect service attachment; refusals in __tests__/gcp/private-service-connect.test.ts)", () => {
+  expect(problems(example("gcp-estate.yaml")).filter((p) => p.startsWith("domain.privateLink"))).toEqual([]);
+  expect(example("gcp-estate.yaml").domain.privateLink).toBeDefined();
 });
 
 test("AWS consumers are principal ARNs", () => {

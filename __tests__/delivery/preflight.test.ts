@@ -1,7 +1,7 @@
 import { validateDeployment } from "../../config/load";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
 import type { DeploymentInput } from "../../config/schema";
-import { cloudsNeeded, destroyRefusal, formatResults, preflight } from "../../scripts/preflight";
+import { cloudsNeeded, destroyRefusal, formatResults, GKE_HOST_FIREWALL_PERMISSIONS, preflight } from "../../scripts/preflight";
 import { STACK_ROLES } from "../../scripts/stack-order";
 import { AWS_READY, azureToken, fakeRunner } from "./fake-runner";
 
@@ -191,5 +191,50 @@ describe("wrong-account guard (AWS)", () => {
   test("the state-only check (vault-config reads state through S3) compares the account too", () => {
     const other = { stdout: JSON.stringify({ Account: "210987654321", Arn: "arn:aws:sts::210987654321:assumed-role/admin/bob" }) };
     expect(failures(preflight({ deployment: pinned, stacks: ["vault-config"], env: VAULT_ENV, run: fakeRunner({ ...AWS_READY, "aws sts get-caller-identity": other }) }))).toHaveLength(1);
+  });
+});
+
+describe("GCP Shared VPC: GKE's service agent may write the load balancer's firewall rules in the host project (read-only check)", () => {
+  const shared = deployment({
+    cloud: "gcp",
+    region: "europe-west1",
+    aws: undefined,
+    network: { cidr: "10.60.0.0/20", podCidr: "10.64.0.0/14", serviceCidr: "172.22.0.0/20", singleNatGateway: false },
+    gcp: { projectId: "acme-catalog-prod", existingNetwork: { hostProjectId: "acme-network-host", network: "shared-vpc", subnetwork: "catalog", podsRangeName: "pods", servicesRangeName: "services" } },
+  });
+  const agent = "serviceAccount:service-123456789012@container-engine-robot.iam.gserviceaccount.com";
+  const token = "ya29.not-a-real-token";
+  const base = {
+    "terraform version": { stdout: "Terraform v1.11.4\non linux_amd64" },
+    "gcloud auth print-access-token": { stdout: token },
+    "gcloud auth application-default print-access-token": { stdout: token },
+    "gke-gcloud-auth-plugin --version": { stdout: "Kubernetes v1.30.0" },
+    "gcloud projects describe acme-catalog-prod --format=value(projectNumber)": { stdout: "123456789012\n" },
+    "gcloud iam roles describe roles/compute.securityAdmin --format=json": { stdout: JSON.stringify({ includedPermissions: [...GKE_HOST_FIREWALL_PERMISSIONS.value, "compute.sslCertificates.create"] }) },
+    "gcloud iam roles describe roles/compute.networkUser --format=json": { stdout: JSON.stringify({ includedPermissions: ["compute.subnetworks.use", "compute.firewalls.list"] }) },
+  };
+  const policy = (bindings: unknown[]) => ({ "gcloud projects get-iam-policy acme-network-host --format=json": { stdout: JSON.stringify({ bindings }) } });
+  const check = (answers: Record<string, { stdout?: string; code?: number }>, stacks: Parameters<typeof preflight>[0]["stacks"] = ["platform"]) =>
+    preflight({ deployment: shared, stacks, env: {}, run: fakeRunner({ ...base, ...answers }) }).filter((r) => r.name.startsWith("GKE service agent"));
+
+  test("passes when a role bound to the agent in the host project holds the firewall permissions", () => {
+    const [r] = check(policy([{ role: "roles/compute.networkUser", members: [agent] }, { role: "roles/compute.securityAdmin", members: [agent] }]));
+    expect(r).toEqual(expect.objectContaining({ ok: true, detail: expect.stringContaining("roles/compute.securityAdmin") }));
+  });
+
+  test("fails with the grant command when the agent holds only networkUser, or the grant is conditional", () => {
+    for (const bindings of [[{ role: "roles/compute.networkUser", members: [agent] }], [{ role: "roles/compute.securityAdmin", members: [agent], condition: { expression: "false" } }]]) {
+      const [r] = check(policy(bindings));
+      expect(r.ok).toBe(false);
+      expect(r.detail).toContain(`gcloud projects add-iam-policy-binding acme-network-host --member=${agent} --role=roles/compute.securityAdmin`);
+      expect(r.detail).toContain("compute.firewalls.create");
+      expect(r.detail).not.toContain(token);
+    }
+  });
+
+  test("fails when the host project's policy cannot be read; not run for stacks that create no Service, nor without a Shared VPC", () => {
+    expect(check({ "gcloud projects get-iam-policy acme-network-host --format=json": { code: 1 } })[0]).toEqual(expect.objectContaining({ ok: false, detail: expect.stringMatching(/could not read the IAM policy of acme-network-host/) }));
+    expect(check(policy([]), ["cloud"])).toEqual([]);
+    expect(preflight({ deployment: gcp, stacks: ["platform"], env: {}, run: fakeRunner(base) }).filter((r) => r.name.startsWith("GKE service agent"))).toEqual([]);
   });
 });

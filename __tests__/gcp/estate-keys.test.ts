@@ -68,3 +68,13 @@ test("refused: a Cloud DNS zone that does not hold domain.name; an ACM certifica
   expect(problems({ ...example, domain: { ...example.domain, dnsZone: { provider: "cloud-dns", managedZone: "z", zoneName: "example.org" } } })).toEqual([expect.stringMatching(/^domain\.dnsZone\.zoneName: .*not a parent of domain\.name/)]);
   expect(problems({ ...example, domain: { ...example.domain, dnsZone: { provider: "route53", hostedZoneId: "Z1", zoneName: "acme.example.com" } } })).toEqual([expect.stringMatching(/^domain\.dnsZone\.provider: .*route53 is a DNS zone of aws.*use cloud-dns/)]);
 });
+
+test("refused with the reason and the fix: a Certificate Manager certificate (no Google L7 load balancer serves the entry point; design in the guide)", () => {
+  const example = readConfigFile("examples/gcp-estate-keys.yaml") as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const got = configProblems({ ...example, domain: { ...example.domain, certificate: { source: "gcp-certificate-manager", certificate: "projects/acme-catalog-prod/locations/europe-west1/certificates/catalog" } } });
+  expect(got).toEqual(
+    expect.arrayContaining([
+      expect.stringMatching(/^domain\.certificate\.source: Certificate Manager certificates are not served yet: their private key never leaves Google, so only a Google Application Load Balancer \(L7\) can serve one.*use kubernetes-secret .* or vault-pki \(docs\/deployment-guide\.md, Certificates from Certificate Manager\)/),
+    ]),
+  );
+});

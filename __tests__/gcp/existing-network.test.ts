@@ -28,7 +28,8 @@ describe("an existing Shared VPC network", () => {
 
   test("the node firewall lives in the host project and its deny-all touches only the nodes, never the customer's other instances", () => {
     const rules = Object.values(blocksOf(estate.cloud, "google_compute_firewall"));
-    expect(rules.length).toBe(3);
+    // Control plane, health checks, deny-all, and Private Service Connect's NAT range (private-service-connect.test.ts).
+    expect(rules.length).toBe(4);
     for (const r of rules) expect(r.project).toBe(HOST);
     const deny = rules.find((r) => String(r.name).endsWith("-deny-all-ingress"));
     expect(deny?.target_tags).toEqual(["globex-estate-gke-node"]);
@@ -62,7 +63,8 @@ describe("an existing Shared VPC network", () => {
 
 describe("an internal entry point", () => {
   test("the Service asks GKE for an internal passthrough load balancer (networking.gke.io/load-balancer-type: Internal)", () => {
-    expect(entryPointAnnotations(estate.platform)).toEqual(GKE_LOAD_BALANCER_ANNOTATIONS.value.internal);
+    expect(entryPointAnnotations(estate.platform)).toEqual(expect.objectContaining(GKE_LOAD_BALANCER_ANNOTATIONS.value.internal));
+    expect(entryPointAnnotations(estate.platform)["cloud.google.com/l4-rbs"]).toBeUndefined();
   });
 
   test("the default stays the external backend-service load balancer", () => {

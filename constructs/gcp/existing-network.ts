@@ -25,6 +25,11 @@ export interface ExistingNetworkProps {
   readonly podsRange: { readonly name: string; readonly cidr: string };
   /** Its secondary range for Services, by name and range (network.serviceCidr). */
   readonly servicesRange: { readonly name: string; readonly cidr: string };
+  /**
+   * The network's Private Service Connect NAT subnetwork (gcp.existingNetwork.pscNatSubnetwork, gcp.pscNatCidr).
+   * @default - none read
+   */
+  readonly pscNat?: { readonly name: string; readonly cidr: string };
 }
 
 /**
@@ -37,6 +42,8 @@ export interface ExistingNetworkProps {
 export class ExistingNetwork extends Construct {
   readonly vpc: DataGoogleComputeNetwork;
   readonly subnet: DataGoogleComputeSubnetwork;
+  /** The Private Service Connect NAT subnetwork, when `pscNat` is given. */
+  readonly pscNat?: DataGoogleComputeSubnetwork;
 
   constructor(scope: Construct, id: string, props: ExistingNetworkProps) {
     super(scope, id);
@@ -66,5 +73,29 @@ export class ExistingNetwork extends Construct {
         ],
       },
     });
+
+    // The NAT subnetwork of the entry point's service attachment: in this network and of the stated range. Its
+    // purpose (PRIVATE_SERVICE_CONNECT) is not an attribute of the google 6.50.0 data source; GKE refuses a subnet
+    // of another purpose when it creates the attachment (docs/deployment-guide.md, Private access).
+    if (props.pscNat) {
+      const nat = props.pscNat;
+      this.pscNat = new DataGoogleComputeSubnetwork(this, "PscNat", {
+        name: nat.name,
+        project: props.projectId,
+        region: props.region,
+        lifecycle: {
+          postcondition: [
+            {
+              condition: check(Op.eq(ref("self.ip_cidr_range"), nat.cidr)),
+              errorMessage: `${field}.pscNatSubnetwork ${nat.name}: its range is not gcp.pscNatCidr (${nat.cidr}); set gcp.pscNatCidr to the subnetwork's range`,
+            },
+            {
+              condition: check(Fn.endswith(Token.asString(ref("self.network")), `/projects/${props.projectId}/global/networks/${props.network}`)),
+              errorMessage: `${field}.pscNatSubnetwork ${nat.name}: it is not in the network ${props.network}; name the Private Service Connect subnetwork of that network`,
+            },
+          ],
+        },
+      });
+    }
   }
 }

@@ -108,3 +108,75 @@ export const GCP_CMEK_FACTS = {
   },
   role: { value: "roles/cloudkms.cryptoKeyEncrypterDecrypter", source: "same pages" },
 } as const;
+
+/**
+ * Private Service Connect for the entry point's internal passthrough load balancer, the GKE way: a
+ * `ServiceAttachment` object next to the Service, from which GKE's PSC controller (kubernetes/ingress-gce
+ * pkg/psc) creates the Compute Engine service attachment on the Service's forwarding rule.
+ */
+export const GKE_PRIVATE_SERVICE_CONNECT = {
+  /** The custom resource and the spec fields used (connectionPreference, natSubnets, resourceRef, proxyProtocol, consumerAllowList[].project/connectionLimit). */
+  resource: {
+    value: { apiVersion: "networking.gke.io/v1", kind: "ServiceAttachment", specFields: ["connectionPreference", "natSubnets", "resourceRef", "proxyProtocol", "consumerAllowList"] },
+    source: "kubernetes/ingress-gce pkg/apis/serviceattachment/v1/types.go (ServiceAttachmentSpec, ConsumerProject); https://cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing-across-vpc-net#create-service-attachment",
+  },
+  /** resourceRef must name a Service (kind "Service", no apiGroup): the controller finds its forwarding rule and checks its address against the Service's status. */
+  resourceRefKind: { value: "Service", source: "kubernetes/ingress-gce pkg/psc/controller.go (validateResourceReference: kind must be \"service\", apiGroup empty; getForwardingRule)" },
+  /**
+   * A bare subnet name is looked up in the cluster's own project; a subnet of a Shared VPC host project must be
+   * given as its resource path, which the controller passes through unchanged.
+   */
+  natSubnetPath: {
+    value: (project: string, region: string, name: string) => `projects/${project}/regions/${region}/subnetworks/${name}`,
+    source:
+      "kubernetes/ingress-gce pkg/psc/controller.go getSubnetURLs ('For shared vpc cases, users must specify full resource path of the subnet'); " +
+      "GoogleCloudPlatform/k8s-cloud-provider pkg/cloud/utils.go ParseResourceURL (accepts projects/<proj>/regions/<region>/<res>/<name>)",
+  },
+  /** The subnet's purpose: reserved for SNAT of consumers' connections, usable by no VM or forwarding rule, by one service attachment only. */
+  natSubnetPurpose: {
+    value: "PRIVATE_SERVICE_CONNECT",
+    source: "https://cloud.google.com/vpc/docs/about-vpc-hosted-services#nat-subnets; hashicorp/google 6.50.0 google_compute_subnetwork.purpose",
+  },
+  /** Consumers' packets reach the producer with a source address from the NAT subnet (SNAT): firewalls and NetworkPolicies see that range, never the consumer's. */
+  consumersArriveFromNatSubnet: {
+    value: true,
+    source: "https://cloud.google.com/vpc/docs/about-vpc-hosted-services#nat-subnets ('Packets from the consumer VPC network are translated using source NAT (SNAT) ... to source IP addresses from the NAT subnet')",
+  },
+  /** ACCEPT_MANUAL: only the projects of the accept list are connected; any other request stays pending until the producer accepts it. */
+  connectionPreference: {
+    value: "ACCEPT_MANUAL",
+    source: "https://cloud.google.com/vpc/docs/about-vpc-hosted-services; Compute API serviceAttachments.connectionPreference / consumerAcceptLists",
+  },
+  /** A consumer is a project, by id or by number. */
+  consumer: {
+    value: /^([a-z][a-z0-9-]{4,28}[a-z0-9]|[1-9][0-9]{0,18})$/,
+    source: "kubernetes/ingress-gce pkg/apis/serviceattachment/v1/types.go (ConsumerProject.Project: 'the project id or number'); https://cloud.google.com/resource-manager/docs/creating-managing-projects (project id: 6-30 lowercase letters, digits, hyphens; starts with a letter)",
+  },
+  /** Endpoints each consumer project may connect (the accept list's connectionLimit; omitted, the controller would send none). */
+  connectionLimitPerConsumer: {
+    value: 10,
+    source: "Compute API serviceAttachments consumerAcceptLists[].connectionLimit; ingress-gce convertAllowList copies ConsumerProject.ConnectionLimit (omitempty)",
+  },
+  /** The controller runs in GKE 1.21.4-gke.300 and later, with the HttpLoadBalancing add-on (on by default). */
+  requires: {
+    value: { minimumGkeVersion: "1.21.4-gke.300", httpLoadBalancingAddon: true },
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing-across-vpc-net (Requirements and limitations)",
+  },
+} as const;
+
+/**
+ * A reserved internal address for the internal passthrough load balancer: the Service's
+ * `networking.gke.io/load-balancer-ip-addresses` annotation names a regional address resource of the cluster's
+ * own project (looked up there by name), which must lie in the subnetwork the load balancer uses (the cluster's,
+ * by default). GCE_ENDPOINT is the purpose of an address used by one load balancer's forwarding rule;
+ * SHARED_LOADBALANCER_VIP only when several forwarding rules share it (GKE makes one per protocol, and the entry
+ * point is TCP only). In a Shared VPC the address is reserved in the service project from the host project's
+ * subnetwork, which needs compute.subnetworks.use on that subnetwork (roles/compute.networkUser).
+ */
+export const GKE_INTERNAL_STATIC_ADDRESS = {
+  value: { addressType: "INTERNAL", purpose: "GCE_ENDPOINT" },
+  source:
+    "kubernetes/ingress-gce pkg/l4annotations (ipAddressFromAnnotation: cloud.GetRegionAddress(name, cloud.Region()) in the cluster's project); " +
+    "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip; hashicorp/google 6.50.0 google_compute_address.purpose; " +
+    "https://cloud.google.com/vpc/docs/provisioning-shared-vpc (a Service Project Admin reserves an internal address from a shared subnet with compute.subnetworks.use)",
+} as const;

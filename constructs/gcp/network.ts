@@ -3,6 +3,7 @@ import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
+import { GKE_PRIVATE_SERVICE_CONNECT } from "./gke-facts";
 
 /** Names of the subnet's secondary ranges, as the cluster's IP allocation policy refers to them. */
 export const SECONDARY_RANGES = { pods: "pods", services: "services" } as const;
@@ -29,6 +30,11 @@ export interface NetworkProps {
    * @default "ALL"
    */
   readonly natLogFilter?: "ALL" | "ERRORS_ONLY";
+  /**
+   * Range of a Private Service Connect NAT subnet for the entry point's service attachment (domain.privateLink).
+   * @default - none: no NAT subnet
+   */
+  readonly pscNatCidr?: string;
 }
 
 /**
@@ -41,6 +47,8 @@ export class Network extends Construct {
   readonly subnet: ComputeSubnetwork;
   readonly router: ComputeRouter;
   readonly nat: ComputeRouterNat;
+  /** The Private Service Connect NAT subnet, when `pscNatCidr` is given. */
+  readonly pscNat?: ComputeSubnetwork;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -96,5 +104,19 @@ export class Network extends Construct {
       enableEndpointIndependentMapping: false,
       logConfig: { enable: true, filter: props.natLogFilter ?? "ALL" },
     });
+
+    // Consumers' connections through Private Service Connect are source-translated into this range; it holds
+    // no VM or forwarding rule (GKE_PRIVATE_SERVICE_CONNECT.natSubnetPurpose). Flow logs apply to PRIVATE subnets only.
+    if (props.pscNatCidr !== undefined) {
+      this.pscNat = new ComputeSubnetwork(this, "PscNat", {
+        name: `${props.namePrefix}-psc-nat`,
+        description: "Private Service Connect NAT range of the entry point's service attachment",
+        network: this.vpc.id,
+        region: props.region,
+        ipCidrRange: props.pscNatCidr,
+        stackType: "IPV4_ONLY",
+        purpose: GKE_PRIVATE_SERVICE_CONNECT.natSubnetPurpose.value,
+      });
+    }
   }
 }

@@ -36,6 +36,11 @@ export interface NodeFirewallProps {
    * @default false - the network is the deployment's: the deny-all rule covers all of it
    */
   readonly sharedNetwork?: boolean;
+  /**
+   * Connections through Private Service Connect: the NAT subnet's range and the load balancer's ports it may reach.
+   * @default - none admitted
+   */
+  readonly privateServiceConnect?: { readonly natCidr: string; readonly ports: readonly number[] };
 }
 
 /**
@@ -50,6 +55,8 @@ export class NodeFirewall extends Construct {
   readonly controlPlane: ComputeFirewall;
   readonly healthChecks: ComputeFirewall;
   readonly denyAll: ComputeFirewall;
+  /** Consumers' connections through Private Service Connect, when `privateServiceConnect` is given. */
+  readonly privateServiceConnect?: ComputeFirewall;
 
   constructor(scope: Construct, id: string, props: NodeFirewallProps) {
     super(scope, id);
@@ -86,6 +93,25 @@ export class NodeFirewall extends Construct {
       allow: [{ protocol: "tcp", ports: ["30000-32767", "10256"] }],
       ...logConfig,
     });
+
+    // Private Service Connect translates every consumer's source into the NAT subnet (GKE_PRIVATE_SERVICE_CONNECT):
+    // written here rather than left to GKE's per-Service rule, which GKE cannot create in a Shared VPC host project
+    // without firewall permissions there.
+    const psc = props.privateServiceConnect;
+    if (psc) {
+      this.privateServiceConnect = new ComputeFirewall(this, "PrivateServiceConnect", {
+        name: `${props.namePrefix}-psc-to-entry-point`,
+        description: "Private Service Connect consumers (source-translated into the NAT subnet) to the entry point's load balancer ports",
+        network: props.network,
+        ...project,
+        direction: "INGRESS",
+        priority: 1000,
+        sourceRanges: [psc.natCidr],
+        targetTags: [props.nodeTag],
+        allow: [{ protocol: "tcp", ports: psc.ports.map(String) }],
+        ...logConfig,
+      });
+    }
 
     // Explicit (GCP's implied rule at 65535 does the same, but is invisible to review and policy).
     this.denyAll = new ComputeFirewall(this, "DenyAll", {

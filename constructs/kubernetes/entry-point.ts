@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import type { Deployment } from "../../config/schema";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
+import type { Deployment } from "../../config/schema";
 import type { LoadBalancerSpec, MountedCertificate } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { serviceDnsNames, vaultNames } from "../vault/paths";
@@ -157,5 +157,11 @@ export class EntryPoint extends Construct {
         },
       ],
     });
+
+    // What the cloud needs beside the Service (GKE: the Private Service Connect ServiceAttachment).
+    for (const companion of props.loadBalancer.serviceCompanions ?? []) {
+      // After the Service (whose forwarding rule it attaches to), and removed before it.
+      new Manifest(this, companion.id, { manifest: { ...companion.manifest({ name: this.workload.serviceName, namespace: props.namespace }) }, dependsOn: [this.workload.service] });
+    }
   }
 }

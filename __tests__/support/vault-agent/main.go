@@ -1080,6 +1080,19 @@ func parseDuration(s string) (time.Duration, error) {
 	return time.ParseDuration(s)
 }
 
+// keyUsageByName: the names a role's key_usage lists (Vault's path_roles.go, case-insensitive), as x509 bits.
+var keyUsageByName = map[string]x509.KeyUsage{
+	"digitalsignature":  x509.KeyUsageDigitalSignature,
+	"contentcommitment": x509.KeyUsageContentCommitment,
+	"keyencipherment":   x509.KeyUsageKeyEncipherment,
+	"dataencipherment":  x509.KeyUsageDataEncipherment,
+	"keyagreement":      x509.KeyUsageKeyAgreement,
+	"certsign":          x509.KeyUsageCertSign,
+	"crlsign":           x509.KeyUsageCRLSign,
+	"encipheronly":      x509.KeyUsageEncipherOnly,
+	"decipheronly":      x509.KeyUsageDecipherOnly,
+}
+
 func keyUsage(names []string) x509.KeyUsage {
 	if names == nil {
 		// The role's default (path_roles.go key_usage): DigitalSignature, KeyAgreement, KeyEncipherment.
@@ -1087,26 +1100,7 @@ func keyUsage(names []string) x509.KeyUsage {
 	}
 	var ku x509.KeyUsage
 	for _, n := range names {
-		switch strings.ToLower(strings.TrimSpace(n)) {
-		case "digitalsignature":
-			ku |= x509.KeyUsageDigitalSignature
-		case "contentcommitment":
-			ku |= x509.KeyUsageContentCommitment
-		case "keyencipherment":
-			ku |= x509.KeyUsageKeyEncipherment
-		case "dataencipherment":
-			ku |= x509.KeyUsageDataEncipherment
-		case "keyagreement":
-			ku |= x509.KeyUsageKeyAgreement
-		case "certsign":
-			ku |= x509.KeyUsageCertSign
-		case "crlsign":
-			ku |= x509.KeyUsageCRLSign
-		case "encipheronly":
-			ku |= x509.KeyUsageEncipherOnly
-		case "decipheronly":
-			ku |= x509.KeyUsageDecipherOnly
-		}
+		ku |= keyUsageByName[strings.ToLower(strings.TrimSpace(n))]
 	}
 	return ku
 }
