@@ -1,3 +1,4 @@
+import type { Construct } from "constructs";
 import type { Cloud } from "../config/schema";
 
 /**
@@ -138,6 +139,21 @@ export interface VaultSeal {
 /** Cloud specifics of the entry point's `type: LoadBalancer` Service. */
 export interface LoadBalancerSpec {
   readonly serviceAnnotations: Readonly<Record<string, string>>;
+  /**
+   * The user-facing DNS record, when it can only point at what the cluster's controller made for the
+   * Service (its load balancer's name or address, in the Service's status): built by the platform stack's
+   * call, in the platform stack, so it exists in the same run as the load balancer.
+   * @default - no record in the platform stack (none, or the cloud stack's own)
+   */
+  readonly addressRecord?: (scope: Construct, ingress: LoadBalancerIngress) => void;
+}
+
+/** The load balancer the controller made for the entry point Service, as its status reports it (tokens). */
+export interface LoadBalancerIngress {
+  /** Its DNS name (AWS NLBs). */
+  readonly hostname: string;
+  /** Its address (Azure and GCP load balancers). */
+  readonly ip: string;
 }
 
 /**
