@@ -34,18 +34,22 @@ describe.each([
   const apply = () => b.statements("ApplyPolicies");
   const kmsWrites = () => apply().filter((s) => s.effect === "Allow" && (s.actions ?? []).some((a) => a.startsWith("kms:") && !/^kms:(Describe|Get|List)/.test(a)));
 
-  test("no KMS write on every key: keys only with the deployment's tag, aliases only under <name>-, new keys only with the tag in the request", () => {
+  test("no KMS write on every key: policy, disable, deletion, tags only on keys with the deployment's tag; new keys only with the tag in the request; aliases only under <name>-", () => {
     const tagged = { test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [b.name] };
     const requested = { test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [b.name] };
+    const keysArn = expect.stringMatching(/:kms:eu-west-1:.*:key\/\*$/);
     expect(kmsWrites().length).toBeGreaterThan(0);
     for (const s of kmsWrites()) {
       const shape = { sid: s.sid, resources: s.resources, condition: s.condition };
       if (s.sid === "WriteKmsCreateTaggedKeys") expect(shape).toEqual({ sid: s.sid, resources: ["*"], condition: [requested] });
       else if (s.sid === "WriteKmsDeploymentAliases") expect(shape).toEqual({ sid: s.sid, resources: [expect.stringMatching(new RegExp(`:kms:eu-west-1:.*:alias/${b.name}-\\*$`))], condition: undefined });
-      else if (s.sid === "WriteKmsTagNewKeys") expect(shape).toEqual({ sid: s.sid, resources: [expect.stringMatching(/:kms:eu-west-1:.*:key\/\*$/)], condition: [requested] });
-      else expect(shape).toEqual({ sid: "WriteKmsDeploymentKeys", resources: [expect.stringMatching(/:kms:eu-west-1:.*:key\/\*$/)], condition: [tagged] });
+      else if (s.sid === "WriteKmsTagNewKeys") expect(shape).toEqual({ sid: s.sid, resources: [keysArn], condition: [requested] });
+      else if (s.sid === "WriteKmsGrantsForAwsServices") expect({ ...shape, actions: s.actions }).toEqual({ sid: s.sid, resources: [keysArn], condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }], actions: ["kms:CreateGrant"] });
+      else if (s.sid === "WriteKmsRotationAndAliasTargets") expect({ ...shape, actions: s.actions }).toEqual({ sid: s.sid, resources: [keysArn], condition: undefined, actions: ["kms:CreateAlias", "kms:DeleteAlias", "kms:EnableKeyRotation", "kms:UpdateAlias"] });
+      else expect(shape).toEqual({ sid: "WriteKmsDeploymentKeys", resources: [keysArn], condition: [tagged] });
     }
-    expect(kmsWrites().flatMap((s) => s.actions)).toEqual(expect.arrayContaining(["kms:CreateKey", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:CreateAlias"]));
+    const tagScoped = kmsWrites().find((s) => s.sid === "WriteKmsDeploymentKeys")!.actions;
+    expect(tagScoped).toEqual(expect.arrayContaining(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:TagResource", "kms:UntagResource"]));
   });
 
   test("every KMS write it is granted is denied on the state key and the state alias, without a condition", () => {

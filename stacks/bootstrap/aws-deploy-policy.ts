@@ -31,6 +31,14 @@ export interface AwsDeployScope {
  */
 export const DEPLOYMENT_TAG = "deployment";
 
+/**
+ * "It might take up to five minutes for tag and alias changes to affect KMS key authorization"
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html): the actions the aws provider calls
+ * right after CreateKey (EnableKeyRotation in kms/key.go's create; CreateAlias in kms/alias.go; EKS's CreateGrant)
+ * are therefore not conditioned on the new key's tags.
+ */
+export const KMS_TAG_AUTHORIZATION_LAG = { minutes: 5, source: "https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html" } as const;
+
 /** KMS write actions that act on an alias as well as a key (both ARNs are authorized). */
 const KMS_ALIAS_ACTIONS = new Set(["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"]);
 
@@ -69,13 +77,19 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
     } else if (scopeKms && a === "kms:CreateKey") {
       // A new key only with the deployment's tag in the request (the provider sends default_tags in CreateKey).
       add("KmsCreateTaggedKeys", a, ["*"], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
+    } else if (scopeKms && a === "kms:CreateGrant") {
+      // EKS creates the grant on the cluster's secrets key on the caller's behalf, seconds after the key exists.
+      add("KmsGrantsForAwsServices", a, [`${kmsArn}:key/*`], [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }]);
+    } else if (scopeKms && (a === "kms:EnableKeyRotation" || KMS_ALIAS_ACTIONS.has(a))) {
+      // Called right after CreateKey, when the new key's tags may not authorize yet (KMS_TAG_AUTHORIZATION_LAG); harmless
+      // on any key: rotation only turns on, and the alias side is limited to the deployment's own `alias/<name>-*`.
+      add("KmsRotationAndAliasTargets", a, [`${kmsArn}:key/*`]);
+      if (KMS_ALIAS_ACTIONS.has(a)) add("KmsDeploymentAliases", a, [`${kmsArn}:alias/${s.name}-*`]);
     } else if (scopeKms && service === "kms") {
-      // Every other KMS write acts on a key: only on keys tagged as the deployment's.
+      // Every other KMS write (key policy, disable, deletion, tags, description) only on keys tagged as the deployment's.
       add("KmsDeploymentKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
       // CreateKey with tags also authorizes kms:TagResource on the new key, whose tags are then only in the request.
       if (a === "kms:TagResource") add("KmsTagNewKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
-      // Alias actions are authorized on the alias too: only the deployment's `alias/<name>-*`.
-      if (KMS_ALIAS_ACTIONS.has(a)) add("KmsDeploymentAliases", a, [`${kmsArn}:alias/${s.name}-*`]);
     } else if (s.dnsZone && a === "route53:ChangeResourceRecordSets") {
       // The one zone, and in it only the deployment's own name (Route 53 compares names lower case, without the final dot).
       add("Route53DeploymentRecord", a, [`arn:${s.partition}:route53:::hostedzone/${s.dnsZone.hostedZoneId}`], [
