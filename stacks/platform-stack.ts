@@ -77,5 +77,9 @@ export class PlatformStack extends TerraformStack {
       domain: d.domain,
       loadBalancer: f.loadBalancer,
     });
+    if (f.loadBalancer.addressRecord) {
+      const ingress = this.entryPoint.workload.service.status.get(0).loadBalancer.get(0).ingress.get(0);
+      f.loadBalancer.addressRecord(this, { hostname: ingress.hostname, ip: ingress.ip });
+    }
   }
 }
