@@ -147,7 +147,7 @@ export const DNS_ZONE_CLOUD = { route53: "aws", "azure-dns": "azure", "azure-pri
 
 const DnsZone = z.discriminatedUnion("provider", [
   z.strictObject({
-    provider: z.literal("route53").describe("A Route 53 public hosted zone of the account (AWS)."),
+    provider: z.literal("route53").describe("A Route 53 hosted zone of the account (AWS): public, or private and associated with the VPCs users resolve from."),
     hostedZoneId: z.string().regex(/^Z[A-Z0-9]{1,31}$/, { message: "must be a Route 53 hosted zone id, e.g. Z0123456789ABCDEFGHIJ" }).describe("The hosted zone's id."),
     zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's DNS name, a parent of domain.name."),
   }),
@@ -625,16 +625,6 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
 
   if (cloud) {
     for (const issue of domainIssues(cloud, d.region, d.domain)) add(issue.path, issue.message);
-    // The AWS record points at Elastic IPs, one per public subnet the stack created: an internal entry point has
-    // none, and an existing network's public subnets are the controller's to find (tags), not known at synth.
-    const dnsZone = isRecord(d.domain) && isRecord(d.domain.dnsZone) ? d.domain.dnsZone : undefined;
-    if (cloud === "aws" && dnsZone?.provider === "route53" && isRecord(d.domain)) {
-      if (d.domain.access === "internal") {
-        add(["domain", "dnsZone"], "a Route 53 record on public Elastic IPs cannot serve an internal entry point; remove domain.dnsZone and create the record in your private zone for the internal load balancer's name");
-      } else if (isRecord(d.aws) && d.aws.existingNetwork !== undefined) {
-        add(["domain", "dnsZone"], "with aws.existingNetwork the public subnets the load balancer uses are not known at synth, so no Elastic IPs can be reserved for the record; remove domain.dnsZone and point your record at the load balancer's DNS name");
-      }
-    }
     if (cloud === "azure") for (const issue of azureEntryPointAddressIssues(d, network)) add(issue.path, issue.message);
     if (cloud === "azure" && isRecord(d.encryption) && d.encryption.keys === "customer-managed") {
       add(["encryption", "keys"], "customer-managed keys are not available on azure yet (disk encryption set, storage account key and a Log Analytics dedicated cluster are not built); remove it to keep Microsoft-managed keys");

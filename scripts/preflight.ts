@@ -64,6 +64,9 @@ function checkCloudAccess(deployment: Deployment, stacks: readonly StackRole[], 
       const caller = parseJson<{ Arn?: string }>(run("aws", ["sts", "get-caller-identity", "--output", "json"]).stdout)?.Arn;
       if (touchesCluster && caller) results.push(checkEksAccess(deployment, caller, intent));
       if (touchesCloud && caller) results.push(checkEbsEncryptionByDefault(deployment.region, run));
+      // The record is written by the cloud stack (Elastic IPs) or the platform stack (alias to the NLB).
+      const zone = deployment.domain.dnsZone?.provider === "route53" ? deployment.domain.dnsZone : undefined;
+      if (zone && caller && (touchesCloud || stacks.includes("platform"))) results.push(checkHostedZone(zone, deployment.domain.name, run));
       return results;
     }
     case "azure": {
@@ -169,6 +172,44 @@ function checkEbsEncryptionByDefault(region: string, run: CommandRunner): CheckR
     name,
     detail: `off: new EBS volumes in this account and region are not encrypted unless asked. It is an account setting this deployment does not own; turn it on: \`aws ec2 enable-ebs-encryption-by-default --region ${region}\``,
   };
+}
+
+/**
+ * The Route 53 zone of domain.dnsZone, read only: it exists and the caller may read it (route53:GetHostedZone and
+ * route53:ListResourceRecordSets, both derived for aws_route53_record), it is the zone named zoneName, and no NS
+ * record in it delegates domain.name or a parent of it below the apex (a record there would never be answered).
+ * A private zone answers only in its associated VPCs, which are listed. Output shapes: `aws route53
+ * get-hosted-zone` (HostedZone.Name fully qualified with the final dot, HostedZone.Config.PrivateZone, VPCs) and
+ * `list-resource-record-sets` (ResourceRecordSets[].Name/Type; the CLI pages through all of them):
+ * https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHostedZone.html, API_ListResourceRecordSets.html.
+ */
+function checkHostedZone(zone: { hostedZoneId: string; zoneName: string }, recordName: string, run: CommandRunner): CheckResult {
+  const name = `Route 53 zone ${zone.hostedZoneId} (domain.dnsZone)`;
+  const bare = (n: string) => n.toLowerCase().replace(/\.$/, "");
+  const got = run("aws", ["route53", "get-hosted-zone", "--id", zone.hostedZoneId, "--output", "json"]);
+  const hz = parseJson<{ HostedZone?: { Name?: string; Config?: { PrivateZone?: boolean } }; VPCs?: { VPCRegion?: string; VPCId?: string }[] }>(got.stdout);
+  if (got.code !== 0 || !hz?.HostedZone?.Name) {
+    return { ok: false, name, detail: `\`aws route53 get-hosted-zone --id ${zone.hostedZoneId}\` failed (${firstLine(got.stderr) || `exit ${got.code}`}); the zone must exist in this account and the identity needs route53:GetHostedZone; check domain.dnsZone.hostedZoneId` };
+  }
+  const zoneName = bare(hz.HostedZone.Name);
+  if (zoneName !== bare(zone.zoneName)) {
+    return { ok: false, name, detail: `zone ${zone.hostedZoneId} is ${zoneName}, not domain.dnsZone.zoneName (${bare(zone.zoneName)}); give the id of the zone that holds ${recordName}` };
+  }
+  const sets = run("aws", ["route53", "list-resource-record-sets", "--hosted-zone-id", zone.hostedZoneId, "--output", "json"]);
+  const records = parseJson<{ ResourceRecordSets?: { Name?: string; Type?: string }[] }>(sets.stdout)?.ResourceRecordSets;
+  if (sets.code !== 0 || !records) {
+    return { ok: false, name, detail: `\`aws route53 list-resource-record-sets --hosted-zone-id ${zone.hostedZoneId}\` failed (${firstLine(sets.stderr) || `exit ${sets.code}`}); the identity needs route53:ListResourceRecordSets` };
+  }
+  const target = bare(recordName);
+  const delegation = records.find((r) => r.Type === "NS" && r.Name && bare(r.Name) !== zoneName && (target === bare(r.Name) || target.endsWith(`.${bare(r.Name)}`)));
+  if (delegation?.Name) {
+    return { ok: false, name, detail: `zone ${zoneName} delegates ${bare(delegation.Name)} to other name servers (NS record): a record here would never be answered; name the delegated zone in domain.dnsZone` };
+  }
+  if (hz.HostedZone.Config?.PrivateZone) {
+    const vpcs = (hz.VPCs ?? []).map((v) => `${v.VPCId} (${v.VPCRegion})`).join(", ") || "none";
+    return { ok: true, name, detail: `private zone ${zoneName} holds ${target}; it answers only in its associated VPCs: ${vpcs} (associate the VPCs users resolve from)` };
+  }
+  return { ok: true, name, detail: `public zone ${zoneName} holds ${target}` };
 }
 
 /** One claim of a JWT's payload (no verification: the CLI's own token, read for the caller's id only). */

@@ -5,10 +5,11 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import type { Deployment } from "../config/schema";
 import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type PlatformFoundation, type WorkloadIdentityBinding } from "./platform-foundation";
+import { WORKLOAD_IDENTITIES, type LoadBalancerIngress, type PlatformFoundation, type WorkloadIdentityBinding } from "./platform-foundation";
 import { Network } from "../constructs/aws/network";
 import { ExistingNetwork } from "../constructs/aws/existing-network";
 import { EntryPointEndpointService } from "../constructs/aws/entry-point-endpoint-service";
+import { EntryPointAliasRecord } from "../constructs/aws/entry-point-alias-record";
 import { SERVICES } from "./service-catalog";
 import { LOAD_BALANCER_SCHEME_ANNOTATIONS } from "../constructs/aws/load-balancer-facts";
 import { ControlPlaneAccess } from "../constructs/aws/control-plane-access";
@@ -216,9 +217,21 @@ export class AwsStack extends TerraformStack {
     // customer's ACM certificate on the NLB's TLS listener (re-encrypting to the entry point, which keeps its
     // Vault-issued certificate). The certificate's private key stays in ACM.
     const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
-    // (config/schema.ts refuses the zone with an internal entry point or an existing network: no public subnets of ours.)
-    const address = zone && network instanceof Network
+    // Elastic IPs only in the public subnets this stack created; an internal NLB, or one in an existing network's
+    // subnets, gets an alias record in the platform stack, from the Service's status (EntryPointAliasRecord).
+    const address = zone && network instanceof Network && !internal
       ? new EntryPointAddress(this, "EntryPointAddress", { name, subnetCount: network.publicSubnets.length, hostedZoneId: zone.hostedZoneId, recordName: d.domain.name })
+      : undefined;
+    const addressRecord = zone && !address
+      ? (scope: Construct, ingress: LoadBalancerIngress) =>
+          new EntryPointAliasRecord(scope, "EntryPointRecord", {
+            region: d.region,
+            allowedAccountId: d.aws?.accountId,
+            defaultTags: { ...d.tags, deployment: d.name },
+            hostedZoneId: zone.hostedZoneId,
+            recordName: d.domain.name,
+            loadBalancerHostname: ingress.hostname,
+          })
       : undefined;
     const cert = d.domain.certificate.source === "aws-acm" ? d.domain.certificate : undefined;
     const tlsAtLoadBalancer: Record<string, string> = cert
@@ -269,6 +282,7 @@ export class AwsStack extends TerraformStack {
           ...address?.serviceAnnotations,
           ...tlsAtLoadBalancer,
         },
+        ...(addressRecord ? { addressRecord } : {}),
       },
       podNetwork: {
         // The VPC CNI gives pods addresses from the VPC's subnets (not network.podCidr).

@@ -1,3 +1,4 @@
+import type { Construct } from "constructs";
 import type { Cloud } from "../config/schema";
 
 /**
@@ -160,11 +161,26 @@ export interface VaultSeal {
 export interface LoadBalancerSpec {
   readonly serviceAnnotations: Readonly<Record<string, string>>;
   /**
+   * The user-facing DNS record, when it can only point at what the cluster's controller made for the
+   * Service (its load balancer's name or address, in the Service's status): built by the platform stack's
+   * call, in the platform stack, so it exists in the same run as the load balancer.
+   * @default - no record in the platform stack (none, or the cloud stack's own)
+   */
+  readonly addressRecord?: (scope: Construct, ingress: LoadBalancerIngress) => void;
+  /**
    * Kubernetes objects the cloud needs beside the Service (GKE: a ServiceAttachment for Private Service Connect),
    * created with it in its namespace.
    * @default [] - none
    */
   readonly serviceCompanions?: readonly ServiceCompanion[];
+}
+
+/** The load balancer the controller made for the entry point Service, as its status reports it (tokens). */
+export interface LoadBalancerIngress {
+  /** Its DNS name (AWS NLBs). */
+  readonly hostname: string;
+  /** Its address (Azure and GCP load balancers). */
+  readonly ip: string;
 }
 
 /** A Kubernetes object that belongs to the entry point's LoadBalancer Service and names it. */

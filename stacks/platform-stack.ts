@@ -78,5 +78,9 @@ export class PlatformStack extends TerraformStack {
       loadBalancer: f.loadBalancer,
       ...(f.publicCertificate ? { mountedCertificate: f.publicCertificate } : {}),
     });
+    if (f.loadBalancer.addressRecord) {
+      const ingress = this.entryPoint.workload.service.status.get(0).loadBalancer.get(0).ingress.get(0);
+      f.loadBalancer.addressRecord(this, { hostname: ingress.hostname, ip: ingress.ip });
+    }
   }
 }

@@ -157,6 +157,44 @@ describe("the cloud's access rules, before anything runs", () => {
     expect(off.calls.map((c) => [c.command, ...c.args].join(" "))).toContain("aws ec2 get-ebs-encryption-by-default --region eu-west-1 --output json");
   });
 
+  describe("AWS: the Route 53 zone of domain.dnsZone (read only)", () => {
+    const zoned = deployment({ domain: { ...DEFAULT_DEPLOYMENT.domain, name: "catalog.acme.example.com", dnsZone: { provider: "route53", hostedZoneId: "Z0123456789ABCDEFGHIJ", zoneName: "acme.example.com" } } as DeploymentInput["domain"] });
+    const NAME = "Route 53 zone Z0123456789ABCDEFGHIJ (domain.dnsZone)";
+    // aws route53 get-hosted-zone / list-resource-record-sets, JSON output (https://docs.aws.amazon.com/Route53/latest/APIReference/API_GetHostedZone.html,
+    // API_ListResourceRecordSets.html): names fully qualified with the final dot.
+    const zone = (name: string, privateZone = false) => ({ stdout: JSON.stringify({ HostedZone: { Id: "/hostedzone/Z0123456789ABCDEFGHIJ", Name: name, Config: { PrivateZone: privateZone } }, VPCs: privateZone ? [{ VPCRegion: "eu-west-1", VPCId: "vpc-1" }] : undefined }) });
+    const records = (...sets: { Name: string; Type: string }[]) => ({ stdout: JSON.stringify({ ResourceRecordSets: [{ Name: "acme.example.com.", Type: "SOA" }, { Name: "acme.example.com.", Type: "NS" }, ...sets] }) });
+    const run = (answers: Record<string, object>) => fakeRunner({ ...AWS_READY, ...answers });
+    const check = (answers: Record<string, object>, stacks: Parameters<typeof preflight>[0]["stacks"] = ["cloud"]) =>
+      preflight({ deployment: zoned, stacks, env: VAULT_ENV, run: run(answers) }).find((r) => r.name === NAME);
+
+    test("the zone exists, is named zoneName and delegates nothing above domain.name: ok, for the cloud and the platform stack", () => {
+      const answers = { "aws route53 get-hosted-zone": zone("acme.example.com."), "aws route53 list-resource-record-sets": records({ Name: "other.acme.example.com.", Type: "NS" }) };
+      expect(check(answers)).toEqual({ ok: true, name: NAME, detail: expect.stringMatching(/^public zone acme\.example\.com holds catalog\.acme\.example\.com/) });
+      expect(check(answers, ["platform"])?.ok).toBe(true);
+      expect(check(answers, ["vault"])).toBeUndefined();
+      const calls = run(answers);
+      preflight({ deployment: zoned, stacks: ["cloud"], env: {}, run: calls });
+      expect(calls.calls.map((c) => [c.command, ...c.args].join(" "))).toEqual(expect.arrayContaining([
+        "aws route53 get-hosted-zone --id Z0123456789ABCDEFGHIJ --output json",
+        "aws route53 list-resource-record-sets --hosted-zone-id Z0123456789ABCDEFGHIJ --output json",
+      ]));
+    });
+
+    test("a zone that cannot be read, another zone's id, or a delegated subzone above the name: refused with the fix", () => {
+      expect(check({ "aws route53 get-hosted-zone": { code: 254, stderr: "An error occurred (NoSuchHostedZone)" } })).toEqual({ ok: false, name: NAME, detail: expect.stringMatching(/NoSuchHostedZone.*route53:GetHostedZone.*domain\.dnsZone\.hostedZoneId/) });
+      expect(check({ "aws route53 get-hosted-zone": zone("example.org."), "aws route53 list-resource-record-sets": records() })).toEqual({ ok: false, name: NAME, detail: expect.stringMatching(/is example\.org, not domain\.dnsZone\.zoneName \(acme\.example\.com\)/) });
+      expect(check({ "aws route53 get-hosted-zone": zone("acme.example.com."), "aws route53 list-resource-record-sets": records({ Name: "catalog.acme.example.com.", Type: "NS" }) })).toEqual({
+        ok: false, name: NAME, detail: expect.stringMatching(/delegates catalog\.acme\.example\.com to other name servers \(NS record\): a record here would never be answered; name the delegated zone/),
+      });
+    });
+
+    test("a private zone is reported with the VPCs it answers in", () => {
+      const r = check({ "aws route53 get-hosted-zone": zone("acme.example.com.", true), "aws route53 list-resource-record-sets": records() });
+      expect(r).toEqual({ ok: true, name: NAME, detail: expect.stringMatching(/^private zone acme\.example\.com .*answers only in its associated VPCs: vpc-1 \(eu-west-1\)/) });
+    });
+  });
+
   test("Azure: applying as anyone but the configured deploying identity is refused; the plan identity may plan; the token is never printed", () => {
     const base = { "terraform version": AWS_READY["terraform version"], "az account show": { stdout: JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId }) } };
     const planned = deployment({

@@ -38,3 +38,27 @@ export const LOAD_BALANCER_OWNER_TAGS: Fact<{ service: (namespace: string, name:
     "kubernetes/cloud-provider-aws pkg/providers/v1/aws_loadbalancer.go, ensureLoadBalancerv2: tags[TagNameKubernetesService] = namespacedName.String(), " +
     "then tagging.buildTags(ResourceLifecycleOwned, ...) adds kubernetes.io/cluster/<cluster id> = owned (pkg/providers/v1/tags.go)",
 };
+
+/**
+ * Where the NLB's DNS name shows: the service controller writes it into the Service's status, which the
+ * kubernetes provider's `kubernetes_service_v1` waits for (`wait_for_load_balancer`, default true) and exports
+ * as `status[0].load_balancer[0].ingress[0].hostname`.
+ */
+export const LOAD_BALANCER_HOSTNAME_IN_SERVICE_STATUS: Fact<{ attribute: string }> = {
+  value: { attribute: "status[0].load_balancer[0].ingress[0].hostname" },
+  source:
+    "kubernetes/cloud-provider-aws pkg/providers/v1/aws.go, v2toStatus: status.Ingress = [{Hostname: lb.DNSName}] once the NLB is active or provisioning; " +
+    "hashicorp/terraform-provider-kubernetes v2.38.0 docs/resources/service_v1.md (wait_for_load_balancer defaults to true; status.load_balancer.ingress.hostname)",
+};
+
+/**
+ * An alias record names the load balancer's canonical hosted zone. For NLBs it is one zone per region, which
+ * the aws provider's `aws_lb_hosted_zone_id` data source reads from its own table (no API call).
+ */
+export const NLB_ALIAS_ZONE: Fact<{ loadBalancerType: "network" }> = {
+  value: { loadBalancerType: "network" },
+  source:
+    "hashicorp/terraform-provider-aws v5.100.0 internal/service/elbv2/hosted_zone_id_data_source.go (hostedZoneIDPerRegionNLBMap); " +
+    "https://docs.aws.amazon.com/general/latest/gr/elb.html (Network Load Balancers' hosted zone ids per region); " +
+    "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-alias.html (alias target: the load balancer's DNS name and hosted zone)",
+};

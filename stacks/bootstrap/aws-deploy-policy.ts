@@ -20,7 +20,27 @@ export interface AwsDeployScope {
   readonly account: string;
   readonly region: string;
   readonly name: string;
+  /** The Route 53 zone the deployment writes its one record in (domain.dnsZone). @default - no zone: no record write */
+  readonly dnsZone?: { readonly hostedZoneId: string; readonly recordName: string };
 }
+
+/**
+ * The tag every AWS object of the deployment carries (the aws providers' default_tags: `deployment: <name>`), which
+ * KMS write actions are conditioned on. The bootstrap's own state key carries it too: the apply role is denied
+ * every KMS write on that key explicitly (aws-state-stack.ts).
+ */
+export const DEPLOYMENT_TAG = "deployment";
+
+/**
+ * "It might take up to five minutes for tag and alias changes to affect KMS key authorization"
+ * (https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html): the actions the aws provider calls
+ * right after CreateKey (EnableKeyRotation in kms/key.go's create; CreateAlias in kms/alias.go; EKS's CreateGrant)
+ * are therefore not conditioned on the new key's tags.
+ */
+export const KMS_TAG_AUTHORIZATION_LAG = { minutes: 5, source: "https://docs.aws.amazon.com/kms/latest/developerguide/tag-authorization.html" } as const;
+
+/** KMS write actions that act on an alias as well as a key (both ARNs are authorized). */
+const KMS_ALIAS_ACTIONS = new Set(["kms:CreateAlias", "kms:UpdateAlias", "kms:DeleteAlias"]);
 
 const OIDC_ACTION = /^iam:.*OpenIDConnectProvider/;
 
@@ -34,6 +54,10 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
   const wild = actions.filter((a) => a.includes("*"));
   if (wild.length) throw new Error(`wildcard actions are refused in deploy policies: ${wild.join(", ")}`);
   const iam = `arn:${s.partition}:iam::${s.account}`;
+  const kmsArn = `arn:${s.partition}:kms:${s.region}:${s.account}`;
+  // Only the write identity's KMS actions are scoped by tag: the reads (DescribeKey, GetKeyPolicy, ...) stay readable
+  // on every key, which data.aws_kms_key (the AWS managed aws/ebs key) needs.
+  const scopeKms = prefix === "Write";
   const groups = new Map<string, { actions: string[]; resources: string[]; condition?: DataAwsIamPolicyDocumentStatement["condition"] }>();
   const add = (key: string, action: string, resources: string[], condition?: DataAwsIamPolicyDocumentStatement["condition"]) => {
     const g = groups.get(key) ?? { actions: [], resources, condition };
@@ -50,6 +74,29 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       add("IamDeploymentRoles", a, [`${iam}:role/${s.name}-*`]);
     } else if (service === "s3") {
       add("S3DeploymentBuckets", a, [`arn:${s.partition}:s3:::${s.name}-*`]);
+    } else if (scopeKms && a === "kms:CreateKey") {
+      // A new key only with the deployment's tag in the request (the provider sends default_tags in CreateKey).
+      add("KmsCreateTaggedKeys", a, ["*"], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
+    } else if (scopeKms && a === "kms:CreateGrant") {
+      // EKS creates the grant on the cluster's secrets key on the caller's behalf, seconds after the key exists.
+      add("KmsGrantsForAwsServices", a, [`${kmsArn}:key/*`], [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }]);
+    } else if (scopeKms && (a === "kms:EnableKeyRotation" || KMS_ALIAS_ACTIONS.has(a))) {
+      // Called right after CreateKey, when the new key's tags may not authorize yet (KMS_TAG_AUTHORIZATION_LAG); harmless
+      // on any key: rotation only turns on, and the alias side is limited to the deployment's own `alias/<name>-*`.
+      add("KmsRotationAndAliasTargets", a, [`${kmsArn}:key/*`]);
+      if (KMS_ALIAS_ACTIONS.has(a)) add("KmsDeploymentAliases", a, [`${kmsArn}:alias/${s.name}-*`]);
+    } else if (scopeKms && service === "kms") {
+      // Every other KMS write (key policy, disable, deletion, tags, description) only on keys tagged as the deployment's.
+      add("KmsDeploymentKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
+      // CreateKey with tags also authorizes kms:TagResource on the new key, whose tags are then only in the request.
+      if (a === "kms:TagResource") add("KmsTagNewKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
+    } else if (s.dnsZone && a === "route53:ChangeResourceRecordSets") {
+      // The one zone, and in it only the deployment's own name (Route 53 compares names lower case, without the final dot).
+      add("Route53DeploymentRecord", a, [`arn:${s.partition}:route53:::hostedzone/${s.dnsZone.hostedZoneId}`], [
+        { test: "ForAllValues:StringEquals", variable: "route53:ChangeResourceRecordSetsNormalizedRecordNames", values: [s.dnsZone.recordName.toLowerCase().replace(/\.$/, "")] },
+      ]);
+    } else if (s.dnsZone && a === "route53:GetChange") {
+      add("Route53Changes", a, [`arn:${s.partition}:route53:::change/*`]);
     } else {
       add(service.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase()), a, ["*"]);
     }

@@ -169,7 +169,8 @@ export class AwsStateStack extends TerraformStack {
     // Least privilege, derived: the actions the deployment's own synthesized stacks need (permission-facts.ts),
     // read-only for the plan role, read and write for the apply role. No AWS managed policy, no wildcard action.
     const derived = requirePermissions("aws", synthesizedTypes(deploymentStacks(d)));
-    const where = { partition, account, region: d.region, name: d.name };
+    const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
+    const where = { partition, account, region: d.region, name: d.name, ...(zone ? { dnsZone: { hostedZoneId: zone.hostedZoneId, recordName: d.domain.name } } : {}) };
     // The plan role reads the current state object of each stack; the apply role writes them and their lock files.
     const stateFiles = `${bucketArn}/${state.keyPrefix}/*`;
     new AwsDeployPolicies(this, "PlanPolicies", {
@@ -190,6 +191,14 @@ export class AwsStateStack extends TerraformStack {
         { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [stateFiles] },
         ...awsDeployStatements("Read", derived.read, where),
         ...awsDeployStatements("Write", derived.write, where),
+        // The state key and its alias carry the deployment's tag and name like the deployment's keys: whatever the
+        // scoped grants above reach, the apply role changes neither (its policy, rotation, deletion, tags, alias).
+        {
+          sid: "DenyStateKeyChanges",
+          effect: "Deny",
+          actions: derived.write.filter((a) => a.startsWith("kms:")),
+          resources: [this.stateKey.keyArn, `arn:${partition}:kms:${state.region}:${account}:alias/${d.name}-state`],
+        },
       ],
     });
 

@@ -97,6 +97,7 @@ export const AWS_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "data.aws_iam_policy_document": { read: [], write: [], source: `${TFAWS("iam/policy_document_data_source.go")}: rendered locally, no API call` },
   "data.aws_partition": { read: [], write: [], source: `${TFAWS("meta/partition_data_source.go")}: the provider's endpoint metadata, no API call` },
   "data.aws_kms_key": { read: ["kms:DescribeKey"], write: [], source: `${TFAWS("kms/key_data_source.go")}; ${SAR("awskeymanagementservice")}` },
+  "data.aws_lb_hosted_zone_id": { read: [], write: [], source: `${TFAWS("elbv2/hosted_zone_id_data_source.go")} (a table in the provider, per region and load balancer type: no API call)` },
   "data.aws_route53_zone": { read: ["route53:GetHostedZone", "route53:ListHostedZones", "route53:ListTagsForResource"], write: [], source: `${TFAWS("route53/zone_data_source.go")}; ${SAR("amazonroute53")}` },
   "data.aws_acm_certificate": { read: ["acm:ListCertificates", "acm:DescribeCertificate", "acm:ListTagsForCertificate"], write: [], source: `${TFAWS("acm/certificate_data_source.go")}; ${SAR("awscertificatemanager")}` },
 };

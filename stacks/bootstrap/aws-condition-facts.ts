@@ -1,0 +1,102 @@
+/**
+ * Which condition keys IAM evaluates for each action the deploy policies scope by condition, per resource type
+ * of the action, as the Service Authorization Reference lists them. A statement whose condition key the action
+ * does not support for that resource never matches (an Allow grants nothing) or, with `ForAllValues:` or a
+ * negated operator, matches every request (a Deny or an Allow then reaches everything): both are caught by
+ * __tests__/delivery/deploy-scoping.test.ts against these facts. Resource type "" is an action without a
+ * resource type (Resource "*").
+ *
+ * Only the keys the policies use are listed per action; each entry names its source page.
+ */
+
+/** An action's supported condition keys, by the resource type the statement names. */
+export interface ActionConditionFact {
+  readonly byResourceType: Readonly<Record<string, readonly string[]>>;
+  readonly source: string;
+}
+
+const SAR = (service: string) => `https://docs.aws.amazon.com/service-authorization/latest/reference/list_${service}.html`;
+const KMS = SAR("awskeymanagementservice");
+const ROUTE53 = SAR("amazonroute53");
+const IAM = SAR("awsidentityandaccessmanagementiam");
+
+/** The key resource type's keys used here (every key-level KMS action lists aws:ResourceTag/${TagKey} and kms:ResourceAliases). */
+const KMS_KEY = ["aws:ResourceTag/${TagKey}", "kms:CallerAccount", "kms:ResourceAliases", "kms:ViaService"] as const;
+/** The alias resource type: only the caller and via-service keys (no tags: aliases cannot be tagged). */
+const KMS_ALIAS = ["kms:CallerAccount", "kms:ViaService"] as const;
+const keyAction = (extra: readonly string[] = []): ActionConditionFact => ({ byResourceType: { key: [...KMS_KEY, ...extra] }, source: KMS });
+const aliasAction: ActionConditionFact = { byResourceType: { alias: KMS_ALIAS, key: KMS_KEY }, source: KMS };
+
+export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>> = {
+  "kms:CreateKey": { byResourceType: { "": ["aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys", "kms:CallerAccount", "kms:ViaService"] }, source: `${KMS} (CreateKey: no resource type; dependent actions kms:PutKeyPolicy, kms:TagResource)` },
+  "kms:PutKeyPolicy": keyAction(["kms:BypassPolicyLockoutSafetyCheck"]),
+  "kms:CreateGrant": keyAction(["kms:GrantIsForAWSResource", "kms:GranteePrincipal"]),
+  "kms:EnableKey": keyAction(),
+  "kms:DisableKey": keyAction(),
+  "kms:EnableKeyRotation": keyAction(),
+  "kms:DisableKeyRotation": keyAction(),
+  "kms:ScheduleKeyDeletion": keyAction(["kms:ScheduleKeyDeletionPendingWindowInDays"]),
+  "kms:CancelKeyDeletion": keyAction(),
+  "kms:UpdateKeyDescription": keyAction(),
+  "kms:TagResource": keyAction(["aws:RequestTag/${TagKey}", "aws:TagKeys"]),
+  "kms:UntagResource": keyAction(["aws:TagKeys"]),
+  "kms:CreateAlias": aliasAction,
+  "kms:UpdateAlias": aliasAction,
+  "kms:DeleteAlias": aliasAction,
+  "route53:ChangeResourceRecordSets": {
+    byResourceType: { hostedzone: ["route53:ChangeResourceRecordSetsActions", "route53:ChangeResourceRecordSetsNormalizedRecordNames", "route53:ChangeResourceRecordSetsRecordTypes"] },
+    source: `${ROUTE53}; https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/specifying-rrset-conditions.html (normalized names: lower case, no trailing dot)`,
+  },
+  "route53:GetChange": { byResourceType: { change: [] }, source: ROUTE53 },
+  "iam:CreateServiceLinkedRole": { byResourceType: { role: ["iam:AWSServiceName"] }, source: IAM },
+};
+
+/** The resource type an ARN in a statement names, for the services scoped here ("" for "*"). */
+export function resourceTypeOf(arn: string): string {
+  if (arn === "*") return "";
+  const kms = /^arn:[^:]+:kms:[^:]*:[^:]*:(key|alias)\//.exec(arn);
+  if (kms) return kms[1];
+  const route53 = /^arn:[^:]+:route53:::(hostedzone|change)\//.exec(arn);
+  if (route53) return route53[1];
+  if (/^arn:[^:]+:iam::[^:]*:role\//.test(arn)) return "role";
+  throw new Error(`no resource type known for ${arn}`);
+}
+
+/** Whether a condition key (e.g. aws:ResourceTag/deployment) is one of the listed ones (aws:ResourceTag/${TagKey}). */
+export function conditionKeySupported(variable: string, supported: readonly string[]): boolean {
+  return supported.some((k) => k === variable || (k.endsWith("/${TagKey}") && variable.startsWith(k.slice(0, -"${TagKey}".length)) && variable.length > k.length - "${TagKey}".length));
+}
+
+/** A statement as synthesized (aws_iam_policy_document, snake_case). */
+export interface SynthesizedStatement {
+  readonly sid?: string;
+  readonly effect?: string;
+  readonly actions?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly condition?: readonly { readonly test: string; readonly variable: string; readonly values: readonly string[] }[];
+}
+
+/**
+ * Why a statement's conditions do not do what they say: an action with no fact, a resource of a type the
+ * action is not authorized on, or a condition key the action does not support for that resource type.
+ * Empty when every (action, resource, condition key) is listed in AWS_ACTION_CONDITIONS.
+ */
+export function conditionProblems(st: SynthesizedStatement): string[] {
+  const problems: string[] = [];
+  for (const c of st.condition ?? []) {
+    for (const action of st.actions ?? []) {
+      const fact = AWS_ACTION_CONDITIONS[action];
+      if (!fact) {
+        problems.push(`${st.sid}: ${action} has no condition facts (AWS_ACTION_CONDITIONS), so ${c.variable} is unproven`);
+        continue;
+      }
+      for (const resource of st.resources ?? []) {
+        const type = resourceTypeOf(resource);
+        const keys = fact.byResourceType[type];
+        if (!keys) problems.push(`${st.sid}: ${action} is not authorized on ${type || "*"} resources (${resource})`);
+        else if (!conditionKeySupported(c.variable, keys)) problems.push(`${st.sid}: ${action} on ${type || "*"} does not support ${c.variable} (${fact.source})`);
+      }
+    }
+  }
+  return problems;
+}
