@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { cidrPattern, type Ipv4Range, isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+import { createdLoadBalancerSubnet, defaultFrontendAddress, frontendAddressProblem } from "./azure-entry-point";
 import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
@@ -99,6 +100,9 @@ const Network = z
   })
   .describe("Address ranges of the private network.");
 
+/** An Azure Key Vault resource id; the groups are the subscription, resource group and vault name. */
+export const AZURE_KEY_VAULT_ID = /^\/subscriptions\/([0-9a-fA-F-]{36})\/resourceGroups\/([-\w._()]{1,90})\/providers\/Microsoft\.KeyVault\/vaults\/([a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9])$/;
+
 /** An ACM certificate ARN; the region is the fourth field. */
 export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
 
@@ -119,10 +123,27 @@ const Certificate = z.discriminatedUnion("source", [
       .regex(ACM_CERTIFICATE_ARN, { message: "must be an ACM certificate ARN, e.g. arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789" })
       .describe("ARN of an issued ACM certificate for domain.name, in the deployment's region."),
   }),
+  z.strictObject({
+    source: z
+      .literal("azure-key-vault")
+      .describe(
+        "A certificate in the customer's own Azure Key Vault (their certificate store, opt-in: the platform's own secrets stay in the in-cluster Vault). " +
+          "AKS's Key Vault provider for the Secrets Store CSI driver mounts it into the entry point's pods, which serve it (rotation polled every 2 minutes, nginx reloads); " +
+          "the private key never enters Terraform state. The vault must use Azure RBAC authorization. Azure only.",
+      ),
+    keyVaultId: z
+      .string()
+      .regex(AZURE_KEY_VAULT_ID, { message: "must be a Key Vault resource id, e.g. /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/certs/providers/Microsoft.KeyVault/vaults/contoso-certs" })
+      .describe("Resource id of the Key Vault holding the certificate; the entry point's identity gets Key Vault Secrets User on the certificate's secret only, and the stack gives the vault a private endpoint in the cluster's network."),
+    certificateName: z
+      .string()
+      .regex(/^[0-9A-Za-z-]{1,127}$/, { message: "must be a Key Vault certificate name (1-127 letters, digits, '-')" })
+      .describe("Name of the certificate (with its private key, exportable) for domain.name; its latest version is served."),
+  }),
 ]);
 
 /** Which cloud's DNS each zone provider is. */
-export const DNS_ZONE_CLOUD = { route53: "aws", "azure-dns": "azure", "cloud-dns": "gcp" } as const satisfies Record<string, Cloud>;
+export const DNS_ZONE_CLOUD = { route53: "aws", "azure-dns": "azure", "azure-private-dns": "azure", "cloud-dns": "gcp" } as const satisfies Record<string, Cloud>;
 
 const DnsZone = z.discriminatedUnion("provider", [
   z.strictObject({
@@ -132,6 +153,13 @@ const DnsZone = z.discriminatedUnion("provider", [
   }),
   z.strictObject({
     provider: z.literal("azure-dns").describe("An Azure DNS public zone of the subscription (Azure)."),
+    resourceGroupName: z.string().min(1).max(90).describe("Resource group of the zone."),
+    zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's name, a parent of domain.name."),
+  }),
+  z.strictObject({
+    provider: z
+      .literal("azure-private-dns")
+      .describe("An Azure private DNS zone (Azure, access: internal): an A record on the internal load balancer's static private address (azure.entryPointPrivateIp). Link the zone to the users' networks yourself."),
     resourceGroupName: z.string().min(1).max(90).describe("Resource group of the zone."),
     zoneName: z.string().regex(HOSTNAME, { message: "must be the zone's DNS name, e.g. acme.example.com" }).describe("The zone's name, a parent of domain.name."),
   }),
@@ -393,6 +421,15 @@ const Azure = z.strictObject({
         "created and refreshed through private endpoints. The stack peers this VNet with the platform's and links the vaults' private DNS zone (and a private cluster's) to it.",
     ),
   existingNetwork: AzureExistingNetwork.optional(),
+  entryPointPrivateIp: z
+    .string()
+    .regex(/^\d{1,3}(\.\d{1,3}){3}$/, { message: "must be an IPv4 address, e.g. 10.50.63.254" })
+    .optional()
+    .describe(
+      "Static private address of the internal entry point's load balancer (domain.access: internal), set on the Service (azure-load-balancer-ipv4) and used by an azure-private-dns record. " +
+        "Must be a free address of the load balancer's subnet (the created network's load-balancer subnet, or existingNetwork.nodeSubnet), not one of the five Azure reserves. " +
+        "Default with an azure-private-dns zone: the subnet's last usable address; otherwise AKS picks a dynamic one.",
+    ),
 });
 
 const GCP_PROJECT_ID = z.string().regex(/^[a-z][a-z0-9-]{4,28}[a-z0-9]$/, { message: "must be a GCP project id, e.g. acme-catalog-prod" });
@@ -588,6 +625,7 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
 
   if (cloud) {
     for (const issue of domainIssues(cloud, d.region, d.domain)) add(issue.path, issue.message);
+    if (cloud === "azure") for (const issue of azureEntryPointAddressIssues(d, network)) add(issue.path, issue.message);
     if (cloud === "azure" && isRecord(d.encryption) && d.encryption.keys === "customer-managed") {
       add(["encryption", "keys"], "customer-managed keys are not available on azure yet (disk encryption set, storage account key and a Log Analytics dedicated cluster are not built); remove it to keep Microsoft-managed keys");
     }
@@ -846,6 +884,39 @@ function entryPointAccessIssues(d: Record<string, unknown>, cloud: Cloud | undef
 }
 
 /**
+ * The Azure internal entry point's static address and its DNS record: a private zone only for an internal entry
+ * point and a public zone only for a public one; a given address inside the load balancer's subnet and not reserved.
+ */
+function azureEntryPointAddressIssues(d: Record<string, unknown>, network: Record<string, unknown>): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const domain = isRecord(d.domain) ? d.domain : {};
+  const az = isRecord(d.azure) ? d.azure : {};
+  const internal = domain.access === "internal";
+  const zone = isRecord(domain.dnsZone) ? domain.dnsZone : undefined;
+  if (zone?.provider === "azure-dns" && internal) {
+    issues.push({ path: ["domain", "dnsZone", "provider"], message: "an internal entry point has only a private address, which a public Azure DNS zone would publish; use azure-private-dns (a private zone linked to the users' networks), or remove dnsZone" });
+  }
+  if (zone?.provider === "azure-private-dns" && !internal) {
+    issues.push({ path: ["domain", "dnsZone", "provider"], message: "a private zone's record points at the internal load balancer; set domain.access: internal, or use azure-dns for the public entry point" });
+  }
+  const ip = az.entryPointPrivateIp;
+  if (ip === undefined) return issues;
+  if (!internal) {
+    issues.push({ path: ["azure", "entryPointPrivateIp"], message: "is the internal load balancer's address; set domain.access: internal, or remove it" });
+    return issues;
+  }
+  const existing = isRecord(az.existingNetwork) ? az.existingNetwork : undefined;
+  const nodeSubnet = existing && isRecord(existing.nodeSubnet) ? existing.nodeSubnet.cidr : undefined;
+  const frontend = existing ? (typeof nodeSubnet === "string" ? nodeSubnet : undefined) : typeof network.cidr === "string" ? createdLoadBalancerSubnet(network.cidr) : undefined;
+  if (typeof ip === "string" && frontend) {
+    const problem = frontendAddressProblem(ip, frontend);
+    const where = existing ? "azure.existingNetwork.nodeSubnet" : "the created network's load-balancer subnet";
+    if (problem) issues.push({ path: ["azure", "entryPointPrivateIp"], message: `${problem}; give a free address of ${where} (${frontend}), e.g. ${defaultFrontendAddress(frontend)}` });
+  }
+  return issues;
+}
+
+/**
  * GCP Private Service Connect: the NAT subnet's range (gcp.pscNatCidr) is required, clear of the cluster's own
  * ranges, and with an existing network the NAT subnetwork is named (gcp.existingNetwork.pscNatSubnetwork).
  */
@@ -899,6 +970,9 @@ function domainIssues(cloud: Cloud, region: unknown, domain: unknown): CrossFiel
         issues.push({ path: ["domain", "certificate", "certificateArn"], message: `is in ${certRegion}, but the load balancer is in ${region}: Elastic Load Balancing uses ACM certificates of its own region only; request or import the certificate in ${region}` });
       }
     }
+  }
+  if (cert.source === "azure-key-vault" && cloud !== "azure") {
+    issues.push({ path: ["domain", "certificate", "source"], message: `a Key Vault certificate is mounted by AKS's Key Vault provider for the Secrets Store CSI driver, and this deployment runs on ${cloud}; use vault-pki or kubernetes-secret` });
   }
   const zone = isRecord(domain.dnsZone) ? domain.dnsZone : undefined;
   const provider = zone?.provider as keyof typeof DNS_ZONE_CLOUD | undefined;

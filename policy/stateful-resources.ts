@@ -128,7 +128,7 @@ export const RECREATABLE_RESOURCES: Readonly<Record<string, readonly string[]>> 
     "google_compute_network", "google_compute_subnetwork", "google_compute_router", "google_compute_router_nat", "google_compute_firewall",
     "azurerm_virtual_network_peering",
     // The entry point's reserved address and its DNS record (domain.dnsZone): a new address gets a new record in the same apply.
-    "google_compute_address", "aws_route53_record", "azurerm_dns_a_record", "google_dns_record_set",
+    "google_compute_address", "aws_route53_record", "azurerm_dns_a_record", "azurerm_private_dns_a_record", "google_dns_record_set",
   ],
   "the zone pin (constructs/common/pinned-zones.ts): its input is ignored after the first apply; it is re-created only when removed from the stack, and the subnets it feeds would then be replaced, which the protected cluster refuses": [
     "terraform_data",

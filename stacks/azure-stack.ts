@@ -18,12 +18,16 @@ import { UnsealKeyVault } from "../constructs/azure/unseal-key-vault";
 import { EtcdEncryptionKey } from "../constructs/azure/etcd-encryption-key";
 import { WorkloadIdentity } from "../constructs/azure/workload-identity";
 import { DnsARecord } from "@cdktf/provider-azurerm/lib/dns-a-record";
+import { PrivateDnsARecord } from "@cdktf/provider-azurerm/lib/private-dns-a-record";
+import { createdLoadBalancerSubnet, defaultFrontendAddress } from "../config/azure-entry-point";
 import { AksCluster } from "../constructs/azure/aks-cluster";
 import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
 import { parseVirtualNetworkId, RunnerNetwork } from "../constructs/azure/runner-network";
 import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
 import { Policy } from "../policy";
+import { CERTIFICATE_ROTATION_INTERVAL, KeyVaultCertificate } from "../constructs/azure/key-vault-certificate";
+import { SERVICES } from "./service-catalog";
 
 /** Props of the Azure cloud stack. */
 export interface AzureStackProps {
@@ -217,6 +221,7 @@ export class AzureStack extends TerraformStack {
       tags,
     });
 
+    const keyVaultCert = d.domain.certificate.source === "azure-key-vault" ? d.domain.certificate : undefined;
     const runner = new RunnerNetwork(this, "RunnerNetwork", {
       name: d.name,
       runner: runnerVnet,
@@ -250,6 +255,7 @@ export class AzureStack extends TerraformStack {
       logWorkspaceId: workspaceId,
       dependsOn: network instanceof Network ? [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations] : [],
       ...(existing ? { outboundType: existing.outboundType } : {}),
+      ...(keyVaultCert ? { secretsStoreRotationInterval: CERTIFICATE_ROTATION_INTERVAL } : {}),
       preventDestroy: keep,
       // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
       adminObjectIds: [az.deployerObjectId],
@@ -292,17 +298,42 @@ export class AzureStack extends TerraformStack {
     });
     dataStore.grantContainer(this, "BackupDataGrant", DATA_CONTAINER, "Storage Blob Data Contributor", backupIdentity.principalId);
 
+    // The customer's certificate store, opt-in (docs/deployment-guide.md, Certificates): the key stays in their vault.
+    const certificate = keyVaultCert
+      ? new KeyVaultCertificate(this, "EntryPointCertificate", {
+          name: d.name,
+          location,
+          identityResourceGroupName: clusterRg.name,
+          endpointResourceGroupName: networkRg.name,
+          tenantId: az.tenantId,
+          keyVaultId: keyVaultCert.keyVaultId,
+          certificateName: keyVaultCert.certificateName,
+          issuerUrl,
+          subject: { namespace: SERVICES.entryPoint.namespace, serviceAccount: SERVICES.entryPoint.serviceAccount },
+          endpointSubnetId: network.subnets.endpoints.id,
+          virtualNetworkId: network.vnet.id,
+          vaultDnsZone: unsealEndpoint.zone,
+          tags,
+        })
+      : undefined;
+
     const entryPointIp = network instanceof Network ? network.entryPointIp : existingEntryPointIp(this, d.name, location, networkRg.name, internal, tags);
     if (!internal && !entryPointIp) throw new Error("the Azure network has no entry-point IP; the platform's LoadBalancer Service needs one");
     // The internal load balancer's frontend: the created network's load-balancer subnet, or the existing node subnet.
     const frontendSubnet = existing ? existing.nodeSubnet.name : (network as Network).subnets.loadBalancers.name;
     const lb = AKS_LOAD_BALANCER_FACTS.internalAnnotations.value;
+    // A static private address for the internal load balancer when a private zone's record points at it (or one is
+    // named): the config check held it inside the frontend subnet and off Azure's reserved addresses.
+    const privateZone = d.domain.dnsZone?.provider === "azure-private-dns" ? d.domain.dnsZone : undefined;
+    const frontendCidr = existing ? existing.nodeSubnet.cidr : createdLoadBalancerSubnet(d.network.cidr);
+    const privateIp = internal && frontendCidr ? (az.entryPointPrivateIp ?? (privateZone ? defaultFrontendAddress(frontendCidr) : undefined)) : undefined;
     const pls = AKS_LOAD_BALANCER_FACTS.privateLinkAnnotations.value;
     const entryPointAnnotations: Record<string, string> = internal || !entryPointIp
       ? {
           [lb.internal]: "true",
           [lb.subnet]: frontendSubnet,
           "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
+          ...(privateIp ? { [AKS_LOAD_BALANCER_FACTS.staticAddressAnnotation.value]: privateIp } : {}),
           ...(privateLink
             ? {
                 [pls.create]: "true",
@@ -329,6 +360,16 @@ export class AzureStack extends TerraformStack {
         resourceGroupName: zone.resourceGroupName,
         ttl: 300,
         targetResourceId: entryPointIp.id,
+        tags,
+      });
+    }
+    if (privateZone && privateIp) {
+      new PrivateDnsARecord(this, "EntryPointPrivateRecord", {
+        name: d.domain.name.slice(0, -(privateZone.zoneName.length + 1)),
+        zoneName: privateZone.zoneName,
+        resourceGroupName: privateZone.resourceGroupName,
+        ttl: 300,
+        records: [privateIp],
         tags,
       });
     }
@@ -364,6 +405,7 @@ export class AzureStack extends TerraformStack {
         // Workload identity: the projected token is exchanged at Entra ID over HTTPS (egress.workloadIdentity).
         workloadIdentityEgress: [],
       },
+      ...(certificate ? { publicCertificate: certificate.mount } : {}),
       egress: azureCloudEgress(globalName("keyVault", d.name, az.subscriptionId, "unseal"), globalName("storage", d.name, az.subscriptionId, "data")),
     };
   }

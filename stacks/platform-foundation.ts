@@ -31,6 +31,27 @@ export interface PlatformFoundation {
   readonly egress: CloudEgress;
   /** The cloud's addressing facts the NetworkPolicies depend on. */
   readonly podNetwork: PodNetwork;
+  /**
+   * The entry point's public certificate when the cloud mounts it from the customer's certificate store
+   * (domain.certificate azure-key-vault). @default - none (Vault PKI, a Kubernetes secret, or served by the load balancer)
+   */
+  readonly publicCertificate?: MountedCertificate;
+}
+
+/**
+ * A certificate a CSI driver mounts into the entry point's pods from the customer's store: the key never
+ * passes through Terraform (the driver fetches it on the node with the pod's service account token).
+ */
+export interface MountedCertificate {
+  /** The object the volume names (e.g. a SecretProviderClass), created in the entry point's namespace. */
+  readonly providerClass: { readonly apiVersion: string; readonly kind: string; readonly name: string; readonly spec: Readonly<Record<string, unknown>> };
+  /** The pod's CSI volume source. */
+  readonly csi: { readonly driver: string; readonly readOnly: boolean; readonly volumeAttributes: Readonly<Record<string, string>> };
+  /** Files in the volume with the PEM certificate chain and the PEM private key (may be the same file). */
+  readonly certificateFile: string;
+  readonly keyFile: string;
+  /** Annotations of the entry point's service account (its cloud identity). */
+  readonly serviceAccountAnnotations: Readonly<Record<string, string>>;
 }
 
 /**

@@ -76,6 +76,7 @@ export class PlatformStack extends TerraformStack {
       namespace: SERVICES.entryPoint.namespace,
       domain: d.domain,
       loadBalancer: f.loadBalancer,
+      ...(f.publicCertificate ? { mountedCertificate: f.publicCertificate } : {}),
     });
     if (f.loadBalancer.addressRecord) {
       const ingress = this.entryPoint.workload.service.status.get(0).loadBalancer.get(0).ingress.get(0);

@@ -89,6 +89,12 @@ export interface AksClusterProps {
   readonly logWorkspaceId?: string;
   /** What must exist before the cluster (the NAT gateway association: outbound type userAssignedNATGateway). @default - none */
   readonly dependsOn?: readonly ITerraformDependable[];
+  /**
+   * The Azure Key Vault provider for the Secrets Store CSI driver (AKS add-on), with secret rotation polled at this
+   * interval: mounts a customer's Key Vault certificate into the entry point (KeyVaultCertificate).
+   * @default - the add-on is off
+   */
+  readonly secretsStoreRotationInterval?: string;
   /** Protect the cluster from `terraform destroy`. @default true */
   readonly preventDestroy?: boolean;
   /**
@@ -230,6 +236,9 @@ export class AksCluster extends Construct {
       azurePolicyEnabled: true,
       // Container Insights, authenticated by managed identity; what it collects: ContainerInsights (DCR) below.
       ...(props.logWorkspaceId ? { omsAgent: { logAnalyticsWorkspaceId: props.logWorkspaceId, msiAuthForMonitoringEnabled: true } } : {}),
+      ...(props.secretsStoreRotationInterval
+        ? { keyVaultSecretsProvider: { secretRotationEnabled: true, secretRotationInterval: props.secretsStoreRotationInterval } }
+        : {}),
       httpApplicationRoutingEnabled: false,
       imageCleanerEnabled: true,
       imageCleanerIntervalHours: 48,

@@ -141,6 +141,18 @@ export const AKS_LOAD_BALANCER_FACTS = {
       "kubernetes-sigs/cloud-provider-azure pkg/consts/consts.go (ServiceAnnotationLoadBalancerInternal, ServiceAnnotationLoadBalancerInternalSubnet); " +
       "https://learn.microsoft.com/azure/aks/internal-lb",
   },
+  /**
+   * The load balancer frontend's IPv4 address, set by annotation (spec.loadBalancerIP is deprecated since Kubernetes
+   * 1.24); for an internal load balancer a private address of its subnet that no other resource holds.
+   */
+  staticAddressAnnotation: {
+    value: "service.beta.kubernetes.io/azure-load-balancer-ipv4",
+    source:
+      "kubernetes-sigs/cloud-provider-azure pkg/consts/consts.go (ServiceAnnotationLoadBalancerIPDualStack[IPv4]); " +
+      "https://kubernetes-sigs.github.io/cloud-provider-azure/topics/loadbalancer (LoadBalancer annotations); " +
+      "https://learn.microsoft.com/azure/aks/internal-lb#specify-an-ip-address ('must be in the same subnet as the AKS cluster ... must not already be assigned to a resource'; " +
+      "with azure-load-balancer-internal-subnet, an address of that subnet)",
+  },
   /** A Private Link Service on the internal load balancer's frontend, created and deleted with the Service by the controller. */
   privateLinkAnnotations: {
     value: {

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { Deployment } from "../../config/schema";
-import type { LoadBalancerSpec } from "../../stacks/platform-foundation";
+import type { LoadBalancerSpec, MountedCertificate } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { serviceDnsNames, vaultNames } from "../vault/paths";
 import { PLATFORM_REALM } from "./config/keycloak-realm";
@@ -27,6 +27,8 @@ export interface EntryPointProps {
   readonly loadBalancer: LoadBalancerSpec;
   /** @default 2 - in two zones */
   readonly replicas?: number;
+  /** The public certificate mounted from the customer's cloud store (foundation.publicCertificate). @default - none */
+  readonly mountedCertificate?: MountedCertificate;
 }
 
 const UID = WORKLOAD_IDS.entryPoint; // any UID (image-contracts.ts)
@@ -59,7 +61,13 @@ export class EntryPoint extends Construct {
     const atlas = SERVICES.atlas;
     const internal = (s: typeof keycloak) => `${s.name}.${s.namespace}.svc`;
     const fromSecret = props.domain.certificate.source === "kubernetes-secret" ? props.domain.certificate.secretName : undefined;
-    const certDir = fromSecret ? PUBLIC_TLS_DIR : "/vault/secrets";
+    // A cloud-store certificate (azure-key-vault) is mounted where a secret's would be, in the files its driver writes.
+    const mounted = props.domain.certificate.source === "azure-key-vault" ? props.mountedCertificate : undefined;
+    if (props.domain.certificate.source === "azure-key-vault" && !mounted) throw new Error("domain.certificate azure-key-vault needs the cloud stack's foundation.publicCertificate (the Azure stack provides it)");
+    const certDir = fromSecret || mounted ? PUBLIC_TLS_DIR : "/vault/secrets";
+    const certFiles = mounted
+      ? { certFile: `${certDir}/${mounted.certificateFile}`, keyFile: `${certDir}/${mounted.keyFile}` }
+      : { certFile: `${certDir}/tls.crt`, keyFile: `${certDir}/tls.key` };
 
     this.config = new ConfigMapV1(this, "Config", {
       metadata: { name: `${spec.name}-config`, namespace: props.namespace },
@@ -68,7 +76,7 @@ export class EntryPoint extends Construct {
           serverName: props.domain.name,
           httpsPort: httpsPort.port,
           httpPort: httpPort.port,
-          certificate: { certFile: `${certDir}/tls.crt`, keyFile: `${certDir}/tls.key` },
+          certificate: certFiles,
           routes: [
             // Keycloak: only the platform realm's endpoints (login, OIDC, SAML broker, account console) and
             // the theme resources. The admin console and REST API (/auth/admin/), the master realm and
@@ -99,6 +107,17 @@ export class EntryPoint extends Construct {
 
     const volumes: VolumeSpec[] = [{ name: "config", configMap: { name: this.config.metadata.name } }, TMP_VOLUME];
     if (fromSecret) volumes.push({ name: "public-tls", secret: { secretName: fromSecret } });
+    if (mounted) {
+      new Manifest(this, "CertificateProviderClass", {
+        manifest: {
+          apiVersion: mounted.providerClass.apiVersion,
+          kind: mounted.providerClass.kind,
+          metadata: { name: mounted.providerClass.name, namespace: props.namespace },
+          spec: mounted.providerClass.spec,
+        },
+      });
+      volumes.push({ name: "public-tls", csi: mounted.csi });
+    }
     const healthz = { httpGet: { path: "/healthz", port: "https", scheme: "HTTPS" as const } };
 
     this.workload = new StatelessWorkload(this, "Resource", {
@@ -107,6 +126,7 @@ export class EntryPoint extends Construct {
       zones: props.zones,
       replicas: props.replicas ?? 2,
       serviceAccountName: spec.serviceAccount,
+      ...(mounted ? { serviceAccountAnnotations: mounted.serviceAccountAnnotations } : {}),
       runAsUser: UID,
       // Users connect to 443 and 80; the pods listen unprivileged on the catalog's ports.
       ports: [
@@ -125,13 +145,13 @@ export class EntryPoint extends Construct {
           name: "nginx",
           image: imageRef(IMAGES.entryPoint, props.images),
           // Reloaded (no restart) when the public certificate or the platform CA is renewed.
-          command: ["sh", "-c", nginxServeScript({ confFile: "/etc/nginx-platform/nginx.conf", watchFiles: [`${certDir}/tls.crt`, `${certDir}/tls.key`, tlsFilesIn().caFile] })],
+          command: ["sh", "-c", nginxServeScript({ confFile: "/etc/nginx-platform/nginx.conf", watchFiles: [...new Set([certFiles.certFile, certFiles.keyFile]), tlsFilesIn().caFile] })],
           ports: spec.ports,
           resources: { cpuRequest: "100m", memoryRequest: "128Mi" },
           volumeMounts: [
             { name: "config", mountPath: "/etc/nginx-platform", readOnly: true },
             { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
-            ...(fromSecret ? [{ name: "public-tls", mountPath: PUBLIC_TLS_DIR, readOnly: true }] : []),
+            ...(fromSecret || mounted ? [{ name: "public-tls", mountPath: PUBLIC_TLS_DIR, readOnly: true }] : []),
           ],
           probes: { startup: { check: healthz, failureThreshold: 30 }, readiness: { check: healthz }, liveness: { check: healthz } },
         },

@@ -94,6 +94,11 @@ export type VolumeSpec =
        * calls the Kubernetes API, at KUBERNETES_API_ACCESS_PATH (where in-cluster clients look).
        */
       readonly kubernetesApiAccess: { readonly expirationSeconds: number };
+    }
+  | {
+      readonly name: string;
+      /** A CSI volume (Pod Security "restricted" admits csi), e.g. the Secrets Store CSI driver's, read-only. */
+      readonly csi: { readonly driver: string; readonly readOnly: boolean; readonly volumeAttributes: Readonly<Record<string, string>> };
     };
 
 /**
@@ -192,6 +197,7 @@ function renderContainer(c: ContainerSpec) {
 export function renderVolume(v: VolumeSpec) {
   if ("configMap" in v) return { name: v.name, configMap: { name: v.configMap.name, defaultMode: v.configMap.defaultMode ?? "0444" } };
   if ("secret" in v) return { name: v.name, secret: { secretName: v.secret.secretName, defaultMode: v.secret.defaultMode ?? "0400" } };
+  if ("csi" in v) return { name: v.name, csi: { driver: v.csi.driver, readOnly: v.csi.readOnly, volumeAttributes: { ...v.csi.volumeAttributes } } };
   if ("emptyDir" in v) return { name: v.name, emptyDir: { ...(v.emptyDir.medium ? { medium: v.emptyDir.medium } : {}), sizeLimit: v.emptyDir.sizeLimit } };
   if ("kubernetesApiAccess" in v) {
     // The three sources of the kubelet's own kube-api-access-* volume; no audience: the API server's.
