@@ -6,8 +6,8 @@ import { parseSynthArgs, SYNTH_USAGE, UsageError, type SynthArgs } from "./confi
 import { OutputError, SynthOutput } from "./lib/synth-output";
 
 // Entry point: arguments -> one validated deployment -> its stacks -> the security policy -> synth
-// (lib/synth-deployment.ts). With `--all <dir>` or several `--config`, many deployments in one process,
-// each into a folder of its own (lib/synth-many.ts).
+// (app/synth-deployment.ts). With `--all <dir>` or several `--config`, many deployments in one process,
+// each into a folder of its own (app/synth-many.ts).
 // The config is validated before the stacks and the policy are loaded, so a mistake is reported in a
 // fraction of a second. The output directory holds exactly what the last synth produced: it is written
 // in a staging directory and replaces the old one only when the synth succeeded (lib/synth-output.ts).
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
     return;
   }
   if (parsed.many) {
-    const { synthesizeMany } = await import("./lib/synth-many");
+    const { synthesizeMany } = await import("./app/synth-many");
     try {
       process.exitCode = await synthesizeMany(parsed);
     } catch (e) {
@@ -62,7 +62,7 @@ async function main(): Promise<void> {
   }
 
   try {
-    const { synthesizeDeployment } = await import("./lib/synth-deployment");
+    const { synthesizeDeployment } = await import("./app/synth-deployment");
     const previous = stackDirs(output.dir);
     const result = await synthesizeDeployment(deployment, output);
     if (result.code !== 0) {

@@ -29,3 +29,31 @@ test("every provider barrel import is rejected, a deep import is not", () => {
   expect(barrel.map((m) => m.line)).toEqual([1, 2, 3, 4, 5]);
   expect(result.messages.filter((m) => m.line === 6)).toEqual([]);
 });
+
+// The import order (eslint.config.mjs): lib and policy, config, platform/, constructs, stacks, entry points; the
+// shared constructs never import a cloud's, Kubernetes never Vault's, no cloud another's. Each case is one
+// fixture file placed in a layer; the rule must fire exactly on the imports against the order.
+const lintAs = (file: string, imports: readonly string[]) => {
+  const source = [...imports.map((spec, i) => `import * as m${i} from "${spec}";`), `export const used = [${imports.map((_, i) => `m${i}`).join(", ")}];`, ""].join("\n");
+  const run = spawnSync(path.join(ROOT, "node_modules", ".bin", "eslint"), ["--stdin", "--stdin-filename", path.join(ROOT, file), "--format", "json"], {
+    cwd: ROOT,
+    input: source,
+    encoding: "utf8",
+  });
+  const [result] = JSON.parse(run.stdout) as { messages: { ruleId: string; line: number; message: string }[] }[];
+  return result.messages.filter((m) => m.ruleId === "no-restricted-imports").map((m) => imports[m.line - 1]);
+};
+
+test.each([
+  ["lib/fixture.ts", ["./terraform-text", "../config/schema", "../platform/service-catalog", "../constructs/aws/network", "../stacks/deployment", "../app/synth-many"], ["../config/schema", "../platform/service-catalog", "../constructs/aws/network", "../stacks/deployment", "../app/synth-many"]],
+  ["policy/rules/fixture.ts", ["../../lib/cidr", "../types", "../../constructs/kubernetes/pod-spec"], ["../../constructs/kubernetes/pod-spec"]],
+  ["config/fixture.ts", ["../lib/cidr", "./cloud-facts", "../constructs/aws/eks-facts", "../platform/platform-foundation"], ["../constructs/aws/eks-facts", "../platform/platform-foundation"]],
+  ["platform/fixture.ts", ["./service-catalog", "../config/schema", "../lib/labels", "../constructs/kubernetes/pod-spec", "../stacks/stack-ids"], ["../constructs/kubernetes/pod-spec", "../stacks/stack-ids"]],
+  ["constructs/kubernetes/fixture.ts", ["./pod-spec", "../../platform/service-catalog", "../../lib/cidr", "../vault/kv-store", "../aws/network", "../../stacks/platform-stack"], ["../vault/kv-store", "../aws/network", "../../stacks/platform-stack"]],
+  ["constructs/kubernetes/config/fixture.ts", ["../pod-spec", "../../vault/paths", "../../gcp/labels"], ["../../vault/paths", "../../gcp/labels"]],
+  ["constructs/vault/fixture.ts", ["../kubernetes/pod-spec", "../azure/naming", "../../platform/service-names"], ["../azure/naming"]],
+  ["constructs/aws/fixture.ts", ["./network", "../kubernetes/labels", "../gcp/labels", "../azure/naming"], ["../gcp/labels", "../azure/naming"]],
+  ["stacks/fixture.ts", ["../constructs/aws/network", "./deployment", "../app/synth-many", "../scripts/ci", "../main"], ["../app/synth-many", "../scripts/ci", "../main"]],
+] as const)("imports from %s against the order are rejected, the rest is not", (file, imports, rejected) => {
+  expect(lintAs(file, imports)).toEqual(rejected);
+});

@@ -4,7 +4,7 @@ import * as path from "node:path";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { App } from "cdktf";
-import { synthesizeMany } from "../lib/synth-many";
+import { synthesizeMany } from "../app/synth-many";
 import { writeFleet } from "../scripts/fleet-fixtures";
 
 // Memory stays bounded as the count of deployments grows: once a deployment is written, nothing in the

@@ -1,4 +1,4 @@
-import { parseIpv4Cidr, subnet } from "./cidr";
+import { parseIpv4Cidr, subnet } from "../lib/cidr";
 
 /**
  * Where the Azure entry point's internal load balancer takes its static private address: its frontend subnet

@@ -1,10 +1,10 @@
 import { z } from "zod";
-import { cidrPattern, type Ipv4Range, isIpv4Cidr, overlaps, parseIpv4Cidr } from "./cidr";
+import { cidrPattern, type Ipv4Range, isIpv4Cidr, overlaps, parseIpv4Cidr } from "../lib/cidr";
 import { createdLoadBalancerSubnet, defaultFrontendAddress, frontendAddressProblem } from "./azure-entry-point";
 import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
-import { EKS_SERVICE_CIDR_RULE } from "../constructs/aws/eks-facts";
-import { GKE_PRIVATE_SERVICE_CONNECT } from "../constructs/gcp/gke-facts";
+import { EKS_SERVICE_CIDR_RULE } from "./cloud-facts";
+import { GKE_PSC_CONSUMER } from "./cloud-facts";
 import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
 import { DEFAULT_WAVE, Rollout } from "./rollout";
 import { ImagesLockSchema } from "./images-lock";
@@ -840,7 +840,7 @@ function existingNetworkIssues(
 const PRIVATE_LINK_CONSUMER: Record<Cloud, { pattern: RegExp; example: string }> = {
   aws: { pattern: /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/, example: "an AWS principal ARN, e.g. arn:aws:iam::123456789012:root" },
   azure: { pattern: UUID, example: "an Azure subscription id, e.g. 00000000-0000-0000-0000-000000000000" },
-  gcp: { pattern: GKE_PRIVATE_SERVICE_CONNECT.consumer.value, example: "a GCP project id or number, e.g. acme-analytics or 123456789012" },
+  gcp: { pattern: GKE_PSC_CONSUMER.value, example: "a GCP project id or number, e.g. acme-analytics or 123456789012" },
 };
 
 /** domain.access and domain.privateLink against each other and the cloud. */

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { ConfigError, configPathFrom, loadDeployment } from "../config/load";
 import type { Deployment } from "../config/schema";
-import { VAULT_MOUNTS } from "../constructs/vault/paths";
+import { VAULT_MOUNTS } from "../platform/service-names";
 import {
   SERVICE_PASSWORD_POLICY,
   SERVICE_SECRETS,
@@ -11,7 +11,7 @@ import {
   serviceSecretPath,
   type ServiceSecretField,
 } from "../constructs/vault/service-secrets";
-import type { ServiceName } from "../stacks/service-catalog";
+import type { ServiceName } from "../platform/service-catalog";
 import { type CommandRunner, captureCommand, interactiveCommand, NOT_FOUND } from "./command-runner";
 import { stackIdOf, UsageError } from "./stack-order";
 

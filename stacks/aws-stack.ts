@@ -5,12 +5,12 @@ import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-i
 import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import type { Deployment } from "../config/schema";
 import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type LoadBalancerIngress, type PlatformFoundation, type WorkloadIdentityBinding } from "./platform-foundation";
+import { WORKLOAD_IDENTITIES, type LoadBalancerIngress, type PlatformFoundation, type WorkloadIdentityBinding } from "../platform/platform-foundation";
 import { Network } from "../constructs/aws/network";
 import { ExistingNetwork } from "../constructs/aws/existing-network";
 import { EntryPointEndpointService } from "../constructs/aws/entry-point-endpoint-service";
 import { EntryPointAliasRecord } from "../constructs/aws/entry-point-alias-record";
-import { SERVICES } from "./service-catalog";
+import { SERVICES } from "../platform/service-catalog";
 import { LOAD_BALANCER_SCHEME_ANNOTATIONS } from "../constructs/aws/load-balancer-facts";
 import { ControlPlaneAccess } from "../constructs/aws/control-plane-access";
 import { EksCluster } from "../constructs/aws/eks-cluster";

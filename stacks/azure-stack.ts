@@ -3,7 +3,7 @@ import { dependable, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import type { Deployment } from "../config/schema";
 import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "./platform-foundation";
+import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "../platform/platform-foundation";
 import { ResourceGroup } from "../constructs/azure/resource-group";
 import { entryPointPublicIp, Network } from "../constructs/azure/network";
 import { ExistingNetwork } from "../constructs/azure/existing-network";
@@ -27,7 +27,7 @@ import { parseVirtualNetworkId, RunnerNetwork } from "../constructs/azure/runner
 import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
 import { Policy } from "../policy";
 import { CERTIFICATE_ROTATION_INTERVAL, KeyVaultCertificate } from "../constructs/azure/key-vault-certificate";
-import { SERVICES } from "./service-catalog";
+import { SERVICES } from "../platform/service-catalog";
 
 /** Props of the Azure cloud stack. */
 export interface AzureStackProps {

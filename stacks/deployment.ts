@@ -1,7 +1,7 @@
 import type { Construct } from "constructs";
 import type { TerraformStack } from "cdktf";
 import type { Cloud, Deployment } from "../config/schema";
-import type { PlatformFoundation } from "./platform-foundation";
+import type { PlatformFoundation } from "../platform/platform-foundation";
 import { TerraformTextEscaping } from "../lib/terraform-text";
 import { addDeploymentOutputs } from "./deployment-outputs";
 import { Policy } from "../policy";

@@ -20,7 +20,7 @@ import { NodeServiceAccount } from "../constructs/gcp/node-service-account";
 import { ProjectServices } from "../constructs/gcp/project-services";
 import { WorkloadIdentity } from "../constructs/gcp/workload-identity";
 import { GCP_CMEK_FACTS, GKE_INTERNAL_STATIC_ADDRESS, GKE_LOAD_BALANCER_ANNOTATIONS, GKE_METADATA_SERVER_EGRESS, GKE_PRIVATE_SERVICE_CONNECT, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
-import { overlaps, parseIpv4Cidr } from "../config/cidr";
+import { overlaps, parseIpv4Cidr } from "../lib/cidr";
 import { DataGoogleStorageProjectServiceAccount } from "@cdktf/provider-google/lib/data-google-storage-project-service-account";
 import { PinnedZones } from "../constructs/common/pinned-zones";
 import { ComputeAddress } from "@cdktf/provider-google/lib/compute-address";
@@ -34,7 +34,7 @@ import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
  */
 export const GKE_STATIC_ADDRESS = { annotation: "networking.gke.io/load-balancer-ip-addresses", source: "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip" } as const;
 import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type PlatformFoundation, type ServiceCompanion } from "./platform-foundation";
+import { WORKLOAD_IDENTITIES, type PlatformFoundation, type ServiceCompanion } from "../platform/platform-foundation";
 
 /**
  * The ports of the entry point's LoadBalancer Service (constructs/kubernetes/entry-point.ts: HTTPS 443 and the

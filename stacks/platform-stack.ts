@@ -9,8 +9,8 @@ import { Keycloak } from "../constructs/kubernetes/keycloak";
 import { Postgresql } from "../constructs/kubernetes/postgresql";
 import { Redis } from "../constructs/kubernetes/redis";
 import { configureBackend } from "./backend";
-import type { PlatformFoundation } from "./platform-foundation";
-import { SERVICES } from "./service-catalog";
+import type { PlatformFoundation } from "../platform/platform-foundation";
+import { SERVICES } from "../platform/service-catalog";
 import { kubernetesProvider } from "./vault-stack";
 
 /** Props of PlatformStack. */

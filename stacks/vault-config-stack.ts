@@ -7,14 +7,14 @@ import { InternalPki } from "../constructs/vault/internal-pki";
 import { KubernetesAuth } from "../constructs/vault/kubernetes-auth";
 import { KvStore } from "../constructs/vault/kv-store";
 import { ServicePasswordPolicy } from "../constructs/vault/password-policy";
-import { idOf, serviceAllowedDomains, vaultNames } from "../constructs/vault/paths";
+import { idOf, serviceAllowedDomains, vaultNames } from "../platform/service-names";
 import { postgresqlHosts } from "../constructs/kubernetes/postgresql";
 import { PostgresSecretsEngine, type DatabaseRoleSpec } from "../constructs/vault/postgres-secrets-engine";
 import { ServicePolicy } from "../constructs/vault/service-policy";
 import { TransitKeys } from "../constructs/vault/transit-keys";
 import { configureBackend } from "./backend";
-import type { PlatformFoundation } from "./platform-foundation";
-import { SERVICES, type ServiceName } from "./service-catalog";
+import type { PlatformFoundation } from "../platform/platform-foundation";
+import { SERVICES, type ServiceName } from "../platform/service-catalog";
 
 /** Props of VaultConfigStack. */
 export interface VaultConfigStackProps {

@@ -9,8 +9,8 @@ import { SecureNamespace } from "../constructs/kubernetes/secure-namespace";
 import { VaultServer, vaultListenerNames } from "../constructs/vault/vault-server";
 import { VaultTlsBootstrap } from "../constructs/vault/vault-tls-bootstrap";
 import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type EgressTarget, type PlatformFoundation } from "./platform-foundation";
-import { NAMESPACES, SERVICES, type ExternalDestination, type NamespaceName } from "./service-catalog";
+import { WORKLOAD_IDENTITIES, type EgressTarget, type PlatformFoundation } from "../platform/platform-foundation";
+import { NAMESPACES, SERVICES, type ExternalDestination, type NamespaceName } from "../platform/service-catalog";
 
 /** Props of VaultStack. */
 export interface VaultStackProps {

@@ -3,7 +3,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { App, DefaultTokenResolver, StringConcat, Testing, Tokenization } from "cdktf";
 import { AwsStack } from "../../stacks/aws-stack";
-import { WORKLOAD_IDENTITIES } from "../../stacks/platform-foundation";
+import { WORKLOAD_IDENTITIES } from "../../platform/platform-foundation";
 import { RETIRED_EBS_ENCRYPTION_BY_DEFAULT } from "../../stacks/aws-stack";
 import { ELASTICSEARCH_S3_REPOSITORY_ACTIONS } from "../../constructs/aws/eks-facts";
 import { EncryptionKey } from "../../constructs/aws/encryption-key";

@@ -1,7 +1,7 @@
 import { TerraformOutput, Testing } from "cdktf";
 import { AksCluster, AksClusterProps, AKS_SERVER_APP_ID, CONTROL_PLANE_LOGS } from "../../constructs/azure/aks-cluster";
 import { ControlPlaneAccess } from "../../constructs/azure/control-plane-access";
-import type { ClusterAccess } from "../../stacks/platform-foundation";
+import type { ClusterAccess } from "../../platform/platform-foundation";
 import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
 import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";

@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { AKS_FACTS } from "../../constructs/azure/azure-facts";
 import { Network } from "../../constructs/azure/network";
-import { overlaps, parseIpv4Cidr } from "../../config/cidr";
+import { overlaps, parseIpv4Cidr } from "../../lib/cidr";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
 import { ControlPlaneAccess } from "../../constructs/azure/control-plane-access";
 import { VnetFlowLog } from "../../constructs/azure/vnet-flow-log";

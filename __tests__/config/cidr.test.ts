@@ -1,4 +1,4 @@
-import { isIpv4Cidr, overlaps, parseIpv4Cidr, subnet } from "../../config/cidr";
+import { isIpv4Cidr, overlaps, parseIpv4Cidr, subnet } from "../../lib/cidr";
 
 const r = (c: string) => parseIpv4Cidr(c)!;
 

@@ -4,7 +4,7 @@ import * as os from "node:os";
 import * as path from "node:path";
 import { App } from "cdktf";
 import { parse as parseYaml } from "yaml";
-import { overlaps, parseIpv4Cidr } from "../../config/cidr";
+import { overlaps, parseIpv4Cidr } from "../../lib/cidr";
 import { loadDeployment, readConfigFile, validateDeployment } from "../../config/load";
 import type { Deployment } from "../../config/schema";
 import { AZURE_CI_FACTS, KEY_VAULT_FACTS } from "../../constructs/azure/azure-facts";

@@ -4,7 +4,7 @@ import { GKE_INTERNAL_STATIC_ADDRESS, GKE_PRIVATE_SERVICE_CONNECT } from "../../
 import { allowedFlows, catalogEndpoints, networkPoliciesOf } from "../../constructs/kubernetes/network-allow-graph";
 import { buildDeployment } from "../../stacks/deployment";
 import { GKE_STATIC_ADDRESS } from "../../stacks/gcp-stack";
-import { SERVICES } from "../../stacks/service-catalog";
+import { SERVICES } from "../../platform/service-catalog";
 import { configProblems } from "../support/config-problems";
 import { synthesizedStacks } from "../support/deployments";
 import { blockNamed, blocksOf, exampleVariant, synthDeployment, type StackJson } from "../support/estate";

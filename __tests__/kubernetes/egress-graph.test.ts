@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
-import { parseIpv4Cidr } from "../../config/cidr";
+import { parseIpv4Cidr } from "../../lib/cidr";
 import { allowedFlows, catalogEndpoints, fqdnPoliciesOf, networkPoliciesOf, type Endpoint, type Flow } from "../../constructs/kubernetes/network-allow-graph";
-import { SERVICES } from "../../stacks/service-catalog";
+import { SERVICES } from "../../platform/service-catalog";
 import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
 import { INTENDED_EGRESS } from "./intended-graph";
 

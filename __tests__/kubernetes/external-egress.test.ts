@@ -4,7 +4,7 @@ import { TerraformStack, Testing } from "cdktf";
 import { ExternalEgress, type ExternalEgressProps } from "../../constructs/kubernetes/external-egress";
 import { NetworkAllowGraph } from "../../constructs/kubernetes/network-allow-graph";
 import { Policy } from "../../policy";
-import type { EgressTarget } from "../../stacks/platform-foundation";
+import type { EgressTarget } from "../../platform/platform-foundation";
 
 const kms: EgressTarget = { hosts: ["kms.example"], cidrs: [], source: "test" };
 const endpoint: EgressTarget = { hosts: ["sts.example"], cidrs: ["10.40.0.0/18"], source: "test" };

@@ -3,7 +3,7 @@ import { Testing } from "cdktf";
 import type { Construct } from "constructs";
 import { NetworkAllowGraph, allowedFlows, catalogEndpoints, networkPoliciesOf, type Flow } from "../../constructs/kubernetes/network-allow-graph";
 import { SecureNamespace } from "../../constructs/kubernetes/secure-namespace";
-import { NAMESPACES, SERVICES } from "../../stacks/service-catalog";
+import { NAMESPACES, SERVICES } from "../../platform/service-catalog";
 import { INTENDED_GRAPH } from "./intended-graph";
 
 function build(scope: Construct) {

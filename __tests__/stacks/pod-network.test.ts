@@ -1,11 +1,11 @@
 import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Endpoint } from "../../constructs/kubernetes/network-allow-graph";
-import { APP_LABEL } from "../../constructs/kubernetes/labels";
+import { APP_LABEL } from "../../lib/labels";
 import { AKS_FACTS } from "../../constructs/azure/azure-facts";
 import { GKE_METADATA_SERVER_EGRESS } from "../../constructs/gcp/gke-facts";
 import { VAULT_TLS_BOOTSTRAP_APP } from "../../constructs/vault/vault-tls-bootstrap";
 import { loadDeployment } from "../../config/load";
-import { firstHost } from "../../config/cidr";
-import { SERVICES } from "../../stacks/service-catalog";
+import { firstHost } from "../../lib/cidr";
+import { SERVICES } from "../../platform/service-catalog";
 import { identityBoundServices } from "../../stacks/vault-stack";
 import { synthesizedStacks } from "../support/deployments";
 

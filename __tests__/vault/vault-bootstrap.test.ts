@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { SERVICE_PASSWORD_RULES, SERVICE_SECRETS, serviceSecretPath, VAULT_ADMIN_ROTATED_MARKER } from "../../constructs/vault/service-secrets";
-import type { ServiceName } from "../../stacks/service-catalog";
+import type { ServiceName } from "../../platform/service-catalog";
 import { parseBootstrapArgs } from "../../scripts/vault-bootstrap";
 import { DEPLOYMENTS } from "../support/deployments";
 import { FakeVault, OPERATOR_ENV, runBootstrap, type FakeCall } from "../support/fake-vault";

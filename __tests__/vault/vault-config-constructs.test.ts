@@ -3,10 +3,10 @@ import { FileAudit } from "../../constructs/vault/file-audit";
 import { InternalPki } from "../../constructs/vault/internal-pki";
 import { KvStore } from "../../constructs/vault/kv-store";
 import { PostgresSecretsEngine } from "../../constructs/vault/postgres-secrets-engine";
-import { podDnsDomains, serviceAllowedDomains, serviceDnsNames, vaultNames } from "../../constructs/vault/paths";
+import { podDnsDomains, serviceAllowedDomains, serviceDnsNames, vaultNames } from "../../platform/service-names";
 import { serviceRules } from "../../constructs/vault/service-policy";
 import { TransitKeys } from "../../constructs/vault/transit-keys";
-import { SERVICES } from "../../stacks/service-catalog";
+import { SERVICES } from "../../platform/service-catalog";
 import { resourcesOf, synthJson } from "../kubernetes/helpers";
 
 test("mounts holding keys or secrets are protected unless allowDestroy", () => {

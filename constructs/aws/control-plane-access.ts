@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { EksClusterVpcConfig } from "@cdktf/provider-aws/lib/eks-cluster";
-import { isIpv4Cidr } from "../../config/cidr";
+import { isIpv4Cidr } from "../../lib/cidr";
 
 /**
  * Who may reach the Kubernetes API. The private endpoint is always on; a public endpoint exists only

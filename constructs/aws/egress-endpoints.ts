@@ -1,5 +1,5 @@
-import { firstHost } from "../../config/cidr";
-import type { CloudEgress } from "../../stacks/platform-foundation";
+import { firstHost } from "../../lib/cidr";
+import type { CloudEgress } from "../../platform/platform-foundation";
 
 /**
  * How a pod reaches the API server on EKS, as the VPC CNI's policy agent sees it:

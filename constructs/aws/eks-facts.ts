@@ -37,14 +37,6 @@ export const EKS_ACCESS_FACTS = {
   },
 } as const;
 
-/** The rule EKS applies to a custom service range (checked in config/schema.ts before anything is planned). */
-export const EKS_SERVICE_CIDR_RULE = {
-  value: { privateBlocks: ["10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16"], shortestPrefix: 12, longestPrefix: 24, disjointFromVpc: true },
-  source:
-    "EKS API KubernetesNetworkConfigRequest.serviceIpv4Cidr: within 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16, " +
-    "no overlap with the VPC, between /24 and /12, fixed at creation (https://docs.aws.amazon.com/eks/latest/APIReference/API_KubernetesNetworkConfigRequest.html)",
-} as const;
-
 /** Cluster version policy. */
 export const EKS_UPGRADE_POLICY_FACTS = {
   /** Without an upgrade policy a cluster created through the API is EXTENDED: it enters billed extended support. */

@@ -9,7 +9,7 @@ import { Route } from "@cdktf/provider-aws/lib/route";
 import { RouteTableAssociation } from "@cdktf/provider-aws/lib/route-table-association";
 import { DefaultSecurityGroup } from "@cdktf/provider-aws/lib/default-security-group";
 import { DataAwsAvailabilityZones } from "@cdktf/provider-aws/lib/data-aws-availability-zones";
-import { parseIpv4Cidr, subnet } from "../../config/cidr";
+import { parseIpv4Cidr, subnet } from "../../lib/cidr";
 import { TierNetworkAcl } from "./network-acl";
 import { VpcFlowLogs } from "./vpc-flow-logs";
 import { VpcEndpoints } from "./vpc-endpoints";

@@ -5,8 +5,8 @@ import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernete
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
-import { parseIpv4Cidr } from "../../config/cidr";
-import type { ClusterAccess } from "../../stacks/platform-foundation";
+import { parseIpv4Cidr } from "../../lib/cidr";
+import type { ClusterAccess } from "../../platform/platform-foundation";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { ContainerInsights } from "./container-insights";
 import { ControlPlaneAccess } from "./control-plane-access";

@@ -1,4 +1,4 @@
-import { isIpv4Cidr } from "../../config/cidr";
+import { isIpv4Cidr } from "../../lib/cidr";
 
 /**
  * Who may reach the AKS API server. Either a private cluster (API only inside the network), or a public

@@ -1,4 +1,4 @@
-import type { CloudEgress } from "../../stacks/platform-foundation";
+import type { CloudEgress } from "../../platform/platform-foundation";
 
 /**
  * Where pods on AKS reach the Azure APIs the platform calls, and how their policies name them.

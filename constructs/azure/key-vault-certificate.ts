@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import type { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
-import type { MountedCertificate } from "../../stacks/platform-foundation";
+import type { MountedCertificate } from "../../platform/platform-foundation";
 import { AZURE_KEY_VAULT_ID } from "../../config/schema";
 import type { Fact } from "./azure-facts";
 import { PrivateLink } from "./private-link";

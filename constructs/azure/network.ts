@@ -8,7 +8,7 @@ import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
 import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
 import { NatGatewayPublicIpAssociation } from "@cdktf/provider-azurerm/lib/nat-gateway-public-ip-association";
 import { SubnetNatGatewayAssociation } from "@cdktf/provider-azurerm/lib/subnet-nat-gateway-association";
-import { parseIpv4Cidr, subnet } from "../../config/cidr";
+import { parseIpv4Cidr, subnet } from "../../lib/cidr";
 import { AKS_FACTS } from "./azure-facts";
 
 /** The subnets of the network, by role. */

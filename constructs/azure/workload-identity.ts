@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
-import type { WorkloadIdentityBinding } from "../../stacks/platform-foundation";
+import type { WorkloadIdentityBinding } from "../../platform/platform-foundation";
 
 /** A Kubernetes service account. */
 export interface ServiceAccountRef {

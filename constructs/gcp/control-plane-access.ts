@@ -1,4 +1,4 @@
-import { parseIpv4Cidr } from "../../config/cidr";
+import { parseIpv4Cidr } from "../../lib/cidr";
 
 /**
  * Who may reach the GKE API server. Always a private cluster with master authorized networks limited

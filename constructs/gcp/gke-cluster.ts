@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
-import { overlaps, parseIpv4Cidr, subnet } from "../../config/cidr";
+import { overlaps, parseIpv4Cidr, subnet } from "../../lib/cidr";
 import { ControlPlaneAccess } from "./control-plane-access";
 
 /** GKE release channels (the cluster and its nodes follow the channel's versions). */

@@ -1,4 +1,5 @@
-import type { PodEgress } from "../../stacks/platform-foundation";
+import type { PodEgress } from "../../platform/platform-foundation";
+import { GKE_PSC_CONSUMER } from "../../config/cloud-facts";
 
 /**
  * What the GCP layer relies on from GKE, Cloud KMS, IAM and the google provider (6.50.0), written down with
@@ -147,11 +148,8 @@ export const GKE_PRIVATE_SERVICE_CONNECT = {
     value: "ACCEPT_MANUAL",
     source: "https://cloud.google.com/vpc/docs/about-vpc-hosted-services; Compute API serviceAttachments.connectionPreference / consumerAcceptLists",
   },
-  /** A consumer is a project, by id or by number. */
-  consumer: {
-    value: /^([a-z][a-z0-9-]{4,28}[a-z0-9]|[1-9][0-9]{0,18})$/,
-    source: "kubernetes/ingress-gce pkg/apis/serviceattachment/v1/types.go (ConsumerProject.Project: 'the project id or number'); https://cloud.google.com/resource-manager/docs/creating-managing-projects (project id: 6-30 lowercase letters, digits, hyphens; starts with a letter)",
-  },
+  /** A consumer is a project, by id or by number (the config checks it: config/cloud-facts.ts). */
+  consumer: GKE_PSC_CONSUMER,
   /** Endpoints each consumer project may connect (the accept list's connectionLimit; omitted, the controller would send none). */
   connectionLimitPerConsumer: {
     value: 10,

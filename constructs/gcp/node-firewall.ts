@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
-import { parseIpv4Cidr } from "../../config/cidr";
+import { parseIpv4Cidr } from "../../lib/cidr";
 
 /** Source ranges of Google Cloud load-balancer health checks and proxies (documented, fixed). */
 export const GOOGLE_HEALTH_CHECK_RANGES = ["35.191.0.0/16", "130.211.0.0/22"] as const;

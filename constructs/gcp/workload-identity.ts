@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
-import type { WorkloadIdentityBinding } from "../../stacks/platform-foundation";
+import type { WorkloadIdentityBinding } from "../../platform/platform-foundation";
 
 /** A Kubernetes service account, by namespace and name. */
 export interface KubernetesSubject {

@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import { SERVICES } from "../../stacks/service-catalog";
-import { VAULT_MOUNTS, vaultNames } from "../vault/paths";
+import { SERVICES } from "../../platform/service-catalog";
+import { VAULT_MOUNTS, vaultNames } from "../../platform/service-names";
 import { ATLAS_CONF_DIR, ATLAS_HTTP_PORT, ATLAS_TRUSTSTORE, atlasKeycloakJson, atlasProperties, toProperties } from "./config/atlas-properties";
 import { ATLAS_CLIENT_ID } from "./config/keycloak-realm";
 import { nginxServeScript, tlsSidecarNginxConf } from "./config/nginx-conf";

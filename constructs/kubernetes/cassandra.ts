@@ -1,9 +1,9 @@
 import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { stringify } from "yaml";
-import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
-import { SERVICES } from "../../stacks/service-catalog";
-import { vaultNames } from "../vault/paths";
+import type { ObjectStore, WorkloadIdentityBinding } from "../../platform/platform-foundation";
+import { SERVICES } from "../../platform/service-catalog";
+import { vaultNames } from "../../platform/service-names";
 import { CASSANDRA_BACKUP_FILES, CASSANDRA_BACKUP_SCHEDULE, DATA_DIR, cassandraYaml } from "./config/cassandra-yaml";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";

@@ -1,9 +1,9 @@
 import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { stringify } from "yaml";
-import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
-import { SERVICES } from "../../stacks/service-catalog";
-import { VAULT_MOUNTS, vaultNames } from "../vault/paths";
+import type { ObjectStore, WorkloadIdentityBinding } from "../../platform/platform-foundation";
+import { SERVICES } from "../../platform/service-catalog";
+import { VAULT_MOUNTS, vaultNames } from "../../platform/service-names";
 import { ELASTICSEARCH_FACTS, ELASTICSEARCH_REPOSITORY, elasticsearchBootstrapYml, elasticsearchSnapshotRepository, elasticsearchYml } from "./config/elasticsearch-yml";
 import { tlsFilesIn } from "./config/paths";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
-import type { EncryptedStorageClassSpec } from "../../stacks/platform-foundation";
+import type { EncryptedStorageClassSpec } from "../../platform/platform-foundation";
 
 /** The StorageClass name every stateful workload of the platform claims volumes from. */
 export const ENCRYPTED_STORAGE_CLASS_NAME = "encrypted";

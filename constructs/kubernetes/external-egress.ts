@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
 import type { NetworkPolicyV1SpecEgress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
-import type { EgressTarget, FqdnPolicyEngine } from "../../stacks/platform-foundation";
-import { workloadLabels } from "./labels";
+import type { EgressTarget, FqdnPolicyEngine } from "../../platform/platform-foundation";
+import { workloadLabels } from "../../lib/labels";
 import { KUBE_DNS } from "./secure-namespace";
 
 /** Port every external destination is reached on (cloud APIs, the SAML IdP, the API server as pods see it). */

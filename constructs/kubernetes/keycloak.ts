@@ -1,14 +1,14 @@
 import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
-import { SERVICES } from "../../stacks/service-catalog";
-import { VAULT_MOUNTS, vaultNames } from "../vault/paths";
+import { SERVICES } from "../../platform/service-catalog";
+import { VAULT_MOUNTS, vaultNames } from "../../platform/service-names";
 import { PLATFORM_REALM, keycloakRealm, type SamlBrokering } from "./config/keycloak-realm";
 import { realmSyncFiles, realmSyncScript, versionedFlows } from "./config/keycloak-realm-sync";
 import { tlsFilesIn } from "./config/paths";
 import { serveWithTlsReload } from "./config/tls-reload";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
-import { selectorLabels, workloadLabels } from "./labels";
+import { selectorLabels, workloadLabels } from "../../lib/labels";
 import { TMP_VOLUME, kvField, serviceCertificate } from "./platform-pod";
 import { primaryAwareJdbcUrl } from "./postgresql";
 import { StatelessWorkload } from "./stateless-workload";

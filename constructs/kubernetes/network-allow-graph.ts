@@ -1,11 +1,11 @@
 import { Construct } from "constructs";
 import { NetworkPolicyV1, type NetworkPolicyV1SpecEgress, type NetworkPolicyV1SpecIngress } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
-import { parseIpv4Cidr, overlaps } from "../../config/cidr";
+import { parseIpv4Cidr, overlaps } from "../../lib/cidr";
 import { Policy } from "../../policy";
-import type { EgressTarget, FqdnPolicyEngine } from "../../stacks/platform-foundation";
-import { SERVICES, type ExternalDestination, type ServiceName, type ServiceSpec } from "../../stacks/service-catalog";
+import type { EgressTarget, FqdnPolicyEngine } from "../../platform/platform-foundation";
+import { SERVICES, type ExternalDestination, type ServiceName, type ServiceSpec } from "../../platform/service-catalog";
 import { EXTERNAL_HTTPS_PORT, ExternalEgress } from "./external-egress";
-import { APP_LABEL, NAMESPACE_NAME_LABEL, selectorLabels, workloadLabels } from "./labels";
+import { APP_LABEL, NAMESPACE_NAME_LABEL, selectorLabels, workloadLabels } from "../../lib/labels";
 import { KUBE_DNS, type DnsEndpoint } from "./secure-namespace";
 
 /** Props of NetworkAllowGraph. */

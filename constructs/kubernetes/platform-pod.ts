@@ -1,6 +1,6 @@
-import type { ObjectStore } from "../../stacks/platform-foundation";
-import type { ServiceSpec } from "../../stacks/service-catalog";
-import { VAULT_MOUNTS, podDnsDomains, serviceDnsNames, vaultNames } from "../vault/paths";
+import type { ObjectStore } from "../../platform/platform-foundation";
+import type { ServiceSpec } from "../../platform/service-catalog";
+import { VAULT_MOUNTS, podDnsDomains, serviceDnsNames, vaultNames } from "../../platform/service-names";
 import type { ContainerResources, ContainerSpec, EnvVar, Probes, VolumeMount, VolumeSpec } from "./pod-spec";
 import { pkiCertificateTemplate, type VaultAgentTemplate } from "./vault-agent";
 

@@ -1,5 +1,5 @@
 import type { StatefulSetV1SpecTemplateSpec } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
-import { selectorLabels } from "./labels";
+import { selectorLabels } from "../../lib/labels";
 
 /**
  * Cloud- and workload-neutral description of a pod's containers, shared by StatefulWorkload,

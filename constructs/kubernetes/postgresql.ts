@@ -1,8 +1,8 @@
 import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
-import { SERVICES } from "../../stacks/service-catalog";
-import { vaultNames } from "../vault/paths";
+import type { ObjectStore, WorkloadIdentityBinding } from "../../platform/platform-foundation";
+import { SERVICES } from "../../platform/service-catalog";
+import { vaultNames } from "../../platform/service-names";
 import { WITH_PASSWD_ENTRY } from "./config/passwd-entry";
 import { pgHbaConf, pgServiceFile, postgresqlBootstrapSql, postgresqlConf, postgresqlServe, primaryConninfo } from "./config/postgresql-conf";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";

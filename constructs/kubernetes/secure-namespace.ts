@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
-import { NAMESPACE_NAME_LABEL } from "./labels";
+import { NAMESPACE_NAME_LABEL } from "../../lib/labels";
 
 /** Where cluster DNS runs, for the explicit DNS egress rule. */
 export interface DnsEndpoint {

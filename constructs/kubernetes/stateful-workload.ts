@@ -5,7 +5,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
 import { ENCRYPTED_STORAGE_CLASS_NAME } from "./encrypted-storage-class";
-import { selectorLabels, workloadLabels } from "./labels";
+import { selectorLabels, workloadLabels } from "../../lib/labels";
 import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "./config-checksum";
 import { podSettings, renderPodSpec, rolloutTimeoutMinutes, type WorkloadCommonProps } from "./pod-spec";
 

@@ -3,7 +3,7 @@ import { DeploymentV1 } from "@cdktf/provider-kubernetes/lib/deployment-v1";
 import { PodDisruptionBudgetV1 } from "@cdktf/provider-kubernetes/lib/pod-disruption-budget-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
-import { selectorLabels, workloadLabels } from "./labels";
+import { selectorLabels, workloadLabels } from "../../lib/labels";
 import { CONFIG_CHECKSUM_ANNOTATION, configChecksum } from "./config-checksum";
 import { podSettings, renderPodSpec, rolloutTimeoutMinutes, type WorkloadCommonProps } from "./pod-spec";
 

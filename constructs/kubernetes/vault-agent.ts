@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import type { SecretsServerImage } from "./images";
 import type { ContainerResources, ContainerSpec, InitContainerSpec, Probe, VolumeMount, VolumeSpec } from "./pod-spec";
-import { VAULT_ADDRESS, VAULT_CA_CONFIG_MAP, VAULT_MOUNTS, VAULT_TOKEN_AUDIENCE } from "../vault/paths";
+import { VAULT_ADDRESS, VAULT_CA_CONFIG_MAP, VAULT_MOUNTS, VAULT_TOKEN_AUDIENCE } from "../../platform/service-names";
 
 /** One file Vault Agent renders: a consul-template text, never a credential. */
 export interface VaultAgentTemplate {

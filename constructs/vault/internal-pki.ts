@@ -6,7 +6,7 @@ import { PkiSecretBackendIntermediateSetSigned } from "@cdktf/provider-vault/lib
 import { PkiSecretBackendRole } from "@cdktf/provider-vault/lib/pki-secret-backend-role";
 import { PkiSecretBackendRootCert } from "@cdktf/provider-vault/lib/pki-secret-backend-root-cert";
 import { PkiSecretBackendRootSignIntermediate } from "@cdktf/provider-vault/lib/pki-secret-backend-root-sign-intermediate";
-import { VAULT_ADDRESS, VAULT_MOUNTS, idOf } from "./paths";
+import { VAULT_ADDRESS, VAULT_MOUNTS, idOf } from "../../platform/service-names";
 
 /** One issuing role: a service and the exact DNS names its certificates may carry. */
 export interface PkiRoleSpec {

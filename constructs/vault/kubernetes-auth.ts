@@ -2,8 +2,8 @@ import { Construct } from "constructs";
 import { AuthBackend } from "@cdktf/provider-vault/lib/auth-backend";
 import { KubernetesAuthBackendConfig } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-config";
 import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-role";
-import type { ClusterAccess } from "../../stacks/platform-foundation";
-import { VAULT_MOUNTS, VAULT_TOKEN_AUDIENCE, idOf } from "./paths";
+import type { ClusterAccess } from "../../platform/platform-foundation";
+import { VAULT_MOUNTS, VAULT_TOKEN_AUDIENCE, idOf } from "../../platform/service-names";
 
 /** One login role: a service account in a namespace, and the policies its token gets. */
 export interface KubernetesAuthRoleSpec {

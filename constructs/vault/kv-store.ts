@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { KvSecretBackendV2 } from "@cdktf/provider-vault/lib/kv-secret-backend-v2";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
-import { VAULT_MOUNTS } from "./paths";
+import { VAULT_MOUNTS } from "../../platform/service-names";
 
 /** Props of KvStore. */
 export interface KvStoreProps {

@@ -1,6 +1,6 @@
 import { Construct } from "constructs";
 import { Policy } from "@cdktf/provider-vault/lib/policy";
-import { VAULT_MOUNTS } from "./paths";
+import { VAULT_MOUNTS } from "../../platform/service-names";
 
 /** What one service may do in Vault: each entry is optional, nothing else is granted. */
 export interface ServiceGrants {

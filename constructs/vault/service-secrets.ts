@@ -1,5 +1,5 @@
-import { SERVICES, type ServiceName } from "../../stacks/service-catalog";
-import { VAULT_MOUNTS, vaultNames } from "./paths";
+import { SERVICES, type ServiceName } from "../../platform/service-catalog";
+import { VAULT_MOUNTS, vaultNames } from "../../platform/service-names";
 
 /**
  * The static secrets of the platform's services: one KV v2 secret per service

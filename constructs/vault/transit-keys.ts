@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
 import { TransitSecretBackendKey } from "@cdktf/provider-vault/lib/transit-secret-backend-key";
-import { VAULT_MOUNTS, idOf } from "./paths";
+import { VAULT_MOUNTS, idOf } from "../../platform/service-names";
 
 /** Props of TransitKeys. */
 export interface TransitKeysProps {

@@ -2,13 +2,13 @@ import { Construct } from "constructs";
 import { ClusterRoleBindingV1 } from "@cdktf/provider-kubernetes/lib/cluster-role-binding-v1";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import type { ITerraformDependable } from "cdktf";
-import type { PlatformFoundation } from "../../stacks/platform-foundation";
+import type { PlatformFoundation } from "../../platform/platform-foundation";
 import type { SecretsServerImage } from "../kubernetes/images";
 import type { Probe } from "../kubernetes/pod-spec";
 import { SIGHUP_RELOAD, serveWithTlsReload } from "../kubernetes/config/tls-reload";
 import { StatefulWorkload } from "../kubernetes/stateful-workload";
 import { WORKLOAD_IDS } from "../kubernetes/workload-ids";
-import { NAMESPACES } from "../../stacks/service-catalog";
+import { NAMESPACES } from "../../platform/service-catalog";
 
 /** Props of VaultServer. */
 export interface VaultServerProps {

@@ -6,12 +6,12 @@ import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v
 import { RoleBindingV1 } from "@cdktf/provider-kubernetes/lib/role-binding-v1";
 import { RoleV1 } from "@cdktf/provider-kubernetes/lib/role-v1";
 import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account-v1";
-import { selectorLabels, workloadLabels } from "../kubernetes/labels";
+import { selectorLabels, workloadLabels } from "../../lib/labels";
 import { KUBERNETES_API_ACCESS_PATH, renderVolume, restrictedContainerSecurityContext } from "../kubernetes/pod-spec";
 import { WORKLOAD_IDS } from "../kubernetes/workload-ids";
 import { ExternalEgress } from "../kubernetes/external-egress";
-import type { EgressTarget, FqdnPolicyEngine } from "../../stacks/platform-foundation";
-import { VAULT_CA_CONFIG_MAP } from "./paths";
+import type { EgressTarget, FqdnPolicyEngine } from "../../platform/platform-foundation";
+import { VAULT_CA_CONFIG_MAP } from "../../platform/service-names";
 
 /** Props of VaultTlsBootstrap. */
 export interface VaultTlsBootstrapProps {

@@ -1,4 +1,4 @@
-import type { ObjectStore } from "../../../stacks/platform-foundation";
+import type { ObjectStore } from "../../../platform/platform-foundation";
 import { tlsFilesIn, type TlsFiles } from "./paths";
 
 /** Options of the generated elasticsearch.yml. Every default is the secure one. */

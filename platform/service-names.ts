@@ -1,4 +1,4 @@
-import type { ServiceSpec } from "../../stacks/service-catalog";
+import type { ServiceSpec } from "./service-catalog";
 
 /**
  * Where things live inside Vault: mount paths and the per-service paths that the vault-config stack

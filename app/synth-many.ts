@@ -8,7 +8,7 @@ import "../stacks/aws-stack";
 import "../stacks/azure-stack";
 import "../stacks/gcp-stack";
 import { synthesizeDeployment, type DeploymentSynth } from "./synth-deployment";
-import { OutputError, SynthOutput } from "./synth-output";
+import { OutputError, SynthOutput } from "../lib/synth-output";
 
 /** What `--all` / several `--config` ask for (config/synth-args.ts). */
 export interface ManyArgs {
@@ -32,7 +32,7 @@ export interface ManyRow {
 
 /**
  * Synthesizes many deployments in one process: Node, the TypeScript program, cdktf and the providers are
- * loaded once. Each deployment is synthesized exactly as a single synth does it (lib/synth-deployment.ts)
+ * loaded once. Each deployment is synthesized exactly as a single synth does it (app/synth-deployment.ts)
  * into `<out>/<file name without extension>/`, with that folder's own lock, staging directory and policy
  * report (lib/synth-output.ts), and its construct tree is dropped before the next one is built, so memory
  * stays bounded as the count grows. A bad config, a policy failure or an unwritable folder is reported with

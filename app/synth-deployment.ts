@@ -6,7 +6,7 @@ import { App, TerraformResource } from "cdktf";
 import { ValidateBinaryVersion } from "cdktf/lib/validations/validate-binary-version";
 import { Policy, REPORT_FILE, type PolicySummary } from "../policy";
 import { buildDeployment } from "../stacks/deployment";
-import type { SynthOutput } from "./synth-output";
+import type { SynthOutput } from "../lib/synth-output";
 
 /** What synthesizing one deployment produced. */
 export interface DeploymentSynth {
@@ -23,9 +23,9 @@ export interface DeploymentSynth {
 /**
  * One validated deployment -> its stacks -> the security policy -> synth into `output`'s staging
  * directory, then commit (or fail) the output. The single synth (main.ts) and the many-deployment
- * synth (lib/synth-many.ts) both run exactly this, so their outputs are the same bytes. main.ts loads this
+ * synth (app/synth-many.ts) both run exactly this, so their outputs are the same bytes. main.ts loads this
  * module (cdktf, the stacks, the policy: most of a synth's start-up) only after the config is valid. The
- * tree is not kept here; cdktf's process-wide token map still references it, which lib/synth-many.ts
+ * tree is not kept here; cdktf's process-wide token map still references it, which app/synth-many.ts
  * clears after each deployment.
  * @throws OutputError or a file-system error when the output cannot be written (the output is failed first).
  */
