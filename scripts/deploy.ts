@@ -216,11 +216,13 @@ function deployStacks(inv: Invocation, deployment: Deployment, roles: readonly S
   // Saved plans hold the same values as state: a private directory, removed at the end.
   const plans = mkdtempSync(path.join(tmpdir(), `deploy-${deployment.name}-`));
   try {
-    for (const role of roles) {
+    const again = secondPass(deployment, roles);
+    for (const [i, role] of [...roles, ...again].entries()) {
       const id = stackIdOf(deployment, role);
       const cwd = path.resolve(OUT_DIR, "stacks", id);
-      const plan = path.join(plans, `${id}.tfplan`);
-      io.log(`\n== ${id}`);
+      const repeat = i >= roles.length;
+      const plan = path.join(plans, `${id}${repeat ? ".again" : ""}.tfplan`);
+      io.log(repeat ? `\n== ${id}, again: ${SECOND_PASS_REASON}` : `\n== ${id}`);
       if (exec("terraform", ["init", "-input=false"], { cwd, env: tfEnv }).code !== 0) return fail(io, `${id}: terraform init failed (see above)`);
       const planned = exec("terraform", ["plan", "-input=false", "-detailed-exitcode", `-out=${plan}`], { cwd, env: tfEnv });
       if (planned.code === 0) {
@@ -247,6 +249,20 @@ function deployStacks(inv: Invocation, deployment: Deployment, roles: readonly S
   } finally {
     rmSync(plans, { recursive: true, force: true });
   }
+}
+
+/** Why a stack is planned again after the platform stack (the one case today). */
+const SECOND_PASS_REASON = "the VPC endpoint service on the entry point's NLB, which the platform stack's Service made";
+
+/**
+ * Stacks to plan and apply once more after the platform stack, because they read what it made: on AWS with
+ * domain.privateLink the cloud stack's endpoint service is created on the NLB the service controller makes for
+ * the entry point Service (constructs/aws/entry-point-endpoint-service.ts), so a first deploy creates it only on
+ * a second pass of the cloud stack. That pass is planned, guarded and approved like any other.
+ */
+export function secondPass(deployment: Deployment, roles: readonly StackRole[]): StackRole[] {
+  const needs = deployment.cloud === "aws" && deployment.domain.privateLink !== undefined;
+  return needs && roles.includes("cloud") && roles.includes("platform") ? ["cloud"] : [];
 }
 
 function fail(io: Io, message: string): number {

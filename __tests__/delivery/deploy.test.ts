@@ -184,3 +184,32 @@ test("usage errors name the fix and run nothing", () => {
 test("the deployment file may come from DEPLOYMENT_CONFIG", () => {
   expect(parseArgs(["deploy"], { DEPLOYMENT_CONFIG: "examples/aws.yaml" }).configPath).toBe("examples/aws.yaml");
 });
+
+describe("AWS PrivateLink: the cloud stack once more after the platform stack", () => {
+  // examples/aws-estate.yaml has domain.privateLink: its endpoint service needs the NLB the platform stack's
+  // Service makes, so a full deploy plans the cloud stack again at the end (planned, guarded, approved as any).
+  const ids = ["acme-estate-aws", "acme-estate-vault", "acme-estate-vault-config", "acme-estate-platform"];
+  // The example's private hosted zone, as `aws route53 get-hosted-zone` / `list-resource-record-sets` print it (preflight reads it).
+  const ZONE = {
+    ...AWS_READY,
+    "aws route53 get-hosted-zone": { stdout: JSON.stringify({ HostedZone: { Id: "/hostedzone/Z0123456789ABCDEFGHIJ", Name: "acme.example.com.", Config: { PrivateZone: true } }, VPCs: [{ VPCRegion: "eu-west-1", VPCId: "vpc-0a1b2c3d4e5f60718" }] }) },
+    "aws route53 list-resource-record-sets": { stdout: JSON.stringify({ ResourceRecordSets: [{ Name: "acme.example.com.", Type: "SOA" }, { Name: "acme.example.com.", Type: "NS" }] }) },
+  };
+  const again = [
+    "terraform init -input=false",
+    "terraform plan -input=false -detailed-exitcode -out=<plans>/acme-estate-aws.again.tfplan",
+    "terraform apply -input=false <plans>/acme-estate-aws.again.tfplan",
+  ];
+  test("a full deploy ends with a second pass of the cloud stack, asked for like the others", () => {
+    const r = run(["deploy", "--config", "examples/aws-estate.yaml"], VAULT_ENV, ZONE);
+    expect(r.err).toBe("");
+    expect(r.code).toBe(0);
+    expect(r.exec).toEqual(["npx cdktf synth", ...ids.flatMap(stackSteps), ...again]);
+    expect(r.asked.at(-1)).toBe('Apply this plan to acme-estate-aws? Only "yes" applies: ');
+    expect(r.out).toContain("== acme-estate-aws, again: the VPC endpoint service on the entry point's NLB");
+  });
+  test("not without the platform stack in the run, not without privateLink", () => {
+    expect(run(["deploy", "--config", "examples/aws-estate.yaml", "--stack", "cloud,vault"], {}, ZONE).exec).toEqual(["npx cdktf synth", ...ids.slice(0, 2).flatMap(stackSteps)]);
+    expect(run(["deploy", "--config", "examples/aws.yaml"]).exec.filter((c) => c.includes(".again."))).toEqual([]);
+  });
+});
