@@ -138,7 +138,7 @@ describe("the Gateway, its route and health check, against GKE's facts", () => {
     const probe = nginx.readiness_probe.http_get;
     const portNamed = (nginx.port as Raw[]).find((p) => p.name === probe.port);
     expect(probe).toEqual(expect.objectContaining({ path: ENTRY_POINT_HEALTH_PATH, scheme: "HTTPS" }));
-    expect(policy.spec.default.config).toEqual({ type: "HTTPS", httpsHealthCheck: { port: portNamed.container_port, requestPath: probe.path } });
+    expect(policy.spec.default.config).toEqual({ type: "HTTPS", httpsHealthCheck: { port: portNamed?.container_port, requestPath: probe.path } });
   });
 
   test("the companions wait for the Service", () => {

@@ -249,8 +249,8 @@ export const GKE_GATEWAY = {
   healthCheckRanges: {
     value: ["35.191.0.0/16", "130.211.0.0/22"] as readonly string[],
     source:
-      "https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges (probe source ranges 35.191.0.0/16 and 130.211.0.0/22); " +
-      "https://cloud.google.com/load-balancing/docs/l7-internal/setting-up-l7-internal#configuring_firewall_rules (fw-allow-health-check and fw-allow-proxies rules)",
+      "https://cloud.google.com/load-balancing/docs/firewall-rules (minimum ingress rules: health check ranges 35.191.0.0/16 and 130.211.0.0/22; Envoy-based load balancers " +
+      "also the proxy-only subnet, 'traffic from the load balancer to the backends is then sent from IP addresses in the proxy-only subnet'); https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges",
   },
   /** GKE's ServiceAttachment refers to a Service only (GKE_PRIVATE_SERVICE_CONNECT.resourceRefKind): Private Service Connect cannot target the Gateway. */
   serviceAttachmentTargetsServiceOnly: {
@@ -260,7 +260,9 @@ export const GKE_GATEWAY = {
   /** Cloud Armor (GCPBackendPolicy securityPolicy), the Gateway's way to limit source addresses, is not supported on gke-l7-rilb. */
   noSourceLimitOnRilb: {
     value: true,
-    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities (Google Cloud Armor security policy: not available for gke-l7-rilb)",
+    source:
+      "https://cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities#additional-services (Google Cloud Armor backend security policy: not for gke-l7-rilb); " +
+      "https://discuss.google.dev/t/gateway-gcpbackendpolicy/148363/2 (the same table: not for regional external Gateways either, at the time)",
   },
   /** The GKE Gateway controller's requirements: HttpLoadBalancing add-on (on by default), Gateway API enabled on the cluster. */
   requires: {
