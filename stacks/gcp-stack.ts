@@ -251,7 +251,7 @@ export class GcpStack extends TerraformStack {
     // The Gateway takes a reserved address by name (GKE_GATEWAY.namedAddress), with or without a zone.
     const address = zone || gatewayCertificate
       ? new ComputeAddress(this, "EntryPointAddress", internal
-          ? { name: addressName, region, ...GKE_INTERNAL_STATIC_ADDRESS.value, subnetwork: network.subnet.id }
+          ? { name: addressName, region, ...(gatewayCertificate ? GKE_GATEWAY.internalAddress.value : GKE_INTERNAL_STATIC_ADDRESS.value), subnetwork: network.subnet.id }
           : { name: addressName, region, addressType: "EXTERNAL", networkTier: "PREMIUM" })
       : undefined;
     if (zone && address) {

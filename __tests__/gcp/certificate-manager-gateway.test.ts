@@ -112,7 +112,7 @@ describe("the Gateway, its route and health check, against GKE's facts", () => {
     const [gateway] = manifests(internalGateway.platform, "Gateway");
     expect(gateway.spec.gatewayClassName).toBe(GKE_GATEWAY.gatewayClass.value.internal);
     const [address] = Object.values(blocksOf(internalGateway.cloud, "google_compute_address"));
-    expect(address).toEqual(expect.objectContaining({ address_type: "INTERNAL", purpose: "GCE_ENDPOINT" }));
+    expect(address).toEqual(expect.objectContaining({ address_type: GKE_GATEWAY.internalAddress.value.addressType, purpose: GKE_GATEWAY.internalAddress.value.purpose, region: "europe-west1" }));
     expect(address.subnetwork).toMatch(/^\$\{google_compute_subnetwork\.Network_Nodes_[0-9A-F]+\.id\}$/);
   });
 

@@ -238,6 +238,17 @@ export const GKE_GATEWAY = {
       "https://cloud.google.com/kubernetes-engine/docs/how-to/container-native-load-balancing (cloud.google.com/neg: '{\"ingress\": true}'); " +
       "https://cloud.google.com/kubernetes-engine/docs/concepts/gateway-api (Gateway API: VPC-native clusters only, container-native load balancing)",
   },
+  /**
+   * An internal Gateway's reserved address: INTERNAL, from the nodes' subnetwork (not the proxy-only one), with purpose
+   * SHARED_LOADBALANCER_VIP, which the GKE docs prescribe for a Gateway's internal address (a Gateway may put several
+   * forwarding rules on it, one per listener port).
+   */
+  internalAddress: {
+    value: { addressType: "INTERNAL", purpose: "SHARED_LOADBALANCER_VIP" },
+    source:
+      "https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways#gateway_ip_addressing (gcloud compute addresses create ... --purpose=SHARED_LOADBALANCER_VIP --subnet=SUBNET for an internal Gateway); " +
+      "https://cloud.google.com/load-balancing/docs/forwarding-rule-concepts (several internal forwarding rules share an address only with SHARED_LOADBALANCER_VIP); hashicorp/google 6.50.0 google_compute_address.purpose",
+  },
   /** The proxy-only subnet regional Envoy-based load balancers need in the region: the proxies connect to the backends from it. */
   proxyOnlySubnet: {
     value: { purpose: "REGIONAL_MANAGED_PROXY", role: "ACTIVE" },
