@@ -106,6 +106,9 @@ export const AZURE_KEY_VAULT_ID = /^\/subscriptions\/([0-9a-fA-F-]{36})\/resourc
 /** An ACM certificate ARN; the region is the fourth field. */
 export const ACM_CERTIFICATE_ARN = /^arn:aws[a-z-]*:acm:([a-z0-9-]+):\d{12}:certificate\/[0-9a-f-]{36}$/;
 
+/** A regional Certificate Manager certificate, by name or path: project (1), location (2), name (3); a bare name is (3). */
+export const GCP_REGIONAL_CERTIFICATE = /^(?:projects\/([a-z][a-z0-9-]{4,28}[a-z0-9])\/locations\/([a-z0-9-]+)\/certificates\/)?([a-z]([-a-z0-9]{0,61}[a-z0-9])?)$/;
+
 const Certificate = z.discriminatedUnion("source", [
   z.strictObject({
     source: z.literal("vault-pki").describe("Issue the entry point's certificate from Vault's internal CA (for demos and private networks)."),
@@ -139,6 +142,19 @@ const Certificate = z.discriminatedUnion("source", [
       .string()
       .regex(/^[0-9A-Za-z-]{1,127}$/, { message: "must be a Key Vault certificate name (1-127 letters, digits, '-')" })
       .describe("Name of the certificate (with its private key, exportable) for domain.name; its latest version is served."),
+    }),
+  z.strictObject({
+    source: z
+      .literal("gcp-certificate-manager")
+      .describe(
+        "A regional Certificate Manager certificate of the customer's, served by a GKE Gateway (regional application load balancer: gke-l7-rilb for access: internal, " +
+          "gke-l7-regional-external-managed for public) in front of the entry point, which re-encrypts to nginx; its private key never leaves Google. GCP only; needs gcp.proxyOnlyCidr " +
+          "(and gcp.existingNetwork.proxyOnlySubnetwork in an existing network). Not with domain.privateLink or domain.allowedSourceCidrs (docs/deployment-guide.md, Certificates from Certificate Manager).",
+      ),
+    certificate: z
+      .string()
+      .regex(GCP_REGIONAL_CERTIFICATE, { message: "must be a Certificate Manager certificate name (e.g. catalog-acme-example-com) or its path projects/<project>/locations/<region>/certificates/<name>" })
+      .describe("The certificate: its name, or its path projects/<gcp.projectId>/locations/<region>/certificates/<name>. It must be a regional certificate in the deployment's project and region (the Gateway names it by name)."),
   }),
 ]);
 
@@ -443,6 +459,9 @@ const GcpExistingNetwork = z
     subnetwork: GCP_RESOURCE_NAME.describe("Name of the subnetwork in the deployment's region. Its primary range must be network.cidr, with Private Google Access on (checked at plan)."),
     podsRangeName: GCP_RESOURCE_NAME.optional().describe("Name of the subnetwork's secondary range for pods; its range must be network.podCidr (checked at plan). Required."),
     servicesRangeName: GCP_RESOURCE_NAME.optional().describe("Name of the subnetwork's secondary range for Services; its range must be network.serviceCidr (checked at plan). Required."),
+    proxyOnlySubnetwork: GCP_RESOURCE_NAME.optional().describe(
+      "With domain.certificate.source gcp-certificate-manager: name of the network's active proxy-only subnetwork (purpose REGIONAL_MANAGED_PROXY, role ACTIVE) in the deployment's region, in the same project as the network; its range must be gcp.proxyOnlyCidr (checked at plan). Required with that source.",
+    ),
     pscNatSubnetwork: GCP_RESOURCE_NAME.optional().describe(
       "With domain.privateLink: name of the network's Private Service Connect NAT subnetwork (purpose PRIVATE_SERVICE_CONNECT) in the deployment's region, in the same project as the network; its range must be gcp.pscNatCidr (checked at plan). Required with privateLink.",
     ),
@@ -469,6 +488,14 @@ const Gcp = z.strictObject({
       "With domain.privateLink: the range of the Private Service Connect NAT subnetwork, into which Google translates the source of every consumer's connection " +
         "(the entry point sees these addresses, never the consumer's). Created by the stack in its own network (purpose PRIVATE_SERVICE_CONNECT); with gcp.existingNetwork, " +
         "the range of gcp.existingNetwork.pscNatSubnetwork. Must not overlap the node, pod, service or admin ranges. Required with privateLink.",
+    ),
+  proxyOnlyCidr: cidr
+    .optional()
+    .describe(
+      "With domain.certificate.source gcp-certificate-manager: the range of the proxy-only subnetwork the Gateway's regional load balancer proxies connect from " +
+        "(the entry point's firewall rule and NetworkPolicy admit this range and Google's health checkers, never the users' addresses). Created by the stack in its own network " +
+        "(purpose REGIONAL_MANAGED_PROXY, role ACTIVE; Google recommends a /23); with gcp.existingNetwork, the range of gcp.existingNetwork.proxyOnlySubnetwork. " +
+        "Must not overlap the node, pod, service, admin or Private Service Connect ranges. Required with that source.",
     ),
 });
 
@@ -626,6 +653,7 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
   if (cloud) {
     for (const issue of domainIssues(cloud, d.region, d.domain)) add(issue.path, issue.message);
     if (cloud === "azure") for (const issue of azureEntryPointAddressIssues(d, network)) add(issue.path, issue.message);
+    for (const issue of gatewayIssues(d, cloud)) add(issue.path, issue.message);
     if (cloud === "azure" && isRecord(d.encryption) && d.encryption.keys === "customer-managed") {
       add(["encryption", "keys"], "customer-managed keys are not available on azure yet (disk encryption set, storage account key and a Log Analytics dedicated cluster are not built); remove it to keep Microsoft-managed keys");
     }
@@ -945,20 +973,78 @@ function pscNatIssues(d: Record<string, unknown>): { issues: CrossFieldIssue[]; 
   return { issues, nat };
 }
 
+/**
+ * A Certificate Manager certificate on GCP (served by a GKE Gateway, GKE_GATEWAY): regional, in the deployment's project
+ * and region; a proxy-only subnetwork's range, clear of every other range; no Private Service Connect (GKE's
+ * ServiceAttachment attaches to a Service's forwarding rule only) and no allowedSourceCidrs (not enforceable at the Gateway).
+ * Without that source, the proxy-only fields would be unused reservations.
+ */
+function gatewayIssues(d: Record<string, unknown>, cloud: Cloud): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  if (cloud !== "gcp") return issues;
+  const domain = isRecord(d.domain) ? d.domain : {};
+  const cert = isRecord(domain.certificate) ? domain.certificate : {};
+  const gcp = isRecord(d.gcp) ? d.gcp : {};
+  const existing = isRecord(gcp.existingNetwork) ? gcp.existingNetwork : undefined;
+  if (cert.source !== "gcp-certificate-manager") {
+    const unused = "is used only by domain.certificate.source gcp-certificate-manager (the Gateway's proxy-only subnet); remove it, or use that source";
+    if (gcp.proxyOnlyCidr !== undefined) issues.push({ path: ["gcp", "proxyOnlyCidr"], message: unused });
+    if (existing?.proxyOnlySubnetwork !== undefined) issues.push({ path: ["gcp", "existingNetwork", "proxyOnlySubnetwork"], message: unused });
+    return issues;
+  }
+  const path = typeof cert.certificate === "string" ? GCP_REGIONAL_CERTIFICATE.exec(cert.certificate) : null;
+  if (path?.[1] !== undefined && path[1] !== gcp.projectId) {
+    issues.push({ path: ["domain", "certificate", "certificate"], message: `is in project ${path[1]}, but the Gateway looks the certificate up by name in gcp.projectId (${String(gcp.projectId)}); create it there` });
+  }
+  if (path?.[2] !== undefined && path[2] !== d.region) {
+    issues.push({
+      path: ["domain", "certificate", "certificate"],
+      message: path[2] === "global"
+        ? `is a global certificate; the Gateway is a regional load balancer in ${String(d.region)}, which serves regional certificates only; create the certificate with --location=${String(d.region)}`
+        : `is in ${path[2]}, but the Gateway's regional load balancer is in ${String(d.region)} and serves certificates of its own region only; create the certificate with --location=${String(d.region)}`,
+    });
+  }
+  if (domain.privateLink !== undefined) {
+    issues.push({ path: ["domain", "privateLink"], message: "cannot reach the Gateway: GKE's ServiceAttachment attaches to a LoadBalancer Service's forwarding rule only, not to a Gateway's; remove privateLink, or use kubernetes-secret or vault-pki" });
+  }
+  if (domain.allowedSourceCidrs !== undefined) {
+    issues.push({
+      path: ["domain", "allowedSourceCidrs"],
+      message:
+        "cannot be enforced with gcp-certificate-manager: the Gateway's proxies, not the users, connect to the entry point, and the stack sets no source limit on the Gateway " +
+        "(Cloud Armor is not available for gke-l7-rilb and not built for the external class); remove allowedSourceCidrs and limit users in your own network, or use kubernetes-secret or vault-pki",
+    });
+  }
+  if (gcp.proxyOnlyCidr === undefined) {
+    issues.push({ path: ["gcp", "proxyOnlyCidr"], message: "required with gcp-certificate-manager: the range of the Gateway's proxy-only subnetwork, e.g. 10.60.32.0/23, clear of the node, pod, service and admin ranges" });
+  }
+  if (existing && existing.proxyOnlySubnetwork === undefined) {
+    const range = typeof gcp.proxyOnlyCidr === "string" ? gcp.proxyOnlyCidr : "<gcp.proxyOnlyCidr>";
+    issues.push({ path: ["gcp", "existingNetwork", "proxyOnlySubnetwork"], message: `required with gcp-certificate-manager: the name of the network's active proxy-only subnetwork in ${String(d.region)} (gcloud compute networks subnets create <name> --purpose=REGIONAL_MANAGED_PROXY --role=ACTIVE --region=${String(d.region)} --network=<network> --range=${range})` });
+  }
+  const proxy = rangeOf(gcp.proxyOnlyCidr);
+  const network = isRecord(d.network) ? d.network : {};
+  const others: [string, unknown][] = [
+    ["network.cidr", network.cidr ?? NETWORK_DEFAULTS.cidr],
+    ["network.podCidr", network.podCidr ?? NETWORK_DEFAULTS.podCidr],
+    ["network.serviceCidr", network.serviceCidr ?? NETWORK_DEFAULTS.serviceCidr],
+    ["gcp.pscNatCidr", gcp.pscNatCidr],
+    ...(isRecord(d.controlPlane) && Array.isArray(d.controlPlane.adminCidrs) ? d.controlPlane.adminCidrs.map((c, i): [string, unknown] => [`controlPlane.adminCidrs[${i}]`, c]) : []),
+  ];
+  for (const [field, value] of others) {
+    const r = rangeOf(value);
+    if (proxy && r && overlaps(proxy, r)) issues.push({ path: ["gcp", "proxyOnlyCidr"], message: `${proxy.cidr} overlaps ${field} (${r.cidr}); the proxy-only subnet needs a range of its own in the network, e.g. a /23 outside the other ranges` });
+  }
+  return issues;
+}
+
 /** The entry point's certificate and DNS zone must belong to the deployment's cloud and fit its name and region. */
 function domainIssues(cloud: Cloud, region: unknown, domain: unknown): CrossFieldIssue[] {
   const issues: CrossFieldIssue[] = [];
   if (!isRecord(domain)) return issues;
   const cert = isRecord(domain.certificate) ? domain.certificate : {};
-  if (cert.source === "gcp-certificate-manager") {
-    // Not a source of the schema: said precisely why, beside the schema's list of sources.
-    issues.push({
-      path: ["domain", "certificate", "source"],
-      message:
-        "Certificate Manager certificates are not served yet: their private key never leaves Google, so only a Google Application Load Balancer (L7) can serve one, " +
-        "and the entry point is a passthrough load balancer whose nginx terminates TLS; use kubernetes-secret (a TLS secret made out of band) or vault-pki " +
-        "(docs/deployment-guide.md, Certificates from Certificate Manager)",
-    });
+  if (cert.source === "gcp-certificate-manager" && cloud !== "gcp") {
+    issues.push({ path: ["domain", "certificate", "source"], message: `a Certificate Manager certificate is served only by Google load balancers, and this deployment runs on ${cloud}; use vault-pki or kubernetes-secret` });
   }
   if (cert.source === "aws-acm") {
     if (cloud !== "aws") {

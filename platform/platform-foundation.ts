@@ -173,6 +173,14 @@ export interface LoadBalancerSpec {
    * @default [] - none
    */
   readonly serviceCompanions?: readonly ServiceCompanion[];
+  /**
+   * The Service is the backend of a cloud application load balancer rather than a load balancer (GKE: a Gateway serving a
+   * Certificate Manager certificate): a ClusterIP Service of the HTTPS port only, with this appProtocol; the load
+   * balancer's proxies and health checkers (clientCidrs), not the users, connect to the pods; the users' address, reserved
+   * by the cloud stack.
+   * @default - the Service is `type: LoadBalancer`
+   */
+  readonly proxied?: { readonly appProtocol: string; readonly clientCidrs: readonly string[]; readonly address: string };
 }
 
 /** The load balancer the controller made for the entry point Service, as its status reports it (tokens). */

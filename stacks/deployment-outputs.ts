@@ -31,7 +31,9 @@ export function addDeploymentOutputs(stacks: DeploymentStacks, d: Deployment): v
   // The load balancer's hostname (AWS) or IP (Azure, GCP), as Kubernetes reports it on the Service.
   const ingress = entry.status.get(0).loadBalancer.get(0).ingress.get(0);
   // AWS reports a hostname and an empty ip, Azure and GCP an ip and an empty hostname: the first non-empty one.
-  output(stacks.platform, "entry_point_address", Fn.try([Fn.coalesce([ingress.hostname, ingress.ip]), "pending (the load balancer is being created)"]), "Point domain.name at this address (CNAME for a hostname, A record for an IP).");
+  // Behind a cloud application load balancer (GKE Gateway) the Service is a ClusterIP: the address is the one reserved for it.
+  const proxiedAddress = stacks.cloud.foundation.loadBalancer.proxied?.address;
+  output(stacks.platform, "entry_point_address", proxiedAddress ?? Fn.try([Fn.coalesce([ingress.hostname, ingress.ip]), "pending (the load balancer is being created)"]), "Point domain.name at this address (CNAME for a hostname, A record for an IP).");
   output(stacks.platform, "next_step", `Point ${d.domain.name} at entry_point_address, then open https://${d.domain.name} (first administrator: docs/vault.md).`, "What to do now.");
 }
 

@@ -19,7 +19,7 @@ import { NodePool } from "../constructs/gcp/node-pool";
 import { NodeServiceAccount } from "../constructs/gcp/node-service-account";
 import { ProjectServices } from "../constructs/gcp/project-services";
 import { WorkloadIdentity } from "../constructs/gcp/workload-identity";
-import { GCP_CMEK_FACTS, GKE_INTERNAL_STATIC_ADDRESS, GKE_LOAD_BALANCER_ANNOTATIONS, GKE_METADATA_SERVER_EGRESS, GKE_PRIVATE_SERVICE_CONNECT, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
+import { GCP_CMEK_FACTS, GKE_GATEWAY, GKE_INTERNAL_STATIC_ADDRESS, GKE_LOAD_BALANCER_ANNOTATIONS, GKE_METADATA_SERVER_EGRESS, GKE_PRIVATE_SERVICE_CONNECT, GKE_SERVICE_AGENT_FACTS } from "../constructs/gcp/gke-facts";
 import { overlaps, parseIpv4Cidr } from "../lib/cidr";
 import { DataGoogleStorageProjectServiceAccount } from "@cdktf/provider-google/lib/data-google-storage-project-service-account";
 import { PinnedZones } from "../constructs/common/pinned-zones";
@@ -34,7 +34,9 @@ import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
  */
 export const GKE_STATIC_ADDRESS = { annotation: "networking.gke.io/load-balancer-ip-addresses", source: "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip" } as const;
 import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type PlatformFoundation, type ServiceCompanion } from "../platform/platform-foundation";
+import { WORKLOAD_IDENTITIES, type LoadBalancerSpec, type PlatformFoundation, type ServiceCompanion } from "../platform/platform-foundation";
+import { SERVICES } from "../platform/service-catalog";
+import { ENTRY_POINT_HEALTH_PATH } from "../constructs/kubernetes/entry-point";
 
 /**
  * The ports of the entry point's LoadBalancer Service (constructs/kubernetes/entry-point.ts: HTTPS 443 and the
@@ -87,6 +89,12 @@ export class GcpStack extends TerraformStack {
     const privateLink = d.domain.privateLink;
     const pscNatCidr = privateLink ? d.gcp.pscNatCidr : undefined;
     const pscNatName = existing ? existing.pscNatSubnetwork : `${d.name}-psc-nat`;
+    // A Certificate Manager certificate is served by a GKE Gateway (GKE_GATEWAY), whose regional load balancer needs a
+    // proxy-only subnet in the network, created here or the existing network's (the schema requires gcp.proxyOnlyCidr,
+    // and proxyOnlySubnetwork with an existing network).
+    const gatewayCertificate = d.domain.certificate.source === "gcp-certificate-manager" ? d.domain.certificate : undefined;
+    const proxyOnlyCidr = gatewayCertificate ? d.gcp.proxyOnlyCidr : undefined;
+    const proxyOnlyName = existing?.proxyOnlySubnetwork;
     const network = existing
       ? new ExistingNetwork(this, "Network", {
           projectId: networkProject,
@@ -98,6 +106,7 @@ export class GcpStack extends TerraformStack {
           podsRange: { name: existing.podsRangeName ?? SECONDARY_RANGES.pods, cidr: d.network.podCidr },
           servicesRange: { name: existing.servicesRangeName ?? SECONDARY_RANGES.services, cidr: d.network.serviceCidr },
           ...(pscNatCidr && pscNatName ? { pscNat: { name: pscNatName, cidr: pscNatCidr } } : {}),
+          ...(proxyOnlyCidr && proxyOnlyName ? { proxyOnly: { name: proxyOnlyName, cidr: proxyOnlyCidr } } : {}),
         })
       : new Network(this, "Network", {
           namePrefix: d.name,
@@ -106,6 +115,7 @@ export class GcpStack extends TerraformStack {
           podCidr: d.network.podCidr,
           serviceCidr: d.network.serviceCidr,
           ...(pscNatCidr ? { pscNatCidr } : {}),
+          ...(proxyOnlyCidr ? { proxyOnlyCidr } : {}),
         });
     const internal = d.domain.access === "internal";
     const ownRanges = [d.network.cidr, d.network.podCidr, d.network.serviceCidr, ...d.controlPlane.adminCidrs];
@@ -119,6 +129,8 @@ export class GcpStack extends TerraformStack {
       // In a network the deployment does not own, rules live in its project and touch only the nodes.
       ...(existing ? { project: networkProject, sharedNetwork: true } : {}),
       ...(pscNatCidr ? { privateServiceConnect: { natCidr: pscNatCidr, ports: ENTRY_POINT_LOAD_BALANCER_PORTS } } : {}),
+      // The Gateway's proxies and health checkers reach the pods themselves (NEGs), on nginx's HTTPS port.
+      ...(proxyOnlyCidr ? { proxyLoadBalancer: { proxyOnlyCidr, healthCheckRanges: GKE_GATEWAY.healthCheckRanges.value, podPort: SERVICES.entryPoint.ports[0].port } } : {}),
     });
     // The control plane's /28 is picked clear of the node, pod, service and admin ranges only (adding the NAT range
     // to the pick could move it, which replaces the cluster): a NAT range on it is refused instead.
@@ -126,6 +138,10 @@ export class GcpStack extends TerraformStack {
     const cpRange = parseIpv4Cidr(controlPlaneCidr);
     if (pscRange && cpRange && overlaps(pscRange, cpRange)) {
       Annotations.of(this).addError(`gcp.pscNatCidr: ${pscNatCidr} overlaps the GKE control plane's range ${controlPlaneCidr}; choose a NAT range outside it`);
+    }
+    const proxyRange = proxyOnlyCidr ? parseIpv4Cidr(proxyOnlyCidr) : undefined;
+    if (proxyRange && cpRange && overlaps(proxyRange, cpRange)) {
+      Annotations.of(this).addError(`gcp.proxyOnlyCidr: ${proxyOnlyCidr} overlaps the GKE control plane's range ${controlPlaneCidr}; choose a proxy-only range outside it`);
     }
 
     // Keys: one for Kubernetes Secrets in etcd, one for Vault's auto-unseal.
@@ -172,6 +188,7 @@ export class GcpStack extends TerraformStack {
       nodeServiceAccountEmail: nodeIdentity.resource.email,
       deletionProtection: protect,
       kubernetesVersion: d.controlPlane.kubernetesVersion,
+      ...(gatewayCertificate ? { gatewayApi: true } : {}),
       dependsOn: [secretsKeyGrant],
     });
     for (const pool of d.nodePools) {
@@ -231,9 +248,10 @@ export class GcpStack extends TerraformStack {
     const addressName = `${d.name}-entry-point`;
     // An internal entry point takes an internal address of the nodes' subnetwork (reserved in this project, also
     // from a Shared VPC host project's subnetwork: GKE_INTERNAL_STATIC_ADDRESS); the record then belongs in a private zone.
-    const address = zone
+    // The Gateway takes a reserved address by name (GKE_GATEWAY.namedAddress), with or without a zone.
+    const address = zone || gatewayCertificate
       ? new ComputeAddress(this, "EntryPointAddress", internal
-          ? { name: addressName, region, ...GKE_INTERNAL_STATIC_ADDRESS.value, subnetwork: network.subnet.id }
+          ? { name: addressName, region, ...(gatewayCertificate ? GKE_GATEWAY.internalAddress.value : GKE_INTERNAL_STATIC_ADDRESS.value), subnetwork: network.subnet.id }
           : { name: addressName, region, addressType: "EXTERNAL", networkTier: "PREMIUM" })
       : undefined;
     if (zone && address) {
@@ -287,10 +305,12 @@ export class GcpStack extends TerraformStack {
       // Internal: an internal passthrough load balancer with an address in the nodes' subnetwork.
       // A reserved address (domain.dnsZone) is named for the load balancer to take.
       // With privateLink, the ServiceAttachment beside the Service.
-      loadBalancer: {
-        serviceAnnotations: { ...GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"], ...(address ? { [GKE_STATIC_ADDRESS.annotation]: addressName } : {}) },
-        ...(serviceCompanions.length ? { serviceCompanions } : {}),
-      },
+      loadBalancer: gatewayCertificate && proxyOnlyCidr && address
+        ? gatewayLoadBalancer({ access: internal ? "internal" : "public", hostname: d.domain.name, certificate: gatewayCertificate.certificate, addressName, address: address.address, proxyOnlyCidr })
+        : {
+            serviceAnnotations: { ...GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"], ...(address ? { [GKE_STATIC_ADDRESS.annotation]: addressName } : {}) },
+            ...(serviceCompanions.length ? { serviceCompanions } : {}),
+          },
       podNetwork: {
         // VPC-native: pods and Services take the subnet's secondary ranges.
         clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
@@ -300,6 +320,77 @@ export class GcpStack extends TerraformStack {
       egress: gcpCloudEgress(controlPlaneCidr),
     };
   }
+}
+
+/** The Gateway's certificate name: the last segment of a path, or the name itself (config GCP_REGIONAL_CERTIFICATE). */
+export function certificateName(certificate: string): string {
+  return certificate.slice(certificate.lastIndexOf("/") + 1);
+}
+
+/**
+ * The entry point behind a GKE Gateway (GKE_GATEWAY): a regional application load balancer of the access's class,
+ * HTTPS only on 443 with the Certificate Manager certificate, on the reserved address, routing every request to the
+ * entry point's Service (a ClusterIP with NEGs, re-encrypted to with appProtocol HTTPS), health-checked on nginx's
+ * health path over HTTPS. Its proxies (the proxy-only range) and Google's health checkers are the pods' only clients.
+ */
+export function gatewayLoadBalancer(o: { access: "public" | "internal"; hostname: string; certificate: string; addressName: string; address: string; proxyOnlyCidr: string }): LoadBalancerSpec {
+  const g = GKE_GATEWAY;
+  const https = SERVICES.entryPoint.ports[0];
+  const listener = "https";
+  return {
+    serviceAnnotations: { ...g.negAnnotation.value },
+    proxied: { appProtocol: g.backendAppProtocol.value, clientCidrs: [o.proxyOnlyCidr, ...g.healthCheckRanges.value], address: o.address },
+    serviceCompanions: [
+      {
+        id: "Gateway",
+        manifest: (service) => ({
+          apiVersion: g.resources.value.gateway.apiVersion,
+          kind: g.resources.value.gateway.kind,
+          metadata: { name: service.name, namespace: service.namespace },
+          spec: {
+            gatewayClassName: g.gatewayClass.value[o.access],
+            // HTTPS only: no HTTP listener.
+            listeners: [
+              {
+                name: listener,
+                protocol: "HTTPS",
+                port: 443,
+                hostname: o.hostname,
+                tls: { mode: "Terminate", options: { [g.certificateOption.value]: certificateName(o.certificate) } },
+                allowedRoutes: { namespaces: { from: "Same" } },
+              },
+            ],
+            addresses: [{ type: g.namedAddress.value, value: o.addressName }],
+          },
+        }),
+      },
+      {
+        id: "HttpRoute",
+        manifest: (service) => ({
+          apiVersion: g.resources.value.httpRoute.apiVersion,
+          kind: g.resources.value.httpRoute.kind,
+          metadata: { name: service.name, namespace: service.namespace },
+          spec: {
+            parentRefs: [{ name: service.name, sectionName: listener }],
+            hostnames: [o.hostname],
+            rules: [{ backendRefs: [{ name: service.name, port: 443 }] }],
+          },
+        }),
+      },
+      {
+        id: "HealthCheckPolicy",
+        manifest: (service) => ({
+          apiVersion: g.resources.value.healthCheckPolicy.apiVersion,
+          kind: g.resources.value.healthCheckPolicy.kind,
+          metadata: { name: service.name, namespace: service.namespace },
+          spec: {
+            default: { config: { type: "HTTPS", httpsHealthCheck: { port: https.port, requestPath: ENTRY_POINT_HEALTH_PATH } } },
+            targetRef: { group: "", kind: "Service", name: service.name },
+          },
+        }),
+      },
+    ],
+  };
 }
 
 /** Makes every resource and data source of the stack (but the APIs themselves) wait for the APIs. */

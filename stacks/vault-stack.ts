@@ -70,8 +70,9 @@ export class VaultStack extends TerraformStack {
 
     this.allowGraph = new NetworkAllowGraph(this, "AllowGraph", {
       namespaceRefs: refs,
-      // Users reach the entry point only (from the configured ranges, or anywhere: it is the HTTPS front door).
-      externalIngress: { entryPoint: d.domain.allowedSourceCidrs ?? ["0.0.0.0/0"] },
+      // Users reach the entry point only (from the configured ranges, or anywhere: it is the HTTPS front door); behind
+      // a cloud application load balancer, its proxies and health checkers do, not the users.
+      externalIngress: { entryPoint: foundation.loadBalancer.proxied?.clientCidrs ?? d.domain.allowedSourceCidrs ?? ["0.0.0.0/0"] },
       // The cloud says which ranges pods and Services live in (on EKS: the VPC), and what identity-bound pods need.
       clusterCidrs: foundation.podNetwork.clusterCidrs,
       identityEgress: { services: identityBoundServices(), rules: foundation.podNetwork.workloadIdentityEgress },

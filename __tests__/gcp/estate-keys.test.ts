@@ -1,7 +1,7 @@
 import { readConfigFile } from "../../config/load";
 import { configProblems } from "../support/config-problems";
 import type { DeploymentInput } from "../../config/schema";
-import { GCP_CMEK_FACTS } from "../../constructs/gcp/gke-facts";
+import { GCP_CMEK_FACTS, GKE_GATEWAY } from "../../constructs/gcp/gke-facts";
 import { GKE_STATIC_ADDRESS } from "../../stacks/gcp-stack";
 import { synthesizedStacks } from "../support/deployments";
 
@@ -13,15 +13,16 @@ const plain = () => stacksOf("examples-gcp");
 const res = (s: Json, type: string) => Object.entries(s.resource[type] ?? {});
 const entryService = (s: Json) => Object.values(s.resource.kubernetes_service_v1).find((v) => JSON.stringify(v).includes("entry-point")) as { metadata: { annotations: Record<string, string> } };
 
-test("DNS: the record in the named Cloud DNS zone points at a reserved regional EXTERNAL address, which the entry point's Service names (GKE_STATIC_ADDRESS)", () => {
+test("DNS: the record in the named Cloud DNS zone points at a reserved regional EXTERNAL address, which the entry point's Gateway names (GKE_GATEWAY.namedAddress)", () => {
   const gcp = estate()["globex-keys-gcp"];
   const [[addressId, address]] = res(gcp, "google_compute_address");
   expect(address).toMatchObject({ name: "globex-keys-entry-point", region: "europe-west1", address_type: "EXTERNAL" });
   const [[, record]] = res(gcp, "google_dns_record_set");
   expect(record).toMatchObject({ managed_zone: "acme-example-com", name: "catalog.acme.example.com.", type: "A", rrdatas: [`\${google_compute_address.${addressId}.address}`] });
-  const annotations = entryService(estate()["globex-keys-platform"]).metadata.annotations;
-  expect(annotations[GKE_STATIC_ADDRESS.annotation]).toBe("globex-keys-entry-point");
-  expect(annotations["cloud.google.com/l4-rbs"]).toBe("enabled");
+  const gateway = res(estate()["globex-keys-platform"], "kubernetes_manifest").map(([, m]) => m.manifest as { kind: string; spec: { addresses: unknown } }).find((m) => m.kind === "Gateway");
+  expect(gateway?.spec.addresses).toEqual([{ type: GKE_GATEWAY.namedAddress.value, value: "globex-keys-entry-point" }]);
+  // The Service is the Gateway's backend, not a load balancer: no passthrough load balancer takes the address.
+  expect(entryService(estate()["globex-keys-platform"]).metadata.annotations[GKE_STATIC_ADDRESS.annotation]).toBeUndefined();
 });
 
 test("customer-managed keys: both buckets under the data key, granted to Cloud Storage's service agent first", () => {
@@ -67,14 +68,4 @@ test("refused: a Cloud DNS zone that does not hold domain.name; an ACM certifica
   expect(problems(example)).toEqual([]);
   expect(problems({ ...example, domain: { ...example.domain, dnsZone: { provider: "cloud-dns", managedZone: "z", zoneName: "example.org" } } })).toEqual([expect.stringMatching(/^domain\.dnsZone\.zoneName: .*not a parent of domain\.name/)]);
   expect(problems({ ...example, domain: { ...example.domain, dnsZone: { provider: "route53", hostedZoneId: "Z1", zoneName: "acme.example.com" } } })).toEqual([expect.stringMatching(/^domain\.dnsZone\.provider: .*route53 is a DNS zone of aws.*use cloud-dns/)]);
-});
-
-test("refused with the reason and the fix: a Certificate Manager certificate (no Google L7 load balancer serves the entry point; design in the guide)", () => {
-  const example = readConfigFile("examples/gcp-estate-keys.yaml") as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-  const got = configProblems({ ...example, domain: { ...example.domain, certificate: { source: "gcp-certificate-manager", certificate: "projects/acme-catalog-prod/locations/europe-west1/certificates/catalog" } } });
-  expect(got).toEqual(
-    expect.arrayContaining([
-      expect.stringMatching(/^domain\.certificate\.source: Certificate Manager certificates are not served yet: their private key never leaves Google, so only a Google Application Load Balancer \(L7\) can serve one.*use kubernetes-secret .* or vault-pki \(docs\/deployment-guide\.md, Certificates from Certificate Manager\)/),
-    ]),
-  );
 });

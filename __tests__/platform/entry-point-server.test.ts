@@ -1,6 +1,7 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { configMapData, localPod, PodRewrite, podContainer, probeCheck, writeConfigMap, type LocalPod } from "./support/pod";
+import { synthesizedStacks } from "../support/deployments";
 import { certificateSerial, freePort, presentedSerial, removeDir, requireBinaries, run, startServer, tempDir, type RunningServer, waitFor } from "./support/servers";
 
 // Two real nginx servers from the SYNTHESIZED default deployment, each run by its pod's synthesized
@@ -89,6 +90,19 @@ test("the synthesized probes pass: the entry point's /healthz over HTTPS, the At
   const tcp = probeCheck(podContainer(atlas.pod, "tls"), "readiness");
   expect(tcp.tcp_socket).toEqual([{ port: "21443" }]);
   expect(run("openssl", ["s_client", "-connect", `127.0.0.1:${ports.atlasTls}`], {}, 10_000).out).toMatch(/CONNECTED/);
+});
+
+test("a GKE Gateway's health check, as the synthesized HealthCheckPolicy (examples/gcp-estate-keys.yaml) sets it, is answered 200: HTTPS, no SNI, Host the endpoint's address", () => {
+  const platform = (synthesizedStacks("examples-gcp-estate-keys") as unknown as Record<string, { resource: Record<string, Record<string, { manifest: Record<string, any> }>> }>)["globex-keys-platform"]; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const policy = Object.values(platform.resource.kubernetes_manifest).map((m) => m.manifest).find((m) => m.kind === "HealthCheckPolicy");
+  const check = policy?.spec.default.config;
+  expect(check?.type).toBe("HTTPS");
+  // The policy's port is the container port nginx serves HTTPS on (the endpoint's port, with NEGs).
+  const httpsPort = (podContainer(entry.pod, "nginx").body.port as { name: string; container_port: number }[]).find((p) => p.name === "https");
+  expect(check.httpsHealthCheck.port).toBe(httpsPort?.container_port);
+  // Google's checker sends no SNI and, with no host set, the endpoint's IP as Host; it does not verify the certificate.
+  expect(check.httpsHealthCheck.host).toBeUndefined();
+  expect(status(curl("-k", "-H", "Host: 10.96.0.10", `https://127.0.0.1:${ports.https}${check.httpsHealthCheck.requestPath}`))).toBe("200");
 });
 
 test("a user verifies the entry point's certificate for the public name against the platform CA, and gets HSTS", () => {

@@ -30,6 +30,11 @@ export interface ExistingNetworkProps {
    * @default - none read
    */
   readonly pscNat?: { readonly name: string; readonly cidr: string };
+  /**
+   * The network's proxy-only subnetwork (gcp.existingNetwork.proxyOnlySubnetwork, gcp.proxyOnlyCidr).
+   * @default - none read
+   */
+  readonly proxyOnly?: { readonly name: string; readonly cidr: string };
 }
 
 /**
@@ -44,6 +49,8 @@ export class ExistingNetwork extends Construct {
   readonly subnet: DataGoogleComputeSubnetwork;
   /** The Private Service Connect NAT subnetwork, when `pscNat` is given. */
   readonly pscNat?: DataGoogleComputeSubnetwork;
+  /** The proxy-only subnetwork, when `proxyOnly` is given. */
+  readonly proxyOnly?: DataGoogleComputeSubnetwork;
 
   constructor(scope: Construct, id: string, props: ExistingNetworkProps) {
     super(scope, id);
@@ -92,6 +99,30 @@ export class ExistingNetwork extends Construct {
             {
               condition: check(Fn.endswith(Token.asString(ref("self.network")), `/projects/${props.projectId}/global/networks/${props.network}`)),
               errorMessage: `${field}.pscNatSubnetwork ${nat.name}: it is not in the network ${props.network}; name the Private Service Connect subnetwork of that network`,
+            },
+          ],
+        },
+      });
+    }
+
+    // The proxy-only subnetwork of the Gateway's regional load balancer: in this network, of the stated range. Its
+    // purpose and role (REGIONAL_MANAGED_PROXY, ACTIVE) are not attributes of the google 6.50.0 data source; GKE's
+    // Gateway stays unprogrammed without an active one (docs/deployment-guide.md, Certificates from Certificate Manager).
+    if (props.proxyOnly) {
+      const proxy = props.proxyOnly;
+      this.proxyOnly = new DataGoogleComputeSubnetwork(this, "ProxyOnly", {
+        name: proxy.name,
+        project: props.projectId,
+        region: props.region,
+        lifecycle: {
+          postcondition: [
+            {
+              condition: check(Op.eq(ref("self.ip_cidr_range"), proxy.cidr)),
+              errorMessage: `${field}.proxyOnlySubnetwork ${proxy.name}: its range is not gcp.proxyOnlyCidr (${proxy.cidr}); set gcp.proxyOnlyCidr to the subnetwork's range`,
+            },
+            {
+              condition: check(Fn.endswith(Token.asString(ref("self.network")), `/projects/${props.projectId}/global/networks/${props.network}`)),
+              errorMessage: `${field}.proxyOnlySubnetwork ${proxy.name}: it is not in the network ${props.network}; name the proxy-only subnetwork of that network`,
             },
           ],
         },

@@ -3,6 +3,7 @@ import type { ITerraformDependable } from "cdktf";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { overlaps, parseIpv4Cidr, subnet } from "../../lib/cidr";
 import { ControlPlaneAccess } from "./control-plane-access";
+import { GKE_GATEWAY } from "./gke-facts";
 
 /** GKE release channels (the cluster and its nodes follow the channel's versions). */
 export type ReleaseChannel = "RAPID" | "REGULAR" | "STABLE";
@@ -76,6 +77,11 @@ export interface GkeClusterProps {
    * @default "03:00"
    */
   readonly maintenanceStartTime?: string;
+  /**
+   * Install the Gateway API (standard channel) for GKE's Gateway controller (GKE_GATEWAY.requires); an in-place update.
+   * @default false - not installed
+   */
+  readonly gatewayApi?: boolean;
   /**
    * Resources that must exist first (e.g. the KMS grant to GKE's service agent).
    * @default []
@@ -162,6 +168,7 @@ export class GkeCluster extends Construct {
         httpLoadBalancing: { disabled: false },
         horizontalPodAutoscaling: { disabled: false },
       },
+      ...(props.gatewayApi ? { gatewayApiConfig: { channel: GKE_GATEWAY.requires.value.gatewayApiChannel } } : {}),
 
       // Node pools are managed separately. GKE requires a pool at creation: this bootstrap pool is
       // hardened like the real ones and removed right away; ignore_changes keeps its removal from

@@ -178,3 +178,104 @@ export const GKE_INTERNAL_STATIC_ADDRESS = {
     "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip; hashicorp/google 6.50.0 google_compute_address.purpose; " +
     "https://cloud.google.com/vpc/docs/provisioning-shared-vpc (a Service Project Admin reserves an internal address from a shared subnet with compute.subnetworks.use)",
 } as const;
+
+/**
+ * The GKE Gateway that serves a Certificate Manager certificate in front of the entry point
+ * (domain.certificate.source gcp-certificate-manager). The certificate's private key never leaves Google, so only a
+ * Google application load balancer (L7) can serve it; GKE's Gateway controller makes one from these objects.
+ */
+export const GKE_GATEWAY = {
+  /** Regional classes, one per domain.access: a regional internal / regional external managed Application Load Balancer. */
+  gatewayClass: {
+    value: { internal: "gke-l7-rilb", public: "gke-l7-regional-external-managed" } as Readonly<Record<"public" | "internal", string>>,
+    source: "https://cloud.google.com/kubernetes-engine/docs/concepts/gateway-api#gatewayclass (GatewayClass names gke-l7-rilb, gke-l7-regional-external-managed); https://cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities",
+  },
+  /** The API versions and kinds created (Gateway API standard channel v1; GKE's policy CRDs networking.gke.io/v1). */
+  resources: {
+    value: {
+      gateway: { apiVersion: "gateway.networking.k8s.io/v1", kind: "Gateway" },
+      httpRoute: { apiVersion: "gateway.networking.k8s.io/v1", kind: "HTTPRoute" },
+      healthCheckPolicy: { apiVersion: "networking.gke.io/v1", kind: "HealthCheckPolicy" },
+    },
+    source:
+      "kubernetes-sigs/gateway-api apis/v1 (Gateway, HTTPRoute); https://googlecloudplatform.github.io/gke-gateway-api (networking.gke.io/v1 HealthCheckPolicy: " +
+      "spec.default.config.type HTTPS, httpsHealthCheck.port/requestPath, spec.targetRef to a Service in the same namespace)",
+  },
+  /**
+   * Regional Certificate Manager certificates are named, by certificate name (looked up in the cluster's project and the
+   * Gateway's region), in the HTTPS listener's TLS options under this key (a listener option, not a Gateway annotation;
+   * the networking.gke.io/certmap annotation takes certificate maps, which regional Gateways do not support).
+   */
+  certificateOption: {
+    value: "networking.gke.io/cert-manager-certs",
+    source:
+      "https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway#secure-using-certificate-manager (listeners[].tls.options networking.gke.io/cert-manager-certs; " +
+      "regional Gateways take regional certificates); https://cloud.google.com/certificate-manager/docs/overview#supported-load-balancers (regional external and internal " +
+      "Application Load Balancers: individual regional certificates, no certificate maps)",
+  },
+  /** A reserved regional address, by name in the Gateway's spec.addresses (type NamedAddress): INTERNAL in the nodes' subnetwork for gke-l7-rilb, EXTERNAL for the external class. */
+  namedAddress: {
+    value: "NamedAddress",
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways#gateway_ip_addressing (spec.addresses type NamedAddress names a reserved regional address of the cluster's project)",
+  },
+  /**
+   * The proxies re-encrypt to the backends when the Service port says so: appProtocol HTTPS (they do not verify the
+   * backend's certificate, so nginx keeps its Vault-issued one).
+   */
+  backendAppProtocol: {
+    value: "HTTPS",
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/secure-gateway#load-balancer-tls ('set the appProtocol field of the Service port to HTTPS')",
+  },
+  /**
+   * Container-native load balancing: Gateways send to pods through NEGs on VPC-native clusters. The Service is a
+   * ClusterIP; the annotation asks for the NEGs explicitly (what the controller would add itself), so Terraform owns it.
+   */
+  negAnnotation: {
+    value: { "cloud.google.com/neg": '{"ingress":true}' } as Readonly<Record<string, string>>,
+    source:
+      "https://cloud.google.com/kubernetes-engine/docs/how-to/container-native-load-balancing (cloud.google.com/neg: '{\"ingress\": true}'); " +
+      "https://cloud.google.com/kubernetes-engine/docs/concepts/gateway-api (Gateway API: VPC-native clusters only, container-native load balancing)",
+  },
+  /**
+   * An internal Gateway's reserved address: INTERNAL, from the nodes' subnetwork (not the proxy-only one), with purpose
+   * SHARED_LOADBALANCER_VIP, which the GKE docs prescribe for a Gateway's internal address (a Gateway may put several
+   * forwarding rules on it, one per listener port).
+   */
+  internalAddress: {
+    value: { addressType: "INTERNAL", purpose: "SHARED_LOADBALANCER_VIP" },
+    source:
+      "https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways#gateway_ip_addressing (gcloud compute addresses create ... --purpose=SHARED_LOADBALANCER_VIP --subnet=SUBNET for an internal Gateway); " +
+      "https://cloud.google.com/load-balancing/docs/forwarding-rule-concepts (several internal forwarding rules share an address only with SHARED_LOADBALANCER_VIP); hashicorp/google 6.50.0 google_compute_address.purpose",
+  },
+  /** The proxy-only subnet regional Envoy-based load balancers need in the region: the proxies connect to the backends from it. */
+  proxyOnlySubnet: {
+    value: { purpose: "REGIONAL_MANAGED_PROXY", role: "ACTIVE" },
+    source:
+      "https://cloud.google.com/load-balancing/docs/proxy-only-subnets (one active proxy-only subnet per region and network, shared by all regional Envoy-based load balancers; " +
+      "backends see connections from its addresses); hashicorp/google 6.50.0 google_compute_subnetwork purpose/role",
+  },
+  /** Health-check probes of these load balancers come from Google's health-check ranges, to the backends' (pods') serving port. */
+  healthCheckRanges: {
+    value: ["35.191.0.0/16", "130.211.0.0/22"] as readonly string[],
+    source:
+      "https://cloud.google.com/load-balancing/docs/firewall-rules (minimum ingress rules: health check ranges 35.191.0.0/16 and 130.211.0.0/22; Envoy-based load balancers " +
+      "also the proxy-only subnet, 'traffic from the load balancer to the backends is then sent from IP addresses in the proxy-only subnet'); https://cloud.google.com/load-balancing/docs/health-check-concepts#ip-ranges",
+  },
+  /** GKE's ServiceAttachment refers to a Service only (GKE_PRIVATE_SERVICE_CONNECT.resourceRefKind): Private Service Connect cannot target the Gateway. */
+  serviceAttachmentTargetsServiceOnly: {
+    value: true,
+    source: "kubernetes/ingress-gce pkg/psc/controller.go (validateResourceReference: kind must be \"service\")",
+  },
+  /** Cloud Armor (GCPBackendPolicy securityPolicy), the Gateway's way to limit source addresses, is not supported on gke-l7-rilb. */
+  noSourceLimitOnRilb: {
+    value: true,
+    source:
+      "https://cloud.google.com/kubernetes-engine/docs/how-to/gatewayclass-capabilities#additional-services (Google Cloud Armor backend security policy: not for gke-l7-rilb); " +
+      "https://discuss.google.dev/t/gateway-gcpbackendpolicy/148363/2 (the same table: not for regional external Gateways either, at the time)",
+  },
+  /** The GKE Gateway controller's requirements: HttpLoadBalancing add-on (on by default), Gateway API enabled on the cluster. */
+  requires: {
+    value: { httpLoadBalancingAddon: true, gatewayApiChannel: "CHANNEL_STANDARD" },
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways (Requirements; gcloud container clusters update --gateway-api=standard); hashicorp/google 6.50.0 google_container_cluster gateway_api_config.channel",
+  },
+} as const;

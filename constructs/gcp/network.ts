@@ -3,7 +3,7 @@ import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
 import { ComputeSubnetwork } from "@cdktf/provider-google/lib/compute-subnetwork";
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat";
-import { GKE_PRIVATE_SERVICE_CONNECT } from "./gke-facts";
+import { GKE_GATEWAY, GKE_PRIVATE_SERVICE_CONNECT } from "./gke-facts";
 
 /** Names of the subnet's secondary ranges, as the cluster's IP allocation policy refers to them. */
 export const SECONDARY_RANGES = { pods: "pods", services: "services" } as const;
@@ -35,6 +35,11 @@ export interface NetworkProps {
    * @default - none: no NAT subnet
    */
   readonly pscNatCidr?: string;
+  /**
+   * Range of the proxy-only subnet of the Gateway's regional load balancer (domain.certificate gcp-certificate-manager).
+   * @default - none: no proxy-only subnet
+   */
+  readonly proxyOnlyCidr?: string;
 }
 
 /**
@@ -49,6 +54,8 @@ export class Network extends Construct {
   readonly nat: ComputeRouterNat;
   /** The Private Service Connect NAT subnet, when `pscNatCidr` is given. */
   readonly pscNat?: ComputeSubnetwork;
+  /** The proxy-only subnet, when `proxyOnlyCidr` is given. */
+  readonly proxyOnly?: ComputeSubnetwork;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -116,6 +123,21 @@ export class Network extends Construct {
         ipCidrRange: props.pscNatCidr,
         stackType: "IPV4_ONLY",
         purpose: GKE_PRIVATE_SERVICE_CONNECT.natSubnetPurpose.value,
+      });
+    }
+
+    // The regional load balancer's Envoy proxies run in this range and connect to the backends from it; it holds no VM
+    // (GKE_GATEWAY.proxyOnlySubnet). Flow logs apply to PRIVATE subnets only.
+    if (props.proxyOnlyCidr !== undefined) {
+      this.proxyOnly = new ComputeSubnetwork(this, "ProxyOnly", {
+        name: `${props.namePrefix}-proxy-only`,
+        description: "Proxy-only subnet of the entry point Gateway's regional application load balancer",
+        network: this.vpc.id,
+        region: props.region,
+        ipCidrRange: props.proxyOnlyCidr,
+        stackType: "IPV4_ONLY",
+        purpose: GKE_GATEWAY.proxyOnlySubnet.value.purpose,
+        role: GKE_GATEWAY.proxyOnlySubnet.value.role,
       });
     }
   }

@@ -41,6 +41,12 @@ export interface NodeFirewallProps {
    * @default - none admitted
    */
   readonly privateServiceConnect?: { readonly natCidr: string; readonly ports: readonly number[] };
+  /**
+   * An application load balancer in front of the entry point (GKE Gateway): its proxies (the proxy-only range) and
+   * Google's health checkers reach the pods' serving port directly (container-native load balancing).
+   * @default - none admitted
+   */
+  readonly proxyLoadBalancer?: { readonly proxyOnlyCidr: string; readonly healthCheckRanges: readonly string[]; readonly podPort: number };
 }
 
 /**
@@ -57,6 +63,8 @@ export class NodeFirewall extends Construct {
   readonly denyAll: ComputeFirewall;
   /** Consumers' connections through Private Service Connect, when `privateServiceConnect` is given. */
   readonly privateServiceConnect?: ComputeFirewall;
+  /** The Gateway's proxies and health checkers to the entry point's pods, when `proxyLoadBalancer` is given. */
+  readonly proxyLoadBalancer?: ComputeFirewall;
 
   constructor(scope: Construct, id: string, props: NodeFirewallProps) {
     super(scope, id);
@@ -109,6 +117,22 @@ export class NodeFirewall extends Construct {
         sourceRanges: [psc.natCidr],
         targetTags: [props.nodeTag],
         allow: [{ protocol: "tcp", ports: psc.ports.map(String) }],
+        ...logConfig,
+      });
+    }
+
+    const l7 = props.proxyLoadBalancer;
+    if (l7) {
+      this.proxyLoadBalancer = new ComputeFirewall(this, "ProxyLoadBalancer", {
+        name: `${props.namePrefix}-gateway-to-entry-point`,
+        description: "The entry point Gateway's proxies (proxy-only subnet) and health checkers to the entry point pods' HTTPS port",
+        network: props.network,
+        ...project,
+        direction: "INGRESS",
+        priority: 1000,
+        sourceRanges: [l7.proxyOnlyCidr, ...l7.healthCheckRanges],
+        targetTags: [props.nodeTag],
+        allow: [{ protocol: "tcp", ports: [String(l7.podPort)] }],
         ...logConfig,
       });
     }

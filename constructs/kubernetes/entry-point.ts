@@ -36,6 +36,8 @@ const UID = WORKLOAD_IDS.entryPoint; // any UID (image-contracts.ts)
 /** The only Keycloak paths users reach through the entry point (the platform realm and theme resources). */
 export const KEYCLOAK_PUBLIC_PATHS = [`/auth/realms/${PLATFORM_REALM}/`, "/auth/resources/"] as const;
 const PUBLIC_TLS_DIR = "/etc/entry-point-tls";
+/** The path nginx answers health checks on (its probes, and a cloud load balancer's health check). */
+export const ENTRY_POINT_HEALTH_PATH = "/healthz";
 
 /**
  * The one thing users reach: an nginx behind a `type: LoadBalancer` Service.
@@ -118,7 +120,10 @@ export class EntryPoint extends Construct {
       });
       volumes.push({ name: "public-tls", csi: mounted.csi });
     }
-    const healthz = { httpGet: { path: "/healthz", port: "https", scheme: "HTTPS" as const } };
+    const healthz = { httpGet: { path: ENTRY_POINT_HEALTH_PATH, port: "https", scheme: "HTTPS" as const } };
+    // Behind a cloud application load balancer (GKE Gateway): a ClusterIP Service of the HTTPS port only (the load
+    // balancer listens on HTTPS only), re-encrypted to by the proxies; no source ranges (the proxies connect).
+    const proxied = props.loadBalancer.proxied;
 
     this.workload = new StatelessWorkload(this, "Resource", {
       name: spec.name,
@@ -129,15 +134,17 @@ export class EntryPoint extends Construct {
       ...(mounted ? { serviceAccountAnnotations: mounted.serviceAccountAnnotations } : {}),
       runAsUser: UID,
       // Users connect to 443 and 80; the pods listen unprivileged on the catalog's ports.
-      ports: [
-        { name: httpsPort.name, port: 443 },
-        { name: httpPort.name, port: 80 },
-      ],
-      serviceType: "LoadBalancer",
+      ports: proxied
+        ? [{ name: httpsPort.name, port: 443, appProtocol: proxied.appProtocol }]
+        : [
+            { name: httpsPort.name, port: 443 },
+            { name: httpPort.name, port: 80 },
+          ],
+      serviceType: proxied ? "ClusterIP" : "LoadBalancer",
       serviceAnnotations: props.loadBalancer.serviceAnnotations,
       // Written out even when open to all: users reach the HTTPS entry point from anywhere unless the
       // deployment narrows it, and only ports 443 and 80 (a redirect) are on this load balancer.
-      loadBalancerSourceRanges: props.domain.allowedSourceCidrs ?? ["0.0.0.0/0"],
+      ...(proxied ? {} : { loadBalancerSourceRanges: props.domain.allowedSourceCidrs ?? ["0.0.0.0/0"] }),
       vaultAgent: agent,
       volumes,
       containers: [
@@ -158,7 +165,8 @@ export class EntryPoint extends Construct {
       ],
     });
 
-    // What the cloud needs beside the Service (GKE: the Private Service Connect ServiceAttachment).
+    // What the cloud needs beside the Service (GKE: the Private Service Connect ServiceAttachment, or the Gateway,
+    // its HTTPRoute and HealthCheckPolicy).
     for (const companion of props.loadBalancer.serviceCompanions ?? []) {
       // After the Service (whose forwarding rule it attaches to), and removed before it.
       new Manifest(this, companion.id, { manifest: { ...companion.manifest({ name: this.workload.serviceName, namespace: props.namespace }) }, dependsOn: [this.workload.service] });

@@ -97,7 +97,7 @@ export class NetworkAllowGraph extends Construct {
         egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(s.name) } }], ports: tcp(s.ports) });
       }
       const fromOutside = props.externalIngress?.[key as ServiceName];
-      if (fromOutside?.length) ingress.push({ from: fromOutside.map((cidr) => ({ ipBlock: { cidr, except: [...except] } })), ports: tcp(clientPorts(s)) });
+      if (fromOutside?.length) ingress.push({ from: fromOutside.map((cidr) => ({ ipBlock: { cidr, except: strictSubsets(except, cidr) } })), ports: tcp(clientPorts(s)) });
       for (const callee of callees(key, s)) {
         if (callee === s) continue;
         egress.push({ to: [peerOf(callee)], ports: tcp(clientPorts(callee)) });
@@ -349,3 +349,16 @@ export function allowedFlows(policies: NetworkPolicyDoc[], endpoints: readonly E
 
 /** Label a pod must carry to be selected by the allow graph (re-exported for workload authors). */
 export { APP_LABEL };
+
+/**
+ * The ranges of `ranges` that lie strictly inside `cidr`: an ipBlock's `except` entries must be strict subsets of its
+ * `cidr`, or the API server rejects the NetworkPolicy (kubernetes/kubernetes pkg/apis/networking/validation/validation.go
+ * ValidateIPBlock: "must be a strict subset of `cidr`"); a range outside `cidr` needs no exception anyway.
+ */
+export function strictSubsets(ranges: readonly string[], cidr: string): string[] {
+  const outer = parseIpv4Cidr(cidr);
+  return ranges.filter((r) => {
+    const inner = parseIpv4Cidr(r);
+    return outer !== undefined && inner !== undefined && inner.prefix > outer.prefix && overlaps(outer, inner);
+  });
+}

@@ -286,8 +286,8 @@ export interface WorkloadCommonProps {
   readonly containers: readonly ContainerSpec[];
   /** Init containers, run in order before the application. @default [] */
   readonly initContainers?: readonly InitContainerSpec[];
-  /** Ports of the client Service (target port by name). @default [] - no Service ports */
-  readonly ports?: readonly { readonly name: string; readonly port: number }[];
+  /** Ports of the client Service (target port by name), with the Service port's appProtocol where one is set. @default [] - no Service ports */
+  readonly ports?: readonly { readonly name: string; readonly port: number; readonly appProtocol?: string }[];
   /** @default 3 */
   readonly replicas?: number;
   /** @default - the workload's name */

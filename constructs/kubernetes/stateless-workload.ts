@@ -53,7 +53,7 @@ export class StatelessWorkload extends Construct {
       spec: {
         type: serviceType,
         selector,
-        port: (props.ports ?? []).map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP" })),
+        port: (props.ports ?? []).map((p) => ({ name: p.name, port: p.port, targetPort: p.name, protocol: "TCP", ...(p.appProtocol ? { appProtocol: p.appProtocol } : {}) })),
         ...(serviceType === "LoadBalancer" ? { externalTrafficPolicy: "Local" } : {}),
         ...(props.loadBalancerSourceRanges ? { loadBalancerSourceRanges: [...props.loadBalancerSourceRanges] } : {}),
       },
