@@ -189,6 +189,9 @@ export class GcpStack extends TerraformStack {
       deletionProtection: protect,
       kubernetesVersion: d.controlPlane.kubernetesVersion,
       ...(gatewayCertificate ? { gatewayApi: true } : {}),
+      // An internal passthrough load balancer on a reserved address (the DNS record's): only GKE subsetting's
+      // controller honours the address annotation (GKE_ILB_SUBSETTING).
+      ...(internal && !gatewayCertificate && d.domain.dnsZone?.provider === "cloud-dns" ? { internalLoadBalancerSubsetting: true } : {}),
       dependsOn: [secretsKeyGrant],
     });
     for (const pool of d.nodePools) {

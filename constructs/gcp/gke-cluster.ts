@@ -83,6 +83,13 @@ export interface GkeClusterProps {
    */
   readonly gatewayApi?: boolean;
   /**
+   * GKE subsetting for internal passthrough load balancers: their Services are then handled by ingress-gce's L4
+   * controller, which honours a reserved address named by annotation (GKE_ILB_SUBSETTING); an in-place update,
+   * never undone by GKE.
+   * @default false - GKE's default (the legacy controller, which reads only spec.loadBalancerIP)
+   */
+  readonly internalLoadBalancerSubsetting?: boolean;
+  /**
    * Resources that must exist first (e.g. the KMS grant to GKE's service agent).
    * @default []
    */
@@ -168,6 +175,7 @@ export class GkeCluster extends Construct {
         httpLoadBalancing: { disabled: false },
         horizontalPodAutoscaling: { disabled: false },
       },
+      ...(props.internalLoadBalancerSubsetting ? { enableL4IlbSubsetting: true } : {}),
       ...(props.gatewayApi ? { gatewayApiConfig: { channel: GKE_GATEWAY.requires.value.gatewayApiChannel } } : {}),
 
       // Node pools are managed separately. GKE requires a pool at creation: this bootstrap pool is

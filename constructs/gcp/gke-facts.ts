@@ -279,3 +279,25 @@ export const GKE_GATEWAY = {
     source: "https://cloud.google.com/kubernetes-engine/docs/how-to/deploying-gateways (Requirements; gcloud container clusters update --gateway-api=standard); hashicorp/google 6.50.0 google_container_cluster gateway_api_config.channel",
   },
 } as const;
+
+/**
+ * Which controller reads the reserved address of an internal passthrough load balancer's Service. With GKE
+ * subsetting, ingress-gce's L4 controller takes the address named by `networking.gke.io/load-balancer-ip-addresses`
+ * first, then spec.loadBalancerIP; without it, the legacy cloud-provider-gcp controller reads only
+ * spec.loadBalancerIP, so the named address would be ignored and the load balancer take an ephemeral one (the DNS
+ * record then points at nothing). Subsetting can be turned on in existing Standard clusters (not off again).
+ */
+export const GKE_ILB_SUBSETTING = {
+  annotationHonouredWithSubsetting: {
+    value: true,
+    source: "kubernetes/ingress-gce pkg/address (IPv4ToUse: 1. the static addresses annotation networking.gke.io/load-balancer-ip-addresses, 2. .Spec.LoadBalancerIP, 3. the existing forwarding rule's address)",
+  },
+  legacyReadsOnlyLoadBalancerIp: {
+    value: true,
+    source: "kubernetes/cloud-provider-gcp providers/gce/gce_loadbalancer_internal.go (ilbIPToUse: svc.Spec.LoadBalancerIP or the existing forwarding rule's address)",
+  },
+  enableOnExistingClusters: {
+    value: "in place; cannot be disabled",
+    source: "https://cloud.google.com/kubernetes-engine/docs/how-to/internal-load-balancing (Using GKE subsetting: 'You can enable GKE subsetting in new and existing Standard clusters in GKE versions 1.18.19-gke.1400 and later'); hashicorp/google 6.x google_container_cluster.enable_l4_ilb_subsetting",
+  },
+} as const;
