@@ -84,49 +84,37 @@ export class ExistingNetwork extends Construct {
     // The NAT subnetwork of the entry point's service attachment: in this network and of the stated range. Its
     // purpose (PRIVATE_SERVICE_CONNECT) is not an attribute of the google 6.50.0 data source; GKE refuses a subnet
     // of another purpose when it creates the attachment (docs/deployment-guide.md, Private access).
-    if (props.pscNat) {
-      const nat = props.pscNat;
-      this.pscNat = new DataGoogleComputeSubnetwork(this, "PscNat", {
-        name: nat.name,
-        project: props.projectId,
-        region: props.region,
-        lifecycle: {
-          postcondition: [
-            {
-              condition: check(Op.eq(ref("self.ip_cidr_range"), nat.cidr)),
-              errorMessage: `${field}.pscNatSubnetwork ${nat.name}: its range is not gcp.pscNatCidr (${nat.cidr}); set gcp.pscNatCidr to the subnetwork's range`,
-            },
-            {
-              condition: check(Fn.endswith(Token.asString(ref("self.network")), `/projects/${props.projectId}/global/networks/${props.network}`)),
-              errorMessage: `${field}.pscNatSubnetwork ${nat.name}: it is not in the network ${props.network}; name the Private Service Connect subnetwork of that network`,
-            },
-          ],
-        },
-      });
-    }
+    if (props.pscNat) this.pscNat = this.subnetworkOfRange("PscNat", props, props.pscNat, { field: `${field}.pscNatSubnetwork`, rangeField: "gcp.pscNatCidr", what: "the Private Service Connect subnetwork" });
 
     // The proxy-only subnetwork of the Gateway's regional load balancer: in this network, of the stated range. Its
     // purpose and role (REGIONAL_MANAGED_PROXY, ACTIVE) are not attributes of the google 6.50.0 data source; GKE's
     // Gateway stays unprogrammed without an active one (docs/deployment-guide.md, Certificates from Certificate Manager).
-    if (props.proxyOnly) {
-      const proxy = props.proxyOnly;
-      this.proxyOnly = new DataGoogleComputeSubnetwork(this, "ProxyOnly", {
-        name: proxy.name,
-        project: props.projectId,
-        region: props.region,
-        lifecycle: {
-          postcondition: [
-            {
-              condition: check(Op.eq(ref("self.ip_cidr_range"), proxy.cidr)),
-              errorMessage: `${field}.proxyOnlySubnetwork ${proxy.name}: its range is not gcp.proxyOnlyCidr (${proxy.cidr}); set gcp.proxyOnlyCidr to the subnetwork's range`,
-            },
-            {
-              condition: check(Fn.endswith(Token.asString(ref("self.network")), `/projects/${props.projectId}/global/networks/${props.network}`)),
-              errorMessage: `${field}.proxyOnlySubnetwork ${proxy.name}: it is not in the network ${props.network}; name the proxy-only subnetwork of that network`,
-            },
-          ],
-        },
-      });
-    }
+    if (props.proxyOnly) this.proxyOnly = this.subnetworkOfRange("ProxyOnly", props, props.proxyOnly, { field: `${field}.proxyOnlySubnetwork`, rangeField: "gcp.proxyOnlyCidr", what: "the proxy-only subnetwork" });
+  }
+
+  /** A named subnetwork of a special purpose, checked at plan to be in this network and of the range the config states. */
+  private subnetworkOfRange(
+    id: string,
+    props: { readonly projectId: string; readonly region: string; readonly network: string },
+    subnet: { readonly name: string; readonly cidr: string },
+    names: { readonly field: string; readonly rangeField: string; readonly what: string },
+  ): DataGoogleComputeSubnetwork {
+    return new DataGoogleComputeSubnetwork(this, id, {
+      name: subnet.name,
+      project: props.projectId,
+      region: props.region,
+      lifecycle: {
+        postcondition: [
+          {
+            condition: check(Op.eq(ref("self.ip_cidr_range"), subnet.cidr)),
+            errorMessage: `${names.field} ${subnet.name}: its range is not ${names.rangeField} (${subnet.cidr}); set ${names.rangeField} to the subnetwork's range`,
+          },
+          {
+            condition: check(Fn.endswith(Token.asString(ref("self.network")), `/projects/${props.projectId}/global/networks/${props.network}`)),
+            errorMessage: `${names.field} ${subnet.name}: it is not in the network ${props.network}; name ${names.what} of that network`,
+          },
+        ],
+      },
+    });
   }
 }
