@@ -62,160 +62,31 @@ export class GcpStack extends TerraformStack {
     super(scope, id);
     const d = props.deployment;
     if (!d.gcp) throw new Error(`deployment '${d.name}': the gcp section ({ projectId }) is required for the GCP stack`);
-    const projectId = d.gcp.projectId;
-    const region = d.region;
-    const protect = !d.dataProtection.allowDestroy;
-    const labels = toGcpLabels({ ...d.tags, deployment: d.name });
+    const c: GcpContext = { d, gcp: d.gcp, projectId: d.gcp.projectId, region: d.region, protect: !d.dataProtection.allowDestroy };
     configureBackend(this, id, d.state);
-    new GoogleProvider(this, "Google", { project: projectId, region, defaultLabels: labels });
+    new GoogleProvider(this, "Google", { project: c.projectId, region: c.region, defaultLabels: toGcpLabels({ ...d.tags, deployment: d.name }) });
 
-    const apis = new ProjectServices(this, "Apis", { projectId });
-    const project = new DataGoogleProject(this, "Project", { projectId });
-    // Zones from the API (not `${region}-a/b/c`: europe-west1 has b, c, d), sorted, read once: the first
-    // apply stores them (PinnedZones) and nothing re-derives them from the live list afterwards.
-    // Three elements (each a token), so consumers can count them at synth time (e.g. minDomains).
-    const zoneData = new DataGoogleComputeZones(this, "Zones", { region });
-    const pinnedZones = new PinnedZones(this, "PinnedZones", { liveNames: Fn.sort(zoneData.names), count: ZONE_COUNT, source: "google_compute_zones" });
-    const zones = [...pinnedZones.names];
-
-    // Network and node firewall.
-    // An existing network (possibly a Shared VPC host project's) is read and checked, never managed.
-    const existing = d.gcp.existingNetwork;
-    const networkProject = existing?.hostProjectId ?? projectId;
-    // Private Service Connect (domain.privateLink): a NAT subnet in the cluster's network, created here or the
-    // existing network's (the schema requires gcp.pscNatCidr, and pscNatSubnetwork with an existing network).
-    const privateLink = d.domain.privateLink;
-    const pscNatCidr = privateLink ? d.gcp.pscNatCidr : undefined;
-    const pscNatName = existing ? existing.pscNatSubnetwork : `${d.name}-psc-nat`;
-    const network = existing
-      ? new ExistingNetwork(this, "Network", {
-          projectId: networkProject,
-          region,
-          network: existing.network,
-          subnetwork: existing.subnetwork,
-          nodeCidr: d.network.cidr,
-          // Both names are required by the schema when the network is an existing one.
-          podsRange: { name: existing.podsRangeName ?? SECONDARY_RANGES.pods, cidr: d.network.podCidr },
-          servicesRange: { name: existing.servicesRangeName ?? SECONDARY_RANGES.services, cidr: d.network.serviceCidr },
-          ...(pscNatCidr && pscNatName ? { pscNat: { name: pscNatName, cidr: pscNatCidr } } : {}),
-        })
-      : new Network(this, "Network", {
-          namePrefix: d.name,
-          region,
-          nodeCidr: d.network.cidr,
-          podCidr: d.network.podCidr,
-          serviceCidr: d.network.serviceCidr,
-          ...(pscNatCidr ? { pscNatCidr } : {}),
-        });
-    const internal = d.domain.access === "internal";
-    const ownRanges = [d.network.cidr, d.network.podCidr, d.network.serviceCidr, ...d.controlPlane.adminCidrs];
-    const controlPlaneCidr = pickControlPlaneCidr(ownRanges);
-    const nodeTag = `${d.name}-gke-node`;
-    new NodeFirewall(this, "NodeFirewall", {
-      namePrefix: d.name,
-      network: network.vpc.id,
-      nodeTag,
-      controlPlaneCidr,
-      // In a network the deployment does not own, rules live in its project and touch only the nodes.
-      ...(existing ? { project: networkProject, sharedNetwork: true } : {}),
-      ...(pscNatCidr ? { privateServiceConnect: { natCidr: pscNatCidr, ports: ENTRY_POINT_LOAD_BALANCER_PORTS } } : {}),
-    });
-    // The control plane's /28 is picked clear of the node, pod, service and admin ranges only (adding the NAT range
-    // to the pick could move it, which replaces the cluster): a NAT range on it is refused instead.
-    const pscRange = pscNatCidr ? parseIpv4Cidr(pscNatCidr) : undefined;
-    const cpRange = parseIpv4Cidr(controlPlaneCidr);
-    if (pscRange && cpRange && overlaps(pscRange, cpRange)) {
-      Annotations.of(this).addError(`gcp.pscNatCidr: ${pscNatCidr} overlaps the GKE control plane's range ${controlPlaneCidr}; choose a NAT range outside it`);
-    }
-
-    // Keys: one for Kubernetes Secrets in etcd, one for Vault's auto-unseal.
-    const keyRing = new KeyRing(this, "KeyRing", { name: `${d.name}-platform`, location: region, preventDestroy: protect });
-    const secretsKey = new CryptoKey(this, "SecretsKey", { name: "gke-secrets", keyRingId: keyRing.resource.id, preventDestroy: protect });
-    const vaultKey = new CryptoKey(this, "VaultUnsealKey", { name: "vault-unseal", keyRingId: keyRing.resource.id, preventDestroy: protect });
-    // GKE's service agent appears some time after the container API is enabled: create it now (the
-    // documented, idempotent command), then grant it the key; the cluster waits for the grant.
-    const serviceAgentReady = new DataResource(this, "GkeServiceAgent", {
-      triggersReplace: { project: project.number },
-      provisioners: [
-        { type: "local-exec", command: [...GKE_SERVICE_AGENT_FACTS.createCommand.value, `--project=${projectId}`].join(" ") },
-      ],
-    });
-    const gkeServiceAgent = `serviceAccount:${GKE_SERVICE_AGENT_FACTS.email.value(project.number)}`;
-    const secretsKeyGrant = secretsKey.grantEncryptDecrypt("GkeServiceAgent", gkeServiceAgent);
-    secretsKeyGrant.dependsOn = [dependable(serviceAgentReady)];
-
-    // Customer-managed keys (opt-in, encryption.keys): one for persistent disks (nodes' boot disks and the
-    // StorageClass), one for the buckets, each usable only by the Google service agent that encrypts with it.
-    const customerKeys = d.encryption?.keys === "customer-managed";
-    const volumeKey = customerKeys ? new CryptoKey(this, "VolumeKey", { name: "volumes", keyRingId: keyRing.resource.id, preventDestroy: protect }) : undefined;
-    const volumeKeyGrant = volumeKey?.grantEncryptDecrypt("ComputeServiceAgent", `serviceAccount:${GCP_CMEK_FACTS.computeAgent.value(project.number)}`);
-    const dataKey = customerKeys ? new CryptoKey(this, "DataKey", { name: "data", keyRingId: keyRing.resource.id, preventDestroy: protect }) : undefined;
-    const dataKeyGrant = dataKey?.grantEncryptDecrypt("StorageServiceAgent", `serviceAccount:${new DataGoogleStorageProjectServiceAccount(this, "StorageServiceAgent", { project: projectId }).emailAddress}`);
-
-    // Cluster and node pools.
-    const nodeIdentity = new NodeServiceAccount(this, "NodeServiceAccount", { projectId, accountId: `${d.name}-nodes` });
-    const access = d.controlPlane.publicEndpoint
-      ? ControlPlaneAccess.publicFrom(d.controlPlane.adminCidrs)
-      : ControlPlaneAccess.privateOnly(d.controlPlane.adminCidrs);
-    const cluster = new GkeCluster(this, "Cluster", {
-      name: d.name,
-      location: region,
-      network: network.vpc.id,
-      subnetwork: network.subnet.id,
-      podsRangeName: existing?.podsRangeName ?? SECONDARY_RANGES.pods,
-      servicesRangeName: existing?.servicesRangeName ?? SECONDARY_RANGES.services,
-      access,
-      controlPlaneCidr,
-      reservedRanges: ownRanges,
-      secretsEncryptionKeyId: secretsKey.resource.id,
-      workloadPool: `${projectId}.svc.id.goog`,
-      nodeServiceAccountEmail: nodeIdentity.resource.email,
-      deletionProtection: protect,
-      kubernetesVersion: d.controlPlane.kubernetesVersion,
-      dependsOn: [secretsKeyGrant],
-    });
-    for (const pool of d.nodePools) {
-      const nodePool = new NodePool(this, `NodePool${pool.name.charAt(0).toUpperCase()}${pool.name.slice(1)}`, {
-        clusterId: cluster.resource.id,
-        name: pool.name,
-        machineType: pool.machineType,
-        zones,
-        nodeCountPerZone: Math.ceil(pool.count / ZONE_COUNT),
-        diskSizeGiB: pool.diskSizeGiB,
-        serviceAccountEmail: nodeIdentity.resource.email,
-        networkTags: [nodeTag],
-        bootDiskKmsKey: volumeKey?.resource.id,
-      });
-      if (volumeKeyGrant) nodePool.resource.dependsOn = [dependable(volumeKeyGrant)];
-    }
-
-    // Buckets: access logs land in their own bucket.
-    const logs = new PrivateBucket(this, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, preventDestroy: protect, kmsKeyName: dataKey?.resource.id });
-    logs.acceptAccessLogs();
-    Policy.suppress(logs.resource, [{ id: "GCP-4", reason: LOG_BUCKET_USAGE_REASON }]);
-    const data = new PrivateBucket(this, "Data", {
-      name: `${projectId}-${d.name}-data`,
-      location: region,
-      logBucket: logs.resource.name,
-      preventDestroy: protect,
-      kmsKeyName: dataKey?.resource.id,
-    });
-    // Cloud Storage checks its agent's access when the default key is set.
-    if (dataKeyGrant) for (const b of [logs, data]) b.resource.dependsOn = [dependable(dataKeyGrant)];
+    const apis = new ProjectServices(this, "Apis", { projectId: c.projectId });
+    const project = new DataGoogleProject(this, "Project", { projectId: c.projectId });
+    const zones = pinnedZones(this, c.region);
+    const net = gcpNetwork(this, c);
+    const keys = gcpKeys(this, c, project);
+    const cluster = gkeCluster(this, c, net, keys, zones);
+    const data = buckets(this, c, keys);
 
     // Workload identities: each Google service account is granted one resource, nothing project-wide.
     const workloadPool = cluster.resource.workloadIdentityConfig.workloadPool;
     const vault = new WorkloadIdentity(this, "VaultIdentity", {
-      projectId,
+      projectId: c.projectId,
       accountId: `${d.name}-vault`,
       displayName: "Vault auto-unseal",
       workloadPool,
       subjects: WORKLOAD_IDENTITIES.vault.subjects,
     });
-    vaultKey.grantEncryptDecrypt("Vault", vault.resource.member);
-    vaultKey.grantViewer("VaultViewer", vault.resource.member);
+    keys.vaultKey.grantEncryptDecrypt("Vault", vault.resource.member);
+    keys.vaultKey.grantViewer("VaultViewer", vault.resource.member);
     const backup = new WorkloadIdentity(this, "BackupIdentity", {
-      projectId,
+      projectId: c.projectId,
       accountId: `${d.name}-backup`,
       displayName: "Platform backups",
       workloadPool,
@@ -224,44 +95,7 @@ export class GcpStack extends TerraformStack {
     // Written as serviceAccount:<email> so the policy can see at synth that the member is not public.
     data.grant("Backup", "roles/storage.objectAdmin", `serviceAccount:${backup.resource.email}`);
 
-    // The user-facing name in the customer's Cloud DNS zone, on a reserved regional address the load balancer
-    // takes (GKE_STATIC_ADDRESS), so the record exists before the Service and survives its re-creation.
-    const zone = d.domain.dnsZone?.provider === "cloud-dns" ? d.domain.dnsZone : undefined;
-    // Named here (a literal): the platform stack's Service names it without a cross-stack reference.
-    const addressName = `${d.name}-entry-point`;
-    // An internal entry point takes an internal address of the nodes' subnetwork (reserved in this project, also
-    // from a Shared VPC host project's subnetwork: GKE_INTERNAL_STATIC_ADDRESS); the record then belongs in a private zone.
-    const address = zone
-      ? new ComputeAddress(this, "EntryPointAddress", internal
-          ? { name: addressName, region, ...GKE_INTERNAL_STATIC_ADDRESS.value, subnetwork: network.subnet.id }
-          : { name: addressName, region, addressType: "EXTERNAL", networkTier: "PREMIUM" })
-      : undefined;
-    if (zone && address) {
-      new DnsRecordSet(this, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address] });
-    }
-
-    // The service attachment on the entry point's forwarding rule, created by GKE from a ServiceAttachment beside the
-    // Service (GKE_PRIVATE_SERVICE_CONNECT): the named consumer projects are accepted, any other request stays pending.
-    const pscFacts = GKE_PRIVATE_SERVICE_CONNECT;
-    const natSubnet = pscNatName ? pscFacts.natSubnetPath.value(networkProject, region, pscNatName) : undefined;
-    const serviceCompanions: ServiceCompanion[] = privateLink && natSubnet
-      ? [{
-          id: "ServiceAttachment",
-          manifest: (service) => ({
-            apiVersion: pscFacts.resource.value.apiVersion,
-            kind: pscFacts.resource.value.kind,
-            metadata: { name: service.name, namespace: service.namespace },
-            spec: {
-              connectionPreference: pscFacts.connectionPreference.value,
-              natSubnets: [natSubnet],
-              resourceRef: { kind: pscFacts.resourceRefKind.value, name: service.name },
-              proxyProtocol: false,
-              consumerAllowList: privateLink.allowedConsumers.map((project) => ({ project, connectionLimit: pscFacts.connectionLimitPerConsumer.value })),
-            },
-          }),
-        }]
-      : [];
-
+    const loadBalancer = entryPoint(this, c, net);
     // Nothing is created before the APIs it needs are enabled.
     dependOnApis(this, apis);
 
@@ -273,33 +107,269 @@ export class GcpStack extends TerraformStack {
         host: `https://${cluster.endpoint}`,
         caCertificatePem: Fn.base64decode(cluster.resource.masterAuth.clusterCaCertificate),
         exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [] },
-        serviceAccountIssuer: `https://container.googleapis.com/v1/projects/${projectId}/locations/${region}/clusters/${d.name}`,
+        serviceAccountIssuer: `https://container.googleapis.com/v1/projects/${c.projectId}/locations/${c.region}/clusters/${d.name}`,
       },
       // PD CSI: every persistent disk is encrypted at rest with Google-managed AES-256 keys.
-      encryptedStorage: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced", ...(volumeKey ? { [GCP_CMEK_FACTS.storageClassParameter.value]: volumeKey.resource.id } : {}) } },
-      objectStore: { kind: "gcs", dataBucket: data.resource.name, region },
+      encryptedStorage: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced", ...(keys.volumeKey ? { [GCP_CMEK_FACTS.storageClassParameter.value]: keys.volumeKey.resource.id } : {}) } },
+      objectStore: { kind: "gcs", dataBucket: data.resource.name, region: c.region },
       workloadIdentities: { vault: vault.binding, backup: backup.binding },
       vaultSeal: {
         type: "gcpckms",
-        config: { project: projectId, region, key_ring: keyRing.resource.name, crypto_key: vaultKey.resource.name },
+        config: { project: c.projectId, region: c.region, key_ring: keys.keyRing.resource.name, crypto_key: keys.vaultKey.resource.name },
       },
-      // Public: a backend-service-based external passthrough load balancer (regional, supports every port set).
-      // Internal: an internal passthrough load balancer with an address in the nodes' subnetwork.
-      // A reserved address (domain.dnsZone) is named for the load balancer to take.
-      // With privateLink, the ServiceAttachment beside the Service.
-      loadBalancer: {
-        serviceAnnotations: { ...GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"], ...(address ? { [GKE_STATIC_ADDRESS.annotation]: addressName } : {}) },
-        ...(serviceCompanions.length ? { serviceCompanions } : {}),
-      },
+      loadBalancer,
       podNetwork: {
         // VPC-native: pods and Services take the subnet's secondary ranges.
         clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
         // Workload identity tokens come from the GKE metadata server on the node.
         workloadIdentityEgress: GKE_METADATA_SERVER_EGRESS,
       },
-      egress: gcpCloudEgress(controlPlaneCidr),
+      egress: gcpCloudEgress(net.controlPlaneCidr),
     };
   }
+}
+
+/** What every part of the stack shares. */
+interface GcpContext {
+  readonly d: Deployment;
+  readonly gcp: NonNullable<Deployment["gcp"]>;
+  readonly projectId: string;
+  readonly region: string;
+  /** Stateful resources refuse `terraform destroy` (dataProtection.allowDestroy off). */
+  readonly protect: boolean;
+}
+
+/**
+ * The region's zones (`Zones`, `PinnedZones`): from the API (not `${region}-a/b/c`: europe-west1 has b, c, d),
+ * sorted, read once: the first apply stores them (PinnedZones) and nothing re-derives them from the live list
+ * afterwards. Three elements (each a token), so consumers can count them at synth time (e.g. minDomains).
+ */
+function pinnedZones(scope: Construct, region: string): string[] {
+  const zoneData = new DataGoogleComputeZones(scope, "Zones", { region });
+  return [...new PinnedZones(scope, "PinnedZones", { liveNames: Fn.sort(zoneData.names), count: ZONE_COUNT, source: "google_compute_zones" }).names];
+}
+
+/** The cluster's network as the other parts see it. */
+interface GcpNetwork {
+  readonly network: Network | ExistingNetwork;
+  /** The project the network lives in (a Shared VPC host project's for an existing one). */
+  readonly networkProject: string;
+  /** The node, pod, service and admin ranges: the control plane's /28 is picked clear of them. */
+  readonly ownRanges: string[];
+  readonly controlPlaneCidr: string;
+  /** The network tag the node firewall's rules target. */
+  readonly nodeTag: string;
+  /** The Private Service Connect NAT subnetwork's name, when there is one. */
+  readonly pscNatName?: string;
+}
+
+/**
+ * The network (`Network`) and the node firewall (`NodeFirewall`). An existing network (possibly a Shared VPC host
+ * project's) is read and checked, never managed. Private Service Connect (domain.privateLink): a NAT subnet in the
+ * cluster's network, created here or the existing network's (the schema requires gcp.pscNatCidr, and
+ * pscNatSubnetwork with an existing network).
+ */
+function gcpNetwork(scope: Construct, c: GcpContext): GcpNetwork {
+  const { d, region } = c;
+  const existing = c.gcp.existingNetwork;
+  const networkProject = existing?.hostProjectId ?? c.projectId;
+  const pscNatCidr = d.domain.privateLink ? c.gcp.pscNatCidr : undefined;
+  const pscNatName = existing ? existing.pscNatSubnetwork : `${d.name}-psc-nat`;
+  const network = existing
+    ? new ExistingNetwork(scope, "Network", {
+        projectId: networkProject,
+        region,
+        network: existing.network,
+        subnetwork: existing.subnetwork,
+        nodeCidr: d.network.cidr,
+        // Both names are required by the schema when the network is an existing one.
+        podsRange: { name: existing.podsRangeName ?? SECONDARY_RANGES.pods, cidr: d.network.podCidr },
+        servicesRange: { name: existing.servicesRangeName ?? SECONDARY_RANGES.services, cidr: d.network.serviceCidr },
+        ...(pscNatCidr && pscNatName ? { pscNat: { name: pscNatName, cidr: pscNatCidr } } : {}),
+      })
+    : new Network(scope, "Network", {
+        namePrefix: d.name,
+        region,
+        nodeCidr: d.network.cidr,
+        podCidr: d.network.podCidr,
+        serviceCidr: d.network.serviceCidr,
+        ...(pscNatCidr ? { pscNatCidr } : {}),
+      });
+  const ownRanges = [d.network.cidr, d.network.podCidr, d.network.serviceCidr, ...d.controlPlane.adminCidrs];
+  const controlPlaneCidr = pickControlPlaneCidr(ownRanges);
+  const nodeTag = `${d.name}-gke-node`;
+  new NodeFirewall(scope, "NodeFirewall", {
+    namePrefix: d.name,
+    network: network.vpc.id,
+    nodeTag,
+    controlPlaneCidr,
+    // In a network the deployment does not own, rules live in its project and touch only the nodes.
+    ...(existing ? { project: networkProject, sharedNetwork: true } : {}),
+    ...(pscNatCidr ? { privateServiceConnect: { natCidr: pscNatCidr, ports: ENTRY_POINT_LOAD_BALANCER_PORTS } } : {}),
+  });
+  // The control plane's /28 is picked clear of the node, pod, service and admin ranges only (adding the NAT range
+  // to the pick could move it, which replaces the cluster): a NAT range on it is refused instead.
+  const pscRange = pscNatCidr ? parseIpv4Cidr(pscNatCidr) : undefined;
+  const cpRange = parseIpv4Cidr(controlPlaneCidr);
+  if (pscRange && cpRange && overlaps(pscRange, cpRange)) {
+    Annotations.of(scope).addError(`gcp.pscNatCidr: ${pscNatCidr} overlaps the GKE control plane's range ${controlPlaneCidr}; choose a NAT range outside it`);
+  }
+  return { network, networkProject, ownRanges, controlPlaneCidr, nodeTag, ...(pscNatName ? { pscNatName } : {}) };
+}
+
+/** The stack's Cloud KMS keys and the grants the cluster, node pools and buckets wait for. */
+interface GcpKeys {
+  readonly keyRing: KeyRing;
+  readonly secretsKey: CryptoKey;
+  readonly vaultKey: CryptoKey;
+  /** GKE's service agent may use the secrets key (the cluster waits for it). */
+  readonly secretsKeyGrant: TerraformResource;
+  readonly volumeKey?: CryptoKey;
+  readonly volumeKeyGrant?: TerraformResource;
+  readonly dataKey?: CryptoKey;
+  readonly dataKeyGrant?: TerraformResource;
+}
+
+/**
+ * The keys (`KeyRing`): one for Kubernetes Secrets in etcd (`SecretsKey`), one for Vault's auto-unseal
+ * (`VaultUnsealKey`), and with customer-managed keys (opt-in, encryption.keys) one for persistent disks (nodes'
+ * boot disks and the StorageClass: `VolumeKey`) and one for the buckets (`DataKey`), each usable only by the Google
+ * service agent that encrypts with it. GKE's service agent appears some time after the container API is enabled:
+ * it is created first (`GkeServiceAgent`, the documented, idempotent command), then granted the key.
+ */
+function gcpKeys(scope: Construct, c: GcpContext, project: DataGoogleProject): GcpKeys {
+  const { protect, projectId } = c;
+  const keyRing = new KeyRing(scope, "KeyRing", { name: `${c.d.name}-platform`, location: c.region, preventDestroy: protect });
+  const secretsKey = new CryptoKey(scope, "SecretsKey", { name: "gke-secrets", keyRingId: keyRing.resource.id, preventDestroy: protect });
+  const vaultKey = new CryptoKey(scope, "VaultUnsealKey", { name: "vault-unseal", keyRingId: keyRing.resource.id, preventDestroy: protect });
+  const serviceAgentReady = new DataResource(scope, "GkeServiceAgent", {
+    triggersReplace: { project: project.number },
+    provisioners: [
+      { type: "local-exec", command: [...GKE_SERVICE_AGENT_FACTS.createCommand.value, `--project=${projectId}`].join(" ") },
+    ],
+  });
+  const gkeServiceAgent = `serviceAccount:${GKE_SERVICE_AGENT_FACTS.email.value(project.number)}`;
+  const secretsKeyGrant = secretsKey.grantEncryptDecrypt("GkeServiceAgent", gkeServiceAgent);
+  secretsKeyGrant.dependsOn = [dependable(serviceAgentReady)];
+  if (c.d.encryption?.keys !== "customer-managed") return { keyRing, secretsKey, vaultKey, secretsKeyGrant };
+  const volumeKey = new CryptoKey(scope, "VolumeKey", { name: "volumes", keyRingId: keyRing.resource.id, preventDestroy: protect });
+  const volumeKeyGrant = volumeKey.grantEncryptDecrypt("ComputeServiceAgent", `serviceAccount:${GCP_CMEK_FACTS.computeAgent.value(project.number)}`);
+  const dataKey = new CryptoKey(scope, "DataKey", { name: "data", keyRingId: keyRing.resource.id, preventDestroy: protect });
+  const dataKeyGrant = dataKey.grantEncryptDecrypt("StorageServiceAgent", `serviceAccount:${new DataGoogleStorageProjectServiceAccount(scope, "StorageServiceAgent", { project: projectId }).emailAddress}`);
+  return { keyRing, secretsKey, vaultKey, secretsKeyGrant, volumeKey, volumeKeyGrant, dataKey, dataKeyGrant };
+}
+
+/** The GKE cluster (`Cluster`), its node identity (`NodeServiceAccount`) and node pools (`NodePool<Name>`). */
+function gkeCluster(scope: Construct, c: GcpContext, net: GcpNetwork, keys: GcpKeys, zones: string[]): GkeCluster {
+  const { d, projectId } = c;
+  const existing = c.gcp.existingNetwork;
+  const nodeIdentity = new NodeServiceAccount(scope, "NodeServiceAccount", { projectId, accountId: `${d.name}-nodes` });
+  const cluster = new GkeCluster(scope, "Cluster", {
+    name: d.name,
+    location: c.region,
+    network: net.network.vpc.id,
+    subnetwork: net.network.subnet.id,
+    podsRangeName: existing?.podsRangeName ?? SECONDARY_RANGES.pods,
+    servicesRangeName: existing?.servicesRangeName ?? SECONDARY_RANGES.services,
+    access: d.controlPlane.publicEndpoint ? ControlPlaneAccess.publicFrom(d.controlPlane.adminCidrs) : ControlPlaneAccess.privateOnly(d.controlPlane.adminCidrs),
+    controlPlaneCidr: net.controlPlaneCidr,
+    reservedRanges: net.ownRanges,
+    secretsEncryptionKeyId: keys.secretsKey.resource.id,
+    workloadPool: `${projectId}.svc.id.goog`,
+    nodeServiceAccountEmail: nodeIdentity.resource.email,
+    deletionProtection: c.protect,
+    kubernetesVersion: d.controlPlane.kubernetesVersion,
+    dependsOn: [keys.secretsKeyGrant],
+  });
+  for (const pool of d.nodePools) {
+    const nodePool = new NodePool(scope, `NodePool${pool.name.charAt(0).toUpperCase()}${pool.name.slice(1)}`, {
+      clusterId: cluster.resource.id,
+      name: pool.name,
+      machineType: pool.machineType,
+      zones,
+      nodeCountPerZone: Math.ceil(pool.count / ZONE_COUNT),
+      diskSizeGiB: pool.diskSizeGiB,
+      serviceAccountEmail: nodeIdentity.resource.email,
+      networkTags: [net.nodeTag],
+      bootDiskKmsKey: keys.volumeKey?.resource.id,
+    });
+    if (keys.volumeKeyGrant) nodePool.resource.dependsOn = [dependable(keys.volumeKeyGrant)];
+  }
+  return cluster;
+}
+
+/** The buckets: usage logs (`Logs`) land in their own bucket, the platform's data (`Data`) logs there. Returns the data bucket. */
+function buckets(scope: Construct, c: GcpContext, keys: GcpKeys): PrivateBucket {
+  const { d, projectId, region, protect } = c;
+  const logs = new PrivateBucket(scope, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, preventDestroy: protect, kmsKeyName: keys.dataKey?.resource.id });
+  logs.acceptAccessLogs();
+  Policy.suppress(logs.resource, [{ id: "GCP-4", reason: LOG_BUCKET_USAGE_REASON }]);
+  const data = new PrivateBucket(scope, "Data", {
+    name: `${projectId}-${d.name}-data`,
+    location: region,
+    logBucket: logs.resource.name,
+    preventDestroy: protect,
+    kmsKeyName: keys.dataKey?.resource.id,
+  });
+  // Cloud Storage checks its agent's access when the default key is set.
+  if (keys.dataKeyGrant) for (const b of [logs, data]) b.resource.dependsOn = [dependable(keys.dataKeyGrant)];
+  return data;
+}
+
+/**
+ * The entry point's load balancer. Public: a backend-service-based external passthrough load balancer (regional,
+ * supports every port set). Internal: an internal passthrough load balancer with an address in the nodes'
+ * subnetwork. With a Cloud DNS zone, the user-facing name (`EntryPointRecord`) on a reserved regional address the
+ * load balancer takes (`EntryPointAddress`, GKE_STATIC_ADDRESS), so the record exists before the Service and
+ * survives its re-creation. With privateLink, the ServiceAttachment beside the Service.
+ */
+function entryPoint(scope: Construct, c: GcpContext, net: GcpNetwork): PlatformFoundation["loadBalancer"] {
+  const { d, region } = c;
+  const internal = d.domain.access === "internal";
+  const zone = d.domain.dnsZone?.provider === "cloud-dns" ? d.domain.dnsZone : undefined;
+  // Named here (a literal): the platform stack's Service names it without a cross-stack reference.
+  const addressName = `${d.name}-entry-point`;
+  // An internal entry point takes an internal address of the nodes' subnetwork (reserved in this project, also
+  // from a Shared VPC host project's subnetwork: GKE_INTERNAL_STATIC_ADDRESS); the record then belongs in a private zone.
+  const address = zone
+    ? new ComputeAddress(scope, "EntryPointAddress", internal
+        ? { name: addressName, region, ...GKE_INTERNAL_STATIC_ADDRESS.value, subnetwork: net.network.subnet.id }
+        : { name: addressName, region, addressType: "EXTERNAL", networkTier: "PREMIUM" })
+    : undefined;
+  if (zone && address) {
+    new DnsRecordSet(scope, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address] });
+  }
+  const serviceCompanions = serviceAttachment(c, net);
+  return {
+    serviceAnnotations: { ...GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"], ...(address ? { [GKE_STATIC_ADDRESS.annotation]: addressName } : {}) },
+    ...(serviceCompanions.length ? { serviceCompanions } : {}),
+  };
+}
+
+/**
+ * The service attachment on the entry point's forwarding rule, created by GKE from a ServiceAttachment beside the
+ * Service (GKE_PRIVATE_SERVICE_CONNECT): the named consumer projects are accepted, any other request stays pending.
+ */
+function serviceAttachment(c: GcpContext, net: GcpNetwork): ServiceCompanion[] {
+  const privateLink = c.d.domain.privateLink;
+  const pscFacts = GKE_PRIVATE_SERVICE_CONNECT;
+  const natSubnet = net.pscNatName ? pscFacts.natSubnetPath.value(net.networkProject, c.region, net.pscNatName) : undefined;
+  if (!privateLink || !natSubnet) return [];
+  return [{
+    id: "ServiceAttachment",
+    manifest: (service) => ({
+      apiVersion: pscFacts.resource.value.apiVersion,
+      kind: pscFacts.resource.value.kind,
+      metadata: { name: service.name, namespace: service.namespace },
+      spec: {
+        connectionPreference: pscFacts.connectionPreference.value,
+        natSubnets: [natSubnet],
+        resourceRef: { kind: pscFacts.resourceRefKind.value, name: service.name },
+        proxyProtocol: false,
+        consumerAllowList: privateLink.allowedConsumers.map((project) => ({ project, connectionLimit: pscFacts.connectionLimitPerConsumer.value })),
+      },
+    }),
+  }];
 }
 
 /** Makes every resource and data source of the stack (but the APIs themselves) wait for the APIs. */
