@@ -128,29 +128,12 @@ export class AzureStack extends TerraformStack {
     etcdKey.keyWaitsFor(...runner.ready);
 
     const cluster = aksCluster(this, c, { groups, network, etcdKey: etcdKey.vault, workspaceId, runner });
-    const issuerUrl = cluster.resource.oidcIssuerUrl;
 
-    const vaultIdentity = new WorkloadIdentity(this, "VaultIdentity", {
-      name: `${d.name}-vault`,
-      location: c.location,
-      resourceGroupName: groups.cluster.name,
-      issuerUrl,
-      subjects: WORKLOAD_IDENTITIES.vault.subjects,
-      tags: c.tags,
-    });
+    const { vaultIdentity, backupIdentity } = workloadIdentities(this, c, groups.cluster, cluster.resource.oidcIssuerUrl);
     unseal.vault.grantUnseal(this, "VaultUnsealGrant", vaultIdentity.principalId);
-
-    const backupIdentity = new WorkloadIdentity(this, "BackupIdentity", {
-      name: `${d.name}-backup`,
-      location: c.location,
-      resourceGroupName: groups.cluster.name,
-      issuerUrl,
-      subjects: WORKLOAD_IDENTITIES.backup.subjects,
-      tags: c.tags,
-    });
     dataStore.grantContainer(this, "BackupDataGrant", DATA_CONTAINER, "Storage Blob Data Contributor", backupIdentity.principalId);
 
-    const certificate = entryPointCertificate(this, c, groups, issuerUrl, endpoints, unseal.endpoint.zone);
+    const certificate = entryPointCertificate(this, c, groups, cluster.resource.oidcIssuerUrl, endpoints, unseal.endpoint.zone);
     const serviceAnnotations = entryPoint(this, c, network, groups.network);
 
     this.foundation = {
@@ -369,6 +352,24 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
 }
 
 /**
+ * The workload identities (`VaultIdentity`, `BackupIdentity`) federated with the cluster's issuer for Vault's and
+ * the backup jobs' service accounts only; the caller grants each its one resource.
+ */
+function workloadIdentities(scope: Construct, c: AzureContext, clusterRg: ResourceGroup, issuerUrl: string) {
+  const identity = (id: string, role: "vault" | "backup") =>
+    new WorkloadIdentity(scope, id, {
+      name: `${c.d.name}-${role}`,
+      location: c.location,
+      resourceGroupName: clusterRg.name,
+      issuerUrl,
+      subjects: WORKLOAD_IDENTITIES[role].subjects,
+      tags: c.tags,
+    });
+  const vaultIdentity = identity("VaultIdentity", "vault");
+  return { vaultIdentity, backupIdentity: identity("BackupIdentity", "backup") };
+}
+
+/**
  * The customer's certificate store, opt-in (`EntryPointCertificate`; docs/deployment-guide.md, Certificates): the
  * key stays in their vault, reached through a private endpoint in the vaults' zone.
  */
@@ -443,26 +444,11 @@ function entryPoint(scope: Construct, c: AzureContext, network: Network | Existi
   // The user-facing name in the customer's Azure DNS zone: an alias record on the static entry-point IP, so it
   // follows the IP resource itself (https://learn.microsoft.com/en-us/azure/dns/dns-alias).
   const zone = d.domain.dnsZone?.provider === "azure-dns" ? d.domain.dnsZone : undefined;
-  if (zone && entryPointIp) {
-    new DnsARecord(scope, "EntryPointRecord", {
-      name: d.domain.name.slice(0, -(zone.zoneName.length + 1)),
-      zoneName: zone.zoneName,
-      resourceGroupName: zone.resourceGroupName,
-      ttl: 300,
-      targetResourceId: entryPointIp.id,
-      tags: c.tags,
-    });
-  }
-  if (privateZone && privateIp) {
-    new PrivateDnsARecord(scope, "EntryPointPrivateRecord", {
-      name: d.domain.name.slice(0, -(privateZone.zoneName.length + 1)),
-      zoneName: privateZone.zoneName,
-      resourceGroupName: privateZone.resourceGroupName,
-      ttl: 300,
-      records: [privateIp],
-      tags: c.tags,
-    });
-  }
+  // The record's name relative to its zone, and what both kinds of record share.
+  const record = (z: { readonly zoneName: string; readonly resourceGroupName: string }) =>
+    ({ name: d.domain.name.slice(0, -(z.zoneName.length + 1)), zoneName: z.zoneName, resourceGroupName: z.resourceGroupName, ttl: 300, tags: c.tags });
+  if (zone && entryPointIp) new DnsARecord(scope, "EntryPointRecord", { ...record(zone), targetResourceId: entryPointIp.id });
+  if (privateZone && privateIp) new PrivateDnsARecord(scope, "EntryPointPrivateRecord", { ...record(privateZone), records: [privateIp] });
   return annotations;
 }
 
