@@ -76,123 +76,17 @@ export class AwsStack extends TerraformStack {
 
     // Forget, never destroy, the regional setting earlier versions managed.
     this.addOverride("removed", [{ from: RETIRED_EBS_ENCRYPTION_BY_DEFAULT, lifecycle: { destroy: false } }]);
-    // Customer-managed keys (opt-in, encryption.keys): the account's own KMS keys, one per kind of data, each
-    // with the key policy its service documents (service-key-policies.ts). Default: the AWS managed keys.
-    const customerKeys = d.encryption?.keys === "customer-managed";
-    // Created where first needed, so the default deployment's output keeps its order.
-    let account: DataAwsCallerIdentity | undefined;
-    const accountId = () => (account ??= new DataAwsCallerIdentity(this, "Account")).accountId;
-    const keyScope = (): KeyScope => ({ partition: partitionOf(this), account: accountId(), region: d.region });
-    const customerKey = (id: string, what: string, alias: string, statements: DataAwsIamPolicyDocumentStatement[]) =>
-      new EncryptionKey(this, id, {
-        description: `${what} of ${name}`,
-        aliasName: `${name}-${alias}`,
-        allowDestroy,
-        policy: new DataAwsIamPolicyDocument(this, `${id}Policy`, { statement: [keyAdministration(keyScope()), ...statements] }).json,
-      });
+    const keys = accountKeys(this, d);
     // DescribeKey on the alias creates the AWS managed key in a region where no volume used it yet.
-    const volumeKeyArn = customerKeys
-      ? customerKey("VolumeKey", "EBS volumes (nodes and StorageClass)", "volumes", ebsKeyUse(keyScope())).keyArn
+    const volumeKeyArn = keys.customerManaged
+      ? keys.customerKey("VolumeKey", "EBS volumes (nodes and StorageClass)", "volumes", ebsKeyUse(keys.scope())).keyArn
       : new DataAwsKmsKey(this, "EbsAwsManagedKey", { keyId: EBS_FACTS.describeKeyCreatesAwsManagedKey.value }).arn;
 
-    // An existing VPC is read and checked, never managed (docs/deployment-guide.md, Existing network).
-    const existing = d.aws?.existingNetwork;
-    const internal = d.domain.access === "internal";
-    const network = existing
-      ? new ExistingNetwork(this, "Network", {
-          name,
-          vpcId: existing.vpcId,
-          cidr: d.network.cidr,
-          region: d.region,
-          privateSubnets: existing.privateSubnets,
-          publicLoadBalancer: !internal,
-          allowDestroy,
-        })
-      : new Network(this, "Network", {
-          name,
-          cidr: d.network.cidr,
-          region: d.region,
-          adminCidrs: d.controlPlane.adminCidrs,
-          entryPointCidrs: d.domain.allowedSourceCidrs,
-          singleNatGateway: d.network.singleNatGateway,
-          allowDestroy,
-        });
-    const privateSubnetIds = network.privateSubnets.map((s) => s.id);
-
-    const access = d.controlPlane.publicEndpoint
-      ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs)
-      : ControlPlaneAccess.privateFrom(d.controlPlane.adminCidrs);
-    const cluster = new EksCluster(this, "Cluster", {
-      clusterName: name,
-      vpcId: network.vpc.id,
-      vpcCidr: d.network.cidr,
-      privateSubnetIds,
-      access,
-      serviceCidr: d.network.serviceCidr,
-      adminPrincipalArns: d.aws?.adminPrincipalArns ?? [],
-      viewerPrincipalArns: d.aws?.viewerPrincipalArns ?? [],
-      version: d.controlPlane.kubernetesVersion,
-      allowDestroy,
-    });
-    Policy.suppress(cluster.resource, [
-      {
-        id: "AWS-10",
-        reason:
-          "EBS encryption by default is one setting per account and region (EBS_FACTS.encryptionByDefaultIsRegional): a deployment that " +
-          "managed it would turn it off for every other deployment in the region when destroyed. It is left to the account's baseline and " +
-          "checked by `npm run preflight` (aws ec2 get-ebs-encryption-by-default); every volume of this deployment is encrypted explicitly " +
-          "(launch template and StorageClass, with the aws/ebs key named).",
-      },
-    ]);
-    // NetworkPolicy enforcement, on every node from its first boot.
-    const cni = new VpcCni(this, "VpcCni", { clusterName: cluster.clusterName });
-
-    const nodeGroups = d.nodePools.map(
-      (pool) =>
-        new ManagedNodeGroup(this, `NodeGroup${pool.name[0].toUpperCase()}${pool.name.slice(1)}`, {
-          clusterName: cluster.clusterName,
-          name,
-          poolName: pool.name,
-          instanceType: pool.machineType,
-          nodeCount: pool.count,
-          diskSizeGiB: pool.diskSizeGiB,
-          volumeKmsKeyArn: volumeKeyArn,
-          // Nodes follow the control plane unless the pool pins its own version (upgrades: control plane first).
-          kubernetesVersion: pool.kubernetesVersion ?? d.controlPlane.kubernetesVersion,
-          nodeRoleArn: cluster.nodeRole.arn,
-          subnetIds: privateSubnetIds,
-          securityGroupIds: [cluster.nodeSecurityGroup.id],
-          dependsOn: [...cluster.nodeRolePolicies, cni.resource],
-        }),
-    );
-
+    const network = awsNetwork(this, d);
+    const cluster = eksCluster(this, d, network.privateSubnets.map((s) => s.id), network.vpc.id, volumeKeyArn);
     const oidc = { oidcProviderArn: cluster.oidcProvider.arn, oidcIssuerUrl: cluster.oidcIssuerUrl };
-    new EbsCsiDriver(this, "EbsCsiDriver", {
-      clusterName: cluster.clusterName,
-      roleName: `${name}-ebs-csi-driver`,
-      ...oidc,
-      dependsOn: nodeGroups.map((g) => g.resource),
-    });
-    // Container output (Vault's audit device on stdout among it) leaves the nodes for CloudWatch Logs.
-    new ContainerLogs(this, "ContainerLogs", { clusterName: name, clusterRef: cluster.clusterName, ...oidc, allowDestroy, dependsOn: nodeGroups.map((g) => g.resource) });
 
-    // Bucket names are global: deployment, role, account and region make them unique and deterministic.
-    const bucketName = (role: string) => `${name}-${role}-${accountId()}-${d.region}`;
-    const logs = new EncryptedBucket(this, "Logs", {
-      bucketName: bucketName("logs"),
-      accessLogs: BucketAccessLogs.IS_LOG_TARGET,
-      allowDestroy,
-    });
-    Policy.suppress(logs, [{ id: "AWS-5", reason: LOG_BUCKET_ACCESS_REASON }]);
-    // The log bucket stays SSE-S3 whatever the key choice: S3 delivers access logs only there (ACCESS_LOG_TARGET_NEEDS_SSE_S3).
-    const dataBucketArn = () => `arn:${keyScope().partition}:s3:::${bucketName("data")}`;
-    const data = new EncryptedBucket(this, "Data", {
-      bucketName: bucketName("data"),
-      accessLogs: BucketAccessLogs.to(logs, "data/"),
-      ...(customerKeys ? { encryption: BucketEncryption.kms(customerKey("DataKey", "the data bucket", "data", [s3KeyUse(keyScope(), [dataBucketArn()])]).keyArn) } : {}),
-      allowDestroy,
-    });
-
+    const data = buckets(this, d, keys);
     const unseal = new VaultUnseal(this, "VaultUnseal", { name, ...oidc, subjects: WORKLOAD_IDENTITIES.vault.subjects, allowDestroy });
     const backup = new IrsaRole(this, "BackupRole", {
       roleName: `${name}-backup`,
@@ -205,48 +99,8 @@ export class AwsStack extends TerraformStack {
         { sid: "ReadWriteDataObjects", effect: "Allow", actions: [...ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.objects], resources: [`${data.bucketArn}/*`] },
       ],
     });
-
-    if (customerKeys) {
-      // Every log group of the stack (control plane, flow logs) under one logs key that names exactly them.
-      const groups = this.node.findAll().filter((c): c is CloudwatchLogGroup => c instanceof CloudwatchLogGroup);
-      const logsKey = customerKey("LogsKey", "CloudWatch log groups", "logs", [logsKeyUse(keyScope(), groups.map((g) => g.nameInput as string))]);
-      for (const g of groups) g.kmsKeyId = logsKey.keyArn;
-    }
-
-    // The entry point: static addresses and the DNS record when the config names a Route 53 zone, and the
-    // customer's ACM certificate on the NLB's TLS listener (re-encrypting to the entry point, which keeps its
-    // Vault-issued certificate). The certificate's private key stays in ACM.
-    const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
-    // Elastic IPs only in the public subnets this stack created; an internal NLB, or one in an existing network's
-    // subnets, gets an alias record in the platform stack, from the Service's status (EntryPointAliasRecord).
-    const address = zone && network instanceof Network && !internal
-      ? new EntryPointAddress(this, "EntryPointAddress", { name, subnetCount: network.publicSubnets.length, hostedZoneId: zone.hostedZoneId, recordName: d.domain.name })
-      : undefined;
-    const addressRecord = zone && !address
-      ? (scope: Construct, ingress: LoadBalancerIngress) =>
-          new EntryPointAliasRecord(scope, "EntryPointRecord", {
-            region: d.region,
-            allowedAccountId: d.aws?.accountId,
-            defaultTags: { ...d.tags, deployment: d.name },
-            hostedZoneId: zone.hostedZoneId,
-            recordName: d.domain.name,
-            loadBalancerHostname: ingress.hostname,
-          })
-      : undefined;
-    const cert = d.domain.certificate.source === "aws-acm" ? d.domain.certificate : undefined;
-    const tlsAtLoadBalancer: Record<string, string> = cert
-      ? { [NLB_FACTS.sslCert]: cert.certificateArn, [NLB_FACTS.sslPorts]: "443", [NLB_FACTS.sslNegotiationPolicy]: NLB_FACTS.tls12Policy, [NLB_FACTS.backendProtocol]: "ssl" }
-      : {};
-
-    // Users' VPCs reach the internal entry point through PrivateLink (docs/deployment-guide.md, Private access).
-    if (d.domain.privateLink) {
-      new EntryPointEndpointService(this, "EntryPointEndpointService", {
-        clusterName: name,
-        serviceNamespace: SERVICES.entryPoint.namespace,
-        serviceName: SERVICES.entryPoint.name,
-        allowedPrincipals: d.domain.privateLink.allowedConsumers,
-      });
-    }
+    if (keys.customerManaged) encryptLogGroups(this, keys);
+    const loadBalancer = entryPoint(this, d, network);
 
     const irsa = (roleArn: string): WorkloadIdentityBinding => ({ serviceAccountAnnotations: { [IRSA_ANNOTATION]: roleArn }, podLabels: {} });
     this.foundation = {
@@ -270,20 +124,8 @@ export class AwsStack extends TerraformStack {
       workloadIdentities: { vault: irsa(unseal.role.roleArn), backup: irsa(backup.roleArn) },
       vaultSeal: { type: "awskms", config: { region: d.region, kms_key_id: unseal.key.keyId } },
       // Where the interface endpoints answer: the private subnets, or where an existing VPC has its endpoints.
-      egress: awsCloudEgress(d.region, existing?.endpointCidrs ?? network.privateSubnetCidrs, d.network.serviceCidr, network.privateSubnetCidrs),
-      loadBalancer: {
-        serviceAnnotations: {
-          "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-          // Internal: a private address in the private subnets only; users come through their networks (PrivateLink, peering).
-          ...LOAD_BALANCER_SCHEME_ANNOTATIONS.value[internal ? "internal" : "public"],
-          "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
-          // TLS passes through to the entry point, which terminates it (TLS 1.2+).
-          "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
-          ...address?.serviceAnnotations,
-          ...tlsAtLoadBalancer,
-        },
-        ...(addressRecord ? { addressRecord } : {}),
-      },
+      egress: awsCloudEgress(d.region, d.aws?.existingNetwork?.endpointCidrs ?? network.privateSubnetCidrs, d.network.serviceCidr, network.privateSubnetCidrs),
+      loadBalancer,
       podNetwork: {
         // The VPC CNI gives pods addresses from the VPC's subnets (not network.podCidr).
         clusterCidrs: [d.network.cidr, d.network.serviceCidr],
@@ -292,6 +134,200 @@ export class AwsStack extends TerraformStack {
       },
     };
   }
+}
+
+/**
+ * The account's identity and its customer-managed keys (opt-in, encryption.keys): the account's own KMS keys, one
+ * per kind of data, each with the key policy its service documents (service-key-policies.ts). Default: the AWS
+ * managed keys. The caller identity (`Account`) is created where first needed, so the default deployment's output
+ * keeps its order; each key (`<id>`, `<id>Policy`) is created in the stack's scope.
+ */
+interface AccountKeys {
+  /** encryption.keys is customer-managed. */
+  readonly customerManaged: boolean;
+  accountId(): string;
+  /** Partition, account and region, as the key policies name them. */
+  scope(): KeyScope;
+  /** A customer-managed key with its service's key-use statements. */
+  customerKey(id: string, what: string, alias: string, statements: DataAwsIamPolicyDocumentStatement[]): EncryptionKey;
+}
+
+function accountKeys(stack: TerraformStack, d: Deployment): AccountKeys {
+  let account: DataAwsCallerIdentity | undefined;
+  const accountId = () => (account ??= new DataAwsCallerIdentity(stack, "Account")).accountId;
+  const keyScope = (): KeyScope => ({ partition: partitionOf(stack), account: accountId(), region: d.region });
+  return {
+    customerManaged: d.encryption?.keys === "customer-managed",
+    accountId,
+    scope: keyScope,
+    customerKey: (id, what, alias, statements) =>
+      new EncryptionKey(stack, id, {
+        description: `${what} of ${d.name}`,
+        aliasName: `${d.name}-${alias}`,
+        allowDestroy: d.dataProtection.allowDestroy,
+        policy: new DataAwsIamPolicyDocument(stack, `${id}Policy`, { statement: [keyAdministration(keyScope()), ...statements] }).json,
+      }),
+  };
+}
+
+/** The network (`Network`): the VPC this stack creates, or an existing one, read and checked, never managed (docs/deployment-guide.md, Existing network). */
+function awsNetwork(scope: Construct, d: Deployment): Network | ExistingNetwork {
+  const existing = d.aws?.existingNetwork;
+  const allowDestroy = d.dataProtection.allowDestroy;
+  return existing
+    ? new ExistingNetwork(scope, "Network", {
+        name: d.name,
+        vpcId: existing.vpcId,
+        cidr: d.network.cidr,
+        region: d.region,
+        privateSubnets: existing.privateSubnets,
+        publicLoadBalancer: d.domain.access !== "internal",
+        allowDestroy,
+      })
+    : new Network(scope, "Network", {
+        name: d.name,
+        cidr: d.network.cidr,
+        region: d.region,
+        adminCidrs: d.controlPlane.adminCidrs,
+        entryPointCidrs: d.domain.allowedSourceCidrs,
+        singleNatGateway: d.network.singleNatGateway,
+        allowDestroy,
+      });
+}
+
+/**
+ * The EKS cluster (`Cluster`) with the VPC CNI (NetworkPolicy enforced on every node from its first boot), the node
+ * groups, the EBS CSI driver and container logs to CloudWatch (Vault's audit device on stdout among them).
+ */
+function eksCluster(scope: Construct, d: Deployment, privateSubnetIds: string[], vpcId: string, volumeKeyArn: string): EksCluster {
+  const name = d.name;
+  const allowDestroy = d.dataProtection.allowDestroy;
+  const cluster = new EksCluster(scope, "Cluster", {
+    clusterName: name,
+    vpcId,
+    vpcCidr: d.network.cidr,
+    privateSubnetIds,
+    access: d.controlPlane.publicEndpoint ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs) : ControlPlaneAccess.privateFrom(d.controlPlane.adminCidrs),
+    serviceCidr: d.network.serviceCidr,
+    adminPrincipalArns: d.aws?.adminPrincipalArns ?? [],
+    viewerPrincipalArns: d.aws?.viewerPrincipalArns ?? [],
+    version: d.controlPlane.kubernetesVersion,
+    allowDestroy,
+  });
+  Policy.suppress(cluster.resource, [
+    {
+      id: "AWS-10",
+      reason:
+        "EBS encryption by default is one setting per account and region (EBS_FACTS.encryptionByDefaultIsRegional): a deployment that " +
+        "managed it would turn it off for every other deployment in the region when destroyed. It is left to the account's baseline and " +
+        "checked by `npm run preflight` (aws ec2 get-ebs-encryption-by-default); every volume of this deployment is encrypted explicitly " +
+        "(launch template and StorageClass, with the aws/ebs key named).",
+    },
+  ]);
+  const cni = new VpcCni(scope, "VpcCni", { clusterName: cluster.clusterName });
+  const nodeGroups = d.nodePools.map(
+    (pool) =>
+      new ManagedNodeGroup(scope, `NodeGroup${pool.name[0].toUpperCase()}${pool.name.slice(1)}`, {
+        clusterName: cluster.clusterName,
+        name,
+        poolName: pool.name,
+        instanceType: pool.machineType,
+        nodeCount: pool.count,
+        diskSizeGiB: pool.diskSizeGiB,
+        volumeKmsKeyArn: volumeKeyArn,
+        // Nodes follow the control plane unless the pool pins its own version (upgrades: control plane first).
+        kubernetesVersion: pool.kubernetesVersion ?? d.controlPlane.kubernetesVersion,
+        nodeRoleArn: cluster.nodeRole.arn,
+        subnetIds: privateSubnetIds,
+        securityGroupIds: [cluster.nodeSecurityGroup.id],
+        dependsOn: [...cluster.nodeRolePolicies, cni.resource],
+      }),
+  );
+  const oidc = { oidcProviderArn: cluster.oidcProvider.arn, oidcIssuerUrl: cluster.oidcIssuerUrl };
+  const afterNodes = nodeGroups.map((g) => g.resource);
+  new EbsCsiDriver(scope, "EbsCsiDriver", { clusterName: cluster.clusterName, roleName: `${name}-ebs-csi-driver`, ...oidc, dependsOn: afterNodes });
+  new ContainerLogs(scope, "ContainerLogs", { clusterName: name, clusterRef: cluster.clusterName, ...oidc, allowDestroy, dependsOn: afterNodes });
+  return cluster;
+}
+
+/**
+ * The log bucket (`Logs`, SSE-S3 whatever the key choice: S3 delivers access logs only there,
+ * ACCESS_LOG_TARGET_NEEDS_SSE_S3) and the data bucket (`Data`, under the data key when keys are customer-managed),
+ * whose access logs go to the first. Bucket names are global: deployment, role, account and region make them
+ * unique and deterministic. Returns the data bucket.
+ */
+function buckets(scope: Construct, d: Deployment, keys: AccountKeys): EncryptedBucket {
+  const allowDestroy = d.dataProtection.allowDestroy;
+  const bucketName = (role: string) => `${d.name}-${role}-${keys.accountId()}-${d.region}`;
+  const logs = new EncryptedBucket(scope, "Logs", { bucketName: bucketName("logs"), accessLogs: BucketAccessLogs.IS_LOG_TARGET, allowDestroy });
+  Policy.suppress(logs, [{ id: "AWS-5", reason: LOG_BUCKET_ACCESS_REASON }]);
+  const dataBucketArn = () => `arn:${keys.scope().partition}:s3:::${bucketName("data")}`;
+  return new EncryptedBucket(scope, "Data", {
+    bucketName: bucketName("data"),
+    accessLogs: BucketAccessLogs.to(logs, "data/"),
+    ...(keys.customerManaged ? { encryption: BucketEncryption.kms(keys.customerKey("DataKey", "the data bucket", "data", [s3KeyUse(keys.scope(), [dataBucketArn()])]).keyArn) } : {}),
+    allowDestroy,
+  });
+}
+
+/** Every log group of the stack (control plane, flow logs) under one logs key (`LogsKey`) that names exactly them. */
+function encryptLogGroups(stack: TerraformStack, keys: AccountKeys): void {
+  const groups = stack.node.findAll().filter((c): c is CloudwatchLogGroup => c instanceof CloudwatchLogGroup);
+  const logsKey = keys.customerKey("LogsKey", "CloudWatch log groups", "logs", [logsKeyUse(keys.scope(), groups.map((g) => g.nameInput as string))]);
+  for (const g of groups) g.kmsKeyId = logsKey.keyArn;
+}
+
+/**
+ * The entry point's NLB: its Service annotations, static addresses and the DNS record when the config names a
+ * Route 53 zone (`EntryPointAddress`), the customer's ACM certificate on the NLB's TLS listener (re-encrypting to
+ * the entry point, which keeps its Vault-issued certificate; the certificate's private key stays in ACM), and the
+ * PrivateLink endpoint service users' VPCs reach an internal entry point through (`EntryPointEndpointService`;
+ * docs/deployment-guide.md, Private access).
+ */
+function entryPoint(scope: Construct, d: Deployment, network: Network | ExistingNetwork): PlatformFoundation["loadBalancer"] {
+  const internal = d.domain.access === "internal";
+  const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
+  // Elastic IPs only in the public subnets this stack created; an internal NLB, or one in an existing network's
+  // subnets, gets an alias record in the platform stack, from the Service's status (EntryPointAliasRecord).
+  const address = zone && network instanceof Network && !internal
+    ? new EntryPointAddress(scope, "EntryPointAddress", { name: d.name, subnetCount: network.publicSubnets.length, hostedZoneId: zone.hostedZoneId, recordName: d.domain.name })
+    : undefined;
+  const addressRecord = zone && !address
+    ? (recordScope: Construct, ingress: LoadBalancerIngress) =>
+        new EntryPointAliasRecord(recordScope, "EntryPointRecord", {
+          region: d.region,
+          allowedAccountId: d.aws?.accountId,
+          defaultTags: { ...d.tags, deployment: d.name },
+          hostedZoneId: zone.hostedZoneId,
+          recordName: d.domain.name,
+          loadBalancerHostname: ingress.hostname,
+        })
+    : undefined;
+  const cert = d.domain.certificate.source === "aws-acm" ? d.domain.certificate : undefined;
+  const tlsAtLoadBalancer: Record<string, string> = cert
+    ? { [NLB_FACTS.sslCert]: cert.certificateArn, [NLB_FACTS.sslPorts]: "443", [NLB_FACTS.sslNegotiationPolicy]: NLB_FACTS.tls12Policy, [NLB_FACTS.backendProtocol]: "ssl" }
+    : {};
+  if (d.domain.privateLink) {
+    new EntryPointEndpointService(scope, "EntryPointEndpointService", {
+      clusterName: d.name,
+      serviceNamespace: SERVICES.entryPoint.namespace,
+      serviceName: SERVICES.entryPoint.name,
+      allowedPrincipals: d.domain.privateLink.allowedConsumers,
+    });
+  }
+  return {
+    serviceAnnotations: {
+      "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
+      // Internal: a private address in the private subnets only; users come through their networks (PrivateLink, peering).
+      ...LOAD_BALANCER_SCHEME_ANNOTATIONS.value[internal ? "internal" : "public"],
+      "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
+      // TLS passes through to the entry point, which terminates it (TLS 1.2+).
+      "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
+      ...address?.serviceAnnotations,
+      ...tlsAtLoadBalancer,
+    },
+    ...(addressRecord ? { addressRecord } : {}),
+  };
 }
 
 /**

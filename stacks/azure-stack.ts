@@ -3,15 +3,17 @@ import { dependable, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import type { Deployment } from "../config/schema";
 import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type PlatformFoundation } from "../platform/platform-foundation";
+import { WORKLOAD_IDENTITIES, type MountedCertificate, type PlatformFoundation } from "../platform/platform-foundation";
 import { ResourceGroup } from "../constructs/azure/resource-group";
 import { entryPointPublicIp, Network } from "../constructs/azure/network";
 import { ExistingNetwork } from "../constructs/azure/existing-network";
 import { AKS_LOAD_BALANCER_FACTS } from "../constructs/azure/azure-facts";
-import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
+import type { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
+import type { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { VnetFlowLog } from "../constructs/azure/vnet-flow-log";
-import { PrivateLink } from "../constructs/azure/private-link";
+import { flowLogStore } from "../constructs/azure/flow-log-store";
+import { privateEndpoint, type PrivateEndpointPlacement } from "../constructs/azure/private-link";
+import { privateKeyVault } from "../constructs/azure/private-key-vault";
 import { LogWorkspace } from "../constructs/azure/log-workspace";
 import { SecureStorageAccount } from "../constructs/azure/storage-account";
 import { UnsealKeyVault } from "../constructs/azure/unseal-key-vault";
@@ -23,9 +25,8 @@ import { createdLoadBalancerSubnet, defaultFrontendAddress } from "../config/azu
 import { AksCluster } from "../constructs/azure/aks-cluster";
 import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
-import { parseVirtualNetworkId, RunnerNetwork } from "../constructs/azure/runner-network";
+import { parseVirtualNetworkId, RunnerNetwork, type VirtualNetworkRef } from "../constructs/azure/runner-network";
 import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
-import { Policy } from "../policy";
 import { CERTIFICATE_ROTATION_INTERVAL, KeyVaultCertificate } from "../constructs/azure/key-vault-certificate";
 import { SERVICES } from "../platform/service-catalog";
 
@@ -40,6 +41,26 @@ const ZONES = ["1", "2", "3"] as const;
 /** The blob container platform data (backups, exports) lives in. */
 export const DATA_CONTAINER = "data";
 
+/** The deployment's Azure settings. */
+type AzureSettings = NonNullable<Deployment["azure"]>;
+
+/** What every part of the stack shares: the deployment, its Azure settings, region, tags and destroy protection. */
+interface AzureContext {
+  readonly d: Deployment;
+  readonly az: AzureSettings;
+  readonly location: string;
+  /** Stateful resources refuse `terraform destroy` (dataProtection.allowDestroy off). */
+  readonly keep: boolean;
+  readonly tags: Record<string, string>;
+}
+
+/** The deployment's three resource groups. */
+interface ResourceGroups {
+  readonly network: ResourceGroup;
+  readonly cluster: ResourceGroup;
+  readonly data: ResourceGroup;
+}
+
 /**
  * `<name>-azure`: the Azure cloud layer. Fulfils the PlatformFoundation contract with a private VNet,
  * an AKS cluster (Entra ID + Azure RBAC, workload identity, Cilium policy, API Server VNet Integration,
@@ -47,6 +68,9 @@ export const DATA_CONTAINER = "data";
  * keys), encrypted managed disks and a Key Vault key for Vault's auto-unseal.
  * Resource groups: `<name>-network` (VNet, NAT, public IPs, private endpoints), `<name>-cluster` (AKS and
  * identities), `<name>-data` (storage, Key Vault, logs; CanNotDelete-locked unless allowDestroy).
+ *
+ * The constructor reads as the list of its parts; each part is a function below that creates its resources in
+ * this stack's scope, with the ids they always had (ids are the state's addresses).
  */
 export class AzureStack extends TerraformStack {
   readonly foundation: PlatformFoundation;
@@ -55,328 +79,67 @@ export class AzureStack extends TerraformStack {
     super(scope, id);
     const d = props.deployment;
     if (!d.azure) throw new Error("deployment.azure is required for the Azure stack: { subscriptionId, tenantId, adminGroupObjectIds, deployerObjectId, runnerNetwork }");
-    const az = d.azure;
-    const location = d.region;
-    const keep = !d.dataProtection.allowDestroy;
-    const tags = { ...d.tags, deployment: d.name };
+    const c: AzureContext = { d, az: d.azure, location: d.region, keep: !d.dataProtection.allowDestroy, tags: { ...d.tags, deployment: d.name } };
     configureBackend(this, id, d.state);
-
-    const providerSettings = {
-      tenantId: az.tenantId,
-      // Entra ID for storage data-plane calls: the accounts have shared keys disabled.
-      storageUseAzuread: true,
-      features: [
-        {
-          keyVault: [{ purgeSoftDeleteOnDestroy: false, purgeSoftDeletedKeysOnDestroy: false, recoverSoftDeletedKeyVaults: true, recoverSoftDeletedKeys: true }],
-          resourceGroup: [{ preventDeletionIfContainsResources: true }],
-          logAnalyticsWorkspace: [{ permanentlyDeleteOnDestroy: false }],
-          // The accounts refuse public network access: Terraform manages them through Resource Manager only.
-          storage: [{ dataPlaneAvailable: false }],
-        },
-      ],
+    const { runnerVnet, runnerProvider } = providers(this, c.az);
+    const groups: ResourceGroups = {
+      network: new ResourceGroup(this, "NetworkGroup", { name: `${d.name}-network`, location: c.location, tags: c.tags, deleteLock: false }),
+      cluster: new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location: c.location, tags: c.tags, deleteLock: false }),
+      data: new ResourceGroup(this, "DataGroup", { name: `${d.name}-data`, location: c.location, tags: c.tags, deleteLock: c.keep }),
     };
-    new AzurermProvider(this, "Azurerm", { subscriptionId: az.subscriptionId, ...providerSettings });
-    const runnerVnet = parseVirtualNetworkId(az.runnerNetwork.virtualNetworkId);
-    if (!runnerVnet) throw new Error(`azure.runnerNetwork.virtualNetworkId '${az.runnerNetwork.virtualNetworkId}' is not a VNet resource id`);
-    // The runner's half of the peering lives in the runner's subscription.
-    const runnerProvider = runnerVnet.subscriptionId === az.subscriptionId.toLowerCase()
-      ? undefined
-      : new AzurermProvider(this, "RunnerSubscription", { alias: "runner", subscriptionId: runnerVnet.subscriptionId, ...providerSettings });
+    const { network, existingVnet } = platformNetwork(this, c, groups.network);
 
-    const networkRg = new ResourceGroup(this, "NetworkGroup", { name: `${d.name}-network`, location, tags, deleteLock: false });
-    const clusterRg = new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location, tags, deleteLock: false });
-    const dataRg = new ResourceGroup(this, "DataGroup", { name: `${d.name}-data`, location, tags, deleteLock: keep });
-
-    const internal = d.domain.access === "internal";
-    const privateLink = d.domain.privateLink;
-    // An existing VNet is read and checked, never managed (docs/deployment-guide.md, Existing network).
-    const existing = az.existingNetwork;
-    const existingVnet = existing ? parseVirtualNetworkId(existing.virtualNetworkId) : undefined;
-    if (existing && !existingVnet) throw new Error(`azure.existingNetwork.virtualNetworkId '${existing.virtualNetworkId}' is not a VNet resource id`);
-    const network = existing && existingVnet
-      ? new ExistingNetwork(this, "Network", {
-          vnet: existingVnet,
-          cidr: d.network.cidr,
-          nodeSubnet: existing.nodeSubnet,
-          apiServerSubnet: existing.apiServerSubnet,
-          privateEndpointSubnet: existing.privateEndpointSubnet,
-          outboundType: existing.outboundType,
-          privateLinkService: privateLink !== undefined,
-        })
-      : new Network(this, "Network", {
-          name: d.name,
-          location,
-          resourceGroupName: networkRg.name,
-          cidr: d.network.cidr,
-          entryPoint: internal
-            ? { sourceCidrs: d.domain.allowedSourceCidrs, internal: true, privateLinkService: privateLink !== undefined }
-            : { sourceCidrs: d.domain.allowedSourceCidrs },
-          podCidr: d.network.podCidr,
-          // The API server sits in its own subnet (VNet integration): admins reach it there, over VPN/peering for a
-          // private cluster, from their public ranges (also the authorized IP ranges) for a public one.
-          apiServerSourceCidrs: d.controlPlane.adminCidrs,
-          tags,
-        });
-
-    const logs = new LogWorkspace(this, "Logs", {
-      name: `${d.name}-logs`,
-      location,
-      resourceGroupName: dataRg.name,
-      preventDestroy: keep,
-      tags,
-    });
+    const logs = new LogWorkspace(this, "Logs", { name: `${d.name}-logs`, location: c.location, resourceGroupName: groups.data.name, preventDestroy: c.keep, tags: c.tags });
     const workspaceId = logs.resource.id;
-
-    // Flow logs need the trusted-services exception on the account's public endpoint (Network Watcher
-    // cannot write through a private endpoint) and the account key (Network Watcher writes with it; Microsoft
-    // documents that rotating the keys breaks flow logs). So they get an account of their own, holding
-    // nothing but flow logs; the data account stays fully private and Entra-only.
-    const flowLogStore = new SecureStorageAccount(this, "FlowLogStorage", {
-      name: globalName("storage", d.name, az.subscriptionId, "flowlogs"),
-      location,
-      resourceGroupName: dataRg.name,
-      allowTrustedAzureServices: true,
-      sharedAccessKeyEnabled: true,
-      preventDestroy: keep,
-      tags,
-    });
-    Policy.suppress(flowLogStore.resource, [
-      {
-        id: "AZ-5",
-        reason:
-          "Network Watcher writes VNet flow logs with the storage account key: azurerm 4.x has no identity argument on " +
-          "azurerm_network_watcher_flow_log (hashicorp/terraform-provider-azurerm#30219), the only way to use Azure's " +
-          "managed-identity flow logs. This account holds only flow logs, refuses public network access except to " +
-          "trusted Azure services, and no principal of the platform reads or lists its keys.",
-      },
-    ]);
-    // An existing VNet's flow log is its owner's (Azure takes one flow log per VNet): docs/deployment-guide.md.
-    if (network instanceof Network) new VnetFlowLog(this, "FlowLog", {
-      name: `${d.name}-vnet-flow-log`,
-      location,
-      virtualNetworkId: network.vnet.id,
-      storageAccountId: flowLogStore.resource.id,
-      trafficAnalytics: { workspaceId: logs.resource.workspaceId, workspaceResourceId: workspaceId, location },
-      tags,
+    flowLogStore(this, {
+      accountName: globalName("storage", d.name, c.az.subscriptionId, "flowlogs"),
+      flowLogName: `${d.name}-vnet-flow-log`,
+      location: c.location,
+      resourceGroupName: groups.data.name,
+      // An existing VNet's flow log is its owner's (Azure takes one flow log per VNet): docs/deployment-guide.md.
+      ...(network instanceof Network ? { virtualNetworkId: network.vnet.id } : {}),
+      trafficAnalytics: { workspaceId: logs.resource.workspaceId, workspaceResourceId: workspaceId, location: c.location },
+      preventDestroy: c.keep,
+      tags: c.tags,
     });
 
-    const dataStore = new SecureStorageAccount(this, "DataStorage", {
-      name: globalName("storage", d.name, az.subscriptionId, "data"),
-      location,
-      resourceGroupName: dataRg.name,
-      containers: [DATA_CONTAINER],
-      logWorkspaceId: workspaceId,
-      preventDestroy: keep,
-      tags,
-    });
-    new PrivateLink(this, "DataStorageEndpoint", {
-      name: `${d.name}-data-blob`,
-      location,
-      resourceGroupName: networkRg.name,
-      targetResourceId: dataStore.resource.id,
-      service: "blob",
+    const endpoints: PrivateEndpointPlacement = {
+      location: c.location,
+      resourceGroupName: groups.network.name,
       subnetId: network.subnets.endpoints.id,
       virtualNetworkId: network.vnet.id,
-      tags,
-    });
-
-    // Both vaults are private in every endpoint mode (AKS KMS supports a private vault, or one open to all
-    // networks, nothing between: AKS_KMS_FACTS). Terraform reaches them from the runner's network, through
-    // their private endpoints; the deploying identity is named in the config, never read from the session.
-    const vaultDefaults = {
-      location,
-      resourceGroupName: dataRg.name,
-      resourceGroupId: dataRg.id,
-      tenantId: az.tenantId,
-      deployerObjectId: az.deployerObjectId,
-      readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
-      logWorkspaceId: workspaceId,
-      preventDestroy: keep,
-      tags,
+      tags: c.tags,
     };
-    const unseal = new UnsealKeyVault(this, "UnsealVault", { name: globalName("keyVault", d.name, az.subscriptionId, "unseal"), ...vaultDefaults });
-    const unsealEndpoint = new PrivateLink(this, "UnsealVaultEndpoint", {
-      name: `${d.name}-unseal-vault`,
-      location,
-      resourceGroupName: networkRg.name,
-      targetResourceId: unseal.resource.id,
-      service: "vault",
-      subnetId: network.subnets.endpoints.id,
-      virtualNetworkId: network.vnet.id,
-      tags,
-    });
+    const dataStore = privateDataStore(this, c, groups.data, workspaceId, endpoints);
+    const { unseal, etcdKey } = keyVaults(this, c, groups.data, workspaceId, endpoints);
 
-    // Its own vault: the unseal vault holds only the unseal key. AKS reaches it through a private link it
-    // creates itself; this endpoint is for Terraform and administrators inside the network.
-    const etcdKey = new EtcdEncryptionKey(this, "EtcdKeyVault", { name: globalName("keyVault", d.name, az.subscriptionId, "etcd"), ...vaultDefaults });
-    const etcdEndpoint = new PrivateLink(this, "EtcdKeyVaultEndpoint", {
-      name: `${d.name}-etcd-key-vault`,
-      location,
-      resourceGroupName: networkRg.name,
-      targetResourceId: etcdKey.resource.id,
-      service: "vault",
-      subnetId: network.subnets.endpoints.id,
-      virtualNetworkId: network.vnet.id,
-      dnsZone: unsealEndpoint.zone,
-      tags,
-    });
-
-    const keyVaultCert = d.domain.certificate.source === "azure-key-vault" ? d.domain.certificate : undefined;
     const runner = new RunnerNetwork(this, "RunnerNetwork", {
       name: d.name,
       runner: runnerVnet,
       platform: network.vnet,
       // The platform's half of the peering lives with the VNet: the customer's group for an existing one.
-      platformResourceGroupName: existingVnet?.resourceGroupName ?? networkRg.name,
-      dnsZones: [unsealEndpoint.zone],
+      platformResourceGroupName: existingVnet?.resourceGroupName ?? groups.network.name,
+      dnsZones: [unseal.endpoint.zone],
       runnerProvider,
-      tags,
+      tags: c.tags,
     });
     // The keys are data-plane objects of private vaults: created once the runner can reach their endpoints.
-    unseal.reachableThrough(unsealEndpoint.resource, ...runner.ready);
-    etcdKey.reachableThrough(etcdEndpoint.resource, ...runner.ready);
+    unseal.keyWaitsFor(...runner.ready);
+    etcdKey.keyWaitsFor(...runner.ready);
 
-    const cluster = new AksCluster(this, "Cluster", {
-      name: d.name,
-      location,
-      resourceGroupName: clusterRg.name,
-      tenantId: az.tenantId,
-      adminGroupObjectIds: az.adminGroupObjectIds,
-      access: d.controlPlane.publicEndpoint ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs) : ControlPlaneAccess.PRIVATE,
-      nodeSubnetId: network.subnets.nodes.id,
-      apiServerSubnetId: network.subnets.apiServer.id,
-      etcdEncryptionKey: etcdKey,
-      networkResourceGroupId: networkRg.id,
-      podCidr: d.network.podCidr,
-      serviceCidr: d.network.serviceCidr,
-      nodePools: d.nodePools.map((p) => ({ name: p.name, vmSize: p.machineType, count: p.count, diskSizeGiB: p.diskSizeGiB, kubernetesVersion: p.kubernetesVersion })),
-      kubernetesVersion: d.controlPlane.kubernetesVersion,
-      zones: ZONES,
-      logWorkspaceId: workspaceId,
-      dependsOn: network instanceof Network ? [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations] : [],
-      ...(existing ? { outboundType: existing.outboundType } : {}),
-      ...(keyVaultCert ? { secretsStoreRotationInterval: CERTIFICATE_ROTATION_INTERVAL } : {}),
-      preventDestroy: keep,
-      // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
-      adminObjectIds: [az.deployerObjectId],
-      readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
-      resourceGroupId: clusterRg.id,
-      tags,
-    });
-    if (existing) {
-      // The cluster's identity joins nodes to the customer's subnets and places internal load balancers (and a
-      // Private Link Service) in them: Network Contributor on that VNet only, before the cluster is created.
-      const vnetGrant = new RoleAssignment(this, "ClusterExistingVnetNetworkContributor", {
-        scope: network.vnet.id,
-        roleDefinitionName: "Network Contributor",
-        principalId: cluster.identity.principalId,
-        principalType: "ServicePrincipal",
-      });
-      cluster.resource.dependsOn = [...(cluster.resource.dependsOn ?? []), dependable(vnetGrant)];
-    }
-    // A private cluster's API name resolves only where its zone is linked: the runner applies the Kubernetes stacks.
-    if (!d.controlPlane.publicEndpoint) runner.linkPrivateCluster(cluster.resource, cluster.resource.nodeResourceGroup);
-    const issuerUrl = cluster.resource.oidcIssuerUrl;
+    const cluster = aksCluster(this, c, { groups, network, etcdKey: etcdKey.vault, workspaceId, runner });
 
-    const vaultIdentity = new WorkloadIdentity(this, "VaultIdentity", {
-      name: `${d.name}-vault`,
-      location,
-      resourceGroupName: clusterRg.name,
-      issuerUrl,
-      subjects: WORKLOAD_IDENTITIES.vault.subjects,
-      tags,
-    });
-    unseal.grantUnseal(this, "VaultUnsealGrant", vaultIdentity.principalId);
-
-    const backupIdentity = new WorkloadIdentity(this, "BackupIdentity", {
-      name: `${d.name}-backup`,
-      location,
-      resourceGroupName: clusterRg.name,
-      issuerUrl,
-      subjects: WORKLOAD_IDENTITIES.backup.subjects,
-      tags,
-    });
+    const { vaultIdentity, backupIdentity } = workloadIdentities(this, c, groups.cluster, cluster.resource.oidcIssuerUrl);
+    unseal.vault.grantUnseal(this, "VaultUnsealGrant", vaultIdentity.principalId);
     dataStore.grantContainer(this, "BackupDataGrant", DATA_CONTAINER, "Storage Blob Data Contributor", backupIdentity.principalId);
 
-    // The customer's certificate store, opt-in (docs/deployment-guide.md, Certificates): the key stays in their vault.
-    const certificate = keyVaultCert
-      ? new KeyVaultCertificate(this, "EntryPointCertificate", {
-          name: d.name,
-          location,
-          identityResourceGroupName: clusterRg.name,
-          endpointResourceGroupName: networkRg.name,
-          tenantId: az.tenantId,
-          keyVaultId: keyVaultCert.keyVaultId,
-          certificateName: keyVaultCert.certificateName,
-          issuerUrl,
-          subject: { namespace: SERVICES.entryPoint.namespace, serviceAccount: SERVICES.entryPoint.serviceAccount },
-          endpointSubnetId: network.subnets.endpoints.id,
-          virtualNetworkId: network.vnet.id,
-          vaultDnsZone: unsealEndpoint.zone,
-          tags,
-        })
-      : undefined;
+    const certificate = entryPointCertificate(this, c, groups, cluster.resource.oidcIssuerUrl, endpoints, unseal.endpoint.zone);
+    const serviceAnnotations = entryPoint(this, c, network, groups.network);
 
-    const entryPointIp = network instanceof Network ? network.entryPointIp : existingEntryPointIp(this, d.name, location, networkRg.name, internal, tags);
-    if (!internal && !entryPointIp) throw new Error("the Azure network has no entry-point IP; the platform's LoadBalancer Service needs one");
-    // The internal load balancer's frontend: the created network's load-balancer subnet, or the existing node subnet.
-    const frontendSubnet = existing ? existing.nodeSubnet.name : (network as Network).subnets.loadBalancers.name;
-    const lb = AKS_LOAD_BALANCER_FACTS.internalAnnotations.value;
-    // A static private address for the internal load balancer when a private zone's record points at it (or one is
-    // named): the config check held it inside the frontend subnet and off Azure's reserved addresses.
-    const privateZone = d.domain.dnsZone?.provider === "azure-private-dns" ? d.domain.dnsZone : undefined;
-    const frontendCidr = existing ? existing.nodeSubnet.cidr : createdLoadBalancerSubnet(d.network.cidr);
-    const privateIp = internal && frontendCidr ? (az.entryPointPrivateIp ?? (privateZone ? defaultFrontendAddress(frontendCidr) : undefined)) : undefined;
-    const pls = AKS_LOAD_BALANCER_FACTS.privateLinkAnnotations.value;
-    const entryPointAnnotations: Record<string, string> = internal || !entryPointIp
-      ? {
-          [lb.internal]: "true",
-          [lb.subnet]: frontendSubnet,
-          "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
-          ...(privateIp ? { [AKS_LOAD_BALANCER_FACTS.staticAddressAnnotation.value]: privateIp } : {}),
-          ...(privateLink
-            ? {
-                [pls.create]: "true",
-                [pls.name]: `${d.name}-entry-point`,
-                [pls.resourceGroup]: networkRg.name,
-                [pls.subnet]: frontendSubnet,
-                [pls.visibility]: privateLink.allowedConsumers.join(" "),
-              }
-            : {}),
-        }
-      : {
-          // The static, zone-redundant IP the node NSG lets users reach on 443/80 (and nothing else).
-          "service.beta.kubernetes.io/azure-pip-name": entryPointIp.name,
-          "service.beta.kubernetes.io/azure-load-balancer-resource-group": networkRg.name,
-          "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
-        };
-    // The user-facing name in the customer's Azure DNS zone: an alias record on the static entry-point IP, so it
-    // follows the IP resource itself (https://learn.microsoft.com/en-us/azure/dns/dns-alias).
-    const zone = d.domain.dnsZone?.provider === "azure-dns" ? d.domain.dnsZone : undefined;
-    if (zone && entryPointIp) {
-      new DnsARecord(this, "EntryPointRecord", {
-        name: d.domain.name.slice(0, -(zone.zoneName.length + 1)),
-        zoneName: zone.zoneName,
-        resourceGroupName: zone.resourceGroupName,
-        ttl: 300,
-        targetResourceId: entryPointIp.id,
-        tags,
-      });
-    }
-    if (privateZone && privateIp) {
-      new PrivateDnsARecord(this, "EntryPointPrivateRecord", {
-        name: d.domain.name.slice(0, -(privateZone.zoneName.length + 1)),
-        zoneName: privateZone.zoneName,
-        resourceGroupName: privateZone.resourceGroupName,
-        ttl: 300,
-        records: [privateIp],
-        tags,
-      });
-    }
     this.foundation = {
       cloud: "azure",
       // As nodes carry them in topology.kubernetes.io/zone: AKS labels zone N of a region `<location>-N`.
-      zones: ZONES.map((z) => `${location}-${z}`),
+      zones: ZONES.map((z) => `${c.location}-${z}`),
       cluster: cluster.access,
       encryptedStorage: {
         provisioner: "disk.csi.azure.com",
@@ -391,13 +154,13 @@ export class AzureStack extends TerraformStack {
           networkAccessPolicy: "DenyAll",
         },
       },
-      objectStore: { kind: "azure-blob", accountName: dataStore.resource.name, dataBucket: DATA_CONTAINER, region: location },
+      objectStore: { kind: "azure-blob", accountName: dataStore.resource.name, dataBucket: DATA_CONTAINER, region: c.location },
       workloadIdentities: { vault: vaultIdentity.binding, backup: backupIdentity.binding },
       vaultSeal: {
         type: "azurekeyvault",
-        config: { tenant_id: az.tenantId, vault_name: unseal.resource.name, key_name: unseal.key.name },
+        config: { tenant_id: c.az.tenantId, vault_name: unseal.vault.resource.name, key_name: unseal.vault.key.name },
       },
-      loadBalancer: { serviceAnnotations: entryPointAnnotations },
+      loadBalancer: { serviceAnnotations },
       // The names as written here (literal), not the resources' attributes: policies are checked at synth.
       podNetwork: {
         // Azure CNI overlay: pods take addresses from network.podCidr, never from the VNet.
@@ -405,10 +168,288 @@ export class AzureStack extends TerraformStack {
         // Workload identity: the projected token is exchanged at Entra ID over HTTPS (egress.workloadIdentity).
         workloadIdentityEgress: [],
       },
-      ...(certificate ? { publicCertificate: certificate.mount } : {}),
-      egress: azureCloudEgress(globalName("keyVault", d.name, az.subscriptionId, "unseal"), globalName("storage", d.name, az.subscriptionId, "data")),
+      ...(certificate ? { publicCertificate: certificate } : {}),
+      egress: azureCloudEgress(globalName("keyVault", d.name, c.az.subscriptionId, "unseal"), globalName("storage", d.name, c.az.subscriptionId, "data")),
     };
   }
+}
+
+/**
+ * The azurerm provider of the deployment's subscription, and the runner's VNet with, when that VNet lives in
+ * another subscription, a provider there (the runner's half of the peering lives in the runner's subscription).
+ */
+function providers(scope: Construct, az: AzureSettings): { runnerVnet: VirtualNetworkRef; runnerProvider: AzurermProvider | undefined } {
+  const providerSettings = {
+    tenantId: az.tenantId,
+    // Entra ID for storage data-plane calls: the accounts have shared keys disabled.
+    storageUseAzuread: true,
+    features: [
+      {
+        keyVault: [{ purgeSoftDeleteOnDestroy: false, purgeSoftDeletedKeysOnDestroy: false, recoverSoftDeletedKeyVaults: true, recoverSoftDeletedKeys: true }],
+        resourceGroup: [{ preventDeletionIfContainsResources: true }],
+        logAnalyticsWorkspace: [{ permanentlyDeleteOnDestroy: false }],
+        // The accounts refuse public network access: Terraform manages them through Resource Manager only.
+        storage: [{ dataPlaneAvailable: false }],
+      },
+    ],
+  };
+  new AzurermProvider(scope, "Azurerm", { subscriptionId: az.subscriptionId, ...providerSettings });
+  const runnerVnet = parseVirtualNetworkId(az.runnerNetwork.virtualNetworkId);
+  if (!runnerVnet) throw new Error(`azure.runnerNetwork.virtualNetworkId '${az.runnerNetwork.virtualNetworkId}' is not a VNet resource id`);
+  const runnerProvider = runnerVnet.subscriptionId === az.subscriptionId.toLowerCase()
+    ? undefined
+    : new AzurermProvider(scope, "RunnerSubscription", { alias: "runner", subscriptionId: runnerVnet.subscriptionId, ...providerSettings });
+  return { runnerVnet, runnerProvider };
+}
+
+/**
+ * The platform's network (`Network` in `scope`): the VNet the deployment creates, or the customer's existing one,
+ * read and checked, never managed (docs/deployment-guide.md, Existing network).
+ */
+function platformNetwork(scope: Construct, c: AzureContext, networkRg: ResourceGroup): { network: Network | ExistingNetwork; existingVnet?: VirtualNetworkRef } {
+  const { d, az } = c;
+  const privateLinkService = d.domain.privateLink !== undefined;
+  const existing = az.existingNetwork;
+  if (existing) {
+    const existingVnet = parseVirtualNetworkId(existing.virtualNetworkId);
+    if (!existingVnet) throw new Error(`azure.existingNetwork.virtualNetworkId '${existing.virtualNetworkId}' is not a VNet resource id`);
+    const network = new ExistingNetwork(scope, "Network", {
+      vnet: existingVnet,
+      cidr: d.network.cidr,
+      nodeSubnet: existing.nodeSubnet,
+      apiServerSubnet: existing.apiServerSubnet,
+      privateEndpointSubnet: existing.privateEndpointSubnet,
+      outboundType: existing.outboundType,
+      privateLinkService,
+    });
+    return { network, existingVnet };
+  }
+  const network = new Network(scope, "Network", {
+    name: d.name,
+    location: c.location,
+    resourceGroupName: networkRg.name,
+    cidr: d.network.cidr,
+    entryPoint: d.domain.access === "internal"
+      ? { sourceCidrs: d.domain.allowedSourceCidrs, internal: true, privateLinkService }
+      : { sourceCidrs: d.domain.allowedSourceCidrs },
+    podCidr: d.network.podCidr,
+    // The API server sits in its own subnet (VNet integration): admins reach it there, over VPN/peering for a
+    // private cluster, from their public ranges (also the authorized IP ranges) for a public one.
+    apiServerSourceCidrs: d.controlPlane.adminCidrs,
+    tags: c.tags,
+  });
+  return { network };
+}
+
+/** The platform's data account (`DataStorage`: backups, exports), reached only through its private endpoint. */
+function privateDataStore(scope: Construct, c: AzureContext, dataRg: ResourceGroup, logWorkspaceId: string, endpoints: PrivateEndpointPlacement): SecureStorageAccount {
+  const store = new SecureStorageAccount(scope, "DataStorage", {
+    name: globalName("storage", c.d.name, c.az.subscriptionId, "data"),
+    location: c.location,
+    resourceGroupName: dataRg.name,
+    containers: [DATA_CONTAINER],
+    logWorkspaceId,
+    preventDestroy: c.keep,
+    tags: c.tags,
+  });
+  privateEndpoint(scope, "DataStorageEndpoint", endpoints, { name: `${c.d.name}-data-blob`, targetResourceId: store.resource.id, service: "blob" });
+  return store;
+}
+
+/**
+ * The two private key vaults: Vault's unseal key (`UnsealVault`) and AKS's etcd key in a vault of its own
+ * (`EtcdKeyVault`: the unseal vault holds only the unseal key), each with its private endpoint. Both are private in
+ * every endpoint mode (AKS KMS supports a private vault, or one open to all networks, nothing between:
+ * AKS_KMS_FACTS). Terraform reaches them from the runner's network, through their private endpoints; the deploying
+ * identity is named in the config, never read from the session. AKS reaches the etcd vault through a private link
+ * it creates itself; its endpoint is for Terraform and administrators inside the network.
+ */
+function keyVaults(scope: Construct, c: AzureContext, dataRg: ResourceGroup, logWorkspaceId: string, placement: PrivateEndpointPlacement) {
+  const { d, az } = c;
+  const vaultDefaults = {
+    location: c.location,
+    resourceGroupName: dataRg.name,
+    resourceGroupId: dataRg.id,
+    tenantId: az.tenantId,
+    deployerObjectId: az.deployerObjectId,
+    readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
+    logWorkspaceId,
+    preventDestroy: c.keep,
+    tags: c.tags,
+  };
+  const unseal = privateKeyVault(scope, "UnsealVault", UnsealKeyVault, { name: globalName("keyVault", d.name, az.subscriptionId, "unseal"), ...vaultDefaults }, {
+    name: `${d.name}-unseal-vault`,
+    placement,
+  });
+  // One privatelink.vaultcore.azure.net zone per VNet: the etcd vault's record joins the unseal vault's zone.
+  const etcdKey = privateKeyVault(scope, "EtcdKeyVault", EtcdEncryptionKey, { name: globalName("keyVault", d.name, az.subscriptionId, "etcd"), ...vaultDefaults }, {
+    name: `${d.name}-etcd-key-vault`,
+    placement,
+    dnsZone: unseal.endpoint.zone,
+  });
+  return { unseal, etcdKey };
+}
+
+/** What the cluster is placed in and wired to. */
+interface ClusterWiring {
+  readonly groups: ResourceGroups;
+  readonly network: Network | ExistingNetwork;
+  readonly etcdKey: EtcdEncryptionKey;
+  readonly workspaceId: string;
+  readonly runner: RunnerNetwork;
+}
+
+/**
+ * The AKS cluster (`Cluster`), with what it needs of the network: Network Contributor on an existing VNet, and for
+ * a private cluster the API name's zone linked to the runner's network.
+ */
+function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksCluster {
+  const { d, az } = c;
+  const { network, groups } = w;
+  const existing = az.existingNetwork;
+  const keyVaultCert = d.domain.certificate.source === "azure-key-vault";
+  const cluster = new AksCluster(scope, "Cluster", {
+    name: d.name,
+    location: c.location,
+    resourceGroupName: groups.cluster.name,
+    tenantId: az.tenantId,
+    adminGroupObjectIds: az.adminGroupObjectIds,
+    access: d.controlPlane.publicEndpoint ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs) : ControlPlaneAccess.PRIVATE,
+    nodeSubnetId: network.subnets.nodes.id,
+    apiServerSubnetId: network.subnets.apiServer.id,
+    etcdEncryptionKey: w.etcdKey,
+    networkResourceGroupId: groups.network.id,
+    podCidr: d.network.podCidr,
+    serviceCidr: d.network.serviceCidr,
+    nodePools: d.nodePools.map((p) => ({ name: p.name, vmSize: p.machineType, count: p.count, diskSizeGiB: p.diskSizeGiB, kubernetesVersion: p.kubernetesVersion })),
+    kubernetesVersion: d.controlPlane.kubernetesVersion,
+    zones: ZONES,
+    logWorkspaceId: w.workspaceId,
+    dependsOn: network instanceof Network ? [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations] : [],
+    ...(existing ? { outboundType: existing.outboundType } : {}),
+    ...(keyVaultCert ? { secretsStoreRotationInterval: CERTIFICATE_ROTATION_INTERVAL } : {}),
+    preventDestroy: c.keep,
+    // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
+    adminObjectIds: [az.deployerObjectId],
+    readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
+    resourceGroupId: groups.cluster.id,
+    tags: c.tags,
+  });
+  if (existing) {
+    // The cluster's identity joins nodes to the customer's subnets and places internal load balancers (and a
+    // Private Link Service) in them: Network Contributor on that VNet only, before the cluster is created.
+    const vnetGrant = new RoleAssignment(scope, "ClusterExistingVnetNetworkContributor", {
+      scope: network.vnet.id,
+      roleDefinitionName: "Network Contributor",
+      principalId: cluster.identity.principalId,
+      principalType: "ServicePrincipal",
+    });
+    cluster.resource.dependsOn = [...(cluster.resource.dependsOn ?? []), dependable(vnetGrant)];
+  }
+  // A private cluster's API name resolves only where its zone is linked: the runner applies the Kubernetes stacks.
+  if (!d.controlPlane.publicEndpoint) w.runner.linkPrivateCluster(cluster.resource, cluster.resource.nodeResourceGroup);
+  return cluster;
+}
+
+/**
+ * The workload identities (`VaultIdentity`, `BackupIdentity`) federated with the cluster's issuer for Vault's and
+ * the backup jobs' service accounts only; the caller grants each its one resource.
+ */
+function workloadIdentities(scope: Construct, c: AzureContext, clusterRg: ResourceGroup, issuerUrl: string) {
+  const identity = (id: string, role: "vault" | "backup") =>
+    new WorkloadIdentity(scope, id, {
+      name: `${c.d.name}-${role}`,
+      location: c.location,
+      resourceGroupName: clusterRg.name,
+      issuerUrl,
+      subjects: WORKLOAD_IDENTITIES[role].subjects,
+      tags: c.tags,
+    });
+  const vaultIdentity = identity("VaultIdentity", "vault");
+  return { vaultIdentity, backupIdentity: identity("BackupIdentity", "backup") };
+}
+
+/**
+ * The customer's certificate store, opt-in (`EntryPointCertificate`; docs/deployment-guide.md, Certificates): the
+ * key stays in their vault, reached through a private endpoint in the vaults' zone.
+ */
+function entryPointCertificate(
+  scope: Construct,
+  c: AzureContext,
+  groups: ResourceGroups,
+  issuerUrl: string,
+  endpoints: PrivateEndpointPlacement,
+  vaultDnsZone: PrivateDnsZone,
+): MountedCertificate | undefined {
+  const cert = c.d.domain.certificate;
+  if (cert.source !== "azure-key-vault") return undefined;
+  return new KeyVaultCertificate(scope, "EntryPointCertificate", {
+    name: c.d.name,
+    location: c.location,
+    identityResourceGroupName: groups.cluster.name,
+    tenantId: c.az.tenantId,
+    keyVaultId: cert.keyVaultId,
+    certificateName: cert.certificateName,
+    issuerUrl,
+    subject: { namespace: SERVICES.entryPoint.namespace, serviceAccount: SERVICES.entryPoint.serviceAccount },
+    endpoints,
+    vaultDnsZone,
+    tags: c.tags,
+  }).mount;
+}
+
+/**
+ * The entry point's LoadBalancer Service annotations (public static IP, or internal load balancer with an optional
+ * static address and Private Link Service), and the user-facing DNS records (`EntryPointRecord`,
+ * `EntryPointPrivateRecord`) in the customer's zone when one is named.
+ */
+function entryPoint(scope: Construct, c: AzureContext, network: Network | ExistingNetwork, networkRg: ResourceGroup): Record<string, string> {
+  const { d, az } = c;
+  const internal = d.domain.access === "internal";
+  const privateLink = d.domain.privateLink;
+  const existing = az.existingNetwork;
+  const entryPointIp = network instanceof Network ? network.entryPointIp : existingEntryPointIp(scope, d.name, c.location, networkRg.name, internal, c.tags);
+  if (!internal && !entryPointIp) throw new Error("the Azure network has no entry-point IP; the platform's LoadBalancer Service needs one");
+  // The internal load balancer's frontend: the created network's load-balancer subnet, or the existing node subnet.
+  const frontendSubnet = existing ? existing.nodeSubnet.name : (network as Network).subnets.loadBalancers.name;
+  const lb = AKS_LOAD_BALANCER_FACTS.internalAnnotations.value;
+  // A static private address for the internal load balancer when a private zone's record points at it (or one is
+  // named): the config check held it inside the frontend subnet and off Azure's reserved addresses.
+  const privateZone = d.domain.dnsZone?.provider === "azure-private-dns" ? d.domain.dnsZone : undefined;
+  const frontendCidr = existing ? existing.nodeSubnet.cidr : createdLoadBalancerSubnet(d.network.cidr);
+  const privateIp = internal && frontendCidr ? (az.entryPointPrivateIp ?? (privateZone ? defaultFrontendAddress(frontendCidr) : undefined)) : undefined;
+  const pls = AKS_LOAD_BALANCER_FACTS.privateLinkAnnotations.value;
+  const annotations: Record<string, string> = internal || !entryPointIp
+    ? {
+        [lb.internal]: "true",
+        [lb.subnet]: frontendSubnet,
+        "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
+        ...(privateIp ? { [AKS_LOAD_BALANCER_FACTS.staticAddressAnnotation.value]: privateIp } : {}),
+        ...(privateLink
+          ? {
+              [pls.create]: "true",
+              [pls.name]: `${d.name}-entry-point`,
+              [pls.resourceGroup]: networkRg.name,
+              [pls.subnet]: frontendSubnet,
+              [pls.visibility]: privateLink.allowedConsumers.join(" "),
+            }
+          : {}),
+      }
+    : {
+        // The static, zone-redundant IP the node NSG lets users reach on 443/80 (and nothing else).
+        "service.beta.kubernetes.io/azure-pip-name": entryPointIp.name,
+        "service.beta.kubernetes.io/azure-load-balancer-resource-group": networkRg.name,
+        "service.beta.kubernetes.io/azure-load-balancer-health-probe-protocol": "tcp",
+      };
+  // The user-facing name in the customer's Azure DNS zone: an alias record on the static entry-point IP, so it
+  // follows the IP resource itself (https://learn.microsoft.com/en-us/azure/dns/dns-alias).
+  const zone = d.domain.dnsZone?.provider === "azure-dns" ? d.domain.dnsZone : undefined;
+  // The record's name relative to its zone, and what both kinds of record share.
+  const record = (z: { readonly zoneName: string; readonly resourceGroupName: string }) =>
+    ({ name: d.domain.name.slice(0, -(z.zoneName.length + 1)), zoneName: z.zoneName, resourceGroupName: z.resourceGroupName, ttl: 300, tags: c.tags });
+  if (zone && entryPointIp) new DnsARecord(scope, "EntryPointRecord", { ...record(zone), targetResourceId: entryPointIp.id });
+  if (privateZone && privateIp) new PrivateDnsARecord(scope, "EntryPointPrivateRecord", { ...record(privateZone), records: [privateIp] });
+  return annotations;
 }
 
 /**

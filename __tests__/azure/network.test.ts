@@ -184,6 +184,39 @@ describe("Network", () => {
   test("refuses a range outside /16../20", () => {
     expect(() => Testing.synthScope((s) => { new Network(s, "Network", { ...base, cidr: "10.50.0.0/24" }); })).toThrow(/network cidr/);
   });
+  // Azure's constraints on an NSG's rules, which the rule table must keep in every combination of options.
+  // Source: https://learn.microsoft.com/azure/virtual-network/network-security-groups-overview (Security rules:
+  // "Name: A unique name within the network security group", "Priority: A number between 100 and 4096",
+  // "You can't create two security rules with the same priority and direction").
+  const NSG_RULE_FACTS = { priorityRange: [100, 4096], uniqueNamePerGroup: true, uniquePriorityPerGroupAndDirection: true } as const;
+  test.each([
+    ["no entry point, no pods, no admins", {}],
+    ["public entry point, pods, admins", { entryPoint: {}, podCidr: "10.244.0.0/16", apiServerSourceCidrs: ["192.168.10.0/24"] }],
+    ["public entry point from ranges", { entryPoint: { sourceCidrs: ["198.51.100.0/24"] }, podCidr: "10.244.0.0/16" }],
+    ["internal entry point, Private Link Service", { entryPoint: { internal: true, privateLinkService: true }, podCidr: "10.244.0.0/16", apiServerSourceCidrs: ["192.168.10.0/24"] }],
+    ["internal entry point admitting nobody", { entryPoint: { internal: true, sourceCidrs: [] } }],
+  ])("the rendered NSG rules keep Azure's constraints (%s)", (_label, extra) => {
+    const res = resources((s) => { new Network(s, "Network", { ...base, ...extra }); });
+    const rules = all(res, "azurerm_network_security_rule");
+    expect(rules.length).toBeGreaterThan(0);
+    const byGroup = new Map<unknown, Record<string, unknown>[]>();
+    for (const r of rules) byGroup.set(r.network_security_group_name, [...(byGroup.get(r.network_security_group_name) ?? []), r]);
+    expect(byGroup.size).toBe(4);
+    for (const group of byGroup.values()) {
+      const names = group.map((r) => r.name);
+      if (NSG_RULE_FACTS.uniqueNamePerGroup) expect(new Set(names).size).toBe(names.length);
+      const slots = group.map((r) => `${r.direction}/${r.priority}`);
+      if (NSG_RULE_FACTS.uniquePriorityPerGroupAndDirection) expect(new Set(slots).size).toBe(slots.length);
+      for (const r of group) {
+        expect(r.priority as number).toBeGreaterThanOrEqual(NSG_RULE_FACTS.priorityRange[0]);
+        expect(r.priority as number).toBeLessThanOrEqual(NSG_RULE_FACTS.priorityRange[1]);
+        // One of the singular and plural forms of each address and port, never both, never neither.
+        expect((r.source_address_prefix === undefined) !== (r.source_address_prefixes === undefined)).toBe(true);
+        expect((r.destination_address_prefix === undefined) !== (r.destination_address_prefixes === undefined)).toBe(true);
+        expect((r.destination_port_range === undefined) !== (r.destination_port_ranges === undefined)).toBe(true);
+      }
+    }
+  });
 });
 
 describe("VnetFlowLog", () => {

@@ -168,23 +168,7 @@ export class AksCluster extends Construct {
       resourceGroupName,
       tags,
     });
-    // Joins nodes to the subnet, uses the NAT gateway, attaches the entry point's public IP to the load balancer.
-    const network = new RoleAssignment(this, "IdentityNetworkContributor", {
-      scope: props.networkResourceGroupId,
-      roleDefinitionName: "Network Contributor",
-      principalId: this.identity.principalId,
-      principalType: "ServicePrincipal",
-    });
-
-    // Network Contributor on the network group already covers it; AKS documents this grant for the API server
-    // subnet, and it must survive a narrower network grant.
-    const apiServerSubnet = new RoleAssignment(this, "IdentityApiServerSubnetNetworkContributor", {
-      scope: props.apiServerSubnetId,
-      roleDefinitionName: "Network Contributor",
-      principalId: this.identity.principalId,
-      principalType: "ServicePrincipal",
-    });
-    const kms = props.etcdEncryptionKey.grantCluster(this, "IdentityEtcdKey", this.identity.principalId);
+    const identityGrants = this.grantControlPlaneIdentity(props);
 
     const access = props.access;
     const nodeDefaults = {
@@ -269,7 +253,7 @@ export class AksCluster extends Construct {
         ...nodeDefaults,
       },
       tags,
-      dependsOn: [network, apiServerSubnet, ...kms, ...(props.dependsOn ?? [])],
+      dependsOn: [...identityGrants, ...(props.dependsOn ?? [])],
       lifecycle: { preventDestroy },
     });
 
@@ -289,6 +273,35 @@ export class AksCluster extends Construct {
         }),
     );
 
+    this.grantClusterAccess(props);
+    if (props.logWorkspaceId) this.sendLogs(props.logWorkspaceId, props, tags);
+  }
+
+  /**
+   * What the control-plane identity needs before the cluster is created: Network Contributor on the network group
+   * (joins nodes to the subnet, uses the NAT gateway, attaches the entry point's public IP to the load balancer) and
+   * on the API server subnet (AKS documents this grant for the subnet, and it must survive a narrower network
+   * grant), and the etcd key's grants.
+   */
+  private grantControlPlaneIdentity(props: AksClusterProps): RoleAssignment[] {
+    const network = new RoleAssignment(this, "IdentityNetworkContributor", {
+      scope: props.networkResourceGroupId,
+      roleDefinitionName: "Network Contributor",
+      principalId: this.identity.principalId,
+      principalType: "ServicePrincipal",
+    });
+    const apiServerSubnet = new RoleAssignment(this, "IdentityApiServerSubnetNetworkContributor", {
+      scope: props.apiServerSubnetId,
+      roleDefinitionName: "Network Contributor",
+      principalId: this.identity.principalId,
+      principalType: "ServicePrincipal",
+    });
+    return [network, apiServerSubnet, ...props.etcdEncryptionKey.grantCluster(this, "IdentityEtcdKey", this.identity.principalId)];
+  }
+
+  /** Who may use the cluster: the deploying identity as cluster admin, plan identities as read-only readers. */
+  private grantClusterAccess(props: AksClusterProps): void {
+    const name = props.name;
     (props.adminObjectIds ?? []).forEach((principalId, i) => {
       new RoleAssignment(this, `ClusterAdmin${i === 0 ? "" : i + 1}`, {
         scope: this.resource.id,
@@ -323,24 +336,25 @@ export class AksCluster extends Construct {
         });
       });
     }
+  }
 
-    if (props.logWorkspaceId) {
-      new ContainerInsights(this, "ContainerInsights", {
-        name,
-        location,
-        resourceGroupName,
-        clusterId: this.resource.id,
-        workspaceId: props.logWorkspaceId,
-        tags,
-      });
-      new MonitorDiagnosticSetting(this, "ControlPlaneLogs", {
-        name: "control-plane-to-log-analytics",
-        targetResourceId: this.resource.id,
-        logAnalyticsWorkspaceId: props.logWorkspaceId,
-        logAnalyticsDestinationType: "Dedicated",
-        enabledLog: CONTROL_PLANE_LOGS.map((category) => ({ category })),
-      });
-    }
+  /** Container Insights and the control plane's logs, to the workspace. */
+  private sendLogs(workspaceId: string, props: AksClusterProps, tags: Record<string, string>): void {
+    new ContainerInsights(this, "ContainerInsights", {
+      name: props.name,
+      location: props.location,
+      resourceGroupName: props.resourceGroupName,
+      clusterId: this.resource.id,
+      workspaceId,
+      tags,
+    });
+    new MonitorDiagnosticSetting(this, "ControlPlaneLogs", {
+      name: "control-plane-to-log-analytics",
+      targetResourceId: this.resource.id,
+      logAnalyticsWorkspaceId: workspaceId,
+      logAnalyticsDestinationType: "Dedicated",
+      enabledLog: CONTROL_PLANE_LOGS.map((category) => ({ category })),
+    });
   }
 
   /**

@@ -4,7 +4,7 @@ import type { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zon
 import type { MountedCertificate } from "../../platform/platform-foundation";
 import { AZURE_KEY_VAULT_ID } from "../../config/schema";
 import type { Fact } from "./azure-facts";
-import { PrivateLink } from "./private-link";
+import { privateEndpoint, type PrivateEndpointPlacement } from "./private-link";
 import { WorkloadIdentity, type ServiceAccountRef } from "./workload-identity";
 
 const PROVIDER_REPO = "https://github.com/Azure/secrets-store-csi-driver-provider-azure/blob/d5f7cf5b598c2eede99ad3683de0ba10f7a8736b";
@@ -84,8 +84,6 @@ export interface KeyVaultCertificateProps {
   readonly location: string;
   /** Where the identity lives (the cluster's group). */
   readonly identityResourceGroupName: string;
-  /** Where the vault's private endpoint lives (the network's group). */
-  readonly endpointResourceGroupName: string;
   readonly tenantId: string;
   /** The customer's vault (resource id) and the certificate in it. */
   readonly keyVaultId: string;
@@ -94,9 +92,9 @@ export interface KeyVaultCertificateProps {
   readonly issuerUrl: string;
   /** The entry point's service account: the only subject that may act as the identity. */
   readonly subject: ServiceAccountRef;
-  /** Subnet and VNet of the private endpoint, and the VNet's privatelink.vaultcore.azure.net zone (already linked). */
-  readonly endpointSubnetId: string;
-  readonly virtualNetworkId: string;
+  /** Where the vault's private endpoint goes (the deployment's other endpoints' subnet, VNet and group). */
+  readonly endpoints: PrivateEndpointPlacement;
+  /** The VNet's privatelink.vaultcore.azure.net zone (already linked). */
   readonly vaultDnsZone: PrivateDnsZone;
   readonly tags?: Readonly<Record<string, string>>;
 }
@@ -131,16 +129,11 @@ export class KeyVaultCertificate extends Construct {
       principalId: this.identity.principalId,
       principalType: "ServicePrincipal",
     });
-    new PrivateLink(this, "Endpoint", {
+    privateEndpoint(this, "Endpoint", props.endpoints, {
       name: `${props.name}-certificate-vault`,
-      location: props.location,
-      resourceGroupName: props.endpointResourceGroupName,
       targetResourceId: props.keyVaultId,
       service: "vault",
-      subnetId: props.endpointSubnetId,
-      virtualNetworkId: props.virtualNetworkId,
       dnsZone: props.vaultDnsZone,
-      ...(props.tags ? { tags: props.tags } : {}),
     });
 
     const facts = KEY_VAULT_CSI_FACTS;

@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { VirtualNetwork } from "@cdktf/provider-azurerm/lib/virtual-network";
 import { Subnet } from "@cdktf/provider-azurerm/lib/subnet";
 import { NetworkSecurityGroup } from "@cdktf/provider-azurerm/lib/network-security-group";
-import { NetworkSecurityRule, NetworkSecurityRuleConfig } from "@cdktf/provider-azurerm/lib/network-security-rule";
+import { NetworkSecurityRule } from "@cdktf/provider-azurerm/lib/network-security-rule";
 import { SubnetNetworkSecurityGroupAssociation } from "@cdktf/provider-azurerm/lib/subnet-network-security-group-association";
 import { NatGateway } from "@cdktf/provider-azurerm/lib/nat-gateway";
 import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
@@ -170,20 +170,7 @@ export class Network extends Construct {
         tags,
       });
       // Explicit, so it is visible and survives any later broad allow rule with a lower priority number.
-      new NetworkSecurityRule(this, `${ids[role]}DenyInternetInbound`, {
-        name: "DenyInternetInbound",
-        description: "Nothing on the Internet reaches this subnet (the entry point's frontend excepted).",
-        resourceGroupName,
-        networkSecurityGroupName: groups[role].name,
-        priority: DENY_INTERNET_PRIORITY,
-        direction: "Inbound",
-        access: "Deny",
-        protocol: "*",
-        sourceAddressPrefix: "Internet",
-        sourcePortRange: "*",
-        destinationAddressPrefix: "*",
-        destinationPortRange: "*",
-      });
+      renderRule(this, denyInternetRule(role, `${ids[role]}DenyInternetInbound`), resourceGroupName, groups[role].name);
       associations.push(
         new SubnetNetworkSecurityGroupAssociation(this, `${ids[role]}SecurityGroupAssociation`, {
           subnetId: subnets[role].id,
@@ -195,133 +182,181 @@ export class Network extends Construct {
     this.securityGroups = groups;
     this.securityGroupAssociations = associations;
 
-    const nodeRule = (ruleId: string, rule: Omit<NetworkSecurityRuleConfig, "resourceGroupName" | "networkSecurityGroupName">) =>
-      new NetworkSecurityRule(this, ruleId, { resourceGroupName, networkSecurityGroupName: groups.nodes.name, sourcePortRange: "*", ...rule });
-    const nodeRange = ranges.nodes;
-    nodeRule("AllowNodesInbound", {
-      name: "AllowNodesInbound", description: "Node to node (kubelet, overlay).", priority: 200, direction: "Inbound", access: "Allow",
-      protocol: "*", sourceAddressPrefix: nodeRange, destinationAddressPrefix: nodeRange, destinationPortRange: "*",
+    // The entry point's public IP before the rules that name it (one of its own, for a public entry point only).
+    if (props.entryPoint && !props.entryPoint.internal) this.entryPointIp = entryPointPublicIp(this, name, location, resourceGroupName, tags);
+    const rules = securityRules({
+      ranges,
+      podCidr: props.podCidr,
+      apiServerSourceCidrs: props.apiServerSourceCidrs ?? [],
+      entryPoint: props.entryPoint,
+      entryPointAddress: this.entryPointIp?.ipAddress,
     });
-    nodeRule("AllowLoadBalancerProbesInbound", {
-      name: "AllowLoadBalancerProbesInbound", description: "Azure load balancer health probes.", priority: 220, direction: "Inbound", access: "Allow",
-      protocol: "*", sourceAddressPrefix: "AzureLoadBalancer", destinationAddressPrefix: "*", destinationPortRange: "*",
-    });
-    if (props.podCidr) {
-      const pods = props.podCidr;
-      nodeRule("AllowPodsInbound", {
-        name: "AllowPodsInbound", description: "Pod to pod and pod to node (Azure CNI overlay).", priority: 210, direction: "Inbound", access: "Allow",
-        protocol: "*", sourceAddressPrefix: pods, destinationAddressPrefixes: [pods, nodeRange], destinationPortRange: "*",
-      });
-      nodeRule("AllowPodsOutbound", {
-        name: "AllowPodsOutbound", description: "Node and pod traffic to pods (Azure CNI overlay).", priority: 210, direction: "Outbound", access: "Allow",
-        protocol: "*", sourceAddressPrefixes: [pods, nodeRange], destinationAddressPrefix: pods, destinationPortRange: "*",
-      });
-    }
-    // The API server calls kubelets, and webhooks and aggregated APIs in pods.
-    nodeRule("AllowApiServerInbound", {
-      name: "AllowApiServerInbound", description: "The API server (its delegated subnet) to kubelets and pods.", priority: 215, direction: "Inbound", access: "Allow",
-      protocol: "*", sourceAddressPrefix: ranges.apiServer, destinationAddressPrefixes: [nodeRange, ...(props.podCidr ? [props.podCidr] : [])], destinationPortRange: "*",
-    });
-    nodeRule("NodesDenyVnetInbound", {
-      name: "DenyOtherVnetInbound", description: "Nothing else in the network reaches the nodes.", priority: DENY_VNET_PRIORITY, direction: "Inbound",
-      access: "Deny", protocol: "*", sourceAddressPrefix: "VirtualNetwork", destinationAddressPrefix: "*", destinationPortRange: "*",
-    });
+    for (const rule of rules) renderRule(this, rule, resourceGroupName, groups[rule.group].name);
 
-    const apiRule = (ruleId: string, rule: Omit<NetworkSecurityRuleConfig, "resourceGroupName" | "networkSecurityGroupName">) =>
-      new NetworkSecurityRule(this, ruleId, { resourceGroupName, networkSecurityGroupName: groups.apiServer.name, sourcePortRange: "*", ...rule });
-    const apiRange = ranges.apiServer;
-    apiRule("ApiServerAllowNodesInbound", {
-      name: "AllowNodesInbound", description: "Nodes reach the API server's internal load balancer on 443 and 4443 (no tunnel, no public hop).", priority: 200,
-      direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefix: nodeRange, destinationAddressPrefix: apiRange,
-      destinationPortRanges: AKS_FACTS.apiServerSubnetPorts.value.map(String),
-    });
-    apiRule("ApiServerAllowSelfInbound", {
-      name: "AllowApiServerSubnetInbound", description: "The API server's instances and its load balancer within the subnet.", priority: 210,
-      direction: "Inbound", access: "Allow", protocol: "*", sourceAddressPrefix: apiRange, destinationAddressPrefix: apiRange, destinationPortRange: "*",
-    });
-    apiRule("ApiServerAllowLoadBalancerProbesInbound", {
-      name: "AllowLoadBalancerProbesInbound", description: "Azure load balancer health probes.", priority: 220, direction: "Inbound", access: "Allow",
-      protocol: "*", sourceAddressPrefix: "AzureLoadBalancer", destinationAddressPrefix: "*", destinationPortRange: "*",
-    });
-    const admins = props.apiServerSourceCidrs ?? [];
-    if (admins.length > 0) {
-      apiRule("ApiServerAllowAdminsInbound", {
-        name: "AllowAdminsInbound", description: "Administrators reach the API server on 443.", priority: 230,
-        direction: "Inbound", access: "Allow", protocol: "Tcp", sourceAddressPrefixes: [...admins], destinationAddressPrefix: apiRange, destinationPortRange: "443",
-      });
-    }
-    apiRule("ApiServerDenyVnetInbound", {
-      name: "DenyOtherVnetInbound", description: "Nothing else in the network reaches the API server.", priority: DENY_VNET_PRIORITY, direction: "Inbound",
-      access: "Deny", protocol: "*", sourceAddressPrefix: "VirtualNetwork", destinationAddressPrefix: "*", destinationPortRange: "*",
-    });
-
-    if (props.entryPoint?.internal) {
-      const sources = props.entryPoint.sourceCidrs;
-      const source = sources === undefined ? { sourceAddressPrefix: "VirtualNetwork" } : { sourceAddressPrefixes: [...sources] };
-      const allow = (ruleId: string, ruleName: string, port: number, priority: number, description: string) =>
-        new NetworkSecurityRule(this, ruleId, {
-          name: ruleName, description, resourceGroupName, networkSecurityGroupName: groups.nodes.name, priority, direction: "Inbound", access: "Allow",
-          protocol: "Tcp", ...source, sourcePortRange: "*", destinationAddressPrefix: ranges.loadBalancers, destinationPortRange: String(port),
-        });
-      if (sources === undefined || sources.length > 0) {
-        allow("AllowEntryPointHttps", "AllowEntryPointHttps", 443, 100, "Users reach the platform's internal HTTPS entry point (the load-balancer subnet's frontends only).");
-        allow("AllowEntryPointHttp", "AllowEntryPointHttpRedirect", 80, 110, "Plain HTTP to the entry point only redirects to HTTPS.");
-      }
-    } else if (props.entryPoint) {
-      this.entryPointIp = entryPointPublicIp(this, name, location, resourceGroupName, tags);
-      // An empty list means nobody (the IP exists, nothing may reach it), never "everyone".
-      const sources = props.entryPoint.sourceCidrs;
-      const source = sources === undefined ? { sourceAddressPrefix: "Internet" } : { sourceAddressPrefixes: [...sources] };
-      const allow = (ruleId: string, ruleName: string, port: number, priority: number, description: string) =>
-        new NetworkSecurityRule(this, ruleId, {
-          name: ruleName,
-          description,
-          resourceGroupName,
-          networkSecurityGroupName: groups.nodes.name,
-          priority,
-          direction: "Inbound",
-          access: "Allow",
-          protocol: "Tcp",
-          ...source,
-          sourcePortRange: "*",
-          destinationAddressPrefix: this.entryPointIp!.ipAddress,
-          destinationPortRange: String(port),
-        });
-      if (sources === undefined || sources.length > 0) {
-        allow("AllowEntryPointHttps", "AllowEntryPointHttps", 443, 100, "Users reach the platform's HTTPS entry point (its frontend IP only).");
-        allow("AllowEntryPointHttp", "AllowEntryPointHttpRedirect", 80, 110, "Plain HTTP to the entry point only redirects to HTTPS.");
-      }
-    }
-
-    this.natGateway = new NatGateway(this, "NatGateway", {
-      name: `${name}-nat`,
-      location,
-      resourceGroupName,
-      skuName: "Standard",
-      idleTimeoutInMinutes: 4,
-      tags,
-    });
-    this.egressIp = new PublicIp(this, "EgressIp", {
-      name: `${name}-egress-ip`,
-      location,
-      resourceGroupName,
-      sku: "Standard",
-      allocationMethod: "Static",
-      tags,
-    });
-    new NatGatewayPublicIpAssociation(this, "EgressIpAssociation", {
-      natGatewayId: this.natGateway.id,
-      publicIpAddressId: this.egressIp.id,
-    });
-    this.natAssociation = new SubnetNatGatewayAssociation(this, "NatGatewayAssociation", {
-      subnetId: subnets.nodes.id,
-      natGatewayId: this.natGateway.id,
-    });
-    this.apiServerNatAssociation = new SubnetNatGatewayAssociation(this, "ApiServerNatGatewayAssociation", {
-      subnetId: subnets.apiServer.id,
-      natGatewayId: this.natGateway.id,
-    });
+    const egress = natEgress(this, name, location, resourceGroupName, tags, subnets);
+    this.natGateway = egress.natGateway;
+    this.egressIp = egress.egressIp;
+    this.natAssociation = egress.natAssociation;
+    this.apiServerNatAssociation = egress.apiServerNatAssociation;
   }
+}
+
+/**
+ * The nodes' and API server's only way out (`NatGateway`, `EgressIp` and their associations in `scope`): a NAT
+ * gateway with one static public IP, on the node and API server subnets.
+ */
+function natEgress(scope: Construct, name: string, location: string, resourceGroupName: string, tags: Record<string, string>, subnets: Record<SubnetRole, Subnet>) {
+  const natGateway = new NatGateway(scope, "NatGateway", {
+    name: `${name}-nat`,
+    location,
+    resourceGroupName,
+    skuName: "Standard",
+    idleTimeoutInMinutes: 4,
+    tags,
+  });
+  const egressIp = new PublicIp(scope, "EgressIp", {
+    name: `${name}-egress-ip`,
+    location,
+    resourceGroupName,
+    sku: "Standard",
+    allocationMethod: "Static",
+    tags,
+  });
+  new NatGatewayPublicIpAssociation(scope, "EgressIpAssociation", {
+    natGatewayId: natGateway.id,
+    publicIpAddressId: egressIp.id,
+  });
+  const natAssociation = new SubnetNatGatewayAssociation(scope, "NatGatewayAssociation", {
+    subnetId: subnets.nodes.id,
+    natGatewayId: natGateway.id,
+  });
+  const apiServerNatAssociation = new SubnetNatGatewayAssociation(scope, "ApiServerNatGatewayAssociation", {
+    subnetId: subnets.apiServer.id,
+    natGatewayId: natGateway.id,
+  });
+  return { natGateway, egressIp, natAssociation, apiServerNatAssociation };
+}
+
+/**
+ * One rule of a subnet's NSG, as data: {@link securityRules} writes the table, {@link renderRule} the one loop that
+ * turns a row into an `azurerm_network_security_rule`. A single address or port renders as the singular
+ * attribute (`source_address_prefix`), a list as the plural one (`source_address_prefixes`): Azure takes one or
+ * the other.
+ */
+export interface SecurityRule {
+  /** Construct id of the rule (part of its Terraform address: never change it for an existing network). */
+  readonly id: string;
+  /** The NSG it belongs to. */
+  readonly group: SubnetRole;
+  /** The rule's name in the NSG (unique per NSG, not across them). */
+  readonly name: string;
+  readonly description: string;
+  /** 100-4096; lower numbers are evaluated first. */
+  readonly priority: number;
+  readonly direction: "Inbound" | "Outbound";
+  readonly access: "Allow" | "Deny";
+  readonly protocol: "Tcp" | "*";
+  /** Source: an address prefix, service tag or `*`, or a list of prefixes. */
+  readonly source: string | readonly string[];
+  /** Destination: an address prefix, service tag or `*`, or a list of prefixes. */
+  readonly destination: string | readonly string[];
+  /** Destination ports: `*`, one port or range, or a list. Source ports are always `*`. */
+  readonly ports: string | readonly string[];
+}
+
+/** What the rules of {@link securityRules} are written from. */
+export interface SecurityRuleInputs {
+  readonly ranges: Readonly<Record<SubnetRole, string>>;
+  readonly podCidr?: string;
+  readonly apiServerSourceCidrs: readonly string[];
+  readonly entryPoint?: EntryPointIngress;
+  /** The public entry point's IP address (a public entry point only). */
+  readonly entryPointAddress?: string;
+}
+
+/** Every subnet's explicit deny of the Internet (`<Role>DenyInternetInbound`): after every allow, before Azure's defaults. */
+export function denyInternetRule(group: SubnetRole, id: string): SecurityRule {
+  return {
+    id, group, name: "DenyInternetInbound", description: "Nothing on the Internet reaches this subnet (the entry point's frontend excepted).",
+    priority: DENY_INTERNET_PRIORITY, direction: "Inbound", access: "Deny", protocol: "*", source: "Internet", destination: "*", ports: "*",
+  };
+}
+
+/**
+ * The node and API server NSGs' rules, in the order they are created: the nodes accept other nodes, pods, the
+ * API server subnet, load-balancer probes and the entry point's users, and deny the rest of the VNet; the API
+ * server subnet accepts the nodes (AKS_FACTS.apiServerSubnetPorts), itself, probes and administrators on 443, and
+ * denies the rest of the VNet. The entry point's rules admit its sources on 443 and 80 to its frontend only: the
+ * public IP, or the load-balancer subnet for an internal one. An empty source list admits nobody (no rule), never
+ * everyone.
+ */
+export function securityRules(p: SecurityRuleInputs): SecurityRule[] {
+  const nodes = p.ranges.nodes;
+  const apiServer = p.ranges.apiServer;
+  const pods = p.podCidr;
+  const inbound = { direction: "Inbound", access: "Allow" } as const;
+  const rules: SecurityRule[] = [
+    { id: "AllowNodesInbound", group: "nodes", name: "AllowNodesInbound", description: "Node to node (kubelet, overlay).", priority: 200, ...inbound, protocol: "*", source: nodes, destination: nodes, ports: "*" },
+    { id: "AllowLoadBalancerProbesInbound", group: "nodes", name: "AllowLoadBalancerProbesInbound", description: "Azure load balancer health probes.", priority: 220, ...inbound, protocol: "*", source: "AzureLoadBalancer", destination: "*", ports: "*" },
+    ...(pods
+      ? ([
+          { id: "AllowPodsInbound", group: "nodes", name: "AllowPodsInbound", description: "Pod to pod and pod to node (Azure CNI overlay).", priority: 210, ...inbound, protocol: "*", source: pods, destination: [pods, nodes], ports: "*" },
+          { id: "AllowPodsOutbound", group: "nodes", name: "AllowPodsOutbound", description: "Node and pod traffic to pods (Azure CNI overlay).", priority: 210, direction: "Outbound", access: "Allow", protocol: "*", source: [pods, nodes], destination: pods, ports: "*" },
+        ] as const)
+      : []),
+    // The API server calls kubelets, and webhooks and aggregated APIs in pods.
+    { id: "AllowApiServerInbound", group: "nodes", name: "AllowApiServerInbound", description: "The API server (its delegated subnet) to kubelets and pods.", priority: 215, ...inbound, protocol: "*", source: apiServer, destination: [nodes, ...(pods ? [pods] : [])], ports: "*" },
+    { id: "NodesDenyVnetInbound", group: "nodes", name: "DenyOtherVnetInbound", description: "Nothing else in the network reaches the nodes.", priority: DENY_VNET_PRIORITY, direction: "Inbound", access: "Deny", protocol: "*", source: "VirtualNetwork", destination: "*", ports: "*" },
+
+    { id: "ApiServerAllowNodesInbound", group: "apiServer", name: "AllowNodesInbound", description: "Nodes reach the API server's internal load balancer on 443 and 4443 (no tunnel, no public hop).", priority: 200, ...inbound, protocol: "Tcp", source: nodes, destination: apiServer, ports: AKS_FACTS.apiServerSubnetPorts.value.map(String) },
+    { id: "ApiServerAllowSelfInbound", group: "apiServer", name: "AllowApiServerSubnetInbound", description: "The API server's instances and its load balancer within the subnet.", priority: 210, ...inbound, protocol: "*", source: apiServer, destination: apiServer, ports: "*" },
+    { id: "ApiServerAllowLoadBalancerProbesInbound", group: "apiServer", name: "AllowLoadBalancerProbesInbound", description: "Azure load balancer health probes.", priority: 220, ...inbound, protocol: "*", source: "AzureLoadBalancer", destination: "*", ports: "*" },
+    ...(p.apiServerSourceCidrs.length > 0
+      ? ([{ id: "ApiServerAllowAdminsInbound", group: "apiServer", name: "AllowAdminsInbound", description: "Administrators reach the API server on 443.", priority: 230, ...inbound, protocol: "Tcp", source: [...p.apiServerSourceCidrs], destination: apiServer, ports: "443" }] as const)
+      : []),
+    { id: "ApiServerDenyVnetInbound", group: "apiServer", name: "DenyOtherVnetInbound", description: "Nothing else in the network reaches the API server.", priority: DENY_VNET_PRIORITY, direction: "Inbound", access: "Deny", protocol: "*", source: "VirtualNetwork", destination: "*", ports: "*" },
+  ];
+  return [...rules, ...entryPointRules(p)];
+}
+
+/** The entry point's two rules on the node NSG (users on 443, the HTTP redirect on 80), or none. */
+function entryPointRules(p: SecurityRuleInputs): SecurityRule[] {
+  const entryPoint = p.entryPoint;
+  if (!entryPoint) return [];
+  const internal = entryPoint.internal === true;
+  if (!internal && p.entryPointAddress === undefined) throw new Error("a public entry point's rules need its IP address");
+  const sources = entryPoint.sourceCidrs;
+  // An empty list means nobody (the frontend exists, nothing may reach it), never "everyone".
+  if (sources !== undefined && sources.length === 0) return [];
+  const source = sources === undefined ? (internal ? "VirtualNetwork" : "Internet") : [...sources];
+  const destination = internal ? p.ranges.loadBalancers : p.entryPointAddress!;
+  const https = internal
+    ? "Users reach the platform's internal HTTPS entry point (the load-balancer subnet's frontends only)."
+    : "Users reach the platform's HTTPS entry point (its frontend IP only).";
+  const allow = { group: "nodes", direction: "Inbound", access: "Allow", protocol: "Tcp", source, destination } as const;
+  return [
+    { id: "AllowEntryPointHttps", name: "AllowEntryPointHttps", description: https, priority: 100, ports: "443", ...allow },
+    { id: "AllowEntryPointHttp", name: "AllowEntryPointHttpRedirect", description: "Plain HTTP to the entry point only redirects to HTTPS.", priority: 110, ports: "80", ...allow },
+  ];
+}
+
+/** The one renderer: a {@link SecurityRule} as an `azurerm_network_security_rule` in `networkSecurityGroupName`. */
+function renderRule(scope: Construct, rule: SecurityRule, resourceGroupName: string, networkSecurityGroupName: string): NetworkSecurityRule {
+  const one = (value: string | readonly string[]): value is string => typeof value === "string";
+  return new NetworkSecurityRule(scope, rule.id, {
+    name: rule.name,
+    description: rule.description,
+    resourceGroupName,
+    networkSecurityGroupName,
+    priority: rule.priority,
+    direction: rule.direction,
+    access: rule.access,
+    protocol: rule.protocol,
+    sourcePortRange: "*",
+    ...(one(rule.source) ? { sourceAddressPrefix: rule.source } : { sourceAddressPrefixes: [...rule.source] }),
+    ...(one(rule.destination) ? { destinationAddressPrefix: rule.destination } : { destinationAddressPrefixes: [...rule.destination] }),
+    ...(one(rule.ports) ? { destinationPortRange: rule.ports } : { destinationPortRanges: [...rule.ports] }),
+  });
 }
 
 /** The entry point's static, zone-redundant public IP (`EntryPointIp` in `scope`): the created network's, or beside an existing one. */

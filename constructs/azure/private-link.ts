@@ -78,3 +78,26 @@ export class PrivateLink extends Construct {
     });
   }
 }
+
+/** Where a network's private endpoints live: every endpoint of the deployment shares these. */
+export interface PrivateEndpointPlacement {
+  readonly location: string;
+  /** The group the endpoints (and the DNS zones they create) go in. */
+  readonly resourceGroupName: string;
+  /** Subnet the endpoints' private IPs live in. */
+  readonly subnetId: string;
+  /** VNet whose resolver answers the services' names with the private IPs. */
+  readonly virtualNetworkId: string;
+  readonly tags?: Readonly<Record<string, string>>;
+}
+
+/** What one private endpoint reaches: the parts of {@link PrivateLinkProps} that differ per endpoint. */
+export type PrivateEndpointTarget = Pick<PrivateLinkProps, "name" | "targetResourceId" | "service" | "dnsZone">;
+
+/**
+ * The one way the platform places a private endpoint: a {@link PrivateLink} named `id` in `scope` (its address
+ * stays that of a `PrivateLink` written there by hand), at the shared `placement`.
+ */
+export function privateEndpoint(scope: Construct, id: string, placement: PrivateEndpointPlacement, target: PrivateEndpointTarget): PrivateLink {
+  return new PrivateLink(scope, id, { ...placement, ...target });
+}
