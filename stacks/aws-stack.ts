@@ -12,7 +12,7 @@ import { EntryPointEndpointService } from "../constructs/aws/entry-point-endpoin
 import { EntryPointAliasRecord } from "../constructs/aws/entry-point-alias-record";
 import { SERVICES } from "../platform/service-catalog";
 import { LOAD_BALANCER_SCHEME_ANNOTATIONS } from "../constructs/aws/load-balancer-facts";
-import { ControlPlaneAccess } from "../constructs/aws/control-plane-access";
+import { ControlPlaneAccess } from "../platform/control-plane-access";
 import { EksCluster } from "../constructs/aws/eks-cluster";
 import { ManagedNodeGroup } from "../constructs/aws/managed-node-group";
 import { EbsCsiDriver } from "../constructs/aws/ebs-csi-driver";
@@ -119,9 +119,7 @@ export class AwsStack extends TerraformStack {
         });
     const privateSubnetIds = network.privateSubnets.map((s) => s.id);
 
-    const access = d.controlPlane.publicEndpoint
-      ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs)
-      : ControlPlaneAccess.privateFrom(d.controlPlane.adminCidrs);
+    const access = ControlPlaneAccess.of(d.controlPlane);
     const cluster = new EksCluster(this, "Cluster", {
       clusterName: name,
       vpcId: network.vpc.id,

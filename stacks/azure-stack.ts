@@ -21,7 +21,7 @@ import { DnsARecord } from "@cdktf/provider-azurerm/lib/dns-a-record";
 import { PrivateDnsARecord } from "@cdktf/provider-azurerm/lib/private-dns-a-record";
 import { createdLoadBalancerSubnet, defaultFrontendAddress } from "../config/azure-entry-point";
 import { AksCluster } from "../constructs/azure/aks-cluster";
-import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
+import { ControlPlaneAccess } from "../platform/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
 import { parseVirtualNetworkId, RunnerNetwork } from "../constructs/azure/runner-network";
 import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
@@ -242,7 +242,7 @@ export class AzureStack extends TerraformStack {
       resourceGroupName: clusterRg.name,
       tenantId: az.tenantId,
       adminGroupObjectIds: az.adminGroupObjectIds,
-      access: d.controlPlane.publicEndpoint ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs) : ControlPlaneAccess.PRIVATE,
+      access: ControlPlaneAccess.of(d.controlPlane),
       nodeSubnetId: network.subnets.nodes.id,
       apiServerSubnetId: network.subnets.apiServer.id,
       etcdEncryptionKey: etcdKey,

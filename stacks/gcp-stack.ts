@@ -5,7 +5,7 @@ import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-projec
 import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
 import type { Deployment } from "../config/schema";
 import { PrivateBucket } from "../constructs/gcp/bucket";
-import { ControlPlaneAccess } from "../constructs/gcp/control-plane-access";
+import { ControlPlaneAccess } from "../platform/control-plane-access";
 import { CryptoKey } from "../constructs/gcp/crypto-key";
 import { GkeCluster, pickControlPlaneCidr } from "../constructs/gcp/gke-cluster";
 import { gcpCloudEgress } from "../constructs/gcp/egress-endpoints";
@@ -154,9 +154,7 @@ export class GcpStack extends TerraformStack {
 
     // Cluster and node pools.
     const nodeIdentity = new NodeServiceAccount(this, "NodeServiceAccount", { projectId, accountId: `${d.name}-nodes` });
-    const access = d.controlPlane.publicEndpoint
-      ? ControlPlaneAccess.publicFrom(d.controlPlane.adminCidrs)
-      : ControlPlaneAccess.privateOnly(d.controlPlane.adminCidrs);
+    const access = ControlPlaneAccess.of(d.controlPlane);
     const cluster = new GkeCluster(this, "Cluster", {
       name: d.name,
       location: region,

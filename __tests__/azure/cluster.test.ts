@@ -1,6 +1,6 @@
 import { TerraformOutput, Testing } from "cdktf";
 import { AksCluster, AksClusterProps, AKS_SERVER_APP_ID, CONTROL_PLANE_LOGS } from "../../constructs/azure/aks-cluster";
-import { ControlPlaneAccess } from "../../constructs/azure/control-plane-access";
+import { ControlPlaneAccess } from "../../platform/control-plane-access";
 import type { ClusterAccess } from "../../platform/platform-foundation";
 import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
 import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool";
@@ -43,15 +43,20 @@ describe("AksCluster control-plane access", () => {
     });
     expect(cluster().api_server_access_profile).toEqual({ virtual_network_integration_enabled: true, subnet_id: "api-server-subnet" });
   });
+  test("private: the admin CIDRs of a private access render no authorized ranges (the stack passes them either way)", () => {
+    const c = cluster({ access: ControlPlaneAccess.privateFrom(["203.0.113.0/24"]) });
+    expect(c.private_cluster_enabled).toBe(true);
+    expect(c.api_server_access_profile).toEqual({ virtual_network_integration_enabled: true, subnet_id: "api-server-subnet" });
+  });
   test("API Server VNet Integration is on, in the given subnet, public or private", () => {
-    for (const access of [ControlPlaneAccess.PRIVATE, ControlPlaneAccess.allowFrom(["203.0.113.0/24"])]) {
+    for (const access of [ControlPlaneAccess.PRIVATE, ControlPlaneAccess.publicFrom(["203.0.113.0/24"])]) {
       expect(cluster({ access }).api_server_access_profile).toEqual(
         expect.objectContaining({ virtual_network_integration_enabled: true, subnet_id: "api-server-subnet" }),
       );
     }
   });
   test("public: the authorized ranges are exactly the admin CIDRs (nodes reach the API server inside the VNet)", () => {
-    const c = cluster({ access: ControlPlaneAccess.allowFrom(["203.0.113.0/24", "198.51.100.0/24"]) });
+    const c = cluster({ access: ControlPlaneAccess.publicFrom(["203.0.113.0/24", "198.51.100.0/24"]) });
     expect(c.private_cluster_enabled).toBe(false);
     expect(c.api_server_access_profile).toEqual({
       authorized_ip_ranges: ["203.0.113.0/24", "198.51.100.0/24"],

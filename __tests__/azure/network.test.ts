@@ -3,7 +3,6 @@ import { AKS_FACTS } from "../../constructs/azure/azure-facts";
 import { Network } from "../../constructs/azure/network";
 import { overlaps, parseIpv4Cidr } from "../../lib/cidr";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
-import { ControlPlaneAccess } from "../../constructs/azure/control-plane-access";
 import { VnetFlowLog } from "../../constructs/azure/vnet-flow-log";
 import { PrivateLink } from "../../constructs/azure/private-link";
 import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
@@ -25,21 +24,6 @@ describe("ResourceGroup", () => {
     const res = resources((s) => { new ResourceGroup(s, "Data", { name: "acme-data", location: "westeurope", deleteLock: false }); });
     expect(res.azurerm_management_lock).toBeUndefined();
     expect(all(res, "azurerm_resource_group")).toHaveLength(1);
-  });
-});
-
-describe("ControlPlaneAccess", () => {
-  test("PRIVATE has no public endpoint and no ranges", () => {
-    expect(ControlPlaneAccess.PRIVATE.publicEndpoint).toBe(false);
-    expect(ControlPlaneAccess.PRIVATE.authorizedCidrs).toEqual([]);
-  });
-  test("allowFrom keeps exactly the given ranges", () => {
-    const a = ControlPlaneAccess.allowFrom(["203.0.113.0/24", "198.51.100.7/32"]);
-    expect(a.publicEndpoint).toBe(true);
-    expect(a.authorizedCidrs).toEqual(["203.0.113.0/24", "198.51.100.7/32"]);
-  });
-  test.each([[["0.0.0.0/0"]], [["10.0.0.0/8", "0.0.0.0/0"]], [["not-a-cidr"]], [[]]])("allowFrom refuses %j", (cidrs) => {
-    expect(() => ControlPlaneAccess.allowFrom(cidrs)).toThrow(/control-plane CIDRs/);
   });
 });
 

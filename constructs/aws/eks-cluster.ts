@@ -11,7 +11,8 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { ControlPlaneEndpoint, type ControlPlaneAccess } from "./control-plane-access";
+import type { ControlPlaneAccess } from "../../platform/control-plane-access";
+import { ControlPlaneEndpoint } from "./control-plane-endpoint";
 import { EncryptionKey } from "./encryption-key";
 import { awsManagedPolicyArn, partitionOf } from "./partition";
 

@@ -9,7 +9,7 @@ import { parseIpv4Cidr } from "../../lib/cidr";
 import type { ClusterAccess } from "../../platform/platform-foundation";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { ContainerInsights } from "./container-insights";
-import { ControlPlaneAccess } from "./control-plane-access";
+import type { ControlPlaneAccess } from "../../platform/control-plane-access";
 import { AKS_FACTS } from "./azure-facts";
 import type { EtcdEncryptionKey } from "./etcd-encryption-key";
 
@@ -216,7 +216,7 @@ export class AksCluster extends Construct {
         virtualNetworkIntegrationEnabled: true,
         subnetId: props.apiServerSubnetId,
         // Exactly the admins' ranges: nodes reach the API server inside the VNet, not through this endpoint.
-        ...(access.publicEndpoint ? { authorizedIpRanges: [...access.authorizedCidrs] } : {}),
+        ...(access.publicEndpoint ? { authorizedIpRanges: [...access.adminCidrs] } : {}),
       },
       ...(access.publicEndpoint ? {} : { privateClusterPublicFqdnEnabled: false, privateDnsZoneId: "System" }),
       // Secrets are encrypted with the Key Vault key before etcd stores them; AKS reaches the vault privately.

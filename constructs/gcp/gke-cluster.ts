@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { overlaps, parseIpv4Cidr, subnet } from "../../lib/cidr";
-import { ControlPlaneAccess } from "./control-plane-access";
+import type { ControlPlaneAccess } from "../../platform/control-plane-access";
 
 /** GKE release channels (the cluster and its nodes follow the channel's versions). */
 export type ReleaseChannel = "RAPID" | "REGULAR" | "STABLE";
@@ -100,6 +100,8 @@ export class GkeCluster extends Construct {
   constructor(scope: Construct, id: string, props: GkeClusterProps) {
     super(scope, id);
     checkControlPlaneCidr(props.controlPlaneCidr, props.reservedRanges ?? []);
+    // GKE renders the access as master authorized networks: with none, no administrator could reach the API.
+    if (props.access.adminCidrs.length === 0) throw new Error("control-plane CIDRs: GKE's master authorized networks need at least one admin CIDR, e.g. 203.0.113.0/24");
     const deletionProtection = props.deletionProtection ?? true;
 
     this.resource = new ContainerCluster(this, "Resource", {
