@@ -57,7 +57,7 @@ export class AzureStack extends TerraformStack {
     if (!d.azure) throw new Error("deployment.azure is required for the Azure stack: { subscriptionId, tenantId, adminGroupObjectIds, deployerObjectId, runnerNetwork }");
     const az = d.azure;
     const location = d.region;
-    const keep = !d.dataProtection.allowDestroy;
+    const allowDestroy = d.dataProtection.allowDestroy;
     const tags = { ...d.tags, deployment: d.name };
     configureBackend(this, id, d.state);
 
@@ -83,9 +83,9 @@ export class AzureStack extends TerraformStack {
       ? undefined
       : new AzurermProvider(this, "RunnerSubscription", { alias: "runner", subscriptionId: runnerVnet.subscriptionId, ...providerSettings });
 
-    const networkRg = new ResourceGroup(this, "NetworkGroup", { name: `${d.name}-network`, location, tags, deleteLock: false });
-    const clusterRg = new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location, tags, deleteLock: false });
-    const dataRg = new ResourceGroup(this, "DataGroup", { name: `${d.name}-data`, location, tags, deleteLock: keep });
+    const networkRg = new ResourceGroup(this, "NetworkGroup", { name: `${d.name}-network`, location, tags, allowDestroy: true });
+    const clusterRg = new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location, tags, allowDestroy: true });
+    const dataRg = new ResourceGroup(this, "DataGroup", { name: `${d.name}-data`, location, tags, allowDestroy });
 
     const internal = d.domain.access === "internal";
     const privateLink = d.domain.privateLink;
@@ -122,7 +122,7 @@ export class AzureStack extends TerraformStack {
       name: `${d.name}-logs`,
       location,
       resourceGroupName: dataRg.name,
-      preventDestroy: keep,
+      allowDestroy,
       tags,
     });
     const workspaceId = logs.resource.id;
@@ -137,7 +137,7 @@ export class AzureStack extends TerraformStack {
       resourceGroupName: dataRg.name,
       allowTrustedAzureServices: true,
       sharedAccessKeyEnabled: true,
-      preventDestroy: keep,
+      allowDestroy,
       tags,
     });
     Policy.suppress(flowLogStore.resource, [
@@ -166,7 +166,7 @@ export class AzureStack extends TerraformStack {
       resourceGroupName: dataRg.name,
       containers: [DATA_CONTAINER],
       logWorkspaceId: workspaceId,
-      preventDestroy: keep,
+      allowDestroy,
       tags,
     });
     new PrivateLink(this, "DataStorageEndpoint", {
@@ -191,7 +191,7 @@ export class AzureStack extends TerraformStack {
       deployerObjectId: az.deployerObjectId,
       readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
       logWorkspaceId: workspaceId,
-      preventDestroy: keep,
+      allowDestroy,
       tags,
     };
     const unseal = new UnsealKeyVault(this, "UnsealVault", { name: globalName("keyVault", d.name, az.subscriptionId, "unseal"), ...vaultDefaults });
@@ -256,7 +256,7 @@ export class AzureStack extends TerraformStack {
       dependsOn: network instanceof Network ? [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations] : [],
       ...(existing ? { outboundType: existing.outboundType } : {}),
       ...(keyVaultCert ? { secretsStoreRotationInterval: CERTIFICATE_ROTATION_INTERVAL } : {}),
-      preventDestroy: keep,
+      allowDestroy,
       // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
       adminObjectIds: [az.deployerObjectId],
       readerObjectIds: az.planObjectId ? [az.planObjectId] : [],

@@ -198,9 +198,9 @@ describe("AksCluster operations", () => {
       network_profile: expect.objectContaining({ network_policy: "cilium", advanced_networking: { security_enabled: true, observability_enabled: false } }),
     });
   });
-  test("protected from destroy unless preventDestroy is false", () => {
+  test("protected from destroy unless allowDestroy", () => {
     expect(cluster().lifecycle).toEqual({ prevent_destroy: true });
-    expect(cluster({ preventDestroy: false }).lifecycle).toEqual({ prevent_destroy: false });
+    expect(cluster({ allowDestroy: true }).lifecycle).toEqual({ prevent_destroy: false });
   });
 });
 

@@ -72,9 +72,9 @@ describe("SecureStorageAccount", () => {
       lifecycle: expect.objectContaining({ prevent_destroy: true }),
     });
   });
-  test("account and containers are protected from destroy unless preventDestroy is false", () => {
+  test("account and containers are protected from destroy unless allowDestroy", () => {
     expect(synth()).toHaveResourceWithProperties(StorageAccount, { lifecycle: expect.objectContaining({ prevent_destroy: true }) });
-    const res = JSON.parse(synth({ preventDestroy: false })).resource;
+    const res = JSON.parse(synth({ allowDestroy: true })).resource;
     expect(only(res, "azurerm_storage_account").lifecycle).toEqual({ prevent_destroy: false });
     expect(only(res, "azurerm_storage_container").lifecycle).toEqual({ prevent_destroy: false });
   });

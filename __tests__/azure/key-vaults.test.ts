@@ -65,15 +65,15 @@ describe.each(KINDS)("%s (a single-key vault)", (_kind, make) => {
   });
   test("Terraform may delete (soft delete, never purge) the key only when destroy is allowed", () => {
     expect(only(res(), "azurerm_role_definition").permissions).toEqual([expect.objectContaining({ data_actions: expect.not.arrayContaining([KEY_DELETE_DATA_ACTION]) })]);
-    expect(only(res({ preventDestroy: false }), "azurerm_role_definition").permissions).toEqual([
+    expect(only(res({ allowDestroy: true }), "azurerm_role_definition").permissions).toEqual([
       expect.objectContaining({ data_actions: [...KEY_DEPLOYER_DATA_ACTIONS, KEY_DELETE_DATA_ACTION] }),
     ]);
   });
-  test("vault and key are protected from destroy unless preventDestroy is false", () => {
+  test("vault and key are protected from destroy unless allowDestroy", () => {
     const kept = res();
     expect(only(kept, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: true });
     expect(only(kept, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: true });
-    const loose = res({ preventDestroy: false });
+    const loose = res({ allowDestroy: true });
     expect(only(loose, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: false });
     expect(only(loose, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: false });
   });

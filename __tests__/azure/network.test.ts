@@ -20,8 +20,8 @@ describe("ResourceGroup", () => {
     const out = Testing.synthScope((s) => { new ResourceGroup(s, "Data", { name: "acme-data", location: "westeurope" }); });
     expect(out).toHaveResourceWithProperties(ManagementLock, { lock_level: "CanNotDelete", scope: expect.stringMatching(/^\$\{azurerm_resource_group\.Data_[0-9A-F]+\.id\}$/) });
   });
-  test("has no lock when deleteLock is false", () => {
-    const res = resources((s) => { new ResourceGroup(s, "Data", { name: "acme-data", location: "westeurope", deleteLock: false }); });
+  test("has no lock when allowDestroy", () => {
+    const res = resources((s) => { new ResourceGroup(s, "Data", { name: "acme-data", location: "westeurope", allowDestroy: true }); });
     expect(res.azurerm_management_lock).toBeUndefined();
     expect(all(res, "azurerm_resource_group")).toHaveLength(1);
   });

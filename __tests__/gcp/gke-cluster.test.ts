@@ -140,7 +140,7 @@ describe("GkeCluster", () => {
 
   test("deletion protection and prevent_destroy by default; both lifted together only on request", () => {
     expect(out).toHaveResourceWithProperties(ContainerCluster, { deletion_protection: true, lifecycle: expect.objectContaining({ prevent_destroy: true }) });
-    expect(cluster({ deletionProtection: false })).toHaveResourceWithProperties(ContainerCluster, {
+    expect(cluster({ allowDestroy: true })).toHaveResourceWithProperties(ContainerCluster, {
       deletion_protection: false,
       lifecycle: expect.objectContaining({ prevent_destroy: false }),
     });

@@ -95,8 +95,8 @@ export interface AksClusterProps {
    * @default - the add-on is off
    */
   readonly secretsStoreRotationInterval?: string;
-  /** Protect the cluster from `terraform destroy`. @default true */
-  readonly preventDestroy?: boolean;
+  /** Let `terraform destroy` delete the cluster. @default false - lifecycle prevent_destroy */
+  readonly allowDestroy?: boolean;
   /**
    * Entra object ids given cluster-admin through Azure RBAC on this cluster (built-in
    * "Azure Kubernetes Service RBAC Cluster Admin"), e.g. the identity that applies the Kubernetes stacks.
@@ -157,7 +157,7 @@ export class AksCluster extends Construct {
     const tags = { ...props.tags };
     const version = props.kubernetesVersion ?? "1.34";
     const zones = [...(props.zones ?? ["1", "2", "3"])];
-    const preventDestroy = props.preventDestroy ?? true;
+    const preventDestroy = !(props.allowDestroy ?? false);
     this.tenantId = props.tenantId;
     const clash = props.nodePools.find((p) => p.name === SYSTEM_POOL);
     if (clash) throw new Error(`node pool name '${SYSTEM_POOL}' is reserved for AKS's system pool; rename the pool, e.g. 'general'`);

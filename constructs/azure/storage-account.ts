@@ -30,8 +30,8 @@ export interface SecureStorageAccountProps {
    * @default false - Entra ID only; no account key or SAS works
    */
   readonly sharedAccessKeyEnabled?: boolean;
-  /** Protect the account from `terraform destroy`. @default true */
-  readonly preventDestroy?: boolean;
+  /** Let `terraform destroy` remove the account. @default false - lifecycle prevent_destroy */
+  readonly allowDestroy?: boolean;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -76,7 +76,7 @@ export class SecureStorageAccount extends Construct {
         containerDeleteRetentionPolicy: { days: retention },
       },
       tags: { ...props.tags },
-      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
     const containers: Record<string, StorageContainer> = {};
     for (const name of props.containers ?? []) {
@@ -85,7 +85,7 @@ export class SecureStorageAccount extends Construct {
         name,
         storageAccountId: this.resource.id,
         containerAccessType: "private",
-        lifecycle: { preventDestroy: props.preventDestroy ?? true },
+        lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
       });
     }
     this.containers = containers;

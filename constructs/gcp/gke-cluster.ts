@@ -52,10 +52,10 @@ export interface GkeClusterProps {
    */
   readonly kubernetesVersion?: string;
   /**
-   * Refuse to delete the cluster (provider deletion protection and prevent_destroy).
-   * @default true
+   * Let `terraform destroy` delete the cluster.
+   * @default false - the provider's deletion_protection and lifecycle prevent_destroy
    */
-  readonly deletionProtection?: boolean;
+  readonly allowDestroy?: boolean;
   /**
    * Enforce the project's Binary Authorization policy on every pod.
    * @default true
@@ -102,7 +102,7 @@ export class GkeCluster extends Construct {
     checkControlPlaneCidr(props.controlPlaneCidr, props.reservedRanges ?? []);
     // GKE renders the access as master authorized networks: with none, no administrator could reach the API.
     if (props.access.adminCidrs.length === 0) throw new Error("control-plane CIDRs: GKE's master authorized networks need at least one admin CIDR, e.g. 203.0.113.0/24");
-    const deletionProtection = props.deletionProtection ?? true;
+    const deletionProtection = !(props.allowDestroy ?? false);
 
     this.resource = new ContainerCluster(this, "Resource", {
       name: props.name,
