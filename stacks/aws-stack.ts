@@ -31,6 +31,7 @@ import { EncryptionKey } from "../constructs/aws/encryption-key";
 import { EntryPointAddress, NLB_FACTS } from "../constructs/aws/entry-point-address";
 import { partitionOf } from "../constructs/aws/partition";
 import { ebsKeyUse, keyAdministration, logsKeyUse, s3KeyUse, type KeyScope } from "../constructs/aws/service-key-policies";
+import { idOf } from "../lib/construct-id";
 
 /** Props of the AWS cloud stack. */
 export interface AwsStackProps {
@@ -147,7 +148,7 @@ export class AwsStack extends TerraformStack {
 
     const nodeGroups = d.nodePools.map(
       (pool) =>
-        new ManagedNodeGroup(this, `NodeGroup${pool.name[0].toUpperCase()}${pool.name.slice(1)}`, {
+        new ManagedNodeGroup(this, `NodeGroup${idOf(pool.name)}`, {
           clusterName: cluster.clusterName,
           name,
           poolName: pool.name,

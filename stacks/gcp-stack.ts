@@ -35,6 +35,7 @@ import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
 export const GKE_STATIC_ADDRESS = { annotation: "networking.gke.io/load-balancer-ip-addresses", source: "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip" } as const;
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type PlatformFoundation, type ServiceCompanion } from "../platform/platform-foundation";
+import { idOf } from "../lib/construct-id";
 
 /**
  * The ports of the entry point's LoadBalancer Service (constructs/kubernetes/entry-point.ts: HTTPS 443 and the
@@ -173,7 +174,7 @@ export class GcpStack extends TerraformStack {
       dependsOn: [secretsKeyGrant],
     });
     for (const pool of d.nodePools) {
-      const nodePool = new NodePool(this, `NodePool${pool.name.charAt(0).toUpperCase()}${pool.name.slice(1)}`, {
+      const nodePool = new NodePool(this, `NodePool${idOf(pool.name)}`, {
         clusterId: cluster.resource.id,
         name: pool.name,
         machineType: pool.machineType,

@@ -28,3 +28,14 @@ test("destroy protection is one prop, allowDestroy, in every construct", () => {
     expect(props.some((p) => p.startsWith(`constructs/${folder}/`))).toBe(true);
   }
 });
+
+test("construct ids from names come from lib/construct-id.ts only: no hand-written capitalising helper elsewhere", () => {
+  const handWritten = FOLDERS.flatMap(sources)
+    .filter((file) => file !== path.join("lib", "construct-id.ts"))
+    .flatMap((file) =>
+      fs.readFileSync(path.join(ROOT, file), "utf8").split("\n").flatMap((line, i) =>
+        /function pascal\b|(charAt\(0\)|\[0\])\.toUpperCase\(\)/.test(line) ? [`${file}:${i + 1} ${line.trim()}`] : [],
+      ),
+    );
+  expect(handWritten).toEqual([]);
+});

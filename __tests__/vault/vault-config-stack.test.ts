@@ -5,7 +5,7 @@ import { Mount } from "@cdktf/provider-vault/lib/mount";
 import { PkiSecretBackendRootCert } from "@cdktf/provider-vault/lib/pki-secret-backend-root-cert";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { Testing } from "cdktf";
-import { idOf } from "../../platform/service-names";
+import { idOf } from "../../lib/construct-id";
 import { renderServicePolicy } from "../../constructs/vault/service-policy";
 import { AwsStack } from "../../stacks/aws-stack";
 import type { PlatformFoundation } from "../../platform/platform-foundation";

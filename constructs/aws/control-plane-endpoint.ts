@@ -3,6 +3,7 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { EksClusterVpcConfig } from "@cdktf/provider-aws/lib/eks-cluster";
 import type { ControlPlaneAccess } from "../../platform/control-plane-access";
+import { idFromText } from "../../lib/construct-id";
 
 /** Props of {@link ControlPlaneEndpoint}. */
 export interface ControlPlaneEndpointProps {
@@ -36,7 +37,7 @@ export class ControlPlaneEndpoint extends Construct {
     });
     for (const cidr of props.access.adminCidrs) {
       // Id from the range itself: reordering the list changes nothing.
-      new VpcSecurityGroupIngressRule(this, `AdminHttps-${cidr.replace(/[./]/g, "-")}`, {
+      new VpcSecurityGroupIngressRule(this, `AdminHttps-${idFromText(cidr)}`, {
         securityGroupId: this.securityGroup.id,
         description: `Kubernetes API from admin range ${cidr}`,
         ipProtocol: "tcp",

@@ -12,6 +12,7 @@ import { ContainerInsights } from "./container-insights";
 import type { ControlPlaneAccess } from "../../platform/control-plane-access";
 import { AKS_FACTS } from "./azure-facts";
 import type { EtcdEncryptionKey } from "./etcd-encryption-key";
+import { idOf } from "../../lib/construct-id";
 
 /** A pool of worker nodes. */
 export interface AksNodePool {
@@ -275,7 +276,7 @@ export class AksCluster extends Construct {
 
     this.nodePools = props.nodePools.map(
       (pool) =>
-        new KubernetesClusterNodePool(this, `${pascal(pool.name)}Pool`, {
+        new KubernetesClusterNodePool(this, `${idOf(pool.name)}Pool`, {
           name: pool.name,
           kubernetesClusterId: this.resource.id,
           mode: "User",
@@ -370,8 +371,4 @@ function nthAddress(cidr: string, n: number): string {
   if (!r || n >= 2 ** (32 - r.prefix)) throw new Error(`${cidr} has no address number ${n}`);
   const a = (r.network + n) >>> 0;
   return [24, 16, 8, 0].map((s) => (a >>> s) & 255).join(".");
-}
-
-function pascal(s: string): string {
-  return s[0].toUpperCase() + s.slice(1);
 }
