@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { EksCluster } from "@cdktf/provider-aws/lib/eks-cluster";
 import { ControlPlaneEndpoint } from "../../constructs/aws/control-plane-endpoint";
 import { ControlPlaneAccess } from "../../platform/control-plane-access";
-import { at, blocks, ref, synthAws, type StackJson } from "./helpers";
+import { at, blocks, ref, synthAws, type TfJson } from "../support/helpers";
 
 describe("what ControlPlaneEndpoint renders", () => {
   const render = (access: ControlPlaneAccess) =>
@@ -31,7 +31,7 @@ describe("what ControlPlaneEndpoint renders", () => {
 });
 
 describe("in the stack", () => {
-  let json: StackJson;
+  let json: TfJson;
   beforeAll(() => {
     json = synthAws().json;
   });

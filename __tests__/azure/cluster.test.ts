@@ -9,7 +9,7 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { EtcdEncryptionKey } from "../../constructs/azure/etcd-encryption-key";
 import { CONTAINER_INSIGHTS } from "../../constructs/azure/container-insights";
 import type { Construct } from "constructs";
-import { only } from "./helpers";
+import { onlyResource, type TfJson } from "../support/helpers";
 
 /** Every prop but the etcd key, which is a construct built in the test's scope. */
 type Props = Omit<AksClusterProps, "etcdEncryptionKey">;
@@ -31,8 +31,8 @@ const etcdKey = (s: Construct) =>
   new EtcdEncryptionKey(s, "EtcdKeyVault", { name: "acme-etc-000000", location: "westeurope", resourceGroupName: "acme-data", resourceGroupId: "data-rg", tenantId: "tenant", deployerObjectId: "33333333-3333-3333-3333-333333333333" });
 const build = (s: Construct, props: Partial<Props> = {}) => new AksCluster(s, "Cluster", { ...base, etcdEncryptionKey: etcdKey(s), ...props });
 const synth = (props: Partial<Props> = {}) => Testing.synthScope((s) => { build(s, props); });
-const parsed = (props: Partial<Props> = {}) => JSON.parse(synth(props)).resource as Record<string, Record<string, Record<string, unknown>>>;
-const cluster = (props: Partial<Props> = {}) => only(parsed(props), "azurerm_kubernetes_cluster");
+const parsed = (props: Partial<Props> = {}) => JSON.parse(synth(props)) as TfJson;
+const cluster = (props: Partial<Props> = {}) => onlyResource(parsed(props), "azurerm_kubernetes_cluster");
 
 describe("AksCluster control-plane access", () => {
   test("private: private cluster, no public FQDN, no authorized ranges, API server in its subnet", () => {
@@ -235,7 +235,7 @@ describe("AksCluster KMS etcd encryption", () => {
     });
   });
   test("the cluster identity gets Key Vault Crypto User on the key only, and the private-link role on that vault only", () => {
-    const grants = Object.values(parsed()["azurerm_role_assignment"]).filter((r) => String(r.principal_id).includes("Cluster_Identity") && String(r.scope).includes("EtcdKeyVault"));
+    const grants = Object.values(parsed().resource.azurerm_role_assignment).filter((r) => String(r.principal_id).includes("Cluster_Identity") && String(r.scope).includes("EtcdKeyVault"));
     expect(grants.map((g) => [g.role_definition_name, g.scope])).toEqual([
       ["Key Vault Crypto User", expect.stringMatching(/^\$\{azurerm_key_vault_key\.EtcdKeyVault_Key_[0-9A-F]+\.resource_versionless_id\}$/)],
       ["Key Vault Contributor", expect.stringMatching(/^\$\{azurerm_key_vault\.EtcdKeyVault_[0-9A-F]+\.id\}$/)],

@@ -5,7 +5,7 @@ import { ControlPlaneAccess } from "../../platform/control-plane-access";
 import { CLUSTER_LOG_COMPONENTS, GkeCluster, GkeClusterProps, pickControlPlaneCidr } from "../../constructs/gcp/gke-cluster";
 import { NodePool } from "../../constructs/gcp/node-pool";
 import { NODE_ROLES, NodeServiceAccount } from "../../constructs/gcp/node-service-account";
-import { onlyResource, resourcesOf, synthJson } from "./synth";
+import { onlyResource, resourcesOf, synthJson } from "../support/helpers";
 
 const base: GkeClusterProps = {
   name: "acme",

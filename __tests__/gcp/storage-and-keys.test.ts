@@ -11,7 +11,7 @@ import { CryptoKey } from "../../constructs/gcp/crypto-key";
 import { KeyRing } from "../../constructs/gcp/key-ring";
 import { ProjectServices, REQUIRED_SERVICES } from "../../constructs/gcp/project-services";
 import { WorkloadIdentity } from "../../constructs/gcp/workload-identity";
-import { resourcesOf, synthJson } from "./synth";
+import { resourcesOf, synthJson } from "../support/helpers";
 
 describe("PrivateBucket", () => {
   const out = Testing.synthScope((s) => { new PrivateBucket(s, "Data", { name: "acme-data", location: "europe-west1", logBucket: "acme-logs" }); });

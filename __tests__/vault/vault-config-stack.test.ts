@@ -12,7 +12,7 @@ import type { PlatformFoundation } from "../../platform/platform-foundation";
 import { SERVICES } from "../../platform/service-catalog";
 import { VaultConfigStack } from "../../stacks/vault-config-stack";
 import { FAKE_FOUNDATION, defaultDeployment } from "../fixtures/fake-foundation";
-import { resourcesOf } from "../kubernetes/helpers";
+import { resourcesOf } from "../support/helpers";
 
 function synth(foundation: PlatformFoundation = FAKE_FOUNDATION, overrides: Record<string, unknown> = {}) {
   return Testing.synth(new VaultConfigStack(Testing.app(), "demo-vault-config", { deployment: defaultDeployment(overrides), foundation }));
