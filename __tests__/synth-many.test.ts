@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { readConfigFile } from "../config/load";
-import { ROOT, runMain, type MainRun } from "./config/helpers";
+import { ROOT, runMain, type MainRun } from "./support/helpers";
 
 // `npm run synth -- --all <dir>` / several `--config`: many deployments in one process, a folder each.
 // What one bad deployment does to the others, and command-line mistakes.

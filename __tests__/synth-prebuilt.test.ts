@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { copyFileSync, mkdirSync, mkdtempSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { ROOT } from "./config/helpers";
+import { ROOT } from "./support/helpers";
 
 // scripts/synth.js (`npm run synth`) runs main.ts from a bundle it rebuilds when an input changed. Here it
 // runs in a small project of its own (main.ts importing lib/x.ts), so editing a source is safe: an edit,

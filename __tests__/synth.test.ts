@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
-import { ROOT, runMain } from "./config/helpers";
+import { ROOT, runMain } from "./support/helpers";
 import { DEPLOYMENTS, SYNTH_DIR_ENV, deploymentRuns, outputDir } from "./support/deployments";
 
 // End to end. The global setup ran `npm run synth` (the prebuilt program, scripts/synth.js) for the

@@ -72,8 +72,3 @@ export function podDnsDomains(service: Pick<ServiceSpec, "name" | "namespace" | 
 export function serviceAllowedDomains(service: Pick<ServiceSpec, "name" | "namespace" | "peers">): string[] {
   return [...serviceDnsNames(service), ...podDnsDomains(service).map((d) => `${service.name}-*.${d}`)];
 }
-
-/** A construct id from a DNS-label name: "entry-point" -> "EntryPoint" (ids are PascalCase roles). */
-export function idOf(name: string): string {
-  return name.split(/[-_.]/).map((p) => p.charAt(0).toUpperCase() + p.slice(1)).join("");
-}

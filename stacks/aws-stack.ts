@@ -12,7 +12,7 @@ import { EntryPointEndpointService } from "../constructs/aws/entry-point-endpoin
 import { EntryPointAliasRecord } from "../constructs/aws/entry-point-alias-record";
 import { SERVICES } from "../platform/service-catalog";
 import { LOAD_BALANCER_SCHEME_ANNOTATIONS } from "../constructs/aws/load-balancer-facts";
-import { ControlPlaneAccess } from "../constructs/aws/control-plane-access";
+import { ControlPlaneAccess } from "../platform/control-plane-access";
 import { EksCluster } from "../constructs/aws/eks-cluster";
 import { ManagedNodeGroup } from "../constructs/aws/managed-node-group";
 import { EbsCsiDriver } from "../constructs/aws/ebs-csi-driver";
@@ -31,6 +31,7 @@ import { EncryptionKey } from "../constructs/aws/encryption-key";
 import { EntryPointAddress, NLB_FACTS } from "../constructs/aws/entry-point-address";
 import { partitionOf } from "../constructs/aws/partition";
 import { ebsKeyUse, keyAdministration, logsKeyUse, s3KeyUse, type KeyScope } from "../constructs/aws/service-key-policies";
+import { idOf } from "../lib/construct-id";
 
 /** Props of the AWS cloud stack. */
 export interface AwsStackProps {
@@ -207,7 +208,7 @@ function eksCluster(scope: Construct, d: Deployment, privateSubnetIds: string[],
     vpcId,
     vpcCidr: d.network.cidr,
     privateSubnetIds,
-    access: d.controlPlane.publicEndpoint ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs) : ControlPlaneAccess.privateFrom(d.controlPlane.adminCidrs),
+    access: ControlPlaneAccess.of(d.controlPlane),
     serviceCidr: d.network.serviceCidr,
     adminPrincipalArns: d.aws?.adminPrincipalArns ?? [],
     viewerPrincipalArns: d.aws?.viewerPrincipalArns ?? [],
@@ -227,7 +228,7 @@ function eksCluster(scope: Construct, d: Deployment, privateSubnetIds: string[],
   const cni = new VpcCni(scope, "VpcCni", { clusterName: cluster.clusterName });
   const nodeGroups = d.nodePools.map(
     (pool) =>
-      new ManagedNodeGroup(scope, `NodeGroup${pool.name[0].toUpperCase()}${pool.name.slice(1)}`, {
+      new ManagedNodeGroup(scope, `NodeGroup${idOf(pool.name)}`, {
         clusterName: cluster.clusterName,
         name,
         poolName: pool.name,

@@ -23,7 +23,7 @@ import { DnsARecord } from "@cdktf/provider-azurerm/lib/dns-a-record";
 import { PrivateDnsARecord } from "@cdktf/provider-azurerm/lib/private-dns-a-record";
 import { createdLoadBalancerSubnet, defaultFrontendAddress } from "../config/azure-entry-point";
 import { AksCluster } from "../constructs/azure/aks-cluster";
-import { ControlPlaneAccess } from "../constructs/azure/control-plane-access";
+import { ControlPlaneAccess } from "../platform/control-plane-access";
 import { globalName } from "../constructs/azure/naming";
 import { parseVirtualNetworkId, RunnerNetwork, type VirtualNetworkRef } from "../constructs/azure/runner-network";
 import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
@@ -83,13 +83,13 @@ export class AzureStack extends TerraformStack {
     configureBackend(this, id, d.state);
     const { runnerVnet, runnerProvider } = providers(this, c.az);
     const groups: ResourceGroups = {
-      network: new ResourceGroup(this, "NetworkGroup", { name: `${d.name}-network`, location: c.location, tags: c.tags, deleteLock: false }),
-      cluster: new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location: c.location, tags: c.tags, deleteLock: false }),
-      data: new ResourceGroup(this, "DataGroup", { name: `${d.name}-data`, location: c.location, tags: c.tags, deleteLock: c.keep }),
+      network: new ResourceGroup(this, "NetworkGroup", { name: `${d.name}-network`, location: c.location, tags: c.tags, allowDestroy: true }),
+      cluster: new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location: c.location, tags: c.tags, allowDestroy: true }),
+      data: new ResourceGroup(this, "DataGroup", { name: `${d.name}-data`, location: c.location, tags: c.tags, allowDestroy: !c.keep }),
     };
     const { network, existingVnet } = platformNetwork(this, c, groups.network);
 
-    const logs = new LogWorkspace(this, "Logs", { name: `${d.name}-logs`, location: c.location, resourceGroupName: groups.data.name, preventDestroy: c.keep, tags: c.tags });
+    const logs = new LogWorkspace(this, "Logs", { name: `${d.name}-logs`, location: c.location, resourceGroupName: groups.data.name, allowDestroy: !c.keep, tags: c.tags });
     const workspaceId = logs.resource.id;
     flowLogStore(this, {
       accountName: globalName("storage", d.name, c.az.subscriptionId, "flowlogs"),
@@ -99,7 +99,7 @@ export class AzureStack extends TerraformStack {
       // An existing VNet's flow log is its owner's (Azure takes one flow log per VNet): docs/deployment-guide.md.
       ...(network instanceof Network ? { virtualNetworkId: network.vnet.id } : {}),
       trafficAnalytics: { workspaceId: logs.resource.workspaceId, workspaceResourceId: workspaceId, location: c.location },
-      preventDestroy: c.keep,
+      allowDestroy: !c.keep,
       tags: c.tags,
     });
 
@@ -249,7 +249,7 @@ function privateDataStore(scope: Construct, c: AzureContext, dataRg: ResourceGro
     resourceGroupName: dataRg.name,
     containers: [DATA_CONTAINER],
     logWorkspaceId,
-    preventDestroy: c.keep,
+    allowDestroy: !c.keep,
     tags: c.tags,
   });
   privateEndpoint(scope, "DataStorageEndpoint", endpoints, { name: `${c.d.name}-data-blob`, targetResourceId: store.resource.id, service: "blob" });
@@ -274,7 +274,7 @@ function keyVaults(scope: Construct, c: AzureContext, dataRg: ResourceGroup, log
     deployerObjectId: az.deployerObjectId,
     readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
     logWorkspaceId,
-    preventDestroy: c.keep,
+    allowDestroy: !c.keep,
     tags: c.tags,
   };
   const unseal = privateKeyVault(scope, "UnsealVault", UnsealKeyVault, { name: globalName("keyVault", d.name, az.subscriptionId, "unseal"), ...vaultDefaults }, {
@@ -314,7 +314,7 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
     resourceGroupName: groups.cluster.name,
     tenantId: az.tenantId,
     adminGroupObjectIds: az.adminGroupObjectIds,
-    access: d.controlPlane.publicEndpoint ? ControlPlaneAccess.allowFrom(d.controlPlane.adminCidrs) : ControlPlaneAccess.PRIVATE,
+    access: ControlPlaneAccess.of(d.controlPlane),
     nodeSubnetId: network.subnets.nodes.id,
     apiServerSubnetId: network.subnets.apiServer.id,
     etcdEncryptionKey: w.etcdKey,
@@ -328,7 +328,7 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
     dependsOn: network instanceof Network ? [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations] : [],
     ...(existing ? { outboundType: existing.outboundType } : {}),
     ...(keyVaultCert ? { secretsStoreRotationInterval: CERTIFICATE_ROTATION_INTERVAL } : {}),
-    preventDestroy: c.keep,
+    allowDestroy: !c.keep,
     // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
     adminObjectIds: [az.deployerObjectId],
     readerObjectIds: az.planObjectId ? [az.planObjectId] : [],

@@ -5,7 +5,7 @@ import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-projec
 import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
 import type { Deployment } from "../config/schema";
 import { PrivateBucket } from "../constructs/gcp/bucket";
-import { ControlPlaneAccess } from "../constructs/gcp/control-plane-access";
+import { ControlPlaneAccess } from "../platform/control-plane-access";
 import { CryptoKey } from "../constructs/gcp/crypto-key";
 import { GkeCluster, pickControlPlaneCidr } from "../constructs/gcp/gke-cluster";
 import { gcpCloudEgress } from "../constructs/gcp/egress-endpoints";
@@ -37,6 +37,7 @@ import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type LoadBalancerSpec, type PlatformFoundation, type ServiceCompanion } from "../platform/platform-foundation";
 import { SERVICES } from "../platform/service-catalog";
 import { ENTRY_POINT_HEALTH_PATH } from "../constructs/kubernetes/entry-point";
+import { idOf } from "../lib/construct-id";
 
 /**
  * The ports of the entry point's LoadBalancer Service (constructs/kubernetes/entry-point.ts: HTTPS 443 and the
@@ -66,7 +67,7 @@ export class GcpStack extends TerraformStack {
     if (!d.gcp) throw new Error(`deployment '${d.name}': the gcp section ({ projectId }) is required for the GCP stack`);
     const projectId = d.gcp.projectId;
     const region = d.region;
-    const protect = !d.dataProtection.allowDestroy;
+    const allowDestroy = d.dataProtection.allowDestroy;
     const labels = toGcpLabels({ ...d.tags, deployment: d.name });
     configureBackend(this, id, d.state);
     new GoogleProvider(this, "Google", { project: projectId, region, defaultLabels: labels });
@@ -145,9 +146,9 @@ export class GcpStack extends TerraformStack {
     }
 
     // Keys: one for Kubernetes Secrets in etcd, one for Vault's auto-unseal.
-    const keyRing = new KeyRing(this, "KeyRing", { name: `${d.name}-platform`, location: region, preventDestroy: protect });
-    const secretsKey = new CryptoKey(this, "SecretsKey", { name: "gke-secrets", keyRingId: keyRing.resource.id, preventDestroy: protect });
-    const vaultKey = new CryptoKey(this, "VaultUnsealKey", { name: "vault-unseal", keyRingId: keyRing.resource.id, preventDestroy: protect });
+    const keyRing = new KeyRing(this, "KeyRing", { name: `${d.name}-platform`, location: region, allowDestroy });
+    const secretsKey = new CryptoKey(this, "SecretsKey", { name: "gke-secrets", keyRingId: keyRing.resource.id, allowDestroy });
+    const vaultKey = new CryptoKey(this, "VaultUnsealKey", { name: "vault-unseal", keyRingId: keyRing.resource.id, allowDestroy });
     // GKE's service agent appears some time after the container API is enabled: create it now (the
     // documented, idempotent command), then grant it the key; the cluster waits for the grant.
     const serviceAgentReady = new DataResource(this, "GkeServiceAgent", {
@@ -163,16 +164,14 @@ export class GcpStack extends TerraformStack {
     // Customer-managed keys (opt-in, encryption.keys): one for persistent disks (nodes' boot disks and the
     // StorageClass), one for the buckets, each usable only by the Google service agent that encrypts with it.
     const customerKeys = d.encryption?.keys === "customer-managed";
-    const volumeKey = customerKeys ? new CryptoKey(this, "VolumeKey", { name: "volumes", keyRingId: keyRing.resource.id, preventDestroy: protect }) : undefined;
+    const volumeKey = customerKeys ? new CryptoKey(this, "VolumeKey", { name: "volumes", keyRingId: keyRing.resource.id, allowDestroy }) : undefined;
     const volumeKeyGrant = volumeKey?.grantEncryptDecrypt("ComputeServiceAgent", `serviceAccount:${GCP_CMEK_FACTS.computeAgent.value(project.number)}`);
-    const dataKey = customerKeys ? new CryptoKey(this, "DataKey", { name: "data", keyRingId: keyRing.resource.id, preventDestroy: protect }) : undefined;
+    const dataKey = customerKeys ? new CryptoKey(this, "DataKey", { name: "data", keyRingId: keyRing.resource.id, allowDestroy }) : undefined;
     const dataKeyGrant = dataKey?.grantEncryptDecrypt("StorageServiceAgent", `serviceAccount:${new DataGoogleStorageProjectServiceAccount(this, "StorageServiceAgent", { project: projectId }).emailAddress}`);
 
     // Cluster and node pools.
     const nodeIdentity = new NodeServiceAccount(this, "NodeServiceAccount", { projectId, accountId: `${d.name}-nodes` });
-    const access = d.controlPlane.publicEndpoint
-      ? ControlPlaneAccess.publicFrom(d.controlPlane.adminCidrs)
-      : ControlPlaneAccess.privateOnly(d.controlPlane.adminCidrs);
+    const access = ControlPlaneAccess.of(d.controlPlane);
     const cluster = new GkeCluster(this, "Cluster", {
       name: d.name,
       location: region,
@@ -186,7 +185,7 @@ export class GcpStack extends TerraformStack {
       secretsEncryptionKeyId: secretsKey.resource.id,
       workloadPool: `${projectId}.svc.id.goog`,
       nodeServiceAccountEmail: nodeIdentity.resource.email,
-      deletionProtection: protect,
+      allowDestroy,
       kubernetesVersion: d.controlPlane.kubernetesVersion,
       ...(gatewayCertificate ? { gatewayApi: true } : {}),
       // An internal passthrough load balancer on a reserved address (the DNS record's): only GKE subsetting's
@@ -195,7 +194,7 @@ export class GcpStack extends TerraformStack {
       dependsOn: [secretsKeyGrant],
     });
     for (const pool of d.nodePools) {
-      const nodePool = new NodePool(this, `NodePool${pool.name.charAt(0).toUpperCase()}${pool.name.slice(1)}`, {
+      const nodePool = new NodePool(this, `NodePool${idOf(pool.name)}`, {
         clusterId: cluster.resource.id,
         name: pool.name,
         machineType: pool.machineType,
@@ -210,14 +209,14 @@ export class GcpStack extends TerraformStack {
     }
 
     // Buckets: access logs land in their own bucket.
-    const logs = new PrivateBucket(this, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, preventDestroy: protect, kmsKeyName: dataKey?.resource.id });
+    const logs = new PrivateBucket(this, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, allowDestroy, kmsKeyName: dataKey?.resource.id });
     logs.acceptAccessLogs();
     Policy.suppress(logs.resource, [{ id: "GCP-4", reason: LOG_BUCKET_USAGE_REASON }]);
     const data = new PrivateBucket(this, "Data", {
       name: `${projectId}-${d.name}-data`,
       location: region,
       logBucket: logs.resource.name,
-      preventDestroy: protect,
+      allowDestroy,
       kmsKeyName: dataKey?.resource.id,
     });
     // Cloud Storage checks its agent's access when the default key is set.

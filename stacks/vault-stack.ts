@@ -11,6 +11,7 @@ import { VaultTlsBootstrap } from "../constructs/vault/vault-tls-bootstrap";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type EgressTarget, type PlatformFoundation } from "../platform/platform-foundation";
 import { NAMESPACES, SERVICES, type ExternalDestination, type NamespaceName } from "../platform/service-catalog";
+import { idOf } from "../lib/construct-id";
 
 /** Props of VaultStack. */
 export interface VaultStackProps {
@@ -58,7 +59,7 @@ export class VaultStack extends TerraformStack {
 
     const namespaces = {} as Record<NamespaceName, SecureNamespace>;
     for (const [key, name] of Object.entries(NAMESPACES)) {
-      namespaces[name] = new SecureNamespace(this, `Namespace${key.charAt(0).toUpperCase()}${key.slice(1)}`, { name, allowDestroy });
+      namespaces[name] = new SecureNamespace(this, `Namespace${idOf(key)}`, { name, allowDestroy });
     }
     this.namespaces = namespaces;
     const refs = Object.fromEntries(Object.entries(namespaces).map(([n, ns]) => [n, ns.name]));

@@ -8,13 +8,13 @@ import { RETIRED_EBS_ENCRYPTION_BY_DEFAULT } from "../../stacks/aws-stack";
 import { ELASTICSEARCH_S3_REPOSITORY_ACTIONS } from "../../constructs/aws/eks-facts";
 import { EncryptionKey } from "../../constructs/aws/encryption-key";
 import { IrsaRole } from "../../constructs/aws/irsa-role";
-import { at, blocks, deployment, ref, synthAws, type StackJson } from "./helpers";
+import { at, blocks, deployment, ref, synthAws, type TfJson } from "../support/helpers";
 
 /** A token as the Terraform expression it renders to in the stack. */
 const resolve = (value: unknown): unknown =>
   Tokenization.resolve(value, { scope: stack, preparing: false, resolver: new DefaultTokenResolver(new StringConcat()) });
 
-let json: StackJson;
+let json: TfJson;
 let raw: string;
 let stack: AwsStack;
 beforeAll(() => {

@@ -1,9 +1,9 @@
 import { amiTypeFor } from "../../constructs/aws/managed-node-group";
 import { EBS_FACTS, EKS_ACCESS_FACTS, EKS_NODE_GROUP_FACTS, EKS_UPGRADE_POLICY_FACTS, VPC_CNI_NETWORK_POLICY_FACTS } from "../../constructs/aws/eks-facts";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
-import { at, blocks, ref, synthAws, type Block, type StackJson } from "./helpers";
+import { at, blocks, ref, synthAws, type Block, type TfJson } from "../support/helpers";
 
-let json: StackJson;
+let json: TfJson;
 let cluster: Block & { logicalId: string };
 beforeAll(() => {
   json = synthAws().json;

@@ -8,11 +8,11 @@ import { EBS_FACTS } from "../../constructs/aws/eks-facts";
 import { newStack, findingsOf } from "../policy/fixtures/harness";
 import { SecureBucket } from "../policy/fixtures/aws";
 import { synthesizedStacks } from "../support/deployments";
-import { synthAws, blocks, type Block, type StackJson } from "./helpers";
+import { synthAws, blocks, type Block, type TfJson } from "../support/helpers";
 
 // examples/aws-estate-keys.yaml as main.ts synthesized it (jest global setup), and variations in-process.
 const KEY = "examples-aws-estate-keys";
-const stacks = () => synthesizedStacks(KEY) as unknown as Record<string, StackJson>;
+const stacks = () => synthesizedStacks(KEY) as unknown as Record<string, TfJson>;
 const cloud = () => stacks()["acme-keys-aws"];
 const example = readConfigFile("examples/aws-estate-keys.yaml") as DeploymentInput;
 const ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-abcd-ef0123456789";
@@ -20,7 +20,7 @@ const ARN = "arn:aws:acm:eu-west-1:123456789012:certificate/0a1b2c3d-4e5f-6789-a
 const problems = configProblems;
 
 /** The statements of the policy document a KMS key's `policy` references. */
-function keyPolicy(json: StackJson, keyId: string): { sid: string; effect: string; actions: string[]; principals: { type: string; identifiers: string[] }[]; condition?: { test: string; variable: string; values: string[] }[] }[] {
+function keyPolicy(json: TfJson, keyId: string): { sid: string; effect: string; actions: string[]; principals: { type: string; identifiers: string[] }[]; condition?: { test: string; variable: string; values: string[] }[] }[] {
   const key = Object.entries(blocks(json, "aws_kms_key")).find(([id]) => id.startsWith(keyId))?.[1] as Block;
   const doc = /data\.aws_iam_policy_document\.([^.]+)\.json/.exec(String(key.policy))?.[1] as string;
   return (blocks(json, "aws_iam_policy_document", "data")[doc] as { statement: never[] }).statement;

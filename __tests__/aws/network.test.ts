@@ -1,14 +1,14 @@
 import { Testing } from "cdktf";
 import { Network } from "../../constructs/aws/network";
-import { at, blocks, ref, synthAws, type Block, type StackJson } from "./helpers";
+import { at, blocks, ref, synthAws, type Block, type TfJson } from "../support/helpers";
 import { EPHEMERAL_PORT_FACTS } from "../../constructs/aws/eks-facts";
 
-let json: StackJson;
+let json: TfJson;
 beforeAll(() => {
   json = synthAws().json;
 });
 
-const subnetsOf = (j: StackJson, tier: "private" | "public") =>
+const subnetsOf = (j: TfJson, tier: "private" | "public") =>
   Object.values(blocks(j, "aws_subnet")).filter((s) => (s.tags as Record<string, string>).tier === tier);
 
 describe("subnets", () => {
@@ -55,7 +55,7 @@ describe("subnets", () => {
 });
 
 describe("NAT and routes", () => {
-  const natRoutes = (j: StackJson) =>
+  const natRoutes = (j: TfJson) =>
     Object.values(blocks(j, "aws_route"))
       .filter((r) => r.nat_gateway_id !== undefined)
       .map((r) => r.nat_gateway_id);
@@ -115,7 +115,7 @@ test("VPC flow logs of all traffic go to a CloudWatch log group with a retention
 
 describe("network ACLs per tier", () => {
   type Rule = { cidr_block: string; protocol: string; from_port: number; to_port: number; action: string; rule_no: number };
-  const ingress = (j: StackJson, tier: string) => (at(j, "aws_network_acl", `Network/${tier}Acl/Resource`) as Block).ingress as Rule[];
+  const ingress = (j: TfJson, tier: string) => (at(j, "aws_network_acl", `Network/${tier}Acl/Resource`) as Block).ingress as Rule[];
 
   test("each tier has its own ACL on its own subnets", () => {
     const priv = at(json, "aws_network_acl", "Network/PrivateAcl/Resource");

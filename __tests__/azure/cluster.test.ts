@@ -1,6 +1,6 @@
 import { TerraformOutput, Testing } from "cdktf";
 import { AksCluster, AksClusterProps, AKS_SERVER_APP_ID, CONTROL_PLANE_LOGS } from "../../constructs/azure/aks-cluster";
-import { ControlPlaneAccess } from "../../constructs/azure/control-plane-access";
+import { ControlPlaneAccess } from "../../platform/control-plane-access";
 import type { ClusterAccess } from "../../platform/platform-foundation";
 import { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
 import { KubernetesClusterNodePool } from "@cdktf/provider-azurerm/lib/kubernetes-cluster-node-pool";
@@ -9,7 +9,7 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { EtcdEncryptionKey } from "../../constructs/azure/etcd-encryption-key";
 import { CONTAINER_INSIGHTS } from "../../constructs/azure/container-insights";
 import type { Construct } from "constructs";
-import { only } from "./helpers";
+import { onlyResource, type TfJson } from "../support/helpers";
 
 /** Every prop but the etcd key, which is a construct built in the test's scope. */
 type Props = Omit<AksClusterProps, "etcdEncryptionKey">;
@@ -31,8 +31,8 @@ const etcdKey = (s: Construct) =>
   new EtcdEncryptionKey(s, "EtcdKeyVault", { name: "acme-etc-000000", location: "westeurope", resourceGroupName: "acme-data", resourceGroupId: "data-rg", tenantId: "tenant", deployerObjectId: "33333333-3333-3333-3333-333333333333" });
 const build = (s: Construct, props: Partial<Props> = {}) => new AksCluster(s, "Cluster", { ...base, etcdEncryptionKey: etcdKey(s), ...props });
 const synth = (props: Partial<Props> = {}) => Testing.synthScope((s) => { build(s, props); });
-const parsed = (props: Partial<Props> = {}) => JSON.parse(synth(props)).resource as Record<string, Record<string, Record<string, unknown>>>;
-const cluster = (props: Partial<Props> = {}) => only(parsed(props), "azurerm_kubernetes_cluster");
+const parsed = (props: Partial<Props> = {}) => JSON.parse(synth(props)) as TfJson;
+const cluster = (props: Partial<Props> = {}) => onlyResource(parsed(props), "azurerm_kubernetes_cluster");
 
 describe("AksCluster control-plane access", () => {
   test("private: private cluster, no public FQDN, no authorized ranges, API server in its subnet", () => {
@@ -43,15 +43,20 @@ describe("AksCluster control-plane access", () => {
     });
     expect(cluster().api_server_access_profile).toEqual({ virtual_network_integration_enabled: true, subnet_id: "api-server-subnet" });
   });
+  test("private: the admin CIDRs of a private access render no authorized ranges (the stack passes them either way)", () => {
+    const c = cluster({ access: ControlPlaneAccess.privateFrom(["203.0.113.0/24"]) });
+    expect(c.private_cluster_enabled).toBe(true);
+    expect(c.api_server_access_profile).toEqual({ virtual_network_integration_enabled: true, subnet_id: "api-server-subnet" });
+  });
   test("API Server VNet Integration is on, in the given subnet, public or private", () => {
-    for (const access of [ControlPlaneAccess.PRIVATE, ControlPlaneAccess.allowFrom(["203.0.113.0/24"])]) {
+    for (const access of [ControlPlaneAccess.PRIVATE, ControlPlaneAccess.publicFrom(["203.0.113.0/24"])]) {
       expect(cluster({ access }).api_server_access_profile).toEqual(
         expect.objectContaining({ virtual_network_integration_enabled: true, subnet_id: "api-server-subnet" }),
       );
     }
   });
   test("public: the authorized ranges are exactly the admin CIDRs (nodes reach the API server inside the VNet)", () => {
-    const c = cluster({ access: ControlPlaneAccess.allowFrom(["203.0.113.0/24", "198.51.100.0/24"]) });
+    const c = cluster({ access: ControlPlaneAccess.publicFrom(["203.0.113.0/24", "198.51.100.0/24"]) });
     expect(c.private_cluster_enabled).toBe(false);
     expect(c.api_server_access_profile).toEqual({
       authorized_ip_ranges: ["203.0.113.0/24", "198.51.100.0/24"],
@@ -193,9 +198,9 @@ describe("AksCluster operations", () => {
       network_profile: expect.objectContaining({ network_policy: "cilium", advanced_networking: { security_enabled: true, observability_enabled: false } }),
     });
   });
-  test("protected from destroy unless preventDestroy is false", () => {
+  test("protected from destroy unless allowDestroy", () => {
     expect(cluster().lifecycle).toEqual({ prevent_destroy: true });
-    expect(cluster({ preventDestroy: false }).lifecycle).toEqual({ prevent_destroy: false });
+    expect(cluster({ allowDestroy: true }).lifecycle).toEqual({ prevent_destroy: false });
   });
 });
 
@@ -230,7 +235,7 @@ describe("AksCluster KMS etcd encryption", () => {
     });
   });
   test("the cluster identity gets Key Vault Crypto User on the key only, and the private-link role on that vault only", () => {
-    const grants = Object.values(parsed()["azurerm_role_assignment"]).filter((r) => String(r.principal_id).includes("Cluster_Identity") && String(r.scope).includes("EtcdKeyVault"));
+    const grants = Object.values(parsed().resource.azurerm_role_assignment).filter((r) => String(r.principal_id).includes("Cluster_Identity") && String(r.scope).includes("EtcdKeyVault"));
     expect(grants.map((g) => [g.role_definition_name, g.scope])).toEqual([
       ["Key Vault Crypto User", expect.stringMatching(/^\$\{azurerm_key_vault_key\.EtcdKeyVault_Key_[0-9A-F]+\.resource_versionless_id\}$/)],
       ["Key Vault Contributor", expect.stringMatching(/^\$\{azurerm_key_vault\.EtcdKeyVault_[0-9A-F]+\.id\}$/)],

@@ -9,7 +9,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import { LogAnalyticsWorkspace } from "@cdktf/provider-azurerm/lib/log-analytics-workspace";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
-import { all, only, resources } from "./helpers";
+import { onlyResource, resourcesOf, synthJson } from "../support/helpers";
 
 const where = { location: "westeurope", resourceGroupName: "acme-data" };
 
@@ -26,7 +26,7 @@ describe("SecureStorageAccount", () => {
       min_tls_version: "TLS1_2",
     });
     // Microsoft-managed keys: no customer-managed key anywhere.
-    expect(only(JSON.parse(out).resource, "azurerm_storage_account").customer_managed_key).toBeUndefined();
+    expect(onlyResource(JSON.parse(out), "azurerm_storage_account").customer_managed_key).toBeUndefined();
     expect(JSON.parse(out).resource.azurerm_storage_account_customer_managed_key).toBeUndefined();
   });
   test("no anonymous access, no shared keys, Entra ID by default, no cross-tenant replication", () => {
@@ -72,11 +72,11 @@ describe("SecureStorageAccount", () => {
       lifecycle: expect.objectContaining({ prevent_destroy: true }),
     });
   });
-  test("account and containers are protected from destroy unless preventDestroy is false", () => {
+  test("account and containers are protected from destroy unless allowDestroy", () => {
     expect(synth()).toHaveResourceWithProperties(StorageAccount, { lifecycle: expect.objectContaining({ prevent_destroy: true }) });
-    const res = JSON.parse(synth({ preventDestroy: false })).resource;
-    expect(only(res, "azurerm_storage_account").lifecycle).toEqual({ prevent_destroy: false });
-    expect(only(res, "azurerm_storage_container").lifecycle).toEqual({ prevent_destroy: false });
+    const res = JSON.parse(synth({ allowDestroy: true }));
+    expect(onlyResource(res, "azurerm_storage_account").lifecycle).toEqual({ prevent_destroy: false });
+    expect(onlyResource(res, "azurerm_storage_container").lifecycle).toEqual({ prevent_destroy: false });
   });
   test("blob access logs go to the workspace when given", () => {
     expect(synth({ logWorkspaceId: "law" })).toHaveResourceWithProperties(MonitorDiagnosticSetting, {
@@ -106,16 +106,16 @@ describe("SecureStorageAccount", () => {
 describe("WorkloadIdentity", () => {
   const subjects = [{ namespace: "identity", serviceAccount: "postgresql" }, { namespace: "metadata", serviceAccount: "cassandra" }];
   test("one federated credential per service account, for the cluster's issuer and Entra's token exchange audience", () => {
-    const res = resources((s) => { new WorkloadIdentity(s, "Backup", { name: "acme-backup", ...where, issuerUrl: "https://issuer", subjects }); });
-    const creds = all(res, "azurerm_federated_identity_credential");
+    const res = synthJson((s) => { new WorkloadIdentity(s, "Backup", { name: "acme-backup", ...where, issuerUrl: "https://issuer", subjects }); });
+    const creds = resourcesOf(res, "azurerm_federated_identity_credential");
     expect(creds.map((c) => c.subject)).toEqual(["system:serviceaccount:identity:postgresql", "system:serviceaccount:metadata:cassandra"]);
     for (const c of creds) {
       expect(c).toMatchObject({ issuer: "https://issuer", audience: ["api://AzureADTokenExchange"] });
     }
   });
   test("has no role of its own until granted", () => {
-    const res = resources((s) => { new WorkloadIdentity(s, "Backup", { name: "acme-backup", ...where, issuerUrl: "https://issuer", subjects }); });
-    expect(res.azurerm_role_assignment).toBeUndefined();
+    const res = synthJson((s) => { new WorkloadIdentity(s, "Backup", { name: "acme-backup", ...where, issuerUrl: "https://issuer", subjects }); });
+    expect(res.resource.azurerm_role_assignment).toBeUndefined();
   });
   test("binds service accounts by client id and the workload-identity pod label", () => {
     let binding: WorkloadIdentity["binding"] | undefined;

@@ -7,11 +7,10 @@ import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-di
 import { UnsealKeyVault, UNSEAL_ROLE } from "../../constructs/azure/unseal-key-vault";
 import { EtcdEncryptionKey, KMS_KEY_ROLE, KMS_PRIVATE_LINK_ROLE } from "../../constructs/azure/etcd-encryption-key";
 import { KEY_DELETE_DATA_ACTION, KEY_DEPLOYER_DATA_ACTIONS, type SingleKeyVault, type SingleKeyVaultProps } from "../../constructs/azure/single-key-vault";
-import { all, only } from "./helpers";
+import { onlyResource, resourcesOf, type TfJson } from "../support/helpers";
 
 const DEPLOYER = "33333333-3333-3333-3333-333333333333";
 const where = { location: "westeurope", resourceGroupName: "acme-data", resourceGroupId: "data-rg-id", tenantId: "tenant", deployerObjectId: DEPLOYER };
-type Res = Record<string, Record<string, Record<string, unknown>>>;
 
 const KINDS: readonly (readonly [string, (s: Construct, props: Partial<SingleKeyVaultProps>) => SingleKeyVault])[] = [
   ["UnsealKeyVault", (s, props) => new UnsealKeyVault(s, "Kv", { name: "acme-uns-abc123", ...where, ...props })],
@@ -20,7 +19,7 @@ const KINDS: readonly (readonly [string, (s: Construct, props: Partial<SingleKey
 
 describe.each(KINDS)("%s (a single-key vault)", (_kind, make) => {
   const synth = (props: Partial<SingleKeyVaultProps> = {}) => Testing.synthScope((s) => { make(s, props); });
-  const res = (props: Partial<SingleKeyVaultProps> = {}) => JSON.parse(synth(props)).resource as Res;
+  const res = (props: Partial<SingleKeyVaultProps> = {}) => JSON.parse(synth(props)) as TfJson;
 
   test("RBAC authorization, purge protection, 90-day soft delete, nothing else enabled, no access policies", () => {
     expect(synth()).toHaveResourceWithProperties(KeyVault, {
@@ -32,7 +31,7 @@ describe.each(KINDS)("%s (a single-key vault)", (_kind, make) => {
       enabled_for_template_deployment: false,
       tenant_id: "tenant",
     });
-    expect(only(res(), "azurerm_key_vault").access_policy).toBeUndefined();
+    expect(onlyResource(res(), "azurerm_key_vault").access_policy).toBeUndefined();
   });
   test("network closed: no public access, ACL default Deny, no bypass", () => {
     expect(synth()).toHaveResourceWithProperties(KeyVault, {
@@ -43,39 +42,39 @@ describe.each(KINDS)("%s (a single-key vault)", (_kind, make) => {
 
   test("exactly one RSA key with a rotation policy; no secrets, no certificates", () => {
     const r = res();
-    expect(r.azurerm_key_vault_secret).toBeUndefined();
-    expect(r.azurerm_key_vault_certificate).toBeUndefined();
-    expect(all(r, "azurerm_key_vault_key")).toHaveLength(1);
-    expect(only(r, "azurerm_key_vault_key")).toMatchObject({ key_type: "RSA", key_size: 3072, rotation_policy: { automatic: { time_after_creation: "P365D" } } });
+    expect(r.resource.azurerm_key_vault_secret).toBeUndefined();
+    expect(r.resource.azurerm_key_vault_certificate).toBeUndefined();
+    expect(resourcesOf(r, "azurerm_key_vault_key")).toHaveLength(1);
+    expect(onlyResource(r, "azurerm_key_vault_key")).toMatchObject({ key_type: "RSA", key_size: 3072, rotation_policy: { automatic: { time_after_creation: "P365D" } } });
   });
   test("the deploying identity named in the config (never the session's) gets a custom role with exactly the key data actions it needs, on this vault only, before the key", () => {
     const r = res();
     expect(JSON.stringify(r)).not.toContain("Key Vault Crypto Officer");
-    const role = only(r, "azurerm_role_definition");
+    const role = onlyResource(r, "azurerm_role_definition");
     expect(role).toMatchObject({ scope: "data-rg-id", assignable_scopes: ["data-rg-id"] });
     expect(role.permissions).toEqual([{ actions: [], data_actions: [...KEY_DEPLOYER_DATA_ACTIONS], not_actions: [], not_data_actions: [] }]);
     expect(KEY_DEPLOYER_DATA_ACTIONS.join(" ")).not.toMatch(/\*|encrypt|decrypt|wrap|unwrap|sign|purge|import|backup|secrets|certificates/);
-    const [id, assignment] = Object.entries(r.azurerm_role_assignment).find(([k]) => k.includes("DeployerKeyManager"))!;
+    const [id, assignment] = Object.entries(r.resource.azurerm_role_assignment).find(([k]) => k.includes("DeployerKeyManager"))!;
     expect(assignment.scope).toMatch(/^\$\{azurerm_key_vault\.Kv_[0-9A-F]+\.id\}$/);
     expect(assignment.role_definition_id).toMatch(/^\$\{azurerm_role_definition\.Kv_DeployerKeyRole_[0-9A-F]+\.role_definition_resource_id\}$/);
     expect(assignment.principal_id).toBe(DEPLOYER);
-    expect(r.azurerm_client_config).toBeUndefined();
+    expect(r.resource.azurerm_client_config).toBeUndefined();
     expect(JSON.stringify(JSON.parse(synth()).data ?? {})).not.toContain("azurerm_client_config");
-    expect(only(r, "azurerm_key_vault_key").depends_on).toEqual([`azurerm_role_assignment.${id}`]);
+    expect(onlyResource(r, "azurerm_key_vault_key").depends_on).toEqual([`azurerm_role_assignment.${id}`]);
   });
   test("Terraform may delete (soft delete, never purge) the key only when destroy is allowed", () => {
-    expect(only(res(), "azurerm_role_definition").permissions).toEqual([expect.objectContaining({ data_actions: expect.not.arrayContaining([KEY_DELETE_DATA_ACTION]) })]);
-    expect(only(res({ preventDestroy: false }), "azurerm_role_definition").permissions).toEqual([
+    expect(onlyResource(res(), "azurerm_role_definition").permissions).toEqual([expect.objectContaining({ data_actions: expect.not.arrayContaining([KEY_DELETE_DATA_ACTION]) })]);
+    expect(onlyResource(res({ allowDestroy: true }), "azurerm_role_definition").permissions).toEqual([
       expect.objectContaining({ data_actions: [...KEY_DEPLOYER_DATA_ACTIONS, KEY_DELETE_DATA_ACTION] }),
     ]);
   });
-  test("vault and key are protected from destroy unless preventDestroy is false", () => {
+  test("vault and key are protected from destroy unless allowDestroy", () => {
     const kept = res();
-    expect(only(kept, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: true });
-    expect(only(kept, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: true });
-    const loose = res({ preventDestroy: false });
-    expect(only(loose, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: false });
-    expect(only(loose, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: false });
+    expect(onlyResource(kept, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: true });
+    expect(onlyResource(kept, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: true });
+    const loose = res({ allowDestroy: true });
+    expect(onlyResource(loose, "azurerm_key_vault").lifecycle).toEqual({ prevent_destroy: false });
+    expect(onlyResource(loose, "azurerm_key_vault_key").lifecycle).toEqual({ prevent_destroy: false });
   });
   test("audit events go to the workspace when given", () => {
     expect(synth({ logWorkspaceId: "law" })).toHaveResourceWithProperties(MonitorDiagnosticSetting, {
@@ -110,8 +109,8 @@ describe("EtcdEncryptionKey", () => {
     expect(Testing.synthScope((s) => { build(s); })).toHaveResourceWithProperties(KeyVaultKey, { name: "etcd-kms", key_opts: ["encrypt", "decrypt"] });
   });
   test("grantCluster: Crypto User on the key only, the private-link role on this vault only", () => {
-    const r = JSON.parse(Testing.synthScope((s) => { build(s).grantCluster(s, "Kms", "cluster-principal"); })).resource as Res;
-    const grants = all(r, "azurerm_role_assignment").filter((g) => g.principal_id === "cluster-principal");
+    const r = JSON.parse(Testing.synthScope((s) => { build(s).grantCluster(s, "Kms", "cluster-principal"); })) as TfJson;
+    const grants = resourcesOf(r, "azurerm_role_assignment").filter((g) => g.principal_id === "cluster-principal");
     expect(grants.map((g) => [g.role_definition_name, g.scope, g.principal_type])).toEqual([
       [KMS_KEY_ROLE, expect.stringMatching(/^\$\{azurerm_key_vault_key\.Etcd_Key_[0-9A-F]+\.resource_versionless_id\}$/), "ServicePrincipal"],
       [KMS_PRIVATE_LINK_ROLE, expect.stringMatching(/^\$\{azurerm_key_vault\.Etcd_[0-9A-F]+\.id\}$/), "ServicePrincipal"],

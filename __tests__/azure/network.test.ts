@@ -3,7 +3,6 @@ import { AKS_FACTS } from "../../constructs/azure/azure-facts";
 import { Network } from "../../constructs/azure/network";
 import { overlaps, parseIpv4Cidr } from "../../lib/cidr";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
-import { ControlPlaneAccess } from "../../constructs/azure/control-plane-access";
 import { VnetFlowLog } from "../../constructs/azure/vnet-flow-log";
 import { PrivateLink } from "../../constructs/azure/private-link";
 import { ManagementLock } from "@cdktf/provider-azurerm/lib/management-lock";
@@ -12,7 +11,7 @@ import { NetworkWatcherFlowLog } from "@cdktf/provider-azurerm/lib/network-watch
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
 import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
-import { all, only, resources } from "./helpers";
+import { onlyResource, resourcesOf, synthJson } from "../support/helpers";
 
 const base = { name: "acme", location: "westeurope", resourceGroupName: "acme-network", cidr: "10.50.0.0/16" };
 
@@ -21,32 +20,17 @@ describe("ResourceGroup", () => {
     const out = Testing.synthScope((s) => { new ResourceGroup(s, "Data", { name: "acme-data", location: "westeurope" }); });
     expect(out).toHaveResourceWithProperties(ManagementLock, { lock_level: "CanNotDelete", scope: expect.stringMatching(/^\$\{azurerm_resource_group\.Data_[0-9A-F]+\.id\}$/) });
   });
-  test("has no lock when deleteLock is false", () => {
-    const res = resources((s) => { new ResourceGroup(s, "Data", { name: "acme-data", location: "westeurope", deleteLock: false }); });
-    expect(res.azurerm_management_lock).toBeUndefined();
-    expect(all(res, "azurerm_resource_group")).toHaveLength(1);
-  });
-});
-
-describe("ControlPlaneAccess", () => {
-  test("PRIVATE has no public endpoint and no ranges", () => {
-    expect(ControlPlaneAccess.PRIVATE.publicEndpoint).toBe(false);
-    expect(ControlPlaneAccess.PRIVATE.authorizedCidrs).toEqual([]);
-  });
-  test("allowFrom keeps exactly the given ranges", () => {
-    const a = ControlPlaneAccess.allowFrom(["203.0.113.0/24", "198.51.100.7/32"]);
-    expect(a.publicEndpoint).toBe(true);
-    expect(a.authorizedCidrs).toEqual(["203.0.113.0/24", "198.51.100.7/32"]);
-  });
-  test.each([[["0.0.0.0/0"]], [["10.0.0.0/8", "0.0.0.0/0"]], [["not-a-cidr"]], [[]]])("allowFrom refuses %j", (cidrs) => {
-    expect(() => ControlPlaneAccess.allowFrom(cidrs)).toThrow(/control-plane CIDRs/);
+  test("has no lock when allowDestroy", () => {
+    const res = synthJson((s) => { new ResourceGroup(s, "Data", { name: "acme-data", location: "westeurope", allowDestroy: true }); });
+    expect(res.resource.azurerm_management_lock).toBeUndefined();
+    expect(resourcesOf(res, "azurerm_resource_group")).toHaveLength(1);
   });
 });
 
 describe("Network", () => {
   test("carves nodes, endpoints, load-balancer and API server subnets from the VNet range", () => {
-    const res = resources((s) => { new Network(s, "Network", base); });
-    const prefixes = all(res, "azurerm_subnet").map((x) => [x.name, x.address_prefixes]);
+    const res = synthJson((s) => { new Network(s, "Network", base); });
+    const prefixes = resourcesOf(res, "azurerm_subnet").map((x) => [x.name, x.address_prefixes]);
     expect(prefixes).toHaveLength(4);
     expect(prefixes).toEqual(expect.arrayContaining([
       ["acme-nodes", ["10.50.0.0/17"]],
@@ -54,11 +38,11 @@ describe("Network", () => {
       ["acme-load-balancers", ["10.50.160.0/19"]],
       ["acme-api-server", ["10.50.192.0/28"]],
     ]));
-    expect(only(res, "azurerm_virtual_network").address_space).toEqual(["10.50.0.0/16"]);
+    expect(onlyResource(res, "azurerm_virtual_network").address_space).toEqual(["10.50.0.0/16"]);
   });
   test.each(["10.50.0.0/16", "10.60.0.0/18", "172.16.16.0/20"])("subnets of %s never overlap and all lie inside it", (cidr) => {
-    const res = resources((s) => { new Network(s, "Network", { ...base, cidr }); });
-    const ranges = all(res, "azurerm_subnet").map((x) => parseIpv4Cidr((x.address_prefixes as string[])[0])!);
+    const res = synthJson((s) => { new Network(s, "Network", { ...base, cidr }); });
+    const ranges = resourcesOf(res, "azurerm_subnet").map((x) => parseIpv4Cidr((x.address_prefixes as string[])[0])!);
     const vnet = parseIpv4Cidr(cidr)!;
     expect(ranges).toHaveLength(4);
     for (const [i, a] of ranges.entries()) {
@@ -68,19 +52,19 @@ describe("Network", () => {
     expect(ranges.filter((r) => r.prefix === 28)).toHaveLength(1);
   });
   test("the API server subnet is delegated to AKS (API Server VNet Integration) and has its own NSG", () => {
-    const res = resources((s) => { new Network(s, "Network", base); });
-    const api = all(res, "azurerm_subnet").find((x) => x.name === "acme-api-server")!;
+    const res = synthJson((s) => { new Network(s, "Network", base); });
+    const api = resourcesOf(res, "azurerm_subnet").find((x) => x.name === "acme-api-server")!;
     expect(api.delegation).toEqual([
       { name: "aks-api-server", service_delegation: { name: "Microsoft.ContainerService/managedClusters", actions: ["Microsoft.Network/virtualNetworks/subnets/join/action"] } },
     ]);
     expect(api.default_outbound_access_enabled).toBe(false);
-    for (const other of all(res, "azurerm_subnet").filter((x) => x !== api)) expect(other.delegation).toBeUndefined();
-    expect(all(res, "azurerm_network_security_group").map((g) => g.name)).toContain("acme-api-server-nsg");
-    expect(all(res, "azurerm_subnet_network_security_group_association").map((a) => a.subnet_id)).toContain("${azurerm_subnet.Network_ApiServerSubnet_F9EBDB7C.id}");
+    for (const other of resourcesOf(res, "azurerm_subnet").filter((x) => x !== api)) expect(other.delegation).toBeUndefined();
+    expect(resourcesOf(res, "azurerm_network_security_group").map((g) => g.name)).toContain("acme-api-server-nsg");
+    expect(resourcesOf(res, "azurerm_subnet_network_security_group_association").map((a) => a.subnet_id)).toContain("${azurerm_subnet.Network_ApiServerSubnet_F9EBDB7C.id}");
   });
   test("the API server subnet admits only nodes on 443 and 4443 (AKS_FACTS), itself, probes and the admin ranges on 443; the rest of the VNet is denied", () => {
-    const res = resources((s) => { new Network(s, "Network", { ...base, apiServerSourceCidrs: ["192.168.10.0/24"] }); });
-    const rules = all(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_ApiServerSecurityGroup_"));
+    const res = synthJson((s) => { new Network(s, "Network", { ...base, apiServerSourceCidrs: ["192.168.10.0/24"] }); });
+    const rules = resourcesOf(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_ApiServerSecurityGroup_"));
     const byName = Object.fromEntries(rules.map((r) => [r.name, r]));
     expect(Object.keys(byName).sort()).toEqual(["AllowAdminsInbound", "AllowApiServerSubnetInbound", "AllowLoadBalancerProbesInbound", "AllowNodesInbound", "DenyInternetInbound", "DenyOtherVnetInbound"]);
     expect(byName.AllowNodesInbound).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefix: "10.50.0.0/17", destination_address_prefix: "10.50.192.0/28" });
@@ -93,12 +77,12 @@ describe("Network", () => {
     for (const r of rules.filter((x) => x.access === "Allow")) expect(r.priority as number).toBeLessThan(4000);
   });
   test("without admin ranges only the nodes reach the API server subnet", () => {
-    const res = resources((s) => { new Network(s, "Network", base); });
-    expect(all(res, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsInbound")).toBeUndefined();
+    const res = synthJson((s) => { new Network(s, "Network", base); });
+    expect(resourcesOf(res, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsInbound")).toBeUndefined();
   });
   test("no subnet has default outbound access; NSGs apply to private endpoints", () => {
     const out = Testing.synthScope((s) => { new Network(s, "Network", base); });
-    const subnets = all(JSON.parse(out).resource, "azurerm_subnet");
+    const subnets = resourcesOf(JSON.parse(out), "azurerm_subnet");
     expect(subnets).toHaveLength(4);
     for (const sn of subnets) {
       expect(sn.default_outbound_access_enabled).toBe(false);
@@ -107,34 +91,34 @@ describe("Network", () => {
     expect(out).toHaveResourceWithProperties(Subnet, { name: "acme-nodes", default_outbound_access_enabled: false });
   });
   test("every subnet has its own NSG with an explicit deny of Internet inbound", () => {
-    const res = resources((s) => { new Network(s, "Network", base); });
-    expect(all(res, "azurerm_network_security_group")).toHaveLength(4);
-    const assoc = all(res, "azurerm_subnet_network_security_group_association");
+    const res = synthJson((s) => { new Network(s, "Network", base); });
+    expect(resourcesOf(res, "azurerm_network_security_group")).toHaveLength(4);
+    const assoc = resourcesOf(res, "azurerm_subnet_network_security_group_association");
     expect(assoc).toHaveLength(4);
     expect(new Set(assoc.map((a) => a.subnet_id)).size).toBe(4);
-    const denies = all(res, "azurerm_network_security_rule").filter((r) => r.name === "DenyInternetInbound");
+    const denies = resourcesOf(res, "azurerm_network_security_rule").filter((r) => r.name === "DenyInternetInbound");
     expect(denies).toHaveLength(4);
     for (const d of denies) {
       expect(d).toMatchObject({ direction: "Inbound", access: "Deny", source_address_prefix: "Internet", destination_port_range: "*", protocol: "*", priority: 4000 });
     }
   });
   test("without an entry point nothing is allowed in from the Internet", () => {
-    const res = resources((s) => { new Network(s, "Network", base); });
-    const allows = all(res, "azurerm_network_security_rule").filter((r) => r.access === "Allow" && r.direction === "Inbound");
+    const res = synthJson((s) => { new Network(s, "Network", base); });
+    const allows = resourcesOf(res, "azurerm_network_security_rule").filter((r) => r.access === "Allow" && r.direction === "Inbound");
     expect([...new Set(allows.map((r) => r.source_address_prefix))].sort()).toEqual(["10.50.0.0/17", "10.50.192.0/28", "AzureLoadBalancer"]);
-    expect(all(res, "azurerm_public_ip")).toHaveLength(1); // the NAT egress IP only
+    expect(resourcesOf(res, "azurerm_public_ip")).toHaveLength(1); // the NAT egress IP only
   });
   test("nodes accept only nodes, the API server, load-balancer probes and (overlay) pods; the rest of the VNet is denied", () => {
-    const res = resources((s) => { new Network(s, "Network", { ...base, podCidr: "10.244.0.0/16" }); });
+    const res = synthJson((s) => { new Network(s, "Network", { ...base, podCidr: "10.244.0.0/16" }); });
     const rules = Object.fromEntries(
-      all(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_NodesSecurityGroup_")).map((r) => [r.name, r]),
+      resourcesOf(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_NodesSecurityGroup_")).map((r) => [r.name, r]),
     );
     expect(rules.AllowNodesInbound).toMatchObject({ access: "Allow", direction: "Inbound", source_address_prefix: "10.50.0.0/17", destination_address_prefix: "10.50.0.0/17" });
     expect(rules.AllowLoadBalancerProbesInbound).toMatchObject({ access: "Allow", source_address_prefix: "AzureLoadBalancer" });
     expect(rules.AllowPodsInbound).toMatchObject({ access: "Allow", direction: "Inbound", source_address_prefix: "10.244.0.0/16", destination_address_prefixes: ["10.244.0.0/16", "10.50.0.0/17"] });
     expect(rules.AllowPodsOutbound).toMatchObject({ access: "Allow", direction: "Outbound", destination_address_prefix: "10.244.0.0/16" });
     expect(rules.AllowApiServerInbound).toMatchObject({ access: "Allow", source_address_prefix: "10.50.192.0/28", destination_address_prefixes: ["10.50.0.0/17", "10.244.0.0/16"] });
-    const nodeRules = all(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_NodesSecurityGroup_"));
+    const nodeRules = resourcesOf(res, "azurerm_network_security_rule").filter((r) => String(r.network_security_group_name).includes("Network_NodesSecurityGroup_"));
     const nodeRule = (name: string) => nodeRules.find((r) => r.name === name);
     expect(nodeRule("DenyOtherVnetInbound")).toMatchObject({ access: "Deny", direction: "Inbound", source_address_prefix: "VirtualNetwork", priority: 4010 });
     for (const name of ["AllowNodesInbound", "AllowLoadBalancerProbesInbound", "AllowPodsInbound", "AllowApiServerInbound", "DenyOtherVnetInbound"]) {
@@ -144,8 +128,8 @@ describe("Network", () => {
     expect(nodeRules.some((r) => r.destination_port_range === "443" && r.source_address_prefixes)).toBe(false);
   });
   test("the entry point allows 443 and 80 to its own static IP only, on the node NSG", () => {
-    const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: {} }); });
-    const allows = all(res, "azurerm_network_security_rule").filter((r) => String(r.name).startsWith("AllowEntryPoint"));
+    const res = synthJson((s) => { new Network(s, "Network", { ...base, entryPoint: {} }); });
+    const allows = resourcesOf(res, "azurerm_network_security_rule").filter((r) => String(r.name).startsWith("AllowEntryPoint"));
     expect(allows).toHaveLength(2);
     expect(allows.map((r) => r.destination_port_range).sort()).toEqual(["443", "80"]);
     for (const r of allows) {
@@ -155,12 +139,12 @@ describe("Network", () => {
       expect(r.network_security_group_name).toBe("${azurerm_network_security_group.Network_NodesSecurityGroup_0E0B1DB8.name}");
       expect(r.priority as number).toBeLessThan(4000);
     }
-    const ip = all(res, "azurerm_public_ip").find((p) => p.name === "acme-entry-point-ip");
+    const ip = resourcesOf(res, "azurerm_public_ip").find((p) => p.name === "acme-entry-point-ip");
     expect(ip).toMatchObject({ sku: "Standard", allocation_method: "Static", zones: ["1", "2", "3"] });
   });
   test("entry point source ranges narrow the allow rules", () => {
-    const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: { sourceCidrs: ["198.51.100.0/24"] } }); });
-    const allows = all(res, "azurerm_network_security_rule").filter((x) => String(x.name).startsWith("AllowEntryPoint"));
+    const res = synthJson((s) => { new Network(s, "Network", { ...base, entryPoint: { sourceCidrs: ["198.51.100.0/24"] } }); });
+    const allows = resourcesOf(res, "azurerm_network_security_rule").filter((x) => String(x.name).startsWith("AllowEntryPoint"));
     expect(allows).toHaveLength(2);
     for (const r of allows) {
       expect(r.source_address_prefixes).toEqual(["198.51.100.0/24"]);
@@ -168,18 +152,18 @@ describe("Network", () => {
     }
   });
   test("an empty source list admits nobody (never falls back to the Internet)", () => {
-    const res = resources((s) => { new Network(s, "Network", { ...base, entryPoint: { sourceCidrs: [] } }); });
-    expect(all(res, "azurerm_network_security_rule").filter((x) => String(x.name).startsWith("AllowEntryPoint"))).toHaveLength(0);
-    expect(all(res, "azurerm_network_security_rule").filter((x) => x.source_address_prefix === "Internet" && x.access === "Allow")).toHaveLength(0);
+    const res = synthJson((s) => { new Network(s, "Network", { ...base, entryPoint: { sourceCidrs: [] } }); });
+    expect(resourcesOf(res, "azurerm_network_security_rule").filter((x) => String(x.name).startsWith("AllowEntryPoint"))).toHaveLength(0);
+    expect(resourcesOf(res, "azurerm_network_security_rule").filter((x) => x.source_address_prefix === "Internet" && x.access === "Allow")).toHaveLength(0);
   });
   test("egress leaves through a NAT gateway on the node and API server subnets", () => {
-    const res = resources((s) => { new Network(s, "Network", base); });
-    expect(only(res, "azurerm_nat_gateway")).toMatchObject({ sku_name: "Standard" });
-    expect(all(res, "azurerm_subnet_nat_gateway_association").map((a) => a.subnet_id).sort()).toEqual([
+    const res = synthJson((s) => { new Network(s, "Network", base); });
+    expect(onlyResource(res, "azurerm_nat_gateway")).toMatchObject({ sku_name: "Standard" });
+    expect(resourcesOf(res, "azurerm_subnet_nat_gateway_association").map((a) => a.subnet_id).sort()).toEqual([
       "${azurerm_subnet.Network_ApiServerSubnet_F9EBDB7C.id}",
       "${azurerm_subnet.Network_NodesSubnet_37E3959C.id}",
     ]);
-    expect(only(res, "azurerm_nat_gateway_public_ip_association")).toBeDefined();
+    expect(onlyResource(res, "azurerm_nat_gateway_public_ip_association")).toBeDefined();
   });
   test("refuses a range outside /16../20", () => {
     expect(() => Testing.synthScope((s) => { new Network(s, "Network", { ...base, cidr: "10.50.0.0/24" }); })).toThrow(/network cidr/);
@@ -196,8 +180,8 @@ describe("Network", () => {
     ["internal entry point, Private Link Service", { entryPoint: { internal: true, privateLinkService: true }, podCidr: "10.244.0.0/16", apiServerSourceCidrs: ["192.168.10.0/24"] }],
     ["internal entry point admitting nobody", { entryPoint: { internal: true, sourceCidrs: [] } }],
   ])("the rendered NSG rules keep Azure's constraints (%s)", (_label, extra) => {
-    const res = resources((s) => { new Network(s, "Network", { ...base, ...extra }); });
-    const rules = all(res, "azurerm_network_security_rule");
+    const res = synthJson((s) => { new Network(s, "Network", { ...base, ...extra }); });
+    const rules = resourcesOf(res, "azurerm_network_security_rule");
     expect(rules.length).toBeGreaterThan(0);
     const byGroup = new Map<unknown, Record<string, unknown>[]>();
     for (const r of rules) byGroup.set(r.network_security_group_name, [...(byGroup.get(r.network_security_group_name) ?? []), r]);
@@ -264,14 +248,14 @@ describe("PrivateLink", () => {
     });
   });
   test("a second endpoint of the same service reuses the first one's zone (no clashing zone)", () => {
-    const res = resources((s) => {
+    const res = synthJson((s) => {
       const where = { location: "westeurope", resourceGroupName: "rg", service: "vault", subnetId: "subnet", virtualNetworkId: "vnet" } as const;
       const first = new PrivateLink(s, "First", { name: "pe1", targetResourceId: "kv1", ...where });
       new PrivateLink(s, "Second", { name: "pe2", targetResourceId: "kv2", dnsZone: first.zone, ...where });
     });
-    expect(all(res, "azurerm_private_dns_zone")).toHaveLength(1);
-    expect(all(res, "azurerm_private_dns_zone_virtual_network_link")).toHaveLength(1);
-    const zones = all(res, "azurerm_private_endpoint").map((e) => JSON.stringify((e.private_dns_zone_group as { private_dns_zone_ids: string[] }).private_dns_zone_ids));
+    expect(resourcesOf(res, "azurerm_private_dns_zone")).toHaveLength(1);
+    expect(resourcesOf(res, "azurerm_private_dns_zone_virtual_network_link")).toHaveLength(1);
+    const zones = resourcesOf(res, "azurerm_private_endpoint").map((e) => JSON.stringify((e.private_dns_zone_group as { private_dns_zone_ids: string[] }).private_dns_zone_ids));
     expect(new Set(zones).size).toBe(1);
   });
 });

@@ -4,7 +4,7 @@ import { deploymentJsonSchema } from "../../config/json-schema";
 import { configReferenceMarkdown } from "../../config/reference-doc";
 import { ConfigError, configPathFrom, loadDeployment, validateDeployment } from "../../config/load";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
-import { ROOT } from "./helpers";
+import { ROOT } from "../support/helpers";
 
 const examples = readdirSync(path.join(ROOT, "examples")).filter((f) => /\.ya?ml$|\.json$/.test(f));
 

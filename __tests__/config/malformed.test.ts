@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
-import { runMain } from "./helpers";
+import { runMain } from "../support/helpers";
 
 // Each malformed deployment runs through the real entry point, as a user's would: it must exit 1,
 // name the field and the fix, show no stack trace, and leave no output directory behind.

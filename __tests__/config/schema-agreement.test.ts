@@ -4,7 +4,7 @@ import Ajv2020 from "ajv/dist/2020";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
 import { deploymentJsonSchema } from "../../config/json-schema";
 import { readConfigFile, validateDeployment } from "../../config/load";
-import { ROOT } from "./helpers";
+import { ROOT } from "../support/helpers";
 
 // The editor's JSON Schema (config/deployment.schema.json, checked by a real JSON Schema validator, ajv in
 // draft 2020-12 mode) and the loader (zod + cross-field checks) must give the same verdict on every

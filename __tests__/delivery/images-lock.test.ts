@@ -6,7 +6,7 @@ import * as path from "node:path";
 import { stringify as toYaml } from "yaml";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
 import { deploymentImages } from "../../constructs/kubernetes/images";
-import { ROOT, runMain } from "../config/helpers";
+import { ROOT, runMain } from "../support/helpers";
 import { freePort, makeTestPki, removeDir, requireBinaries, run, startOnFreePort, startServer, tempDir, type RunningServer, type TestPki } from "../platform/support/servers";
 
 /**

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
 import { readConfigFile } from "../../config/load";
-import { ROOT, runMain, type MainRun } from "../config/helpers";
+import { ROOT, runMain, type MainRun } from "../support/helpers";
 
 // The synth entry point as a user runs it (`node --import tsx main.ts ...` in a directory of its own):
 // argument handling, the teardown setting through the policy, and the output directory's guarantees.

@@ -3,7 +3,7 @@ import { loadDeployment } from "../../config/load";
 import type { Deployment } from "../../config/schema";
 import { buildDeployment } from "../../stacks/deployment";
 import { GcpStack } from "../../stacks/gcp-stack";
-import { resourcesOf, onlyResource, type TfJson } from "./synth";
+import { resourcesOf, onlyResource, type TfJson } from "../support/helpers";
 import { GKE_METADATA_SERVER_EGRESS, GKE_SERVICE_AGENT_FACTS } from "../../constructs/gcp/gke-facts";
 
 /** A contract value as it renders inside the cloud stack. */

@@ -1,11 +1,11 @@
 import { Testing } from "cdktf";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { ContainerNodePool } from "@cdktf/provider-google/lib/container-node-pool";
-import { ControlPlaneAccess } from "../../constructs/gcp/control-plane-access";
+import { ControlPlaneAccess } from "../../platform/control-plane-access";
 import { CLUSTER_LOG_COMPONENTS, GkeCluster, GkeClusterProps, pickControlPlaneCidr } from "../../constructs/gcp/gke-cluster";
 import { NodePool } from "../../constructs/gcp/node-pool";
 import { NODE_ROLES, NodeServiceAccount } from "../../constructs/gcp/node-service-account";
-import { onlyResource, resourcesOf, synthJson } from "./synth";
+import { onlyResource, resourcesOf, synthJson } from "../support/helpers";
 
 const base: GkeClusterProps = {
   name: "acme",
@@ -14,7 +14,7 @@ const base: GkeClusterProps = {
   subnetwork: "subnet-id",
   podsRangeName: "pods",
   servicesRangeName: "services",
-  access: ControlPlaneAccess.privateOnly(["203.0.113.0/24"]),
+  access: ControlPlaneAccess.privateFrom(["203.0.113.0/24"]),
   controlPlaneCidr: "172.16.0.0/28",
   reservedRanges: ["10.60.0.0/20"],
   secretsEncryptionKeyId: "projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k",
@@ -140,7 +140,7 @@ describe("GkeCluster", () => {
 
   test("deletion protection and prevent_destroy by default; both lifted together only on request", () => {
     expect(out).toHaveResourceWithProperties(ContainerCluster, { deletion_protection: true, lifecycle: expect.objectContaining({ prevent_destroy: true }) });
-    expect(cluster({ deletionProtection: false })).toHaveResourceWithProperties(ContainerCluster, {
+    expect(cluster({ allowDestroy: true })).toHaveResourceWithProperties(ContainerCluster, {
       deletion_protection: false,
       lifecycle: expect.objectContaining({ prevent_destroy: false }),
     });
@@ -152,11 +152,10 @@ describe("GkeCluster", () => {
   });
 });
 
-describe("ControlPlaneAccess", () => {
-  test("refuses an empty admin list and any /0", () => {
-    expect(() => ControlPlaneAccess.privateOnly([])).toThrow(/at least one admin CIDR/);
-    expect(() => ControlPlaneAccess.publicFrom(["0.0.0.0/0"])).toThrow(/never a \/0/);
-    expect(() => ControlPlaneAccess.publicFrom(["not-a-cidr"])).toThrow(/not-a-cidr/);
+describe("ControlPlaneAccess on GKE", () => {
+  test("master authorized networks refuse an empty admin list (validation of the ranges: __tests__/platform/control-plane-access.test.ts)", () => {
+    expect(() => cluster({ access: ControlPlaneAccess.privateFrom([]) })).toThrow(/GKE's master authorized networks need at least one admin CIDR/);
+    expect(() => cluster({ access: ControlPlaneAccess.PRIVATE })).toThrow(/at least one admin CIDR/);
   });
 });
 

@@ -5,7 +5,7 @@ import { ComputeRouterNat } from "@cdktf/provider-google/lib/compute-router-nat"
 import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { Network } from "../../constructs/gcp/network";
 import { NodeFirewall } from "../../constructs/gcp/node-firewall";
-import { resourcesOf, synthJson } from "./synth";
+import { resourcesOf, synthJson } from "../support/helpers";
 
 const networkProps = { namePrefix: "acme", region: "europe-west1", nodeCidr: "10.60.0.0/20", podCidr: "10.64.0.0/14", serviceCidr: "172.22.0.0/20" };
 const firewallProps = { namePrefix: "acme", network: "vpc-id", nodeTag: "acme-gke-node", controlPlaneCidr: "172.16.0.0/28" };

@@ -11,7 +11,7 @@ import { CryptoKey } from "../../constructs/gcp/crypto-key";
 import { KeyRing } from "../../constructs/gcp/key-ring";
 import { ProjectServices, REQUIRED_SERVICES } from "../../constructs/gcp/project-services";
 import { WorkloadIdentity } from "../../constructs/gcp/workload-identity";
-import { resourcesOf, synthJson } from "./synth";
+import { resourcesOf, synthJson } from "../support/helpers";
 
 describe("PrivateBucket", () => {
   const out = Testing.synthScope((s) => { new PrivateBucket(s, "Data", { name: "acme-data", location: "europe-west1", logBucket: "acme-logs" }); });
@@ -42,7 +42,7 @@ describe("PrivateBucket", () => {
 
   test("never force-destroyed; prevent_destroy unless lifted", () => {
     expect(out).toHaveResourceWithProperties(StorageBucket, { force_destroy: false, lifecycle: { prevent_destroy: true } });
-    const lifted = Testing.synthScope((s) => { new PrivateBucket(s, "Data", { name: "b", location: "eu", preventDestroy: false }); });
+    const lifted = Testing.synthScope((s) => { new PrivateBucket(s, "Data", { name: "b", location: "eu", allowDestroy: true }); });
     expect(lifted).toHaveResourceWithProperties(StorageBucket, { force_destroy: false, lifecycle: { prevent_destroy: false } });
   });
 
@@ -94,8 +94,8 @@ describe("KeyRing and CryptoKey", () => {
     expect(out).toHaveResourceWithProperties(KmsKeyRing, { lifecycle: { prevent_destroy: true } });
     expect(out).toHaveResourceWithProperties(KmsCryptoKey, { lifecycle: { prevent_destroy: true } });
     const lifted = Testing.synthScope((s) => {
-      const ring = new KeyRing(s, "Ring", { name: "acme", location: "europe-west1", preventDestroy: false });
-      new CryptoKey(s, "Key", { name: "k", keyRingId: ring.resource.id, preventDestroy: false });
+      const ring = new KeyRing(s, "Ring", { name: "acme", location: "europe-west1", allowDestroy: true });
+      new CryptoKey(s, "Key", { name: "k", keyRingId: ring.resource.id, allowDestroy: true });
     });
     expect(lifted).toHaveResourceWithProperties(KmsKeyRing, { lifecycle: { prevent_destroy: false } });
     expect(lifted).toHaveResourceWithProperties(KmsCryptoKey, { lifecycle: { prevent_destroy: false } });

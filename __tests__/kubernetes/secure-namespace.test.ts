@@ -2,7 +2,7 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { Testing } from "cdktf";
 import { SecureNamespace } from "../../constructs/kubernetes/secure-namespace";
-import { resourcesOf, synthJson } from "./helpers";
+import { resourcesOf, synthJson } from "../support/helpers";
 
 const synth = () => Testing.synthScope((s) => new SecureNamespace(s, "Ns", { name: "metadata" }));
 

@@ -4,7 +4,7 @@ import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { StatefulSetV1 } from "@cdktf/provider-kubernetes/lib/stateful-set-v1";
 import { Testing } from "cdktf";
 import { StatefulWorkload, type StatefulWorkloadProps } from "../../constructs/kubernetes/stateful-workload";
-import { allContainers, resourcesOf, synthJson } from "./helpers";
+import { allContainers, resourcesOf, synthJson } from "../support/helpers";
 import { APP, ZONES } from "./workload-fixtures";
 
 const base: StatefulWorkloadProps = {

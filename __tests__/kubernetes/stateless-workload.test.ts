@@ -4,7 +4,7 @@ import { ServiceAccountV1 } from "@cdktf/provider-kubernetes/lib/service-account
 import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Testing } from "cdktf";
 import { StatelessWorkload, type StatelessWorkloadProps } from "../../constructs/kubernetes/stateless-workload";
-import { allContainers, resourcesOf, synthJson } from "./helpers";
+import { allContainers, resourcesOf, synthJson } from "../support/helpers";
 import { APP, ZONES } from "./workload-fixtures";
 
 const base: StatelessWorkloadProps = { name: "web", namespace: "ingress", zones: ZONES, containers: [{ ...APP, volumeMounts: [] }], ports: [{ name: "https", port: 8443 }] };

@@ -9,7 +9,7 @@ import {
   pkiCertificateTemplate,
   type VaultAgentProps,
 } from "../../constructs/kubernetes/vault-agent";
-import { allContainers, resourcesOf, synthJson } from "./helpers";
+import { allContainers, resourcesOf, synthJson } from "../support/helpers";
 import { APP, ZONES } from "./workload-fixtures";
 
 const agentProps: VaultAgentProps = {

@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { decodeStacks } from "../../scripts/terraform-decode";
-import { runSynth } from "../config/helpers";
+import { runSynth } from "./helpers";
 import { DEPLOYMENTS, EXAMPLES_DIR, EXAMPLES_OUT, outputDir, SYNTH_DIR_ENV, type DeploymentRun } from "./deployments";
 
 /**

@@ -7,7 +7,7 @@ import { podDnsDomains, serviceAllowedDomains, serviceDnsNames, vaultNames } fro
 import { serviceRules } from "../../constructs/vault/service-policy";
 import { TransitKeys } from "../../constructs/vault/transit-keys";
 import { SERVICES } from "../../platform/service-catalog";
-import { resourcesOf, synthJson } from "../kubernetes/helpers";
+import { resourcesOf, synthJson } from "../support/helpers";
 
 test("mounts holding keys or secrets are protected unless allowDestroy", () => {
   const kv = (allowDestroy?: boolean) => resourcesOf(synthJson((s) => new KvStore(s, "Kv", { allowDestroy })), "vault_mount")[0].lifecycle;

@@ -5,14 +5,14 @@ import { Mount } from "@cdktf/provider-vault/lib/mount";
 import { PkiSecretBackendRootCert } from "@cdktf/provider-vault/lib/pki-secret-backend-root-cert";
 import { VaultProvider } from "@cdktf/provider-vault/lib/provider";
 import { Testing } from "cdktf";
-import { idOf } from "../../platform/service-names";
+import { idOf } from "../../lib/construct-id";
 import { renderServicePolicy } from "../../constructs/vault/service-policy";
 import { AwsStack } from "../../stacks/aws-stack";
 import type { PlatformFoundation } from "../../platform/platform-foundation";
 import { SERVICES } from "../../platform/service-catalog";
 import { VaultConfigStack } from "../../stacks/vault-config-stack";
 import { FAKE_FOUNDATION, defaultDeployment } from "../fixtures/fake-foundation";
-import { resourcesOf } from "../kubernetes/helpers";
+import { resourcesOf } from "../support/helpers";
 
 function synth(foundation: PlatformFoundation = FAKE_FOUNDATION, overrides: Record<string, unknown> = {}) {
   return Testing.synth(new VaultConfigStack(Testing.app(), "demo-vault-config", { deployment: defaultDeployment(overrides), foundation }));

@@ -4,7 +4,7 @@ import { IMAGES, secretsServerImage } from "../../constructs/kubernetes/images";
 import { AZURE_SEAL_WORKLOAD_IDENTITY, RAFT_FACTS, VaultServer, renderVaultServerConfig, type VaultServerProps } from "../../constructs/vault/vault-server";
 import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
 import { FAKE_FOUNDATION } from "../fixtures/fake-foundation";
-import { allContainers, resourcesOf, synthJson } from "../kubernetes/helpers";
+import { allContainers, resourcesOf, synthJson } from "../support/helpers";
 
 const base: VaultServerProps = {
   namespace: "vault",

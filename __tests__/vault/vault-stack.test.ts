@@ -9,7 +9,7 @@ import { NAMESPACES, SERVICES } from "../../platform/service-catalog";
 import { VaultStack } from "../../stacks/vault-stack";
 import { FAKE_FOUNDATION, defaultDeployment } from "../fixtures/fake-foundation";
 import { INTENDED_GRAPH } from "../kubernetes/intended-graph";
-import { resourcesOf } from "../kubernetes/helpers";
+import { resourcesOf } from "../support/helpers";
 
 function synth(foundation: PlatformFoundation = FAKE_FOUNDATION, overrides: Record<string, unknown> = {}) {
   const app = Testing.app();

@@ -1,7 +1,7 @@
 import { JobV1 } from "@cdktf/provider-kubernetes/lib/job-v1";
 import { Testing } from "cdktf";
 import { VaultTlsBootstrap, type VaultTlsBootstrapProps } from "../../constructs/vault/vault-tls-bootstrap";
-import { resourcesOf, synthJson } from "../kubernetes/helpers";
+import { resourcesOf, synthJson } from "../support/helpers";
 
 const props: VaultTlsBootstrapProps = {
   namespace: "vault",

@@ -11,15 +11,20 @@ import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import { VpcSecurityGroupEgressRule } from "@cdktf/provider-aws/lib/vpc-security-group-egress-rule";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { ControlPlaneEndpoint, type ControlPlaneAccess } from "./control-plane-access";
+import type { ControlPlaneAccess } from "../../platform/control-plane-access";
+import { ControlPlaneEndpoint } from "./control-plane-endpoint";
 import { EncryptionKey } from "./encryption-key";
 import { awsManagedPolicyArn, partitionOf } from "./partition";
+import { idFromText, idOf } from "../../lib/construct-id";
 
 /** Every EKS control-plane log type. */
 export const CONTROL_PLANE_LOG_TYPES = ["api", "audit", "authenticator", "controllerManager", "scheduler"] as const;
 
 /** The Kubernetes version the cluster runs (pinned: upgrades are deliberate). */
 export const DEFAULT_KUBERNETES_VERSION = "1.33";
+
+/** The AWS managed policies of the node role (each attachment's id is `NodeRole<idOf(policy)>`). */
+export const NODE_ROLE_POLICIES = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"] as const;
 
 /** Props of {@link EksCluster}. */
 export interface EksClusterProps {
@@ -191,7 +196,7 @@ export class EksCluster extends Construct {
     }
     for (const { arn: principalArn, role, policy } of access) {
       // Id from the ARN itself: reordering the list changes nothing.
-      const entryId = principalArn.replace(/[^A-Za-z0-9]+/g, "-");
+      const entryId = idFromText(principalArn);
       const entry = new EksAccessEntry(this, `${role}Access-${entryId}`, { clusterName: this.clusterName, principalArn, type: "STANDARD" });
       new EksAccessPolicyAssociation(this, `${role}Policy-${entryId}`, {
         clusterName: this.clusterName,
@@ -205,8 +210,8 @@ export class EksCluster extends Construct {
       name: `${name}-eks-node`,
       assumeRolePolicy: servicePrincipalTrust(this, "NodeTrustPolicy", "ec2.amazonaws.com").json,
     });
-    this.nodeRolePolicies = ["AmazonEKSWorkerNodePolicy", "AmazonEKS_CNI_Policy", "AmazonEC2ContainerRegistryPullOnly"].map(
-      (policy) => new IamRolePolicyAttachment(this, `NodeRole${policy.replace(/_/g, "")}`, { role: this.nodeRole.name, policyArn: awsManagedPolicyArn(this, policy) }),
+    this.nodeRolePolicies = NODE_ROLE_POLICIES.map(
+      (policy) => new IamRolePolicyAttachment(this, `NodeRole${idOf(policy)}`, { role: this.nodeRole.name, policyArn: awsManagedPolicyArn(this, policy) }),
     );
 
     this.nodeSecurityGroup = new SecurityGroup(this, "NodeSecurityGroup", {

@@ -9,9 +9,10 @@ import { parseIpv4Cidr } from "../../lib/cidr";
 import type { ClusterAccess } from "../../platform/platform-foundation";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { ContainerInsights } from "./container-insights";
-import { ControlPlaneAccess } from "./control-plane-access";
+import type { ControlPlaneAccess } from "../../platform/control-plane-access";
 import { AKS_FACTS } from "./azure-facts";
 import type { EtcdEncryptionKey } from "./etcd-encryption-key";
+import { idOf } from "../../lib/construct-id";
 
 /** A pool of worker nodes. */
 export interface AksNodePool {
@@ -95,8 +96,8 @@ export interface AksClusterProps {
    * @default - the add-on is off
    */
   readonly secretsStoreRotationInterval?: string;
-  /** Protect the cluster from `terraform destroy`. @default true */
-  readonly preventDestroy?: boolean;
+  /** Let `terraform destroy` delete the cluster. @default false - lifecycle prevent_destroy */
+  readonly allowDestroy?: boolean;
   /**
    * Entra object ids given cluster-admin through Azure RBAC on this cluster (built-in
    * "Azure Kubernetes Service RBAC Cluster Admin"), e.g. the identity that applies the Kubernetes stacks.
@@ -157,7 +158,7 @@ export class AksCluster extends Construct {
     const tags = { ...props.tags };
     const version = props.kubernetesVersion ?? "1.34";
     const zones = [...(props.zones ?? ["1", "2", "3"])];
-    const preventDestroy = props.preventDestroy ?? true;
+    const preventDestroy = !(props.allowDestroy ?? false);
     this.tenantId = props.tenantId;
     const clash = props.nodePools.find((p) => p.name === SYSTEM_POOL);
     if (clash) throw new Error(`node pool name '${SYSTEM_POOL}' is reserved for AKS's system pool; rename the pool, e.g. 'general'`);
@@ -200,7 +201,7 @@ export class AksCluster extends Construct {
         virtualNetworkIntegrationEnabled: true,
         subnetId: props.apiServerSubnetId,
         // Exactly the admins' ranges: nodes reach the API server inside the VNet, not through this endpoint.
-        ...(access.publicEndpoint ? { authorizedIpRanges: [...access.authorizedCidrs] } : {}),
+        ...(access.publicEndpoint ? { authorizedIpRanges: [...access.adminCidrs] } : {}),
       },
       ...(access.publicEndpoint ? {} : { privateClusterPublicFqdnEnabled: false, privateDnsZoneId: "System" }),
       // Secrets are encrypted with the Key Vault key before etcd stores them; AKS reaches the vault privately.
@@ -259,7 +260,7 @@ export class AksCluster extends Construct {
 
     this.nodePools = props.nodePools.map(
       (pool) =>
-        new KubernetesClusterNodePool(this, `${pascal(pool.name)}Pool`, {
+        new KubernetesClusterNodePool(this, `${idOf(pool.name)}Pool`, {
           name: pool.name,
           kubernetesClusterId: this.resource.id,
           mode: "User",
@@ -384,8 +385,4 @@ function nthAddress(cidr: string, n: number): string {
   if (!r || n >= 2 ** (32 - r.prefix)) throw new Error(`${cidr} has no address number ${n}`);
   const a = (r.network + n) >>> 0;
   return [24, 16, 8, 0].map((s) => (a >>> s) & 255).join(".");
-}
-
-function pascal(s: string): string {
-  return s[0].toUpperCase() + s.slice(1);
 }

@@ -19,8 +19,8 @@ export interface FlowLogStoreProps {
   readonly virtualNetworkId?: string;
   /** The workspace traffic analytics writes to. */
   readonly trafficAnalytics: TrafficAnalyticsTarget;
-  /** Protect the account from `terraform destroy`. */
-  readonly preventDestroy: boolean;
+  /** Let `terraform destroy` remove the account. @default false - protected */
+  readonly allowDestroy?: boolean;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -46,7 +46,7 @@ export function flowLogStore(scope: Construct, props: FlowLogStoreProps): FlowLo
     resourceGroupName: props.resourceGroupName,
     allowTrustedAzureServices: true,
     sharedAccessKeyEnabled: true,
-    preventDestroy: props.preventDestroy,
+    allowDestroy: props.allowDestroy,
     ...(props.tags ? { tags: props.tags } : {}),
   });
   Policy.suppress(account.resource, [

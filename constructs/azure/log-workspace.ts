@@ -8,8 +8,8 @@ export interface LogWorkspaceProps {
   readonly resourceGroupName: string;
   /** Days logs are kept. @default 90 */
   readonly retentionDays?: number;
-  /** Protect the workspace (and the audit trail in it) from `terraform destroy`. @default true */
-  readonly preventDestroy?: boolean;
+  /** Let `terraform destroy` remove the workspace (and the audit trail in it). @default false - lifecycle prevent_destroy */
+  readonly allowDestroy?: boolean;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -31,7 +31,7 @@ export class LogWorkspace extends Construct {
       retentionInDays: props.retentionDays ?? 90,
       localAuthenticationEnabled: false,
       tags: { ...props.tags },
-      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
   }
 }

@@ -9,11 +9,11 @@ export interface ResourceGroupProps {
   /** Tags on the group (the deployment's tags plus its name). @default - none */
   readonly tags?: Readonly<Record<string, string>>;
   /**
-   * Put a CanNotDelete management lock on the group: nothing in it can be deleted (by Terraform or anyone)
-   * until the lock is removed. For groups that hold data.
-   * @default true
+   * Leave out the CanNotDelete management lock, which otherwise keeps anything in the group from being deleted
+   * (by Terraform or anyone) until the lock is removed. Groups that hold no data set it.
+   * @default false - the group carries the lock
    */
-  readonly deleteLock?: boolean;
+  readonly allowDestroy?: boolean;
 }
 
 /**
@@ -22,7 +22,7 @@ export interface ResourceGroupProps {
  */
 export class ResourceGroup extends Construct {
   readonly resource: AzResourceGroup;
-  /** The CanNotDelete lock, when `deleteLock` is true. */
+  /** The CanNotDelete lock, unless `allowDestroy`. */
   readonly lock?: ManagementLock;
 
   constructor(scope: Construct, id: string, props: ResourceGroupProps) {
@@ -32,7 +32,7 @@ export class ResourceGroup extends Construct {
       location: props.location,
       tags: { ...props.tags },
     });
-    if (props.deleteLock ?? true) {
+    if (!(props.allowDestroy ?? false)) {
       this.lock = new ManagementLock(this, "DeleteLock", {
         name: `${props.name}-cannot-delete`,
         scope: this.resource.id,

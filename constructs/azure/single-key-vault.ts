@@ -66,8 +66,8 @@ export interface SingleKeyVaultProps {
 
   /** Send the vault's audit events (every key operation, who and from where) to this Log Analytics workspace. @default - none */
   readonly logWorkspaceId?: string;
-  /** Protect the vault and the key from `terraform destroy`. @default true */
-  readonly preventDestroy?: boolean;
+  /** Let `terraform destroy` remove the vault and the key (and let the deployer delete the key). @default false - lifecycle prevent_destroy */
+  readonly allowDestroy?: boolean;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -101,7 +101,7 @@ export class SingleKeyVault extends Construct {
 
   constructor(scope: Construct, id: string, props: SingleKeyVaultProps, key: SingleKeySpec) {
     super(scope, id);
-    const preventDestroy = props.preventDestroy ?? true;
+    const preventDestroy = !(props.allowDestroy ?? false);
     this.resource = new KeyVault(this, "Resource", {
       name: props.name,
       location: props.location,

@@ -3,6 +3,7 @@ import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { idOf } from "../../lib/construct-id";
 
 /** Props of {@link SecureStorageAccount}. */
 export interface SecureStorageAccountProps {
@@ -30,8 +31,8 @@ export interface SecureStorageAccountProps {
    * @default false - Entra ID only; no account key or SAS works
    */
   readonly sharedAccessKeyEnabled?: boolean;
-  /** Protect the account from `terraform destroy`. @default true */
-  readonly preventDestroy?: boolean;
+  /** Let `terraform destroy` remove the account. @default false - lifecycle prevent_destroy */
+  readonly allowDestroy?: boolean;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -76,16 +77,16 @@ export class SecureStorageAccount extends Construct {
         containerDeleteRetentionPolicy: { days: retention },
       },
       tags: { ...props.tags },
-      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
     const containers: Record<string, StorageContainer> = {};
     for (const name of props.containers ?? []) {
       // storage_account_id: created through Azure Resource Manager, so Terraform needs no data-plane access.
-      containers[name] = new StorageContainer(this, pascal(name), {
+      containers[name] = new StorageContainer(this, `${idOf(name)}Container`, {
         name,
         storageAccountId: this.resource.id,
         containerAccessType: "private",
-        lifecycle: { preventDestroy: props.preventDestroy ?? true },
+        lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
       });
     }
     this.containers = containers;
@@ -111,8 +112,4 @@ export class SecureStorageAccount extends Construct {
       principalType: "ServicePrincipal",
     });
   }
-}
-
-function pascal(name: string): string {
-  return name.split(/[^a-zA-Z0-9]/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join("") + "Container";
 }

@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { FederatedIdentityCredential } from "@cdktf/provider-azurerm/lib/federated-identity-credential";
 import type { WorkloadIdentityBinding } from "../../platform/platform-foundation";
+import { idOf } from "../../lib/construct-id";
 
 /** A Kubernetes service account. */
 export interface ServiceAccountRef {
@@ -41,7 +42,7 @@ export class WorkloadIdentity extends Construct {
       tags: { ...props.tags },
     });
     for (const s of props.subjects) {
-      new FederatedIdentityCredential(this, `${pascal(s.namespace)}${pascal(s.serviceAccount)}`, {
+      new FederatedIdentityCredential(this, `${idOf(s.namespace)}${idOf(s.serviceAccount)}`, {
         name: `${s.namespace}-${s.serviceAccount}`,
         resourceGroupName: props.resourceGroupName,
         parentId: this.resource.id,
@@ -63,8 +64,4 @@ export class WorkloadIdentity extends Construct {
       podLabels: { "azure.workload.identity/use": "true" },
     };
   }
-}
-
-function pascal(s: string): string {
-  return s.split(/[^a-zA-Z0-9]/).filter(Boolean).map((p) => p[0].toUpperCase() + p.slice(1)).join("");
 }

@@ -24,10 +24,10 @@ export interface PrivateBucketProps {
    */
   readonly softDeleteRetentionDays?: number;
   /**
-   * Refuse `terraform destroy`.
-   * @default true
+   * Let `terraform destroy` remove the bucket.
+   * @default false - lifecycle prevent_destroy
    */
-  readonly preventDestroy?: boolean;
+  readonly allowDestroy?: boolean;
   /** @default - none (the provider's default labels still apply) */
   readonly labels?: Readonly<Record<string, string>>;
   /**
@@ -73,7 +73,7 @@ export class PrivateBucket extends Construct {
       logging: props.logBucket ? { logBucket: props.logBucket, logObjectPrefix: props.name } : undefined,
       labels: props.labels ? { ...props.labels } : undefined,
       ...(props.kmsKeyName ? { encryption: { defaultKmsKeyName: props.kmsKeyName } } : {}),
-      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
   }
 

@@ -23,10 +23,10 @@ export interface CryptoKeyProps {
    */
   readonly protectionLevel?: "SOFTWARE" | "HSM";
   /**
-   * Refuse `terraform destroy` (data wrapped by the key would become unreadable).
-   * @default true
+   * Let `terraform destroy` remove the key (data wrapped by it would become unreadable).
+   * @default false - lifecycle prevent_destroy
    */
-  readonly preventDestroy?: boolean;
+  readonly allowDestroy?: boolean;
   /** @default - none (the provider's default labels still apply) */
   readonly labels?: Readonly<Record<string, string>>;
 }
@@ -54,7 +54,7 @@ export class CryptoKey extends Construct {
       destroyScheduledDuration: `${destroyDays * 86_400}s`,
       versionTemplate: { algorithm: "GOOGLE_SYMMETRIC_ENCRYPTION", protectionLevel: props.protectionLevel ?? "SOFTWARE" },
       labels: props.labels ? { ...props.labels } : undefined,
-      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
   }
 

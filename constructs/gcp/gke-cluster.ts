@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { overlaps, parseIpv4Cidr, subnet } from "../../lib/cidr";
-import { ControlPlaneAccess } from "./control-plane-access";
+import type { ControlPlaneAccess } from "../../platform/control-plane-access";
 import { GKE_GATEWAY } from "./gke-facts";
 
 /** GKE release channels (the cluster and its nodes follow the channel's versions). */
@@ -53,10 +53,10 @@ export interface GkeClusterProps {
    */
   readonly kubernetesVersion?: string;
   /**
-   * Refuse to delete the cluster (provider deletion protection and prevent_destroy).
-   * @default true
+   * Let `terraform destroy` delete the cluster.
+   * @default false - the provider's deletion_protection and lifecycle prevent_destroy
    */
-  readonly deletionProtection?: boolean;
+  readonly allowDestroy?: boolean;
   /**
    * Enforce the project's Binary Authorization policy on every pod.
    * @default true
@@ -113,7 +113,9 @@ export class GkeCluster extends Construct {
   constructor(scope: Construct, id: string, props: GkeClusterProps) {
     super(scope, id);
     checkControlPlaneCidr(props.controlPlaneCidr, props.reservedRanges ?? []);
-    const deletionProtection = props.deletionProtection ?? true;
+    // GKE renders the access as master authorized networks: with none, no administrator could reach the API.
+    if (props.access.adminCidrs.length === 0) throw new Error("control-plane CIDRs: GKE's master authorized networks need at least one admin CIDR, e.g. 203.0.113.0/24");
+    const deletionProtection = !(props.allowDestroy ?? false);
 
     this.resource = new ContainerCluster(this, "Resource", {
       name: props.name,

@@ -7,11 +7,11 @@ export interface KeyRingProps {
   /** Region (or "global") of the ring; GKE secrets encryption needs the cluster's region. */
   readonly location: string;
   /**
-   * Refuse `terraform destroy`. GCP never deletes a key ring: destroying only forgets it, and the
-   * name can never be reused in the project.
-   * @default true
+   * Let `terraform destroy` remove the key ring. GCP never deletes a key ring: destroying only forgets it,
+   * and the name can never be reused in the project.
+   * @default false - lifecycle prevent_destroy
    */
-  readonly preventDestroy?: boolean;
+  readonly allowDestroy?: boolean;
 }
 
 /** A Cloud KMS key ring, protected from destroy. */
@@ -23,7 +23,7 @@ export class KeyRing extends Construct {
     this.resource = new KmsKeyRing(this, "Resource", {
       name: props.name,
       location: props.location,
-      lifecycle: { preventDestroy: props.preventDestroy ?? true },
+      lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
   }
 }

@@ -1,5 +1,6 @@
 import { Construct } from "constructs";
 import { ProjectService } from "@cdktf/provider-google/lib/project-service";
+import { idOf } from "../../lib/construct-id";
 
 /** The Google APIs the GCP cloud layer uses. */
 export const REQUIRED_SERVICES = [
@@ -41,7 +42,7 @@ export class ProjectServices extends Construct {
     const services = props.services ?? REQUIRED_SERVICES;
     this.services = services.map(
       (service) =>
-        new ProjectService(this, pascal(service.split(".")[0]), {
+        new ProjectService(this, idOf(service.split(".")[0]), {
           project: props.projectId,
           service,
           disableOnDestroy: false,
@@ -49,8 +50,4 @@ export class ProjectServices extends Construct {
         }),
     );
   }
-}
-
-function pascal(name: string): string {
-  return name.charAt(0).toUpperCase() + name.slice(1);
 }

@@ -7,6 +7,7 @@ import { SERVICES, type ExternalDestination, type ServiceName, type ServiceSpec 
 import { EXTERNAL_HTTPS_PORT, ExternalEgress } from "./external-egress";
 import { APP_LABEL, NAMESPACE_NAME_LABEL, selectorLabels, workloadLabels } from "../../lib/labels";
 import { KUBE_DNS, type DnsEndpoint } from "./secure-namespace";
+import { idOf } from "../../lib/construct-id";
 
 /** Props of NetworkAllowGraph. */
 export interface NetworkAllowGraphProps {
@@ -107,7 +108,7 @@ export class NetworkAllowGraph extends Construct {
         return target ? [{ kind, target }] : [];
       });
       const external = destinations.length
-        ? new ExternalEgress(this, `${pascal(keyOf.get(s) ?? key)}External`, {
+        ? new ExternalEgress(this, `${idOf(keyOf.get(s) ?? key)}External`, {
             name: s.name,
             namespace: ns(s.namespace),
             podLabels: selectorLabels(s.name),
@@ -122,7 +123,7 @@ export class NetworkAllowGraph extends Construct {
           egress.push({ to: [{ ipBlock: { cidr: rule.cidr } }], ports: [{ port: String(rule.port), protocol: rule.protocol }] });
         }
       }
-      policies[key] = new NetworkPolicyV1(this, pascal(keyOf.get(s) ?? key), {
+      policies[key] = new NetworkPolicyV1(this, idOf(keyOf.get(s) ?? key), {
         metadata: { name: `${s.name}-allow`, namespace: ns(s.namespace), labels: workloadLabels(s.name) },
         spec: { podSelector: { matchLabels: selectorLabels(s.name) }, policyTypes: ["Ingress", "Egress"], ingress, egress },
       });
@@ -130,10 +131,6 @@ export class NetworkAllowGraph extends Construct {
     }
     this.policies = policies;
   }
-}
-
-function pascal(key: string): string {
-  return key.charAt(0).toUpperCase() + key.slice(1);
 }
 
 // ---------------------------------------------------------------------------------------------------

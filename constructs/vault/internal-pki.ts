@@ -6,7 +6,8 @@ import { PkiSecretBackendIntermediateSetSigned } from "@cdktf/provider-vault/lib
 import { PkiSecretBackendRole } from "@cdktf/provider-vault/lib/pki-secret-backend-role";
 import { PkiSecretBackendRootCert } from "@cdktf/provider-vault/lib/pki-secret-backend-root-cert";
 import { PkiSecretBackendRootSignIntermediate } from "@cdktf/provider-vault/lib/pki-secret-backend-root-sign-intermediate";
-import { VAULT_ADDRESS, VAULT_MOUNTS, idOf } from "../../platform/service-names";
+import { idOf } from "../../lib/construct-id";
+import { VAULT_ADDRESS, VAULT_MOUNTS } from "../../platform/service-names";
 
 /** One issuing role: a service and the exact DNS names its certificates may carry. */
 export interface PkiRoleSpec {

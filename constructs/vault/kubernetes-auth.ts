@@ -3,7 +3,8 @@ import { AuthBackend } from "@cdktf/provider-vault/lib/auth-backend";
 import { KubernetesAuthBackendConfig } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-config";
 import { KubernetesAuthBackendRole } from "@cdktf/provider-vault/lib/kubernetes-auth-backend-role";
 import type { ClusterAccess } from "../../platform/platform-foundation";
-import { VAULT_MOUNTS, VAULT_TOKEN_AUDIENCE, idOf } from "../../platform/service-names";
+import { idOf } from "../../lib/construct-id";
+import { VAULT_MOUNTS, VAULT_TOKEN_AUDIENCE } from "../../platform/service-names";
 
 /** One login role: a service account in a namespace, and the policies its token gets. */
 export interface KubernetesAuthRoleSpec {

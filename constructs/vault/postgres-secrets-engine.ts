@@ -2,7 +2,8 @@ import { Construct } from "constructs";
 import { DatabaseSecretBackendConnection } from "@cdktf/provider-vault/lib/database-secret-backend-connection";
 import { DatabaseSecretBackendRole } from "@cdktf/provider-vault/lib/database-secret-backend-role";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
-import { VAULT_MOUNTS, idOf } from "../../platform/service-names";
+import { idOf } from "../../lib/construct-id";
+import { VAULT_MOUNTS } from "../../platform/service-names";
 
 /** A dynamic database role: short-lived logins that join one group role. */
 export interface DatabaseRoleSpec {

@@ -1,7 +1,8 @@
 import { Construct } from "constructs";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
 import { TransitSecretBackendKey } from "@cdktf/provider-vault/lib/transit-secret-backend-key";
-import { VAULT_MOUNTS, idOf } from "../../platform/service-names";
+import { idOf } from "../../lib/construct-id";
+import { VAULT_MOUNTS } from "../../platform/service-names";
 
 /** Props of TransitKeys. */
 export interface TransitKeysProps {

@@ -2,40 +2,8 @@ import { Construct } from "constructs";
 import { SecurityGroup } from "@cdktf/provider-aws/lib/security-group";
 import { VpcSecurityGroupIngressRule } from "@cdktf/provider-aws/lib/vpc-security-group-ingress-rule";
 import type { EksClusterVpcConfig } from "@cdktf/provider-aws/lib/eks-cluster";
-import { isIpv4Cidr } from "../../lib/cidr";
-
-/**
- * Who may reach the Kubernetes API. The private endpoint is always on; a public endpoint exists only
- * through {@link ControlPlaneAccess.allowFrom}, and then accepts exactly the given CIDRs. 0.0.0.0/0 is refused.
- */
-export class ControlPlaneAccess {
-  /** Only from inside the network. */
-  static readonly PRIVATE = new ControlPlaneAccess(false, []);
-
-  /** Private endpoint only, reached over VPN/peering from these administrator CIDRs. */
-  static privateFrom(cidrs: readonly string[]): ControlPlaneAccess {
-    return new ControlPlaneAccess(false, ControlPlaneAccess.check(cidrs));
-  }
-
-  /** Private, plus a public endpoint that accepts only these CIDRs (at least one). */
-  static allowFrom(cidrs: readonly string[]): ControlPlaneAccess {
-    if (cidrs.length === 0) throw new Error("control-plane CIDRs: a public endpoint needs at least one admin CIDR, e.g. 203.0.113.0/24");
-    return new ControlPlaneAccess(true, ControlPlaneAccess.check(cidrs));
-  }
-
-  private static check(cidrs: readonly string[]): readonly string[] {
-    const bad = cidrs.filter((c) => !isIpv4Cidr(c) || c.endsWith("/0"));
-    if (bad.length) throw new Error(`control-plane CIDRs ${bad.join(", ")}: give host or office ranges, e.g. 203.0.113.0/24`);
-    return [...cidrs];
-  }
-
-  private constructor(
-    /** Whether a public API endpoint exists. */
-    readonly publicEndpoint: boolean,
-    /** The administrator CIDRs: public_access_cidrs (when public) and the cluster security group's HTTPS sources. */
-    readonly adminCidrs: readonly string[],
-  ) {}
-}
+import type { ControlPlaneAccess } from "../../platform/control-plane-access";
+import { idFromText } from "../../lib/construct-id";
 
 /** Props of {@link ControlPlaneEndpoint}. */
 export interface ControlPlaneEndpointProps {
@@ -69,7 +37,7 @@ export class ControlPlaneEndpoint extends Construct {
     });
     for (const cidr of props.access.adminCidrs) {
       // Id from the range itself: reordering the list changes nothing.
-      new VpcSecurityGroupIngressRule(this, `AdminHttps-${cidr.replace(/[./]/g, "-")}`, {
+      new VpcSecurityGroupIngressRule(this, `AdminHttps-${idFromText(cidr)}`, {
         securityGroupId: this.securityGroup.id,
         description: `Kubernetes API from admin range ${cidr}`,
         ipProtocol: "tcp",
