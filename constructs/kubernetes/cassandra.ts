@@ -94,7 +94,7 @@ export class Cassandra extends Construct {
     // The PEM keystore wants the key (PKCS#8 only: Cassandra's PEMReader builds a PKCS8EncodedKeySpec,
     // apache/cassandra 4.1 security/PEMReader.java) and the chain in one file: the certificate's own bundle.
     const certWithBundle = serviceCertificate(spec, { pkcs8: true });
-    const q = (field: string) => kvField(kv, field).replace(/ \}\}\{\{ end \}\}$/, ` | replaceAll "'" "''" }}{{ end }}`);
+    const q = (field: string) => kvField(kv, field, { quote: "sql-literal" });
     const agent = new VaultAgent(this, "VaultAgent", {
       name: spec.name,
       namespace: props.namespace,

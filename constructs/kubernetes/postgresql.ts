@@ -291,7 +291,10 @@ export class Postgresql extends Construct {
         { fileName: "replication.pgpass", contents: `*:*:*:replicator:${kvField(kv, "replication_password")}\n`, perms: "0400" },
         {
           fileName: "bootstrap.sql",
-          contents: postgresqlBootstrapSql({ replication: sqlQuoted(kvField(kv, "replication_password")), vaultAdmin: sqlQuoted(kvField(kv, "vault_admin_password")) }),
+          contents: postgresqlBootstrapSql({
+            replication: kvField(kv, "replication_password", { quote: "sql-literal" }),
+            vaultAdmin: kvField(kv, "vault_admin_password", { quote: "sql-literal" }),
+          }),
           perms: "0400",
         },
       ],
@@ -393,7 +396,3 @@ export function postgresqlHosts(replicas = 2): string[] {
   return Array.from({ length: replicas }, (_, i) => `${spec.name}-${i}.${spec.name}-headless.${spec.namespace}.svc:5432`);
 }
 
-/** A Vault template value inside a single-quoted SQL literal: quotes doubled at render time. */
-function sqlQuoted(expression: string): string {
-  return expression.replace(/\}\}\{\{ end \}\}$/, ` | replaceAll "'" "''" }}{{ end }}`);
-}
