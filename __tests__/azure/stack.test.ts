@@ -65,7 +65,9 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("every resource group carries the deployment's tags and name", () => {
-    for (const rg of values(exampleResources(), "azurerm_resource_group")) {
+    const groups = values(exampleResources(), "azurerm_resource_group");
+    expect(groups.length).toBeGreaterThan(0);
+    for (const rg of groups) {
       expect(rg.tags).toEqual({ project: "metadata-platform", environment: "production", deployment: "contoso-prod" });
     }
   });
@@ -164,6 +166,7 @@ describe("AzureStack from examples/azure.yaml", () => {
     ]));
     expect(peerings).toHaveLength(2);
     for (const p of peerings) expect(p).toMatchObject({ allow_forwarded_traffic: false, allow_gateway_transit: false, use_remote_gateways: false });
+    expect(values(res, "azurerm_key_vault_key")).toHaveLength(2);
     for (const key of values(res, "azurerm_key_vault_key")) {
       expect(key.depends_on).toEqual(expect.arrayContaining([
         expect.stringMatching(/^azurerm_private_endpoint\./),
@@ -225,7 +228,9 @@ describe("AzureStack from examples/azure.yaml", () => {
       ["${azurerm_role_definition.UnsealVault_DeployerKeyRole.role_definition_resource_id}", "${azurerm_key_vault.UnsealVault.id}"],
       ["Azure Kubernetes Service RBAC Cluster Admin", "${azurerm_kubernetes_cluster.Cluster.id}"],
     ]);
-    for (const role of values(res, "azurerm_role_definition").filter((r) => String(r.name).endsWith("key deployer"))) {
+    const deployerRoles = values(res, "azurerm_role_definition").filter((r) => String(r.name).endsWith("key deployer"));
+    expect(deployerRoles).toHaveLength(2);
+    for (const role of deployerRoles) {
       expect(JSON.stringify(role.permissions)).not.toMatch(/\*|Microsoft\.Authorization|decrypt|unwrap/);
       expect(String(role.scope)).toMatch(/azurerm_resource_group\.DataGroup_/);
     }
@@ -285,7 +290,9 @@ describe("AzureStack contract (PlatformFoundation)", () => {
     expect(o.accountName).toBeDefined();
   });
   test("workload identities bind by client id with the workload-identity pod label", () => {
-    for (const b of Object.values(f().workloadIdentities)) {
+    const bindings = Object.values(f().workloadIdentities);
+    expect(bindings.length).toBeGreaterThan(0);
+    for (const b of bindings) {
       expect(Object.keys(b.serviceAccountAnnotations)).toEqual(["azure.workload.identity/client-id"]);
       expect(b.podLabels).toEqual({ "azure.workload.identity/use": "true" });
     }
@@ -307,6 +314,7 @@ describe("AzureStack variants", () => {
     const res = resourcesOf(variant((raw) => { raw.dataProtection = { allowDestroy: true }; }));
     expect(res.azurerm_management_lock).toBeUndefined();
     for (const type of ["azurerm_storage_account", "azurerm_storage_container", "azurerm_key_vault", "azurerm_key_vault_key", "azurerm_kubernetes_cluster", "azurerm_log_analytics_workspace"]) {
+      expect([type, values(res, type).length > 0]).toEqual([type, true]);
       for (const r of values(res, type)) expect([type, r.lifecycle]).toEqual([type, { prevent_destroy: false }]);
     }
   });
