@@ -4,6 +4,7 @@ import { stringify } from "yaml";
 import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { vaultNames } from "../vault/paths";
+import { cassandraBootstrapAdminCql, cassandraBootstrapCql, cassandraMaintenanceRound, cqlshrc } from "./config/cassandra-scripts";
 import { CASSANDRA_BACKUP_FILES, CASSANDRA_BACKUP_SCHEDULE, DATA_DIR, cassandraYaml } from "./config/cassandra-yaml";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
@@ -59,25 +60,16 @@ export class Cassandra extends Construct {
     const schedule = CASSANDRA_BACKUP_SCHEDULE;
     const snapshotHour = Number(schedule.snapshotCron.split(" ")[1]);
     const repairHour = Number(schedule.repairCron.split(" ")[1]);
-    const cqlsh = (user: string, passwordExpr: string) =>
-      `cqlsh --ssl -u ${user} -p "${passwordExpr}" "$HOSTNAME.${headless}.$NAMESPACE.svc" 9142`;
-
     const maintenance = scheduledLoop(
-      [
-        // First start: replace the default superuser (pod 0 only, once; harmless to retry).
-        `  if [ "\${HOSTNAME##*-}" = "0" ] && ${cqlsh("cassandra", "cassandra")} -e "DESCRIBE KEYSPACES" >/dev/null 2>&1; then`,
-        `    ${cqlsh("cassandra", "cassandra")} -f ${SECRETS}/bootstrap-admin.cql || return 1`,
-        `    ${cqlsh("admin", `$(cat ${SECRETS}/admin-password)`)} -f ${SECRETS}/bootstrap.cql || return 1`,
-        "  fi",
-        `  if ${dailyAt(snapshotHour, "snapshot")}; then`,
-        // Cassandra removes the snapshot itself after the TTL (4.1+, CASSANDRA-16789): by then the uploader
-        // has long moved its files, and only the emptied directories Cassandra owns are left to it.
-        `    nodetool snapshot --ttl ${schedule.snapshotTtl} -t "daily-$(date -u +%F)" && touch ${HEARTBEAT_DIR}/snapshot-$(date -u +%F) || return 1`,
-        "  fi",
-        `  if [ "$(date -u +%u)" = "7" ] && ${dailyAt(repairHour, "repair")}; then`,
-        `    nodetool repair -pr && touch ${HEARTBEAT_DIR}/repair-$(date -u +%F) || return 1`,
-        "  fi",
-      ].join("\n"),
+      cassandraMaintenanceRound({
+        headless,
+        port: spec.ports[0].port,
+        secretsDir: SECRETS,
+        heartbeatDir: HEARTBEAT_DIR,
+        snapshotDue: dailyAt(snapshotHour, "snapshot"),
+        repairDue: dailyAt(repairHour, "repair"),
+        snapshotTtl: schedule.snapshotTtl,
+      }),
       60,
     );
 
@@ -86,8 +78,7 @@ export class Cassandra extends Construct {
       data: {
         "cassandra.yaml": stringify(cassandraYaml({ seeds, nativeTransportPort: spec.ports[0].port, storagePort: spec.ports[1].port }), { aliasDuplicateObjects: false }),
         "maintenance.sh": maintenance,
-        // cqlsh verifies the node's certificate against the platform CA.
-        cqlshrc: `[ssl]\ncertfile = ${SECRETS}/ca.crt\nvalidate = true\n`,
+        cqlshrc: cqlshrc(`${SECRETS}/ca.crt`),
       },
     });
 
@@ -103,27 +94,8 @@ export class Cassandra extends Construct {
       templates: [
         certWithBundle,
         { fileName: "admin-password", contents: kvField(kv, "admin_password"), perms: "0400" },
-        {
-          fileName: "bootstrap-admin.cql",
-          contents: `CREATE ROLE IF NOT EXISTS admin WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = '${q("admin_password")}';\n`,
-          perms: "0400",
-        },
-        {
-          fileName: "bootstrap.cql",
-          contents: [
-            // Roles and keyspaces first (they need only this node); then the default superuser is disabled
-            // and system_auth replicated to every node (the weekly repair spreads it).
-            `CREATE ROLE IF NOT EXISTS atlas WITH LOGIN = true AND PASSWORD = '${q("atlas_password")}';`,
-            "CREATE KEYSPACE IF NOT EXISTS atlas WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
-            "CREATE KEYSPACE IF NOT EXISTS atlas_audit WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
-            "GRANT ALL PERMISSIONS ON KEYSPACE atlas TO atlas;",
-            "GRANT ALL PERMISSIONS ON KEYSPACE atlas_audit TO atlas;",
-            "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false;",
-            "ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
-            "",
-          ].join("\n"),
-          perms: "0400",
-        },
+        { fileName: "bootstrap-admin.cql", contents: cassandraBootstrapAdminCql(q("admin_password")), perms: "0400" },
+        { fileName: "bootstrap.cql", contents: cassandraBootstrapCql(q("atlas_password")), perms: "0400" },
       ],
     });
 
