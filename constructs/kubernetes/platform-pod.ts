@@ -51,14 +51,16 @@ export interface KvFieldOptions {
    *   the string-literal escape of both (PostgreSQL docs "String Constants"; Cassandra CQL "Constants":
    *   "a single-quote can be escaped by doubling it"), by consul-template's `replaceAll` function
    *   (hashicorp/consul-template docs/templating-language.md, `replaceAll`).
+   * - "json-string": a JSON string, quotes included (consul-template's `toJSON`, same document).
    * @default - the value as stored
    */
-  readonly quote?: "sql-literal";
+  readonly quote?: "sql-literal" | "json-string";
 }
 
 /** The template pipeline that quotes a value for `KvFieldOptions.quote`. */
 const QUOTE_PIPES: Record<NonNullable<KvFieldOptions["quote"]>, string> = {
   "sql-literal": `replaceAll "'" "''"`,
+  "json-string": "toJSON",
 };
 
 /** A KV v2 read inside a Vault Agent template: `{{ with secret "kv/data/<prefix>" }}{{ .Data.data.<field> }}{{ end }}`. */
