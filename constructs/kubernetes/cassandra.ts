@@ -1,33 +1,22 @@
 import { Construct } from "constructs";
-import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import type { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { stringify } from "yaml";
-import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { vaultNames } from "../vault/paths";
+import { backedUpStore, serverProbes, type BackedUpStoreProps } from "./backed-up-store";
 import { cassandraBootstrapAdminCql, cassandraBootstrapCql, cassandraMaintenanceRound, cqlshrc } from "./config/cassandra-scripts";
 import { CASSANDRA_BACKUP_FILES, CASSANDRA_BACKUP_SCHEDULE, DATA_DIR, cassandraYaml } from "./config/cassandra-yaml";
-import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
-import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
-import { StatefulWorkload } from "./stateful-workload";
-import { VaultAgent } from "./vault-agent";
+import { IMAGES, imageRef } from "./images";
+import { HEARTBEAT_DIR, TMP_VOLUME, dailyAt, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
+import type { StatefulWorkload } from "./stateful-workload";
 import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Cassandra. */
-export interface CassandraProps {
-  /** Namespace (a SecureNamespace reference); the catalog's `metadata`. */
-  readonly namespace: string;
-  readonly zones: readonly string[];
-  readonly images: ImageSettings;
-  /** The platform bucket snapshots and incremental backups go to. */
-  readonly objectStore: ObjectStore;
-  /** The `backup` workload identity (the `cassandra` service account is one of its subjects). */
-  readonly backupIdentity: WorkloadIdentityBinding;
+export interface CassandraProps extends BackedUpStoreProps {
   /** Nodes, one per zone. @default 3 */
   readonly replicas?: number;
   /** Data volume per node. @default 100 */
   readonly storageGiB?: number;
-  /** Let `cdktf destroy` remove the set (volumes are retained regardless). @default false */
-  readonly allowDestroy?: boolean;
 }
 
 const CONF = "/etc/cassandra-platform";
@@ -73,32 +62,10 @@ export class Cassandra extends Construct {
       60,
     );
 
-    this.config = new ConfigMapV1(this, "Config", {
-      metadata: { name: `${spec.name}-config`, namespace: props.namespace },
-      data: {
-        "cassandra.yaml": stringify(cassandraYaml({ seeds, nativeTransportPort: spec.ports[0].port, storagePort: spec.ports[1].port }), { aliasDuplicateObjects: false }),
-        "maintenance.sh": maintenance,
-        cqlshrc: cqlshrc(`${SECRETS}/ca.crt`),
-      },
-    });
-
     // The PEM keystore wants the key (PKCS#8 only: Cassandra's PEMReader builds a PKCS8EncodedKeySpec,
     // apache/cassandra 4.1 security/PEMReader.java) and the chain in one file: the certificate's own bundle.
     const certWithBundle = serviceCertificate(spec, { pkcs8: true });
     const q = (field: string) => kvField(kv, field, { quote: "sql-literal" });
-    const agent = new VaultAgent(this, "VaultAgent", {
-      name: spec.name,
-      namespace: props.namespace,
-      role: vaultNames(spec).role,
-      image: secretsServerImage(props.images),
-      templates: [
-        certWithBundle,
-        { fileName: "admin-password", contents: kvField(kv, "admin_password"), perms: "0400" },
-        { fileName: "bootstrap-admin.cql", contents: cassandraBootstrapAdminCql(q("admin_password")), perms: "0400" },
-        { fileName: "bootstrap.cql", contents: cassandraBootstrapCql(q("atlas_password")), perms: "0400" },
-      ],
-    });
-
     const image = imageRef(IMAGES.cassandra, props.images);
     const data = { name: "data", mountPath: DATA_DIR, readOnly: false };
     const config = { name: "config", mountPath: CONF, readOnly: true };
@@ -108,30 +75,26 @@ export class Cassandra extends Construct {
       { name: "NAMESPACE", fieldPath: "metadata.namespace" },
       { name: "CASSANDRA_LOG_DIR", value: "/opt/cassandra/logs" },
     ];
-    const cql = { tcpSocket: { port: spec.ports[0].port } };
 
-    this.workload = new StatefulWorkload(this, "Resource", {
-      name: spec.name,
-      namespace: props.namespace,
-      zones: props.zones,
+    const store = backedUpStore(this, spec, props, {
       replicas,
-      serviceAccountName: spec.serviceAccount,
-      serviceAccountAnnotations: props.backupIdentity.serviceAccountAnnotations,
-      podLabels: props.backupIdentity.podLabels,
+      storageGiB: props.storageGiB ?? 100,
+      configFiles: {
+        "cassandra.yaml": stringify(cassandraYaml({ seeds, nativeTransportPort: spec.ports[0].port, storagePort: spec.ports[1].port }), { aliasDuplicateObjects: false }),
+        "maintenance.sh": maintenance,
+        cqlshrc: cqlshrc(`${SECRETS}/ca.crt`),
+      },
+      templates: [
+        certWithBundle,
+        { fileName: "admin-password", contents: kvField(kv, "admin_password"), perms: "0400" },
+        { fileName: "bootstrap-admin.cql", contents: cassandraBootstrapAdminCql(q("admin_password")), perms: "0400" },
+        { fileName: "bootstrap.cql", contents: cassandraBootstrapCql(q("atlas_password")), perms: "0400" },
+      ],
       runAsUser: UID,
       terminationGracePeriodSeconds: 120,
       // All nodes start together: the seeds gossip from the first second, and no pod waits on another's readiness.
       podManagementPolicy: "Parallel",
-      ports: spec.ports,
-      vaultAgent: agent,
-      volumes: [
-        { name: "config", configMap: { name: this.config.metadata.name } },
-        { name: "logs", emptyDir: { sizeLimit: "1Gi" } },
-        TMP_VOLUME,
-        HEARTBEAT_VOLUME,
-      ],
-      volumeClaims: [{ name: "data", sizeGiB: props.storageGiB ?? 100 }],
-      allowDestroy: props.allowDestroy ?? false,
+      volumes: [{ name: "logs", emptyDir: { sizeLimit: "1Gi" } }, TMP_VOLUME],
       containers: [
         {
           name: "cassandra",
@@ -141,11 +104,7 @@ export class Cassandra extends Construct {
           ports: spec.ports,
           resources: { cpuRequest: "1", memoryRequest: "4Gi" },
           volumeMounts: [config, data, logs, tmp],
-          probes: {
-            startup: { check: cql, failureThreshold: 60 },
-            readiness: { check: cql },
-            liveness: { check: cql, failureThreshold: 6 },
-          },
+          probes: serverProbes({ tcpSocket: { port: spec.ports[0].port } }, 60),
         },
         {
           name: "maintenance",
@@ -156,20 +115,20 @@ export class Cassandra extends Construct {
           volumeMounts: [config, data, tmp, { name: "config", mountPath: "/tmp/.cassandra/cqlshrc", subPath: "cqlshrc", readOnly: true }, heartbeatMount("maintenance")],
           probes: scheduledProbes(15),
         },
-        bucketUploader({
-          image: imageRef(IMAGES.rclone, props.images),
-          store: props.objectStore,
-          // Snapshots and incremental backups are hard links: moving them frees nothing live. Only their
-          // files move; every directory (keyspace, table, snapshots/<tag>, backups) stays Cassandra's.
-          sourceDir: `${DATA_DIR}/data`,
-          include: CASSANDRA_BACKUP_FILES,
-          // Cassandra gives no signal that a snapshot's manifest.json and schema.cql are complete.
-          minAge: "1m",
-          prefix: "cassandra/$HOSTNAME",
-          volumeMounts: [data],
-          runAsUser: UID,
-        }),
       ],
+      uploader: {
+        // Snapshots and incremental backups are hard links: moving them frees nothing live. Only their
+        // files move; every directory (keyspace, table, snapshots/<tag>, backups) stays Cassandra's.
+        sourceDir: `${DATA_DIR}/data`,
+        include: CASSANDRA_BACKUP_FILES,
+        // Cassandra gives no signal that a snapshot's manifest.json and schema.cql are complete.
+        minAge: "1m",
+        prefix: "cassandra/$HOSTNAME",
+        volumeMounts: [data],
+        runAsUser: UID,
+      },
     });
+    this.config = store.config;
+    this.workload = store.workload;
   }
 }

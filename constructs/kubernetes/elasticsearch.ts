@@ -1,35 +1,25 @@
 import { Construct } from "constructs";
-import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import type { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { stringify } from "yaml";
-import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
+import type { ObjectStore } from "../../stacks/platform-foundation";
 import { SERVICES } from "../../stacks/service-catalog";
 import { vaultNames } from "../vault/paths";
+import { backedUpStore, serverProbes, type BackedUpStoreProps } from "./backed-up-store";
 import { ELASTICSEARCH_FACTS, ELASTICSEARCH_REPOSITORY, elasticsearchBootstrapYml, elasticsearchSnapshotRepository, elasticsearchYml } from "./config/elasticsearch-yml";
 import { ELASTICSEARCH_ATLAS_ROLE, ELASTICSEARCH_PATHS, ELASTICSEARCH_STORAGE_ACCOUNT_ENV, elasticsearchAtlasUserJson, elasticsearchPrepareConfigScript, elasticsearchRegisterRound } from "./config/elasticsearch-scripts";
 import { tlsFilesIn } from "./config/paths";
-import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
-import { HEARTBEAT_VOLUME, TMP_VOLUME, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
+import { IMAGES, imageRef } from "./images";
+import { TMP_VOLUME, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
 import type { EnvVar } from "./pod-spec";
-import { StatefulWorkload } from "./stateful-workload";
-import { VaultAgent } from "./vault-agent";
+import type { StatefulWorkload } from "./stateful-workload";
 import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Elasticsearch. */
-export interface ElasticsearchProps {
-  /** Namespace (a SecureNamespace reference); the catalog's `metadata`. */
-  readonly namespace: string;
-  readonly zones: readonly string[];
-  readonly images: ImageSettings;
-  /** The platform bucket the snapshot repository lives in. */
-  readonly objectStore: ObjectStore;
-  /** The `backup` workload identity (the `elasticsearch` service account is one of its subjects). */
-  readonly backupIdentity: WorkloadIdentityBinding;
+export interface ElasticsearchProps extends BackedUpStoreProps {
   /** Nodes, one per zone; all master-eligible data nodes. @default 3 */
   readonly replicas?: number;
   /** Data volume per node. @default 100 */
   readonly storageGiB?: number;
-  /** Let `cdktf destroy` remove the set (volumes are retained regardless). @default false */
-  readonly allowDestroy?: boolean;
 }
 
 const { home: HOME, config: CONFIG, certs: CERTS, initOut: OUT, initPlatform: PLATFORM } = ELASTICSEARCH_PATHS;
@@ -67,9 +57,15 @@ export class Elasticsearch extends Construct {
     const nodes = Array.from({ length: replicas }, (_, i) => `${spec.name}-${i}`);
     const https = spec.ports[0].port;
 
-    this.config = new ConfigMapV1(this, "Config", {
-      metadata: { name: `${spec.name}-config`, namespace: props.namespace },
-      data: {
+    const image = imageRef(IMAGES.elasticsearch, props.images);
+    const env = [{ name: "NAMESPACE", fieldPath: "metadata.namespace" }];
+    const platformConfig = { name: "config", mountPath: `${CONFIG}/platform`, readOnly: true };
+    const configDir = { name: "es-config", mountPath: CONFIG, readOnly: false };
+
+    const store = backedUpStore(this, spec, props, {
+      replicas,
+      storageGiB: props.storageGiB ?? 100,
+      configFiles: {
         "elasticsearch.yml": stringify(elasticsearchYml({ seedHosts: [`${headless}.${spec.namespace}.svc`], tls: tlsFilesIn(CERTS) }), { aliasDuplicateObjects: false }),
         "bootstrap.yml": stringify(elasticsearchBootstrapYml(nodes)),
         "prepare-config.sh": elasticsearchPrepareConfigScript({ headless, namespace: spec.namespace, port: https, storeKind: props.objectStore.kind }),
@@ -79,13 +75,6 @@ export class Elasticsearch extends Construct {
         // Pod 0 keeps Atlas's role and user, the repository and the policy in place.
         "register.sh": scheduledLoop(elasticsearchRegisterRound({ headless, port: https }), 300),
       },
-    });
-
-    const agent = new VaultAgent(this, "VaultAgent", {
-      name: spec.name,
-      namespace: props.namespace,
-      role: vaultNames(spec).role,
-      image: secretsServerImage(props.images),
       secretsPath: CERTS,
       templates: [
         serviceCertificate(spec, { dir: CERTS }),
@@ -98,36 +87,15 @@ export class Elasticsearch extends Construct {
           perms: "0400",
         },
       ],
-    });
-
-    const image = imageRef(IMAGES.elasticsearch, props.images);
-    const env = [{ name: "NAMESPACE", fieldPath: "metadata.namespace" }];
-    const platformConfig = { name: "config", mountPath: `${CONFIG}/platform`, readOnly: true };
-    const configDir = { name: "es-config", mountPath: CONFIG, readOnly: false };
-
-    this.workload = new StatefulWorkload(this, "Resource", {
-      name: spec.name,
-      namespace: props.namespace,
-      zones: props.zones,
-      replicas,
-      serviceAccountName: spec.serviceAccount,
-      serviceAccountAnnotations: props.backupIdentity.serviceAccountAnnotations,
-      podLabels: props.backupIdentity.podLabels,
       runAsUser: UID,
       terminationGracePeriodSeconds: 120,
       podManagementPolicy: "Parallel",
-      ports: spec.ports,
-      vaultAgent: agent,
       volumes: [
-        { name: "config", configMap: { name: this.config.metadata.name } },
         // The keystore with the elastic password lives here: memory, never a disk.
         { name: "es-config", emptyDir: { medium: "Memory", sizeLimit: "64Mi" } },
         { name: "logs", emptyDir: { sizeLimit: "1Gi" } },
         TMP_VOLUME,
-        HEARTBEAT_VOLUME,
       ],
-      volumeClaims: [{ name: "data", sizeGiB: props.storageGiB ?? 100 }],
-      allowDestroy: props.allowDestroy ?? false,
       initContainers: [
         {
           name: "config",
@@ -163,12 +131,8 @@ export class Elasticsearch extends Construct {
             { name: "logs", mountPath: `${HOME}/logs`, readOnly: false },
             { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
           ],
-          probes: {
-            // Unauthenticated health is refused (401), so the probes check that the TLS listener is up.
-            startup: { check: { tcpSocket: { port: https } }, failureThreshold: 60 },
-            readiness: { check: { tcpSocket: { port: https } } },
-            liveness: { check: { tcpSocket: { port: https } }, failureThreshold: 6 },
-          },
+          // Unauthenticated health is refused (401), so the probes check that the TLS listener is up.
+          probes: serverProbes({ tcpSocket: { port: https } }, 60),
         },
         {
           name: "register",
@@ -181,6 +145,8 @@ export class Elasticsearch extends Construct {
         },
       ],
     });
+    this.config = store.config;
+    this.workload = store.workload;
   }
 }
 

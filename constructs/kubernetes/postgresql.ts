@@ -1,27 +1,17 @@
 import { Construct } from "constructs";
-import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
-import type { ObjectStore, WorkloadIdentityBinding } from "../../stacks/platform-foundation";
+import type { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { SERVICES } from "../../stacks/service-catalog";
 import { vaultNames } from "../vault/paths";
+import { backedUpStore, serverProbes, type BackedUpStoreProps } from "./backed-up-store";
 import { pgHbaConf, pgServiceFile, postgresqlBootstrapSql, postgresqlConf } from "./config/postgresql-conf";
 import { POSTGRESQL_LOCAL_SERVICE, POSTGRESQL_PATHS, postgresqlBaseBackupRound, postgresqlRequestRestoreScript, postgresqlStartScript } from "./config/postgresql-scripts";
-import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
-import { BUCKET_ENV, HEARTBEAT_VOLUME, RCLONE_IMAGE_BINARY, TMP_VOLUME, bucketEnv, bucketUploader, heartbeatMount, kvField, scheduledLoop, scheduledProbes, serviceCertificate } from "./platform-pod";
-import { StatefulWorkload } from "./stateful-workload";
-import { VaultAgent } from "./vault-agent";
+import { IMAGES, imageRef } from "./images";
+import { BUCKET_ENV, RCLONE_IMAGE_BINARY, TMP_VOLUME, bucketEnv, heartbeatMount, kvField, scheduledLoop, scheduledProbes, serviceCertificate } from "./platform-pod";
+import type { StatefulWorkload } from "./stateful-workload";
 import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Postgresql. */
-export interface PostgresqlProps {
-  /** Namespace (a SecureNamespace reference); the catalog's `identity`. */
-  readonly namespace: string;
-  /** Zones to spread the primary and the standby across. */
-  readonly zones: readonly string[];
-  readonly images: ImageSettings;
-  /** The platform bucket WAL and base backups go to. */
-  readonly objectStore: ObjectStore;
-  /** The `backup` workload identity (the `postgresql` service account is one of its subjects). */
-  readonly backupIdentity: WorkloadIdentityBinding;
+export interface PostgresqlProps extends BackedUpStoreProps {
   /** Networks clients connect from (pg_hba `hostssl` lines): the pod range. */
   readonly clientCidrs: readonly string[];
   /** Primary plus standbys. @default 2 - a primary and one streaming standby in another zone */
@@ -30,8 +20,6 @@ export interface PostgresqlProps {
   readonly storageGiB?: number;
   /** Hour (UTC) of the daily base backup (the first base backup on a timeline is taken at once). @default 1 */
   readonly baseBackupHourUtc?: number;
-  /** Let `cdktf destroy` remove the set (volumes are retained regardless). @default false */
-  readonly allowDestroy?: boolean;
 }
 
 const { data: DATA, pgdata: PGDATA, outbox: OUTBOX, conf: CONF, secrets: SECRETS, tools: TOOLS } = POSTGRESQL_PATHS;
@@ -94,9 +82,19 @@ export class Postgresql extends Construct {
     );
 
 
-    this.config = new ConfigMapV1(this, "Config", {
-      metadata: { name: `${spec.name}-config`, namespace: props.namespace },
-      data: {
+    const pgImage = imageRef(IMAGES.postgresql, props.images);
+    const configMount = { name: "config", mountPath: CONF, readOnly: true };
+    const dataMount = { name: "data", mountPath: DATA, readOnly: false };
+    const tmp = { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false };
+    const run = { name: "run", mountPath: "/var/run/postgresql", readOnly: false };
+    const tools = { name: "platform-tools", mountPath: TOOLS, readOnly: true };
+    const serviceFileEnv = { name: "PGSERVICEFILE", value: `${CONF}/pg_service.conf` };
+    const alive = { exec: { command: ["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-t", "3"] } };
+
+    const store = backedUpStore(this, spec, props, {
+      replicas,
+      storageGiB,
+      configFiles: {
         "postgresql.conf": postgresqlConf(confOptions),
         "pg_hba.conf": pgHbaConf(confOptions),
         "pg_service.conf": serviceFile,
@@ -105,13 +103,6 @@ export class Postgresql extends Construct {
         "base-backup.sh": scheduledLoop(postgresqlBaseBackupRound({ hourUtc }), 60),
         "request-restore.sh": postgresqlRequestRestoreScript(),
       },
-    });
-
-    const agent = new VaultAgent(this, "VaultAgent", {
-      name: spec.name,
-      namespace: props.namespace,
-      role: vaultNames(spec).role,
-      image: secretsServerImage(props.images),
       templates: [
         serviceCertificate(spec),
         { fileName: "superuser-password", contents: `${kvField(kv, "superuser_password")}\n`, perms: "0400" },
@@ -126,44 +117,14 @@ export class Postgresql extends Construct {
           perms: "0400",
         },
       ],
-    });
-
-    const pgImage = imageRef(IMAGES.postgresql, props.images);
-    const rcloneImage = imageRef(IMAGES.rclone, props.images);
-    const configMount = { name: "config", mountPath: CONF, readOnly: true };
-    const dataMount = { name: "data", mountPath: DATA, readOnly: false };
-    const tmp = { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false };
-    const run = { name: "run", mountPath: "/var/run/postgresql", readOnly: false };
-    const tools = { name: "platform-tools", mountPath: TOOLS, readOnly: true };
-    const serviceFileEnv = { name: "PGSERVICEFILE", value: `${CONF}/pg_service.conf` };
-    const alive = ["pg_isready", "-h", "127.0.0.1", "-p", "5432", "-t", "3"];
-
-    this.workload = new StatefulWorkload(this, "Resource", {
-      name: spec.name,
-      namespace: props.namespace,
-      zones: props.zones,
-      replicas,
-      serviceAccountName: spec.serviceAccount,
-      serviceAccountAnnotations: props.backupIdentity.serviceAccountAnnotations,
-      podLabels: props.backupIdentity.podLabels,
       runAsUser: UID,
       terminationGracePeriodSeconds: 60,
-      ports: spec.ports,
-      vaultAgent: agent,
-      volumes: [
-        { name: "config", configMap: { name: this.config.metadata.name } },
-        TMP_VOLUME,
-        { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } },
-        { name: "platform-tools", emptyDir: { sizeLimit: "128Mi" } },
-        HEARTBEAT_VOLUME,
-      ],
-      volumeClaims: [{ name: "data", sizeGiB: storageGiB }],
-      allowDestroy: props.allowDestroy ?? false,
+      volumes: [TMP_VOLUME, { name: "run", emptyDir: { medium: "Memory", sizeLimit: "1Mi" } }, { name: "platform-tools", emptyDir: { sizeLimit: "128Mi" } }],
       initContainers: [
         {
           // The rclone binary (static: CGO_ENABLED=0 in rclone's Dockerfile) for the server's restore_command.
           name: "platform-tools",
-          image: rcloneImage,
+          image: imageRef(IMAGES.rclone, props.images),
           command: ["cp", RCLONE_IMAGE_BINARY, `${TOOLS}/rclone`],
           resources: { cpuRequest: "10m", memoryRequest: "32Mi", memoryLimit: "64Mi" },
           volumeMounts: [{ ...tools, readOnly: false }, tmp],
@@ -178,12 +139,8 @@ export class Postgresql extends Construct {
           ports: spec.ports,
           resources: { cpuRequest: "250m", memoryRequest: "1Gi" },
           volumeMounts: [configMount, dataMount, tmp, run, tools],
-          probes: {
-            // Up to 30 minutes to start: cloning a primary or restoring a base backup happens before the server listens.
-            startup: { check: { exec: { command: alive } }, failureThreshold: 180 },
-            readiness: { check: { exec: { command: alive } } },
-            liveness: { check: { exec: { command: alive } }, failureThreshold: 6 },
-          },
+          // Up to 30 minutes to start: cloning a primary or restoring a base backup happens before the server listens.
+          probes: serverProbes(alive, 180),
         },
         {
           name: "base-backup",
@@ -194,15 +151,11 @@ export class Postgresql extends Construct {
           volumeMounts: [configMount, dataMount, tmp, heartbeatMount("base-backup")],
           probes: scheduledProbes(15),
         },
-        bucketUploader({
-          image: rcloneImage,
-          store: props.objectStore,
-          sourceDir: OUTBOX,
-          prefix: spec.name,
-          volumeMounts: [dataMount],
-        }),
       ],
+      uploader: { sourceDir: OUTBOX, prefix: spec.name, volumeMounts: [dataMount] },
     });
+    this.config = store.config;
+    this.workload = store.workload;
   }
 }
 
