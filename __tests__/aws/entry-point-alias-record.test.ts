@@ -1,7 +1,7 @@
 import { LOAD_BALANCER_HOSTNAME_IN_SERVICE_STATUS, NLB_ALIAS_ZONE } from "../../constructs/aws/load-balancer-facts";
 import { synthesizedStacks } from "../support/deployments";
 import { blocksOf, exampleVariant, synthDeployment, type StackJson } from "../support/estate";
-import { OfflineStack, offlinePlanUnavailable } from "./offline-plan";
+import { OfflineStack, offlinePlanUnavailable } from "../support/offline-plan";
 
 // A Route 53 record for an entry point without the cloud stack's Elastic IPs (internal NLB, or an existing
 // network): an alias A record to the NLB, in the platform stack, from the entry point Service's status.

@@ -1,10 +1,10 @@
 import { LOAD_BALANCER_OWNER_TAGS } from "../../constructs/aws/load-balancer-facts";
 import { synthesizedStacks } from "../support/deployments";
 import { blocksOf, exampleVariant, synthDeployment } from "../support/estate";
-import { OfflineStack, offlinePlanUnavailable, type DataValues } from "./offline-plan";
+import { OfflineStack, offlinePlanUnavailable, type DataValues } from "../support/offline-plan";
 
 // domain.privateLink on AWS: a VPC endpoint service on the entry point's NLB, which the cluster's service
-// controller creates after this stack. The real terraform and hashicorp/aws 5.100.0 (offline, ./offline-plan.ts)
+// controller creates after this stack. The real terraform and hashicorp/aws 5.100.0 (offline, ../support/offline-plan.ts)
 // decide what a plan does before and after the NLB exists.
 
 const STACK = "acme-estate-aws";

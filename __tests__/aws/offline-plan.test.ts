@@ -7,10 +7,10 @@ import type { Deployment } from "../../config/schema";
 import { buildDeployment } from "../../stacks/deployment";
 import { RETIRED_EBS_ENCRYPTION_BY_DEFAULT } from "../../stacks/aws-stack";
 import { synthesizedStacks } from "../support/deployments";
-import { actionOf, editState, OfflineStack, offlinePlanUnavailable, type DataValues, type PlanJson, type StateV4 } from "./offline-plan";
+import { actionOf, editState, OfflineStack, offlinePlanUnavailable, type DataValues, type PlanJson, type StateV4 } from "../support/offline-plan";
 
 // What ordinary changes over a deployment's life do to the live AWS objects, decided by the real
-// terraform 1.11 and hashicorp/aws 5.100.0 planning offline (see ./offline-plan.ts): a state the test
+// terraform 1.11 and hashicorp/aws 5.100.0 planning offline (see ../support/offline-plan.ts): a state the test
 // writes (the production-shaped example, fake-applied), then a plan of a changed configuration against it.
 
 const ACCOUNT = "123456789012";

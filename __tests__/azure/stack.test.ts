@@ -2,7 +2,7 @@ import { Testing } from "cdktf";
 import { loadDeployment, readConfigFile, validateDeployment } from "../../config/load";
 import type { Deployment } from "../../config/schema";
 import { AzureStack, DATA_CONTAINER } from "../../stacks/azure-stack";
-import { buildDeployment } from "../../stacks/deployment";
+import { synthesizedStacks } from "../support/deployments";
 
 type Json = Record<string, Record<string, Record<string, unknown>>>;
 
@@ -24,24 +24,36 @@ const build = (d: Deployment) => new AzureStack(Testing.app(), `${d.name}-azure`
 const synth = (d: Deployment) => Testing.synth(build(d));
 const resourcesOf = (d: Deployment): Json => JSON.parse(synth(d)).resource;
 const values = (res: Json, type: string) => Object.values(res[type] ?? {});
+/** Built and synthesized once per file, on first use: most tests read the example, none changes it. */
+const once = <T>(make: () => T): (() => T) => {
+  let made: { value: T } | undefined;
+  return () => (made ??= { value: make() }).value;
+};
+const exampleStack = once(() => build(example()));
+const exampleText = once(() => Testing.synth(exampleStack()));
+const exampleResources = once((): Json => JSON.parse(exampleText()).resource);
+const privateResources = once((): Json => resourcesOf(privateVariant()));
 
 describe("AzureStack from examples/azure.yaml", () => {
   test("snapshot (review aid)", () => {
-    expect(synth(example())).toMatchSnapshot();
+    expect(exampleText()).toMatchSnapshot();
   });
 
-  test("is the cloud stack the deployment registry builds for cloud: azure", () => {
-    const stacks = buildDeployment(Testing.app(), example());
-    expect(stacks.cloud).toBeInstanceOf(AzureStack);
-    expect(stacks.cloud.node.id).toBe("contoso-prod-azure");
+  test("is the cloud stack the deployment registry builds for cloud: azure (main.ts's synth of the example)", () => {
+    // The jest run's one synth of examples/azure.yaml through main.ts (support/global-setup.ts).
+    const shipped = synthesizedStacks("examples-azure")["contoso-prod-azure"] as { resource: Json } | undefined;
+    expect(shipped).toBeDefined();
+    const addresses = (res: Json) => Object.entries(res).flatMap(([type, byId]) => Object.keys(byId).map((id) => `${type}.${id}`)).sort();
+    expect(addresses(exampleResources()).length).toBeGreaterThan(0);
+    expect(addresses(shipped!.resource)).toEqual(addresses(exampleResources()));
   });
 
   test("synthesis is deterministic", () => {
-    expect(synth(example())).toBe(synth(example()));
+    expect(synth(example())).toBe(exampleText());
   });
 
   test("provider: subscription and tenant from config, Entra ID for storage, protective features", () => {
-    const provider = JSON.parse(synth(example())).provider.azurerm[0];
+    const provider = JSON.parse(exampleText()).provider.azurerm[0];
     expect(provider).toMatchObject({
       subscription_id: "00000000-0000-0000-0000-000000000000",
       tenant_id: "11111111-1111-1111-1111-111111111111",
@@ -53,13 +65,15 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("every resource group carries the deployment's tags and name", () => {
-    for (const rg of values(resourcesOf(example()), "azurerm_resource_group")) {
+    const groups = values(exampleResources(), "azurerm_resource_group");
+    expect(groups.length).toBeGreaterThan(0);
+    for (const rg of groups) {
       expect(rg.tags).toEqual({ project: "metadata-platform", environment: "production", deployment: "contoso-prod" });
     }
   });
 
   test("everything lives in the deployment's location and carries its tags", () => {
-    const res = resourcesOf(example());
+    const res = exampleResources();
     let located = 0;
     let tagged = 0;
     for (const [type, byId] of Object.entries(res)) {
@@ -73,14 +87,14 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("only the data group is locked, CanNotDelete", () => {
-    const locks = values(resourcesOf(example()), "azurerm_management_lock");
+    const locks = values(exampleResources(), "azurerm_management_lock");
     expect(locks).toHaveLength(1);
     expect(locks[0].lock_level).toBe("CanNotDelete");
     expect(String(locks[0].scope)).toMatch(/azurerm_resource_group\.DataGroup_/);
   });
 
   test("stateful resources are protected from destroy", () => {
-    const res = resourcesOf(example());
+    const res = exampleResources();
     for (const type of ["azurerm_storage_account", "azurerm_storage_container", "azurerm_key_vault", "azurerm_key_vault_key", "azurerm_kubernetes_cluster", "azurerm_log_analytics_workspace"]) {
       const list = values(res, type);
       expect(list.length).toBeGreaterThan(0);
@@ -89,18 +103,18 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("no Key Vault secret, certificate or customer-managed key anywhere", () => {
-    const res = resourcesOf(example());
+    const res = exampleResources();
     expect(res.azurerm_key_vault_secret).toBeUndefined();
     expect(res.azurerm_key_vault_certificate).toBeUndefined();
     expect(res.azurerm_storage_account_customer_managed_key).toBeUndefined();
   });
 
   test("no admin kubeconfig, client key or password reaches the output", () => {
-    expect(synth(example())).not.toMatch(/kube_admin_config|client_key|client_certificate|"password"/);
+    expect(exampleText()).not.toMatch(/kube_admin_config|client_key|client_certificate|"password"/);
   });
 
   test("public control plane (the example): API server VNet-integrated in its subnet, authorized ranges exactly the admin CIDRs", () => {
-    const res = resourcesOf(example());
+    const res = exampleResources();
     const aks = values(res, "azurerm_kubernetes_cluster")[0];
     expect(aks.private_cluster_enabled).toBe(false);
     expect(aks.api_server_access_profile).toEqual({
@@ -115,7 +129,7 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("KMS etcd encryption with the key of the etcd vault, reached privately; the cluster identity may use that key only", () => {
-    const res = resourcesOf(example());
+    const res = exampleResources();
     const aks = values(res, "azurerm_kubernetes_cluster")[0];
     expect(aks.key_management_service).toEqual({
       key_vault_key_id: expect.stringMatching(/^\$\{azurerm_key_vault_key\.EtcdKeyVault_Key_[0-9A-F]+\.id\}$/),
@@ -131,7 +145,7 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("two vaults, one key each: the unseal key (wrap/unwrap) and the etcd key (encrypt/decrypt)", () => {
-    const res = resourcesOf(example());
+    const res = exampleResources();
     expect(values(res, "azurerm_key_vault")).toHaveLength(2);
     expect(values(res, "azurerm_key_vault_key").map((k) => [k.name, k.key_opts, String(k.key_vault_id).replace(/_[0-9A-F]{8}\b/, "")])).toEqual([
       ["etcd-kms", ["encrypt", "decrypt"], "${azurerm_key_vault.EtcdKeyVault.id}"],
@@ -140,7 +154,7 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("both vaults are closed to the public in the public endpoint mode too; Terraform reaches them from the runner's peered network", () => {
-    const res = resourcesOf(example());
+    const res = exampleResources();
     for (const kv of values(res, "azurerm_key_vault")) {
       expect(kv.public_network_access_enabled).toBe(false);
       expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", bypass: "None", ip_rules: [] }));
@@ -152,6 +166,7 @@ describe("AzureStack from examples/azure.yaml", () => {
     ]));
     expect(peerings).toHaveLength(2);
     for (const p of peerings) expect(p).toMatchObject({ allow_forwarded_traffic: false, allow_gateway_transit: false, use_remote_gateways: false });
+    expect(values(res, "azurerm_key_vault_key")).toHaveLength(2);
     for (const key of values(res, "azurerm_key_vault_key")) {
       expect(key.depends_on).toEqual(expect.arrayContaining([
         expect.stringMatching(/^azurerm_private_endpoint\./),
@@ -163,7 +178,7 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("data account is private and reached through a blob private endpoint; the vault through a vault endpoint", () => {
-    const res = resourcesOf(example());
+    const res = exampleResources();
     const data = values(res, "azurerm_storage_account").find((a) => String(a.name).includes("dat"))!;
     expect(data.public_network_access_enabled).toBe(false);
     expect(data.shared_access_key_enabled).toBe(false);
@@ -174,21 +189,21 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("VNet flow logs to the flow-log account, with retention and traffic analytics", () => {
-    const fl = values(resourcesOf(example()), "azurerm_network_watcher_flow_log")[0];
+    const fl = values(exampleResources(), "azurerm_network_watcher_flow_log")[0];
     expect(fl).toMatchObject({ enabled: true, version: 2, retention_policy: { enabled: true, days: 90 }, network_watcher_name: "NetworkWatcher_westeurope", resource_group_name: "NetworkWatcherRG" });
     expect(String(fl.target_resource_id)).toMatch(/azurerm_virtual_network\.Network_/);
     expect(String(fl.storage_account_id)).toMatch(/azurerm_storage_account\.FlowLogStorage_/);
   });
 
   test("the flow-log account holds no container of ours and admits trusted Azure services only", () => {
-    const res = resourcesOf(example());
+    const res = exampleResources();
     const flow = values(res, "azurerm_storage_account").find((a) => String(a.name).includes("flo"))!;
     expect(flow).toMatchObject({ public_network_access_enabled: true, shared_access_key_enabled: true, network_rules: { default_action: "Deny", bypass: ["AzureServices"], ip_rules: [], virtual_network_subnet_ids: [] } });
     expect(values(res, "azurerm_storage_container").map((c) => c.name)).toEqual([DATA_CONTAINER]);
   });
 
   test("the backup identity may write the data container only; Vault's identity may unseal with the key only", () => {
-    const grants = values(resourcesOf(example()), "azurerm_role_assignment");
+    const grants = values(exampleResources(), "azurerm_role_assignment");
     const backup = grants.find((g) => g.role_definition_name === "Storage Blob Data Contributor")!;
     expect(String(backup.scope)).toMatch(/azurerm_storage_container\.DataStorage_DataContainer_/);
     expect(String(backup.principal_id)).toMatch(/azurerm_user_assigned_identity\.BackupIdentity_/);
@@ -204,8 +219,8 @@ describe("AzureStack from examples/azure.yaml", () => {
 
   test("the deploying identity is the one named in the config: the custom key-deployer role on each vault, cluster-admin on AKS, nothing read from the session", () => {
     const d = example();
-    const res = resourcesOf(d);
-    const text = synth(d);
+    const res = exampleResources();
+    const text = exampleText();
     expect(text).not.toContain("azurerm_client_config");
     const deployer = values(res, "azurerm_role_assignment").filter((g) => g.principal_id === d.azure!.deployerObjectId);
     expect(deployer.map((g) => [String(g.role_definition_id ?? g.role_definition_name).replace(/_[0-9A-F]{8}\b/, ""), String(g.scope).replace(/_[0-9A-F]{8}\b/, "")]).sort()).toEqual([
@@ -213,7 +228,9 @@ describe("AzureStack from examples/azure.yaml", () => {
       ["${azurerm_role_definition.UnsealVault_DeployerKeyRole.role_definition_resource_id}", "${azurerm_key_vault.UnsealVault.id}"],
       ["Azure Kubernetes Service RBAC Cluster Admin", "${azurerm_kubernetes_cluster.Cluster.id}"],
     ]);
-    for (const role of values(res, "azurerm_role_definition").filter((r) => String(r.name).endsWith("key deployer"))) {
+    const deployerRoles = values(res, "azurerm_role_definition").filter((r) => String(r.name).endsWith("key deployer"));
+    expect(deployerRoles).toHaveLength(2);
+    for (const role of deployerRoles) {
       expect(JSON.stringify(role.permissions)).not.toMatch(/\*|Microsoft\.Authorization|decrypt|unwrap/);
       expect(String(role.scope)).toMatch(/azurerm_resource_group\.DataGroup_/);
     }
@@ -221,7 +238,7 @@ describe("AzureStack from examples/azure.yaml", () => {
 
   test("the plan identity gets what a plan reads, read-only: key metadata, the cluster's user credential, every Kubernetes object", () => {
     const d = example();
-    const res = resourcesOf(d);
+    const res = exampleResources();
     const plan = values(res, "azurerm_role_assignment").filter((g) => g.principal_id === d.azure!.planObjectId);
     expect(plan.map((g) => g.role_definition_name ?? "custom").sort()).toEqual(["Azure Kubernetes Service Cluster User Role", "Key Vault Reader", "Key Vault Reader", "custom"]);
     const reader = values(res, "azurerm_role_definition").find((r) => String(r.name).endsWith("cluster reader"))!;
@@ -232,7 +249,7 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("federated credentials exist exactly for the contract's workload-identity subjects", () => {
-    const subjects = values(resourcesOf(example()), "azurerm_federated_identity_credential").map((c) => c.subject).sort();
+    const subjects = values(exampleResources(), "azurerm_federated_identity_credential").map((c) => c.subject).sort();
     expect(subjects).toEqual([
       "system:serviceaccount:identity:postgresql",
       "system:serviceaccount:metadata:cassandra",
@@ -242,13 +259,13 @@ describe("AzureStack from examples/azure.yaml", () => {
   });
 
   test("user node pools come from config", () => {
-    const pools = values(resourcesOf(example()), "azurerm_kubernetes_cluster_node_pool");
+    const pools = values(exampleResources(), "azurerm_kubernetes_cluster_node_pool");
     expect(pools.map((p) => [p.name, p.vm_size, p.node_count, p.os_disk_size_gb])).toEqual([["general", "Standard_D8s_v5", 3, 100]]);
   });
 });
 
 describe("AzureStack contract (PlatformFoundation)", () => {
-  const f = () => build(example()).foundation;
+  const f = () => exampleStack().foundation;
 
   test("cloud and zones", () => {
     expect(f().cloud).toBe("azure");
@@ -273,7 +290,9 @@ describe("AzureStack contract (PlatformFoundation)", () => {
     expect(o.accountName).toBeDefined();
   });
   test("workload identities bind by client id with the workload-identity pod label", () => {
-    for (const b of Object.values(f().workloadIdentities)) {
+    const bindings = Object.values(f().workloadIdentities);
+    expect(bindings.length).toBeGreaterThan(0);
+    for (const b of bindings) {
       expect(Object.keys(b.serviceAccountAnnotations)).toEqual(["azure.workload.identity/client-id"]);
       expect(b.podLabels).toEqual({ "azure.workload.identity/use": "true" });
     }
@@ -295,11 +314,12 @@ describe("AzureStack variants", () => {
     const res = resourcesOf(variant((raw) => { raw.dataProtection = { allowDestroy: true }; }));
     expect(res.azurerm_management_lock).toBeUndefined();
     for (const type of ["azurerm_storage_account", "azurerm_storage_container", "azurerm_key_vault", "azurerm_key_vault_key", "azurerm_kubernetes_cluster", "azurerm_log_analytics_workspace"]) {
+      expect([type, values(res, type).length > 0]).toEqual([type, true]);
       for (const r of values(res, type)) expect([type, r.lifecycle]).toEqual([type, { prevent_destroy: false }]);
     }
   });
   test("private control plane: private cluster, VNet-integrated, no authorized ranges, both vaults closed to the public, the runner resolves the API's private name", () => {
-    const res = resourcesOf(privateVariant());
+    const res = privateResources();
     const aks = values(res, "azurerm_kubernetes_cluster")[0];
     expect(aks.private_cluster_enabled).toBe(true);
     expect(aks.private_cluster_public_fqdn_enabled).toBe(false);
@@ -318,10 +338,10 @@ describe("AzureStack variants", () => {
       virtual_network_id: expect.stringContaining("/virtualNetworks/contoso-runners"),
     });
     // A public cluster's name is public: no such link.
-    expect(values(resourcesOf(example()), "azurerm_private_dns_zone_virtual_network_link").filter((l) => String(l.resource_group_name).includes("node_resource_group"))).toEqual([]);
+    expect(values(exampleResources(), "azurerm_private_dns_zone_virtual_network_link").filter((l) => String(l.resource_group_name).includes("node_resource_group"))).toEqual([]);
   });
   test.each([true, false])("admins reach the API server subnet on 443 (public endpoint: %s), never the node subnet", (publicEndpoint) => {
-    const res = resourcesOf(publicEndpoint ? example() : privateVariant());
+    const res = publicEndpoint ? exampleResources() : privateResources();
     const adminRules = values(res, "azurerm_network_security_rule").filter((r) => JSON.stringify(r.source_address_prefixes) === JSON.stringify(["203.0.113.0/24"]));
     expect(adminRules).toHaveLength(1);
     expect(adminRules[0]).toMatchObject({ name: "AllowAdminsInbound", destination_address_prefix: "10.50.192.0/28", destination_port_range: "443" });

@@ -1,12 +1,11 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { Testing } from "cdktf";
 import { parse } from "yaml";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
-import { cliConfig, discoverMirrors, mirroredVersions, terraformPlatform } from "../../scripts/validate";
+import { OfflinePlanner, offlineConfig, type StateResource } from "../support/offline-plan";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { BucketAccessLogs, EncryptedBucket } from "../../constructs/aws/encrypted-bucket";
 import { synthesizedStacks } from "../support/deployments";
@@ -181,36 +180,16 @@ describe("AWS bootstrap: who can read state", () => {
   }
 
   describe("the real terraform and hashicorp/aws 5.100.0, offline", () => {
-    const AWS = "registry.terraform.io/hashicorp/aws";
-    const mirrors = discoverMirrors().mirrors.filter((m) => mirroredVersions(m, AWS, terraformPlatform()).includes("5.100.0"));
-    const dir = mkdtempSync(path.join(tmpdir(), "bootstrap-plan-"));
-    afterAll(() => rmSync(dir, { recursive: true, force: true }));
-    const env = { PATH: process.env.PATH ?? "", HOME: dir, TF_CLI_CONFIG_FILE: path.join(dir, ".terraformrc"), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" };
-    const run = (...args: string[]) => spawnSync("terraform", args, { cwd: dir, env, encoding: "utf8", timeout: 240_000 });
+    let planner: OfflinePlanner;
+    afterAll(() => planner?.remove());
 
-    /** The synthesized stack, offline: placeholder credentials, test values for the two data sources that call AWS, no backend. */
-    function offline(json: string): string {
-      const out = JSON.parse(
-        json
-          .replaceAll("${data.aws_caller_identity.Account.account_id}", ACCOUNT)
-          .replaceAll("${data.aws_caller_identity.AccessLogs_Account_CA2A592C.account_id}", ACCOUNT)
-          .replaceAll("${data.aws_partition.Partition.partition}", "aws"),
-      ) as { data: Record<string, unknown>; terraform: Record<string, unknown>; provider: { aws: Record<string, unknown>[] } };
-      delete out.data.aws_caller_identity;
-      delete out.data.aws_partition;
-      delete out.terraform.backend;
-      // The account pin needs the caller's identity, which an offline plan skips (skip_requesting_account_id).
-      delete out.provider.aws[0].allowed_account_ids;
-      Object.assign(out.provider.aws[0], { access_key: "placeholder", secret_key: "placeholder", skip_credentials_validation: true, skip_requesting_account_id: true, skip_metadata_api_check: true });
-      return JSON.stringify(out);
-    }
+    /** The synthesized stack, offline (support/offline-plan.ts): test values for the two data sources that call AWS. */
+    const offline = (json: string) => offlineConfig(JSON.parse(json) as Record<string, unknown>, { aws_caller_identity: { account_id: ACCOUNT }, aws_partition: { partition: "aws" } });
     const DEFAULT_TAGS = { deployment: "acme-prod", environment: "production", owner: "platform-team", project: "metadata-platform" };
-    const instance = (type: string, name: string, attributes: Record<string, unknown>) => ({
-      mode: "managed", type, name, provider: `provider["${AWS}"]`, instances: [{ schema_version: 0, attributes, sensitive_attributes: [] }],
-    });
+    const instance = (type: string, name: string, attributes: Record<string, unknown>): StateResource => ({ type, name, attributes });
     /** A state in which the CI identities exist as `json` created them (trust policies as given, by role logical id). */
-    function identities(json: string, trust: Record<string, unknown> = {}): string {
-      const c = JSON.parse(offline(json)) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    function identities(json: string, trust: Record<string, unknown> = {}): StateResource[] {
+      const c = offline(json) as { resource: Record<string, Record<string, Record<string, unknown>>> };
       const oidcArn = `arn:aws:iam::${ACCOUNT}:oidc-provider/token.actions.githubusercontent.com`;
       const resources = [
         instance("aws_iam_openid_connect_provider", "GitHubOidc", { id: oidcArn, arn: oidcArn, url: "token.actions.githubusercontent.com", client_id_list: ["sts.amazonaws.com"], thumbprint_list: [], tags: {}, tags_all: DEFAULT_TAGS }),
@@ -229,34 +208,27 @@ describe("AWS bootstrap: who can read state", () => {
           }),
         ),
       ];
-      return JSON.stringify({ version: 4, terraform_version: "1.11.4", serial: 1, lineage: "00000000-0000-4000-8000-000000000015", outputs: {}, resources });
+      return resources;
     }
     type Plan = { resource_changes: { address: string; change: { actions: string[]; after: Record<string, unknown> | null } }[] };
-    function plan(configJson: string, state: string): Plan {
-      writeFileSync(path.join(dir, "main.tf.json"), offline(configJson));
-      writeFileSync(path.join(dir, "terraform.tfstate"), state);
-      const p = run("plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan");
-      if (p.status !== 0) throw new Error(p.stderr);
-      return JSON.parse(run("show", "-json", "plan.tfplan").stdout) as Plan;
+    function plan(configJson: string, state: readonly StateResource[]): Plan {
+      const p = planner.plan(offline(configJson), state);
+      if (!p.ok) throw new Error(p.error);
+      return p.plan as unknown as Plan;
     }
     const base = synth();
     /** The identities as applied from `base`: their trust policies as the provider renders them. */
-    function settled(): string {
+    function settled(): StateResource[] {
       const first = plan(base, identities(base));
       const trust = Object.fromEntries(first.resource_changes.filter((c) => c.address.startsWith("aws_iam_role.")).map((c) => [c.address.slice("aws_iam_role.".length), c.change.after!.assume_role_policy]));
       for (const [role, policy] of Object.entries(trust)) if (typeof policy !== "string") throw new Error(`${role}'s trust policy is not known at plan time`);
       return identities(base, trust);
     }
 
-    let state: string;
+    let state: StateResource[];
     beforeAll(() => {
-      if (mirrors.length === 0) throw new Error("no plugin mirror holds hashicorp/aws 5.100.0: set TF_PLUGIN_MIRROR (CI installs /opt/tf-plugins, .ci/install-test-servers)");
-      writeFileSync(env.TF_CLI_CONFIG_FILE, cliConfig(mirrors, [AWS]));
-      writeFileSync(path.join(dir, "main.tf.json"), offline(base));
-      const init = run("init", "-input=false", "-no-color", "-backend=false");
-      if (init.status !== 0) throw new Error(init.stderr);
-      state = settled();
-    }, 480_000);
+      planner = new OfflinePlanner();
+      state = settled();    }, 480_000);
 
     test("the provider renders the key and bucket policies as written: the account root never gets a crypto action", () => {
       const p = plan(base, state);

@@ -3,7 +3,7 @@ import { readConfigFile, validateDeployment } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
 import { IMAGES } from "../../constructs/kubernetes/images";
 import { buildDeployment } from "../../stacks/deployment";
-import { OFFLINE_AWS_PROVIDER, OfflinePlanner, type StateResource } from "../support/offline-plan";
+import { OfflinePlanner, offlineAwsProvider, type StateResource } from "../support/offline-plan";
 import type { PlanJson } from "../../scripts/replacement-guard";
 
 // The documented upgrade paths (docs/deployment-guide.md, "Upgrades"): a Kubernetes minor upgrade (control
@@ -107,12 +107,10 @@ describe("the real aws provider plans the AWS upgrade in place", () => {
     if (v !== null && typeof v === "object") return Object.fromEntries(Object.entries(v).filter(([k]) => k !== "//" && k !== "depends_on" && k !== "lifecycle").map(([k, x]) => [k, resolve(x)]));
     return v;
   }
-  const withoutAccountPin = ({ allowed_account_ids: _pin, ...rest }: Record<string, Json>) => rest;
   /** The cluster and node group blocks of a synthesized AWS stack, as a root module the offline provider can plan. */
   const rootModule = (s: StackJson) => ({
     terraform: { required_providers: s.terraform.required_providers },
-    // Without the account pin: offline, the provider cannot learn the account and refuses any pin (wrong-account.test.ts).
-    provider: { aws: [{ ...withoutAccountPin(s.provider.aws[0] as Record<string, Json>), ...OFFLINE_AWS_PROVIDER }] },
+    provider: { aws: [offlineAwsProvider(s.provider.aws[0] as Record<string, Json>)] },
     resource: { aws_eks_cluster: resolve(s.resource.aws_eks_cluster), aws_eks_node_group: resolve(s.resource.aws_eks_node_group) },
   });
   /** State as if `plan` had been applied: its planned values, with ids where the provider computes them. */

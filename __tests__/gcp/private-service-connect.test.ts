@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { readConfigFile } from "../../config/load";
 import { GKE_INTERNAL_STATIC_ADDRESS, GKE_PRIVATE_SERVICE_CONNECT } from "../../constructs/gcp/gke-facts";
-import { allowedFlows, catalogEndpoints, networkPoliciesOf } from "../../constructs/kubernetes/network-allow-graph";
+import { allowedFlows, catalogEndpoints, networkPoliciesOf } from "../support/network-flows";
 import { buildDeployment } from "../../stacks/deployment";
 import { GKE_STATIC_ADDRESS } from "../../stacks/gcp-stack";
 import { SERVICES } from "../../platform/service-catalog";

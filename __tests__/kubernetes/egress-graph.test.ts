@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import { parseIpv4Cidr } from "../../lib/cidr";
-import { allowedFlows, catalogEndpoints, fqdnPoliciesOf, networkPoliciesOf, type Endpoint, type Flow } from "../../constructs/kubernetes/network-allow-graph";
+import { allowedFlows, catalogEndpoints, fqdnPoliciesOf, networkPoliciesOf, type Endpoint, type Flow } from "../support/network-flows";
 import { SERVICES } from "../../platform/service-catalog";
 import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
 import { INTENDED_EGRESS } from "./intended-graph";

@@ -1,7 +1,8 @@
 import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v1";
 import { Testing } from "cdktf";
 import type { Construct } from "constructs";
-import { NetworkAllowGraph, allowedFlows, catalogEndpoints, networkPoliciesOf, type Flow } from "../../constructs/kubernetes/network-allow-graph";
+import { NetworkAllowGraph } from "../../constructs/kubernetes/network-allow-graph";
+import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Flow } from "../support/network-flows";
 import { SecureNamespace } from "../../constructs/kubernetes/secure-namespace";
 import { NAMESPACES, SERVICES } from "../../platform/service-catalog";
 import { INTENDED_GRAPH } from "./intended-graph";

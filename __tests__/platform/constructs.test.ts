@@ -61,6 +61,10 @@ describe("backup helpers", () => {
   });
   test("a KV read is a Vault Agent template of the one KV v2 secret", () => {
     expect(kvField("services/cache/redis", "atlas_password")).toBe('{{ with secret "kv/data/services/cache/redis" }}{{ .Data.data.atlas_password }}{{ end }}');
+    expect(kvField("services/identity/postgresql", "replication_password", { quote: "sql-literal" })).toBe(
+      '{{ with secret "kv/data/services/identity/postgresql" }}{{ .Data.data.replication_password | replaceAll "\'" "\'\'" }}{{ end }}',
+    );
+    expect(kvField("services/metadata/elasticsearch", "atlas_password", { quote: "json-string" })).toBe('{{ with secret "kv/data/services/metadata/elasticsearch" }}{{ .Data.data.atlas_password | toJSON }}{{ end }}');
   });
   test("scheduled loops record success (ok) and failure (failing, with the round's error); backup health never gates readiness nor restarts", () => {
     const loop = scheduledLoop("  false", 60);

@@ -3,7 +3,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Testing } from "cdktf";
 import { parse as parseYaml } from "yaml";
-import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Endpoint, type Flow } from "../../constructs/kubernetes/network-allow-graph";
+import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Endpoint, type Flow } from "../support/network-flows";
 import { APP_LABEL } from "../../lib/labels";
 import { ENCRYPTED_STORAGE_CLASS_NAME } from "../../constructs/kubernetes/encrypted-storage-class";
 import type { Deployment } from "../../config/schema";

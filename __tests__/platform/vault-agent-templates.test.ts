@@ -144,3 +144,35 @@ describe("what the servers that cannot run here read, checked against their docu
     expect(acl).toContain(`user atlas on #${createHash("sha256").update(kv["kv/services/cache/redis"].atlas_password).digest("hex")} `);
   });
 });
+
+describe("a KV value inside a SQL or CQL string literal (kvField quote: sql-literal)", () => {
+  // A password holding a single quote must stay one literal: doubled at render time by the template
+  // itself (PostgreSQL "String Constants", Cassandra CQL "Constants": a quote is escaped by doubling it).
+  test.each([
+    ["postgresql", "kv/services/identity/postgresql", "/vault/secrets/bootstrap.sql", ["replication_password", "vault_admin_password"]],
+    ["cassandra", "kv/services/metadata/cassandra", "/vault/secrets/bootstrap.cql", ["atlas_password"]],
+    ["cassandra", "kv/services/metadata/cassandra", "/vault/secrets/bootstrap-admin.cql", ["admin_password"]],
+  ] as const)("%s: %s fields render with every quote doubled into %s", (podName, kvPath, file, fields) => {
+    const key = "default";
+    const kv = bootstrapKv(key);
+    const tricky = Object.fromEntries(fields.map((f) => [f, `it's-${f}-'quoted''`]));
+    const values = { ...kv, [kvPath]: { ...kv[kvPath], ...tricky } };
+    const pod = agentPods(key).find((p) => p.name === podName)!;
+    const root = tempDir(`quote-${podName}-`);
+    const caDir = tempDir(`quote-ca-${podName}-`);
+    try {
+      const run = runAgent({ world: vaultWorld(key), pod, variant: "init", root, caDir, kv: values });
+      expect(run.templates.filter((t) => !t.ok)).toEqual([]);
+      const text = readFileSync(path.join(root, file), "utf8");
+      expect(fields.length).toBeGreaterThan(0);
+      for (const f of fields) {
+        expect(text).toContain(`'${tricky[f].replaceAll("'", "''")}'`);
+      }
+      // Outside the doubled pairs, no quote is left unbalanced: every literal closes.
+      expect(text.replaceAll("''", "").split("'").length % 2).toBe(1);
+    } finally {
+      removeDir(root);
+      removeDir(caDir);
+    }
+  });
+});

@@ -1,4 +1,4 @@
-import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Endpoint } from "../../constructs/kubernetes/network-allow-graph";
+import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Endpoint } from "../support/network-flows";
 import { APP_LABEL } from "../../lib/labels";
 import { AKS_FACTS } from "../../constructs/azure/azure-facts";
 import { GKE_METADATA_SERVER_EGRESS } from "../../constructs/gcp/gke-facts";

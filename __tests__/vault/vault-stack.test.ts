@@ -2,7 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { KubernetesProvider } from "@cdktf/provider-kubernetes/lib/provider";
 import { Testing } from "cdktf";
-import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Flow } from "../../constructs/kubernetes/network-allow-graph";
+import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Flow } from "../support/network-flows";
 import { AwsStack } from "../../stacks/aws-stack";
 import type { PlatformFoundation } from "../../platform/platform-foundation";
 import { NAMESPACES, SERVICES } from "../../platform/service-catalog";

@@ -1,32 +1,22 @@
 import { Construct } from "constructs";
-import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
+import type { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { stringify } from "yaml";
-import type { ObjectStore, WorkloadIdentityBinding } from "../../platform/platform-foundation";
 import { SERVICES } from "../../platform/service-catalog";
 import { vaultNames } from "../../platform/service-names";
+import { backedUpStore, serverProbes, type BackedUpStoreProps } from "./backed-up-store";
+import { cassandraBootstrapAdminCql, cassandraBootstrapCql, cassandraMaintenanceRound, cqlshrc } from "./config/cassandra-scripts";
 import { CASSANDRA_BACKUP_FILES, CASSANDRA_BACKUP_SCHEDULE, DATA_DIR, cassandraYaml } from "./config/cassandra-yaml";
-import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
-import { HEARTBEAT_DIR, HEARTBEAT_VOLUME, TMP_VOLUME, bucketUploader, dailyAt, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
-import { StatefulWorkload } from "./stateful-workload";
-import { VaultAgent } from "./vault-agent";
+import { IMAGES, imageRef } from "./images";
+import { HEARTBEAT_DIR, TMP_VOLUME, dailyAt, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
+import type { StatefulWorkload } from "./stateful-workload";
 import { WORKLOAD_IDS } from "./workload-ids";
 
 /** Props of Cassandra. */
-export interface CassandraProps {
-  /** Namespace (a SecureNamespace reference); the catalog's `metadata`. */
-  readonly namespace: string;
-  readonly zones: readonly string[];
-  readonly images: ImageSettings;
-  /** The platform bucket snapshots and incremental backups go to. */
-  readonly objectStore: ObjectStore;
-  /** The `backup` workload identity (the `cassandra` service account is one of its subjects). */
-  readonly backupIdentity: WorkloadIdentityBinding;
+export interface CassandraProps extends BackedUpStoreProps {
   /** Nodes, one per zone. @default 3 */
   readonly replicas?: number;
   /** Data volume per node. @default 100 */
   readonly storageGiB?: number;
-  /** Let `cdktf destroy` remove the set (volumes are retained regardless). @default false */
-  readonly allowDestroy?: boolean;
 }
 
 const CONF = "/etc/cassandra-platform";
@@ -59,74 +49,23 @@ export class Cassandra extends Construct {
     const schedule = CASSANDRA_BACKUP_SCHEDULE;
     const snapshotHour = Number(schedule.snapshotCron.split(" ")[1]);
     const repairHour = Number(schedule.repairCron.split(" ")[1]);
-    const cqlsh = (user: string, passwordExpr: string) =>
-      `cqlsh --ssl -u ${user} -p "${passwordExpr}" "$HOSTNAME.${headless}.$NAMESPACE.svc" 9142`;
-
     const maintenance = scheduledLoop(
-      [
-        // First start: replace the default superuser (pod 0 only, once; harmless to retry).
-        `  if [ "\${HOSTNAME##*-}" = "0" ] && ${cqlsh("cassandra", "cassandra")} -e "DESCRIBE KEYSPACES" >/dev/null 2>&1; then`,
-        `    ${cqlsh("cassandra", "cassandra")} -f ${SECRETS}/bootstrap-admin.cql || return 1`,
-        `    ${cqlsh("admin", `$(cat ${SECRETS}/admin-password)`)} -f ${SECRETS}/bootstrap.cql || return 1`,
-        "  fi",
-        `  if ${dailyAt(snapshotHour, "snapshot")}; then`,
-        // Cassandra removes the snapshot itself after the TTL (4.1+, CASSANDRA-16789): by then the uploader
-        // has long moved its files, and only the emptied directories Cassandra owns are left to it.
-        `    nodetool snapshot --ttl ${schedule.snapshotTtl} -t "daily-$(date -u +%F)" && touch ${HEARTBEAT_DIR}/snapshot-$(date -u +%F) || return 1`,
-        "  fi",
-        `  if [ "$(date -u +%u)" = "7" ] && ${dailyAt(repairHour, "repair")}; then`,
-        `    nodetool repair -pr && touch ${HEARTBEAT_DIR}/repair-$(date -u +%F) || return 1`,
-        "  fi",
-      ].join("\n"),
+      cassandraMaintenanceRound({
+        headless,
+        port: spec.ports[0].port,
+        secretsDir: SECRETS,
+        heartbeatDir: HEARTBEAT_DIR,
+        snapshotDue: dailyAt(snapshotHour, "snapshot"),
+        repairDue: dailyAt(repairHour, "repair"),
+        snapshotTtl: schedule.snapshotTtl,
+      }),
       60,
     );
-
-    this.config = new ConfigMapV1(this, "Config", {
-      metadata: { name: `${spec.name}-config`, namespace: props.namespace },
-      data: {
-        "cassandra.yaml": stringify(cassandraYaml({ seeds, nativeTransportPort: spec.ports[0].port, storagePort: spec.ports[1].port }), { aliasDuplicateObjects: false }),
-        "maintenance.sh": maintenance,
-        // cqlsh verifies the node's certificate against the platform CA.
-        cqlshrc: `[ssl]\ncertfile = ${SECRETS}/ca.crt\nvalidate = true\n`,
-      },
-    });
 
     // The PEM keystore wants the key (PKCS#8 only: Cassandra's PEMReader builds a PKCS8EncodedKeySpec,
     // apache/cassandra 4.1 security/PEMReader.java) and the chain in one file: the certificate's own bundle.
     const certWithBundle = serviceCertificate(spec, { pkcs8: true });
-    const q = (field: string) => kvField(kv, field).replace(/ \}\}\{\{ end \}\}$/, ` | replaceAll "'" "''" }}{{ end }}`);
-    const agent = new VaultAgent(this, "VaultAgent", {
-      name: spec.name,
-      namespace: props.namespace,
-      role: vaultNames(spec).role,
-      image: secretsServerImage(props.images),
-      templates: [
-        certWithBundle,
-        { fileName: "admin-password", contents: kvField(kv, "admin_password"), perms: "0400" },
-        {
-          fileName: "bootstrap-admin.cql",
-          contents: `CREATE ROLE IF NOT EXISTS admin WITH SUPERUSER = true AND LOGIN = true AND PASSWORD = '${q("admin_password")}';\n`,
-          perms: "0400",
-        },
-        {
-          fileName: "bootstrap.cql",
-          contents: [
-            // Roles and keyspaces first (they need only this node); then the default superuser is disabled
-            // and system_auth replicated to every node (the weekly repair spreads it).
-            `CREATE ROLE IF NOT EXISTS atlas WITH LOGIN = true AND PASSWORD = '${q("atlas_password")}';`,
-            "CREATE KEYSPACE IF NOT EXISTS atlas WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
-            "CREATE KEYSPACE IF NOT EXISTS atlas_audit WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
-            "GRANT ALL PERMISSIONS ON KEYSPACE atlas TO atlas;",
-            "GRANT ALL PERMISSIONS ON KEYSPACE atlas_audit TO atlas;",
-            "ALTER ROLE cassandra WITH SUPERUSER = false AND LOGIN = false;",
-            "ALTER KEYSPACE system_auth WITH replication = {'class': 'NetworkTopologyStrategy', 'dc1': 3};",
-            "",
-          ].join("\n"),
-          perms: "0400",
-        },
-      ],
-    });
-
+    const q = (field: string) => kvField(kv, field, { quote: "sql-literal" });
     const image = imageRef(IMAGES.cassandra, props.images);
     const data = { name: "data", mountPath: DATA_DIR, readOnly: false };
     const config = { name: "config", mountPath: CONF, readOnly: true };
@@ -136,30 +75,26 @@ export class Cassandra extends Construct {
       { name: "NAMESPACE", fieldPath: "metadata.namespace" },
       { name: "CASSANDRA_LOG_DIR", value: "/opt/cassandra/logs" },
     ];
-    const cql = { tcpSocket: { port: spec.ports[0].port } };
 
-    this.workload = new StatefulWorkload(this, "Resource", {
-      name: spec.name,
-      namespace: props.namespace,
-      zones: props.zones,
+    const store = backedUpStore(this, spec, props, {
       replicas,
-      serviceAccountName: spec.serviceAccount,
-      serviceAccountAnnotations: props.backupIdentity.serviceAccountAnnotations,
-      podLabels: props.backupIdentity.podLabels,
+      storageGiB: props.storageGiB ?? 100,
+      configFiles: {
+        "cassandra.yaml": stringify(cassandraYaml({ seeds, nativeTransportPort: spec.ports[0].port, storagePort: spec.ports[1].port }), { aliasDuplicateObjects: false }),
+        "maintenance.sh": maintenance,
+        cqlshrc: cqlshrc(`${SECRETS}/ca.crt`),
+      },
+      templates: [
+        certWithBundle,
+        { fileName: "admin-password", contents: kvField(kv, "admin_password"), perms: "0400" },
+        { fileName: "bootstrap-admin.cql", contents: cassandraBootstrapAdminCql(q("admin_password")), perms: "0400" },
+        { fileName: "bootstrap.cql", contents: cassandraBootstrapCql(q("atlas_password")), perms: "0400" },
+      ],
       runAsUser: UID,
       terminationGracePeriodSeconds: 120,
       // All nodes start together: the seeds gossip from the first second, and no pod waits on another's readiness.
       podManagementPolicy: "Parallel",
-      ports: spec.ports,
-      vaultAgent: agent,
-      volumes: [
-        { name: "config", configMap: { name: this.config.metadata.name } },
-        { name: "logs", emptyDir: { sizeLimit: "1Gi" } },
-        TMP_VOLUME,
-        HEARTBEAT_VOLUME,
-      ],
-      volumeClaims: [{ name: "data", sizeGiB: props.storageGiB ?? 100 }],
-      allowDestroy: props.allowDestroy ?? false,
+      volumes: [{ name: "logs", emptyDir: { sizeLimit: "1Gi" } }, TMP_VOLUME],
       containers: [
         {
           name: "cassandra",
@@ -169,11 +104,7 @@ export class Cassandra extends Construct {
           ports: spec.ports,
           resources: { cpuRequest: "1", memoryRequest: "4Gi" },
           volumeMounts: [config, data, logs, tmp],
-          probes: {
-            startup: { check: cql, failureThreshold: 60 },
-            readiness: { check: cql },
-            liveness: { check: cql, failureThreshold: 6 },
-          },
+          probes: serverProbes({ tcpSocket: { port: spec.ports[0].port } }, 60),
         },
         {
           name: "maintenance",
@@ -184,20 +115,20 @@ export class Cassandra extends Construct {
           volumeMounts: [config, data, tmp, { name: "config", mountPath: "/tmp/.cassandra/cqlshrc", subPath: "cqlshrc", readOnly: true }, heartbeatMount("maintenance")],
           probes: scheduledProbes(15),
         },
-        bucketUploader({
-          image: imageRef(IMAGES.rclone, props.images),
-          store: props.objectStore,
-          // Snapshots and incremental backups are hard links: moving them frees nothing live. Only their
-          // files move; every directory (keyspace, table, snapshots/<tag>, backups) stays Cassandra's.
-          sourceDir: `${DATA_DIR}/data`,
-          include: CASSANDRA_BACKUP_FILES,
-          // Cassandra gives no signal that a snapshot's manifest.json and schema.cql are complete.
-          minAge: "1m",
-          prefix: "cassandra/$HOSTNAME",
-          volumeMounts: [data],
-          runAsUser: UID,
-        }),
       ],
+      uploader: {
+        // Snapshots and incremental backups are hard links: moving them frees nothing live. Only their
+        // files move; every directory (keyspace, table, snapshots/<tag>, backups) stays Cassandra's.
+        sourceDir: `${DATA_DIR}/data`,
+        include: CASSANDRA_BACKUP_FILES,
+        // Cassandra gives no signal that a snapshot's manifest.json and schema.cql are complete.
+        minAge: "1m",
+        prefix: "cassandra/$HOSTNAME",
+        volumeMounts: [data],
+        runAsUser: UID,
+      },
     });
+    this.config = store.config;
+    this.workload = store.workload;
   }
 }

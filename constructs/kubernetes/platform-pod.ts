@@ -43,9 +43,30 @@ export function serviceCertificate(service: ServiceSpec, options: ServiceCertifi
   });
 }
 
+/** Options of kvField. */
+export interface KvFieldOptions {
+  /**
+   * Where the value lands, so the template quotes it at render time:
+   * - "sql-literal": inside a single-quoted SQL or CQL string literal (`'...'`): every `'` doubled,
+   *   the string-literal escape of both (PostgreSQL docs "String Constants"; Cassandra CQL "Constants":
+   *   "a single-quote can be escaped by doubling it"), by consul-template's `replaceAll` function
+   *   (hashicorp/consul-template docs/templating-language.md, `replaceAll`).
+   * - "json-string": a JSON string, quotes included (consul-template's `toJSON`, same document).
+   * @default - the value as stored
+   */
+  readonly quote?: "sql-literal" | "json-string";
+}
+
+/** The template pipeline that quotes a value for `KvFieldOptions.quote`. */
+const QUOTE_PIPES: Record<NonNullable<KvFieldOptions["quote"]>, string> = {
+  "sql-literal": `replaceAll "'" "''"`,
+  "json-string": "toJSON",
+};
+
 /** A KV v2 read inside a Vault Agent template: `{{ with secret "kv/data/<prefix>" }}{{ .Data.data.<field> }}{{ end }}`. */
-export function kvField(kvPath: string, field: string): string {
-  return `{{ with secret "${VAULT_MOUNTS.kv}/data/${kvPath}" }}{{ .Data.data.${field} }}{{ end }}`;
+export function kvField(kvPath: string, field: string, options: KvFieldOptions = {}): string {
+  const pipe = options.quote ? ` | ${QUOTE_PIPES[options.quote]}` : "";
+  return `{{ with secret "${VAULT_MOUNTS.kv}/data/${kvPath}" }}{{ .Data.data.${field}${pipe} }}{{ end }}`;
 }
 
 /** Directory of the heartbeat files scheduled (backup) containers keep: `started`, `ok`, `failing`. */
