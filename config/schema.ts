@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { cidrPattern, type Ipv4Range, isIpv4Cidr, overlaps, parseIpv4Cidr } from "../lib/cidr";
 import { createdLoadBalancerSubnet, defaultFrontendAddress, frontendAddressProblem } from "./azure-entry-point";
+import { createdPublicSubnetCidrs } from "./aws-entry-point";
 import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 import { EKS_SERVICE_CIDR_RULE } from "./cloud-facts";
@@ -527,6 +528,22 @@ const AwsExistingNetwork = z
         "Ranges of the subnets holding the VPC's interface endpoints (private DNS on) for kms, sts, s3, ecr.api, ecr.dkr, ec2 and logs: the pods' " +
           "NetworkPolicies admit AWS APIs on 443 there only. Default: the privateSubnets' ranges.",
       ),
+    loadBalancerSubnets: z
+      .array(
+        z.strictObject({
+          id: z.string().regex(/^subnet-([0-9a-f]{8}|[0-9a-f]{17})$/, { message: "must be a subnet id, e.g. subnet-0123456789abcdef0" }).describe("Subnet id."),
+          cidr: cidr.describe("Its range (checked at plan against the subnet)."),
+          zone: z.string().regex(/^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]{1,16}-[0-9][a-z]$/, { message: "must be an availability zone name, e.g. eu-west-1a" }).describe("Its availability zone name (checked at plan)."),
+        }),
+      )
+      .min(1)
+      .max(16)
+      .optional()
+      .describe(
+        "With domain.privateLink: subnets for the internal NLB, one in each zone of the privateSubnets, inside network.cidr, clear of the privateSubnets " +
+          "and endpointCidrs, with no nodes or pods in them. PrivateLink connections reach the entry point from the NLB's own addresses, which the entry " +
+          "point's NetworkPolicy admits in these ranges only (docs/deployment-guide.md, Private access). Required with privateLink.",
+      ),
   })
   .describe("Deploy into this existing VPC instead of creating one: no VPC, subnets, NAT, route tables, network ACLs or VPC endpoints are created (docs/deployment-guide.md, Existing network). Default: a VPC is created.");
 
@@ -829,6 +846,9 @@ function existingNetworkIssues(
     if (list.length >= EXISTING_NETWORK_ZONES && zones.size < EXISTING_NETWORK_ZONES) {
       add(at("privateSubnets"), `the subnets span ${zones.size} availability zone(s) (${[...zones].join(", ")}); give subnets in ${EXISTING_NETWORK_ZONES} distinct zones (the platform spreads every service over ${EXISTING_NETWORK_ZONES} zones and survives the loss of one)`);
     }
+    // The load-balancer subnets' zones are checked against the private subnets' once those are right themselves.
+    const privateZonesKnown = zones.size >= EXISTING_NETWORK_ZONES && !issues.some((i) => i.path[2] === "privateSubnets");
+    issues.push(...awsLoadBalancerSubnetIssues(d, existing, privateZonesKnown ? zones : undefined, endpointCidrs, checkSubnet));
   }
 
   if (cloud === "azure") {
@@ -864,6 +884,54 @@ function existingNetworkIssues(
   return issues;
 }
 
+/**
+ * aws.existingNetwork.loadBalancerSubnets: the internal NLB's subnets with PrivateLink (required then, unused otherwise),
+ * one in each zone of the private subnets, each inside network.cidr and clear of every other subnet and of the endpoints.
+ */
+function awsLoadBalancerSubnetIssues(
+  d: Record<string, unknown>,
+  existing: Record<string, unknown>,
+  privateZones: ReadonlySet<string> | undefined,
+  endpointCidrs: readonly unknown[],
+  checkSubnet: (path: (string | number)[], value: unknown) => void,
+): CrossFieldIssue[] {
+  const issues: CrossFieldIssue[] = [];
+  const at = (...path: (string | number)[]) => ["aws", "existingNetwork", "loadBalancerSubnets", ...path];
+  const link = isRecord(d.domain) && d.domain.privateLink !== undefined;
+  const list = Array.isArray(existing.loadBalancerSubnets) ? existing.loadBalancerSubnets : undefined;
+  if (!link) {
+    if (list) issues.push({ path: at(), message: "is used only by domain.privateLink (the internal NLB's subnets); remove it, or add privateLink" });
+    return issues;
+  }
+  if (!list) {
+    issues.push({
+      path: at(),
+      message: `required with domain.privateLink: PrivateLink connections reach the entry point from the NLB's own addresses, so the NLB needs subnets where no pod takes an address; list one per zone of the private subnets${privateZones ? ` (${[...privateZones].join(", ")})` : ""} as { id, cidr, zone }, inside network.cidr and clear of the private subnets and endpointCidrs`,
+    });
+    return issues;
+  }
+  const zones = new Set<string>();
+  list.forEach((s, i) => {
+    if (!isRecord(s)) return;
+    checkSubnet(at(i), s.cidr);
+    const r = rangeOf(s.cidr);
+    // "Each subnet must have a CIDR block with at least a /27 bitmask ... and at least 8 free IP addresses"
+    // (https://docs.aws.amazon.com/elasticloadbalancing/latest/network/network-load-balancers.html, Subnets for your load balancer).
+    if (r && r.prefix > 27) issues.push({ path: at(i, "cidr"), message: `a /${r.prefix} is too small: an NLB's subnet needs at least a /27 with 8 free addresses` });
+    endpointCidrs.forEach((c, j) => {
+      const e = rangeOf(c);
+      if (r && e && overlaps(r, e)) issues.push({ path: at(i, "cidr"), message: `${r.cidr} overlaps aws.existingNetwork.endpointCidrs[${j}] (${e.cidr}); the NLB's subnets must hold nothing else the pods reach` });
+    });
+    if (typeof s.zone !== "string" || !privateZones) return;
+    if (!privateZones.has(s.zone)) issues.push({ path: at(i, "zone"), message: `${s.zone} is not a zone of the private subnets (${[...privateZones].join(", ")}); the NLB reaches nodes in its own zones only: list one subnet per zone of the private subnets` });
+    else if (zones.has(s.zone)) issues.push({ path: at(i, "zone"), message: `a second subnet in ${s.zone}; an NLB takes one subnet per zone: list one per zone` });
+    zones.add(s.zone);
+  });
+  const missing = [...(privateZones ?? [])].filter((z) => !zones.has(z));
+  if (missing.length) issues.push({ path: at(), message: `no subnet in ${missing.join(", ")}; list one per zone of the private subnets, so the NLB reaches nodes in every zone` });
+  return issues;
+}
+
 /** The principal formats a private-link consumer takes, per cloud. */
 const PRIVATE_LINK_CONSUMER: Record<Cloud, { pattern: RegExp; example: string }> = {
   aws: { pattern: /^arn:aws[a-z-]*:iam::\d{12}:(root|role\/[\w+=,.@/-]+|user\/[\w+=,.@/-]+)$/, example: "an AWS principal ARN, e.g. arn:aws:iam::123456789012:root" },
@@ -894,13 +962,31 @@ function entryPointAccessIssues(d: Record<string, unknown>, cloud: Cloud | undef
   // (AWS: the NLB's private addresses; Azure: the Private Link Service's NAT addresses in its subnet; GCP: the
   // Private Service Connect NAT subnet's, gcp.pscNatCidr).
   const sources = Array.isArray(domain.allowedSourceCidrs) ? domain.allowedSourceCidrs.map(rangeOf) : undefined;
-  const node = cloud === "gcp" ? psc?.nat : rangeOf((isRecord(d.network) ? d.network.cidr : undefined) ?? NETWORK_DEFAULTS.cidr);
-  const nodeField = cloud === "gcp" ? "gcp.pscNatCidr" : "network.cidr";
-  if (sources && node && !sources.some((r) => r && within(node, r))) {
-    issues.push({
-      path: ["domain", "allowedSourceCidrs"],
-      message: `does not admit ${nodeField} (${node.cidr}): connections through a private endpoint reach the entry point from ${cloud === "gcp" ? "the Private Service Connect NAT subnet's" : "the cluster network's own"} addresses, not the user's; add ${node.cidr} (the private endpoint's allow-list decides who connects)`,
-    });
+  if (cloud === "aws") {
+    // AWS: the NLB's own addresses, in its subnets; the controller admits them to the nodes from allowedSourceCidrs
+    // (the Service's loadBalancerSourceRanges, NLB_NODE_SECURITY_GROUP_RULES), and the entry point from their ranges.
+    const networkCidr = (isRecord(d.network) ? d.network.cidr : undefined) ?? NETWORK_DEFAULTS.cidr;
+    const existing = isRecord(d.aws) && isRecord(d.aws.existingNetwork) ? d.aws.existingNetwork : undefined;
+    const stated = existing ? (Array.isArray(existing.loadBalancerSubnets) ? existing.loadBalancerSubnets.map((s) => (isRecord(s) ? rangeOf(s.cidr) : undefined)) : []) : undefined;
+    const created = typeof networkCidr === "string" ? createdPublicSubnetCidrs(networkCidr, EXISTING_NETWORK_ZONES) : undefined;
+    const lbRanges = (stated ?? created?.map(rangeOf) ?? []).filter((r): r is Ipv4Range => r !== undefined);
+    const where = existing ? "aws.existingNetwork.loadBalancerSubnets" : "the created network's public subnets, where the NLB sits";
+    const missed = sources ? lbRanges.filter((lb) => !sources.some((r) => r && within(lb, r))) : [];
+    if (missed.length) {
+      issues.push({
+        path: ["domain", "allowedSourceCidrs"],
+        message: `does not admit ${missed.map((r) => r.cidr).join(", ")} (${where}): connections through PrivateLink reach the nodes from the NLB's own addresses there, not the user's; add ${missed.map((r) => r.cidr).join(", ")} (the endpoint service's allowedConsumers decide who connects)`,
+      });
+    }
+  } else {
+    const node = cloud === "gcp" ? psc?.nat : rangeOf((isRecord(d.network) ? d.network.cidr : undefined) ?? NETWORK_DEFAULTS.cidr);
+    const nodeField = cloud === "gcp" ? "gcp.pscNatCidr" : "network.cidr";
+    if (sources && node && !sources.some((r) => r && within(node, r))) {
+      issues.push({
+        path: ["domain", "allowedSourceCidrs"],
+        message: `does not admit ${nodeField} (${node.cidr}): connections through a private endpoint reach the entry point from ${cloud === "gcp" ? "the Private Service Connect NAT subnet's" : "the cluster network's own"} addresses, not the user's; add ${node.cidr} (the private endpoint's allow-list decides who connects)`,
+      });
+    }
   }
   if (cloud && Array.isArray(link.allowedConsumers)) {
     const format = PRIVATE_LINK_CONSUMER[cloud];

@@ -181,6 +181,13 @@ export interface LoadBalancerSpec {
    * @default - the Service is `type: LoadBalancer`
    */
   readonly proxied?: { readonly appProtocol: string; readonly clientCidrs: readonly string[]; readonly address: string };
+  /**
+   * Ranges the load balancer itself connects to the entry point from, admitted beside the users' (AWS PrivateLink: the
+   * NLB's own subnets, where no pod takes an address). Each is a strict subset of the cluster's ranges that the
+   * entry point's NetworkPolicy would otherwise exclude.
+   * @default [] - the load balancer passes the users' addresses through
+   */
+  readonly ownSourceCidrs?: readonly string[];
 }
 
 /** The load balancer the controller made for the entry point Service, as its status reports it (tokens). */

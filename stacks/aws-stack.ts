@@ -11,7 +11,7 @@ import { ExistingNetwork } from "../constructs/aws/existing-network";
 import { EntryPointEndpointService } from "../constructs/aws/entry-point-endpoint-service";
 import { EntryPointAliasRecord } from "../constructs/aws/entry-point-alias-record";
 import { SERVICES } from "../platform/service-catalog";
-import { LOAD_BALANCER_SCHEME_ANNOTATIONS } from "../constructs/aws/load-balancer-facts";
+import { LOAD_BALANCER_SCHEME_ANNOTATIONS, LOAD_BALANCER_SUBNETS_ANNOTATION } from "../constructs/aws/load-balancer-facts";
 import { ControlPlaneAccess } from "../platform/control-plane-access";
 import { EksCluster } from "../constructs/aws/eks-cluster";
 import { ManagedNodeGroup } from "../constructs/aws/managed-node-group";
@@ -182,6 +182,7 @@ function awsNetwork(scope: Construct, d: Deployment): Network | ExistingNetwork 
         cidr: d.network.cidr,
         region: d.region,
         privateSubnets: existing.privateSubnets,
+        ...(d.domain.privateLink && existing.loadBalancerSubnets ? { loadBalancerSubnets: existing.loadBalancerSubnets } : {}),
         publicLoadBalancer: d.domain.access !== "internal",
         allowDestroy,
       })
@@ -308,6 +309,19 @@ function entryPoint(scope: Construct, d: Deployment, network: Network | Existing
   const tlsAtLoadBalancer: Record<string, string> = cert
     ? { [NLB_FACTS.sslCert]: cert.certificateArn, [NLB_FACTS.sslPorts]: "443", [NLB_FACTS.sslNegotiationPolicy]: NLB_FACTS.tls12Policy, [NLB_FACTS.backendProtocol]: "ssl" }
     : {};
+  // Users' VPCs reach the internal entry point through PrivateLink (docs/deployment-guide.md, Private access).
+  // Their connections arrive from the NLB's own addresses (PRIVATELINK_SOURCE_IS_NLB_ADDRESS): the NLB sits in
+  // subnets where no pod takes an address (the created network's public subnets, which hold no node; an existing
+  // network's loadBalancerSubnets), named on the Service, and the entry point admits exactly those ranges. Only with
+  // PrivateLink: other connections keep the client's own address (the controller registers instance targets,
+  // aws_loadbalancer.go TargetTypeEnumInstance, client IP preserved), which moving the NLB would not change.
+  const existing = d.aws?.existingNetwork;
+  const separator = LOAD_BALANCER_SUBNETS_ANNOTATION.value.separator;
+  const loadBalancerSubnets = !d.domain.privateLink
+    ? undefined
+    : network instanceof Network
+      ? { ids: Fn.join(separator, network.publicSubnets.map((s) => s.id)), cidrs: network.publicSubnetCidrs }
+      : { ids: (existing?.loadBalancerSubnets ?? []).map((s) => s.id).join(separator), cidrs: (existing?.loadBalancerSubnets ?? []).map((s) => s.cidr) };
   if (d.domain.privateLink) {
     new EntryPointEndpointService(scope, "EntryPointEndpointService", {
       clusterName: d.name,
@@ -319,15 +333,18 @@ function entryPoint(scope: Construct, d: Deployment, network: Network | Existing
   return {
     serviceAnnotations: {
       "service.beta.kubernetes.io/aws-load-balancer-type": "nlb",
-      // Internal: a private address in the private subnets only; users come through their networks (PrivateLink, peering).
+      // Internal: a private address in the private subnets only (with PrivateLink: in the load balancer subnets, named
+      // below); users come through their networks (PrivateLink, peering).
       ...LOAD_BALANCER_SCHEME_ANNOTATIONS.value[internal ? "internal" : "public"],
       "service.beta.kubernetes.io/aws-load-balancer-cross-zone-load-balancing-enabled": "true",
       // TLS passes through to the entry point, which terminates it (TLS 1.2+).
       "service.beta.kubernetes.io/aws-load-balancer-backend-protocol": "tcp",
       ...address?.serviceAnnotations,
       ...tlsAtLoadBalancer,
+      ...(loadBalancerSubnets ? { [LOAD_BALANCER_SUBNETS_ANNOTATION.value.name]: loadBalancerSubnets.ids } : {}),
     },
     ...(addressRecord ? { addressRecord } : {}),
+    ...(loadBalancerSubnets ? { ownSourceCidrs: loadBalancerSubnets.cidrs } : {}),
   };
 }
 

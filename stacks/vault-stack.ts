@@ -73,7 +73,10 @@ export class VaultStack extends TerraformStack {
       namespaceRefs: refs,
       // Users reach the entry point only (from the configured ranges, or anywhere: it is the HTTPS front door); behind
       // a cloud application load balancer, its proxies and health checkers do, not the users.
-      externalIngress: { entryPoint: foundation.loadBalancer.proxied?.clientCidrs ?? d.domain.allowedSourceCidrs ?? ["0.0.0.0/0"] },
+      // Where the load balancer connects from itself (AWS PrivateLink: its own subnets), beside them.
+      externalIngress: {
+        entryPoint: [...(foundation.loadBalancer.proxied?.clientCidrs ?? d.domain.allowedSourceCidrs ?? ["0.0.0.0/0"]), ...(foundation.loadBalancer.ownSourceCidrs ?? [])],
+      },
       // The cloud says which ranges pods and Services live in (on EKS: the VPC), and what identity-bound pods need.
       clusterCidrs: foundation.podNetwork.clusterCidrs,
       identityEgress: { services: identityBoundServices(), rules: foundation.podNetwork.workloadIdentityEgress },

@@ -68,7 +68,12 @@ test("the NLB is found by the tags the service controller puts on it: this Servi
   const lookup = Object.values(blocksOf(cloud, "aws_lbs", "data"))[0];
   expect(lookup.tags).toEqual({ ...LOAD_BALANCER_OWNER_TAGS.value.service("ingress", "entry-point"), ...LOAD_BALANCER_OWNER_TAGS.value.cluster("acme-estate") });
   // Without privateLink there is neither lookup nor endpoint service.
-  const without = synthDeployment(exampleVariant("examples/aws-estate.yaml", (raw) => delete (raw.domain as Record<string, unknown>).privateLink));
+  const without = synthDeployment(
+    exampleVariant("examples/aws-estate.yaml", (raw) => {
+      delete (raw.domain as Record<string, unknown>).privateLink;
+      delete ((raw.aws as Record<string, unknown>).existingNetwork as Record<string, unknown>).loadBalancerSubnets;
+    }),
+  );
   expect(blocksOf(without.cloud, "aws_lbs", "data")).toEqual({});
   expect(blocksOf(without.cloud, "aws_vpc_endpoint_service")).toEqual({});
 });

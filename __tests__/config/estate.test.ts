@@ -170,7 +170,7 @@ describe("gcp.existingNetwork", () => {
 
 describe("domain.access and domain.privateLink", () => {
   test("access takes public or internal only", () => {
-    expect(problems(variant("aws-estate.yaml", (r) => ((r.domain.access = "private"), delete r.domain.privateLink)))).toEqual(['domain.access: must be one of public, internal (got "private")']);
+    expect(problems(variant("aws-estate.yaml", (r) => ((r.domain.access = "private"), delete r.domain.privateLink, delete r.aws.existingNetwork.loadBalancerSubnets)))).toEqual(['domain.access: must be one of public, internal (got "private")']);
   });
 
   test("privateLink needs an internal entry point", () => {
@@ -223,6 +223,7 @@ describe("a Route 53 record with the AWS entry point's other options", () => {
     const raw = variant("aws-estate.yaml", (r) => {
       r.domain.access = "public";
       delete r.domain.privateLink;
+      delete r.aws.existingNetwork.loadBalancerSubnets;
     });
     expect(problems(raw)).toEqual([]);
   });

@@ -34,6 +34,11 @@ export interface ExistingNetworkProps {
   /** Private subnets: nodes, the control plane's ENIs, internal load balancers. */
   readonly privateSubnets: readonly ExistingSubnet[];
   /**
+   * Subnets the internal entry point's NLB is placed in (aws.existingNetwork.loadBalancerSubnets): no pod takes an address there.
+   * @default [] - the controller discovers the load balancer's subnets by tag
+   */
+  readonly loadBalancerSubnets?: readonly ExistingSubnet[];
+  /**
    * The entry point's load balancer is Internet-facing: the VPC must have public subnets tagged for it.
    * @default false
    */
@@ -70,6 +75,8 @@ export class ExistingNetwork extends Construct {
   readonly privateSubnets: readonly DataAwsSubnet[];
   /** Their ranges, as the config states them (literal). */
   readonly privateSubnetCidrs: readonly string[];
+  /** The load balancer subnets as read (aws.existingNetwork.loadBalancerSubnets). */
+  readonly loadBalancerSubnets: readonly DataAwsSubnet[];
   /** The zones of the private subnets, distinct, in config order (literal). */
   readonly zones: readonly string[];
   /** The VPC's interface endpoints with private DNS the platform's pods reach AWS APIs through, by service. */
@@ -113,6 +120,20 @@ export class ExistingNetwork extends Construct {
         }),
     );
     this.privateSubnetCidrs = props.privateSubnets.map((s) => s.cidr);
+    // The NLB's subnets: what the config states about them is what the entry point's NetworkPolicy admits.
+    this.loadBalancerSubnets = (props.loadBalancerSubnets ?? []).map(
+      (s, i) =>
+        new DataAwsSubnet(this, `LoadBalancerSubnet${i}`, {
+          id: s.id,
+          lifecycle: {
+            postcondition: [
+              { condition: check(Op.eq(ref("self.vpc_id"), props.vpcId)), errorMessage: `aws.existingNetwork.loadBalancerSubnets[${i}] ${s.id} is not in VPC ${props.vpcId}` },
+              { condition: check(Op.eq(ref("self.cidr_block"), s.cidr)), errorMessage: `aws.existingNetwork.loadBalancerSubnets[${i}].cidr: ${s.id} is not ${s.cidr}; state its real range` },
+              { condition: check(Op.eq(ref("self.availability_zone"), s.zone)), errorMessage: `aws.existingNetwork.loadBalancerSubnets[${i}].zone: ${s.id} is not in ${s.zone}; state its real zone` },
+            ],
+          },
+        }),
+    );
     this.zones = [...new Set(props.privateSubnets.map((s) => s.zone))];
 
     if (props.publicLoadBalancer) {

@@ -62,3 +62,44 @@ export const NLB_ALIAS_ZONE: Fact<{ loadBalancerType: "network" }> = {
     "https://docs.aws.amazon.com/general/latest/gr/elb.html (Network Load Balancers' hosted zone ids per region); " +
     "https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-alias.html (alias target: the load balancer's DNS name and hosted zone)",
 };
+
+/**
+ * The Service annotation that names the load balancer's subnets (ids or Name tags, comma-separated): it replaces the
+ * controller's discovery by role tag (LOAD_BALANCER_SUBNET_TAGS) for internal and Internet-facing load balancers alike.
+ * Present in the in-tree controller EKS runs (cloud-provider-aws v1.21.0 and later). Not used: the controller's
+ * `aws-load-balancer-private-ipv4-addresses`, which cloud-provider-aws has only from v1.35.0.
+ */
+export const LOAD_BALANCER_SUBNETS_ANNOTATION: Fact<{ name: string; separator: string; sinceRelease: string }> = {
+  value: { name: "service.beta.kubernetes.io/aws-load-balancer-subnets", separator: ",", sinceRelease: "v1.21.0" },
+  source:
+    "kubernetes/cloud-provider-aws pkg/providers/v1/aws.go, ServiceAnnotationLoadBalancerSubnets (\"comma separated list of subnetID or subnetName " +
+    "from different AZs\"); getLoadBalancerSubnets: the annotation, when present, is resolved by resolveSubnetNameOrIDs (DescribeSubnets by id) " +
+    "instead of findELBSubnets(internalELB) (tag discovery); first in tag v1.21.0 (absent in v1.20.0); " +
+    "ServiceAnnotationLoadBalancerPrivateIPv4Addresses first in v1.35.0 (absent in v1.34.0). Read at commit 63ec440c3275321b55afa45480e2fdfd2b0e93c4.",
+};
+
+/**
+ * Connections that come through an interface endpoint (AWS PrivateLink) reach the targets from the NLB's own private
+ * address in the subnet it sits in, whatever client IP preservation says: the entry point sees the load balancer's
+ * subnets as its source, never the consumer's address.
+ */
+export const PRIVATELINK_SOURCE_IS_NLB_ADDRESS: Fact<{ sourceIsLoadBalancerSubnet: true }> = {
+  value: { sourceIsLoadBalancerSubnet: true },
+  source:
+    "https://docs.aws.amazon.com/elasticloadbalancing/latest/network/edit-target-group-attributes.html, Client IP preservation, " +
+    "Requirements and considerations: \"Client IP preservation has no effect on inbound traffic from AWS PrivateLink. The source IP of the " +
+    "AWS PrivateLink traffic is always the private IP address of the Network Load Balancer.\"",
+};
+
+/**
+ * The node security group rules the controller writes for an NLB: client traffic from the Service's
+ * loadBalancerSourceRanges (0.0.0.0/0 when none), health checks from the load balancer's own subnets' ranges.
+ * So PrivateLink traffic (from the NLB's subnets) needs the subnets inside loadBalancerSourceRanges.
+ */
+export const NLB_NODE_SECURITY_GROUP_RULES: Fact<{ clientFrom: "loadBalancerSourceRanges"; healthCheckFrom: "loadBalancerSubnets" }> = {
+  value: { clientFrom: "loadBalancerSourceRanges", healthCheckFrom: "loadBalancerSubnets" },
+  source:
+    "kubernetes/cloud-provider-aws pkg/providers/v1/aws.go EnsureLoadBalancer (subnetCidrs of the NLB's AvailabilityZones, sourceRangeCidrs " +
+    "from loadBalancerSourceRanges) -> pkg/providers/v1/aws_loadbalancer.go updateInstanceSecurityGroupsForNLB (clientRuleAnnotation on " +
+    "clientCIDRs, healthRuleAnnotation on subnetCIDRs)",
+};

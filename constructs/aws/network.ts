@@ -15,6 +15,7 @@ import { VpcFlowLogs } from "./vpc-flow-logs";
 import { VpcEndpoints } from "./vpc-endpoints";
 import { PinnedZones } from "../common/pinned-zones";
 import { EPHEMERAL_PORT_FACTS } from "./eks-facts";
+import { createdPublicSubnetCidrs } from "../../config/aws-entry-point";
 
 /** Zones the network spans. */
 export const ZONE_COUNT = 3;
@@ -77,6 +78,8 @@ export class Network extends Construct {
   readonly privateSubnetCidrs: readonly string[];
   /** Public subnets, one per zone: load balancers and NAT gateways only. */
   readonly publicSubnets: readonly Subnet[];
+  /** The public subnets' ranges (plain strings): no node runs there, so no pod takes an address there. */
+  readonly publicSubnetCidrs: readonly string[];
   /** The NAT gateways (one, or one per zone). */
   readonly natGateways: readonly NatGateway[];
 
@@ -114,7 +117,6 @@ export class Network extends Construct {
     // The default security group of a VPC admits all traffic between its members: strip every rule.
     new DefaultSecurityGroup(this, "DefaultSecurityGroup", { vpcId, ingress: [], egress: [], tags: { Name: `${name}-default-deny` } });
 
-    const lastQuarter = subnet(props.cidr, range.prefix + 2, 3);
     this.privateSubnetCidrs = ZONE_SUFFIX.map((_, i) => subnet(props.cidr, range.prefix + 2, i));
     this.privateSubnets = ZONE_SUFFIX.map(
       (z, i) =>
@@ -127,12 +129,14 @@ export class Network extends Construct {
           lifecycle: keepZone,
         }),
     );
+    // The first three /(n+6) of the last quarter (one rule with the config check: createdPublicSubnetCidrs).
+    this.publicSubnetCidrs = createdPublicSubnetCidrs(props.cidr, ZONE_COUNT) ?? [];
     this.publicSubnets = ZONE_SUFFIX.map(
       (z, i) =>
         new Subnet(this, `Public${z}`, {
           vpcId,
           availabilityZone: zoneOf[i],
-          cidrBlock: subnet(lastQuarter, range.prefix + 6, i),
+          cidrBlock: this.publicSubnetCidrs[i],
           // Public subnets hold load balancers and NAT gateways, which get addresses explicitly.
           mapPublicIpOnLaunch: false,
           tags: { Name: `${name}-public-${z.toLowerCase()}`, tier: "public", "kubernetes.io/role/elb": "1" },
