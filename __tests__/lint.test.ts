@@ -50,7 +50,7 @@ test.each([
   ["config/fixture.ts", ["../lib/cidr", "./cloud-facts", "../constructs/aws/eks-facts", "../platform/platform-foundation"], ["../constructs/aws/eks-facts", "../platform/platform-foundation"]],
   ["platform/fixture.ts", ["./service-catalog", "../config/schema", "../lib/labels", "../constructs/kubernetes/pod-spec", "../stacks/stack-ids"], ["../constructs/kubernetes/pod-spec", "../stacks/stack-ids"]],
   ["constructs/kubernetes/fixture.ts", ["./pod-spec", "../../platform/service-catalog", "../../lib/cidr", "../vault/kv-store", "../aws/network", "../../stacks/platform-stack"], ["../vault/kv-store", "../aws/network", "../../stacks/platform-stack"]],
-  ["constructs/kubernetes/config/fixture.ts", ["../pod-spec", "../../vault/paths", "../../gcp/labels"], ["../../vault/paths", "../../gcp/labels"]],
+  ["constructs/kubernetes/server-config/fixture.ts", ["../pod-spec", "../../vault/paths", "../../gcp/labels"], ["../../vault/paths", "../../gcp/labels"]],
   ["constructs/vault/fixture.ts", ["../kubernetes/pod-spec", "../azure/naming", "../../platform/service-names"], ["../azure/naming"]],
   ["constructs/aws/fixture.ts", ["./network", "../kubernetes/labels", "../gcp/labels", "../azure/naming"], ["../gcp/labels", "../azure/naming"]],
   ["stacks/fixture.ts", ["../constructs/aws/network", "./deployment", "../app/synth-many", "../scripts/ci", "../main"], ["../app/synth-many", "../scripts/ci", "../main"]],

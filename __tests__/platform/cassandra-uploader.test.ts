@@ -1,6 +1,6 @@
 import { existsSync, linkSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { CASSANDRA_BACKUP_FILES, CASSANDRA_BACKUP_SCHEDULE, DATA_DIR } from "../../constructs/kubernetes/config/cassandra-yaml";
+import { CASSANDRA_BACKUP_FILES, CASSANDRA_BACKUP_SCHEDULE, DATA_DIR } from "../../constructs/kubernetes/server-config/cassandra-yaml";
 import { IMAGES } from "../../constructs/kubernetes/images";
 import { containerEnv, decodedWorkload, directoriesUnder, filesUnder, giveToServerUser, localBucketEnv, localize, startCommand } from "./support/local-pod";
 import { removeDir, requireBinaries, tempDir, waitFor, type RunningServer } from "./support/servers";

@@ -1,12 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse as parseYaml, stringify } from "yaml";
-import { atlasKeycloakJson, atlasProperties, toProperties } from "../../constructs/kubernetes/config/atlas-properties";
-import { cassandraYaml } from "../../constructs/kubernetes/config/cassandra-yaml";
-import { elasticsearchSnapshotRepository, elasticsearchYml } from "../../constructs/kubernetes/config/elasticsearch-yml";
-import { BROWSER_FLOW, keycloakRealm } from "../../constructs/kubernetes/config/keycloak-realm";
-import { pgHbaConf, pgServiceFile, postgresqlConf } from "../../constructs/kubernetes/config/postgresql-conf";
-import { redisAclFile, redisConf } from "../../constructs/kubernetes/config/redis-conf";
+import { atlasKeycloakJson, atlasProperties, toProperties } from "../../constructs/kubernetes/server-config/atlas-properties";
+import { cassandraYaml } from "../../constructs/kubernetes/server-config/cassandra-yaml";
+import { elasticsearchSnapshotRepository, elasticsearchYml } from "../../constructs/kubernetes/server-config/elasticsearch-yml";
+import { BROWSER_FLOW, keycloakRealm } from "../../constructs/kubernetes/server-config/keycloak-realm";
+import { pgHbaConf, pgServiceFile, postgresqlConf } from "../../constructs/kubernetes/server-config/postgresql-conf";
+import { redisAclFile, redisConf } from "../../constructs/kubernetes/server-config/redis-conf";
 
 // Behaviour and parse checks of every generated configuration file. The PostgreSQL and Redis files
 // are also run for real (postgresql-server.test.ts, redis-server.test.ts).

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "yaml";
-import { ELASTICSEARCH_FACTS } from "../../constructs/kubernetes/config/elasticsearch-yml";
+import { ELASTICSEARCH_FACTS } from "../../constructs/kubernetes/server-config/elasticsearch-yml";
 import { REPORT_ONLY_FAILURE_THRESHOLD } from "../../constructs/kubernetes/platform-pod";
 import { synthesizedStacks } from "../support/deployments";
 import { decodedWorkload, localize } from "./support/local-pod";

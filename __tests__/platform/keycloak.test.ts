@@ -4,7 +4,7 @@ import type RealmRepresentation from "@keycloak/keycloak-admin-client/lib/defs/r
 import { ConfigError, validateDeployment, withSamlMetadataFile } from "../../config/load";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
 import { IMAGES } from "../../constructs/kubernetes/images";
-import { BROWSER_FLOW, keycloakRealm } from "../../constructs/kubernetes/config/keycloak-realm";
+import { BROWSER_FLOW, keycloakRealm } from "../../constructs/kubernetes/server-config/keycloak-realm";
 import { decodedStack } from "../support/deployments";
 import { removeDir, run, tempDir } from "./support/servers";
 

@@ -1,7 +1,7 @@
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { POSTGRESQL_DATABASES, pgHbaConf, postgresqlBootstrapSql, postgresqlConf, postgresqlServe } from "../../constructs/kubernetes/config/postgresql-conf";
+import { POSTGRESQL_DATABASES, pgHbaConf, postgresqlBootstrapSql, postgresqlConf, postgresqlServe } from "../../constructs/kubernetes/server-config/postgresql-conf";
 import { DATABASE_ROLES } from "../../stacks/vault-config-stack";
 import { chownTree, freePort, holdSession, issueServerCertificate, makeTestPki, presentedSerial, removeDir, requireBinaries, run, startServer, tempDir, type RunningServer, type TestPki, waitFor } from "./support/servers";
 

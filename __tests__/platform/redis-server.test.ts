@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { mkdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { PREVIEW_TTL_SECONDS, REDIS_TLS_RELOADER } from "../../constructs/kubernetes/config/redis-conf";
+import { PREVIEW_TTL_SECONDS, REDIS_TLS_RELOADER } from "../../constructs/kubernetes/server-config/redis-conf";
 import { configMapData, localPod, PodRewrite, podContainer, probeCommand, writeConfigMap, type LocalPod } from "./support/pod";
 import { certificateSerial, freePort, holdSession, presentedSerial, removeDir, requireBinaries, run, startServer, tempDir, type RunningServer, waitFor } from "./support/servers";
 

@@ -1,7 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { SIGHUP_RELOAD, TLS_RELOAD_INTERVAL_SECONDS, serveWithTlsReload } from "../../constructs/kubernetes/config/tls-reload";
+import { SIGHUP_RELOAD, TLS_RELOAD_INTERVAL_SECONDS, serveWithTlsReload } from "../../constructs/kubernetes/server-config/tls-reload";
 import { removeDir, startServer, tempDir, waitFor, type RunningServer } from "./support/servers";
 
 // The shared serve-with-reload script, run by /bin/sh around a stand-in server (a shell loop that

@@ -197,7 +197,7 @@ export const IMAGE_CONTRACTS: Readonly<Record<ImageName, RuntimeContract>> = {
     ],
     writes: [
       { path: "/data", why: "`dir` of redis.conf (RDB/AOF when enabled; the working directory)", source: redisSrc("7.4/debian/Dockerfile (WORKDIR /data)") },
-      { path: "/run/redis", why: "the platform's start script composes the ACL file here (REDIS_RUNTIME_DIR)", source: platform("constructs/kubernetes/config/redis-conf.ts") },
+      { path: "/run/redis", why: "the platform's start script composes the ACL file here (REDIS_RUNTIME_DIR)", source: platform("constructs/kubernetes/server-config/redis-conf.ts") },
       { path: "/tmp", why: "temporary files of the start script", source: redisSrc("docker-entrypoint.sh") },
     ],
     listens: [{ setting: "redis.conf bind", defaultAddress: "0.0.0.0", source: { repo: "github.com/redis/redis", file: "redis.conf (bind * -::* when unset: all interfaces)", release: "7.4.1" } }],

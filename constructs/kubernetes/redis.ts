@@ -2,7 +2,7 @@ import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { SERVICES } from "../../platform/service-catalog";
 import { VAULT_MOUNTS, vaultNames } from "../../platform/service-names";
-import { REDIS_RUNTIME_DIR, redisAclFile, redisConf, redisServeScript } from "./config/redis-conf";
+import { REDIS_RUNTIME_DIR, redisAclFile, redisConf, redisServeScript } from "./server-config/redis-conf";
 import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./images";
 import { TMP_VOLUME, serviceCertificate } from "./platform-pod";
 import { StatelessWorkload } from "./stateless-workload";

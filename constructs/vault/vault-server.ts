@@ -5,7 +5,7 @@ import type { ITerraformDependable } from "cdktf";
 import type { PlatformFoundation } from "../../platform/platform-foundation";
 import type { SecretsServerImage } from "../kubernetes/images";
 import type { Probe } from "../kubernetes/pod-spec";
-import { SIGHUP_RELOAD, serveWithTlsReload } from "../kubernetes/config/tls-reload";
+import { SIGHUP_RELOAD, serveWithTlsReload } from "../kubernetes/server-config/tls-reload";
 import { StatefulWorkload } from "../kubernetes/stateful-workload";
 import { WORKLOAD_IDS } from "../kubernetes/workload-ids";
 import { NAMESPACES } from "../../platform/service-catalog";

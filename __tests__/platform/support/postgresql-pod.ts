@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { postgresqlBootstrapSql } from "../../../constructs/kubernetes/config/postgresql-conf";
+import { postgresqlBootstrapSql } from "../../../constructs/kubernetes/server-config/postgresql-conf";
 import { asServerUser, containerEnv, decodedWorkload, giveToServerUser, linkRclone, localBucketEnv, localize, readIfExists, runShell, startCommand, writeFile, type DecodedWorkload } from "./local-pod";
 import { freePort, makeTestPki, removeDir, requireBinaries, run, tempDir, waitFor, type RunningServer, type TestPki } from "./servers";
 
