@@ -4,7 +4,7 @@ import { isMap, isScalar, LineCounter, parseDocument, visit, type Document } fro
 import { z } from "zod";
 import { DEFAULT_DEPLOYMENT } from "./default";
 import { imagesLockCommand, imagesLockPath, readImagesLock } from "./images-lock";
-import { crossFieldIssues, Deployment, DeploymentSchema } from "./schema";
+import { byCloud, crossFieldIssues, Deployment, DeploymentSchema } from "./schema";
 import { distance } from "./edit-distance";
 
 /** Environment variable naming the deployment file when `--config` is not given. */
@@ -147,7 +147,7 @@ export function validateDeployment(raw: unknown, source: string): Deployment {
     throw new ConfigError(source, ["the file must hold one mapping (name, cloud, region, ...), not a list or a scalar"]);
   }
   const result = DeploymentSchema.safeParse(raw);
-  if (result.success) return result.data;
+  if (result.success) return byCloud(result.data);
   // zod skips the schema-level refinement when the shape is wrong, and runs it when only that fails: its
   // issues are dropped here and the cross-field checks run once, on the raw input, so each is reported once.
   const crossField = new Set(crossFieldIssues(raw).map((i) => `${formatPath(i.path)}\0${i.message}`));

@@ -1163,5 +1163,40 @@ function isRecord(v: unknown): v is Record<string, unknown> {
 
 /** A deployment as written in a file (defaults not yet applied). */
 export type DeploymentInput = z.input<typeof DeploymentSchema>;
-/** A validated deployment with every default applied: what stacks receive. */
-export type Deployment = z.output<typeof DeploymentSchema>;
+/** What the schema's parse gives: one object shape for all clouds (the cloud sections are checked across fields). */
+type ParsedDeployment = z.output<typeof DeploymentSchema>;
+/** The fields every cloud shares. */
+type CommonDeployment = Omit<ParsedDeployment, Cloud | "cloud">;
+export type AwsSettings = z.output<typeof Aws>;
+export type AzureSettings = z.output<typeof Azure>;
+export type GcpSettings = z.output<typeof Gcp>;
+/** An AWS deployment: its aws section (admin principals are required) and no other cloud's. */
+export type AwsDeployment = CommonDeployment & { readonly cloud: "aws"; readonly aws: AwsSettings; readonly azure?: undefined; readonly gcp?: undefined };
+/** An Azure deployment: its azure section and no other cloud's. */
+export type AzureDeployment = CommonDeployment & { readonly cloud: "azure"; readonly azure: AzureSettings; readonly aws?: undefined; readonly gcp?: undefined };
+/** A GCP deployment: its gcp section and no other cloud's. */
+export type GcpDeployment = CommonDeployment & { readonly cloud: "gcp"; readonly gcp: GcpSettings; readonly aws?: undefined; readonly azure?: undefined };
+/**
+ * A validated deployment with every default applied: what stacks receive. A union on `cloud`, so code that
+ * has checked the cloud holds that cloud's section by type (each cloud stack takes its own member).
+ */
+export type Deployment = AwsDeployment | AzureDeployment | GcpDeployment;
+
+/** A deployment as `cloud`'s member of the union (for code given one cloud's deployment), or an error naming both clouds. */
+export function deploymentOn<C extends Cloud>(cloud: C, d: Deployment): Extract<Deployment, { cloud: C }> {
+  if (d.cloud === cloud) return d as Extract<Deployment, { cloud: C }>;
+  throw new Error(`deployment '${d.name}' has cloud: ${d.cloud}; this needs cloud: ${cloud}`);
+}
+
+/**
+ * The parsed deployment as the union on `cloud`. crossFieldIssues refuses a deployment without its cloud's
+ * section (AWS: its admin principals) or with another cloud's, so this only re-states that by type; a
+ * deployment it cannot place is a bug of those checks, not the user's input.
+ */
+export function byCloud(d: ParsedDeployment): Deployment {
+  const sections = { aws: d.aws, azure: d.azure, gcp: d.gcp };
+  const others = CLOUDS.filter((c) => c !== d.cloud && sections[c] !== undefined);
+  if (sections[d.cloud] !== undefined && others.length === 0) return d as Deployment;
+  const what = others.length > 0 ? `with ${others.join(", ")} settings` : `without its ${d.cloud} section`;
+  throw new Error(`deployment '${d.name}' (cloud: ${d.cloud}) passed validation ${what} (a bug of config/schema.ts crossFieldIssues)`);
+}

@@ -92,8 +92,8 @@ function checkCloudAccess(deployment: Deployment, stacks: readonly StackRole[], 
     case "gcp": {
       // In a Shared VPC, GKE writes the entry point load balancer's firewall rules in the host project, as its
       // service agent (the platform stack creates the Service).
-      const host = deployment.gcp?.existingNetwork?.hostProjectId;
-      if (!stacks.includes("platform") || !deployment.gcp || !host || host === deployment.gcp.projectId) return [];
+      const host = deployment.gcp.existingNetwork?.hostProjectId;
+      if (!stacks.includes("platform") || !host || host === deployment.gcp.projectId) return [];
       return [checkGkeHostFirewallAccess(deployment.gcp.projectId, host, run)];
     }
   }

@@ -3,7 +3,7 @@ import { Fn, TerraformStack } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
-import type { Deployment } from "../config/schema";
+import type { AwsDeployment } from "../config/schema";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type LoadBalancerIngress, type PlatformFoundation, type WorkloadIdentityBinding } from "../platform/platform-foundation";
 import { Network } from "../constructs/aws/network";
@@ -35,7 +35,7 @@ import { idOf } from "../lib/construct-id";
 
 /** Props of the AWS cloud stack. */
 export interface AwsStackProps {
-  readonly deployment: Deployment;
+  readonly deployment: AwsDeployment;
 }
 
 /** The annotation binding a Kubernetes service account to an IAM role (IRSA). */
@@ -71,7 +71,7 @@ export class AwsStack extends TerraformStack {
     // allowed_account_ids: terraform refuses to plan or apply with credentials of any other account.
     new AwsProvider(this, "Aws", {
       region: d.region,
-      allowedAccountIds: d.aws?.accountId ? [d.aws.accountId] : undefined,
+      allowedAccountIds: d.aws.accountId ? [d.aws.accountId] : undefined,
       defaultTags: [{ tags: { ...d.tags, deployment: d.name } }],
     });
 
@@ -125,7 +125,7 @@ export class AwsStack extends TerraformStack {
       workloadIdentities: { vault: irsa(unseal.role.roleArn), backup: irsa(backup.roleArn) },
       vaultSeal: { type: "awskms", config: { region: d.region, kms_key_id: unseal.key.keyId } },
       // Where the interface endpoints answer: the private subnets, or where an existing VPC has its endpoints.
-      egress: awsCloudEgress(d.region, d.aws?.existingNetwork?.endpointCidrs ?? network.privateSubnetCidrs, d.network.serviceCidr, network.privateSubnetCidrs),
+      egress: awsCloudEgress(d.region, d.aws.existingNetwork?.endpointCidrs ?? network.privateSubnetCidrs, d.network.serviceCidr, network.privateSubnetCidrs),
       loadBalancer,
       podNetwork: {
         // The VPC CNI gives pods addresses from the VPC's subnets (not network.podCidr).
@@ -153,7 +153,7 @@ interface AccountKeys {
   customerKey(id: string, what: string, alias: string, statements: DataAwsIamPolicyDocumentStatement[]): EncryptionKey;
 }
 
-function accountKeys(stack: TerraformStack, d: Deployment): AccountKeys {
+function accountKeys(stack: TerraformStack, d: AwsDeployment): AccountKeys {
   let account: DataAwsCallerIdentity | undefined;
   const accountId = () => (account ??= new DataAwsCallerIdentity(stack, "Account")).accountId;
   const keyScope = (): KeyScope => ({ partition: partitionOf(stack), account: accountId(), region: d.region });
@@ -172,8 +172,8 @@ function accountKeys(stack: TerraformStack, d: Deployment): AccountKeys {
 }
 
 /** The network (`Network`): the VPC this stack creates, or an existing one, read and checked, never managed (docs/deployment-guide.md, Existing network). */
-function awsNetwork(scope: Construct, d: Deployment): Network | ExistingNetwork {
-  const existing = d.aws?.existingNetwork;
+function awsNetwork(scope: Construct, d: AwsDeployment): Network | ExistingNetwork {
+  const existing = d.aws.existingNetwork;
   const allowDestroy = d.dataProtection.allowDestroy;
   return existing
     ? new ExistingNetwork(scope, "Network", {
@@ -201,7 +201,7 @@ function awsNetwork(scope: Construct, d: Deployment): Network | ExistingNetwork 
  * The EKS cluster (`Cluster`) with the VPC CNI (NetworkPolicy enforced on every node from its first boot), the node
  * groups, the EBS CSI driver and container logs to CloudWatch (Vault's audit device on stdout among them).
  */
-function eksCluster(scope: Construct, d: Deployment, privateSubnetIds: string[], vpcId: string, volumeKeyArn: string): EksCluster {
+function eksCluster(scope: Construct, d: AwsDeployment, privateSubnetIds: string[], vpcId: string, volumeKeyArn: string): EksCluster {
   const name = d.name;
   const allowDestroy = d.dataProtection.allowDestroy;
   const cluster = new EksCluster(scope, "Cluster", {
@@ -211,8 +211,8 @@ function eksCluster(scope: Construct, d: Deployment, privateSubnetIds: string[],
     privateSubnetIds,
     access: ControlPlaneAccess.of(d.controlPlane),
     serviceCidr: d.network.serviceCidr,
-    adminPrincipalArns: d.aws?.adminPrincipalArns ?? [],
-    viewerPrincipalArns: d.aws?.viewerPrincipalArns ?? [],
+    adminPrincipalArns: d.aws.adminPrincipalArns ?? [],
+    viewerPrincipalArns: d.aws.viewerPrincipalArns ?? [],
     version: d.controlPlane.kubernetesVersion,
     allowDestroy,
   });
@@ -258,7 +258,7 @@ function eksCluster(scope: Construct, d: Deployment, privateSubnetIds: string[],
  * whose access logs go to the first. Bucket names are global: deployment, role, account and region make them
  * unique and deterministic. Returns the data bucket.
  */
-function buckets(scope: Construct, d: Deployment, keys: AccountKeys): EncryptedBucket {
+function buckets(scope: Construct, d: AwsDeployment, keys: AccountKeys): EncryptedBucket {
   const allowDestroy = d.dataProtection.allowDestroy;
   const bucketName = (role: string) => `${d.name}-${role}-${keys.accountId()}-${d.region}`;
   const logs = new EncryptedBucket(scope, "Logs", { bucketName: bucketName("logs"), accessLogs: BucketAccessLogs.IS_LOG_TARGET, allowDestroy });
@@ -286,7 +286,7 @@ function encryptLogGroups(stack: TerraformStack, keys: AccountKeys): void {
  * PrivateLink endpoint service users' VPCs reach an internal entry point through (`EntryPointEndpointService`;
  * docs/deployment-guide.md, Private access).
  */
-function entryPoint(scope: Construct, d: Deployment, network: Network | ExistingNetwork): PlatformFoundation["loadBalancer"] {
+function entryPoint(scope: Construct, d: AwsDeployment, network: Network | ExistingNetwork): PlatformFoundation["loadBalancer"] {
   const internal = d.domain.access === "internal";
   const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
   // Elastic IPs only in the public subnets this stack created; an internal NLB, or one in an existing network's
@@ -298,7 +298,7 @@ function entryPoint(scope: Construct, d: Deployment, network: Network | Existing
     ? (recordScope: Construct, ingress: LoadBalancerIngress) =>
         new EntryPointAliasRecord(recordScope, "EntryPointRecord", {
           region: d.region,
-          allowedAccountId: d.aws?.accountId,
+          allowedAccountId: d.aws.accountId,
           defaultTags: { ...d.tags, deployment: d.name },
           hostedZoneId: zone.hostedZoneId,
           recordName: d.domain.name,
@@ -315,7 +315,7 @@ function entryPoint(scope: Construct, d: Deployment, network: Network | Existing
   // network's loadBalancerSubnets), named on the Service, and the entry point admits exactly those ranges. Only with
   // PrivateLink: other connections keep the client's own address (the controller registers instance targets,
   // aws_loadbalancer.go TargetTypeEnumInstance, client IP preserved), which moving the NLB would not change.
-  const existing = d.aws?.existingNetwork;
+  const existing = d.aws.existingNetwork;
   const separator = LOAD_BALANCER_SUBNETS_ANNOTATION.value.separator;
   const loadBalancerSubnets = !d.domain.privateLink
     ? undefined

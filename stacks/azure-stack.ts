@@ -1,7 +1,7 @@
 import { Construct } from "constructs";
 import { dependable, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
-import type { Deployment } from "../config/schema";
+import type { AzureDeployment, AzureSettings } from "../config/schema";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type MountedCertificate, type PlatformFoundation } from "../platform/platform-foundation";
 import { ResourceGroup } from "../constructs/azure/resource-group";
@@ -32,7 +32,7 @@ import { SERVICES } from "../platform/service-catalog";
 
 /** Props of the Azure cloud stack. */
 export interface AzureStackProps {
-  readonly deployment: Deployment;
+  readonly deployment: AzureDeployment;
 }
 
 /** Availability zones (Azure's numbering) every node pool spans. */
@@ -41,12 +41,9 @@ const ZONES = ["1", "2", "3"] as const;
 /** The blob container platform data (backups, exports) lives in. */
 export const DATA_CONTAINER = "data";
 
-/** The deployment's Azure settings. */
-type AzureSettings = NonNullable<Deployment["azure"]>;
-
 /** What every part of the stack shares: the deployment, its Azure settings, region, tags and destroy protection. */
 interface AzureContext {
-  readonly d: Deployment;
+  readonly d: AzureDeployment;
   readonly az: AzureSettings;
   readonly location: string;
   /** Stateful resources refuse `terraform destroy` (dataProtection.allowDestroy off). */
@@ -78,7 +75,6 @@ export class AzureStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: AzureStackProps) {
     super(scope, id);
     const d = props.deployment;
-    if (!d.azure) throw new Error("deployment.azure is required for the Azure stack: { subscriptionId, tenantId, adminGroupObjectIds, deployerObjectId, runnerNetwork }");
     const c: AzureContext = { d, az: d.azure, location: d.region, keep: !d.dataProtection.allowDestroy, tags: { ...d.tags, deployment: d.name } };
     configureBackend(this, id, d.state);
     const { runnerVnet, runnerProvider } = providers(this, c.az);

@@ -48,6 +48,6 @@ function kubeconfigCommand(d: Deployment, name: string): string[] {
     case "azure":
       return ["az aks get-credentials --resource-group ", `${d.name}-cluster`, " --name ", name, " && kubelogin convert-kubeconfig -l azurecli"];
     case "gcp":
-      return ["gcloud container clusters get-credentials ", name, " --region ", d.region, " --project ", d.gcp?.projectId ?? "<project>"];
+      return ["gcloud container clusters get-credentials ", name, " --region ", d.region, " --project ", d.gcp.projectId];
   }
 }

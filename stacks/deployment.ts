@@ -15,19 +15,31 @@ export interface CloudStack extends TerraformStack {
   readonly foundation: PlatformFoundation;
 }
 
-type CloudStackFactory = (scope: Construct, id: string, deployment: Deployment) => CloudStack;
+/** A cloud's stack receives that cloud's member of the deployment union: its own section, typed. */
+type CloudStackFactories = { [C in Cloud]: (scope: Construct, id: string, deployment: Extract<Deployment, { cloud: C }>) => CloudStack };
 
 /*
  * One entry per cloud; nothing else differs per cloud. Each is loaded on demand: a deployment uses
  * one cloud, and loading a cloud provider's classes costs ~0.35 s and ~40 MB of every synth.
  */
 /* eslint-disable @typescript-eslint/no-require-imports */
-const CLOUD_STACKS: Record<Cloud, CloudStackFactory> = {
+const CLOUD_STACKS: CloudStackFactories = {
   aws: (scope, id, deployment) => new (require("./aws-stack") as typeof import("./aws-stack")).AwsStack(scope, id, { deployment }),
   azure: (scope, id, deployment) => new (require("./azure-stack") as typeof import("./azure-stack")).AzureStack(scope, id, { deployment }),
   gcp: (scope, id, deployment) => new (require("./gcp-stack") as typeof import("./gcp-stack")).GcpStack(scope, id, { deployment }),
 };
 /* eslint-enable @typescript-eslint/no-require-imports */
+
+function cloudStack(scope: Construct, id: string, d: Deployment): CloudStack {
+  switch (d.cloud) {
+    case "aws":
+      return CLOUD_STACKS.aws(scope, id, d);
+    case "azure":
+      return CLOUD_STACKS.azure(scope, id, d);
+    case "gcp":
+      return CLOUD_STACKS.gcp(scope, id, d);
+  }
+}
 
 /** The stacks of one deployment, in dependency order. */
 export interface DeploymentStacks {
@@ -40,7 +52,7 @@ export interface DeploymentStacks {
 /** Builds every stack of a validated deployment into `scope` (the app). */
 export function buildDeployment(scope: Construct, deployment: Deployment): DeploymentStacks {
   const ids = stackIds(deployment);
-  const cloud = CLOUD_STACKS[deployment.cloud](scope, ids.cloud, deployment);
+  const cloud = cloudStack(scope, ids.cloud, deployment);
   const foundation = cloud.foundation;
   const vault = new VaultStack(scope, ids.vault, { deployment, foundation });
   const vaultConfig = new VaultConfigStack(scope, ids.vaultConfig, { deployment, foundation });

@@ -3,7 +3,7 @@ import { Annotations, DataResource, dependable, Fn, TerraformDataSource, Terrafo
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
-import type { Deployment } from "../config/schema";
+import type { GcpDeployment } from "../config/schema";
 import { PrivateBucket } from "../constructs/gcp/bucket";
 import { ControlPlaneAccess } from "../platform/control-plane-access";
 import { CryptoKey } from "../constructs/gcp/crypto-key";
@@ -47,7 +47,7 @@ export const ENTRY_POINT_LOAD_BALANCER_PORTS = [443, 80] as const;
 
 /** Props of the GCP cloud stack. */
 export interface GcpStackProps {
-  readonly deployment: Deployment;
+  readonly deployment: GcpDeployment;
 }
 
 /** Zones a regional node pool spans (GKE's default for regional clusters). */
@@ -64,7 +64,6 @@ export class GcpStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: GcpStackProps) {
     super(scope, id);
     const d = props.deployment;
-    if (!d.gcp) throw new Error(`deployment '${d.name}': the gcp section ({ projectId }) is required for the GCP stack`);
     const projectId = d.gcp.projectId;
     const region = d.region;
     const allowDestroy = d.dataProtection.allowDestroy;

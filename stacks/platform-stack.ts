@@ -4,7 +4,7 @@ import type { Deployment } from "../config/schema";
 import { Atlas } from "../constructs/kubernetes/atlas";
 import { Cassandra } from "../constructs/kubernetes/cassandra";
 import { Elasticsearch } from "../constructs/kubernetes/elasticsearch";
-import { EntryPoint } from "../constructs/kubernetes/entry-point";
+import { EntryPoint, type PublicCertificate } from "../constructs/kubernetes/entry-point";
 import { Keycloak } from "../constructs/kubernetes/keycloak";
 import { Postgresql } from "../constructs/kubernetes/postgresql";
 import { Redis } from "../constructs/kubernetes/redis";
@@ -74,13 +74,31 @@ export class PlatformStack extends TerraformStack {
     this.entryPoint = new EntryPoint(this, "EntryPoint", {
       ...common,
       namespace: SERVICES.entryPoint.namespace,
-      domain: d.domain,
+      hostname: d.domain.name,
+      publicCertificate: publicCertificate(d, f),
+      ...(d.domain.allowedSourceCidrs ? { allowedSourceCidrs: d.domain.allowedSourceCidrs } : {}),
       loadBalancer: f.loadBalancer,
-      ...(f.publicCertificate ? { mountedCertificate: f.publicCertificate } : {}),
     });
     if (f.loadBalancer.addressRecord) {
       const ingress = this.entryPoint.workload.service.status.get(0).loadBalancer.get(0).ingress.get(0);
       f.loadBalancer.addressRecord(this, { hostname: ingress.hostname, ip: ingress.ip });
     }
+  }
+}
+
+/** The entry point's certificate source, from domain.certificate and what the cloud stack mounts or serves. */
+function publicCertificate(d: Deployment, f: PlatformFoundation): PublicCertificate {
+  const c = d.domain.certificate;
+  switch (c.source) {
+    case "vault-pki":
+      return { source: "vault-pki" };
+    case "kubernetes-secret":
+      return { source: "kubernetes-secret", secretName: c.secretName };
+    case "azure-key-vault":
+      if (!f.publicCertificate) throw new Error("domain.certificate azure-key-vault needs the cloud stack's foundation.publicCertificate (the Azure stack provides it)");
+      return { source: "mounted", mounted: f.publicCertificate };
+    case "aws-acm":
+    case "gcp-certificate-manager":
+      return { source: "load-balancer" };
   }
 }

@@ -9,6 +9,7 @@ import { ELASTICSEARCH_S3_REPOSITORY_ACTIONS } from "../../constructs/aws/eks-fa
 import { EncryptionKey } from "../../constructs/aws/encryption-key";
 import { IrsaRole } from "../../constructs/aws/irsa-role";
 import { at, blocks, deployment, ref, synthAws, type TfJson } from "../support/helpers";
+import { deploymentOn } from "../../config/schema";
 
 /** A token as the Terraform expression it renders to in the stack. */
 const resolve = (value: unknown): unknown =>
@@ -181,7 +182,7 @@ describe("synthesis", () => {
     try {
       const app = new App({ outdir });
       const d = deployment();
-      new AwsStack(app, "demo-aws", { deployment: d });
+      new AwsStack(app, "demo-aws", { deployment: deploymentOn("aws", d) });
       app.synth();
       return readFileSync(path.join(outdir, "stacks", "demo-aws", "cdk.tf.json"), "utf8");
     } finally {

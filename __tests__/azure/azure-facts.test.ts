@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { loadDeployment, readConfigFile, validateDeployment } from "../../config/load";
 import type { Deployment } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
 import { AzureStack } from "../../stacks/azure-stack";
 import { AKS_FACTS, AKS_KMS_FACTS, AKS_NODE_POOL_FACTS, KEY_VAULT_FACTS } from "../../constructs/azure/azure-facts";
 import { KEY_DEPLOYER_DATA_ACTIONS } from "../../constructs/azure/single-key-vault";
@@ -18,7 +19,7 @@ const privateMode = (() => {
   (raw.azure.runnerNetwork as Record<string, unknown>).addressPrefixes = ["203.0.113.0/26"];
   return validateDeployment(raw, "private");
 })();
-const synth = (d: Deployment): Json => JSON.parse(Testing.synth(new AzureStack(Testing.app(), `${d.name}-azure`, { deployment: d })));
+const synth = (d: Deployment): Json => JSON.parse(Testing.synth(new AzureStack(Testing.app(), `${d.name}-azure`, { deployment: deploymentOn("azure", d) })));
 const entries = (j: Json, type: string) => Object.entries(j.resource[type] ?? {});
 const MODES: readonly [string, Deployment, Json][] = [["public endpoint", example, synth(example)], ["private cluster", privateMode, synth(privateMode)]];
 

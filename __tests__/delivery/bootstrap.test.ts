@@ -14,6 +14,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { validateDeployment, readConfigFile } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
 import { AwsStateStack, type AwsStateStackProps } from "../../stacks/bootstrap/aws-state-stack";
 import { GitHubDeployRole } from "../../stacks/bootstrap/github-deploy-role";
 import { buildBootstrap, parseBootstrapArgs } from "../../scripts/bootstrap";
@@ -24,7 +25,7 @@ const REPO = "acme/metadata-platform";
 
 function synth(props: Partial<AwsStateStackProps> = {}) {
   const app = Testing.app();
-  const stack = new AwsStateStack(app, "acme-prod-state", { deployment: deployment(), githubRepository: REPO, ...props });
+  const stack = new AwsStateStack(app, "acme-prod-state", { deployment: deploymentOn("aws", deployment()), githubRepository: REPO, ...props });
   const json = Testing.synth(stack);
   return { stack, json, tf: JSON.parse(json) as { resource: Record<string, Record<string, Record<string, unknown>>>; data: Record<string, Record<string, Record<string, unknown>>>; terraform: Record<string, unknown> } };
 }
@@ -45,7 +46,7 @@ test("the state bucket is an EncryptedBucket named by the config: public access 
 
 test("a throwaway deployment's state bucket may be destroyed, its objects never force-deleted", () => {
   const app = Testing.app();
-  const stack = new AwsStateStack(app, "t-state", { deployment: deployment({ dataProtection: { allowDestroy: true } }), githubRepository: REPO });
+  const stack = new AwsStateStack(app, "t-state", { deployment: deploymentOn("aws", deployment({ dataProtection: { allowDestroy: true } })), githubRepository: REPO });
   expect(Testing.synth(stack)).toHaveResourceWithProperties(S3Bucket, { bucket: "acme-terraform-state", force_destroy: false, lifecycle: { prevent_destroy: false } });
 });
 
@@ -97,7 +98,7 @@ test("the plan role is trusted by pull requests and main, read-only, and cannot 
 });
 
 test("role subjects must be exact: wildcards and malformed subjects are refused", () => {
-  const stack = new AwsStateStack(Testing.app(), "x-state", { deployment: deployment(), githubRepository: REPO });
+  const stack = new AwsStateStack(Testing.app(), "x-state", { deployment: deploymentOn("aws", deployment()), githubRepository: REPO });
   for (const subjects of [["repo:acme/*:*"], ["repo:acme/platform:*"], [], ["acme/platform"]]) {
     expect(() => new GitHubDeployRole(stack, `R${subjects.length}${String(subjects[0])}`, { roleName: "r", oidcProviderArn: "arn", subjects })).toThrow(/exact GitHub OIDC subjects without wildcards/);
   }
@@ -105,10 +106,10 @@ test("role subjects must be exact: wildcards and malformed subjects are refused"
 
 test("bad input names the problem: a non-S3 backend, a malformed repository, a bucket name too long for its log bucket", () => {
   const gcs = validateDeployment({ ...(readConfigFile("examples/gcp.yaml") as DeploymentInput) }, "gcp");
-  expect(() => new AwsStateStack(Testing.app(), "g-state", { deployment: gcs, githubRepository: REPO })).toThrow(/state\.backend is 'gcs'; set state\.backend: s3/);
-  expect(() => new AwsStateStack(Testing.app(), "r-state", { deployment: deployment(), githubRepository: "https://github.com/acme/x" })).toThrow(/must be owner\/name/);
+  expect(() => new AwsStateStack(Testing.app(), "g-state", { deployment: deploymentOn("aws", gcs), githubRepository: REPO })).toThrow(/state\.backend is 'gcs'; set state\.backend: s3/);
+  expect(() => new AwsStateStack(Testing.app(), "r-state", { deployment: deploymentOn("aws", deployment()), githubRepository: "https://github.com/acme/x" })).toThrow(/must be owner\/name/);
   const long = deployment({ state: { backend: "s3", bucket: `a${"b".repeat(60)}`, region: "eu-west-1" } });
-  expect(() => new AwsStateStack(Testing.app(), "l-state", { deployment: long, githubRepository: REPO })).toThrow(/too long to name its access-log bucket/);
+  expect(() => new AwsStateStack(Testing.app(), "l-state", { deployment: deploymentOn("aws", long), githubRepository: REPO })).toThrow(/too long to name its access-log bucket/);
 });
 
 test("the entry builds `<name>-state` from --config and --github-repo (or GITHUB_REPOSITORY), and requires one", () => {

@@ -5,6 +5,7 @@ import { Testing } from "cdktf";
 import { parse } from "yaml";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
 import { OfflinePlanner, offlineConfig, type StateResource } from "../support/offline-plan";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { BucketAccessLogs, EncryptedBucket } from "../../constructs/aws/encrypted-bucket";
@@ -108,7 +109,7 @@ describe("AWS bootstrap: who can read state", () => {
   const ACCOUNT = "123456789012";
   type Tf = { resource: Record<string, Record<string, Record<string, unknown>>>; data: Record<string, Record<string, { statement?: Record<string, unknown>[] }>>; output: Record<string, unknown> };
   const synth = (overrides: Partial<DeploymentInput> = {}, repo = "acme/metadata-platform") => {
-    const stack = new AwsStateStack(Testing.app(), "acme-prod-state", { deployment: validateDeployment({ ...example, ...overrides }, "test"), githubRepository: repo });
+    const stack = new AwsStateStack(Testing.app(), "acme-prod-state", { deployment: deploymentOn("aws", validateDeployment({ ...example, ...overrides }, "test")), githubRepository: repo });
     return Testing.synth(stack);
   };
   const tf = JSON.parse(synth()) as Tf;

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { validateDeployment, readConfigFile } from "../../config/load";
 import type { Cloud, DeploymentInput } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { derivePermissions, notCloud, requirePermissions, synthesizedTypes } from "../../stacks/bootstrap/deploy-permissions";
 import { deploymentStacks } from "../../stacks/bootstrap/deployment-types";
@@ -69,7 +70,7 @@ test("no mapped action is a wildcard; each is well formed and each entry names i
 
 describe("the AWS bootstrap's deploy roles", () => {
   const d = validateDeployment(readConfigFile("examples/aws.yaml") as DeploymentInput, "examples/aws.yaml");
-  const tf = JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), "acme-prod-state", { deployment: d, githubRepository: "acme/p" }))) as {
+  const tf = JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), "acme-prod-state", { deployment: deploymentOn("aws", d), githubRepository: "acme/p" }))) as {
     resource: Record<string, Record<string, Record<string, unknown>>>;
     data: Record<string, Record<string, { statement: { sid: string; effect: string; actions?: string[]; resources?: string[] }[] }>>;
   };

@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import type { Cloud, DeploymentInput } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
 import { buildBootstrap } from "../../scripts/bootstrap";
 import { AzureDeployRolesStack } from "../../stacks/bootstrap/azure-deploy-roles-stack";
 import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
@@ -19,7 +20,7 @@ function fromShipped(key: string, cloud: Cloud) {
 
 describe("Azure: <name>-deploy-roles", () => {
   const d = load("examples/azure.yaml");
-  const tf = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), "contoso-prod-deploy-roles", { deployment: d }))) as Json;
+  const tf = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), "contoso-prod-deploy-roles", { deployment: deploymentOn("azure", d) }))) as Json;
   const roles = tf.resource.azurerm_role_definition;
   const actions = (id: string) => ((Object.entries(roles).find(([k]) => k.startsWith(id))![1].permissions as { actions: string[] }[])[0].actions);
   const derived = fromShipped("examples-azure", "azure");
@@ -49,7 +50,7 @@ describe("Azure: <name>-deploy-roles", () => {
 describe("GCP: <name>-deploy-roles", () => {
   const d = load("examples/gcp.yaml");
   const member = "serviceAccount:deploy@acme-catalog-prod.iam.gserviceaccount.com";
-  const tf = JSON.parse(Testing.synth(new GcpDeployRolesStack(Testing.app(), "globex-prod-deploy-roles", { deployment: d, applyMember: member, planMember: "serviceAccount:plan@acme-catalog-prod.iam.gserviceaccount.com" }))) as Json;
+  const tf = JSON.parse(Testing.synth(new GcpDeployRolesStack(Testing.app(), "globex-prod-deploy-roles", { deployment: deploymentOn("gcp", d), applyMember: member, planMember: "serviceAccount:plan@acme-catalog-prod.iam.gserviceaccount.com" }))) as Json;
   const roles = Object.fromEntries(Object.values(tf.resource.google_project_iam_custom_role).map((r) => [String(r.role_id), r.permissions as string[]]));
   const derived = fromShipped("examples-gcp", "gcp");
 
@@ -80,6 +81,6 @@ describe("GCP: <name>-deploy-roles", () => {
   });
 
   test("a malformed member is refused with the fix", () => {
-    expect(() => new GcpDeployRolesStack(Testing.app(), "x", { deployment: d, applyMember: "deploy@x" })).toThrow(/is not an IAM member; give e\.g\. serviceAccount:/);
+    expect(() => new GcpDeployRolesStack(Testing.app(), "x", { deployment: deploymentOn("gcp", d), applyMember: "deploy@x" })).toThrow(/is not an IAM member; give e\.g\. serviceAccount:/);
   });
 });

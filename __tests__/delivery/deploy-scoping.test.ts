@@ -1,6 +1,7 @@
 import { Testing } from "cdktf";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { AWS_ACTION_CONDITIONS, conditionProblems, type SynthesizedStatement } from "../../stacks/bootstrap/aws-condition-facts";
 import { DEPLOYMENT_TAG } from "../../stacks/bootstrap/aws-deploy-policy";
@@ -15,7 +16,7 @@ type Tf = {
 
 function bootstrap(file: string): { tf: Tf; name: string; statements: (prefix: string) => SynthesizedStatement[] } {
   const d = validateDeployment(readConfigFile(file) as DeploymentInput, file);
-  const tf = JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), `${d.name}-state`, { deployment: d, githubRepository: "acme/p" }))) as Tf;
+  const tf = JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), `${d.name}-state`, { deployment: deploymentOn("aws", d), githubRepository: "acme/p" }))) as Tf;
   const statements = (prefix: string) =>
     Object.entries(tf.data.aws_iam_policy_document)
       .filter(([k]) => k.startsWith(prefix))

@@ -3,6 +3,7 @@ import { readConfigFile, validateDeployment } from "../../config/load";
 import { AwsStack } from "../../stacks/aws-stack";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { OFFLINE_AWS_PROVIDER, OfflinePlanner } from "../support/offline-plan";
+import { deploymentOn } from "../../config/schema";
 
 // Terraform's aws provider refuses to plan or apply when the credentials belong to an account not in
 // allowed_account_ids (provider argument, hashicorp/aws 5.x docs: "allowed_account_ids - (Optional) List
@@ -14,18 +15,18 @@ const example = validateDeployment(readConfigFile("examples/aws.yaml"), "example
 
 test("the cloud stack pins the configured account", () => {
   expect(example.aws?.accountId).toBe("123456789012");
-  const cloud = new AwsStack(Testing.app(), "acme-prod-aws", { deployment: example });
+  const cloud = new AwsStack(Testing.app(), "acme-prod-aws", { deployment: deploymentOn("aws", example) });
   expect(providerOf(Testing.synth(cloud))).toMatchObject({ allowed_account_ids: ["123456789012"] });
 });
 
 test("the bootstrap stack (state bucket, CI roles) pins it too", () => {
-  const state = new AwsStateStack(Testing.app(), "acme-prod-state", { deployment: example, githubRepository: "acme/platform", createOidcProvider: true });
+  const state = new AwsStateStack(Testing.app(), "acme-prod-state", { deployment: deploymentOn("aws", example), githubRepository: "acme/platform", createOidcProvider: true });
   expect(providerOf(Testing.synth(state))).toMatchObject({ allowed_account_ids: ["123456789012"] });
 });
 
 test("a local-state trial without an account sets no pin (nothing to compare with)", () => {
   const demo = validateDeployment({ ...(readConfigFile("examples/aws.yaml") as object), state: { backend: "local" }, aws: { adminPrincipalArns: ["arn:aws:iam::123456789012:role/platform-admins"] } }, "trial");
-  const cloud = new AwsStack(Testing.app(), "acme-prod-aws", { deployment: demo });
+  const cloud = new AwsStack(Testing.app(), "acme-prod-aws", { deployment: deploymentOn("aws", demo) });
   expect(providerOf(Testing.synth(cloud)).allowed_account_ids).toBeUndefined();
 });
 
@@ -35,7 +36,7 @@ test("the real aws provider enforces the pin: when it cannot confirm the account
   // the caller identity's account with allowed_account_ids the same way.
   const planner = new OfflinePlanner();
   try {
-    const provider = providerOf(Testing.synth(new AwsStack(Testing.app(), "acme-prod-aws", { deployment: example })));
+    const provider = providerOf(Testing.synth(new AwsStack(Testing.app(), "acme-prod-aws", { deployment: deploymentOn("aws", example) })));
     const config = (p: Record<string, unknown>) => ({
       terraform: { required_providers: { aws: { source: "hashicorp/aws", version: "5.100.0" } } },
       provider: { aws: [{ ...p, ...OFFLINE_AWS_PROVIDER }] },

@@ -1,6 +1,7 @@
 import { DefaultTokenResolver, StringConcat, TerraformStack, Testing, Tokenization } from "cdktf";
 import { loadDeployment } from "../../config/load";
 import type { Deployment } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
 import { buildDeployment } from "../../stacks/deployment";
 import { GcpStack } from "../../stacks/gcp-stack";
 import { resourcesOf, onlyResource, type TfJson } from "../support/helpers";
@@ -15,7 +16,7 @@ const example: Deployment = loadDeployment(["--config", "examples/gcp.yaml"], {}
 const privateOnly: Deployment = { ...example, controlPlane: { ...example.controlPlane, publicEndpoint: false } };
 
 function build(d: Deployment = example): { stack: GcpStack; json: TfJson; text: string } {
-  const stack = new GcpStack(Testing.app(), `${d.name}-gcp`, { deployment: d });
+  const stack = new GcpStack(Testing.app(), `${d.name}-gcp`, { deployment: deploymentOn("gcp", d) });
   const text = Testing.synth(stack);
   return { stack, json: JSON.parse(text) as TfJson, text };
 }

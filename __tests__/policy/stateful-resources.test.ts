@@ -3,6 +3,7 @@ import { NamespaceV1 } from "@cdktf/provider-kubernetes/lib/namespace-v1";
 import { Mount } from "@cdktf/provider-vault/lib/mount";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
 import { Policy } from "../../policy";
 import { ALL_RULES } from "../../policy/rules";
 import { RECREATABLE_RESOURCES, STATEFUL_RESOURCES } from "../../policy/stateful-resources";
@@ -31,7 +32,7 @@ function resources(stacks: Record<string, unknown>): { stack: string; type: stri
 function bootstrapStack(overrides: Partial<DeploymentInput> = {}): Record<string, unknown> {
   const example = readConfigFile("examples/aws.yaml") as DeploymentInput;
   const app = Testing.app();
-  const stack = new AwsStateStack(app, "acme-prod-state", { deployment: validateDeployment({ ...example, ...overrides }, "test"), githubRepository: "acme/platform" });
+  const stack = new AwsStateStack(app, "acme-prod-state", { deployment: deploymentOn("aws", validateDeployment({ ...example, ...overrides }, "test")), githubRepository: "acme/platform" });
   return { "acme-prod-state": JSON.parse(Testing.synth(stack)) as unknown };
 }
 

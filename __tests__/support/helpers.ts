@@ -4,6 +4,7 @@ import { spawn } from "node:child_process";
 import * as path from "node:path";
 import type { Construct } from "constructs";
 import type { DeploymentInput } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
 import type { AwsStack } from "../../stacks/aws-stack";
 
 /**
@@ -90,7 +91,7 @@ export function deployment(overrides: Partial<DeploymentInput> = {}) {
 /** Builds the AWS stack of a deployment in a test app. */
 export function awsStack(overrides: Partial<DeploymentInput> = {}): AwsStack {
   const d = deployment(overrides);
-  return new (awsStackModule().AwsStack)(cdktf().Testing.app(), `${d.name}-aws`, { deployment: d });
+  return new (awsStackModule().AwsStack)(cdktf().Testing.app(), `${d.name}-aws`, { deployment: deploymentOn("aws", d) });
 }
 
 /** Synthesizes the AWS stack of a deployment: raw string and parsed JSON. */

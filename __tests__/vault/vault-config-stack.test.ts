@@ -13,6 +13,7 @@ import { SERVICES } from "../../platform/service-catalog";
 import { VaultConfigStack } from "../../stacks/vault-config-stack";
 import { FAKE_FOUNDATION, defaultDeployment } from "../fixtures/fake-foundation";
 import { resourcesOf } from "../support/helpers";
+import { deploymentOn } from "../../config/schema";
 
 function synth(foundation: PlatformFoundation = FAKE_FOUNDATION, overrides: Record<string, unknown> = {}) {
   return Testing.synth(new VaultConfigStack(Testing.app(), "demo-vault-config", { deployment: defaultDeployment(overrides), foundation }));
@@ -171,7 +172,7 @@ test("no human login method (userpass, ...) is enabled: Kubernetes auth only", (
 
 test("the same stack synthesizes against the AWS stack's contract", () => {
   const app = Testing.app();
-  const cloud = new AwsStack(app, "demo-aws", { deployment: defaultDeployment() });
+  const cloud = new AwsStack(app, "demo-aws", { deployment: deploymentOn("aws", defaultDeployment()) });
   const out = Testing.synth(new VaultConfigStack(app, "demo-vault-config", { deployment: defaultDeployment(), foundation: cloud.foundation }));
   expect(out).toHaveResource(KubernetesAuthBackendConfig);
 });

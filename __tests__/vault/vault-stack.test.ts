@@ -10,6 +10,7 @@ import { VaultStack } from "../../stacks/vault-stack";
 import { FAKE_FOUNDATION, defaultDeployment } from "../fixtures/fake-foundation";
 import { INTENDED_GRAPH } from "../kubernetes/intended-graph";
 import { resourcesOf } from "../support/helpers";
+import { deploymentOn } from "../../config/schema";
 
 function synth(foundation: PlatformFoundation = FAKE_FOUNDATION, overrides: Record<string, unknown> = {}) {
   const app = Testing.app();
@@ -89,7 +90,7 @@ test("flow: restricting the entry point's source ranges narrows who reaches it f
 
 test("the same stack synthesizes against the AWS stack's contract: cross-stack host, exec auth, no token", () => {
   const app = Testing.app();
-  const cloud = new AwsStack(app, "demo-aws", { deployment: defaultDeployment() });
+  const cloud = new AwsStack(app, "demo-aws", { deployment: deploymentOn("aws", defaultDeployment()) });
   new VaultStack(app, "demo-vault", { deployment: defaultDeployment(), foundation: cloud.foundation });
   // A full synth resolves the cross-stack references (Testing.synth of one stack does not).
   app.synth();

@@ -1,7 +1,6 @@
 import { Construct } from "constructs";
 import { ConfigMapV1 } from "@cdktf/provider-kubernetes/lib/config-map-v1";
 import { Manifest } from "@cdktf/provider-kubernetes/lib/manifest";
-import type { Deployment } from "../../config/schema";
 import type { LoadBalancerSpec, MountedCertificate } from "../../platform/platform-foundation";
 import { SERVICES } from "../../platform/service-catalog";
 import { serviceDnsNames, vaultNames } from "../../platform/service-names";
@@ -21,15 +20,28 @@ export interface EntryPointProps {
   readonly namespace: string;
   readonly zones: readonly string[];
   readonly images: ImageSettings;
-  /** Hostname, certificate source and allowed source ranges (deployment.domain). */
-  readonly domain: Deployment["domain"];
+  /** The name users reach the platform by (deployment.domain.name). */
+  readonly hostname: string;
+  /** Where the certificate users see comes from (deployment.domain.certificate). */
+  readonly publicCertificate: PublicCertificate;
+  /** Ranges allowed to reach the load balancer (deployment.domain.allowedSourceCidrs). @default - everyone (0.0.0.0/0, written out) */
+  readonly allowedSourceCidrs?: readonly string[];
   /** The cloud's annotations for the LoadBalancer Service (foundation.loadBalancer). */
   readonly loadBalancer: LoadBalancerSpec;
   /** @default 2 - in two zones */
   readonly replicas?: number;
-  /** The public certificate mounted from the customer's cloud store (foundation.publicCertificate). @default - none */
-  readonly mountedCertificate?: MountedCertificate;
 }
+
+/**
+ * Where the entry point's public certificate comes from: Vault's PKI issues it for the hostname; a Kubernetes TLS
+ * secret made out of band; files a cloud store's CSI driver mounts; or the cloud's load balancer serves it (ACM,
+ * Certificate Manager), and the entry point serves its service certificate on the hop behind.
+ */
+export type PublicCertificate =
+  | { readonly source: "vault-pki" }
+  | { readonly source: "kubernetes-secret"; readonly secretName: string }
+  | { readonly source: "mounted"; readonly mounted: MountedCertificate }
+  | { readonly source: "load-balancer" };
 
 const UID = WORKLOAD_IDS.entryPoint; // any UID (image-contracts.ts)
 
@@ -62,10 +74,9 @@ export class EntryPoint extends Construct {
     const keycloak = SERVICES.keycloak;
     const atlas = SERVICES.atlas;
     const internal = (s: typeof keycloak) => `${s.name}.${s.namespace}.svc`;
-    const fromSecret = props.domain.certificate.source === "kubernetes-secret" ? props.domain.certificate.secretName : undefined;
+    const fromSecret = props.publicCertificate.source === "kubernetes-secret" ? props.publicCertificate.secretName : undefined;
     // A cloud-store certificate (azure-key-vault) is mounted where a secret's would be, in the files its driver writes.
-    const mounted = props.domain.certificate.source === "azure-key-vault" ? props.mountedCertificate : undefined;
-    if (props.domain.certificate.source === "azure-key-vault" && !mounted) throw new Error("domain.certificate azure-key-vault needs the cloud stack's foundation.publicCertificate (the Azure stack provides it)");
+    const mounted = props.publicCertificate.source === "mounted" ? props.publicCertificate.mounted : undefined;
     const certDir = fromSecret || mounted ? PUBLIC_TLS_DIR : "/vault/secrets";
     const certFiles = mounted
       ? { certFile: `${certDir}/${mounted.certificateFile}`, keyFile: `${certDir}/${mounted.keyFile}` }
@@ -75,7 +86,7 @@ export class EntryPoint extends Construct {
       metadata: { name: `${spec.name}-config`, namespace: props.namespace },
       data: {
         "nginx.conf": entryPointNginxConf({
-          serverName: props.domain.name,
+          serverName: props.hostname,
           httpsPort: httpsPort.port,
           httpPort: httpPort.port,
           certificate: certFiles,
@@ -96,8 +107,8 @@ export class EntryPoint extends Construct {
     // Vault always supplies the platform CA (to verify upstreams); with `vault-pki` also the public certificate.
     // With a cloud certificate (aws-acm) the load balancer serves the public one and the entry point serves its
     // service certificate on the hop behind it (Vault's PKI role admits domain.name only for vault-pki).
-    const certificate = props.domain.certificate.source === "vault-pki"
-      ? pkiCertificateTemplate({ role: vaultNames(spec).pkiRole, commonName: props.domain.name, altNames: serviceDnsNames(spec), ttl: "720h" })
+    const certificate = props.publicCertificate.source === "vault-pki"
+      ? pkiCertificateTemplate({ role: vaultNames(spec).pkiRole, commonName: props.hostname, altNames: serviceDnsNames(spec), ttl: "720h" })
       : serviceCertificate(spec);
     const agent = new VaultAgent(this, "VaultAgent", {
       name: spec.name,
@@ -144,7 +155,7 @@ export class EntryPoint extends Construct {
       serviceAnnotations: props.loadBalancer.serviceAnnotations,
       // Written out even when open to all: users reach the HTTPS entry point from anywhere unless the
       // deployment narrows it, and only ports 443 and 80 (a redirect) are on this load balancer.
-      ...(proxied ? {} : { loadBalancerSourceRanges: props.domain.allowedSourceCidrs ?? ["0.0.0.0/0"] }),
+      ...(proxied ? {} : { loadBalancerSourceRanges: [...(props.allowedSourceCidrs ?? ["0.0.0.0/0"])] }),
       vaultAgent: agent,
       volumes,
       containers: [

@@ -1,4 +1,3 @@
-import type { Deployment } from "../../config/schema";
 
 /**
  * Container images of the platform, pinned by version, in one table.
@@ -60,8 +59,20 @@ export const IMAGES = {
 /** Names of the images in IMAGES. */
 export type ImageName = keyof typeof IMAGES;
 
-/** The image settings of a deployment that decide what is pulled: mirror, project registry, distribution, lock. */
-export type ImageSettings = Pick<Deployment["images"], "registry" | "projectRegistry" | "vaultDistribution" | "lock">;
+/**
+ * What decides which images are pulled (from deployment.images): mirror, project registry, distribution, lock.
+ * The constructs' own type; the deployment's images section is one (tested in __tests__/config/deployment-union.test.ts).
+ */
+export interface ImageSettings {
+  /** One registry (mirror) every image is pulled from. @default - each image's public registry */
+  readonly registry?: string;
+  /** Where the images this project builds (IMAGES entries with a buildRecipe) are pushed. @default - none (then `registry` must hold them) */
+  readonly projectRegistry?: string;
+  /** Which secrets server runs: HashiCorp Vault or OpenBao. @default "vault" */
+  readonly vaultDistribution?: "vault" | "openbao";
+  /** Digests by pulled reference (`host/repository:tag`), as `npm run images:lock` wrote them. @default - none (pulled by tag) */
+  readonly lock?: { readonly images: Readonly<Record<string, { readonly digest: string }>> };
+}
 
 /** A pinned image as a reference without digest (the lock file's key), through the customer's mirror when one is configured. */
 export function taggedRef(image: PinnedImage, settings: Pick<ImageSettings, "registry" | "projectRegistry"> = {}): string {
@@ -98,7 +109,7 @@ export interface SecretsServerImage {
   /** The CLI inside the image: `vault` or `bao` (server and agent subcommands are the same). */
   readonly binary: "vault" | "bao";
   /** Which distribution it is. */
-  readonly distribution: ImageSettings["vaultDistribution"];
+  readonly distribution: "vault" | "openbao";
 }
 
 /** The Vault or OpenBao image of a deployment (`images.vaultDistribution`), through the mirror if any. */

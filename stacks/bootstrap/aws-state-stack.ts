@@ -6,7 +6,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsIamOpenidConnectProvider } from "@cdktf/provider-aws/lib/data-aws-iam-openid-connect-provider";
 import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import type { Deployment } from "../../config/schema";
+import type { AwsDeployment, Deployment } from "../../config/schema";
 import { BucketAccessLogs, BucketEncryption, EncryptedBucket } from "../../constructs/aws/encrypted-bucket";
 import { EncryptionKey } from "../../constructs/aws/encryption-key";
 import { partitionOf } from "../../constructs/aws/partition";
@@ -22,7 +22,7 @@ const REPOSITORY = /^[A-Za-z0-9_.-]+\/[A-Za-z0-9_.-]+$/;
 /** Props of {@link AwsStateStack}. */
 export interface AwsStateStackProps {
   /** The deployment whose remote state this creates; its `state.backend` must be `s3`. */
-  readonly deployment: Deployment;
+  readonly deployment: AwsDeployment;
   /** The GitHub repository (`owner/name`, exact case) whose workflows plan and apply this deployment. */
   readonly githubRepository: string;
   /**
@@ -78,7 +78,7 @@ export class AwsStateStack extends TerraformStack {
     // allowed_account_ids: terraform refuses to plan or apply with credentials of any other account.
     new AwsProvider(this, "Aws", {
       region: state.region,
-      allowedAccountIds: d.aws?.accountId ? [d.aws.accountId] : undefined,
+      allowedAccountIds: d.aws.accountId ? [d.aws.accountId] : undefined,
       defaultTags: [{ tags: { ...d.tags, deployment: d.name } }],
     });
     const allowDestroy = d.dataProtection.allowDestroy;
@@ -139,7 +139,7 @@ export class AwsStateStack extends TerraformStack {
     // administrators who deploy from a workstation (aws.adminPrincipalArns).
     // The apply role is listed there too (it must administer the cluster); here it is named by reference only:
     // KMS refuses a key policy whose principal does not exist yet, and the reference orders the role first.
-    const admins = (d.aws?.adminPrincipalArns ?? []).filter((arn) => !arn.endsWith(`:role/${d.name}-github-apply`));
+    const admins = (d.aws.adminPrincipalArns ?? []).filter((arn) => !arn.endsWith(`:role/${d.name}-github-apply`));
     const writers = [this.applyRole.roleArn, ...admins];
     this.stateKey = new EncryptionKey(this, "StateKey", {
       description: `Terraform state of ${d.name} (bucket ${state.bucket})`,

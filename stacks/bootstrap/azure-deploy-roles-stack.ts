@@ -3,14 +3,14 @@ import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import type { Deployment } from "../../config/schema";
+import type { AzureDeployment } from "../../config/schema";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { deploymentStacks } from "./deployment-types";
 
 /** Props of {@link AzureDeployRolesStack}. */
 export interface AzureDeployRolesStackProps {
   /** An Azure deployment (its `azure` section names the subscription and the plan/apply identities). */
-  readonly deployment: Deployment;
+  readonly deployment: AzureDeployment;
 }
 
 /**
@@ -28,7 +28,6 @@ export class AzureDeployRolesStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: AzureDeployRolesStackProps) {
     super(scope, id);
     const d = props.deployment;
-    if (d.cloud !== "azure" || !d.azure) throw new Error(`${id}: the Azure deploy roles need an Azure deployment (cloud: azure and its azure section)`);
     const az = d.azure;
     new LocalBackend(this, { path: `../../../../terraform.${id}.tfstate` });
     new AzurermProvider(this, "Azurerm", { subscriptionId: az.subscriptionId, tenantId: az.tenantId, features: [{}], storageUseAzuread: true });

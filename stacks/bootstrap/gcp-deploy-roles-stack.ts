@@ -3,14 +3,14 @@ import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-custom-role";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
-import type { Deployment } from "../../config/schema";
+import type { GcpDeployment } from "../../config/schema";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { deploymentStacks } from "./deployment-types";
 
 /** Props of {@link GcpDeployRolesStack}. */
 export interface GcpDeployRolesStackProps {
   /** A GCP deployment. */
-  readonly deployment: Deployment;
+  readonly deployment: GcpDeployment;
   /** Who plans (e.g. serviceAccount:plan@acme.iam.gserviceaccount.com). @default - the role is created, not granted */
   readonly planMember?: string;
   /** Who applies. @default - the role is created, not granted */
@@ -59,7 +59,6 @@ export class GcpDeployRolesStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: GcpDeployRolesStackProps) {
     super(scope, id);
     const d = props.deployment;
-    if (d.cloud !== "gcp" || !d.gcp) throw new Error(`${id}: the GCP deploy roles need a GCP deployment (cloud: gcp and its gcp section)`);
     for (const m of [props.planMember, props.applyMember]) {
       if (m !== undefined && !MEMBER.test(m)) throw new Error(`${id}: '${m}' is not an IAM member; give e.g. serviceAccount:deploy@${d.gcp.projectId}.iam.gserviceaccount.com`);
     }
