@@ -77,6 +77,9 @@ export class VaultStack extends TerraformStack {
       externalIngress: {
         entryPoint: [...(foundation.loadBalancer.proxied?.clientCidrs ?? d.domain.allowedSourceCidrs ?? ["0.0.0.0/0"]), ...(foundation.loadBalancer.ownSourceCidrs ?? [])],
       },
+      // The proxies connect to the HTTPS port only (the entry point's ClusterIP Service has no other; the firewall
+      // admits only it); users of a passthrough load balancer reach the redirect port too.
+      ...(foundation.loadBalancer.proxied ? { externalIngressPorts: { entryPoint: [SERVICES.entryPoint.ports[0].name] } } : {}),
       // The cloud says which ranges pods and Services live in (on EKS: the VPC), and what identity-bound pods need.
       clusterCidrs: foundation.podNetwork.clusterCidrs,
       identityEgress: { services: identityBoundServices(), rules: foundation.podNetwork.workloadIdentityEgress },

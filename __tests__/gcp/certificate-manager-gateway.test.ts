@@ -182,6 +182,22 @@ describe("network: proxy-only subnet, firewall and NetworkPolicy admit the proxi
       expect(["198.51.100.7", "10.60.0.5", "10.60.34.1", "130.211.4.1", "8.8.8.8"].map(reaches)).toEqual([false, false, false, false, false]);
     }
   });
+
+  test("the proxies reach nginx's HTTPS port only, as the firewall does: the Gateway listens on HTTPS and re-encrypts, so the redirect port is not theirs", () => {
+    const https = `${SERVICES.entryPoint.ports[0].port}/TCP`;
+    for (const { vault } of [publicGateway, internalGateway]) {
+      const entry = `${SERVICES.entryPoint.namespace}/${SERVICES.entryPoint.name}`;
+      const ports = ["10.60.32.9", "35.191.4.2"].flatMap((ip) =>
+        allowedFlows(networkPoliciesOf(vault), catalogEndpoints(SERVICES, { externalIp: ip })).filter((f) => f.from === "external" && f.to === entry).map((f) => f.port),
+      );
+      expect(ports).toEqual([https, https]);
+    }
+    // Without a Gateway, users reach both: HTTPS, and the redirect to it.
+    const passthrough = synthAll(exampleVariant("examples/gcp.yaml"));
+    const users = allowedFlows(networkPoliciesOf(passthrough.vault), catalogEndpoints(SERVICES, { externalIp: "198.51.100.7" }))
+      .filter((f) => f.from === "external" && f.to === `${SERVICES.entryPoint.namespace}/${SERVICES.entryPoint.name}`).map((f) => f.port);
+    expect(users).toEqual(SERVICES.entryPoint.ports.map((p) => `${p.port}/TCP`).sort());
+  });
 });
 
 describe("DNS and outputs", () => {

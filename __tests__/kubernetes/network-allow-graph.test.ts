@@ -62,3 +62,17 @@ test("an unknown callee in the catalog is refused", () => {
   const services = { ...SERVICES, redis: { ...SERVICES.redis, calls: ["nope" as never] } };
   expect(() => Testing.synthScope((s) => new NetworkAllowGraph(s, "G", { services }))).toThrow(/calls 'nope'/);
 });
+
+test("externalIngressPorts narrows what outsiders reach to the named client ports, and refuses a port the service does not serve", () => {
+  const flowsWith = (ports?: readonly string[]) =>
+    render(allowedFlows(
+      networkPoliciesOf(Testing.synthScope((s) => {
+        for (const n of Object.values(NAMESPACES)) new SecureNamespace(s, `Ns${n}`, { name: n });
+        new NetworkAllowGraph(s, "G", { externalIngress: { entryPoint: ["198.51.100.0/24"] }, ...(ports ? { externalIngressPorts: { entryPoint: ports } } : {}) });
+      })),
+      catalogEndpoints(SERVICES, { externalIp: "198.51.100.7" }),
+    )).filter((f) => f.startsWith("external -> "));
+  expect(flowsWith()).toEqual(["external -> ingress/entry-point 8080/TCP", "external -> ingress/entry-point 8443/TCP"]);
+  expect(flowsWith(["https"])).toEqual(["external -> ingress/entry-point 8443/TCP"]);
+  expect(() => flowsWith(["https", "admin"])).toThrow("externalIngressPorts of 'entryPoint' names ports it does not serve to clients: https, admin");
+});

@@ -21,6 +21,8 @@ export interface NetworkAllowGraphProps {
   readonly namespaceRefs?: Readonly<Record<string, string>>;
   /** Services reachable from outside the cluster, and from which CIDRs (e.g. the entry point). @default {} */
   readonly externalIngress?: Readonly<Partial<Record<ServiceName, readonly string[]>>>;
+  /** The client ports (by name) `externalIngress` reaches, where not all of them. @default - every client port */
+  readonly externalIngressPorts?: Readonly<Partial<Record<ServiceName, readonly string[]>>>;
   /**
    * The cluster's own pod and service ranges: excluded from `externalIngress` and from a last-resort 443
    * egress to any address, so "anywhere" never includes other pods. @default []
@@ -97,7 +99,10 @@ export class NetworkAllowGraph extends Construct {
         egress.push({ to: [{ podSelector: { matchLabels: selectorLabels(s.name) } }], ports: tcp(s.ports) });
       }
       const fromOutside = props.externalIngress?.[key as ServiceName];
-      if (fromOutside?.length) ingress.push({ from: fromOutside.map((cidr) => ({ ipBlock: { cidr, except: strictSubsets(except, cidr) } })), ports: tcp(clientPorts(s)) });
+      const outsidePorts = props.externalIngressPorts?.[key as ServiceName];
+      const reachedFromOutside = outsidePorts ? clientPorts(s).filter((p) => outsidePorts.includes(p.name)) : clientPorts(s);
+      if (outsidePorts && reachedFromOutside.length !== outsidePorts.length) throw new Error(`NetworkAllowGraph: externalIngressPorts of '${key}' names ports it does not serve to clients: ${outsidePorts.join(", ")}`);
+      if (fromOutside?.length) ingress.push({ from: fromOutside.map((cidr) => ({ ipBlock: { cidr, except: strictSubsets(except, cidr) } })), ports: tcp(reachedFromOutside) });
       for (const callee of callees(key, s)) {
         if (callee === s) continue;
         egress.push({ to: [peerOf(callee)], ports: tcp(clientPorts(callee)) });
