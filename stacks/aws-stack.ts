@@ -1,8 +1,9 @@
 import { Construct } from "constructs";
-import { Fn, TerraformStack } from "cdktf";
+import { Fn, ref, TerraformStack, Token } from "cdktf";
 import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
 import { DataAwsCallerIdentity } from "@cdktf/provider-aws/lib/data-aws-caller-identity";
 import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
+import { DataAwsRoute53Zone } from "@cdktf/provider-aws/lib/data-aws-route53-zone";
 import type { AwsDeployment } from "../config/schema";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type LoadBalancerIngress, type PlatformFoundation, type WorkloadIdentityBinding } from "../platform/platform-foundation";
@@ -294,6 +295,8 @@ function entryPoint(scope: Construct, d: AwsDeployment, network: Network | Exist
   const address = zone && network instanceof Network && !internal
     ? new EntryPointAddress(scope, "EntryPointAddress", { name: d.name, subnetCount: network.publicSubnets.length, hostedZoneId: zone.hostedZoneId, recordName: d.domain.name })
     : undefined;
+  // An internal entry point's record holds private addresses: its zone must be private (checked at plan).
+  if (zone && internal) privateZone(scope, zone.hostedZoneId);
   const addressRecord = zone && !address
     ? (recordScope: Construct, ingress: LoadBalancerIngress) =>
         new EntryPointAliasRecord(recordScope, "EntryPointRecord", {
@@ -357,3 +360,25 @@ export const LOG_BUCKET_ACCESS_REASON =
   "This bucket receives the data bucket's server access logs; its own cannot go into itself (each delivery would be logged again, an endless loop AWS warns of) " +
   "and a further bucket would need the same again. It is versioned, TLS-only, its policy admits writes only from the S3 logging service of this account, and " +
   "no role of the platform may read it; reads of it are recorded where the account's CloudTrail logs S3 data events (docs/aws.md).";
+
+/**
+ * The Route 53 zone of an internal entry point, read at plan: a private hosted zone, or the plan fails naming the
+ * field. A public zone would publish the internal NLB's addresses to the internet and answer users who cannot reach
+ * them (`private_zone`: hashicorp/terraform-provider-aws internal/service/route53/zone_data_source.go, from
+ * GetHostedZone's Config.PrivateZone). Read in the cloud stack, which is applied before the record exists.
+ */
+function privateZone(scope: Construct, hostedZoneId: string): DataAwsRoute53Zone {
+  return new DataAwsRoute53Zone(scope, "EntryPointZone", {
+    zoneId: hostedZoneId,
+    lifecycle: {
+      postcondition: [
+        {
+          condition: Token.asAny(ref("self.private_zone")),
+          errorMessage:
+            `domain.dnsZone.hostedZoneId ${hostedZoneId} is a public hosted zone: an internal entry point's record holds private addresses, which a public zone would publish ` +
+            "to the internet; name a private hosted zone associated with the users' VPCs, or set domain.access: public",
+        },
+      ],
+    },
+  });
+}
