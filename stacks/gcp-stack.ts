@@ -3,7 +3,8 @@ import { Annotations, DataResource, dependable, Fn, TerraformDataSource, Terrafo
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
-import type { GcpDeployment } from "../config/schema";
+import type { KmsCryptoKeyIamMember } from "@cdktf/provider-google/lib/kms-crypto-key-iam-member";
+import type { GcpDeployment, GcpSettings } from "../config/schema";
 import { PrivateBucket } from "../constructs/gcp/bucket";
 import { ControlPlaneAccess } from "../platform/control-plane-access";
 import { CryptoKey } from "../constructs/gcp/crypto-key";
@@ -25,6 +26,11 @@ import { DataGoogleStorageProjectServiceAccount } from "@cdktf/provider-google/l
 import { PinnedZones } from "../constructs/common/pinned-zones";
 import { ComputeAddress } from "@cdktf/provider-google/lib/compute-address";
 import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
+import { configureBackend } from "./backend";
+import { WORKLOAD_IDENTITIES, type LoadBalancerSpec, type PlatformFoundation, type ServiceCompanion } from "../platform/platform-foundation";
+import { SERVICES } from "../platform/service-catalog";
+import { ENTRY_POINT_HEALTH_PATH } from "../constructs/kubernetes/entry-point";
+import { idOf } from "../lib/construct-id";
 
 /**
  * How a GKE LoadBalancer Service takes reserved addresses: the annotation names the regional address
@@ -33,11 +39,6 @@ import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
  * Source: https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip
  */
 export const GKE_STATIC_ADDRESS = { annotation: "networking.gke.io/load-balancer-ip-addresses", source: "https://cloud.google.com/kubernetes-engine/docs/concepts/service-load-balancer-parameters#static-ip" } as const;
-import { configureBackend } from "./backend";
-import { WORKLOAD_IDENTITIES, type LoadBalancerSpec, type PlatformFoundation, type ServiceCompanion } from "../platform/platform-foundation";
-import { SERVICES } from "../platform/service-catalog";
-import { ENTRY_POINT_HEALTH_PATH } from "../constructs/kubernetes/entry-point";
-import { idOf } from "../lib/construct-id";
 
 /**
  * The ports of the entry point's LoadBalancer Service (constructs/kubernetes/entry-point.ts: HTTPS 443 and the
@@ -57,6 +58,10 @@ const ZONE_COUNT = 3;
  * `<name>-gcp`: the GCP cloud layer. Fulfils the PlatformFoundation contract with a private GKE
  * cluster in a custom-mode VPC, private GCS buckets (Google-managed AES-256 keys), persistent disks
  * through the PD CSI driver, and a Cloud KMS key for Vault's auto-unseal reached by workload identity.
+ *
+ * The constructor reads as the list of its parts; each part is a function below that creates its resources in
+ * this stack's scope, with the ids they always had (ids are the state's addresses), in the order they always were
+ * (the synthesized JSON keeps it).
  */
 export class GcpStack extends TerraformStack {
   readonly foundation: PlatformFoundation;
@@ -64,223 +69,22 @@ export class GcpStack extends TerraformStack {
   constructor(scope: Construct, id: string, props: GcpStackProps) {
     super(scope, id);
     const d = props.deployment;
-    const projectId = d.gcp.projectId;
-    const region = d.region;
-    const allowDestroy = d.dataProtection.allowDestroy;
-    const labels = toGcpLabels({ ...d.tags, deployment: d.name });
+    const c = gcpContext(d, d.gcp);
     configureBackend(this, id, d.state);
-    new GoogleProvider(this, "Google", { project: projectId, region, defaultLabels: labels });
+    new GoogleProvider(this, "Google", { project: c.projectId, region: c.region, defaultLabels: toGcpLabels({ ...d.tags, deployment: d.name }) });
 
-    const apis = new ProjectServices(this, "Apis", { projectId });
-    const project = new DataGoogleProject(this, "Project", { projectId });
-    // Zones from the API (not `${region}-a/b/c`: europe-west1 has b, c, d), sorted, read once: the first
-    // apply stores them (PinnedZones) and nothing re-derives them from the live list afterwards.
-    // Three elements (each a token), so consumers can count them at synth time (e.g. minDomains).
-    const zoneData = new DataGoogleComputeZones(this, "Zones", { region });
-    const pinnedZones = new PinnedZones(this, "PinnedZones", { liveNames: Fn.sort(zoneData.names), count: ZONE_COUNT, source: "google_compute_zones" });
-    const zones = [...pinnedZones.names];
-
-    // Network and node firewall.
-    // An existing network (possibly a Shared VPC host project's) is read and checked, never managed.
-    const existing = d.gcp.existingNetwork;
-    const networkProject = existing?.hostProjectId ?? projectId;
-    // Private Service Connect (domain.privateLink): a NAT subnet in the cluster's network, created here or the
-    // existing network's (the schema requires gcp.pscNatCidr, and pscNatSubnetwork with an existing network).
-    const privateLink = d.domain.privateLink;
-    const pscNatCidr = privateLink ? d.gcp.pscNatCidr : undefined;
-    const pscNatName = existing ? existing.pscNatSubnetwork : `${d.name}-psc-nat`;
-    // A Certificate Manager certificate is served by a GKE Gateway (GKE_GATEWAY), whose regional load balancer needs a
-    // proxy-only subnet in the network, created here or the existing network's (the schema requires gcp.proxyOnlyCidr,
-    // and proxyOnlySubnetwork with an existing network).
-    const gatewayCertificate = d.domain.certificate.source === "gcp-certificate-manager" ? d.domain.certificate : undefined;
-    const proxyOnlyCidr = gatewayCertificate ? d.gcp.proxyOnlyCidr : undefined;
-    const proxyOnlyName = existing?.proxyOnlySubnetwork;
-    const network = existing
-      ? new ExistingNetwork(this, "Network", {
-          projectId: networkProject,
-          region,
-          network: existing.network,
-          subnetwork: existing.subnetwork,
-          nodeCidr: d.network.cidr,
-          // Both names are required by the schema when the network is an existing one.
-          podsRange: { name: existing.podsRangeName ?? SECONDARY_RANGES.pods, cidr: d.network.podCidr },
-          servicesRange: { name: existing.servicesRangeName ?? SECONDARY_RANGES.services, cidr: d.network.serviceCidr },
-          ...(pscNatCidr && pscNatName ? { pscNat: { name: pscNatName, cidr: pscNatCidr } } : {}),
-          ...(proxyOnlyCidr && proxyOnlyName ? { proxyOnly: { name: proxyOnlyName, cidr: proxyOnlyCidr } } : {}),
-        })
-      : new Network(this, "Network", {
-          namePrefix: d.name,
-          region,
-          nodeCidr: d.network.cidr,
-          podCidr: d.network.podCidr,
-          serviceCidr: d.network.serviceCidr,
-          ...(pscNatCidr ? { pscNatCidr } : {}),
-          ...(proxyOnlyCidr ? { proxyOnlyCidr } : {}),
-        });
-    const internal = d.domain.access === "internal";
-    const ownRanges = [d.network.cidr, d.network.podCidr, d.network.serviceCidr, ...d.controlPlane.adminCidrs];
-    const controlPlaneCidr = pickControlPlaneCidr(ownRanges);
-    const nodeTag = `${d.name}-gke-node`;
-    new NodeFirewall(this, "NodeFirewall", {
-      namePrefix: d.name,
-      network: network.vpc.id,
-      nodeTag,
-      controlPlaneCidr,
-      // In a network the deployment does not own, rules live in its project and touch only the nodes.
-      ...(existing ? { project: networkProject, sharedNetwork: true } : {}),
-      ...(pscNatCidr ? { privateServiceConnect: { natCidr: pscNatCidr, ports: ENTRY_POINT_LOAD_BALANCER_PORTS } } : {}),
-      // The Gateway's proxies and health checkers reach the pods themselves (NEGs), on nginx's HTTPS port.
-      ...(proxyOnlyCidr ? { proxyLoadBalancer: { proxyOnlyCidr, healthCheckRanges: GKE_GATEWAY.healthCheckRanges.value, podPort: SERVICES.entryPoint.ports[0].port } } : {}),
-    });
-    // The control plane's /28 is picked clear of the node, pod, service and admin ranges only (adding the NAT range
-    // to the pick could move it, which replaces the cluster): a NAT range on it is refused instead.
-    const pscRange = pscNatCidr ? parseIpv4Cidr(pscNatCidr) : undefined;
-    const cpRange = parseIpv4Cidr(controlPlaneCidr);
-    if (pscRange && cpRange && overlaps(pscRange, cpRange)) {
-      Annotations.of(this).addError(`gcp.pscNatCidr: ${pscNatCidr} overlaps the GKE control plane's range ${controlPlaneCidr}; choose a NAT range outside it`);
-    }
-    const proxyRange = proxyOnlyCidr ? parseIpv4Cidr(proxyOnlyCidr) : undefined;
-    if (proxyRange && cpRange && overlaps(proxyRange, cpRange)) {
-      Annotations.of(this).addError(`gcp.proxyOnlyCidr: ${proxyOnlyCidr} overlaps the GKE control plane's range ${controlPlaneCidr}; choose a proxy-only range outside it`);
-    }
-
-    // Keys: one for Kubernetes Secrets in etcd, one for Vault's auto-unseal.
-    const keyRing = new KeyRing(this, "KeyRing", { name: `${d.name}-platform`, location: region, allowDestroy });
-    const secretsKey = new CryptoKey(this, "SecretsKey", { name: "gke-secrets", keyRingId: keyRing.resource.id, allowDestroy });
-    const vaultKey = new CryptoKey(this, "VaultUnsealKey", { name: "vault-unseal", keyRingId: keyRing.resource.id, allowDestroy });
-    // GKE's service agent appears some time after the container API is enabled: create it now (the
-    // documented, idempotent command), then grant it the key; the cluster waits for the grant.
-    const serviceAgentReady = new DataResource(this, "GkeServiceAgent", {
-      triggersReplace: { project: project.number },
-      provisioners: [
-        { type: "local-exec", command: [...GKE_SERVICE_AGENT_FACTS.createCommand.value, `--project=${projectId}`].join(" ") },
-      ],
-    });
-    const gkeServiceAgent = `serviceAccount:${GKE_SERVICE_AGENT_FACTS.email.value(project.number)}`;
-    const secretsKeyGrant = secretsKey.grantEncryptDecrypt("GkeServiceAgent", gkeServiceAgent);
-    secretsKeyGrant.dependsOn = [dependable(serviceAgentReady)];
-
-    // Customer-managed keys (opt-in, encryption.keys): one for persistent disks (nodes' boot disks and the
-    // StorageClass), one for the buckets, each usable only by the Google service agent that encrypts with it.
-    const customerKeys = d.encryption?.keys === "customer-managed";
-    const volumeKey = customerKeys ? new CryptoKey(this, "VolumeKey", { name: "volumes", keyRingId: keyRing.resource.id, allowDestroy }) : undefined;
-    const volumeKeyGrant = volumeKey?.grantEncryptDecrypt("ComputeServiceAgent", `serviceAccount:${GCP_CMEK_FACTS.computeAgent.value(project.number)}`);
-    const dataKey = customerKeys ? new CryptoKey(this, "DataKey", { name: "data", keyRingId: keyRing.resource.id, allowDestroy }) : undefined;
-    const dataKeyGrant = dataKey?.grantEncryptDecrypt("StorageServiceAgent", `serviceAccount:${new DataGoogleStorageProjectServiceAccount(this, "StorageServiceAgent", { project: projectId }).emailAddress}`);
-
-    // Cluster and node pools.
-    const nodeIdentity = new NodeServiceAccount(this, "NodeServiceAccount", { projectId, accountId: `${d.name}-nodes` });
-    const access = ControlPlaneAccess.of(d.controlPlane);
-    const cluster = new GkeCluster(this, "Cluster", {
-      name: d.name,
-      location: region,
-      network: network.vpc.id,
-      subnetwork: network.subnet.id,
-      podsRangeName: existing?.podsRangeName ?? SECONDARY_RANGES.pods,
-      servicesRangeName: existing?.servicesRangeName ?? SECONDARY_RANGES.services,
-      access,
-      controlPlaneCidr,
-      reservedRanges: ownRanges,
-      secretsEncryptionKeyId: secretsKey.resource.id,
-      workloadPool: `${projectId}.svc.id.goog`,
-      nodeServiceAccountEmail: nodeIdentity.resource.email,
-      allowDestroy,
-      kubernetesVersion: d.controlPlane.kubernetesVersion,
-      ...(gatewayCertificate ? { gatewayApi: true } : {}),
-      // An internal passthrough load balancer on a reserved address (the DNS record's): only GKE subsetting's
-      // controller honours the address annotation (GKE_ILB_SUBSETTING).
-      ...(internal && !gatewayCertificate && d.domain.dnsZone?.provider === "cloud-dns" ? { internalLoadBalancerSubsetting: true } : {}),
-      dependsOn: [secretsKeyGrant],
-    });
-    for (const pool of d.nodePools) {
-      const nodePool = new NodePool(this, `NodePool${idOf(pool.name)}`, {
-        clusterId: cluster.resource.id,
-        name: pool.name,
-        machineType: pool.machineType,
-        zones,
-        nodeCountPerZone: Math.ceil(pool.count / ZONE_COUNT),
-        diskSizeGiB: pool.diskSizeGiB,
-        serviceAccountEmail: nodeIdentity.resource.email,
-        networkTags: [nodeTag],
-        bootDiskKmsKey: volumeKey?.resource.id,
-      });
-      if (volumeKeyGrant) nodePool.resource.dependsOn = [dependable(volumeKeyGrant)];
-    }
-
-    // Buckets: access logs land in their own bucket.
-    const logs = new PrivateBucket(this, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, allowDestroy, kmsKeyName: dataKey?.resource.id });
-    logs.acceptAccessLogs();
-    Policy.suppress(logs.resource, [{ id: "GCP-4", reason: LOG_BUCKET_USAGE_REASON }]);
-    const data = new PrivateBucket(this, "Data", {
-      name: `${projectId}-${d.name}-data`,
-      location: region,
-      logBucket: logs.resource.name,
-      allowDestroy,
-      kmsKeyName: dataKey?.resource.id,
-    });
-    // Cloud Storage checks its agent's access when the default key is set.
-    if (dataKeyGrant) for (const b of [logs, data]) b.resource.dependsOn = [dependable(dataKeyGrant)];
-
-    // Workload identities: each Google service account is granted one resource, nothing project-wide.
-    const workloadPool = cluster.resource.workloadIdentityConfig.workloadPool;
-    const vault = new WorkloadIdentity(this, "VaultIdentity", {
-      projectId,
-      accountId: `${d.name}-vault`,
-      displayName: "Vault auto-unseal",
-      workloadPool,
-      subjects: WORKLOAD_IDENTITIES.vault.subjects,
-    });
-    vaultKey.grantEncryptDecrypt("Vault", vault.resource.member);
-    vaultKey.grantViewer("VaultViewer", vault.resource.member);
-    const backup = new WorkloadIdentity(this, "BackupIdentity", {
-      projectId,
-      accountId: `${d.name}-backup`,
-      displayName: "Platform backups",
-      workloadPool,
-      subjects: WORKLOAD_IDENTITIES.backup.subjects,
-    });
-    // Written as serviceAccount:<email> so the policy can see at synth that the member is not public.
-    data.grant("Backup", "roles/storage.objectAdmin", `serviceAccount:${backup.resource.email}`);
-
-    // The user-facing name in the customer's Cloud DNS zone, on a reserved regional address the load balancer
-    // takes (GKE_STATIC_ADDRESS), so the record exists before the Service and survives its re-creation.
-    const zone = d.domain.dnsZone?.provider === "cloud-dns" ? d.domain.dnsZone : undefined;
-    // Named here (a literal): the platform stack's Service names it without a cross-stack reference.
-    const addressName = `${d.name}-entry-point`;
-    // An internal entry point takes an internal address of the nodes' subnetwork (reserved in this project, also
-    // from a Shared VPC host project's subnetwork: GKE_INTERNAL_STATIC_ADDRESS); the record then belongs in a private zone.
-    // The Gateway takes a reserved address by name (GKE_GATEWAY.namedAddress), with or without a zone.
-    const address = zone || gatewayCertificate
-      ? new ComputeAddress(this, "EntryPointAddress", internal
-          ? { name: addressName, region, ...(gatewayCertificate ? GKE_GATEWAY.internalAddress.value : GKE_INTERNAL_STATIC_ADDRESS.value), subnetwork: network.subnet.id }
-          : { name: addressName, region, addressType: "EXTERNAL", networkTier: "PREMIUM" })
-      : undefined;
-    if (zone && address) {
-      new DnsRecordSet(this, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address] });
-    }
-
-    // The service attachment on the entry point's forwarding rule, created by GKE from a ServiceAttachment beside the
-    // Service (GKE_PRIVATE_SERVICE_CONNECT): the named consumer projects are accepted, any other request stays pending.
-    const pscFacts = GKE_PRIVATE_SERVICE_CONNECT;
-    const natSubnet = pscNatName ? pscFacts.natSubnetPath.value(networkProject, region, pscNatName) : undefined;
-    const serviceCompanions: ServiceCompanion[] = privateLink && natSubnet
-      ? [{
-          id: "ServiceAttachment",
-          manifest: (service) => ({
-            apiVersion: pscFacts.resource.value.apiVersion,
-            kind: pscFacts.resource.value.kind,
-            metadata: { name: service.name, namespace: service.namespace },
-            spec: {
-              connectionPreference: pscFacts.connectionPreference.value,
-              natSubnets: [natSubnet],
-              resourceRef: { kind: pscFacts.resourceRefKind.value, name: service.name },
-              proxyProtocol: false,
-              consumerAllowList: privateLink.allowedConsumers.map((project) => ({ project, connectionLimit: pscFacts.connectionLimitPerConsumer.value })),
-            },
-          }),
-        }]
-      : [];
-
+    const apis = new ProjectServices(this, "Apis", { projectId: c.projectId });
+    const project = new DataGoogleProject(this, "Project", { projectId: c.projectId });
+    const zones = pinnedZones(this, c.region);
+    const network = clusterNetwork(this, c);
+    nodeFirewall(this, c, network);
+    const keys = platformKeys(this, c, project);
+    const nodeIdentity = new NodeServiceAccount(this, "NodeServiceAccount", { projectId: c.projectId, accountId: `${d.name}-nodes` });
+    const cluster = gkeCluster(this, c, network, nodeIdentity, keys.secretsKey);
+    nodePools(this, c, { cluster, nodeIdentity, zones, volumeKey: keys.volumeKey });
+    const data = buckets(this, c, keys.data);
+    const { vault, backup } = workloadIdentities(this, c, cluster, keys.vaultKey, data);
+    const loadBalancer = entryPoint(this, c, network);
     // Nothing is created before the APIs it needs are enabled.
     dependOnApis(this, apis);
 
@@ -292,35 +96,378 @@ export class GcpStack extends TerraformStack {
         host: `https://${cluster.endpoint}`,
         caCertificatePem: Fn.base64decode(cluster.resource.masterAuth.clusterCaCertificate),
         exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [] },
-        serviceAccountIssuer: `https://container.googleapis.com/v1/projects/${projectId}/locations/${region}/clusters/${d.name}`,
+        serviceAccountIssuer: `https://container.googleapis.com/v1/projects/${c.projectId}/locations/${c.region}/clusters/${d.name}`,
       },
       // PD CSI: every persistent disk is encrypted at rest with Google-managed AES-256 keys.
-      encryptedStorage: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced", ...(volumeKey ? { [GCP_CMEK_FACTS.storageClassParameter.value]: volumeKey.resource.id } : {}) } },
-      objectStore: { kind: "gcs", dataBucket: data.resource.name, region },
+      encryptedStorage: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced", ...(keys.volumeKey ? { [GCP_CMEK_FACTS.storageClassParameter.value]: keys.volumeKey.key.resource.id } : {}) } },
+      objectStore: { kind: "gcs", dataBucket: data.resource.name, region: c.region },
       workloadIdentities: { vault: vault.binding, backup: backup.binding },
       vaultSeal: {
         type: "gcpckms",
-        config: { project: projectId, region, key_ring: keyRing.resource.name, crypto_key: vaultKey.resource.name },
+        config: { project: c.projectId, region: c.region, key_ring: keys.keyRing.resource.name, crypto_key: keys.vaultKey.resource.name },
       },
-      // Public: a backend-service-based external passthrough load balancer (regional, supports every port set).
-      // Internal: an internal passthrough load balancer with an address in the nodes' subnetwork.
-      // A reserved address (domain.dnsZone) is named for the load balancer to take.
-      // With privateLink, the ServiceAttachment beside the Service.
-      loadBalancer: gatewayCertificate && proxyOnlyCidr && address
-        ? gatewayLoadBalancer({ access: internal ? "internal" : "public", hostname: d.domain.name, certificate: gatewayCertificate.certificate, addressName, address: address.address, proxyOnlyCidr })
-        : {
-            serviceAnnotations: { ...GKE_LOAD_BALANCER_ANNOTATIONS.value[internal ? "internal" : "public"], ...(address ? { [GKE_STATIC_ADDRESS.annotation]: addressName } : {}) },
-            ...(serviceCompanions.length ? { serviceCompanions } : {}),
-          },
+      loadBalancer,
       podNetwork: {
         // VPC-native: pods and Services take the subnet's secondary ranges.
         clusterCidrs: [d.network.podCidr, d.network.serviceCidr],
         // Workload identity tokens come from the GKE metadata server on the node.
         workloadIdentityEgress: GKE_METADATA_SERVER_EGRESS,
       },
-      egress: gcpCloudEgress(controlPlaneCidr),
+      egress: gcpCloudEgress(c.controlPlaneCidr),
     };
   }
+}
+
+/** A Certificate Manager certificate of the customer's (domain.certificate), served by a GKE Gateway. */
+type GatewayCertificate = Extract<GcpDeployment["domain"]["certificate"], { source: "gcp-certificate-manager" }>;
+
+/** What every part of the stack shares: the deployment and the choices read from it once (gcpContext). */
+interface GcpContext {
+  readonly d: GcpDeployment;
+  readonly projectId: string;
+  readonly region: string;
+  /** Stateful resources may be destroyed (dataProtection.allowDestroy; default false: protected). */
+  readonly allowDestroy: boolean;
+  /** An existing network (possibly a Shared VPC host project's): read and checked, never managed. */
+  readonly existing: GcpSettings["existingNetwork"];
+  /** The project the network lives in: the existing network's host project, or projectId. */
+  readonly networkProject: string;
+  /** The names of the subnetwork's secondary ranges GKE gives pods and Services. */
+  readonly podsRangeName: string;
+  readonly servicesRangeName: string;
+  /** The node, pod, service and admin ranges; the control plane's /28 (controlPlaneCidr) is picked clear of them. */
+  readonly ownRanges: string[];
+  readonly controlPlaneCidr: string;
+  /** The network tag the nodes carry and the node firewall's rules target. */
+  readonly nodeTag: string;
+  /** The entry point is reachable from private networks only (domain.access: internal). */
+  readonly internal: boolean;
+  /** The customer's Cloud DNS zone the entry point's record goes in (domain.dnsZone). */
+  readonly zone: Extract<GcpDeployment["domain"]["dnsZone"], { provider: "cloud-dns" }> | undefined;
+  /** Private Service Connect's NAT subnetwork: its range (with domain.privateLink) and name. */
+  readonly pscNatCidr: string | undefined;
+  readonly pscNatName: string | undefined;
+  /** The Certificate Manager certificate the Gateway serves, and the Gateway's proxy-only subnetwork. */
+  readonly gatewayCertificate: GatewayCertificate | undefined;
+  readonly proxyOnlyCidr: string | undefined;
+  readonly proxyOnlyName: string | undefined;
+}
+
+/** Reads the deployment once into what the parts share (GcpContext). */
+function gcpContext(d: GcpDeployment, gcp: GcpSettings): GcpContext {
+  const existing = gcp.existingNetwork;
+  const ownRanges = [d.network.cidr, d.network.podCidr, d.network.serviceCidr, ...d.controlPlane.adminCidrs];
+  const gatewayCertificate = d.domain.certificate.source === "gcp-certificate-manager" ? d.domain.certificate : undefined;
+  return {
+    d,
+    projectId: gcp.projectId,
+    region: d.region,
+    allowDestroy: d.dataProtection.allowDestroy,
+    existing,
+    networkProject: existing?.hostProjectId ?? gcp.projectId,
+    // An existing network names its ranges (the schema requires both names then).
+    podsRangeName: existing?.podsRangeName ?? SECONDARY_RANGES.pods,
+    servicesRangeName: existing?.servicesRangeName ?? SECONDARY_RANGES.services,
+    ownRanges,
+    controlPlaneCidr: pickControlPlaneCidr(ownRanges),
+    nodeTag: `${d.name}-gke-node`,
+    internal: d.domain.access === "internal",
+    zone: d.domain.dnsZone?.provider === "cloud-dns" ? d.domain.dnsZone : undefined,
+    // Private Service Connect (domain.privateLink): a NAT subnet in the cluster's network, created here or the
+    // existing network's (the schema requires gcp.pscNatCidr, and pscNatSubnetwork with an existing network).
+    pscNatCidr: d.domain.privateLink ? gcp.pscNatCidr : undefined,
+    pscNatName: existing ? existing.pscNatSubnetwork : `${d.name}-psc-nat`,
+    // A Certificate Manager certificate is served by a GKE Gateway (GKE_GATEWAY), whose regional load balancer needs a
+    // proxy-only subnet in the network, created here or the existing network's (the schema requires gcp.proxyOnlyCidr,
+    // and proxyOnlySubnetwork with an existing network).
+    gatewayCertificate,
+    proxyOnlyCidr: gatewayCertificate ? gcp.proxyOnlyCidr : undefined,
+    proxyOnlyName: existing?.proxyOnlySubnetwork,
+  };
+}
+
+/**
+ * The region's zones (`Zones`, `PinnedZones`): from the API (not `${region}-a/b/c`: europe-west1 has b, c, d), sorted,
+ * read once: the first apply stores them (PinnedZones) and nothing re-derives them from the live list afterwards.
+ * Three elements (each a token), so consumers can count them at synth time (e.g. minDomains).
+ */
+function pinnedZones(scope: Construct, region: string): string[] {
+  const zoneData = new DataGoogleComputeZones(scope, "Zones", { region });
+  return [...new PinnedZones(scope, "PinnedZones", { liveNames: Fn.sort(zoneData.names), count: ZONE_COUNT, source: "google_compute_zones" }).names];
+}
+
+/**
+ * The cluster's network (`Network`): the VPC and subnetwork this stack creates, or an existing one (possibly a Shared
+ * VPC host project's), read and checked, never managed. Either holds the Private Service Connect NAT subnetwork and
+ * the Gateway's proxy-only subnetwork when the entry point needs them.
+ */
+function clusterNetwork(scope: Construct, c: GcpContext): Network | ExistingNetwork {
+  const { d, existing, pscNatCidr, pscNatName, proxyOnlyCidr, proxyOnlyName } = c;
+  return existing
+    ? new ExistingNetwork(scope, "Network", {
+        projectId: c.networkProject,
+        region: c.region,
+        network: existing.network,
+        subnetwork: existing.subnetwork,
+        nodeCidr: d.network.cidr,
+        podsRange: { name: c.podsRangeName, cidr: d.network.podCidr },
+        servicesRange: { name: c.servicesRangeName, cidr: d.network.serviceCidr },
+        ...(pscNatCidr && pscNatName ? { pscNat: { name: pscNatName, cidr: pscNatCidr } } : {}),
+        ...(proxyOnlyCidr && proxyOnlyName ? { proxyOnly: { name: proxyOnlyName, cidr: proxyOnlyCidr } } : {}),
+      })
+    : new Network(scope, "Network", {
+        namePrefix: d.name,
+        region: c.region,
+        nodeCidr: d.network.cidr,
+        podCidr: d.network.podCidr,
+        serviceCidr: d.network.serviceCidr,
+        ...(pscNatCidr ? { pscNatCidr } : {}),
+        ...(proxyOnlyCidr ? { proxyOnlyCidr } : {}),
+      });
+}
+
+/**
+ * The nodes' firewall (`NodeFirewall`): the control plane, Private Service Connect's NAT range on the entry point's
+ * ports, and the Gateway's proxies and health checkers on nginx's HTTPS port; then the refusal of a NAT or proxy-only
+ * range on the control plane's /28.
+ */
+function nodeFirewall(scope: Construct, c: GcpContext, network: Network | ExistingNetwork): void {
+  const { pscNatCidr, proxyOnlyCidr } = c;
+  new NodeFirewall(scope, "NodeFirewall", {
+    namePrefix: c.d.name,
+    network: network.vpc.id,
+    nodeTag: c.nodeTag,
+    controlPlaneCidr: c.controlPlaneCidr,
+    // In a network the deployment does not own, rules live in its project and touch only the nodes.
+    ...(c.existing ? { project: c.networkProject, sharedNetwork: true } : {}),
+    ...(pscNatCidr ? { privateServiceConnect: { natCidr: pscNatCidr, ports: ENTRY_POINT_LOAD_BALANCER_PORTS } } : {}),
+    // The Gateway's proxies and health checkers reach the pods themselves (NEGs), on nginx's HTTPS port.
+    ...(proxyOnlyCidr ? { proxyLoadBalancer: { proxyOnlyCidr, healthCheckRanges: GKE_GATEWAY.healthCheckRanges.value, podPort: SERVICES.entryPoint.ports[0].port } } : {}),
+  });
+  // The control plane's /28 is picked clear of the node, pod, service and admin ranges only (adding these ranges to
+  // the pick could move it, which replaces the cluster): a range on it is refused instead.
+  const cpRange = parseIpv4Cidr(c.controlPlaneCidr);
+  const ranges = [
+    { field: "gcp.pscNatCidr", cidr: pscNatCidr, what: "a NAT range" },
+    { field: "gcp.proxyOnlyCidr", cidr: proxyOnlyCidr, what: "a proxy-only range" },
+  ];
+  for (const { field, cidr, what } of ranges) {
+    const range = cidr ? parseIpv4Cidr(cidr) : undefined;
+    if (range && cpRange && overlaps(range, cpRange)) {
+      Annotations.of(scope).addError(`${field}: ${cidr} overlaps the GKE control plane's range ${c.controlPlaneCidr}; choose ${what} outside it`);
+    }
+  }
+}
+
+/** A key and its grant to the one Google service agent that encrypts with it (what the key's users wait for). */
+interface GrantedKey {
+  readonly key: CryptoKey;
+  readonly grant: KmsCryptoKeyIamMember;
+}
+
+/** The stack's Cloud KMS keys and the grants the cluster, node pools and buckets wait for. */
+interface PlatformKeys {
+  readonly keyRing: KeyRing;
+  /** Kubernetes Secrets in etcd, usable by GKE's service agent: the cluster waits for the grant. */
+  readonly secretsKey: GrantedKey;
+  readonly vaultKey: CryptoKey;
+  /** Customer-managed keys only: persistent disks' key (nodes' boot disks and the StorageClass). */
+  readonly volumeKey: GrantedKey | undefined;
+  /** Customer-managed keys only: the buckets' key. */
+  readonly data: GrantedKey | undefined;
+}
+
+/**
+ * The keys (`KeyRing`): one for Kubernetes Secrets in etcd (`SecretsKey`), one for Vault's auto-unseal
+ * (`VaultUnsealKey`), and with customer-managed keys (opt-in, encryption.keys) one for persistent disks (`VolumeKey`)
+ * and one for the buckets (`DataKey`), each usable only by the Google service agent that encrypts with it.
+ */
+function platformKeys(scope: Construct, c: GcpContext, project: DataGoogleProject): PlatformKeys {
+  const { allowDestroy, projectId } = c;
+  const keyRing = new KeyRing(scope, "KeyRing", { name: `${c.d.name}-platform`, location: c.region, allowDestroy });
+  const cryptoKey = (id: string, name: string) => new CryptoKey(scope, id, { name, keyRingId: keyRing.resource.id, allowDestroy });
+  const secretsKey = cryptoKey("SecretsKey", "gke-secrets");
+  const vaultKey = cryptoKey("VaultUnsealKey", "vault-unseal");
+  // GKE's service agent appears some time after the container API is enabled: create it now (the
+  // documented, idempotent command), then grant it the key; the cluster waits for the grant.
+  const serviceAgentReady = new DataResource(scope, "GkeServiceAgent", {
+    triggersReplace: { project: project.number },
+    provisioners: [
+      { type: "local-exec", command: [...GKE_SERVICE_AGENT_FACTS.createCommand.value, `--project=${projectId}`].join(" ") },
+    ],
+  });
+  const gkeServiceAgent = `serviceAccount:${GKE_SERVICE_AGENT_FACTS.email.value(project.number)}`;
+  const secretsKeyGrant = secretsKey.grantEncryptDecrypt("GkeServiceAgent", gkeServiceAgent);
+  secretsKeyGrant.dependsOn = [dependable(serviceAgentReady)];
+  const platform = { keyRing, secretsKey: { key: secretsKey, grant: secretsKeyGrant }, vaultKey };
+  if (c.d.encryption?.keys !== "customer-managed") return { ...platform, volumeKey: undefined, data: undefined };
+
+  const volumeKey = cryptoKey("VolumeKey", "volumes");
+  const volumeKeyGrant = volumeKey.grantEncryptDecrypt("ComputeServiceAgent", `serviceAccount:${GCP_CMEK_FACTS.computeAgent.value(project.number)}`);
+  const dataKey = cryptoKey("DataKey", "data");
+  const storageAgent = new DataGoogleStorageProjectServiceAccount(scope, "StorageServiceAgent", { project: projectId });
+  const dataKeyGrant = dataKey.grantEncryptDecrypt("StorageServiceAgent", `serviceAccount:${storageAgent.emailAddress}`);
+  return { ...platform, volumeKey: { key: volumeKey, grant: volumeKeyGrant }, data: { key: dataKey, grant: dataKeyGrant } };
+}
+
+/**
+ * The private GKE cluster (`Cluster`) in the network, its Secrets encrypted with the secrets key (created once GKE's
+ * service agent may use it), with the Gateway API for a Certificate Manager certificate.
+ */
+function gkeCluster(scope: Construct, c: GcpContext, network: Network | ExistingNetwork, nodeIdentity: NodeServiceAccount, secretsKey: GrantedKey): GkeCluster {
+  const { d, gatewayCertificate } = c;
+  return new GkeCluster(scope, "Cluster", {
+    name: d.name,
+    location: c.region,
+    network: network.vpc.id,
+    subnetwork: network.subnet.id,
+    podsRangeName: c.podsRangeName,
+    servicesRangeName: c.servicesRangeName,
+    access: ControlPlaneAccess.of(d.controlPlane),
+    controlPlaneCidr: c.controlPlaneCidr,
+    reservedRanges: c.ownRanges,
+    secretsEncryptionKeyId: secretsKey.key.resource.id,
+    workloadPool: `${c.projectId}.svc.id.goog`,
+    nodeServiceAccountEmail: nodeIdentity.resource.email,
+    allowDestroy: c.allowDestroy,
+    kubernetesVersion: d.controlPlane.kubernetesVersion,
+    ...(gatewayCertificate ? { gatewayApi: true } : {}),
+    // An internal passthrough load balancer on a reserved address (the DNS record's): only GKE subsetting's
+    // controller honours the address annotation (GKE_ILB_SUBSETTING).
+    ...(c.internal && !gatewayCertificate && c.zone ? { internalLoadBalancerSubsetting: true } : {}),
+    dependsOn: [secretsKey.grant],
+  });
+}
+
+/** What the node pools run on. */
+interface NodePoolPlacement {
+  readonly cluster: GkeCluster;
+  readonly nodeIdentity: NodeServiceAccount;
+  readonly zones: string[];
+  /** Customer-managed keys only: the nodes' boot disks are encrypted with it, once its grant exists. */
+  readonly volumeKey: GrantedKey | undefined;
+}
+
+/** One node pool per config pool (`NodePool<Name>`), spread over the pinned zones, on the nodes' identity and tag. */
+function nodePools(scope: Construct, c: GcpContext, p: NodePoolPlacement): void {
+  for (const pool of c.d.nodePools) {
+    const nodePool = new NodePool(scope, `NodePool${idOf(pool.name)}`, {
+      clusterId: p.cluster.resource.id,
+      name: pool.name,
+      machineType: pool.machineType,
+      zones: p.zones,
+      nodeCountPerZone: Math.ceil(pool.count / ZONE_COUNT),
+      diskSizeGiB: pool.diskSizeGiB,
+      serviceAccountEmail: p.nodeIdentity.resource.email,
+      networkTags: [c.nodeTag],
+      bootDiskKmsKey: p.volumeKey?.key.resource.id,
+    });
+    if (p.volumeKey) nodePool.resource.dependsOn = [dependable(p.volumeKey.grant)];
+  }
+}
+
+/**
+ * The buckets: usage logs land in their own bucket (`Logs`), the platform's data (`Data`) logs there; with
+ * customer-managed keys both under the data key, created once its grant exists. Returns the data bucket.
+ */
+function buckets(scope: Construct, c: GcpContext, dataKey: GrantedKey | undefined): PrivateBucket {
+  const { d, projectId, region, allowDestroy } = c;
+  const kmsKeyName = dataKey?.key.resource.id;
+  const logs = new PrivateBucket(scope, "Logs", { name: `${projectId}-${d.name}-logs`, location: region, allowDestroy, kmsKeyName });
+  logs.acceptAccessLogs();
+  Policy.suppress(logs.resource, [{ id: "GCP-4", reason: LOG_BUCKET_USAGE_REASON }]);
+  const data = new PrivateBucket(scope, "Data", { name: `${projectId}-${d.name}-data`, location: region, logBucket: logs.resource.name, allowDestroy, kmsKeyName });
+  // Cloud Storage checks its agent's access when the default key is set.
+  if (dataKey) for (const b of [logs, data]) b.resource.dependsOn = [dependable(dataKey.grant)];
+  return data;
+}
+
+/**
+ * The workload identities: Vault's (`VaultIdentity`), which may use the unseal key, and the backups'
+ * (`BackupIdentity`), which may write the data bucket. Each Google service account is granted one resource,
+ * nothing project-wide.
+ */
+function workloadIdentities(scope: Construct, c: GcpContext, cluster: GkeCluster, vaultKey: CryptoKey, data: PrivateBucket): { vault: WorkloadIdentity; backup: WorkloadIdentity } {
+  const workloadPool = cluster.resource.workloadIdentityConfig.workloadPool;
+  const identity = (id: string, role: keyof typeof WORKLOAD_IDENTITIES, displayName: string) =>
+    new WorkloadIdentity(scope, id, { projectId: c.projectId, accountId: `${c.d.name}-${role}`, displayName, workloadPool, subjects: WORKLOAD_IDENTITIES[role].subjects });
+  const vault = identity("VaultIdentity", "vault", "Vault auto-unseal");
+  vaultKey.grantEncryptDecrypt("Vault", vault.resource.member);
+  vaultKey.grantViewer("VaultViewer", vault.resource.member);
+  const backup = identity("BackupIdentity", "backup", "Platform backups");
+  // Written as serviceAccount:<email> so the policy can see at synth that the member is not public.
+  data.grant("Backup", "roles/storage.objectAdmin", `serviceAccount:${backup.resource.email}`);
+  return { vault, backup };
+}
+
+/**
+ * The entry point's load balancer. Public: a backend-service-based external passthrough load balancer (regional,
+ * supports every port set). Internal: an internal passthrough load balancer with an address in the nodes' subnetwork.
+ * A reserved address (entryPointAddress) is named for the load balancer to take. With privateLink, the
+ * ServiceAttachment beside the Service. With a Certificate Manager certificate, a GKE Gateway instead
+ * (gatewayLoadBalancer).
+ */
+function entryPoint(scope: Construct, c: GcpContext, network: Network | ExistingNetwork): LoadBalancerSpec {
+  const address = entryPointAddress(scope, c, network);
+  if (c.gatewayCertificate && c.proxyOnlyCidr && address) {
+    const { d, gatewayCertificate: cert, proxyOnlyCidr } = c;
+    return gatewayLoadBalancer({ access: c.internal ? "internal" : "public", hostname: d.domain.name, certificate: cert.certificate, addressName: address.name, address: address.address, proxyOnlyCidr });
+  }
+  const serviceCompanions = serviceAttachment(c);
+  return {
+    serviceAnnotations: { ...GKE_LOAD_BALANCER_ANNOTATIONS.value[c.internal ? "internal" : "public"], ...(address ? { [GKE_STATIC_ADDRESS.annotation]: address.name } : {}) },
+    ...(serviceCompanions.length ? { serviceCompanions } : {}),
+  };
+}
+
+/**
+ * The entry point's reserved regional address (`EntryPointAddress`) with a Cloud DNS zone or for the Gateway, and the
+ * user-facing name on it in the customer's zone (`EntryPointRecord`): the load balancer takes the address
+ * (GKE_STATIC_ADDRESS), so the record exists before the Service and survives its re-creation. Returns the address's
+ * name, as the load balancer names it, and its value.
+ */
+function entryPointAddress(scope: Construct, c: GcpContext, network: Network | ExistingNetwork): { name: string; address: string } | undefined {
+  const { d, zone, gatewayCertificate, region } = c;
+  if (!zone && !gatewayCertificate) return undefined;
+  // Named here (a literal): the platform stack's Service names it without a cross-stack reference.
+  const name = `${d.name}-entry-point`;
+  // An internal entry point takes an internal address of the nodes' subnetwork (reserved in this project, also
+  // from a Shared VPC host project's subnetwork: GKE_INTERNAL_STATIC_ADDRESS); the record then belongs in a private zone.
+  // The Gateway takes a reserved address by name (GKE_GATEWAY.namedAddress), with or without a zone.
+  const address = new ComputeAddress(scope, "EntryPointAddress", c.internal
+    ? { name, region, ...(gatewayCertificate ? GKE_GATEWAY.internalAddress.value : GKE_INTERNAL_STATIC_ADDRESS.value), subnetwork: network.subnet.id }
+    : { name, region, addressType: "EXTERNAL", networkTier: "PREMIUM" });
+  if (zone) {
+    new DnsRecordSet(scope, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address] });
+  }
+  return { name, address: address.address };
+}
+
+/**
+ * Private Service Connect (domain.privateLink): the service attachment on the entry point's forwarding rule, created by
+ * GKE from a ServiceAttachment beside the Service (GKE_PRIVATE_SERVICE_CONNECT), with the NAT subnetwork consumers'
+ * connections are translated into: the named consumer projects are accepted, any other request stays pending.
+ */
+function serviceAttachment(c: GcpContext): ServiceCompanion[] {
+  const privateLink = c.d.domain.privateLink;
+  const pscFacts = GKE_PRIVATE_SERVICE_CONNECT;
+  if (!privateLink || !c.pscNatName) return [];
+  const natSubnet = pscFacts.natSubnetPath.value(c.networkProject, c.region, c.pscNatName);
+  return [{
+    id: "ServiceAttachment",
+    manifest: (service) => ({
+      apiVersion: pscFacts.resource.value.apiVersion,
+      kind: pscFacts.resource.value.kind,
+      metadata: { name: service.name, namespace: service.namespace },
+      spec: {
+        connectionPreference: pscFacts.connectionPreference.value,
+        natSubnets: [natSubnet],
+        resourceRef: { kind: pscFacts.resourceRefKind.value, name: service.name },
+        proxyProtocol: false,
+        consumerAllowList: privateLink.allowedConsumers.map((project) => ({ project, connectionLimit: pscFacts.connectionLimitPerConsumer.value })),
+      },
+    }),
+  }];
 }
 
 /** The Gateway's certificate name: the last segment of a path, or the name itself (config GCP_REGIONAL_CERTIFICATE). */
