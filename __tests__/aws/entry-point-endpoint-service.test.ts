@@ -21,6 +21,8 @@ function dataValues(nlbs: readonly string[]): DataValues {
     aws_subnet: subnet,
     aws_vpc_endpoint: { id: "vpce-0123456789abcdef0", private_dns_enabled: true },
     aws_lbs: { id: "eu-west-1", arns: [...nlbs] },
+    // The internal entry point's zone (examples/aws-estate.yaml), a private hosted zone as its postcondition requires.
+    aws_route53_zone: { id: "Z0123456789ABCDEFGHIJ", zone_id: "Z0123456789ABCDEFGHIJ", name: "acme.example.com", private_zone: true },
   };
 }
 
