@@ -56,8 +56,8 @@ const ZONE_COUNT = 3;
 
 /**
  * `<name>-gcp`: the GCP cloud layer. Fulfils the PlatformFoundation contract with a private GKE
- * cluster in a custom-mode VPC, private GCS buckets (Google-managed AES-256 keys), persistent disks
- * through the PD CSI driver, and a Cloud KMS key for Vault's auto-unseal reached by workload identity.
+ * cluster in a custom-mode VPC (or the customer's), private GCS buckets and persistent disks through the PD CSI
+ * driver (AES-256 with Google-managed keys, or the deployment's Cloud KMS keys with encryption.keys customer-managed), and a Cloud KMS key for Vault's auto-unseal reached by workload identity.
  *
  * The constructor reads as the list of its parts; each part is a function below that creates its resources in
  * this stack's scope, with the ids they always had (ids are the state's addresses), in the order they always were
@@ -98,7 +98,7 @@ export class GcpStack extends TerraformStack {
         exec: { apiVersion: "client.authentication.k8s.io/v1beta1", command: "gke-gcloud-auth-plugin", args: [] },
         serviceAccountIssuer: `https://container.googleapis.com/v1/projects/${c.projectId}/locations/${c.region}/clusters/${d.name}`,
       },
-      // PD CSI: every persistent disk is encrypted at rest with Google-managed AES-256 keys.
+      // PD CSI: every persistent disk is encrypted at rest (AES-256): Google-managed keys, or the volume key (customer-managed).
       encryptedStorage: { provisioner: "pd.csi.storage.gke.io", parameters: { type: "pd-balanced", ...(keys.volumeKey ? { [GCP_CMEK_FACTS.storageClassParameter.value]: keys.volumeKey.key.resource.id } : {}) } },
       objectStore: { kind: "gcs", dataBucket: data.resource.name, region: c.region },
       workloadIdentities: { vault: vault.binding, backup: backup.binding },
