@@ -11,6 +11,7 @@ import { IMAGES, imageRef, secretsServerImage, type ImageSettings } from "./imag
 import { selectorLabels, workloadLabels } from "../../lib/labels";
 import { TMP_VOLUME, kvField, serviceCertificate } from "./platform-pod";
 import { primaryAwareJdbcUrl } from "./postgresql";
+import type { ContainerSpec, InitContainerSpec } from "./pod-spec";
 import { StatelessWorkload } from "./stateless-workload";
 import { VaultAgent } from "./vault-agent";
 import { WORKLOAD_IDS } from "./workload-ids";
@@ -64,10 +65,7 @@ export class Keycloak extends Construct {
   constructor(scope: Construct, id: string, props: KeycloakProps) {
     super(scope, id);
     const spec = SERVICES.keycloak;
-    const kv = vaultNames(spec).kvSecret;
-    const https = spec.ports[0].port;
-    const discoveryName = `${spec.name}-headless`;
-    const internalUrl = `https://${spec.name}.${spec.namespace}.svc:${https}/auth`;
+    const names = keycloakNames(spec.name, spec.namespace, spec.ports[0].port);
 
     // Flow aliases carry a version stamp, so a changed flow reaches a running realm as a new flow.
     const realm = versionedFlows(keycloakRealm({ publicHostname: props.publicHostname, saml: props.saml }));
@@ -82,71 +80,9 @@ export class Keycloak extends Construct {
       metadata: { name: `${spec.name}-realm-sync`, namespace: props.namespace },
       data: realmSyncFiles(realm),
     });
-
-    this.discovery = new ServiceV1(this, "Discovery", {
-      metadata: { name: discoveryName, namespace: props.namespace, labels: workloadLabels(spec.name) },
-      spec: {
-        type: "ClusterIP",
-        clusterIp: "None",
-        publishNotReadyAddresses: true,
-        selector: selectorLabels(spec.name),
-        port: [{ name: "jgroups", port: spec.ports[1].port, targetPort: "jgroups", protocol: "TCP" }],
-      },
-    });
-
-    const settings = [
-      `hostname=https://${props.publicHostname}/auth`,
-      "hostname-backchannel-dynamic=true",
-      "http-relative-path=/auth",
-      "http-enabled=false",
-      `https-port=${https}`,
-      "https-certificate-file=/vault/secrets/tls.crt",
-      "https-certificate-key-file=/vault/secrets/tls.key",
-      "https-protocols=TLSv1.3,TLSv1.2",
-      "https-certificates-reload-period=1h",
-      "proxy-headers=xforwarded",
-      "health-enabled=true",
-      "cache=ispn",
-      "cache-stack=kubernetes",
-      "cache-embedded-mtls-enabled=true",
-      "db=postgres",
-      `db-url=${primaryAwareJdbcUrl("keycloak", props.postgresqlReplicas ?? 2)}`,
-      // The admin console is served only at the in-cluster address (the entry point refuses /auth/admin/
-      // and the master realm); administrators reach it through a port-forward (docs/platform.md).
-      `hostname-admin=${internalUrl}`,
-      // No password admin: the master realm's only admin is a service account (client credentials,
-      // secret in Vault), used in-cluster by realm-sync. Created when the master realm is created.
-      `bootstrap-admin-client-id=${BOOTSTRAP_ADMIN_CLIENT_ID}`,
-    ];
-    const agent = new VaultAgent(this, "VaultAgent", {
-      name: spec.name,
-      namespace: props.namespace,
-      role: vaultNames(spec).role,
-      image: secretsServerImage(props.images),
-      templates: [
-        serviceCertificate(spec),
-        {
-          fileName: "keycloak.conf",
-          // One lease per pod, the sidecar's (it renews it); Keycloak waits for this file (keycloakServe).
-          sidecarOnly: true,
-          contents: [
-            ...settings,
-            `bootstrap-admin-client-secret=${kvField(kv, "admin_client_secret")}`,
-            `{{ with secret "${VAULT_MOUNTS.database}/creds/${KEYCLOAK_DATABASE_ROLE}" }}`,
-            "db-username={{ .Data.username }}",
-            "db-password={{ .Data.password }}",
-            "{{ end }}",
-            "",
-          ].join("\n"),
-          perms: "0400",
-        },
-      ],
-    });
-
+    this.discovery = discoveryService(this, props.namespace, names.discovery);
+    const agent = keycloakAgent(this, props, names);
     const image = imageRef(IMAGES.keycloak, props.images);
-    const build = ["--db=postgres", "--health-enabled=true", "--cache=ispn", "--cache-stack=kubernetes", "--http-relative-path=/auth"];
-    const home = { name: "home", mountPath: HOME, readOnly: false };
-    const health = (path: string) => ({ httpGet: { path: `/auth/health/${path}`, port: "management", scheme: "HTTPS" as const } });
 
     this.workload = new StatelessWorkload(this, "Resource", {
       name: spec.name,
@@ -163,74 +99,168 @@ export class Keycloak extends Construct {
         { name: "home", emptyDir: { sizeLimit: "1Gi" } },
         TMP_VOLUME,
       ],
-      initContainers: [
-        {
-          name: "build",
-          image,
-          command: ["sh", "-c", `cp -R ${HOME}/. /home-copy/ && /home-copy/bin/kc.sh build ${build.join(" ")}`],
-          resources: { cpuRequest: "500m", memoryRequest: "1Gi" },
-          volumeMounts: [
-            { name: "home", mountPath: "/home-copy", readOnly: false },
-            { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
-          ],
-        },
-      ],
-      containers: [
-        {
-          name: "keycloak",
-          image,
-          command: ["/bin/sh", "-c", keycloakServe(KEYCLOAK_CONF, `${HOME}/bin/kc.sh --config-file=${KEYCLOAK_CONF} start --optimized --import-realm`)],
-          env: [{ name: "JAVA_OPTS_APPEND", value: `-Djgroups.dns.query=${discoveryName}.${spec.namespace}.svc.cluster.local` }],
-          ports: [...spec.ports, { name: "management", port: 9000 }],
-          resources: { cpuRequest: "500m", memoryRequest: "1536Mi" },
-          volumeMounts: [
-            home,
-            { name: "realm", mountPath: `${HOME}/data/import`, readOnly: true },
-            { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
-          ],
-          probes: {
-            startup: { check: health("started"), failureThreshold: 60 },
-            readiness: { check: health("ready") },
-            liveness: { check: health("live"), failureThreshold: 6 },
-          },
-        },
-        {
-          // Applies the realm as code to the running Keycloak (--import-realm skips an existing realm).
-          name: "realm-sync",
-          image,
-          command: [
-            "/bin/bash",
-            "-c",
-            realmSyncScript(PLATFORM_REALM, {
-              serverUrl: internalUrl,
-              clientId: BOOTSTRAP_ADMIN_CLIENT_ID,
-              secretsFile: KEYCLOAK_CONF,
-              caFile: tlsFilesIn().caFile,
-              filesDir: REALM_SYNC_DIR,
-              importFile: `${HOME}/data/import/platform-realm.json`,
-              workDir: SYNC_WORK_DIR,
-            }),
-          ],
-          resources: { cpuRequest: "50m", memoryRequest: "256Mi" },
-          volumeMounts: [
-            { name: "realm", mountPath: `${HOME}/data/import`, readOnly: true },
-            { name: "realm-sync", mountPath: REALM_SYNC_DIR, readOnly: true },
-            { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
-          ],
-          probes: {
-            // Running is enough to be Ready (the sync reaches Keycloak through its Service, which needs
-            // Ready pods); 30 minutes of failed applies restart it, and the restarts show.
-            startup: { check: { exec: { command: ["/bin/bash", "-c", `test -d ${SYNC_WORK_DIR}`] } } },
-            readiness: { check: { exec: { command: ["/bin/bash", "-c", `test -d ${SYNC_WORK_DIR}`] } }, periodSeconds: 30 },
-            liveness: {
-              check: { exec: { command: ["/bin/bash", "-c", `test ! -e ${SYNC_WORK_DIR}/failing-since || [ $(( $(date +%s) - $(cat ${SYNC_WORK_DIR}/failing-since) )) -lt 1800 ]`] } },
-              periodSeconds: 60,
-            },
-          },
-        },
-      ],
+      initContainers: [buildContainer(image)],
+      containers: [serverContainer(image, names), realmSyncContainer(image, names)],
     });
   }
+}
+
+/** The names Keycloak's parts share: its discovery Service, and the in-cluster URL (admin console, realm-sync). */
+interface KeycloakNames {
+  readonly discovery: string;
+  readonly internalUrl: string;
+}
+
+function keycloakNames(name: string, namespace: string, httpsPort: number): KeycloakNames {
+  return { discovery: `${name}-headless`, internalUrl: `https://${name}.${namespace}.svc:${httpsPort}/auth` };
+}
+
+/** The headless Service the replicas find each other through (JGroups DNS_PING). */
+function discoveryService(scope: Construct, namespace: string, name: string): ServiceV1 {
+  const spec = SERVICES.keycloak;
+  return new ServiceV1(scope, "Discovery", {
+    metadata: { name, namespace, labels: workloadLabels(spec.name) },
+    spec: {
+      type: "ClusterIP",
+      clusterIp: "None",
+      publishNotReadyAddresses: true,
+      selector: selectorLabels(spec.name),
+      port: [{ name: "jgroups", port: spec.ports[1].port, targetPort: "jgroups", protocol: "TCP" }],
+    },
+  });
+}
+
+/** Keycloak's settings (keycloak.conf without its secrets): HTTPS only, behind the entry point, clustered over mTLS, on PostgreSQL. */
+function keycloakSettings(props: KeycloakProps, names: KeycloakNames): string[] {
+  return [
+    `hostname=https://${props.publicHostname}/auth`,
+    "hostname-backchannel-dynamic=true",
+    "http-relative-path=/auth",
+    "http-enabled=false",
+    `https-port=${SERVICES.keycloak.ports[0].port}`,
+    "https-certificate-file=/vault/secrets/tls.crt",
+    "https-certificate-key-file=/vault/secrets/tls.key",
+    "https-protocols=TLSv1.3,TLSv1.2",
+    "https-certificates-reload-period=1h",
+    "proxy-headers=xforwarded",
+    "health-enabled=true",
+    "cache=ispn",
+    "cache-stack=kubernetes",
+    "cache-embedded-mtls-enabled=true",
+    "db=postgres",
+    `db-url=${primaryAwareJdbcUrl("keycloak", props.postgresqlReplicas ?? 2)}`,
+    // The admin console is served only at the in-cluster address (the entry point refuses /auth/admin/
+    // and the master realm); administrators reach it through a port-forward (docs/platform.md).
+    `hostname-admin=${names.internalUrl}`,
+    // No password admin: the master realm's only admin is a service account (client credentials,
+    // secret in Vault), used in-cluster by realm-sync. Created when the master realm is created.
+    `bootstrap-admin-client-id=${BOOTSTRAP_ADMIN_CLIENT_ID}`,
+  ];
+}
+
+/** The Vault Agent: the service certificate, and keycloak.conf with the admin client secret and a database login. */
+function keycloakAgent(scope: Construct, props: KeycloakProps, names: KeycloakNames): VaultAgent {
+  const spec = SERVICES.keycloak;
+  return new VaultAgent(scope, "VaultAgent", {
+    name: spec.name,
+    namespace: props.namespace,
+    role: vaultNames(spec).role,
+    image: secretsServerImage(props.images),
+    templates: [
+      serviceCertificate(spec),
+      {
+        fileName: "keycloak.conf",
+        // One lease per pod, the sidecar's (it renews it); Keycloak waits for this file (keycloakServe).
+        sidecarOnly: true,
+        contents: [
+          ...keycloakSettings(props, names),
+          `bootstrap-admin-client-secret=${kvField(vaultNames(spec).kvSecret, "admin_client_secret")}`,
+          `{{ with secret "${VAULT_MOUNTS.database}/creds/${KEYCLOAK_DATABASE_ROLE}" }}`,
+          "db-username={{ .Data.username }}",
+          "db-password={{ .Data.password }}",
+          "{{ end }}",
+          "",
+        ].join("\n"),
+        perms: "0400",
+      },
+    ],
+  });
+}
+
+/** The init container: an optimized build into a writable copy of Keycloak's home (the root filesystem stays read-only). */
+function buildContainer(image: string): InitContainerSpec {
+  const build = ["--db=postgres", "--health-enabled=true", "--cache=ispn", "--cache-stack=kubernetes", "--http-relative-path=/auth"];
+  return {
+    name: "build",
+    image,
+    command: ["sh", "-c", `cp -R ${HOME}/. /home-copy/ && /home-copy/bin/kc.sh build ${build.join(" ")}`],
+    resources: { cpuRequest: "500m", memoryRequest: "1Gi" },
+    volumeMounts: [
+      { name: "home", mountPath: "/home-copy", readOnly: false },
+      { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
+    ],
+  };
+}
+
+/** The server: the optimized build, started once its configuration file exists, restarted when it changes (keycloakServe). */
+function serverContainer(image: string, names: KeycloakNames): ContainerSpec {
+  const spec = SERVICES.keycloak;
+  const health = (path: string) => ({ httpGet: { path: `/auth/health/${path}`, port: "management", scheme: "HTTPS" as const } });
+  return {
+    name: "keycloak",
+    image,
+    command: ["/bin/sh", "-c", keycloakServe(KEYCLOAK_CONF, `${HOME}/bin/kc.sh --config-file=${KEYCLOAK_CONF} start --optimized --import-realm`)],
+    env: [{ name: "JAVA_OPTS_APPEND", value: `-Djgroups.dns.query=${names.discovery}.${spec.namespace}.svc.cluster.local` }],
+    ports: [...spec.ports, { name: "management", port: 9000 }],
+    resources: { cpuRequest: "500m", memoryRequest: "1536Mi" },
+    volumeMounts: [
+      { name: "home", mountPath: HOME, readOnly: false },
+      { name: "realm", mountPath: `${HOME}/data/import`, readOnly: true },
+      { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
+    ],
+    probes: {
+      startup: { check: health("started"), failureThreshold: 60 },
+      readiness: { check: health("ready") },
+      liveness: { check: health("live"), failureThreshold: 6 },
+    },
+  };
+}
+
+/** Applies the realm as code to the running Keycloak (--import-realm skips an existing realm). */
+function realmSyncContainer(image: string, names: KeycloakNames): ContainerSpec {
+  return {
+    name: "realm-sync",
+    image,
+    command: [
+      "/bin/bash",
+      "-c",
+      realmSyncScript(PLATFORM_REALM, {
+        serverUrl: names.internalUrl,
+        clientId: BOOTSTRAP_ADMIN_CLIENT_ID,
+        secretsFile: KEYCLOAK_CONF,
+        caFile: tlsFilesIn().caFile,
+        filesDir: REALM_SYNC_DIR,
+        importFile: `${HOME}/data/import/platform-realm.json`,
+        workDir: SYNC_WORK_DIR,
+      }),
+    ],
+    resources: { cpuRequest: "50m", memoryRequest: "256Mi" },
+    volumeMounts: [
+      { name: "realm", mountPath: `${HOME}/data/import`, readOnly: true },
+      { name: "realm-sync", mountPath: REALM_SYNC_DIR, readOnly: true },
+      { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
+    ],
+    probes: {
+      // Running is enough to be Ready (the sync reaches Keycloak through its Service, which needs
+      // Ready pods); 30 minutes of failed applies restart it, and the restarts show.
+      startup: { check: { exec: { command: ["/bin/bash", "-c", `test -d ${SYNC_WORK_DIR}`] } } },
+      readiness: { check: { exec: { command: ["/bin/bash", "-c", `test -d ${SYNC_WORK_DIR}`] } }, periodSeconds: 30 },
+      liveness: {
+        check: { exec: { command: ["/bin/bash", "-c", `test ! -e ${SYNC_WORK_DIR}/failing-since || [ $(( $(date +%s) - $(cat ${SYNC_WORK_DIR}/failing-since) )) -lt 1800 ]`] } },
+        periodSeconds: 60,
+      },
+    },
+  };
 }
 
 /** Keycloak's configuration file, rendered by the Vault Agent sidecar: settings, admin client secret, database login. */
