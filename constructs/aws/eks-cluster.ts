@@ -1,4 +1,5 @@
 import { Construct } from "constructs";
+import type { ITerraformDependable } from "cdktf";
 import { EksCluster as EksClusterResource } from "@cdktf/provider-aws/lib/eks-cluster";
 import { EksAccessEntry } from "@cdktf/provider-aws/lib/eks-access-entry";
 import { EksAccessPolicyAssociation } from "@cdktf/provider-aws/lib/eks-access-policy-association";
@@ -108,43 +109,13 @@ export class EksCluster extends Construct {
     super(scope, id);
     const name = props.clusterName;
     const allowDestroy = props.allowDestroy ?? false;
-    const webhookPorts = props.webhookPorts ?? [8443, 9443];
 
     this.secretsKey = new EncryptionKey(this, "SecretsKey", {
       description: `EKS secrets envelope encryption for ${name}`,
       aliasName: `${name}-eks-secrets`,
       allowDestroy,
     });
-
-    const clusterRole = new IamRole(this, "ClusterRole", {
-      name: `${name}-eks-cluster`,
-      assumeRolePolicy: servicePrincipalTrust(this, "ClusterTrustPolicy", "eks.amazonaws.com").json,
-    });
-    const clusterPolicy = new IamRolePolicyAttachment(this, "ClusterPolicy", {
-      role: clusterRole.name,
-      policyArn: awsManagedPolicyArn(this, "AmazonEKSClusterPolicy"),
-    });
-    // The cluster role may use the secrets key (and only it) for envelope encryption.
-    const keyUse = new DataAwsIamPolicyDocument(this, "SecretsKeyUsePolicy", {
-      statement: [
-        {
-          effect: "Allow",
-          actions: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
-          resources: [this.secretsKey.keyArn],
-        },
-        {
-          effect: "Allow",
-          actions: ["kms:CreateGrant"],
-          resources: [this.secretsKey.keyArn],
-          condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
-        },
-      ],
-    });
-    const clusterKeyPolicy = new IamRolePolicy(this, "ClusterSecretsKeyUse", {
-      name: "secrets-encryption",
-      role: clusterRole.name,
-      policy: keyUse.json,
-    });
+    const clusterRole = controlPlaneRole(this, name, this.secretsKey.keyArn);
 
     // Created before the cluster so the retention is ours, not "never expire".
     const logGroup = new CloudwatchLogGroup(this, "ControlPlaneLogs", {
@@ -159,7 +130,7 @@ export class EksCluster extends Construct {
     this.resource = new EksClusterResource(this, "Resource", {
       name,
       version: props.version ?? DEFAULT_KUBERNETES_VERSION,
-      roleArn: clusterRole.arn,
+      roleArn: clusterRole.role.arn,
       vpcConfig: this.endpoint.vpcConfig(props.privateSubnetIds),
       kubernetesNetworkConfig: { ipFamily: "ipv4", serviceIpv4Cidr: props.serviceCidr },
       encryptionConfig: { resources: ["secrets"], provider: { keyArn: this.secretsKey.keyArn } },
@@ -176,7 +147,7 @@ export class EksCluster extends Construct {
         // The provider replaces the cluster when this flag changes; it only matters at creation.
         ignoreChanges: ["access_config[0].bootstrap_cluster_creator_admin_permissions"],
       },
-      dependsOn: [clusterPolicy, clusterKeyPolicy, logGroup],
+      dependsOn: [...clusterRole.grants, logGroup],
     });
     this.clusterName = this.resource.name;
     this.oidcIssuerUrl = this.resource.identity.get(0).oidc.get(0).issuer;
@@ -185,26 +156,7 @@ export class EksCluster extends Construct {
       url: this.oidcIssuerUrl,
       clientIdList: ["sts.amazonaws.com"],
     });
-
-    const access = [
-      ...props.adminPrincipalArns.map((arn) => ({ arn, role: "Admin", policy: "AmazonEKSClusterAdminPolicy" })),
-      ...(props.viewerPrincipalArns ?? []).map((arn) => ({ arn, role: "Viewer", policy: "AmazonEKSAdminViewPolicy" })),
-    ];
-    const twice = access.map((a) => a.arn).filter((arn, i, all) => all.indexOf(arn) !== i);
-    if (twice.length) {
-      throw new Error(`EksCluster ${this.node.path}: ${[...new Set(twice)].join(", ")} listed twice; EKS holds one access entry per principal (list each once, as admin or as viewer)`);
-    }
-    for (const { arn: principalArn, role, policy } of access) {
-      // Id from the ARN itself: reordering the list changes nothing.
-      const entryId = idFromText(principalArn);
-      const entry = new EksAccessEntry(this, `${role}Access-${entryId}`, { clusterName: this.clusterName, principalArn, type: "STANDARD" });
-      new EksAccessPolicyAssociation(this, `${role}Policy-${entryId}`, {
-        clusterName: this.clusterName,
-        principalArn: entry.principalArn,
-        policyArn: `arn:${partitionOf(this)}:eks::aws:cluster-access-policy/${policy}`,
-        accessScope: { type: "cluster" },
-      });
-    }
+    accessEntries(this, this.clusterName, props);
 
     this.nodeRole = new IamRole(this, "NodeRole", {
       name: `${name}-eks-node`,
@@ -222,57 +174,119 @@ export class EksCluster extends Construct {
       // The in-tree load balancer controller adds LoadBalancer rules to the one group with this tag.
       tags: { Name: `${name}-eks-nodes`, [`kubernetes.io/cluster/${name}`]: "owned" },
     });
-    const nodeSg = this.nodeSecurityGroup.id;
-    const controlPlaneSg = this.endpoint.securityGroup.id;
-    const controlPlanePorts = [443, 10250, ...webhookPorts];
-    for (const port of controlPlanePorts) {
-      new VpcSecurityGroupIngressRule(this, `NodeFromControlPlane${port}`, {
-        securityGroupId: nodeSg,
-        description: `Control plane to nodes on ${port}`,
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        referencedSecurityGroupId: controlPlaneSg,
-      });
-      new VpcSecurityGroupEgressRule(this, `ControlPlaneToNode${port}`, {
-        securityGroupId: controlPlaneSg,
-        description: `Control plane to nodes on ${port}`,
-        ipProtocol: "tcp",
-        fromPort: port,
-        toPort: port,
-        referencedSecurityGroupId: nodeSg,
-      });
-    }
-    new VpcSecurityGroupIngressRule(this, "NodePortsFromVpc", {
+    nodeSecurityRules(this, this.nodeSecurityGroup.id, this.endpoint.securityGroup.id, props);
+  }
+}
+
+/** The control plane's role: EKS's managed policy, and use of the secrets key (and only it) for envelope encryption. */
+function controlPlaneRole(scope: Construct, name: string, secretsKeyArn: string): { role: IamRole; grants: ITerraformDependable[] } {
+  const role = new IamRole(scope, "ClusterRole", {
+    name: `${name}-eks-cluster`,
+    assumeRolePolicy: servicePrincipalTrust(scope, "ClusterTrustPolicy", "eks.amazonaws.com").json,
+  });
+  const clusterPolicy = new IamRolePolicyAttachment(scope, "ClusterPolicy", {
+    role: role.name,
+    policyArn: awsManagedPolicyArn(scope, "AmazonEKSClusterPolicy"),
+  });
+  const keyUse = new DataAwsIamPolicyDocument(scope, "SecretsKeyUsePolicy", {
+    statement: [
+      {
+        effect: "Allow",
+        actions: ["kms:Encrypt", "kms:Decrypt", "kms:ListGrants", "kms:DescribeKey"],
+        resources: [secretsKeyArn],
+      },
+      {
+        effect: "Allow",
+        actions: ["kms:CreateGrant"],
+        resources: [secretsKeyArn],
+        condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }],
+      },
+    ],
+  });
+  const clusterKeyPolicy = new IamRolePolicy(scope, "ClusterSecretsKeyUse", {
+    name: "secrets-encryption",
+    role: role.name,
+    policy: keyUse.json,
+  });
+  return { role, grants: [clusterPolicy, clusterKeyPolicy] };
+}
+
+/** One access entry per principal: cluster-admin for the admins, read-only (Secrets included) for the viewers. */
+function accessEntries(scope: Construct, clusterName: string, props: EksClusterProps): void {
+  const access = [
+    ...props.adminPrincipalArns.map((arn) => ({ arn, role: "Admin", policy: "AmazonEKSClusterAdminPolicy" })),
+    ...(props.viewerPrincipalArns ?? []).map((arn) => ({ arn, role: "Viewer", policy: "AmazonEKSAdminViewPolicy" })),
+  ];
+  const twice = access.map((a) => a.arn).filter((arn, i, all) => all.indexOf(arn) !== i);
+  if (twice.length) {
+    throw new Error(`EksCluster ${scope.node.path}: ${[...new Set(twice)].join(", ")} listed twice; EKS holds one access entry per principal (list each once, as admin or as viewer)`);
+  }
+  for (const { arn: principalArn, role, policy } of access) {
+    // Id from the ARN itself: reordering the list changes nothing.
+    const entryId = idFromText(principalArn);
+    const entry = new EksAccessEntry(scope, `${role}Access-${entryId}`, { clusterName, principalArn, type: "STANDARD" });
+    new EksAccessPolicyAssociation(scope, `${role}Policy-${entryId}`, {
+      clusterName,
+      principalArn: entry.principalArn,
+      policyArn: `arn:${partitionOf(scope)}:eks::aws:cluster-access-policy/${policy}`,
+      accessScope: { type: "cluster" },
+    });
+  }
+}
+
+/**
+ * The node and control-plane security group rules: the control plane reaches the nodes on the kubelet, HTTPS and
+ * webhook ports; NodePorts from the VPC (load balancers); node to node; the nodes reach the API on 443.
+ */
+function nodeSecurityRules(scope: Construct, nodeSg: string, controlPlaneSg: string, props: EksClusterProps): void {
+  const controlPlanePorts = [443, 10250, ...(props.webhookPorts ?? [8443, 9443])];
+  for (const port of controlPlanePorts) {
+    new VpcSecurityGroupIngressRule(scope, `NodeFromControlPlane${port}`, {
       securityGroupId: nodeSg,
-      description: "NodePort services from load balancers in the VPC",
+      description: `Control plane to nodes on ${port}`,
       ipProtocol: "tcp",
-      fromPort: 30000,
-      toPort: 32767,
-      cidrIpv4: props.vpcCidr,
+      fromPort: port,
+      toPort: port,
+      referencedSecurityGroupId: controlPlaneSg,
     });
-    // Pods on different nodes talk to each other (DNS, services); NetworkPolicies narrow this per pod.
-    new VpcSecurityGroupIngressRule(this, "NodeToNode", {
-      securityGroupId: nodeSg,
-      description: "Node to node (pod traffic)",
-      ipProtocol: "-1",
-      referencedSecurityGroupId: nodeSg,
-    });
-    new VpcSecurityGroupEgressRule(this, "NodeEgress", {
-      securityGroupId: nodeSg,
-      description: "Nodes to the VPC endpoints, NAT and the control plane",
-      ipProtocol: "-1",
-      cidrIpv4: "0.0.0.0/0",
-    });
-    new VpcSecurityGroupIngressRule(this, "ControlPlaneFromNodes", {
+    new VpcSecurityGroupEgressRule(scope, `ControlPlaneToNode${port}`, {
       securityGroupId: controlPlaneSg,
-      description: "Nodes to the Kubernetes API",
+      description: `Control plane to nodes on ${port}`,
       ipProtocol: "tcp",
-      fromPort: 443,
-      toPort: 443,
+      fromPort: port,
+      toPort: port,
       referencedSecurityGroupId: nodeSg,
     });
   }
+  new VpcSecurityGroupIngressRule(scope, "NodePortsFromVpc", {
+    securityGroupId: nodeSg,
+    description: "NodePort services from load balancers in the VPC",
+    ipProtocol: "tcp",
+    fromPort: 30000,
+    toPort: 32767,
+    cidrIpv4: props.vpcCidr,
+  });
+  // Pods on different nodes talk to each other (DNS, services); NetworkPolicies narrow this per pod.
+  new VpcSecurityGroupIngressRule(scope, "NodeToNode", {
+    securityGroupId: nodeSg,
+    description: "Node to node (pod traffic)",
+    ipProtocol: "-1",
+    referencedSecurityGroupId: nodeSg,
+  });
+  new VpcSecurityGroupEgressRule(scope, "NodeEgress", {
+    securityGroupId: nodeSg,
+    description: "Nodes to the VPC endpoints, NAT and the control plane",
+    ipProtocol: "-1",
+    cidrIpv4: "0.0.0.0/0",
+  });
+  new VpcSecurityGroupIngressRule(scope, "ControlPlaneFromNodes", {
+    securityGroupId: controlPlaneSg,
+    description: "Nodes to the Kubernetes API",
+    ipProtocol: "tcp",
+    fromPort: 443,
+    toPort: 443,
+    referencedSecurityGroupId: nodeSg,
+  });
 }
 
 /** A trust policy letting one AWS service assume a role. */
