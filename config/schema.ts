@@ -684,7 +684,7 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
       ];
       for (const [path, v] of versions) {
         const m = minorOf(v);
-        if (m !== undefined && m < floor) add(path, `${String(v)}: AKS encrypts volumes with customer-managed keys (encryption.keys) from Kubernetes 1.${floor}; set 1.${floor} or later, or remove encryption.keys`);
+        if (m !== undefined && m < floor) add(path, `AKS encrypts volumes with customer-managed keys (encryption.keys) from Kubernetes 1.${floor}; set 1.${floor} or later, or remove encryption.keys`);
       }
     }
   }
