@@ -5,6 +5,8 @@ import { AKS_CMK_MIN_KUBERNETES_MINOR } from "../../config/cloud-facts";
 import { AZURE_CMK_FACTS } from "../../constructs/azure/azure-facts";
 import { configProblems } from "../support/config-problems";
 import { synthesizedStacks } from "../support/deployments";
+import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
+import { findingsOf, newStack } from "../policy/fixtures/harness";
 
 // encryption.keys: customer-managed on Azure, as main.ts synthesized examples/azure-estate-keys.yaml (jest global
 // setup), held against what AKS, Azure Storage, Key Vault and azurerm document (AZURE_CMK_FACTS, each with its source).
@@ -154,4 +156,20 @@ test("refused on Azure: customer-managed keys with a Kubernetes version AKS cann
     expect.stringMatching(new RegExp(`^nodePools\\[0\\]\\.kubernetesVersion: .*from Kubernetes 1\\.${floor}; set 1\\.${floor} or later, or remove encryption\\.keys`)),
   ]);
   expect(configProblems(withVersions("provider-managed"))).toEqual([]);
+});
+
+test("K8S-16: an Azure disk StorageClass naming a disk encryption set passes with a set's id or a reference, fails with anything else", () => {
+  const verdicts = Object.fromEntries(
+    [
+      ["reference", "${data.terraform_remote_state.x.outputs.des}"],
+      ["id", "/subscriptions/0000/resourceGroups/acme-data/providers/Microsoft.Compute/diskEncryptionSets/acme-disks"],
+      ["empty", ""],
+      ["key instead of set", "https://acme.vault.azure.net/keys/volumes"],
+    ].map(([name, des]) => {
+      const { app, stack } = newStack();
+      new StorageClassV1(stack, "Encrypted", { metadata: { name: "encrypted" }, storageProvisioner: "disk.csi.azure.com", reclaimPolicy: "Retain", parameters: { skuName: "Premium_ZRS", diskEncryptionSetID: des } });
+      return [name, findingsOf(app).filter((f) => f.ruleId === "K8S-16").map((f) => f.status)];
+    }),
+  );
+  expect(verdicts).toEqual({ reference: ["pass"], id: ["pass"], empty: ["fail"], "key instead of set": ["fail"] });
 });
