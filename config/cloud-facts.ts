@@ -14,3 +14,11 @@ export const GKE_PSC_CONSUMER = {
   value: /^([a-z][a-z0-9-]{4,28}[a-z0-9]|[1-9][0-9]{0,18})$/,
   source: "kubernetes/ingress-gce pkg/apis/serviceattachment/v1/types.go (ConsumerProject.Project: 'the project id or number'); https://cloud.google.com/resource-manager/docs/creating-managing-projects (project id: 6-30 lowercase letters, digits, hyphens; starts with a letter)",
 } as const;
+
+/** AKS encrypts data disks (the StorageClass's volumes) with a customer-managed key from this Kubernetes minor on. */
+export const AKS_CMK_MIN_KUBERNETES_MINOR = {
+  value: 24,
+  source:
+    "Microsoft Learn, 'Bring your own keys (BYOK) with Azure managed disks in AKS', Prerequisites: 'Data disk encryption and customer-managed keys are supported on Kubernetes versions 1.24 and higher' " +
+    "(https://learn.microsoft.com/azure/aks/azure-disk-customer-managed-keys; MicrosoftDocs/azure-aks-docs articles/aks/azure-disk-customer-managed-keys.md)",
+} as const;

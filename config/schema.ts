@@ -4,7 +4,7 @@ import { createdLoadBalancerSubnet, defaultFrontendAddress, frontendAddressProbl
 import { createdPublicSubnetCidrs } from "./aws-entry-point";
 import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
-import { EKS_SERVICE_CIDR_RULE } from "./cloud-facts";
+import { AKS_CMK_MIN_KUBERNETES_MINOR, EKS_SERVICE_CIDR_RULE } from "./cloud-facts";
 import { GKE_PSC_CONSUMER } from "./cloud-facts";
 import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
 import { DEFAULT_WAVE, Rollout } from "./rollout";
@@ -476,7 +476,10 @@ const Encryption = z.strictObject({
       'Who manages the keys of buckets, volumes and logs. "provider-managed" (default): S3 SSE-S3, Azure Microsoft-managed keys, Google-managed keys, as the security promises name them. ' +
         '"customer-managed": the cloud stack creates keys in your account (rotated, protected from destroy), each usable only by the service that encrypts with it. ' +
         "AWS: KMS keys for the data bucket, EBS volumes and CloudWatch log groups (the S3 access-log bucket stays SSE-S3, the only encryption S3 log delivery accepts). " +
-        "GCP: Cloud KMS keys for the buckets and persistent disks (Cloud Logging keeps Google-managed keys). Azure: not available yet.",
+        "GCP: Cloud KMS keys for the buckets and persistent disks (Cloud Logging keeps Google-managed keys). " +
+        "Azure: Key Vault keys for every storage account (data and flow logs) and for managed disks through a disk encryption set (AKS OS disks and the StorageClass's volumes); " +
+        "the Log Analytics workspace keeps Microsoft-managed keys (a customer-managed key there needs a dedicated Log Analytics cluster, from 100 GB/day). " +
+        "On Azure choose it when the deployment is created: the OS disks' key is fixed when AKS creates the cluster, and the cluster is protected from replacement.",
     ),
 });
 
@@ -672,7 +675,17 @@ export function crossFieldIssues(input: unknown): CrossFieldIssue[] {
     if (cloud === "azure") for (const issue of azureEntryPointAddressIssues(d, network)) add(issue.path, issue.message);
     for (const issue of gatewayIssues(d, cloud)) add(issue.path, issue.message);
     if (cloud === "azure" && isRecord(d.encryption) && d.encryption.keys === "customer-managed") {
-      add(["encryption", "keys"], "customer-managed keys are not available on azure yet (disk encryption set, storage account key and a Log Analytics dedicated cluster are not built); remove it to keep Microsoft-managed keys");
+      // AKS encrypts data disks with a customer-managed key only from 1.24 (AKS_CMK_MIN_KUBERNETES_MINOR).
+      const floor = AKS_CMK_MIN_KUBERNETES_MINOR.value;
+      const minorOf = (v: unknown) => (typeof v === "string" && /^1\.[0-9]{2}$/.test(v) ? Number(v.slice(2)) : undefined);
+      const versions: [(string | number)[], unknown][] = [
+        [["controlPlane", "kubernetesVersion"], isRecord(d.controlPlane) ? d.controlPlane.kubernetesVersion : undefined],
+        ...(Array.isArray(d.nodePools) ? d.nodePools : []).map((p, i): [(string | number)[], unknown] => [["nodePools", i, "kubernetesVersion"], isRecord(p) ? p.kubernetesVersion : undefined]),
+      ];
+      for (const [path, v] of versions) {
+        const m = minorOf(v);
+        if (m !== undefined && m < floor) add(path, `AKS encrypts volumes with customer-managed keys (encryption.keys) from Kubernetes 1.${floor}; set 1.${floor} or later, or remove encryption.keys`);
+      }
     }
   }
 

@@ -44,6 +44,11 @@ export const STATEFUL_RESOURCES = {
     { type: "azurerm_kubernetes_cluster", loses: "the cluster and every Kubernetes object, volume claim and Vault's raft data in it", source: "Azure REST API Managed Clusters - Delete" },
     { type: "azurerm_managed_disk", loses: "the disk's data", source: "Azure REST API Disks - Delete" },
     {
+      type: "azurerm_disk_encryption_set",
+      loses: "the key binding of every disk it encrypts (AKS OS disks and the StorageClass's volumes): those disks cannot be attached while the set is gone",
+      source: "Azure REST API Disk Encryption Sets - Delete; Microsoft Learn 'Server-side encryption of Azure Disk Storage', customer-managed keys",
+    },
+    {
       type: "azurerm_log_analytics_workspace",
       loses: "every log in it (AKS audit and diagnostics, traffic analytics, blob access logs): soft-deleted for 14 days, or at once with features.log_analytics_workspace.permanently_delete_on_destroy",
       source: `${AZURERM} internal/services/loganalytics/log_analytics_workspace_resource.go resourceLogAnalyticsWorkspaceDelete (Force: PermanentlyDeleteOnDestroy)`,

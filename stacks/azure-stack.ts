@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { dependable, TerraformStack } from "cdktf";
+import { dependable, TerraformStack, type ITerraformDependable } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import type { AzureDeployment, AzureSettings } from "../config/schema";
 import { configureBackend } from "./backend";
@@ -29,6 +29,10 @@ import { parseVirtualNetworkId, RunnerNetwork, type VirtualNetworkRef } from "..
 import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
 import { CERTIFICATE_ROTATION_INTERVAL, KeyVaultCertificate } from "../constructs/azure/key-vault-certificate";
 import { SERVICES } from "../platform/service-catalog";
+import { CustomerKeyVault } from "../constructs/azure/customer-key-vault";
+import { DiskEncryptionSet } from "../constructs/azure/disk-encryption-set";
+import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
+import { AZURE_CMK_FACTS } from "../constructs/azure/azure-facts";
 
 /** Props of the Azure cloud stack. */
 export interface AzureStackProps {
@@ -87,7 +91,7 @@ export class AzureStack extends TerraformStack {
 
     const logs = new LogWorkspace(this, "Logs", { name: `${d.name}-logs`, location: c.location, resourceGroupName: groups.data.name, allowDestroy: !c.keep, tags: c.tags });
     const workspaceId = logs.resource.id;
-    flowLogStore(this, {
+    const flowLogs = flowLogStore(this, {
       accountName: globalName("storage", d.name, c.az.subscriptionId, "flowlogs"),
       flowLogName: `${d.name}-vnet-flow-log`,
       location: c.location,
@@ -108,6 +112,9 @@ export class AzureStack extends TerraformStack {
     };
     const dataStore = privateDataStore(this, c, groups.data, workspaceId, endpoints);
     const { unseal, etcdKey } = keyVaults(this, c, groups.data, workspaceId, endpoints);
+    const customerKeys = d.encryption?.keys === "customer-managed"
+      ? customerManagedKeys(this, c, groups.data, workspaceId, endpoints, unseal.endpoint.zone, [dataStore, flowLogs.account])
+      : undefined;
 
     const runner = new RunnerNetwork(this, "RunnerNetwork", {
       name: d.name,
@@ -122,8 +129,9 @@ export class AzureStack extends TerraformStack {
     // The keys are data-plane objects of private vaults: created once the runner can reach their endpoints.
     unseal.keyWaitsFor(...runner.ready);
     etcdKey.keyWaitsFor(...runner.ready);
+    customerKeys?.keyWaitsFor(...runner.ready);
 
-    const cluster = aksCluster(this, c, { groups, network, etcdKey: etcdKey.vault, workspaceId, runner });
+    const cluster = aksCluster(this, c, { groups, network, etcdKey: etcdKey.vault, workspaceId, runner, ...(customerKeys ? { diskEncryptionSet: customerKeys.diskEncryptionSet } : {}) });
 
     const { vaultIdentity, backupIdentity } = workloadIdentities(this, c, groups.cluster, cluster.resource.oidcIssuerUrl);
     unseal.vault.grantUnseal(this, "VaultUnsealGrant", vaultIdentity.principalId);
@@ -148,6 +156,9 @@ export class AzureStack extends TerraformStack {
           fsType: "ext4",
           // Nobody can mint a SAS URL to export a disk or snapshot.
           networkAccessPolicy: "DenyAll",
+          // encryption.keys customer-managed: the volumes are encrypted with the customer's key, through the disk
+          // encryption set the cluster's identity may read (AZURE_CMK_FACTS.storageClassParameter).
+          ...(customerKeys ? { [AZURE_CMK_FACTS.storageClassParameter.value]: customerKeys.diskEncryptionSet.resource.id } : {}),
         },
       },
       objectStore: { kind: "azure-blob", accountName: dataStore.resource.name, dataBucket: DATA_CONTAINER, region: c.location },
@@ -286,6 +297,76 @@ function keyVaults(scope: Construct, c: AzureContext, dataRg: ResourceGroup, log
   return { unseal, etcdKey };
 }
 
+/** The customer-managed keys (encryption.keys: customer-managed) and what encrypts with them. */
+interface CustomerManagedKeys {
+  /** Encrypts the AKS OS disks and the StorageClass's volumes with the volume key. */
+  readonly diskEncryptionSet: DiskEncryptionSet;
+  /** Makes both keys wait for what lets Terraform reach their vaults (the runner's peering and DNS link). */
+  keyWaitsFor(...deps: ITerraformDependable[]): void;
+}
+
+/**
+ * Customer-managed keys, opt-in (docs/deployment-guide.md, encryption.keys): two keys, each in a vault of its own with
+ * its private endpoint in the vaults' zone (`VolumeKeyVault`, `DataKeyVault`, RBAC, purge protection, rotation,
+ * protected from destroy). The volume key serves a disk encryption set (`DiskEncryptionSet`); the data key every storage
+ * account of the stack, read as one user-assigned identity (`StorageKeyIdentity`) granted that key only. Both vaults
+ * admit trusted Microsoft services through their firewall, as Azure Disk Storage and Azure Storage read keys from
+ * Azure's side (AZURE_CMK_FACTS.trustedServices). The Log Analytics workspace keeps Microsoft-managed keys: a
+ * customer-managed key there needs a dedicated cluster (AZURE_CMK_FACTS.logAnalyticsNeedsDedicatedCluster).
+ */
+function customerManagedKeys(
+  scope: Construct,
+  c: AzureContext,
+  dataRg: ResourceGroup,
+  logWorkspaceId: string,
+  placement: PrivateEndpointPlacement,
+  dnsZone: PrivateDnsZone,
+  storageAccounts: readonly SecureStorageAccount[],
+): CustomerManagedKeys {
+  const { d, az } = c;
+  const vaultDefaults = {
+    location: c.location,
+    resourceGroupName: dataRg.name,
+    resourceGroupId: dataRg.id,
+    tenantId: az.tenantId,
+    deployerObjectId: az.deployerObjectId,
+    readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
+    logWorkspaceId,
+    allowDestroy: !c.keep,
+    tags: c.tags,
+  };
+  const volumeKey = privateKeyVault(scope, "VolumeKeyVault", CustomerKeyVault, { name: globalName("keyVault", d.name, az.subscriptionId, "volumes"), keyName: "volumes", ...vaultDefaults }, {
+    name: `${d.name}-volume-key-vault`,
+    placement,
+    dnsZone,
+  });
+  const dataKey = privateKeyVault(scope, "DataKeyVault", CustomerKeyVault, { name: globalName("keyVault", d.name, az.subscriptionId, "data"), keyName: "data", ...vaultDefaults }, {
+    name: `${d.name}-data-key-vault`,
+    placement,
+    dnsZone,
+  });
+  const diskEncryptionSet = new DiskEncryptionSet(scope, "DiskEncryptionSet", {
+    name: `${d.name}-disks`,
+    location: c.location,
+    resourceGroupName: dataRg.name,
+    key: volumeKey.vault,
+    allowDestroy: !c.keep,
+    tags: c.tags,
+  });
+  const storageIdentity = new UserAssignedIdentity(scope, "StorageKeyIdentity", { name: `${d.name}-storage-key`, location: c.location, resourceGroupName: dataRg.name, tags: c.tags });
+  const keyUse = dataKey.vault.grantKeyUse(scope, "StorageKeyUse", storageIdentity.principalId, "Azure Storage encryption of the deployment's storage accounts");
+  for (const account of storageAccounts) {
+    account.useCustomerManagedKey({ keyVaultKeyId: dataKey.vault.versionlessKeyId, identityId: storageIdentity.id, keyUse });
+  }
+  return {
+    diskEncryptionSet,
+    keyWaitsFor: (...deps) => {
+      volumeKey.keyWaitsFor(...deps);
+      dataKey.keyWaitsFor(...deps);
+    },
+  };
+}
+
 /** What the cluster is placed in and wired to. */
 interface ClusterWiring {
   readonly groups: ResourceGroups;
@@ -293,6 +374,8 @@ interface ClusterWiring {
   readonly etcdKey: EtcdEncryptionKey;
   readonly workspaceId: string;
   readonly runner: RunnerNetwork;
+  /** encryption.keys customer-managed: the OS disks' disk encryption set. @default - platform-managed keys */
+  readonly diskEncryptionSet?: DiskEncryptionSet;
 }
 
 /**
@@ -323,6 +406,7 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
     logWorkspaceId: w.workspaceId,
     dependsOn: network instanceof Network ? [network.natAssociation, network.apiServerNatAssociation, ...network.securityGroupAssociations] : [],
     ...(existing ? { outboundType: existing.outboundType } : {}),
+    ...(w.diskEncryptionSet ? { diskEncryptionSetId: w.diskEncryptionSet.resource.id } : {}),
     ...(keyVaultCert ? { secretsStoreRotationInterval: CERTIFICATE_ROTATION_INTERVAL } : {}),
     allowDestroy: !c.keep,
     // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
@@ -341,6 +425,11 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
       principalType: "ServicePrincipal",
     });
     cluster.resource.dependsOn = [...(cluster.resource.dependsOn ?? []), dependable(vnetGrant)];
+  }
+  if (w.diskEncryptionSet) {
+    // AKS creates the OS disks with the set: its identity reads the set first (AZURE_CMK_FACTS.clusterRoleOnDiskEncryptionSet).
+    const desGrant = w.diskEncryptionSet.grantCluster(scope, "ClusterDiskEncryptionSetReader", cluster.identity.principalId);
+    cluster.resource.dependsOn = [...(cluster.resource.dependsOn ?? []), dependable(desGrant)];
   }
   // A private cluster's API name resolves only where its zone is linked: the runner applies the Kubernetes stacks.
   if (!d.controlPlane.publicEndpoint) w.runner.linkPrivateCluster(cluster.resource, cluster.resource.nodeResourceGroup);

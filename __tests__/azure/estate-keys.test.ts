@@ -20,11 +20,11 @@ test("DNS: an alias A record in the named Azure DNS zone on the static IP the en
   expect(svc.metadata.annotations["service.beta.kubernetes.io/azure-pip-name"]).toMatch(new RegExp(`outputs\\.cross-stack-output-azurerm_public_ip${ipId}name}$`));
 });
 
-test("refused on Azure: customer-managed keys (not built yet), another cloud's zone or certificate", () => {
+test("accepted on Azure: customer-managed keys (the example's) and provider-managed; refused: another cloud's zone or certificate", () => {
   const example = readConfigFile("examples/azure-estate-keys.yaml") as DeploymentInput;
   const problems = configProblems;
+  expect(example.encryption).toEqual({ keys: "customer-managed" });
   expect(problems(example)).toEqual([]);
-  expect(problems({ ...example, encryption: { keys: "customer-managed" } })).toEqual([expect.stringMatching(/^encryption\.keys: .*not available on azure yet.*remove it to keep Microsoft-managed keys/)]);
   expect(problems({ ...example, encryption: { keys: "provider-managed" } })).toEqual([]);
   expect(problems({ ...example, domain: { ...example.domain, dnsZone: { provider: "cloud-dns", managedZone: "z", zoneName: "acme.example.com" } } })).toEqual([expect.stringMatching(/^domain\.dnsZone\.provider: .*use azure-dns/)]);
 });

@@ -53,6 +53,13 @@ export interface AksClusterProps {
    * through a private link. The cluster identity gets its use granted before the cluster is created.
    */
   readonly etcdEncryptionKey: EtcdEncryptionKey;
+  /**
+   * Disk encryption set of the nodes' OS disks (customer-managed keys). Set only at creation: changing it replaces the
+   * cluster (AZURE_CMK_FACTS.osDiskKeyAtCreationOnly), which prevent_destroy refuses. The caller grants the cluster
+   * identity read on the set and makes the cluster wait for that grant.
+   * @default - platform-managed keys
+   */
+  readonly diskEncryptionSetId?: string;
   /** Resource group holding the VNet, NAT gateway and public IPs; the cluster identity gets Network Contributor on it. */
   readonly networkResourceGroupId: string;
   /**
@@ -206,6 +213,7 @@ export class AksCluster extends Construct {
       ...(access.publicEndpoint ? {} : { privateClusterPublicFqdnEnabled: false, privateDnsZoneId: "System" }),
       // Secrets are encrypted with the Key Vault key before etcd stores them; AKS reaches the vault privately.
       keyManagementService: { keyVaultKeyId: props.etcdEncryptionKey.keyId, keyVaultNetworkAccess: "Private" },
+      ...(props.diskEncryptionSetId ? { diskEncryptionSetId: props.diskEncryptionSetId } : {}),
       localAccountDisabled: true,
       roleBasedAccessControlEnabled: true,
       azureActiveDirectoryRoleBasedAccessControl: {

@@ -4,6 +4,8 @@
  * stack is held against (__tests__/azure/azure-facts.test.ts).
  */
 
+import { AKS_CMK_MIN_KUBERNETES_MINOR } from "../../config/cloud-facts";
+
 /** A rule and where it is written. */
 export interface Fact<T> {
   readonly value: T;
@@ -172,5 +174,82 @@ export const AKS_LOAD_BALANCER_FACTS = {
   privateLinkSubnetPoliciesDisabled: {
     value: true,
     source: "https://learn.microsoft.com/azure/private-link/disable-private-link-service-network-policy",
+  },
+} as const;
+
+/**
+ * Customer-managed keys (encryption.keys: customer-managed): what disk encryption sets, AKS and Azure Storage need
+ * of the key, its vault and the identities, and why Log Analytics stays on Microsoft-managed keys.
+ */
+export const AZURE_CMK_FACTS = {
+  /** Both read the key from Azure's side (not from the VNet): a closed vault must let trusted Microsoft services through. */
+  trustedServices: {
+    value: ["Azure Disk Storage", "Azure Storage"],
+    source:
+      "Microsoft Learn, 'Virtual network service endpoints for Azure Key Vault', Trusted services: 'Azure Disk Storage: When configured with a Disk Encryption Set (DES)' " +
+      "and 'Azure Storage: Storage Service Encryption using customer-managed keys in Azure Key Vault' (https://learn.microsoft.com/azure/key-vault/general/overview-vnet-service-endpoints#trusted-services; " +
+      "MicrosoftDocs/azure-docs articles/key-vault/general/overview-vnet-service-endpoints.md)",
+  },
+  /** The vault setting that admits them and nothing else: firewall on, default Deny, the trusted-services exception. */
+  trustedServicesFirewall: {
+    value: { publicNetworkAccess: true, defaultAction: "Deny", bypass: "AzureServices" },
+    source:
+      "Microsoft Learn, 'Configure Azure Key Vault firewalls and virtual networks', 'Key Vault Firewall Enabled (Trusted Services Only)' " +
+      "(https://learn.microsoft.com/azure/key-vault/general/network-security); azurerm r/key_vault network_acls.bypass 'AzureServices'",
+  },
+  /** The built-in role with get, wrapKey and unwrapKey on keys: what a disk encryption set's and a storage account's identity use. */
+  keyUseRole: {
+    value: "Key Vault Crypto Service Encryption User",
+    source:
+      "azurerm docs r/disk_encryption_set: 'A KeyVault ... using rbac_authorization_enabled requires to use azurerm_role_assignment to assign the role Key Vault Crypto Service Encryption User to this Disk Encryption Set'; " +
+      "Microsoft Learn, 'Customer-managed keys for Azure Storage encryption' (the storage account's managed identity needs get, wrapKey, unwrapKey)",
+  },
+  /** Both need soft delete and purge protection on the key's vault. */
+  purgeProtectionRequired: {
+    value: true,
+    source: "Microsoft Learn, 'Bring your own keys (BYOK) with Azure managed disks in AKS', Prerequisites (https://learn.microsoft.com/azure/aks/azure-disk-customer-managed-keys); same for Azure Storage CMK",
+  },
+  /** The role the AKS cluster identity needs on the disk encryption set: read (OS disks, and data disks of the same set). */
+  clusterRoleOnDiskEncryptionSet: {
+    value: "Reader",
+    source:
+      "Microsoft Learn, 'Bring your own keys (BYOK) with Azure managed disks in AKS': 'Make sure ... the AKS cluster identity has read access to the DiskEncryptionSet'; " +
+      "the Contributor step of 'Encrypt your AKS cluster data disk' is only 'if you want to encrypt data disks with a different disk encryption set' than the cluster's " +
+      "(MicrosoftDocs/azure-aks-docs articles/aks/azure-disk-customer-managed-keys.md)",
+  },
+  /** OS disks take a customer-managed key only when the cluster is created; azurerm replaces the cluster to change it. */
+  osDiskKeyAtCreationOnly: {
+    value: { attribute: "disk_encryption_set_id", forceNew: true },
+    source:
+      "Microsoft Learn, same page, Limitations: 'Encryption of an OS disk with customer-managed keys can only be enabled when creating an AKS cluster'; " +
+      "hashicorp/terraform-provider-azurerm internal/services/containers/kubernetes_cluster_resource.go (commit 69697b7): \"disk_encryption_set_id\": { Optional, ForceNew: true }",
+  },
+  /** Customer-managed keys for data disks need Kubernetes 1.24 or later (checked by the config: config/cloud-facts.ts). */
+  minKubernetesMinor: AKS_CMK_MIN_KUBERNETES_MINOR,
+  /** The CSI driver's StorageClass parameter naming the disk encryption set. */
+  storageClassParameter: {
+    value: "diskEncryptionSetID",
+    source: "kubernetes-sigs/azuredisk-csi-driver docs/driver-parameters.md, Dynamic Provisioning: diskEncryptionSetID (ResourceId of the disk encryption set)",
+  },
+  /** A disk encryption set follows new key versions itself only with a versionless key id. */
+  autoRotationNeedsVersionlessKey: {
+    value: true,
+    source: "azurerm docs r/disk_encryption_set: 'When auto_key_rotation_enabled is set to true the key_vault_key_id must use the versionless_id'",
+  },
+  /** Azure Storage checks daily for a new key version when the key version is omitted. */
+  storageFollowsVersionlessKey: {
+    value: true,
+    source: "Microsoft Learn, 'Customer-managed keys for Azure Storage encryption', Update the key version: 'If the key version is omitted, then Azure Storage checks the key vault ... daily for a new version'",
+  },
+  /**
+   * Log Analytics encrypts with a customer-managed key only on a dedicated cluster, billed on a commitment tier of at least
+   * 100 GB of ingestion per day, with a 31-day commitment period: the workspace keeps Microsoft-managed keys.
+   */
+  logAnalyticsNeedsDedicatedCluster: {
+    value: { minimumCommitmentGBPerDay: 100, commitmentPeriodDays: 31 },
+    source:
+      "Microsoft Learn, 'Create and manage a dedicated cluster in Azure Monitor Logs': 'Capabilities that require dedicated clusters: Customer-managed keys', " +
+      "'Log Analytics dedicated clusters use a commitment tier pricing model starting at 100 GB per day ... 31 days commitment period' " +
+      "(https://learn.microsoft.com/azure/azure-monitor/logs/logs-dedicated-clusters); 'Azure Monitor customer-managed key' (https://learn.microsoft.com/azure/azure-monitor/logs/customer-managed-keys)",
   },
 } as const;

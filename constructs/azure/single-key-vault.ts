@@ -64,6 +64,14 @@ export interface SingleKeyVaultProps {
    */
   readonly readerObjectIds?: readonly string[];
 
+  /**
+   * Open the vault's firewall to trusted Microsoft services only (public network access on, default Deny, bypass
+   * AzureServices, no IP or network rules), for a key that Azure services read from their side: disk encryption sets
+   * and storage accounts (AZURE_CMK_FACTS.trustedServices). Terraform still reaches it through its private endpoint.
+   * @default false - public network access off, no bypass (the only closed setting AKS KMS accepts: AKS_KMS_FACTS)
+   */
+  readonly allowTrustedServices?: boolean;
+
   /** Send the vault's audit events (every key operation, who and from where) to this Log Analytics workspace. @default - none */
   readonly logWorkspaceId?: string;
   /** Let `terraform destroy` remove the vault and the key (and let the deployer delete the key). @default false - lifecycle prevent_destroy */
@@ -102,6 +110,7 @@ export class SingleKeyVault extends Construct {
   constructor(scope: Construct, id: string, props: SingleKeyVaultProps, key: SingleKeySpec) {
     super(scope, id);
     const preventDestroy = !(props.allowDestroy ?? false);
+    const trusted = props.allowTrustedServices ?? false;
     this.resource = new KeyVault(this, "Resource", {
       name: props.name,
       location: props.location,
@@ -114,8 +123,8 @@ export class SingleKeyVault extends Construct {
       enabledForDeployment: false,
       enabledForDiskEncryption: false,
       enabledForTemplateDeployment: false,
-      publicNetworkAccessEnabled: false,
-      networkAcls: { defaultAction: "Deny", bypass: "None", ipRules: [], virtualNetworkSubnetIds: [] },
+      publicNetworkAccessEnabled: trusted,
+      networkAcls: { defaultAction: "Deny", bypass: trusted ? "AzureServices" : "None", ipRules: [], virtualNetworkSubnetIds: [] },
       tags: { ...props.tags },
       lifecycle: { preventDestroy },
     });

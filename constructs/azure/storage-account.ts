@@ -4,6 +4,17 @@ import { StorageContainer } from "@cdktf/provider-azurerm/lib/storage-container"
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { idOf } from "../../lib/construct-id";
+import { dependable, type ITerraformDependable } from "cdktf";
+
+/** A customer-managed key for a {@link SecureStorageAccount} (encryption.keys: customer-managed). */
+export interface StorageAccountKey {
+  /** The key's versionless id: Azure Storage moves to each new version itself (AZURE_CMK_FACTS.storageFollowsVersionlessKey). */
+  readonly keyVaultKeyId: string;
+  /** Resource id of the user-assigned identity Azure Storage reads the key as. */
+  readonly identityId: string;
+  /** The grant of the key's use to that identity: the account waits for it (Azure Storage checks its access when the key is set). */
+  readonly keyUse: ITerraformDependable;
+}
 
 /** Props of {@link SecureStorageAccount}. */
 export interface SecureStorageAccountProps {
@@ -59,7 +70,7 @@ export class SecureStorageAccount extends Construct {
       accountTier: "Standard",
       accountReplicationType: props.replication ?? "ZRS",
       accessTier: "Hot",
-      // No customer_managed_key block: Microsoft-managed keys, as the platform promises.
+      // Microsoft-managed keys, as the platform promises, unless useCustomerManagedKey (encryption.keys: customer-managed).
       infrastructureEncryptionEnabled: true,
       httpsTrafficOnlyEnabled: true,
       minTlsVersion: "TLS1_2",
@@ -98,6 +109,17 @@ export class SecureStorageAccount extends Construct {
         enabledLog: ["StorageRead", "StorageWrite", "StorageDelete"].map((category) => ({ category })),
       });
     }
+  }
+
+  /**
+   * Encrypts the account with the customer's key instead of Microsoft-managed keys; the infrastructure layer of
+   * encryption stays. Azure Storage reads the key as the given user-assigned identity, which holds the key's use and
+   * nothing else (docs/deployment-guide.md, encryption.keys).
+   */
+  useCustomerManagedKey(key: StorageAccountKey): void {
+    this.resource.putIdentity({ type: "UserAssigned", identityIds: [key.identityId] });
+    this.resource.putCustomerManagedKey({ keyVaultKeyId: key.keyVaultKeyId, userAssignedIdentityId: key.identityId });
+    this.resource.dependsOn = [...new Set([...(this.resource.dependsOn ?? []), dependable(key.keyUse)])];
   }
 
   /** Grants a role on one container (not the account) to a principal. */

@@ -14,6 +14,7 @@ import {
   isUnresolved,
   isWorld,
   list,
+  NA,
   parsePortRange,
   PASS,
   show,
@@ -86,6 +87,16 @@ function nodePools(e: Element): Obj[] {
 function inboundRules(e: Element): Obj[] {
   const rules = e.type === "azurerm_network_security_group" ? blocks(e.block.security_rule) : [e.block];
   return rules.filter((r) => String(r.direction) === "Inbound" && String(r.access) === "Allow");
+}
+
+/** Disk encryption set types whose key is the customer's (azurerm disk_encryption_set encryption_type). */
+const CUSTOMER_KEY_ENCRYPTION_TYPES = ["EncryptionAtRestWithCustomerKey", "EncryptionAtRestWithPlatformAndCustomerKeys"];
+
+/** Whether `value` is a reference to an element of `type` in this stack (`${type.X.id}`). */
+function referencesType(value: unknown, type: string, ctx: RuleContext): boolean {
+  if (typeof value !== "string") return false;
+  const m = new RegExp(`^\\$\\{(${type}\\.[A-Za-z0-9_-]+)\\.id\\}$`).exec(value);
+  return m !== null && ctx.byAddress(m[1]) !== undefined;
 }
 
 /** The Azure rule pack (ids AZ-<n>). */
@@ -395,6 +406,49 @@ export const AZURE_RULES: readonly Rule[] = [
       return verdict([
         workspace ? undefined : "oms_agent.log_analytics_workspace_id is not set (no Container Insights)",
         bool(e.block.azure_policy_enabled) === true ? undefined : `azure_policy_enabled is ${show(e.block.azure_policy_enabled ?? "not set")}`,
+      ]);
+    },
+  },
+  {
+    id: "AZ-28",
+    family: "encryption-at-rest",
+    appliesTo: ["azurerm_disk_encryption_set"],
+    message: "disk encryption set does not encrypt with a customer-managed key that it follows to each new version",
+    fix: "set encryption_type = \"EncryptionAtRestWithCustomerKey\", key_vault_key_id = <key>.versionless_id, auto_key_rotation_enabled = true and a user-assigned identity granted Key Vault Crypto Service Encryption User on that key",
+    promise: PROMISES.volumesEncrypted,
+    check: (e) => {
+      const key = e.block.key_vault_key_id;
+      return verdict([
+        expectOneOf(e.block, "encryption_type", CUSTOMER_KEY_ENCRYPTION_TYPES),
+        typeof key === "string" && key !== "" ? undefined : "key_vault_key_id is not set",
+        expectBool(e.block, "auto_key_rotation_enabled", true),
+        list(get(e.block, "identity.identity_ids")).length ? undefined : "identity.identity_ids is not set (the set reads the key as that identity)",
+      ]);
+    },
+  },
+  {
+    id: "AZ-29",
+    family: "encryption-at-rest",
+    appliesTo: ["azurerm_kubernetes_cluster", "azurerm_storage_account"],
+    message: "customer-managed keys are on (the stack holds a disk encryption set) but this cluster's disks or storage account use Microsoft-managed keys",
+    fix: "set disk_encryption_set_id to the stack's disk encryption set on the cluster, and customer_managed_key { key_vault_key_id, user_assigned_identity_id } with that identity in identity.identity_ids on every storage account",
+    promise: PROMISES.volumesEncrypted,
+    check: (e, ctx) => {
+      // Provider-managed keys (no disk encryption set in the stack) are the promise's default: nothing to hold.
+      if (ctx.resources("azurerm_disk_encryption_set").length === 0) return NA;
+      if (e.type === "azurerm_kubernetes_cluster") {
+        return referencesType(e.block.disk_encryption_set_id, "azurerm_disk_encryption_set", ctx)
+          ? PASS
+          : fail(`disk_encryption_set_id is ${show(e.block.disk_encryption_set_id ?? "not set")} (OS disks on platform-managed keys)`);
+      }
+      const cmk = block(e.block.customer_managed_key);
+      if (!cmk) return fail("customer_managed_key is not set (Microsoft-managed keys)");
+      const identity = cmk.user_assigned_identity_id;
+      return verdict([
+        typeof cmk.key_vault_key_id === "string" && cmk.key_vault_key_id !== "" ? undefined : "customer_managed_key.key_vault_key_id is not set",
+        typeof identity === "string" && list(get(e.block, "identity.identity_ids")).includes(identity)
+          ? undefined
+          : `customer_managed_key.user_assigned_identity_id ${show(identity ?? "is not set")} is not among identity.identity_ids`,
       ]);
     },
   },

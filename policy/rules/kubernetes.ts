@@ -104,6 +104,8 @@ function isDefaultDenyFor(np: Element, ns: Element): boolean {
 
 /** Provisioners whose volumes are always encrypted at rest by the cloud with provider-managed keys. */
 const ALWAYS_ENCRYPTED = new Set(["disk.csi.azure.com", "kubernetes.io/azure-disk", "pd.csi.storage.gke.io", "kubernetes.io/gce-pd"]);
+/** A disk encryption set's resource id (azuredisk-csi-driver docs/driver-parameters.md, diskEncryptionSetID). */
+const AZURE_DISK_ENCRYPTION_SET_ID = /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/diskEncryptionSets\/[^/]+$/i;
 /** Provisioners that encrypt only when `parameters.encrypted` is "true". */
 const ENCRYPTED_PARAMETER = new Set(["ebs.csi.aws.com", "kubernetes.io/aws-ebs"]);
 
@@ -346,7 +348,12 @@ export const KUBERNETES_RULES: readonly Rule[] = [
     check: (e) => {
       const p = e.block.storage_provisioner;
       if (typeof p !== "string" || isUnresolved(p)) return fail(`storage_provisioner is not known at synth (${show(p)})`);
-      if (ALWAYS_ENCRYPTED.has(p)) return PASS;
+      if (ALWAYS_ENCRYPTED.has(p)) {
+        // Azure with customer-managed keys: the class names a disk encryption set (a resource id, or a reference to one).
+        const des = get(e.block, "parameters.diskEncryptionSetID");
+        if (des === undefined || isUnresolved(des) || (typeof des === "string" && AZURE_DISK_ENCRYPTION_SET_ID.test(des))) return PASS;
+        return fail(`parameters.diskEncryptionSetID is ${show(des)}, not a disk encryption set id`);
+      }
       if (ENCRYPTED_PARAMETER.has(p)) {
         const enc = get(e.block, "parameters.encrypted");
         return enc === "true" ? PASS : fail(`parameters.encrypted is ${show(enc ?? "not set")}`);

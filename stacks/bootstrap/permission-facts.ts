@@ -143,7 +143,12 @@ export const AZURE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   azurerm_monitor_diagnostic_setting: { ...rwd("Microsoft.Insights/diagnosticSettings"), source: `${TFAZ("monitor")}; ${AZ_OPS}/monitor#microsoftinsights` },
   azurerm_role_assignment: { ...rwd("Microsoft.Authorization/roleAssignments"), source: `${TFAZ("authorization")}; ${AZ_OPS}/management-and-governance#microsoftauthorization` },
   azurerm_role_definition: { ...rwd("Microsoft.Authorization/roleDefinitions"), source: `${TFAZ("authorization")}; ${AZ_OPS}/management-and-governance#microsoftauthorization` },
-  azurerm_storage_account: { read: ["Microsoft.Storage/storageAccounts/read", "Microsoft.Storage/storageAccounts/blobServices/read"], write: ["Microsoft.Storage/storageAccounts/write", "Microsoft.Storage/storageAccounts/delete", "Microsoft.Storage/storageAccounts/blobServices/write"], source: `${TFAZ("storage")} (storage_use_azuread, data_plane_available false: no listKeys); ${AZ_OPS}/storage#microsoftstorage` },
+  azurerm_storage_account: {
+    read: ["Microsoft.Storage/storageAccounts/read", "Microsoft.Storage/storageAccounts/blobServices/read"],
+    // assign/action: with encryption.keys customer-managed the account reads its key as a user-assigned identity.
+    write: ["Microsoft.Storage/storageAccounts/write", "Microsoft.Storage/storageAccounts/delete", "Microsoft.Storage/storageAccounts/blobServices/write", "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"],
+    source: `${TFAZ("storage")} (storage_use_azuread, data_plane_available false: no listKeys); ${AZ_OPS}/storage#microsoftstorage; ${AZ_OPS}/identity#microsoftmanagedidentity (userAssignedIdentities/assign/action)`,
+  },
   azurerm_storage_container: { ...rwd("Microsoft.Storage/storageAccounts/blobServices/containers"), source: `${TFAZ("storage")}; ${AZ_OPS}/storage#microsoftstorage` },
   azurerm_user_assigned_identity: { ...rwd("Microsoft.ManagedIdentity/userAssignedIdentities"), source: `${TFAZ("managedidentity")}; ${AZ_OPS}/identity#microsoftmanagedidentity` },
   azurerm_federated_identity_credential: { ...rwd("Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials"), source: `${TFAZ("managedidentity")}; ${AZ_OPS}/identity#microsoftmanagedidentity` },
@@ -151,7 +156,12 @@ export const AZURE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   azurerm_monitor_data_collection_rule_association: { read: ["Microsoft.Insights/dataCollectionRuleAssociations/read"], write: ["Microsoft.Insights/dataCollectionRuleAssociations/write", "Microsoft.Insights/dataCollectionRuleAssociations/delete", "Microsoft.Insights/dataCollectionRules/read"], source: `${TFAZ("monitor")}; https://learn.microsoft.com/en-us/azure/azure-monitor/data-collection/data-collection-rule-create-edit#permissions` },
   azurerm_private_dns_a_record: { read: ["Microsoft.Network/privateDnsZones/read", "Microsoft.Network/privateDnsZones/A/read"], write: ["Microsoft.Network/privateDnsZones/A/write", "Microsoft.Network/privateDnsZones/A/delete"], source: `${TFAZ("privatedns/private_dns_a_record_resource.go")}; ${AZ_OPS}/networking#microsoftnetwork` },
   azurerm_dns_a_record: { read: ["Microsoft.Network/dnsZones/read", "Microsoft.Network/dnsZones/A/read"], write: ["Microsoft.Network/dnsZones/A/write", "Microsoft.Network/dnsZones/A/delete"], source: `${TFAZ("dns")}; ${AZ_OPS}/networking#microsoftnetwork` },
-  azurerm_disk_encryption_set: { read: ["Microsoft.Compute/diskEncryptionSets/read"], write: ["Microsoft.Compute/diskEncryptionSets/write", "Microsoft.Compute/diskEncryptionSets/delete", "Microsoft.KeyVault/vaults/deploy/action"], source: `${TFAZ("compute/disk_encryption_set_resource.go")}; ${AZ_OPS}/compute#microsoftcompute` },
+  // encryption.keys customer-managed (constructs/azure/disk-encryption-set.ts): the set runs as a user-assigned identity.
+  azurerm_disk_encryption_set: {
+    read: ["Microsoft.Compute/diskEncryptionSets/read"],
+    write: ["Microsoft.Compute/diskEncryptionSets/write", "Microsoft.Compute/diskEncryptionSets/delete", "Microsoft.KeyVault/vaults/deploy/action", "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"],
+    source: `${TFAZ("compute/disk_encryption_set_resource.go")}; ${AZ_OPS}/compute#microsoftcompute; assigning a user-assigned identity to a resource: ${AZ_OPS}/identity#microsoftmanagedidentity (userAssignedIdentities/assign/action)`,
+  },
 };
 
 const TFG = (file: string) => `https://github.com/hashicorp/terraform-provider-google/tree/v6.x/google/services/${file}`;
