@@ -22,3 +22,9 @@ export const AKS_CMK_MIN_KUBERNETES_MINOR = {
     "Microsoft Learn, 'Bring your own keys (BYOK) with Azure managed disks in AKS', Prerequisites: 'Data disk encryption and customer-managed keys are supported on Kubernetes versions 1.24 and higher' " +
     "(https://learn.microsoft.com/azure/aks/azure-disk-customer-managed-keys; MicrosoftDocs/azure-aks-docs articles/aks/azure-disk-customer-managed-keys.md)",
 } as const;
+
+/** The private DNS zones of the Private Link sub-resources the Azure stack reaches privately (Azure public cloud). */
+export const AZURE_PRIVATE_LINK_ZONES = {
+  value: { blob: "privatelink.blob.core.windows.net", vault: "privatelink.vaultcore.azure.net" },
+  source: "https://learn.microsoft.com/azure/private-link/private-endpoint-dns (Storage blob: privatelink.blob.core.windows.net; Key Vault vault: privatelink.vaultcore.azure.net)",
+} as const;

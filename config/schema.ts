@@ -5,7 +5,7 @@ import { createdPublicSubnetCidrs } from "./aws-entry-point";
 import { MAX_NODE_POOLS, maxUserTags, NODE_POOL_LIMITS, TAG_LIMITS } from "./cloud-limits";
 import { gcpLabelKey, RESERVED_GCP_LABEL_KEYS } from "./gcp-labels";
 import { AKS_CMK_MIN_KUBERNETES_MINOR, EKS_SERVICE_CIDR_RULE } from "./cloud-facts";
-import { GKE_PSC_CONSUMER } from "./cloud-facts";
+import { AZURE_PRIVATE_LINK_ZONES, GKE_PSC_CONSUMER } from "./cloud-facts";
 import { readSamlIdpMetadata, SamlMetadataError } from "./saml-metadata";
 import { DEFAULT_WAVE, Rollout } from "./rollout";
 import { ImagesLockSchema } from "./images-lock";
@@ -371,6 +371,11 @@ const Images = z.strictObject({
   lock: ImagesLockSchema.optional().describe("The lock file's content, filled in by the loader from lockFile. Never written in a deployment file."),
 });
 
+/** The resource id of a private DNS zone of exactly this name. */
+function privateDnsZoneId(zone: string) {
+  const pattern = new RegExp(`^/subscriptions/[0-9a-f-]{36}/resourceGroups/[^/]+/providers/Microsoft\\.Network/privateDnsZones/${zone.replace(/\./g, "\\.")}$`, "i");
+  return z.string().regex(pattern, { message: `must be the resource id of your ${zone} zone: /subscriptions/<id>/resourceGroups/<group>/providers/Microsoft.Network/privateDnsZones/${zone}` });
+}
 const AZURE_VNET_ID = /^\/subscriptions\/[0-9a-f-]{36}\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+$/i;
 
 
@@ -401,6 +406,17 @@ const AzureExistingNetwork = z
     outboundType: z
       .enum(["userAssignedNATGateway", "userDefinedRouting"], { message: "must be userAssignedNATGateway or userDefinedRouting" })
       .describe("How the nodes reach the Internet: a NAT gateway already associated with nodeSubnet and apiServerSubnet, or a route table on them whose default route leads to a firewall (AKS outbound types)."),
+    privateDnsZones: z
+      .strictObject({
+        vault: privateDnsZoneId(AZURE_PRIVATE_LINK_ZONES.value.vault).optional().describe("Your privatelink.vaultcore.azure.net zone: the key vaults' private endpoints register in it."),
+        blob: privateDnsZoneId(AZURE_PRIVATE_LINK_ZONES.value.blob).optional().describe("Your privatelink.blob.core.windows.net zone: the data storage account's private endpoint registers in it."),
+      })
+      .optional()
+      .describe(
+        "Private DNS zones your estate already resolves Private Link names with (hub and spoke: one central zone per service, linked to the hub, answered through its DNS). " +
+          "The private endpoints register their records in these zones, and the stack creates no zone of that name and links none to the VNet or the runner's network " +
+          "(a VNet takes one zone of a name; a second would clash). The apply identity needs Private DNS Zone Contributor on them. Default: the stack creates both zones and links them.",
+      ),
   })
   .describe("Deploy into this existing VNet instead of creating one: no VNet, subnets, NSGs, NAT gateway or flow log are created (docs/deployment-guide.md, Existing network). Default: a VNet is created.");
 

@@ -9,10 +9,9 @@ import { entryPointPublicIp, Network } from "../constructs/azure/network";
 import { ExistingNetwork } from "../constructs/azure/existing-network";
 import { AKS_LOAD_BALANCER_FACTS } from "../constructs/azure/azure-facts";
 import type { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
-import type { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { flowLogStore } from "../constructs/azure/flow-log-store";
-import { privateEndpoint, type PrivateEndpointPlacement } from "../constructs/azure/private-link";
+import { customerPrivateZone, privateEndpoint, type PrivateEndpointPlacement, type PrivateZone } from "../constructs/azure/private-link";
 import { privateKeyVault } from "../constructs/azure/private-key-vault";
 import { LogWorkspace } from "../constructs/azure/log-workspace";
 import { SecureStorageAccount } from "../constructs/azure/storage-account";
@@ -259,7 +258,13 @@ function privateDataStore(scope: Construct, c: AzureContext, dataRg: ResourceGro
     allowDestroy: !c.keep,
     tags: c.tags,
   });
-  privateEndpoint(scope, "DataStorageEndpoint", endpoints, { name: `${c.d.name}-data-blob`, targetResourceId: store.resource.id, service: "blob" });
+  const customerZone = c.az.existingNetwork?.privateDnsZones?.blob;
+  privateEndpoint(scope, "DataStorageEndpoint", endpoints, {
+    name: `${c.d.name}-data-blob`,
+    targetResourceId: store.resource.id,
+    service: "blob",
+    ...(customerZone ? { dnsZone: customerPrivateZone(customerZone) } : {}),
+  });
   return store;
 }
 
@@ -284,9 +289,12 @@ function keyVaults(scope: Construct, c: AzureContext, dataRg: ResourceGroup, log
     allowDestroy: !c.keep,
     tags: c.tags,
   };
+  // In the customer's zone when their estate resolves Private Link names centrally (azure.existingNetwork.privateDnsZones).
+  const customerZone = az.existingNetwork?.privateDnsZones?.vault;
   const unseal = privateKeyVault(scope, "UnsealVault", UnsealKeyVault, { name: globalName("keyVault", d.name, az.subscriptionId, "unseal"), ...vaultDefaults }, {
     name: `${d.name}-unseal-vault`,
     placement,
+    ...(customerZone ? { dnsZone: customerPrivateZone(customerZone) } : {}),
   });
   // One privatelink.vaultcore.azure.net zone per VNet: the etcd vault's record joins the unseal vault's zone.
   const etcdKey = privateKeyVault(scope, "EtcdKeyVault", EtcdEncryptionKey, { name: globalName("keyVault", d.name, az.subscriptionId, "etcd"), ...vaultDefaults }, {
@@ -320,7 +328,7 @@ function customerManagedKeys(
   dataRg: ResourceGroup,
   logWorkspaceId: string,
   placement: PrivateEndpointPlacement,
-  dnsZone: PrivateDnsZone,
+  dnsZone: PrivateZone,
   storageAccounts: readonly SecureStorageAccount[],
 ): CustomerManagedKeys {
   const { d, az } = c;
@@ -464,7 +472,7 @@ function entryPointCertificate(
   groups: ResourceGroups,
   issuerUrl: string,
   endpoints: PrivateEndpointPlacement,
-  vaultDnsZone: PrivateDnsZone,
+  vaultDnsZone: PrivateZone,
 ): MountedCertificate | undefined {
   const cert = c.d.domain.certificate;
   if (cert.source !== "azure-key-vault") return undefined;

@@ -1,10 +1,9 @@
 import { Construct } from "constructs";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import type { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import type { MountedCertificate } from "../../platform/platform-foundation";
 import { AZURE_KEY_VAULT_ID } from "../../config/schema";
 import type { Fact } from "./azure-facts";
-import { privateEndpoint, type PrivateEndpointPlacement } from "./private-link";
+import { privateEndpoint, type PrivateEndpointPlacement, type PrivateZone } from "./private-link";
 import { WorkloadIdentity, type ServiceAccountRef } from "./workload-identity";
 
 const PROVIDER_REPO = "https://github.com/Azure/secrets-store-csi-driver-provider-azure/blob/d5f7cf5b598c2eede99ad3683de0ba10f7a8736b";
@@ -95,7 +94,7 @@ export interface KeyVaultCertificateProps {
   /** Where the vault's private endpoint goes (the deployment's other endpoints' subnet, VNet and group). */
   readonly endpoints: PrivateEndpointPlacement;
   /** The VNet's privatelink.vaultcore.azure.net zone (already linked). */
-  readonly vaultDnsZone: PrivateDnsZone;
+  readonly vaultDnsZone: PrivateZone;
   readonly tags?: Readonly<Record<string, string>>;
 }
 

@@ -1,7 +1,6 @@
 import type { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
-import type { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
-import { privateEndpoint, type PrivateEndpointPlacement, type PrivateLink } from "./private-link";
+import { privateEndpoint, type PrivateEndpointPlacement, type PrivateLink, type PrivateZone } from "./private-link";
 import type { SingleKeyVault, SingleKeyVaultProps } from "./single-key-vault";
 
 /** The private endpoint of a {@link privateKeyVault}. */
@@ -14,7 +13,7 @@ export interface KeyVaultEndpointProps {
    * name per VNet).
    * @default - a new zone, linked to the placement's VNet
    */
-  readonly dnsZone?: PrivateDnsZone;
+  readonly dnsZone?: PrivateZone;
 }
 
 /** A closed single-key vault and the private endpoint Terraform reaches it through. */

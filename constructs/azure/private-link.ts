@@ -2,12 +2,29 @@ import { Construct } from "constructs";
 import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
+import { AZURE_PRIVATE_LINK_ZONES } from "../../config/cloud-facts";
 
 /** The Private Link sub-resources this project reaches privately, and their public-cloud DNS zones. */
-export const PRIVATE_LINK_ZONES = {
-  blob: "privatelink.blob.core.windows.net",
-  vault: "privatelink.vaultcore.azure.net",
-} as const;
+export const PRIVATE_LINK_ZONES = AZURE_PRIVATE_LINK_ZONES.value;
+
+/**
+ * A private DNS zone endpoints register in: one this stack created (`own`: linked to the VNet here, and to the
+ * runner's network where Terraform must resolve it), or the customer's (a hub's central zone: their DNS answers it,
+ * nothing of ours links it).
+ */
+export interface PrivateZone {
+  readonly id: string;
+  readonly name: string;
+  readonly resourceGroupName: string;
+  readonly own: boolean;
+}
+
+/** A customer's private DNS zone, by resource id (azure.existingNetwork.privateDnsZones). */
+export function customerPrivateZone(id: string): PrivateZone {
+  const parts = /\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/privateDnsZones\/([^/]+)$/i.exec(id);
+  if (!parts) throw new Error(`'${id}' is not a private DNS zone resource id`);
+  return { id, resourceGroupName: parts[1], name: parts[2].toLowerCase(), own: false };
+}
 
 /** A Private Link sub-resource (storage blob, Key Vault). */
 export type PrivateLinkService = keyof typeof PRIVATE_LINK_ZONES;
@@ -26,10 +43,10 @@ export interface PrivateLinkProps {
   readonly virtualNetworkId: string;
   /**
    * The private DNS zone of another endpoint of the same service (one zone per service and VNet: a second
-   * zone of the same name would clash).
+   * zone of the same name would clash), or the customer's.
    * @default - a new zone for the service, linked to `virtualNetworkId`
    */
-  readonly dnsZone?: PrivateDnsZone;
+  readonly dnsZone?: PrivateZone;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -40,15 +57,16 @@ export interface PrivateLinkProps {
  */
 export class PrivateLink extends Construct {
   readonly resource: PrivateEndpoint;
-  readonly zone: PrivateDnsZone;
+  readonly zone: PrivateZone;
 
   constructor(scope: Construct, id: string, props: PrivateLinkProps) {
     super(scope, id);
     const tags = { ...props.tags };
     if (props.dnsZone) {
+      if (!props.dnsZone.own && props.dnsZone.name !== PRIVATE_LINK_ZONES[props.service]) throw new Error(`PrivateLink ${this.node.path}: a ${props.service} endpoint registers in ${PRIVATE_LINK_ZONES[props.service]}, not ${props.dnsZone.name}`);
       this.zone = props.dnsZone;
     } else {
-      this.zone = new PrivateDnsZone(this, "Zone", {
+      const zone = new PrivateDnsZone(this, "Zone", {
         name: PRIVATE_LINK_ZONES[props.service],
         resourceGroupName: props.resourceGroupName,
         tags,
@@ -56,11 +74,12 @@ export class PrivateLink extends Construct {
       new PrivateDnsZoneVirtualNetworkLink(this, "ZoneLink", {
         name: `${props.name}-link`,
         resourceGroupName: props.resourceGroupName,
-        privateDnsZoneName: this.zone.name,
+        privateDnsZoneName: zone.name,
         virtualNetworkId: props.virtualNetworkId,
         registrationEnabled: false,
         tags,
       });
+      this.zone = { id: zone.id, name: zone.name, resourceGroupName: zone.resourceGroupName, own: true };
     }
     this.resource = new PrivateEndpoint(this, "Resource", {
       name: props.name,

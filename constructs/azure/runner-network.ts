@@ -2,9 +2,9 @@ import { Construct } from "constructs";
 import { Fn } from "cdktf";
 import { VirtualNetworkPeering } from "@cdktf/provider-azurerm/lib/virtual-network-peering";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
-import type { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import type { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
 import type { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
+import type { PrivateZone } from "./private-link";
 
 const VNET_ID = /^\/subscriptions\/([0-9a-f-]{36})\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Network\/virtualNetworks\/([^/]+)$/i;
 
@@ -32,7 +32,7 @@ export interface RunnerNetworkProps {
   readonly platform: { readonly id: string; readonly name: string };
   readonly platformResourceGroupName: string;
   /** Private DNS zones the runner must resolve (the Key Vault privatelink zone). */
-  readonly dnsZones: readonly PrivateDnsZone[];
+  readonly dnsZones: readonly PrivateZone[];
   /**
    * The provider for the runner's subscription, when it is not the deployment's.
    * @default - the stack's provider
@@ -78,7 +78,9 @@ export class RunnerNetwork extends Construct {
       provider: props.runnerProvider,
       ...peering,
     });
-    this.dnsLinks = props.dnsZones.map(
+    // Only the zones this stack made: a customer's central zone is answered by their DNS (and a second link of
+    // the runner's VNet to it would be refused).
+    this.dnsLinks = props.dnsZones.filter((zone) => zone.own).map(
       (zone, i) =>
         new PrivateDnsZoneVirtualNetworkLink(this, i === 0 ? "DnsLink" : `DnsLink${i + 1}`, {
           name: `${props.name}-runner`,
