@@ -1,6 +1,7 @@
 import type { Cloud, Deployment } from "../config/schema";
 import { type CommandRunner, NOT_FOUND } from "./command-runner";
 import type { StackRole } from "./stack-order";
+import { GKE_GATEWAY } from "../constructs/gcp/gke-facts";
 
 /**
  * Checks run before any command that can change infrastructure: the tools and credentials a
@@ -92,9 +93,15 @@ function checkCloudAccess(deployment: Deployment, stacks: readonly StackRole[], 
     case "gcp": {
       // In a Shared VPC, GKE writes the entry point load balancer's firewall rules in the host project, as its
       // service agent (the platform stack creates the Service).
-      const host = deployment.gcp.existingNetwork?.hostProjectId;
-      if (!stacks.includes("platform") || !host || host === deployment.gcp.projectId) return [];
-      return [checkGkeHostFirewallAccess(deployment.gcp.projectId, host, run)];
+      const results: CheckResult[] = [];
+      const existing = deployment.gcp.existingNetwork;
+      const host = existing?.hostProjectId;
+      if (stacks.includes("platform") && host && host !== deployment.gcp.projectId) results.push(checkGkeHostFirewallAccess(deployment.gcp.projectId, host, run));
+      // Terraform's data source reads a subnetwork's range and network, not its purpose and role (google 6.x): checked here.
+      if (existing?.proxyOnlySubnetwork && (touchesCloud || stacks.includes("platform"))) {
+        results.push(checkProxyOnlySubnetwork(existing.proxyOnlySubnetwork, deployment.region, host ?? deployment.gcp.projectId, run));
+      }
+      return results;
     }
   }
 }
@@ -132,6 +139,24 @@ function checkGkeHostFirewallAccess(projectId: string, host: string, run: Comman
   return missing.length === 0
     ? { ok: true, name, detail: `${agent} may manage firewall rules in ${host} (${roles.join(", ")})` }
     : { ok: false, name, detail: `${agent} lacks ${missing.join(", ")} in ${host}: GKE cannot create the entry point load balancer's firewall rules there. Grant it: ${grant}` };
+}
+
+/** The Gateway's proxy-only subnetwork is one: purpose REGIONAL_MANAGED_PROXY, role ACTIVE (GKE_GATEWAY.proxyOnlySubnet). */
+function checkProxyOnlySubnetwork(name: string, region: string, project: string, run: CommandRunner): CheckResult {
+  const check = `proxy-only subnetwork ${name} (gcp.existingNetwork.proxyOnlySubnetwork)`;
+  const r = run("gcloud", ["compute", "networks", "subnets", "describe", name, `--region=${region}`, `--project=${project}`, "--format=json"]);
+  const subnet = r.code === 0 ? parseJson<{ purpose?: string; role?: string }>(r.stdout) : undefined;
+  if (!subnet) return { ok: false, name: check, detail: `could not read ${name} in ${project}, ${region} (\`gcloud compute networks subnets describe\`: ${firstLine(r.stderr) || `exit ${r.code}`}); name the network's proxy-only subnetwork of the deployment's region` };
+  const want = GKE_GATEWAY.proxyOnlySubnet.value;
+  if (subnet.purpose !== want.purpose || subnet.role !== want.role) {
+    return {
+      ok: false,
+      name: check,
+      detail: `${name} has purpose ${subnet.purpose ?? "none"} and role ${subnet.role ?? "none"}; the Gateway's proxies need a subnetwork with purpose ${want.purpose} and role ${want.role} ` +
+        `(gcloud compute networks subnets create <name> --purpose=${want.purpose} --role=${want.role} --region=${region} --network=<network> --range=<gcp.proxyOnlyCidr>)`,
+    };
+  }
+  return { ok: true, name: check, detail: `${name}: purpose ${want.purpose}, role ${want.role}` };
 }
 
 /** The role (or user) an AWS caller ARN stands for: an assumed-role session is its role, paths aside. */

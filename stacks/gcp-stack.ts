@@ -1,5 +1,5 @@
 import { Construct } from "constructs";
-import { Annotations, DataResource, dependable, Fn, TerraformDataSource, TerraformResource, TerraformStack } from "cdktf";
+import { Annotations, DataResource, dependable, Fn, Op, ref, TerraformDataSource, TerraformResource, TerraformStack, Token } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { DataGoogleProject } from "@cdktf/provider-google/lib/data-google-project";
 import { DataGoogleComputeZones } from "@cdktf/provider-google/lib/data-google-compute-zones";
@@ -26,6 +26,7 @@ import { DataGoogleStorageProjectServiceAccount } from "@cdktf/provider-google/l
 import { PinnedZones } from "../constructs/common/pinned-zones";
 import { ComputeAddress } from "@cdktf/provider-google/lib/compute-address";
 import { DnsRecordSet } from "@cdktf/provider-google/lib/dns-record-set";
+import { DataGoogleDnsManagedZone } from "@cdktf/provider-google/lib/data-google-dns-managed-zone";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type LoadBalancerSpec, type PlatformFoundation, type ServiceCompanion } from "../platform/platform-foundation";
 import { SERVICES } from "../platform/service-catalog";
@@ -438,9 +439,32 @@ function entryPointAddress(scope: Construct, c: GcpContext, network: Network | E
     ? { name, region, ...(gatewayCertificate ? GKE_GATEWAY.internalAddress.value : GKE_INTERNAL_STATIC_ADDRESS.value), subnetwork: network.subnet.id }
     : { name, region, addressType: "EXTERNAL", networkTier: "PREMIUM" });
   if (zone) {
+    if (c.internal) privateZone(scope, c.projectId, zone.managedZone);
     new DnsRecordSet(scope, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address] });
   }
   return { name, address: address.address };
+}
+
+/**
+ * The Cloud DNS zone of an internal entry point, read at plan: a private zone, or the plan fails naming the field. A
+ * public zone would publish the internal address to the internet (`visibility`: hashicorp/terraform-provider-google
+ * google/services/dns/data_source_dns_managed_zone.go, from the ManagedZone's visibility, "public" or "private").
+ */
+function privateZone(scope: Construct, project: string, managedZone: string): DataGoogleDnsManagedZone {
+  return new DataGoogleDnsManagedZone(scope, "EntryPointZone", {
+    name: managedZone,
+    project,
+    lifecycle: {
+      postcondition: [
+        {
+          condition: Token.asAny(Op.eq(ref("self.visibility"), "private")),
+          errorMessage:
+            `domain.dnsZone.managedZone ${managedZone} is a public zone: an internal entry point's record holds a private address, which a public zone would publish ` +
+            "to the internet; name a private zone visible to the users' networks, or set domain.access: public",
+        },
+      ],
+    },
+  });
 }
 
 /**

@@ -276,3 +276,45 @@ describe("GCP Shared VPC: GKE's service agent may write the load balancer's fire
     expect(preflight({ deployment: gcp, stacks: ["platform"], env: {}, run: fakeRunner(base) }).filter((r) => r.name.startsWith("GKE service agent"))).toEqual([]);
   });
 });
+
+describe("GCP: the Gateway's proxy-only subnetwork of an existing network is one (purpose and role, which terraform's data source cannot read)", () => {
+  const withGateway = deployment({
+    cloud: "gcp",
+    region: "europe-west1",
+    aws: undefined,
+    network: { cidr: "10.60.0.0/20", podCidr: "10.64.0.0/14", serviceCidr: "172.22.0.0/20", singleNatGateway: false },
+    domain: { name: "catalog.acme.example.com", access: "internal", certificate: { source: "gcp-certificate-manager", certificate: "catalog-acme-example-com" } },
+    gcp: {
+      projectId: "acme-catalog-prod",
+      proxyOnlyCidr: "10.60.32.0/23",
+      existingNetwork: { network: "catalog-vpc", subnetwork: "catalog", podsRangeName: "pods", servicesRangeName: "services", proxyOnlySubnetwork: "catalog-proxy-only" },
+    },
+  });
+  const token = "ya29.not-a-real-token";
+  const base = {
+    "terraform version": { stdout: "Terraform v1.11.4\non linux_amd64" },
+    "gcloud auth print-access-token": { stdout: token },
+    "gcloud auth application-default print-access-token": { stdout: token },
+    "gke-gcloud-auth-plugin --version": { stdout: "Kubernetes v1.30.0" },
+  };
+  const describeCommand = "gcloud compute networks subnets describe catalog-proxy-only --region=europe-west1 --project=acme-catalog-prod --format=json";
+  const check = (subnet: { stdout?: string; code?: number }, stacks: Parameters<typeof preflight>[0]["stacks"] = ["cloud"]) =>
+    preflight({ deployment: withGateway, stacks, env: {}, run: fakeRunner({ ...base, [describeCommand]: subnet }) }).filter((r) => r.name.startsWith("proxy-only subnetwork"));
+
+  test("passes for a REGIONAL_MANAGED_PROXY subnetwork in role ACTIVE", () => {
+    expect(check({ stdout: JSON.stringify({ purpose: "REGIONAL_MANAGED_PROXY", role: "ACTIVE", ipCidrRange: "10.60.32.0/23" }) })).toEqual([expect.objectContaining({ ok: true })]);
+  });
+  test("fails naming the field and the command for an ordinary or a BACKUP one, or one that cannot be read", () => {
+    for (const subnet of [{ purpose: "PRIVATE" }, { purpose: "REGIONAL_MANAGED_PROXY", role: "BACKUP" }]) {
+      const [r] = check({ stdout: JSON.stringify(subnet) });
+      expect(r.ok).toBe(false);
+      expect(r.name).toBe("proxy-only subnetwork catalog-proxy-only (gcp.existingNetwork.proxyOnlySubnetwork)");
+      expect(r.detail).toContain("--purpose=REGIONAL_MANAGED_PROXY --role=ACTIVE --region=europe-west1");
+    }
+    expect(check({ code: 1 })[0]).toEqual(expect.objectContaining({ ok: false, detail: expect.stringMatching(/^could not read catalog-proxy-only in acme-catalog-prod, europe-west1/) }));
+  });
+  test("not run for the vault stacks, nor without the Gateway's subnetwork", () => {
+    expect(check({ code: 1 }, ["vault", "vault-config"])).toEqual([]);
+    expect(preflight({ deployment: gcp, stacks: ["cloud"], env: {}, run: fakeRunner(base) }).filter((r) => r.name.startsWith("proxy-only"))).toEqual([]);
+  });
+});

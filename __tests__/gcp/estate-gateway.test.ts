@@ -3,6 +3,7 @@ import type { DeploymentInput } from "../../config/schema";
 import { GCP_CMEK_FACTS, GKE_GATEWAY } from "../../constructs/gcp/gke-facts";
 import { configProblems } from "../support/config-problems";
 import { synthesizedStacks } from "../support/deployments";
+import { failing } from "../support/postconditions";
 
 // examples/gcp-estate-gateway.yaml as main.ts synthesized it (jest global setup): the GCP example with all four estate
 // options of issue 17 at once (existing network, private access, a certificate from the customer's cloud, a DNS zone),
@@ -66,4 +67,17 @@ test("customer-managed keys: buckets and node disks under the deployment's Cloud
   for (const [, pool] of pools) expect((pool.node_config as Block).boot_disk_kms_key).toMatch(/google_kms_crypto_key\.VolumeKey_.*\.id/);
   const [[, sc]] = res(stacks()["globex-gw-vault"], "kubernetes_storage_class_v1");
   expect((sc.parameters as Record<string, string>)[GCP_CMEK_FACTS.storageClassParameter.value]).toMatch(/VolumeKey/);
+});
+
+test("DNS: an internal entry point's Cloud DNS zone is read and must be private (postcondition, evaluated by terraform); a public entry point's is not read", () => {
+  const zone = Object.entries(gcp().data?.google_dns_managed_zone ?? {});
+  expect(zone).toHaveLength(1);
+  const [[, block]] = zone;
+  expect(block).toMatchObject({ name: "acme-internal", project: "acme-catalog-prod" });
+  expect(failing(block, { name: "acme-internal", visibility: "private", dns_name: "acme.example.com." })).toEqual([]);
+  expect(failing(block, { name: "acme-internal", visibility: "public", dns_name: "acme.example.com." })).toEqual([
+    "domain.dnsZone.managedZone acme-internal is a public zone: an internal entry point's record holds a private address, which a public zone would publish to the internet; name a private zone visible to the users' networks, or set domain.access: public",
+  ]);
+  const publicDeployment = synthesizedStacks("examples-gcp-estate-keys") as unknown as Record<string, Json>;
+  expect(publicDeployment["globex-keys-gcp"].data?.google_dns_managed_zone).toBeUndefined();
 });

@@ -98,7 +98,7 @@ export const AWS_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "data.aws_partition": { read: [], write: [], source: `${TFAWS("meta/partition_data_source.go")}: the provider's endpoint metadata, no API call` },
   "data.aws_kms_key": { read: ["kms:DescribeKey"], write: [], source: `${TFAWS("kms/key_data_source.go")}; ${SAR("awskeymanagementservice")}` },
   "data.aws_lb_hosted_zone_id": { read: [], write: [], source: `${TFAWS("elbv2/hosted_zone_id_data_source.go")} (a table in the provider, per region and load balancer type: no API call)` },
-  "data.aws_route53_zone": { read: ["route53:GetHostedZone", "route53:ListHostedZones", "route53:ListTagsForResource"], write: [], source: `${TFAWS("route53/zone_data_source.go")}; ${SAR("amazonroute53")}` },
+  "data.aws_route53_zone": { read: ["route53:GetHostedZone", "route53:ListHostedZones", "route53:ListResourceRecordSets", "route53:ListTagsForResource"], write: [], source: `${TFAWS("route53/zone_data_source.go")}; ${SAR("amazonroute53")}` },
   "data.aws_acm_certificate": { read: ["acm:ListCertificates", "acm:DescribeCertificate", "acm:ListTagsForCertificate"], write: [], source: `${TFAWS("acm/certificate_data_source.go")}; ${SAR("awscertificatemanager")}` },
 };
 
@@ -189,6 +189,7 @@ export const GCP_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   // An internal address (access: internal) is reserved from a subnetwork: compute.subnetworks.use on it (in a Shared VPC,
   // granted on the host project's subnetwork: roles/compute.networkUser there, docs/deployment-guide.md).
   google_compute_address: { read: ["compute.addresses.get"], write: ["compute.addresses.create", "compute.addresses.createInternal", "compute.addresses.delete", "compute.addresses.deleteInternal", "compute.addresses.setLabels", "compute.subnetworks.use"], source: `${TFG("compute/resource_compute_address.go")}; ${GCP_PERMS}; https://cloud.google.com/vpc/docs/reserve-static-internal-ip-address (compute.addresses.createInternal, compute.subnetworks.use)` },
+  "data.google_dns_managed_zone": { read: ["dns.managedZones.get"], write: [], source: `${TFG("dns/data_source_dns_managed_zone.go")}; ${GCP_PERMS}` },
   google_dns_record_set: { read: ["dns.resourceRecordSets.get", "dns.managedZones.get"], write: ["dns.resourceRecordSets.create", "dns.resourceRecordSets.update", "dns.resourceRecordSets.delete", "dns.changes.create", "dns.changes.get"], source: `${TFG("dns/resource_dns_record_set.go")}; ${GCP_PERMS}` },
   google_project_service_identity: { read: [], write: ["serviceusage.services.use"], source: `${TFG("serviceusage/resource_project_service_identity.go")} (GenerateServiceIdentity); ${GCP_PERMS}` },
   "data.google_compute_zones": { read: ["compute.zones.list", "compute.regions.get"], write: [], source: `${TFG("compute/data_source_google_compute_zones.go")}; ${GCP_PERMS}` },
