@@ -32,6 +32,7 @@ import { CustomerKeyVault } from "../constructs/azure/customer-key-vault";
 import { DiskEncryptionSet } from "../constructs/azure/disk-encryption-set";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { AZURE_CMK_FACTS } from "../constructs/azure/azure-facts";
+import { propagated } from "../constructs/azure/role-propagation";
 
 /** Props of the Azure cloud stack. */
 export interface AzureStackProps {
@@ -362,7 +363,8 @@ function customerManagedKeys(
     tags: c.tags,
   });
   const storageIdentity = new UserAssignedIdentity(scope, "StorageKeyIdentity", { name: `${d.name}-storage-key`, location: c.location, resourceGroupName: dataRg.name, tags: c.tags });
-  const keyUse = dataKey.vault.grantKeyUse(scope, "StorageKeyUse", storageIdentity.principalId, "Azure Storage encryption of the deployment's storage accounts");
+  // The accounts read the key when the key is set: after the grant is honoured (AZURE_RBAC_PROPAGATION).
+  const keyUse = propagated(scope, "StorageKeyUsePropagated", dataKey.vault.grantKeyUse(scope, "StorageKeyUse", storageIdentity.principalId, "Azure Storage encryption of the deployment's storage accounts"));
   for (const account of storageAccounts) {
     account.useCustomerManagedKey({ keyVaultKeyId: dataKey.vault.versionlessKeyId, identityId: storageIdentity.id, keyUse });
   }
@@ -436,7 +438,7 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
   }
   if (w.diskEncryptionSet) {
     // AKS creates the OS disks with the set: its identity reads the set first (AZURE_CMK_FACTS.clusterRoleOnDiskEncryptionSet).
-    const desGrant = w.diskEncryptionSet.grantCluster(scope, "ClusterDiskEncryptionSetReader", cluster.identity.principalId);
+    const desGrant = propagated(scope, "ClusterDiskEncryptionSetReaderPropagated", w.diskEncryptionSet.grantCluster(scope, "ClusterDiskEncryptionSetReader", cluster.identity.principalId));
     cluster.resource.dependsOn = [...(cluster.resource.dependsOn ?? []), dependable(desGrant)];
   }
   // A private cluster's API name resolves only where its zone is linked: the runner applies the Kubernetes stacks.

@@ -3,6 +3,7 @@ import { readConfigFile } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
 import { AKS_CMK_MIN_KUBERNETES_MINOR } from "../../config/cloud-facts";
 import { AZURE_CMK_FACTS } from "../../constructs/azure/azure-facts";
+import { AZURE_RBAC_PROPAGATION, TIME_PROVIDER } from "../../constructs/azure/role-propagation";
 import { configProblems } from "../support/config-problems";
 import { synthesizedStacks } from "../support/deployments";
 import { StorageClassV1 } from "@cdktf/provider-kubernetes/lib/storage-class-v1";
@@ -23,6 +24,9 @@ const one = (j: Json, type: string) => {
 };
 const ref = (type: string, id: string, attr: string) => `\${${type}.${id}.${attr}}`;
 /** The key vault whose key `keyId` is, by the key's key_vault_id. */
+/** What a block waits for: its depends_on, and through a time_sleep (role-propagation.ts) what that waits for. */
+const waitsFor = (j: Json, block: Record<string, unknown>): string[] =>
+  ((block.depends_on as string[] | undefined) ?? []).flatMap((d) => (d.startsWith("time_sleep.") ? [d, ...((j.resource.time_sleep?.[d.slice("time_sleep.".length)]?.depends_on as string[] | undefined) ?? [])] : [d]));
 const keyNamed = (j: Json, name: string) => entries(j, "azurerm_key_vault_key").find(([, k]) => k.name === name)!;
 const grantsOn = (j: Json, scope: string) => entries(j, "azurerm_role_assignment").filter(([, g]) => g.scope === scope);
 
@@ -44,7 +48,7 @@ test("volumes: a disk encryption set on the volume key (customer key, versionles
   const toDes = entries(j, "azurerm_role_assignment").filter(([, g]) => g.principal_id === ref("azurerm_user_assigned_identity", identityId, "principal_id"));
   expect(toDes.map(([, g]) => [g.scope, g.role_definition_name])).toEqual([[ref("azurerm_key_vault_key", keyId, "resource_versionless_id"), AZURE_CMK_FACTS.keyUseRole.value]]);
   // The set is created after the grant (Azure checks its access to the key).
-  expect(des.depends_on).toEqual([`azurerm_role_assignment.${toDes[0][0]}`]);
+  expect(waitsFor(j, des)).toContain(`azurerm_role_assignment.${toDes[0][0]}`);
   // The key only wraps and unwraps, rotates on a schedule and is protected.
   expect(key).toMatchObject({ key_type: "RSA", key_opts: ["wrapKey", "unwrapKey"], lifecycle: { prevent_destroy: true } });
   expect((key.rotation_policy as Block).automatic).toBeDefined();
@@ -59,7 +63,7 @@ test("volumes: AKS OS disks take the set at creation, the cluster identity reads
   const clusterIdentity = (cluster.identity as { identity_ids: string[] }).identity_ids[0].replace(/\.id}$/, ".principal_id}");
   const onDes = grantsOn(j, ref("azurerm_disk_encryption_set", desId, "id"));
   expect(onDes.map(([, g]) => [g.principal_id, g.role_definition_name])).toEqual([[clusterIdentity, AZURE_CMK_FACTS.clusterRoleOnDiskEncryptionSet.value]]);
-  expect(cluster.depends_on).toContain(`azurerm_role_assignment.${onDes[0][0]}`);
+  expect(waitsFor(j, cluster)).toContain(`azurerm_role_assignment.${onDes[0][0]}`);
   // azurerm replaces the cluster when disk_encryption_set_id changes (ForceNew): prevent_destroy makes Terraform
   // refuse that plan, so switching keys on an existing deployment cannot silently rebuild the cluster.
   expect(AZURE_CMK_FACTS.osDiskKeyAtCreationOnly.value).toEqual({ attribute: "disk_encryption_set_id", forceNew: true });
@@ -92,7 +96,7 @@ test("buckets: every storage account encrypts with the data key, read as one ide
   const principal = [...identities][0].replace(/\.id}$/, ".principal_id}");
   const toStorage = entries(j, "azurerm_role_assignment").filter(([, g]) => g.principal_id === principal);
   expect(toStorage.map(([, g]) => [g.scope, g.role_definition_name])).toEqual([[ref("azurerm_key_vault_key", keyId, "resource_versionless_id"), AZURE_CMK_FACTS.keyUseRole.value]]);
-  for (const [, account] of accounts) expect(account.depends_on).toContain(`azurerm_role_assignment.${toStorage[0][0]}`);
+  for (const [, account] of accounts) expect(waitsFor(j, account)).toContain(`azurerm_role_assignment.${toStorage[0][0]}`);
 });
 
 test("keys: each in a vault of its own that admits trusted Microsoft services only, RBAC, purge protection, a private endpoint; the unseal and etcd vaults stay closed", () => {
@@ -172,4 +176,25 @@ test("K8S-16: an Azure disk StorageClass naming a disk encryption set passes wit
     }),
   );
   expect(verdicts).toEqual({ reference: ["pass"], id: ["pass"], empty: ["fail"], "key instead of set": ["fail"] });
+});
+
+test("grants take effect before they are used: the disk encryption set, the storage accounts and the cluster wait a time_sleep after their role assignment (AZURE_RBAC_PROPAGATION)", () => {
+  const j = azure() as Json & { terraform: { required_providers: Record<string, { source: string; version: string }> } };
+  expect(j.terraform.required_providers.time).toEqual({ source: TIME_PROVIDER.source, version: TIME_PROVIDER.version });
+  const sleeps = Object.fromEntries(entries(j, "time_sleep"));
+  const sleepAfter = (assignmentId: string) => {
+    const hit = Object.entries(sleeps).find(([, s]) => (s.depends_on as string[]).includes(`azurerm_role_assignment.${assignmentId}`));
+    expect(hit).toBeDefined();
+    expect(hit![1]).toMatchObject({ create_duration: AZURE_RBAC_PROPAGATION.value.wait, triggers: { role_assignment_id: ref("azurerm_role_assignment", assignmentId, "id") } });
+    return `time_sleep.${hit![0]}`;
+  };
+  const assignment = (prefix: string) => entries(j, "azurerm_role_assignment").find(([id]) => id.startsWith(prefix))![0];
+  const [, des] = one(j, "azurerm_disk_encryption_set");
+  expect(des.depends_on).toEqual([sleepAfter(assignment("DiskEncryptionSet_KeyUse"))]);
+  const storageWait = sleepAfter(assignment("StorageKeyUse"));
+  const accounts = entries(j, "azurerm_storage_account");
+  expect(accounts).toHaveLength(2);
+  for (const [, account] of accounts) expect(account.depends_on).toEqual(expect.arrayContaining([storageWait]));
+  const [, cluster] = one(j, "azurerm_kubernetes_cluster");
+  expect(cluster.depends_on).toEqual(expect.arrayContaining([sleepAfter(assignment("ClusterDiskEncryptionSetReader"))]));
 });

@@ -4,6 +4,7 @@ import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import type { CustomerKeyVault } from "./customer-key-vault";
 import { AZURE_CMK_FACTS } from "./azure-facts";
+import { propagated } from "./role-propagation";
 
 /** Props of {@link DiskEncryptionSet}. */
 export interface DiskEncryptionSetProps {
@@ -49,7 +50,8 @@ export class DiskEncryptionSet extends Construct {
       autoKeyRotationEnabled: AZURE_CMK_FACTS.autoRotationNeedsVersionlessKey.value,
       identity: { type: "UserAssigned", identityIds: [this.identity.id] },
       tags,
-      dependsOn: [this.keyUse],
+      // Once the grant is honoured (AZURE_RBAC_PROPAGATION): the set reads the key when it is created.
+      dependsOn: [propagated(this, "KeyUsePropagated", this.keyUse)],
       lifecycle: { preventDestroy: !(props.allowDestroy ?? false) },
     });
   }

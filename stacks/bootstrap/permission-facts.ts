@@ -23,6 +23,7 @@ export interface TypePermissions {
 
 /** Types authorized by something other than the cloud's IAM (Kubernetes RBAC, Vault policies, Terraform itself). */
 export const NOT_CLOUD: Readonly<Record<string, string>> = {
+  time_sleep: "hashicorp/time: waits locally, no API call (constructs/azure/role-propagation.ts)",
   terraform_data: "terraform's built-in resource: no API call (a local-exec provisioner runs with the runner's own login; see gcloud_service_identity below)",
   terraform_remote_state: "reads another stack's state through the backend: the state bucket/container grants of the bootstrap, not a cloud resource permission",
   kubernetes: "every kubernetes_* type is authorized by the cluster's RBAC: EKS access entries and AKS Azure RBAC, which the cloud stack grants the deploy identities; on GKE by IAM, which the deploy-roles stack grants (GKE_API_ROLES)",
