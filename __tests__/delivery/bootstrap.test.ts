@@ -105,8 +105,10 @@ test("role subjects must be exact: wildcards and malformed subjects are refused"
 });
 
 test("bad input names the problem: a non-S3 backend, a malformed repository, a bucket name too long for its log bucket", () => {
-  const gcs = validateDeployment({ ...(readConfigFile("examples/gcp.yaml") as DeploymentInput) }, "gcp");
-  expect(() => new AwsStateStack(Testing.app(), "g-state", { deployment: deploymentOn("aws", gcs), githubRepository: REPO })).toThrow(/state\.backend is 'gcs'; set state\.backend: s3/);
+  // An AWS deployment whose state stays local: the bootstrap would make a bucket nothing uses. (The stack takes AWS
+  // deployments only, by type: a GCP deployment cannot reach it.)
+  const local = deployment({ state: { backend: "local" } });
+  expect(() => new AwsStateStack(Testing.app(), "g-state", { deployment: deploymentOn("aws", local), githubRepository: REPO })).toThrow(/state\.backend is 'local'; set state\.backend: s3/);
   expect(() => new AwsStateStack(Testing.app(), "r-state", { deployment: deploymentOn("aws", deployment()), githubRepository: "https://github.com/acme/x" })).toThrow(/must be owner\/name/);
   const long = deployment({ state: { backend: "s3", bucket: `a${"b".repeat(60)}`, region: "eu-west-1" } });
   expect(() => new AwsStateStack(Testing.app(), "l-state", { deployment: deploymentOn("aws", long), githubRepository: REPO })).toThrow(/too long to name its access-log bucket/);
