@@ -10,6 +10,7 @@ import { EncryptionKey } from "../../constructs/aws/encryption-key";
 import { IrsaRole } from "../../constructs/aws/irsa-role";
 import { at, blocks, deployment, ref, synthAws, type TfJson } from "../support/helpers";
 import { deploymentOn } from "../../config/schema";
+import { nonEmpty } from "../support/non-empty";
 
 /** A token as the Terraform expression it renders to in the stack. */
 const resolve = (value: unknown): unknown =>
@@ -39,7 +40,7 @@ describe("buckets", () => {
   });
 
   test("both are SSE-S3 AES-256; the data bucket logs to the log bucket, which does not log itself", () => {
-    for (const enc of Object.values(blocks(json, "aws_s3_bucket_server_side_encryption_configuration"))) {
+    for (const enc of nonEmpty(Object.values(blocks(json, "aws_s3_bucket_server_side_encryption_configuration")), "bucket encryption configuration")) {
       expect(enc.rule).toEqual([expect.objectContaining({ apply_server_side_encryption_by_default: { sse_algorithm: "AES256" } })]);
     }
     const logs = at(json, "aws_s3_bucket", "Logs/Resource");

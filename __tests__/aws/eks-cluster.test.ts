@@ -2,6 +2,7 @@ import { amiTypeFor } from "../../constructs/aws/managed-node-group";
 import { EBS_FACTS, EKS_ACCESS_FACTS, EKS_NODE_GROUP_FACTS, EKS_UPGRADE_POLICY_FACTS, VPC_CNI_NETWORK_POLICY_FACTS } from "../../constructs/aws/eks-facts";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
 import { at, blocks, ref, synthAws, type Block, type TfJson } from "../support/helpers";
+import { nonEmpty } from "../support/non-empty";
 
 let json: TfJson;
 let cluster: Block & { logicalId: string };
@@ -46,7 +47,7 @@ describe("cluster", () => {
     expect(policies).toHaveLength(2);
     expect(JSON.stringify(policies)).toContain("AmazonEKSClusterAdminPolicy");
     expect(JSON.stringify(policies)).toContain("AmazonEKSAdminViewPolicy");
-    for (const a of Object.values(blocks(both, "aws_eks_access_policy_association"))) expect(a.access_scope).toEqual({ type: "cluster" });
+    for (const a of nonEmpty(Object.values(blocks(both, "aws_eks_access_policy_association")), "access policy association")) expect(a.access_scope).toEqual({ type: "cluster" });
   });
 
   test("upgrade policy STANDARD: no silent slide into billed extended support (EKS_UPGRADE_POLICY_FACTS)", () => {
@@ -70,9 +71,9 @@ describe("cluster", () => {
     expect(cluster.lifecycle).toMatchObject({ prevent_destroy: true });
     const open = synthAws({ dataProtection: { allowDestroy: true } }).json;
     expect(at(open, "aws_eks_cluster", "Cluster/Resource").lifecycle).toMatchObject({ prevent_destroy: false });
-    for (const key of Object.values(blocks(open, "aws_kms_key"))) expect(key.lifecycle).toEqual({ prevent_destroy: false });
-    for (const b of Object.values(blocks(open, "aws_s3_bucket"))) expect(b).toMatchObject({ force_destroy: false, lifecycle: { prevent_destroy: false } });
-    for (const key of Object.values(blocks(json, "aws_kms_key"))) expect(key.lifecycle).toEqual({ prevent_destroy: true });
+    for (const key of nonEmpty(Object.values(blocks(open, "aws_kms_key")), "KMS key")) expect(key.lifecycle).toEqual({ prevent_destroy: false });
+    for (const b of nonEmpty(Object.values(blocks(open, "aws_s3_bucket")), "bucket")) expect(b).toMatchObject({ force_destroy: false, lifecycle: { prevent_destroy: false } });
+    for (const key of nonEmpty(Object.values(blocks(json, "aws_kms_key")), "KMS key")) expect(key.lifecycle).toEqual({ prevent_destroy: true });
   });
 });
 
@@ -188,7 +189,7 @@ describe("NetworkPolicy enforcement (VPC CNI)", () => {
     expect(cni).toMatchObject({ addon_name: "vpc-cni", cluster_name: `\${aws_eks_cluster.${cluster.logicalId}.name}`, resolve_conflicts_on_create: "OVERWRITE" });
     expect(JSON.parse(String(cni.configuration_values))).toEqual(VPC_CNI_NETWORK_POLICY_FACTS.configuration.value);
     expect(VPC_CNI_NETWORK_POLICY_FACTS.beforeNodes.value).toBe(true);
-    for (const group of Object.values(blocks(json, "aws_eks_node_group"))) {
+    for (const group of nonEmpty(Object.values(blocks(json, "aws_eks_node_group")), "node group")) {
       expect(group.depends_on).toContain(`aws_eks_addon.${cni.logicalId}`);
     }
   });

@@ -9,6 +9,7 @@ import { newStack, findingsOf } from "../policy/fixtures/harness";
 import { SecureBucket } from "../policy/fixtures/aws";
 import { synthesizedStacks } from "../support/deployments";
 import { synthAws, blocks, type Block, type TfJson } from "../support/helpers";
+import { nonEmpty } from "../support/non-empty";
 
 // examples/aws-estate-keys.yaml as main.ts synthesized it (jest global setup), and variations in-process.
 const KEY = "examples-aws-estate-keys";
@@ -109,13 +110,13 @@ describe("customer-managed keys, opt-in", () => {
   test("the default keeps the AWS managed keys: SSE-S3 buckets, aws/ebs volumes, log groups without a key", () => {
     const { json } = synthAws();
     expect(Object.keys(blocks(json, "aws_kms_key")).sort()).toEqual([expect.stringMatching(/^Cluster_SecretsKey/), expect.stringMatching(/^VaultUnseal_Key/)]);
-    for (const g of Object.values(blocks(json, "aws_cloudwatch_log_group"))) expect(g.kms_key_id).toBeUndefined();
+    for (const g of nonEmpty(Object.values(blocks(json, "aws_cloudwatch_log_group")), "log group")) expect(g.kms_key_id).toBeUndefined();
     expect(JSON.stringify(blocks(json, "aws_s3_bucket_server_side_encryption_configuration"))).not.toContain("aws:kms");
   });
 
   test("volumes: nodes' launch templates and the StorageClass use the volume key, whose policy lets principals of the account use it only through EC2", () => {
     const json = cloud();
-    for (const lt of Object.values(blocks(json, "aws_launch_template"))) {
+    for (const lt of nonEmpty(Object.values(blocks(json, "aws_launch_template")), "launch template")) {
       expect((lt.block_device_mappings as { ebs: Block }[])[0].ebs).toMatchObject({ encrypted: "true", kms_key_id: expect.stringMatching(/aws_kms_key\.VolumeKey_.*\.arn/) });
     }
     const sc = Object.values(blocks(stacks()["acme-keys-vault"], "kubernetes_storage_class_v1"))[0];

@@ -4,6 +4,7 @@ import { LOAD_BALANCER_SCHEME_ANNOTATIONS, LOAD_BALANCER_SUBNET_TAGS } from "../
 import { deploymentRuns, synthesizedStacks } from "../support/deployments";
 import { blockNamed, blocksOf, entryPointAnnotations, exampleVariant, resourceTypes, synthDeployment } from "../support/estate";
 import { failing } from "../support/postconditions";
+import { nonEmpty } from "../support/non-empty";
 
 // examples/aws-estate.yaml: an existing VPC (aws.existingNetwork) and an internal entry point (domain.access).
 
@@ -27,7 +28,7 @@ describe("an existing VPC", () => {
     const refs = reads.map(([id]) => `\${data.aws_subnet.${id}.id}`);
     const cluster = Object.values(blocksOf(estate.cloud, "aws_eks_cluster"))[0];
     expect((cluster.vpc_config as { subnet_ids: string[] }).subnet_ids).toEqual(refs);
-    for (const group of Object.values(blocksOf(estate.cloud, "aws_eks_node_group"))) expect(group.subnet_ids).toEqual(refs);
+    for (const group of nonEmpty(Object.values(blocksOf(estate.cloud, "aws_eks_node_group")), "node group")) expect(group.subnet_ids).toEqual(refs);
     const groups = Object.values(blocksOf(estate.cloud, "aws_security_group"));
     expect(groups.length).toBeGreaterThan(0);
     for (const g of groups) expect(g.vpc_id).toBe("${data.aws_vpc.Network_Vpc_FAC8F4A5.id}");

@@ -8,6 +8,7 @@ import { configProblems } from "../support/config-problems";
 import { synthesizedStacks } from "../support/deployments";
 import { blockNamed, entryPointAnnotations, exampleVariant, type StackJson } from "../support/estate";
 import { failing } from "../support/postconditions";
+import { nonEmpty } from "../support/non-empty";
 
 // domain.privateLink on AWS: connections through PrivateLink reach the entry point from the NLB's own private address
 // (PRIVATELINK_SOURCE_IS_NLB_ADDRESS). The NLB sits in subnets no pod takes an address in (aws-load-balancer-subnets), and
@@ -95,7 +96,7 @@ describe("a created network", () => {
     expect(ids.map((id) => id.replace(/_[0-9A-F]+$/, ""))).toEqual(["Network_PublicA", "Network_PublicB", "Network_PublicC"]);
     // Nodes run in the private subnets only.
     const privateIds = new Set(["PrivateA", "PrivateB", "PrivateC"].map((z) => Object.keys((cloud.resource as Raw).aws_subnet).find((k) => k.startsWith(`Network_${z}_`))));
-    for (const group of Object.values((cloud.resource as Raw).aws_eks_node_group) as Raw[]) {
+    for (const group of nonEmpty(Object.values((cloud.resource as Raw).aws_eks_node_group) as Raw[], "node group")) {
       for (const ref of group.subnet_ids as string[]) expect(privateIds.has(/aws_subnet\.([^.]+)\.id/.exec(ref)?.[1])).toBe(true);
     }
     for (const s of publics) {

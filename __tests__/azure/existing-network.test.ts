@@ -2,6 +2,7 @@ import { AKS_LOAD_BALANCER_FACTS } from "../../constructs/azure/azure-facts";
 import { deploymentRuns } from "../support/deployments";
 import { blockNamed, blocksOf, entryPointAnnotations, exampleVariant, resourceTypes, synthDeployment } from "../support/estate";
 import { failing } from "../support/postconditions";
+import { nonEmpty } from "../support/non-empty";
 
 // examples/azure-estate.yaml: an existing VNet (azure.existingNetwork), an internal entry point with a Private
 // Link Service (domain.access, domain.privateLink).
@@ -32,7 +33,7 @@ describe("an existing VNet", () => {
   });
 
   test("private endpoints go to the stated endpoint subnet; the runner peering is made on the VNet, in its own group", () => {
-    for (const pe of Object.values(blocksOf(estate.cloud, "azurerm_private_endpoint"))) expect(pe.subnet_id).toBe("${data.azurerm_subnet.Network_EndpointsSubnet_27BCC467.id}");
+    for (const pe of nonEmpty(Object.values(blocksOf(estate.cloud, "azurerm_private_endpoint")), "private endpoint")) expect(pe.subnet_id).toBe("${data.azurerm_subnet.Network_EndpointsSubnet_27BCC467.id}");
     const toRunner = Object.values(blocksOf(estate.cloud, "azurerm_virtual_network_peering")).find((p) => String(p.name).endsWith("-to-runner"));
     expect(toRunner).toEqual(expect.objectContaining({ resource_group_name: VNET_RG, virtual_network_name: "${data.azurerm_virtual_network.Network_1C6012B5.name}" }));
     expect(blockNamed(estate.cloud, "azurerm_virtual_network", "Network")).toEqual(expect.objectContaining({ name: "contoso-spoke", resource_group_name: VNET_RG }));

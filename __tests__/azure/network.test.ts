@@ -12,6 +12,7 @@ import { PrivateEndpoint } from "@cdktf/provider-azurerm/lib/private-endpoint";
 import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
 import { onlyResource, resourcesOf, synthJson } from "../support/helpers";
+import { nonEmpty } from "../support/non-empty";
 
 const base = { name: "acme", location: "westeurope", resourceGroupName: "acme-network", cidr: "10.50.0.0/16" };
 
@@ -58,7 +59,7 @@ describe("Network", () => {
       { name: "aks-api-server", service_delegation: { name: "Microsoft.ContainerService/managedClusters", actions: ["Microsoft.Network/virtualNetworks/subnets/join/action"] } },
     ]);
     expect(api.default_outbound_access_enabled).toBe(false);
-    for (const other of resourcesOf(res, "azurerm_subnet").filter((x) => x !== api)) expect(other.delegation).toBeUndefined();
+    for (const other of nonEmpty(resourcesOf(res, "azurerm_subnet").filter((x) => x !== api), "other subnet")) expect(other.delegation).toBeUndefined();
     expect(resourcesOf(res, "azurerm_network_security_group").map((g) => g.name)).toContain("acme-api-server-nsg");
     expect(resourcesOf(res, "azurerm_subnet_network_security_group_association").map((a) => a.subnet_id)).toContain("${azurerm_subnet.Network_ApiServerSubnet_F9EBDB7C.id}");
   });
@@ -74,7 +75,7 @@ describe("Network", () => {
     expect(byName.AllowAdminsInbound).toMatchObject({ access: "Allow", protocol: "Tcp", source_address_prefixes: ["192.168.10.0/24"], destination_address_prefix: "10.50.192.0/28", destination_port_range: "443" });
     expect(byName.AllowApiServerSubnetInbound).toMatchObject({ access: "Allow", source_address_prefix: "10.50.192.0/28", destination_address_prefix: "10.50.192.0/28" });
     expect(byName.DenyOtherVnetInbound).toMatchObject({ access: "Deny", source_address_prefix: "VirtualNetwork", priority: 4010 });
-    for (const r of rules.filter((x) => x.access === "Allow")) expect(r.priority as number).toBeLessThan(4000);
+    for (const r of nonEmpty(rules.filter((x) => x.access === "Allow"), "allowing rule")) expect(r.priority as number).toBeLessThan(4000);
   });
   test("without admin ranges only the nodes reach the API server subnet", () => {
     const res = synthJson((s) => { new Network(s, "Network", base); });

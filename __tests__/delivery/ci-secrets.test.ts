@@ -10,6 +10,7 @@ import { OfflinePlanner, offlineConfig, type StateResource } from "../support/of
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { BucketAccessLogs, EncryptedBucket } from "../../constructs/aws/encrypted-bucket";
 import { synthesizedStacks } from "../support/deployments";
+import { nonEmpty } from "../support/non-empty";
 
 // Secrets stay in the customer's account through CI. The workflows are checked as parsed YAML (and the
 // scripts they run, with bash); the AWS bootstrap as synthesized, and as the real terraform and
@@ -66,7 +67,7 @@ describe("workflows", () => {
   });
 
   test("every job holding a cloud identity deletes its plan files and Terraform directories last, whatever happened", () => {
-    for (const { name, job } of jobs.filter(({ job }) => holdsCredentials(job))) {
+    for (const { name, job } of nonEmpty(jobs.filter(({ job }) => holdsCredentials(job)), "job holding credentials")) {
       const last = job.steps[job.steps.length - 1];
       expect({ name, if: last.if, run: last.run?.trim() }).toEqual({ name, if: "always()", run: expect.stringMatching(/^set -euo pipefail\nrm -rf plans cdktf\.out\b/) });
       // Every directory the job plans into is among them.

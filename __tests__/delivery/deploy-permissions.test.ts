@@ -8,6 +8,7 @@ import { deploymentStacks } from "../../stacks/bootstrap/deployment-types";
 import { AWS_PERMISSIONS, AZURE_PERMISSIONS, GCP_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { IAM_QUOTAS, iamJsonLength } from "../../stacks/bootstrap/aws-deploy-policy";
 import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
+import { nonEmpty } from "../support/non-empty";
 
 /** Types in a synthesized stack's JSON: resource types, and data sources as data.<type>. */
 function jsonTypes(stack: Record<string, unknown>): string[] {
@@ -95,10 +96,10 @@ describe("the AWS bootstrap's deploy roles", () => {
 
   test("IAM and S3 actions are scoped to the deployment's own names; service-linked roles to EKS's", () => {
     const stmts = docs("ApplyPolicies").flatMap((doc) => doc.statement);
-    for (const s of stmts.filter((st) => (st.actions ?? []).some((a) => a.startsWith("iam:") && a !== "iam:CreateServiceLinkedRole" && !a.includes("OpenIDConnect")))) {
+    for (const s of nonEmpty(stmts.filter((st) => (st.actions ?? []).some((a) => a.startsWith("iam:") && a !== "iam:CreateServiceLinkedRole" && !a.includes("OpenIDConnect"))), "IAM statement")) {
       expect(s.resources).toEqual([expect.stringMatching(/:role\/acme-prod-\*$/)]);
     }
-    for (const s of stmts.filter((st) => (st.actions ?? []).some((a) => a.startsWith("s3:")) && !st.sid.startsWith("State"))) {
+    for (const s of nonEmpty(stmts.filter((st) => (st.actions ?? []).some((a) => a.startsWith("s3:")) && !st.sid.startsWith("State")), "S3 statement")) {
       expect(s.resources).toEqual([expect.stringMatching(/:s3:::acme-prod-\*$/)]);
     }
     const slr = stmts.find((s) => s.sid === "WriteIamServiceLinkedRoles") as unknown as { condition: unknown };

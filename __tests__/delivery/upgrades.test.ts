@@ -4,6 +4,7 @@ import type { DeploymentInput } from "../../config/schema";
 import { IMAGES } from "../../constructs/kubernetes/images";
 import { buildDeployment } from "../../stacks/deployment";
 import { OfflinePlanner, offlineAwsProvider, type StateResource } from "../support/offline-plan";
+import { nonEmpty } from "../support/non-empty";
 import type { PlanJson } from "../../scripts/replacement-guard";
 
 // The documented upgrade paths (docs/deployment-guide.md, "Upgrades"): a Kubernetes minor upgrade (control
@@ -147,7 +148,7 @@ describe("the real aws provider plans the AWS upgrade in place", () => {
     if (!step1.ok) throw new Error(step1.error);
     const c = changes(step1.plan);
     expect(c["aws_eks_cluster.Cluster"]).toEqual({ actions: ["update"], attributes: ["version"] });
-    for (const [address, n] of Object.entries(c).filter(([a]) => a.startsWith("aws_eks_node_group."))) expect({ address, attributes: n.attributes, replaced: n.actions.includes("delete") }).toEqual({ address, attributes: [], replaced: false });
+    for (const [address, n] of nonEmpty(Object.entries(c).filter(([a]) => a.startsWith("aws_eks_node_group.")), "node group change")) expect({ address, attributes: n.attributes, replaced: n.actions.includes("delete") }).toEqual({ address, attributes: [], replaced: false });
 
     // Step 2, the node groups, from the state after step 1.
     const afterStep1 = stateFrom(step1.plan as PlanJson & { planned_values?: never });

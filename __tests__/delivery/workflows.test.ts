@@ -5,6 +5,7 @@ import { TERRAFORM_VERSION } from "../../scripts/preflight";
 import { MANY_OUTDIR } from "../../config/synth-args";
 import { deploymentMatrix } from "../../scripts/ci";
 import { STACK_ROLES } from "../../scripts/stack-order";
+import { nonEmpty } from "../support/non-empty";
 
 // The GitHub Actions workflows users run, checked as data: they cannot run here (no GitHub, no cloud),
 // so every promise they make is asserted on the parsed YAML instead.
@@ -177,7 +178,7 @@ test("Terraform, Node and cdktf-cli versions are pinned; the cdktf CLI comes fro
     expect(String(s.with?.terraform_version)).toBe(TERRAFORM_VERSION);
     expect(s.with?.terraform_wrapper).toBe(false);
   }
-  for (const s of allSteps.filter((x) => x.uses?.startsWith("actions/setup-node@"))) expect(s.with).toMatchObject({ "node-version": "20", cache: "npm" });
+  for (const s of nonEmpty(allSteps.filter((x) => x.uses?.startsWith("actions/setup-node@")), "setup-node step")) expect(s.with).toMatchObject({ "node-version": "20", cache: "npm" });
   const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { devDependencies: Record<string, string> };
   expect(pkg.devDependencies["cdktf-cli"]).toMatch(/^\d+\.\d+\.\d+$/);
   for (const r of runs(allSteps)) {
@@ -267,9 +268,8 @@ test("every run step is strict (set -euo pipefail) and interpolates no expressio
     // Values reach scripts through env: an expression inside a script is a script-injection risk.
     expect(r).not.toContain("${{");
   }
-  for (const { steps } of allJobs) {
-    for (const s of steps.filter((x) => x.uses?.startsWith("actions/checkout@"))) expect(s.with?.["persist-credentials"]).toBe(false);
-  }
+  const checkouts = allJobs.flatMap(({ steps }) => steps.filter((x) => x.uses?.startsWith("actions/checkout@")));
+  for (const s of nonEmpty(checkouts, "checkout step")) expect(s.with?.["persist-credentials"]).toBe(false);
 });
 
 test("CI never holds a Vault token: no job logs in to Vault or plans/applies vault-config; the platform waits for VAULT_CONFIGURED (issue 12)", () => {

@@ -13,6 +13,7 @@ import { configProblems } from "../support/config-problems";
 import { synthesizedStacks } from "../support/deployments";
 import { blockNamed, blocksOf, exampleVariant, type StackJson } from "../support/estate";
 import { failing } from "../support/postconditions";
+import { nonEmpty } from "../support/non-empty";
 
 // A Certificate Manager certificate served by a GKE Gateway in front of the entry point
 // (domain.certificate.source gcp-certificate-manager). examples/gcp-estate-keys.yaml: public, created network, Cloud DNS.
@@ -144,7 +145,7 @@ describe("the Gateway, its route and health check, against GKE's facts", () => {
 
   test("the companions wait for the Service", () => {
     const serviceId = Object.entries(blocksOf(publicGateway.platform, "kubernetes_service_v1")).find(([, s]) => (s.metadata as Raw).name === "entry-point")?.[0];
-    for (const m of Object.values(blocksOf(publicGateway.platform, "kubernetes_manifest"))) expect(m.depends_on).toEqual([`kubernetes_service_v1.${serviceId}`]);
+    for (const m of nonEmpty(Object.values(blocksOf(publicGateway.platform, "kubernetes_manifest")), "kubernetes_manifest")) expect(m.depends_on).toEqual([`kubernetes_service_v1.${serviceId}`]);
   });
 });
 
@@ -221,7 +222,7 @@ describe("NetworkPolicy ipBlock exceptions (kubernetes ValidateIPBlock: each mus
 
   test("in every synthesized entry-point policy, each except lies strictly inside its cidr", () => {
     for (const { vault } of [publicGateway, internalGateway, synthAll(exampleVariant("examples/gcp-estate.yaml")), synthAll(exampleVariant("examples/aws-estate.yaml"))]) {
-      for (const policy of Object.values(blocksOf(vault, "kubernetes_network_policy_v1"))) {
+      for (const policy of nonEmpty(Object.values(blocksOf(vault, "kubernetes_network_policy_v1")), "network policy")) {
         for (const rule of ((policy.spec as Raw).ingress ?? []) as Raw[]) {
           for (const peer of (rule.from ?? []) as Raw[]) {
             if (!peer.ip_block) continue;

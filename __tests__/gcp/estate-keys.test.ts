@@ -4,6 +4,7 @@ import type { DeploymentInput } from "../../config/schema";
 import { GCP_CMEK_FACTS, GKE_GATEWAY } from "../../constructs/gcp/gke-facts";
 import { GKE_STATIC_ADDRESS } from "../../stacks/gcp-stack";
 import { synthesizedStacks } from "../support/deployments";
+import { nonEmpty } from "../support/non-empty";
 
 // examples/gcp-estate-keys.yaml and examples/gcp.yaml as main.ts synthesized them (jest global setup).
 type Json = { resource: Record<string, Record<string, Record<string, unknown>>>; data?: Record<string, Record<string, Record<string, unknown>>> };
@@ -48,7 +49,7 @@ test("customer-managed keys: node boot disks and the StorageClass under the volu
   }
   const [[, sc]] = res(estate()["globex-keys-vault"], "kubernetes_storage_class_v1");
   expect((sc.parameters as Record<string, string>)[GCP_CMEK_FACTS.storageClassParameter.value]).toMatch(/VolumeKey/);
-  for (const [, key] of res(gcp, "google_kms_crypto_key").filter(([id]) => /^(Data|Volume)Key/.test(id))) {
+  for (const [, key] of nonEmpty(res(gcp, "google_kms_crypto_key").filter(([id]) => /^(Data|Volume)Key/.test(id)), "data or volume key")) {
     expect(key).toMatchObject({ rotation_period: "7776000s", lifecycle: { prevent_destroy: true } });
   }
 });

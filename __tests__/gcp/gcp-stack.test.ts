@@ -5,6 +5,7 @@ import { deploymentOn } from "../../config/schema";
 import { buildDeployment } from "../../stacks/deployment";
 import { GcpStack } from "../../stacks/gcp-stack";
 import { resourcesOf, onlyResource, type TfJson } from "../support/helpers";
+import { nonEmpty } from "../support/non-empty";
 import { GKE_METADATA_SERVER_EGRESS, GKE_SERVICE_AGENT_FACTS } from "../../constructs/gcp/gke-facts";
 
 /** A contract value as it renders inside the cloud stack. */
@@ -122,11 +123,11 @@ describe("GcpStack from examples/gcp.yaml", () => {
   });
 
   test("only the node service account holds project-wide roles", () => {
-    for (const m of resourcesOf(json, "google_project_iam_member")) expect(m.member).toMatch(/google_service_account\.NodeServiceAccount_/);
+    for (const m of nonEmpty(resourcesOf(json, "google_project_iam_member"), "project IAM member")) expect(m.member).toMatch(/google_service_account\.NodeServiceAccount_/);
   });
 
   test("no bucket is granted to allUsers or allAuthenticatedUsers", () => {
-    for (const m of resourcesOf(json, "google_storage_bucket_iam_member")) expect(m.member).not.toMatch(/^all(Authenticated)?Users$/);
+    for (const m of nonEmpty(resourcesOf(json, "google_storage_bucket_iam_member"), "bucket IAM member")) expect(m.member).not.toMatch(/^all(Authenticated)?Users$/);
   });
 
   test("no Secret Manager resource exists", () => {
@@ -173,9 +174,9 @@ describe("data protection", () => {
 
   test("allowDestroy lifts prevent_destroy and deletion protection, but buckets are never force-destroyed", () => {
     const lifted = build({ ...example, dataProtection: { allowDestroy: true } }).json;
-    for (const type of protectedTypes) for (const r of resourcesOf(lifted, type)) expect(r.lifecycle).toMatchObject({ prevent_destroy: false });
+    for (const type of protectedTypes) for (const r of nonEmpty(resourcesOf(lifted, type), type)) expect(r.lifecycle).toMatchObject({ prevent_destroy: false });
     expect(onlyResource(lifted, "google_container_cluster").deletion_protection).toBe(false);
-    for (const b of resourcesOf(lifted, "google_storage_bucket")) expect(b.force_destroy).toBe(false);
+    for (const b of nonEmpty(resourcesOf(lifted, "google_storage_bucket"), "bucket")) expect(b.force_destroy).toBe(false);
   });
 });
 
@@ -206,7 +207,7 @@ describe("firewall", () => {
   test("no allow rule open to 0.0.0.0/0 on an admin port, whatever the endpoint choice", () => {
     for (const d of [example, privateOnly]) {
       const rules = resourcesOf(build(d).json, "google_compute_firewall");
-      for (const rule of rules.filter((r) => r.allow)) {
+      for (const rule of nonEmpty(rules.filter((r) => r.allow), "allowing firewall rule")) {
         const sources = (rule.source_ranges as string[]) ?? ["0.0.0.0/0"];
         if (!sources.includes("0.0.0.0/0")) continue;
         for (const allow of rule.allow as { ports?: string[] }[]) for (const port of ADMIN_PORTS) expect(covers(allow.ports, port)).toBe(false);

@@ -6,6 +6,7 @@ import { CLUSTER_LOG_COMPONENTS, GkeCluster, GkeClusterProps, pickControlPlaneCi
 import { NodePool } from "../../constructs/gcp/node-pool";
 import { NODE_ROLES, NodeServiceAccount } from "../../constructs/gcp/node-service-account";
 import { onlyResource, resourcesOf, synthJson } from "../support/helpers";
+import { nonEmpty } from "../support/non-empty";
 
 const base: GkeClusterProps = {
   name: "acme",
@@ -219,7 +220,7 @@ describe("NodeServiceAccount", () => {
       "roles/monitoring.viewer", "roles/stackdriver.resourceMetadata.writer",
     ]);
     // Granted to the dedicated account the construct creates, in the given project only.
-    for (const m of resourcesOf(json, "google_project_iam_member")) {
+    for (const m of nonEmpty(resourcesOf(json, "google_project_iam_member"), "project IAM member")) {
       expect(m).toMatchObject({ project: "acme-prod", member: expect.stringMatching(/^\$\{google_service_account\.Nodes_[0-9A-F]+\.member\}$/) });
     }
   });

@@ -6,6 +6,7 @@ import { ComputeRouter } from "@cdktf/provider-google/lib/compute-router";
 import { Network } from "../../constructs/gcp/network";
 import { NodeFirewall } from "../../constructs/gcp/node-firewall";
 import { resourcesOf, synthJson } from "../support/helpers";
+import { nonEmpty } from "../support/non-empty";
 
 const networkProps = { namePrefix: "acme", region: "europe-west1", nodeCidr: "10.60.0.0/20", podCidr: "10.64.0.0/14", serviceCidr: "172.22.0.0/20" };
 const firewallProps = { namePrefix: "acme", network: "vpc-id", nodeTag: "acme-gke-node", controlPlaneCidr: "172.16.0.0/28" };
@@ -77,7 +78,7 @@ describe("NodeFirewall", () => {
   });
 
   test("no allow rule admits 0.0.0.0/0", () => {
-    for (const r of rules.filter((r) => r.allow)) expect(r.source_ranges).not.toContain("0.0.0.0/0");
+    for (const r of nonEmpty(rules.filter((r) => r.allow), "allowing firewall rule")) expect(r.source_ranges).not.toContain("0.0.0.0/0");
   });
 
   test("the control-plane range must be a /28", () => {

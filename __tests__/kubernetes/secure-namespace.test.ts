@@ -3,6 +3,7 @@ import { NetworkPolicyV1 } from "@cdktf/provider-kubernetes/lib/network-policy-v
 import { Testing } from "cdktf";
 import { SecureNamespace } from "../../constructs/kubernetes/secure-namespace";
 import { resourcesOf, synthJson } from "../support/helpers";
+import { nonEmpty } from "../support/non-empty";
 
 const synth = () => Testing.synthScope((s) => new SecureNamespace(s, "Ns", { name: "metadata" }));
 
@@ -54,7 +55,7 @@ test("DNS egress is allowed explicitly, to kube-dns only, on 53 UDP and TCP", ()
 
 test("policies are created in the namespace they protect (by reference)", () => {
   const doc = synthJson((s) => new SecureNamespace(s, "Ns", { name: "metadata" }));
-  for (const p of resourcesOf(doc, "kubernetes_network_policy_v1")) expect(p.metadata.namespace).toMatch(/^\$\{kubernetes_namespace_v1\./);
+  for (const p of nonEmpty(resourcesOf(doc, "kubernetes_network_policy_v1"), "network policy")) expect(p.metadata.namespace).toMatch(/^\$\{kubernetes_namespace_v1\./);
 });
 
 test("the DNS endpoint can be pointed elsewhere (e.g. a node-local resolver's pods)", () => {

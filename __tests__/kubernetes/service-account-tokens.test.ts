@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import * as path from "node:path";
 import { KUBERNETES_AUTH_LOCAL_CREDENTIALS } from "../../constructs/vault/vault-server";
 import { DEPLOYMENTS, outputDir, synthesizedStacks } from "../support/deployments";
+import { nonEmpty } from "../support/non-empty";
 
 /**
  * Service-account tokens in every pod of every shipped deployment, as main.ts synthesizes them: no pod has the
@@ -52,13 +53,12 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s: service-account tokens", (key)
   });
 
   test("a Vault-audience token is mounted only into the Vault Agent containers, which present it", () => {
-    for (const pod of all) {
-      for (const t of tokens(pod).filter((x) => x.audience === "vault")) {
-        const holders = containers(pod).filter((c) => mountsOf(c, t.volume).length);
-        expect({ pod: pod.name, holders: holders.map((c) => c.name).sort() }).toEqual({ pod: pod.name, holders: ["vault-agent", "vault-agent-init"] });
-        for (const c of holders) expect(c.command.join(" ")).toMatch(/^(vault|bao) agent /);
-        expect(t.seconds).toBeLessThanOrEqual(3600);
-      }
+    const vaultTokens = all.flatMap((pod) => tokens(pod).filter((x) => x.audience === "vault").map((t) => ({ pod, t })));
+    for (const { pod, t } of nonEmpty(vaultTokens, "Vault-audience token")) {
+      const holders = containers(pod).filter((c) => mountsOf(c, t.volume).length);
+      expect({ pod: pod.name, holders: holders.map((c) => c.name).sort() }).toEqual({ pod: pod.name, holders: ["vault-agent", "vault-agent-init"] });
+      for (const c of holders) expect(c.command.join(" ")).toMatch(/^(vault|bao) agent /);
+      expect(t.seconds).toBeLessThanOrEqual(3600);
     }
   });
 

@@ -5,6 +5,7 @@ import { ServiceV1 } from "@cdktf/provider-kubernetes/lib/service-v1";
 import { Testing } from "cdktf";
 import { StatelessWorkload, type StatelessWorkloadProps } from "../../constructs/kubernetes/stateless-workload";
 import { allContainers, resourcesOf, synthJson } from "../support/helpers";
+import { nonEmpty } from "../support/non-empty";
 import { APP, ZONES } from "./workload-fixtures";
 
 const base: StatelessWorkloadProps = { name: "web", namespace: "ingress", zones: ZONES, containers: [{ ...APP, volumeMounts: [] }], ports: [{ name: "https", port: 8443 }] };
@@ -14,7 +15,7 @@ const deployment = (props: Partial<StatelessWorkloadProps> = {}) =>
 test("every container runs with the restricted security context and no token is mounted", () => {
   const d = deployment();
   expect(d.spec.template.spec.automount_service_account_token).toBe(false);
-  for (const c of allContainers(d)) {
+  for (const c of nonEmpty(allContainers(d), "container")) {
     expect(c.security_context).toEqual(expect.objectContaining({ run_as_non_root: true, allow_privilege_escalation: false, read_only_root_filesystem: true, capabilities: { drop: ["ALL"] } }));
   }
   expect(Testing.synthScope((s) => new StatelessWorkload(s, "Web", base))).toHaveResourceWithProperties(ServiceAccountV1, { automount_service_account_token: false });

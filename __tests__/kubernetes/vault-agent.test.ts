@@ -10,6 +10,7 @@ import {
   type VaultAgentProps,
 } from "../../constructs/kubernetes/vault-agent";
 import { allContainers, resourcesOf, synthJson } from "../support/helpers";
+import { nonEmpty } from "../support/non-empty";
 import { APP, ZONES } from "./workload-fixtures";
 
 const agentProps: VaultAgentProps = {
@@ -34,7 +35,7 @@ test("an init container renders before the application and a sidecar renews, bot
   expect(spec.container.map((c: { name: string }) => c.name)).toEqual(["app", "vault-agent"]);
   expect(spec.init_container[0].command).toEqual(["vault", "agent", "-config=/vault/config/agent-init.json"]);
   expect(spec.container[1].command).toEqual(["vault", "agent", "-config=/vault/config/agent.json"]);
-  for (const c of allContainers(set)) expect(c.security_context).toEqual(expect.objectContaining({ read_only_root_filesystem: true, run_as_non_root: true }));
+  for (const c of nonEmpty(allContainers(set), "container")) expect(c.security_context).toEqual(expect.objectContaining({ read_only_root_filesystem: true, run_as_non_root: true }));
 });
 
 test("the sidecar is probed on the presence of what it renders", () => {

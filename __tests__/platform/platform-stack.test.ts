@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { Testing } from "cdktf";
 import { parse as parseYaml } from "yaml";
 import { allowedFlows, catalogEndpoints, networkPoliciesOf, type Endpoint, type Flow } from "../support/network-flows";
+import { nonEmpty } from "../support/non-empty";
 import { APP_LABEL } from "../../lib/labels";
 import { ENCRYPTED_STORAGE_CLASS_NAME } from "../../constructs/kubernetes/encrypted-storage-class";
 import type { Deployment } from "../../config/schema";
@@ -58,7 +59,7 @@ test("stores keep data on the encrypted StorageClass and are protected from dest
 
 test("dataProtection.allowDestroy lifts prevent_destroy on the stores", () => {
   const relaxed = synth(defaultDeployment({ dataProtection: { allowDestroy: true } }));
-  for (const s of resources(relaxed, "kubernetes_stateful_set_v1")) expect(s.lifecycle).toEqual({ prevent_destroy: false });
+  for (const s of nonEmpty(resources(relaxed, "kubernetes_stateful_set_v1"), "StatefulSet")) expect(s.lifecycle).toEqual({ prevent_destroy: false });
 });
 
 test("replicas: 3 Cassandra and Elasticsearch nodes, primary + standby PostgreSQL, 2 Keycloak and entry points", () => {
@@ -76,7 +77,7 @@ test("every workload spreads across zones and has a PodDisruptionBudget", () => 
 
 test("every container runs with the restricted security context and a read-only root filesystem", () => {
   for (const w of workloads(doc)) {
-    for (const c of containersOf(w)) {
+    for (const c of nonEmpty(containersOf(w), "container")) {
       expect(`${w.metadata.name}/${c.name}: ${JSON.stringify(c.security_context)}`).toBe(
         `${w.metadata.name}/${c.name}: ${JSON.stringify({ ...c.security_context, run_as_non_root: true, allow_privilege_escalation: false, privileged: false, read_only_root_filesystem: true, capabilities: { drop: ["ALL"] } })}`,
       );
@@ -100,7 +101,7 @@ test("no credential is in the stack: no Kubernetes Secret, every password is a V
   expect(assignments.length).toBeGreaterThan(10);
   for (const m of assignments) expect([m[0], m[1]]).toEqual([m[0], expect.stringMatching(/^'?\{\{/)]);
   for (const w of workloads(doc)) {
-    for (const c of containersOf(w)) for (const e of c.env ?? []) expect(`${e.name}=${e.value}`).not.toMatch(/(PASSWORD|SECRET|TOKEN)=(?!\/)/);
+    for (const c of nonEmpty(containersOf(w), "container")) for (const e of c.env ?? []) expect(`${e.name}=${e.value}`).not.toMatch(/(PASSWORD|SECRET|TOKEN)=(?!\/)/);
   }
 });
 
@@ -285,7 +286,7 @@ test("the whole platform's allow graph is exactly the intended one, evaluated on
 
 test("every generated shell script parses (sh -n), and the YAML files parse without aliases", () => {
   const scripts: [string, string][] = [];
-  for (const cm of resources(doc, "kubernetes_config_map_v1")) {
+  for (const cm of nonEmpty(resources(doc, "kubernetes_config_map_v1"), "ConfigMap")) {
     for (const [file, text] of Object.entries(cm.data as Record<string, string>)) if (file.endsWith(".sh")) scripts.push([`${cm.metadata.name}/${file}`, text]);
   }
   for (const w of workloads(doc)) {

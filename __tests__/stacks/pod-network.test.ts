@@ -8,6 +8,7 @@ import { firstHost } from "../../lib/cidr";
 import { SERVICES } from "../../platform/service-catalog";
 import { identityBoundServices } from "../../stacks/vault-stack";
 import { synthesizedStacks } from "../support/deployments";
+import { nonEmpty } from "../support/non-empty";
 
 // What each cloud's addressing facts (PlatformFoundation.podNetwork) do to the NetworkPolicies main.ts
 // wrote for the shipped deployments, evaluated with the allow graph's own evaluator.
@@ -103,13 +104,13 @@ describe("AKS with Cilium: the API server is reached through Cilium's kube-apise
 
   test("the kube-apiserver entity is allowed on 443 to exactly Vault and the TLS bootstrap pods, and no policy of them allows ingress", () => {
     expect(manifests.length).toBeGreaterThan(0);
-    for (const m of manifests) expect(m).toMatchObject({ apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy" });
+    for (const m of nonEmpty(manifests, "CiliumNetworkPolicy manifest")) expect(m).toMatchObject({ apiVersion: "cilium.io/v2", kind: "CiliumNetworkPolicy" });
     const withEntity = manifests.filter((m) => m.spec.egress.some((e) => e.toEntities?.length));
     expect(withEntity.map((m) => m.spec.endpointSelector.matchLabels[APP_LABEL]).sort()).toEqual([SERVICES.vault.name, VAULT_TLS_BOOTSTRAP_APP].sort());
     for (const m of withEntity) {
       expect(m.spec.egress.filter((e) => e.toEntities)).toEqual([{ toEntities: [AKS_FACTS.ciliumApiServerIdentity.value], toPorts: [{ ports: [{ port: "443", protocol: "TCP" }] }] }]);
     }
-    for (const m of manifests) expect(m.spec.ingress).toBeUndefined();
+    for (const m of nonEmpty(manifests, "CiliumNetworkPolicy manifest")) expect(m.spec.ingress).toBeUndefined();
   });
 
   test("the pods it selects are the API's callers: the Vault StatefulSet's, the bootstrap Job's and its renewal's pods carry those labels", () => {

@@ -1,5 +1,6 @@
-import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawn, spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { cliConfig, discoverMirrors, mirroredVersions, terraformPlatform } from "../../scripts/validate";
@@ -16,6 +17,17 @@ import { cliConfig, discoverMirrors, mirroredVersions, terraformPlatform } from 
  * - OfflinePlanner: plans root modules a test writes against a list of resources in state.
  * - OfflineStack: plans a whole synthesized stack (offlineConfig), with a fake apply to a settled state.
  * - offlineConfig: a synthesized stack made plannable offline (also for tests that run terraform themselves).
+ *
+ * Speed: a plan or `show -json` spends most of its time starting the 700 MB provider and loading its
+ * schema. So each test file starts the mirrored provider binary ONCE, in its debug-server mode
+ * (`-debug`: terraform-plugin-go's managed debug server), and terraform attaches to it through
+ * TF_REATTACH_PROVIDERS (Terraform's documented reattach mechanism for provider debugging) instead
+ * of launching the provider again for every command. It is the same binary from the same mirror, and
+ * terraform configures it anew in every plan, so the plans are the provider's own (a plan made attached
+ * and one made by a fresh provider were compared: equal but for the timestamp and the order of
+ * `relevant_attributes`). `terraform init` always installs from the mirror as before (lock file, hash).
+ * Attaching is used only for configurations with at most one aws provider block: aliases configured
+ * on one shared process could overwrite each other's configuration. OFFLINE_PLAN_REATTACH=0 turns it off.
  */
 export const AWS_PROVIDER = { address: "registry.terraform.io/hashicorp/aws", version: "5.100.0" } as const;
 
@@ -47,6 +59,68 @@ export function offlinePlanUnavailable(): string | undefined {
 }
 
 const terraformBinary = () => process.env.TERRAFORM_BINARY || "terraform";
+
+/** The aws provider executable in the (unpacked) mirror, or undefined (a packed mirror: terraform launches it itself). */
+function awsProviderExecutable(): string | undefined {
+  for (const mirror of awsMirrors()) {
+    const dir = path.join(mirror, ...AWS_PROVIDER.address.split("/"), AWS_PROVIDER.version, terraformPlatform());
+    if (!existsSync(dir)) continue;
+    const exe = readdirSync(dir).find((f) => f.startsWith("terraform-provider-aws"));
+    if (exe) return path.join(dir, exe);
+  }
+  return undefined;
+}
+
+let attached: { reattach?: string; stop?: () => void } | undefined;
+
+// Jest loads this module afresh for every test file: the file's provider server stops when the file ends
+// (not only when the worker exits), so a worker running several files holds one server at a time.
+if (typeof afterAll === "function") {
+  afterAll(() => {
+    attached?.stop?.();
+    attached = undefined;
+  });
+}
+
+/**
+ * TF_REATTACH_PROVIDERS for this test file's one aws provider server, started on first use (undefined
+ * when turned off or not startable: terraform then launches the provider per command, as before).
+ * A shell holds the server and kills it when this process's end of its stdin pipe closes: at the end
+ * of the test file (afterAll below), or when the process exits (normally, by a crash or a kill alike).
+ */
+function providerReattach(): string | undefined {
+  if (attached) return attached.reattach;
+  attached = {};
+  if (process.env.OFFLINE_PLAN_REATTACH === "0") return undefined;
+  const exe = awsProviderExecutable();
+  if (!exe) return undefined;
+  const dir = mkdtempSync(path.join(tmpdir(), "offline-provider-"));
+  const out = path.join(dir, "out");
+  const script = '"$1" -debug >"$2" 2>&1 & pid=$!; cat >/dev/null; kill $pid; rm -rf "$3"';
+  const child = spawn("sh", ["-c", script, "sh", exe, out, dir], { stdio: ["pipe", "ignore", "ignore"], env: { PATH: process.env.PATH ?? "", HOME: dir, CHECKPOINT_DISABLE: "1" } });
+  child.unref();
+  (child.stdin as unknown as { unref?: () => void }).unref?.();
+  attached.stop = () => child.stdin?.end();
+  const sleeper = new Int32Array(new SharedArrayBuffer(4));
+  const deadline = Date.now() + 120_000;
+  while (Date.now() < deadline) {
+    const text = existsSync(out) ? readFileSync(out, "utf8") : "";
+    const m = /TF_REATTACH_PROVIDERS='(\{.*\})'/.exec(text);
+    if (m) {
+      attached.reattach = m[1];
+      return m[1];
+    }
+    Atomics.wait(sleeper, 0, 0, 50);
+  }
+  attached.stop();
+  throw new Error(`the aws provider did not start in debug mode within 120 s (${exe} -debug); set OFFLINE_PLAN_REATTACH=0 to launch it per command:\n${existsSync(out) ? readFileSync(out, "utf8") : ""}`);
+}
+
+/** Whether a configuration may use the shared provider server: at most one aws provider block (no aliases). */
+function attachable(config: Record<string, unknown>): boolean {
+  const aws = (config.provider as Record<string, unknown> | undefined)?.aws;
+  return aws === undefined || !Array.isArray(aws) || aws.length <= 1;
+}
 const awsMirrors = () => discoverMirrors().mirrors.filter((m) => mirroredVersions(m, AWS_PROVIDER.address, terraformPlatform()).includes(AWS_PROVIDER.version));
 
 /** A temporary working directory whose terraform installs providers from the local mirror only, in a clean environment. */
@@ -67,10 +141,15 @@ class TerraformDir {
     this.env = { PATH: process.env.PATH ?? "", HOME: this.dir, TF_CLI_CONFIG_FILE: rc, CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1", TF_INPUT: "0" };
   }
 
-  /** Runs terraform here; throws with its output on failure unless `mayFail`. */
-  run(args: readonly string[], mayFail = false): { status: number | null; stdout: string; stderr: string } {
+  /**
+   * Runs terraform here; throws with its output on failure unless `mayFail`. `attach`: the command uses
+   * this process's shared provider server (never for `init`, which installs from the mirror).
+   */
+  run(args: readonly string[], mayFail = false, attach = false): { status: number | null; stdout: string; stderr: string } {
     const bin = terraformBinary();
-    const r = spawnSync(bin, [...args], { cwd: this.dir, env: this.env, encoding: "utf8", timeout: 240_000, maxBuffer: 256 * 1024 * 1024 });
+    const reattach = attach && args[0] !== "init" ? providerReattach() : undefined;
+    const env = reattach ? { ...this.env, TF_REATTACH_PROVIDERS: reattach } : this.env;
+    const r = spawnSync(bin, [...args], { cwd: this.dir, env, encoding: "utf8", timeout: 240_000, maxBuffer: 256 * 1024 * 1024 });
     if (r.error) throw new Error(`cannot run ${bin}: ${r.error.message}; install terraform 1.11 (https://developer.hashicorp.com/terraform/install) or set TERRAFORM_BINARY`);
     if (!mayFail && r.status !== 0) throw new Error(`terraform ${args[0]} failed (exit ${r.status}):\n${r.stderr || r.stdout}`);
     return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -92,16 +171,23 @@ export interface StateResource {
 export class OfflinePlanner {
   private readonly tf = new TerraformDir();
   readonly dir = this.tf.dir;
+  /** The `terraform` block the directory was initialised for: init again only when it changes. */
+  private initialisedFor?: string;
 
   /** Plans `config` (a root module as JSON) against `state`; the saved plan as `terraform show -json`, or terraform's error. */
   plan(config: Record<string, unknown>, state: readonly StateResource[]): { ok: true; plan: PlanJson; text: string } | { ok: false; error: string } {
     writeFileSync(path.join(this.dir, "main.tf.json"), JSON.stringify(config, null, 2));
     writeFileSync(path.join(this.dir, "terraform.tfstate"), JSON.stringify(stateFile(state), null, 2));
     rmSync(path.join(this.dir, "plan.tfplan"), { force: true });
-    this.tf.run(["init", "-input=false", "-no-color", "-backend=false"]);
-    const plan = this.tf.run(["plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan"], true);
+    const requirements = createHash("sha256").update(JSON.stringify(config.terraform ?? null)).digest("hex");
+    if (this.initialisedFor !== requirements) {
+      this.tf.run(["init", "-input=false", "-no-color", "-backend=false"]);
+      this.initialisedFor = requirements;
+    }
+    const attach = attachable(config);
+    const plan = this.tf.run(["plan", "-input=false", "-no-color", "-refresh=false", "-lock=false", "-out=plan.tfplan"], true, attach);
     if (plan.status !== 0) return { ok: false, error: `${plan.stdout}\n${plan.stderr}` };
-    const shown = this.tf.run(["show", "-json", "plan.tfplan"]);
+    const shown = this.tf.run(["show", "-json", "plan.tfplan"], false, attach);
     return { ok: true, plan: JSON.parse(shown.stdout) as PlanJson, text: plan.stdout };
   }
 
@@ -228,7 +314,7 @@ export class OfflineStack {
   }
 
   private run(args: readonly string[]): string {
-    return this.tf.run(args).stdout;
+    return this.tf.run(args, false, attachable(this.config)).stdout;
   }
 }
 

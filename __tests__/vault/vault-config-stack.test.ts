@@ -14,6 +14,7 @@ import { VaultConfigStack } from "../../stacks/vault-config-stack";
 import { FAKE_FOUNDATION, defaultDeployment } from "../fixtures/fake-foundation";
 import { resourcesOf } from "../support/helpers";
 import { deploymentOn } from "../../config/schema";
+import { nonEmpty } from "../support/non-empty";
 
 function synth(foundation: PlatformFoundation = FAKE_FOUNDATION, overrides: Record<string, unknown> = {}) {
   return Testing.synth(new VaultConfigStack(Testing.app(), "demo-vault-config", { deployment: defaultDeployment(overrides), foundation }));
@@ -106,7 +107,7 @@ test("one auth role per service account, bound to its name, namespace and the va
 test("policies: one per service, exact paths only (no globs), no sudo, only its own KV, PKI role, transit key and DB creds", () => {
   const policies = resourcesOf(doc(), "vault_policy");
   expect(policies.map((p) => p.name).sort()).toEqual(clients.map((s) => s.name).sort());
-  for (const p of policies) {
+  for (const p of nonEmpty(policies, "policy")) {
     expect(p.policy).not.toMatch(/[*+]/);
     expect(p.policy).not.toMatch(/sudo|root/);
     const paths = [...p.policy.matchAll(/path "([^"]+)"/g)].map((m) => m[1]);
