@@ -156,6 +156,7 @@ export const RECREATABLE_RESOURCES: Readonly<Record<string, readonly string[]>> 
     "vault_pki_secret_backend_intermediate_set_signed", "vault_database_secret_backend_role",
     "kubernetes_storage_class_v1",
   ],
+  "waits (constructs/azure/role-propagation.ts): nothing but a timestamp; re-created, it waits again": ["time_sleep"],
   "containers of protected resources: the group holds nothing itself, and its protected members (and the CanNotDelete lock on the data group) stop its destroy": ["azurerm_resource_group"],
   "node pools: nodes are replaceable; their pods move (PodDisruptionBudgets)": [
     "aws_eks_node_group", "aws_launch_template", "azurerm_kubernetes_cluster_node_pool", "google_container_node_pool",
