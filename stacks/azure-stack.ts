@@ -269,6 +269,21 @@ function privateDataStore(scope: Construct, c: AzureContext, dataRg: ResourceGro
   return store;
 }
 
+/** What every key vault of the stack shares: its place, the deploying and plan identities, audit logs, protection. */
+function keyVaultDefaults(c: AzureContext, dataRg: ResourceGroup, logWorkspaceId: string) {
+  return {
+    location: c.location,
+    resourceGroupName: dataRg.name,
+    resourceGroupId: dataRg.id,
+    tenantId: c.az.tenantId,
+    deployerObjectId: c.az.deployerObjectId,
+    readerObjectIds: c.az.planObjectId ? [c.az.planObjectId] : [],
+    logWorkspaceId,
+    allowDestroy: !c.keep,
+    tags: c.tags,
+  };
+}
+
 /**
  * The two private key vaults: Vault's unseal key (`UnsealVault`) and AKS's etcd key in a vault of its own
  * (`EtcdKeyVault`: the unseal vault holds only the unseal key), each with its private endpoint. Both are private in
@@ -279,17 +294,7 @@ function privateDataStore(scope: Construct, c: AzureContext, dataRg: ResourceGro
  */
 function keyVaults(scope: Construct, c: AzureContext, dataRg: ResourceGroup, logWorkspaceId: string, placement: PrivateEndpointPlacement) {
   const { d, az } = c;
-  const vaultDefaults = {
-    location: c.location,
-    resourceGroupName: dataRg.name,
-    resourceGroupId: dataRg.id,
-    tenantId: az.tenantId,
-    deployerObjectId: az.deployerObjectId,
-    readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
-    logWorkspaceId,
-    allowDestroy: !c.keep,
-    tags: c.tags,
-  };
+  const vaultDefaults = keyVaultDefaults(c, dataRg, logWorkspaceId);
   // In the customer's zone when their estate resolves Private Link names centrally (azure.existingNetwork.privateDnsZones).
   const customerZone = az.existingNetwork?.privateDnsZones?.vault;
   const unseal = privateKeyVault(scope, "UnsealVault", UnsealKeyVault, { name: globalName("keyVault", d.name, az.subscriptionId, "unseal"), ...vaultDefaults }, {
@@ -333,17 +338,7 @@ function customerManagedKeys(
   storageAccounts: readonly SecureStorageAccount[],
 ): CustomerManagedKeys {
   const { d, az } = c;
-  const vaultDefaults = {
-    location: c.location,
-    resourceGroupName: dataRg.name,
-    resourceGroupId: dataRg.id,
-    tenantId: az.tenantId,
-    deployerObjectId: az.deployerObjectId,
-    readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
-    logWorkspaceId,
-    allowDestroy: !c.keep,
-    tags: c.tags,
-  };
+  const vaultDefaults = keyVaultDefaults(c, dataRg, logWorkspaceId);
   const volumeKey = privateKeyVault(scope, "VolumeKeyVault", CustomerKeyVault, { name: globalName("keyVault", d.name, az.subscriptionId, "volumes"), keyName: "volumes", ...vaultDefaults }, {
     name: `${d.name}-volume-key-vault`,
     placement,

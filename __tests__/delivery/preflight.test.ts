@@ -232,21 +232,25 @@ describe("wrong-account guard (AWS)", () => {
   });
 });
 
+/** A GCP deployment in an existing network, and the answers of a workstation logged in to gcloud. */
+const gcpDeployment = (overrides: Parameters<typeof deployment>[0]) =>
+  deployment({ cloud: "gcp", region: "europe-west1", aws: undefined, network: { cidr: "10.60.0.0/20", podCidr: "10.64.0.0/14", serviceCidr: "172.22.0.0/20", singleNatGateway: false }, ...overrides });
+const GCP_TOKEN = "ya29.not-a-real-token";
+const GCP_LOGGED_IN = {
+  "terraform version": { stdout: "Terraform v1.11.4\non linux_amd64" },
+  "gcloud auth print-access-token": { stdout: GCP_TOKEN },
+  "gcloud auth application-default print-access-token": { stdout: GCP_TOKEN },
+  "gke-gcloud-auth-plugin --version": { stdout: "Kubernetes v1.30.0" },
+};
+
 describe("GCP Shared VPC: GKE's service agent may write the load balancer's firewall rules in the host project (read-only check)", () => {
-  const shared = deployment({
-    cloud: "gcp",
-    region: "europe-west1",
-    aws: undefined,
-    network: { cidr: "10.60.0.0/20", podCidr: "10.64.0.0/14", serviceCidr: "172.22.0.0/20", singleNatGateway: false },
+  const shared = gcpDeployment({
     gcp: { projectId: "acme-catalog-prod", existingNetwork: { hostProjectId: "acme-network-host", network: "shared-vpc", subnetwork: "catalog", podsRangeName: "pods", servicesRangeName: "services" } },
   });
   const agent = "serviceAccount:service-123456789012@container-engine-robot.iam.gserviceaccount.com";
-  const token = "ya29.not-a-real-token";
+  const token = GCP_TOKEN;
   const base = {
-    "terraform version": { stdout: "Terraform v1.11.4\non linux_amd64" },
-    "gcloud auth print-access-token": { stdout: token },
-    "gcloud auth application-default print-access-token": { stdout: token },
-    "gke-gcloud-auth-plugin --version": { stdout: "Kubernetes v1.30.0" },
+    ...GCP_LOGGED_IN,
     "gcloud projects describe acme-catalog-prod --format=value(projectNumber)": { stdout: "123456789012\n" },
     "gcloud iam roles describe roles/compute.securityAdmin --format=json": { stdout: JSON.stringify({ includedPermissions: [...GKE_HOST_FIREWALL_PERMISSIONS.value, "compute.sslCertificates.create"] }) },
     "gcloud iam roles describe roles/compute.networkUser --format=json": { stdout: JSON.stringify({ includedPermissions: ["compute.subnetworks.use", "compute.firewalls.list"] }) },
@@ -278,11 +282,7 @@ describe("GCP Shared VPC: GKE's service agent may write the load balancer's fire
 });
 
 describe("GCP: the Gateway's proxy-only subnetwork of an existing network is one (purpose and role, which terraform's data source cannot read)", () => {
-  const withGateway = deployment({
-    cloud: "gcp",
-    region: "europe-west1",
-    aws: undefined,
-    network: { cidr: "10.60.0.0/20", podCidr: "10.64.0.0/14", serviceCidr: "172.22.0.0/20", singleNatGateway: false },
+  const withGateway = gcpDeployment({
     domain: { name: "catalog.acme.example.com", access: "internal", certificate: { source: "gcp-certificate-manager", certificate: "catalog-acme-example-com" } },
     gcp: {
       projectId: "acme-catalog-prod",
@@ -290,13 +290,7 @@ describe("GCP: the Gateway's proxy-only subnetwork of an existing network is one
       existingNetwork: { network: "catalog-vpc", subnetwork: "catalog", podsRangeName: "pods", servicesRangeName: "services", proxyOnlySubnetwork: "catalog-proxy-only" },
     },
   });
-  const token = "ya29.not-a-real-token";
-  const base = {
-    "terraform version": { stdout: "Terraform v1.11.4\non linux_amd64" },
-    "gcloud auth print-access-token": { stdout: token },
-    "gcloud auth application-default print-access-token": { stdout: token },
-    "gke-gcloud-auth-plugin --version": { stdout: "Kubernetes v1.30.0" },
-  };
+  const base = GCP_LOGGED_IN;
   const describeCommand = "gcloud compute networks subnets describe catalog-proxy-only --region=europe-west1 --project=acme-catalog-prod --format=json";
   const check = (subnet: { stdout?: string; code?: number }, stacks: Parameters<typeof preflight>[0]["stacks"] = ["cloud"]) =>
     preflight({ deployment: withGateway, stacks, env: {}, run: fakeRunner({ ...base, [describeCommand]: subnet }) }).filter((r) => r.name.startsWith("proxy-only subnetwork"));
