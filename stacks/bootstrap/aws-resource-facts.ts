@@ -9,6 +9,7 @@
  * Read from the reference pages (2026; cross-checked against the machine-readable copy in iann0036/iam-dataset,
  * aws/iam_definition.json). Only the actions the deployment's synthesized types map to (permission-facts.ts).
  */
+import { resourceTypeOf, type SynthesizedStatement } from "./aws-condition-facts";
 
 /** The resource types one action is authorized on. */
 export interface ActionResourceFact {
@@ -104,4 +105,27 @@ export function resourceTypesOf(action: string): string[] {
 /** The required resource types of an action (every one must be allowed for the request to be). */
 export function requiredResourceTypesOf(action: string): string[] {
   return (AWS_ACTION_RESOURCES[action]?.resourceTypes ?? []).filter((t) => t.endsWith("*")).map((t) => t.slice(0, -1));
+}
+
+/**
+ * Why a statement's resources do not authorize its actions as written: a resource of a type the action is not
+ * authorized on (never matches), or a required resource type of the action no resource names (the request is
+ * denied). Empty when every (action, resource) agrees with AWS_ACTION_RESOURCES; statements of other services
+ * and on `*` are not checked here.
+ */
+export function resourceTypeProblems(st: SynthesizedStatement): string[] {
+  const problems: string[] = [];
+  const resources = st.resources ?? [];
+  if (resources.length === 0 || resources.includes("*")) return problems;
+  const types = resources.map(resourceTypeOf);
+  for (const action of (st.actions ?? []).filter((a) => AWS_ACTION_RESOURCES[a])) {
+    const listed = resourceTypesOf(action);
+    types.forEach((t, i) => {
+      if (!listed.includes(t)) problems.push(`${st.sid}: ${action} is not authorized on ${t || "*"} resources (${resources[i]}; ${AWS_ACTION_RESOURCES[action].source})`);
+    });
+    for (const required of requiredResourceTypesOf(action)) {
+      if (!types.includes(required)) problems.push(`${st.sid}: ${action} requires a ${required} resource, which the statement does not name (${AWS_ACTION_RESOURCES[action].source})`);
+    }
+  }
+  return problems;
 }
