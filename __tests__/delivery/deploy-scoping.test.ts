@@ -4,7 +4,7 @@ import type { DeploymentInput } from "../../config/schema";
 import { deploymentOn } from "../../config/schema";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { AWS_ACTION_CONDITIONS, conditionProblems, type SynthesizedStatement } from "../../stacks/bootstrap/aws-condition-facts";
-import { DEPLOYMENT_TAG } from "../../stacks/bootstrap/aws-deploy-policy";
+import { awsDeployStatements, DEPLOYMENT_TAG } from "../../stacks/bootstrap/aws-deploy-policy";
 import { AWS_ACTION_RESOURCES, AWS_ARN_FORMATS, DEPLOYMENT_RESOURCE_TYPES, LOG_GROUP_ARN_FORMS, resourceTypeProblems, resourceTypesOf } from "../../stacks/bootstrap/aws-resource-facts";
 import { synthesizedStacks } from "../support/deployments";
 
@@ -249,6 +249,13 @@ describe("the resource-type check itself", () => {
     const st: SynthesizedStatement = { sid: "C", actions: ["eks:CreateNodegroup", "eks:TagResource"], resources: [arn("eks:nodegroup", { ClusterName: "x", NodegroupName: "y", UUID: "*" })] };
     expect(resourceTypeProblems(st)).toEqual([expect.stringMatching(/^C: eks:CreateNodegroup is not authorized on nodegroup/), expect.stringMatching(/^C: eks:CreateNodegroup requires a cluster resource/)]);
     expect(resourceTypeProblems({ sid: "L", actions: ["logs:CreateLogGroup"], resources: [arn("logs:log-group", { LogGroupName: "/a/*" })] })).toEqual([]);
+  });
+
+  test("an EKS or Logs write without facts is refused, not put on *", () => {
+    const scope = { partition: "aws", account: ACCOUNT, region: "eu-west-1", name: "x" };
+    expect(() => awsDeployStatements("Write", ["eks:CreateFargateProfile"], scope)).toThrow(/eks:CreateFargateProfile has no resource-type facts: add its Service Authorization Reference entry/);
+    expect(() => awsDeployStatements("Write", ["logs:PutSubscriptionFilter"], scope)).toThrow(/logs:PutSubscriptionFilter has no resource-type facts/);
+    expect(awsDeployStatements("Read", ["eks:DescribeCluster"], scope)).toEqual([expect.objectContaining({ sid: "ReadEks", resources: ["*"] })]);
   });
 
   test("IAM matching: the resource part may span colons and slashes, the account may not differ, names are case sensitive", () => {

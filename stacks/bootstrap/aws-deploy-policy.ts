@@ -1,5 +1,5 @@
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
-import { AWS_ACTION_RESOURCES, DEPLOYMENT_RESOURCE_TYPES, LOG_GROUP_ARN_FORMS, requiredResourceTypesOf, resourceTypesOf } from "./aws-resource-facts";
+import { DEPLOYMENT_RESOURCE_TYPES, LOG_GROUP_ARN_FORMS, requiredResourceTypesOf, resourceTypesOf } from "./aws-resource-facts";
 
 /**
  * IAM quotas the deploy policies must fit (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
@@ -157,12 +157,11 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       // No resource type (the cluster does not exist yet): only a cluster requested with the deployment's tag (the
       // provider sends default_tags in CreateCluster, eks/cluster.go's resourceClusterCreate: Tags: getTagsIn(ctx)).
       add("EksCreateTaggedCluster", a, ["*"], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
-    } else if (scopeKms && (service === "eks" || service === "logs") && AWS_ACTION_RESOURCES[a] !== undefined) {
-      const scoped = scopedResources(a, s);
-      // An action without a resource type (Resource "*" is the only form IAM accepts) in its own statement.
-      add(`${pascal(service)}${scoped.key || "WithoutResourceType"}`, a, scoped.resources);
     } else if (scopeKms && (service === "eks" || service === "logs")) {
-      throw new Error(`${a} has no resource-type facts: add its Service Authorization Reference entry to stacks/bootstrap/aws-resource-facts.ts`);
+      // Refused without facts (resourceTypesOf); an action without a resource type (Resource "*" is the only form IAM
+      // accepts for it) in its own statement.
+      const scoped = scopedResources(a, s);
+      add(`${pascal(service)}${scoped.key || "WithoutResourceType"}`, a, scoped.resources);
     } else if (s.dnsZone && a === "route53:ChangeResourceRecordSets") {
       // The one zone, and in it only the deployment's own name (Route 53 compares names lower case, without the final dot).
       add("Route53DeploymentRecord", a, [`arn:${s.partition}:route53:::hostedzone/${s.dnsZone.hostedZoneId}`], [
