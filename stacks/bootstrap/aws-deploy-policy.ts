@@ -1,4 +1,5 @@
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { idOf } from "../../lib/construct-id";
 import { DEPLOYMENT_RESOURCE_TYPES, LOG_GROUP_ARN_FORMS, requiredResourceTypesOf, resourceTypesOf } from "./aws-resource-facts";
 
 /**
@@ -161,7 +162,7 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       // Refused without facts (resourceTypesOf); an action without a resource type (Resource "*" is the only form IAM
       // accepts for it) in its own statement.
       const scoped = scopedResources(a, s);
-      add(`${pascal(service)}${scoped.key || "WithoutResourceType"}`, a, scoped.resources);
+      add(`${idOf(service)}${scoped.key || "WithoutResourceType"}`, a, scoped.resources);
     } else if (s.dnsZone && a === "route53:ChangeResourceRecordSets") {
       // The one zone, and in it only the deployment's own name (Route 53 compares names lower case, without the final dot).
       add("Route53DeploymentRecord", a, [`arn:${s.partition}:route53:::hostedzone/${s.dnsZone.hostedZoneId}`], [
@@ -170,7 +171,7 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
     } else if (s.dnsZone && a === "route53:GetChange") {
       add("Route53Changes", a, [`arn:${s.partition}:route53:::change/*`]);
     } else {
-      add(pascal(service), a, ["*"]);
+      add(idOf(service), a, ["*"]);
     }
   }
   return [...groups.entries()].map(([key, g]) => ({
@@ -180,11 +181,6 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
     resources: g.resources,
     ...(g.condition ? { condition: g.condition } : {}),
   }));
-}
-
-/** `elasticloadbalancing` -> `Elasticloadbalancing`, `route53` -> `Route53`: a service prefix as a statement id part. */
-function pascal(service: string): string {
-  return service.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase());
 }
 
 /** The IAM JSON of a statement, as IAM counts it (no whitespace), for sizing. */
