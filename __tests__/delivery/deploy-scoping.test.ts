@@ -4,10 +4,14 @@ import type { DeploymentInput } from "../../config/schema";
 import { deploymentOn } from "../../config/schema";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { AWS_ACTION_CONDITIONS, conditionProblems, type SynthesizedStatement } from "../../stacks/bootstrap/aws-condition-facts";
-import { DEPLOYMENT_TAG } from "../../stacks/bootstrap/aws-deploy-policy";
+import { awsDeployStatements, DEPLOYMENT_TAG } from "../../stacks/bootstrap/aws-deploy-policy";
+import { AWS_ACTION_RESOURCES, AWS_ARN_FORMATS, DEPLOYMENT_RESOURCE_TYPES, LOG_GROUP_ARN_FORMS, resourceTypeProblems, resourceTypesOf } from "../../stacks/bootstrap/aws-resource-facts";
+import { synthesizedStacks } from "../support/deployments";
 
 // The AWS apply role's KMS and Route 53 writes, scoped by the conditions the Service Authorization Reference lists
-// for each action (stacks/bootstrap/aws-condition-facts.ts), read from the synthesized bootstrap stack.
+// for each action (stacks/bootstrap/aws-condition-facts.ts), and its EKS and CloudWatch Logs writes, scoped to the
+// resource types the reference lists for each action (stacks/bootstrap/aws-resource-facts.ts), read from the
+// synthesized bootstrap stack.
 
 type Tf = {
   resource: Record<string, Record<string, Record<string, unknown>>>;
@@ -100,5 +104,170 @@ describe("the condition-key check itself", () => {
 
   test("each fact names its source page", () => {
     for (const [action, fact] of Object.entries(AWS_ACTION_CONDITIONS)) expect([action, fact.source]).toEqual([action, expect.stringMatching(/^https:\/\/docs\.aws\.amazon\.com\/service-authorization\/latest\/reference\/list_/)]);
+  });
+});
+
+// ---- EKS and CloudWatch Logs writes: on the deployment's own ARNs ----
+
+const ACCOUNT = "123456789012";
+
+/** A statement's resource as IAM evaluates it: the partition and account tokens resolved (examples' accountId). */
+const resolved = (r: string) => r.replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, ACCOUNT).replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws");
+
+/**
+ * IAM's Resource matching (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html):
+ * `*` is any run of characters, `?` any one; case sensitive; partition, service, region and account are compared
+ * segment by segment, the resource part (after the fifth colon, colons included) as a whole.
+ */
+function arnMatches(pattern: string, arn: string): boolean {
+  const split = (a: string) => {
+    const parts = a.split(":");
+    return [...parts.slice(0, 5), parts.slice(5).join(":")];
+  };
+  const glob = (p: string, v: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(v);
+  if (pattern === "*") return true;
+  const [p, v] = [split(pattern), split(arn)];
+  return p.length === v.length && p.every((seg, i) => glob(seg, v[i]));
+}
+
+/** An ARN of the format the reference gives (AWS_ARN_FORMATS), its variables filled in. */
+function arnOf(type: keyof typeof DEPLOYMENT_RESOURCE_TYPES | "eks:podidentityassociation", vars: Record<string, string>): string {
+  return AWS_ARN_FORMATS[type].arn.replace(/\$\{(\w+)\}/g, (_m, k: string) => {
+    const v = { Partition: "aws", Region: "eu-west-1", Account: ACCOUNT, UUID: "c8c7d1e4-5b1a-4f3e-9a2b-0d4e6f8a1b2c", ...vars }[k];
+    if (v === undefined) throw new Error(`no value for \${${k}} in ${type}`);
+    return v;
+  });
+}
+
+/**
+ * The ARN of every EKS and CloudWatch Logs resource the deployment's synthesized cloud stack creates, by resource
+ * type. Node groups are named from node_group_name_prefix plus the 26 characters the provider appends
+ * (terraform-plugin-sdk's id.PrefixedUniqueId: UniqueIDSuffixLength = 26); access entries of IAM roles are
+ * `role/<account>/<role name>`; log groups in both ARN forms (LOG_GROUP_ARN_FORMS).
+ */
+function realArns(key: string): { type: string; arn: string }[] {
+  const stacks = synthesizedStacks(key);
+  const cloud = Object.entries(stacks).find(([id]) => id.endsWith("-aws"))![1] as { resource: Record<string, Record<string, Record<string, unknown>>> };
+  const r = cloud.resource;
+  const clusterName = (ref: unknown) => {
+    const m = /^\$\{aws_eks_cluster\.([^.]+)\.name\}$/.exec(String(ref));
+    return m ? String(r.aws_eks_cluster[m[1]].name) : String(ref);
+  };
+  const out: { type: string; arn: string }[] = [];
+  for (const c of Object.values(r.aws_eks_cluster ?? {})) out.push({ type: "eks:cluster", arn: arnOf("eks:cluster", { ClusterName: String(c.name) }) });
+  for (const g of Object.values(r.aws_eks_node_group ?? {})) {
+    const name = g.node_group_name ? String(g.node_group_name) : `${String(g.node_group_name_prefix)}20261126150405123400000001`;
+    out.push({ type: "eks:nodegroup", arn: arnOf("eks:nodegroup", { ClusterName: clusterName(g.cluster_name), NodegroupName: name }) });
+  }
+  for (const a of Object.values(r.aws_eks_addon ?? {})) out.push({ type: "eks:addon", arn: arnOf("eks:addon", { ClusterName: clusterName(a.cluster_name), AddonName: String(a.addon_name) }) });
+  for (const e of Object.values(r.aws_eks_access_entry ?? {})) {
+    const m = /^arn:[^:]+:iam::(\d{12}):(role|user)\/(.+)$/.exec(String(e.principal_arn));
+    if (!m) throw new Error(`access entry principal ${String(e.principal_arn)} is not an IAM role or user ARN`);
+    out.push({ type: "eks:access-entry", arn: arnOf("eks:access-entry", { ClusterName: clusterName(e.cluster_name), IamIdentityType: m[2], IamIdentityAccountID: m[1], IamIdentityName: m[3].split("/").pop()! }) });
+  }
+  for (const g of Object.values(r.aws_cloudwatch_log_group ?? {})) {
+    const arn = arnOf("logs:log-group", { LogGroupName: String(g.name) });
+    out.push({ type: "logs:log-group", arn }, { type: "logs:log-group", arn: `${arn}${LOG_GROUP_ARN_FORMS.suffix}` });
+  }
+  return out;
+}
+
+const SCOPED = /^(eks|logs):/;
+
+describe.each([
+  ["aws", "examples/aws.yaml", "examples-aws"],
+  ["aws-estate", "examples/aws-estate.yaml", "examples-aws-estate"],
+])("%s: the apply role's EKS and CloudWatch Logs writes", (_label, file, key) => {
+  const b = bootstrap(file);
+  const allows = () => b.statements("ApplyPolicies").filter((s) => s.effect === "Allow");
+  const writes = () => allows().filter((s) => (s.sid ?? "").startsWith("Write") && (s.actions ?? []).some((a) => SCOPED.test(a)));
+  const arns = realArns(key);
+  const granted = (action: string) => allows().filter((s) => (s.actions ?? []).includes(action));
+
+  test("the synthesized stack has each resource type the writes are scoped to", () => {
+    const types = new Set(arns.map((a) => a.type));
+    expect([...types].sort()).toEqual(Object.keys(DEPLOYMENT_RESOURCE_TYPES).sort());
+    expect(arns.filter((a) => a.type === "eks:nodegroup").length).toBeGreaterThanOrEqual(2);
+    expect(arns.filter((a) => a.type === "logs:log-group").length).toBeGreaterThanOrEqual(6);
+  });
+
+  test("every scoped action names only resource types its Service Authorization Reference entry lists, and each required one", () => {
+    const scoped = writes().filter((s) => !(s.resources ?? []).includes("*"));
+    expect(scoped.length).toBeGreaterThanOrEqual(5);
+    expect(scoped.flatMap(resourceTypeProblems)).toEqual([]);
+  });
+
+  test("only actions without a resource type stay on *, each in a statement of its own kind; CreateCluster only with the deployment's tag", () => {
+    const onStar = writes().filter((s) => (s.resources ?? []).includes("*"));
+    for (const s of onStar) {
+      expect({ sid: s.sid, resources: s.resources }).toEqual({ sid: s.sid, resources: ["*"] });
+      for (const a of s.actions ?? []) expect({ a, types: resourceTypesOf(a) }).toEqual({ a, types: [""] });
+    }
+    expect(onStar.flatMap((s) => s.actions ?? []).sort()).toEqual(["eks:CreateCluster", "logs:CreateLogDelivery", "logs:DeleteLogDelivery"]);
+    const create = onStar.find((s) => (s.actions ?? []).includes("eks:CreateCluster"))!;
+    expect(create).toEqual(expect.objectContaining({ actions: ["eks:CreateCluster"], condition: [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [b.name] }] }));
+  });
+
+  test("every EKS and Logs write action has its reference facts", () => {
+    const actions = writes().flatMap((s) => s.actions ?? []).filter((a) => SCOPED.test(a));
+    expect(actions.length).toBeGreaterThan(25);
+    expect(actions.filter((a) => !AWS_ACTION_RESOURCES[a])).toEqual([]);
+  });
+
+  test("each real resource's ARN matches a statement allowing each write action on its type; the same resource of another deployment matches none", () => {
+    const checked: string[] = [];
+    for (const { type, arn } of arns) {
+      const [service, resourceType] = type.split(":");
+      const actions = Object.keys(AWS_ACTION_RESOURCES).filter((a) => a.startsWith(`${service}:`) && resourceTypesOf(a).includes(resourceType) && granted(a).length > 0);
+      expect({ type, actions: actions.length > 0 }).toEqual({ type, actions: true });
+      for (const action of actions) {
+        const patterns = granted(action).flatMap((s) => (s.resources ?? []).map(resolved));
+        expect({ action, arn, allowed: patterns.some((p) => arnMatches(p, arn)) }).toEqual({ action, arn, allowed: true });
+        for (const other of [`${b.name}-other`, "other"]) {
+          const theirs = arn.split(b.name).join(other);
+          expect({ action, theirs, allowed: patterns.some((p) => arnMatches(p, theirs)) }).toEqual({ action, theirs, allowed: false });
+        }
+        checked.push(action);
+      }
+    }
+    expect(new Set(checked)).toEqual(new Set(writes().flatMap((s) => s.actions ?? []).filter((a) => SCOPED.test(a) && resourceTypesOf(a)[0] !== "")));
+  });
+});
+
+describe("the resource-type check itself", () => {
+  const arn = (type: "eks:cluster" | "eks:nodegroup" | "logs:log-group", v: Record<string, string>) => arnOf(type, v);
+
+  test("a resource of a type the action does not list is reported (the statement would never match)", () => {
+    const st: SynthesizedStatement = { sid: "N", actions: ["eks:DeleteNodegroup"], resources: [arn("eks:cluster", { ClusterName: "x" })] };
+    expect(resourceTypeProblems(st)).toEqual([
+      expect.stringMatching(/^N: eks:DeleteNodegroup is not authorized on cluster resources/),
+      expect.stringMatching(/^N: eks:DeleteNodegroup requires a nodegroup resource/),
+    ]);
+  });
+
+  test("a statement missing a required resource type is reported (the request would be denied)", () => {
+    const st: SynthesizedStatement = { sid: "C", actions: ["eks:CreateNodegroup", "eks:TagResource"], resources: [arn("eks:nodegroup", { ClusterName: "x", NodegroupName: "y", UUID: "*" })] };
+    expect(resourceTypeProblems(st)).toEqual([expect.stringMatching(/^C: eks:CreateNodegroup is not authorized on nodegroup/), expect.stringMatching(/^C: eks:CreateNodegroup requires a cluster resource/)]);
+    expect(resourceTypeProblems({ sid: "L", actions: ["logs:CreateLogGroup"], resources: [arn("logs:log-group", { LogGroupName: "/a/*" })] })).toEqual([]);
+  });
+
+  test("an EKS or Logs write without facts is refused, not put on *", () => {
+    const scope = { partition: "aws", account: ACCOUNT, region: "eu-west-1", name: "x" };
+    expect(() => awsDeployStatements("Write", ["eks:CreateFargateProfile"], scope)).toThrow(/eks:CreateFargateProfile has no resource-type facts: add its Service Authorization Reference entry/);
+    expect(() => awsDeployStatements("Write", ["logs:PutSubscriptionFilter"], scope)).toThrow(/logs:PutSubscriptionFilter has no resource-type facts/);
+    expect(awsDeployStatements("Read", ["eks:DescribeCluster"], scope)).toEqual([expect.objectContaining({ sid: "ReadEks", resources: ["*"] })]);
+  });
+
+  test("IAM matching: the resource part may span colons and slashes, the account may not differ, names are case sensitive", () => {
+    expect(arnMatches("arn:aws:logs:eu-west-1:1:log-group:/aws/eks/x/*", "arn:aws:logs:eu-west-1:1:log-group:/aws/eks/x/cluster:*")).toBe(true);
+    expect(arnMatches("arn:aws:logs:eu-west-1:1:log-group:/aws/vpc-flow-logs/x", "arn:aws:logs:eu-west-1:1:log-group:/aws/vpc-flow-logs/x-y")).toBe(false);
+    expect(arnMatches("arn:aws:eks:eu-west-1:1:cluster/x", "arn:aws:eks:eu-west-1:2:cluster/x")).toBe(false);
+    expect(arnMatches("arn:aws:eks:eu-west-1:1:cluster/x", "arn:aws:eks:eu-west-1:1:cluster/X")).toBe(false);
+    expect(arnMatches("*", "arn:aws:eks:eu-west-1:1:cluster/x")).toBe(true);
+  });
+
+  test("each resource-type fact and ARN format names its source page", () => {
+    for (const [action, fact] of Object.entries(AWS_ACTION_RESOURCES)) expect([action, fact.source, fact.resourceTypes.length > 0]).toEqual([action, expect.stringMatching(/^https:\/\/docs\.aws\.amazon\.com\/service-authorization\/latest\/reference\/list_/), true]);
+    for (const [type, f] of Object.entries(AWS_ARN_FORMATS)) expect([type, f.source, f.arn]).toEqual([type, expect.stringMatching(/^https:\/\/docs\.aws\.amazon\.com\/service-authorization\//), expect.stringMatching(new RegExp(`^arn:\\$\\{Partition\\}:${type.split(":")[0]}:`))]);
   });
 });

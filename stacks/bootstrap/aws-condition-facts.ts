@@ -19,6 +19,7 @@ const SAR = (service: string) => `https://docs.aws.amazon.com/service-authorizat
 const KMS = SAR("awskeymanagementservice");
 const ROUTE53 = SAR("amazonroute53");
 const IAM = SAR("awsidentityandaccessmanagementiam");
+const EKS = SAR("amazonelastickubernetesservice");
 
 /** The key resource type's keys used here (every key-level KMS action lists aws:ResourceTag/${TagKey} and kms:ResourceAliases). */
 const KMS_KEY = ["aws:ResourceTag/${TagKey}", "kms:CallerAccount", "kms:ResourceAliases", "kms:ViaService"] as const;
@@ -49,9 +50,10 @@ export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>
   },
   "route53:GetChange": { byResourceType: { change: [] }, source: ROUTE53 },
   "iam:CreateServiceLinkedRole": { byResourceType: { role: ["iam:AWSServiceName"] }, source: IAM },
+  "eks:CreateCluster": { byResourceType: { "": ["aws:RequestTag/${TagKey}", "aws:TagKeys"] }, source: `${EKS} (CreateCluster: no resource type; dependent actions eks:CreateAccessEntry, eks:TagResource, iam:PassRole)` },
 };
 
-/** The resource type an ARN in a statement names, for the services scoped here ("" for "*"). */
+/** The resource type an ARN in a statement names, for the services scoped here ("" for "*"; formats in aws-resource-facts.ts). */
 export function resourceTypeOf(arn: string): string {
   if (arn === "*") return "";
   const kms = /^arn:[^:]+:kms:[^:]*:[^:]*:(key|alias)\//.exec(arn);
@@ -59,6 +61,10 @@ export function resourceTypeOf(arn: string): string {
   const route53 = /^arn:[^:]+:route53:::(hostedzone|change)\//.exec(arn);
   if (route53) return route53[1];
   if (/^arn:[^:]+:iam::[^:]*:role\//.test(arn)) return "role";
+  const eks = /^arn:[^:]+:eks:[^:]*:[^:]*:(cluster|nodegroup|addon|access-entry|podidentityassociation|fargateprofile|identityproviderconfig|capability)\//.exec(arn);
+  if (eks) return eks[1];
+  const logs = /^arn:[^:]+:logs:[^:]*:[^:]*:(log-group|destination|delivery|delivery-source|delivery-destination|anomaly-detector|lookup-table|scheduled-query):/.exec(arn);
+  if (logs) return /:log-stream:/.test(arn) ? "log-stream" : logs[1];
   throw new Error(`no resource type known for ${arn}`);
 }
 

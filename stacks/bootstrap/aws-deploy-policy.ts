@@ -1,4 +1,6 @@
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { idOf } from "../../lib/construct-id";
+import { DEPLOYMENT_RESOURCE_TYPES, LOG_GROUP_ARN_FORMS, requiredResourceTypesOf, resourceTypesOf } from "./aws-resource-facts";
 
 /**
  * IAM quotas the deploy policies must fit (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
@@ -45,10 +47,72 @@ const KMS_ALIAS_ACTIONS = new Set(["kms:CreateAlias", "kms:UpdateAlias", "kms:De
 const OIDC_ACTION = /^iam:.*OpenIDConnectProvider/;
 
 /**
+ * The log groups of a deployment, as IAM resource patterns of their names: the EKS control plane's
+ * `/aws/eks/<cluster>/cluster` (constructs/aws/eks-cluster.ts), the container logs' `/aws/containerinsights/<cluster>/...`
+ * (container-logs.ts) and the flow logs' `/aws/vpc-flow-logs/<name>` (vpc-flow-logs.ts). A `/`-terminated prefix
+ * cannot reach another deployment's groups; the flow logs' exact name is listed with the `:*` form IAM
+ * authorizes most Logs actions on (LOG_GROUP_ARN_FORMS).
+ */
+export function deploymentLogGroupPatterns(name: string): string[] {
+  const flowLogs = `/aws/vpc-flow-logs/${name}`;
+  return [`/aws/eks/${name}/*`, `/aws/containerinsights/${name}/*`, flowLogs, `${flowLogs}${LOG_GROUP_ARN_FORMS.suffix}`];
+}
+
+/**
+ * The deployment's own ARNs of each resource type its EKS and CloudWatch Logs writes act on
+ * (DEPLOYMENT_RESOURCE_TYPES, formats in AWS_ARN_FORMATS). The cluster is named as the deployment
+ * (stacks/aws-stack.ts); its node groups, add-ons and access entries carry the cluster's name in their ARNs.
+ */
+export function deploymentArns(s: AwsDeployScope): Readonly<Record<string, readonly string[]>> {
+  const eks = `arn:${s.partition}:eks:${s.region}:${s.account}`;
+  return {
+    "eks:cluster": [`${eks}:cluster/${s.name}`],
+    "eks:nodegroup": [`${eks}:nodegroup/${s.name}/*`],
+    "eks:addon": [`${eks}:addon/${s.name}/*`],
+    "eks:access-entry": [`${eks}:access-entry/${s.name}/*`],
+    "logs:log-group": deploymentLogGroupPatterns(s.name).map((n) => `arn:${s.partition}:logs:${s.region}:${s.account}:log-group:${n}`),
+  };
+}
+
+/** Statement ids of the EKS and Logs groups, by the resource types they name. */
+const RESOURCE_TYPE_SIDS: Readonly<Record<string, string>> = {
+  "eks:cluster": "Cluster",
+  "eks:nodegroup": "Nodegroups",
+  "eks:addon": "Addons",
+  "eks:access-entry": "AccessEntries",
+  "logs:log-group": "DeploymentLogGroups",
+};
+
+/**
+ * Where an EKS or CloudWatch Logs write action is allowed: the deployment's own ARNs of every resource type its
+ * Service Authorization Reference entry lists (AWS_ACTION_RESOURCES), or `*` for an action without a resource type.
+ * Refuses an action without facts, or one that requires a resource type the deployment has no ARN for.
+ */
+export function scopedResources(action: string, s: AwsDeployScope): { key: string; resources: string[] } {
+  const service = action.split(":")[0];
+  const types = resourceTypesOf(action);
+  if (types.length === 1 && types[0] === "") return { key: "", resources: ["*"] };
+  const own = deploymentArns(s);
+  const missing = requiredResourceTypesOf(action).filter((t) => !own[`${service}:${t}`]);
+  if (missing.length) throw new Error(`${action} requires ${missing.join(", ")} resources, which the deployment has no ARN for: extend deploymentArns (aws-deploy-policy.ts) and DEPLOYMENT_RESOURCE_TYPES`);
+  const named = Object.keys(DEPLOYMENT_RESOURCE_TYPES).filter((k) => k.startsWith(`${service}:`) && types.includes(k.slice(service.length + 1)));
+  return { key: named.map((k) => RESOURCE_TYPE_SIDS[k]).join(""), resources: named.flatMap((k) => own[k]) };
+}
+
+/**
  * Statements granting `actions`, grouped by service, each group on the narrowest resources IAM lets us
  * name here: IAM roles `role/<name>-*` (PassRole included), the cluster's OIDC provider, service-linked roles
- * only for EKS, buckets `<name>-*`; every other action on `*` (their resources are created with ids not known
- * before the apply). Never an action wildcard.
+ * only for EKS, buckets `<name>-*`, KMS keys by tag, the Route 53 record, the deployment's EKS cluster, node
+ * groups, add-ons and access entries and its log groups by ARN (scopedResources). Every other action on `*`, in a
+ * statement of its service. Never an action wildcard.
+ *
+ * EC2 writes stay on `*`: their resources (VPC, subnets, route tables, gateways, addresses, security groups,
+ * launch templates, endpoints, flow logs) get ids EC2 assigns at creation, so no ARN names them before the apply;
+ * scoping by tag instead fails on the multi-resource actions, which IAM authorizes on every resource type in the
+ * request (CreateSubnet on the vpc, CreateSecurityGroup on the vpc, CreateVpcEndpoint on the vpc, subnets,
+ * security groups and route tables, CreateFlowLogs on the vpc, ...), including an existing network's VPC and
+ * subnets (aws.existingNetwork), which do not carry the deployment's tag. Elastic Load Balancing: the apply role
+ * has no write (the stacks only read load balancers, data.aws_lbs; Describe* take no resource type).
  */
 export function awsDeployStatements(prefix: string, actions: readonly string[], s: AwsDeployScope): DataAwsIamPolicyDocumentStatement[] {
   const wild = actions.filter((a) => a.includes("*"));
@@ -90,6 +154,15 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       add("KmsDeploymentKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
       // CreateKey with tags also authorizes kms:TagResource on the new key, whose tags are then only in the request.
       if (a === "kms:TagResource") add("KmsTagNewKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
+    } else if (scopeKms && a === "eks:CreateCluster") {
+      // No resource type (the cluster does not exist yet): only a cluster requested with the deployment's tag (the
+      // provider sends default_tags in CreateCluster, eks/cluster.go's resourceClusterCreate: Tags: getTagsIn(ctx)).
+      add("EksCreateTaggedCluster", a, ["*"], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
+    } else if (scopeKms && (service === "eks" || service === "logs")) {
+      // Refused without facts (resourceTypesOf); an action without a resource type (Resource "*" is the only form IAM
+      // accepts for it) in its own statement.
+      const scoped = scopedResources(a, s);
+      add(`${idOf(service)}${scoped.key || "WithoutResourceType"}`, a, scoped.resources);
     } else if (s.dnsZone && a === "route53:ChangeResourceRecordSets") {
       // The one zone, and in it only the deployment's own name (Route 53 compares names lower case, without the final dot).
       add("Route53DeploymentRecord", a, [`arn:${s.partition}:route53:::hostedzone/${s.dnsZone.hostedZoneId}`], [
@@ -98,7 +171,7 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
     } else if (s.dnsZone && a === "route53:GetChange") {
       add("Route53Changes", a, [`arn:${s.partition}:route53:::change/*`]);
     } else {
-      add(service.replace(/(^|-)([a-z0-9])/g, (_m, _d, c: string) => c.toUpperCase()), a, ["*"]);
+      add(idOf(service), a, ["*"]);
     }
   }
   return [...groups.entries()].map(([key, g]) => ({
