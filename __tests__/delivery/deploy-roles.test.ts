@@ -84,3 +84,16 @@ describe("GCP: <name>-deploy-roles", () => {
     expect(() => new GcpDeployRolesStack(Testing.app(), "x", { deployment: deploymentOn("gcp", d), applyMember: "deploy@x" })).toThrow(/is not an IAM member; give e\.g\. serviceAccount:/);
   });
 });
+
+describe("what the providers call, beyond each resource's own verbs (second fresh-eyes review)", () => {
+  test("GCP: a Cloud DNS record is created and read by listing the zone's record sets (resource_dns_record_set.go), so both roles may list them", () => {
+    const derived = fromShipped("examples-gcp-estate-gateway", "gcp");
+    // The plan role holds the reads; the apply role the reads and the writes.
+    expect(derived.read).toContain("dns.resourceRecordSets.list");
+  });
+  test("Azure: auto-approved private endpoints need the approval action of every target type: key vaults and the storage account; and the endpoint types read", () => {
+    const derived = fromShipped("examples-azure", "azure");
+    expect(derived.write).toEqual(expect.arrayContaining(["Microsoft.KeyVault/vaults/PrivateEndpointConnectionsApproval/action", "Microsoft.Storage/storageAccounts/PrivateEndpointConnectionsApproval/action"]));
+    expect(derived.read).toContain("Microsoft.Network/locations/availablePrivateEndpointTypes/read");
+  });
+});
