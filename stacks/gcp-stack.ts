@@ -439,8 +439,10 @@ function entryPointAddress(scope: Construct, c: GcpContext, network: Network | E
     ? { name, region, ...(gatewayCertificate ? GKE_GATEWAY.internalAddress.value : GKE_INTERNAL_STATIC_ADDRESS.value), subnetwork: network.subnet.id }
     : { name, region, addressType: "EXTERNAL", networkTier: "PREMIUM" });
   if (zone) {
-    if (c.internal) privateZone(scope, c.projectId, zone.managedZone);
-    new DnsRecordSet(scope, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address] });
+    // The record waits for the zone's check: a public zone stops the apply before the private address is published
+    // (on a first apply the zone is read then, after the DNS API is enabled, rather than at plan).
+    const checked = c.internal ? privateZone(scope, c.projectId, zone.managedZone) : undefined;
+    new DnsRecordSet(scope, "EntryPointRecord", { managedZone: zone.managedZone, name: `${d.domain.name}.`, type: "A", ttl: 300, rrdatas: [address.address], ...(checked ? { dependsOn: [checked] } : {}) });
   }
   return { name, address: address.address };
 }

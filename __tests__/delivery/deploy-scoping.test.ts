@@ -271,3 +271,37 @@ describe("the resource-type check itself", () => {
     for (const [type, f] of Object.entries(AWS_ARN_FORMATS)) expect([type, f.source, f.arn]).toEqual([type, expect.stringMatching(/^https:\/\/docs\.aws\.amazon\.com\/service-authorization\//), expect.stringMatching(new RegExp(`^arn:\\$\\{Partition\\}:${type.split(":")[0]}:`))]);
   });
 });
+
+describe.each([
+  ["aws-estate", estate],
+  ["aws-estate-keys", keys],
+])("%s: what the apply role's prefix grants must not reach (second fresh-eyes review)", (_label, b) => {
+  const denies = () => b.statements("ApplyPolicies").filter((s) => s.effect === "Deny");
+  const allows = () => b.statements("ApplyPolicies").filter((s) => s.effect === "Allow");
+
+  test("every IAM write it is granted is denied on the CI roles and their policies (<name>-github-*), which role/<name>-* would otherwise reach", () => {
+    const deny = denies().find((s) => s.sid === "DenyCiIdentityChanges")!;
+    const iamWrites = allows().filter((s) => s.sid?.startsWith("WriteIam")).flatMap((s) => s.actions ?? []);
+    expect(iamWrites.length).toBeGreaterThan(0);
+    expect(new Set(deny.actions)).toEqual(new Set(iamWrites));
+    expect(deny.condition).toBeUndefined();
+    const ciRoles = [`arn:aws:iam::${ACCOUNT}:role/${b.name}-github-apply`, `arn:aws:iam::${ACCOUNT}:role/${b.name}-github-plan`, `arn:aws:iam::${ACCOUNT}:policy/${b.name}-github-apply-1`];
+    // The grants reach them (the reason for the Deny) ...
+    const roleGrant = allows().find((s) => s.sid === "WriteIamDeploymentRoles")!;
+    expect(ciRoles.slice(0, 2).map((arn) => (roleGrant.resources ?? []).some((r) => arnMatches(resolved(r), arn)))).toEqual([true, true]);
+    // ... and the Deny covers each, and none of the deployment's own roles.
+    expect(ciRoles.map((arn) => (deny.resources ?? []).some((r) => arnMatches(resolved(r), arn)))).toEqual([true, true, true]);
+    expect([`arn:aws:iam::${ACCOUNT}:role/${b.name}-eks-node`, `arn:aws:iam::${ACCOUNT}:role/${b.name}-vault`].map((arn) => (deny.resources ?? []).some((r) => arnMatches(resolved(r), arn)))).toEqual([false, false]);
+  });
+
+  test("a key another deployment tagged as its own is never re-tagged: tag changes denied where the deployment tag exists and is not this one", () => {
+    const deny = denies().find((s) => s.sid === "DenyRetagOtherDeploymentsKeys")!;
+    expect(deny.actions).toEqual(["kms:TagResource", "kms:UntagResource"]);
+    expect(deny.resources).toEqual([expect.stringMatching(/:kms:\*:.*:key\/\*$/)]);
+    // IAM: a Deny applies when all its conditions hold (AND); Null false = the key carries the tag; StringNotEquals = another value.
+    expect(deny.condition).toEqual([
+      { test: "Null", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: ["false"] },
+      { test: "StringNotEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [b.name] },
+    ]);
+  });
+});

@@ -75,6 +75,8 @@ test("DNS: an internal entry point's Cloud DNS zone is read and must be private 
   const [[, block]] = zone;
   expect(block).toMatchObject({ name: "acme-internal", project: "acme-catalog-prod" });
   expect(failing(block, { name: "acme-internal", visibility: "private", dns_name: "acme.example.com." })).toEqual([]);
+  // The record waits for the check, so a public zone never receives the private address.
+  expect(res(gcp(), "google_dns_record_set")[0][1].depends_on).toEqual(expect.arrayContaining([`data.google_dns_managed_zone.${zone[0][0]}`]));
   expect(failing(block, { name: "acme-internal", visibility: "public", dns_name: "acme.example.com." })).toEqual([
     "domain.dnsZone.managedZone acme-internal is a public zone: an internal entry point's record holds a private address, which a public zone would publish to the internet; name a private zone visible to the users' networks, or set domain.access: public",
   ]);

@@ -13,7 +13,7 @@ import { partitionOf } from "../../constructs/aws/partition";
 import { stackIds } from "../stack-ids";
 import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
-import { awsDeployStatements } from "./aws-deploy-policy";
+import { awsDeployStatements, DEPLOYMENT_TAG } from "./aws-deploy-policy";
 import { AwsDeployPolicies } from "./aws-deploy-policies";
 import { deploymentStacks } from "./deployment-types";
 
@@ -199,6 +199,21 @@ export class AwsStateStack extends TerraformStack {
           actions: derived.write.filter((a) => a.startsWith("kms:")),
           resources: [this.stateKey.keyArn, `arn:${partition}:kms:${state.region}:${account}:alias/${d.name}-state`],
         },
+        // The CI roles and their policies share the deployment's prefix (role/<name>-*, policy/<name>-*) that the
+        // scoped IAM grants reach: the apply role never changes them (no rights of its own widened, no trust loosened).
+        ...ciIdentityDenials(derived.write, `arn:${partition}:iam::${account}`, d.name),
+        // A key another deployment tagged as its own (its state key included) is never re-tagged into this one, which
+        // would hand it to the tag-scoped grants above. (Untagged keys stay reachable: creation tags the new key.)
+        {
+          sid: "DenyRetagOtherDeploymentsKeys",
+          effect: "Deny",
+          actions: ["kms:TagResource", "kms:UntagResource"].filter((a) => derived.write.includes(a)),
+          resources: [`arn:${partition}:kms:*:${account}:key/*`],
+          condition: [
+            { test: "Null", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: ["false"] },
+            { test: "StringNotEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [d.name] },
+          ],
+        },
       ],
     });
 
@@ -285,4 +300,10 @@ export function stateBucketStatements(p: { bucketArn: string; stateObjects: read
       notResources: [...p.stateObjects],
     },
   ];
+}
+
+/** Denies every IAM write of the apply role on the CI roles and their policies (`<name>-github-*`). */
+function ciIdentityDenials(writes: readonly string[], iamArn: string, name: string): DataAwsIamPolicyDocumentStatement[] {
+  const iamWrites = writes.filter((a) => a.startsWith("iam:"));
+  return iamWrites.length === 0 ? [] : [{ sid: "DenyCiIdentityChanges", effect: "Deny", actions: iamWrites, resources: [`${iamArn}:role/${name}-github-*`, `${iamArn}:policy/${name}-github-*`] }];
 }
