@@ -191,29 +191,7 @@ export class AwsStateStack extends TerraformStack {
         { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [stateFiles] },
         ...awsDeployStatements("Read", derived.read, where),
         ...awsDeployStatements("Write", derived.write, where),
-        // The state key and its alias carry the deployment's tag and name like the deployment's keys: whatever the
-        // scoped grants above reach, the apply role changes neither (its policy, rotation, deletion, tags, alias).
-        {
-          sid: "DenyStateKeyChanges",
-          effect: "Deny",
-          actions: derived.write.filter((a) => a.startsWith("kms:")),
-          resources: [this.stateKey.keyArn, `arn:${partition}:kms:${state.region}:${account}:alias/${d.name}-state`],
-        },
-        // The CI roles and their policies share the deployment's prefix (role/<name>-*, policy/<name>-*) that the
-        // scoped IAM grants reach: the apply role never changes them (no rights of its own widened, no trust loosened).
-        ...ciIdentityDenials(derived.write, `arn:${partition}:iam::${account}`, d.name),
-        // A key another deployment tagged as its own (its state key included) is never re-tagged into this one, which
-        // would hand it to the tag-scoped grants above. (Untagged keys stay reachable: creation tags the new key.)
-        {
-          sid: "DenyRetagOtherDeploymentsKeys",
-          effect: "Deny",
-          actions: ["kms:TagResource", "kms:UntagResource"].filter((a) => derived.write.includes(a)),
-          resources: [`arn:${partition}:kms:*:${account}:key/*`],
-          condition: [
-            { test: "Null", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: ["false"] },
-            { test: "StringNotEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [d.name] },
-          ],
-        },
+        ...applyDenials(derived.write, { partition, account, name: d.name, stateKeyArn: this.stateKey.keyArn, stateRegion: state.region }),
       ],
     });
 
@@ -298,6 +276,41 @@ export function stateBucketStatements(p: { bucketArn: string; stateObjects: read
       principals: [{ type: "AWS", identifiers: [p.reader] }],
       actions: ["s3:GetObject"],
       notResources: [...p.stateObjects],
+    },
+  ];
+}
+
+/**
+ * What the apply role's scoped grants must not reach, whatever they match: the state key and its alias, the CI roles
+ * and their policies, and keys another deployment tagged as its own.
+ */
+function applyDenials(
+  writes: readonly string[],
+  w: { readonly partition: string; readonly account: string; readonly name: string; readonly stateKeyArn: string; readonly stateRegion: string },
+): DataAwsIamPolicyDocumentStatement[] {
+  return [
+    // The state key and its alias carry the deployment's tag and name like the deployment's keys: whatever the
+    // scoped grants reach, the apply role changes neither (its policy, rotation, deletion, tags, alias).
+    {
+      sid: "DenyStateKeyChanges",
+      effect: "Deny",
+      actions: writes.filter((a) => a.startsWith("kms:")),
+      resources: [w.stateKeyArn, `arn:${w.partition}:kms:${w.stateRegion}:${w.account}:alias/${w.name}-state`],
+    },
+    // The CI roles and their policies share the deployment's prefix (role/<name>-*, policy/<name>-*) that the
+    // scoped IAM grants reach: the apply role never changes them (no rights of its own widened, no trust loosened).
+    ...ciIdentityDenials(writes, `arn:${w.partition}:iam::${w.account}`, w.name),
+    // A key another deployment tagged as its own (its state key included) is never re-tagged into this one, which
+    // would hand it to the tag-scoped grants. (Untagged keys stay reachable: creation tags the new key.)
+    {
+      sid: "DenyRetagOtherDeploymentsKeys",
+      effect: "Deny",
+      actions: ["kms:TagResource", "kms:UntagResource"].filter((a) => writes.includes(a)),
+      resources: [`arn:${w.partition}:kms:*:${w.account}:key/*`],
+      condition: [
+        { test: "Null", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: ["false"] },
+        { test: "StringNotEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [w.name] },
+      ],
     },
   ];
 }
