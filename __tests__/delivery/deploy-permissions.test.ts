@@ -95,7 +95,8 @@ describe("the AWS bootstrap's deploy roles", () => {
   });
 
   test("IAM and S3 actions are scoped to the deployment's own names; service-linked roles to EKS's", () => {
-    const stmts = docs("ApplyPolicies").flatMap((doc) => doc.statement);
+    // The grants (the Deny statements narrow them further: deploy-scoping.test.ts).
+    const stmts = docs("ApplyPolicies").flatMap((doc) => doc.statement).filter((st) => st.effect === "Allow");
     for (const s of nonEmpty(stmts.filter((st) => (st.actions ?? []).some((a) => a.startsWith("iam:") && a !== "iam:CreateServiceLinkedRole" && !a.includes("OpenIDConnect"))), "IAM statement")) {
       expect(s.resources).toEqual([expect.stringMatching(/:role\/acme-prod-\*$/)]);
     }
