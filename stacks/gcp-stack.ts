@@ -479,21 +479,15 @@ function serviceAttachment(c: GcpContext): ServiceCompanion[] {
   const pscFacts = GKE_PRIVATE_SERVICE_CONNECT;
   if (!privateLink || !c.pscNatName) return [];
   const natSubnet = pscFacts.natSubnetPath.value(c.networkProject, c.region, c.pscNatName);
-  return [{
-    id: "ServiceAttachment",
-    manifest: (service) => ({
-      apiVersion: pscFacts.resource.value.apiVersion,
-      kind: pscFacts.resource.value.kind,
-      metadata: { name: service.name, namespace: service.namespace },
-      spec: {
-        connectionPreference: pscFacts.connectionPreference.value,
-        natSubnets: [natSubnet],
-        resourceRef: { kind: pscFacts.resourceRefKind.value, name: service.name },
-        proxyProtocol: false,
-        consumerAllowList: privateLink.allowedConsumers.map((project) => ({ project, connectionLimit: pscFacts.connectionLimitPerConsumer.value })),
-      },
-    }),
-  }];
+  return [
+    companion("ServiceAttachment", pscFacts.resource.value, (service) => ({
+      connectionPreference: pscFacts.connectionPreference.value,
+      natSubnets: [natSubnet],
+      resourceRef: { kind: pscFacts.resourceRefKind.value, name: service.name },
+      proxyProtocol: false,
+      consumerAllowList: privateLink.allowedConsumers.map((project) => ({ project, connectionLimit: pscFacts.connectionLimitPerConsumer.value })),
+    })),
+  ];
 }
 
 /** The Gateway's certificate name: the last segment of a path, or the name itself (config GCP_REGIONAL_CERTIFICATE). */
@@ -515,56 +509,41 @@ export function gatewayLoadBalancer(o: { access: "public" | "internal"; hostname
     serviceAnnotations: { ...g.negAnnotation.value },
     proxied: { appProtocol: g.backendAppProtocol.value, clientCidrs: [o.proxyOnlyCidr, ...g.healthCheckRanges.value], address: o.address },
     serviceCompanions: [
-      {
-        id: "Gateway",
-        manifest: (service) => ({
-          apiVersion: g.resources.value.gateway.apiVersion,
-          kind: g.resources.value.gateway.kind,
-          metadata: { name: service.name, namespace: service.namespace },
-          spec: {
-            gatewayClassName: g.gatewayClass.value[o.access],
-            // HTTPS only: no HTTP listener.
-            listeners: [
-              {
-                name: listener,
-                protocol: "HTTPS",
-                port: 443,
-                hostname: o.hostname,
-                tls: { mode: "Terminate", options: { [g.certificateOption.value]: certificateName(o.certificate) } },
-                allowedRoutes: { namespaces: { from: "Same" } },
-              },
-            ],
-            addresses: [{ type: g.namedAddress.value, value: o.addressName }],
+      companion("Gateway", g.resources.value.gateway, () => ({
+        gatewayClassName: g.gatewayClass.value[o.access],
+        // HTTPS only: no HTTP listener.
+        listeners: [
+          {
+            name: listener,
+            protocol: "HTTPS",
+            port: 443,
+            hostname: o.hostname,
+            tls: { mode: "Terminate", options: { [g.certificateOption.value]: certificateName(o.certificate) } },
+            allowedRoutes: { namespaces: { from: "Same" } },
           },
-        }),
-      },
-      {
-        id: "HttpRoute",
-        manifest: (service) => ({
-          apiVersion: g.resources.value.httpRoute.apiVersion,
-          kind: g.resources.value.httpRoute.kind,
-          metadata: { name: service.name, namespace: service.namespace },
-          spec: {
-            parentRefs: [{ name: service.name, sectionName: listener }],
-            hostnames: [o.hostname],
-            rules: [{ backendRefs: [{ name: service.name, port: 443 }] }],
-          },
-        }),
-      },
-      {
-        id: "HealthCheckPolicy",
-        manifest: (service) => ({
-          apiVersion: g.resources.value.healthCheckPolicy.apiVersion,
-          kind: g.resources.value.healthCheckPolicy.kind,
-          metadata: { name: service.name, namespace: service.namespace },
-          spec: {
-            default: { config: { type: "HTTPS", httpsHealthCheck: { port: https.port, requestPath: ENTRY_POINT_HEALTH_PATH } } },
-            targetRef: { group: "", kind: "Service", name: service.name },
-          },
-        }),
-      },
+        ],
+        addresses: [{ type: g.namedAddress.value, value: o.addressName }],
+      })),
+      companion("HttpRoute", g.resources.value.httpRoute, (service) => ({
+        parentRefs: [{ name: service.name, sectionName: listener }],
+        hostnames: [o.hostname],
+        rules: [{ backendRefs: [{ name: service.name, port: 443 }] }],
+      })),
+      companion("HealthCheckPolicy", g.resources.value.healthCheckPolicy, (service) => ({
+        default: { config: { type: "HTTPS", httpsHealthCheck: { port: https.port, requestPath: ENTRY_POINT_HEALTH_PATH } } },
+        targetRef: { group: "", kind: "Service", name: service.name },
+      })),
     ],
   };
+}
+
+/** An object of kind `resource` named and placed as the entry point's Service, with the given spec. */
+function companion(
+  id: string,
+  resource: { readonly apiVersion: string; readonly kind: string },
+  spec: (service: { readonly name: string; readonly namespace: string }) => Record<string, unknown>,
+): ServiceCompanion {
+  return { id, manifest: (service) => ({ apiVersion: resource.apiVersion, kind: resource.kind, metadata: { name: service.name, namespace: service.namespace }, spec: spec(service) }) };
 }
 
 /** Makes every resource and data source of the stack (but the APIs themselves) wait for the APIs. */
