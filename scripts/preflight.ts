@@ -1,4 +1,7 @@
-import type { Cloud, Deployment } from "../config/schema";
+import type { AwsDeployment, Cloud, Deployment } from "../config/schema";
+import { roleBoundaryArn, roleBoundaryName } from "../constructs/aws/role-boundary";
+import { deploymentRoles } from "../stacks/bootstrap/aws-role-boundary";
+import { deploymentStacks } from "../stacks/bootstrap/deployment-types";
 import { type CommandRunner, NOT_FOUND } from "./command-runner";
 import type { StackRole } from "./stack-order";
 import { GKE_GATEWAY } from "../constructs/gcp/gke-facts";
@@ -65,6 +68,8 @@ function checkCloudAccess(deployment: Deployment, stacks: readonly StackRole[], 
       const caller = parseJson<{ Arn?: string }>(run("aws", ["sts", "get-caller-identity", "--output", "json"]).stdout)?.Arn;
       if (touchesCluster && caller) results.push(checkEksAccess(deployment, caller, intent));
       if (touchesCloud && caller) results.push(checkEbsEncryptionByDefault(deployment.region, run));
+      // Bootstrapped (S3 state): every role of the cloud stack names its boundary, which only the bootstrap creates.
+      if (touchesCloud && caller && deployment.state.backend === "s3") results.push(checkRoleBoundaries(deployment, caller, run));
       // The record is written by the cloud stack (Elastic IPs) or the platform stack (alias to the NLB).
       const zone = deployment.domain.dnsZone?.provider === "route53" ? deployment.domain.dnsZone : undefined;
       if (zone && caller && (touchesCloud || stacks.includes("platform"))) results.push(checkHostedZone(zone, deployment.domain.name, run));
@@ -184,6 +189,38 @@ function checkEksAccess(deployment: Deployment, callerArn: string, intent: "plan
     name,
     detail: `${callerArn} has no access entry: EKS gives no identity access implicitly. Add its role ARN (arn:aws:iam::<account>:role/<name>) to ${list} and apply the cloud stack, or log in as a listed role`,
   };
+}
+
+/**
+ * The permissions boundaries of the deployment's roles (constructs/aws/role-boundary.ts): the bootstrap creates one
+ * per role from the role's own policies, and the cloud stack's roles name theirs, so an apply before the bootstrap,
+ * or after a role was added without re-applying it, would stop at the first role. `aws iam get-policy` per boundary
+ * (iam:GetPolicy, which the bootstrap grants the plan and apply roles on exactly these ARNs).
+ */
+function checkRoleBoundaries(deployment: AwsDeployment, callerArn: string, run: CommandRunner): CheckResult {
+  const name = "IAM role boundaries (the bootstrap's)";
+  const [, partition, , , callerAccount] = callerArn.split(":");
+  const account = deployment.aws.accountId ?? callerAccount;
+  const missing: string[] = [];
+  const roles = deploymentRoles(deploymentStacks(deployment)).roles;
+  for (const role of roles) {
+    const arn = roleBoundaryArn(partition, account, role.name);
+    const r = run("aws", ["iam", "get-policy", "--policy-arn", arn, "--output", "json"]);
+    if (r.code === 0) continue;
+    if (!/NoSuchEntity/.test(r.stderr)) {
+      return { ok: false, name, detail: `\`aws iam get-policy --policy-arn ${arn}\` failed (${firstLine(r.stderr) || `exit ${r.code}`}); the identity needs iam:GetPolicy on the roles' boundaries (the bootstrap grants it to the plan and apply roles)` };
+    }
+    missing.push(roleBoundaryName(role.name));
+  }
+  if (missing.length) {
+    return {
+      ok: false,
+      name,
+      detail: `missing ${missing.join(", ")}: each role of the cloud stack carries its own boundary, which the bootstrap creates. ` +
+        `Re-apply the bootstrap ${deployment.name}-state first, as an administrator (docs/deployment-guide.md, "Remote state": npm run bootstrap:synth, then npx cdktf deploy ${deployment.name}-state)`,
+    };
+  }
+  return { ok: true, name, detail: `all ${roles.length} exist (${roles.map((r) => roleBoundaryName(r.name)).join(", ")})` };
 }
 
 function checkEbsEncryptionByDefault(region: string, run: CommandRunner): CheckResult {

@@ -31,6 +31,7 @@ import { BucketEncryption } from "../constructs/aws/encrypted-bucket";
 import { EncryptionKey } from "../constructs/aws/encryption-key";
 import { EntryPointAddress, NLB_FACTS } from "../constructs/aws/entry-point-address";
 import { partitionOf } from "../constructs/aws/partition";
+import { boundRoles } from "../constructs/aws/role-boundary";
 import { ebsKeyUse, keyAdministration, logsKeyUse, s3KeyUse, type KeyScope } from "../constructs/aws/service-key-policies";
 import { idOf } from "../lib/construct-id";
 
@@ -103,6 +104,9 @@ export class AwsStack extends TerraformStack {
     });
     if (keys.customerManaged) encryptLogGroups(this, keys);
     const loadBalancer = entryPoint(this, d, network);
+    // A bootstrapped deployment (S3 state: the bootstrap created its CI roles and the roles' boundaries) keeps every
+    // role under its boundary, the only way its apply role may create or change a role.
+    if (d.state.backend === "s3") boundRoles(this, partitionOf(this), d.aws.accountId ?? keys.accountId());
 
     const irsa = (roleArn: string): WorkloadIdentityBinding => ({ serviceAccountAnnotations: { [IRSA_ANNOTATION]: roleArn }, podLabels: {} });
     this.foundation = {

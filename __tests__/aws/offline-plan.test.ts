@@ -113,6 +113,19 @@ test("a disk size change is a new launch template version: the node group is upd
   expect(got).toEqual([expect.stringMatching(/^update aws_eks_node_group\.NodeGroupData_/), expect.stringMatching(/^update aws_launch_template\.NodeGroupData_LaunchTemplate_/)]);
 }, 120_000);
 
+test("a deployment from before the roles' boundaries: each role takes its boundary in place, nothing else changes", () => {
+  // Such a state's roles have no permissions_boundary; the aws provider's resourceRoleUpdate sets it with
+  // PutRolePermissionsBoundary (internal/service/iam/role.go), which the plan shows as an in-place update.
+  const old = editState(applied, /^aws_iam_role\./, (a) => {
+    a.permissions_boundary = "";
+  });
+  const p = plan({ state: old });
+  const roles = p.resource_changes!.filter((c) => c.type === "aws_iam_role");
+  expect(roles.length).toBe(7);
+  expect(changes(p)).toEqual(roles.map((c) => `update ${c.address}`));
+  for (const c of roles) expect((c.change.after as { permissions_boundary: string }).permissions_boundary).toBe(`arn:aws:iam::${ACCOUNT}:policy/${(c.change.after as { name: string }).name}-boundary`);
+}, 120_000);
+
 test("a tag change updates resources in place and replaces nothing", () => {
   const retagged = { ...example, tags: { ...example.tags, costCenter: "cc-42" } };
   const got = changes(plan({ config: synthAwsStack(retagged) }));

@@ -7,6 +7,7 @@ import { AWS_ACTION_CONDITIONS, conditionProblems, type SynthesizedStatement } f
 import { awsDeployStatements, DEPLOYMENT_TAG } from "../../stacks/bootstrap/aws-deploy-policy";
 import { AWS_ACTION_RESOURCES, AWS_ARN_FORMATS, DEPLOYMENT_RESOURCE_TYPES, LOG_GROUP_ARN_FORMS, resourceTypeProblems, resourceTypesOf } from "../../stacks/bootstrap/aws-resource-facts";
 import { synthesizedStacks } from "../support/deployments";
+import { arnMatches } from "../support/iam-match";
 
 // The AWS apply role's KMS and Route 53 writes, scoped by the conditions the Service Authorization Reference lists
 // for each action (stacks/bootstrap/aws-condition-facts.ts), and its EKS and CloudWatch Logs writes, scoped to the
@@ -28,8 +29,8 @@ function bootstrap(file: string): { tf: Tf; name: string; statements: (prefix: s
   return { tf, name: d.name, statements };
 }
 
-const estate = bootstrap("examples/aws-estate.yaml");
-const keys = bootstrap("examples/aws-estate-keys.yaml");
+const estate = { ...bootstrap("examples/aws-estate.yaml"), keyPolicies: false };
+const keys = { ...bootstrap("examples/aws-estate-keys.yaml"), keyPolicies: true };
 const stateKeyArn = (tf: Tf) => `\${aws_kms_key.${Object.keys(tf.resource.aws_kms_key).find((k) => k.startsWith("StateKey"))}.arn}`;
 
 describe.each([
@@ -54,17 +55,19 @@ describe.each([
       else expect(shape).toEqual({ sid: "WriteKmsDeploymentKeys", resources: [keysArn], condition: [tagged] });
     }
     const tagScoped = kmsWrites().find((s) => s.sid === "WriteKmsDeploymentKeys")!.actions;
-    expect(tagScoped).toEqual(expect.arrayContaining(["kms:PutKeyPolicy", "kms:ScheduleKeyDeletion", "kms:DisableKey", "kms:DisableKeyRotation", "kms:TagResource", "kms:UntagResource"]));
+    // What the tag reaches: no deletion and no disable (every key is enabled, rotated and under prevent_destroy); a key
+    // policy change only where the deployment's keys have policies of their own (customer-managed keys).
+    expect(tagScoped).toEqual(["kms:EnableKey", ...(b.keyPolicies ? ["kms:PutKeyPolicy"] : []), "kms:TagResource", "kms:UntagResource", "kms:UpdateKeyDescription"]);
   });
 
-  test("every KMS write it is granted is denied on the state key and the state alias, without a condition", () => {
+  test("every KMS write it is granted, and the deletion, disable and policy writes it is not, are denied on the state key and the state alias, without a condition", () => {
     const deny = apply().filter((s) => s.effect === "Deny" && s.sid === "DenyStateKeyChanges");
     expect(deny).toHaveLength(1);
     expect(deny[0].condition).toBeUndefined();
     expect(deny[0].resources).toEqual([stateKeyArn(b.tf), expect.stringMatching(new RegExp(`:alias/${b.name}-state$`))]);
     const granted = new Set(kmsWrites().flatMap((s) => s.actions ?? []));
-    expect(new Set(deny[0].actions)).toEqual(granted);
-    expect(granted).toContain("kms:PutKeyPolicy");
+    expect(new Set(deny[0].actions)).toEqual(new Set([...granted, "kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"]));
+    expect(granted.has("kms:PutKeyPolicy")).toBe(b.keyPolicies);
   });
 
   test("Route 53 records: only in the configured zone and only domain.name", () => {
@@ -113,22 +116,6 @@ const ACCOUNT = "123456789012";
 
 /** A statement's resource as IAM evaluates it: the partition and account tokens resolved (examples' accountId). */
 const resolved = (r: string) => r.replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, ACCOUNT).replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws");
-
-/**
- * IAM's Resource matching (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html):
- * `*` is any run of characters, `?` any one; case sensitive; partition, service, region and account are compared
- * segment by segment, the resource part (after the fifth colon, colons included) as a whole.
- */
-function arnMatches(pattern: string, arn: string): boolean {
-  const split = (a: string) => {
-    const parts = a.split(":");
-    return [...parts.slice(0, 5), parts.slice(5).join(":")];
-  };
-  const glob = (p: string, v: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(v);
-  if (pattern === "*") return true;
-  const [p, v] = [split(pattern), split(arn)];
-  return p.length === v.length && p.every((seg, i) => glob(seg, v[i]));
-}
 
 /** An ARN of the format the reference gives (AWS_ARN_FORMATS), its variables filled in. */
 function arnOf(type: keyof typeof DEPLOYMENT_RESOURCE_TYPES | "eks:podidentityassociation", vars: Record<string, string>): string {
@@ -279,17 +266,19 @@ describe.each([
   const denies = () => b.statements("ApplyPolicies").filter((s) => s.effect === "Deny");
   const allows = () => b.statements("ApplyPolicies").filter((s) => s.effect === "Allow");
 
-  test("every IAM write it is granted is denied on the CI roles and their policies (<name>-github-*), which role/<name>-* would otherwise reach", () => {
+  test("the IAM grants reach no CI role, no role named <name>-anything else, and every IAM write is also denied on the CI roles and their policies", () => {
     const deny = denies().find((s) => s.sid === "DenyCiIdentityChanges")!;
-    const iamWrites = allows().filter((s) => s.sid?.startsWith("WriteIam")).flatMap((s) => s.actions ?? []);
+    const iamGrants = allows().filter((s) => s.sid?.startsWith("WriteIam"));
+    const iamWrites = iamGrants.flatMap((s) => s.actions ?? []);
     expect(iamWrites.length).toBeGreaterThan(0);
     expect(new Set(deny.actions)).toEqual(new Set(iamWrites));
     expect(deny.condition).toBeUndefined();
     const ciRoles = [`arn:aws:iam::${ACCOUNT}:role/${b.name}-github-apply`, `arn:aws:iam::${ACCOUNT}:role/${b.name}-github-plan`, `arn:aws:iam::${ACCOUNT}:policy/${b.name}-github-apply-1`];
-    // The grants reach them (the reason for the Deny) ...
-    const roleGrant = allows().find((s) => s.sid === "WriteIamDeploymentRoles")!;
-    expect(ciRoles.slice(0, 2).map((arn) => (roleGrant.resources ?? []).some((r) => arnMatches(resolved(r), arn)))).toEqual([true, true]);
-    // ... and the Deny covers each, and none of the deployment's own roles.
+    const reached = (arn: string) => iamGrants.some((s) => (s.resources ?? []).some((r) => arnMatches(resolved(r), arn)));
+    // The grants name the deployment's roles by exact ARN: neither the CI roles nor another role of the prefix ...
+    expect([...ciRoles, `arn:aws:iam::${ACCOUNT}:role/${b.name}-admin`, `arn:aws:iam::${ACCOUNT}:role/${b.name}-eks-node2`].map(reached)).toEqual([false, false, false, false, false]);
+    expect(reached(`arn:aws:iam::${ACCOUNT}:role/${b.name}-eks-node`)).toBe(true);
+    // ... and the Deny still covers each CI identity, and none of the deployment's own roles.
     expect(ciRoles.map((arn) => (deny.resources ?? []).some((r) => arnMatches(resolved(r), arn)))).toEqual([true, true, true]);
     expect([`arn:aws:iam::${ACCOUNT}:role/${b.name}-eks-node`, `arn:aws:iam::${ACCOUNT}:role/${b.name}-vault`].map((arn) => (deny.resources ?? []).some((r) => arnMatches(resolved(r), arn)))).toEqual([false, false]);
   });

@@ -35,6 +35,9 @@ export const AWS_READY: Record<string, Partial<CommandResult>> = {
   "aws sts get-caller-identity": { stdout: JSON.stringify({ UserId: "AROAEXAMPLEID:alice", Account: "123456789012", Arn: "arn:aws:sts::123456789012:assumed-role/platform-admins/alice" }) },
   "aws --version": { stdout: "aws-cli/2.17.0 Python/3.12" },
   "aws ec2 get-ebs-encryption-by-default": { stdout: JSON.stringify({ EbsEncryptionByDefault: true }) },
+  // The shape `aws iam get-policy --output json` prints (https://docs.aws.amazon.com/IAM/latest/APIReference/API_GetPolicy.html):
+  // a role's boundary, which the bootstrap created.
+  "aws iam get-policy": { stdout: JSON.stringify({ Policy: { PolicyName: "acme-prod-eks-node-boundary", DefaultVersionId: "v1", AttachmentCount: 0, PermissionsBoundaryUsageCount: 1 } }) },
 };
 
 /** A JWT-shaped Azure CLI access token for object id `oid` (payload only matters; never a real token). */

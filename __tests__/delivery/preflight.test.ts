@@ -226,6 +226,28 @@ describe("wrong-account guard (AWS)", () => {
     expect(bad.name).toBe("AWS credentials");
     expect(bad.detail).toMatch(/^logged in to account 210987654321 \(arn:aws:sts::210987654321:assumed-role\/admin\/bob\), the deployment's is 123456789012 \(aws\.accountId\); log in to 123456789012/);
   });
+  test("a bootstrapped deployment's cloud stack waits for the roles' boundaries: each is read, a missing one names the bootstrap", () => {
+    const run = fakeRunner(AWS_READY);
+    const ok = preflight({ deployment: pinned, stacks: ["cloud"], env: {}, run }).find((r) => r.name.startsWith("IAM role boundaries"))!;
+    expect(ok.ok).toBe(true);
+    const reads = run.calls.map((c) => [c.command, ...c.args].join(" ")).filter((l) => l.startsWith("aws iam get-policy"));
+    // One per role of the cloud stack the demo deployment builds, each at its own boundary's ARN.
+    expect(reads).toEqual(expect.arrayContaining([
+      `aws iam get-policy --policy-arn arn:aws:iam::123456789012:policy/${pinned.name}-eks-cluster-boundary --output json`,
+      `aws iam get-policy --policy-arn arn:aws:iam::123456789012:policy/${pinned.name}-vault-unseal-boundary --output json`,
+    ]));
+    expect(reads.length).toBeGreaterThanOrEqual(7);
+    // The error text IAM's GetPolicy returns for an absent policy (NoSuchEntity), as the CLI prints it.
+    const absent = { code: 254, stderr: `\nAn error occurred (NoSuchEntity) when calling the GetPolicy operation: Policy arn:aws:iam::123456789012:policy/${pinned.name}-backup-boundary was not found.\n` };
+    const missing = preflight({ deployment: pinned, stacks: ["cloud"], env: {}, run: fakeRunner({ ...AWS_READY, "aws iam get-policy": absent }) }).find((r) => r.name.startsWith("IAM role boundaries"))!;
+    expect(missing.ok).toBe(false);
+    expect(missing.detail).toMatch(new RegExp(`^missing ${pinned.name}-backup-boundary, .*Re-apply the bootstrap ${pinned.name}-state first`));
+    const denied = { code: 254, stderr: "\nAn error occurred (AccessDenied) when calling the GetPolicy operation: User is not authorized to perform: iam:GetPolicy\n" };
+    const refused = preflight({ deployment: pinned, stacks: ["cloud"], env: {}, run: fakeRunner({ ...AWS_READY, "aws iam get-policy": denied }) }).find((r) => r.name.startsWith("IAM role boundaries"))!;
+    expect(refused).toEqual(expect.objectContaining({ ok: false, detail: expect.stringMatching(/AccessDenied.*needs iam:GetPolicy on the roles' boundaries/) }));
+    // Local state: no bootstrap, no boundaries, no check.
+    expect(preflight({ deployment: aws, stacks: ["cloud"], env: {}, run: fakeRunner(AWS_READY) }).map((r) => r.name)).not.toContain("IAM role boundaries (the bootstrap's)");
+  });
   test("the state-only check (vault-config reads state through S3) compares the account too", () => {
     const other = { stdout: JSON.stringify({ Account: "210987654321", Arn: "arn:aws:sts::210987654321:assumed-role/admin/bob" }) };
     expect(failures(preflight({ deployment: pinned, stacks: ["vault-config"], env: VAULT_ENV, run: fakeRunner({ ...AWS_READY, "aws sts get-caller-identity": other }) }))).toHaveLength(1);

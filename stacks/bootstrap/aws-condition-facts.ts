@@ -20,6 +20,9 @@ const KMS = SAR("awskeymanagementservice");
 const ROUTE53 = SAR("amazonroute53");
 const IAM = SAR("awsidentityandaccessmanagementiam");
 const EKS = SAR("amazonelastickubernetesservice");
+const IAM_BOUNDARY = `${IAM}; https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html (delegating responsibility: CreateRole, PutRolePolicy, AttachRolePolicy and PutRolePermissionsBoundary conditioned on iam:PermissionsBoundary)`;
+/** The role resource type's keys (aws:ResourceTag and iam:ResourceTag). */
+const IAM_ROLE = ["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"] as const;
 
 /** The key resource type's keys used here (every key-level KMS action lists aws:ResourceTag/${TagKey} and kms:ResourceAliases). */
 const KMS_KEY = ["aws:ResourceTag/${TagKey}", "kms:CallerAccount", "kms:ResourceAliases", "kms:ViaService"] as const;
@@ -50,6 +53,11 @@ export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>
   },
   "route53:GetChange": { byResourceType: { change: [] }, source: ROUTE53 },
   "iam:CreateServiceLinkedRole": { byResourceType: { role: ["iam:AWSServiceName"] }, source: IAM },
+  // The role writes a permissions boundary governs (IAM_ROLE: the role resource type's own keys).
+  "iam:CreateRole": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary"] }, source: IAM_BOUNDARY },
+  "iam:PutRolePolicy": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary"] }, source: IAM_BOUNDARY },
+  "iam:PutRolePermissionsBoundary": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary"] }, source: IAM_BOUNDARY },
+  "iam:AttachRolePolicy": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary", "iam:PolicyARN"] }, source: IAM_BOUNDARY },
   "eks:CreateCluster": { byResourceType: { "": ["aws:RequestTag/${TagKey}", "aws:TagKeys"] }, source: `${EKS} (CreateCluster: no resource type; dependent actions eks:CreateAccessEntry, eks:TagResource, iam:PassRole)` },
 };
 

@@ -24,7 +24,29 @@ export interface AwsDeployScope {
   readonly name: string;
   /** The Route 53 zone the deployment writes its one record in (domain.dnsZone). @default - no zone: no record write */
   readonly dnsZone?: { readonly hostedZoneId: string; readonly recordName: string };
+  /**
+   * The deployment's IAM roles (read from its built stacks), each with its permissions boundary and the AWS managed
+   * policies it attaches: the IAM role grants name these roles and no other. @default - none: an IAM role action is refused
+   */
+  readonly roles?: readonly DeployRole[];
 }
+
+/** One IAM role of the deployment, as the deploy policies name it. */
+export interface DeployRole {
+  readonly name: string;
+  /** Its permissions boundary's ARN (constructs/aws/role-boundary.ts). */
+  readonly boundaryArn: string;
+  /** The ARNs of the AWS managed policies it attaches. */
+  readonly managedPolicyArns: readonly string[];
+}
+
+/**
+ * The role writes IAM authorizes with the boundary the role has, or will have after the request
+ * (iam:PermissionsBoundary, aws-condition-facts.ts): the apply role may make them only with the role's own boundary.
+ * The pattern of https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html (delegating
+ * responsibility: "CreateOrChangeOnlyWithBoundary").
+ */
+export const BOUNDED_ROLE_WRITES = ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"] as const;
 
 /**
  * The tag every AWS object of the deployment carries (the aws providers' default_tags: `deployment: <name>`), which
@@ -101,7 +123,8 @@ export function scopedResources(action: string, s: AwsDeployScope): { key: strin
 
 /**
  * Statements granting `actions`, grouped by service, each group on the narrowest resources IAM lets us
- * name here: IAM roles `role/<name>-*` (PassRole included), the cluster's OIDC provider, service-linked roles
+ * name here: the deployment's IAM roles by exact ARN (PassRole included; creation and policy writes only with each
+ * role's own permissions boundary, iamRoleGrants), the cluster's OIDC provider, service-linked roles
  * only for EKS, buckets `<name>-*`, KMS keys by tag, the Route 53 record, the deployment's EKS cluster, node
  * groups, add-ons and access entries and its log groups by ARN (scopedResources). Every other action on `*`, in a
  * statement of its service. Never an action wildcard.
@@ -134,8 +157,11 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       add("IamServiceLinkedRoles", a, [`${iam}:role/aws-service-role/*`], [{ test: "StringEquals", variable: "iam:AWSServiceName", values: [...SERVICE_LINKED_ROLES] }]);
     } else if (OIDC_ACTION.test(a)) {
       add("IamClusterOidcProvider", a, [`${iam}:oidc-provider/oidc.eks.${s.region}.amazonaws.com/id/*`]);
+    } else if (a === "iam:GetPolicy") {
+      // Preflight reads the roles' boundaries (they exist before the cloud stack is applied).
+      add("IamRoleBoundaries", a, deployRoles(a, s).map((r) => r.boundaryArn));
     } else if (service === "iam") {
-      add("IamDeploymentRoles", a, [`${iam}:role/${s.name}-*`]);
+      iamRoleGrants(prefix, a, s, iam).forEach((g) => add(g.key, a, g.resources, g.condition));
     } else if (service === "s3") {
       add("S3DeploymentBuckets", a, [`arn:${s.partition}:s3:::${s.name}-*`]);
     } else if (scopeKms && a === "kms:CreateKey") {
@@ -181,6 +207,36 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
     resources: g.resources,
     ...(g.condition ? { condition: g.condition } : {}),
   }));
+}
+
+/** The deployment's roles, refused when there are none for an IAM role action to name. */
+function deployRoles(action: string, s: AwsDeployScope): readonly DeployRole[] {
+  if (!s.roles?.length) throw new Error(`${action} needs the deployment's roles (AwsDeployScope.roles): the IAM grants name each role, never a prefix`);
+  return s.roles;
+}
+
+/**
+ * Where an IAM role action is granted: on the deployment's own roles by exact ARN (no prefix, so no role another
+ * deployment or the customer named `<name>-...` is reached). The apply role's creating and policy writes only with
+ * each role's own boundary, one statement per role, and an AWS managed policy attached only if it is one the role
+ * attaches (iam:PolicyARN).
+ */
+function iamRoleGrants(prefix: string, action: string, s: AwsDeployScope, iam: string): { key: string; resources: string[]; condition?: DataAwsIamPolicyDocumentStatement["condition"] }[] {
+  const roles = deployRoles(action, s);
+  const arn = (r: DeployRole) => `${iam}:role/${r.name}`;
+  const id = (r: DeployRole) => idOf(r.name.startsWith(`${s.name}-`) ? r.name.slice(s.name.length + 1) : r.name);
+  const boundary = (r: DeployRole) => ({ test: "StringEquals", variable: "iam:PermissionsBoundary", values: [r.boundaryArn] });
+  if (prefix === "Write" && (BOUNDED_ROLE_WRITES as readonly string[]).includes(action)) {
+    return roles.map((r) => ({ key: `IamBounded${id(r)}`, resources: [arn(r)], condition: [boundary(r)] }));
+  }
+  if (prefix === "Write" && action === "iam:AttachRolePolicy") {
+    return roles.filter((r) => r.managedPolicyArns.length).map((r) => ({
+      key: `IamAttach${id(r)}`,
+      resources: [arn(r)],
+      condition: [boundary(r), { test: "StringEquals", variable: "iam:PolicyARN", values: [...r.managedPolicyArns] }],
+    }));
+  }
+  return [{ key: "IamDeploymentRoles", resources: roles.map(arn) }];
 }
 
 /** The IAM JSON of a statement, as IAM counts it (no whitespace), for sizing. */

@@ -13,7 +13,12 @@ import { partitionOf } from "../../constructs/aws/partition";
 import { stackIds } from "../stack-ids";
 import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
-import { awsDeployStatements, DEPLOYMENT_TAG } from "./aws-deploy-policy";
+import { awsDeployStatements, DEPLOYMENT_TAG, type DeployRole } from "./aws-deploy-policy";
+import { CONDITIONAL_KEY_WRITES, unneededKeyWrites } from "./aws-key-writes";
+import { deploymentRoles, roleBoundaryStatements, type BoundaryScope, type DeploymentRoles } from "./aws-role-boundary";
+import { roleBoundaryArn, roleBoundaryName } from "../../constructs/aws/role-boundary";
+import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { idOf } from "../../lib/construct-id";
 import { AwsDeployPolicies } from "./aws-deploy-policies";
 import { deploymentStacks } from "./deployment-types";
 
@@ -45,7 +50,9 @@ export interface AwsStateStackProps {
  *    (SSE-S3: S3 delivers server access logs only to SSE-S3 buckets);
  *  - the GitHub OIDC provider, a read-only plan role trusted by pull requests and main (it reads the
  *    current state objects of its stacks, no old version, no other object, no secret), and an apply
- *    role trusted only by the deployment's protected GitHub environment.
+ *    role trusted only by the deployment's protected GitHub environment;
+ *  - one permissions boundary per role of the deployment (`<role>-boundary`, derived from that role's own
+ *    policies), the only boundary the apply role may create or change that role with.
  * Its own state stays local (terraform.<name>-state.tfstate at the project root): it holds no secret.
  */
 export class AwsStateStack extends TerraformStack {
@@ -168,9 +175,14 @@ export class AwsStateStack extends TerraformStack {
 
     // Least privilege, derived: the actions the deployment's own synthesized stacks need (permission-facts.ts),
     // read-only for the plan role, read and write for the apply role. No AWS managed policy, no wildcard action.
-    const derived = requirePermissions("aws", synthesizedTypes(deploymentStacks(d)));
+    const built = deploymentStacks(d);
+    const types = requirePermissions("aws", synthesizedTypes(built));
+    // Key writes no key of the deployment needs (a policy change, a deletion, a disable) are not granted at all.
+    const unneeded = unneededKeyWrites(built);
+    const derived = { read: types.read, write: types.write.filter((a) => !unneeded.includes(a)) };
+    const roles = roleBoundaries(this, deploymentRoles(built), { partition, account, region: d.region, name: d.name });
     const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
-    const where = { partition, account, region: d.region, name: d.name, ...(zone ? { dnsZone: { hostedZoneId: zone.hostedZoneId, recordName: d.domain.name } } : {}) };
+    const where = { partition, account, region: d.region, name: d.name, roles, ...(zone ? { dnsZone: { hostedZoneId: zone.hostedZoneId, recordName: d.domain.name } } : {}) };
     // The plan role reads the current state object of each stack; the apply role writes them and their lock files.
     const stateFiles = `${bucketArn}/${state.keyPrefix}/*`;
     new AwsDeployPolicies(this, "PlanPolicies", {
@@ -191,7 +203,7 @@ export class AwsStateStack extends TerraformStack {
         { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [stateFiles] },
         ...awsDeployStatements("Read", derived.read, where),
         ...awsDeployStatements("Write", derived.write, where),
-        ...applyDenials(derived.write, { partition, account, name: d.name, stateKeyArn: this.stateKey.keyArn, stateRegion: state.region }),
+        ...applyDenials(derived.write, { partition, account, name: d.name, stateKeyArn: this.stateKey.keyArn, stateRegion: state.region, boundaryArns: roles.map((r) => r.boundaryArn) }),
       ],
     });
 
@@ -286,15 +298,20 @@ export function stateBucketStatements(p: { bucketArn: string; stateObjects: read
  */
 function applyDenials(
   writes: readonly string[],
-  w: { readonly partition: string; readonly account: string; readonly name: string; readonly stateKeyArn: string; readonly stateRegion: string },
+  w: { readonly partition: string; readonly account: string; readonly name: string; readonly stateKeyArn: string; readonly stateRegion: string; readonly boundaryArns: readonly string[] },
 ): DataAwsIamPolicyDocumentStatement[] {
   return [
+    // The roles' boundaries hold only while nobody in CI can change one or take it off a role: whatever else the
+    // account grants the apply role, it never edits, replaces or deletes a boundary policy, nor removes a role's boundary.
+    { sid: "DenyBoundaryChanges", effect: "Deny", actions: [...BOUNDARY_POLICY_WRITES], resources: [...w.boundaryArns] },
+    { sid: "DenyBoundaryRemoval", effect: "Deny", actions: ["iam:DeleteRolePermissionsBoundary"], resources: ["*"] },
     // The state key and its alias carry the deployment's tag and name like the deployment's keys: whatever the
     // scoped grants reach, the apply role changes neither (its policy, rotation, deletion, tags, alias).
     {
       sid: "DenyStateKeyChanges",
       effect: "Deny",
-      actions: writes.filter((a) => a.startsWith("kms:")),
+      // The key writes no deployment key needs (not granted) are denied too, whatever else the account grants.
+      actions: [...new Set([...writes.filter((a) => a.startsWith("kms:")), ...Object.keys(CONDITIONAL_KEY_WRITES)])].sort(),
       resources: [w.stateKeyArn, `arn:${w.partition}:kms:${w.stateRegion}:${w.account}:alias/${w.name}-state`],
     },
     // The CI roles and their policies share the deployment's prefix (role/<name>-*, policy/<name>-*) that the
@@ -313,6 +330,30 @@ function applyDenials(
       ],
     },
   ];
+}
+
+/** The IAM actions that change or delete a managed policy (a boundary), which the apply role is denied on the boundaries. */
+const BOUNDARY_POLICY_WRITES = ["iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy"] as const;
+
+/**
+ * One permissions boundary per role of the deployment (`<role>-boundary`, an IAM managed policy), derived from the
+ * role's own policies (roleBoundaryStatements), and each role as the deploy policies name it.
+ */
+function roleBoundaries(scope: Construct, deployment: DeploymentRoles, where: BoundaryScope): DeployRole[] {
+  return deployment.roles.map((role) => {
+    const id = idOf(role.name.startsWith(`${where.name}-`) ? role.name.slice(where.name.length + 1) : role.name);
+    const document = new DataAwsIamPolicyDocument(scope, `${id}BoundaryDocument`, { statement: roleBoundaryStatements(role, deployment.stacks, where) });
+    new IamPolicy(scope, `${id}Boundary`, {
+      name: roleBoundaryName(role.name),
+      policy: document.json,
+      description: `Permissions boundary of ${role.name}: what its own policies grant (the apply role creates and changes it only with this boundary)`,
+    });
+    return {
+      name: role.name,
+      boundaryArn: roleBoundaryArn(where.partition, where.account, role.name),
+      managedPolicyArns: role.managedPolicies.map((p) => `arn:${where.partition}:iam::aws:policy/${p}`),
+    };
+  });
 }
 
 /** Denies every IAM write of the apply role on the CI roles and their policies (`<name>-github-*`). */

@@ -42,7 +42,11 @@ export interface DerivedPermissions {
  * read by both identities.
  */
 export const FLOW_PERMISSIONS: Record<Cloud, { readonly read: readonly string[]; readonly write: readonly string[]; readonly source: string }> = {
-  aws: { read: ["ec2:GetEbsEncryptionByDefault"], write: [], source: "scripts/preflight.ts runs `aws ec2 get-ebs-encryption-by-default` (it names ec2:GetEbsEncryptionByDefault in its message)" },
+  aws: {
+    read: ["ec2:GetEbsEncryptionByDefault", "iam:GetPolicy"],
+    write: [],
+    source: "scripts/preflight.ts runs `aws ec2 get-ebs-encryption-by-default` (it names ec2:GetEbsEncryptionByDefault in its message) and `aws iam get-policy` on each role's boundary (iam:GetPolicy)",
+  },
   azure: { read: ["Microsoft.Resources/subscriptions/read", "Microsoft.Resources/subscriptions/resourceGroups/read"], write: [], source: "scripts/preflight.ts runs `az account show`; the azurerm provider reads the subscription" },
   gcp: { read: ["resourcemanager.projects.get"], write: [...GCLOUD_SERVICE_IDENTITY.write], source: "stacks/gcp-stack.ts's terraform_data GkeServiceAgent runs `gcloud beta services identity create` (GenerateServiceIdentity)" },
 };

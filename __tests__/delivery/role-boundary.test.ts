@@ -1,0 +1,209 @@
+import { Testing } from "cdktf";
+import { readConfigFile, validateDeployment } from "../../config/load";
+import type { DeploymentInput } from "../../config/schema";
+import { deploymentOn } from "../../config/schema";
+import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
+import { AWS_MANAGED_POLICIES } from "../../stacks/bootstrap/aws-managed-policy-facts";
+import { CONDITIONAL_KEY_WRITES } from "../../stacks/bootstrap/aws-key-writes";
+import { synthesizedStacks } from "../support/deployments";
+import { allows, type Request, type Statement } from "../support/iam-match";
+import { nonEmpty } from "../support/non-empty";
+
+// The roles' permissions boundaries (constructs/aws/role-boundary.ts, stacks/bootstrap/aws-role-boundary.ts) and the
+// apply role's IAM grants that depend on them, checked with IAM's matching rules (../support/iam-match.ts) on the
+// synthesized JSON: the cloud stack's roles and their policies, the bootstrap's boundaries and deploy policies.
+// The AWS managed policies' documents are the published ones (aws-managed-policy-facts.ts, with their source).
+
+const ACCOUNT = "123456789012";
+type Json = Record<string, Record<string, Record<string, unknown>>>;
+interface Tf {
+  resource: Json;
+  data: Record<string, Record<string, { statement: Statement[] }>>;
+  provider: { aws: { default_tags?: { tags: Record<string, string> }[] }[] };
+}
+
+/** Text as IAM sees it once terraform resolved the account and partition. */
+const real = <T>(v: T): T => JSON.parse(JSON.stringify(v).replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, ACCOUNT).replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws")) as T;
+
+function load(file: string, overrides: Partial<DeploymentInput> = {}) {
+  const d = validateDeployment({ ...(readConfigFile(file) as DeploymentInput), ...overrides }, file);
+  const boot = real(JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), `${d.name}-state`, { deployment: deploymentOn("aws", d), githubRepository: "acme/p" }))) as Tf);
+  const statements = (prefix: string) => Object.entries(boot.data.aws_iam_policy_document).filter(([k]) => k.startsWith(prefix)).flatMap(([, v]) => v.statement);
+  return { d, boot, statements };
+}
+
+/** The cloud stack of a shipped deployment, as synthesized. */
+function cloudStack(key: string): Tf {
+  return real(Object.entries(synthesizedStacks(key)).find(([id]) => id.endsWith("-aws"))![1] as unknown as Tf);
+}
+
+const ref = (expr: unknown) => /^\$\{([a-z0-9_]+)\.([^.}]+)\.([a-z_]+)\}(.*)$/.exec(String(expr));
+/** The id of the policy document a `${data.aws_iam_policy_document.<id>.json}` reference names. */
+const documentId = (expr: unknown) => /^\$\{data\.aws_iam_policy_document\.([^.}]+)\.json\}$/.exec(String(expr))![1];
+
+/** One role of the synthesized cloud stack: its name, boundary, inline statements and managed policy ARNs. */
+function rolesOf(cloud: Tf) {
+  const r = cloud.resource;
+  return Object.entries(r.aws_iam_role).map(([id, role]) => {
+    const mine = (x: Record<string, unknown>) => ref(x.role)?.[2] === id;
+    const inline = Object.values(r.aws_iam_role_policy ?? {}).filter(mine).flatMap((p) => cloud.data.aws_iam_policy_document[documentId(p.policy)].statement);
+    const managed = Object.values(r.aws_iam_role_policy_attachment ?? {}).filter(mine).map((a) => String(a.policy_arn));
+    return { name: String(role.name), boundary: role.permissions_boundary as string | undefined, inline, managed };
+  });
+}
+
+/**
+ * The request a role's statement stands for on one of its resources: the reference resolved to the ARN the resource
+ * will have (a bucket's name, a log group's name, a key with the provider's default tags and its own), and the
+ * context its conditions ask for (a request the role's own statement allows).
+ */
+function requestsOf(cloud: Tf, region: string, st: Statement): Request[] {
+  const defaultTags = cloud.provider.aws[0].default_tags?.[0]?.tags ?? {};
+  const sample = (v: string) => v.replace(/\*/g, "x1");
+  const own: Record<string, string> = {};
+  for (const c of st.condition ?? []) own[c.variable] = sample(c.values[0]);
+  return (st.resources ?? []).flatMap((resource) => {
+    const m = ref(resource);
+    if (!m) return [];
+    const [, type, id, , suffix] = m;
+    const res = cloud.resource[type][id];
+    let arn: string;
+    const context = { ...own };
+    if (type === "aws_s3_bucket") arn = `arn:aws:s3:::${String(res.bucket)}`;
+    else if (type === "aws_cloudwatch_log_group") arn = `arn:aws:logs:${region}:${ACCOUNT}:log-group:${String(res.name)}`;
+    else if (type === "aws_kms_key") {
+      arn = `arn:aws:kms:${region}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+      for (const [k, v] of Object.entries({ ...defaultTags, ...((res.tags as Record<string, string>) ?? {}) })) context[`aws:ResourceTag/${k}`] = v;
+    } else throw new Error(`no ARN known for ${type}`);
+    return (st.actions ?? []).map((action) => ({ action, resource: `${arn}${sample(suffix)}`, context }));
+  });
+}
+
+describe.each([
+  ["aws", "examples/aws.yaml", "examples-aws"],
+  ["aws-estate", "examples/aws-estate.yaml", "examples-aws-estate"],
+  ["aws-estate-keys", "examples/aws-estate-keys.yaml", "examples-aws-estate-keys"],
+])("%s: each role under its own boundary", (_label, file, key) => {
+  const { d, boot, statements } = load(file);
+  const cloud = cloudStack(key);
+  const roles = nonEmpty(rolesOf(cloud), "role of the cloud stack");
+  const boundaries = Object.values(boot.resource.aws_iam_policy).filter((p) => String(p.name).endsWith("-boundary"));
+  const boundaryOf = (role: string): Statement[] => {
+    const p = boundaries.find((b) => b.name === `${role}-boundary`);
+    if (!p) throw new Error(`the bootstrap has no boundary for ${role}`);
+    return boot.data.aws_iam_policy_document[documentId(p.policy)].statement;
+  };
+  const boundaryArn = (role: string) => `arn:aws:iam::${ACCOUNT}:policy/${role}-boundary`;
+
+  test("every role of the cloud stack names its own boundary, and the bootstrap creates exactly those", () => {
+    for (const r of roles) expect({ role: r.name, boundary: r.boundary }).toEqual({ role: r.name, boundary: boundaryArn(r.name) });
+    expect(boundaries.map((b) => String(b.name)).sort()).toEqual(roles.map((r) => `${r.name}-boundary`).sort());
+  });
+
+  test("a boundary allows every request the role's own inline statements allow", () => {
+    for (const r of roles) {
+      for (const req of r.inline.flatMap((st) => requestsOf(cloud, d.region, st))) expect({ role: r.name, ...req, allowed: allows(boundaryOf(r.name), req) }).toEqual({ role: r.name, ...req, allowed: true });
+    }
+  });
+
+  test("a boundary allows every request the role's AWS managed policies allow, as AWS publishes them", () => {
+    for (const r of roles) {
+      for (const arn of r.managed) {
+        const name = arn.split("/").pop()!;
+        const doc = AWS_MANAGED_POLICIES[name];
+        expect({ arn, facts: !!doc }).toEqual({ arn, facts: true });
+        for (const st of doc.statements) {
+          const context = Object.fromEntries((st.condition as Statement["condition"] ?? []).map((c) => [c.variable, c.values[0].replace(/\*/g, "x1")]));
+          for (const action of st.actions ?? []) {
+            for (const resource of st.resources ?? []) {
+              const req = { action, resource: resource === "*" ? `arn:aws:ec2:${d.region}:${ACCOUNT}:instance/i-0abc` : resource.replace(/\*/g, "x1"), context };
+              expect({ role: r.name, ...req, allowed: allows(boundaryOf(r.name), req) }).toEqual({ role: r.name, ...req, allowed: true });
+            }
+          }
+        }
+      }
+    }
+  });
+
+  test("a boundary allows nothing the role's own policies do not: no IAM, STS or key-policy action, no action of another role", () => {
+    for (const r of roles) {
+      const own = new Set([...r.inline.flatMap((st) => st.actions ?? []), ...r.managed.flatMap((arn) => AWS_MANAGED_POLICIES[arn.split("/").pop()!].statements.flatMap((st) => st.actions ?? []))]);
+      const granted = boundaryOf(r.name).flatMap((st) => st.actions ?? []);
+      expect({ role: r.name, extra: granted.filter((a) => !own.has(a)) }).toEqual({ role: r.name, extra: [] });
+      expect({ role: r.name, escalation: granted.filter((a) => /^(iam:(?!CreateServiceLinkedRole$)|sts:|kms:PutKeyPolicy$|organizations:)/.test(a)) }).toEqual({ role: r.name, escalation: [] });
+    }
+  });
+
+  const apply = () => statements("ApplyPolicies");
+  const roleArn = (n: string) => `arn:aws:iam::${ACCOUNT}:role/${n}`;
+  const managedArn = (n: string) => `arn:aws:iam::aws:policy/${n}`;
+
+  test("the apply role can make every IAM request the cloud stack makes: each role created, its policies put and attached, with its own boundary", () => {
+    for (const r of roles) {
+      const ctx = { "iam:PermissionsBoundary": boundaryArn(r.name) };
+      const wanted: Request[] = [
+        { action: "iam:CreateRole", resource: roleArn(r.name), context: ctx },
+        { action: "iam:PutRolePermissionsBoundary", resource: roleArn(r.name), context: ctx },
+        { action: "iam:TagRole", resource: roleArn(r.name) },
+        { action: "iam:UpdateAssumeRolePolicy", resource: roleArn(r.name) },
+        { action: "iam:PassRole", resource: roleArn(r.name) },
+        ...(r.inline.length ? [{ action: "iam:PutRolePolicy", resource: roleArn(r.name), context: ctx }] : []),
+        ...r.managed.map((arn) => ({ action: "iam:AttachRolePolicy", resource: roleArn(r.name), context: { ...ctx, "iam:PolicyARN": arn } })),
+      ];
+      for (const req of wanted) expect({ ...req, allowed: allows(apply(), req) }).toEqual({ ...req, allowed: true });
+    }
+  });
+
+  test("the escalation a role of its own would be is refused: no other role name, no role without its boundary or with another's, no other policy attached", () => {
+    const [a, b] = [roles.find((r) => r.managed.length)!, roles.find((r) => r.inline.length)!];
+    const own = (r: { name: string }) => ({ "iam:PermissionsBoundary": boundaryArn(r.name) });
+    const refused: Request[] = [
+      // A new role of the deployment's prefix, even with a real boundary.
+      { action: "iam:CreateRole", resource: roleArn(`${d.name}-x`), context: own(a) },
+      { action: "iam:PutRolePolicy", resource: roleArn(`${d.name}-x`), context: own(a) },
+      // A role of the deployment without a boundary, or with another role's (wider) boundary.
+      { action: "iam:CreateRole", resource: roleArn(b.name) },
+      { action: "iam:PutRolePolicy", resource: roleArn(b.name) },
+      { action: "iam:PutRolePolicy", resource: roleArn(b.name), context: own(a) },
+      { action: "iam:PutRolePermissionsBoundary", resource: roleArn(b.name), context: own(a) },
+      // AdministratorAccess, or another role's managed policy.
+      { action: "iam:AttachRolePolicy", resource: roleArn(a.name), context: { ...own(a), "iam:PolicyARN": managedArn("AdministratorAccess") } },
+      { action: "iam:AttachRolePolicy", resource: roleArn(a.name), context: { ...own(a), "iam:PolicyARN": roles.flatMap((r) => r.managed).find((m) => !a.managed.includes(m))! } },
+      // The CI roles.
+      { action: "iam:PutRolePolicy", resource: roleArn(`${d.name}-github-apply`), context: own(a) },
+      { action: "iam:UpdateAssumeRolePolicy", resource: roleArn(`${d.name}-github-apply`) },
+    ];
+    for (const req of refused) expect({ ...req, allowed: allows(apply(), req) }).toEqual({ ...req, allowed: false });
+  });
+
+  test("no boundary can be changed, replaced or taken off a role, whatever else grants it", () => {
+    const denies = apply().filter((s) => s.effect === "Deny");
+    const denied = (req: Request) => denies.some((s) => (s.actions ?? []).includes(req.action) && allows([{ ...s, effect: "Allow" }], req));
+    for (const r of roles) {
+      for (const action of ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion"]) expect({ action, r: r.name, denied: denied({ action, resource: boundaryArn(r.name) }) }).toEqual({ action, r: r.name, denied: true });
+      expect(denied({ action: "iam:DeleteRolePermissionsBoundary", resource: roleArn(r.name) })).toBe(true);
+    }
+  });
+});
+
+describe("key writes: granted only for a key setting that calls them (terraform-provider-aws kms/key.go)", () => {
+  /** The settings of each key of a synthesized cloud stack. */
+  const keysOf = (cloud: Tf) =>
+    Object.values(cloud.resource.aws_kms_key).map((k) => ({ enabled: k.is_enabled ?? true, rotation: k.enable_key_rotation, policy: k.policy !== undefined, preventDestroy: (k.lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy === true }));
+  const grantedKeyWrites = (statements: Statement[]) => new Set(statements.filter((s) => s.effect === "Allow").flatMap((s) => s.actions ?? []).filter((a) => a in CONDITIONAL_KEY_WRITES));
+
+  test.each([
+    ["examples/aws.yaml", [], "examples-aws"],
+    ["examples/aws-estate-keys.yaml", ["kms:PutKeyPolicy"], "examples-aws-estate-keys"],
+  ])("%s: the keys as synthesized need %j", (file, expected, key) => {
+    const keys = nonEmpty(keysOf(cloudStack(key)), "KMS key");
+    const needed = Object.entries(CONDITIONAL_KEY_WRITES).filter(([, f]) => keys.some((k) => f.needed(k))).map(([a]) => a);
+    expect(needed).toEqual(expected);
+    expect([...grantedKeyWrites(load(file).statements("ApplyPolicies"))].sort()).toEqual(expected);
+  });
+
+  test("a deployment whose keys may be destroyed (dataProtection.allowDestroy) is granted the deletion", () => {
+    const { statements } = load("examples/aws.yaml", { dataProtection: { allowDestroy: true } } as Partial<DeploymentInput>);
+    expect([...grantedKeyWrites(statements("ApplyPolicies"))]).toEqual(["kms:ScheduleKeyDeletion"]);
+  });
+});

@@ -1,0 +1,69 @@
+/**
+ * How IAM matches a request against policy statements, for the checks of the deploy policies and the roles'
+ * boundaries against their synthesized JSON. Only what those documents use: exact actions, `*`/`?` resource
+ * patterns, and the condition operators StringEquals, StringLike, Bool and Null. Sources:
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html (resource matching),
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html (operators;
+ * a condition key absent from the request fails every operator but Null and the IfExists forms),
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html (an Allow needs every
+ * condition of the statement to hold; any one matching statement allows).
+ */
+
+/** A statement as synthesized (aws_iam_policy_document, snake_case). */
+export interface Statement {
+  readonly sid?: string;
+  readonly effect?: string;
+  readonly actions?: readonly string[];
+  readonly resources?: readonly string[];
+  readonly condition?: readonly { readonly test: string; readonly variable: string; readonly values: readonly string[] }[];
+}
+
+/** A request: one action on one resource, with the condition keys present in its context. */
+export interface Request {
+  readonly action: string;
+  readonly resource: string;
+  readonly context?: Readonly<Record<string, string>>;
+}
+
+const glob = (p: string, v: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(v);
+
+/**
+ * IAM's Resource matching: `*` is any run of characters, `?` any one; case sensitive; partition, service, region and
+ * account are compared segment by segment, the resource part (after the fifth colon, colons included) as a whole.
+ */
+export function arnMatches(pattern: string, arn: string): boolean {
+  const split = (a: string) => {
+    const parts = a.split(":");
+    return [...parts.slice(0, 5), parts.slice(5).join(":")];
+  };
+  if (pattern === "*") return true;
+  const [p, v] = [split(pattern), split(arn)];
+  return p.length === v.length && p.every((seg, i) => glob(seg, v[i]));
+}
+
+function conditionHolds(c: NonNullable<Statement["condition"]>[number], context: Readonly<Record<string, string>>): boolean {
+  const value = context[c.variable];
+  switch (c.test) {
+    case "Null":
+      return c.values.includes(value === undefined ? "true" : "false");
+    case "StringEquals":
+      return value !== undefined && c.values.includes(value);
+    case "StringLike":
+      return value !== undefined && c.values.some((p) => glob(p, value));
+    case "Bool":
+      return value !== undefined && c.values.includes(value);
+    default:
+      throw new Error(`condition operator ${c.test} is not modelled here (__tests__/support/iam-match.ts)`);
+  }
+}
+
+/** Whether one Allow statement of `statements` allows the request. */
+export function allows(statements: readonly Statement[], request: Request): boolean {
+  return statements.some(
+    (s) =>
+      (s.effect ?? "Allow") === "Allow" &&
+      (s.actions ?? []).includes(request.action) &&
+      (s.resources ?? []).some((r) => arnMatches(r, request.resource)) &&
+      (s.condition ?? []).every((c) => conditionHolds(c, request.context ?? {})),
+  );
+}

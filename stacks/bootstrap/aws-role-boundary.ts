@@ -1,0 +1,181 @@
+import { DefaultTokenResolver, StringConcat, Token, Tokenization, TerraformStack, type IResolvable } from "cdktf";
+import type { IConstruct } from "constructs";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement, type DataAwsIamPolicyDocumentStatementCondition } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { AWS_MANAGED_POLICIES, MANAGED_POLICY_SOURCE } from "./aws-managed-policy-facts";
+import { DEPLOYMENT_TAG, IAM_QUOTAS, iamJsonLength } from "./aws-deploy-policy";
+
+type Condition = readonly DataAwsIamPolicyDocumentStatementCondition[];
+
+/** A statement of one of the deployment's roles, its resources as the reference expressions the stack writes. */
+export interface RoleStatement {
+  readonly actions: readonly string[];
+  readonly resources: readonly string[];
+  readonly condition?: Condition;
+}
+
+/** One IAM role of the deployment and what its own policies grant. */
+export interface DeploymentRole {
+  /** The role's name (literal: the apply role's IAM grants name each role's ARN). */
+  readonly name: string;
+  /** The AWS managed policies it attaches, by name. */
+  readonly managedPolicies: readonly string[];
+  /** The Allow statements of its inline policies (aws_iam_role_policy), by the stack's references. */
+  readonly inlineStatements: readonly RoleStatement[];
+}
+
+/** The deployment's IAM roles, read from its built stacks (stacks/bootstrap/deployment-types.ts). */
+export interface DeploymentRoles {
+  readonly roles: readonly DeploymentRole[];
+  /** The stacks they were read from, to look the statements' references up in. */
+  readonly stacks: readonly TerraformStack[];
+}
+
+const MANAGED_ARN = /:iam::aws:policy\/([\w+=,.@-]+)$/;
+const ROLE_REFERENCE = /^\$\{aws_iam_role\.([^.}]+)\.(name|id)\}$/;
+
+/** A value as terraform will see it: references become `${type.id.attribute}` expressions. */
+function resolved(scope: IConstruct, value: unknown): unknown {
+  return Tokenization.resolve(value, { scope: TerraformStack.of(scope), resolver: new DefaultTokenResolver(new StringConcat()) });
+}
+
+/** Reads the roles, the AWS managed policies each attaches and each one's inline statements from the deployment's built stacks. */
+export function deploymentRoles(stacks: readonly TerraformStack[]): DeploymentRoles {
+  const all = stacks.flatMap((s) => s.node.findAll());
+  const roles = all.filter((c): c is IamRole => c instanceof IamRole);
+  const roleOf = (owner: IConstruct, role: string | undefined): IamRole => {
+    const m = ROLE_REFERENCE.exec(String(resolved(owner, role)));
+    const found = m && roles.find((r) => r.friendlyUniqueId === m[1]);
+    if (!found) throw new Error(`${owner.node.path} names its role as ${role}, not by the role's reference: the roles' boundaries are derived per role`);
+    return found;
+  };
+  const attachments = all.filter((c): c is IamRolePolicyAttachment => c instanceof IamRolePolicyAttachment);
+  const inline = all.filter((c): c is IamRolePolicy => c instanceof IamRolePolicy);
+  return {
+    stacks,
+    roles: roles
+      .map((r) => {
+        const name = r.nameInput;
+        if (!name || Token.isUnresolved(name)) throw new Error(`IAM role ${r.node.path} has no literal name: the apply role's grants name each role (stacks/bootstrap/aws-role-boundary.ts)`);
+        const managedPolicies = attachments.filter((a) => roleOf(a, a.roleInput) === r).map((a) => {
+          const m = MANAGED_ARN.exec(a.policyArnInput ?? "");
+          if (!m) throw new Error(`${a.node.path} attaches ${a.policyArnInput}, not an AWS managed policy: the roles' boundaries know only AWS managed policies (aws-managed-policy-facts.ts)`);
+          return m[1];
+        });
+        const inlineStatements = inline.filter((p) => roleOf(p, p.roleInput) === r).flatMap((p) => policyStatements(p));
+        return { name, managedPolicies: [...new Set(managedPolicies)].sort(), inlineStatements };
+      })
+      .sort((a, b) => (a.name < b.name ? -1 : 1)),
+  };
+}
+
+/** The Allow statements of a role policy's document, references resolved to `${type.id.attribute}` expressions. */
+function policyStatements(p: IamRolePolicy): RoleStatement[] {
+  const ref = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(resolved(p, p.policyInput)));
+  const doc = ref && TerraformStack.of(p).node.findAll().find((c): c is DataAwsIamPolicyDocument => c instanceof DataAwsIamPolicyDocument && c.friendlyUniqueId === ref[1]);
+  if (!doc) throw new Error(`${p.node.path}: its policy is not an aws_iam_policy_document of the stack, so the role's boundary cannot be derived from it`);
+  const statements = resolved(doc, doc.statementInput as IResolvable | DataAwsIamPolicyDocumentStatement[]) as { actions?: string[]; resources?: string[]; condition?: Condition; effect?: string }[];
+  return statements.filter((s) => (s.effect ?? "Allow") === "Allow").map((s) => ({ actions: s.actions ?? [], resources: s.resources ?? [], ...(s.condition ? { condition: s.condition } : {}) }));
+}
+
+/** Where the boundaries are: the deployment's partition, account and region (references allowed) and its name. */
+export interface BoundaryScope {
+  readonly partition: string;
+  readonly account: string;
+  readonly region: string;
+  readonly name: string;
+}
+
+const REFERENCE = /^\$\{(aws_[a-z0-9_]+)\.([^.}]+)\.arn\}(.*)$/;
+
+/**
+ * The resource pattern (and extra condition) a role statement's resource stands for in its boundary, which is
+ * created before the resource exists: a bucket by the deployment's bucket prefix (every bucket is `<name>-...`), a
+ * KMS key by the deployment's tag (the aws provider's default_tags), a log group by its name. A literal ARN (a
+ * customer's key named in the config) stays as it is. Anything else is refused, so no statement is widened silently.
+ */
+function boundaryResource(resource: string, stacks: readonly TerraformStack[], s: BoundaryScope): { resource: string; condition?: Condition } {
+  const m = REFERENCE.exec(resource);
+  if (!m) {
+    if (/^arn:/.test(resource) && !resource.includes("${")) return { resource };
+    throw new Error(`a role statement's resource ${resource} is neither a reference nor a literal ARN: give the roles' boundaries a pattern for it (stacks/bootstrap/aws-role-boundary.ts)`);
+  }
+  const [, type, id, suffix] = m;
+  const element = stacks.flatMap((st) => st.node.findAll()).find((c) => (c as { friendlyUniqueId?: string }).friendlyUniqueId === id && (c as { terraformResourceType?: string }).terraformResourceType === type);
+  if (type === "aws_s3_bucket" && element instanceof S3Bucket) {
+    const bucket = String(element.bucketInput ?? "");
+    if (!bucket.startsWith(`${s.name}-`)) throw new Error(`bucket ${element.node.path} (${bucket}) is not named <name>-...: the roles' boundaries and the apply role reach the deployment's buckets by that prefix`);
+    return { resource: `arn:${s.partition}:s3:::${s.name}-*${suffix}` };
+  }
+  if (type === "aws_kms_key") {
+    return { resource: `arn:${s.partition}:kms:${s.region}:${s.account}:key/*${suffix}`, condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] }] };
+  }
+  if (type === "aws_cloudwatch_log_group" && element instanceof CloudwatchLogGroup) {
+    const name = element.nameInput;
+    if (!name || Token.isUnresolved(name)) throw new Error(`log group ${element.node.path} has no literal name`);
+    return { resource: `arn:${s.partition}:logs:${s.region}:${s.account}:log-group:${name}${suffix}` };
+  }
+  throw new Error(`a role statement names ${type}.${id}: give the roles' boundaries a pattern for ${type} (stacks/bootstrap/aws-role-boundary.ts)`);
+}
+
+/**
+ * The permissions boundary of one role: what the role's own policies grant, and nothing else. The statements of
+ * its AWS managed policies as AWS publishes them (AWS_MANAGED_POLICIES), and its inline statements with each
+ * resource as the pattern that names it before it exists (boundaryResource). Statements on `*` without a condition
+ * are merged into one; an action that one already allows is not repeated in a narrower statement; the others are
+ * kept as they are, merged only where resources and condition are the same. Must fit one managed policy
+ * (IAM_QUOTAS): a role has one boundary.
+ */
+export function roleBoundaryStatements(role: DeploymentRole, stacks: readonly TerraformStack[], s: BoundaryScope): DataAwsIamPolicyDocumentStatement[] {
+  const missing = role.managedPolicies.filter((p) => !AWS_MANAGED_POLICIES[p]);
+  if (missing.length) throw new Error(`no facts for the AWS managed policies ${missing.join(", ")} of ${role.name}: copy their documents into stacks/bootstrap/aws-managed-policy-facts.ts (${MANAGED_POLICY_SOURCE})`);
+  const managed: RoleStatement[] = role.managedPolicies.flatMap((p) =>
+    AWS_MANAGED_POLICIES[p].statements.map((st) => ({
+      actions: st.actions ?? [],
+      // The facts are the commercial partition's documents; AWS publishes the same ones in each partition.
+      resources: (st.resources ?? []).map((r) => r.replace(/^arn:aws:/, `arn:${s.partition}:`)),
+      ...(st.condition ? { condition: st.condition as Condition } : {}),
+    })),
+  );
+  const own: RoleStatement[] = role.inlineStatements.flatMap((st) =>
+    st.resources.map((r) => {
+      const b = boundaryResource(r, stacks, s);
+      const condition = [...(st.condition ?? []), ...(b.condition ?? [])];
+      return { actions: st.actions, resources: [b.resource], ...(condition.length ? { condition } : {}) };
+    }),
+  );
+  const anywhere = (st: RoleStatement) => !st.condition && st.resources.includes("*");
+  const everywhere = new Set([...managed, ...own].filter(anywhere).flatMap((st) => st.actions));
+  const groups = new Map<string, { actions: string[]; resources: readonly string[]; condition?: Condition }>();
+  for (const st of [...managed, ...own].filter((x) => !anywhere(x))) {
+    const actions = st.actions.filter((a) => !everywhere.has(a));
+    if (actions.length === 0) continue;
+    const key = JSON.stringify([st.resources, st.condition ?? []]);
+    const g = groups.get(key) ?? { actions: [], resources: st.resources, ...(st.condition ? { condition: st.condition } : {}) };
+    for (const a of actions) if (!g.actions.includes(a)) g.actions.push(a);
+    groups.set(key, g);
+  }
+  const statements: DataAwsIamPolicyDocumentStatement[] = [
+    ...(everywhere.size ? [{ sid: "AnyResource", effect: "Allow", actions: [...everywhere].sort(), resources: ["*"] }] : []),
+    ...[...groups.values()].map((g, i) => ({ sid: `Scoped${i + 1}`, effect: "Allow", actions: [...g.actions].sort(), resources: [...g.resources], ...(g.condition ? { condition: [...g.condition] } : {}) })),
+  ];
+  if (statements.length === 0) throw new Error(`role ${role.name} has no policy: a boundary that allows nothing would leave it useless; give it its policies or remove it`);
+  const size = renderedLength(statements);
+  if (size > IAM_QUOTAS.managedPolicyChars) throw new Error(`the boundary of ${role.name} is ${size} characters, over IAM's ${IAM_QUOTAS.managedPolicyChars} for one managed policy (${IAM_QUOTAS.source}): a role has one boundary`);
+  return statements;
+}
+
+/**
+ * A boundary's size as IAM counts it once terraform renders it: the partition and account references replaced by
+ * the longest values they take (aws-us-gov, 12 digits). Sized as rendered rather than by the references' own
+ * length (packPolicies), because a boundary cannot be split across policies.
+ */
+function renderedLength(statements: readonly DataAwsIamPolicyDocumentStatement[]): number {
+  const json = JSON.stringify(statements);
+  const rendered = json.replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws-us-gov").replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, "123456789012");
+  return iamJsonLength(JSON.parse(rendered) as DataAwsIamPolicyDocumentStatement[]);
+}
