@@ -111,8 +111,11 @@ describe("the AWS bootstrap's deploy roles", () => {
     for (const s of nonEmpty(stmts.filter((st) => (st.actions ?? []).some((a) => a.startsWith("iam:") && a !== "iam:CreateServiceLinkedRole" && !a.includes("OpenIDConnect"))), "IAM statement")) {
       for (const r of s.resources ?? []) expect({ sid: s.sid, r, own: own.has(r.slice(r.indexOf(":", r.indexOf(":iam::") + 6))) }).toEqual({ sid: s.sid, r, own: true });
     }
+    // S3: the buckets the synthesized cloud stack creates, by exact name (and their objects).
+    const buckets = Object.values(cloud.resource.aws_s3_bucket).map((b) => (b as unknown as { bucket: string }).bucket);
+    expect(buckets.length).toBeGreaterThan(0);
     for (const s of nonEmpty(stmts.filter((st) => (st.actions ?? []).some((a) => a.startsWith("s3:")) && !st.sid.startsWith("State")), "S3 statement")) {
-      expect(s.resources).toEqual([expect.stringMatching(/:s3:::acme-prod-\*$/)]);
+      expect(s.resources).toEqual(buckets.sort().flatMap((b) => [`arn:\${data.aws_partition.Partition.partition}:s3:::${b}`, `arn:\${data.aws_partition.Partition.partition}:s3:::${b}/*`]));
     }
     const slr = stmts.find((s) => s.sid === "WriteIamServiceLinkedRoles") as unknown as { condition: unknown };
     expect(slr.condition).toEqual([{ test: "StringEquals", variable: "iam:AWSServiceName", values: ["eks.amazonaws.com", "eks-nodegroup.amazonaws.com"] }]);

@@ -29,8 +29,13 @@ function bootstrap(file: string): { tf: Tf; name: string; statements: (prefix: s
   return { tf, name: d.name, statements };
 }
 
-const estate = { ...bootstrap("examples/aws-estate.yaml"), keyPolicies: false };
-const keys = { ...bootstrap("examples/aws-estate-keys.yaml"), keyPolicies: true };
+/** The KMS aliases a shipped deployment's synthesized cloud stack creates. */
+const aliasesOf = (key: string) => {
+  const cloud = Object.entries(synthesizedStacks(key)).find(([id]) => id.endsWith("-aws"))![1] as { resource: Record<string, Record<string, { name: string }>> };
+  return Object.values(cloud.resource.aws_kms_alias).map((a) => a.name).sort();
+};
+const estate = { ...bootstrap("examples/aws-estate.yaml"), keyPolicies: false, aliases: aliasesOf("examples-aws-estate") };
+const keys = { ...bootstrap("examples/aws-estate-keys.yaml"), keyPolicies: true, aliases: aliasesOf("examples-aws-estate-keys") };
 const stateKeyArn = (tf: Tf) => `\${aws_kms_key.${Object.keys(tf.resource.aws_kms_key).find((k) => k.startsWith("StateKey"))}.arn}`;
 
 describe.each([
@@ -48,7 +53,7 @@ describe.each([
     for (const s of kmsWrites()) {
       const shape = { sid: s.sid, resources: s.resources, condition: s.condition };
       if (s.sid === "WriteKmsCreateTaggedKeys") expect(shape).toEqual({ sid: s.sid, resources: ["*"], condition: [requested] });
-      else if (s.sid === "WriteKmsDeploymentAliases") expect(shape).toEqual({ sid: s.sid, resources: [expect.stringMatching(new RegExp(`:kms:eu-west-1:.*:alias/${b.name}-\\*$`))], condition: undefined });
+      else if (s.sid === "WriteKmsDeploymentAliases") expect(shape).toEqual({ sid: s.sid, resources: b.aliases.map((a) => expect.stringMatching(new RegExp(`:kms:eu-west-1:.*:${a}$`))), condition: undefined });
       else if (s.sid === "WriteKmsTagNewKeys") expect(shape).toEqual({ sid: s.sid, resources: [keysArn], condition: [requested] });
       else if (s.sid === "WriteKmsGrantsForAwsServices") expect({ ...shape, actions: s.actions }).toEqual({ sid: s.sid, resources: [keysArn], condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }], actions: ["kms:CreateGrant"] });
       else if (s.sid === "WriteKmsRotationAndAliasTargets") expect({ ...shape, actions: s.actions }).toEqual({ sid: s.sid, resources: [keysArn], condition: undefined, actions: ["kms:CreateAlias", "kms:DeleteAlias", "kms:EnableKeyRotation", "kms:UpdateAlias"] });
@@ -281,6 +286,14 @@ describe.each([
     // ... and the Deny still covers each CI identity, and none of the deployment's own roles.
     expect(ciRoles.map((arn) => (deny.resources ?? []).some((r) => arnMatches(resolved(r), arn)))).toEqual([true, true, true]);
     expect([`arn:aws:iam::${ACCOUNT}:role/${b.name}-eks-node`, `arn:aws:iam::${ACCOUNT}:role/${b.name}-vault`].map((arn) => (deny.resources ?? []).some((r) => arnMatches(resolved(r), arn)))).toEqual([false, false]);
+  });
+
+  test("a deployment whose name the other's extends (<name>-2) has none of its buckets or aliases reached by the S3 and alias grants", () => {
+    const other = `${b.name}-2`;
+    const grants = allows().filter((s) => (s.actions ?? []).some((a) => a.startsWith("s3:") || /^kms:(Create|Update|Delete)Alias$/.test(a)) && !(s.sid ?? "").startsWith("State"));
+    const reached = (arn: string) => grants.some((s) => (s.resources ?? []).some((r) => arnMatches(resolved(r), arn)));
+    expect([`arn:aws:s3:::${other}-data-${ACCOUNT}-eu-west-1`, `arn:aws:s3:::${other}-data-${ACCOUNT}-eu-west-1/x`, `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/${other}-eks-secrets`].map(reached)).toEqual([false, false, false]);
+    expect([`arn:aws:s3:::${b.name}-data-${ACCOUNT}-eu-west-1`, `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/${b.name}-eks-secrets`].map(reached)).toEqual([true, true]);
   });
 
   test("a key another deployment tagged as its own is never re-tagged: tag changes denied where the deployment tag exists and is not this one", () => {

@@ -29,6 +29,12 @@ export interface AwsDeployScope {
    * policies it attaches: the IAM role grants name these roles and no other. @default - none: an IAM role action is refused
    */
   readonly roles?: readonly DeployRole[];
+  /**
+   * The deployment's bucket and KMS alias names, exactly (read from its built stacks, aws-role-boundary.ts): the S3
+   * and alias grants name these and no other, so a deployment whose name prefixes another's reaches none of the
+   * other's. @default - none: an S3 or alias action is refused
+   */
+  readonly names?: { readonly buckets: readonly string[]; readonly aliases: readonly string[] };
 }
 
 /** One IAM role of the deployment, as the deploy policies name it. */
@@ -125,7 +131,7 @@ export function scopedResources(action: string, s: AwsDeployScope): { key: strin
  * Statements granting `actions`, grouped by service, each group on the narrowest resources IAM lets us
  * name here: the deployment's IAM roles by exact ARN (PassRole included; creation and policy writes only with each
  * role's own permissions boundary, iamRoleGrants), the cluster's OIDC provider, service-linked roles
- * only for EKS, buckets `<name>-*`, KMS keys by tag, the Route 53 record, the deployment's EKS cluster, node
+ * only for EKS, its buckets and aliases by exact name, KMS keys by tag, the Route 53 record, the deployment's EKS cluster, node
  * groups, add-ons and access entries and its log groups by ARN (scopedResources). Every other action on `*`, in a
  * statement of its service. Never an action wildcard.
  *
@@ -145,6 +151,11 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
   // Only the write identity's KMS actions are scoped by tag: the reads (DescribeKey, GetKeyPolicy, ...) stay readable
   // on every key, which data.aws_kms_key (the AWS managed aws/ebs key) needs.
   const scopeKms = prefix === "Write";
+  const own = (action: string, kind: "buckets" | "aliases"): readonly string[] => {
+    const names = s.names?.[kind] ?? [];
+    if (names.length === 0) throw new Error(`${action} needs the deployment's ${kind} (AwsDeployScope.names): the grant names each, never a prefix`);
+    return names;
+  };
   const groups = new Map<string, { actions: string[]; resources: string[]; condition?: DataAwsIamPolicyDocumentStatement["condition"] }>();
   const add = (key: string, action: string, resources: string[], condition?: DataAwsIamPolicyDocumentStatement["condition"]) => {
     const g = groups.get(key) ?? { actions: [], resources, condition };
@@ -163,7 +174,7 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
     } else if (service === "iam") {
       iamRoleGrants(prefix, a, s, iam).forEach((g) => add(g.key, a, g.resources, g.condition));
     } else if (service === "s3") {
-      add("S3DeploymentBuckets", a, [`arn:${s.partition}:s3:::${s.name}-*`]);
+      add("S3DeploymentBuckets", a, own(a, "buckets").flatMap((b) => [`arn:${s.partition}:s3:::${b}`, `arn:${s.partition}:s3:::${b}/*`]));
     } else if (scopeKms && a === "kms:CreateKey") {
       // A new key only with the deployment's tag in the request (the provider sends default_tags in CreateKey).
       add("KmsCreateTaggedKeys", a, ["*"], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
@@ -172,9 +183,9 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       add("KmsGrantsForAwsServices", a, [`${kmsArn}:key/*`], [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }]);
     } else if (scopeKms && (a === "kms:EnableKeyRotation" || KMS_ALIAS_ACTIONS.has(a))) {
       // Called right after CreateKey, when the new key's tags may not authorize yet (KMS_TAG_AUTHORIZATION_LAG); harmless
-      // on any key: rotation only turns on, and the alias side is limited to the deployment's own `alias/<name>-*`.
+      // on any key: rotation only turns on, and the alias side is limited to the deployment's own aliases by name.
       add("KmsRotationAndAliasTargets", a, [`${kmsArn}:key/*`]);
-      if (KMS_ALIAS_ACTIONS.has(a)) add("KmsDeploymentAliases", a, [`${kmsArn}:alias/${s.name}-*`]);
+      if (KMS_ALIAS_ACTIONS.has(a)) add("KmsDeploymentAliases", a, own(a, "aliases").map((n) => `${kmsArn}:${n}`));
     } else if (scopeKms && service === "kms") {
       // Every other KMS write (key policy, disable, deletion, tags, description) only on keys tagged as the deployment's.
       add("KmsDeploymentKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);

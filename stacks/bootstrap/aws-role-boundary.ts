@@ -4,6 +4,7 @@ import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
 import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
+import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement, type DataAwsIamPolicyDocumentStatementCondition } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { AWS_MANAGED_POLICIES, MANAGED_POLICY_SOURCE } from "./aws-managed-policy-facts";
@@ -73,6 +74,36 @@ export function deploymentRoles(stacks: readonly TerraformStack[]): DeploymentRo
   };
 }
 
+/** The names of the deployment's buckets and KMS aliases, which its deploy policies and boundaries name exactly. */
+export interface DeploymentNames {
+  /** Bucket names, the account as `account` (the bootstrap's own reference to the same account). */
+  readonly buckets: readonly string[];
+  /** Alias names (`alias/...`). */
+  readonly aliases: readonly string[];
+}
+
+const CALLER_ACCOUNT = /\$\{data\.aws_caller_identity\.[^.}]+\.account_id\}/g;
+
+/**
+ * Reads the deployment's bucket and alias names from its built stacks. A bucket name may hold the account (the cloud
+ * stack's caller identity), which is replaced by `account`; any other reference in a name is refused, since a
+ * grant must name the bucket before it exists.
+ */
+export function deploymentNames(stacks: readonly TerraformStack[], account: string): DeploymentNames {
+  const all = stacks.flatMap((s) => s.node.findAll());
+  return {
+    buckets: all.filter((c): c is S3Bucket => c instanceof S3Bucket).map((b) => nameBeforeCreation(b, "bucket", b.bucketInput, account)).sort(),
+    aliases: all.filter((c): c is KmsAlias => c instanceof KmsAlias).map((a) => nameBeforeCreation(a, "alias", a.nameInput, account)).sort(),
+  };
+}
+
+/** A resource's name as a grant can write it before the resource exists: the account reference replaced by `account`. */
+function nameBeforeCreation(c: IConstruct, what: string, value: unknown, account: string): string {
+  const text = String(resolved(c, value)).replace(CALLER_ACCOUNT, account);
+  if (text.split(account).join("").includes("${")) throw new Error(`${what} ${c.node.path} is named ${text}: a deploy grant names it before it exists, so its name may hold only the account`);
+  return text;
+}
+
 /** The Allow statements of a role policy's document, references resolved to `${type.id.attribute}` expressions. */
 function policyStatements(p: IamRolePolicy): RoleStatement[] {
   const ref = /^\$\{data\.aws_iam_policy_document\.([^.]+)\.json\}$/.exec(String(resolved(p, p.policyInput)));
@@ -94,7 +125,7 @@ const REFERENCE = /^\$\{(aws_[a-z0-9_]+)\.([^.}]+)\.arn\}(.*)$/;
 
 /**
  * The resource pattern (and extra condition) a role statement's resource stands for in its boundary, which is
- * created before the resource exists: a bucket by the deployment's bucket prefix (every bucket is `<name>-...`), a
+ * created before the resource exists: a bucket by its name (the account in it as the boundary's own reference), a
  * KMS key by the deployment's tag (the aws provider's default_tags), a log group by its name. A literal ARN (a
  * customer's key named in the config) stays as it is. Anything else is refused, so no statement is widened silently.
  */
@@ -107,9 +138,7 @@ function boundaryResource(resource: string, stacks: readonly TerraformStack[], s
   const [, type, id, suffix] = m;
   const element = stacks.flatMap((st) => st.node.findAll()).find((c) => (c as { friendlyUniqueId?: string }).friendlyUniqueId === id && (c as { terraformResourceType?: string }).terraformResourceType === type);
   if (type === "aws_s3_bucket" && element instanceof S3Bucket) {
-    const bucket = String(element.bucketInput ?? "");
-    if (!bucket.startsWith(`${s.name}-`)) throw new Error(`bucket ${element.node.path} (${bucket}) is not named <name>-...: the roles' boundaries and the apply role reach the deployment's buckets by that prefix`);
-    return { resource: `arn:${s.partition}:s3:::${s.name}-*${suffix}` };
+    return { resource: `arn:${s.partition}:s3:::${nameBeforeCreation(element, "bucket", element.bucketInput, s.account)}${suffix}` };
   }
   if (type === "aws_kms_key") {
     return { resource: `arn:${s.partition}:kms:${s.region}:${s.account}:key/*${suffix}`, condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] }] };

@@ -15,7 +15,7 @@ import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { awsDeployStatements, DEPLOYMENT_TAG, type DeployRole } from "./aws-deploy-policy";
 import { CONDITIONAL_KEY_WRITES, unneededKeyWrites } from "./aws-key-writes";
-import { deploymentRoles, roleBoundaryStatements, type BoundaryScope, type DeploymentRoles } from "./aws-role-boundary";
+import { deploymentNames, deploymentRoles, roleBoundaryStatements, type BoundaryScope, type DeploymentRoles } from "./aws-role-boundary";
 import { roleBoundaryArn, roleBoundaryName } from "../../constructs/aws/role-boundary";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { idOf } from "../../lib/construct-id";
@@ -182,7 +182,8 @@ export class AwsStateStack extends TerraformStack {
     const derived = { read: types.read, write: types.write.filter((a) => !unneeded.includes(a)) };
     const roles = roleBoundaries(this, deploymentRoles(built), { partition, account, region: d.region, name: d.name });
     const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
-    const where = { partition, account, region: d.region, name: d.name, roles, ...(zone ? { dnsZone: { hostedZoneId: zone.hostedZoneId, recordName: d.domain.name } } : {}) };
+    const names = deploymentNames(built, account);
+    const where = { partition, account, region: d.region, name: d.name, roles, names, ...(zone ? { dnsZone: { hostedZoneId: zone.hostedZoneId, recordName: d.domain.name } } : {}) };
     // The plan role reads the current state object of each stack; the apply role writes them and their lock files.
     const stateFiles = `${bucketArn}/${state.keyPrefix}/*`;
     new AwsDeployPolicies(this, "PlanPolicies", {
