@@ -32,7 +32,7 @@ import { EncryptionKey } from "../constructs/aws/encryption-key";
 import { EntryPointAddress, NLB_FACTS } from "../constructs/aws/entry-point-address";
 import { partitionOf } from "../constructs/aws/partition";
 import { boundRoles } from "../constructs/aws/role-boundary";
-import { ebsKeyUse, keyAdministration, logsKeyUse, s3KeyUse, type KeyScope } from "../constructs/aws/service-key-policies";
+import { ebsKeyUse, keyAdministration, keyUseThrough, logsKeyUse, s3KeyUse, type KeyScope } from "../constructs/aws/service-key-policies";
 import { idOf } from "../lib/construct-id";
 
 /** Props of the AWS cloud stack. */
@@ -100,6 +100,8 @@ export class AwsStack extends TerraformStack {
       statements: [
         { sid: "ListDataBucket", effect: "Allow", actions: [...ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.bucket], resources: [data.bucketArn] },
         { sid: "ReadWriteDataObjects", effect: "Allow", actions: [...ELASTICSEARCH_S3_REPOSITORY_ACTIONS.value.objects], resources: [`${data.bucketArn}/*`] },
+        // Under the data key (customer-managed keys), S3 uses it for the objects the writers put and read.
+        ...(data.encryption.kmsKeyArn ? keyUseThrough("s3", d.region, data.encryption.kmsKeyArn) : []),
       ],
     });
     if (keys.customerManaged) encryptLogGroups(this, keys);
@@ -252,7 +254,7 @@ function eksCluster(scope: Construct, d: AwsDeployment, privateSubnetIds: string
   );
   const oidc = { oidcProviderArn: cluster.oidcProvider.arn, oidcIssuerUrl: cluster.oidcIssuerUrl };
   const afterNodes = nodeGroups.map((g) => g.resource);
-  new EbsCsiDriver(scope, "EbsCsiDriver", { clusterName: cluster.clusterName, roleName: `${name}-ebs-csi-driver`, ...oidc, dependsOn: afterNodes });
+  new EbsCsiDriver(scope, "EbsCsiDriver", { clusterName: cluster.clusterName, roleName: `${name}-ebs-csi-driver`, volumeKeyArn, region: d.region, ...oidc, dependsOn: afterNodes });
   new ContainerLogs(scope, "ContainerLogs", { clusterName: name, clusterRef: cluster.clusterName, ...oidc, allowDestroy, dependsOn: afterNodes });
   return cluster;
 }

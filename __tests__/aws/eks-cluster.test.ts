@@ -169,7 +169,9 @@ describe("EBS", () => {
       cluster_name: `\${aws_eks_cluster.${cluster.logicalId}.name}`,
     });
     const attachment = at(json, "aws_iam_role_policy_attachment", "EbsCsiDriver/Role/AmazonEBSCSIDriverPolicy");
-    expect(attachment.policy_arn).toMatch(/:iam::aws:policy\/AmazonEBSCSIDriverPolicy$/);
+    // The policy's IAM path is /service-role/ (IAM's ListPolicies Arn, as mirrored in zoph-io/MAMIP policies-list.json):
+    // the root path names no policy, and the attachment would fail with NoSuchEntity.
+    expect(attachment.policy_arn).toMatch(/:iam::aws:policy\/service-role\/AmazonEBSCSIDriverPolicy$/);
     const trust = at(json, "aws_iam_policy_document", "EbsCsiDriver/Role/TrustPolicy", "data");
     expect(trust.statement).toEqual([
       expect.objectContaining({

@@ -296,6 +296,15 @@ describe.each([
     expect([`arn:aws:s3:::${b.name}-data-${ACCOUNT}-eu-west-1`, `arn:aws:kms:eu-west-1:${ACCOUNT}:alias/${b.name}-eks-secrets`].map(reached)).toEqual([true, true]);
   });
 
+  test("state: it reads and writes its own stacks' state objects and lock files, never another deployment's in the same bucket and prefix", () => {
+    const bucket = String(Object.values(b.tf.resource.aws_s3_bucket).find((x) => !String(x.bucket).endsWith("-logs"))!.bucket);
+    const grants = allows().filter((s) => (s.actions ?? []).includes("s3:PutObject"));
+    const writable = (key: string) => grants.some((s) => (s.resources ?? []).some((r) => arnMatches(resolved(r), `arn:aws:s3:::${bucket}/metadata-platform/${key}`)));
+    // The backend's lock file is the state key plus .tflock (terraform v1.11 s3 backend_state.go, getLockFilePath).
+    expect([`${b.name}-aws.tfstate`, `${b.name}-aws.tfstate.tflock`, `${b.name}-platform.tfstate.tflock`].map(writable)).toEqual([true, true, true]);
+    expect([`${b.name}-2-aws.tfstate`, "acme-other-aws.tfstate.tflock", `${b.name}-aws.tfstate.backup`].map(writable)).toEqual([false, false, false]);
+  });
+
   test("a key another deployment tagged as its own is never re-tagged: tag changes denied where the deployment tag exists and is not this one", () => {
     const deny = denies().find((s) => s.sid === "DenyRetagOtherDeploymentsKeys")!;
     expect(deny.actions).toEqual(["kms:TagResource", "kms:UntagResource"]);

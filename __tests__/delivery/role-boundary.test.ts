@@ -4,6 +4,7 @@ import type { DeploymentInput } from "../../config/schema";
 import { deploymentOn } from "../../config/schema";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { AWS_MANAGED_POLICIES } from "../../stacks/bootstrap/aws-managed-policy-facts";
+import { AWS_MANAGED_POLICY_PATHS } from "../../constructs/aws/partition";
 import { CONDITIONAL_KEY_WRITES } from "../../stacks/bootstrap/aws-key-writes";
 import { synthesizedStacks } from "../support/deployments";
 import { allows, type Request, type Statement } from "../support/iam-match";
@@ -22,8 +23,18 @@ interface Tf {
   provider: { aws: { default_tags?: { tags: Record<string, string> }[] }[] };
 }
 
-/** Text as IAM sees it once terraform resolved the account and partition. */
-const real = <T>(v: T): T => JSON.parse(JSON.stringify(v).replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, ACCOUNT).replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws")) as T;
+/** The ARN a test gives the AWS managed key an alias names (alias/aws/ebs -> key/aws-ebs), in either stack. */
+const awsManagedKeyArn = (alias: string) => `arn:aws:kms:eu-west-1:${ACCOUNT}:key/${alias.replace(/^alias\//, "").replace(/\//g, "-")}`;
+
+/**
+ * Text as IAM sees it once terraform resolved the account, the partition and the AWS managed keys a stack reads
+ * (data.aws_kms_key by alias: the cloud stack's and the bootstrap's name the same key).
+ */
+function real<T extends { data?: Record<string, Record<string, Record<string, unknown>>> }>(v: T): T {
+  let text = JSON.stringify(v).replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, ACCOUNT).replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws");
+  for (const [id, key] of Object.entries(v.data?.aws_kms_key ?? {})) text = text.split(`\${data.aws_kms_key.${id}.arn}`).join(awsManagedKeyArn(String(key.key_id)));
+  return JSON.parse(text) as T;
+}
 
 function load(file: string, overrides: Partial<DeploymentInput> = {}) {
   const d = validateDeployment({ ...(readConfigFile(file) as DeploymentInput), ...overrides }, file);
@@ -63,8 +74,9 @@ function requestsOf(cloud: Tf, region: string, st: Statement): Request[] {
   const own: Record<string, string> = {};
   for (const c of st.condition ?? []) own[c.variable] = sample(c.values[0]);
   return (st.resources ?? []).flatMap((resource) => {
+    if (/^arn:aws:kms:[^:]+:\d{12}:key\/aws-/.test(resource)) return (st.actions ?? []).map((action) => ({ action, resource, context: own }));
     const m = ref(resource);
-    if (!m) return [];
+    if (!m) throw new Error(`no ARN known for ${resource}`);
     const [, type, id, , suffix] = m;
     const res = cloud.resource[type][id];
     let arn: string;
@@ -189,7 +201,7 @@ describe.each([
 describe("key writes: granted only for a key setting that calls them (terraform-provider-aws kms/key.go)", () => {
   /** The settings of each key of a synthesized cloud stack. */
   const keysOf = (cloud: Tf) =>
-    Object.values(cloud.resource.aws_kms_key).map((k) => ({ enabled: k.is_enabled ?? true, rotation: k.enable_key_rotation, policy: k.policy !== undefined, preventDestroy: (k.lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy === true }));
+    Object.values(cloud.resource.aws_kms_key).map((k) => ({ enabled: k.is_enabled ?? true, rotation: k.enable_key_rotation, policy: k.policy !== undefined, allowDestroy: (k.lifecycle as { prevent_destroy?: boolean } | undefined)?.prevent_destroy !== true }));
   const grantedKeyWrites = (statements: Statement[]) => new Set(statements.filter((s) => s.effect === "Allow").flatMap((s) => s.actions ?? []).filter((a) => a in CONDITIONAL_KEY_WRITES));
 
   test.each([
@@ -206,4 +218,19 @@ describe("key writes: granted only for a key setting that calls them (terraform-
     const { statements } = load("examples/aws.yaml", { dataProtection: { allowDestroy: true } } as Partial<DeploymentInput>);
     expect([...grantedKeyWrites(statements("ApplyPolicies"))]).toEqual(["kms:ScheduleKeyDeletion"]);
   });
+});
+
+test("each AWS managed policy is attached at its real ARN: the paths the cloud stack writes are the ones IAM lists", () => {
+  for (const [name, fact] of Object.entries(AWS_MANAGED_POLICIES)) expect({ name, path: `/${AWS_MANAGED_POLICY_PATHS[name] ?? ""}` }).toEqual({ name, path: fact.path });
+  const attached = ["examples-aws", "default"].flatMap((key) =>
+    Object.values(synthesizedStacks(key))
+      .flatMap((st) => Object.values(((st as { resource?: Json }).resource ?? {}).aws_iam_role_policy_attachment ?? {}))
+      .map((a) => String(a.policy_arn)),
+  );
+  expect(attached).toContain("arn:${data.aws_partition.Partition.partition}:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy");
+  for (const arn of attached) {
+    const name = arn.split("/").pop()!;
+    expect({ arn, fact: !!AWS_MANAGED_POLICIES[name] }).toEqual({ arn, fact: true });
+    expect(arn.endsWith(`:iam::aws:policy${AWS_MANAGED_POLICIES[name].path}${name}`)).toBe(true);
+  }
 });

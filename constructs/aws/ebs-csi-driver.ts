@@ -2,6 +2,7 @@ import { Construct } from "constructs";
 import type { ITerraformDependable } from "cdktf";
 import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { IrsaRole } from "./irsa-role";
+import { keyUseThrough } from "./service-key-policies";
 
 /** The EBS CSI controller's service account. */
 export const EBS_CSI_SERVICE_ACCOUNT = { namespace: "kube-system", serviceAccount: "ebs-csi-controller-sa" } as const;
@@ -14,6 +15,10 @@ export interface EbsCsiDriverProps {
   readonly oidcIssuerUrl: string;
   /** Name of the driver's IAM role. */
   readonly roleName: string;
+  /** The key of the encrypted StorageClass (its `kmsKeyId`), which EBS uses through EC2 for the driver's volumes. */
+  readonly volumeKeyArn: string;
+  /** The region (the key is used through EC2 in it). */
+  readonly region: string;
   /**
    * What must exist first: the add-on's controller needs nodes to run on.
    * @default []
@@ -39,6 +44,8 @@ export class EbsCsiDriver extends Construct {
       oidcIssuerUrl: props.oidcIssuerUrl,
       subjects: [EBS_CSI_SERVICE_ACCOUNT],
       awsManagedPolicies: ["AmazonEBSCSIDriverPolicy"],
+      // The managed policy has no KMS action: the volume key's use, stated so the role's boundary carries it.
+      statements: keyUseThrough("ec2", props.region, props.volumeKeyArn),
     });
     this.resource = new EksAddon(this, "Resource", {
       clusterName: props.clusterName,

@@ -114,6 +114,8 @@ export class EncryptedBucket extends Construct {
   readonly bucketName: string;
   /** The bucket's ARN (a token). */
   readonly bucketArn: string;
+  /** How its objects are encrypted (its KMS key's ARN for SSE-KMS). */
+  readonly encryption: BucketEncryption;
   /** True when this bucket receives other buckets' access logs. */
   readonly isLogTarget: boolean;
   /** The bucket policy (TLS-only; plus log delivery on a log target). */
@@ -122,6 +124,7 @@ export class EncryptedBucket extends Construct {
   constructor(scope: Construct, id: string, props: EncryptedBucketProps) {
     super(scope, id);
     const encryption = props.encryption ?? BucketEncryption.S3_MANAGED;
+    this.encryption = encryption;
     const noncurrentDays = props.noncurrentVersionExpirationDays ?? 90;
     const abortDays = props.abortIncompleteUploadDays ?? 7;
     for (const [name, v] of [["noncurrentVersionExpirationDays", noncurrentDays], ["abortIncompleteUploadDays", abortDays]] as const) {

@@ -15,7 +15,14 @@ export function partitionOf(scope: IConstruct): string {
   return data.partition;
 }
 
-/** ARN of an AWS-managed IAM policy, e.g. `awsManagedPolicyArn(this, "AmazonEKSClusterPolicy")`. */
+/**
+ * The IAM paths of the AWS managed policies the deployment attaches that are not at the root, as IAM lists them
+ * (ListPolicies `Arn`: arn:aws:iam::aws:policy/service-role/AmazonEBSCSIDriverPolicy; the list mirrored in
+ * zoph-io/MAMIP policies-list.json, commit 0387244e53a3dbe038810ef3463489c2c6836f06). Every other one used here is at `/`.
+ */
+export const AWS_MANAGED_POLICY_PATHS: Readonly<Record<string, string>> = { AmazonEBSCSIDriverPolicy: "service-role/" };
+
+/** ARN of an AWS-managed IAM policy, its IAM path included, e.g. `awsManagedPolicyArn(this, "AmazonEKSClusterPolicy")`. */
 export function awsManagedPolicyArn(scope: IConstruct, policyName: string): string {
-  return `arn:${partitionOf(scope)}:iam::aws:policy/${policyName}`;
+  return `arn:${partitionOf(scope)}:iam::aws:policy/${AWS_MANAGED_POLICY_PATHS[policyName] ?? ""}${policyName}`;
 }

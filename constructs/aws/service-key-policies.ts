@@ -108,3 +108,20 @@ export const ACCESS_LOG_TARGET_NEEDS_SSE_S3 = {
   value: true,
   source: "https://docs.aws.amazon.com/AmazonS3/latest/userguide/enable-server-access-logging.html",
 } as const;
+
+/**
+ * What a role asks of a key that a service uses on its behalf (EBS through EC2, S3 SSE-KMS through S3), as a
+ * statement of the role's own policy: the same actions the key policies above allow the account's principals,
+ * on that key only and only through that service. The key policy alone would do (it names every principal of the
+ * account), but a role under a permissions boundary (constructs/aws/role-boundary.ts) gets from such a key policy
+ * only what its boundary also allows, and the boundary is derived from the role's own policies: this statement
+ * is what puts the key use into it. Source: https://docs.aws.amazon.com/IAM/latest/UserGuide/access_policies_boundaries.html
+ * (resource-based policies: a boundary limits what they grant a role unless they name the role session).
+ */
+export function keyUseThrough(service: "ec2" | "s3", region: string, keyArn: string): DataAwsIamPolicyDocumentStatement[] {
+  const via = { test: "StringEquals", variable: "kms:ViaService", values: [`${service}.${region}.amazonaws.com`] };
+  const use: DataAwsIamPolicyDocumentStatement = { sid: `KeyUseThrough${service === "ec2" ? "Ec2" : "S3"}`, effect: "Allow", actions: [...DATA_KEY_USE], resources: [keyArn], condition: [via] };
+  if (service === "s3") return [use];
+  // EC2 creates a grant per volume to attach it (ebsKeyUse's VolumeAttachmentGrants).
+  return [use, { sid: "VolumeAttachmentGrantsThroughEc2", effect: "Allow", actions: ["kms:CreateGrant"], resources: [keyArn], condition: [via, { test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }] }];
+}

@@ -6,7 +6,8 @@ interface KeySettings {
   readonly enabled: unknown;
   readonly rotation: unknown;
   readonly policy: boolean;
-  readonly preventDestroy: boolean;
+  /** Not under lifecycle prevent_destroy. */
+  readonly allowDestroy: boolean;
 }
 
 /**
@@ -22,7 +23,7 @@ export const CONDITIONAL_KEY_WRITES: Readonly<Record<string, { readonly when: st
   "kms:DisableKey": { when: "a key with is_enabled false", needed: (k) => k.enabled !== true },
   "kms:DisableKeyRotation": { when: "a key with enable_key_rotation false", needed: (k) => k.rotation !== true },
   "kms:PutKeyPolicy": { when: "a key whose config sets its policy (a change of it)", needed: (k) => k.policy },
-  "kms:ScheduleKeyDeletion": { when: "a key without lifecycle prevent_destroy (dataProtection.allowDestroy)", needed: (k) => !k.preventDestroy },
+  "kms:ScheduleKeyDeletion": { when: "a key without lifecycle prevent_destroy (dataProtection.allowDestroy)", needed: (k) => k.allowDestroy },
 };
 
 /**
@@ -35,7 +36,7 @@ export function unneededKeyWrites(stacks: readonly TerraformStack[]): string[] {
   const keys: KeySettings[] = stacks
     .flatMap((s) => s.node.findAll())
     .filter((c): c is KmsKey => c instanceof KmsKey)
-    .map((k) => ({ enabled: k.isEnabledInput ?? true, rotation: k.enableKeyRotationInput, policy: k.policyInput !== undefined, preventDestroy: k.lifecycle?.preventDestroy === true }));
+    .map((k) => ({ enabled: k.isEnabledInput ?? true, rotation: k.enableKeyRotationInput, policy: k.policyInput !== undefined, allowDestroy: k.lifecycle?.preventDestroy !== true }));
   return Object.entries(CONDITIONAL_KEY_WRITES)
     .filter(([, fact]) => !keys.some((k) => fact.needed(k)))
     .map(([action]) => action);

@@ -3,7 +3,8 @@ import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/
 /**
  * The documents of the AWS managed policies the deployment's roles attach (constructs/aws/eks-cluster.ts,
  * container-logs.ts, ebs-csi-driver.ts), as AWS publishes them: the default version of each, copied statement by
- * statement from zoph-io/MAMIP (a daily mirror of every AWS managed policy: `policies/<name>`, commit
+ * statement from zoph-io/MAMIP (a daily mirror of every AWS managed policy: `policies/<name>`, and their paths in
+ * `policies-list.json`, commit
  * 0387244e53a3dbe038810ef3463489c2c6836f06 of 2026-03-07; the same documents are on
  * https://docs.aws.amazon.com/aws-managed-policy/latest/reference/<name>.html).
  *
@@ -12,6 +13,8 @@ import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/
  * copy it here and re-apply the bootstrap; until then the boundary withholds what the new version added.
  */
 export interface ManagedPolicyFact {
+  /** Its IAM path (policies-list.json `Path`): part of its ARN, `arn:aws:iam::aws:policy<path><name>`. */
+  readonly path: string;
   /** The default version's id and creation date, as IAM's GetPolicyVersion reports them. */
   readonly version: string;
   readonly created: string;
@@ -23,6 +26,7 @@ export const MANAGED_POLICY_SOURCE = "https://github.com/zoph-io/MAMIP/tree/0387
 
 export const AWS_MANAGED_POLICIES: Readonly<Record<string, ManagedPolicyFact>> = {
   AmazonEKSClusterPolicy: {
+    path: "/",
     version: "v10",
     created: "2026-02-12",
     statements: [
@@ -32,6 +36,7 @@ export const AWS_MANAGED_POLICIES: Readonly<Record<string, ManagedPolicyFact>> =
     ],
   },
   AmazonEKSWorkerNodePolicy: {
+    path: "/",
     version: "v3",
     created: "2023-11-27",
     statements: [
@@ -39,6 +44,7 @@ export const AWS_MANAGED_POLICIES: Readonly<Record<string, ManagedPolicyFact>> =
     ],
   },
   AmazonEKS_CNI_Policy: {
+    path: "/",
     version: "v6",
     created: "2026-03-04",
     statements: [
@@ -47,6 +53,7 @@ export const AWS_MANAGED_POLICIES: Readonly<Record<string, ManagedPolicyFact>> =
     ],
   },
   AmazonEC2ContainerRegistryPullOnly: {
+    path: "/",
     version: "v1",
     created: "2024-10-04",
     statements: [
@@ -54,6 +61,7 @@ export const AWS_MANAGED_POLICIES: Readonly<Record<string, ManagedPolicyFact>> =
     ],
   },
   CloudWatchAgentServerPolicy: {
+    path: "/",
     version: "v3",
     created: "2024-02-06",
     statements: [
@@ -62,6 +70,7 @@ export const AWS_MANAGED_POLICIES: Readonly<Record<string, ManagedPolicyFact>> =
     ],
   },
   AmazonEBSCSIDriverPolicy: {
+    path: "/service-role/",
     version: "v14",
     created: "2026-02-12",
     statements: [

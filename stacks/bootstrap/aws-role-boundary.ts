@@ -5,6 +5,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
+import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
 import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement, type DataAwsIamPolicyDocumentStatementCondition } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { AWS_MANAGED_POLICIES, MANAGED_POLICY_SOURCE } from "./aws-managed-policy-facts";
@@ -23,7 +24,7 @@ export interface RoleStatement {
 export interface DeploymentRole {
   /** The role's name (literal: the apply role's IAM grants name each role's ARN). */
   readonly name: string;
-  /** The AWS managed policies it attaches, by name. */
+  /** The AWS managed policies it attaches, by IAM path and name (`service-role/AmazonEBSCSIDriverPolicy`). */
   readonly managedPolicies: readonly string[];
   /** The Allow statements of its inline policies (aws_iam_role_policy), by the stack's references. */
   readonly inlineStatements: readonly RoleStatement[];
@@ -36,7 +37,8 @@ export interface DeploymentRoles {
   readonly stacks: readonly TerraformStack[];
 }
 
-const MANAGED_ARN = /:iam::aws:policy\/([\w+=,.@-]+)$/;
+/** An AWS managed policy's ARN: its path (e.g. `service-role/`) and name. */
+const MANAGED_ARN = /:iam::aws:policy\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]+)$/;
 const ROLE_REFERENCE = /^\$\{aws_iam_role\.([^.}]+)\.(name|id)\}$/;
 
 /** A value as terraform will see it: references become `${type.id.attribute}` expressions. */
@@ -65,7 +67,7 @@ export function deploymentRoles(stacks: readonly TerraformStack[]): DeploymentRo
         const managedPolicies = attachments.filter((a) => roleOf(a, a.roleInput) === r).map((a) => {
           const m = MANAGED_ARN.exec(a.policyArnInput ?? "");
           if (!m) throw new Error(`${a.node.path} attaches ${a.policyArnInput}, not an AWS managed policy: the roles' boundaries know only AWS managed policies (aws-managed-policy-facts.ts)`);
-          return m[1];
+          return `${m[1]}${m[2]}`;
         });
         const inlineStatements = inline.filter((p) => roleOf(p, p.roleInput) === r).flatMap((p) => policyStatements(p));
         return { name, managedPolicies: [...new Set(managedPolicies)].sort(), inlineStatements };
@@ -119,17 +121,31 @@ export interface BoundaryScope {
   readonly account: string;
   readonly region: string;
   readonly name: string;
+  /**
+   * The ARN of an AWS managed key (`alias/aws/ebs`) in the deployment's region, which the bootstrap reads (a role's
+   * statement names it by the cloud stack's own data source). @default - none: such a statement is refused
+   */
+  readonly awsManagedKeyArn?: (alias: string) => string;
 }
 
 const REFERENCE = /^\$\{(aws_[a-z0-9_]+)\.([^.}]+)\.arn\}(.*)$/;
+const AWS_MANAGED_KEY = /^\$\{data\.aws_kms_key\.([^.}]+)\.arn\}$/;
 
 /**
  * The resource pattern (and extra condition) a role statement's resource stands for in its boundary, which is
  * created before the resource exists: a bucket by its name (the account in it as the boundary's own reference), a
- * KMS key by the deployment's tag (the aws provider's default_tags), a log group by its name. A literal ARN (a
+ * KMS key by the deployment's tag (the aws provider's default_tags), an AWS managed key (aws/ebs) by the ARN the
+ * bootstrap reads, a log group by its name. A literal ARN (a
  * customer's key named in the config) stays as it is. Anything else is refused, so no statement is widened silently.
  */
 function boundaryResource(resource: string, stacks: readonly TerraformStack[], s: BoundaryScope): { resource: string; condition?: Condition } {
+  const managedKey = AWS_MANAGED_KEY.exec(resource);
+  if (managedKey) {
+    const data = stacks.flatMap((st) => st.node.findAll()).find((c): c is DataAwsKmsKey => c instanceof DataAwsKmsKey && c.friendlyUniqueId === managedKey[1]);
+    const alias = data?.keyIdInput;
+    if (!alias?.startsWith("alias/aws/") || !s.awsManagedKeyArn) throw new Error(`a role statement names the key ${alias ?? resource}: the roles' boundaries name only the deployment's own keys and AWS managed keys (alias/aws/...)`);
+    return { resource: s.awsManagedKeyArn(alias) };
+  }
   const m = REFERENCE.exec(resource);
   if (!m) {
     if (/^arn:/.test(resource) && !resource.includes("${")) return { resource };
@@ -160,10 +176,11 @@ function boundaryResource(resource: string, stacks: readonly TerraformStack[], s
  * (IAM_QUOTAS): a role has one boundary.
  */
 export function roleBoundaryStatements(role: DeploymentRole, stacks: readonly TerraformStack[], s: BoundaryScope): DataAwsIamPolicyDocumentStatement[] {
-  const missing = role.managedPolicies.filter((p) => !AWS_MANAGED_POLICIES[p]);
+  const factOf = (p: string) => AWS_MANAGED_POLICIES[p.split("/").pop()!];
+  const missing = role.managedPolicies.filter((p) => !factOf(p));
   if (missing.length) throw new Error(`no facts for the AWS managed policies ${missing.join(", ")} of ${role.name}: copy their documents into stacks/bootstrap/aws-managed-policy-facts.ts (${MANAGED_POLICY_SOURCE})`);
   const managed: RoleStatement[] = role.managedPolicies.flatMap((p) =>
-    AWS_MANAGED_POLICIES[p].statements.map((st) => ({
+    factOf(p).statements.map((st) => ({
       actions: st.actions ?? [],
       // The facts are the commercial partition's documents; AWS publishes the same ones in each partition.
       resources: (st.resources ?? []).map((r) => r.replace(/^arn:aws:/, `arn:${s.partition}:`)),
@@ -199,12 +216,16 @@ export function roleBoundaryStatements(role: DeploymentRole, stacks: readonly Te
 }
 
 /**
- * A boundary's size as IAM counts it once terraform renders it: the partition and account references replaced by
- * the longest values they take (aws-us-gov, 12 digits). Sized as rendered rather than by the references' own
+ * A boundary's size as IAM counts it once terraform renders it: the partition, account and key references replaced
+ * by the longest values they take (aws-us-gov, 12 digits, a multi-Region key's ARN). Sized as rendered rather than by the references' own
  * length (packPolicies), because a boundary cannot be split across policies.
  */
 function renderedLength(statements: readonly DataAwsIamPolicyDocumentStatement[]): number {
   const json = JSON.stringify(statements);
-  const rendered = json.replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws-us-gov").replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, "123456789012");
+  const longestKeyArn = "arn:aws-us-gov:kms:us-gov-west-1:123456789012:key/mrk-00000000000000000000000000000000";
+  const rendered = json
+    .replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws-us-gov")
+    .replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, "123456789012")
+    .replace(/\$\{data\.aws_kms_key\.[^}]+\}/g, longestKeyArn);
   return iamJsonLength(JSON.parse(rendered) as DataAwsIamPolicyDocumentStatement[]);
 }

@@ -18,6 +18,7 @@ import { CONDITIONAL_KEY_WRITES, unneededKeyWrites } from "./aws-key-writes";
 import { deploymentNames, deploymentRoles, roleBoundaryStatements, type BoundaryScope, type DeploymentRoles } from "./aws-role-boundary";
 import { roleBoundaryArn, roleBoundaryName } from "../../constructs/aws/role-boundary";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
+import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import { idOf } from "../../lib/construct-id";
 import { AwsDeployPolicies } from "./aws-deploy-policies";
 import { deploymentStacks } from "./deployment-types";
@@ -180,12 +181,13 @@ export class AwsStateStack extends TerraformStack {
     // Key writes no key of the deployment needs (a policy change, a deletion, a disable) are not granted at all.
     const unneeded = unneededKeyWrites(built);
     const derived = { read: types.read, write: types.write.filter((a) => !unneeded.includes(a)) };
-    const roles = roleBoundaries(this, deploymentRoles(built), { partition, account, region: d.region, name: d.name });
+    const roles = roleBoundaries(this, deploymentRoles(built), { partition, account, region: d.region, name: d.name, awsManagedKeyArn: awsManagedKeys(this, d, state.region) });
     const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
     const names = deploymentNames(built, account);
     const where = { partition, account, region: d.region, name: d.name, roles, names, ...(zone ? { dnsZone: { hostedZoneId: zone.hostedZoneId, recordName: d.domain.name } } : {}) };
     // The plan role reads the current state object of each stack; the apply role writes them and their lock files.
-    const stateFiles = `${bucketArn}/${state.keyPrefix}/*`;
+    // Its own state objects and lock files only: another deployment's state in the same bucket and prefix stays out of reach.
+    const stateFiles = stateObjects.flatMap((o) => [o, `${o}${S3_LOCK_FILE_SUFFIX}`]);
     new AwsDeployPolicies(this, "PlanPolicies", {
       roleName: this.planRole.resource.name,
       policyNamePrefix: `${d.name}-github-plan`,
@@ -201,7 +203,7 @@ export class AwsStateStack extends TerraformStack {
       statements: [
         { sid: "StateList", effect: "Allow", actions: ["s3:ListBucket"], resources: [bucketArn] },
         // State and its lock file (use_lockfile writes and deletes <key>.tflock).
-        { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: [stateFiles] },
+        { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: stateFiles },
         ...awsDeployStatements("Read", derived.read, where),
         ...awsDeployStatements("Write", derived.write, where),
         ...applyDenials(derived.write, { partition, account, name: d.name, stateKeyArn: this.stateKey.keyArn, stateRegion: state.region, boundaryArns: roles.map((r) => r.boundaryArn) }),
@@ -214,6 +216,12 @@ export class AwsStateStack extends TerraformStack {
     new TerraformOutput(this, "apply_role_arn", { value: this.applyRole.roleArn });
   }
 }
+
+/**
+ * The S3 backend's lock file is the state object's key with `.tflock` appended (use_lockfile; hashicorp/terraform
+ * v1.11 internal/backend/remote-state/s3/backend_state.go: lockFileSuffix = ".tflock", getLockFilePath).
+ */
+export const S3_LOCK_FILE_SUFFIX = ".tflock";
 
 /** The state object of each stack of the deployment: `<bucket>/<keyPrefix>/<stack id>.tfstate`. */
 export function stateObjectArns(d: Deployment, bucketArn: string): string[] {
@@ -331,6 +339,24 @@ function applyDenials(
       ],
     },
   ];
+}
+
+/**
+ * Reads AWS managed keys (alias/aws/ebs) of the deployment's region, once each, for the boundaries that name them: in
+ * the bootstrap's own region, or through a provider of the deployment's region when the state lives elsewhere.
+ * DescribeKey on the alias creates the AWS managed key in a region where nothing used it yet (EBS_FACTS).
+ */
+function awsManagedKeys(scope: TerraformStack, d: AwsDeployment, stateRegion: string): (alias: string) => string {
+  const read = new Map<string, string>();
+  let provider: AwsProvider | undefined;
+  return (alias) => {
+    const known = read.get(alias);
+    if (known) return known;
+    if (d.region !== stateRegion) provider ??= new AwsProvider(scope, "DeploymentRegion", { alias: "deployment_region", region: d.region, allowedAccountIds: d.aws.accountId ? [d.aws.accountId] : undefined, defaultTags: [{ tags: { ...d.tags, deployment: d.name } }] });
+    const arn = new DataAwsKmsKey(scope, `AwsManagedKey${idOf(alias.replace(/^alias\/aws\//, ""))}`, { keyId: alias, ...(provider ? { provider } : {}) }).arn;
+    read.set(alias, arn);
+    return arn;
+  };
 }
 
 /** The IAM actions that change or delete a managed policy (a boundary), which the apply role is denied on the boundaries. */

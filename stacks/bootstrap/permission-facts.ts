@@ -59,7 +59,14 @@ export const AWS_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
     write: ["eks:CreateCluster", "eks:DeleteCluster", "eks:UpdateClusterConfig", "eks:UpdateClusterVersion", "eks:AssociateEncryptionConfig", "eks:TagResource", "eks:UntagResource", "iam:PassRole", "iam:CreateServiceLinkedRole", "kms:DescribeKey", "kms:CreateGrant"],
     source: `${TFAWS("eks/cluster.go")}; ${SAR("amazonelastickubernetesservice")}; https://docs.aws.amazon.com/eks/latest/userguide/enable-kms.html (the creator needs kms:CreateGrant and kms:DescribeKey on the secrets key)`,
   },
-  aws_eks_node_group: { read: ["eks:DescribeNodegroup", "eks:DescribeUpdate", "ec2:DescribeLaunchTemplateVersions"], write: ["eks:CreateNodegroup", "eks:DeleteNodegroup", "eks:UpdateNodegroupConfig", "eks:UpdateNodegroupVersion", "eks:TagResource", "eks:UntagResource", "iam:PassRole", "iam:CreateServiceLinkedRole"], source: `${TFAWS("eks/node_group.go")}; ${SAR("amazonelastickubernetesservice")}; https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks-nodegroups.html` },
+  aws_eks_node_group: {
+    read: ["eks:DescribeNodegroup", "eks:DescribeUpdate", "ec2:DescribeLaunchTemplateVersions"],
+    write: ["eks:CreateNodegroup", "eks:DeleteNodegroup", "eks:UpdateNodegroupConfig", "eks:UpdateNodegroupVersion", "eks:TagResource", "eks:UntagResource", "iam:PassRole", "iam:CreateServiceLinkedRole", "ec2:RunInstances"],
+    // The node groups launch from the stack's launch templates (managed-node-group.ts): EKS checks that the caller may launch
+    // instances from the template, and CreateNodegroup fails with "You are not authorized to launch instances with this
+    // launch template" otherwise (aws-samples/terraform-eks-code#13, scylladb/scylla-cluster-tests#12172).
+    source: `${TFAWS("eks/node_group.go")}; ${SAR("amazonelastickubernetesservice")}; https://docs.aws.amazon.com/eks/latest/userguide/using-service-linked-roles-eks-nodegroups.html; https://github.com/aws-samples/terraform-eks-code/issues/13`,
+  },
   aws_eks_addon: { read: ["eks:DescribeAddon", "eks:DescribeAddonVersions", "eks:DescribeUpdate"], write: ["eks:CreateAddon", "eks:UpdateAddon", "eks:DeleteAddon", "eks:TagResource", "eks:UntagResource", "iam:PassRole"], source: `${TFAWS("eks/addon.go")}; ${SAR("amazonelastickubernetesservice")}` },
   aws_eks_access_entry: { read: ["eks:DescribeAccessEntry"], write: ["eks:CreateAccessEntry", "eks:UpdateAccessEntry", "eks:DeleteAccessEntry", "eks:TagResource", "eks:UntagResource"], source: `${TFAWS("eks/access_entry.go")}; ${SAR("amazonelastickubernetesservice")}` },
   aws_eks_access_policy_association: { read: ["eks:ListAssociatedAccessPolicies"], write: ["eks:AssociateAccessPolicy", "eks:DisassociateAccessPolicy"], source: `${TFAWS("eks/access_policy_association.go")}; ${SAR("amazonelastickubernetesservice")}` },
