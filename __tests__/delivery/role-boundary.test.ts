@@ -7,7 +7,7 @@ import { AWS_MANAGED_POLICIES } from "../../stacks/bootstrap/aws-managed-policy-
 import { AWS_MANAGED_POLICY_PATHS } from "../../constructs/aws/partition";
 import { CONDITIONAL_KEY_WRITES } from "../../stacks/bootstrap/aws-key-writes";
 import { synthesizedStacks } from "../support/deployments";
-import { allows, type Request, type Statement } from "../support/iam-match";
+import { allows, denies, type Request, type Statement } from "../support/iam-match";
 import { nonEmpty } from "../support/non-empty";
 
 // The roles' permissions boundaries (constructs/aws/role-boundary.ts, stacks/bootstrap/aws-role-boundary.ts) and the
@@ -189,8 +189,7 @@ describe.each([
   });
 
   test("no boundary can be changed, replaced or taken off a role, whatever else grants it", () => {
-    const denies = apply().filter((s) => s.effect === "Deny");
-    const denied = (req: Request) => denies.some((s) => (s.actions ?? []).includes(req.action) && allows([{ ...s, effect: "Allow" }], req));
+    const denied = (req: Request) => denies(apply(), req);
     for (const r of roles) {
       for (const action of ["iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion"]) expect({ action, r: r.name, denied: denied({ action, resource: boundaryArn(r.name) }) }).toEqual({ action, r: r.name, denied: true });
       expect(denied({ action: "iam:DeleteRolePermissionsBoundary", resource: roleArn(r.name) })).toBe(true);
@@ -233,4 +232,17 @@ test("each AWS managed policy is attached at its real ARN: the paths the cloud s
     expect({ arn, fact: !!AWS_MANAGED_POLICIES[name] }).toEqual({ arn, fact: true });
     expect(arn.endsWith(`:iam::aws:policy${AWS_MANAGED_POLICIES[name].path}${name}`)).toBe(true);
   }
+});
+
+test("the apply role never reads or writes the objects in the deployment's buckets, whatever a bucket policy it writes grants", () => {
+  const { statements, d } = load("examples/aws-estate-keys.yaml");
+  const cloud = cloudStack("examples-aws-estate-keys");
+  const buckets = nonEmpty(Object.values(cloud.resource.aws_s3_bucket).map((b) => String(b.bucket)), "bucket");
+  const denied = (req: Request) => denies(statements("ApplyPolicies"), req);
+  for (const b of buckets) {
+    for (const action of ["s3:GetObject", "s3:GetObjectVersion", "s3:PutObject", "s3:DeleteObjectVersion"]) expect({ b, action, denied: denied({ action, resource: `arn:aws:s3:::${b}/backups/x` }) }).toEqual({ b, action, denied: true });
+  }
+  // The bucket itself stays manageable (no Deny on the bucket's own ARN), and the state bucket is not touched by it.
+  expect(denied({ action: "s3:GetObject", resource: `arn:aws:s3:::${buckets[0]}` })).toBe(false);
+  expect(denied({ action: "s3:GetObject", resource: `arn:aws:s3:::${d.state.backend === "s3" ? d.state.bucket : ""}/metadata-platform/${d.name}-aws.tfstate` })).toBe(false);
 });

@@ -1,7 +1,7 @@
 /**
  * How IAM matches a request against policy statements, for the checks of the deploy policies and the roles'
- * boundaries against their synthesized JSON. Only what those documents use: exact actions, `*`/`?` resource
- * patterns, and the condition operators StringEquals, StringLike, Bool and Null. Sources:
+ * boundaries against their synthesized JSON. Only what those documents use: `*`/`?` action and resource patterns,
+ * and the condition operators StringEquals, StringLike, Bool and Null (no NotAction, NotResource). Sources:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html (resource matching),
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html (operators;
  * a condition key absent from the request fails every operator but Null and the IfExists forms),
@@ -57,12 +57,25 @@ function conditionHolds(c: NonNullable<Statement["condition"]>[number], context:
   }
 }
 
+/**
+ * IAM's Action matching: the service prefix and action name compared case-insensitively, `*` and `?` as wildcards
+ * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_action.html).
+ */
+export function actionMatches(pattern: string, action: string): boolean {
+  return glob(pattern.toLowerCase(), action.toLowerCase());
+}
+
+/** Whether any Deny statement of `statements` applies to the request (its conditions hold). */
+export function denies(statements: readonly Statement[], request: Request): boolean {
+  return allows(statements.filter((s) => s.effect === "Deny").map((s) => ({ ...s, effect: "Allow" })), request);
+}
+
 /** Whether one Allow statement of `statements` allows the request. */
 export function allows(statements: readonly Statement[], request: Request): boolean {
   return statements.some(
     (s) =>
       (s.effect ?? "Allow") === "Allow" &&
-      (s.actions ?? []).includes(request.action) &&
+      (s.actions ?? []).some((a) => actionMatches(a, request.action)) &&
       (s.resources ?? []).some((r) => arnMatches(r, request.resource)) &&
       (s.condition ?? []).every((c) => conditionHolds(c, request.context ?? {})),
   );

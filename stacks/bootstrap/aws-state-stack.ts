@@ -206,7 +206,7 @@ export class AwsStateStack extends TerraformStack {
         { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: stateFiles },
         ...awsDeployStatements("Read", derived.read, where),
         ...awsDeployStatements("Write", derived.write, where),
-        ...applyDenials(derived.write, { partition, account, name: d.name, stateKeyArn: this.stateKey.keyArn, stateRegion: state.region, boundaryArns: roles.map((r) => r.boundaryArn) }),
+        ...applyDenials(derived.write, { partition, account, name: d.name, stateKeyArn: this.stateKey.keyArn, stateRegion: state.region, boundaryArns: roles.map((r) => r.boundaryArn), buckets: names.buckets }),
       ],
     });
 
@@ -307,9 +307,12 @@ export function stateBucketStatements(p: { bucketArn: string; stateObjects: read
  */
 function applyDenials(
   writes: readonly string[],
-  w: { readonly partition: string; readonly account: string; readonly name: string; readonly stateKeyArn: string; readonly stateRegion: string; readonly boundaryArns: readonly string[] },
+  w: { readonly partition: string; readonly account: string; readonly name: string; readonly stateKeyArn: string; readonly stateRegion: string; readonly boundaryArns: readonly string[]; readonly buckets: readonly string[] },
 ): DataAwsIamPolicyDocumentStatement[] {
   return [
+    // The apply role manages the buckets, never their objects (no aws_s3_object in the stacks): whatever a bucket policy
+    // it writes grants, it neither reads nor writes the data and logs in them.
+    { sid: "DenyDeploymentBucketObjects", effect: "Deny", actions: ["s3:GetObject*", "s3:PutObject*", "s3:DeleteObject*", "s3:RestoreObject"], resources: w.buckets.map((b) => `arn:${w.partition}:s3:::${b}/*`) },
     // The roles' boundaries hold only while nobody in CI can change one or take it off a role: whatever else the
     // account grants the apply role, it never edits, replaces or deletes a boundary policy, nor removes a role's boundary.
     { sid: "DenyBoundaryChanges", effect: "Deny", actions: [...BOUNDARY_POLICY_WRITES], resources: [...w.boundaryArns] },
