@@ -9,14 +9,10 @@
  * condition of the statement to hold; any one matching statement allows).
  */
 
+import type { SynthesizedStatement } from "../../stacks/bootstrap/aws-condition-facts";
+
 /** A statement as synthesized (aws_iam_policy_document, snake_case). */
-export interface Statement {
-  readonly sid?: string;
-  readonly effect?: string;
-  readonly actions?: readonly string[];
-  readonly resources?: readonly string[];
-  readonly condition?: readonly { readonly test: string; readonly variable: string; readonly values: readonly string[] }[];
-}
+export type Statement = SynthesizedStatement;
 
 /** A request: one action on one resource, with the condition keys present in its context. */
 export interface Request {
