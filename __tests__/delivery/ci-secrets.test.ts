@@ -185,8 +185,13 @@ describe("AWS bootstrap: who can read state", () => {
     let planner: OfflinePlanner;
     afterAll(() => planner?.remove());
 
-    /** The synthesized stack, offline (support/offline-plan.ts): test values for the two data sources that call AWS. */
-    const offline = (json: string) => offlineConfig(JSON.parse(json) as Record<string, unknown>, { aws_caller_identity: { account_id: ACCOUNT }, aws_partition: { partition: "aws" } });
+    /** The synthesized stack, offline (support/offline-plan.ts): test values for the data sources that call AWS (the account, the partition, the aws/ebs key the EBS CSI driver's boundary names). */
+    const offline = (json: string) =>
+      offlineConfig(JSON.parse(json) as Record<string, unknown>, {
+        aws_caller_identity: { account_id: ACCOUNT },
+        aws_partition: { partition: "aws" },
+        aws_kms_key: { arn: `arn:aws:kms:eu-west-1:${ACCOUNT}:key/00000000-0000-4000-8000-0000000000eb`, id: "00000000-0000-4000-8000-0000000000eb" },
+      });
     const DEFAULT_TAGS = { deployment: "acme-prod", environment: "production", owner: "platform-team", project: "metadata-platform" };
     const instance = (type: string, name: string, attributes: Record<string, unknown>): StateResource => ({ type, name, attributes });
     /** A state in which the CI identities exist as `json` created them (trust policies as given, by role logical id). */
