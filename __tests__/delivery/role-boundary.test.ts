@@ -166,6 +166,15 @@ describe.each([
     }
   });
 
+  test("instances only as EKS launches a node group: from a launch template of the account, in the deployment's region", () => {
+    const template = `arn:aws:ec2:${d.region}:${ACCOUNT}:launch-template/lt-0123456789abcdef0`;
+    const launch = (context: Record<string, string>) => allows(apply(), { action: "ec2:RunInstances", resource: `arn:aws:ec2:${d.region}:${ACCOUNT}:instance/*`, context });
+    expect(launch({ "ec2:LaunchTemplate": template, "aws:RequestedRegion": d.region })).toBe(true);
+    expect(launch({ "aws:RequestedRegion": d.region })).toBe(false);
+    expect(launch({ "ec2:LaunchTemplate": template, "aws:RequestedRegion": "us-east-1" })).toBe(false);
+    expect(launch({ "ec2:LaunchTemplate": `arn:aws:ec2:${d.region}:210987654321:launch-template/lt-0123456789abcdef0`, "aws:RequestedRegion": d.region })).toBe(false);
+  });
+
   test("the escalation a role of its own would be is refused: no other role name, no role without its boundary or with another's, no other policy attached", () => {
     const [a, b] = [roles.find((r) => r.managed.length)!, roles.find((r) => r.inline.length)!];
     const own = (r: { name: string }) => ({ "iam:PermissionsBoundary": boundaryArn(r.name) });

@@ -1,7 +1,7 @@
 /**
  * How IAM matches a request against policy statements, for the checks of the deploy policies and the roles'
  * boundaries against their synthesized JSON. Only what those documents use: `*`/`?` action and resource patterns,
- * and the condition operators StringEquals, StringLike, Bool and Null (no NotAction, NotResource). Sources:
+ * and the condition operators StringEquals, StringLike, ArnLike (as StringLike: whole ARNs), Bool and Null (no NotAction, NotResource). Sources:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html (resource matching),
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html (operators;
  * a condition key absent from the request fails every operator but Null and the IfExists forms),
@@ -45,6 +45,7 @@ function conditionHolds(c: NonNullable<Statement["condition"]>[number], context:
     case "StringEquals":
       return value !== undefined && c.values.includes(value);
     case "StringLike":
+    case "ArnLike":
       return value !== undefined && c.values.some((p) => glob(p, value));
     case "Bool":
       return value !== undefined && c.values.includes(value);

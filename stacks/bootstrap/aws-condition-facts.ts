@@ -58,6 +58,10 @@ export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>
   "iam:PutRolePolicy": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary"] }, source: IAM_BOUNDARY },
   "iam:PutRolePermissionsBoundary": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary"] }, source: IAM_BOUNDARY },
   "iam:AttachRolePolicy": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary", "iam:PolicyARN"] }, source: IAM_BOUNDARY },
+  "ec2:RunInstances": {
+    byResourceType: { "": ["ec2:LaunchTemplate", "ec2:IsLaunchTemplateResource", "aws:RequestedRegion"] },
+    source: `${SAR("amazonec2")} (RunInstances: ec2:LaunchTemplate on every resource type it takes); https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/use-launch-template-permissions.html; aws:RequestedRegion is a global key, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html`,
+  },
   "eks:CreateCluster": { byResourceType: { "": ["aws:RequestTag/${TagKey}", "aws:TagKeys"] }, source: `${EKS} (CreateCluster: no resource type; dependent actions eks:CreateAccessEntry, eks:TagResource, iam:PassRole)` },
 };
 

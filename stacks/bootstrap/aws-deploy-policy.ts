@@ -191,6 +191,13 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       add("KmsDeploymentKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
       // CreateKey with tags also authorizes kms:TagResource on the new key, whose tags are then only in the request.
       if (a === "kms:TagResource") add("KmsTagNewKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
+    } else if (scopeKms && a === "ec2:RunInstances") {
+      // Only the launch check EKS makes for a node group's launch template: from a launch template of the account, in
+      // the deployment's region (the pattern of https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/use-launch-template-permissions.html).
+      add("Ec2LaunchFromTemplates", a, ["*"], [
+        { test: "ArnLike", variable: "ec2:LaunchTemplate", values: [`arn:${s.partition}:ec2:${s.region}:${s.account}:launch-template/*`] },
+        { test: "StringEquals", variable: "aws:RequestedRegion", values: [s.region] },
+      ]);
     } else if (scopeKms && a === "eks:CreateCluster") {
       // No resource type (the cluster does not exist yet): only a cluster requested with the deployment's tag (the
       // provider sends default_tags in CreateCluster, eks/cluster.go's resourceClusterCreate: Tags: getTagsIn(ctx)).
