@@ -1,4 +1,11 @@
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
+import { AwsProvider } from "@cdktf/provider-aws/lib/provider";
+import { IamRole } from "@cdktf/provider-aws/lib/iam-role";
+import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
+import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
+import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
+import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
+import { deploymentRoles, roleBoundaryStatements } from "../../stacks/bootstrap/aws-role-boundary";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
 import { deploymentOn } from "../../config/schema";
@@ -254,4 +261,33 @@ test("the apply role never reads or writes the objects in the deployment's bucke
   // The bucket itself stays manageable (no Deny on the bucket's own ARN), and the state bucket is not touched by it.
   expect(denied({ action: "s3:GetObject", resource: `arn:aws:s3:::${buckets[0]}` })).toBe(false);
   expect(denied({ action: "s3:GetObject", resource: `arn:aws:s3:::${d.state.backend === "s3" ? d.state.bucket : ""}/metadata-platform/${d.name}-aws.tfstate` })).toBe(false);
+});
+
+describe("a role the boundaries cannot be derived for stops the bootstrap, naming the fix", () => {
+  /** A stack with one role `acme-x`, its inline statement on `resource` and the given AWS managed policy attached. */
+  function roleStack(resource: (s: TerraformStack) => string, managed?: string) {
+    const stack = new TerraformStack(Testing.app(), "acme-aws");
+    new AwsProvider(stack, "Aws", { region: "eu-west-1" });
+    const role = new IamRole(stack, "Role", { name: "acme-x", assumeRolePolicy: "{}" });
+    const doc = new DataAwsIamPolicyDocument(stack, "Doc", { statement: [{ effect: "Allow", actions: ["sqs:SendMessage"], resources: [resource(stack)] }] });
+    new IamRolePolicy(stack, "Policy", { role: role.name, policy: doc.json });
+    if (managed) new IamRolePolicyAttachment(stack, "Managed", { role: role.name, policyArn: `arn:aws:iam::aws:policy/${managed}` });
+    return deploymentRoles([stack]);
+  }
+  const scope = { partition: "aws", account: ACCOUNT, region: "eu-west-1", name: "acme" };
+
+  test("a resource type without a pattern (it would otherwise be widened silently)", () => {
+    const roles = roleStack((s) => new SqsQueue(s, "Queue", { name: "acme-q" }).arn);
+    expect(() => roleBoundaryStatements(roles.roles[0], roles.stacks, scope)).toThrow(/names aws_sqs_queue\.Queue: give the roles' boundaries a pattern for aws_sqs_queue \(stacks\/bootstrap\/aws-role-boundary\.ts\)/);
+  });
+
+  test("an AWS managed policy without published facts", () => {
+    const roles = roleStack(() => "arn:aws:sqs:eu-west-1:123456789012:acme-q", "AdministratorAccess");
+    expect(() => roleBoundaryStatements(roles.roles[0], roles.stacks, scope)).toThrow(/no facts for the AWS managed policies AdministratorAccess of acme-x: copy their documents into stacks\/bootstrap\/aws-managed-policy-facts\.ts/);
+  });
+
+  test("a literal ARN stays as it is (a customer's resource named in the config)", () => {
+    const roles = roleStack(() => "arn:aws:sqs:eu-west-1:123456789012:acme-q");
+    expect(roleBoundaryStatements(roles.roles[0], roles.stacks, scope)).toEqual([{ sid: "Scoped1", effect: "Allow", actions: ["sqs:SendMessage"], resources: ["arn:aws:sqs:eu-west-1:123456789012:acme-q"] }]);
+  });
 });
