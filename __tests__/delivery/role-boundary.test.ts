@@ -5,7 +5,7 @@ import { IamRolePolicy } from "@cdktf/provider-aws/lib/iam-role-policy";
 import { IamRolePolicyAttachment } from "@cdktf/provider-aws/lib/iam-role-policy-attachment";
 import { DataAwsIamPolicyDocument } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { SqsQueue } from "@cdktf/provider-aws/lib/sqs-queue";
-import { deploymentRoles, roleBoundaryStatements } from "../../stacks/bootstrap/aws-role-boundary";
+import { deploymentRoles, PASS_ROLE_ATTRIBUTES, roleBoundaryStatements } from "../../stacks/bootstrap/aws-role-boundary";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import type { DeploymentInput } from "../../config/schema";
 import { deploymentOn } from "../../config/schema";
@@ -98,6 +98,28 @@ function requestsOf(cloud: Tf, region: string, st: Statement): Request[] {
   });
 }
 
+/** Every `type.attribute` of a synthesized stack's resources that names a role's ARN, with the role's name. */
+function roleArnReferences(stack: Tf): { attribute: string; role: string }[] {
+  const roles = stack.resource.aws_iam_role ?? {};
+  return Object.entries(stack.resource).flatMap(([type, resources]) =>
+    Object.values(resources).flatMap((r) =>
+      Object.entries(r).flatMap(([attribute, value]) => {
+        const m = /^\$\{aws_iam_role\.([^.}]+)\.arn\}$/.exec(String(value));
+        return m ? [{ attribute: `${type}.${attribute}`, role: String(roles[m[1]].name) }] : [];
+      }),
+    ),
+  );
+}
+/** The attributes through which the cloud stack passes the role named `role`. */
+const passesOf = (cloud: Tf, role: string) => [...new Set(roleArnReferences(cloud).filter((p) => p.role === role).map((p) => p.attribute))];
+
+test("a role's ARN appears only in the attributes known to pass it (each a PASS_ROLE_ATTRIBUTES entry, the apply role may pass it there)", () => {
+  const refs = ["examples-aws", "examples-aws-estate", "examples-aws-estate-keys", "default"].flatMap((key) =>
+    Object.values(synthesizedStacks(key)).flatMap((st) => ((st as { resource?: unknown }).resource ? roleArnReferences(real(st as unknown as Tf)) : [])),
+  );
+  expect(new Set(refs.map((r) => r.attribute))).toEqual(new Set(Object.keys(PASS_ROLE_ATTRIBUTES)));
+});
+
 describe.each([
   ["aws", "examples/aws.yaml", "examples-aws"],
   ["aws-estate", "examples/aws-estate.yaml", "examples-aws-estate"],
@@ -165,7 +187,11 @@ describe.each([
         { action: "iam:PutRolePermissionsBoundary", resource: roleArn(r.name), context: ctx },
         { action: "iam:TagRole", resource: roleArn(r.name) },
         { action: "iam:UpdateAssumeRolePolicy", resource: roleArn(r.name) },
-        { action: "iam:PassRole", resource: roleArn(r.name) },
+        // Passed to the service each attribute passes it to (PASS_ROLE_ATTRIBUTES' sourced service, where there is one).
+        ...passesOf(cloud, r.name).map((attribute): Request => {
+          const service = PASS_ROLE_ATTRIBUTES[attribute].service;
+          return { action: "iam:PassRole", resource: roleArn(r.name), context: service ? { "iam:PassedToService": service } : {} };
+        }),
         ...(r.inline.length ? [{ action: "iam:PutRolePolicy", resource: roleArn(r.name), context: ctx }] : []),
         ...r.managed.map((arn) => ({ action: "iam:AttachRolePolicy", resource: roleArn(r.name), context: { ...ctx, "iam:PolicyARN": arn } })),
       ];
@@ -197,6 +223,9 @@ describe.each([
       // AdministratorAccess, or another role's managed policy.
       { action: "iam:AttachRolePolicy", resource: roleArn(a.name), context: { ...own(a), "iam:PolicyARN": managedArn("AdministratorAccess") } },
       { action: "iam:AttachRolePolicy", resource: roleArn(a.name), context: { ...own(a), "iam:PolicyARN": roles.flatMap((r) => r.managed).find((m) => !a.managed.includes(m))! } },
+      // A role nothing passes (it is assumed through IRSA), and the node role passed to EC2 (an instance of one's own).
+      ...roles.filter((r) => passesOf(cloud, r.name).length === 0).map((r) => ({ action: "iam:PassRole", resource: roleArn(r.name), context: { "iam:PassedToService": "ec2.amazonaws.com" } })),
+      { action: "iam:PassRole", resource: roleArn(`${d.name}-eks-node`), context: { "iam:PassedToService": "ec2.amazonaws.com" } },
       // The CI roles.
       { action: "iam:PutRolePolicy", resource: roleArn(`${d.name}-github-apply`), context: own(a) },
       { action: "iam:UpdateAssumeRolePolicy", resource: roleArn(`${d.name}-github-apply`) },

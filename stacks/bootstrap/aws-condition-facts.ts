@@ -57,6 +57,7 @@ export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>
   "iam:CreateRole": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary"] }, source: IAM_BOUNDARY },
   "iam:PutRolePolicy": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary"] }, source: IAM_BOUNDARY },
   "iam:PutRolePermissionsBoundary": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary"] }, source: IAM_BOUNDARY },
+  "iam:PassRole": { byResourceType: { role: ["iam:AssociatedResourceArn", "iam:PassedToService"] }, source: `${IAM}; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService` },
   "iam:AttachRolePolicy": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary", "iam:PolicyARN"] }, source: IAM_BOUNDARY },
   "ec2:RunInstances": {
     byResourceType: { "": ["ec2:LaunchTemplate", "ec2:IsLaunchTemplateResource", "aws:RequestedRegion"] },

@@ -44,6 +44,11 @@ export interface DeployRole {
   readonly boundaryArn: string;
   /** The ARNs of the AWS managed policies it attaches. */
   readonly managedPolicyArns: readonly string[];
+  /**
+   * The services the deployment passes it to (iam:PassedToService), one per attribute that passes it; `undefined` where
+   * no source states the service (the pass is then unconditioned). Empty: nothing passes it, so no iam:PassRole.
+   */
+  readonly passedTo: readonly (string | undefined)[];
 }
 
 /**
@@ -253,6 +258,24 @@ function iamRoleGrants(prefix: string, action: string, s: AwsDeployScope, iam: s
       resources: [arn(r)],
       condition: [boundary(r), { test: "StringEquals", variable: "iam:PolicyARN", values: [...r.managedPolicyArns] }],
     }));
+  }
+  if (action === "iam:PassRole") {
+    // Only the roles a resource passes, each only to the service it is passed to where that is known.
+    const passed = roles.filter((r) => r.passedTo.length > 0);
+    const unconditioned = passed.filter((r) => r.passedTo.some((svc) => svc === undefined));
+    const byService = new Map<string, DeployRole[]>();
+    for (const r of passed.filter((x) => !unconditioned.includes(x))) {
+      const key = [...new Set(r.passedTo as string[])].sort().join(",");
+      byService.set(key, [...(byService.get(key) ?? []), r]);
+    }
+    return [
+      ...[...byService.entries()].map(([services, rs]) => ({
+        key: `IamPassTo${idOf(services)}`,
+        resources: rs.map(arn),
+        condition: [{ test: "StringEquals", variable: "iam:PassedToService", values: services.split(",") }],
+      })),
+      ...(unconditioned.length ? [{ key: "IamPassRoles", resources: unconditioned.map(arn) }] : []),
+    ];
   }
   return [{ key: "IamDeploymentRoles", resources: roles.map(arn) }];
 }

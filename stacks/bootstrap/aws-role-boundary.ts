@@ -7,6 +7,10 @@ import { S3Bucket } from "@cdktf/provider-aws/lib/s3-bucket";
 import { KmsAlias } from "@cdktf/provider-aws/lib/kms-alias";
 import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
 import { CloudwatchLogGroup } from "@cdktf/provider-aws/lib/cloudwatch-log-group";
+import { EksCluster } from "@cdktf/provider-aws/lib/eks-cluster";
+import { EksNodeGroup } from "@cdktf/provider-aws/lib/eks-node-group";
+import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
+import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement, type DataAwsIamPolicyDocumentStatementCondition } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { AWS_MANAGED_POLICIES, MANAGED_POLICY_SOURCE } from "./aws-managed-policy-facts";
 import { DEPLOYMENT_TAG, IAM_QUOTAS, iamJsonLength } from "./aws-deploy-policy";
@@ -20,6 +24,28 @@ export interface RoleStatement {
   readonly condition?: Condition;
 }
 
+/**
+ * Where the deployment's resources pass a role to a service (iam:PassRole), by the Terraform attribute that names
+ * the role, and the service IAM then sees as iam:PassedToService where a source states it. A role ARN in any other
+ * attribute of the synthesized stacks fails __tests__/delivery/role-boundary.test.ts, so a new one cannot ship
+ * without an entry (the apply role would not be allowed to pass it).
+ */
+export const PASS_ROLE_ATTRIBUTES: Readonly<Record<string, { readonly read: (c: IConstruct) => string | undefined; readonly service?: string; readonly source: string }>> = {
+  "aws_eks_cluster.role_arn": {
+    read: (c) => (c instanceof EksCluster ? c.roleArnInput : undefined),
+    service: "eks.amazonaws.com",
+    source: "https://docs.aws.amazon.com/step-functions/latest/dg/eks-iam.html (CreateCluster: iam:PassRole on the cluster role with iam:PassedToService eks.amazonaws.com)",
+  },
+  "aws_eks_node_group.node_role_arn": {
+    read: (c) => (c instanceof EksNodeGroup ? c.nodeRoleArnInput : undefined),
+    service: "eks.amazonaws.com",
+    source: "https://docs.aws.amazon.com/step-functions/latest/dg/eks-iam.html (CreateNodegroup: iam:PassRole on the node role with iam:PassedToService eks.amazonaws.com)",
+  },
+  // No source found here states the service IAM sees for these two: passed without that condition.
+  "aws_eks_addon.service_account_role_arn": { read: (c) => (c instanceof EksAddon ? c.serviceAccountRoleArnInput : undefined), source: "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAddon.html (serviceAccountRoleArn)" },
+  "aws_flow_log.iam_role_arn": { read: (c) => (c instanceof FlowLog ? c.iamRoleArnInput : undefined), source: "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam.html (the creator passes the delivery role)" },
+};
+
 /** One IAM role of the deployment and what its own policies grant. */
 export interface DeploymentRole {
   /** The role's name (literal: the apply role's IAM grants name each role's ARN). */
@@ -28,6 +54,8 @@ export interface DeploymentRole {
   readonly managedPolicies: readonly string[];
   /** The Allow statements of its inline policies (aws_iam_role_policy), by the stack's references. */
   readonly inlineStatements: readonly RoleStatement[];
+  /** The attributes that pass it to a service (PASS_ROLE_ATTRIBUTES keys); empty when nothing passes it. */
+  readonly passedBy: readonly string[];
 }
 
 /** The deployment's IAM roles, read from its built stacks (stacks/bootstrap/deployment-types.ts). */
@@ -39,7 +67,7 @@ export interface DeploymentRoles {
 
 /** An AWS managed policy's ARN: its path (e.g. `service-role/`) and name. */
 const MANAGED_ARN = /:iam::aws:policy\/((?:[\w+=,.@-]+\/)*)([\w+=,.@-]+)$/;
-const ROLE_REFERENCE = /^\$\{aws_iam_role\.([^.}]+)\.(name|id)\}$/;
+const ROLE_REFERENCE = /^\$\{aws_iam_role\.([^.}]+)\.(name|id|arn)\}$/;
 
 /** A value as terraform will see it: references become `${type.id.attribute}` expressions. */
 function resolved(scope: IConstruct, value: unknown): unknown {
@@ -50,12 +78,18 @@ function resolved(scope: IConstruct, value: unknown): unknown {
 export function deploymentRoles(stacks: readonly TerraformStack[]): DeploymentRoles {
   const all = stacks.flatMap((s) => s.node.findAll());
   const roles = all.filter((c): c is IamRole => c instanceof IamRole);
-  const roleOf = (owner: IConstruct, role: string | undefined): IamRole => {
+  const roleOf = (owner: IConstruct, role: string | undefined, attribute: "name" | "arn" = "name"): IamRole => {
     const m = ROLE_REFERENCE.exec(String(resolved(owner, role)));
-    const found = m && roles.find((r) => r.friendlyUniqueId === m[1]);
+    const found = m && (attribute === "arn") === (m[2] === "arn") && roles.find((r) => r.friendlyUniqueId === m[1]);
     if (!found) throw new Error(`${owner.node.path} names its role as ${role}, not by the role's reference: the roles' boundaries are derived per role`);
     return found;
   };
+  const passes = all.flatMap((c) =>
+    Object.entries(PASS_ROLE_ATTRIBUTES).flatMap(([attribute, fact]) => {
+      const arn = fact.read(c);
+      return arn === undefined ? [] : [{ attribute, role: roleOf(c, arn, "arn") }];
+    }),
+  );
   const attachments = all.filter((c): c is IamRolePolicyAttachment => c instanceof IamRolePolicyAttachment);
   const inline = all.filter((c): c is IamRolePolicy => c instanceof IamRolePolicy);
   return {
@@ -70,7 +104,8 @@ export function deploymentRoles(stacks: readonly TerraformStack[]): DeploymentRo
           return `${m[1]}${m[2]}`;
         });
         const inlineStatements = inline.filter((p) => roleOf(p, p.roleInput) === r).flatMap((p) => policyStatements(p));
-        return { name, managedPolicies: [...new Set(managedPolicies)].sort(), inlineStatements };
+        const passedBy = [...new Set(passes.filter((p) => p.role === r).map((p) => p.attribute))].sort();
+        return { name, managedPolicies: [...new Set(managedPolicies)].sort(), inlineStatements, passedBy };
       })
       .sort((a, b) => (a.name < b.name ? -1 : 1)),
   };

@@ -15,7 +15,7 @@ import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { awsDeployStatements, DEPLOYMENT_TAG, type DeployRole } from "./aws-deploy-policy";
 import { CONDITIONAL_KEY_WRITES, unneededKeyWrites } from "./aws-key-writes";
-import { deploymentNames, deploymentRoles, roleBoundaryStatements, type BoundaryScope, type DeploymentRoles } from "./aws-role-boundary";
+import { deploymentNames, deploymentRoles, PASS_ROLE_ATTRIBUTES, roleBoundaryStatements, type BoundaryScope, type DeploymentRoles } from "./aws-role-boundary";
 import { roleBoundaryArn, roleBoundaryName } from "../../constructs/aws/role-boundary";
 import { IamPolicy } from "@cdktf/provider-aws/lib/iam-policy";
 import { DataAwsKmsKey } from "@cdktf/provider-aws/lib/data-aws-kms-key";
@@ -382,6 +382,7 @@ function roleBoundaries(scope: Construct, deployment: DeploymentRoles, where: Bo
       name: role.name,
       boundaryArn: roleBoundaryArn(where.partition, where.account, role.name),
       managedPolicyArns: role.managedPolicies.map((p) => `arn:${where.partition}:iam::aws:policy/${p}`),
+      passedTo: role.passedBy.map((attribute) => PASS_ROLE_ATTRIBUTES[attribute].service),
     };
   });
 }
