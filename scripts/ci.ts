@@ -6,6 +6,7 @@ import { MANY_OUTDIR } from "../config/synth-args";
 import type { Deployment } from "../config/schema";
 import { type CommandRunner, captureCommand, interactiveCommand } from "./command-runner";
 import { formatGuard, guardPlan, type PlanJson } from "./replacement-guard";
+import { formatTrustFindings, type TrustFinding, trustFindings, type TrustPlanChange } from "./trust-guard";
 import { type PlanJson as ReviewedPlanJson, type ReviewRecord, reviewDifferences, reviewRecord } from "./reviewed-plan";
 import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } from "./stack-order";
 
@@ -28,7 +29,8 @@ import { STACK_ROLES, type StackRole, orderedStacks, stackIdOf, UsageError } fro
  *                                     addresses, actions, hashes; no value) and a summary (plans are read
  *                                     by the replacement guard: a delete or replace of a stateful
  *                                     resource not listed in dataProtection.allowReplace is `refused`
- *                                     and fails the job)
+ *                                     and fails the job; on a bootstrapped AWS deployment so is a role's
+ *                                     new trust or deletion, which an administrator applies: trust-guard.ts)
  *   apply  --config f --stack r       plans the stack again (guarded) and applies that plan when it is the
  *                                     reviewed one (same configuration, same changes and values); a stack
  *                                     whose upstream changed in this run is planned again and applied, or
@@ -153,7 +155,7 @@ export interface ChangeRecord {
  * record (hashes of the stack's configuration and of the plan with sensitive values masked), and runs the
  * replacement guard on it. Undefined when the plan cannot be read.
  */
-function inspectPlan(deployment: Deployment, id: string, planFile: string, cwd: string, runners: Runners): { changes: ChangeRecord[]; guard: ReturnType<typeof guardPlan>; review: ReviewRecord } | undefined {
+function inspectPlan(deployment: Deployment, id: string, planFile: string, cwd: string, runners: Runners): { changes: ChangeRecord[]; guard: ReturnType<typeof guardPlan>; trust: TrustFinding[]; review: ReviewRecord } | undefined {
   const shown = runners.capture("terraform", ["show", "-json", planFile], { cwd, env: { ...process.env, ...TF_ENV } });
   let plan: PlanJson;
   try {
@@ -166,7 +168,9 @@ function inspectPlan(deployment: Deployment, id: string, planFile: string, cwd: 
     .map((c) => ({ address: c.address, actions: [...c.change.actions] }));
   const configFile = path.join(cwd, "cdk.tf.json");
   const review = reviewRecord(id, existsSync(configFile) ? readFileSync(configFile, "utf8") : "", plan as ReviewedPlanJson);
-  return { changes, guard: guardPlan(id, plan, deployment.dataProtection.allowReplace ?? []), review };
+  // The bootstrapped AWS apply role may not change a role's trust or delete a role (trust-guard.ts).
+  const trust = deployment.cloud === "aws" && deployment.state.backend === "s3" ? trustFindings(plan as { resource_changes?: readonly TrustPlanChange[] }) : [];
+  return { changes, guard: guardPlan(id, plan, deployment.dataProtection.allowReplace ?? []), trust, review };
 }
 
 /**
@@ -175,7 +179,7 @@ function inspectPlan(deployment: Deployment, id: string, planFile: string, cwd: 
  * A stack whose upstream stack has pending changes may be unplannable (it reads outputs that do not
  * exist yet); that is reported as `blocked`, not as a failure.
  */
-export function planStack(deployment: Deployment, role: StackRole, paths: Paths, runners: Runners, options: { readonly lock: boolean }): StackPlan {
+export function planStack(deployment: Deployment, role: StackRole, paths: Paths, runners: Runners, options: { readonly lock: boolean; readonly config?: string }): StackPlan {
   const id = stackIdOf(deployment, role);
   const cwd = stackDir(paths, id);
   const planFile = path.resolve(paths.plansDir, `${id}.tfplan`);
@@ -215,7 +219,18 @@ export function planStack(deployment: Deployment, role: StackRole, paths: Paths,
     console.error(report);
     return record("refused", `${summary} Refused by the replacement guard: ${inspected.guard.findings.filter((f) => f.verdict === "refused").map((f) => f.address).join(", ")} (see the guard's report; acknowledge in dataProtection.allowReplace if the data may go)`);
   }
+  if (inspected.trust.length) {
+    const trustReport = formatTrustFindings(id, options.config ?? "<deployment file>", inspected.trust);
+    writeFileSync(path.join(paths.plansDir, `${id}.guard.txt`), `${[report, trustReport].filter(Boolean).join("\n")}\n`);
+    console.error(trustReport);
+    return record("refused", `${summary} Refused by the trust guard: ${inspected.trust.map((f) => f.address).join(", ")} (an IAM role's trust changes or a role is deleted: an administrator applies this stack from a workstation, see the guard's report)`);
+  }
   return record("changes", summary);
+}
+
+/** Which guard refused a plan (its summary names it). */
+function guardOf(p: StackPlan): string {
+  return p.summary.includes("Refused by the trust guard") ? "trust guard" : "replacement guard";
 }
 
 /** What apply did with one stack. */
@@ -243,7 +258,7 @@ export function applyStack(
   paths: Paths,
   runners: Runners,
   /** allowUnreviewed: an operator's own run (`ci.ts rollout`), which applies what it plans and shows, as `npm run deploy` does. */
-  options: { readonly reviewedOnly?: boolean; readonly allowUnreviewed?: boolean } = {},
+  options: { readonly reviewedOnly?: boolean; readonly allowUnreviewed?: boolean; readonly config?: string } = {},
 ): ApplyResult {
   const id = stackIdOf(deployment, role);
   const cwd = stackDir(paths, id);
@@ -252,7 +267,7 @@ export function applyStack(
   const changedUpstream = upstream(deployment, role).filter((u) => readApplied(paths, u)?.changed);
 
   if (saved?.status === "refused") {
-    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: the replacement guard refused its plan (${saved.summary})` });
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: `not applied: the ${guardOf(saved)} refused its plan (${saved.summary})` });
   }
   if (runners.stream("terraform", ["init", "-input=false", "-no-color"], { cwd, env }).code !== 0) return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false });
 
@@ -269,6 +284,10 @@ export function applyStack(
   if (!inspected || !inspected.guard.ok) {
     if (inspected) console.error(formatGuard(inspected.guard));
     return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: inspected ? "not applied: the replacement guard refused its plan (see above)" : "not applied: its plan could not be read as JSON" });
+  }
+  if (inspected.trust.length) {
+    console.error(formatTrustFindings(id, options.config ?? "<deployment file>", inspected.trust));
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: "not applied: the trust guard refused its plan (an IAM role's trust changes or a role is deleted; see above)" });
   }
   const reviewed = readReview(paths, id);
   // Nothing upstream changed in this run, so this plan's changes were there when the plan job ran: they are applied
@@ -324,7 +343,7 @@ export function rollout(entries: readonly MatrixEntry[], plansRoot: string, runn
     applied.push({ name: entry.name, wave: entry.wave, stacks });
     for (const role of STACK_ROLES) {
       // An operator's run: a stack with a review record is held to it; one without is applied as planned here.
-      const r = applyStack(deployment, role, paths, runners, { ...options, allowUnreviewed: true });
+      const r = applyStack(deployment, role, paths, runners, { ...options, allowUnreviewed: true, config: entry.config });
       stacks.push(r);
       log(`  ${r.stack}: ${r.note ?? (r.ok ? "applied" : "FAILED")}`);
       if (r.ok) continue;
@@ -348,7 +367,7 @@ export function planSummary(deployment: Deployment, paths: Paths, maxPlanChars =
   for (const { id } of orderedStacks(deployment)) {
     const p = readPlan(paths, id);
     const destroys = Number(/(\d+) to destroy/.exec(p?.summary ?? "")?.[1] ?? 0);
-    const mark = !p ? "not planned" : { "no-changes": "✅", changes: destroys > 0 ? "⚠️ destroys resources" : "📝", blocked: "⏳", failed: "❌", refused: "🛑 replacement guard" }[p.status];
+    const mark = !p ? "not planned" : { "no-changes": "✅", changes: destroys > 0 ? "⚠️ destroys resources" : "📝", blocked: "⏳", failed: "❌", refused: `🛑 ${guardOf(p)}` }[p.status];
     lines.push(`| \`${id}\` | ${mark} ${p?.summary ?? ""} |`);
     const textFile = path.join(paths.plansDir, `${id}.txt`);
     if (p?.status === "changes" && existsSync(textFile)) {
@@ -437,13 +456,13 @@ export function main(argv: readonly string[], env: NodeJS.ProcessEnv, runners: R
     const role = flag(rest, "--stack") as StackRole;
     if (!STACK_ROLES.includes(role)) throw new UsageError(`--stack must be one of ${STACK_ROLES.join(", ")}`);
     if (command === "plan") {
-      const p = planStack(deployment, role, paths, runners, { lock: !rest.includes("--no-lock") });
+      const p = planStack(deployment, role, paths, runners, { lock: !rest.includes("--no-lock"), config: flag(rest, "--config") });
       console.log(`${p.stack}: ${p.status}: ${p.summary}`);
       return p.status === "failed" || p.status === "refused" ? 1 : 0;
     }
     if (command === "apply") {
       const reviewedOnly = rest.includes("--reviewed-only") || env.REQUIRE_REVIEWED_PLANS === "true";
-      const r = applyStack(deployment, role, paths, runners, { reviewedOnly });
+      const r = applyStack(deployment, role, paths, runners, { reviewedOnly, config: flag(rest, "--config") });
       log(r.note ? `${r.stack}: ${r.note}` : `${r.stack}: ${r.ok ? "applied" : "FAILED"} (${r.usedSavedPlan ? "the reviewed plan, made again here and the same" : "planned again in this job"}${r.changed ? "" : ", no changes"})`);
       return r.ok ? 0 : 1;
     }

@@ -7,6 +7,7 @@ import type { Deployment } from "../../config/schema";
 import { buildDeployment } from "../../stacks/deployment";
 import { RETIRED_EBS_ENCRYPTION_BY_DEFAULT } from "../../stacks/aws-stack";
 import { synthesizedStacks } from "../support/deployments";
+import { trustFindings } from "../../scripts/trust-guard";
 import { actionOf, editState, OfflineStack, offlinePlanUnavailable, type DataValues, type PlanJson, type StateV4 } from "../support/offline-plan";
 
 // What ordinary changes over a deployment's life do to the live AWS objects, decided by the real
@@ -125,6 +126,56 @@ test("a deployment from before the roles' boundaries: each role takes its bounda
   expect(changes(p)).toEqual(roles.map((c) => `update ${c.address}`));
   for (const c of roles) expect((c.change.after as { permissions_boundary: string }).permissions_boundary).toBe(`arn:aws:iam::${ACCOUNT}:policy/${(c.change.after as { name: string }).name}-boundary`);
 }, 120_000);
+
+describe("the CI trust guard reads the real provider's plans (scripts/trust-guard.ts)", () => {
+  test("a plan that only updates roles in place (their boundaries, tags) changes no trust: nothing is refused", () => {
+    const old = editState(applied, /^aws_iam_role\./, (a) => {
+      a.permissions_boundary = "";
+    });
+    const retagged = synthAwsStack({ ...example, tags: { ...example.tags, costCenter: "cc-42" } });
+    const p = plan({ config: retagged, state: old });
+    // Every role is updated. The service-account roles' trusts are not known until apply (their policy documents read
+    // the OIDC provider, which takes the new tag), but the provider stays: the trust is the same.
+    expect(changes(p).filter((c) => c.startsWith("update aws_iam_role.")).length).toBe(7);
+    expect(p.resource_changes!.filter((c) => c.type === "aws_iam_role" && (c.change.after_unknown as { assume_role_policy?: boolean }).assume_role_policy).length).toBe(4);
+    expect(changes(p)).toContain("update aws_iam_openid_connect_provider.Cluster_OidcProvider_7184AB77");
+    expect(trustFindings(p)).toEqual([]);
+  }, 120_000);
+
+  test("a role whose trust names another cluster's OIDC provider (a replaced cluster) is an administrator's apply", () => {
+    let edited = "";
+    const old = editState(applied, /^aws_iam_role\./, (a) => {
+      const trust = String(a.assume_role_policy);
+      if (edited || !trust.includes("AssumeRoleWithWebIdentity")) return;
+      a.assume_role_policy = trust.replace(/("Federated":")[^"]*/, `$1arn:aws:iam::${ACCOUNT}:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/OLDCLUSTER0000000000000000000000`);
+      edited = String(a.name);
+    });
+    expect(edited).not.toBe("");
+    const found = trustFindings(plan({ state: old }));
+    expect(found.map((f) => f.change)).toEqual(["trust"]);
+    expect(found[0].message).toMatch(/iam:UpdateAssumeRolePolicy/);
+  }, 120_000);
+
+  test("a new OIDC provider (the cluster replaced) makes every service-account role's unknown trust a change", () => {
+    const old = editState(applied, /^aws_iam_openid_connect_provider\./, (a) => {
+      a.url = "https://oidc.eks.eu-west-1.amazonaws.com/id/OLDCLUSTER0000000000000000000000";
+    });
+    const p = plan({ state: old });
+    expect(changes(p)).toContain("replace aws_iam_openid_connect_provider.Cluster_OidcProvider_7184AB77");
+    expect(trustFindings(p).map((f) => `${f.change} ${f.address}`)).toEqual(
+      p.resource_changes!.filter((c) => c.type === "aws_iam_role" && String(c.change.before?.assume_role_policy).includes("AssumeRoleWithWebIdentity")).map((c) => `trust ${c.address}`),
+    );
+    expect(trustFindings(p).length).toBe(4);
+  }, 120_000);
+
+  test("a role the configuration no longer holds is deleted: an administrator's apply too", () => {
+    const extra = JSON.parse(JSON.stringify(applied)) as StateV4;
+    const role = extra.resources.find((r) => r.type === "aws_iam_role")!;
+    extra.resources.push({ ...JSON.parse(JSON.stringify(role)), name: "Retired_0000AAAA" });
+    const found = trustFindings(plan({ state: extra }));
+    expect(found).toEqual([{ address: "aws_iam_role.Retired_0000AAAA", change: "delete", message: expect.stringMatching(/would be DELETED.*iam:DeleteRole/) }]);
+  }, 120_000);
+});
 
 test("a tag change updates resources in place and replaces nothing", () => {
   const retagged = { ...example, tags: { ...example.tags, costCenter: "cc-42" } };

@@ -235,6 +235,45 @@ test("`matrix` writes the deployments to $GITHUB_OUTPUT, or only the one asked f
   expect(errors.join()).toMatch(/no deployment named 'acme-nope'; deployments: contoso-prod, acme-prod/);
 });
 
+/** A plan that gives an existing role a new trust (another cluster's OIDC provider). */
+const trustJson = (federated: string) => JSON.stringify({ format_version: "1.2", prior_state: { values: { root_module: { resources: [{}] } } },
+  resource_changes: [{ address: "aws_iam_role.BackupRole_F43CFD90", mode: "managed", type: "aws_iam_role",
+    change: { actions: ["update"],
+      before: { name: "acme-prod-backup", assume_role_policy: JSON.stringify({ Version: "2012-10-17", Statement: [{ Effect: "Allow", Action: "sts:AssumeRoleWithWebIdentity", Principal: { Federated: "arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AAAA" } }] }) },
+      after: { name: "acme-prod-backup", assume_role_policy: JSON.stringify({ Statement: [{ Principal: { Federated: federated }, Action: "sts:AssumeRoleWithWebIdentity", Effect: "Allow" }], Version: "2012-10-17" }) },
+      after_unknown: {} } }] });
+
+describe("trust guard in CI (an AWS deployment's apply role may not change a role's trust: scripts/trust-guard.ts)", () => {
+  test("plan: a role's new trust is refused in the pull request, naming the role and the administrator's command; apply then applies nothing", () => {
+    const p = paths();
+    const tf = terraform(2, { "terraform show -json": { stdout: trustJson("arn:aws:iam::999999999999:oidc-provider/evil.example.com") } });
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
+    const plan = planStack(d, "cloud", p, { stream: tf, capture: tf }, { lock: false, config: "deployments/acme-prod.yaml" });
+    spy.mockRestore();
+    expect(plan.status).toBe("refused");
+    expect(plan.summary).toContain("Refused by the trust guard: aws_iam_role.BackupRole_F43CFD90");
+    const report = readFileSync(path.join(p.plansDir, "acme-prod-aws.guard.txt"), "utf8");
+    expect(report).toContain("iam:UpdateAssumeRolePolicy");
+    expect(report).toContain("npm run deploy -- --config deployments/acme-prod.yaml --stack cloud");
+    expect(errors.join("\n")).toContain("trust guard: acme-prod-aws");
+    const apply = terraform(2);
+    const r = applyStack(d, "cloud", p, { stream: apply, capture: apply });
+    expect(r.ok).toBe(false);
+    expect(r.note).toMatch(/the trust guard refused its plan/);
+    expect(apply.calls).toEqual([]);
+    expect(planSummary(d, p)).toContain("🛑 trust guard");
+  });
+  test("the same trust written in another key order is no change; a deployment without the bootstrap's apply role is not guarded", () => {
+    const same = trustJson("arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AAAA");
+    const tf = terraform(2, { "terraform show -json": { stdout: same } });
+    expect(planStack(d, "cloud", paths(), { stream: tf, capture: tf }, { lock: false }).status).toBe("changes");
+    const local = validateDeployment({ ...example, state: { backend: "local" } } as DeploymentInput, "aws");
+    const evil = terraform(2, { "terraform show -json": { stdout: trustJson("arn:aws:iam::999999999999:oidc-provider/evil.example.com") } });
+    expect(planStack(local, "cloud", paths(), { stream: evil, capture: evil }, { lock: false }).status).toBe("changes");
+  });
+});
+
 describe("replacement guard in CI", () => {
   test("plan: a replace of a stateful resource is refused, named, and fails the job; apply then applies nothing", () => {
     const p = paths();

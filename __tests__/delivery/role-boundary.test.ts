@@ -13,6 +13,7 @@ import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { AWS_MANAGED_POLICIES } from "../../stacks/bootstrap/aws-managed-policy-facts";
 import { AWS_MANAGED_POLICY_PATHS } from "../../constructs/aws/partition";
 import { CONDITIONAL_KEY_WRITES } from "../../stacks/bootstrap/aws-key-writes";
+import { TRUST_CHANGE_ACTIONS } from "../../stacks/bootstrap/aws-deploy-policy";
 import { synthesizedStacks } from "../support/deployments";
 import { allows, denies, type Request, type Statement } from "../support/iam-match";
 import { nonEmpty } from "../support/non-empty";
@@ -186,7 +187,6 @@ describe.each([
         { action: "iam:CreateRole", resource: roleArn(r.name), context: ctx },
         { action: "iam:PutRolePermissionsBoundary", resource: roleArn(r.name), context: ctx },
         { action: "iam:TagRole", resource: roleArn(r.name) },
-        { action: "iam:UpdateAssumeRolePolicy", resource: roleArn(r.name) },
         // Passed to the service each attribute passes it to (PASS_ROLE_ATTRIBUTES' sourced service, where there is one).
         ...passesOf(cloud, r.name).map((attribute): Request => {
           const service = PASS_ROLE_ATTRIBUTES[attribute].service;
@@ -231,6 +231,19 @@ describe.each([
       { action: "iam:UpdateAssumeRolePolicy", resource: roleArn(`${d.name}-github-apply`) },
     ];
     for (const req of refused) expect({ ...req, allowed: allows(apply(), req) }).toEqual({ ...req, allowed: false });
+  });
+
+  test("no role gets a new trust from CI, nor is deleted to be created again with one, whatever else grants it", () => {
+    // Every role the cloud stack holds, the CI roles, and a role of the customer's.
+    for (const name of [...roles.map((r) => r.name), `${d.name}-github-apply`, "customer-admin"]) {
+      for (const action of TRUST_CHANGE_ACTIONS) {
+        const req = { action, resource: roleArn(name) };
+        expect({ ...req, denied: denies(apply(), req), allowed: allows(apply(), req) }).toEqual({ ...req, denied: true, allowed: false });
+      }
+    }
+    // A role that does not exist yet is still created, with its boundary (its trust is in the request).
+    const first = roles[0];
+    expect(allows(apply(), { action: "iam:CreateRole", resource: roleArn(first.name), context: { "iam:PermissionsBoundary": boundaryArn(first.name) } })).toBe(true);
   });
 
   test("no boundary can be changed, replaced or taken off a role, whatever else grants it", () => {

@@ -60,6 +60,17 @@ export interface DeployRole {
 export const BOUNDED_ROLE_WRITES = ["iam:CreateRole", "iam:PutRolePolicy", "iam:PutRolePermissionsBoundary"] as const;
 
 /**
+ * What the CI apply role may never do to a role, whatever it is granted (DenyTrustChanges, aws-state-stack.ts): give an
+ * existing role a new trust policy, or delete one (and create it again with any trust). Either would let a pipeline make
+ * a deployment role trust a principal outside the account, access that outlives the pipeline; its permissions stay
+ * within the role's boundary, and that still reaches the deployment's backups and keys. The trusts name the cluster's
+ * OIDC provider and service accounts, so they change only when the cluster is replaced, a role is removed or a
+ * release renames a service account: an administrator applies those (the CI trust guard, scripts/trust-guard.ts,
+ * refuses such a plan in the pull request). CreateRole stays: a role that does not exist yet is created with its trust.
+ */
+export const TRUST_CHANGE_ACTIONS = ["iam:DeleteRole", "iam:UpdateAssumeRolePolicy"] as const;
+
+/**
  * The tag every AWS object of the deployment carries (the aws providers' default_tags: `deployment: <name>`), which
  * KMS write actions are conditioned on. The bootstrap's own state key carries it too: the apply role is denied
  * every KMS write on that key explicitly (aws-state-stack.ts).

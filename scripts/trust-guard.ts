@@ -1,0 +1,106 @@
+/**
+ * The trust guard: reads a stack's saved plan as `terraform show -json <plan>` prints it and finds the changes the
+ * CI apply role of an AWS deployment is denied (stacks/bootstrap/aws-state-stack.ts, DenyTrustChanges): a new trust
+ * policy on an existing IAM role (iam:UpdateAssumeRolePolicy) and a deleted or replaced role (iam:DeleteRole, then
+ * CreateRole with any trust). A pipeline that could make either could make a deployment role trust a principal
+ * outside the account, and that access would outlive the pipeline. The roles' trusts name the cluster's OIDC provider
+ * and the service accounts that assume them, so they change only when the cluster is replaced, a role is removed, or
+ * a release renames a service account: an administrator applies those from a workstation (`npm run deploy`).
+ *
+ * Finding them in the plan job says so in the pull request, before the apply job meets AccessDenied half-way through
+ * an apply. Plan format: Terraform's JSON output format (https://developer.hashicorp.com/terraform/internals/json-format),
+ * `resource_changes[].change` with `actions`, `before`, `after` and `after_unknown` (true, or an object of the
+ * attributes not known until apply).
+ */
+
+import { TRUST_CHANGE_ACTIONS } from "../stacks/bootstrap/aws-deploy-policy";
+
+/** One resource change of a saved plan (the fields this guard reads). */
+export interface TrustPlanChange {
+  readonly address: string;
+  readonly mode: "managed" | "data";
+  readonly type: string;
+  readonly change: {
+    readonly actions: readonly string[];
+    readonly before?: Record<string, unknown> | null;
+    readonly after?: Record<string, unknown> | null;
+    /** true, or an object of the attributes not known until apply. */
+    readonly after_unknown?: unknown;
+  };
+}
+
+/** One change the CI apply role cannot make. */
+export interface TrustFinding {
+  readonly address: string;
+  /** "delete" (or replace: deleted, then created), or "trust" (a new assume-role policy). */
+  readonly change: "delete" | "trust";
+  readonly message: string;
+}
+
+/** The role changes of a plan that only an administrator may apply. */
+export function trustFindings(plan: { readonly resource_changes?: readonly TrustPlanChange[] }): TrustFinding[] {
+  const findings: TrustFinding[] = [];
+  const changes = plan.resource_changes ?? [];
+  // A new, replaced or removed OIDC provider is a new issuer: the service-account roles' trusts name it.
+  const newIssuer = changes.some((c) => c.mode === "managed" && c.type === "aws_iam_openid_connect_provider" && (c.change.actions.includes("create") || c.change.actions.includes("delete")));
+  for (const c of changes) {
+    if (c.mode !== "managed" || c.type !== "aws_iam_role") continue;
+    const actions = c.change.actions;
+    if (actions.includes("delete")) {
+      const what = actions.includes("create") ? "would be REPLACED (deleted, then created with a new trust)" : "would be DELETED";
+      findings.push({ address: c.address, change: "delete", message: `${c.address} ${what}: the CI apply role may not delete a role (iam:DeleteRole)` });
+    } else if (actions.includes("update") && trustChanges(c.change, newIssuer)) {
+      findings.push({ address: c.address, change: "trust", message: `${c.address}: its trust policy (assume_role_policy) changes: the CI apply role may not change a role's trust (iam:UpdateAssumeRolePolicy)` });
+    }
+  }
+  return findings;
+}
+
+/**
+ * Whether an update sets a different assume-role policy. The provider plans no update for a policy that is only
+ * written differently (the same JSON document), so two documents are compared parsed.
+ *
+ * A policy not known until apply: the service-account roles' policy documents read the OIDC provider, and terraform
+ * defers them to apply whenever the provider has any change pending, a tag included (the real hashicorp/aws 5.100.0
+ * plans it so: __tests__/aws/offline-plan.test.ts). It counts as a change when the plan creates, replaces or removes
+ * an OIDC provider (a new issuer in the trust); otherwise the issuer stays and the guard lets it through. A trust
+ * changed for another reason in such a plan (a renamed service account) is then found by the apply role's deny, at
+ * apply time, not here.
+ */
+function trustChanges(change: TrustPlanChange["change"], newIssuer: boolean): boolean {
+  const unknown = change.after_unknown;
+  if (unknown === true || (typeof unknown === "object" && unknown !== null && (unknown as Record<string, unknown>).assume_role_policy === true)) return newIssuer;
+  const before = change.before?.assume_role_policy;
+  const after = change.after?.assume_role_policy;
+  return !sameDocument(before, after);
+}
+
+function sameDocument(a: unknown, b: unknown): boolean {
+  if (typeof a !== "string" || typeof b !== "string") return a === b;
+  try {
+    return canonical(JSON.parse(a)) === canonical(JSON.parse(b));
+  } catch {
+    return a === b;
+  }
+}
+
+/** JSON with object keys sorted (array order kept: IAM reads statements and values as given). */
+function canonical(v: unknown): string {
+  if (Array.isArray(v)) return `[${v.map(canonical).join(",")}]`;
+  if (v !== null && typeof v === "object") {
+    return `{${Object.keys(v as Record<string, unknown>).sort().map((k) => `${JSON.stringify(k)}:${canonical((v as Record<string, unknown>)[k])}`).join(",")}}`;
+  }
+  return JSON.stringify(v);
+}
+
+/** The report for a job log and the refusal's summary: each finding, then how to apply it. */
+export function formatTrustFindings(stack: string, configFile: string, findings: readonly TrustFinding[]): string {
+  if (findings.length === 0) return "";
+  return [
+    ...findings.map((f) => `  REFUSE ${f.message}`),
+    `trust guard: ${stack}: ${findings.length} IAM role change${findings.length === 1 ? "" : "s"} only an administrator may apply; nothing was applied.`,
+    `  The CI apply role is denied ${TRUST_CHANGE_ACTIONS.join(" and ")} on every role, so a pipeline never`,
+    "  makes a role trust someone else. Review the change, then apply this stack once from a workstation as an",
+    `  administrator: npm run deploy -- --config ${configFile} --stack cloud. The next workflow run plans no change.`,
+  ].join("\n");
+}
