@@ -7,13 +7,16 @@
  * and the service accounts that assume them, so they change only when the cluster is replaced, a role is removed, or
  * a release renames a service account: an administrator applies those from a workstation (`npm run deploy`).
  *
+ * The same holds for a KMS alias moved to another key or deleted (kms:UpdateAlias, kms:DeleteAlias: ALIAS_CHANGE_ACTIONS):
+ * the deployment's keys are reached by their aliases, so an alias moves only when its key is replaced or removed.
+ *
  * Finding them in the plan job says so in the pull request, before the apply job meets AccessDenied half-way through
  * an apply. Plan format: Terraform's JSON output format (https://developer.hashicorp.com/terraform/internals/json-format),
  * `resource_changes[].change` with `actions`, `before`, `after` and `after_unknown` (true, or an object of the
  * attributes not known until apply).
  */
 
-import { TRUST_CHANGE_ACTIONS } from "../stacks/bootstrap/aws-deploy-policy";
+import { ALIAS_CHANGE_ACTIONS, TRUST_CHANGE_ACTIONS } from "../stacks/bootstrap/aws-deploy-policy";
 
 /** One resource change of a saved plan (the fields this guard reads). */
 export interface TrustPlanChange {
@@ -32,20 +35,27 @@ export interface TrustPlanChange {
 /** One change the CI apply role cannot make. */
 export interface TrustFinding {
   readonly address: string;
-  /** "delete" (or replace: deleted, then created), or "trust" (a new assume-role policy). */
-  readonly change: "delete" | "trust";
+  /** "delete" (a role deleted, or replaced: deleted, then created), "trust" (a new assume-role policy), or "alias" (an alias moved or deleted). */
+  readonly change: "delete" | "trust" | "alias";
   readonly message: string;
 }
 
-/** The role changes of a plan that only an administrator may apply. */
+/** The role and alias changes of a plan that only an administrator may apply. */
 export function trustFindings(plan: { readonly resource_changes?: readonly TrustPlanChange[] }): TrustFinding[] {
   const findings: TrustFinding[] = [];
   const changes = plan.resource_changes ?? [];
   // A new, replaced or removed OIDC provider is a new issuer: the service-account roles' trusts name it.
   const newIssuer = changes.some((c) => c.mode === "managed" && c.type === "aws_iam_openid_connect_provider" && (c.change.actions.includes("create") || c.change.actions.includes("delete")));
   for (const c of changes) {
-    if (c.mode !== "managed" || c.type !== "aws_iam_role") continue;
+    if (c.mode !== "managed") continue;
     const actions = c.change.actions;
+    if (c.type === "aws_kms_alias") {
+      // Its only attribute that updates in place is target_key_id (name and name_prefix force a new alias).
+      if (actions.includes("delete")) findings.push({ address: c.address, change: "alias", message: `${c.address} ${actions.includes("create") ? "would be REPLACED (deleted, then created)" : "would be DELETED"}: the CI apply role may not delete an alias (kms:DeleteAlias); the deployment's keys are reached by their aliases` });
+      else if (actions.includes("update")) findings.push({ address: c.address, change: "alias", message: `${c.address} would point at another key: the CI apply role may not move an alias (kms:UpdateAlias); the deployment's keys are reached by their aliases` });
+      continue;
+    }
+    if (c.type !== "aws_iam_role") continue;
     if (actions.includes("delete")) {
       const what = actions.includes("create") ? "would be REPLACED (deleted, then created with a new trust)" : "would be DELETED";
       findings.push({ address: c.address, change: "delete", message: `${c.address} ${what}: the CI apply role may not delete a role (iam:DeleteRole)` });
@@ -98,9 +108,9 @@ export function formatTrustFindings(stack: string, configFile: string, findings:
   if (findings.length === 0) return "";
   return [
     ...findings.map((f) => `  REFUSE ${f.message}`),
-    `trust guard: ${stack}: ${findings.length} IAM role change${findings.length === 1 ? "" : "s"} only an administrator may apply; nothing was applied.`,
-    `  The CI apply role is denied ${TRUST_CHANGE_ACTIONS.join(" and ")} on every role, so a pipeline never`,
-    "  makes a role trust someone else. Review the change, then apply this stack once from a workstation as an",
+    `trust guard: ${stack}: ${findings.length} change${findings.length === 1 ? "" : "s"} only an administrator may apply; nothing was applied.`,
+    `  The CI apply role is denied ${[...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS].join(", ")}, so a pipeline never makes`,
+    "  a role trust someone else nor points the deployment's key grants at another key. Review the change, then apply this stack once from a workstation as an",
     `  administrator: npm run deploy -- --config ${configFile} --stack cloud. The next workflow run plans no change.`,
   ].join("\n");
 }

@@ -168,6 +168,15 @@ describe("the CI trust guard reads the real provider's plans (scripts/trust-guar
     expect(trustFindings(p).length).toBe(4);
   }, 120_000);
 
+  test("an alias that would point at another key (its key replaced) is an administrator's apply: the keys are reached by their aliases", () => {
+    const moved = editState(applied, /^aws_kms_alias\.VaultUnseal/, (a) => {
+      a.target_key_id = "00000000-0000-4000-8000-00000000dead";
+    });
+    const p = plan({ state: moved });
+    expect(changes(p)).toEqual([expect.stringMatching(/^update aws_kms_alias\.VaultUnseal_Key_Alias_/)]);
+    expect(trustFindings(p)).toEqual([{ address: expect.stringMatching(/^aws_kms_alias\.VaultUnseal_Key_Alias_/), change: "alias", message: expect.stringMatching(/kms:UpdateAlias/) }]);
+  }, 120_000);
+
   test("a role the configuration no longer holds is deleted: an administrator's apply too", () => {
     const extra = JSON.parse(JSON.stringify(applied)) as StateV4;
     const role = extra.resources.find((r) => r.type === "aws_iam_role")!;

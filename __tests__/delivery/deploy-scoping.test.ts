@@ -45,8 +45,9 @@ describe.each([
   const apply = () => b.statements("ApplyPolicies");
   const kmsWrites = () => apply().filter((s) => s.effect === "Allow" && (s.actions ?? []).some((a) => a.startsWith("kms:") && !/^kms:(Describe|Get|List)/.test(a)));
 
-  test("no KMS write on every key: policy, disable, deletion, tags only on keys with the deployment's tag; new keys only with the tag in the request; aliases only under <name>-", () => {
-    const tagged = { test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [b.name] };
+  test("no KMS write on every key: policy, disable, deletion, tags only on keys the deployment's aliases name; new keys only with the tag in the request; aliases only the deployment's, never moved or deleted", () => {
+    // By alias, not by tag: any untagged key of the account could be tagged (KEY_ALIAS_CONDITION, aws-role-boundary.ts).
+    const aliased = { test: "ForAnyValue:StringEquals", variable: "kms:ResourceAliases", values: b.aliases };
     const requested = { test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [b.name] };
     const keysArn = expect.stringMatching(/:kms:eu-west-1:.*:key\/\*$/);
     expect(kmsWrites().length).toBeGreaterThan(0);
@@ -56,9 +57,11 @@ describe.each([
       else if (s.sid === "WriteKmsDeploymentAliases") expect(shape).toEqual({ sid: s.sid, resources: b.aliases.map((a) => expect.stringMatching(new RegExp(`:kms:eu-west-1:.*:${a}$`))), condition: undefined });
       else if (s.sid === "WriteKmsTagNewKeys") expect(shape).toEqual({ sid: s.sid, resources: [keysArn], condition: [requested] });
       else if (s.sid === "WriteKmsGrantsForAwsServices") expect({ ...shape, actions: s.actions }).toEqual({ sid: s.sid, resources: [keysArn], condition: [{ test: "Bool", variable: "kms:GrantIsForAWSResource", values: ["true"] }], actions: ["kms:CreateGrant"] });
-      else if (s.sid === "WriteKmsRotationAndAliasTargets") expect({ ...shape, actions: s.actions }).toEqual({ sid: s.sid, resources: [keysArn], condition: undefined, actions: ["kms:CreateAlias", "kms:DeleteAlias", "kms:EnableKeyRotation", "kms:UpdateAlias"] });
-      else expect(shape).toEqual({ sid: "WriteKmsDeploymentKeys", resources: [keysArn], condition: [tagged] });
+      else if (s.sid === "WriteKmsRotationAndAliasTargets") expect({ ...shape, actions: s.actions }).toEqual({ sid: s.sid, resources: [keysArn], condition: undefined, actions: ["kms:CreateAlias", "kms:EnableKeyRotation"] });
+      else expect(shape).toEqual({ sid: "WriteKmsDeploymentKeys", resources: [keysArn], condition: [aliased] });
     }
+    // No alias of the account is moved to another key or deleted (and made again on another).
+    expect(apply().find((s) => s.sid === "DenyAliasChanges")).toEqual({ sid: "DenyAliasChanges", effect: "Deny", actions: ["kms:DeleteAlias", "kms:UpdateAlias"], resources: [expect.stringMatching(/:kms:\*:.*:alias\/\*$/)] });
     const tagScoped = kmsWrites().find((s) => s.sid === "WriteKmsDeploymentKeys")!.actions;
     // What the tag reaches: no deletion and no disable (every key is enabled, rotated and under prevent_destroy); a key
     // policy change only where the deployment's keys have policies of their own (customer-managed keys).

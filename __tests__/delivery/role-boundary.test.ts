@@ -81,7 +81,7 @@ function requestsOf(cloud: Tf, region: string, st: Statement): Request[] {
   const sample = (v: string) => v.replace(/\*/g, "x1");
   const own: Record<string, string> = {};
   for (const c of st.condition ?? []) own[c.variable] = sample(c.values[0]);
-  return (st.resources ?? []).flatMap((resource) => {
+  return (st.resources ?? []).flatMap((resource): Request[] => {
     if (/^arn:aws:kms:[^:]+:\d{12}:key\/aws-/.test(resource)) return (st.actions ?? []).map((action) => ({ action, resource, context: own }));
     const m = ref(resource);
     if (!m) throw new Error(`no ARN known for ${resource}`);
@@ -94,9 +94,16 @@ function requestsOf(cloud: Tf, region: string, st: Statement): Request[] {
     else if (type === "aws_kms_key") {
       arn = `arn:aws:kms:${region}:${ACCOUNT}:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
       for (const [k, v] of Object.entries({ ...defaultTags, ...((res.tags as Record<string, string>) ?? {}) })) context[`aws:ResourceTag/${k}`] = v;
+      // KMS puts the aliases associated with the key into the request (kms:ResourceAliases): those the stack points at it.
+      return (st.actions ?? []).map((action) => ({ action, resource: `${arn}${sample(suffix)}`, context: { ...context, "kms:ResourceAliases": aliasesOfKey(cloud, id) } }));
     } else throw new Error(`no ARN known for ${type}`);
     return (st.actions ?? []).map((action) => ({ action, resource: `${arn}${sample(suffix)}`, context }));
   });
+}
+
+/** The alias names the synthesized stack points at the key `keyId` (aws_kms_alias.target_key_id). */
+function aliasesOfKey(cloud: Tf, keyId: string): string[] {
+  return Object.values(cloud.resource.aws_kms_alias ?? {}).filter((a) => ref(a.target_key_id)?.[2] === keyId).map((a) => String(a.name));
 }
 
 /** Every `type.attribute` of a synthesized stack's resources that names a role's ARN, with the role's name. */
@@ -163,6 +170,29 @@ describe.each([
             }
           }
         }
+      }
+    }
+  });
+
+  test("a key reaches a boundary only by its own alias: not by the deployment's tag (any untagged key can be tagged), not by another key's alias", () => {
+    const keyUsers = roles.map((r) => ({ r, reqs: r.inline.flatMap((st) => requestsOf(cloud, d.region, st)).filter((q) => q.context?.["kms:ResourceAliases"] !== undefined) })).filter((x) => x.reqs.length);
+    expect(keyUsers.length).toBeGreaterThan(0);
+    const allAliases = Object.values(cloud.resource.aws_kms_alias).map((a) => String(a.name));
+    for (const { r, reqs } of keyUsers) {
+      // Actions a role's AWS managed policy allows on every key (AmazonEKSClusterPolicy's kms:DescribeKey) are that policy's.
+      const onAnyKey = (q: Request) => allows(boundaryOf(r.name), { action: q.action, resource: q.resource, context: {} });
+      for (const req of reqs.filter((q) => !onAnyKey(q))) {
+        const own = req.context!["kms:ResourceAliases"] as readonly string[];
+        const without = Object.fromEntries(Object.entries(req.context!).filter(([k]) => k !== "kms:ResourceAliases"));
+        const variants: Record<string, Request> = {
+          // A key of the account tagged into the deployment (the tag is there, no alias of the deployment).
+          taggedIn: { ...req, context: { ...without, [`aws:ResourceTag/deployment`]: d.name } },
+          // A customer's key with its own alias.
+          foreign: { ...req, context: { ...without, "kms:ResourceAliases": ["alias/customer-payments"] } },
+          // Another key of the deployment (its other aliases).
+          ...(allAliases.some((a) => !own.includes(a)) ? { otherKey: { ...req, context: { ...without, "kms:ResourceAliases": allAliases.filter((a) => !own.includes(a)) } } } : {}),
+        };
+        for (const [why, v] of Object.entries(variants)) expect({ role: r.name, why, action: v.action, allowed: allows(boundaryOf(r.name), v) }).toEqual({ role: r.name, why, action: v.action, allowed: false });
       }
     }
   });

@@ -1,12 +1,16 @@
 /**
  * How IAM matches a request against policy statements, for the checks of the deploy policies and the roles'
  * boundaries against their synthesized JSON. Only what those documents use: `*`/`?` action and resource patterns,
- * and the condition operators StringEquals, StringLike, ArnLike (as StringLike: whole ARNs), Bool and Null (no NotAction, NotResource). Sources:
+ * and the condition operators StringEquals, StringLike, ArnLike (as StringLike: whole ARNs), Bool, Null and
+ * ForAnyValue:StringEquals for a multi-valued key (no NotAction, NotResource). Sources:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html (resource matching),
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html (operators;
  * a condition key absent from the request fails every operator but Null and the IfExists forms),
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_evaluation-logic.html (an Allow needs every
- * condition of the statement to hold; any one matching statement allows).
+ * condition of the statement to hold; any one matching statement allows),
+ * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
+ * (ForAnyValue: true when at least one of the request's values matches one of the condition's; false when the key is
+ * absent or has no value).
  */
 
 import type { SynthesizedStatement } from "../../stacks/bootstrap/aws-condition-facts";
@@ -18,7 +22,8 @@ export type Statement = SynthesizedStatement;
 export interface Request {
   readonly action: string;
   readonly resource: string;
-  readonly context?: Readonly<Record<string, string>>;
+  /** Single-valued keys as a string; a multi-valued key (kms:ResourceAliases) as a list. */
+  readonly context?: Readonly<Record<string, string | readonly string[]>>;
 }
 
 const glob = (p: string, v: string) => new RegExp(`^${p.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".")}$`).test(v);
@@ -37,8 +42,14 @@ export function arnMatches(pattern: string, arn: string): boolean {
   return p.length === v.length && p.every((seg, i) => glob(seg, v[i]));
 }
 
-function conditionHolds(c: NonNullable<Statement["condition"]>[number], context: Readonly<Record<string, string>>): boolean {
-  const value = context[c.variable];
+function conditionHolds(c: NonNullable<Statement["condition"]>[number], context: Readonly<Record<string, string | readonly string[]>>): boolean {
+  const raw = context[c.variable];
+  if (c.test === "ForAnyValue:StringEquals") {
+    const values = raw === undefined ? [] : typeof raw === "string" ? [raw] : raw;
+    return values.some((v) => c.values.includes(v));
+  }
+  if (raw !== undefined && typeof raw !== "string") throw new Error(`${c.variable} is multi-valued: ${c.test} is not modelled for it (__tests__/support/iam-match.ts)`);
+  const value = raw;
   switch (c.test) {
     case "Null":
       return c.values.includes(value === undefined ? "true" : "false");

@@ -71,9 +71,20 @@ export const BOUNDED_ROLE_WRITES = ["iam:CreateRole", "iam:PutRolePolicy", "iam:
 export const TRUST_CHANGE_ACTIONS = ["iam:DeleteRole", "iam:UpdateAssumeRolePolicy"] as const;
 
 /**
- * The tag every AWS object of the deployment carries (the aws providers' default_tags: `deployment: <name>`), which
- * KMS write actions are conditioned on. The bootstrap's own state key carries it too: the apply role is denied
- * every KMS write on that key explicitly (aws-state-stack.ts).
+ * What the CI apply role may never do to an alias (DenyAliasChanges, aws-state-stack.ts): point it at another key or
+ * delete it (and create it again on another key). The deployment's keys are reached by their aliases
+ * (kms:ResourceAliases: its own writes, and the roles' boundaries, aws-role-boundary.ts), so moving an alias would move
+ * those grants to any key of the account. An alias changes only when its key is replaced or removed: an administrator
+ * applies that (the CI trust guard refuses such a plan, scripts/trust-guard.ts). CreateAlias stays, for the
+ * deployment's exact alias names only.
+ */
+export const ALIAS_CHANGE_ACTIONS = ["kms:DeleteAlias", "kms:UpdateAlias"] as const;
+
+/**
+ * The tag every AWS object of the deployment carries (the aws providers' default_tags: `deployment: <name>`): a new key
+ * and a new cluster are created only with it in the request. Writes to existing keys are conditioned on the keys'
+ * aliases instead (KEY_ALIAS_CONDITION), since any untagged key could be tagged. The bootstrap's own state key carries
+ * the tag too: the apply role is denied every KMS write on that key explicitly (aws-state-stack.ts).
  */
 export const DEPLOYMENT_TAG = "deployment";
 
@@ -203,8 +214,9 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       add("KmsRotationAndAliasTargets", a, [`${kmsArn}:key/*`]);
       if (KMS_ALIAS_ACTIONS.has(a)) add("KmsDeploymentAliases", a, own(a, "aliases").map((n) => `${kmsArn}:${n}`));
     } else if (scopeKms && service === "kms") {
-      // Every other KMS write (key policy, disable, deletion, tags, description) only on keys tagged as the deployment's.
-      add("KmsDeploymentKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
+      // Every other KMS write (key policy, disable, deletion, tags, description) only on the keys the deployment's aliases
+      // name (KEY_ALIAS_CONDITION, aws-role-boundary.ts), not by tag: any untagged key of the account could be tagged.
+      add("KmsDeploymentKeys", a, [`${kmsArn}:key/*`], [{ test: "ForAnyValue:StringEquals", variable: "kms:ResourceAliases", values: [...own(a, "aliases")] }]);
       // CreateKey with tags also authorizes kms:TagResource on the new key, whose tags are then only in the request.
       if (a === "kms:TagResource") add("KmsTagNewKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
     } else if (scopeKms && a === "ec2:RunInstances") {

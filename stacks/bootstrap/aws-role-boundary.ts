@@ -13,7 +13,7 @@ import { EksAddon } from "@cdktf/provider-aws/lib/eks-addon";
 import { FlowLog } from "@cdktf/provider-aws/lib/flow-log";
 import { DataAwsIamPolicyDocument, type DataAwsIamPolicyDocumentStatement, type DataAwsIamPolicyDocumentStatementCondition } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { AWS_MANAGED_POLICIES, MANAGED_POLICY_SOURCE } from "./aws-managed-policy-facts";
-import { DEPLOYMENT_TAG, IAM_QUOTAS, iamJsonLength } from "./aws-deploy-policy";
+import { IAM_QUOTAS, iamJsonLength } from "./aws-deploy-policy";
 
 type Condition = readonly DataAwsIamPolicyDocumentStatementCondition[];
 
@@ -167,9 +167,43 @@ const REFERENCE = /^\$\{(aws_[a-z0-9_]+)\.([^.}]+)\.arn\}(.*)$/;
 const AWS_MANAGED_KEY = /^\$\{data\.aws_kms_key\.([^.}]+)\.arn\}$/;
 
 /**
+ * A deployment key named before it exists: by its alias. `kms:ResourceAliases` is the set of aliases associated with
+ * the key in the request, a multi-valued key, so `ForAnyValue:` (a key without that alias, or without any alias, does
+ * not match). Sources: https://docs.aws.amazon.com/kms/latest/developerguide/alias-authorization.html (kms:ResourceAliases;
+ * "up to five minutes for tag and alias changes to affect KMS key authorization"),
+ * https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-resource-aliases, and the
+ * Service Authorization Reference (aws-condition-facts.ts: every key-level action lists it).
+ *
+ * Not by the deployment's tag: KMS authorizes tagging a key at creation only by a grant of kms:TagResource on every
+ * key of the account and region (https://docs.aws.amazon.com/kms/latest/developerguide/tag-permissions.html), so the
+ * apply role could tag any untagged key of the account into the deployment. An alias it can only create under the
+ * deployment's exact alias names, which its keys hold from their first apply, and it may never move or delete one
+ * (ALIAS_CHANGE_ACTIONS, aws-deploy-policy.ts).
+ */
+export const KEY_ALIAS_CONDITION = { test: "ForAnyValue:StringEquals", variable: "kms:ResourceAliases" } as const;
+
+function keyByAlias(aliases: readonly string[]): DataAwsIamPolicyDocumentStatementCondition {
+  return { ...KEY_ALIAS_CONDITION, values: [...aliases] };
+}
+
+/** The alias names (`alias/...`) the stacks point at the key whose Terraform id is `keyId`. */
+function aliasesOfKey(keyId: string, stacks: readonly TerraformStack[]): string[] {
+  return stacks.flatMap((st) =>
+    st.node.findAll().filter((c): c is KmsAlias => c instanceof KmsAlias).filter((a) => {
+      const target = String(resolved(a, a.targetKeyIdInput));
+      return new RegExp(`^\\$\\{aws_kms_key\\.${keyId}\\.(key_id|arn|id)\\}$`).test(target);
+    }).map((a) => {
+      const name = a.nameInput;
+      if (!name || Token.isUnresolved(name)) throw new Error(`alias ${a.node.path} has no literal name`);
+      return name;
+    }),
+  ).sort();
+}
+
+/**
  * The resource pattern (and extra condition) a role statement's resource stands for in its boundary, which is
  * created before the resource exists: a bucket by its name (the account in it as the boundary's own reference), a
- * KMS key by the deployment's tag (the aws provider's default_tags), an AWS managed key (aws/ebs) by the ARN the
+ * KMS key by its alias (keyByAlias), an AWS managed key (aws/ebs) by the ARN the
  * bootstrap reads, a log group by its name. A literal ARN (a
  * customer's key named in the config) stays as it is. Anything else is refused, so no statement is widened silently.
  */
@@ -192,7 +226,9 @@ function boundaryResource(resource: string, stacks: readonly TerraformStack[], s
     return { resource: `arn:${s.partition}:s3:::${nameBeforeCreation(element, "bucket", element.bucketInput, s.account)}${suffix}` };
   }
   if (type === "aws_kms_key") {
-    return { resource: `arn:${s.partition}:kms:${s.region}:${s.account}:key/*${suffix}`, condition: [{ test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] }] };
+    const aliases = aliasesOfKey(id, stacks);
+    if (aliases.length === 0) throw new Error(`the key ${id} has no alias in the stacks: the roles' boundaries name a deployment key by its alias (kms:ResourceAliases), so give it a KmsAlias`);
+    return { resource: `arn:${s.partition}:kms:${s.region}:${s.account}:key/*${suffix}`, condition: [keyByAlias(aliases)] };
   }
   if (type === "aws_cloudwatch_log_group" && element instanceof CloudwatchLogGroup) {
     const name = element.nameInput;

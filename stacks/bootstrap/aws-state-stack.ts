@@ -13,7 +13,7 @@ import { partitionOf } from "../../constructs/aws/partition";
 import { stackIds } from "../stack-ids";
 import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
-import { awsDeployStatements, DEPLOYMENT_TAG, type DeployRole, TRUST_CHANGE_ACTIONS } from "./aws-deploy-policy";
+import { ALIAS_CHANGE_ACTIONS, awsDeployStatements, DEPLOYMENT_TAG, type DeployRole, TRUST_CHANGE_ACTIONS } from "./aws-deploy-policy";
 import { CONDITIONAL_KEY_WRITES, unneededKeyWrites } from "./aws-key-writes";
 import { deploymentNames, deploymentRoles, PASS_ROLE_ATTRIBUTES, roleBoundaryStatements, type BoundaryScope, type DeploymentRoles } from "./aws-role-boundary";
 import { roleBoundaryArn, roleBoundaryName } from "../../constructs/aws/role-boundary";
@@ -180,8 +180,9 @@ export class AwsStateStack extends TerraformStack {
     const types = requirePermissions("aws", synthesizedTypes(built));
     // Key writes no key of the deployment needs (a policy change, a deletion, a disable) are not granted at all.
     const unneeded = unneededKeyWrites(built);
-    // Nor a role's new trust or its deletion (TRUST_CHANGE_ACTIONS): denied below, an administrator applies those.
-    const trust: readonly string[] = TRUST_CHANGE_ACTIONS;
+    // Nor a role's new trust or its deletion (TRUST_CHANGE_ACTIONS), nor an alias moved or deleted (ALIAS_CHANGE_ACTIONS):
+    // denied below, an administrator applies those.
+    const trust: readonly string[] = [...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS];
     const derived = { read: types.read, write: types.write.filter((a) => !unneeded.includes(a) && !trust.includes(a)) };
     const roles = roleBoundaries(this, deploymentRoles(built), { partition, account, region: d.region, name: d.name, awsManagedKeyArn: awsManagedKeys(this, d, state.region) });
     const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
@@ -321,6 +322,9 @@ function applyDenials(
     { sid: "DenyBoundaryRemoval", effect: "Deny", actions: ["iam:DeleteRolePermissionsBoundary"], resources: ["*"] },
     // No role of the account gets a new trust from CI, nor is deleted and created again with one (TRUST_CHANGE_ACTIONS).
     { sid: "DenyTrustChanges", effect: "Deny", actions: [...TRUST_CHANGE_ACTIONS], resources: [`arn:${w.partition}:iam::${w.account}:role/*`] },
+    // The deployment's keys are reached by their aliases: no alias of the account is moved to another key or deleted
+    // (and created again on another) from CI (ALIAS_CHANGE_ACTIONS).
+    { sid: "DenyAliasChanges", effect: "Deny", actions: [...ALIAS_CHANGE_ACTIONS], resources: [`arn:${w.partition}:kms:*:${w.account}:alias/*`] },
     // The state key and its alias carry the deployment's tag and name like the deployment's keys: whatever the
     // scoped grants reach, the apply role changes neither (its policy, rotation, deletion, tags, alias).
     {
