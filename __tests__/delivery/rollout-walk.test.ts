@@ -8,6 +8,7 @@ import { overlaps, parseIpv4Cidr } from "../../lib/cidr";
 import { loadDeployment, readConfigFile, validateDeployment } from "../../config/load";
 import type { Deployment } from "../../config/schema";
 import { AZURE_CI_FACTS, KEY_VAULT_FACTS } from "../../constructs/azure/azure-facts";
+import { deploymentRoleDefinitionId } from "../../constructs/azure/deployment-roles";
 import { main as ciMain } from "../../scripts/ci";
 import { main as deployMain } from "../../scripts/deploy";
 import { buildDeployment } from "../../stacks/deployment";
@@ -139,13 +140,13 @@ function permitted(d: Deployment, cloud: StackJson, who: Identity, step: Step): 
     const roles = grants.map((g) => String(g.role_definition_name ?? g.role_definition_id));
     if (stacks.includes("cloud")) {
       const ok = step.intent === "apply"
-        ? roles.filter((r) => /DeployerKeyRole/.test(r)).length === 2
+        ? roles.filter((r) => r === deploymentRoleDefinitionId(d.azure!.subscriptionId, d.name, "keyDeployer")).length === 2
         : roles.filter((r) => r === "Key Vault Reader").length === 2 && roles.includes("Azure Kubernetes Service Cluster User Role");
       if (!ok) return false;
     }
     if (stacks.some((s) => s === "vault" || s === "platform" || s === "bootstrap")) {
       const admin = roles.includes("Azure Kubernetes Service RBAC Cluster Admin") || (who.name.includes("admin group") && d.azure!.adminGroupObjectIds.length > 0);
-      return step.intent === "plan" ? admin || roles.some((r) => /ReaderRole/.test(r)) : admin;
+      return step.intent === "plan" ? admin || roles.includes(deploymentRoleDefinitionId(d.azure!.subscriptionId, d.name, "clusterReader")) : admin;
     }
     return true;
   }
