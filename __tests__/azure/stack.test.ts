@@ -227,9 +227,9 @@ describe("AzureStack from examples/azure.yaml", () => {
     const keyDeployer = deploymentRoleDefinitionId(d.azure!.subscriptionId, d.name, "keyDeployer");
     const deployer = values(res, "azurerm_role_assignment").filter((g) => g.principal_id === d.azure!.deployerObjectId);
     expect(deployer.map((g) => [String(g.role_definition_id ?? g.role_definition_name), String(g.scope).replace(/_[0-9A-F]{8}\b/, "")]).sort()).toEqual([
-      ["Azure Kubernetes Service RBAC Cluster Admin", "${azurerm_kubernetes_cluster.Cluster.id}"],
       [keyDeployer, "${azurerm_key_vault.EtcdKeyVault.id}"],
       [keyDeployer, "${azurerm_key_vault.UnsealVault.id}"],
+      ["Azure Kubernetes Service RBAC Cluster Admin", "${azurerm_kubernetes_cluster.Cluster.id}"],
     ]);
     // The stack defines no role: the bootstrap does (the identity that applies this stack has no roleDefinitions/write).
     expect(res.azurerm_role_definition).toBeUndefined();
