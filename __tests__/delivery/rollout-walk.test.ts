@@ -13,7 +13,7 @@ import { main as ciMain } from "../../scripts/ci";
 import { main as deployMain } from "../../scripts/deploy";
 import { buildDeployment } from "../../stacks/deployment";
 import { stackIdOf } from "../../scripts/stack-order";
-import { AWS_READY, azureToken, fakeRunner, type Call } from "./fake-runner";
+import { AWS_READY, azureBootstrapped, azureToken, fakeRunner, type Call } from "./fake-runner";
 
 // The first apply and a CI rollout of each shipped example, in each endpoint mode, walked step by step
 // through the project's real entry points (scripts/deploy.ts, scripts/ci.ts) with every external command
@@ -326,6 +326,8 @@ describe.each([
     "az account show": { stdout: JSON.stringify({ id: az.subscriptionId, tenantId: az.tenantId }) },
     "az account get-access-token": { stdout: azureToken(who.azureObjectId ?? "") },
     "kubelogin --version": { stdout: "v0.1.4" },
+    // An administrator applied the bootstrap <name>-deploy-roles first (docs/deployment-guide.md §5): its custom roles exist.
+    ...azureBootstrapped(az.subscriptionId, d.name),
   });
 
   test("first apply and CI rollout run from the runner's network, as the identities the config names", () => {
