@@ -6,6 +6,7 @@ import { deploymentOn } from "../../config/schema";
 import { AZURE_BUILT_IN_ROLES, builtInRoleId, deploymentRoleGuid } from "../../constructs/azure/deployment-roles";
 import { KEY_DELETE_DATA_ACTION, KEY_DEPLOYER_DATA_ACTIONS } from "../../constructs/azure/single-key-vault";
 import { buildBootstrap } from "../../scripts/bootstrap";
+import { decodeStacks } from "../../scripts/terraform-decode";
 import { AzureDeployRolesStack } from "../../stacks/bootstrap/azure-deploy-roles-stack";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, roleGrants } from "../../stacks/bootstrap/azure-grant-condition";
 import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
@@ -64,6 +65,17 @@ describe("Azure: <name>-deploy-roles", () => {
   test("scripts/bootstrap.ts builds it from an Azure config", () => {
     expect(buildBootstrap(Testing.app(), ["--config", "examples/azure.yaml"], {}).node.id).toBe("contoso-prod-deploy-roles");
   });
+
+  test("the real terraform decodes the bootstrap as scripts/bootstrap.ts builds it: the condition and the fixed role ids reach Azure verbatim", () => {
+    const built = JSON.parse(Testing.synth(buildBootstrap(Testing.app(), ["--config", "examples/azure-estate-keys.yaml"], {}))) as Json;
+    const decoded = decodeStacks({ boot: built }).boot.blocks as Record<string, Record<string, unknown>>;
+    const grant = built.resource.azurerm_role_assignment.GrantAssignment;
+    expect(decoded["resource.azurerm_role_assignment.GrantAssignment"].condition).toBe(grant.condition);
+    expect(String(grant.condition)).toMatch(/^\(\(!\(ActionMatches\{'Microsoft\.Authorization\/roleAssignments\/write'\}\)\)/);
+    for (const r of ["KeyDeployerRole", "ClusterReaderRole"]) {
+      expect(decoded[`resource.azurerm_role_definition.${r}`].role_definition_id).toBe(built.resource.azurerm_role_definition[r].role_definition_id);
+    }
+  });
 });
 
 const AZURE_EXAMPLES = ["examples-azure", "examples-azure-estate", "examples-azure-estate-keys"] as const;
@@ -108,6 +120,10 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the grant role's delegation condition (
     for (const a of assignments) {
       expect([a.id, request("write", a), request("delete", a)]).toEqual([a.id, true, true]);
     }
+  });
+
+  test("the condition fits Azure's limit", () => {
+    expect(Buffer.byteLength(condition)).toBeLessThanOrEqual(AZURE_DELEGATION_FACTS.maxConditionBytes.value);
   });
 
   test("both actions are constrained: write by @Request attributes, delete by @Resource attributes, each in its own condition", () => {

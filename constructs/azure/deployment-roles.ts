@@ -43,7 +43,11 @@ export type DeploymentRoleKind = "keyDeployer" | "clusterReader";
 
 /** What a deployment custom role holds: data actions only, no control-plane action. */
 export interface DeploymentRoleSpec {
-  /** Role name, unique in the tenant. Never `<vault> key deployer` or `<name> cluster reader`: the roles these replace. */
+  /**
+   * Role name, unique in the tenant ("This display name must be unique at the scope of the Microsoft Entra tenant",
+   * https://learn.microsoft.com/azure/role-based-access-control/custom-roles#custom-role-properties). Never
+   * `<vault> key deployer` or `<name> cluster reader`: the roles these replace, which exist until the next cloud apply.
+   */
   readonly name: string;
   readonly description: string;
   readonly dataActions: readonly string[];

@@ -38,8 +38,11 @@ export const AZURE_DELEGATION_FACTS = {
     value: true,
     source:
       `${DOCS}/delegate-role-assignments-portal, Step 2: 'You can select any role that includes the Microsoft.Authorization/roleAssignments/write ` +
-      "or Microsoft.Authorization/roleAssignments/delete actions, such as User Access Administrator, but Role Based Access Control Administrator has fewer permissions'",
+      "or Microsoft.Authorization/roleAssignments/delete actions, such as User Access Administrator, but Role Based Access Control Administrator has fewer permissions'; " +
+      `${DOCS}/conditions-faq ('Can you add conditions to custom role assignments? Yes, as long as the custom role includes actions that support conditions')`,
   },
+  /** The longest condition Azure accepts. */
+  maxConditionBytes: { value: 8 * 1024, source: `${DOCS}/conditions-faq ('What are the limits for a condition? A condition can be up to 8 KB long')` },
   /** Conditions are version 2.0 (azurerm_role_assignment condition_version). */
   conditionVersion: { value: "2.0", source: "https://learn.microsoft.com/rest/api/authorization/role-assignments/create (properties.conditionVersion: 'Currently the only accepted value is 2.0')" },
 } as const;
@@ -123,5 +126,8 @@ export function delegationCondition(grants: readonly RoleGrant[], az: AzureSetti
     return parts.join(" OR ");
   };
   const [write, del] = ROLE_ASSIGNMENT_WRITES;
-  return `((!(ActionMatches{'${write}'})) OR (${branch("Request")})) AND ((!(ActionMatches{'${del}'})) OR (${branch("Resource")}))`;
+  const condition = `((!(ActionMatches{'${write}'})) OR (${branch("Request")})) AND ((!(ActionMatches{'${del}'})) OR (${branch("Resource")}))`;
+  const max = AZURE_DELEGATION_FACTS.maxConditionBytes.value;
+  if (Buffer.byteLength(condition) > max) throw new Error(`the grant role's delegation condition is ${Buffer.byteLength(condition)} bytes; Azure accepts at most ${max} (${AZURE_DELEGATION_FACTS.maxConditionBytes.source})`);
+  return condition;
 }
