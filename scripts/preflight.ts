@@ -1,5 +1,6 @@
-import type { AwsDeployment, Cloud, Deployment } from "../config/schema";
+import type { AwsDeployment, AzureDeployment, Cloud, Deployment } from "../config/schema";
 import { roleBoundaryArn, roleBoundaryName } from "../constructs/aws/role-boundary";
+import { deploymentRoleGuid, deploymentRoleSpecs, type DeploymentRoleKind } from "../constructs/azure/deployment-roles";
 import { deploymentRoles } from "../stacks/bootstrap/aws-role-boundary";
 import { deploymentStacks } from "../stacks/bootstrap/deployment-types";
 import { type CommandRunner, NOT_FOUND } from "./command-runner";
@@ -85,15 +86,16 @@ function checkCloudAccess(deployment: Deployment, stacks: readonly StackRole[], 
       const oid = jwtClaim(token.stdout.trim(), "oid");
       const name = "Azure identity (azure.deployerObjectId / planObjectId)";
       if (!oid) return [{ ok: false, name, detail: "could not read the object id of the Azure CLI login (no oid claim); log in again: `az login`" }];
-      if (oid === az.deployerObjectId) return [{ ok: true, name, detail: `signed in as the deploying identity ${oid}` }];
-      if (intent === "plan" && oid === az.planObjectId) return [{ ok: true, name, detail: `signed in as the plan identity ${oid}` }];
+      const bootstrapRoles = touchesCloud ? [checkAzureBootstrapRoles(deployment, run)] : [];
+      if (oid === az.deployerObjectId) return [{ ok: true, name, detail: `signed in as the deploying identity ${oid}` }, ...bootstrapRoles];
+      if (intent === "plan" && oid === az.planObjectId) return [{ ok: true, name, detail: `signed in as the plan identity ${oid}` }, ...bootstrapRoles];
       const allowed = intent === "apply" ? `azure.deployerObjectId (${az.deployerObjectId})` : `azure.deployerObjectId or azure.planObjectId`;
       return [{
         ok: false,
         name,
         detail: `signed in as ${oid}, which is not ${allowed}: the key-deployer roles on the key vaults and the cluster roles are granted to the identities the config names. ` +
           `Log in as that identity, or put this one's object id in the config (and apply once as the current deployer).`,
-      }];
+      }, ...bootstrapRoles];
     }
     case "gcp": {
       // In a Shared VPC, GKE writes the entry point load balancer's firewall rules in the host project, as its
@@ -221,6 +223,40 @@ function checkRoleBoundaries(deployment: AwsDeployment, callerArn: string, run: 
     };
   }
   return { ok: true, name, detail: `all ${roles.length} exist (${roles.map((r) => roleBoundaryName(r.name)).join(", ")})` };
+}
+
+/**
+ * The custom roles the Azure cloud stack assigns by id (constructs/azure/deployment-roles.ts): the bootstrap
+ * `<name>-deploy-roles` defines them, so a cloud apply before it would stop at the first assignment. `az role
+ * definition list --name <guid> --scope <subscription>` per role (roleDefinitions/read, which both deploy roles hold):
+ * `--name` matches a role definition's name (its GUID) or its roleName, and prints the matches as a JSON array of role
+ * definitions whose `name` is the GUID (https://learn.microsoft.com/cli/azure/role/definition#az-role-definition-list).
+ */
+function checkAzureBootstrapRoles(deployment: AzureDeployment, run: CommandRunner): CheckResult {
+  const name = "Azure custom roles (the bootstrap's)";
+  const az = deployment.azure;
+  const scope = `/subscriptions/${az.subscriptionId}`;
+  const kinds: DeploymentRoleKind[] = az.planObjectId ? ["keyDeployer", "clusterReader"] : ["keyDeployer"];
+  const specs = deploymentRoleSpecs(deployment.name, deployment.dataProtection.allowDestroy);
+  const missing: string[] = [];
+  for (const kind of kinds) {
+    const guid = deploymentRoleGuid(az.subscriptionId, deployment.name, kind);
+    const r = run("az", ["role", "definition", "list", "--name", guid, "--scope", scope, "--output", "json"]);
+    if (r.code !== 0) {
+      return { ok: false, name, detail: `\`az role definition list --name ${guid}\` failed (${firstLine(r.stderr) || `exit ${r.code}`}); the identity needs Microsoft.Authorization/roleDefinitions/read (both bootstrap roles hold it)` };
+    }
+    const found = parseJson<{ name?: string }[]>(r.stdout) ?? [];
+    if (!found.some((x) => x.name?.toLowerCase() === guid)) missing.push(`${specs[kind].name} (${guid})`);
+  }
+  if (missing.length) {
+    return {
+      ok: false,
+      name,
+      detail: `missing ${missing.join(", ")}: the cloud stack assigns these roles by id and the bootstrap defines them. ` +
+        `Apply the bootstrap ${deployment.name}-deploy-roles first, as an administrator (docs/deployment-guide.md, "Least-privilege deploy identities": npm run bootstrap:synth, then npx cdktf deploy ${deployment.name}-deploy-roles)`,
+    };
+  }
+  return { ok: true, name, detail: `${kinds.map((k) => specs[k].name).join(", ")} exist` };
 }
 
 function checkEbsEncryptionByDefault(region: string, run: CommandRunner): CheckResult {

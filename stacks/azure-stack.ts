@@ -29,6 +29,7 @@ import { azureCloudEgress } from "../constructs/azure/egress-endpoints";
 import { CERTIFICATE_ROTATION_INTERVAL, KeyVaultCertificate } from "../constructs/azure/key-vault-certificate";
 import { SERVICES } from "../platform/service-catalog";
 import { CustomerKeyVault } from "../constructs/azure/customer-key-vault";
+import { deploymentRoleDefinitionId } from "../constructs/azure/deployment-roles";
 import { DiskEncryptionSet } from "../constructs/azure/disk-encryption-set";
 import { UserAssignedIdentity } from "@cdktf/provider-azurerm/lib/user-assigned-identity";
 import { AZURE_CMK_FACTS } from "../constructs/azure/azure-facts";
@@ -274,9 +275,9 @@ function keyVaultDefaults(c: AzureContext, dataRg: ResourceGroup, logWorkspaceId
   return {
     location: c.location,
     resourceGroupName: dataRg.name,
-    resourceGroupId: dataRg.id,
     tenantId: c.az.tenantId,
     deployerObjectId: c.az.deployerObjectId,
+    deployerRoleDefinitionId: deploymentRoleDefinitionId(c.az.subscriptionId, c.d.name, "keyDeployer"),
     readerObjectIds: c.az.planObjectId ? [c.az.planObjectId] : [],
     logWorkspaceId,
     allowDestroy: !c.keep,
@@ -417,7 +418,7 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
     // The deploying identity applies the Kubernetes stacks; the plan identity refreshes them.
     adminObjectIds: [az.deployerObjectId],
     readerObjectIds: az.planObjectId ? [az.planObjectId] : [],
-    resourceGroupId: groups.cluster.id,
+    readerRoleDefinitionId: deploymentRoleDefinitionId(az.subscriptionId, d.name, "clusterReader"),
     tags: c.tags,
   });
   if (existing) {

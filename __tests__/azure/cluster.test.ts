@@ -28,7 +28,7 @@ const base: Props = {
   nodePools: [{ name: "general", vmSize: "Standard_D4s_v5", count: 3 }],
 };
 const etcdKey = (s: Construct) =>
-  new EtcdEncryptionKey(s, "EtcdKeyVault", { name: "acme-etc-000000", location: "westeurope", resourceGroupName: "acme-data", resourceGroupId: "data-rg", tenantId: "tenant", deployerObjectId: "33333333-3333-3333-3333-333333333333" });
+  new EtcdEncryptionKey(s, "EtcdKeyVault", { name: "acme-etc-000000", location: "westeurope", resourceGroupName: "acme-data", tenantId: "tenant", deployerObjectId: "33333333-3333-3333-3333-333333333333", deployerRoleDefinitionId: "deployer-role-id" });
 const build = (s: Construct, props: Partial<Props> = {}) => new AksCluster(s, "Cluster", { ...base, etcdEncryptionKey: etcdKey(s), ...props });
 const synth = (props: Partial<Props> = {}) => Testing.synthScope((s) => { build(s, props); });
 const parsed = (props: Partial<Props> = {}) => JSON.parse(synth(props)) as TfJson;

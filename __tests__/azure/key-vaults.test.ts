@@ -6,11 +6,12 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { UnsealKeyVault, UNSEAL_ROLE } from "../../constructs/azure/unseal-key-vault";
 import { EtcdEncryptionKey, KMS_KEY_ROLE, KMS_PRIVATE_LINK_ROLE } from "../../constructs/azure/etcd-encryption-key";
-import { KEY_DELETE_DATA_ACTION, KEY_DEPLOYER_DATA_ACTIONS, type SingleKeyVault, type SingleKeyVaultProps } from "../../constructs/azure/single-key-vault";
+import { KEY_DEPLOYER_DATA_ACTIONS, type SingleKeyVault, type SingleKeyVaultProps } from "../../constructs/azure/single-key-vault";
 import { onlyResource, resourcesOf, type TfJson } from "../support/helpers";
 
 const DEPLOYER = "33333333-3333-3333-3333-333333333333";
-const where = { location: "westeurope", resourceGroupName: "acme-data", resourceGroupId: "data-rg-id", tenantId: "tenant", deployerObjectId: DEPLOYER };
+const DEPLOYER_ROLE = "/subscriptions/00000000-0000-0000-0000-000000000000/providers/Microsoft.Authorization/roleDefinitions/11111111-2222-8333-8444-555555555555";
+const where = { location: "westeurope", resourceGroupName: "acme-data", tenantId: "tenant", deployerObjectId: DEPLOYER, deployerRoleDefinitionId: DEPLOYER_ROLE };
 
 const KINDS: readonly (readonly [string, (s: Construct, props: Partial<SingleKeyVaultProps>) => SingleKeyVault])[] = [
   ["UnsealKeyVault", (s, props) => new UnsealKeyVault(s, "Kv", { name: "acme-uns-abc123", ...where, ...props })],
@@ -47,26 +48,18 @@ describe.each(KINDS)("%s (a single-key vault)", (_kind, make) => {
     expect(resourcesOf(r, "azurerm_key_vault_key")).toHaveLength(1);
     expect(onlyResource(r, "azurerm_key_vault_key")).toMatchObject({ key_type: "RSA", key_size: 3072, rotation_policy: { automatic: { time_after_creation: "P365D" } } });
   });
-  test("the deploying identity named in the config (never the session's) gets a custom role with exactly the key data actions it needs, on this vault only, before the key", () => {
+  test("the deploying identity named in the config (never the session's) gets the bootstrap's key-deployer role, by id, on this vault only, before the key; the stack defines no role", () => {
     const r = res();
     expect(JSON.stringify(r)).not.toContain("Key Vault Crypto Officer");
-    const role = onlyResource(r, "azurerm_role_definition");
-    expect(role).toMatchObject({ scope: "data-rg-id", assignable_scopes: ["data-rg-id"] });
-    expect(role.permissions).toEqual([{ actions: [], data_actions: [...KEY_DEPLOYER_DATA_ACTIONS], not_actions: [], not_data_actions: [] }]);
+    expect(r.resource.azurerm_role_definition).toBeUndefined();
     expect(KEY_DEPLOYER_DATA_ACTIONS.join(" ")).not.toMatch(/\*|encrypt|decrypt|wrap|unwrap|sign|purge|import|backup|secrets|certificates/);
     const [id, assignment] = Object.entries(r.resource.azurerm_role_assignment).find(([k]) => k.includes("DeployerKeyManager"))!;
     expect(assignment.scope).toMatch(/^\$\{azurerm_key_vault\.Kv_[0-9A-F]+\.id\}$/);
-    expect(assignment.role_definition_id).toMatch(/^\$\{azurerm_role_definition\.Kv_DeployerKeyRole_[0-9A-F]+\.role_definition_resource_id\}$/);
+    expect(assignment.role_definition_id).toBe(DEPLOYER_ROLE);
     expect(assignment.principal_id).toBe(DEPLOYER);
     expect(r.resource.azurerm_client_config).toBeUndefined();
     expect(JSON.stringify(JSON.parse(synth()).data ?? {})).not.toContain("azurerm_client_config");
     expect(onlyResource(r, "azurerm_key_vault_key").depends_on).toEqual([`azurerm_role_assignment.${id}`]);
-  });
-  test("Terraform may delete (soft delete, never purge) the key only when destroy is allowed", () => {
-    expect(onlyResource(res(), "azurerm_role_definition").permissions).toEqual([expect.objectContaining({ data_actions: expect.not.arrayContaining([KEY_DELETE_DATA_ACTION]) })]);
-    expect(onlyResource(res({ allowDestroy: true }), "azurerm_role_definition").permissions).toEqual([
-      expect.objectContaining({ data_actions: [...KEY_DEPLOYER_DATA_ACTIONS, KEY_DELETE_DATA_ACTION] }),
-    ]);
   });
   test("vault and key are protected from destroy unless allowDestroy", () => {
     const kept = res();

@@ -1,11 +1,17 @@
-import { Testing } from "cdktf";
+import { TerraformStack, Testing } from "cdktf";
+import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { readConfigFile, validateDeployment } from "../../config/load";
-import type { Cloud, DeploymentInput } from "../../config/schema";
+import type { Cloud, Deployment, DeploymentInput } from "../../config/schema";
 import { deploymentOn } from "../../config/schema";
+import { AZURE_BUILT_IN_ROLES, builtInRoleId, deploymentRoleGuid } from "../../constructs/azure/deployment-roles";
+import { KEY_DELETE_DATA_ACTION, KEY_DEPLOYER_DATA_ACTIONS } from "../../constructs/azure/single-key-vault";
 import { buildBootstrap } from "../../scripts/bootstrap";
+import { decodeStacks } from "../../scripts/terraform-decode";
 import { AzureDeployRolesStack } from "../../stacks/bootstrap/azure-deploy-roles-stack";
+import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, roleGrants } from "../../stacks/bootstrap/azure-grant-condition";
 import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
 import { derivePermissions } from "../../stacks/bootstrap/deploy-permissions";
+import { conditionAllows, parseCondition } from "../support/azure-condition";
 import { synthesizedStacks } from "../support/deployments";
 
 type Json = { resource: Record<string, Record<string, Record<string, unknown>>> };
@@ -25,25 +31,180 @@ describe("Azure: <name>-deploy-roles", () => {
   const actions = (id: string) => ((Object.entries(roles).find(([k]) => k.startsWith(id))![1].permissions as { actions: string[] }[])[0].actions);
   const derived = fromShipped("examples-azure", "azure");
 
-  test("custom plan and apply roles with exactly the derived actions, none a wildcard, no Owner or Contributor", () => {
+  test("custom plan and apply roles with exactly the derived actions, none a wildcard, no Owner or Contributor; role assignment only in the grant role", () => {
     expect(new Set(actions("PlanRole"))).toEqual(new Set(derived.read));
-    expect(new Set(actions("ApplyRole"))).toEqual(new Set([...derived.read, ...derived.write]));
+    expect(new Set([...actions("ApplyRole"), ...actions("GrantRole")])).toEqual(new Set([...derived.read, ...derived.write]));
     expect(derived.write).toEqual(expect.arrayContaining(["Microsoft.ContainerService/managedClusters/write", "Microsoft.Authorization/roleAssignments/write"]));
-    for (const a of [...actions("PlanRole"), ...actions("ApplyRole")]) expect(a).not.toContain("*");
+    expect(actions("GrantRole").sort()).toEqual([...ROLE_ASSIGNMENT_WRITES].sort());
+    expect(actions("ApplyRole").filter((a) => a.startsWith("Microsoft.Authorization/roleAssignments/") && !a.endsWith("/read"))).toEqual([]);
+    for (const a of [...actions("PlanRole"), ...actions("ApplyRole"), ...actions("GrantRole")]) expect(a).not.toContain("*");
     expect(actions("PlanRole").filter((a) => /\/(write|delete)$/.test(a))).toEqual([]);
     expect(JSON.stringify(tf)).not.toMatch(/"Owner"|"Contributor"|8e3af657-a8ff-443c-a75c-2fe8c4bcb635|b24988ac-6180-42a0-ab88-20f7382dd24c/);
   });
 
-  test("assigned at the subscription to the config's apply and plan identities", () => {
-    const assignments = Object.values(tf.resource.azurerm_role_assignment);
-    expect(assignments.map((a) => [a.principal_id, a.scope])).toEqual([
-      [d.azure!.deployerObjectId, `/subscriptions/${d.azure!.subscriptionId}`],
-      [d.azure!.planObjectId, `/subscriptions/${d.azure!.subscriptionId}`],
+  test("the apply identity cannot define roles: no cloud stack defines one, so the derived actions hold no roleDefinitions write or delete (reads stay: azurerm resolves role names)", () => {
+    for (const key of AZURE_EXAMPLES) {
+      const cloud = cloudStackOf(key);
+      expect(cloud.resource.azurerm_role_definition).toBeUndefined();
+      const p = fromShipped(key, "azure");
+      expect([...p.read, ...p.write].filter((a) => a.startsWith("Microsoft.Authorization/roleDefinitions/"))).toEqual(["Microsoft.Authorization/roleDefinitions/read"]);
+    }
+  });
+
+  test("assigned at the subscription to the config's identities: apply, grant (on condition, version 2.0) to the apply identity, plan to the plan identity", () => {
+    const assignments = Object.entries(tf.resource.azurerm_role_assignment);
+    const sub = `/subscriptions/${d.azure!.subscriptionId}`;
+    expect(assignments.map(([k, a]) => [k, a.principal_id, a.scope, a.condition === undefined ? "" : a.condition_version])).toEqual([
+      ["ApplyAssignment", d.azure!.deployerObjectId, sub, ""],
+      ["GrantAssignment", d.azure!.deployerObjectId, sub, AZURE_DELEGATION_FACTS.conditionVersion.value],
+      ["PlanAssignment", d.azure!.planObjectId, sub, ""],
     ]);
+    expect(String(tf.resource.azurerm_role_assignment.GrantAssignment.role_definition_id)).toMatch(/azurerm_role_definition\.GrantRole/);
   });
 
   test("scripts/bootstrap.ts builds it from an Azure config", () => {
     expect(buildBootstrap(Testing.app(), ["--config", "examples/azure.yaml"], {}).node.id).toBe("contoso-prod-deploy-roles");
+  });
+
+  test("the real terraform decodes the bootstrap as scripts/bootstrap.ts builds it: the condition and the fixed role ids reach Azure verbatim", () => {
+    const built = JSON.parse(Testing.synth(buildBootstrap(Testing.app(), ["--config", "examples/azure-estate-keys.yaml"], {}))) as Json;
+    const decoded = decodeStacks({ boot: built }).boot.blocks as Record<string, Record<string, unknown>>;
+    const grant = built.resource.azurerm_role_assignment.GrantAssignment;
+    expect(decoded["resource.azurerm_role_assignment.GrantAssignment"].condition).toBe(grant.condition);
+    expect(String(grant.condition)).toMatch(/^\(\(!\(ActionMatches\{'Microsoft\.Authorization\/roleAssignments\/write'\}\)\)/);
+    for (const r of ["KeyDeployerRole", "ClusterReaderRole"]) {
+      expect(decoded[`resource.azurerm_role_definition.${r}`].role_definition_id).toBe(built.resource.azurerm_role_definition[r].role_definition_id);
+    }
+  });
+});
+
+const AZURE_EXAMPLES = ["examples-azure", "examples-azure-estate", "examples-azure-estate-keys"] as const;
+const EXAMPLE_FILE: Record<(typeof AZURE_EXAMPLES)[number], string> = { "examples-azure": "examples/azure.yaml", "examples-azure-estate": "examples/azure-estate.yaml", "examples-azure-estate-keys": "examples/azure-estate-keys.yaml" };
+const cloudStackOf = (key: string) => Object.entries(synthesizedStacks(key)).find(([id]) => id.endsWith("-azure"))![1] as unknown as Json;
+const PRIVILEGED = ["Owner", "User Access Administrator", "Contributor", "Role Based Access Control Administrator"].map((n) => AZURE_BUILT_IN_ROLES[n]);
+
+describe.each(AZURE_EXAMPLES)("Azure %s: the grant role's delegation condition (Azure ABAC)", (key) => {
+  const d = load(EXAMPLE_FILE[key]);
+  const az = d.azure!;
+  const boot = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), `${d.name}-deploy-roles`, { deployment: deploymentOn("azure", d) }))) as Json;
+  const condition = String(boot.resource.azurerm_role_assignment.GrantAssignment.condition);
+  const tree = parseCondition(condition);
+  const cloud = cloudStackOf(key);
+  const customRoles = Object.values(boot.resource.azurerm_role_definition).filter((r) => r.role_definition_id !== undefined);
+  // Every assignment the cloud stack makes, by its role's GUID (a built-in name through the table, a custom role by id).
+  const assignments = Object.entries(cloud.resource.azurerm_role_assignment).map(([id, a]) => {
+    const name = a.role_definition_name as string | undefined;
+    const roleGuid = name !== undefined ? AZURE_BUILT_IN_ROLES[name] : String(a.role_definition_id).split("/").pop()!;
+    const principal = String(a.principal_id);
+    // An identity the stack creates is a reference: it stands for a fresh service principal here.
+    const created = principal.startsWith("${");
+    return { id, name, roleGuid, principal: created ? "99999999-9999-4999-8999-999999999999" : principal, created, principalType: a.principal_type as string | undefined };
+  });
+  const request = (action: "write" | "delete", r: { roleGuid: string; principal: string; principalType?: string }) =>
+    conditionAllows(tree, { action: `Microsoft.Authorization/roleAssignments/${action}`, RoleDefinitionId: r.roleGuid, PrincipalId: r.principal, ...(r.principalType ? { PrincipalType: r.principalType } : {}) });
+
+  test("every built-in role the cloud stack assigns by name has its GUID in AZURE_BUILT_IN_ROLES; every custom one is the bootstrap's, by its fixed id at the subscription", () => {
+    expect(assignments.filter((a) => a.name !== undefined && a.roleGuid === undefined).map((a) => a.name)).toEqual([]);
+    const byId = assignments.filter((a) => a.name === undefined);
+    expect(byId.length).toBeGreaterThan(0);
+    for (const a of byId) {
+      const role = customRoles.find((r) => r.role_definition_id === a.roleGuid);
+      expect(role).toBeDefined();
+      expect(role!.scope).toBe(`/subscriptions/${az.subscriptionId}`);
+      expect(String(cloud.resource.azurerm_role_assignment[a.id].role_definition_id)).toBe(`/subscriptions/${az.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${a.roleGuid}`);
+    }
+  });
+
+  test("the condition admits creating and deleting every assignment the cloud stack makes", () => {
+    expect(assignments.length).toBeGreaterThan(10);
+    for (const a of assignments) {
+      expect([a.id, request("write", a), request("delete", a)]).toEqual([a.id, true, true]);
+    }
+  });
+
+  test("the condition fits Azure's limit", () => {
+    expect(Buffer.byteLength(condition)).toBeLessThanOrEqual(AZURE_DELEGATION_FACTS.maxConditionBytes.value);
+  });
+
+  test("both actions are constrained: write by @Request attributes, delete by @Resource attributes, each in its own condition", () => {
+    expect(condition).toContain("!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})");
+    expect(condition).toContain("!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})");
+    const [writePart, deletePart] = condition.split(") AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})");
+    expect(writePart).not.toContain("@Resource[");
+    expect(deletePart).not.toContain("@Request[");
+    expect(request("write", { roleGuid: AZURE_BUILT_IN_ROLES.Owner, principal: az.deployerObjectId })).toBe(false);
+    expect(request("delete", { roleGuid: AZURE_BUILT_IN_ROLES.Owner, principal: az.deployerObjectId })).toBe(false);
+  });
+
+  test("Owner, User Access Administrator, Contributor, RBAC Administrator and any other role are refused, to anyone, the apply identity first", () => {
+    const stranger = "77777777-7777-4777-8777-777777777777";
+    const otherCustom = "0d0d0d0d-0d0d-4d0d-8d0d-0d0d0d0d0d0d";
+    for (const roleGuid of [...PRIVILEGED, otherCustom]) {
+      for (const principal of [az.deployerObjectId, az.planObjectId!, stranger]) {
+        for (const principalType of [undefined, "User", "ServicePrincipal", "Group"]) {
+          expect([roleGuid, request("write", { roleGuid, principal, principalType }), request("delete", { roleGuid, principal, principalType })]).toEqual([roleGuid, false, false]);
+        }
+      }
+    }
+  });
+
+  test("a role the stack gives only to identities it creates cannot go to the apply or plan identity, nor to a user or group; the apply and plan roles go only to those identities", () => {
+    const to = (who: "apply" | "plan") => new Set(assignments.filter((a) => a.principal === (who === "apply" ? az.deployerObjectId : az.planObjectId)).map((a) => a.roleGuid));
+    const createdOnly = [...new Set(assignments.filter((a) => a.created).map((a) => a.roleGuid))];
+    expect(createdOnly).toEqual(expect.arrayContaining([AZURE_BUILT_IN_ROLES["Network Contributor"], AZURE_BUILT_IN_ROLES["Key Vault Crypto User"]]));
+    for (const roleGuid of createdOnly) {
+      for (const who of ["apply", "plan"] as const) {
+        if (to(who).has(roleGuid)) continue;
+        const principal = who === "apply" ? az.deployerObjectId : az.planObjectId!;
+        expect([roleGuid, who, request("write", { roleGuid, principal, principalType: "ServicePrincipal" })]).toEqual([roleGuid, who, false]);
+      }
+      for (const principalType of ["User", "Group", undefined]) expect(request("write", { roleGuid, principal: "77777777-7777-4777-8777-777777777777", principalType })).toBe(false);
+    }
+    for (const roleGuid of [...to("apply"), ...to("plan")]) {
+      if (createdOnly.includes(roleGuid)) continue;
+      expect(request("write", { roleGuid, principal: "77777777-7777-4777-8777-777777777777", principalType: "ServicePrincipal" })).toBe(false);
+    }
+    expect(to("apply")).toContain(AZURE_BUILT_IN_ROLES["Azure Kubernetes Service RBAC Cluster Admin"]);
+    expect(request("write", { roleGuid: AZURE_BUILT_IN_ROLES["Azure Kubernetes Service RBAC Cluster Admin"], principal: az.planObjectId! })).toBe(false);
+  });
+});
+
+describe("Azure: the custom roles the cloud stack assigns live in the bootstrap", () => {
+  const d = load("examples/azure.yaml");
+  const synthRoles = (deployment: Deployment) =>
+    JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), `${deployment.name}-deploy-roles`, { deployment: deploymentOn("azure", deployment) }))) as Json;
+  const defs = (tf: Json) => tf.resource.azurerm_role_definition;
+
+  test("key deployer and cluster reader: data actions only, fixed ids from the deployment, new names (never the old `<vault> key deployer` / `<name> cluster reader`)", () => {
+    const r = defs(synthRoles(d));
+    expect(r.KeyDeployerRole).toMatchObject({ name: "contoso-prod-deploy-keys", role_definition_id: deploymentRoleGuid(d.azure!.subscriptionId, d.name, "keyDeployer"), assignable_scopes: [`/subscriptions/${d.azure!.subscriptionId}`] });
+    expect(r.ClusterReaderRole).toMatchObject({ name: "contoso-prod-deploy-cluster-reader", role_definition_id: deploymentRoleGuid(d.azure!.subscriptionId, d.name, "clusterReader") });
+    expect(r.KeyDeployerRole.permissions).toEqual([{ actions: [], data_actions: [...KEY_DEPLOYER_DATA_ACTIONS], not_actions: [], not_data_actions: [] }]);
+    expect(r.ClusterReaderRole.permissions).toEqual([{ actions: [], data_actions: ["Microsoft.ContainerService/managedClusters/*/read"], not_actions: [], not_data_actions: [] }]);
+    for (const role of Object.values(r)) expect(String(role.name)).not.toMatch(/ key deployer$| cluster reader$/);
+    expect(new Set(Object.values(r).map((x) => x.name)).size).toBe(Object.keys(r).length);
+  });
+
+  test("the ids differ per deployment and subscription and are stable", () => {
+    const a = deploymentRoleGuid("00000000-0000-0000-0000-000000000001", "acme", "keyDeployer");
+    expect(deploymentRoleGuid("00000000-0000-0000-0000-000000000001", "acme", "keyDeployer")).toBe(a);
+    expect(a).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    expect(new Set([a, deploymentRoleGuid("00000000-0000-0000-0000-000000000002", "acme", "keyDeployer"), deploymentRoleGuid("00000000-0000-0000-0000-000000000001", "acme2", "keyDeployer"), deploymentRoleGuid("00000000-0000-0000-0000-000000000001", "acme", "clusterReader")]).size).toBe(4);
+  });
+
+  test("the key deployer may delete (soft delete, never purge) keys only when dataProtection.allowDestroy", () => {
+    const raw = readConfigFile("examples/azure.yaml") as Record<string, unknown>;
+    const loose = validateDeployment({ ...raw, dataProtection: { allowDestroy: true } } as DeploymentInput, "examples/azure.yaml");
+    expect(defs(synthRoles(d)).KeyDeployerRole.permissions).toEqual([expect.objectContaining({ data_actions: expect.not.arrayContaining([KEY_DELETE_DATA_ACTION]) })]);
+    expect(defs(synthRoles(loose)).KeyDeployerRole.permissions).toEqual([expect.objectContaining({ data_actions: [...KEY_DEPLOYER_DATA_ACTIONS, KEY_DELETE_DATA_ACTION] })]);
+  });
+
+  test("a built-in role name without a GUID, or an assignment to a principal the config does not name, stops the bootstrap", () => {
+    expect(() => builtInRoleId("Storage Blob Data Owner")).toThrow(/no GUID in AZURE_BUILT_IN_ROLES .*built-in-roles/);
+    const app = Testing.app();
+    const stack = new TerraformStack(app, "x");
+    new RoleAssignment(stack, "Odd", { scope: "/subscriptions/s", roleDefinitionName: "Reader", principalId: "12121212-1212-4212-8212-121212121212" });
+    expect(() => roleGrants([stack], d.azure!)).toThrow(/neither azure\.deployerObjectId, azure\.planObjectId nor an identity the stack creates/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { deploymentRoleGuid } from "../../constructs/azure/deployment-roles";
 import type { CommandResult, CommandRunner } from "../../scripts/command-runner";
 
 /** A recorded call to the fake runner. */
@@ -39,6 +40,19 @@ export const AWS_READY: Record<string, Partial<CommandResult>> = {
   // a role's boundary, which the bootstrap created.
   "aws iam get-policy": { stdout: JSON.stringify({ Policy: { PolicyName: "acme-prod-eks-node-boundary", DefaultVersionId: "v1", AttachmentCount: 0, PermissionsBoundaryUsageCount: 1 } }) },
 };
+
+/**
+ * `az role definition list --output json` when the deployment's bootstrap roles exist: the CLI prints the matching
+ * role definitions as a JSON array, each with `name` = its GUID (https://learn.microsoft.com/cli/azure/role/definition).
+ * The fake answers every `--name` with all of them.
+ */
+export function azureBootstrapped(subscriptionId: string, deploymentName: string): Record<string, Partial<CommandResult>> {
+  const roles = (["keyDeployer", "clusterReader"] as const).map((kind) => {
+    const name = deploymentRoleGuid(subscriptionId, deploymentName, kind);
+    return { id: `/subscriptions/${subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${name}`, name, roleType: "CustomRole", type: "Microsoft.Authorization/roleDefinitions" };
+  });
+  return { "az role definition list": { stdout: JSON.stringify(roles) } };
+}
 
 /** A JWT-shaped Azure CLI access token for object id `oid` (payload only matters; never a real token). */
 export function azureToken(oid: string): string {

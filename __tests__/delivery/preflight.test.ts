@@ -1,9 +1,10 @@
 import { validateDeployment } from "../../config/load";
 import { DEFAULT_DEPLOYMENT } from "../../config/default";
 import type { DeploymentInput } from "../../config/schema";
+import { deploymentRoleGuid } from "../../constructs/azure/deployment-roles";
 import { cloudsNeeded, destroyRefusal, formatResults, GKE_HOST_FIREWALL_PERMISSIONS, preflight } from "../../scripts/preflight";
 import { STACK_ROLES } from "../../scripts/stack-order";
-import { AWS_READY, azureToken, fakeRunner } from "./fake-runner";
+import { AWS_READY, azureBootstrapped, azureToken, fakeRunner } from "./fake-runner";
 
 const AZURE_IDS = { subscriptionId: "00000000-0000-0000-0000-000000000000", tenantId: "11111111-1111-1111-1111-111111111111" };
 
@@ -63,7 +64,7 @@ test("fails when the AWS CLI is missing, and when it has no credentials, naming 
 });
 
 test("Azure: requires az, a login, and the deployment's own subscription and tenant", () => {
-  const ready = { "terraform version": AWS_READY["terraform version"], "kubelogin --version": { stdout: "v0.1.4" } };
+  const ready = { "terraform version": AWS_READY["terraform version"], "kubelogin --version": { stdout: "v0.1.4" }, ...azureBootstrapped(AZURE_IDS.subscriptionId, azure.name) };
   const right = JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId, user: { name: "alice@acme.example" } });
   const deployerToken = { "az account get-access-token": { stdout: `${azureToken("33333333-3333-3333-3333-333333333333")}\n` } };
   expect(failures(preflight({ deployment: azure, stacks: STACK_ROLES, env: VAULT_ENV, run: fakeRunner({ ...ready, ...deployerToken, "az account show": { stdout: right } }) }))).toEqual([]);
@@ -73,6 +74,33 @@ test("Azure: requires az, a login, and the deployment's own subscription and ten
   expect(failures(preflight({ deployment: azure, stacks: ["cloud"], env: {}, run: loggedOut }))[0].detail).toContain(`az login --tenant ${AZURE_IDS.tenantId}`);
   const otherSub = fakeRunner({ ...ready, "az account show": { stdout: JSON.stringify({ id: "99999999-9999-9999-9999-999999999999", tenantId: AZURE_IDS.tenantId }) } });
   expect(failures(preflight({ deployment: azure, stacks: ["cloud"], env: {}, run: otherSub }))[0].detail).toContain(`az account set --subscription ${AZURE_IDS.subscriptionId}`);
+});
+
+test("Azure: a cloud plan or apply needs the bootstrap's custom roles (the cloud stack assigns them by id); the Kubernetes stacks alone do not", () => {
+  const planned = deployment({ aws: undefined, cloud: "azure", region: "westeurope", azure: { ...azure.azure!, planObjectId: "44444444-4444-4444-4444-444444444444" } });
+  const base = {
+    "terraform version": AWS_READY["terraform version"],
+    "kubelogin --version": { stdout: "v0.1.4" },
+    "az account show": { stdout: JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId }) },
+    "az account get-access-token": { stdout: azureToken("33333333-3333-3333-3333-333333333333") },
+  };
+  const check = (answers: Record<string, { stdout?: string; code?: number; stderr?: string }>, stacks: ("cloud" | "vault")[] = ["cloud"]) => {
+    const run = fakeRunner({ ...base, ...answers });
+    return { result: preflight({ deployment: planned, stacks, env: {}, run, intent: "apply" }).find((r) => r.name.startsWith("Azure custom roles")), calls: run.calls };
+  };
+  const ok = check(azureBootstrapped(AZURE_IDS.subscriptionId, planned.name));
+  expect(ok.result).toMatchObject({ ok: true, detail: `${planned.name}-deploy-keys, ${planned.name}-deploy-cluster-reader exist` });
+  expect(ok.calls.filter((c) => c.args.slice(0, 3).join(" ") === "role definition list").map((c) => c.args)).toEqual(
+    (["keyDeployer", "clusterReader"] as const).map((k) => ["role", "definition", "list", "--name", deploymentRoleGuid(AZURE_IDS.subscriptionId, planned.name, k), "--scope", `/subscriptions/${AZURE_IDS.subscriptionId}`, "--output", "json"]),
+  );
+  const none = check({ "az role definition list": { stdout: "[]" } }).result!;
+  expect(none.ok).toBe(false);
+  expect(none.detail).toContain(`missing ${planned.name}-deploy-keys (${deploymentRoleGuid(AZURE_IDS.subscriptionId, planned.name, "keyDeployer")})`);
+  expect(none.detail).toContain(`npx cdktf deploy ${planned.name}-deploy-roles`);
+  // Another deployment's roles do not count.
+  expect(check(azureBootstrapped(AZURE_IDS.subscriptionId, "someone-else")).result!.ok).toBe(false);
+  expect(check({ "az role definition list": { code: 1, stderr: "AuthorizationFailed: does not have authorization" } }).result!.detail).toMatch(/failed \(AuthorizationFailed.*roleDefinitions\/read/);
+  expect(check({}, ["vault"]).result).toBeUndefined();
 });
 
 test("GCP: requires gcloud, its login and Application Default Credentials, and never echoes a token", () => {
@@ -95,6 +123,7 @@ test("the Kubernetes stacks need the cluster's credential plugin; the cloud stac
     "terraform version": AWS_READY["terraform version"],
     "az account show": { stdout: JSON.stringify({ id: AZURE_IDS.subscriptionId, tenantId: AZURE_IDS.tenantId }) },
     "az account get-access-token": { stdout: azureToken("33333333-3333-3333-3333-333333333333") },
+    ...azureBootstrapped(AZURE_IDS.subscriptionId, azure.name),
   });
   expect(failures(preflight({ deployment: azure, stacks: ["cloud"], env: {}, run }))).toEqual([]);
   expect(failures(preflight({ deployment: azure, stacks: ["vault"], env: {}, run }))[0].detail).toMatch(/kubelogin is not on the PATH; install kubelogin/);

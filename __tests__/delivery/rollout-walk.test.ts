@@ -8,11 +8,12 @@ import { overlaps, parseIpv4Cidr } from "../../lib/cidr";
 import { loadDeployment, readConfigFile, validateDeployment } from "../../config/load";
 import type { Deployment } from "../../config/schema";
 import { AZURE_CI_FACTS, KEY_VAULT_FACTS } from "../../constructs/azure/azure-facts";
+import { deploymentRoleDefinitionId } from "../../constructs/azure/deployment-roles";
 import { main as ciMain } from "../../scripts/ci";
 import { main as deployMain } from "../../scripts/deploy";
 import { buildDeployment } from "../../stacks/deployment";
 import { stackIdOf } from "../../scripts/stack-order";
-import { AWS_READY, azureToken, fakeRunner, type Call } from "./fake-runner";
+import { AWS_READY, azureBootstrapped, azureToken, fakeRunner, type Call } from "./fake-runner";
 
 // The first apply and a CI rollout of each shipped example, in each endpoint mode, walked step by step
 // through the project's real entry points (scripts/deploy.ts, scripts/ci.ts) with every external command
@@ -139,13 +140,13 @@ function permitted(d: Deployment, cloud: StackJson, who: Identity, step: Step): 
     const roles = grants.map((g) => String(g.role_definition_name ?? g.role_definition_id));
     if (stacks.includes("cloud")) {
       const ok = step.intent === "apply"
-        ? roles.filter((r) => /DeployerKeyRole/.test(r)).length === 2
+        ? roles.filter((r) => r === deploymentRoleDefinitionId(d.azure!.subscriptionId, d.name, "keyDeployer")).length === 2
         : roles.filter((r) => r === "Key Vault Reader").length === 2 && roles.includes("Azure Kubernetes Service Cluster User Role");
       if (!ok) return false;
     }
     if (stacks.some((s) => s === "vault" || s === "platform" || s === "bootstrap")) {
       const admin = roles.includes("Azure Kubernetes Service RBAC Cluster Admin") || (who.name.includes("admin group") && d.azure!.adminGroupObjectIds.length > 0);
-      return step.intent === "plan" ? admin || roles.some((r) => /ReaderRole/.test(r)) : admin;
+      return step.intent === "plan" ? admin || roles.includes(deploymentRoleDefinitionId(d.azure!.subscriptionId, d.name, "clusterReader")) : admin;
     }
     return true;
   }
@@ -325,6 +326,8 @@ describe.each([
     "az account show": { stdout: JSON.stringify({ id: az.subscriptionId, tenantId: az.tenantId }) },
     "az account get-access-token": { stdout: azureToken(who.azureObjectId ?? "") },
     "kubelogin --version": { stdout: "v0.1.4" },
+    // An administrator applied the bootstrap <name>-deploy-roles first (docs/deployment-guide.md §5): its custom roles exist.
+    ...azureBootstrapped(az.subscriptionId, d.name),
   });
 
   test("first apply and CI rollout run from the runner's network, as the identities the config names", () => {

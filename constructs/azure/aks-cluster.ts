@@ -7,7 +7,6 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { parseIpv4Cidr } from "../../lib/cidr";
 import type { ClusterAccess } from "../../platform/platform-foundation";
-import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { ContainerInsights } from "./container-insights";
 import type { ControlPlaneAccess } from "../../platform/control-plane-access";
 import { AKS_FACTS } from "./azure-facts";
@@ -118,8 +117,11 @@ export interface AksClusterProps {
    * @default []
    */
   readonly readerObjectIds?: readonly string[];
-  /** Id of `resourceGroupName`: the reader role is defined and assignable there only. Required with `readerObjectIds`. */
-  readonly resourceGroupId?: string;
+  /**
+   * Resource id of that read-only custom role, which the deployment's bootstrap defines (constructs/azure/deployment-roles.ts:
+   * the identity that applies this stack needs no roleDefinitions/write). Required with `readerObjectIds`.
+   */
+  readonly readerRoleDefinitionId?: string;
   readonly tags?: Readonly<Record<string, string>>;
 }
 
@@ -310,7 +312,6 @@ export class AksCluster extends Construct {
 
   /** Who may use the cluster: the deploying identity as cluster admin, plan identities as read-only readers. */
   private grantClusterAccess(props: AksClusterProps): void {
-    const name = props.name;
     (props.adminObjectIds ?? []).forEach((principalId, i) => {
       new RoleAssignment(this, `ClusterAdmin${i === 0 ? "" : i + 1}`, {
         scope: this.resource.id,
@@ -321,14 +322,8 @@ export class AksCluster extends Construct {
     });
     const readers = props.readerObjectIds ?? [];
     if (readers.length > 0) {
-      if (!props.resourceGroupId) throw new Error(`AksCluster ${this.node.path}: readerObjectIds need resourceGroupId (the reader role is defined there)`);
-      const readerRole = new RoleDefinition(this, "ReaderRole", {
-        name: `${name} cluster reader`,
-        description: `Reads every Kubernetes object of AKS cluster ${name} (Secrets included) and writes nothing: what a plan refreshes.`,
-        scope: props.resourceGroupId,
-        assignableScopes: [props.resourceGroupId],
-        permissions: [{ actions: [], dataActions: ["Microsoft.ContainerService/managedClusters/*/read"], notActions: [], notDataActions: [] }],
-      });
+      const readerRoleId = props.readerRoleDefinitionId;
+      if (!readerRoleId) throw new Error(`AksCluster ${this.node.path}: readerObjectIds need readerRoleDefinitionId (the bootstrap's cluster reader role)`);
       readers.forEach((principalId, i) => {
         const suffix = i === 0 ? "" : String(i + 1);
         new RoleAssignment(this, `ClusterUser${suffix}`, {
@@ -339,7 +334,7 @@ export class AksCluster extends Construct {
         });
         new RoleAssignment(this, `ClusterReader${suffix}`, {
           scope: this.resource.id,
-          roleDefinitionId: readerRole.roleDefinitionResourceId,
+          roleDefinitionId: readerRoleId,
           principalId,
           description: "Plans refresh the Kubernetes stacks: read-only.",
         });

@@ -2,7 +2,6 @@ import { Construct } from "constructs";
 import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
 import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
-import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { dependable, type ITerraformDependable } from "cdktf";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 
@@ -46,8 +45,6 @@ export interface SingleKeyVaultProps {
   readonly name: string;
   readonly location: string;
   readonly resourceGroupName: string;
-  /** Id of that resource group: Terraform's custom key-deployer role is defined there (and assignable only there). */
-  readonly resourceGroupId: string;
   readonly tenantId: string;
   /** Days a deleted vault or key stays recoverable (7-90). Purge protection forbids purging before. @default 90 */
   readonly softDeleteRetentionDays?: number;
@@ -57,6 +54,12 @@ export interface SingleKeyVaultProps {
    * write itself into the saved plan.
    */
   readonly deployerObjectId: string;
+  /**
+   * Resource id of the key-deployer custom role ({@link KEY_DEPLOYER_DATA_ACTIONS}, plus {@link KEY_DELETE_DATA_ACTION}
+   * when the key may be destroyed) that `deployerObjectId` gets on this vault. The deployment's bootstrap defines it
+   * (constructs/azure/deployment-roles.ts), so the identity that applies this stack needs no roleDefinitions/write.
+   */
+  readonly deployerRoleDefinitionId: string;
   /**
    * Object ids that may read the key's metadata (Key Vault Reader on this vault: what refreshing the key in
    * a plan reads, no key material), e.g. the CI plan identity.
@@ -87,7 +90,7 @@ export interface SingleKeyVaultProps {
  * networks", AKS_KMS_FACTS), so Terraform reaches it through its private endpoint. The key rotates on a
  * schedule. The deploying identity (named in the config) gets a custom role on this vault only, with exactly
  * the key data actions it needs ({@link KEY_DEPLOYER_DATA_ACTIONS}): it can create and manage the key but
- * never use it (no encrypt/decrypt/wrap/unwrap) nor purge it.
+ * never use it (no encrypt/decrypt/wrap/unwrap) nor purge it. The role is the bootstrap's (by id).
  *
  * The base of the platform's key vaults ({@link UnsealKeyVault}, {@link EtcdEncryptionKey}): they differ only
  * in the key's operations and in whom they grant its use.
@@ -95,8 +98,8 @@ export interface SingleKeyVaultProps {
 export class SingleKeyVault extends Construct {
   readonly resource: KeyVault;
   readonly key: KeyVaultKey;
-  /** Terraform's custom role (key data actions only) and its assignment on this vault. */
-  readonly deployerRole: RoleDefinition;
+  /** The key-deployer role's assignment to the deploying identity on this vault. */
+  readonly deployerAssignment: RoleAssignment;
 
   /**
    * Makes the key wait for what lets Terraform reach the vault's data plane from where it runs: the vault's
@@ -129,27 +132,13 @@ export class SingleKeyVault extends Construct {
       lifecycle: { preventDestroy },
     });
 
-    this.deployerRole = new RoleDefinition(this, "DeployerKeyRole", {
-      // Role names are unique in the tenant; vault names are globally unique.
-      name: `${props.name} key deployer`,
-      description: `Terraform creates, reads and sets the rotation policy of the key in Key Vault ${props.name}; it can neither use nor purge it.`,
-      scope: props.resourceGroupId,
-      assignableScopes: [props.resourceGroupId],
-      permissions: [
-        {
-          actions: [],
-          dataActions: [...KEY_DEPLOYER_DATA_ACTIONS, ...(preventDestroy ? [] : [KEY_DELETE_DATA_ACTION])],
-          notActions: [],
-          notDataActions: [],
-        },
-      ],
-    });
     const deployer = new RoleAssignment(this, "DeployerKeyManager", {
       scope: this.resource.id,
-      roleDefinitionId: this.deployerRole.roleDefinitionResourceId,
+      roleDefinitionId: props.deployerRoleDefinitionId,
       principalId: props.deployerObjectId,
       description: `Terraform manages the ${key.name} key of this vault; nothing else.`,
     });
+    this.deployerAssignment = deployer;
     (props.readerObjectIds ?? []).forEach((principalId, i) => {
       new RoleAssignment(this, i === 0 ? "KeyMetadataReader" : `KeyMetadataReader${i + 1}`, {
         scope: this.resource.id,

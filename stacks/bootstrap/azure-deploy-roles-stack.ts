@@ -4,6 +4,8 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import type { AzureDeployment } from "../../config/schema";
+import { deploymentRoleGuid, deploymentRoleSpecs, type DeploymentRoleKind } from "../../constructs/azure/deployment-roles";
+import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, delegationCondition, roleGrants } from "./azure-grant-condition";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { deploymentStacks } from "./deployment-types";
 
@@ -14,16 +16,24 @@ export interface AzureDeployRolesStackProps {
 }
 
 /**
- * `<name>-deploy-roles`: the least-privilege deploy identities of an Azure deployment, in place of Owner. Two custom
+ * `<name>-deploy-roles`: the least-privilege deploy identities of an Azure deployment, in place of Owner. Custom
  * roles whose actions are DERIVED from the resource types the deployment synthesizes (permission-facts.ts): the
- * plan role only reads, the apply role reads and writes. No `*` action, no Owner, no Contributor. Assigned at the
- * subscription (the deployment creates its own resource groups) to `azure.deployerObjectId` (apply) and
- * `azure.planObjectId` (plan). Key Vault key operations are data actions the cloud stack grants per vault itself.
- * Its own state stays local (terraform.<name>-deploy-roles.tfstate): it holds no secret.
+ * plan role only reads, the apply role reads and writes, except role assignment, which is a grant role of its own
+ * (`<name>-deploy-grants`, roleAssignments/write and delete) assigned with an ABAC condition: the apply identity may
+ * create and delete only the assignments the deployment's stacks make (delegationCondition), so it cannot make itself
+ * Owner. It also defines the custom roles the cloud stack assigns (the key deployer, the cluster reader) under fixed ids
+ * (constructs/azure/deployment-roles.ts), so the apply identity needs no roleDefinitions/write. No `*` action, no Owner,
+ * no Contributor. Assigned at the subscription (the deployment creates its own resource groups) to
+ * `azure.deployerObjectId` (apply) and `azure.planObjectId` (plan). Its own state stays local
+ * (terraform.<name>-deploy-roles.tfstate): it holds no secret.
  */
 export class AzureDeployRolesStack extends TerraformStack {
   readonly planRole: RoleDefinition;
   readonly applyRole: RoleDefinition;
+  /** roleAssignments/write and delete, assigned to the apply identity on condition. */
+  readonly grantRole: RoleDefinition;
+  /** The custom roles the cloud stack assigns, by their fixed ids. */
+  readonly deploymentRoles: Readonly<Record<DeploymentRoleKind, RoleDefinition>>;
 
   constructor(scope: Construct, id: string, props: AzureDeployRolesStackProps) {
     super(scope, id);
@@ -32,12 +42,41 @@ export class AzureDeployRolesStack extends TerraformStack {
     new LocalBackend(this, { path: `../../../../terraform.${id}.tfstate` });
     new AzurermProvider(this, "Azurerm", { subscriptionId: az.subscriptionId, tenantId: az.tenantId, features: [{}], storageUseAzuread: true });
     const subscription = `/subscriptions/${az.subscriptionId}`;
-    const derived = requirePermissions("azure", synthesizedTypes(deploymentStacks(d)));
+    const stacks = deploymentStacks(d);
+    const derived = requirePermissions("azure", synthesizedTypes(stacks));
     const role = (roleId: string, name: string, description: string, actions: readonly string[]) =>
       new RoleDefinition(this, roleId, { name, scope: subscription, description, permissions: [{ actions: [...actions] }], assignableScopes: [subscription] });
+    const grant = new Set<string>(ROLE_ASSIGNMENT_WRITES);
     this.planRole = role("PlanRole", `${d.name}-deploy-plan`, `Plans ${d.name}: reads what its stacks refresh (derived from the synthesized resource types)`, derived.read);
-    this.applyRole = role("ApplyRole", `${d.name}-deploy-apply`, `Applies ${d.name}: creates, updates and deletes what its stacks hold (derived from the synthesized resource types)`, [...derived.read, ...derived.write]);
+    this.applyRole = role(
+      "ApplyRole",
+      `${d.name}-deploy-apply`,
+      `Applies ${d.name}: creates, updates and deletes what its stacks hold (derived from the synthesized resource types); role assignments through ${d.name}-deploy-grants`,
+      [...derived.read, ...derived.write.filter((a) => !grant.has(a))],
+    );
+    this.grantRole = role("GrantRole", `${d.name}-deploy-grants`, `Creates and deletes the role assignments ${d.name}'s stacks make, nothing else (assigned on condition)`, derived.write.filter((a) => grant.has(a)));
+
+    const specs = deploymentRoleSpecs(d.name, d.dataProtection.allowDestroy);
+    const custom = (kind: DeploymentRoleKind, constructId: string) =>
+      new RoleDefinition(this, constructId, {
+        roleDefinitionId: deploymentRoleGuid(az.subscriptionId, d.name, kind),
+        name: specs[kind].name,
+        scope: subscription,
+        description: specs[kind].description,
+        permissions: [{ actions: [], dataActions: [...specs[kind].dataActions], notActions: [], notDataActions: [] }],
+        assignableScopes: [subscription],
+      });
+    this.deploymentRoles = { keyDeployer: custom("keyDeployer", "KeyDeployerRole"), clusterReader: custom("clusterReader", "ClusterReaderRole") };
+
     new RoleAssignment(this, "ApplyAssignment", { scope: subscription, roleDefinitionId: this.applyRole.roleDefinitionResourceId, principalId: az.deployerObjectId });
+    new RoleAssignment(this, "GrantAssignment", {
+      scope: subscription,
+      roleDefinitionId: this.grantRole.roleDefinitionResourceId,
+      principalId: az.deployerObjectId,
+      description: "Role assignments of the deployment's stacks only: each of their roles, to whom the stacks give it (ABAC delegation condition).",
+      condition: delegationCondition(roleGrants(stacks, az), az),
+      conditionVersion: AZURE_DELEGATION_FACTS.conditionVersion.value,
+    });
     if (az.planObjectId) new RoleAssignment(this, "PlanAssignment", { scope: subscription, roleDefinitionId: this.planRole.roleDefinitionResourceId, principalId: az.planObjectId });
     new TerraformOutput(this, "plan_role_id", { value: this.planRole.roleDefinitionResourceId });
     new TerraformOutput(this, "apply_role_id", { value: this.applyRole.roleDefinitionResourceId });

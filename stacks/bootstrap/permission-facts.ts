@@ -145,7 +145,7 @@ export const AZURE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   azurerm_virtual_network_peering: { read: ["Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read"], write: ["Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write", "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/delete", "Microsoft.Network/virtualNetworks/peer/action"], source: `${TFAZ("network")}; https://learn.microsoft.com/en-us/azure/virtual-network/virtual-network-manage-peering#permissions` },
   azurerm_network_watcher_flow_log: { read: ["Microsoft.Network/networkWatchers/read", "Microsoft.Network/networkWatchers/flowLogs/read"], write: ["Microsoft.Network/networkWatchers/flowLogs/write", "Microsoft.Network/networkWatchers/flowLogs/delete", "Microsoft.Storage/storageAccounts/read", "Microsoft.OperationalInsights/workspaces/read"], source: `${TFAZ("network")}; https://learn.microsoft.com/en-us/azure/network-watcher/required-rbac-permissions` },
   azurerm_key_vault: { read: ["Microsoft.KeyVault/vaults/read", "Microsoft.KeyVault/locations/deletedVaults/read", "Microsoft.KeyVault/locations/operationResults/read"], write: ["Microsoft.KeyVault/vaults/write", "Microsoft.KeyVault/vaults/delete"], source: `${TFAZ("keyvault")}; ${AZ_OPS}/security#microsoftkeyvault (no purge: the provider is set not to purge on destroy)` },
-  azurerm_key_vault_key: { read: [], write: [], source: "data plane: granted per vault by the stack's own key-deployer role assignment to azure.deployerObjectId (constructs/azure/single-key-vault.ts); nothing at subscription scope" },
+  azurerm_key_vault_key: { read: [], write: [], source: "data plane: the bootstrap's key-deployer role (constructs/azure/deployment-roles.ts), which the stack assigns per vault to azure.deployerObjectId (constructs/azure/single-key-vault.ts); nothing at subscription scope" },
   azurerm_kubernetes_cluster: {
     read: ["Microsoft.ContainerService/managedClusters/read", "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action"],
     write: ["Microsoft.ContainerService/managedClusters/write", "Microsoft.ContainerService/managedClusters/delete", "Microsoft.Network/virtualNetworks/subnets/join/action", "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", "Microsoft.OperationalInsights/workspaces/sharedKeys/action"],
@@ -155,7 +155,12 @@ export const AZURE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   azurerm_log_analytics_workspace: { read: ["Microsoft.OperationalInsights/workspaces/read"], write: ["Microsoft.OperationalInsights/workspaces/write", "Microsoft.OperationalInsights/workspaces/delete", "Microsoft.OperationalInsights/workspaces/sharedKeys/action"], source: `${TFAZ("loganalytics")}; ${AZ_OPS}/monitor#microsoftoperationalinsights` },
   azurerm_management_lock: { ...rwd("Microsoft.Authorization/locks"), source: `${TFAZ("resource/management_lock_resource.go")}; ${AZ_OPS}/management-and-governance#microsoftauthorization` },
   azurerm_monitor_diagnostic_setting: { ...rwd("Microsoft.Insights/diagnosticSettings"), source: `${TFAZ("monitor")}; ${AZ_OPS}/monitor#microsoftinsights` },
-  azurerm_role_assignment: { ...rwd("Microsoft.Authorization/roleAssignments"), source: `${TFAZ("authorization")}; ${AZ_OPS}/management-and-governance#microsoftauthorization` },
+  // Create resolves role_definition_name by listing role definitions, and read gets the role definition to set the name.
+  azurerm_role_assignment: {
+    read: ["Microsoft.Authorization/roleAssignments/read", "Microsoft.Authorization/roleDefinitions/read"],
+    write: ["Microsoft.Authorization/roleAssignments/write", "Microsoft.Authorization/roleAssignments/delete"],
+    source: `${TFAZ("authorization/role_assignment_resource.go")} (create: roleDefinitionsClient.List with roleName eq; read: roleDefinitionsClient.Get); ${AZ_OPS}/management-and-governance#microsoftauthorization`,
+  },
   azurerm_role_definition: { ...rwd("Microsoft.Authorization/roleDefinitions"), source: `${TFAZ("authorization")}; ${AZ_OPS}/management-and-governance#microsoftauthorization` },
   azurerm_storage_account: {
     read: ["Microsoft.Storage/storageAccounts/read", "Microsoft.Storage/storageAccounts/blobServices/read"],
