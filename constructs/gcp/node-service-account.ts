@@ -35,6 +35,9 @@ export class NodeServiceAccount extends Construct {
       accountId: props.accountId,
       displayName: "GKE nodes (least privilege)",
       description: "Node identity of the metadata platform's GKE cluster: logs, metrics, image pulls only",
+      // The deploy-roles bootstrap creates the account first, to grant the apply identity on it alone; this stack
+      // then takes it over (stacks/bootstrap/gcp-deploy-roles-stack.ts, ADOPT_EXISTING_SERVICE_ACCOUNT).
+      createIgnoreAlreadyExists: true,
     });
     this.grants = NODE_ROLES.map(
       (role) =>

@@ -42,6 +42,8 @@ export class WorkloadIdentity extends Construct {
       accountId: props.accountId,
       displayName: props.displayName,
       description: `Workload identity of ${props.subjects.map((s) => `${s.namespace}/${s.serviceAccount}`).join(", ")}`,
+      // Created first by the deploy-roles bootstrap, taken over here (stacks/bootstrap/gcp-deploy-roles-stack.ts, ADOPT_EXISTING_SERVICE_ACCOUNT).
+      createIgnoreAlreadyExists: true,
     });
     for (const s of props.subjects) {
       new ServiceAccountIamMember(this, `${s.namespace}-${s.serviceAccount}`, {

@@ -1,8 +1,11 @@
 import type { Construct } from "constructs";
-import { LocalBackend, TerraformOutput, TerraformStack } from "cdktf";
+import { LocalBackend, TerraformOutput, TerraformStack, Token } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-custom-role";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
+import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
+import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
+import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import type { GcpDeployment } from "../../config/schema";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { deploymentStacks } from "./deployment-types";
@@ -44,17 +47,94 @@ export const PROJECT_GRANT_PERMISSIONS = ["resourcemanager.projects.setIamPolicy
 export const GKE_API_ROLES = { apply: "roles/container.admin", plan: "roles/container.viewer", source: "https://cloud.google.com/kubernetes-engine/docs/how-to/iam#predefined" } as const;
 
 /**
- * `<name>-deploy-roles`: the least-privilege deploy identities of a GCP deployment, in place of Owner. Two project
- * custom roles whose permissions are DERIVED from the resource types the deployment synthesizes (permission-facts.ts),
- * read-only for plans, read and write for applies; the apply binding carries an IAM Condition so its
- * resourcemanager.projects.setIamPolicy can only grant or revoke the roles the deployment's stacks grant
- * themselves. No `*` permission, no Owner or Editor.
+ * Why the service-account permissions cannot be limited by an IAM Condition on the project: a condition's
+ * resource attributes are provided only by the services listed for them, and IAM is not among them. "If part of a
+ * condition uses an attribute that isn't available for a resource, then that part of the condition is never
+ * interpreted as granting access. For example, the condition `resource.name.endsWith == devResource` never grants
+ * access to any IAM resource because IAM resources don't provide the resource name"
+ * (https://cloud.google.com/iam/docs/conditions-attribute-reference#inherited-support; the resource name attribute's
+ * supported services, same page, and https://cloud.google.com/iam/docs/conditions-resource-attributes, which lists
+ * no iam.googleapis.com service, type or name format). And `iam.googleapis.com/modifiedGrantsByRole` is accepted
+ * only in the allow policies of "Projects, Folders, Organizations" (same page, #api-attributes-iam): it could limit
+ * the roles a project-level `iam.serviceAccounts.setIamPolicy` grants, not on which account, and a pod of the
+ * deployment's cluster can use a Workload Identity grant on any account. So these permissions are granted on the
+ * deployment's own service accounts, in their allow policies, and nowhere else.
+ */
+export const SERVICE_ACCOUNT_CONDITIONS = {
+  resourceNameProvidedByIam: { value: false, source: "https://cloud.google.com/iam/docs/conditions-attribute-reference#inherited-support" },
+  modifiedGrantsByRoleAcceptedOn: { value: ["Projects", "Folders", "Organizations"], source: "https://cloud.google.com/iam/docs/conditions-attribute-reference#api-attributes-iam" },
+} as const;
+
+/**
+ * The iam.serviceAccounts.* permissions that need no particular account (create one in the project, read one, list,
+ * read a policy): everything else acts on an existing account (actAs, setIamPolicy, update, delete, and any
+ * token-minting permission) and is granted only on the deployment's own accounts. GKE checks `actAs` "on the
+ * specified service account" (https://cloud.google.com/kubernetes-engine/docs/reference/api-permissions:
+ * projects.locations.clusters.create); setIamPolicy "sets the IAM policy that is attached to a ServiceAccount"
+ * (https://cloud.google.com/iam/docs/reference/rest/v1/projects.serviceAccounts/setIamPolicy).
+ */
+export const ACCOUNT_FREE_SERVICE_ACCOUNT_PERMISSIONS = ["iam.serviceAccounts.create", "iam.serviceAccounts.get", "iam.serviceAccounts.list", "iam.serviceAccounts.getIamPolicy"] as const;
+
+/** Whether a permission acts on an existing service account (see ACCOUNT_FREE_SERVICE_ACCOUNT_PERMISSIONS). */
+export function actsOnServiceAccount(permission: string): boolean {
+  return permission.startsWith("iam.serviceAccounts.") && !(ACCOUNT_FREE_SERVICE_ACCOUNT_PERMISSIONS as readonly string[]).includes(permission);
+}
+
+/**
+ * The bootstrap creates the deployment's service accounts (to grant on them before the cloud stack runs), and the
+ * cloud stack then takes them over: google_service_account `create_ignore_already_exists` "skip[s] service account
+ * creation if a service account with the same email already exists" (hashicorp/google 6.50.0 schema,
+ * @cdktf/provider-google ServiceAccountConfig.createIgnoreAlreadyExists); its Create reads the existing account on
+ * a 409 (hashicorp/terraform-provider-google google/services/resourcemanager/resource_google_service_account.go,
+ * resourceGoogleServiceAccountCreate).
+ */
+export const ADOPT_EXISTING_SERVICE_ACCOUNT = { attribute: "create_ignore_already_exists", source: "hashicorp/google 6.50.0 google_service_account create_ignore_already_exists; resource_google_service_account.go resourceGoogleServiceAccountCreate" } as const;
+
+/**
+ * How a condition names a GKE cluster: resource type `container.googleapis.com/Cluster`, and a regional cluster's
+ * resource name `projects/project-id/locations/location/clusters/cluster-id`
+ * (https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type and #resource-name; Google
+ * Kubernetes Engine is listed for the resource type and resource name attributes,
+ * https://cloud.google.com/iam/docs/conditions-attribute-reference). The condition is written as Google advises,
+ * `resource.type != <type> || resource.name == <name>`: it limits requests on a cluster to the deployment's
+ * cluster and leaves requests on other resource types (`container.clusters.create` is checked "on the containing
+ * Cloud project", https://cloud.google.com/kubernetes-engine/docs/reference/api-permissions) as the role grants them.
+ */
+export const GKE_CLUSTER_CONDITION = {
+  type: { value: "container.googleapis.com/Cluster", source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type" },
+  regionalName: { value: (project: string, location: string, cluster: string) => `projects/${project}/locations/${location}/clusters/${cluster}`, source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name" },
+  /** The GKE API methods checked on the requested cluster (update, delete; node pools through clusters.update). */
+  clusterPermissions: { value: ["container.clusters.update", "container.clusters.delete"], source: "https://cloud.google.com/kubernetes-engine/docs/reference/api-permissions" },
+} as const;
+
+/** The condition that limits a binding's requests on a GKE cluster to the named one (GKE_CLUSTER_CONDITION). */
+export function clusterCondition(resourceName: string): string {
+  return `resource.type != '${GKE_CLUSTER_CONDITION.type.value}' || resource.name == '${resourceName}'`;
+}
+
+/**
+ * `<name>-deploy-roles`: the least-privilege deploy identities of a GCP deployment, in place of Owner. Project custom
+ * roles whose permissions are DERIVED from the resource types the deployment synthesizes (permission-facts.ts),
+ * read-only for plans, read and write for applies, bound so that nothing reaches beyond the deployment where GCP can
+ * say so:
+ * - resourcemanager.projects.setIamPolicy (`GrantRole`) on condition: only the roles the deployment's stacks grant;
+ * - the permissions that act on an existing service account (`ServiceAccountsRole`: actAs, setIamPolicy, update,
+ *   delete) on the deployment's own service accounts only, in their allow policies (IAM Conditions cannot name an
+ *   account: SERVICE_ACCOUNT_CONDITIONS); the bootstrap creates those accounts, the cloud stack takes them over
+ *   (ADOPT_EXISTING_SERVICE_ACCOUNT);
+ * - cluster updates and deletes (`ClusterRole`) and the Kubernetes API roles (GKE_API_ROLES) on condition: on a
+ *   cluster, only the deployment's (GKE_CLUSTER_CONDITION).
+ * No `*` permission, no Owner or Editor.
  */
 export class GcpDeployRolesStack extends TerraformStack {
   readonly planRole: ProjectIamCustomRole;
   readonly applyRole: ProjectIamCustomRole;
   /** setIamPolicy on the project, bound to the apply member only for the deployment's own roles. */
   readonly grantRole: ProjectIamCustomRole;
+  /** What acts on an existing service account, bound to the apply member on the deployment's own accounts only. */
+  readonly serviceAccountsRole: ProjectIamCustomRole;
+  /** Cluster updates and deletes, bound to the apply member on the deployment's cluster only. */
+  readonly clusterRole: ProjectIamCustomRole;
 
   constructor(scope: Construct, id: string, props: GcpDeployRolesStackProps) {
     super(scope, id);
@@ -68,11 +148,24 @@ export class GcpDeployRolesStack extends TerraformStack {
     const stacks = deploymentStacks(d);
     const derived = requirePermissions("gcp", synthesizedTypes(stacks));
     const roleId = (suffix: string) => `${d.name.replace(/-/g, "_")}_deploy_${suffix}`;
-    this.planRole = new ProjectIamCustomRole(this, "PlanRole", { project, roleId: roleId("plan"), title: `${d.name} plan`, description: "Reads what the deployment's stacks refresh (derived from the synthesized resource types)", permissions: [...derived.read] });
+    const applyPermissions = [...derived.read, ...derived.write];
     const grant = new Set<string>(PROJECT_GRANT_PERMISSIONS);
-    this.applyRole = new ProjectIamCustomRole(this, "ApplyRole", { project, roleId: roleId("apply"), title: `${d.name} apply`, description: "Creates, updates and deletes what the deployment's stacks hold (derived from the synthesized resource types)", permissions: [...derived.read, ...derived.write].filter((p) => !grant.has(p)) });
+    const onCluster = new Set<string>(GKE_CLUSTER_CONDITION.clusterPermissions.value);
+    const elsewhere = (p: string) => grant.has(p) || actsOnServiceAccount(p) || onCluster.has(p);
+    this.planRole = new ProjectIamCustomRole(this, "PlanRole", { project, roleId: roleId("plan"), title: `${d.name} plan`, description: "Reads what the deployment's stacks refresh (derived from the synthesized resource types)", permissions: [...derived.read] });
+    this.applyRole = new ProjectIamCustomRole(this, "ApplyRole", { project, roleId: roleId("apply"), title: `${d.name} apply`, description: "Creates, updates and deletes what the deployment's stacks hold (derived from the synthesized resource types)", permissions: applyPermissions.filter((p) => !elsewhere(p)) });
     this.grantRole = new ProjectIamCustomRole(this, "GrantRole", { project, roleId: roleId("grants"), title: `${d.name} grants`, description: "Grants the roles the deployment's stacks grant, nothing else (conditional binding)", permissions: [...derived.write.filter((p) => grant.has(p))] });
+    this.serviceAccountsRole = new ProjectIamCustomRole(this, "ServiceAccountsRole", {
+      project,
+      roleId: roleId("service_accounts"),
+      title: `${d.name} service accounts`,
+      description: "Uses and manages the deployment's own service accounts (granted on each of them, never on the project)",
+      permissions: applyPermissions.filter(actsOnServiceAccount),
+    });
+    this.clusterRole = new ProjectIamCustomRole(this, "ClusterRole", { project, roleId: roleId("cluster"), title: `${d.name} cluster`, description: "Updates and deletes the deployment's GKE cluster, no other (conditional binding)", permissions: applyPermissions.filter((p) => onCluster.has(p)) });
     const grantable = projectRolesGranted(stacks);
+    const cluster = deploymentCluster(stacks, project);
+    const onlyTheCluster = { title: "only-the-deployments-cluster", description: `On a GKE cluster, only ${cluster}`, expression: clusterCondition(cluster) };
     if (props.applyMember) {
       new ProjectIamMember(this, "ApplyMember", { project, role: this.applyRole.name, member: props.applyMember });
       new ProjectIamMember(this, "GrantMember", {
@@ -85,14 +178,51 @@ export class GcpDeployRolesStack extends TerraformStack {
           expression: `api.getAttribute('${MODIFIED_GRANTS_BY_ROLE}', []).hasOnly([${grantable.map((r) => `'${r}'`).join(", ")}])`,
         },
       });
+      new ProjectIamMember(this, "ClusterMember", { project, role: this.clusterRole.name, member: props.applyMember, condition: onlyTheCluster });
+      for (const account of deploymentServiceAccounts(stacks, project)) {
+        // The same account id, project, name and description as the cloud stack's, so neither stack sees a change.
+        const created = new ServiceAccount(this, account.id, { ...account.config, createIgnoreAlreadyExists: true, lifecycle: { preventDestroy: true } });
+        new ServiceAccountIamMember(this, `${account.id}ApplyMember`, { serviceAccountId: created.name, role: this.serviceAccountsRole.name, member: props.applyMember });
+      }
     }
     if (props.planMember) new ProjectIamMember(this, "PlanMember", { project, role: this.planRole.name, member: props.planMember });
-    // The vault, vault-config and platform stacks talk to the cluster's API (GKE_API_ROLES).
-    if (props.applyMember) new ProjectIamMember(this, "ApplyKubernetesMember", { project, role: GKE_API_ROLES.apply, member: props.applyMember });
-    if (props.planMember) new ProjectIamMember(this, "PlanKubernetesMember", { project, role: GKE_API_ROLES.plan, member: props.planMember });
+    // The vault, vault-config and platform stacks talk to the cluster's API (GKE_API_ROLES), on the deployment's cluster.
+    if (props.applyMember) new ProjectIamMember(this, "ApplyKubernetesMember", { project, role: GKE_API_ROLES.apply, member: props.applyMember, condition: onlyTheCluster });
+    if (props.planMember) new ProjectIamMember(this, "PlanKubernetesMember", { project, role: GKE_API_ROLES.plan, member: props.planMember, condition: onlyTheCluster });
     new TerraformOutput(this, "plan_role", { value: this.planRole.name });
     new TerraformOutput(this, "apply_role", { value: this.applyRole.name });
   }
+}
+
+/** A service account the deployment's stacks create: its construct id there, and its settings. */
+export interface DeploymentServiceAccount {
+  /** The id of the construct that holds it in the cloud stack (NodeServiceAccount, VaultIdentity, BackupIdentity). */
+  readonly id: string;
+  readonly config: { readonly project: string; readonly accountId: string; readonly displayName?: string; readonly description?: string };
+}
+
+/** The google_service_account resources of the deployment's stacks, as their settings (literal at synth). */
+export function deploymentServiceAccounts(stacks: readonly TerraformStack[], defaultProject: string): DeploymentServiceAccount[] {
+  const accounts: DeploymentServiceAccount[] = [];
+  for (const s of stacks) {
+    for (const c of s.node.findAll()) {
+      if (!(c instanceof ServiceAccount)) continue;
+      const config = { project: c.projectInput ?? defaultProject, accountId: c.accountIdInput as string, displayName: c.displayNameInput, description: c.descriptionInput };
+      for (const v of Object.values(config)) if (v !== undefined && Token.isUnresolved(v)) throw new Error(`${c.node.path}: a service account's settings must be literal for the bootstrap to create it (got ${v})`);
+      accounts.push({ id: c.node.scope!.node.id, config });
+    }
+  }
+  return accounts;
+}
+
+/** The condition resource name of the deployment's GKE cluster (GKE_CLUSTER_CONDITION.regionalName). */
+export function deploymentCluster(stacks: readonly TerraformStack[], defaultProject: string): string {
+  const clusters = stacks.flatMap((s) => s.node.findAll().filter((c): c is ContainerCluster => c instanceof ContainerCluster));
+  if (clusters.length !== 1) throw new Error(`the deployment's stacks hold ${clusters.length} GKE clusters; the deploy roles name exactly one`);
+  const c = clusters[0];
+  const parts = [c.projectInput ?? defaultProject, c.locationInput, c.nameInput];
+  if (parts.some((p) => p === undefined || Token.isUnresolved(p))) throw new Error(`${c.node.path}: the cluster's project, location and name must be literal for the deploy roles to name it`);
+  return GKE_CLUSTER_CONDITION.regionalName.value(...(parts as [string, string, string]));
 }
 
 /** The project-level roles the deployment's stacks grant (google_project_iam_member roles), sorted. */

@@ -1,0 +1,206 @@
+import { Testing } from "cdktf";
+import { buildBootstrap } from "../../scripts/bootstrap";
+import { decodeStacks } from "../../scripts/terraform-decode";
+import { GKE_API_ROLES, GKE_CLUSTER_CONDITION, MODIFIED_GRANTS_BY_ROLE, actsOnServiceAccount } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
+import { synthesizedStacks } from "../support/deployments";
+import { type ConditionRequest, evaluateCondition } from "../support/iam-condition";
+
+/**
+ * What the GCP deploy identities may do, read from the bootstrap's synthesized JSON (its conditions as the real
+ * terraform decodes them) and held against what each shipped GCP example's synthesized cloud stack needs: every
+ * service account it creates and every grant it makes on one, its cluster; and against what it must not reach: the
+ * project's other service accounts (the Compute Engine default one holds Editor) and clusters, in particular a
+ * deployment whose name prefixes this one.
+ */
+
+type Block = Record<string, unknown>;
+type Json = { resource: Record<string, Record<string, Block>>; provider?: { google?: { project?: string }[] } };
+
+const APPLY = "serviceAccount:deploy@acme-catalog-prod.iam.gserviceaccount.com";
+const PLAN = "serviceAccount:plan@acme-catalog-prod.iam.gserviceaccount.com";
+const EXAMPLES = ["gcp", "gcp-estate", "gcp-estate-keys", "gcp-estate-gateway"];
+
+/**
+ * A user-managed service account's email: `<account_id>@<project>.iam.gserviceaccount.com` (the google provider's
+ * resourceGoogleServiceAccountCreate builds it so for an account it adopts,
+ * google/services/resourcemanager/resource_google_service_account.go), and the Compute Engine default account's
+ * `<project-number>-compute@developer.gserviceaccount.com` (https://cloud.google.com/compute/docs/access/service-accounts#default_service_account).
+ */
+const emailOf = (accountId: string, project: string) => `${accountId}@${project}.iam.gserviceaccount.com`;
+const COMPUTE_DEFAULT = "123456789012-compute@developer.gserviceaccount.com";
+
+/** A resource-level or project-level grant of one member, its role's permissions when the role is a custom one. */
+interface Grant {
+  readonly role: string;
+  /** undefined for a predefined role: its permissions are not written down here, so it counts as holding any. */
+  readonly permissions: readonly string[] | undefined;
+  readonly condition: string | undefined;
+  /** The service account (email) whose own allow policy holds the grant; undefined: the project's. */
+  readonly onAccount: string | undefined;
+}
+
+/** The bootstrap of `example`, synthesized, its condition expressions decoded by the real terraform. */
+function bootstrapOf(example: string): { json: Json; decoded: Record<string, unknown>; project: string } {
+  const stack = buildBootstrap(Testing.app(), ["--config", `examples/${example}.yaml`, "--apply-member", APPLY, "--plan-member", PLAN], {});
+  const json = JSON.parse(Testing.synth(stack)) as Json;
+  return { json, decoded: decodeStacks({ boot: json }).boot.blocks, project: json.provider!.google![0].project! };
+}
+
+/** Every grant `member` holds in the bootstrap: project bindings and bindings on the bootstrap's service accounts. */
+function grantsOf(boot: { json: Json; decoded: Record<string, unknown>; project: string }, member: string): Grant[] {
+  const r = boot.json.resource;
+  const custom = (role: string) => {
+    const m = /^\$\{google_project_iam_custom_role\.([^.]+)\.name\}$/.exec(role);
+    return m ? (r.google_project_iam_custom_role[m[1]].permissions as string[]) : undefined;
+  };
+  const decodedCondition = (type: string, id: string) => {
+    const block = boot.decoded[`resource.${type}.${id}`] as { condition?: { expression: string } | { expression: string }[] } | undefined;
+    const c = block?.condition;
+    return Array.isArray(c) ? c[0]?.expression : c?.expression;
+  };
+  const grants: Grant[] = [];
+  for (const [id, b] of Object.entries(r.google_project_iam_member ?? {})) {
+    if (b.member !== member) continue;
+    // As the real terraform decodes it (it reads every string as a template): what reaches IAM.
+    grants.push({ role: String(b.role), permissions: custom(String(b.role)), condition: decodedCondition("google_project_iam_member", id), onAccount: undefined });
+  }
+  for (const b of Object.values(r.google_service_account_iam_member ?? {})) {
+    if (b.member !== member) continue;
+    const m = /^\$\{google_service_account\.([^.]+)\.name\}$/.exec(String(b.service_account_id));
+    const sa = m ? r.google_service_account[m[1]] : undefined;
+    expect(sa).toBeDefined();
+    grants.push({ role: String(b.role), permissions: custom(String(b.role)), condition: undefined, onAccount: emailOf(String(sa!.account_id), String(sa!.project ?? boot.project)) });
+  }
+  return grants;
+}
+
+/** Whether one of `grants` allows `permission` on a service account (an IAM resource: no resource attributes). */
+function mayOnAccount(grants: readonly Grant[], permission: string, email: string, grantedRole?: string): boolean {
+  const request: ConditionRequest = grantedRole ? { api: { [MODIFIED_GRANTS_BY_ROLE]: [grantedRole] } } : {};
+  return grants.some(
+    (g) =>
+      (g.permissions === undefined || g.permissions.includes(permission)) &&
+      (g.onAccount === undefined || g.onAccount === email) &&
+      (g.condition === undefined || evaluateCondition(g.condition, request)),
+  );
+}
+
+/** Whether one of `grants` allows `permission` on a request with these resource attributes. */
+function mayOn(grants: readonly Grant[], permission: string, resource: { type: string; name: string }): boolean {
+  return grants.some((g) => g.onAccount === undefined && (g.permissions === undefined || g.permissions.includes(permission)) && (g.condition === undefined || evaluateCondition(g.condition, { resource })));
+}
+
+/** The example's synthesized cloud stack (`<name>-gcp`) and its provider's project. */
+function cloudOf(example: string): { json: Json; project: string; name: string } {
+  const stacks = synthesizedStacks(`examples-${example}`);
+  const id = Object.keys(stacks).find((s) => s.endsWith("-gcp"))!;
+  const json = stacks[id] as unknown as Json;
+  return { json, project: json.provider!.google![0].project!, name: id.replace(/-gcp$/, "") };
+}
+
+/** `${google_service_account.<id>.(email|name)}` references anywhere under `value`, as the account's email. */
+function accountReferences(value: unknown, accounts: Record<string, Block>, project: string): string[] {
+  const text = JSON.stringify(value);
+  return [...text.matchAll(/\$\{google_service_account\.([^.}]+)\.(email|name|member)\}/g)].map(([, id]) => emailOf(String(accounts[id].account_id), String(accounts[id].project ?? project)));
+}
+
+describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the deployment's service accounts and cluster", (example) => {
+  const boot = bootstrapOf(example);
+  const cloud = cloudOf(example);
+  const apply = grantsOf(boot, APPLY);
+  const plan = grantsOf(boot, PLAN);
+  const accounts = cloud.json.resource.google_service_account;
+
+  test("every condition reaches IAM as written: terraform decodes each expression to the synthesized text", () => {
+    const conditional = Object.entries(boot.json.resource.google_project_iam_member).filter(([, b]) => b.condition !== undefined);
+    expect(conditional.length).toBeGreaterThanOrEqual(3);
+    for (const [id, b] of conditional) {
+      const decoded = boot.decoded[`resource.google_project_iam_member.${id}`] as { condition: { expression: string } | { expression: string }[] };
+      const c = Array.isArray(decoded.condition) ? decoded.condition[0] : decoded.condition;
+      expect(c.expression).toBe((b.condition as { expression: string }).expression);
+    }
+  });
+
+  test("each service account the cloud stack creates is created alike by the bootstrap (granted there), and the cloud stack takes it over", () => {
+    expect(Object.keys(accounts).length).toBeGreaterThan(0);
+    const bootAccounts = Object.values(boot.json.resource.google_service_account ?? {});
+    for (const a of Object.values(accounts)) {
+      expect(a.create_ignore_already_exists).toBe(true);
+      const twin = bootAccounts.filter((b) => b.account_id === a.account_id);
+      expect(twin).toHaveLength(1);
+      for (const k of ["display_name", "description"]) expect(twin[0][k]).toBe(a[k]);
+      expect(twin[0].project ?? boot.project).toBe(a.project ?? cloud.project);
+      expect(twin[0].create_ignore_already_exists).toBe(true);
+      // Destroying the bootstrap must not delete the accounts the running platform uses.
+      expect(twin[0].lifecycle).toEqual({ prevent_destroy: true });
+    }
+    expect(bootAccounts).toHaveLength(Object.keys(accounts).length);
+  });
+
+  test("the apply identity may act as every account the cluster's nodes run as, and grant on each account what the cloud stack grants there", () => {
+    const r = cloud.json.resource;
+    const runAs = [...Object.values(r.google_container_cluster), ...Object.values(r.google_container_node_pool ?? {})].flatMap((c) => accountReferences({ node_config: c.node_config, node_pool: c.node_pool }, accounts, cloud.project));
+    expect(runAs.length).toBeGreaterThan(0);
+    for (const email of runAs) expect(mayOnAccount(apply, "iam.serviceAccounts.actAs", email)).toBe(true);
+    const grantsOnAccounts = Object.values(r.google_service_account_iam_member ?? {});
+    expect(grantsOnAccounts.length).toBeGreaterThan(0);
+    for (const g of grantsOnAccounts) {
+      const [email] = accountReferences(g.service_account_id, accounts, cloud.project);
+      expect(mayOnAccount(apply, "iam.serviceAccounts.setIamPolicy", email, String(g.role))).toBe(true);
+    }
+    // Update and delete (display name, destroy) on each of its own accounts.
+    for (const a of Object.values(accounts)) {
+      for (const p of ["iam.serviceAccounts.update", "iam.serviceAccounts.delete"]) expect(mayOnAccount(apply, p, emailOf(String(a.account_id), String(a.project ?? cloud.project)))).toBe(true);
+    }
+  });
+
+  test("no other account: not the Compute Engine default one, not those of a deployment whose name prefixes this one", () => {
+    const foreign = [COMPUTE_DEFAULT, ...Object.values(accounts).map((a) => emailOf(String(a.account_id).replace(cloud.name, `${cloud.name}-2`), String(a.project ?? cloud.project)))];
+    for (const email of foreign) {
+      for (const p of ["iam.serviceAccounts.actAs", "iam.serviceAccounts.update", "iam.serviceAccounts.delete"]) expect(mayOnAccount(apply, p, email)).toBe(false);
+      for (const role of ["roles/iam.serviceAccountTokenCreator", "roles/iam.workloadIdentityUser", "roles/iam.serviceAccountUser"]) expect(mayOnAccount(apply, "iam.serviceAccounts.setIamPolicy", email, role)).toBe(false);
+      for (const p of ["iam.serviceAccounts.actAs", "iam.serviceAccounts.setIamPolicy"]) expect(mayOnAccount(plan, p, email)).toBe(false);
+    }
+  });
+
+  test("no project-level binding holds a permission that acts on an existing service account, and no predefined role is bound without the cluster condition", () => {
+    for (const g of [...apply, ...plan].filter((x) => x.onAccount === undefined)) {
+      if (g.permissions) expect(g.permissions.filter(actsOnServiceAccount)).toEqual([]);
+      else expect({ role: g.role, condition: g.condition }).toEqual({ role: expect.stringMatching(/^roles\/container\.(admin|viewer)$/), condition: expect.any(String) });
+    }
+    expect(apply.filter((g) => g.onAccount === undefined && g.permissions === undefined).map((g) => g.role)).toEqual([GKE_API_ROLES.apply]);
+    expect(plan.filter((g) => g.permissions === undefined).map((g) => g.role)).toEqual([GKE_API_ROLES.plan]);
+  });
+
+  test("on a cluster, the cluster and Kubernetes API grants reach only the deployment's; requests on the project still pass (clusters.create)", () => {
+    const [c] = Object.values(cloud.json.resource.google_container_cluster);
+    const ours = GKE_CLUSTER_CONDITION.regionalName.value(String(c.project ?? cloud.project), String(c.location), String(c.name));
+    const cluster = (name: string) => ({ type: GKE_CLUSTER_CONDITION.type.value, name });
+    const others = [
+      GKE_CLUSTER_CONDITION.regionalName.value(String(c.project ?? cloud.project), String(c.location), `${String(c.name)}-2`),
+      GKE_CLUSTER_CONDITION.regionalName.value(String(c.project ?? cloud.project), "us-central1", String(c.name)),
+      `projects/${String(c.project ?? cloud.project)}/zones/${String(c.location)}-b/clusters/${String(c.name)}`,
+    ];
+    for (const p of GKE_CLUSTER_CONDITION.clusterPermissions.value) {
+      expect(mayOn(apply, p, cluster(ours))).toBe(true);
+      for (const other of others) expect(mayOn(apply, p, cluster(other))).toBe(false);
+    }
+    // A Kubernetes API permission of the predefined roles, on the deployment's cluster and no other.
+    for (const [grants, p] of [[apply, "container.secrets.update"], [plan, "container.pods.list"]] as const) {
+      expect(mayOn(grants, p, cluster(ours))).toBe(true);
+      for (const other of others) expect(mayOn(grants, p, cluster(other))).toBe(false);
+    }
+    expect(mayOn(apply, "container.clusters.create", { type: "cloudresourcemanager.googleapis.com/Project", name: `projects/${cloud.project}` })).toBe(true);
+  });
+});
+
+describe("the condition evaluator (support/iam-condition.ts) on the forms the stack emits", () => {
+  test("a resource attribute the request lacks grants nothing, with == and != alike; an absent API attribute is []", () => {
+    expect(evaluateCondition("resource.type != 'a' || resource.name == 'b'", {})).toBe(false);
+    expect(evaluateCondition("resource.type != 'a' || resource.name == 'b'", { resource: { type: "x", name: "y" } })).toBe(true);
+    expect(evaluateCondition("resource.type != 'a' || resource.name == 'b'", { resource: { type: "a", name: "y" } })).toBe(false);
+    expect(evaluateCondition("api.getAttribute('k', []).hasOnly(['r1', 'r2'])", {})).toBe(true);
+    expect(evaluateCondition("api.getAttribute('k', []).hasOnly(['r1', 'r2'])", { api: { k: ["r1", "r3"] } })).toBe(false);
+    expect(() => evaluateCondition("resource.name.startsWith('x')", {})).toThrow(/unsupported/);
+  });
+});
