@@ -215,9 +215,13 @@ describe("GCP: <name>-deploy-roles", () => {
   const roles = Object.fromEntries(Object.values(tf.resource.google_project_iam_custom_role).map((r) => [String(r.role_id), r.permissions as string[]]));
   const derived = fromShipped("examples-gcp", "gcp");
 
-  test("custom plan, apply and grant roles with exactly the derived permissions, none a wildcard, no Owner or Editor", () => {
+  test("custom plan, apply, grant, service-account and cluster roles with exactly the derived permissions, none a wildcard, no Owner or Editor", () => {
     expect(new Set(roles.globex_prod_deploy_plan)).toEqual(new Set(derived.read));
-    expect(new Set([...roles.globex_prod_deploy_apply, ...roles.globex_prod_deploy_grants])).toEqual(new Set([...derived.read, ...derived.write]));
+    const applies = ["apply", "grants", "service_accounts", "cluster"].map((r) => roles[`globex_prod_deploy_${r}`]);
+    expect(new Set(applies.flat())).toEqual(new Set([...derived.read, ...derived.write]));
+    expect(applies.flat()).toHaveLength(new Set(applies.flat()).size);
+    expect(roles.globex_prod_deploy_service_accounts).toEqual(expect.arrayContaining(["iam.serviceAccounts.actAs", "iam.serviceAccounts.setIamPolicy"]));
+    expect(roles.globex_prod_deploy_cluster).toEqual(["container.clusters.delete", "container.clusters.update"]);
     expect(roles.globex_prod_deploy_grants).toEqual(["resourcemanager.projects.setIamPolicy"]);
     expect(roles.globex_prod_deploy_apply).not.toContain("resourcemanager.projects.setIamPolicy");
     for (const p of Object.values(roles).flat()) expect(p).not.toContain("*");

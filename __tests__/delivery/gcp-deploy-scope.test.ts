@@ -137,7 +137,7 @@ describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the dep
     expect(bootAccounts).toHaveLength(Object.keys(accounts).length);
   });
 
-  test("the apply identity may act as every account the cluster's nodes run as, and grant on each account what the cloud stack grants there", () => {
+  test("the apply identity may act as every account the cluster's nodes run as and grant on each account what the cloud stack grants there; on no other account: not the Compute Engine default one, not those of a deployment whose name prefixes this one", () => {
     const r = cloud.json.resource;
     const runAs = [...Object.values(r.google_container_cluster), ...Object.values(r.google_container_node_pool ?? {})].flatMap((c) => accountReferences({ node_config: c.node_config, node_pool: c.node_pool }, accounts, cloud.project));
     expect(runAs.length).toBeGreaterThan(0);
@@ -152,9 +152,6 @@ describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the dep
     for (const a of Object.values(accounts)) {
       for (const p of ["iam.serviceAccounts.update", "iam.serviceAccounts.delete"]) expect(mayOnAccount(apply, p, emailOf(String(a.account_id), String(a.project ?? cloud.project)))).toBe(true);
     }
-  });
-
-  test("no other account: not the Compute Engine default one, not those of a deployment whose name prefixes this one", () => {
     const foreign = [COMPUTE_DEFAULT, ...Object.values(accounts).map((a) => emailOf(String(a.account_id).replace(cloud.name, `${cloud.name}-2`), String(a.project ?? cloud.project)))];
     for (const email of foreign) {
       for (const p of ["iam.serviceAccounts.actAs", "iam.serviceAccounts.update", "iam.serviceAccounts.delete"]) expect(mayOnAccount(apply, p, email)).toBe(false);
