@@ -88,7 +88,12 @@ export function actsOnServiceAccount(permission: string): boolean {
  * a 409 (hashicorp/terraform-provider-google google/services/resourcemanager/resource_google_service_account.go,
  * resourceGoogleServiceAccountCreate).
  */
-export const ADOPT_EXISTING_SERVICE_ACCOUNT = { attribute: "create_ignore_already_exists", source: "hashicorp/google 6.50.0 google_service_account create_ignore_already_exists; resource_google_service_account.go resourceGoogleServiceAccountCreate" } as const;
+export const ADOPT_EXISTING_SERVICE_ACCOUNT = {
+  attribute: "create_ignore_already_exists",
+  /** Optional and not ForceNew in the provider's schema: an existing deployment's accounts take it in place, not replaced. */
+  forcesReplacement: false,
+  source: "hashicorp/google 6.50.0 google_service_account create_ignore_already_exists (schema: TypeBool, Optional); resource_google_service_account.go resourceGoogleServiceAccountCreate",
+} as const;
 
 /**
  * How a condition names a GKE cluster: resource type `container.googleapis.com/Cluster`, and a regional cluster's
@@ -99,6 +104,10 @@ export const ADOPT_EXISTING_SERVICE_ACCOUNT = { attribute: "create_ignore_alread
  * `resource.type != <type> || resource.name == <name>`: it limits requests on a cluster to the deployment's
  * cluster and leaves requests on other resource types (`container.clusters.create` is checked "on the containing
  * Cloud project", https://cloud.google.com/kubernetes-engine/docs/reference/api-permissions) as the role grants them.
+ * Not stated anywhere found: which resource GKE names when it checks a Kubernetes API permission (container.pods.*,
+ * container.secrets.*) for GKE_API_ROLES. The cluster: limited to the deployment's. The project: unchanged from an
+ * unconditioned binding. No resource type: not granted ("that part of the condition is never interpreted as granting
+ * access", conditions-attribute-reference#inherited-support), so an apply would fail rather than reach further.
  */
 export const GKE_CLUSTER_CONDITION = {
   type: { value: "container.googleapis.com/Cluster", source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type" },
