@@ -235,6 +235,16 @@ test("`matrix` writes the deployments to $GITHUB_OUTPUT, or only the one asked f
   expect(errors.join()).toMatch(/no deployment named 'acme-nope'; deployments: contoso-prod, acme-prod/);
 });
 
+/** After a plan the named guard refused: apply runs no terraform at all, and the summary names the guard. */
+function expectRefusedByGuard(p: Paths, guard: string): void {
+  const apply = terraform(2);
+  const r = applyStack(d, "cloud", p, { stream: apply, capture: apply });
+  expect(r.ok).toBe(false);
+  expect(r.note).toContain(`the ${guard} refused its plan`);
+  expect(apply.calls).toEqual([]);
+  expect(planSummary(d, p)).toContain(`🛑 ${guard}`);
+}
+
 /** A plan that gives an existing role a new trust (another cluster's OIDC provider). */
 const trustJson = (federated: string) => JSON.stringify({ format_version: "1.2", prior_state: { values: { root_module: { resources: [{}] } } },
   resource_changes: [{ address: "aws_iam_role.BackupRole_F43CFD90", mode: "managed", type: "aws_iam_role",
@@ -257,12 +267,7 @@ describe("trust guard in CI (an AWS deployment's apply role may not change a rol
     expect(report).toContain("iam:UpdateAssumeRolePolicy");
     expect(report).toContain("npm run deploy -- --config deployments/acme-prod.yaml --stack cloud");
     expect(errors.join("\n")).toContain("trust guard: acme-prod-aws");
-    const apply = terraform(2);
-    const r = applyStack(d, "cloud", p, { stream: apply, capture: apply });
-    expect(r.ok).toBe(false);
-    expect(r.note).toMatch(/the trust guard refused its plan/);
-    expect(apply.calls).toEqual([]);
-    expect(planSummary(d, p)).toContain("🛑 trust guard");
+    expectRefusedByGuard(p, "trust guard");
   });
   test("the same trust written in another key order is no change; a deployment without the bootstrap's apply role is not guarded", () => {
     const same = trustJson("arn:aws:iam::123456789012:oidc-provider/oidc.eks.eu-west-1.amazonaws.com/id/AAAA");
@@ -284,12 +289,7 @@ describe("replacement guard in CI", () => {
     expect(plan.status).toBe("refused");
     expect(plan.summary).toContain("Refused by the replacement guard: aws_eks_cluster.Cluster_EB0386A7");
     expect(readFileSync(path.join(p.plansDir, "acme-prod-aws.guard.txt"), "utf8")).toContain("attribute vpc_config[0].subnet_ids cannot change in place");
-    const apply = terraform(2);
-    const r = applyStack(d, "cloud", p, { stream: apply, capture: apply });
-    expect(r.ok).toBe(false);
-    expect(r.note).toMatch(/the replacement guard refused its plan/);
-    expect(apply.calls).toEqual([]);
-    expect(planSummary(d, p)).toContain("🛑 replacement guard");
+    expectRefusedByGuard(p, "replacement guard");
   });
   test("the config's dataProtection.allowReplace acknowledges exactly the listed resource", () => {
     const acked = validateDeployment({ ...example, dataProtection: { allowReplace: ["aws_eks_cluster.Cluster_EB0386A7"] } }, "aws");
