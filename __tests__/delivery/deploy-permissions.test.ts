@@ -69,6 +69,16 @@ test("no mapped action is a wildcard; each is well formed and each entry names i
   expect(notCloud("data.terraform_remote_state")).toMatch(/state/);
 });
 
+test("GCP: the apply role may run the cloud stack's `gcloud beta services identity create` (terraform_data.GkeServiceAgent)", () => {
+  // The local-exec is in the synthesized stack, and GenerateServiceIdentity has its own permission (Google's Binary
+  // Authorization custom-roles page lists serviceusage.services.generateServiceIdentity for enabling an API).
+  const cloud = Object.entries(synthesizedStacks("examples-gcp")).find(([id]) => id.endsWith("-gcp"))![1] as { resource: Record<string, Record<string, { provisioner?: { "local-exec"?: { command: string } }[] }>> };
+  const commands = Object.values(cloud.resource.terraform_data ?? {}).flatMap((r) => (r.provisioner ?? []).map((p) => p["local-exec"]?.command ?? ""));
+  expect(commands.some((c) => /gcloud beta services identity create/.test(c))).toBe(true);
+  const derived = derivePermissions("gcp", shipped().find((s) => s.key === "examples-gcp")!.types);
+  expect(derived.write).toContain("serviceusage.services.generateServiceIdentity");
+});
+
 describe("the AWS bootstrap's deploy roles", () => {
   const d = validateDeployment(readConfigFile("examples/aws.yaml") as DeploymentInput, "examples/aws.yaml");
   const tf = JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), "acme-prod-state", { deployment: deploymentOn("aws", d), githubRepository: "acme/p" }))) as {

@@ -7,7 +7,7 @@ import { AWS_ACTION_CONDITIONS, conditionProblems, type SynthesizedStatement } f
 import { awsDeployStatements, DEPLOYMENT_TAG } from "../../stacks/bootstrap/aws-deploy-policy";
 import { AWS_ACTION_RESOURCES, AWS_ARN_FORMATS, DEPLOYMENT_RESOURCE_TYPES, LOG_GROUP_ARN_FORMS, resourceTypeProblems, resourceTypesOf } from "../../stacks/bootstrap/aws-resource-facts";
 import { synthesizedStacks } from "../support/deployments";
-import { arnMatches } from "../support/iam-match";
+import { arnMatches, denies } from "../support/iam-match";
 
 // The AWS apply role's KMS and Route 53 writes, scoped by the conditions the Service Authorization Reference lists
 // for each action (stacks/bootstrap/aws-condition-facts.ts), and its EKS and CloudWatch Logs writes, scoped to the
@@ -60,6 +60,12 @@ describe.each([
       else if (s.sid === "WriteKmsRotationAndAliasTargets") expect({ ...shape, actions: s.actions }).toEqual({ sid: s.sid, resources: [keysArn], condition: undefined, actions: ["kms:CreateAlias", "kms:EnableKeyRotation"] });
       else expect(shape).toEqual({ sid: "WriteKmsDeploymentKeys", resources: [keysArn], condition: [aliased] });
     }
+    // No key created or given a policy that skips KMS's lockout check, whatever the key-policy grant reaches.
+    const rendered = apply().map((st) => ({ ...st, resources: st.resources?.map(resolved) }));
+    const lockout = (action: string, resource: string, bypass: string) => denies(rendered, { action, resource, context: { "kms:BypassPolicyLockoutSafetyCheck": bypass } });
+    const someKey = `arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab`;
+    expect([lockout("kms:PutKeyPolicy", someKey, "true"), lockout("kms:CreateKey", "*", "true")]).toEqual([true, true]);
+    expect([lockout("kms:PutKeyPolicy", someKey, "false"), lockout("kms:CreateKey", "*", "false")]).toEqual([false, false]);
     // No alias of the account is moved to another key or deleted (and made again on another).
     expect(apply().find((s) => s.sid === "DenyAliasChanges")).toEqual({ sid: "DenyAliasChanges", effect: "Deny", actions: ["kms:DeleteAlias", "kms:UpdateAlias"], resources: [expect.stringMatching(/:kms:\*:.*:alias\/\*$/)] });
     const tagScoped = kmsWrites().find((s) => s.sid === "WriteKmsDeploymentKeys")!.actions;

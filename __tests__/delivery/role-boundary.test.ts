@@ -197,6 +197,15 @@ describe.each([
     }
   });
 
+  test("the cluster waits for its secrets key's alias: the cluster role's boundary reaches the key only by it", () => {
+    type Encryption = { provider: { key_arn: string } };
+    const [cluster] = Object.values(cloud.resource.aws_eks_cluster) as { encryption_config: Encryption | Encryption[]; depends_on?: string[] }[];
+    const encryption = [cluster.encryption_config].flat()[0];
+    const keyId = ref(encryption.provider.key_arn)![2];
+    const alias = Object.entries(cloud.resource.aws_kms_alias).find(([, a]) => ref(a.target_key_id)?.[2] === keyId)![0];
+    expect(cluster.depends_on).toContain(`aws_kms_alias.${alias}`);
+  });
+
   test("a boundary allows nothing the role's own policies do not: no IAM, STS or key-policy action, no action of another role", () => {
     for (const r of roles) {
       const own = new Set([...r.inline.flatMap((st) => st.actions ?? []), ...r.managed.flatMap((arn) => AWS_MANAGED_POLICIES[arn.split("/").pop()!].statements.flatMap((st) => st.actions ?? []))]);

@@ -147,7 +147,8 @@ export class EksCluster extends Construct {
         // The provider replaces the cluster when this flag changes; it only matters at creation.
         ignoreChanges: ["access_config[0].bootstrap_cluster_creator_admin_permissions"],
       },
-      dependsOn: [...clusterRole.grants, logGroup],
+      // The cluster role's boundary reaches the secrets key by its alias (kms:ResourceAliases): the alias first.
+      dependsOn: [...clusterRole.grants, logGroup, this.secretsKey.alias],
     });
     this.clusterName = this.resource.name;
     this.oidcIssuerUrl = this.resource.identity.get(0).oidc.get(0).issuer;

@@ -38,6 +38,11 @@ export class EncryptionKey extends Construct {
   readonly keyArn: string;
   /** Key id (a token). */
   readonly keyId: string;
+  /**
+   * The key's alias. The deploy identities and the roles' boundaries reach the key by it (kms:ResourceAliases,
+   * stacks/bootstrap/aws-role-boundary.ts): whatever uses the key through such a role waits for it.
+   */
+  readonly alias: KmsAlias;
 
   constructor(scope: Construct, id: string, props: EncryptionKeyProps) {
     super(scope, id);
@@ -58,6 +63,6 @@ export class EncryptionKey extends Construct {
     });
     this.keyArn = this.resource.arn;
     this.keyId = this.resource.keyId;
-    new KmsAlias(this, "Alias", { name: `alias/${props.aliasName}`, targetKeyId: this.resource.keyId });
+    this.alias = new KmsAlias(this, "Alias", { name: `alias/${props.aliasName}`, targetKeyId: this.resource.keyId });
   }
 }

@@ -32,7 +32,10 @@ const keyAction = (extra: readonly string[] = []): ActionConditionFact => ({ byR
 const aliasAction: ActionConditionFact = { byResourceType: { alias: KMS_ALIAS, key: KMS_KEY }, source: KMS };
 
 export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>> = {
-  "kms:CreateKey": { byResourceType: { "": ["aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys", "kms:CallerAccount", "kms:ViaService"] }, source: `${KMS} (CreateKey: no resource type; dependent actions kms:PutKeyPolicy, kms:TagResource)` },
+  "kms:CreateKey": {
+    byResourceType: { "": ["aws:RequestTag/${TagKey}", "aws:ResourceTag/${TagKey}", "aws:TagKeys", "kms:BypassPolicyLockoutSafetyCheck", "kms:CallerAccount", "kms:ViaService"] },
+    source: `${KMS} (CreateKey: no resource type; dependent actions kms:PutKeyPolicy, kms:TagResource); https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check (CreateKey and PutKeyPolicy)`,
+  },
   "kms:PutKeyPolicy": keyAction(["kms:BypassPolicyLockoutSafetyCheck"]),
   "kms:CreateGrant": keyAction(["kms:GrantIsForAWSResource", "kms:GranteePrincipal"]),
   "kms:EnableKey": keyAction(),

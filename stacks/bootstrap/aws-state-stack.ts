@@ -305,6 +305,16 @@ export function stateBucketStatements(p: { bucketArn: string; stateObjects: read
 }
 
 /**
+ * The two requests that can skip KMS's policy lockout safety check (kms:BypassPolicyLockoutSafetyCheck, a condition
+ * key of CreateKey and PutKeyPolicy: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check),
+ * each on the resource its action is authorized on (CreateKey has no resource type; PutKeyPolicy the key).
+ */
+const KEY_POLICY_LOCKOUT: readonly { sid: string; action: string; resource: (w: { partition: string; account: string }) => string }[] = [
+  { sid: "DenyNewKeyPolicyLockout", action: "kms:CreateKey", resource: () => "*" },
+  { sid: "DenyKeyPolicyLockout", action: "kms:PutKeyPolicy", resource: (w) => `arn:${w.partition}:kms:*:${w.account}:key/*` },
+];
+
+/**
  * What the apply role's scoped grants must not reach, whatever they match: the state key and its alias, the CI roles
  * and their policies, and keys another deployment tagged as its own.
  */
@@ -322,6 +332,9 @@ function applyDenials(
     { sid: "DenyBoundaryRemoval", effect: "Deny", actions: ["iam:DeleteRolePermissionsBoundary"], resources: ["*"] },
     // No role of the account gets a new trust from CI, nor is deleted and created again with one (TRUST_CHANGE_ACTIONS).
     { sid: "DenyTrustChanges", effect: "Deny", actions: [...TRUST_CHANGE_ACTIONS], resources: [`arn:${w.partition}:iam::${w.account}:role/*`] },
+    // Whatever key policy the apply role may write, never one that skips KMS's lockout check (a policy that leaves the
+    // account's administrators out of a key); the aws provider asks for it only with bypass_policy_lockout_safety_check.
+    ...KEY_POLICY_LOCKOUT.map((l) => ({ sid: l.sid, effect: "Deny", actions: [l.action], resources: [l.resource(w)], condition: [{ test: "Bool", variable: "kms:BypassPolicyLockoutSafetyCheck", values: ["true"] }] })),
     // The deployment's keys are reached by their aliases: no alias of the account is moved to another key or deleted
     // (and created again on another) from CI (ALIAS_CHANGE_ACTIONS).
     { sid: "DenyAliasChanges", effect: "Deny", actions: [...ALIAS_CHANGE_ACTIONS], resources: [`arn:${w.partition}:kms:*:${w.account}:alias/*`] },

@@ -211,7 +211,13 @@ export const GCP_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   "data.google_dns_managed_zone": { read: ["dns.managedZones.get"], write: [], source: `${TFG("dns/data_source_dns_managed_zone.go")}; ${GCP_PERMS}` },
   // Create lists the zone's record sets first, and read lists them by name and type (resource_dns_record_set.go: ResourceRecordSets.List).
   google_dns_record_set: { read: ["dns.resourceRecordSets.get", "dns.resourceRecordSets.list", "dns.managedZones.get"], write: ["dns.resourceRecordSets.create", "dns.resourceRecordSets.update", "dns.resourceRecordSets.delete", "dns.changes.create", "dns.changes.get"], source: `${TFG("dns/resource_dns_record_set.go")}; ${GCP_PERMS}` },
-  google_project_service_identity: { read: [], write: ["serviceusage.services.use"], source: `${TFG("serviceusage/resource_project_service_identity.go")} (GenerateServiceIdentity); ${GCP_PERMS}` },
+  google_project_service_identity: {
+    read: [],
+    // GenerateServiceIdentity is authorized by its own permission, listed beside serviceusage.services.use for enabling
+    // an API: https://cloud.google.com/binary-authorization/docs/reference/custom-roles ("Enable the API").
+    write: ["serviceusage.services.generateServiceIdentity", "serviceusage.services.use"],
+    source: `${TFG("serviceusage/resource_project_service_identity.go")} (GenerateServiceIdentity); ${GCP_PERMS}; https://cloud.google.com/binary-authorization/docs/reference/custom-roles`,
+  },
   "data.google_compute_zones": { read: ["compute.zones.list", "compute.regions.get"], write: [], source: `${TFG("compute/data_source_google_compute_zones.go")}; ${GCP_PERMS}` },
   "data.google_storage_project_service_account": { read: ["resourcemanager.projects.get"], write: [], source: `${TFG("storage/data_source_google_storage_project_service_account.go")}; https://cloud.google.com/storage/docs/json_api/v1/projects/serviceAccount/get` },
   // An existing network (gcp.existingNetwork), read in its (possibly Shared VPC host) project: grant these there too.
