@@ -156,7 +156,7 @@ export const KEY_AND_BUCKET_CONDITION = {
     source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name; https://cloud.google.com/kms/docs/object-hierarchy",
   },
   /** Checked on the parent location (key rings) or the project (buckets), never on an existing key ring, key or bucket. */
-  parentPermissions: { value: ["cloudkms.keyRings.create", "cloudkms.keyRings.list", "storage.buckets.create", "storage.buckets.list"], source: "https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings/create; https://cloud.google.com/storage/docs/json_api/v1/buckets/insert" },
+  parentPermissions: { value: ["cloudkms.keyRings.create", "storage.buckets.create"], source: "https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings/create; https://cloud.google.com/storage/docs/json_api/v1/buckets/insert" },
 } as const;
 
 const KEY_OR_BUCKET_PREFIXES = ["cloudkms.keyRings.", "cloudkms.cryptoKeys.", "cloudkms.cryptoKeyVersions.", "storage.buckets."];
