@@ -9,7 +9,10 @@ import { buildBootstrap } from "../../scripts/bootstrap";
 import { decodeStacks } from "../../scripts/terraform-decode";
 import { AzureDeployRolesStack } from "../../stacks/bootstrap/azure-deploy-roles-stack";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, roleGrants } from "../../stacks/bootstrap/azure-grant-condition";
-import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
+import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
+import { KmsKeyRing } from "@cdktf/provider-google/lib/kms-key-ring";
+import { DataGoogleKmsKeyRing } from "@cdktf/provider-google/lib/data-google-kms-key-ring";
+import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE, deploymentKeysAndBuckets } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
 import { derivePermissions } from "../../stacks/bootstrap/deploy-permissions";
 import { conditionAllows, parseCondition } from "../support/azure-condition";
 import { synthesizedStacks } from "../support/deployments";
@@ -215,9 +218,12 @@ describe("GCP: <name>-deploy-roles", () => {
   const roles = Object.fromEntries(Object.values(tf.resource.google_project_iam_custom_role).map((r) => [String(r.role_id), r.permissions as string[]]));
   const derived = fromShipped("examples-gcp", "gcp");
 
-  test("custom plan, apply, grant, service-account and cluster roles with exactly the derived permissions, none a wildcard, no Owner or Editor", () => {
+  test("custom plan, apply, grant, service-account, cluster and key-and-bucket roles with exactly the derived permissions, none a wildcard, no Owner or Editor", () => {
     expect(new Set(roles.globex_prod_deploy_plan)).toEqual(new Set(derived.read));
-    const applies = ["apply", "grants", "service_accounts", "cluster"].map((r) => roles[`globex_prod_deploy_${r}`]);
+    const applies = ["apply", "grants", "service_accounts", "cluster", "keys_and_buckets"].map((r) => roles[`globex_prod_deploy_${r}`]);
+    const onKeysAndBuckets = ["cloudkms.cryptoKeys.setIamPolicy", "cloudkms.cryptoKeyVersions.destroy", "cloudkms.cryptoKeys.create", "storage.buckets.setIamPolicy", "storage.buckets.update", "storage.buckets.delete"];
+    expect(roles.globex_prod_deploy_keys_and_buckets).toEqual(expect.arrayContaining(onKeysAndBuckets));
+    for (const p of onKeysAndBuckets) expect(roles.globex_prod_deploy_apply).not.toContain(p);
     expect(new Set(applies.flat())).toEqual(new Set([...derived.read, ...derived.write]));
     expect(applies.flat()).toHaveLength(new Set(applies.flat()).size);
     expect(roles.globex_prod_deploy_service_accounts).toEqual(expect.arrayContaining(["iam.serviceAccounts.actAs", "iam.serviceAccounts.setIamPolicy"]));
@@ -247,6 +253,19 @@ describe("GCP: <name>-deploy-roles", () => {
 
   test("a malformed member is refused with the fix", () => {
     expect(() => new GcpDeployRolesStack(Testing.app(), "x", { deployment: deploymentOn("gcp", d), applyMember: "deploy@x" })).toThrow(/is not an IAM member; give e\.g\. serviceAccount:/);
+  });
+
+  test("a key ring, key or bucket the condition cannot name literally is refused with the fix", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const ring = new KmsKeyRing(stack, "Ring", { name: "r", location: "europe-west1" });
+    new KmsCryptoKey(stack, "Own", { name: "k", keyRing: ring.id });
+    expect(deploymentKeysAndBuckets([stack], "p").cryptoKeys).toEqual(["projects/p/locations/europe-west1/keyRings/r/cryptoKeys/k"]);
+    const looked = new DataGoogleKmsKeyRing(stack, "Looked", { name: "x", location: "europe-west1" });
+    new KmsCryptoKey(stack, "Foreign", { name: "k2", keyRing: looked.id });
+    expect(() => deploymentKeysAndBuckets([stack], "p")).toThrow(/Foreign: the key's key ring \(\$\{data\.google_kms_key_ring\.Looked\.id\}\) is none of the deployment's own; name it literally/);
+    const other = new TerraformStack(Testing.app(), "t");
+    new KmsKeyRing(other, "Ring", { name: ring.name, location: "europe-west1" });
+    expect(() => deploymentKeysAndBuckets([other], "p")).toThrow(/the key ring's name must be literal/);
   });
 });
 

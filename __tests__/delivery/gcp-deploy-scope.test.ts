@@ -1,7 +1,8 @@
 import { Testing } from "cdktf";
 import { buildBootstrap } from "../../scripts/bootstrap";
 import { decodeStacks } from "../../scripts/terraform-decode";
-import { GKE_API_ROLES, GKE_CLUSTER_CONDITION, MODIFIED_GRANTS_BY_ROLE, actsOnServiceAccount } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
+import { GKE_API_ROLES, GKE_CLUSTER_CONDITION, KEY_AND_BUCKET_CONDITION, MODIFIED_GRANTS_BY_ROLE, actsOnKeyOrBucket, actsOnServiceAccount } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
+import { GCP_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { synthesizedStacks } from "../support/deployments";
 import { type ConditionRequest, evaluateCondition } from "../support/iam-condition";
 
@@ -191,6 +192,105 @@ describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the dep
   });
 });
 
+/**
+ * On which resource Cloud KMS and Cloud Storage check each permission the key and bucket resources need
+ * (GCP_PERMISSIONS): a key ring's reads, and a key's create, on the key ring ("on the specified resource parent",
+ * https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys/create); a key version's
+ * list on its key (.../cryptoKeyVersions/list, parent), its destroy on the version (.../cryptoKeyVersions/destroy); a
+ * key ring's create on its location (.../projects.locations.keyRings/create); a bucket's create on the project
+ * (https://cloud.google.com/storage/docs/json_api/v1/buckets/insert), anything else on the bucket.
+ */
+type KeyOrBucketTarget = "location" | "project" | "keyRing" | "cryptoKey" | "cryptoKeyVersion" | "bucket";
+function targetOf(permission: string): KeyOrBucketTarget {
+  if (permission === "cloudkms.keyRings.create") return "location";
+  if (permission === "storage.buckets.create") return "project";
+  if (permission.startsWith("cloudkms.keyRings.") || permission === "cloudkms.cryptoKeys.create") return "keyRing";
+  if (permission === "cloudkms.cryptoKeyVersions.destroy") return "cryptoKeyVersion";
+  if (permission.startsWith("cloudkms.cryptoKeys.") || permission === "cloudkms.cryptoKeyVersions.list") return "cryptoKey";
+  if (permission.startsWith("storage.buckets.")) return "bucket";
+  throw new Error(`no target known for ${permission}`);
+}
+
+const KEY_AND_BUCKET_TYPES = ["google_kms_key_ring", "google_kms_crypto_key", "google_kms_crypto_key_iam_member", "google_storage_bucket", "google_storage_bucket_iam_member"];
+
+describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the deployment's key rings, keys and buckets", (example) => {
+  const boot = bootstrapOf(example);
+  const cloud = cloudOf(example);
+  // The custom roles' grants: the predefined GKE roles (GKE_API_ROLES) hold container.* permissions only, no Cloud KMS or
+  // Cloud Storage one (https://cloud.google.com/iam/docs/roles-permissions/container), and the other test block holds
+  // them to the cluster condition.
+  const apply = grantsOf(boot, APPLY).filter((g) => g.permissions !== undefined);
+  const r = cloud.json.resource;
+  const { names, types } = KEY_AND_BUCKET_CONDITION;
+  const ringName = (b: Block) => names.value.keyRing(String(b.project ?? cloud.project), String(b.location), String(b.name));
+  // `${google_kms_key_ring.X.id}` / `${google_kms_crypto_key.X.id}` / `${google_storage_bucket.X.name}`, or a literal name.
+  const referenced = (value: unknown, type: string, nameOf: (b: Block) => string) => {
+    const m = new RegExp(`^\\$\\{${type}\\.([^.]+)\\.(id|name)\\}$`).exec(String(value));
+    return m ? nameOf(r[type][m[1]]) : String(value);
+  };
+  const keyName = (b: Block) => names.value.cryptoKey(referenced(b.key_ring, "google_kms_key_ring", ringName), String(b.name));
+  const keyRings = Object.values(r.google_kms_key_ring ?? {}).map(ringName);
+  const keys = [...Object.values(r.google_kms_crypto_key ?? {}).map(keyName), ...Object.values(r.google_kms_crypto_key_iam_member ?? {}).map((g) => referenced(g.crypto_key_id, "google_kms_crypto_key", keyName))];
+  const buckets = [...Object.values(r.google_storage_bucket ?? {}).map((b) => String(b.name)), ...Object.values(r.google_storage_bucket_iam_member ?? {}).map((g) => referenced(g.bucket, "google_storage_bucket", (b) => String(b.name)))];
+  // What the cloud stack's key and bucket resources need (permission-facts.ts), all of it on the apply side.
+  const needed = [...new Set(KEY_AND_BUCKET_TYPES.flatMap((t) => [...GCP_PERMISSIONS[t].read, ...GCP_PERMISSIONS[t].write]))];
+  const requestsOn = (permission: string, ring: string, key: string, bucket: string, project = cloud.project): { type: string; name: string } => {
+    switch (targetOf(permission)) {
+      case "location":
+        return { type: "cloud.googleapis.com/Location", name: ring.replace(/\/keyRings\/[^/]+$/, "") };
+      case "project":
+        return { type: "cloudresourcemanager.googleapis.com/Project", name: `projects/${project}` };
+      case "keyRing":
+        return { type: types.value.keyRing, name: ring };
+      case "cryptoKey":
+        return { type: types.value.cryptoKey, name: key };
+      case "cryptoKeyVersion":
+        return { type: types.value.cryptoKeyVersion, name: names.value.cryptoKeyVersion(key, "1") };
+      case "bucket":
+        return { type: types.value.bucket, name: names.value.bucket(bucket) };
+    }
+  };
+
+  test("every key ring, key and bucket the cloud stack creates or grants on is reachable with every permission it needs; a foreign one and a prefix deployment's are not", () => {
+    expect(keyRings.length).toBeGreaterThan(0);
+    expect(keys.length).toBeGreaterThanOrEqual(2);
+    expect(buckets.length).toBeGreaterThanOrEqual(2);
+    expect(needed).toEqual(expect.arrayContaining(["cloudkms.cryptoKeys.setIamPolicy", "storage.buckets.setIamPolicy", "storage.buckets.update", "cloudkms.cryptoKeyVersions.destroy"]));
+    for (const p of needed) {
+      for (const key of keys) expect({ p, key, ok: mayOn(apply, p, requestsOn(p, key.replace(/\/cryptoKeys\/[^/]+$/, ""), key, buckets[0])) }).toEqual({ p, key, ok: true });
+      if (["keyRing", "location"].includes(targetOf(p))) for (const ring of keyRings) expect({ p, ring, ok: mayOn(apply, p, requestsOn(p, ring, keys[0], buckets[0])) }).toEqual({ p, ring, ok: true });
+      for (const bucket of buckets) expect({ p, bucket, ok: mayOn(apply, p, requestsOn(p, keyRings[0], keys[0], bucket)) }).toEqual({ p, bucket, ok: true });
+    }
+    // Another key ring and bucket of the project (the state bucket among them), and a deployment named `<name>-2`.
+    const prefixed = (n: string) => n.replace(`-${cloud.name}-`, `-${cloud.name}-2-`).replace(`/keyRings/${cloud.name}-`, `/keyRings/${cloud.name}-2-`);
+    const foreignRings = [names.value.keyRing(cloud.project, "europe-west1", "customer-keys"), ...keyRings.map(prefixed)];
+    const foreignBuckets = ["acme-terraform-state", `${cloud.project}-billing-exports`, ...buckets.map(prefixed)];
+    expect(foreignRings.filter((n) => keyRings.includes(n))).toEqual([]);
+    expect(foreignBuckets.filter((n) => buckets.includes(n))).toEqual([]);
+    for (const p of needed.filter(actsOnKeyOrBucket)) {
+      for (const ring of foreignRings) {
+        for (const key of [names.value.cryptoKey(ring, "vault-unseal"), names.value.cryptoKey(ring, "data")]) expect({ p, key, ok: mayOn(apply, p, requestsOn(p, ring, key, "unused")) }).toEqual({ p, key, ok: false });
+      }
+      // A key of the deployment's name in another key ring, and a key ring of another location.
+      for (const key of keys) {
+        for (const other of [key.replace("/keyRings/", "/keyRings/x-"), key.replace(/\/locations\/[^/]+\//, "/locations/us-central1/")]) expect({ p, other, ok: mayOn(apply, p, requestsOn(p, other.replace(/\/cryptoKeys\/[^/]+$/, ""), other, "unused")) }).toEqual({ p, other, ok: false });
+      }
+      if (targetOf(p) === "bucket") for (const bucket of foreignBuckets) expect({ p, bucket, ok: mayOn(apply, p, requestsOn(p, keyRings[0], keys[0], bucket)) }).toEqual({ p, bucket, ok: false });
+    }
+  });
+
+  test("no unconditioned binding holds a permission that acts on an existing key ring, key, key version or bucket; the creates checked on the location and the project stay unconditioned", () => {
+    const unconditioned = apply.filter((g) => g.onAccount === undefined && g.condition === undefined);
+    expect(unconditioned.length).toBeGreaterThan(0);
+    for (const g of unconditioned) {
+      expect(g.permissions).toBeDefined();
+      expect(g.permissions!.filter(actsOnKeyOrBucket)).toEqual([]);
+      for (const p of ["cloudkms.cryptoKeys.setIamPolicy", "storage.buckets.setIamPolicy", "storage.buckets.update", "cloudkms.cryptoKeyVersions.destroy", "cloudkms.cryptoKeys.update", "storage.buckets.delete"]) expect(g.permissions).not.toContain(p);
+    }
+    expect(unconditioned.flatMap((g) => g.permissions!.filter((p) => /^(cloudkms|storage)\./.test(p))).sort()).toEqual(["cloudkms.keyRings.create", "storage.buckets.create"]);
+  });
+});
+
 describe("the condition evaluator (support/iam-condition.ts) on the forms the stack emits", () => {
   test("a resource attribute the request lacks grants nothing, with == and != alike; an absent API attribute is []", () => {
     expect(evaluateCondition("resource.type != 'a' || resource.name == 'b'", {})).toBe(false);
@@ -198,6 +298,9 @@ describe("the condition evaluator (support/iam-condition.ts) on the forms the st
     expect(evaluateCondition("resource.type != 'a' || resource.name == 'b'", { resource: { type: "a", name: "y" } })).toBe(false);
     expect(evaluateCondition("api.getAttribute('k', []).hasOnly(['r1', 'r2'])", {})).toBe(true);
     expect(evaluateCondition("api.getAttribute('k', []).hasOnly(['r1', 'r2'])", { api: { k: ["r1", "r3"] } })).toBe(false);
-    expect(() => evaluateCondition("resource.name.startsWith('x')", {})).toThrow(/unsupported/);
+    expect(evaluateCondition("resource.type != 'a' || resource.name.startsWith('p/')", { resource: { type: "a", name: "p/x" } })).toBe(true);
+    expect(evaluateCondition("resource.type != 'a' || resource.name.startsWith('p/')", { resource: { type: "a", name: "p-2/x" } })).toBe(false);
+    expect(evaluateCondition("resource.name.startsWith('p/')", {})).toBe(false);
+    expect(() => evaluateCondition("resource.name.endsWith('x')", {})).toThrow(/unsupported/);
   });
 });

@@ -1,7 +1,7 @@
 /**
  * An evaluator for the IAM Condition expressions the GCP deploy-roles stack emits, to check them against requests.
  * Only that subset of CEL: `||`, `&&`, parentheses, `resource.type` / `resource.name` compared with `==` or `!=` to a
- * string literal, and `api.getAttribute('<name>', []).hasOnly([<string literals>])`. Anything else throws, so a
+ * string literal, `resource.name.startsWith(<string literal>)` (CEL's string prefix test), and `api.getAttribute('<name>', []).hasOnly([<string literals>])`. Anything else throws, so a
  * new form of condition cannot pass a test unread.
  *
  * Semantics, from https://cloud.google.com/iam/docs/conditions-attribute-reference:
@@ -85,6 +85,12 @@ export function evaluateCondition(expression: string, request: ConditionRequest)
       return v;
     }
     const id = take("id").value;
+    if (id === "resource.name.startsWith") {
+      take("op", "(");
+      const prefix = take("str").value;
+      take("op", ")");
+      return request.resource?.name !== undefined && request.resource.name.startsWith(prefix);
+    }
     if (id === "resource.type" || id === "resource.name") {
       const op = take("op").value;
       if (op !== "==" && op !== "!=") throw new Error(`unsupported operator ${op} after ${id} in ${expression}`);

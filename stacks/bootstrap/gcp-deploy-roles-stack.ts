@@ -1,11 +1,16 @@
 import type { Construct } from "constructs";
-import { LocalBackend, TerraformOutput, TerraformStack, Token } from "cdktf";
+import { DefaultTokenResolver, LocalBackend, StringConcat, TerraformOutput, TerraformStack, Token, Tokenization } from "cdktf";
 import { GoogleProvider } from "@cdktf/provider-google/lib/provider";
 import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-custom-role";
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
+import { KmsKeyRing } from "@cdktf/provider-google/lib/kms-key-ring";
+import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
+import { KmsCryptoKeyIamMember } from "@cdktf/provider-google/lib/kms-crypto-key-iam-member";
+import { StorageBucket } from "@cdktf/provider-google/lib/storage-bucket";
+import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucket-iam-member";
 import type { GcpDeployment } from "../../config/schema";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { deploymentStacks } from "./deployment-types";
@@ -122,6 +127,70 @@ export function clusterCondition(resourceName: string): string {
 }
 
 /**
+ * How a condition names Cloud KMS key rings, keys and key versions and Cloud Storage buckets: Cloud KMS and Cloud
+ * Storage provide the resource type and name attributes (https://cloud.google.com/iam/docs/conditions-resource-attributes,
+ * #resource-type: `cloudkms.googleapis.com/KeyRing`, `.../CryptoKey`, `.../CryptoKeyVersion`, `storage.googleapis.com/Bucket`;
+ * "Cloud Key Management Service uses [cloud.googleapis.com/Location] as the parent of key ring resources"). Names are
+ * the resources' relative names: a key ring `projects/P/locations/L/keyRings/R` (https://cloud.google.com/kms/docs/object-hierarchy,
+ * "Key ring resource ID"), its keys `.../cryptoKeys/K` and their versions `.../cryptoKeys/K/cryptoKeyVersions/V`
+ * (Cloud KMS API resource name patterns, https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings.cryptoKeys.cryptoKeyVersions),
+ * a bucket `projects/_/buckets/B` (conditions-resource-attributes #resource-name; its full name
+ * `//storage.googleapis.com/projects/_/buckets/BUCKET_ID`, https://cloud.google.com/iam/docs/full-resource-names).
+ * Where each create is checked: a key ring "on the specified resource parent", the location
+ * (https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings/create), a key on its key ring
+ * (.../projects.locations.keyRings.cryptoKeys/create, `parent=projects/∗/locations/∗/keyRings/∗`), a bucket on the project
+ * (https://cloud.google.com/storage/docs/json_api/v1/buckets/insert, `storage.buckets.create` "on the project").
+ */
+export const KEY_AND_BUCKET_CONDITION = {
+  types: {
+    value: { keyRing: "cloudkms.googleapis.com/KeyRing", cryptoKey: "cloudkms.googleapis.com/CryptoKey", cryptoKeyVersion: "cloudkms.googleapis.com/CryptoKeyVersion", bucket: "storage.googleapis.com/Bucket" },
+    source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type",
+  },
+  names: {
+    value: {
+      keyRing: (project: string, location: string, ring: string) => `projects/${project}/locations/${location}/keyRings/${ring}`,
+      cryptoKey: (keyRing: string, key: string) => `${keyRing}/cryptoKeys/${key}`,
+      cryptoKeyVersion: (cryptoKey: string, version: string) => `${cryptoKey}/cryptoKeyVersions/${version}`,
+      bucket: (bucket: string) => `projects/_/buckets/${bucket}`,
+    },
+    source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name; https://cloud.google.com/kms/docs/object-hierarchy",
+  },
+  /** Checked on the parent location (key rings) or the project (buckets), never on an existing key ring, key or bucket. */
+  parentPermissions: { value: ["cloudkms.keyRings.create", "storage.buckets.create"], source: "https://cloud.google.com/kms/docs/reference/rest/v1/projects.locations.keyRings/create; https://cloud.google.com/storage/docs/json_api/v1/buckets/insert" },
+} as const;
+
+const KEY_OR_BUCKET_PREFIXES = ["cloudkms.keyRings.", "cloudkms.cryptoKeys.", "cloudkms.cryptoKeyVersions.", "storage.buckets."];
+
+/** Whether a permission acts on an existing key ring, key, key version or bucket (KEY_AND_BUCKET_CONDITION). */
+export function actsOnKeyOrBucket(permission: string): boolean {
+  return KEY_OR_BUCKET_PREFIXES.some((p) => permission.startsWith(p)) && !(KEY_AND_BUCKET_CONDITION.parentPermissions.value as readonly string[]).includes(permission);
+}
+
+/** The condition resource names of the deployment's key rings, keys and buckets (deploymentKeysAndBuckets). */
+export interface DeploymentKeysAndBuckets {
+  readonly keyRings: readonly string[];
+  readonly cryptoKeys: readonly string[];
+  readonly buckets: readonly string[];
+}
+
+/**
+ * The condition that limits a binding's requests on key rings, keys, key versions and buckets to the deployment's
+ * (KEY_AND_BUCKET_CONDITION), in the cluster condition's form: requests on other resource types (the location a key
+ * ring is created in, the project a bucket is created in) pass as the role grants them.
+ */
+export function keyAndBucketCondition(own: DeploymentKeysAndBuckets): string {
+  const { types } = KEY_AND_BUCKET_CONDITION;
+  const oneOf = (type: string, names: readonly string[], versions = false) =>
+    `(resource.type != '${type}'${names.map((n) => (versions ? ` || resource.name.startsWith('${KEY_AND_BUCKET_CONDITION.names.value.cryptoKeyVersion(n, "")}')` : ` || resource.name == '${n}'`)).join("")})`;
+  return [
+    oneOf(types.value.keyRing, own.keyRings),
+    oneOf(types.value.cryptoKey, own.cryptoKeys),
+    oneOf(types.value.cryptoKeyVersion, own.cryptoKeys, true),
+    oneOf(types.value.bucket, own.buckets),
+  ].join(" && ");
+}
+
+/**
  * `<name>-deploy-roles`: the least-privilege deploy identities of a GCP deployment, in place of Owner. Project custom
  * roles whose permissions are DERIVED from the resource types the deployment synthesizes (permission-facts.ts),
  * read-only for plans, read and write for applies, bound so that nothing reaches beyond the deployment where GCP can
@@ -132,7 +201,10 @@ export function clusterCondition(resourceName: string): string {
  *   account: SERVICE_ACCOUNT_CONDITIONS); the bootstrap creates those accounts, the cloud stack takes them over
  *   (ADOPT_EXISTING_SERVICE_ACCOUNT);
  * - cluster updates and deletes (`ClusterRole`) and the Kubernetes API roles (GKE_API_ROLES) on condition: on a
- *   cluster, only the deployment's (GKE_CLUSTER_CONDITION).
+ *   cluster, only the deployment's (GKE_CLUSTER_CONDITION);
+ * - what acts on an existing key ring, key, key version or bucket (`KeysAndBucketsRole`: cryptoKeys.create,
+ *   update, setIamPolicy, key version destroy, bucket update, setIamPolicy, delete, and their reads) on condition:
+ *   on those types, only the deployment's own (KEY_AND_BUCKET_CONDITION).
  * No `*` permission, no Owner or Editor.
  */
 export class GcpDeployRolesStack extends TerraformStack {
@@ -144,6 +216,8 @@ export class GcpDeployRolesStack extends TerraformStack {
   readonly serviceAccountsRole: ProjectIamCustomRole;
   /** Cluster updates and deletes, bound to the apply member on the deployment's cluster only. */
   readonly clusterRole: ProjectIamCustomRole;
+  /** What acts on existing key rings, keys and buckets, bound to the apply member on the deployment's own only. */
+  readonly keysAndBucketsRole: ProjectIamCustomRole;
 
   constructor(scope: Construct, id: string, props: GcpDeployRolesStackProps) {
     super(scope, id);
@@ -160,7 +234,7 @@ export class GcpDeployRolesStack extends TerraformStack {
     const applyPermissions = [...derived.read, ...derived.write];
     const grant = new Set<string>(PROJECT_GRANT_PERMISSIONS);
     const onCluster = new Set<string>(GKE_CLUSTER_CONDITION.clusterPermissions.value);
-    const elsewhere = (p: string) => grant.has(p) || actsOnServiceAccount(p) || onCluster.has(p);
+    const elsewhere = (p: string) => grant.has(p) || actsOnServiceAccount(p) || onCluster.has(p) || actsOnKeyOrBucket(p);
     this.planRole = new ProjectIamCustomRole(this, "PlanRole", { project, roleId: roleId("plan"), title: `${d.name} plan`, description: "Reads what the deployment's stacks refresh (derived from the synthesized resource types)", permissions: [...derived.read] });
     this.applyRole = new ProjectIamCustomRole(this, "ApplyRole", { project, roleId: roleId("apply"), title: `${d.name} apply`, description: "Creates, updates and deletes what the deployment's stacks hold (derived from the synthesized resource types)", permissions: applyPermissions.filter((p) => !elsewhere(p)) });
     this.grantRole = new ProjectIamCustomRole(this, "GrantRole", { project, roleId: roleId("grants"), title: `${d.name} grants`, description: "Grants the roles the deployment's stacks grant, nothing else (conditional binding)", permissions: [...derived.write.filter((p) => grant.has(p))] });
@@ -172,6 +246,13 @@ export class GcpDeployRolesStack extends TerraformStack {
       permissions: applyPermissions.filter(actsOnServiceAccount),
     });
     this.clusterRole = new ProjectIamCustomRole(this, "ClusterRole", { project, roleId: roleId("cluster"), title: `${d.name} cluster`, description: "Updates and deletes the deployment's GKE cluster, no other (conditional binding)", permissions: applyPermissions.filter((p) => onCluster.has(p)) });
+    this.keysAndBucketsRole = new ProjectIamCustomRole(this, "KeysAndBucketsRole", {
+      project,
+      roleId: roleId("keys_and_buckets"),
+      title: `${d.name} keys and buckets`,
+      description: "Manages the deployment's own key rings, keys and buckets, no other (conditional binding)",
+      permissions: [...new Set(applyPermissions.filter(actsOnKeyOrBucket))],
+    });
     const grantable = projectRolesGranted(stacks);
     const cluster = deploymentCluster(stacks, project);
     const onlyTheCluster = { title: "only-the-deployments-cluster", description: `On a GKE cluster, only ${cluster}`, expression: clusterCondition(cluster) };
@@ -188,6 +269,13 @@ export class GcpDeployRolesStack extends TerraformStack {
         },
       });
       new ProjectIamMember(this, "ClusterMember", { project, role: this.clusterRole.name, member: props.applyMember, condition: onlyTheCluster });
+      const own = deploymentKeysAndBuckets(stacks, project);
+      new ProjectIamMember(this, "KeysAndBucketsMember", {
+        project,
+        role: this.keysAndBucketsRole.name,
+        member: props.applyMember,
+        condition: { title: "only-the-deployments-keys-and-buckets", description: `On key rings, keys and buckets, only ${[...own.keyRings, ...own.buckets].join(", ")}`, expression: keyAndBucketCondition(own) },
+      });
       for (const account of deploymentServiceAccounts(stacks, project)) {
         // The same account id, project, name and description as the cloud stack's, so neither stack sees a change.
         const created = new ServiceAccount(this, account.id, { ...account.config, createIgnoreAlreadyExists: true, lifecycle: { preventDestroy: true } });
@@ -239,4 +327,67 @@ export function projectRolesGranted(stacks: readonly TerraformStack[]): string[]
   const roles = new Set<string>();
   for (const s of stacks) for (const c of s.node.findAll()) if (c instanceof ProjectIamMember) roles.add(c.roleInput as string);
   return [...roles].sort();
+}
+
+/** A value as its stack writes it (a reference becomes `${type.id.attribute}`). */
+function resolveIn(stack: TerraformStack, value: string): unknown {
+  return Tokenization.resolve(value, { scope: stack, resolver: new DefaultTokenResolver(new StringConcat()) });
+}
+
+/**
+ * The key rings, keys and buckets the deployment's stacks create or grant on, as condition resource names
+ * (KEY_AND_BUCKET_CONDITION.names). A key's key ring and a grant's key or bucket are references to the stacks' own
+ * or literal names (a key ring or key of the customer's); anything else is refused, as are non-literal names.
+ */
+export function deploymentKeysAndBuckets(stacks: readonly TerraformStack[], defaultProject: string): DeploymentKeysAndBuckets {
+  const { names } = KEY_AND_BUCKET_CONDITION;
+  const literal = (c: { node: { path: string } }, what: string, v: string | undefined): string => {
+    if (v === undefined || Token.isUnresolved(v)) throw new Error(`${c.node.path}: the ${what} must be literal for the deploy roles to name it (got ${v})`);
+    return v;
+  };
+  const keyRings = new Map<string, string>();
+  const cryptoKeys = new Map<string, string>();
+  const buckets = new Map<string, string>();
+  const all = stacks.flatMap((s) => s.node.findAll().map((c) => ({ s, c })));
+  // A reference (${google_kms_key_ring.X.id}) to one of the stacks' resources, or a literal name as it stands.
+  const named = (s: TerraformStack, c: { node: { path: string } }, what: string, v: string | undefined, own: Map<string, string>, format: RegExp): string => {
+    if (v !== undefined && Token.isUnresolved(v)) {
+      const ref = String(resolveIn(s, v));
+      const name = own.get(ref);
+      if (name === undefined) throw new Error(`${c.node.path}: the ${what} (${ref}) is none of the deployment's own; name it literally or create it in the stacks`);
+      return name;
+    }
+    const name = literal(c, what, v);
+    if (!format.test(name)) throw new Error(`${c.node.path}: the ${what} '${name}' is not of the form ${format.source}`);
+    return name;
+  };
+  for (const { s, c } of all) {
+    if (!(c instanceof KmsKeyRing)) continue;
+    const name = names.value.keyRing(literal(c, "key ring's project", c.projectInput ?? defaultProject), literal(c, "key ring's location", c.locationInput), literal(c, "key ring's name", c.nameInput));
+    keyRings.set(String(resolveIn(s, c.id)), name);
+  }
+  for (const { s, c } of all) {
+    if (!(c instanceof KmsCryptoKey)) continue;
+    const ring = named(s, c, "key's key ring", c.keyRingInput, keyRings, /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+$/);
+    keyRings.set(ring, ring);
+    const name = names.value.cryptoKey(ring, literal(c, "key's name", c.nameInput));
+    cryptoKeys.set(String(resolveIn(s, c.id)), name);
+  }
+  for (const { s, c } of all) {
+    if (!(c instanceof StorageBucket)) continue;
+    const name = literal(c, "bucket's name", c.nameInput);
+    buckets.set(String(resolveIn(s, c.name)), names.value.bucket(name));
+  }
+  const granted = { keys: new Set<string>(), buckets: new Set<string>() };
+  for (const { s, c } of all) {
+    if (c instanceof KmsCryptoKeyIamMember) granted.keys.add(named(s, c, "granted key", c.cryptoKeyIdInput, cryptoKeys, /^projects\/[^/]+\/locations\/[^/]+\/keyRings\/[^/]+\/cryptoKeys\/[^/]+$/));
+    if (c instanceof StorageBucketIamMember) {
+      const b = named(s, c, "granted bucket", c.bucketInput, buckets, /^(projects\/_\/buckets\/)?[a-z0-9][a-z0-9._-]+$/);
+      granted.buckets.add(b.startsWith("projects/_/buckets/") ? b : names.value.bucket(b));
+    }
+  }
+  // A key granted on in the customer's key ring: its key ring stays reachable too (reads, and what acts on it).
+  for (const k of granted.keys) keyRings.set(k.replace(/\/cryptoKeys\/[^/]+$/, ""), k.replace(/\/cryptoKeys\/[^/]+$/, ""));
+  const sorted = (...sets: Iterable<string>[]) => [...new Set(sets.flatMap((x) => [...x]))].sort();
+  return { keyRings: sorted(keyRings.values()), cryptoKeys: sorted(cryptoKeys.values(), granted.keys), buckets: sorted(buckets.values(), granted.buckets) };
 }
