@@ -79,6 +79,17 @@ test("GCP: the apply role may run the cloud stack's `gcloud beta services identi
   expect(derived.write).toContain("serviceusage.services.generateServiceIdentity");
 });
 
+test("GCP: every Compute Engine resource the stacks write may poll its operation (global or regional), or the insert is lost from state", () => {
+  const computeTypes = [...new Set(shipped().filter((s) => s.key.startsWith("examples-gcp")).flatMap((s) => s.types).filter((t) => t.startsWith("google_compute_")))];
+  expect(computeTypes.length).toBeGreaterThan(3);
+  for (const t of computeTypes) {
+    const polls = GCP_PERMISSIONS[t].write.filter((p) => /^compute\.(global|region|zone)Operations\.get$/.test(p));
+    expect({ t, polls: polls.length }).toEqual({ t, polls: 1 });
+  }
+  const derived = derivePermissions("gcp", shipped().find((s) => s.key === "examples-gcp")!.types);
+  expect(derived.write).toEqual(expect.arrayContaining(["compute.globalOperations.get", "compute.regionOperations.get"]));
+});
+
 describe("the AWS bootstrap's deploy roles", () => {
   const d = validateDeployment(readConfigFile("examples/aws.yaml") as DeploymentInput, "examples/aws.yaml");
   const tf = JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), "acme-prod-state", { deployment: deploymentOn("aws", d), githubRepository: "acme/p" }))) as {

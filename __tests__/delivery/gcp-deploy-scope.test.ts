@@ -1,7 +1,7 @@
 import { Testing } from "cdktf";
 import { buildBootstrap } from "../../scripts/bootstrap";
 import { decodeStacks } from "../../scripts/terraform-decode";
-import { GKE_API_ROLES, GKE_CLUSTER_CONDITION, KEY_AND_BUCKET_CONDITION, MODIFIED_GRANTS_BY_ROLE, actsOnKeyOrBucket, actsOnServiceAccount } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
+import { GCS_STATE_ROLES, GKE_API_ROLES, GKE_CLUSTER_CONDITION, KEY_AND_BUCKET_CONDITION, MODIFIED_GRANTS_BY_ROLE, STATE_OBJECT_CONDITION, actsOnKeyOrBucket, actsOnServiceAccount } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
 import { GCP_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { synthesizedStacks } from "../support/deployments";
 import { type ConditionRequest, evaluateCondition } from "../support/iam-condition";
@@ -291,6 +291,46 @@ describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the dep
   });
 });
 
+describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: Terraform's state, only the deployment's", (example) => {
+  const boot = bootstrapOf(example);
+  const backends = Object.values(synthesizedStacks(`examples-${example}`)).map((st) => (st as { terraform: { backend: { gcs: { bucket: string; prefix: string } } } }).terraform.backend.gcs);
+  const stateGrants = (member: string) =>
+    Object.entries(boot.json.resource.google_storage_bucket_iam_member ?? {})
+      .filter(([, b]) => b.member === member)
+      .map(([id, b]) => {
+        const c = (boot.decoded[`resource.google_storage_bucket_iam_member.${id}`] as { condition?: { expression: string } | { expression: string }[] }).condition;
+        return { role: String(b.role), bucket: String(b.bucket), condition: (Array.isArray(c) ? c[0] : c)!.expression };
+      });
+  // What the gcs backend asks for a stack whose prefix is `prefix` (GCS_STATE_ROLES): its workspace list, its state and lock objects.
+  const object = (bucket: string, name: string): ConditionRequest => ({ resource: { type: STATE_OBJECT_CONDITION.objectType, name: STATE_OBJECT_CONDITION.objectName(bucket, name) } });
+  const list = (bucket: string, prefix: string): ConditionRequest => ({ resource: { type: STATE_OBJECT_CONDITION.bucketType, name: `projects/_/buckets/${bucket}` }, api: { [STATE_OBJECT_CONDITION.listPrefixAttribute]: prefix } });
+  const reaches = (member: string, bucket: string, request: ConditionRequest) => stateGrants(member).some((g) => g.bucket === bucket && evaluateCondition(g.condition, request));
+
+  test("every stack's state and lock object and its workspace list: the apply identity reads and writes them, the plan identity reads them", () => {
+    expect(backends.length).toBe(4);
+    expect(stateGrants(APPLY).map((g) => g.role)).toEqual([GCS_STATE_ROLES.apply]);
+    expect(stateGrants(PLAN).map((g) => g.role)).toEqual([GCS_STATE_ROLES.plan]);
+    for (const b of backends) {
+      for (const member of [APPLY, PLAN]) {
+        for (const req of [object(b.bucket, `${b.prefix}/default.tfstate`), object(b.bucket, `${b.prefix}/default.tflock`), list(b.bucket, `${b.prefix}/`)]) expect({ member, req, ok: reaches(member, b.bucket, req) }).toEqual({ member, req, ok: true });
+      }
+    }
+  });
+
+  test("no other object of the bucket and no wider list: not another deployment's state (a name that prefixes this one), not the whole prefix", () => {
+    const [b] = backends;
+    const name = String(boot.json.resource.google_project_iam_custom_role.ApplyRole.role_id).replace(/_deploy_apply$/, "").replace(/_/g, "-");
+    const other = b.prefix.replace(`/${name}-`, `/${name}-2-`);
+    expect(other).not.toBe(b.prefix);
+    for (const member of [APPLY, PLAN]) {
+      for (const req of [object(b.bucket, `${other}/default.tfstate`), object(b.bucket, "other-team/default.tfstate"), list(b.bucket, `${other}/`), list(b.bucket, ""), list(b.bucket, `${b.prefix.split("/")[0]}/`), object("another-bucket", `${b.prefix}/default.tfstate`)]) {
+        const bucket = req.resource!.name!.split("/")[3];
+        expect({ member, req, ok: reaches(member, bucket, req) }).toEqual({ member, req, ok: false });
+      }
+    }
+  });
+});
+
 describe("the condition evaluator (support/iam-condition.ts) on the forms the stack emits", () => {
   test("a resource attribute the request lacks grants nothing, with == and != alike; an absent API attribute is []", () => {
     expect(evaluateCondition("resource.type != 'a' || resource.name == 'b'", {})).toBe(false);
@@ -302,5 +342,8 @@ describe("the condition evaluator (support/iam-condition.ts) on the forms the st
     expect(evaluateCondition("resource.type != 'a' || resource.name.startsWith('p/')", { resource: { type: "a", name: "p-2/x" } })).toBe(false);
     expect(evaluateCondition("resource.name.startsWith('p/')", {})).toBe(false);
     expect(() => evaluateCondition("resource.name.endsWith('x')", {})).toThrow(/unsupported/);
+    // A string API attribute: absent is '' (the default), so a prefix test on it is false unless the prefix is ''.
+    expect(evaluateCondition("api.getAttribute('k', '').startsWith('p/')", { api: { k: "p/x/" } })).toBe(true);
+    expect(evaluateCondition("api.getAttribute('k', '').startsWith('p/')", {})).toBe(false);
   });
 });

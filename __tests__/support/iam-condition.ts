@@ -1,7 +1,8 @@
 /**
  * An evaluator for the IAM Condition expressions the GCP deploy-roles stack emits, to check them against requests.
  * Only that subset of CEL: `||`, `&&`, parentheses, `resource.type` / `resource.name` compared with `==` or `!=` to a
- * string literal, `resource.name.startsWith(<string literal>)` (CEL's string prefix test), and `api.getAttribute('<name>', []).hasOnly([<string literals>])`. Anything else throws, so a
+ * string literal, `resource.name.startsWith(<string literal>)` (CEL's string prefix test), `api.getAttribute('<name>', []).hasOnly([<string literals>])`
+ * and `api.getAttribute('<name>', '').startsWith(<string literal>)`. Anything else throws, so a
  * new form of condition cannot pass a test unread.
  *
  * Semantics, from https://cloud.google.com/iam/docs/conditions-attribute-reference:
@@ -16,8 +17,11 @@
 export interface ConditionRequest {
   /** The resource's attributes, when its service provides them (absent: an IAM resource such as a service account). */
   readonly resource?: { readonly type?: string; readonly name?: string };
-  /** API attributes, by name (e.g. iam.googleapis.com/modifiedGrantsByRole for a setIamPolicy request). */
-  readonly api?: Readonly<Record<string, readonly string[]>>;
+  /**
+   * API attributes, by name: a list (iam.googleapis.com/modifiedGrantsByRole for a setIamPolicy request) or a string
+   * (storage.googleapis.com/objectListPrefix for a list request).
+   */
+  readonly api?: Readonly<Record<string, readonly string[] | string>>;
 }
 
 type Token = { kind: "str"; value: string } | { kind: "id"; value: string } | { kind: "op"; value: string };
@@ -103,13 +107,27 @@ export function evaluateCondition(expression: string, request: ConditionRequest)
       take("op", "(");
       const name = take("str").value;
       take("op", ",");
+      if (peek()?.kind === "str") {
+        // A string attribute with the default '' and CEL's prefix test: api.getAttribute(name, '').startsWith(p).
+        if (take("str").value !== "") throw new Error(`the default of ${name} must be '' in ${expression}`);
+        take("op", ")");
+        take("id", ".startsWith");
+        take("op", "(");
+        const prefix = take("str").value;
+        take("op", ")");
+        const value = request.api?.[name] ?? "";
+        if (typeof value !== "string") throw new Error(`${name} is a list attribute, not a string, in ${expression}`);
+        return value.startsWith(prefix);
+      }
       if (strings().length !== 0) throw new Error(`the default of ${name} must be [] in ${expression}`);
       take("op", ")");
       take("id", ".hasOnly");
       take("op", "(");
       const allowed = strings();
       take("op", ")");
-      return (request.api?.[name] ?? []).every((item) => allowed.includes(item));
+      const items = request.api?.[name] ?? [];
+      if (typeof items === "string") throw new Error(`${name} is a string attribute, not a list, in ${expression}`);
+      return items.every((item) => allowed.includes(item));
     }
     throw new Error(`unsupported identifier ${id} in ${expression}`);
   };

@@ -14,6 +14,7 @@ import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucke
 import type { GcpDeployment } from "../../config/schema";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { deploymentStacks } from "./deployment-types";
+import { stackIds } from "../stack-ids";
 
 /** Props of {@link GcpDeployRolesStack}. */
 export interface GcpDeployRolesStackProps {
@@ -283,12 +284,56 @@ export class GcpDeployRolesStack extends TerraformStack {
       }
     }
     if (props.planMember) new ProjectIamMember(this, "PlanMember", { project, role: this.planRole.name, member: props.planMember });
+    // Terraform's own state: each stack's objects in the gcs backend's bucket, nothing else in it.
+    const state = d.state;
+    if (state.backend === "gcs") {
+      const condition = stateObjectsCondition(state.bucket, Object.values(stackIds(d)).map((id) => `${state.prefix}/${id}/`));
+      const grant = (id: string, role: string, member: string) =>
+        new StorageBucketIamMember(this, id, { bucket: state.bucket, role, member, condition: { title: "only-the-deployments-state", description: `The state objects of ${d.name}'s stacks`, expression: condition } });
+      if (props.applyMember) grant("ApplyStateMember", GCS_STATE_ROLES.apply, props.applyMember);
+      if (props.planMember) grant("PlanStateMember", GCS_STATE_ROLES.plan, props.planMember);
+    }
     // The vault, vault-config and platform stacks talk to the cluster's API (GKE_API_ROLES), on the deployment's cluster.
     if (props.applyMember) new ProjectIamMember(this, "ApplyKubernetesMember", { project, role: GKE_API_ROLES.apply, member: props.applyMember, condition: onlyTheCluster });
     if (props.planMember) new ProjectIamMember(this, "PlanKubernetesMember", { project, role: GKE_API_ROLES.plan, member: props.planMember, condition: onlyTheCluster });
     new TerraformOutput(this, "plan_role", { value: this.planRole.name });
     new TerraformOutput(this, "apply_role", { value: this.applyRole.name });
   }
+}
+
+/**
+ * What terraform's gcs backend does with a stack's state (prefix `<state.prefix>/<stack id>`): lists the prefix for its
+ * workspaces, reads and writes `<prefix>/default.tfstate`, and creates and deletes `<prefix>/default.tflock` as its
+ * lock (hashicorp/terraform internal/backend/remote-state/gcs: backend_state.go Workspaces (Objects with Prefix),
+ * client.go Get/Put/Lock/Unlock). The apply identity needs the object reads and writes, the plan identity the reads
+ * (its plans run with -lock=false). Predefined roles: roles/storage.objectUser (objects, no IAM) and
+ * roles/storage.objectViewer (https://cloud.google.com/storage/docs/access-control/iam-roles).
+ */
+export const GCS_STATE_ROLES = { apply: "roles/storage.objectUser", plan: "roles/storage.objectViewer", source: "https://cloud.google.com/storage/docs/access-control/iam-roles" } as const;
+
+/**
+ * How a condition names a state object and a list request: an object is `projects/_/buckets/<bucket>/objects/<name>`
+ * of type storage.googleapis.com/Object; a list is a request on the bucket (storage.googleapis.com/Bucket) whose
+ * prefix is the API attribute `storage.googleapis.com/objectListPrefix` (read with api.getAttribute(name, '')).
+ * Sources: https://cloud.google.com/iam/docs/conditions-resource-attributes (resource types and names),
+ * https://cloud.google.com/iam/docs/conditions-attribute-reference#object-list-prefix and
+ * https://cloud.google.com/storage/docs/access-control/using-iam-permissions#conditions (the object-prefix pattern).
+ * Conditions on a bucket need uniform bucket-level access, which the guide's state bucket has.
+ */
+export const STATE_OBJECT_CONDITION = {
+  objectType: "storage.googleapis.com/Object",
+  bucketType: "storage.googleapis.com/Bucket",
+  objectName: (bucket: string, name: string) => `projects/_/buckets/${bucket}/objects/${name}`,
+  listPrefixAttribute: "storage.googleapis.com/objectListPrefix",
+  source: "https://cloud.google.com/iam/docs/conditions-attribute-reference#object-list-prefix; https://cloud.google.com/iam/docs/conditions-resource-attributes",
+} as const;
+
+/** Objects under the given prefixes of `bucket`, and lists of those prefixes (STATE_OBJECT_CONDITION). */
+export function stateObjectsCondition(bucket: string, prefixes: readonly string[]): string {
+  const c = STATE_OBJECT_CONDITION;
+  const objects = prefixes.map((p) => `resource.name.startsWith('${c.objectName(bucket, p)}')`).join(" || ");
+  const lists = prefixes.map((p) => `api.getAttribute('${c.listPrefixAttribute}', '').startsWith('${p}')`).join(" || ");
+  return `(resource.type == '${c.objectType}' && (${objects})) || (resource.type == '${c.bucketType}' && (${lists}))`;
 }
 
 /** A service account the deployment's stacks create: its construct id there, and its settings. */

@@ -187,13 +187,25 @@ const TFG = (file: string) => `https://github.com/hashicorp/terraform-provider-g
 const GCP_PERMS = "https://cloud.google.com/iam/docs/permissions-reference";
 const crud = (p: string, extra: readonly string[] = []) => ({ read: [`${p}.get`], write: [`${p}.create`, `${p}.update`, `${p}.delete`, ...extra] });
 
+/**
+ * Every Compute Engine write returns an operation the provider polls until it is done: global operations for global
+ * resources (networks, firewalls), region operations for regional ones (subnetworks, routers and their NATs,
+ * addresses). A 403 on the poll fails the apply after the insert succeeded, and the provider then drops the new
+ * resource from state ("didn't actually create"). hashicorp/terraform-provider-google
+ * google/services/compute/compute_operation.go (ComputeOperationWaiter.QueryOp: GlobalOperations.Get,
+ * RegionOperations.Get, ZoneOperations.Get); https://cloud.google.com/compute/docs/reference/rest/v1/globalOperations/get
+ * and .../regionOperations/get (permissions compute.globalOperations.get, compute.regionOperations.get).
+ */
+const COMPUTE_OPERATIONS = { global: "compute.globalOperations.get", region: "compute.regionOperations.get" } as const;
+const withOperation = (p: { read: string[]; write: string[] }, scope: keyof typeof COMPUTE_OPERATIONS) => ({ read: p.read, write: [...p.write, COMPUTE_OPERATIONS[scope]] });
+
 /** hashicorp/google 6 resource and data source types -> IAM permissions. */
 export const GCP_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
-  google_compute_network: { ...crud("compute.networks", ["compute.networks.updatePolicy"]), source: `${TFG("compute/resource_compute_network.go")}; ${GCP_PERMS}` },
-  google_compute_subnetwork: { ...crud("compute.subnetworks", ["compute.subnetworks.setPrivateIpGoogleAccess", "compute.networks.get"]), source: `${TFG("compute/resource_compute_subnetwork.go")}; ${GCP_PERMS}` },
-  google_compute_router: { ...crud("compute.routers", ["compute.networks.get"]), source: `${TFG("compute/resource_compute_router.go")}; ${GCP_PERMS}` },
-  google_compute_router_nat: { read: ["compute.routers.get"], write: ["compute.routers.update"], source: `${TFG("compute/resource_compute_router_nat.go")} (a NAT is part of its router); ${GCP_PERMS}` },
-  google_compute_firewall: { ...crud("compute.firewalls", ["compute.networks.updatePolicy"]), source: `${TFG("compute/resource_compute_firewall.go")}; ${GCP_PERMS}` },
+  google_compute_network: { ...withOperation(crud("compute.networks", ["compute.networks.updatePolicy"]), "global"), source: `${TFG("compute/resource_compute_network.go")}; ${GCP_PERMS}` },
+  google_compute_subnetwork: { ...withOperation(crud("compute.subnetworks", ["compute.subnetworks.setPrivateIpGoogleAccess", "compute.networks.get"]), "region"), source: `${TFG("compute/resource_compute_subnetwork.go")}; ${GCP_PERMS}` },
+  google_compute_router: { ...withOperation(crud("compute.routers", ["compute.networks.get"]), "region"), source: `${TFG("compute/resource_compute_router.go")}; ${GCP_PERMS}` },
+  google_compute_router_nat: { ...withOperation({ read: ["compute.routers.get"], write: ["compute.routers.update"] }, "region"), source: `${TFG("compute/resource_compute_router_nat.go")} (a NAT is part of its router); ${GCP_PERMS}` },
+  google_compute_firewall: { ...withOperation(crud("compute.firewalls", ["compute.networks.updatePolicy"]), "global"), source: `${TFG("compute/resource_compute_firewall.go")}; ${GCP_PERMS}` },
   google_container_cluster: { read: ["container.clusters.get", "container.operations.get"], write: ["container.clusters.create", "container.clusters.update", "container.clusters.delete", "iam.serviceAccounts.actAs", "compute.subnetworks.use", "compute.networks.get"], source: `${TFG("container/resource_container_cluster.go")}; https://cloud.google.com/kubernetes-engine/docs/how-to/iam#predefined` },
   google_container_node_pool: { read: ["container.clusters.get", "container.operations.get"], write: ["container.clusters.update", "iam.serviceAccounts.actAs"], source: `${TFG("container/resource_container_node_pool.go")} (node pool calls are authorized by container.clusters.*); https://cloud.google.com/kubernetes-engine/docs/how-to/iam` },
   google_kms_key_ring: { read: ["cloudkms.keyRings.get"], write: ["cloudkms.keyRings.create"], source: `${TFG("kms/resource_kms_key_ring.go")} (key rings cannot be deleted); ${GCP_PERMS}` },
@@ -207,7 +219,7 @@ export const GCP_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   google_storage_bucket_iam_member: { read: ["storage.buckets.getIamPolicy"], write: ["storage.buckets.setIamPolicy"], source: `${TFG("storage/iam_storage_bucket.go")}; ${GCP_PERMS}` },
   // An internal address (access: internal) is reserved from a subnetwork: compute.subnetworks.use on it (in a Shared VPC,
   // granted on the host project's subnetwork: roles/compute.networkUser there, docs/deployment-guide.md).
-  google_compute_address: { read: ["compute.addresses.get"], write: ["compute.addresses.create", "compute.addresses.createInternal", "compute.addresses.delete", "compute.addresses.deleteInternal", "compute.addresses.setLabels", "compute.subnetworks.use"], source: `${TFG("compute/resource_compute_address.go")}; ${GCP_PERMS}; https://cloud.google.com/vpc/docs/reserve-static-internal-ip-address (compute.addresses.createInternal, compute.subnetworks.use)` },
+  google_compute_address: { read: ["compute.addresses.get"], write: ["compute.addresses.create", "compute.addresses.createInternal", "compute.addresses.delete", "compute.addresses.deleteInternal", "compute.addresses.setLabels", "compute.subnetworks.use", COMPUTE_OPERATIONS.region], source: `${TFG("compute/resource_compute_address.go")}; ${GCP_PERMS}; https://cloud.google.com/vpc/docs/reserve-static-internal-ip-address (compute.addresses.createInternal, compute.subnetworks.use)` },
   "data.google_dns_managed_zone": { read: ["dns.managedZones.get"], write: [], source: `${TFG("dns/data_source_dns_managed_zone.go")}; ${GCP_PERMS}` },
   // Create lists the zone's record sets first, and read lists them by name and type (resource_dns_record_set.go: ResourceRecordSets.List).
   google_dns_record_set: { read: ["dns.resourceRecordSets.get", "dns.resourceRecordSets.list", "dns.managedZones.get"], write: ["dns.resourceRecordSets.create", "dns.resourceRecordSets.update", "dns.resourceRecordSets.delete", "dns.changes.create", "dns.changes.get"], source: `${TFG("dns/resource_dns_record_set.go")}; ${GCP_PERMS}` },
