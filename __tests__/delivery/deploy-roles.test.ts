@@ -14,7 +14,8 @@ import { KmsKeyRing } from "@cdktf/provider-google/lib/kms-key-ring";
 import { DataGoogleKmsKeyRing } from "@cdktf/provider-google/lib/data-google-kms-key-ring";
 import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE, deploymentKeysAndBuckets } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
 import { derivePermissions } from "../../stacks/bootstrap/deploy-permissions";
-import { conditionAllows, parseCondition } from "../support/azure-condition";
+import { STATE_CONTAINER_ROLES } from "../../stacks/bootstrap/azure-state-condition";
+import { blobConditionAllows, conditionAllows, parseCondition } from "../support/azure-condition";
 import { synthesizedStacks } from "../support/deployments";
 
 type Json = { resource: Record<string, Record<string, Record<string, unknown>>> };
@@ -55,7 +56,7 @@ describe("Azure: <name>-deploy-roles", () => {
   });
 
   test("assigned at the subscription to the config's identities: apply, grant (on condition, version 2.0) to the apply identity, plan to the plan identity", () => {
-    const assignments = Object.entries(tf.resource.azurerm_role_assignment);
+    const assignments = Object.entries(tf.resource.azurerm_role_assignment).filter(([k]) => !k.endsWith("StateAssignment"));
     const sub = `/subscriptions/${d.azure!.subscriptionId}`;
     expect(assignments.map(([k, a]) => [k, a.principal_id, a.scope, a.condition === undefined ? "" : a.condition_version])).toEqual([
       ["ApplyAssignment", d.azure!.deployerObjectId, sub, ""],
@@ -74,6 +75,10 @@ describe("Azure: <name>-deploy-roles", () => {
     const decoded = decodeStacks({ boot: built }).boot.blocks as Record<string, Record<string, unknown>>;
     const grant = built.resource.azurerm_role_assignment.GrantAssignment;
     expect(decoded["resource.azurerm_role_assignment.GrantAssignment"].condition).toBe(grant.condition);
+    for (const a of ["ApplyStateAssignment", "PlanStateAssignment"]) {
+      expect(decoded[`resource.azurerm_role_assignment.${a}`].condition).toBe(built.resource.azurerm_role_assignment[a].condition);
+      expect(decoded[`resource.azurerm_role_assignment.${a}`].scope).toBe(built.resource.azurerm_role_assignment[a].scope);
+    }
     expect(String(grant.condition)).toMatch(/^\(\(!\(ActionMatches\{'Microsoft\.Authorization\/roleAssignments\/write'\}\)\)/);
     for (const r of ["KeyDeployerRole", "ClusterReaderRole"]) {
       expect(decoded[`resource.azurerm_role_definition.${r}`].role_definition_id).toBe(built.resource.azurerm_role_definition[r].role_definition_id);
@@ -169,6 +174,53 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the grant role's delegation condition (
     }
     expect(to("apply")).toContain(AZURE_BUILT_IN_ROLES["Azure Kubernetes Service RBAC Cluster Admin"]);
     expect(request("write", { roleGuid: AZURE_BUILT_IN_ROLES["Azure Kubernetes Service RBAC Cluster Admin"], principal: az.planObjectId! })).toBe(false);
+  });
+});
+
+const BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
+
+describe.each(AZURE_EXAMPLES)("Azure %s: the deploy identities reach only the deployment's own state blobs (Azure ABAC on the state container)", (key) => {
+  const d = load(EXAMPLE_FILE[key]);
+  const az = d.azure!;
+  const boot = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), `${d.name}-deploy-roles`, { deployment: deploymentOn("azure", d) }))) as Json;
+  const assignment = (id: string) => boot.resource.azurerm_role_assignment[id];
+  // The backends as the deployment's stacks synthesize them (jest global setup), not recomputed.
+  const backends = Object.entries(synthesizedStacks(key)).map(([id, s]) => [id, (s as unknown as { terraform: { backend: { azurerm: Record<string, string> } } }).terraform.backend.azurerm] as const);
+  const apply = parseCondition(String(assignment("ApplyStateAssignment")?.condition));
+  const plan = parseCondition(String(assignment("PlanStateAssignment")?.condition));
+  const can = (tree: ReturnType<typeof parseCondition>, action: string, path: string) => blobConditionAllows(tree, { action: `${BLOBS}/${action}`, path });
+  const canList = (tree: ReturnType<typeof parseCondition>, prefix: string | undefined) => blobConditionAllows(tree, { action: `${BLOBS}/read`, list: true, ...(prefix === undefined ? {} : { prefix }) });
+
+  test("both assignments are on the state container that every stack's backend names, with the built-in blob roles, condition version 2.0, to the config's identities", () => {
+    expect(backends).toHaveLength(4);
+    for (const [, b] of backends) {
+      const container = `/subscriptions/${az.subscriptionId}/resourceGroups/${b.resource_group_name}/providers/Microsoft.Storage/storageAccounts/${b.storage_account_name}/blobServices/default/containers/${b.container_name}`;
+      expect([assignment("ApplyStateAssignment").scope, assignment("PlanStateAssignment").scope]).toEqual([container, container]);
+    }
+    const roleId = (name: string) => `/subscriptions/${az.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${AZURE_BUILT_IN_ROLES[name]}`;
+    expect(assignment("ApplyStateAssignment")).toMatchObject({ principal_id: az.deployerObjectId, role_definition_id: roleId(STATE_CONTAINER_ROLES.apply), condition_version: "2.0" });
+    expect(assignment("PlanStateAssignment")).toMatchObject({ principal_id: az.planObjectId, role_definition_id: roleId(STATE_CONTAINER_ROLES.plan), condition_version: "2.0" });
+  });
+
+  test("every stack's state blob: the apply identity reads, writes (Put Block Blob, Lease Blob, Set Blob Metadata), creates and deletes it and lists its workspaces; the plan identity reads it and lists them", () => {
+    for (const [id, b] of backends) {
+      expect([id, ...["read", "write", "add/action", "delete"].map((a) => can(apply, a, b.key)), canList(apply, `${b.key}env:`)]).toEqual([id, true, true, true, true, true]);
+      expect([id, can(plan, "read", b.key), canList(plan, `${b.key}env:`)]).toEqual([id, true, true]);
+    }
+  });
+
+  test("another deployment's state in the same container (a name this one prefixes), other blobs and unfiltered lists are refused", () => {
+    for (const [id, b] of backends) {
+      const other = b.key.replace(`/${d.name}-`, `/${d.name}-2-`);
+      expect(other).not.toBe(b.key);
+      const foreign = [other, `${b.key}.backup`, `${b.key}env:other`, b.key.toUpperCase(), `x/${b.key}`, "terraform.tfstate"];
+      for (const path of foreign) {
+        expect([id, path, ...["read", "write", "add/action", "delete", "move/action"].map((a) => can(apply, a, path)), can(plan, "read", path)]).toEqual([id, path, false, false, false, false, false, false]);
+      }
+      for (const prefix of [undefined, "", `${other}env:`, b.key.split("/")[0] + "/", `${d.name}`]) {
+        expect([id, prefix, canList(apply, prefix), canList(plan, prefix)]).toEqual([id, prefix, false, false]);
+      }
+    }
   });
 });
 

@@ -1,4 +1,5 @@
 import { AZURE_DELEGATION_FACTS } from "../../stacks/bootstrap/azure-grant-condition";
+import { AZURE_BLOB_CONDITION_FACTS } from "../../stacks/bootstrap/azure-state-condition";
 
 /**
  * An evaluator of Azure role assignment conditions (version 2.0) for the delegation subset: `ActionMatches{'<action>'}`,
@@ -6,16 +7,19 @@ import { AZURE_DELEGATION_FACTS } from "../../stacks/bootstrap/azure-grant-condi
  * and `@Request[...]` / `@Resource[...]` attributes with the cross-product operators. It follows the facts in
  * AZURE_DELEGATION_FACTS (which attribute sources each action has, the attributes' operators) and the format page
  * (https://learn.microsoft.com/azure/role-based-access-control/conditions-format): an attribute the action does not
- * have is absent, and an expression on an absent attribute is false.
+ * have is absent, and an expression on an absent attribute is false. The blob subset adds `SubOperationMatches{'<name>'}`,
+ * `NOT`, and the Blob path / Blob prefix attributes with `StringEquals '<value>'` (AZURE_BLOB_CONDITION_FACTS).
  */
 
 type Node =
   | { kind: "and" | "or"; items: Node[] }
   | { kind: "not"; item: Node }
   | { kind: "action"; action: string }
+  | { kind: "subOperation"; name: string }
+  | { kind: "blob"; source: "Request" | "Resource"; attribute: string; operator: string; value: string }
   | { kind: "expr"; source: "Request" | "Resource"; attribute: string; operator: string; values: string[] };
 
-const TOKEN = /\s*(\(|\)|!|AND\b|OR\b|ActionMatches\{'[^']*'\}|@(?:Request|Resource)\[[^\]]+\]|For(?:Any|All)Of(?:Any|All)Values:[A-Za-z]+|\{[^}]*\})/y;
+const TOKEN = /\s*(\(|\)|!|AND\b|OR\b|NOT\b|StringEquals\b|'[^']*'|ActionMatches\{'[^']*'\}|SubOperationMatches\{'[^']*'\}|@(?:Request|Resource)\[[^\]]+\]|For(?:Any|All)Of(?:Any|All)Values:[A-Za-z]+|\{[^}]*\})/y;
 
 function tokenize(text: string): string[] {
   const tokens: string[] = [];
@@ -51,7 +55,16 @@ export function parseCondition(text: string): Node {
   };
   const term = (): Node => {
     const t = next();
-    if (t === "!") return { kind: "not", item: term() };
+    if (t === "!" || t === "NOT") return { kind: "not", item: term() };
+    const sub = /^SubOperationMatches\{'([^']*)'\}$/.exec(t ?? "");
+    if (sub) return { kind: "subOperation", name: sub[1] };
+    const blob = /^@(Request|Resource)\[Microsoft\.Storage\/storageAccounts\/blobServices\/containers\/blobs:([a-z]+)\]$/.exec(t ?? "");
+    if (blob) {
+      const operator = next();
+      const value = next();
+      if (operator !== "StringEquals" || !/^'.*'$/.test(value ?? "")) throw new Error(`condition: '${t}' needs StringEquals and a quoted value`);
+      return { kind: "blob", source: blob[1] as "Request" | "Resource", attribute: blob[2], operator, value: value.slice(1, -1) };
+    }
     if (t === "(") {
       const inner = group();
       if (next() !== ")") throw new Error("condition: unbalanced parentheses");
@@ -107,12 +120,52 @@ export function conditionAllows(tree: Node, request: AssignmentRequest): boolean
       case "or": return n.items.some(evaluate);
       case "not": return !evaluate(n.item);
       case "action": return n.action === request.action;
+      case "subOperation":
+      case "blob": throw new Error(`condition: a blob expression in a role assignment condition`);
       case "expr": {
         const has = (n.source === "Request" ? sources.request : sources.resource) as readonly string[];
         const value = request[n.attribute as "RoleDefinitionId" | "PrincipalId" | "PrincipalType"];
         if (!has.includes(n.attribute) || value === undefined) return false;
         return compare(n.operator, value, n.values, n.attribute);
       }
+    }
+  };
+  return evaluate(tree);
+}
+
+/** A blob data request: the data action, whether it is a list (suboperation Blob.List), the blob's path or the list's prefix. */
+export interface BlobRequest {
+  readonly action: string;
+  readonly list?: boolean;
+  readonly path?: string;
+  readonly prefix?: string;
+}
+
+/** Whether the condition allows the blob request (the role holds the action; the condition decides). */
+export function blobConditionAllows(tree: Node, request: BlobRequest): boolean {
+  const facts = AZURE_BLOB_CONDITION_FACTS.actions.value[request.action];
+  if (!facts) throw new Error(`condition: ${request.action} is not a blob data action with facts`);
+  const op = request.list ? facts.list : facts.other;
+  if (!op) throw new Error(`condition: ${request.action} has no list suboperation`);
+  const evaluate = (n: Node): boolean => {
+    switch (n.kind) {
+      case "and": return n.items.every(evaluate);
+      case "or": return n.items.some(evaluate);
+      case "not": return !evaluate(n.item);
+      case "action": return n.action === request.action;
+      case "subOperation":
+        if (n.name !== "Blob.List") throw new Error(`condition: suboperation ${n.name} is not evaluated here`);
+        return request.list === true;
+      case "blob": {
+        const fact = AZURE_BLOB_CONDITION_FACTS.attributes.value[n.attribute as "path" | "prefix"];
+        if (!fact || fact.source !== n.source) throw new Error(`condition: @${n.source}[...:${n.attribute}] is not a blob attribute`);
+        if (!(fact.operators as readonly string[]).includes(n.operator)) throw new Error(`condition: ${n.operator} is not an operator of ${n.attribute}`);
+        const has = (n.source === "Request" ? op.request : op.resource) as readonly string[];
+        const value = request[n.attribute as "path" | "prefix"];
+        if (!has.includes(n.attribute) || value === undefined) return false;
+        return value === n.value;
+      }
+      case "expr": throw new Error("condition: a role assignment expression in a blob condition");
     }
   };
   return evaluate(tree);

@@ -24,6 +24,8 @@ export const AZURE_BUILT_IN_ROLES: Readonly<Record<string, string>> = {
   "Network Contributor": "4d97b98b-1d4f-4787-a291-c67834d212e7",
   Reader: "acdd72a7-3385-48ef-bd42-f606fba81ae7",
   "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+  // Assigned by the bootstrap on the state container (the apply identity has Storage Blob Data Contributor).
+  "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
   // Never assignable by the apply identity (they grant role assignment or everything).
   Owner: "8e3af657-a8ff-443c-a75c-2fe8c4bcb635",
   Contributor: "b24988ac-6180-42a0-ab88-20f7382dd24c",

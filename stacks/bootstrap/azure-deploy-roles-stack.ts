@@ -4,8 +4,10 @@ import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import type { AzureDeployment } from "../../config/schema";
-import { deploymentRoleGuid, deploymentRoleSpecs, type DeploymentRoleKind } from "../../constructs/azure/deployment-roles";
+import { builtInRoleId, deploymentRoleGuid, deploymentRoleSpecs, type DeploymentRoleKind } from "../../constructs/azure/deployment-roles";
+import { stackIds } from "../stack-ids";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, delegationCondition, roleGrants } from "./azure-grant-condition";
+import { AZURE_BLOB_CONDITION_FACTS, STATE_CONTAINER_ROLES, STATE_ROLE_DATA_ACTIONS, stateBlobsCondition } from "./azure-state-condition";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { deploymentStacks } from "./deployment-types";
 
@@ -24,7 +26,10 @@ export interface AzureDeployRolesStackProps {
  * Owner. It also defines the custom roles the cloud stack assigns (the key deployer, the cluster reader) under fixed ids
  * (constructs/azure/deployment-roles.ts), so the apply identity needs no roleDefinitions/write. No `*` action, no Owner,
  * no Contributor. Assigned at the subscription (the deployment creates its own resource groups) to
- * `azure.deployerObjectId` (apply) and `azure.planObjectId` (plan). Its own state stays local
+ * `azure.deployerObjectId` (apply) and `azure.planObjectId` (plan). With `state.backend: azurerm` it also gives them the
+ * state container (Storage Blob Data Contributor / Reader) on an ABAC condition: only the deployment's own stacks'
+ * state blobs (`<keyPrefix>/<stack id>.tfstate`, stacks/backend.ts) and their workspace listing, never another
+ * deployment's state in the same container (stateBlobsCondition). Its own state stays local
  * (terraform.<name>-deploy-roles.tfstate): it holds no secret.
  */
 export class AzureDeployRolesStack extends TerraformStack {
@@ -78,6 +83,23 @@ export class AzureDeployRolesStack extends TerraformStack {
       conditionVersion: AZURE_DELEGATION_FACTS.conditionVersion.value,
     });
     if (az.planObjectId) new RoleAssignment(this, "PlanAssignment", { scope: subscription, roleDefinitionId: this.planRole.roleDefinitionResourceId, principalId: az.planObjectId });
+    const state = d.state;
+    if (state.backend === "azurerm") {
+      // The backend finds the account in the subscription it runs with: the deployment's.
+      const container = `${subscription}/resourceGroups/${state.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${state.storageAccountName}/blobServices/default/containers/${state.containerName}`;
+      const blobs = Object.values(stackIds(d)).map((id) => `${state.keyPrefix}/${id}.tfstate`);
+      const onState = (constructId: string, who: "apply" | "plan", principalId: string) =>
+        new RoleAssignment(this, constructId, {
+          scope: container,
+          roleDefinitionId: `${subscription}/providers/Microsoft.Authorization/roleDefinitions/${builtInRoleId(STATE_CONTAINER_ROLES[who])}`,
+          principalId,
+          description: `Terraform state of ${d.name}'s stacks only (ABAC condition on the blob path): ${blobs.join(", ")}.`,
+          condition: stateBlobsCondition(blobs, STATE_ROLE_DATA_ACTIONS[who]),
+          conditionVersion: AZURE_BLOB_CONDITION_FACTS.conditionVersion.value,
+        });
+      onState("ApplyStateAssignment", "apply", az.deployerObjectId);
+      if (az.planObjectId) onState("PlanStateAssignment", "plan", az.planObjectId);
+    }
     new TerraformOutput(this, "plan_role_id", { value: this.planRole.roleDefinitionResourceId });
     new TerraformOutput(this, "apply_role_id", { value: this.applyRole.roleDefinitionResourceId });
   }
