@@ -186,18 +186,23 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the deploy identities reach only the de
   const assignment = (id: string) => boot.resource.azurerm_role_assignment[id];
   // The backends as the deployment's stacks synthesize them (jest global setup), not recomputed.
   const backends = Object.entries(synthesizedStacks(key)).map(([id, s]) => [id, (s as unknown as { terraform: { backend: { azurerm: Record<string, string> } } }).terraform.backend.azurerm] as const);
-  const apply = parseCondition(String(assignment("ApplyStateAssignment")?.condition));
-  const plan = parseCondition(String(assignment("PlanStateAssignment")?.condition));
-  const can = (tree: ReturnType<typeof parseCondition>, action: string, path: string) => blobConditionAllows(tree, { action: `${BLOBS}/${action}`, path });
-  const canList = (tree: ReturnType<typeof parseCondition>, prefix: string | undefined) => blobConditionAllows(tree, { action: `${BLOBS}/read`, list: true, ...(prefix === undefined ? {} : { prefix }) });
+  // Parsed in the tests, so that a bootstrap without the assignments fails them one by one.
+  type Who = "ApplyStateAssignment" | "PlanStateAssignment";
+  const apply: Who = "ApplyStateAssignment";
+  const plan: Who = "PlanStateAssignment";
+  const tree = (who: Who) => parseCondition(String(assignment(who)?.condition));
+  const can = (who: Who, action: string, path: string) => blobConditionAllows(tree(who), { action: `${BLOBS}/${action}`, path });
+  const canList = (who: Who, prefix: string | undefined) => blobConditionAllows(tree(who), { action: `${BLOBS}/read`, list: true, ...(prefix === undefined ? {} : { prefix }) });
 
   test("both assignments are on the state container that every stack's backend names, with the built-in blob roles, condition version 2.0, to the config's identities", () => {
     expect(backends).toHaveLength(4);
     for (const [, b] of backends) {
+      expect(assignment("ApplyStateAssignment")).toBeDefined();
       const container = `/subscriptions/${az.subscriptionId}/resourceGroups/${b.resource_group_name}/providers/Microsoft.Storage/storageAccounts/${b.storage_account_name}/blobServices/default/containers/${b.container_name}`;
       expect([assignment("ApplyStateAssignment").scope, assignment("PlanStateAssignment").scope]).toEqual([container, container]);
     }
     const roleId = (name: string) => `/subscriptions/${az.subscriptionId}/providers/Microsoft.Authorization/roleDefinitions/${AZURE_BUILT_IN_ROLES[name]}`;
+    expect(Buffer.byteLength(String(assignment("ApplyStateAssignment").condition))).toBeLessThanOrEqual(AZURE_DELEGATION_FACTS.maxConditionBytes.value);
     expect(assignment("ApplyStateAssignment")).toMatchObject({ principal_id: az.deployerObjectId, role_definition_id: roleId(STATE_CONTAINER_ROLES.apply), condition_version: "2.0" });
     expect(assignment("PlanStateAssignment")).toMatchObject({ principal_id: az.planObjectId, role_definition_id: roleId(STATE_CONTAINER_ROLES.plan), condition_version: "2.0" });
   });

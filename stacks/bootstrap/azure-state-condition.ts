@@ -1,3 +1,5 @@
+import { AZURE_DELEGATION_FACTS } from "./azure-grant-condition";
+
 const STORAGE_DOCS = "https://learn.microsoft.com/azure/storage/blobs/storage-auth-abac-attributes";
 const BLOBS = "Microsoft.Storage/storageAccounts/blobServices/containers/blobs";
 
@@ -42,9 +44,11 @@ export const AZURE_BLOB_CONDITION_FACTS = {
    * v1.11): client.go Get (Get Blob), Put (Get Blob Properties, Put Block Blob), Lock (Get Blob Properties, Put Block
    * Blob when absent, Lease Blob acquire, Set Blob Metadata), Unlock (Get Blob Properties, Set Blob Metadata, Lease Blob
    * release), Delete (Delete Blob); backend_state.go Workspaces lists blobs with prefix `<key>env:` (keyEnvPrefix), and
-   * other workspaces' blobs are `<key>env:<name>` (unused here: every stack uses the default workspace). Lease Blob and
-   * Set Blob Metadata are authorized by blobs/write, Get Blob and Get Blob Properties by blobs/read
-   * (https://learn.microsoft.com/rest/api/storageservices/lease-blob and set-blob-metadata, Permissions sections).
+   * other workspaces' blobs are `<key>env:<name>` (unused here: every stack uses the default workspace). Get Blob and
+   * Get Blob Properties are blob reads; Put Block Blob, Set Blob Metadata and Lease Blob blob writes
+   * (https://learn.microsoft.com/rest/api/storageservices/lease-blob, set-blob-metadata, put-blob: Permissions sections;
+   * the lease's action was not confirmed from a stored copy of that page here). Whichever of the role's data actions an
+   * operation needs, the condition admits it on exactly these blobs: it constrains every data action of the role by path.
    */
   backend: { workspacePrefixSuffix: "env:", source: "hashicorp/terraform v1.11 internal/backend/remote-state/azure/backend_state.go (keyEnvPrefix, Workspaces), client.go" },
   /** Conditions are version 2.0. */
@@ -76,7 +80,10 @@ export function stateBlobsCondition(blobs: readonly string[], actions: readonly 
   const onBlobs = `((${targets.join(" AND ")}) OR ${anyOf(`@Resource[${path.attribute}]`, blobs)})`;
   if (!actions.includes(read)) return onBlobs;
   const lists = `((!(ActionMatches{'${read}'} AND SubOperationMatches{'Blob.List'})) OR ${anyOf(`@Request[${prefix.attribute}]`, blobs.map((b) => b + AZURE_BLOB_CONDITION_FACTS.backend.workspacePrefixSuffix))})`;
-  return `${onBlobs} AND ${lists}`;
+  const condition = `${onBlobs} AND ${lists}`;
+  const max = AZURE_DELEGATION_FACTS.maxConditionBytes.value;
+  if (Buffer.byteLength(condition) > max) throw new Error(`the state condition is ${Buffer.byteLength(condition)} bytes; Azure accepts at most ${max} (shorten state.keyPrefix)`);
+  return condition;
 }
 
 /** The data actions of each role, for the condition (the roles' DataActions, AZURE_BLOB_CONDITION_FACTS.actions.source). */
