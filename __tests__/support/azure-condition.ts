@@ -114,11 +114,8 @@ function compare(operator: string, left: string, right: string[], attribute: str
 /** Whether the condition allows the request (the role holds the action; the condition decides). */
 export function conditionAllows(tree: Node, request: AssignmentRequest): boolean {
   const sources = AZURE_DELEGATION_FACTS.actions.value[request.action];
-  const evaluate = (n: Node): boolean => {
+  return evaluateTree(tree, (n) => {
     switch (n.kind) {
-      case "and": return n.items.every(evaluate);
-      case "or": return n.items.some(evaluate);
-      case "not": return !evaluate(n.item);
       case "action": return n.action === request.action;
       case "subOperation":
       case "blob": throw new Error(`condition: a blob expression in a role assignment condition`);
@@ -129,6 +126,17 @@ export function conditionAllows(tree: Node, request: AssignmentRequest): boolean
         return compare(n.operator, value, n.values, n.attribute);
       }
     }
+  });
+}
+
+type Leaf = Extract<Node, { kind: "action" | "subOperation" | "blob" | "expr" }>;
+
+/** A condition's tree with AND, OR and NOT applied, each other node decided by `leaf`. */
+function evaluateTree(tree: Node, leaf: (n: Leaf) => boolean): boolean {
+  const evaluate = (n: Node): boolean => {
+    if (n.kind === "and" || n.kind === "or") return n.kind === "and" ? n.items.every(evaluate) : n.items.some(evaluate);
+    if (n.kind === "not") return !evaluate(n.item);
+    return leaf(n as Leaf);
   };
   return evaluate(tree);
 }
@@ -147,11 +155,8 @@ export function blobConditionAllows(tree: Node, request: BlobRequest): boolean {
   if (!facts) throw new Error(`condition: ${request.action} is not a blob data action with facts`);
   const op = request.list ? facts.list : facts.other;
   if (!op) throw new Error(`condition: ${request.action} has no list suboperation`);
-  const evaluate = (n: Node): boolean => {
+  return evaluateTree(tree, (n) => {
     switch (n.kind) {
-      case "and": return n.items.every(evaluate);
-      case "or": return n.items.some(evaluate);
-      case "not": return !evaluate(n.item);
       case "action": return n.action === request.action;
       case "subOperation":
         if (n.name !== "Blob.List") throw new Error(`condition: suboperation ${n.name} is not evaluated here`);
@@ -167,6 +172,5 @@ export function blobConditionAllows(tree: Node, request: BlobRequest): boolean {
       }
       case "expr": throw new Error("condition: a role assignment expression in a blob condition");
     }
-  };
-  return evaluate(tree);
+  });
 }
