@@ -18,7 +18,7 @@ export function configureBackend(stack: TerraformStack, stackId: string, state: 
     case "s3": {
       const backend = new S3Backend(stack, {
         bucket: state.bucket,
-        key: `${state.keyPrefix}/${stackId}.tfstate`,
+        key: stateLocation(state, stackId),
         region: state.region,
         encrypt: true,
         // Without it terraform sends SSE-S3 (AES256) on every write, overriding the bucket's KMS default
@@ -34,13 +34,22 @@ export function configureBackend(stack: TerraformStack, stackId: string, state: 
         resourceGroupName: state.resourceGroupName,
         storageAccountName: state.storageAccountName,
         containerName: state.containerName,
-        key: `${state.keyPrefix}/${stackId}.tfstate`,
+        key: stateLocation(state, stackId),
         // Entra ID auth to the state account: no storage account key in the environment.
         useAzureadAuth: true,
       });
       return;
     case "gcs":
-      new GcsBackend(stack, { bucket: state.bucket, prefix: `${state.prefix}/${stackId}` });
+      new GcsBackend(stack, { bucket: state.bucket, prefix: stateLocation(state, stackId) });
       return;
   }
+}
+
+/**
+ * Where a stack's state is in its remote backend: the object key `<keyPrefix>/<stack id>.tfstate` (s3, azurerm), or
+ * the object prefix `<prefix>/<stack id>` under which the gcs backend writes `default.tfstate` and its lock. The
+ * bootstraps grant the deploy identities exactly these.
+ */
+export function stateLocation(state: Exclude<Deployment["state"], { backend: "local" }>, stackId: string): string {
+  return state.backend === "gcs" ? `${state.prefix}/${stackId}` : `${state.keyPrefix}/${stackId}.tfstate`;
 }

@@ -13,6 +13,7 @@ import { partitionOf } from "../../constructs/aws/partition";
 import { stackIds } from "../stack-ids";
 import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
+import { stateLocation } from "../backend";
 import { ALIAS_CHANGE_ACTIONS, awsDeployStatements, DEPLOYMENT_TAG, type DeployRole, TRUST_CHANGE_ACTIONS } from "./aws-deploy-policy";
 import { CONDITIONAL_KEY_WRITES, unneededKeyWrites } from "./aws-key-writes";
 import { deploymentNames, deploymentRoles, PASS_ROLE_ATTRIBUTES, roleBoundaryStatements, type BoundaryScope, type DeploymentRoles } from "./aws-role-boundary";
@@ -228,8 +229,9 @@ export const S3_LOCK_FILE_SUFFIX = ".tflock";
 
 /** The state object of each stack of the deployment: `<bucket>/<keyPrefix>/<stack id>.tfstate`. */
 export function stateObjectArns(d: Deployment, bucketArn: string): string[] {
-  const prefix = d.state.backend === "s3" ? d.state.keyPrefix : "";
-  return Object.values(stackIds(d)).map((id) => `${bucketArn}/${prefix}/${id}.tfstate`);
+  const state = d.state;
+  // A deployment not yet on s3 state (it moves there after this bootstrap) keeps the key without a prefix.
+  return Object.values(stackIds(d)).map((id) => `${bucketArn}/${state.backend === "s3" ? stateLocation(state, id) : `/${id}.tfstate`}`);
 }
 
 /**

@@ -5,6 +5,7 @@ import { RoleDefinition } from "@cdktf/provider-azurerm/lib/role-definition";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import type { AzureDeployment } from "../../config/schema";
 import { builtInRoleId, deploymentRoleGuid, deploymentRoleSpecs, type DeploymentRoleKind } from "../../constructs/azure/deployment-roles";
+import { stateLocation } from "../backend";
 import { stackIds } from "../stack-ids";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, delegationCondition, roleGrants } from "./azure-grant-condition";
 import { AZURE_BLOB_CONDITION_FACTS, STATE_CONTAINER_ROLES, STATE_ROLE_DATA_ACTIONS, stateBlobsCondition } from "./azure-state-condition";
@@ -87,7 +88,7 @@ export class AzureDeployRolesStack extends TerraformStack {
     if (state.backend === "azurerm") {
       // The backend finds the account in the subscription it runs with: the deployment's.
       const container = `${subscription}/resourceGroups/${state.resourceGroupName}/providers/Microsoft.Storage/storageAccounts/${state.storageAccountName}/blobServices/default/containers/${state.containerName}`;
-      const blobs = Object.values(stackIds(d)).map((id) => `${state.keyPrefix}/${id}.tfstate`);
+      const blobs = Object.values(stackIds(d)).map((id) => stateLocation(state, id));
       const onState = (constructId: string, who: "apply" | "plan", principalId: string) =>
         new RoleAssignment(this, constructId, {
           scope: container,

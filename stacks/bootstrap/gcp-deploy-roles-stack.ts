@@ -14,6 +14,7 @@ import { StorageBucketIamMember } from "@cdktf/provider-google/lib/storage-bucke
 import type { GcpDeployment } from "../../config/schema";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { deploymentStacks } from "./deployment-types";
+import { stateLocation } from "../backend";
 import { stackIds } from "../stack-ids";
 
 /** Props of {@link GcpDeployRolesStack}. */
@@ -287,7 +288,7 @@ export class GcpDeployRolesStack extends TerraformStack {
     // Terraform's own state: each stack's objects in the gcs backend's bucket, nothing else in it.
     const state = d.state;
     if (state.backend === "gcs") {
-      const condition = stateObjectsCondition(state.bucket, Object.values(stackIds(d)).map((id) => `${state.prefix}/${id}/`));
+      const condition = stateObjectsCondition(state.bucket, Object.values(stackIds(d)).map((id) => `${stateLocation(state, id)}/`));
       const grant = (id: string, role: string, member: string) =>
         new StorageBucketIamMember(this, id, { bucket: state.bucket, role, member, condition: { title: "only-the-deployments-state", description: `The state objects of ${d.name}'s stacks`, expression: condition } });
       if (props.applyMember) grant("ApplyStateMember", GCS_STATE_ROLES.apply, props.applyMember);
