@@ -1,3 +1,4 @@
+import { synthesizedStacks } from "../support/deployments";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
@@ -41,8 +42,10 @@ test("the README names the test transform jest really uses", () => {
 test("the guide documents the GCS state path where the gcs backend puts it", () => {
   // stacks/backend.ts gives the gcs backend `prefix: <prefix>/<stack id>`; the backend keeps workspace
   // `default` at `<prefix>/default.tfstate` (terraform internal/backend/remote-state/gcs: stateFile()).
-  const backend = readFileSync(path.join(ROOT, "stacks", "backend.ts"), "utf8");
-  expect(backend).toContain("new GcsBackend(stack, { bucket: state.bucket, prefix: `${state.prefix}/${stackId}` })");
+  for (const [id, st] of Object.entries(synthesizedStacks("examples-gcp"))) {
+    const gcs = (st as { terraform: { backend: { gcs: { prefix: string } } } }).terraform.backend.gcs;
+    expect(gcs.prefix).toBe(`metadata-platform/${id}`);
+  }
   expect(guide).toContain("`<prefix>/<stack id>/default.tfstate` (gcs");
   expect(guide).not.toMatch(/state object \(`<prefix>\/<stack id>\.tfstate`\)/);
 });
