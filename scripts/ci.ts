@@ -223,7 +223,7 @@ export function planStack(deployment: Deployment, role: StackRole, paths: Paths,
     const trustReport = formatTrustFindings(id, options.config ?? "<deployment file>", inspected.trust);
     writeFileSync(path.join(paths.plansDir, `${id}.guard.txt`), `${[report, trustReport].filter(Boolean).join("\n")}\n`);
     console.error(trustReport);
-    return record("refused", `${summary} Refused by the trust guard: ${inspected.trust.map((f) => f.address).join(", ")} (an IAM role's trust changes, a role is deleted or a KMS alias moves: an administrator applies this stack from a workstation, see the guard's report)`);
+    return record("refused", `${summary} Refused by the trust guard: ${inspected.trust.map((f) => f.address).join(", ")} (an IAM role's trust changes, a role is deleted, a KMS alias moves or a key policy changes: an administrator applies this stack from a workstation, see the guard's report)`);
   }
   return record("changes", summary);
 }
@@ -287,7 +287,7 @@ export function applyStack(
   }
   if (inspected.trust.length) {
     console.error(formatTrustFindings(id, options.config ?? "<deployment file>", inspected.trust));
-    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: "not applied: the trust guard refused its plan (an IAM role's trust changes, a role is deleted or a KMS alias moves; see above)" });
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: "not applied: the trust guard refused its plan (an IAM role's trust changes, a role is deleted, a KMS alias moves or a key policy changes; see above)" });
   }
   const reviewed = readReview(paths, id);
   // Nothing upstream changed in this run, so this plan's changes were there when the plan job ran: they are applied

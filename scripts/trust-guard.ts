@@ -8,7 +8,9 @@
  * a release renames a service account: an administrator applies those from a workstation (`npm run deploy`).
  *
  * The same holds for a KMS alias moved to another key or deleted (kms:UpdateAlias, kms:DeleteAlias: ALIAS_CHANGE_ACTIONS):
- * the deployment's keys are reached by their aliases, so an alias moves only when its key is replaced or removed.
+ * the deployment's keys are reached by their aliases, so an alias moves only when its key is replaced or removed. And for
+ * a key's policy rewritten (kms:PutKeyPolicy: KEY_POLICY_CHANGE_ACTIONS): a key policy can name any account's
+ * principals, so a customer-managed key gets its policy at creation only.
  *
  * Finding them in the plan job says so in the pull request, before the apply job meets AccessDenied half-way through
  * an apply. Plan format: Terraform's JSON output format (https://developer.hashicorp.com/terraform/internals/json-format),
@@ -16,7 +18,7 @@
  * attributes not known until apply).
  */
 
-import { ALIAS_CHANGE_ACTIONS, TRUST_CHANGE_ACTIONS } from "../stacks/bootstrap/aws-deploy-policy";
+import { ALIAS_CHANGE_ACTIONS, KEY_POLICY_CHANGE_ACTIONS, TRUST_CHANGE_ACTIONS } from "../stacks/bootstrap/aws-deploy-policy";
 
 /** One resource change of a saved plan (the fields this guard reads). */
 export interface TrustPlanChange {
@@ -35,8 +37,11 @@ export interface TrustPlanChange {
 /** One change the CI apply role cannot make. */
 export interface TrustFinding {
   readonly address: string;
-  /** "delete" (a role deleted, or replaced: deleted, then created), "trust" (a new assume-role policy), or "alias" (an alias moved or deleted). */
-  readonly change: "delete" | "trust" | "alias";
+  /**
+   * "delete" (a role deleted, or replaced: deleted, then created), "trust" (a new assume-role policy), "alias" (an alias
+   * moved or deleted) or "key-policy" (an existing key's policy rewritten).
+   */
+  readonly change: "delete" | "trust" | "alias" | "key-policy";
   readonly message: string;
 }
 
@@ -53,6 +58,13 @@ export function trustFindings(plan: { readonly resource_changes?: readonly Trust
       // Its only attribute that updates in place is target_key_id (name and name_prefix force a new alias).
       if (actions.includes("delete")) findings.push({ address: c.address, change: "alias", message: `${c.address} ${actions.includes("create") ? "would be REPLACED (deleted, then created)" : "would be DELETED"}: the CI apply role may not delete an alias (kms:DeleteAlias); the deployment's keys are reached by their aliases` });
       else if (actions.includes("update")) findings.push({ address: c.address, change: "alias", message: `${c.address} would point at another key: the CI apply role may not move an alias (kms:UpdateAlias); the deployment's keys are reached by their aliases` });
+      continue;
+    }
+    if (c.type === "aws_kms_key") {
+      // A key created (or replaced) gets its policy in CreateKey; only an update of an existing key's policy calls PutKeyPolicy.
+      if (!actions.includes("create") && actions.includes("update") && documentChanges(c.change, "policy")) {
+        findings.push({ address: c.address, change: "key-policy", message: `${c.address}: its key policy changes: the CI apply role may not rewrite a key's policy (kms:PutKeyPolicy); a key policy can hand the key to another account` });
+      }
       continue;
     }
     if (c.type !== "aws_iam_role") continue;
@@ -78,11 +90,21 @@ export function trustFindings(plan: { readonly resource_changes?: readonly Trust
  * apply time, not here.
  */
 function trustChanges(change: TrustPlanChange["change"], newIssuer: boolean): boolean {
+  if (unknownAttribute(change, "assume_role_policy")) return newIssuer;
+  return !sameDocument(change.before?.assume_role_policy, change.after?.assume_role_policy);
+}
+
+/**
+ * Whether an update sets a different JSON document in `attribute`. One not known until apply counts as a change: a key
+ * policy names the account and the deployment's roles, which a plan that changes nothing else knows.
+ */
+function documentChanges(change: TrustPlanChange["change"], attribute: string): boolean {
+  return unknownAttribute(change, attribute) || !sameDocument(change.before?.[attribute], change.after?.[attribute]);
+}
+
+function unknownAttribute(change: TrustPlanChange["change"], attribute: string): boolean {
   const unknown = change.after_unknown;
-  if (unknown === true || (typeof unknown === "object" && unknown !== null && (unknown as Record<string, unknown>).assume_role_policy === true)) return newIssuer;
-  const before = change.before?.assume_role_policy;
-  const after = change.after?.assume_role_policy;
-  return !sameDocument(before, after);
+  return unknown === true || (typeof unknown === "object" && unknown !== null && (unknown as Record<string, unknown>)[attribute] === true);
 }
 
 function sameDocument(a: unknown, b: unknown): boolean {
@@ -109,8 +131,8 @@ export function formatTrustFindings(stack: string, configFile: string, findings:
   return [
     ...findings.map((f) => `  REFUSE ${f.message}`),
     `trust guard: ${stack}: ${findings.length} change${findings.length === 1 ? "" : "s"} only an administrator may apply; nothing was applied.`,
-    `  The CI apply role is denied ${[...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS].join(", ")}, so a pipeline never makes`,
-    "  a role trust someone else nor points the deployment's key grants at another key. Review the change, then apply this stack once from a workstation as an",
+    `  The CI apply role is denied ${[...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS, ...KEY_POLICY_CHANGE_ACTIONS].join(", ")}, so a pipeline never makes`,
+    "  a role trust someone else, points the deployment's key grants at another key, nor hands a key to another account. Review the change, then apply this stack once from a workstation as an",
     `  administrator: npm run deploy -- --config ${configFile} --stack cloud. The next workflow run plans no change.`,
   ].join("\n");
 }

@@ -177,6 +177,25 @@ describe("the CI trust guard reads the real provider's plans (scripts/trust-guar
     expect(trustFindings(p)).toEqual([{ address: expect.stringMatching(/^aws_kms_alias\.VaultUnseal_Key_Alias_/), change: "alias", message: expect.stringMatching(/kms:UpdateAlias/) }]);
   }, 120_000);
 
+  test("a key whose policy the configuration changes (a customer-managed key's service policy) is an administrator's apply; the same policy written differently is not", () => {
+    const config = JSON.parse(JSON.stringify(synthesizedStacks("examples-aws")[STACK])) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    const [keyId, key] = Object.entries(config.resource.aws_kms_key).find(([id]) => id.startsWith("VaultUnseal"))!;
+    const statement = (principal: string) => ({ Sid: "Admins", Effect: "Allow", Principal: { AWS: principal }, Action: "kms:*", Resource: "*" });
+    key.policy = JSON.stringify({ Version: "2012-10-17", Statement: [statement(`arn:aws:iam::${ACCOUNT}:root`)] });
+    const live = (policy: string) => editState(applied, new RegExp(`^aws_kms_key\\.${keyId}$`), (a) => {
+      a.policy = policy;
+    });
+    // The live key trusts another account: the configuration's policy would be written over it with PutKeyPolicy.
+    const rewritten = plan({ config, state: live(JSON.stringify({ Version: "2012-10-17", Statement: [statement("arn:aws:iam::999999999999:root")] })) });
+    // (The role policy naming the key is read again after the key's update: terraform defers its document, unchanged.)
+    expect(changes(rewritten).filter((c) => !c.startsWith("update aws_iam_role_policy."))).toEqual([`update aws_kms_key.${keyId}`]);
+    expect(trustFindings(rewritten)).toEqual([{ address: `aws_kms_key.${keyId}`, change: "key-policy", message: expect.stringMatching(/kms:PutKeyPolicy/) }]);
+    // The same document with its keys in another order: the provider plans no update, and the guard finds nothing.
+    const same = plan({ config, state: live(JSON.stringify({ Statement: [{ Resource: "*", Action: "kms:*", Principal: { AWS: `arn:aws:iam::${ACCOUNT}:root` }, Effect: "Allow", Sid: "Admins" }], Version: "2012-10-17" })) });
+    expect(changes(same)).toEqual([]);
+    expect(trustFindings(same)).toEqual([]);
+  }, 180_000);
+
   test("a role the configuration no longer holds is deleted: an administrator's apply too", () => {
     const extra = JSON.parse(JSON.stringify(applied)) as StateV4;
     const role = extra.resources.find((r) => r.type === "aws_iam_role")!;

@@ -6,7 +6,7 @@ import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { derivePermissions, notCloud, requirePermissions, synthesizedTypes } from "../../stacks/bootstrap/deploy-permissions";
 import { deploymentStacks } from "../../stacks/bootstrap/deployment-types";
 import { AWS_PERMISSIONS, AZURE_PERMISSIONS, GCP_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
-import { ALIAS_CHANGE_ACTIONS, IAM_QUOTAS, iamJsonLength, TRUST_CHANGE_ACTIONS } from "../../stacks/bootstrap/aws-deploy-policy";
+import { ALIAS_CHANGE_ACTIONS, IAM_QUOTAS, iamJsonLength, KEY_POLICY_CHANGE_ACTIONS, TRUST_CHANGE_ACTIONS } from "../../stacks/bootstrap/aws-deploy-policy";
 import { DEPLOYMENTS, synthesizedStacks } from "../support/deployments";
 import { nonEmpty } from "../support/non-empty";
 
@@ -117,9 +117,9 @@ describe("the AWS bootstrap's deploy roles", () => {
     // enabled, rotated, without a policy of its own, under prevent_destroy: aws-key-writes.test.ts).
     const unneeded = ["kms:DisableKey", "kms:DisableKeyRotation", "kms:PutKeyPolicy", "kms:ScheduleKeyDeletion"];
     expect(derived.write).toEqual(expect.arrayContaining(unneeded));
-    // And less a role's new trust or its deletion, and an alias moved or deleted, which the apply role is denied
-    // (TRUST_CHANGE_ACTIONS, ALIAS_CHANGE_ACTIONS: role-boundary.test.ts, deploy-scoping.test.ts).
-    const trust: readonly string[] = [...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS];
+    // And less a role's new trust or its deletion, an alias moved or deleted, and a key policy rewritten, which the apply
+    // role is denied (TRUST_CHANGE_ACTIONS, ALIAS_CHANGE_ACTIONS, KEY_POLICY_CHANGE_ACTIONS: role-boundary.test.ts, deploy-scoping.test.ts).
+    const trust: readonly string[] = [...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS, ...KEY_POLICY_CHANGE_ACTIONS];
     expect(derived.write).toEqual(expect.arrayContaining([...trust]));
     expect(new Set(actions("ApplyPolicies"))).toEqual(new Set([...derived.read, ...derived.write.filter((a) => !unneeded.includes(a) && !trust.includes(a)), "s3:ListBucket", "s3:GetObject", "s3:PutObject", "s3:DeleteObject"]));
     expect(derived.write).toEqual(expect.arrayContaining(["eks:CreateCluster", "ec2:CreateVpc", "kms:CreateKey", "iam:CreateRole", "s3:CreateBucket"]));

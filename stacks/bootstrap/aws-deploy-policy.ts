@@ -81,6 +81,19 @@ export const TRUST_CHANGE_ACTIONS = ["iam:DeleteRole", "iam:UpdateAssumeRolePoli
 export const ALIAS_CHANGE_ACTIONS = ["kms:DeleteAlias", "kms:UpdateAlias"] as const;
 
 /**
+ * What the CI apply role may never do to a key after its creation (DenyKeyPolicyChanges, aws-state-stack.ts): write its
+ * policy. A key policy decides who may use the key whatever IAM says, and it can name a principal of any account, so a
+ * pipeline that could write one could hand a customer-managed key (the data, volumes or logs key) to someone outside
+ * the account, access that outlives the pipeline. The aws provider sends a key's policy in CreateKey and calls
+ * PutKeyPolicy only when a later plan changes the policy (hashicorp/terraform-provider-aws v5.100.0,
+ * internal/service/kms/key.go: resourceKeyCreate sets CreateKeyInput.Policy; resourceKeyUpdate calls updateKeyPolicy
+ * only on d.HasChange("policy")): a new key gets its policy from CI, a changed one (a release that changes what a
+ * service's key policy says, service-key-policies.ts) is an administrator's apply (the CI trust guard refuses such a
+ * plan, scripts/trust-guard.ts).
+ */
+export const KEY_POLICY_CHANGE_ACTIONS = ["kms:PutKeyPolicy"] as const;
+
+/**
  * The tag every AWS object of the deployment carries (the aws providers' default_tags: `deployment: <name>`): a new key
  * and a new cluster are created only with it in the request. Writes to existing keys are conditioned on the keys'
  * aliases instead (KEY_ALIAS_CONDITION), since any untagged key could be tagged. The bootstrap's own state key carries

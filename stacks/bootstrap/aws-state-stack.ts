@@ -14,7 +14,7 @@ import { stackIds } from "../stack-ids";
 import { GITHUB_OIDC_HOST, GitHubDeployRole } from "./github-deploy-role";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { stateLocation } from "../backend";
-import { ALIAS_CHANGE_ACTIONS, awsDeployStatements, DEPLOYMENT_TAG, type DeployRole, TRUST_CHANGE_ACTIONS } from "./aws-deploy-policy";
+import { ALIAS_CHANGE_ACTIONS, awsDeployStatements, DEPLOYMENT_TAG, type DeployRole, KEY_POLICY_CHANGE_ACTIONS, TRUST_CHANGE_ACTIONS } from "./aws-deploy-policy";
 import { CONDITIONAL_KEY_WRITES, unneededKeyWrites } from "./aws-key-writes";
 import { deploymentNames, deploymentRoles, PASS_ROLE_ATTRIBUTES, roleBoundaryStatements, type BoundaryScope, type DeploymentRoles } from "./aws-role-boundary";
 import { roleBoundaryArn, roleBoundaryName } from "../../constructs/aws/role-boundary";
@@ -181,9 +181,9 @@ export class AwsStateStack extends TerraformStack {
     const types = requirePermissions("aws", synthesizedTypes(built));
     // Key writes no key of the deployment needs (a policy change, a deletion, a disable) are not granted at all.
     const unneeded = unneededKeyWrites(built);
-    // Nor a role's new trust or its deletion (TRUST_CHANGE_ACTIONS), nor an alias moved or deleted (ALIAS_CHANGE_ACTIONS):
-    // denied below, an administrator applies those.
-    const trust: readonly string[] = [...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS];
+    // Nor a role's new trust or its deletion (TRUST_CHANGE_ACTIONS), an alias moved or deleted (ALIAS_CHANGE_ACTIONS),
+    // nor a key's policy rewritten (KEY_POLICY_CHANGE_ACTIONS): denied below, an administrator applies those.
+    const trust: readonly string[] = [...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS, ...KEY_POLICY_CHANGE_ACTIONS];
     const derived = { read: types.read, write: types.write.filter((a) => !unneeded.includes(a) && !trust.includes(a)) };
     const roles = roleBoundaries(this, deploymentRoles(built), { partition, account, region: d.region, name: d.name, awsManagedKeyArn: awsManagedKeys(this, d, state.region) });
     const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
@@ -307,16 +307,6 @@ export function stateBucketStatements(p: { bucketArn: string; stateObjects: read
 }
 
 /**
- * The two requests that can skip KMS's policy lockout safety check (kms:BypassPolicyLockoutSafetyCheck, a condition
- * key of CreateKey and PutKeyPolicy: https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check),
- * each on the resource its action is authorized on (CreateKey has no resource type; PutKeyPolicy the key).
- */
-const KEY_POLICY_LOCKOUT: readonly { sid: string; action: string; resource: (w: { partition: string; account: string }) => string }[] = [
-  { sid: "DenyNewKeyPolicyLockout", action: "kms:CreateKey", resource: () => "*" },
-  { sid: "DenyKeyPolicyLockout", action: "kms:PutKeyPolicy", resource: (w) => `arn:${w.partition}:kms:*:${w.account}:key/*` },
-];
-
-/**
  * What the apply role's scoped grants must not reach, whatever they match: the state key and its alias, the CI roles
  * and their policies, and keys another deployment tagged as its own.
  */
@@ -334,9 +324,14 @@ function applyDenials(
     { sid: "DenyBoundaryRemoval", effect: "Deny", actions: ["iam:DeleteRolePermissionsBoundary"], resources: ["*"] },
     // No role of the account gets a new trust from CI, nor is deleted and created again with one (TRUST_CHANGE_ACTIONS).
     { sid: "DenyTrustChanges", effect: "Deny", actions: [...TRUST_CHANGE_ACTIONS], resources: [`arn:${w.partition}:iam::${w.account}:role/*`] },
-    // Whatever key policy the apply role may write, never one that skips KMS's lockout check (a policy that leaves the
-    // account's administrators out of a key); the aws provider asks for it only with bypass_policy_lockout_safety_check.
-    ...KEY_POLICY_LOCKOUT.map((l) => ({ sid: l.sid, effect: "Deny", actions: [l.action], resources: [l.resource(w)], condition: [{ test: "Bool", variable: "kms:BypassPolicyLockoutSafetyCheck", values: ["true"] }] })),
+    // No key of the account gets a new policy from CI (KEY_POLICY_CHANGE_ACTIONS): a key's policy is written at its
+    // creation only.
+    { sid: "DenyKeyPolicyChanges", effect: "Deny", actions: [...KEY_POLICY_CHANGE_ACTIONS], resources: [`arn:${w.partition}:kms:*:${w.account}:key/*`] },
+    // And no key is created with a policy that skips KMS's lockout check (one that leaves the account's administrators
+    // out of the key; kms:BypassPolicyLockoutSafetyCheck, a condition key of CreateKey, which has no resource type:
+    // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check).
+    // The aws provider asks for it only with bypass_policy_lockout_safety_check.
+    { sid: "DenyNewKeyPolicyLockout", effect: "Deny", actions: ["kms:CreateKey"], resources: ["*"], condition: [{ test: "Bool", variable: "kms:BypassPolicyLockoutSafetyCheck", values: ["true"] }] },
     // The deployment's keys are reached by their aliases: no alias of the account is moved to another key or deleted
     // (and created again on another) from CI (ALIAS_CHANGE_ACTIONS).
     { sid: "DenyAliasChanges", effect: "Deny", actions: [...ALIAS_CHANGE_ACTIONS], resources: [`arn:${w.partition}:kms:*:${w.account}:alias/*`] },
