@@ -1,8 +1,19 @@
 import { Testing } from "cdktf";
 import { buildBootstrap } from "../../scripts/bootstrap";
 import { decodeStacks } from "../../scripts/terraform-decode";
-import { GCS_STATE_ROLES, GKE_API_ROLES, GKE_CLUSTER_CONDITION, KEY_AND_BUCKET_CONDITION, MODIFIED_GRANTS_BY_ROLE, STATE_OBJECT_CONDITION, actsOnKeyOrBucket, actsOnServiceAccount } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
-import { GCP_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
+import {
+  COMPUTE_UNSCOPED,
+  GCS_STATE_ROLES,
+  GKE_API_ROLES,
+  GKE_CLUSTER_CONDITION,
+  KEY_AND_BUCKET_CONDITION,
+  MODIFIED_GRANTS_BY_ROLE,
+  STATE_OBJECT_CONDITION,
+  actsOnExistingComputeResource,
+  actsOnKeyOrBucket,
+  actsOnServiceAccount,
+} from "../../stacks/bootstrap/gcp-deploy-roles-stack";
+import { COMPUTE_METHOD_PERMISSIONS, GCP_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { synthesizedStacks } from "../support/deployments";
 import { type ConditionRequest, evaluateCondition } from "../support/iam-condition";
 
@@ -289,6 +300,61 @@ describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the dep
     }
     expect(unconditioned.flatMap((g) => g.permissions!.filter((p) => /^(cloudkms|storage)\./.test(p))).sort()).toEqual(["cloudkms.keyRings.create", "storage.buckets.create"]);
   });
+});
+
+/**
+ * The Compute Engine resources of each example's cloud stack against the apply identity: what their creates, updates
+ * and deletes need (GCP_PERMISSIONS, and the REST methods the provider calls: COMPUTE_METHOD_PERMISSIONS) is granted, and
+ * what stays granted on the whole project is exactly the recorded residual (COMPUTE_UNSCOPED), since no IAM Condition
+ * found can name a network, subnetwork, router or address (COMPUTE_CONDITION_FACTS).
+ */
+describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: Compute Engine writes", (example) => {
+  const boot = bootstrapOf(example);
+  const cloud = cloudOf(example);
+  const apply = grantsOf(boot, APPLY);
+  // The unconditioned project bindings of custom roles: what the apply identity may do on any resource of the project.
+  const onProject = new Set(apply.filter((g) => g.onAccount === undefined && g.condition === undefined).flatMap((g) => g.permissions ?? []));
+  const computeResources = Object.entries(cloud.json.resource)
+    .filter(([type]) => type.startsWith("google_compute_"))
+    .flatMap(([type, blocks]) => Object.entries(blocks).map(([id, b]) => ({ type, id, name: String(b.name) })));
+
+  test("every compute resource of the cloud stack: each permission of its create, update and delete, and of each REST method the provider calls for it, is granted", () => {
+    expect(computeResources.length).toBeGreaterThan(0);
+    for (const r of computeResources) {
+      expect(GCP_PERMISSIONS[r.type]).toBeDefined();
+      const needed = [...GCP_PERMISSIONS[r.type].read, ...GCP_PERMISSIONS[r.type].write, ...Object.values(COMPUTE_METHOD_PERMISSIONS[r.type] ?? {}).flat()];
+      for (const p of needed) expect({ resource: `${r.type}.${r.id}`, p, granted: onProject.has(p) }).toEqual({ resource: `${r.type}.${r.id}`, p, granted: true });
+    }
+  });
+
+  test("each compute permission that acts on an existing resource and is granted on the whole project has its recorded residual; none is in a conditioned binding", () => {
+    const acting = [...onProject].filter(actsOnExistingComputeResource).sort();
+    expect(acting.length).toBeGreaterThan(0);
+    expect(acting.filter((p) => !(p in COMPUTE_UNSCOPED))).toEqual([]);
+    const conditioned = apply.filter((g) => g.condition !== undefined).flatMap((g) => (g.permissions ?? []).filter((p) => p.startsWith("compute.")));
+    expect(conditioned).toEqual([]);
+  });
+
+  test("the residual as granted: a firewall, network and subnetwork of the project that are not the deployment's are reached by the same writes (no condition names them)", () => {
+    // The REST paths of resources the deployment does not hold; an unconditioned binding does not read them.
+    const foreign = [
+      { type: "compute.googleapis.com/Firewall", name: `projects/${cloud.project}/global/firewalls/other-team-allow-ssh`, permissions: ["compute.firewalls.update", "compute.firewalls.delete", "compute.networks.updatePolicy"] },
+      { type: "compute.googleapis.com/Network", name: `projects/${cloud.project}/global/networks/other-team-vpc`, permissions: ["compute.networks.updatePolicy"] },
+      { type: "compute.googleapis.com/Subnetwork", name: `projects/${cloud.project}/regions/europe-west1/subnetworks/other-team`, permissions: ["compute.subnetworks.use"] },
+    ];
+    for (const f of foreign) for (const p of f.permissions) expect({ p, f: f.name, ok: mayOn(apply, p, f) }).toEqual({ p, f: f.name, ok: true });
+  });
+});
+
+test("the recorded Compute Engine residual (COMPUTE_UNSCOPED) holds no permission that no shipped GCP example grants", () => {
+  const granted = new Set(
+    EXAMPLES.flatMap((example) =>
+      grantsOf(bootstrapOf(example), APPLY)
+        .filter((g) => g.onAccount === undefined && g.condition === undefined)
+        .flatMap((g) => (g.permissions ?? []).filter(actsOnExistingComputeResource)),
+    ),
+  );
+  expect(Object.keys(COMPUTE_UNSCOPED).filter((p) => !granted.has(p))).toEqual([]);
 });
 
 describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: Terraform's state, only the deployment's", (example) => {

@@ -193,6 +193,70 @@ export function keyAndBucketCondition(own: DeploymentKeysAndBuckets): string {
 }
 
 /**
+ * Why the Compute Engine writes (networks, subnetworks, firewall rules, routers and their NAT, addresses) stay in the
+ * unconditioned apply binding on the project, unlike the cluster's and the keys' and buckets'. A condition
+ * `resource.type != T || resource.name == N` scopes a request only where Compute Engine gives it a resource type and a
+ * name in the form N is written in; where it does not, the binding grants nothing ("that part of the condition is never
+ * interpreted as granting access", https://cloud.google.com/iam/docs/conditions-attribute-reference#inherited-support),
+ * so a guessed form would break the deployment's own applies instead of scoping them. What the sources found say:
+ * - `resourceTypes`: the Compute Engine values of the resource type attribute found. No Network, Subnetwork, Router or
+ *   Address value was found (the stored copy of the list ends at InstanceTemplate).
+ * - `resourceNameFormat`: no Compute Engine row of the resource-name format table was found. The full resource names
+ *   of networks and subnetworks (`//compute.googleapis.com/projects/P/global/networks/N`, `.../regions/R/subnetworks/S`)
+ *   are documented for Policy Troubleshooter, and that page says IAM Conditions accept resource names only as the
+ *   conditions reference lists them.
+ * - `ownPolicyConditionalTypes`: the Compute Engine types whose own allow policies take conditional bindings: firewalls
+ *   among them; networks, subnetworks, routers and addresses not.
+ * - `checkedOn`: the firewall patch and delete methods need `compute.networks.updatePolicy` beside the firewall
+ *   permission (permission-facts.ts COMPUTE_METHOD_PERMISSIONS). That it is checked on the network, and on which resource
+ *   the creates (networks, subnetworks, firewalls, routers, addresses) are checked, is stated on none of the pages found.
+ * So the firewall type is documented but neither its name form nor a network attribute; and a firewall-only condition
+ * would leave `compute.firewalls.create` and `compute.networks.updatePolicy`, the pair that adds a rule to any network,
+ * where they are. Nothing is moved: COMPUTE_UNSCOPED records each permission that stays and what it reaches.
+ */
+export const COMPUTE_CONDITION_FACTS = {
+  resourceTypes: {
+    value: ["compute.googleapis.com/BackendService", "compute.googleapis.com/Disk", "compute.googleapis.com/Firewall", "compute.googleapis.com/ForwardingRule", "compute.googleapis.com/GlobalForwardingRule", "compute.googleapis.com/Image", "compute.googleapis.com/Instance", "compute.googleapis.com/InstanceTemplate"],
+    source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type (Compute Engine is listed for the type and name attributes: https://cloud.google.com/iam/docs/conditions-attribute-reference)",
+  },
+  resourceNameFormat: { value: undefined, source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name (no Compute Engine row found); https://cloud.google.com/iam/docs/full-resource-names (Policy Troubleshooter names, not condition names)" },
+  ownPolicyConditionalTypes: {
+    value: ["backend services", "firewalls", "images", "instance templates", "instances", "persistent disks", "snapshots"],
+    source: "https://cloud.google.com/iam/help/conditions/resource-policies (Compute Engine)",
+  },
+  checkedOn: { value: undefined, source: "https://cloud.google.com/compute/docs/reference/rest/v1/firewalls/patch and .../firewalls/delete (IAM Permissions: the permissions, not the resource each is checked on)" },
+} as const;
+
+/**
+ * The Compute Engine permissions of the apply role that act on an existing resource and stay granted on the whole
+ * project (COMPUTE_CONDITION_FACTS), each with what it reaches beyond the deployment. With gcp.existingNetwork in a
+ * Shared VPC the firewall rules are created in the host project, where the customer grants them
+ * (docs/deployment-guide.md, Existing network); this bootstrap grants nothing there.
+ */
+export const COMPUTE_UNSCOPED: Readonly<Record<string, string>> = {
+  "compute.firewalls.update": "every VPC firewall rule of the project",
+  "compute.firewalls.delete": "every VPC firewall rule of the project",
+  "compute.networks.updatePolicy": "adding and removing firewall rules on every network of the project (with compute.firewalls.create: a new rule on any of them)",
+  "compute.networks.update": "every VPC network of the project (routing mode, MTU)",
+  "compute.networks.delete": "every VPC network of the project",
+  "compute.subnetworks.update": "every subnetwork of the project (flow logs, secondary ranges)",
+  "compute.subnetworks.delete": "every subnetwork of the project",
+  "compute.subnetworks.setPrivateIpGoogleAccess": "Private Google Access of every subnetwork of the project",
+  "compute.subnetworks.expandIpCidrRange": "widening the primary range of every subnetwork of the project",
+  "compute.subnetworks.use": "reserving addresses and placing resources in every subnetwork of the project",
+  "compute.routers.update": "every Cloud Router of the project and its NAT configurations",
+  "compute.routers.delete": "every Cloud Router of the project, with its NAT",
+  "compute.addresses.delete": "every regional external address of the project",
+  "compute.addresses.deleteInternal": "every regional internal address of the project",
+  "compute.addresses.setLabels": "the labels of every regional address of the project",
+};
+
+/** Whether a Compute Engine permission acts on an existing resource (anything but a create, a read or a list). */
+export function actsOnExistingComputeResource(permission: string): boolean {
+  return permission.startsWith("compute.") && !/\.(create|createInternal|get|list)$/.test(permission);
+}
+
+/**
  * `<name>-deploy-roles`: the least-privilege deploy identities of a GCP deployment, in place of Owner. Project custom
  * roles whose permissions are DERIVED from the resource types the deployment synthesizes (permission-facts.ts),
  * read-only for plans, read and write for applies, bound so that nothing reaches beyond the deployment where GCP can
@@ -207,6 +271,8 @@ export function keyAndBucketCondition(own: DeploymentKeysAndBuckets): string {
  * - what acts on an existing key ring, key, key version or bucket (`KeysAndBucketsRole`: cryptoKeys.create,
  *   update, setIamPolicy, key version destroy, bucket update, setIamPolicy, delete, and their reads) on condition:
  *   on those types, only the deployment's own (KEY_AND_BUCKET_CONDITION).
+ * The Compute Engine writes stay in the apply role, on the whole project: no IAM Condition found can name a network,
+ * subnetwork, router or address (COMPUTE_CONDITION_FACTS; what each reaches: COMPUTE_UNSCOPED).
  * No `*` permission, no Owner or Editor.
  */
 export class GcpDeployRolesStack extends TerraformStack {
@@ -259,6 +325,8 @@ export class GcpDeployRolesStack extends TerraformStack {
     const cluster = deploymentCluster(stacks, project);
     const onlyTheCluster = { title: "only-the-deployments-cluster", description: `On a GKE cluster, only ${cluster}`, expression: clusterCondition(cluster) };
     if (props.applyMember) {
+      // Unconditioned: with the Compute Engine writes, which no condition found can scope (COMPUTE_CONDITION_FACTS,
+      // the residual in COMPUTE_UNSCOPED).
       new ProjectIamMember(this, "ApplyMember", { project, role: this.applyRole.name, member: props.applyMember });
       new ProjectIamMember(this, "GrantMember", {
         project,

@@ -199,10 +199,45 @@ const crud = (p: string, extra: readonly string[] = []) => ({ read: [`${p}.get`]
 const COMPUTE_OPERATIONS = { global: "compute.globalOperations.get", region: "compute.regionOperations.get" } as const;
 const withOperation = (p: { read: string[]; write: string[] }, scope: keyof typeof COMPUTE_OPERATIONS) => ({ read: p.read, write: [...p.write, COMPUTE_OPERATIONS[scope]] });
 
+/**
+ * The Compute Engine REST methods the google provider's Create, Update and Delete call for the network types the cloud
+ * stack creates, and the permissions each method's reference page lists under "IAM Permissions"
+ * (https://cloud.google.com/compute/docs/reference/rest/v1/<collection>/<method>; read as collected in
+ * iann0036/iam-dataset gcp/map.json, commit 2073fa52ac008a45477aa0b1b4580cd99135bf60, methodology "restcrawliamblockv1").
+ * The calls: hashicorp/terraform-provider-google google/services/compute/resource_compute_firewall.go (Create POST
+ * .../global/firewalls, Update PATCH and Delete DELETE .../global/firewalls/{name}); resource_compute_subnetwork.go
+ * (Create POST .../subnetworks; Update: an ip_cidr_range change POST .../{name}/expandIpCidrRange, private_ip_google_access
+ * POST .../{name}/setPrivateIpGoogleAccess, log_config, secondary_ip_range, role and IPv6 changes PATCH .../{name};
+ * Delete DELETE); resource_compute_network.go (Create POST .../global/networks, Update PATCH, Delete DELETE).
+ * Each type's GCP_PERMISSIONS entry must hold all of them (__tests__/delivery/gcp-deploy-scope.test.ts).
+ */
+export const COMPUTE_METHOD_PERMISSIONS: Readonly<Record<string, Readonly<Record<string, readonly string[]>>>> = {
+  google_compute_firewall: {
+    "compute.firewalls.insert": ["compute.firewalls.create"],
+    "compute.firewalls.patch": ["compute.firewalls.update", "compute.firewalls.get", "compute.networks.updatePolicy"],
+    "compute.firewalls.delete": ["compute.firewalls.delete", "compute.networks.updatePolicy"],
+  },
+  google_compute_subnetwork: {
+    "compute.subnetworks.insert": ["compute.subnetworks.create"],
+    "compute.subnetworks.expandIpCidrRange": ["compute.subnetworks.expandIpCidrRange"],
+    "compute.subnetworks.setPrivateIpGoogleAccess": ["compute.subnetworks.setPrivateIpGoogleAccess"],
+    "compute.subnetworks.patch": ["compute.subnetworks.get", "compute.subnetworks.update"],
+    "compute.subnetworks.delete": ["compute.subnetworks.delete"],
+  },
+  google_compute_network: {
+    "compute.networks.insert": ["compute.networks.create"],
+    "compute.networks.patch": ["compute.networks.update", "compute.networks.get"],
+    "compute.networks.delete": ["compute.networks.delete"],
+  },
+};
+
 /** hashicorp/google 6 resource and data source types -> IAM permissions. */
 export const GCP_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   google_compute_network: { ...withOperation(crud("compute.networks", ["compute.networks.updatePolicy"]), "global"), source: `${TFG("compute/resource_compute_network.go")}; ${GCP_PERMS}` },
-  google_compute_subnetwork: { ...withOperation(crud("compute.subnetworks", ["compute.subnetworks.setPrivateIpGoogleAccess", "compute.networks.get"]), "region"), source: `${TFG("compute/resource_compute_subnetwork.go")}; ${GCP_PERMS}` },
+  google_compute_subnetwork: {
+    ...withOperation(crud("compute.subnetworks", ["compute.subnetworks.setPrivateIpGoogleAccess", "compute.subnetworks.expandIpCidrRange", "compute.networks.get"]), "region"),
+    source: `${TFG("compute/resource_compute_subnetwork.go")} (an ip_cidr_range change POSTs .../expandIpCidrRange: COMPUTE_METHOD_PERMISSIONS); ${GCP_PERMS}`,
+  },
   google_compute_router: { ...withOperation(crud("compute.routers", ["compute.networks.get"]), "region"), source: `${TFG("compute/resource_compute_router.go")}; ${GCP_PERMS}` },
   google_compute_router_nat: { ...withOperation({ read: ["compute.routers.get"], write: ["compute.routers.update"] }, "region"), source: `${TFG("compute/resource_compute_router_nat.go")} (a NAT is part of its router); ${GCP_PERMS}` },
   google_compute_firewall: { ...withOperation(crud("compute.firewalls", ["compute.networks.updatePolicy"]), "global"), source: `${TFG("compute/resource_compute_firewall.go")}; ${GCP_PERMS}` },
