@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
@@ -279,14 +279,14 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the grant and identity roles reach only
     for (const c of Object.values(cloud.resource.azurerm_kubernetes_cluster)) expect(c.kubelet_identity ?? null).toBeNull();
   });
 
-  test("the bootstrap creates the deployment's groups as the cloud stack declares them, kept from destroy; the cloud stack adopts each by an import block with its id; the data lock stays the cloud stack's", () => {
+  test("the bootstrap creates the deployment's groups as the cloud stack declares them, kept from destroy, their later tags the cloud stack's; the cloud stack adopts each by an import block with its id; the data lock stays the cloud stack's", () => {
     const strip = (g: Record<string, unknown>) => ({ name: g.name, location: g.location, tags: g.tags });
     const bootGroups = boot.resource.azurerm_resource_group;
     expect(Object.keys(bootGroups).sort()).toEqual(Object.keys(cloudGroups).sort());
     expect(Object.values(cloudGroups).map((g) => g.name).sort()).toEqual(["cluster", "data", "network"].map((k) => `${d.name}-${k}`));
     for (const [k, g] of Object.entries(cloudGroups)) {
       expect([k, strip(bootGroups[k])]).toEqual([k, strip(g)]);
-      expect(bootGroups[k].lifecycle).toEqual({ prevent_destroy: true });
+      expect(bootGroups[k].lifecycle).toEqual({ prevent_destroy: true, ignore_changes: ["tags"] });
     }
     const imports = [...(cloud.import ?? [])].sort((a, b) => a.to.localeCompare(b.to));
     expect(imports).toEqual(Object.keys(cloudGroups).sort().map((k) => ({ to: `azurerm_resource_group.${k}`, id: groupId(az.subscriptionId, String(cloudGroups[k].name)) })));
@@ -338,9 +338,12 @@ describe("Azure: adopting the bootstrap's resource groups (terraform import bloc
     expect(plan.out).not.toContain("import");
   });
 
-  test("scripts/bootstrap.ts --adopt-groups: the bootstrap imports the groups a deployment's cloud stack created before it did, under the same ids", () => {
+  test("scripts/bootstrap.ts --adopt-groups: the bootstrap imports the groups a deployment's cloud stack created before it did, under the same ids; the guide's manual import names those addresses", () => {
     const built = JSON.parse(Testing.synth(buildBootstrap(Testing.app(), ["--config", "examples/azure.yaml", "--adopt-groups"], {}))) as Json;
     expect([...built.import!].sort((a, b) => a.to.localeCompare(b.to))).toEqual([...imports].sort((a, b) => a.to.localeCompare(b.to)));
+    const guide = readFileSync(path.join(__dirname, "..", "..", "docs", "deployment-guide.md"), "utf8");
+    for (const i of built.import!) expect(guide).toContain(`\`${i.to.split(".")[1]}\``);
+    expect(guide).toContain("--adopt-groups");
   });
 });
 

@@ -111,7 +111,8 @@ export class AzureDeployRolesStack extends TerraformStack {
       const g = groupSpecs[kind];
       const rg = new ResourceGroup(this, g.constructId, { name: g.name, location: g.location, tags: g.tags, allowDestroy: true, ...(props.adoptExistingGroups ? { adoptFrom: g.id } : {}) });
       // Destroying the bootstrap must not take the deployment with it: `terraform state rm` the groups first (docs).
-      rg.resource.lifecycle = { preventDestroy: true };
+      // The tags are the cloud stack's once it has adopted the group (both states hold it): set here at creation only.
+      rg.resource.lifecycle = { preventDestroy: true, ignoreChanges: ["tags"] };
       return rg;
     };
     this.groups = { network: group("network"), cluster: group("cluster"), data: group("data") };
