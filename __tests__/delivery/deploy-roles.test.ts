@@ -296,6 +296,20 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the grant and identity roles reach only
   });
 });
 
+describe("Azure: a certificate vault in another subscription of the tenant", () => {
+  test("the grant role is assigned on that certificate's secret only, and is assignable in that subscription", () => {
+    const raw = readConfigFile("examples/azure-estate.yaml") as Record<string, Record<string, Record<string, unknown>>>;
+    const other = "11111111-2222-4333-8444-555555555555";
+    const keyVaultId = `/subscriptions/${other}/resourceGroups/certs/providers/Microsoft.KeyVault/vaults/certs-other`;
+    const input = { ...raw, domain: { ...raw.domain, certificate: { ...raw.domain.certificate, keyVaultId } } } as unknown as DeploymentInput;
+    const d = validateDeployment(input, "examples/azure-estate.yaml");
+    const boot = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), `${d.name}-deploy-roles`, { deployment: deploymentOn("azure", d) }))) as Json;
+    const onSecret = grantAssignments(boot).filter(([, a]) => String(a.scope).startsWith(`${keyVaultId}/`));
+    expect(onSecret.map(([, a]) => a.scope)).toEqual([`${keyVaultId}/secrets/${String(raw.domain.certificate.certificateName)}`]);
+    expect(boot.resource.azurerm_role_definition.GrantRole.assignable_scopes).toEqual([`/subscriptions/${d.azure!.subscriptionId}`, `/subscriptions/${other}`]);
+  });
+});
+
 describe("Azure: adopting the bootstrap's resource groups (terraform import blocks, real terraform 1.11)", () => {
   const cloud = cloudStackOf("examples-azure");
   const imports = cloud.import!;
