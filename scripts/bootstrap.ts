@@ -17,7 +17,8 @@ import { TerraformTextEscaping } from "../lib/terraform-text";
  *   npm run bootstrap:synth -- --config deployments/acme-prod.yaml --github-repo acme/platform [--existing-oidc-provider]
  *   npx cdktf deploy acme-prod-state --output cdktf.out/bootstrap \
  *     --app "npx tsx scripts/bootstrap.ts --config deployments/acme-prod.yaml --github-repo acme/platform"
- *   npm run bootstrap:synth -- --config deployments/contoso-prod.yaml          (Azure: the config names the identities)
+ *   npm run bootstrap:synth -- --config deployments/contoso-prod.yaml [--adopt-groups]   (Azure: the config names the identities;
+ *                                      --adopt-groups once for a deployment whose cloud stack already created its resource groups)
  *   npm run bootstrap:synth -- --config deployments/globex-prod.yaml --apply-member serviceAccount:... [--plan-member ...]
  */
 
@@ -54,7 +55,8 @@ export function buildBootstrap(app: App, argv: readonly string[], env: NodeJS.Pr
   const deployment = loadDeployment(argv, env);
   let stack: TerraformStack;
   if (deployment.cloud === "azure") {
-    stack = new AzureDeployRolesStack(app, `${deployment.name}-deploy-roles`, { deployment });
+    // --adopt-groups: the deployment's resource groups exist already (its cloud stack created them): import, not create.
+    stack = new AzureDeployRolesStack(app, `${deployment.name}-deploy-roles`, { deployment, adoptExistingGroups: argv.includes("--adopt-groups") });
   } else if (deployment.cloud === "gcp") {
     stack = new GcpDeployRolesStack(app, `${deployment.name}-deploy-roles`, { deployment, planMember: flag(argv, "--plan-member"), applyMember: flag(argv, "--apply-member") });
   } else {

@@ -61,12 +61,24 @@ export function addresses(stack: Json): Map<string, unknown> {
   return out;
 }
 
+/**
+ * A stack's import blocks, by target address, with the id each imports. They move no address: terraform adopts an
+ * existing object at an address it does not yet hold, and skips an import whose address is already in state.
+ */
+export function importBlocks(stack: Json): Map<string, unknown> {
+  const out = new Map<string, unknown>();
+  for (const block of (stack.import ?? []) as Json[]) out.set(String(block.to), block.id);
+  return out;
+}
+
 export interface SynthComparison {
   readonly stacksOnlyBefore: string[];
   readonly stacksOnlyAfter: string[];
   readonly removed: string[];
   readonly added: string[];
   readonly changed: string[];
+  /** Import blocks added, removed or importing another id (`<deployment/stack>: <address>`). */
+  readonly imports: { readonly added: string[]; readonly removed: string[]; readonly changed: string[] };
   readonly compared: { stacks: number; addresses: number };
 }
 
@@ -76,10 +88,18 @@ export function compareSynth(before: Map<string, Json>, after: Map<string, Json>
   const removed: string[] = [];
   const added: string[] = [];
   const changed: string[] = [];
+  const imports = { added: [] as string[], removed: [] as string[], changed: [] as string[] };
   let count = 0;
   for (const [key, stack] of before) {
     const other = after.get(key);
     if (!other) continue;
+    const ia = importBlocks(stack);
+    const ib = importBlocks(other);
+    for (const [to, id] of ia) {
+      if (!ib.has(to)) imports.removed.push(`${key}: ${to}`);
+      else if (!isDeepStrictEqual(id, ib.get(to))) imports.changed.push(`${key}: ${to}`);
+    }
+    for (const to of ib.keys()) if (!ia.has(to)) imports.added.push(`${key}: ${to}`);
     const a = addresses(stack);
     const b = addresses(other);
     count += a.size;
@@ -90,7 +110,7 @@ export function compareSynth(before: Map<string, Json>, after: Map<string, Json>
     for (const address of b.keys()) if (!a.has(address)) added.push(`${key}: ${address}`);
   }
   const shared = [...before.keys()].filter((k) => after.has(k)).length;
-  return { stacksOnlyBefore, stacksOnlyAfter, removed, added, changed, compared: { stacks: shared, addresses: count } };
+  return { stacksOnlyBefore, stacksOnlyAfter, removed, added, changed, imports, compared: { stacks: shared, addresses: count } };
 }
 
 function main(argv: string[]): number {
@@ -115,9 +135,16 @@ function main(argv: string[]): number {
   section("addresses removed (destroyed on apply)", r.removed);
   section("addresses added (created on apply)", r.added);
   section("addresses whose arguments changed", r.changed);
+  section("import blocks added (adopt an existing object at that address; skipped when the address is in state)", r.imports.added);
+  section("import blocks removed", r.imports.removed);
+  section("import blocks with another id", r.imports.changed);
   const moved = r.stacksOnlyBefore.length + r.stacksOnlyAfter.length + r.removed.length + r.added.length;
-  console.log(`${r.compared.stacks} stacks, ${r.compared.addresses} addresses compared: ${moved === 0 ? "every stack id and address kept" : `${moved} differ`}; ${r.changed.length} with changed arguments`);
-  return moved > 0 || (identical && r.changed.length > 0) ? 1 : 0;
+  const importChanges = r.imports.added.length + r.imports.removed.length + r.imports.changed.length;
+  console.log(
+    `${r.compared.stacks} stacks, ${r.compared.addresses} addresses compared: ${moved === 0 ? "every stack id and address kept" : `${moved} differ`}; ` +
+      `${r.changed.length} with changed arguments; ${importChanges} import block changes`,
+  );
+  return moved > 0 || (identical && r.changed.length + importChanges > 0) ? 1 : 0;
 }
 
 if (require.main === module) process.exit(main(process.argv.slice(2)));

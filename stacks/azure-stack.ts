@@ -5,6 +5,7 @@ import type { AzureDeployment, AzureSettings } from "../config/schema";
 import { configureBackend } from "./backend";
 import { WORKLOAD_IDENTITIES, type MountedCertificate, type PlatformFoundation } from "../platform/platform-foundation";
 import { ResourceGroup } from "../constructs/azure/resource-group";
+import { azureResourceGroups, type AzureGroupKind } from "./azure-resource-groups";
 import { entryPointPublicIp, Network } from "../constructs/azure/network";
 import { ExistingNetwork } from "../constructs/azure/existing-network";
 import { AKS_LOAD_BALANCER_FACTS } from "../constructs/azure/azure-facts";
@@ -69,7 +70,8 @@ interface ResourceGroups {
  * KMS etcd encryption with a key in its own private Key Vault), a private storage account (Microsoft-managed
  * keys), encrypted managed disks and a Key Vault key for Vault's auto-unseal.
  * Resource groups: `<name>-network` (VNet, NAT, public IPs, private endpoints), `<name>-cluster` (AKS and
- * identities), `<name>-data` (storage, Key Vault, logs; CanNotDelete-locked unless allowDestroy).
+ * identities), `<name>-data` (storage, Key Vault, logs; CanNotDelete-locked unless allowDestroy), created by the
+ * bootstrap `<name>-deploy-roles` and adopted here by import blocks (stacks/azure-resource-groups.ts).
  *
  * The constructor reads as the list of its parts; each part is a function below that creates its resources in
  * this stack's scope, with the ids they always had (ids are the state's addresses).
@@ -83,11 +85,14 @@ export class AzureStack extends TerraformStack {
     const c: AzureContext = { d, az: d.azure, location: d.region, keep: !d.dataProtection.allowDestroy, tags: { ...d.tags, deployment: d.name } };
     configureBackend(this, id, d.state);
     const { runnerVnet, runnerProvider } = providers(this, c.az);
-    const groups: ResourceGroups = {
-      network: new ResourceGroup(this, "NetworkGroup", { name: `${d.name}-network`, location: c.location, tags: c.tags, allowDestroy: true }),
-      cluster: new ResourceGroup(this, "ClusterGroup", { name: `${d.name}-cluster`, location: c.location, tags: c.tags, allowDestroy: true }),
-      data: new ResourceGroup(this, "DataGroup", { name: `${d.name}-data`, location: c.location, tags: c.tags, allowDestroy: !c.keep }),
+    // The bootstrap creates the groups (it assigns the deploy roles at their scope): adopted here, same addresses.
+    // The data group's CanNotDelete lock stays here: it follows dataProtection.allowDestroy and the data it guards.
+    const specs = azureResourceGroups(d);
+    const group = (kind: AzureGroupKind, allowDestroy: boolean) => {
+      const g = specs[kind];
+      return new ResourceGroup(this, g.constructId, { name: g.name, location: g.location, tags: g.tags, allowDestroy, adoptFrom: g.id });
     };
+    const groups: ResourceGroups = { network: group("network", true), cluster: group("cluster", true), data: group("data", !c.keep) };
     const { network, existingVnet } = platformNetwork(this, c, groups.network);
 
     const logs = new LogWorkspace(this, "Logs", { name: `${d.name}-logs`, location: c.location, resourceGroupName: groups.data.name, allowDestroy: !c.keep, tags: c.tags });

@@ -1,3 +1,7 @@
+import { spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import * as path from "node:path";
 import { TerraformStack, Testing } from "cdktf";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { readConfigFile, validateDeployment } from "../../config/load";
@@ -6,7 +10,7 @@ import { deploymentOn } from "../../config/schema";
 import { AZURE_BUILT_IN_ROLES, builtInRoleId, deploymentRoleGuid } from "../../constructs/azure/deployment-roles";
 import { KEY_DELETE_DATA_ACTION, KEY_DEPLOYER_DATA_ACTIONS } from "../../constructs/azure/single-key-vault";
 import { buildBootstrap } from "../../scripts/bootstrap";
-import { decodeStacks } from "../../scripts/terraform-decode";
+import { decodeStacks, terraformBinary } from "../../scripts/terraform-decode";
 import { AzureDeployRolesStack } from "../../stacks/bootstrap/azure-deploy-roles-stack";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, roleGrants } from "../../stacks/bootstrap/azure-grant-condition";
 import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
@@ -18,7 +22,9 @@ import { STATE_CONTAINER_ROLES } from "../../stacks/bootstrap/azure-state-condit
 import { blobConditionAllows, conditionAllows, parseCondition } from "../support/azure-condition";
 import { synthesizedStacks } from "../support/deployments";
 
-type Json = { resource: Record<string, Record<string, Record<string, unknown>>> };
+type Json = { resource: Record<string, Record<string, Record<string, unknown>>>; import?: { to: string; id: string }[] };
+/** The bootstrap's assignments of the grant role (all with the same delegation condition). */
+const grantAssignments = (boot: Json) => Object.entries(boot.resource.azurerm_role_assignment).filter(([, a]) => /azurerm_role_definition\.GrantRole\./.test(String(a.role_definition_id)));
 const load = (file: string) => validateDeployment(readConfigFile(file) as DeploymentInput, file);
 
 /** The derivation from the deployment's synthesized JSON (jest global setup), independent of the bootstrap's own walk. */
@@ -37,7 +43,7 @@ describe("Azure: <name>-deploy-roles", () => {
 
   test("custom plan and apply roles with exactly the derived actions, none a wildcard, no Owner or Contributor; role assignment only in the grant role", () => {
     expect(new Set(actions("PlanRole"))).toEqual(new Set(derived.read));
-    expect(new Set([...actions("ApplyRole"), ...actions("GrantRole")])).toEqual(new Set([...derived.read, ...derived.write]));
+    expect(new Set([...actions("ApplyRole"), ...actions("GrantRole"), ...actions("IdentityRole")])).toEqual(new Set([...derived.read, ...derived.write]));
     expect(derived.write).toEqual(expect.arrayContaining(["Microsoft.ContainerService/managedClusters/write", "Microsoft.Authorization/roleAssignments/write"]));
     expect(actions("GrantRole").sort()).toEqual([...ROLE_ASSIGNMENT_WRITES].sort());
     expect(actions("ApplyRole").filter((a) => a.startsWith("Microsoft.Authorization/roleAssignments/") && !a.endsWith("/read"))).toEqual([]);
@@ -55,15 +61,19 @@ describe("Azure: <name>-deploy-roles", () => {
     }
   });
 
-  test("assigned at the subscription to the config's identities: apply, grant (on condition, version 2.0) to the apply identity, plan to the plan identity", () => {
+  test("apply and plan roles at the subscription; the grant role (on condition, version 2.0) and the identity role to the apply identity at the deployment's groups only", () => {
     const assignments = Object.entries(tf.resource.azurerm_role_assignment).filter(([k]) => !k.endsWith("StateAssignment"));
     const sub = `/subscriptions/${d.azure!.subscriptionId}`;
-    expect(assignments.map(([k, a]) => [k, a.principal_id, a.scope, a.condition === undefined ? "" : a.condition_version])).toEqual([
-      ["ApplyAssignment", d.azure!.deployerObjectId, sub, ""],
-      ["GrantAssignment", d.azure!.deployerObjectId, sub, AZURE_DELEGATION_FACTS.conditionVersion.value],
-      ["PlanAssignment", d.azure!.planObjectId, sub, ""],
+    const group = (id: string) => `\${azurerm_resource_group.${id}.id}`;
+    const role = (a: Record<string, unknown>) => /azurerm_role_definition\.(\w+)\./.exec(String(a.role_definition_id))![1];
+    expect(assignments.map(([k, a]) => [k, role(a), a.principal_id, a.scope, a.condition === undefined ? "" : a.condition_version])).toEqual([
+      ["ApplyAssignment", "ApplyRole", d.azure!.deployerObjectId, sub, ""],
+      ["GrantClusterGroup", "GrantRole", d.azure!.deployerObjectId, group("ClusterGroup_A036C85D"), AZURE_DELEGATION_FACTS.conditionVersion.value],
+      ["GrantDataGroup", "GrantRole", d.azure!.deployerObjectId, group("DataGroup_FB50DC36"), AZURE_DELEGATION_FACTS.conditionVersion.value],
+      ["GrantNetworkGroup", "GrantRole", d.azure!.deployerObjectId, group("NetworkGroup_63999A45"), AZURE_DELEGATION_FACTS.conditionVersion.value],
+      ["IdentityClusterGroup", "IdentityRole", d.azure!.deployerObjectId, group("ClusterGroup_A036C85D"), ""],
+      ["PlanAssignment", "PlanRole", d.azure!.planObjectId, sub, ""],
     ]);
-    expect(String(tf.resource.azurerm_role_assignment.GrantAssignment.role_definition_id)).toMatch(/azurerm_role_definition\.GrantRole/);
   });
 
   test("scripts/bootstrap.ts builds it from an Azure config", () => {
@@ -73,8 +83,10 @@ describe("Azure: <name>-deploy-roles", () => {
   test("the real terraform decodes the bootstrap as scripts/bootstrap.ts builds it: the condition and the fixed role ids reach Azure verbatim", () => {
     const built = JSON.parse(Testing.synth(buildBootstrap(Testing.app(), ["--config", "examples/azure-estate-keys.yaml"], {}))) as Json;
     const decoded = decodeStacks({ boot: built }).boot.blocks as Record<string, Record<string, unknown>>;
-    const grant = built.resource.azurerm_role_assignment.GrantAssignment;
-    expect(decoded["resource.azurerm_role_assignment.GrantAssignment"].condition).toBe(grant.condition);
+    const grants = grantAssignments(built);
+    expect(grants.length).toBeGreaterThanOrEqual(3);
+    for (const [k, a] of grants) expect([k, decoded[`resource.azurerm_role_assignment.${k}`].condition]).toEqual([k, a.condition]);
+    const grant = grants[0][1];
     for (const a of ["ApplyStateAssignment", "PlanStateAssignment"]) {
       expect(decoded[`resource.azurerm_role_assignment.${a}`].condition).toBe(built.resource.azurerm_role_assignment[a].condition);
       expect(decoded[`resource.azurerm_role_assignment.${a}`].scope).toBe(built.resource.azurerm_role_assignment[a].scope);
@@ -95,7 +107,7 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the grant role's delegation condition (
   const d = load(EXAMPLE_FILE[key]);
   const az = d.azure!;
   const boot = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), `${d.name}-deploy-roles`, { deployment: deploymentOn("azure", d) }))) as Json;
-  const condition = String(boot.resource.azurerm_role_assignment.GrantAssignment.condition);
+  const condition = String(grantAssignments(boot)[0][1].condition);
   const tree = parseCondition(condition);
   const cloud = cloudStackOf(key);
   const customRoles = Object.values(boot.resource.azurerm_role_definition).filter((r) => r.role_definition_id !== undefined);
@@ -174,6 +186,178 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the grant role's delegation condition (
     }
     expect(to("apply")).toContain(AZURE_BUILT_IN_ROLES["Azure Kubernetes Service RBAC Cluster Admin"]);
     expect(request("write", { roleGuid: AZURE_BUILT_IN_ROLES["Azure Kubernetes Service RBAC Cluster Admin"], principal: az.planObjectId! })).toBe(false);
+  });
+});
+
+type TfStack = Json & { data?: Record<string, Record<string, Record<string, unknown>>> };
+const groupId = (subscriptionId: string, name: string) => `/subscriptions/${subscriptionId}/resourceGroups/${name}`;
+/** `scope` is `parent` or lies under it, by whole path segments (Azure compares ids case-insensitively). */
+const lies = (scope: string, parent: string) => scope.toLowerCase() === parent.toLowerCase() || scope.toLowerCase().startsWith(`${parent.toLowerCase()}/`);
+const IDENTITY_WRITE = /^Microsoft\.ManagedIdentity\/.*\/(write|delete|action)$/;
+
+describe.each(AZURE_EXAMPLES)("Azure %s: the grant and identity roles reach only the deployment's own scopes, never the subscription", (key) => {
+  const d = load(EXAMPLE_FILE[key]);
+  const az = d.azure!;
+  const sub = `/subscriptions/${az.subscriptionId}`;
+  const boot = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), `${d.name}-deploy-roles`, { deployment: deploymentOn("azure", d) }))) as TfStack;
+  const cloud = cloudStackOf(key) as TfStack;
+  const cloudGroups = cloud.resource.azurerm_resource_group;
+  // The bootstrap's scopes, its references to its own groups read as those groups' ids.
+  const bootScope = (scope: string) => {
+    const m = /^\$\{azurerm_resource_group\.(\w+)\.id\}$/.exec(scope);
+    return m ? groupId(az.subscriptionId, String(boot.resource.azurerm_resource_group[m[1]].name)) : scope;
+  };
+  const assignedWith = (role: string) =>
+    Object.entries(boot.resource.azurerm_role_assignment)
+      .filter(([, a]) => String(a.role_definition_id).includes(`azurerm_role_definition.${role}.`))
+      .map(([id, a]) => ({ id, scope: bootScope(String(a.scope)), a }));
+  // Where a scope of the cloud stack lies, read from its synthesized JSON; the customer's network from the config.
+  const where = (scope: string): string => {
+    if (!scope.startsWith("${")) return scope;
+    const [, data, type, name] = /^\$\{(data\.)?(\w+)\.(\w+)\.\w+\}$/.exec(scope)!;
+    if (data) {
+      const vnet = az.existingNetwork!.virtualNetworkId;
+      if (type === "azurerm_virtual_network") return vnet;
+      if (type === "azurerm_subnet") return `${vnet}/subnets/${String(cloud.data![type][name].name)}`;
+      throw new Error(`no id known for data.${type}`);
+    }
+    const body = cloud.resource[type][name];
+    if (type === "azurerm_resource_group") return groupId(az.subscriptionId, String(body.name));
+    const rg = body.resource_group_name as string | undefined;
+    if (rg !== undefined) {
+      const group = /^\$\{azurerm_resource_group\.(\w+)\.name\}$/.exec(rg);
+      return `${groupId(az.subscriptionId, group ? String(cloudGroups[group[1]].name) : rg)}/providers/${type}/${String(body.name)}`;
+    }
+    const parent = (body.key_vault_id ?? body.storage_account_id) as string;
+    return `${where(parent)}/${type}/${String(body.name)}`;
+  };
+  const cloudAssignments = Object.entries(cloud.resource.azurerm_role_assignment).map(([id, a]) => ({ id, at: where(String(a.scope)) }));
+
+  test("every role assignment the cloud stack makes lies under a scope where the grant role is assigned, and none of those is the subscription", () => {
+    const grants = assignedWith("GrantRole");
+    expect(grants.length).toBeGreaterThan(0);
+    for (const g of grants) {
+      expect([g.id, lies(sub, g.scope)]).toEqual([g.id, false]);
+      expect(g.scope.toLowerCase().startsWith(`${sub}/resourceGroups/`.toLowerCase())).toBe(true);
+    }
+    expect(cloudAssignments.length).toBeGreaterThan(10);
+    for (const a of cloudAssignments) expect([a.id, a.at, grants.filter((g) => lies(a.at, g.scope)).length > 0]).toEqual([a.id, a.at, true]);
+  });
+
+  test("each grant scope is one of the deployment's groups or a customer's resource the stack assigns on exactly; one condition on all of them", () => {
+    const groups = Object.values(cloudGroups).map((g) => groupId(az.subscriptionId, String(g.name)));
+    const exact = new Set(cloudAssignments.map((a) => a.at.toLowerCase()));
+    const grants = assignedWith("GrantRole");
+    for (const g of grants) {
+      expect([g.id, groups.includes(g.scope) || exact.has(g.scope.toLowerCase())]).toEqual([g.id, true]);
+      expect([g.id, cloudAssignments.some((a) => lies(a.at, g.scope))]).toEqual([g.id, true]);
+      expect(g.a).toMatchObject({ principal_id: az.deployerObjectId, condition: grants[0].a.condition, condition_version: AZURE_DELEGATION_FACTS.conditionVersion.value });
+    }
+    if (az.existingNetwork) expect(grants.map((g) => g.scope)).toContain(az.existingNetwork.virtualNetworkId);
+    if (d.domain.certificate.source === "azure-key-vault") expect(grants.some((g) => g.scope.startsWith(`${d.domain.certificate.source === "azure-key-vault" ? d.domain.certificate.keyVaultId : ""}/`))).toBe(true);
+  });
+
+  test("the identity actions are a role of their own, assigned only at the groups holding the stack's identities; every identity a resource runs as is the stack's own; AKS makes its kubelet identity", () => {
+    const roles = boot.resource.azurerm_role_definition;
+    const actionsOf = (r: string) => (roles[r].permissions as { actions: string[] }[])[0].actions;
+    const derived = fromShipped(key, "azure");
+    expect(actionsOf("IdentityRole").sort()).toEqual(derived.write.filter((a) => a.startsWith("Microsoft.ManagedIdentity/")).sort());
+    expect(actionsOf("IdentityRole")).toEqual(expect.arrayContaining(["Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write"]));
+    expect(actionsOf("ApplyRole").filter((a) => IDENTITY_WRITE.test(a))).toEqual([]);
+    const identities = cloud.resource.azurerm_user_assigned_identity;
+    const holding = [...new Set(Object.values(identities).map((i) => where(String(i.resource_group_name).replace(/\.name\}$/, ".id}"))))].sort();
+    expect(assignedWith("IdentityRole").map((a) => a.scope).sort()).toEqual(holding);
+    for (const a of assignedWith("IdentityRole")) expect(a.a.principal_id).toBe(az.deployerObjectId);
+    for (const [type, byName] of Object.entries(cloud.resource)) {
+      for (const [name, body] of Object.entries(byName)) {
+        for (const ref of ((body.identity as { identity_ids?: string[] } | undefined)?.identity_ids ?? [])) {
+          const own = /^\$\{azurerm_user_assigned_identity\.(\w+)\.id\}$/.exec(ref)?.[1];
+          expect([`${type}.${name}`, ref, own !== undefined && own in identities]).toEqual([`${type}.${name}`, ref, true]);
+        }
+      }
+    }
+    for (const c of Object.values(cloud.resource.azurerm_kubernetes_cluster)) expect(c.kubelet_identity ?? null).toBeNull();
+  });
+
+  test("the bootstrap creates the deployment's groups as the cloud stack declares them, kept from destroy, their later tags the cloud stack's; the cloud stack adopts each by an import block with its id; the data lock stays the cloud stack's", () => {
+    const strip = (g: Record<string, unknown>) => ({ name: g.name, location: g.location, tags: g.tags });
+    const bootGroups = boot.resource.azurerm_resource_group;
+    expect(Object.keys(bootGroups).sort()).toEqual(Object.keys(cloudGroups).sort());
+    expect(Object.values(cloudGroups).map((g) => g.name).sort()).toEqual(["cluster", "data", "network"].map((k) => `${d.name}-${k}`));
+    for (const [k, g] of Object.entries(cloudGroups)) {
+      expect([k, strip(bootGroups[k])]).toEqual([k, strip(g)]);
+      expect(bootGroups[k].lifecycle).toEqual({ prevent_destroy: true, ignore_changes: ["tags"] });
+    }
+    const imports = [...(cloud.import ?? [])].sort((a, b) => a.to.localeCompare(b.to));
+    expect(imports).toEqual(Object.keys(cloudGroups).sort().map((k) => ({ to: `azurerm_resource_group.${k}`, id: groupId(az.subscriptionId, String(cloudGroups[k].name)) })));
+    expect(boot.import).toBeUndefined();
+    expect(boot.resource.azurerm_management_lock).toBeUndefined();
+    expect(Object.values(cloud.resource.azurerm_management_lock ?? {}).map((l) => l.scope)).toEqual(d.dataProtection.allowDestroy ? [] : ["${azurerm_resource_group.DataGroup_FB50DC36.id}"]);
+  });
+});
+
+describe("Azure: a certificate vault in another subscription of the tenant", () => {
+  test("the grant role is assigned on that certificate's secret only, and is assignable in that subscription", () => {
+    const raw = readConfigFile("examples/azure-estate.yaml") as Record<string, Record<string, Record<string, unknown>>>;
+    const other = "11111111-2222-4333-8444-555555555555";
+    const keyVaultId = `/subscriptions/${other}/resourceGroups/certs/providers/Microsoft.KeyVault/vaults/certs-other`;
+    const input = { ...raw, domain: { ...raw.domain, certificate: { ...raw.domain.certificate, keyVaultId } } } as unknown as DeploymentInput;
+    const d = validateDeployment(input, "examples/azure-estate.yaml");
+    const boot = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), `${d.name}-deploy-roles`, { deployment: deploymentOn("azure", d) }))) as Json;
+    const onSecret = grantAssignments(boot).filter(([, a]) => String(a.scope).startsWith(`${keyVaultId}/`));
+    expect(onSecret.map(([, a]) => a.scope)).toEqual([`${keyVaultId}/secrets/${String(raw.domain.certificate.certificateName)}`]);
+    expect(boot.resource.azurerm_role_definition.GrantRole.assignable_scopes).toEqual([`/subscriptions/${d.azure!.subscriptionId}`, `/subscriptions/${other}`]);
+  });
+});
+
+describe("Azure: adopting the bootstrap's resource groups (terraform import blocks, real terraform 1.11)", () => {
+  const cloud = cloudStackOf("examples-azure");
+  const imports = cloud.import!;
+  // The cloud stack's import blocks, verbatim but for the resource type: terraform's built-in terraform_data
+  // imports any id, so the run needs no provider plugin and reaches no cloud.
+  const asData = (to: string) => to.replace(/^azurerm_resource_group\./, "terraform_data.");
+  const module = (withImports: boolean) => ({
+    resource: { terraform_data: Object.fromEntries(imports.map((i) => [asData(i.to).split(".")[1], { input: "group" }])) },
+    ...(withImports ? { import: imports.map((i) => ({ ...i, to: asData(i.to) })) } : {}),
+  });
+  let dir: string;
+  const tf = (...args: string[]) => {
+    const r = spawnSync(terraformBinary(), args, { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH ?? "", HOME: dir, TF_CLI_CONFIG_FILE: path.join(dir, ".terraformrc"), CHECKPOINT_DISABLE: "1", TF_IN_AUTOMATION: "1" } });
+    return { status: r.status, out: `${r.stdout}${r.stderr}` };
+  };
+  const write = (withImports: boolean) => writeFileSync(path.join(dir, "main.tf.json"), JSON.stringify(module(withImports)));
+  beforeEach(() => {
+    dir = mkdtempSync(path.join(tmpdir(), "adopt-groups-"));
+    writeFileSync(path.join(dir, ".terraformrc"), "");
+  });
+  afterEach(() => rmSync(dir, { recursive: true, force: true }));
+
+  test("a new deployment: the plan imports the three groups (ids as synthesized) and creates none", () => {
+    expect(imports).toHaveLength(3);
+    write(true);
+    expect(tf("init", "-input=false", "-no-color").status).toBe(0);
+    const plan = tf("plan", "-input=false", "-no-color");
+    expect(plan.status).toBe(0);
+    expect(plan.out).toMatch(/Plan: 3 to import, 0 to add/);
+    for (const i of imports) expect(plan.out).toContain(`imported from "${i.id}"`);
+  });
+
+  test("an existing deployment, its groups already in the cloud stack's state: the import blocks are skipped, no change", () => {
+    write(false);
+    expect(tf("init", "-input=false", "-no-color").status).toBe(0);
+    expect(tf("apply", "-auto-approve", "-input=false", "-no-color").status).toBe(0);
+    write(true);
+    const plan = tf("plan", "-input=false", "-no-color", "-detailed-exitcode");
+    expect([plan.status, plan.out]).toEqual([0, expect.stringContaining("No changes.")]);
+    expect(plan.out).not.toContain("import");
+  });
+
+  test("scripts/bootstrap.ts --adopt-groups: the bootstrap imports the groups a deployment's cloud stack created before it did, under the same ids; the guide's manual import names those addresses", () => {
+    const built = JSON.parse(Testing.synth(buildBootstrap(Testing.app(), ["--config", "examples/azure.yaml", "--adopt-groups"], {}))) as Json;
+    expect([...built.import!].sort((a, b) => a.to.localeCompare(b.to))).toEqual([...imports].sort((a, b) => a.to.localeCompare(b.to)));
+    const guide = readFileSync(path.join(__dirname, "..", "..", "docs", "deployment-guide.md"), "utf8");
+    for (const i of built.import!) expect(guide).toContain(`\`${i.to.split(".")[1]}\``);
+    expect(guide).toContain("--adopt-groups");
   });
 });
 

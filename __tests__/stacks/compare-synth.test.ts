@@ -76,4 +76,21 @@ describe("compare-synth", () => {
     expect(keys.some((k) => k.startsWith("data."))).toBe(true);
     expect(keys).toContain("terraform.backend");
   });
+
+  test("an import block is reported as an import, not as a moved address; another id is a change", () => {
+    const dir = fresh("imported");
+    let name = "";
+    edit(cloudStack(dir), (j) => {
+      name = Object.keys(j.resource.aws_s3_bucket)[0];
+      (j as unknown as Record<string, unknown>).import = [{ to: `aws_s3_bucket.${name}`, id: "bucket-a" }];
+    });
+    const r = compareSynth(readSynthTree(path.join(work, "before")), readSynthTree(dir));
+    expect([r.imports.added, r.removed, r.added, r.changed]).toEqual([[`acme-prod-aws: aws_s3_bucket.${name}`], [], [], []]);
+    const other = fresh("imported-other");
+    edit(cloudStack(other), (j) => {
+      (j as unknown as Record<string, unknown>).import = [{ to: `aws_s3_bucket.${name}`, id: "bucket-b" }];
+    });
+    expect(compareSynth(readSynthTree(dir), readSynthTree(other)).imports).toEqual({ added: [], removed: [], changed: [`acme-prod-aws: aws_s3_bucket.${name}`] });
+    expect(compareSynth(readSynthTree(dir), readSynthTree(path.join(work, "before"))).imports.removed).toEqual([`acme-prod-aws: aws_s3_bucket.${name}`]);
+  });
 });

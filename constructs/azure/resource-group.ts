@@ -14,6 +14,38 @@ export interface ResourceGroupProps {
    * @default false - the group carries the lock
    */
   readonly allowDestroy?: boolean;
+  /**
+   * The group's resource id, when someone else creates it (the bootstrap `<name>-deploy-roles` does, to assign the
+   * deploy roles on it before this stack runs): a Terraform `import` block adopts it under this construct's address.
+   * A group already in this stack's state skips the import (AZURE_RESOURCE_GROUP_FACTS.importInStateIsNoOp).
+   * @default - created here
+   */
+  readonly adoptFrom?: string;
+}
+
+/** What adopting a resource group by an import block relies on, with sources. */
+export const AZURE_RESOURCE_GROUP_FACTS = {
+  /** A resource group's id, which is also its import id. */
+  id: {
+    value: "/subscriptions/{subscriptionId}/resourceGroups/{name}",
+    source:
+      "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs/resources/resource_group#import " +
+      "(`terraform import azurerm_resource_group.example /subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/group1`); " +
+      "https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules",
+  },
+  /** An import block whose target is already in state is skipped: no provider call, no change (terraform >= 1.5). */
+  importInStateIsNoOp: {
+    value: true,
+    source:
+      "hashicorp/terraform internal/terraform/node_resource_plan.go, expandResourceImports ('filter out any known import which already " +
+      "exist in state': 'skipping import address %s already in state'); measured with terraform 1.11 in __tests__/delivery/deploy-roles.test.ts; " +
+      "https://developer.hashicorp.com/terraform/language/import (import blocks may stay in the configuration after the import)",
+  },
+} as const;
+
+/** A resource group's id (AZURE_RESOURCE_GROUP_FACTS.id). */
+export function resourceGroupId(subscriptionId: string, name: string): string {
+  return AZURE_RESOURCE_GROUP_FACTS.id.value.replace("{subscriptionId}", subscriptionId).replace("{name}", name);
 }
 
 /**
@@ -32,6 +64,7 @@ export class ResourceGroup extends Construct {
       location: props.location,
       tags: { ...props.tags },
     });
+    if (props.adoptFrom !== undefined) this.resource.importFrom(props.adoptFrom);
     if (!(props.allowDestroy ?? false)) {
       this.lock = new ManagementLock(this, "DeleteLock", {
         name: `${props.name}-cannot-delete`,

@@ -10,34 +10,67 @@ import { stackIds } from "../stack-ids";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, delegationCondition, roleGrants } from "./azure-grant-condition";
 import { AZURE_BLOB_CONDITION_FACTS, STATE_CONTAINER_ROLES, STATE_ROLE_DATA_ACTIONS, stateBlobsCondition } from "./azure-state-condition";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
+import { grantScopes, identityGroups } from "./azure-grant-scopes";
+import { ResourceGroup } from "../../constructs/azure/resource-group";
+import { azureResourceGroups, type AzureGroupKind } from "../azure-resource-groups";
+import { idOf } from "../../lib/construct-id";
 import { deploymentStacks } from "./deployment-types";
 
 /** Props of {@link AzureDeployRolesStack}. */
 export interface AzureDeployRolesStackProps {
   /** An Azure deployment (its `azure` section names the subscription and the plan/apply identities). */
   readonly deployment: AzureDeployment;
+  /**
+   * The deployment's resource groups exist already (a deployment whose cloud stack created them before the bootstrap
+   * did): import them into this stack's state instead of creating them (`scripts/bootstrap.ts --adopt-groups`).
+   * Harmless once they are in this state (AZURE_RESOURCE_GROUP_FACTS.importInStateIsNoOp).
+   * @default false - the bootstrap creates them
+   */
+  readonly adoptExistingGroups?: boolean;
 }
+
+/** The identity actions (managed identities and their federated credentials): only at the groups holding the deployment's identities. */
+export const IDENTITY_ACTION_PREFIX = "Microsoft.ManagedIdentity/";
 
 /**
  * `<name>-deploy-roles`: the least-privilege deploy identities of an Azure deployment, in place of Owner. Custom
  * roles whose actions are DERIVED from the resource types the deployment synthesizes (permission-facts.ts): the
- * plan role only reads, the apply role reads and writes, except role assignment, which is a grant role of its own
- * (`<name>-deploy-grants`, roleAssignments/write and delete) assigned with an ABAC condition: the apply identity may
- * create and delete only the assignments the deployment's stacks make (delegationCondition), so it cannot make itself
- * Owner. It also defines the custom roles the cloud stack assigns (the key deployer, the cluster reader) under fixed ids
- * (constructs/azure/deployment-roles.ts), so the apply identity needs no roleDefinitions/write. No `*` action, no Owner,
- * no Contributor. Assigned at the subscription (the deployment creates its own resource groups) to
- * `azure.deployerObjectId` (apply) and `azure.planObjectId` (plan). With `state.backend: azurerm` it also gives them the
- * state container (Storage Blob Data Contributor / Reader) on an ABAC condition: only the deployment's own stacks'
- * state blobs (`<keyPrefix>/<stack id>.tfstate`, stacks/backend.ts) and their workspace listing, never another
- * deployment's state in the same container (stateBlobsCondition). Its own state stays local
- * (terraform.<name>-deploy-roles.tfstate): it holds no secret.
+ * plan role only reads, the apply role reads and writes, except role assignment and identities, which are roles of
+ * their own assigned only where the deployment's stacks need them:
+ * - `<name>-deploy-grants` (roleAssignments/write and delete) with an ABAC condition: the apply identity may create
+ *   and delete only the assignments the deployment's stacks make (delegationCondition), so it cannot make itself
+ *   Owner. A delegation condition cannot see the scope, so the role is assigned only at the scopes those assignments
+ *   lie in (grantScopes, read from the stacks' azurerm_role_assignment scopes): the deployment's resource groups and
+ *   the customer's resources it assigns roles on (an existing VNet, a certificate's secret), never the subscription
+ *   (AZURE_SCOPE_FACTS: an assignment reaches its scope and what lies under it).
+ * - `<name>-deploy-identities` (userAssignedIdentities write, delete and assign/action, federatedIdentityCredentials
+ *   write and delete) only at the groups holding the deployment's user-assigned identities (identityGroups): it can
+ *   neither mint a credential on, nor attach, any other identity of the subscription. AKS's kubelet identity is not
+ *   among them: AKS creates it in the node resource group itself (AKS_IDENTITY_FACTS).
+ * To assign at the groups before the cloud stack runs, the bootstrap CREATES the deployment's resource groups
+ * (`<name>-network`, `<name>-cluster`, `<name>-data`, stacks/azure-resource-groups.ts; kept from destroy) and the
+ * cloud stack adopts them by import blocks, under its own addresses. The data group's CanNotDelete lock stays the
+ * cloud stack's: it follows dataProtection.allowDestroy, and the group holds no data before the cloud stack runs.
+ * The apply role stays at the subscription: its writes reach beyond the deployment's groups (the flow log in Azure's
+ * NetworkWatcherRG, the peering on the runner's VNet, records in the customer's DNS zones, an existing VNet's subnets,
+ * private endpoints to the customer's vaults), and it reads the subscription.
+ * It also defines the custom roles the cloud stack assigns (the key deployer, the cluster reader) under fixed ids
+ * (constructs/azure/deployment-roles.ts), so the apply identity needs no roleDefinitions/write. No `*` action, no
+ * Owner, no Contributor. The plan role (`azure.planObjectId`) is assigned at the subscription. With `state.backend:
+ * azurerm` it also gives both identities the state container (Storage Blob Data Contributor / Reader) on an ABAC
+ * condition: only the deployment's own stacks' state blobs (`<keyPrefix>/<stack id>.tfstate`, stacks/backend.ts) and
+ * their workspace listing, never another deployment's state in the same container (stateBlobsCondition). Its own
+ * state stays local (terraform.<name>-deploy-roles.tfstate): it holds no secret.
  */
 export class AzureDeployRolesStack extends TerraformStack {
   readonly planRole: RoleDefinition;
   readonly applyRole: RoleDefinition;
   /** roleAssignments/write and delete, assigned to the apply identity on condition. */
   readonly grantRole: RoleDefinition;
+  /** The identity actions, assigned to the apply identity at the groups holding the deployment's identities. */
+  readonly identityRole: RoleDefinition;
+  /** The deployment's resource groups, created here and adopted by the cloud stack. */
+  readonly groups: Readonly<Record<AzureGroupKind, ResourceGroup>>;
   /** The custom roles the cloud stack assigns, by their fixed ids. */
   readonly deploymentRoles: Readonly<Record<DeploymentRoleKind, RoleDefinition>>;
 
@@ -53,14 +86,36 @@ export class AzureDeployRolesStack extends TerraformStack {
     const role = (roleId: string, name: string, description: string, actions: readonly string[]) =>
       new RoleDefinition(this, roleId, { name, scope: subscription, description, permissions: [{ actions: [...actions] }], assignableScopes: [subscription] });
     const grant = new Set<string>(ROLE_ASSIGNMENT_WRITES);
+    const identity = (a: string) => a.startsWith(IDENTITY_ACTION_PREFIX);
     this.planRole = role("PlanRole", `${d.name}-deploy-plan`, `Plans ${d.name}: reads what its stacks refresh (derived from the synthesized resource types)`, derived.read);
     this.applyRole = role(
       "ApplyRole",
       `${d.name}-deploy-apply`,
-      `Applies ${d.name}: creates, updates and deletes what its stacks hold (derived from the synthesized resource types); role assignments through ${d.name}-deploy-grants`,
-      [...derived.read, ...derived.write.filter((a) => !grant.has(a))],
+      `Applies ${d.name}: creates, updates and deletes what its stacks hold (derived from the synthesized resource types); role assignments through ${d.name}-deploy-grants, identities through ${d.name}-deploy-identities`,
+      [...derived.read, ...derived.write.filter((a) => !grant.has(a) && !identity(a))],
     );
-    this.grantRole = role("GrantRole", `${d.name}-deploy-grants`, `Creates and deletes the role assignments ${d.name}'s stacks make, nothing else (assigned on condition)`, derived.write.filter((a) => grant.has(a)));
+    const scopes = grantScopes(stacks, az, azureResourceGroups(d));
+    // A customer's resource in another subscription of the tenant (a certificate's vault): the grant role must be assignable there.
+    const otherSubscriptions = [...new Set(scopes.external.map((s) => s.split("/").slice(0, 3).join("/").toLowerCase()))].filter((s) => s !== subscription.toLowerCase()).sort();
+    this.grantRole = new RoleDefinition(this, "GrantRole", {
+      name: `${d.name}-deploy-grants`,
+      scope: subscription,
+      description: `Creates and deletes the role assignments ${d.name}'s stacks make, nothing else (assigned on condition, where they lie)`,
+      permissions: [{ actions: derived.write.filter((a) => grant.has(a)) }],
+      assignableScopes: [subscription, ...otherSubscriptions],
+    });
+    this.identityRole = role("IdentityRole", `${d.name}-deploy-identities`, `Creates, deletes, federates and attaches ${d.name}'s managed identities (assigned at the groups holding them)`, derived.write.filter(identity));
+
+    const groupSpecs = azureResourceGroups(d);
+    const group = (kind: AzureGroupKind) => {
+      const g = groupSpecs[kind];
+      const rg = new ResourceGroup(this, g.constructId, { name: g.name, location: g.location, tags: g.tags, allowDestroy: true, ...(props.adoptExistingGroups ? { adoptFrom: g.id } : {}) });
+      // Destroying the bootstrap must not take the deployment with it: `terraform state rm` the groups first (docs).
+      // The tags are the cloud stack's once it has adopted the group (both states hold it): set here at creation only.
+      rg.resource.lifecycle = { preventDestroy: true, ignoreChanges: ["tags"] };
+      return rg;
+    };
+    this.groups = { network: group("network"), cluster: group("cluster"), data: group("data") };
 
     const specs = deploymentRoleSpecs(d.name, d.dataProtection.allowDestroy);
     const custom = (kind: DeploymentRoleKind, constructId: string) =>
@@ -75,14 +130,26 @@ export class AzureDeployRolesStack extends TerraformStack {
     this.deploymentRoles = { keyDeployer: custom("keyDeployer", "KeyDeployerRole"), clusterReader: custom("clusterReader", "ClusterReaderRole") };
 
     new RoleAssignment(this, "ApplyAssignment", { scope: subscription, roleDefinitionId: this.applyRole.roleDefinitionResourceId, principalId: az.deployerObjectId });
-    new RoleAssignment(this, "GrantAssignment", {
-      scope: subscription,
-      roleDefinitionId: this.grantRole.roleDefinitionResourceId,
-      principalId: az.deployerObjectId,
-      description: "Role assignments of the deployment's stacks only: each of their roles, to whom the stacks give it (ABAC delegation condition).",
-      condition: delegationCondition(roleGrants(stacks, az), az),
-      conditionVersion: AZURE_DELEGATION_FACTS.conditionVersion.value,
-    });
+    const condition = delegationCondition(roleGrants(stacks, az), az);
+    const grantAt = (constructId: string, scopeId: string, where: string) =>
+      new RoleAssignment(this, constructId, {
+        scope: scopeId,
+        roleDefinitionId: this.grantRole.roleDefinitionResourceId,
+        principalId: az.deployerObjectId,
+        description: `Role assignments of the deployment's stacks only, ${where}: each of their roles, to whom the stacks give it (ABAC delegation condition).`,
+        condition,
+        conditionVersion: AZURE_DELEGATION_FACTS.conditionVersion.value,
+      });
+    for (const kind of scopes.groups) grantAt(`Grant${groupSpecs[kind].constructId}`, this.groups[kind].id, `in ${groupSpecs[kind].name}`);
+    for (const external of scopes.external) grantAt(`GrantOn${idOf(external.split("/providers/").slice(1).join("/").replace(/^Microsoft\./, ""))}`, external, `on ${external}`);
+    for (const kind of identityGroups(stacks, az, groupSpecs)) {
+      new RoleAssignment(this, `Identity${groupSpecs[kind].constructId}`, {
+        scope: this.groups[kind].id,
+        roleDefinitionId: this.identityRole.roleDefinitionResourceId,
+        principalId: az.deployerObjectId,
+        description: `The deployment's managed identities in ${groupSpecs[kind].name} only.`,
+      });
+    }
     if (az.planObjectId) new RoleAssignment(this, "PlanAssignment", { scope: subscription, roleDefinitionId: this.planRole.roleDefinitionResourceId, principalId: az.planObjectId });
     const state = d.state;
     if (state.backend === "azurerm") {
