@@ -5,7 +5,7 @@ import { deploymentOn } from "../../config/schema";
 import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { conditionProblems, type SynthesizedStatement } from "../../stacks/bootstrap/aws-condition-facts";
 import { awsDeployStatements, DEPLOYMENT_TAG, ec2CreatedType, ec2ResourceTypesOf } from "../../stacks/bootstrap/aws-deploy-policy";
-import { DEFAULT_SECURITY_GROUP_ADOPTION, EC2_ACTION_FACTS, EC2_ARN_FORMATS, EC2_CREATIONS, EC2_REFERENCE_ATTRIBUTES } from "../../stacks/bootstrap/aws-ec2-facts";
+import { DEFAULT_NETWORK_ACL_RELEASE, DEFAULT_SECURITY_GROUP_ADOPTION, EC2_ACTION_FACTS, EC2_ARN_FORMATS, EC2_CREATIONS, EC2_REFERENCE_ATTRIBUTES } from "../../stacks/bootstrap/aws-ec2-facts";
 import { AWS_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { synthesizedStacks } from "../support/deployments";
 import { allows, denies } from "../support/iam-match";
@@ -216,6 +216,16 @@ describe("the default security group, EC2's own, is not adopted by CI", () => {
     expect(DEFAULT_SECURITY_GROUP_ADOPTION.calls.map((a) => decide(b.statements, request(a, {}, a === "ec2:CreateTags" ? adopt : {})))).toEqual([false, false, false]);
     const ours = { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: b.name };
     expect(["ec2:RevokeSecurityGroupIngress", "ec2:AuthorizeSecurityGroupEgress"].map((a) => decide(b.statements, request(a, ours, {})))).toEqual([true, true]);
+  });
+});
+
+describe("a subnet handed back to the VPC's default network ACL (EC2's own, untagged) is an administrator's apply", () => {
+  test("the release is refused; a deployment subnet's association with a deployment ACL is allowed", () => {
+    const b = bootstrap("examples/aws.yaml");
+    const subnet: Part = { arn: arnOf(b.region, "subnet", "subnet-0a0b0c0d0e0f10111"), type: "subnet", role: "parent", tags: { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: b.name } };
+    const acl = (tags: Context): Part => ({ arn: arnOf(b.region, "network-acl", "acl-0a0b0c0d0e0f10111"), type: "network-acl", role: "self", tags });
+    const replace = (tags: Context) => decide(b.statements, { label: "", action: DEFAULT_NETWORK_ACL_RELEASE.call, parts: [acl(tags), subnet], request: {} });
+    expect([replace({}), replace({ [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: b.name })]).toEqual([false, true]);
   });
 });
 

@@ -309,7 +309,9 @@ export function ec2CreatedType(action: string): string | undefined {
  *    key another value; ec2:DeleteTags only on those, naming its keys (no key list deletes every tag), never `deployment`;
  *  - ec2:DisassociateAddress also on any network interface: the address is the deployment's (tag), the interface the
  *    one it is associated with.
- * The VPC's default security group is not adopted by CI (DEFAULT_SECURITY_GROUP_ADOPTION).
+ * The VPC's default security group is not adopted by CI (DEFAULT_SECURITY_GROUP_ADOPTION), nor a subnet handed back to
+ * the VPC's default network ACL (DEFAULT_NETWORK_ACL_RELEASE): both are EC2's own untagged resources, which no condition
+ * tells from any other untagged one of the account.
  */
 export function ec2DeployStatements(prefix: string, actions: readonly string[], s: AwsDeployScope): DataAwsIamPolicyDocumentStatement[] {
   if (actions.length === 0) return [];

@@ -168,3 +168,17 @@ export const EC2_REFERENCE_ATTRIBUTES: Readonly<Record<string, string>> = {
   route_table_ids: "route-table",
   allocation_id: "elastic-ip",
 };
+
+/**
+ * The other EC2-owned resource the provider writes to: the VPC's default network ACL. Taking a subnet off a deployment
+ * ACL (a subnet dropped from aws_network_acl.subnet_ids, or the ACL destroyed) re-associates it with the default ACL,
+ * which EC2 created untagged with the VPC (ReplaceNetworkAclAssociation with the default ACL's id), and IAM authorizes
+ * that on the network-acl named in the request. The apply role is not given it (it would reach any untagged ACL): such an
+ * apply is the administrators', like a destroy. Associating a subnet with a deployment ACL, the only association the
+ * stacks' applies make, is tag-scoped.
+ */
+export const DEFAULT_NETWORK_ACL_RELEASE = {
+  type: "aws_network_acl",
+  call: "ec2:ReplaceNetworkAclAssociation",
+  source: `${TFAWS("vpc_network_acl_association.go")} (networkACLAssociationsDelete: "Each subnet's current association is replaced by an association with the specified VPC's default NACL"); ${EC2}`,
+} as const;
