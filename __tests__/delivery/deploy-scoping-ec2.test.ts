@@ -244,5 +244,7 @@ describe("the EC2 facts", () => {
 
   test("an EC2 write without facts is refused, not put on *", () => {
     expect(() => awsDeployStatements("Write", ["ec2:CreateVpcPeeringConnection"], { partition: "aws", account: ACCOUNT, region: "eu-west-1", name: "x" })).toThrow(/ec2:CreateVpcPeeringConnection has no resource-type facts/);
+    // And a write on a type nothing of the deployment creates is refused, not left without a resource.
+    expect(() => awsDeployStatements("Write", ["ec2:RevokeSecurityGroupIngress"], { partition: "aws", account: ACCOUNT, region: "eu-west-1", name: "x" })).toThrow(/ec2:RevokeSecurityGroupIngress act on no resource type the deployment creates/);
   });
 });

@@ -350,6 +350,8 @@ export function ec2DeployStatements(prefix: string, actions: readonly string[], 
   // The deployment's own resources, acted on.
   const acting = writes.filter((a) => !creating.includes(a));
   const reached = own.filter((t) => acting.some((a) => typesOf(a).includes(t)));
+  const unreached = acting.filter((a) => !typesOf(a).some((t) => own.includes(t)));
+  if (unreached.length) throw new Error(`${unreached.join(", ")} act on no resource type the deployment creates (EC2_CREATIONS, aws-ec2-facts.ts): map the Terraform type that creates it`);
   if (acting.length) out.push({ sid: `${prefix}Ec2DeploymentResources`, effect: "Allow", actions: acting, resources: reached.map(arn), condition: [tagged] });
   // An existing network: the parent of new resources only.
   const net = s.existingNetwork;
