@@ -116,7 +116,8 @@ describe("the condition-key check itself", () => {
   });
 
   test("an action without facts, or on a resource type it does not take, is reported", () => {
-    expect(conditionProblems({ sid: "E", actions: ["ec2:CreateVpc"], resources: ["*"], condition: [{ test: "StringEquals", variable: "aws:RequestTag/deployment", values: ["x"] }] })).toEqual([expect.stringMatching(/^E: ec2:CreateVpc has no condition facts/)]);
+    expect(conditionProblems({ sid: "E", actions: ["ec2:CreateVpnGateway"], resources: ["*"], condition: [{ test: "StringEquals", variable: "aws:RequestTag/deployment", values: ["x"] }] })).toEqual([expect.stringMatching(/^E: ec2:CreateVpnGateway has no condition facts/)]);
+    expect(conditionProblems({ sid: "V", actions: ["ec2:CreateVpc"], resources: ["*"], condition: [{ test: "StringEquals", variable: "aws:RequestTag/deployment", values: ["x"] }] })).toEqual([expect.stringMatching(/^V: ec2:CreateVpc is not authorized on \* resources/)]);
     expect(conditionProblems({ sid: "R", actions: ["kms:PutKeyPolicy"], resources: ["arn:aws:kms:eu-west-1:1:alias/x"], condition: [{ test: "StringEquals", variable: "aws:ResourceTag/deployment", values: ["x"] }] })).toEqual([expect.stringMatching(/^R: kms:PutKeyPolicy is not authorized on alias resources/)]);
   });
 

@@ -1,8 +1,9 @@
 /**
  * How IAM matches a request against policy statements, for the checks of the deploy policies and the roles'
  * boundaries against their synthesized JSON. Only what those documents use: `*`/`?` action and resource patterns,
- * and the condition operators StringEquals, StringLike, ArnLike (as StringLike: whole ARNs), Bool, Null and
- * ForAnyValue:StringEquals for a multi-valued key (no NotAction, NotResource). Sources:
+ * and the condition operators StringEquals, StringNotEquals, StringEqualsIfExists, StringLike, ArnLike (as StringLike:
+ * whole ARNs), Bool, Null, and ForAnyValue:StringEquals and ForAllValues:StringNotEquals for a multi-valued key (no
+ * NotAction, NotResource); any other operator throws. Sources:
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_resource.html (resource matching),
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html (operators;
  * a condition key absent from the request fails every operator but Null and the IfExists forms),
@@ -10,7 +11,11 @@
  * condition of the statement to hold; any one matching statement allows),
  * https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-single-vs-multi-valued-context-keys.html
  * (ForAnyValue: true when at least one of the request's values matches one of the condition's; false when the key is
- * absent or has no value).
+ * absent or has no value; ForAllValues: true when every value of the request matches, so also when the key is absent
+ * or empty), and on the same operators page: "If the policy condition requires that the key is not matched, such as
+ * StringNotLike or ArnNotLike, and the right key is not present, the condition is true", and ...IfExists: "If the
+ * policy key is present in the context of the request, process the key as specified in the policy. If the key is not
+ * present, evaluate the condition element as true".
  */
 
 import type { SynthesizedStatement } from "../../stacks/bootstrap/aws-condition-facts";
@@ -48,13 +53,21 @@ function conditionHolds(c: NonNullable<Statement["condition"]>[number], context:
     const values = raw === undefined ? [] : typeof raw === "string" ? [raw] : raw;
     return values.some((v) => c.values.includes(v));
   }
+  if (c.test === "ForAllValues:StringNotEquals") {
+    const values = raw === undefined ? [] : typeof raw === "string" ? [raw] : raw;
+    return values.every((v) => !c.values.includes(v));
+  }
+  // Null asks only whether the key is in the request (a multi-valued one with at least one value).
+  if (c.test === "Null") return c.values.includes(raw === undefined || (typeof raw !== "string" && raw.length === 0) ? "true" : "false");
   if (raw !== undefined && typeof raw !== "string") throw new Error(`${c.variable} is multi-valued: ${c.test} is not modelled for it (__tests__/support/iam-match.ts)`);
   const value = raw;
   switch (c.test) {
-    case "Null":
-      return c.values.includes(value === undefined ? "true" : "false");
     case "StringEquals":
       return value !== undefined && c.values.includes(value);
+    case "StringNotEquals":
+      return value === undefined || !c.values.includes(value);
+    case "StringEqualsIfExists":
+      return value === undefined || c.values.includes(value);
     case "StringLike":
     case "ArnLike":
       return value !== undefined && c.values.some((p) => glob(p, value));

@@ -9,6 +9,8 @@
  * Only the keys the policies use are listed per action; each entry names its source page.
  */
 
+import { EC2_ACTION_FACTS, EC2_SAR } from "./aws-ec2-facts";
+
 /** An action's supported condition keys, by the resource type the statement names. */
 export interface ActionConditionFact {
   readonly byResourceType: Readonly<Record<string, readonly string[]>>;
@@ -67,6 +69,10 @@ export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>
     source: `${SAR("amazonec2")} (RunInstances: ec2:LaunchTemplate on every resource type it takes); https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/use-launch-template-permissions.html; aws:RequestedRegion is a global key, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html`,
   },
   "eks:CreateCluster": { byResourceType: { "": ["aws:RequestTag/${TagKey}", "aws:TagKeys"] }, source: `${EKS} (CreateCluster: no resource type; dependent actions eks:CreateAccessEntry, eks:TagResource, iam:PassRole)` },
+  // Every other EC2 write, per resource type (aws-ec2-facts.ts).
+  ...Object.fromEntries(
+    Object.entries(EC2_ACTION_FACTS).map(([a, f]) => [a, { byResourceType: Object.fromEntries(Object.entries(f.resourceTypes).map(([t, keys]) => [t.replace(/\*$/, ""), keys])), source: EC2_SAR }]),
+  ),
 };
 
 /** The resource type an ARN in a statement names, for the services scoped here ("" for "*"; formats in aws-resource-facts.ts). */
@@ -77,6 +83,8 @@ export function resourceTypeOf(arn: string): string {
   const route53 = /^arn:[^:]+:route53:::(hostedzone|change)\//.exec(arn);
   if (route53) return route53[1];
   if (/^arn:[^:]+:iam::[^:]*:role\//.test(arn)) return "role";
+  const ec2 = /^arn:[^:]+:ec2:[^:]*:[^:]*:([a-z0-9-]+)\//.exec(arn);
+  if (ec2) return ec2[1];
   const eks = /^arn:[^:]+:eks:[^:]*:[^:]*:(cluster|nodegroup|addon|access-entry|podidentityassociation|fargateprofile|identityproviderconfig|capability)\//.exec(arn);
   if (eks) return eks[1];
   const logs = /^arn:[^:]+:logs:[^:]*:[^:]*:(log-group|destination|delivery|delivery-source|delivery-destination|anomaly-detector|lookup-table|scheduled-query):/.exec(arn);
@@ -112,9 +120,14 @@ export function conditionProblems(st: SynthesizedStatement): string[] {
         problems.push(`${st.sid}: ${action} has no condition facts (AWS_ACTION_CONDITIONS), so ${c.variable} is unproven`);
         continue;
       }
-      for (const resource of st.resources ?? []) {
+      // An EC2 statement names every type its actions act on, each action matching only its own (IAM evaluates each
+      // resource of a request on its own ARN): a type an action does not take is skipped, but one it takes must be named.
+      const resources = st.resources ?? [];
+      const multiType = action.startsWith("ec2:") && resources.some((r) => fact.byResourceType[resourceTypeOf(r)]);
+      for (const resource of resources) {
         const type = resourceTypeOf(resource);
         const keys = fact.byResourceType[type];
+        if (!keys && multiType) continue;
         if (!keys) problems.push(`${st.sid}: ${action} is not authorized on ${type || "*"} resources (${resource})`);
         else if (!conditionKeySupported(c.variable, keys)) problems.push(`${st.sid}: ${action} on ${type || "*"} does not support ${c.variable} (${fact.source})`);
       }

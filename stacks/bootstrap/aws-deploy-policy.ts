@@ -1,6 +1,7 @@
 import type { DataAwsIamPolicyDocumentStatement } from "@cdktf/provider-aws/lib/data-aws-iam-policy-document";
 import { idOf } from "../../lib/construct-id";
 import { DEPLOYMENT_RESOURCE_TYPES, LOG_GROUP_ARN_FORMS, requiredResourceTypesOf, resourceTypesOf } from "./aws-resource-facts";
+import { EC2_ACTION_FACTS, EC2_CREATIONS } from "./aws-ec2-facts";
 
 /**
  * IAM quotas the deploy policies must fit (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_iam-quotas.html):
@@ -35,6 +36,11 @@ export interface AwsDeployScope {
    * other's. @default - none: an S3 or alias action is refused
    */
   readonly names?: { readonly buckets: readonly string[]; readonly aliases: readonly string[] };
+  /**
+   * The existing VPC and subnets the deployment creates resources in (aws.existingNetwork), by id: the only untagged
+   * EC2 resources a creating request of the apply role may name as its parent. @default - none: a created network
+   */
+  readonly existingNetwork?: { readonly vpcId: string; readonly subnetIds: readonly string[] };
 }
 
 /** One IAM role of the deployment, as the deploy policies name it. */
@@ -175,13 +181,10 @@ export function scopedResources(action: string, s: AwsDeployScope): { key: strin
  * groups, add-ons and access entries and its log groups by ARN (scopedResources). Every other action on `*`, in a
  * statement of its service. Never an action wildcard.
  *
- * EC2 writes stay on `*`: their resources (VPC, subnets, route tables, gateways, addresses, security groups,
- * launch templates, endpoints, flow logs) get ids EC2 assigns at creation, so no ARN names them before the apply;
- * scoping by tag instead fails on the multi-resource actions, which IAM authorizes on every resource type in the
- * request (CreateSubnet on the vpc, CreateSecurityGroup on the vpc, CreateVpcEndpoint on the vpc, subnets,
- * security groups and route tables, CreateFlowLogs on the vpc, ...), including an existing network's VPC and
- * subnets (aws.existingNetwork), which do not carry the deployment's tag. Elastic Load Balancing: the apply role
- * has no write (the stacks only read load balancers, data.aws_lbs; Describe* take no resource type).
+ * EC2 writes by the deployment's tag (ec2DeployStatements): their resources get ids EC2 assigns at creation, so
+ * the grants name each resource type in the deployment's region and account, and the condition does the rest.
+ * Elastic Load Balancing: the apply role has no write (the stacks only read load balancers, data.aws_lbs;
+ * Describe* take no resource type).
  */
 export function awsDeployStatements(prefix: string, actions: readonly string[], s: AwsDeployScope): DataAwsIamPolicyDocumentStatement[] {
   const wild = actions.filter((a) => a.includes("*"));
@@ -202,6 +205,7 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
     g.actions.push(action);
     groups.set(key, g);
   };
+  const ec2Writes: string[] = [];
   for (const a of [...actions].sort()) {
     const service = a.split(":")[0];
     if (a === "iam:CreateServiceLinkedRole") {
@@ -239,6 +243,8 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
         { test: "ArnLike", variable: "ec2:LaunchTemplate", values: [`arn:${s.partition}:ec2:${s.region}:${s.account}:launch-template/*`] },
         { test: "StringEquals", variable: "aws:RequestedRegion", values: [s.region] },
       ]);
+    } else if (scopeKms && service === "ec2") {
+      ec2Writes.push(a);
     } else if (scopeKms && a === "eks:CreateCluster") {
       // No resource type (the cluster does not exist yet): only a cluster requested with the deployment's tag (the
       // provider sends default_tags in CreateCluster, eks/cluster.go's resourceClusterCreate: Tags: getTagsIn(ctx)).
@@ -259,13 +265,119 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       add(idOf(service), a, ["*"]);
     }
   }
-  return [...groups.entries()].map(([key, g]) => ({
-    sid: `${prefix}${key}`,
-    effect: "Allow",
-    actions: g.actions,
-    resources: g.resources,
-    ...(g.condition ? { condition: g.condition } : {}),
-  }));
+  return [
+    ...[...groups.entries()].map(([key, g]) => ({
+      sid: `${prefix}${key}`,
+      effect: "Allow",
+      actions: g.actions,
+      resources: g.resources,
+      ...(g.condition ? { condition: g.condition } : {}),
+    })),
+    ...ec2DeployStatements(prefix, ec2Writes, s),
+  ];
+}
+
+type Condition = { test: string; variable: string; values: string[] };
+
+/** The SAR resource types of an EC2 action (without the required marker); refused without facts. */
+export function ec2ResourceTypesOf(action: string): string[] {
+  const fact = EC2_ACTION_FACTS[action];
+  if (!fact) throw new Error(`${action} has no resource-type facts: add its Service Authorization Reference entry to stacks/bootstrap/aws-ec2-facts.ts`);
+  return Object.keys(fact.resourceTypes).map((t) => t.replace(/\*$/, ""));
+}
+
+/** The EC2 resource type each creating action creates (EC2_CREATIONS). */
+export function ec2CreatedType(action: string): string | undefined {
+  return Object.values(EC2_CREATIONS).find((c) => c.action === action)?.resourceType;
+}
+
+/**
+ * The apply role's EC2 writes (but ec2:RunInstances, granted above), scoped by the deployment's tag, per the Service
+ * Authorization Reference's resource types and condition keys for each action (aws-ec2-facts.ts). IAM authorizes an EC2
+ * request on every resource in it, each against the statements on its own ARN (a statement naming a resource type the
+ * action does not take never matches it):
+ *  - a creating action (EC2_CREATIONS: the provider tags the new resource in that request) on the type it creates, only
+ *    with `deployment: <name>` in the request (aws:RequestTag); grouped so that no statement names a type one of its
+ *    actions takes as a parent, which the request tag would then let through;
+ *  - every action, on the deployment's resource types, only where the resource carries `deployment: <name>`
+ *    (aws:ResourceTag): the resource a modify, delete, rule, route or association acts on, and the parents a creating
+ *    request names (a subnet's VPC, a NAT gateway's subnet and address, an endpoint's subnets, groups and route tables);
+ *  - with aws.existingNetwork, creating actions also in the named VPC and subnets, by exact ARN (they do not carry the
+ *    tag); no action that changes them (a modify, delete or association) reaches them;
+ *  - ec2:CreateTags only in a creating request (ec2:CreateAction: no existing resource of the account, untagged ones
+ *    included, is tagged into the deployment) and on resources already tagged `deployment: <name>` without giving that
+ *    key another value; ec2:DeleteTags only on those, naming its keys (no key list deletes every tag), never `deployment`;
+ *  - ec2:DisassociateAddress also on any network interface: the address is the deployment's (tag), the interface the
+ *    one it is associated with.
+ * The VPC's default security group is not adopted by CI (DEFAULT_SECURITY_GROUP_ADOPTION), nor a subnet handed back to
+ * the VPC's default network ACL (DEFAULT_NETWORK_ACL_RELEASE): both are EC2's own untagged resources, which no condition
+ * tells from any other untagged one of the account.
+ */
+export function ec2DeployStatements(prefix: string, actions: readonly string[], s: AwsDeployScope): DataAwsIamPolicyDocumentStatement[] {
+  if (actions.length === 0) return [];
+  const arn = (type: string) => `arn:${s.partition}:ec2:${s.region}:${s.account}:${type}/*`;
+  const typesOf = (a: string) => ec2ResourceTypesOf(a);
+  const tagged: Condition = { test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] };
+  const requested: Condition = { test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] };
+  const tags = new Set(["ec2:CreateTags", "ec2:DeleteTags"]);
+  const writes = [...actions].sort().filter((a) => !tags.has(a));
+  writes.forEach(typesOf);
+  const creating = writes.filter((a) => ec2CreatedType(a) !== undefined);
+  const own = [...new Set(creating.map((a) => ec2CreatedType(a)!))].sort();
+  const out: DataAwsIamPolicyDocumentStatement[] = [];
+  const parentsOf = (a: string) => typesOf(a).filter((t) => t !== ec2CreatedType(a));
+  // New resources by the request's tag, and the deployment's parents of them by theirs: grouped so that no statement names
+  // a type one of its actions takes in the other role (a parent let through by the request's tag; a new resource, which
+  // has no tags of its own yet, named where only a resource's own tag is read).
+  const grouped = (entries: { action: string; types: string[]; avoid: string[] }[]) => {
+    const groups: { actions: string[]; types: string[]; avoid: string[] }[] = [];
+    for (const e of entries) {
+      const g = groups.find((x) => !x.types.some((t) => e.avoid.includes(t)) && !e.types.some((t) => x.avoid.includes(t)));
+      if (g) {
+        g.actions.push(e.action);
+        g.types = [...new Set([...g.types, ...e.types])].sort();
+        g.avoid = [...new Set([...g.avoid, ...e.avoid])];
+      } else groups.push({ actions: [e.action], types: [...e.types].sort(), avoid: [...e.avoid] });
+    }
+    return groups;
+  };
+  const numbered = <T>(list: T[], i: number) => (list.length > 1 ? `${i + 1}` : "");
+  const made = grouped(creating.map((a) => ({ action: a, types: [ec2CreatedType(a)!], avoid: parentsOf(a) })));
+  made.forEach((g, i) => out.push({ sid: `${prefix}Ec2NewTagged${numbered(made, i)}`, effect: "Allow", actions: g.actions, resources: g.types.map(arn), condition: [requested] }));
+  const withParents = creating.map((a) => ({ action: a, types: parentsOf(a).filter((t) => own.includes(t)), avoid: [ec2CreatedType(a)!] })).filter((e) => e.types.length > 0);
+  const parents = grouped(withParents);
+  parents.forEach((g, i) => out.push({ sid: `${prefix}Ec2InDeploymentResources${numbered(parents, i)}`, effect: "Allow", actions: g.actions, resources: g.types.map(arn), condition: [tagged] }));
+  // The deployment's own resources, acted on.
+  const acting = writes.filter((a) => !creating.includes(a));
+  const reached = own.filter((t) => acting.some((a) => typesOf(a).includes(t)));
+  const unreached = acting.filter((a) => !typesOf(a).some((t) => own.includes(t)));
+  if (unreached.length) throw new Error(`${unreached.join(", ")} act on no resource type the deployment creates (EC2_CREATIONS, aws-ec2-facts.ts): map the Terraform type that creates it`);
+  if (acting.length) out.push({ sid: `${prefix}Ec2DeploymentResources`, effect: "Allow", actions: acting, resources: reached.map(arn), condition: [tagged] });
+  // An existing network: the parent of new resources only.
+  const net = s.existingNetwork;
+  if (net) {
+    const inNetwork = creating.filter((a) => typesOf(a).some((t) => (t === "vpc" || t === "subnet") && t !== ec2CreatedType(a)));
+    const vpcArn = `arn:${s.partition}:ec2:${s.region}:${s.account}:vpc/${net.vpcId}`;
+    const subnetArns = net.subnetIds.map((id) => `arn:${s.partition}:ec2:${s.region}:${s.account}:subnet/${id}`);
+    const resources = [...(inNetwork.some((a) => typesOf(a).includes("vpc")) ? [vpcArn] : []), ...(inNetwork.some((a) => typesOf(a).includes("subnet")) ? subnetArns : [])];
+    if (inNetwork.length) out.push({ sid: `${prefix}Ec2InExistingNetwork`, effect: "Allow", actions: inNetwork, resources });
+  }
+  if (actions.includes("ec2:CreateTags")) {
+    const createActions = [...new Set(creating.map((a) => a.replace(/^ec2:/, "")))].sort();
+    out.push({ sid: `${prefix}Ec2TagOnCreate`, effect: "Allow", actions: ["ec2:CreateTags"], resources: own.map(arn), condition: [{ test: "StringEquals", variable: "ec2:CreateAction", values: createActions }, requested] });
+    out.push({ sid: `${prefix}Ec2Retag`, effect: "Allow", actions: ["ec2:CreateTags"], resources: own.map(arn), condition: [tagged, { test: "StringEqualsIfExists", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }] });
+  }
+  if (actions.includes("ec2:DeleteTags")) {
+    out.push({
+      sid: `${prefix}Ec2Untag`,
+      effect: "Allow",
+      actions: ["ec2:DeleteTags"],
+      resources: own.map(arn),
+      condition: [tagged, { test: "Null", variable: "aws:TagKeys", values: ["false"] }, { test: "ForAllValues:StringNotEquals", variable: "aws:TagKeys", values: [DEPLOYMENT_TAG] }],
+    });
+  }
+  if (writes.includes("ec2:DisassociateAddress")) out.push({ sid: `${prefix}Ec2AddressInterfaces`, effect: "Allow", actions: ["ec2:DisassociateAddress"], resources: [arn("network-interface")] });
+  return out;
 }
 
 /** The deployment's roles, refused when there are none for an IAM role action to name. */

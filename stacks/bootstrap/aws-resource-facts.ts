@@ -10,6 +10,7 @@
  * aws/iam_definition.json). Only the actions the deployment's synthesized types map to (permission-facts.ts).
  */
 import { resourceTypeOf, type SynthesizedStatement } from "./aws-condition-facts";
+import { EC2_ACTION_FACTS, EC2_ARN_FORMATS, EC2_SAR } from "./aws-ec2-facts";
 
 /** The resource types one action is authorized on. */
 export interface ActionResourceFact {
@@ -60,6 +61,8 @@ export const AWS_ACTION_RESOURCES: Readonly<Record<string, ActionResourceFact>> 
   // "Permission only" actions of the vended-logs delivery (the flow log's delivery to CloudWatch Logs): no resource type.
   "logs:CreateLogDelivery": logs(""),
   "logs:DeleteLogDelivery": logs(""),
+  // EC2: the sibling table (aws-ec2-facts.ts), with each type's condition keys.
+  ...Object.fromEntries(Object.entries(EC2_ACTION_FACTS).map(([a, f]) => [a, { resourceTypes: Object.keys(f.resourceTypes), source: EC2_SAR }])),
 };
 
 /** The ARN format of each resource type used here, as the reference's "Resource types" table gives it. */
@@ -70,6 +73,7 @@ export const AWS_ARN_FORMATS: Readonly<Record<string, { readonly arn: string; re
   "eks:access-entry": { arn: "arn:${Partition}:eks:${Region}:${Account}:access-entry/${ClusterName}/${IamIdentityType}/${IamIdentityAccountID}/${IamIdentityName}/${UUID}", source: EKS },
   "eks:podidentityassociation": { arn: "arn:${Partition}:eks:${Region}:${Account}:podidentityassociation/${ClusterName}/${UUID}", source: EKS },
   "logs:log-group": { arn: "arn:${Partition}:logs:${Region}:${Account}:log-group:${LogGroupName}", source: LOGS },
+  ...Object.fromEntries(Object.entries(EC2_ARN_FORMATS).map(([t, f]) => [`ec2:${t}`, f])),
 };
 
 /**

@@ -188,7 +188,9 @@ export class AwsStateStack extends TerraformStack {
     const roles = roleBoundaries(this, deploymentRoles(built), { partition, account, region: d.region, name: d.name, awsManagedKeyArn: awsManagedKeys(this, d, state.region) });
     const zone = d.domain.dnsZone?.provider === "route53" ? d.domain.dnsZone : undefined;
     const names = deploymentNames(built, account);
-    const where = { partition, account, region: d.region, name: d.name, roles, names, ...(zone ? { dnsZone: { hostedZoneId: zone.hostedZoneId, recordName: d.domain.name } } : {}) };
+    const net = d.aws.existingNetwork;
+    const existingNetwork = net ? { vpcId: net.vpcId, subnetIds: [...net.privateSubnets, ...(net.loadBalancerSubnets ?? [])].map((x) => x.id) } : undefined;
+    const where = { partition, account, region: d.region, name: d.name, roles, names, ...(existingNetwork ? { existingNetwork } : {}), ...(zone ? { dnsZone: { hostedZoneId: zone.hostedZoneId, recordName: d.domain.name } } : {}) };
     // The plan role reads the current state object of each stack; the apply role writes them and their lock files.
     // Its own state objects and lock files only: another deployment's state in the same bucket and prefix stays out of reach.
     const stateFiles = stateObjects.flatMap((o) => [o, `${o}${S3_LOCK_FILE_SUFFIX}`]);
