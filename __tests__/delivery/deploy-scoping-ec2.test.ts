@@ -44,7 +44,7 @@ function bootstrap(file: string): { name: string; region: string; statements: Sy
   const statements = Object.entries(tf.data.aws_iam_policy_document)
     .filter(([k]) => k.startsWith("ApplyPolicies"))
     .flatMap(([, v]) => v.statement)
-    .map((st) => ({ ...st, resources: st.resources?.map(resolved) }));
+    .map((st) => ({ ...st, resources: st.resources?.map(resolved), condition: st.condition?.map((c) => ({ ...c, values: c.values.map(resolved) })) }));
   return { name: d.name, region: d.region, statements };
 }
 
@@ -198,9 +198,66 @@ describe.each([
       expect({ sid: s.sid, star: (s.resources ?? []).includes("*") }).toEqual({ sid: s.sid, star: false });
       const byTag = (s.condition ?? []).some((c) => /^aws:(Resource|Request)Tag\/deployment$/.test(c.variable) && c.values.length === 1 && c.values[0] === b.name);
       const exact = (s.resources ?? []).every((r) => /:(vpc|subnet)\/(vpc|subnet)-[0-9a-f]+$/.test(r));
-      expect({ sid: s.sid, scoped: byTag || exact || s.sid === "WriteEc2AddressInterfaces" }).toEqual({ sid: s.sid, scoped: true });
+      // Tags at launch: only in a RunInstances request (the instances it may launch: the RunInstances describe block).
+      const atLaunch = (s.condition ?? []).some((c) => c.variable === "ec2:CreateAction" && c.values.length === 1 && c.values[0] === "RunInstances");
+      expect({ sid: s.sid, scoped: byTag || exact || atLaunch || s.sid === "WriteEc2AddressInterfaces" }).toEqual({ sid: s.sid, scoped: true });
     }
     expect(ec2Allows().flatMap(conditionProblems)).toEqual([]);
+  });
+});
+
+describe.each([
+  ["aws", "examples/aws.yaml", "examples-aws"],
+  ["aws-estate", "examples/aws-estate.yaml", "examples-aws-estate"],
+])("%s: ec2:RunInstances, granted for EKS's launch check, launches only into the deployment's subnets behind its security groups", (_label, file, key) => {
+  const b = bootstrap(file);
+  const cloud = Object.entries(synthesizedStacks(key)).find(([id]) => id.endsWith("-aws"))![1] as unknown as Tf;
+  const ours = { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: b.name };
+  // The node groups' subnets and their launch templates' security groups, as the synthesized stack names them.
+  const nodeGroup = Object.values(cloud.resource.aws_eks_node_group)[0];
+  const template = Object.values(cloud.resource.aws_launch_template)[0];
+  const subnet = (ref: unknown): Part => {
+    const m = /^\$\{(data\.)?aws_subnet\.([^.]+)\.id\}$/.exec(String(ref))!;
+    const id = m[1] ? String(cloud.data!.aws_subnet[m[2]].id) : idOf("subnet", m[2]);
+    return { arn: arnOf(b.region, "subnet", id), type: "subnet", role: "parent", tags: m[1] ? { "ec2:SubnetID": id } : { ...ours, "ec2:SubnetID": id } };
+  };
+  const group = (ref: unknown): Part => ({ arn: arnOf(b.region, "security-group", idOf("security-group", String(ref))), type: "security-group", role: "parent", tags: ours });
+  const launchTemplate = `arn:aws:ec2:${b.region}:${ACCOUNT}:launch-template/lt-0a0b0c0d0e0f10111`;
+  const launch = (where: Part, behind: Part): Ec2Request => ({
+    label: "launch",
+    action: "ec2:RunInstances",
+    parts: [
+      where,
+      behind,
+      ...["instance", "volume", "network-interface"].map((t): Part => ({ arn: arnOf(b.region, t, `${t.slice(0, 3)}-0a0b0c0d0e0f10111`), type: t, role: "new", tags: {} })),
+      { arn: `arn:aws:ec2:${b.region}::image/ami-0a0b0c0d0e0f10111`, type: "image", role: "parent", tags: {} },
+    ],
+    request: { "ec2:LaunchTemplate": launchTemplate, "aws:RequestedRegion": b.region },
+  });
+  const subnets = (nodeGroup.subnet_ids as unknown[]).map(subnet);
+  const groups = (template.vpc_security_group_ids as unknown[]).map(group);
+
+  test("the node groups' launch (their subnets, their templates' security groups) is allowed, with the templates' instance and volume tags", () => {
+    expect(subnets.length).toBeGreaterThanOrEqual(2);
+    for (const s of subnets) for (const g of groups) expect({ subnet: s.arn, allowed: decide(b.statements, launch(s, g)) }).toEqual({ subnet: s.arn, allowed: true });
+    const tagAtLaunch = (t: string, request: Context) => decide(b.statements, { label: "", action: "ec2:CreateTags", parts: [{ arn: arnOf(b.region, t, "x-0a0b0c0d0e0f10111"), type: t, role: "new", tags: {} }], request });
+    expect(["instance", "volume"].map((t) => tagAtLaunch(t, { "ec2:CreateAction": "RunInstances", "aws:RequestTag/Name": "n", "aws:TagKeys": ["Name"] }))).toEqual([true, true]);
+    // No existing instance or volume is tagged.
+    expect(["instance", "volume"].map((t) => tagAtLaunch(t, { "aws:RequestTag/Name": "n", "aws:TagKeys": ["Name"] }))).toEqual([false, false]);
+  });
+
+  test("the same launch into another subnet (the default VPC's, another deployment's) or behind another security group is refused, whatever template it names", () => {
+    const theirs = { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: `${b.name}-2` };
+    const foreignSubnets: Part[] = [
+      { arn: arnOf(b.region, "subnet", "subnet-0f0e0d0c0b0a09080"), type: "subnet", role: "parent", tags: { "ec2:SubnetID": "subnet-0f0e0d0c0b0a09080" } },
+      { arn: arnOf(b.region, "subnet", "subnet-0f0e0d0c0b0a09081"), type: "subnet", role: "parent", tags: { ...theirs, "ec2:SubnetID": "subnet-0f0e0d0c0b0a09081" } },
+    ];
+    const foreignGroups: Part[] = [
+      { arn: arnOf(b.region, "security-group", "sg-0f0e0d0c0b0a09080"), type: "security-group", role: "parent", tags: {} },
+      { arn: arnOf(b.region, "security-group", "sg-0f0e0d0c0b0a09081"), type: "security-group", role: "parent", tags: theirs },
+    ];
+    expect(foreignSubnets.map((s) => decide(b.statements, launch(s, groups[0])))).toEqual([false, false]);
+    expect(foreignGroups.map((g) => decide(b.statements, launch(subnets[0], g)))).toEqual([false, false]);
   });
 });
 

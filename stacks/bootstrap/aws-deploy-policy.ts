@@ -238,11 +238,22 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
       if (a === "kms:TagResource") add("KmsTagNewKeys", a, [`${kmsArn}:key/*`], [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }]);
     } else if (scopeKms && a === "ec2:RunInstances") {
       // Only the launch check EKS makes for a node group's launch template: from a launch template of the account, in
-      // the deployment's region (the pattern of https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/use-launch-template-permissions.html).
+      // the deployment's region (the pattern of https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/use-launch-template-permissions.html),
+      // and only into the deployment's subnets behind its security groups (DenyLaunchOutside*, aws-state-stack.ts: a
+      // request's own parameters override the template's).
       add("Ec2LaunchFromTemplates", a, ["*"], [
         { test: "ArnLike", variable: "ec2:LaunchTemplate", values: [`arn:${s.partition}:ec2:${s.region}:${s.account}:launch-template/*`] },
         { test: "StringEquals", variable: "aws:RequestedRegion", values: [s.region] },
       ]);
+      // The node groups' launch templates tag the instances and volumes they launch (tag_specifications,
+      // managed-node-group.ts): a launch with tags is also authorized as ec2:CreateTags on the new instance, volume and
+      // interface, with ec2:CreateAction RunInstances (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/supported-iam-actions-tagging.html).
+      // Only at launch: no existing instance, volume or interface is tagged.
+      if (actions.includes("ec2:CreateTags")) {
+        add("Ec2TagAtLaunch", "ec2:CreateTags", ["instance", "volume", "network-interface"].map((t) => `arn:${s.partition}:ec2:${s.region}:${s.account}:${t}/*`), [
+          { test: "StringEquals", variable: "ec2:CreateAction", values: ["RunInstances"] },
+        ]);
+      }
     } else if (scopeKms && service === "ec2") {
       ec2Writes.push(a);
     } else if (scopeKms && a === "eks:CreateCluster") {

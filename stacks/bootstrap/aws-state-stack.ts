@@ -212,7 +212,7 @@ export class AwsStateStack extends TerraformStack {
         { sid: "StateReadWrite", effect: "Allow", actions: ["s3:GetObject", "s3:PutObject", "s3:DeleteObject"], resources: stateFiles },
         ...awsDeployStatements("Read", derived.read, where),
         ...awsDeployStatements("Write", derived.write, where),
-        ...applyDenials(derived.write, { partition, account, name: d.name, stateKeyArn: this.stateKey.keyArn, stateRegion: state.region, boundaryArns: roles.map((r) => r.boundaryArn), buckets: names.buckets }),
+        ...applyDenials(derived.write, { partition, account, name: d.name, stateKeyArn: this.stateKey.keyArn, stateRegion: state.region, boundaryArns: roles.map((r) => r.boundaryArn), buckets: names.buckets, nodeSubnetIds: (net?.privateSubnets ?? []).map((x) => x.id) }),
       ],
     });
 
@@ -314,7 +314,17 @@ export function stateBucketStatements(p: { bucketArn: string; stateObjects: read
  */
 function applyDenials(
   writes: readonly string[],
-  w: { readonly partition: string; readonly account: string; readonly name: string; readonly stateKeyArn: string; readonly stateRegion: string; readonly boundaryArns: readonly string[]; readonly buckets: readonly string[] },
+  w: {
+    readonly partition: string;
+    readonly account: string;
+    readonly name: string;
+    readonly stateKeyArn: string;
+    readonly stateRegion: string;
+    readonly boundaryArns: readonly string[];
+    readonly buckets: readonly string[];
+    /** An existing network's node subnets (aws.existingNetwork.privateSubnets), which do not carry the deployment's tag. */
+    readonly nodeSubnetIds: readonly string[];
+  },
 ): DataAwsIamPolicyDocumentStatement[] {
   return [
     // The apply role manages the buckets, never their objects (no aws_s3_object in the stacks): whatever a bucket policy
@@ -334,6 +344,22 @@ function applyDenials(
     // https://docs.aws.amazon.com/kms/latest/developerguide/conditions-kms.html#conditions-kms-bypass-policy-lockout-safety-check).
     // The aws provider asks for it only with bypass_policy_lockout_safety_check.
     { sid: "DenyNewKeyPolicyLockout", effect: "Deny", actions: ["kms:CreateKey"], resources: ["*"], condition: [{ test: "Bool", variable: "kms:BypassPolicyLockoutSafetyCheck", values: ["true"] }] },
+    // ec2:RunInstances is granted for EKS's launch check from a launch template (WriteEc2LaunchFromTemplates), and a
+    // RunInstances request's own parameters (SubnetId, SecurityGroupIds) override the template's: whatever template a
+    // request names, no instance is launched into a subnet or behind a security group that is not the deployment's
+    // (tagged `deployment: <name>`, or an existing network's node subnets by id). Both are required resource types of
+    // RunInstances, so every launch names them (AWS_ACTION_CONDITIONS).
+    {
+      sid: "DenyLaunchOutsideDeploymentSubnets",
+      effect: "Deny",
+      actions: ["ec2:RunInstances"],
+      resources: [`arn:${w.partition}:ec2:*:${w.account}:subnet/*`],
+      condition: [
+        { test: "StringNotEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [w.name] },
+        ...(w.nodeSubnetIds.length ? [{ test: "StringNotEquals", variable: "ec2:SubnetID", values: [...w.nodeSubnetIds] }] : []),
+      ],
+    },
+    { sid: "DenyLaunchOutsideDeploymentSecurityGroups", effect: "Deny", actions: ["ec2:RunInstances"], resources: [`arn:${w.partition}:ec2:*:${w.account}:security-group/*`], condition: [{ test: "StringNotEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [w.name] }] },
     // The deployment's keys are reached by their aliases: no alias of the account is moved to another key or deleted
     // (and created again on another) from CI (ALIAS_CHANGE_ACTIONS).
     { sid: "DenyAliasChanges", effect: "Deny", actions: [...ALIAS_CHANGE_ACTIONS], resources: [`arn:${w.partition}:kms:*:${w.account}:alias/*`] },
