@@ -43,7 +43,7 @@ describe("Azure: <name>-deploy-roles", () => {
 
   test("custom plan and apply roles with exactly the derived actions, none a wildcard, no Owner or Contributor; role assignment only in the grant role", () => {
     expect(new Set(actions("PlanRole"))).toEqual(new Set(derived.read));
-    expect(new Set([...actions("ApplyRole"), ...actions("GrantRole"), ...actions("IdentityRole")])).toEqual(new Set([...derived.read, ...derived.write]));
+    expect(new Set([...actions("ApplyRole"), ...actions("GrantRole"), ...actions("IdentityRole"), ...actions("GroupRole")])).toEqual(new Set([...derived.read, ...derived.write]));
     expect(derived.write).toEqual(expect.arrayContaining(["Microsoft.ContainerService/managedClusters/write", "Microsoft.Authorization/roleAssignments/write"]));
     expect(actions("GrantRole").sort()).toEqual([...ROLE_ASSIGNMENT_WRITES].sort());
     expect(actions("ApplyRole").filter((a) => a.startsWith("Microsoft.Authorization/roleAssignments/") && !a.endsWith("/read"))).toEqual([]);
@@ -71,6 +71,9 @@ describe("Azure: <name>-deploy-roles", () => {
       ["GrantClusterGroup", "GrantRole", d.azure!.deployerObjectId, group("ClusterGroup_A036C85D"), AZURE_DELEGATION_FACTS.conditionVersion.value],
       ["GrantDataGroup", "GrantRole", d.azure!.deployerObjectId, group("DataGroup_FB50DC36"), AZURE_DELEGATION_FACTS.conditionVersion.value],
       ["GrantNetworkGroup", "GrantRole", d.azure!.deployerObjectId, group("NetworkGroup_63999A45"), AZURE_DELEGATION_FACTS.conditionVersion.value],
+      ["GroupsClusterGroup", "GroupRole", d.azure!.deployerObjectId, group("ClusterGroup_A036C85D"), ""],
+      ["GroupsDataGroup", "GroupRole", d.azure!.deployerObjectId, group("DataGroup_FB50DC36"), ""],
+      ["GroupsNetworkGroup", "GroupRole", d.azure!.deployerObjectId, group("NetworkGroup_63999A45"), ""],
       ["IdentityClusterGroup", "IdentityRole", d.azure!.deployerObjectId, group("ClusterGroup_A036C85D"), ""],
       ["PlanAssignment", "PlanRole", d.azure!.planObjectId, sub, ""],
     ]);
@@ -277,6 +280,20 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the grant and identity roles reach only
       }
     }
     for (const c of Object.values(cloud.resource.azurerm_kubernetes_cluster)) expect(c.kubelet_identity ?? null).toBeNull();
+  });
+
+  test("no lock of the subscription lifted and no other group deleted from CI: group and lock writes only at the deployment's groups, where every lock the stacks write lies", () => {
+    const roles = boot.resource.azurerm_role_definition;
+    const actionsOf = (r: string) => (roles[r].permissions as { actions: string[] }[])[0].actions;
+    const writes = ["Microsoft.Authorization/locks/write", "Microsoft.Authorization/locks/delete", "Microsoft.Resources/subscriptions/resourceGroups/write", "Microsoft.Resources/subscriptions/resourceGroups/delete"];
+    expect(fromShipped(key, "azure").write).toEqual(expect.arrayContaining(writes));
+    expect(actionsOf("GroupRole").sort()).toEqual([...writes].sort());
+    expect(actionsOf("ApplyRole").filter((a) => writes.includes(a))).toEqual([]);
+    const groups = Object.values(cloudGroups).map((g) => groupId(az.subscriptionId, String(g.name))).sort();
+    expect(assignedWith("GroupRole").map((a) => a.scope).sort()).toEqual(groups);
+    const locks = Object.entries(cloud.resource.azurerm_management_lock ?? {});
+    expect(locks.length).toBeGreaterThan(0);
+    for (const [id, l] of locks) expect([id, groups.some((g) => lies(where(String(l.scope)), g))]).toEqual([id, true]);
   });
 
   test("the bootstrap creates the deployment's groups as the cloud stack declares them, kept from destroy, their later tags the cloud stack's; the cloud stack adopts each by an import block with its id; the data lock stays the cloud stack's", () => {

@@ -33,6 +33,17 @@ export interface AzureDeployRolesStackProps {
 export const IDENTITY_ACTION_PREFIX = "Microsoft.ManagedIdentity/";
 
 /**
+ * The writes that change or delete a whole resource group or its management locks: only at the deployment's own groups
+ * (`<name>-deploy-groups`), never at the subscription. The bootstrap creates the groups, so the apply identity only
+ * updates them (tags) and writes the data group's CanNotDelete lock; at the subscription these would let it lift any
+ * lock of the subscription (the state account's group's included, which is what keeps the state container) and delete
+ * any group. A role assigned at a resource group applies to that group itself and everything in it
+ * (https://learn.microsoft.com/azure/role-based-access-control/scope-overview: "you can assign a role at ... resource
+ * group ... scope"; lower scopes inherit; a lock is a child of its scope, Microsoft.Authorization/locks at the group).
+ */
+export const GROUP_WRITES = /^Microsoft\.(Authorization\/locks|Resources\/subscriptions\/resourceGroups)\/(write|delete)$/;
+
+/**
  * `<name>-deploy-roles`: the least-privilege deploy identities of an Azure deployment, in place of Owner. Custom
  * roles whose actions are DERIVED from the resource types the deployment synthesizes (permission-facts.ts): the
  * plan role only reads, the apply role reads and writes, except role assignment and identities, which are roles of
@@ -47,6 +58,8 @@ export const IDENTITY_ACTION_PREFIX = "Microsoft.ManagedIdentity/";
  *   write and delete) only at the groups holding the deployment's user-assigned identities (identityGroups): it can
  *   neither mint a credential on, nor attach, any other identity of the subscription. AKS's kubelet identity is not
  *   among them: AKS creates it in the node resource group itself (AKS_IDENTITY_FACTS).
+ * - `<name>-deploy-groups` (resource group and management lock writes, GROUP_WRITES) only at the deployment's three
+ *   groups: no lock of the subscription is lifted, and no other group deleted, from CI.
  * To assign at the groups before the cloud stack runs, the bootstrap CREATES the deployment's resource groups
  * (`<name>-network`, `<name>-cluster`, `<name>-data`, stacks/azure-resource-groups.ts; kept from destroy) and the
  * cloud stack adopts them by import blocks, under its own addresses. The data group's CanNotDelete lock stays the
@@ -69,6 +82,8 @@ export class AzureDeployRolesStack extends TerraformStack {
   readonly grantRole: RoleDefinition;
   /** The identity actions, assigned to the apply identity at the groups holding the deployment's identities. */
   readonly identityRole: RoleDefinition;
+  /** The group and lock writes (GROUP_WRITES), assigned to the apply identity at the deployment's groups. */
+  readonly groupRole: RoleDefinition;
   /** The deployment's resource groups, created here and adopted by the cloud stack. */
   readonly groups: Readonly<Record<AzureGroupKind, ResourceGroup>>;
   /** The custom roles the cloud stack assigns, by their fixed ids. */
@@ -91,8 +106,8 @@ export class AzureDeployRolesStack extends TerraformStack {
     this.applyRole = role(
       "ApplyRole",
       `${d.name}-deploy-apply`,
-      `Applies ${d.name}: creates, updates and deletes what its stacks hold (derived from the synthesized resource types); role assignments through ${d.name}-deploy-grants, identities through ${d.name}-deploy-identities`,
-      [...derived.read, ...derived.write.filter((a) => !grant.has(a) && !identity(a))],
+      `Applies ${d.name}: creates, updates and deletes what its stacks hold (derived from the synthesized resource types); role assignments through ${d.name}-deploy-grants, identities through ${d.name}-deploy-identities, its groups and their locks through ${d.name}-deploy-groups`,
+      [...derived.read, ...derived.write.filter((a) => !grant.has(a) && !identity(a) && !GROUP_WRITES.test(a))],
     );
     const scopes = grantScopes(stacks, az, azureResourceGroups(d));
     // A customer's resource in another subscription of the tenant (a certificate's vault): the grant role must be assignable there.
@@ -105,6 +120,7 @@ export class AzureDeployRolesStack extends TerraformStack {
       assignableScopes: [subscription, ...otherSubscriptions],
     });
     this.identityRole = role("IdentityRole", `${d.name}-deploy-identities`, `Creates, deletes, federates and attaches ${d.name}'s managed identities (assigned at the groups holding them)`, derived.write.filter(identity));
+    this.groupRole = role("GroupRole", `${d.name}-deploy-groups`, `Updates and deletes ${d.name}'s resource groups and their locks (assigned at those groups only)`, derived.write.filter((a) => GROUP_WRITES.test(a)));
 
     const groupSpecs = azureResourceGroups(d);
     const group = (kind: AzureGroupKind) => {
@@ -142,6 +158,14 @@ export class AzureDeployRolesStack extends TerraformStack {
       });
     for (const kind of scopes.groups) grantAt(`Grant${groupSpecs[kind].constructId}`, this.groups[kind].id, `in ${groupSpecs[kind].name}`);
     for (const external of scopes.external) grantAt(`GrantOn${idOf(external.split("/providers/").slice(1).join("/").replace(/^Microsoft\./, ""))}`, external, `on ${external}`);
+    for (const kind of ["network", "cluster", "data"] as const) {
+      new RoleAssignment(this, `Groups${groupSpecs[kind].constructId}`, {
+        scope: this.groups[kind].id,
+        roleDefinitionId: this.groupRole.roleDefinitionResourceId,
+        principalId: az.deployerObjectId,
+        description: `${groupSpecs[kind].name} itself and its locks only.`,
+      });
+    }
     for (const kind of identityGroups(stacks, az, groupSpecs)) {
       new RoleAssignment(this, `Identity${groupSpecs[kind].constructId}`, {
         scope: this.groups[kind].id,
