@@ -435,7 +435,7 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
       principalId: cluster.identity.principalId,
       principalType: "ServicePrincipal",
     });
-    cluster.resource.dependsOn = [...(cluster.resource.dependsOn ?? []), dependable(vnetGrant)];
+    cluster.resource.dependsOn = [...(cluster.resource.dependsOn ?? []), dependable(propagated(scope, "ClusterExistingVnetNetworkContributorPropagated", vnetGrant))];
   }
   if (w.diskEncryptionSet) {
     // AKS creates the OS disks with the set: its identity reads the set first (AZURE_CMK_FACTS.clusterRoleOnDiskEncryptionSet).

@@ -10,6 +10,7 @@ import { EtcdEncryptionKey } from "../../constructs/azure/etcd-encryption-key";
 import { CONTAINER_INSIGHTS } from "../../constructs/azure/container-insights";
 import type { Construct } from "constructs";
 import { onlyResource, type TfJson } from "../support/helpers";
+import { AZURE_RBAC_PROPAGATION } from "../../constructs/azure/role-propagation";
 
 /** Every prop but the etcd key, which is a construct built in the test's scope. */
 type Props = Omit<AksClusterProps, "etcdEncryptionKey">;
@@ -111,14 +112,19 @@ describe("AksCluster network", () => {
       network_profile: expect.objectContaining({ outbound_type: "userAssignedNATGateway", load_balancer_sku: "standard" }),
     });
   });
-  test("the cluster waits for its role assignments (network, API server subnet, etcd key) and what it is given", () => {
+  test("the cluster waits for its role assignments (network, API server subnet, etcd key) to take effect, not only to exist (AZURE_RBAC_PROPAGATION)", () => {
     const c = cluster({ dependsOn: [] });
-    expect(c.depends_on).toEqual([
+    expect(c.depends_on).toEqual([expect.stringMatching(/^time_sleep\.Cluster_IdentityGrantsPropagated_/)]);
+    const tf = JSON.parse(synth()) as { resource: Record<string, Record<string, { depends_on?: string[]; create_duration?: string; triggers?: Record<string, string> }>> };
+    const sleep = Object.entries(tf.resource.time_sleep).find(([k]) => k.startsWith("Cluster_IdentityGrantsPropagated_"))![1];
+    expect(sleep.depends_on).toEqual([
       expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityNetworkContributor_/),
       expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityApiServerSubnetNetworkContributor_/),
       expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityEtcdKeyCryptoUser_/),
       expect.stringMatching(/^azurerm_role_assignment\.Cluster_IdentityEtcdKeyPrivateLink_/),
     ]);
+    expect(sleep.create_duration).toBe(AZURE_RBAC_PROPAGATION.value.wait);
+    expect(Object.keys(sleep.triggers ?? {})).toHaveLength(4);
   });
 });
 

@@ -26,7 +26,9 @@ describe("an existing VNet", () => {
     expect(cluster.api_server_access_profile.subnet_id).toBe("${data.azurerm_subnet.Network_ApiServerSubnet_F9EBDB7C.id}");
     const grant = blocksOf(estate.cloud, "azurerm_role_assignment").ClusterExistingVnetNetworkContributor;
     expect(grant).toEqual(expect.objectContaining({ scope: "${data.azurerm_virtual_network.Network_1C6012B5.id}", role_definition_name: "Network Contributor" }));
-    expect(cluster.depends_on).toContain("azurerm_role_assignment.ClusterExistingVnetNetworkContributor");
+    // Once it has taken effect (AZURE_RBAC_PROPAGATION), not only once it exists.
+    expect(cluster.depends_on).toContain("time_sleep.ClusterExistingVnetNetworkContributorPropagated");
+    expect((blocksOf(estate.cloud, "time_sleep").ClusterExistingVnetNetworkContributorPropagated as { depends_on: string[] }).depends_on).toEqual(["azurerm_role_assignment.ClusterExistingVnetNetworkContributor"]);
     // The created network keeps its NAT gateway.
     const createdCluster = Object.values(blocksOf(created.cloud, "azurerm_kubernetes_cluster"))[0] as Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
     expect(createdCluster.network_profile.outbound_type).toBe("userAssignedNATGateway");

@@ -6,6 +6,7 @@ import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
 import { UnsealKeyVault, UNSEAL_ROLE } from "../../constructs/azure/unseal-key-vault";
 import { EtcdEncryptionKey, KMS_KEY_ROLE, KMS_PRIVATE_LINK_ROLE } from "../../constructs/azure/etcd-encryption-key";
+import { AZURE_RBAC_PROPAGATION } from "../../constructs/azure/role-propagation";
 import { KEY_DEPLOYER_DATA_ACTIONS, type SingleKeyVault, type SingleKeyVaultProps } from "../../constructs/azure/single-key-vault";
 import { onlyResource, resourcesOf, type TfJson } from "../support/helpers";
 
@@ -59,7 +60,11 @@ describe.each(KINDS)("%s (a single-key vault)", (_kind, make) => {
     expect(assignment.principal_id).toBe(DEPLOYER);
     expect(r.resource.azurerm_client_config).toBeUndefined();
     expect(JSON.stringify(JSON.parse(synth()).data ?? {})).not.toContain("azurerm_client_config");
-    expect(onlyResource(r, "azurerm_key_vault_key").depends_on).toEqual([`azurerm_role_assignment.${id}`]);
+    // Through the grant's propagation (AZURE_RBAC_PROPAGATION): created, then honoured, before the key.
+    const [sleepId, sleep] = Object.entries(r.resource.time_sleep).find(([k]) => k.includes("DeployerKeyManagerPropagated"))!;
+    expect(onlyResource(r, "azurerm_key_vault_key").depends_on).toEqual([`time_sleep.${sleepId}`]);
+    expect(sleep.depends_on).toEqual([`azurerm_role_assignment.${id}`]);
+    expect(sleep.create_duration).toBe(AZURE_RBAC_PROPAGATION.value.wait);
   });
   test("vault and key are protected from destroy unless allowDestroy", () => {
     const kept = res();

@@ -12,6 +12,7 @@ import type { ControlPlaneAccess } from "../../platform/control-plane-access";
 import { AKS_FACTS } from "./azure-facts";
 import type { EtcdEncryptionKey } from "./etcd-encryption-key";
 import { idOf } from "../../lib/construct-id";
+import { propagated } from "./role-propagation";
 
 /** A pool of worker nodes. */
 export interface AksNodePool {
@@ -178,7 +179,8 @@ export class AksCluster extends Construct {
       resourceGroupName,
       tags,
     });
-    const identityGrants = this.grantControlPlaneIdentity(props);
+    // AKS uses them while it creates the cluster (the KMS key check, the subnets): created first, then honoured (AZURE_RBAC_PROPAGATION).
+    const identityGrants = [propagated(this, "IdentityGrantsPropagated", ...this.grantControlPlaneIdentity(props))];
 
     const access = props.access;
     const nodeDefaults = {

@@ -40,17 +40,18 @@ function timeProvider(scope: Construct): TimeProvider {
 }
 
 /**
- * What waits for `assignment` to take effect: a `time_sleep` of AZURE_RBAC_PROPAGATION after it is created (only
- * then: a changed assignment, a new id, waits again). Depend on this instead of on the assignment.
+ * What waits for `assignments` to take effect: one `time_sleep` of AZURE_RBAC_PROPAGATION after they are created (only
+ * then: a changed assignment, a new id, waits again). Depend on this instead of on the assignments.
  */
-export function propagated(scope: Construct, id: string, assignment: RoleAssignment): ITerraformDependable {
+export function propagated(scope: Construct, id: string, ...assignments: RoleAssignment[]): ITerraformDependable {
+  if (assignments.length === 0) throw new Error(`propagated ${id}: name the role assignments to wait for`);
   const sleep = new TerraformResource(scope, id, {
     terraformResourceType: "time_sleep",
     terraformGeneratorMetadata: { providerName: "time" },
     provider: timeProvider(scope),
-    dependsOn: [assignment],
+    dependsOn: assignments,
   });
   sleep.addOverride("create_duration", AZURE_RBAC_PROPAGATION.value.wait);
-  sleep.addOverride("triggers", { role_assignment_id: assignment.id });
+  sleep.addOverride("triggers", assignments.length === 1 ? { role_assignment_id: assignments[0].id } : Object.fromEntries(assignments.map((a) => [`${a.node.id}_id`, a.id])));
   return sleep;
 }

@@ -4,6 +4,7 @@ import { KeyVaultKey } from "@cdktf/provider-azurerm/lib/key-vault-key";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { dependable, type ITerraformDependable } from "cdktf";
 import { MonitorDiagnosticSetting } from "@cdktf/provider-azurerm/lib/monitor-diagnostic-setting";
+import { propagated } from "./role-propagation";
 
 /**
  * The Key Vault data actions Terraform's azurerm provider uses to manage one key, and nothing else: read it
@@ -156,7 +157,9 @@ export class SingleKeyVault extends Construct {
       keyOpts: [...key.operations],
       rotationPolicy: { automatic: { timeAfterCreation: key.rotateAfter } },
       tags: { ...props.tags },
-      dependsOn: [deployer],
+      // The key is created through the deployer's grant on this vault, made in the same apply: honoured only once Azure has
+      // propagated it (AZURE_RBAC_PROPAGATION; a 403 on the first apply otherwise).
+      dependsOn: [propagated(this, "DeployerKeyManagerPropagated", deployer)],
       lifecycle: { preventDestroy },
     });
 
