@@ -11,7 +11,7 @@ import { AZURE_BUILT_IN_ROLES, builtInRoleId, deploymentRoleGuid } from "../../c
 import { KEY_DELETE_DATA_ACTION, KEY_DEPLOYER_DATA_ACTIONS } from "../../constructs/azure/single-key-vault";
 import { buildBootstrap } from "../../scripts/bootstrap";
 import { decodeStacks, terraformBinary } from "../../scripts/terraform-decode";
-import { AzureDeployRolesStack, FLOW_LOG_STORAGE_ACTIONS } from "../../stacks/bootstrap/azure-deploy-roles-stack";
+import { AzureDeployRolesStack } from "../../stacks/bootstrap/azure-deploy-roles-stack";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, roleGrants } from "../../stacks/bootstrap/azure-grant-condition";
 import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
 import { KmsKeyRing } from "@cdktf/provider-google/lib/kms-key-ring";
@@ -43,7 +43,7 @@ describe("Azure: <name>-deploy-roles", () => {
 
   test("custom plan and apply roles with exactly the derived actions, none a wildcard, no Owner or Contributor; role assignment only in the grant role", () => {
     expect(new Set(actions("PlanRole"))).toEqual(new Set(derived.read));
-    expect(new Set([...actions("ApplyRole"), ...actions("GrantRole"), ...actions("IdentityRole"), ...actions("GroupRole"), ...actions("FlowLogStorageRole")])).toEqual(new Set([...derived.read, ...derived.write]));
+    expect(new Set([...actions("ApplyRole"), ...actions("GrantRole"), ...actions("IdentityRole"), ...actions("GroupRole")])).toEqual(new Set([...derived.read, ...derived.write]));
     expect(derived.write).toEqual(expect.arrayContaining(["Microsoft.ContainerService/managedClusters/write", "Microsoft.Authorization/roleAssignments/write"]));
     expect(actions("GrantRole").sort()).toEqual([...ROLE_ASSIGNMENT_WRITES].sort());
     expect(actions("ApplyRole").filter((a) => a.startsWith("Microsoft.Authorization/roleAssignments/") && !a.endsWith("/read"))).toEqual([]);
@@ -68,7 +68,6 @@ describe("Azure: <name>-deploy-roles", () => {
     const role = (a: Record<string, unknown>) => /azurerm_role_definition\.(\w+)\./.exec(String(a.role_definition_id))![1];
     expect(assignments.map(([k, a]) => [k, role(a), a.principal_id, a.scope, a.condition === undefined ? "" : a.condition_version])).toEqual([
       ["ApplyAssignment", "ApplyRole", d.azure!.deployerObjectId, sub, ""],
-      ["FlowLogStorageDataGroup", "FlowLogStorageRole", d.azure!.deployerObjectId, group("DataGroup_FB50DC36"), ""],
       ["GrantClusterGroup", "GrantRole", d.azure!.deployerObjectId, group("ClusterGroup_A036C85D"), AZURE_DELEGATION_FACTS.conditionVersion.value],
       ["GrantDataGroup", "GrantRole", d.azure!.deployerObjectId, group("DataGroup_FB50DC36"), AZURE_DELEGATION_FACTS.conditionVersion.value],
       ["GrantNetworkGroup", "GrantRole", d.azure!.deployerObjectId, group("NetworkGroup_63999A45"), AZURE_DELEGATION_FACTS.conditionVersion.value],
@@ -295,23 +294,6 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the grant and identity roles reach only
     const locks = Object.entries(cloud.resource.azurerm_management_lock ?? {});
     expect(locks.length).toBeGreaterThan(0);
     for (const [id, l] of locks) expect([id, groups.some((g) => lies(where(String(l.scope)), g))]).toEqual([id, true]);
-  });
-
-  test("the flow logs' storage key and SAS listing (Network Watcher checks it on the caller) only at the groups holding the flow logs' accounts, never the subscription", () => {
-    const roles = boot.resource.azurerm_role_definition;
-    const actionsOf = (r: string) => (roles[r].permissions as { actions: string[] }[])[0].actions;
-    expect(actionsOf("ApplyRole").filter((a) => /^Microsoft\.Storage\/storageAccounts\/list/.test(a))).toEqual([]);
-    const logs = Object.values(cloud.resource.azurerm_network_watcher_flow_log ?? {});
-    // An existing network's flow logs are the customer's: no flow log, no role.
-    if (logs.length === 0) {
-      expect(az.existingNetwork).toBeDefined();
-      expect(roles.FlowLogStorageRole).toBeUndefined();
-      return;
-    }
-    expect(actionsOf("FlowLogStorageRole").sort()).toEqual([...FLOW_LOG_STORAGE_ACTIONS].sort());
-    const holding = [...new Set(logs.map((l) => where(String(l.storage_account_id)).split("/providers/")[0]))].sort();
-    expect(holding.length).toBeGreaterThan(0);
-    expect(assignedWith("FlowLogStorageRole").map((a) => a.scope).sort()).toEqual(holding);
   });
 
   test("the bootstrap creates the deployment's groups as the cloud stack declares them, kept from destroy, their later tags the cloud stack's; the cloud stack adopts each by an import block with its id; the data lock stays the cloud stack's", () => {

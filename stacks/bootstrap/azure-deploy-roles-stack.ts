@@ -10,7 +10,7 @@ import { stackIds } from "../stack-ids";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, delegationCondition, roleGrants } from "./azure-grant-condition";
 import { AZURE_BLOB_CONDITION_FACTS, STATE_CONTAINER_ROLES, STATE_ROLE_DATA_ACTIONS, stateBlobsCondition } from "./azure-state-condition";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
-import { flowLogStorageGroups, grantScopes, identityGroups } from "./azure-grant-scopes";
+import { grantScopes, identityGroups } from "./azure-grant-scopes";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
 import { azureResourceGroups, type AzureGroupKind } from "../azure-resource-groups";
 import { idOf } from "../../lib/construct-id";
@@ -41,15 +41,6 @@ export const IDENTITY_ACTION_PREFIX = "Microsoft.ManagedIdentity/";
  * (https://learn.microsoft.com/azure/role-based-access-control/scope-overview: "you can assign a role at ... resource
  * group ... scope"; lower scopes inherit; a lock is a child of its scope, Microsoft.Authorization/locks at the group).
  */
-/**
- * What Network Watcher checks on the caller when it creates or updates a flow log that writes to a storage account: the
- * account's key and SAS listing ("Flow logs" section of https://learn.microsoft.com/azure/network-watcher/required-rbac-permissions:
- * Microsoft.Storage/storageAccounts/listServiceSas/Action, listAccountSas/Action, listKeys/Action; the page notes that
- * Network Contributor does not cover these Microsoft.Storage actions). Granted only at the groups holding the flow logs'
- * accounts (flowLogStorageGroups), never at the subscription: listKeys there would reach every account's data.
- */
-export const FLOW_LOG_STORAGE_ACTIONS = ["Microsoft.Storage/storageAccounts/listAccountSas/action", "Microsoft.Storage/storageAccounts/listKeys/action", "Microsoft.Storage/storageAccounts/listServiceSas/action"] as const;
-
 export const GROUP_WRITES = /^Microsoft\.(Authorization\/locks|Resources\/subscriptions\/resourceGroups)\/(write|delete)$/;
 
 /**
@@ -93,8 +84,6 @@ export class AzureDeployRolesStack extends TerraformStack {
   readonly identityRole: RoleDefinition;
   /** The group and lock writes (GROUP_WRITES), assigned to the apply identity at the deployment's groups. */
   readonly groupRole: RoleDefinition;
-  /** The flow logs' storage actions (FLOW_LOG_STORAGE_ACTIONS), at the groups holding their accounts; none without a flow log. */
-  readonly flowLogStorageRole?: RoleDefinition;
   /** The deployment's resource groups, created here and adopted by the cloud stack. */
   readonly groups: Readonly<Record<AzureGroupKind, ResourceGroup>>;
   /** The custom roles the cloud stack assigns, by their fixed ids. */
@@ -113,13 +102,12 @@ export class AzureDeployRolesStack extends TerraformStack {
       new RoleDefinition(this, roleId, { name, scope: subscription, description, permissions: [{ actions: [...actions] }], assignableScopes: [subscription] });
     const grant = new Set<string>(ROLE_ASSIGNMENT_WRITES);
     const identity = (a: string) => a.startsWith(IDENTITY_ACTION_PREFIX);
-    const flowLogStorage = (a: string) => (FLOW_LOG_STORAGE_ACTIONS as readonly string[]).includes(a);
     this.planRole = role("PlanRole", `${d.name}-deploy-plan`, `Plans ${d.name}: reads what its stacks refresh (derived from the synthesized resource types)`, derived.read);
     this.applyRole = role(
       "ApplyRole",
       `${d.name}-deploy-apply`,
       `Applies ${d.name}: creates, updates and deletes what its stacks hold (derived from the synthesized resource types); role assignments through ${d.name}-deploy-grants, identities through ${d.name}-deploy-identities, its groups and their locks through ${d.name}-deploy-groups`,
-      [...derived.read, ...derived.write.filter((a) => !grant.has(a) && !identity(a) && !GROUP_WRITES.test(a) && !flowLogStorage(a))],
+      [...derived.read, ...derived.write.filter((a) => !grant.has(a) && !identity(a) && !GROUP_WRITES.test(a))],
     );
     const scopes = grantScopes(stacks, az, azureResourceGroups(d));
     // A customer's resource in another subscription of the tenant (a certificate's vault): the grant role must be assignable there.
@@ -132,10 +120,6 @@ export class AzureDeployRolesStack extends TerraformStack {
       assignableScopes: [subscription, ...otherSubscriptions],
     });
     this.identityRole = role("IdentityRole", `${d.name}-deploy-identities`, `Creates, deletes, federates and attaches ${d.name}'s managed identities (assigned at the groups holding them)`, derived.write.filter(identity));
-    const flowLogActions = derived.write.filter(flowLogStorage);
-    this.flowLogStorageRole = flowLogActions.length
-      ? role("FlowLogStorageRole", `${d.name}-deploy-flow-log-storage`, `Lets Network Watcher write ${d.name}'s flow logs to their storage accounts (assigned at the groups holding them)`, flowLogActions)
-      : undefined;
     this.groupRole = role("GroupRole", `${d.name}-deploy-groups`, `Updates and deletes ${d.name}'s resource groups and their locks (assigned at those groups only)`, derived.write.filter((a) => GROUP_WRITES.test(a)));
 
     const groupSpecs = azureResourceGroups(d);
@@ -181,16 +165,6 @@ export class AzureDeployRolesStack extends TerraformStack {
         principalId: az.deployerObjectId,
         description: `${groupSpecs[kind].name} itself and its locks only.`,
       });
-    }
-    if (this.flowLogStorageRole) {
-      for (const kind of flowLogStorageGroups(stacks, az, groupSpecs)) {
-        new RoleAssignment(this, `FlowLogStorage${groupSpecs[kind].constructId}`, {
-          scope: this.groups[kind].id,
-          roleDefinitionId: this.flowLogStorageRole.roleDefinitionResourceId,
-          principalId: az.deployerObjectId,
-          description: `The flow logs' storage accounts in ${groupSpecs[kind].name} only.`,
-        });
-      }
     }
     for (const kind of identityGroups(stacks, az, groupSpecs)) {
       new RoleAssignment(this, `Identity${groupSpecs[kind].constructId}`, {

@@ -186,23 +186,3 @@ export function identityGroups(stacks: readonly TerraformStack[], az: AzureSetti
   const order: AzureGroupKind[] = ["network", "cluster", "data"];
   return order.filter((k) => kinds.has(k));
 }
-
-/**
- * The deployment's groups holding the storage accounts its flow logs write to (azurerm_network_watcher_flow_log
- * storage_account_id): where the storage actions Network Watcher checks on the caller for a flow log
- * (FLOW_LOG_STORAGE_ACTIONS, azure-deploy-roles-stack.ts) are granted, instead of on every account of the subscription.
- * A flow log writing to an account outside the deployment's groups stops the bootstrap.
- */
-export function flowLogStorageGroups(stacks: readonly TerraformStack[], az: AzureSettings, groups: Readonly<Record<AzureGroupKind, AzureGroupSpec>>): AzureGroupKind[] {
-  const kinds = new Set<AzureGroupKind>();
-  for (const stack of stacks) {
-    const json = stack.toTerraform() as TfJson;
-    for (const [name, body] of Object.entries(json.resource?.azurerm_network_watcher_flow_log ?? {})) {
-      const scope = resolveScope(json, String(body.storage_account_id), groups, az.subscriptionId, `${stack.node.id}/${name}`);
-      if (!("group" in scope)) throw new Error(`${stack.node.id}/azurerm_network_watcher_flow_log.${name}: writes to a storage account outside the deployment's groups`);
-      kinds.add(scope.group);
-    }
-  }
-  const order: AzureGroupKind[] = ["network", "cluster", "data"];
-  return order.filter((k) => kinds.has(k));
-}
