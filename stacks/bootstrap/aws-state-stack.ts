@@ -347,19 +347,22 @@ function applyDenials(
     // ec2:RunInstances is granted for EKS's launch check from a launch template (WriteEc2LaunchFromTemplates), and a
     // RunInstances request's own parameters (SubnetId, SecurityGroupIds) override the template's: whatever template a
     // request names, no instance is launched into a subnet or behind a security group that is not the deployment's
-    // (tagged `deployment: <name>`, or an existing network's node subnets by id). Both are required resource types of
-    // RunInstances, so every launch names them (AWS_ACTION_CONDITIONS).
+    // (tagged `deployment: <name>`, or an existing network's node subnets by id), in any account (a subnet shared in
+    // through RAM carries its owner's account in its ARN), nor with a public address. Subnet and security group are
+    // required resource types of RunInstances, so every launch names them (AWS_ACTION_CONDITIONS).
     {
       sid: "DenyLaunchOutsideDeploymentSubnets",
       effect: "Deny",
       actions: ["ec2:RunInstances"],
-      resources: [`arn:${w.partition}:ec2:*:${w.account}:subnet/*`],
+      resources: [`arn:${w.partition}:ec2:*:*:subnet/*`],
       condition: [
         { test: "StringNotEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [w.name] },
         ...(w.nodeSubnetIds.length ? [{ test: "StringNotEquals", variable: "ec2:SubnetID", values: [...w.nodeSubnetIds] }] : []),
       ],
     },
-    { sid: "DenyLaunchOutsideDeploymentSecurityGroups", effect: "Deny", actions: ["ec2:RunInstances"], resources: [`arn:${w.partition}:ec2:*:${w.account}:security-group/*`], condition: [{ test: "StringNotEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [w.name] }] },
+    { sid: "DenyLaunchOutsideDeploymentSecurityGroups", effect: "Deny", actions: ["ec2:RunInstances"], resources: [`arn:${w.partition}:ec2:*:*:security-group/*`], condition: [{ test: "StringNotEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [w.name] }] },
+    // The node groups' templates ask for no public address (nodes are in private subnets): no launch gets one.
+    { sid: "DenyLaunchWithPublicAddress", effect: "Deny", actions: ["ec2:RunInstances"], resources: [`arn:${w.partition}:ec2:*:*:network-interface/*`], condition: [{ test: "Bool", variable: "ec2:AssociatePublicIpAddress", values: ["true"] }] },
     // The deployment's keys are reached by their aliases: no alias of the account is moved to another key or deleted
     // (and created again on another) from CI (ALIAS_CHANGE_ACTIONS).
     { sid: "DenyAliasChanges", effect: "Deny", actions: [...ALIAS_CHANGE_ACTIONS], resources: [`arn:${w.partition}:kms:*:${w.account}:alias/*`] },

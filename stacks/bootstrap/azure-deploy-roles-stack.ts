@@ -41,7 +41,15 @@ export const IDENTITY_ACTION_PREFIX = "Microsoft.ManagedIdentity/";
  * (https://learn.microsoft.com/azure/role-based-access-control/scope-overview: "you can assign a role at ... resource
  * group ... scope"; lower scopes inherit; a lock is a child of its scope, Microsoft.Authorization/locks at the group).
  */
-export const GROUP_WRITES = /^Microsoft\.(Authorization\/locks|Resources\/subscriptions\/resourceGroups)\/(write|delete)$/;
+export const GROUP_WRITES = /^Microsoft\.(Authorization\/locks|Resources\/subscriptions\/resourceGroups)\/write$/;
+
+/**
+ * Never granted to CI, at any scope: lifting a lock and deleting a group. The data group's CanNotDelete lock guards the
+ * platform's data; with `locks/delete` at that group a pipeline could lift it and then delete the group. They are needed
+ * only to tear down (a destroy) or to lift the lock when `dataProtection.allowDestroy` turns true: an administrator's
+ * apply (docs/deployment-guide.md).
+ */
+export const GROUP_DELETES = ["Microsoft.Authorization/locks/delete", "Microsoft.Resources/subscriptions/resourceGroups/delete"] as const;
 
 /**
  * `<name>-deploy-roles`: the least-privilege deploy identities of an Azure deployment, in place of Owner. Custom
@@ -59,7 +67,8 @@ export const GROUP_WRITES = /^Microsoft\.(Authorization\/locks|Resources\/subscr
  *   neither mint a credential on, nor attach, any other identity of the subscription. AKS's kubelet identity is not
  *   among them: AKS creates it in the node resource group itself (AKS_IDENTITY_FACTS).
  * - `<name>-deploy-groups` (resource group and management lock writes, GROUP_WRITES) only at the deployment's three
- *   groups: no lock of the subscription is lifted, and no other group deleted, from CI.
+ *   groups; lifting a lock and deleting a group (GROUP_DELETES) are granted nowhere: no lock is lifted, and no group
+ *   deleted, from CI.
  * To assign at the groups before the cloud stack runs, the bootstrap CREATES the deployment's resource groups
  * (`<name>-network`, `<name>-cluster`, `<name>-data`, stacks/azure-resource-groups.ts; kept from destroy) and the
  * cloud stack adopts them by import blocks, under its own addresses. The data group's CanNotDelete lock stays the
@@ -107,7 +116,7 @@ export class AzureDeployRolesStack extends TerraformStack {
       "ApplyRole",
       `${d.name}-deploy-apply`,
       `Applies ${d.name}: creates, updates and deletes what its stacks hold (derived from the synthesized resource types); role assignments through ${d.name}-deploy-grants, identities through ${d.name}-deploy-identities, its groups and their locks through ${d.name}-deploy-groups`,
-      [...derived.read, ...derived.write.filter((a) => !grant.has(a) && !identity(a) && !GROUP_WRITES.test(a))],
+      [...derived.read, ...derived.write.filter((a) => !grant.has(a) && !identity(a) && !GROUP_WRITES.test(a) && !(GROUP_DELETES as readonly string[]).includes(a))],
     );
     const scopes = grantScopes(stacks, az, azureResourceGroups(d));
     // A customer's resource in another subscription of the tenant (a certificate's vault): the grant role must be assignable there.
@@ -120,7 +129,7 @@ export class AzureDeployRolesStack extends TerraformStack {
       assignableScopes: [subscription, ...otherSubscriptions],
     });
     this.identityRole = role("IdentityRole", `${d.name}-deploy-identities`, `Creates, deletes, federates and attaches ${d.name}'s managed identities (assigned at the groups holding them)`, derived.write.filter(identity));
-    this.groupRole = role("GroupRole", `${d.name}-deploy-groups`, `Updates and deletes ${d.name}'s resource groups and their locks (assigned at those groups only)`, derived.write.filter((a) => GROUP_WRITES.test(a)));
+    this.groupRole = role("GroupRole", `${d.name}-deploy-groups`, `Updates ${d.name}'s resource groups and writes their locks (assigned at those groups only; never lifts a lock nor deletes a group)`, derived.write.filter((a) => GROUP_WRITES.test(a)));
 
     const groupSpecs = azureResourceGroups(d);
     const group = (kind: AzureGroupKind) => {
