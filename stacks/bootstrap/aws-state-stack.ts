@@ -314,17 +314,8 @@ export function stateBucketStatements(p: { bucketArn: string; stateObjects: read
  */
 function applyDenials(
   writes: readonly string[],
-  w: {
-    readonly partition: string;
-    readonly account: string;
-    readonly name: string;
-    readonly stateKeyArn: string;
-    readonly stateRegion: string;
-    readonly boundaryArns: readonly string[];
-    readonly buckets: readonly string[];
-    /** An existing network's node subnets (aws.existingNetwork.privateSubnets), which do not carry the deployment's tag. */
-    readonly nodeSubnetIds: readonly string[];
-  },
+  // nodeSubnetIds: an existing network's node subnets (aws.existingNetwork.privateSubnets), which do not carry the deployment's tag.
+  w: { readonly partition: string; readonly account: string; readonly name: string; readonly stateKeyArn: string; readonly stateRegion: string; readonly boundaryArns: readonly string[]; readonly buckets: readonly string[]; readonly nodeSubnetIds: readonly string[] },
 ): DataAwsIamPolicyDocumentStatement[] {
   return [
     // The apply role manages the buckets, never their objects (no aws_s3_object in the stacks): whatever a bucket policy
