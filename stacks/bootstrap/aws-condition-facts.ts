@@ -67,7 +67,7 @@ export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>
   "ec2:RunInstances": {
     byResourceType: {
       "": ["ec2:LaunchTemplate", "ec2:IsLaunchTemplateResource", "aws:RequestedRegion"],
-      // The two required resource types that say where an instance runs (the apply role's DenyLaunchOutside* statements).
+      // Where an instance runs and how it is reached: the resource types the apply role's DenyLaunch* statements name.
       subnet: ["aws:ResourceTag/${TagKey}", "ec2:AvailabilityZone", "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:ResourceTag/${TagKey}", "ec2:SubnetID", "ec2:Vpc"],
       "security-group": ["aws:ResourceTag/${TagKey}", "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:ResourceTag/${TagKey}", "ec2:SecurityGroupID", "ec2:Vpc"],
       "network-interface": ["aws:RequestTag/${TagKey}", "aws:TagKeys", "ec2:AssociatePublicIpAddress", "ec2:AuthorizedService", "ec2:AvailabilityZone", "ec2:IsLaunchTemplateResource", "ec2:LaunchTemplate", "ec2:ManagedResourceOperator", "ec2:NetworkInterfaceID", "ec2:Subnet", "ec2:Vpc"],
