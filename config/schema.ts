@@ -415,7 +415,7 @@ const AzureExistingNetwork = z
       .describe(
         "Private DNS zones your estate already resolves Private Link names with (hub and spoke: one central zone per service, linked to the hub, answered through its DNS). " +
           "The private endpoints register their records in these zones, and the stack creates no zone of that name and links none to the VNet or the runner's network " +
-          "(a VNet takes one zone of a name; a second would clash). The apply identity needs Private DNS Zone Contributor on them. Default: the stack creates both zones and links them.",
+          "(a VNet takes one zone of a name; a second would clash). The bootstrap gives the apply identity privateDnsZones/join/action on them, nothing more. Default: the stack creates both zones and links them.",
       ),
   })
   .describe("Deploy into this existing VNet instead of creating one: no VNet, subnets, NSGs, NAT gateway or flow log are created (docs/deployment-guide.md, Existing network). Default: a VNet is created.");

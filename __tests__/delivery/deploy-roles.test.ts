@@ -44,7 +44,11 @@ describe("Azure: <name>-deploy-roles", () => {
   test("custom plan and apply roles with exactly the derived actions, none a wildcard, no Owner or Contributor; role assignment only in the grant role", () => {
     expect(new Set(actions("PlanRole"))).toEqual(new Set(derived.read));
     // Less what CI is never given (GROUP_DELETES: lifting a lock, deleting a group).
-    expect(new Set([...actions("ApplyRole"), ...actions("GrantRole"), ...actions("IdentityRole"), ...actions("GroupRole"), ...GROUP_DELETES])).toEqual(new Set([...derived.read, ...derived.write]));
+    const externalRoles = Object.keys(roles).filter((k) => k.startsWith("ExternalRole"));
+    expect(externalRoles.length).toBeGreaterThan(0);
+    expect(new Set([...actions("ApplyRole"), ...actions("WriteRole"), ...externalRoles.flatMap(actions), ...actions("GrantRole"), ...actions("IdentityRole"), ...actions("GroupRole"), ...GROUP_DELETES])).toEqual(new Set([...derived.read, ...derived.write]));
+    // At the subscription the apply identity only reads: every write is assigned where the stacks write (deploy-write-scopes.test.ts).
+    expect(new Set(actions("ApplyRole"))).toEqual(new Set(derived.read));
     expect(derived.write).toEqual(expect.arrayContaining(["Microsoft.ContainerService/managedClusters/write", "Microsoft.Authorization/roleAssignments/write"]));
     expect(actions("GrantRole").sort()).toEqual([...ROLE_ASSIGNMENT_WRITES].sort());
     expect(actions("ApplyRole").filter((a) => a.startsWith("Microsoft.Authorization/roleAssignments/") && !a.endsWith("/read"))).toEqual([]);
@@ -62,7 +66,7 @@ describe("Azure: <name>-deploy-roles", () => {
     }
   });
 
-  test("apply and plan roles at the subscription; the grant role (on condition, version 2.0) and the identity role to the apply identity at the deployment's groups only", () => {
+  test("apply (reads) and plan roles at the subscription; the writes, grant (on condition, version 2.0), group and identity roles to the apply identity at the deployment's groups; the writes outside them at the runner VNet and the region's network watcher only", () => {
     const assignments = Object.entries(tf.resource.azurerm_role_assignment).filter(([k]) => !k.endsWith("StateAssignment"));
     const sub = `/subscriptions/${d.azure!.subscriptionId}`;
     const group = (id: string) => `\${azurerm_resource_group.${id}.id}`;
@@ -77,6 +81,11 @@ describe("Azure: <name>-deploy-roles", () => {
       ["GroupsNetworkGroup", "GroupRole", d.azure!.deployerObjectId, group("NetworkGroup_63999A45"), ""],
       ["IdentityClusterGroup", "IdentityRole", d.azure!.deployerObjectId, group("ClusterGroup_A036C85D"), ""],
       ["PlanAssignment", "PlanRole", d.azure!.planObjectId, sub, ""],
+      ["WritesAtResourceGroupsContosoRunnersProvidersMicrosoftNetworkVirtualNetworksContosoRunners", "ExternalRole28dab6f8", d.azure!.deployerObjectId, d.azure!.runnerNetwork!.virtualNetworkId, ""],
+      ["WritesAtResourceGroupsNetworkWatcherRGProvidersMicrosoftNetworkNetworkWatchersNetworkWatcherWesteurope", "ExternalRole26ed16af", d.azure!.deployerObjectId, `${sub}/resourceGroups/NetworkWatcherRG/providers/Microsoft.Network/networkWatchers/NetworkWatcher_westeurope`, ""],
+      ["WritesClusterGroup", "WriteRole", d.azure!.deployerObjectId, group("ClusterGroup_A036C85D"), ""],
+      ["WritesDataGroup", "WriteRole", d.azure!.deployerObjectId, group("DataGroup_FB50DC36"), ""],
+      ["WritesNetworkGroup", "WriteRole", d.azure!.deployerObjectId, group("NetworkGroup_63999A45"), ""],
     ]);
   });
 

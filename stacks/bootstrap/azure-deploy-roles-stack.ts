@@ -11,6 +11,8 @@ import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, delegationCondition, ro
 import { AZURE_BLOB_CONDITION_FACTS, STATE_CONTAINER_ROLES, STATE_ROLE_DATA_ACTIONS, stateBlobsCondition } from "./azure-state-condition";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
 import { grantScopes, identityGroups } from "./azure-grant-scopes";
+import { writeScopes } from "./azure-write-scopes";
+import { createHash } from "node:crypto";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
 import { azureResourceGroups, type AzureGroupKind } from "../azure-resource-groups";
 import { idOf } from "../../lib/construct-id";
@@ -87,6 +89,10 @@ export const GROUP_DELETES = ["Microsoft.Authorization/locks/delete", "Microsoft
 export class AzureDeployRolesStack extends TerraformStack {
   readonly planRole: RoleDefinition;
   readonly applyRole: RoleDefinition;
+  /** The writes in the deployment's groups (writeScopes), assigned to the apply identity at those groups. */
+  readonly writeRole: RoleDefinition;
+  /** Exactly the writes at each customer's resource outside the groups, one role per set of actions, by scope. */
+  readonly externalWrites: readonly { readonly scope: string; readonly role: RoleDefinition }[];
   /** roleAssignments/write and delete, assigned to the apply identity on condition. */
   readonly grantRole: RoleDefinition;
   /** The identity actions, assigned to the apply identity at the groups holding the deployment's identities. */
@@ -115,9 +121,13 @@ export class AzureDeployRolesStack extends TerraformStack {
     this.applyRole = role(
       "ApplyRole",
       `${d.name}-deploy-apply`,
-      `Applies ${d.name}: creates, updates and deletes what its stacks hold (derived from the synthesized resource types); role assignments through ${d.name}-deploy-grants, identities through ${d.name}-deploy-identities, its groups and their locks through ${d.name}-deploy-groups`,
-      [...derived.read, ...derived.write.filter((a) => !grant.has(a) && !identity(a) && !GROUP_WRITES.test(a) && !(GROUP_DELETES as readonly string[]).includes(a))],
+      `Applies ${d.name}: reads what its stacks refresh, at the subscription; its writes through ${d.name}-deploy-writes (its groups) and ${d.name}-deploy-at-* (the customer's resources it writes under or names), role assignments through ${d.name}-deploy-grants, identities through ${d.name}-deploy-identities, its groups and their locks through ${d.name}-deploy-groups`,
+      derived.read,
     );
+    const elsewhere = (a: string) => grant.has(a) || identity(a) || GROUP_WRITES.test(a) || (GROUP_DELETES as readonly string[]).includes(a);
+    const writes = writeScopes(stacks, az, azureResourceGroups(d), new Set(derived.read), elsewhere);
+    const inGroups = [...new Set(Object.values(writes.groups).flat())].sort();
+    this.writeRole = role("WriteRole", `${d.name}-deploy-writes`, `Creates, updates and deletes ${d.name}'s resources (assigned at its resource groups only)`, inGroups);
     const scopes = grantScopes(stacks, az, azureResourceGroups(d));
     // A customer's resource in another subscription of the tenant (a certificate's vault): the grant role must be assignable there.
     const otherSubscriptions = [...new Set(scopes.external.map((s) => s.split("/").slice(0, 3).join("/").toLowerCase()))].filter((s) => s !== subscription.toLowerCase()).sort();
@@ -155,6 +165,44 @@ export class AzureDeployRolesStack extends TerraformStack {
     this.deploymentRoles = { keyDeployer: custom("keyDeployer", "KeyDeployerRole"), clusterReader: custom("clusterReader", "ClusterReaderRole") };
 
     new RoleAssignment(this, "ApplyAssignment", { scope: subscription, roleDefinitionId: this.applyRole.roleDefinitionResourceId, principalId: az.deployerObjectId });
+    for (const kind of Object.keys(writes.groups) as AzureGroupKind[]) {
+      new RoleAssignment(this, `Writes${groupSpecs[kind].constructId}`, {
+        scope: this.groups[kind].id,
+        roleDefinitionId: this.writeRole.roleDefinitionResourceId,
+        principalId: az.deployerObjectId,
+        description: `${d.name}'s resources in ${groupSpecs[kind].name} only.`,
+      });
+    }
+    // One role per set of actions, assignable in each subscription those scopes lie in; one assignment per scope.
+    const roles = new Map<string, RoleDefinition>();
+    const external: { scope: string; role: RoleDefinition }[] = [];
+    for (const w of writes.external) {
+      const key = w.actions.join(" ");
+      let r = roles.get(key);
+      if (!r) {
+        const digest = createHash("sha256").update(key).digest("hex").slice(0, 8);
+        const at = writes.external.filter((x) => x.actions.join(" ") === key).map((x) => x.scope);
+        const subscriptions = [...new Set([subscription, ...at.map((x) => x.split("/").slice(0, 3).join("/"))].map((x) => x.toLowerCase()))].map((x) => (x === subscription.toLowerCase() ? subscription : x));
+        r = new RoleDefinition(this, `ExternalRole${digest}`, {
+          name: `${d.name}-deploy-at-${digest}`,
+          scope: subscription,
+          description: `Exactly what ${d.name}'s stacks write under, or link to, the customer's resources it is assigned on: ${at.join(", ")}`,
+          permissions: [{ actions: [...w.actions] }],
+          assignableScopes: subscriptions,
+        });
+        roles.set(key, r);
+      }
+      // Named by the path under the deployment's subscription (or the whole id in another one): unique per scope.
+      const own = w.scope.toLowerCase().startsWith(`${subscription.toLowerCase()}/`);
+      new RoleAssignment(this, `WritesAt${idOf(own ? w.scope.slice(subscription.length) : w.scope)}`, {
+        scope: w.scope,
+        roleDefinitionId: r.roleDefinitionResourceId,
+        principalId: az.deployerObjectId,
+        description: `What ${d.name}'s stacks need on ${w.scope}: ${w.actions.join(", ")}.`,
+      });
+      external.push({ scope: w.scope, role: r });
+    }
+    this.externalWrites = external;
     const condition = delegationCondition(roleGrants(stacks, az), az);
     const grantAt = (constructId: string, scopeId: string, where: string) =>
       new RoleAssignment(this, constructId, {
