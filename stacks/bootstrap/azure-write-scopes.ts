@@ -44,7 +44,8 @@ export const AZURE_LINKED_ACTIONS: Readonly<Record<string, { readonly refs: Read
     refs: {
       "default_node_pool.vnet_subnet_id": ["Microsoft.Network/virtualNetworks/subnets/join/action"],
       "api_server_access_profile.subnet_id": ["Microsoft.Network/virtualNetworks/subnets/join/action"],
-      "oms_agent.log_analytics_workspace_id": ["Microsoft.OperationalInsights/workspaces/sharedKeys/action"],
+      // The Container Insights solution AKS writes lies in the workspace's group, beside it (always the deployment's data group).
+      "oms_agent.log_analytics_workspace_id": ["Microsoft.OperationalInsights/workspaces/sharedKeys/action", "Microsoft.OperationsManagement/solutions/write"],
       "identity.identity_ids": ["Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"],
       disk_encryption_set_id: [],
       "key_management_service.key_vault_key_id": [],

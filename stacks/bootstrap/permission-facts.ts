@@ -152,9 +152,13 @@ export const AZURE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   azurerm_key_vault: { read: ["Microsoft.KeyVault/vaults/read", "Microsoft.KeyVault/locations/deletedVaults/read", "Microsoft.KeyVault/locations/operationResults/read"], write: ["Microsoft.KeyVault/vaults/write", "Microsoft.KeyVault/vaults/delete"], source: `${TFAZ("keyvault")}; ${AZ_OPS}/security#microsoftkeyvault (no purge: the provider is set not to purge on destroy)` },
   azurerm_key_vault_key: { read: [], write: [], source: "data plane: the bootstrap's key-deployer role (constructs/azure/deployment-roles.ts), which the stack assigns per vault to azure.deployerObjectId (constructs/azure/single-key-vault.ts); nothing at subscription scope" },
   azurerm_kubernetes_cluster: {
-    read: ["Microsoft.ContainerService/managedClusters/read", "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action"],
-    write: ["Microsoft.ContainerService/managedClusters/write", "Microsoft.ContainerService/managedClusters/delete", "Microsoft.Network/virtualNetworks/subnets/join/action", "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", "Microsoft.OperationalInsights/workspaces/sharedKeys/action"],
-    source: `${TFAZ("containers/kubernetes_cluster_resource.go")}; https://learn.microsoft.com/en-us/azure/aks/concepts-identity#aks-cluster-identity-permissions`,
+    read: ["Microsoft.ContainerService/managedClusters/read", "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action", "Microsoft.OperationsManagement/solutions/read"],
+    // The monitoring add-on (oms_agent): AKS creates and updates the workspace's Container Insights solution as the caller.
+    write: ["Microsoft.ContainerService/managedClusters/write", "Microsoft.ContainerService/managedClusters/delete", "Microsoft.Network/virtualNetworks/subnets/join/action", "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", "Microsoft.OperationalInsights/workspaces/sharedKeys/action", "Microsoft.OperationsManagement/solutions/write"],
+    source:
+      `${TFAZ("containers/kubernetes_cluster_resource.go")}; https://learn.microsoft.com/en-us/azure/aks/concepts-identity#aks-cluster-identity-permissions; ` +
+      "https://learn.microsoft.com/en-us/azure/aks/aks-service-permissions ('Identity creating and operating the cluster permissions': workspaces/read, " +
+      "OperationsManagement/solutions/write and read, userAssignedIdentities/assign/action 'Required to create and update Log Analytics workspaces and Azure monitoring for containers'; read in its docs.azure.cn copy)",
   },
   azurerm_kubernetes_cluster_node_pool: { ...rwd("Microsoft.ContainerService/managedClusters/agentPools"), source: `${TFAZ("containers/kubernetes_cluster_node_pool_resource.go")}; ${AZ_OPS}/containers#microsoftcontainerservice` },
   azurerm_log_analytics_workspace: { read: ["Microsoft.OperationalInsights/workspaces/read"], write: ["Microsoft.OperationalInsights/workspaces/write", "Microsoft.OperationalInsights/workspaces/delete", "Microsoft.OperationalInsights/workspaces/sharedKeys/action"], source: `${TFAZ("loganalytics")}; ${AZ_OPS}/monitor#microsoftoperationalinsights` },
