@@ -55,7 +55,7 @@ function decide(statements: readonly SynthesizedStatement[], action: string, res
 }
 
 /** The deployment's own requests: each call the provider makes, on its provider (tagged as the stack tags it). */
-function ownRequests(name: string, region: string, tags: Record<string, string>): { label: string; action: string; resource: string; context: Context }[] {
+function ownRequests(region: string, tags: Record<string, string>): { label: string; action: string; resource: string; context: Context }[] {
   const resource = providerArn(region, OURS);
   const carried: Context = Object.fromEntries(Object.entries(tags).map(([k, v]) => [`aws:ResourceTag/${k}`, v]));
   const other = Object.keys(tags).find((k) => k !== DEPLOYMENT_TAG) ?? "team";
@@ -84,7 +84,7 @@ describe.each([
   });
 
   test("every call the aws provider makes on the deployment's own provider is allowed", () => {
-    const requests = ownRequests(b.name, b.region, provider.tags);
+    const requests = ownRequests(b.region, provider.tags);
     const writes = AWS_PERMISSIONS.aws_iam_openid_connect_provider.write.filter((a) => a !== "iam:CreateOpenIDConnectProvider");
     // Every write the type maps to but its creation is one of the requests (the creation: the next test).
     expect(new Set(requests.map((r) => r.action))).toEqual(new Set([...writes, ...AWS_PERMISSIONS.aws_iam_openid_connect_provider.read]));
@@ -100,7 +100,7 @@ describe.each([
     ];
     const allowed: string[] = [];
     for (const o of owners) {
-      for (const r of ownRequests(b.name, b.region, provider.tags).filter((x) => x.label !== "refresh")) {
+      for (const r of ownRequests(b.region, provider.tags).filter((x) => x.label !== "refresh")) {
         const context = Object.fromEntries(Object.entries(r.context).filter(([k]) => !k.startsWith("aws:ResourceTag/")));
         if (decide(b.statements, r.action, theirs, { ...context, ...o.tags })) allowed.push(`${o.label}: ${r.label} ${r.action}`);
       }
