@@ -12,13 +12,17 @@
  * a key's policy rewritten (kms:PutKeyPolicy: KEY_POLICY_CHANGE_ACTIONS): a key policy can name any account's
  * principals, so a customer-managed key gets its policy at creation only.
  *
+ * And for the cluster's OIDC provider created, or given its `deployment` tag: the apply role tags only a provider already
+ * tagged for the deployment, since IAM authorizes a new provider's tags as iam:TagOpenIDConnectProvider with no condition
+ * key that tells creation from tagging another cluster's provider into the deployment (OIDC_TAG_ON_CREATE).
+ *
  * Finding them in the plan job says so in the pull request, before the apply job meets AccessDenied half-way through
  * an apply. Plan format: Terraform's JSON output format (https://developer.hashicorp.com/terraform/internals/json-format),
  * `resource_changes[].change` with `actions`, `before`, `after` and `after_unknown` (true, or an object of the
  * attributes not known until apply).
  */
 
-import { ALIAS_CHANGE_ACTIONS, KEY_POLICY_CHANGE_ACTIONS, TRUST_CHANGE_ACTIONS } from "../stacks/bootstrap/aws-deploy-policy";
+import { ALIAS_CHANGE_ACTIONS, DEPLOYMENT_TAG, KEY_POLICY_CHANGE_ACTIONS, TRUST_CHANGE_ACTIONS } from "../stacks/bootstrap/aws-deploy-policy";
 
 /** One resource change of a saved plan (the fields this guard reads). */
 export interface TrustPlanChange {
@@ -39,13 +43,14 @@ export interface TrustFinding {
   readonly address: string;
   /**
    * "delete" (a role deleted, or replaced: deleted, then created), "trust" (a new assume-role policy), "alias" (an alias
-   * moved or deleted) or "key-policy" (an existing key's policy rewritten).
+   * moved or deleted), "key-policy" (an existing key's policy rewritten) or "oidc-provider" (an OIDC provider created,
+   * or its deployment tag set).
    */
-  readonly change: "delete" | "trust" | "alias" | "key-policy";
+  readonly change: "delete" | "trust" | "alias" | "key-policy" | "oidc-provider";
   readonly message: string;
 }
 
-/** The role and alias changes of a plan that only an administrator may apply. */
+/** The role, alias, key policy and OIDC provider changes of a plan that only an administrator may apply. */
 export function trustFindings(plan: { readonly resource_changes?: readonly TrustPlanChange[] }): TrustFinding[] {
   const findings: TrustFinding[] = [];
   const changes = plan.resource_changes ?? [];
@@ -65,6 +70,14 @@ export function trustFindings(plan: { readonly resource_changes?: readonly Trust
       if (!actions.includes("create") && actions.includes("update") && documentChanges(c.change, "policy")) {
         findings.push({ address: c.address, change: "key-policy", message: `${c.address}: its key policy changes: the CI apply role may not rewrite a key's policy (kms:PutKeyPolicy); a key policy can hand the key to another account` });
       }
+      continue;
+    }
+    if (c.type === "aws_iam_openid_connect_provider") {
+      // The apply role tags only an OIDC provider already tagged for the deployment (OIDC_TAG_ON_CREATE): a new one (its
+      // tags are authorized as iam:TagOpenIDConnectProvider at creation) or one that does not carry the tag yet.
+      const tag = (v: unknown) => (v as { tags_all?: Record<string, string> } | null | undefined)?.tags_all?.[DEPLOYMENT_TAG];
+      if (actions.includes("create")) findings.push({ address: c.address, change: "oidc-provider", message: `${c.address} ${actions.includes("delete") ? "would be REPLACED (deleted, then created)" : "would be CREATED"}: the CI apply role may not tag a new OIDC provider (iam:TagOpenIDConnectProvider at creation), which no condition tells from tagging another cluster's provider into the deployment` });
+      else if (actions.includes("update") && tag(c.change.before) !== tag(c.change.after)) findings.push({ address: c.address, change: "oidc-provider", message: `${c.address}: its ${DEPLOYMENT_TAG} tag changes: the CI apply role tags only an OIDC provider already tagged for the deployment` });
       continue;
     }
     if (c.type !== "aws_iam_role") continue;

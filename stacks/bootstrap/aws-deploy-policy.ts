@@ -176,7 +176,7 @@ export function scopedResources(action: string, s: AwsDeployScope): { key: strin
 /**
  * Statements granting `actions`, grouped by service, each group on the narrowest resources IAM lets us
  * name here: the deployment's IAM roles by exact ARN (PassRole included; creation and policy writes only with each
- * role's own permissions boundary, iamRoleGrants), the cluster's OIDC provider, service-linked roles
+ * role's own permissions boundary, iamRoleGrants), EKS OIDC providers of the region (writes only on the one tagged for the deployment, oidcProviderGrant), service-linked roles
  * only for EKS, its buckets and aliases by exact name, KMS keys by tag, the Route 53 record, the deployment's EKS cluster, node
  * groups, add-ons and access entries and its log groups by ARN (scopedResources). Every other action on `*`, in a
  * statement of its service. Never an action wildcard.
@@ -211,7 +211,8 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
     if (a === "iam:CreateServiceLinkedRole") {
       add("IamServiceLinkedRoles", a, [`${iam}:role/aws-service-role/*`], [{ test: "StringEquals", variable: "iam:AWSServiceName", values: [...SERVICE_LINKED_ROLES] }]);
     } else if (OIDC_ACTION.test(a)) {
-      add("IamClusterOidcProvider", a, [`${iam}:oidc-provider/oidc.eks.${s.region}.amazonaws.com/id/*`]);
+      const g = oidcProviderGrant(prefix, a, s, iam);
+      add(g.key, a, g.resources, g.condition);
     } else if (a === "iam:GetPolicy") {
       // Preflight reads the roles' boundaries (they exist before the cloud stack is applied).
       add("IamRoleBoundaries", a, deployRoles(a, s).map((r) => r.boundaryArn));
@@ -289,6 +290,27 @@ export function awsDeployStatements(prefix: string, actions: readonly string[], 
 }
 
 type Condition = { test: string; variable: string; values: string[] };
+
+/**
+ * Where an OIDC provider action is granted: EKS clusters' providers in the deployment's region
+ * (`oidc-provider/oidc.eks.<region>.amazonaws.com/id/*`; the issuer's id is EKS's, unknown before the cluster exists), the
+ * reads on any of them, every write only on the one tagged `deployment: <name>` (aws:ResourceTag, which the
+ * oidc-provider resource type supports: aws-condition-facts.ts), so no other deployment's or team's provider is deleted
+ * or given another client id, thumbprint or tag. A tag write never gives `deployment` another value nor removes it.
+ * CreateOpenIDConnectProvider only with `deployment: <name>` in the request (the provider sends its default_tags
+ * there, OIDC_PROVIDER_CALLS); IAM also authorizes those tags as iam:TagOpenIDConnectProvider, which no condition key
+ * limits to a creating request, so the new provider is not tagged by the apply role: creating it is an administrator's
+ * apply (OIDC_TAG_ON_CREATE).
+ */
+function oidcProviderGrant(prefix: string, action: string, s: AwsDeployScope, iam: string): { key: string; resources: string[]; condition?: Condition[] } {
+  const resources = [`${iam}:oidc-provider/oidc.eks.${s.region}.amazonaws.com/id/*`];
+  if (prefix !== "Write") return { key: "IamClusterOidcProvider", resources };
+  const tagged: Condition = { test: "StringEquals", variable: `aws:ResourceTag/${DEPLOYMENT_TAG}`, values: [s.name] };
+  if (action === "iam:CreateOpenIDConnectProvider") return { key: "IamNewOidcProvider", resources, condition: [{ test: "StringEquals", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }] };
+  if (action === "iam:TagOpenIDConnectProvider") return { key: "IamOidcProviderRetag", resources, condition: [tagged, { test: "StringEqualsIfExists", variable: `aws:RequestTag/${DEPLOYMENT_TAG}`, values: [s.name] }] };
+  if (action === "iam:UntagOpenIDConnectProvider") return { key: "IamOidcProviderUntag", resources, condition: [tagged, { test: "ForAllValues:StringNotEquals", variable: "aws:TagKeys", values: [DEPLOYMENT_TAG] }] };
+  return { key: "IamClusterOidcProvider", resources, condition: [tagged] };
+}
 
 /** The SAR resource types of an EC2 action (without the required marker); refused without facts. */
 export function ec2ResourceTypesOf(action: string): string[] {

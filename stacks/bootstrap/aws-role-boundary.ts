@@ -41,7 +41,11 @@ export const PASS_ROLE_ATTRIBUTES: Readonly<Record<string, { readonly read: (c: 
     service: "eks.amazonaws.com",
     source: "https://docs.aws.amazon.com/step-functions/latest/dg/eks-iam.html (CreateNodegroup: iam:PassRole on the node role with iam:PassedToService eks.amazonaws.com)",
   },
-  // No source found here states the service IAM sees for these two: passed without that condition.
+  // No source found here states the service IAM sees for these two: passed without that condition. Looked at (2026-11-27):
+  // the VPC user guide's flow-logs-iam-role.html (a trust for vpc-flow-logs.amazonaws.com, no PassRole condition; the
+  // delivery.logs.amazonaws.com of firehose-cross-account-delivery.html is for Firehose delivery, not a CloudWatch Logs
+  // destination), and the EKS user guide's add-ons-iam.html and API_CreateAddon.html (serviceAccountRoleArn, no
+  // iam:PassedToService).
   "aws_eks_addon.service_account_role_arn": { read: (c) => (c instanceof EksAddon ? c.serviceAccountRoleArnInput : undefined), source: "https://docs.aws.amazon.com/eks/latest/APIReference/API_CreateAddon.html (serviceAccountRoleArn)" },
   "aws_flow_log.iam_role_arn": { read: (c) => (c instanceof FlowLog ? c.iamRoleArnInput : undefined), source: "https://docs.aws.amazon.com/vpc/latest/userguide/flow-logs-iam.html (the creator passes the delivery role)" },
 };
