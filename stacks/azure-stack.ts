@@ -188,12 +188,28 @@ export class AzureStack extends TerraformStack {
 }
 
 /**
+ * Who registers the subscription's resource providers. azurerm 4 registers a fixed set of about 66 by default
+ * ("legacy") when it starts, which needs `<namespace>/register/action` at the subscription; the deploy identities hold
+ * no such action. So the deployment's stacks register none, and the bootstrap, applied by an administrator, registers
+ * exactly the namespaces of the actions its stacks need (stacks/bootstrap/azure-deploy-roles-stack.ts).
+ */
+export const AZURE_PROVIDER_REGISTRATION = {
+  deployment: { value: "none", source: "https://registry.terraform.io/providers/hashicorp/azurerm/latest/docs#resource_provider_registrations ('none': no registration); hashicorp/terraform-provider-azurerm internal/resourceproviders/required.go (the legacy set)" },
+  /** Beyond the namespaces of the stacks' actions: AKS's node pools are Compute virtual machine scale sets, encrypted at host. */
+  withCluster: { value: ["Microsoft.Compute"], source: "https://learn.microsoft.com/en-us/azure/aks/enable-host-encryption (EncryptionAtHost is a Microsoft.Compute feature: az feature register --namespace Microsoft.Compute; az provider register -n Microsoft.Compute)" },
+  /** Registered in every subscription: never named. */
+  alwaysRegistered: { value: ["Microsoft.Authorization", "Microsoft.Resources"], source: "https://learn.microsoft.com/en-us/azure/azure-resource-manager/management/resource-providers-and-types (resource providers registered by default)" },
+} as const;
+
+/**
  * The azurerm provider of the deployment's subscription, and the runner's VNet with, when that VNet lives in
  * another subscription, a provider there (the runner's half of the peering lives in the runner's subscription).
  */
 function providers(scope: Construct, az: AzureSettings): { runnerVnet: VirtualNetworkRef; runnerProvider: AzurermProvider | undefined } {
   const providerSettings = {
     tenantId: az.tenantId,
+    // The deploying identities may not register resource providers: the bootstrap registers the ones the stacks use.
+    resourceProviderRegistrations: AZURE_PROVIDER_REGISTRATION.deployment.value,
     // Entra ID for storage data-plane calls: the accounts have shared keys disabled.
     storageUseAzuread: true,
     features: [

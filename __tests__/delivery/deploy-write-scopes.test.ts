@@ -10,6 +10,7 @@ import { AZURE_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { derivePermissions } from "../../stacks/bootstrap/deploy-permissions";
 import { azureResourceGroups } from "../../stacks/azure-resource-groups";
 import { synthesizedStacks } from "../support/deployments";
+import { AKS_FACTS } from "../../constructs/azure/azure-facts";
 
 /**
  * CI's Azure writes reach only where the deployment's stacks write. Evaluated as Azure RBAC evaluates an action on a
@@ -183,10 +184,29 @@ describe.each(EXAMPLES)("Azure %s: CI writes only where the stacks write", (key,
     expect(deny.filter(([a, id]) => allowed(a, id))).toEqual([]);
   });
 
-  test("at the subscription the apply identity only reads", () => {
+  test("at the subscription the apply identity only reads, and no read that hands out a credential: a cluster's user credentials only in the deployment's groups", () => {
     const atSubscription = held.filter((h) => h.scope.toLowerCase() === sub.toLowerCase()).flatMap((h) => h.actions);
     expect(atSubscription.length).toBeGreaterThan(20);
     expect(atSubscription.filter((a) => !reads.has(a))).toEqual([]);
+    const list = AKS_FACTS.readListsUserCredential.value;
+    expect(reads.has(list)).toBe(true);
+    expect(allowed(list, `${group(`${d.name}-cluster`)}/providers/Microsoft.ContainerService/managedClusters/${d.name}`)).toBe(true);
+    expect(allowed(list, `${sub}/resourceGroups/other-team/providers/Microsoft.ContainerService/managedClusters/theirs`)).toBe(false);
+    // The plan identity reads its kubeconfig through the Cluster User role the cloud stack gives it on the cluster.
+    expect((roles.PlanRole.permissions as { actions: string[] }[])[0].actions).not.toContain(list);
+    const cloud = stacks.find((s) => s.resource?.azurerm_kubernetes_cluster)!;
+    expect(Object.values(cloud.resource!.azurerm_role_assignment).some((a) => a.principal_id === az.planObjectId && a.role_definition_name === AKS_FACTS.clusterUserRole.value.name && String(a.scope).startsWith("${azurerm_kubernetes_cluster."))).toBe(true);
+  });
+
+  test("azurerm starts for both identities: each reads the subscription's resource providers (the provider lists them at start) and registers none; the bootstrap registers the namespaces the stacks use", () => {
+    for (const r of ["PlanRole", "ApplyRole"]) expect((roles[r].permissions as { actions: string[] }[])[0].actions).toContain("Microsoft.Resources/subscriptions/providers/read");
+    const cloud = stacks.find((s) => s.resource?.azurerm_kubernetes_cluster) as Tf & { provider: { azurerm: Body[] } };
+    for (const p of cloud.provider.azurerm) expect(p.resource_provider_registrations).toBe("none");
+    const bootProvider = (boot as unknown as { provider: { azurerm: Body[] } }).provider.azurerm[0];
+    expect(bootProvider.resource_provider_registrations).toBe("none");
+    const used = [...new Set(Object.values(roles).flatMap((r) => (r.permissions as { actions: string[] }[])[0].actions).map((a) => a.split("/")[0]))];
+    expect([...(bootProvider.resource_providers_to_register as string[])].sort()).toEqual([...new Set([...used, "Microsoft.Compute"])].filter((n) => !["Microsoft.Authorization", "Microsoft.Resources"].includes(n)).sort());
+    expect(bootProvider.resource_providers_to_register).toEqual(expect.arrayContaining(["Microsoft.ContainerService", "Microsoft.KeyVault", "Microsoft.Network", "Microsoft.Storage"]));
   });
 });
 
@@ -209,5 +229,29 @@ describe("Azure: what the bootstrap cannot place stops it, naming the fact to ad
   test("a customer's resource named where no linked-access fact says what it needs", () => {
     const s = stackWith((s) => new PublicIp(s, "Ip", { name: "ip", resourceGroupName: groups.network.name, location: "westeurope", allocationMethod: "Static", publicIpPrefixId: `${groups.network.id.replace(/-network$/, "-elsewhere")}/providers/Microsoft.Network/publicIPPrefixes/theirs` }));
     expect(() => writeScopes([s], d.azure, groups, new Set(), none)).toThrow(/public_ip_prefix_id: names .*publicIPPrefixes\/theirs, outside the deployment's groups, and no fact says what azurerm_public_ip needs on it \(AZURE_LINKED_ACTIONS\)/);
+  });
+});
+
+describe("Azure: a runner VNet in another subscription of the tenant", () => {
+  const base = load("examples/azure.yaml");
+  const runnerSub = "99999999-9999-4999-8999-999999999999";
+  const runnerVnet = `/subscriptions/${runnerSub}/resourceGroups/contoso-runners/providers/Microsoft.Network/virtualNetworks/contoso-runners`;
+  const d = { ...base, azure: { ...base.azure, runnerNetwork: { ...base.azure.runnerNetwork, virtualNetworkId: runnerVnet } } };
+  const boot = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), `${d.name}-deploy-roles`, { deployment: d }))) as Required<Tf>;
+  const atRunner = Object.values(boot.resource.azurerm_role_assignment).filter((a) => a.scope === runnerVnet);
+
+  test("the runner's half of the peering (written through the runner subscription's provider) is granted on the runner VNet there, never on a same-named VNet in the deployment's subscription", () => {
+    expect(atRunner).toHaveLength(1);
+    const role = /azurerm_role_definition\.(\w+)\./.exec(String(atRunner[0].role_definition_id))![1];
+    expect((boot.resource.azurerm_role_definition[role].permissions as { actions: string[] }[])[0].actions).toEqual(expect.arrayContaining(["Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write", "Microsoft.Network/virtualNetworks/peer/action"]));
+    expect(boot.resource.azurerm_role_definition[role].assignable_scopes).toContain(`/subscriptions/${runnerSub}`);
+    expect(Object.values(boot.resource.azurerm_role_assignment).filter((a) => String(a.scope).includes("/resourceGroups/contoso-runners/") && !String(a.scope).includes(runnerSub))).toEqual([]);
+  });
+
+  test("an assignment in another subscription names its role under that subscription, as Azure answers it (else azurerm would replace it on every apply)", () => {
+    expect(String(atRunner[0].role_definition_id)).toMatch(new RegExp(`^/subscriptions/${runnerSub}/providers/Microsoft\\.Authorization/roleDefinitions/\\$\\{azurerm_role_definition\\.\\w+\\.role_definition_id\\}$`));
+    for (const a of Object.values(boot.resource.azurerm_role_assignment)) {
+      if (String(a.scope).startsWith(`/subscriptions/${d.azure.subscriptionId}`) || String(a.scope).startsWith("${")) expect(String(a.role_definition_id)).not.toContain(runnerSub);
+    }
   });
 });

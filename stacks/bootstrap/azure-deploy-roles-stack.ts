@@ -17,6 +17,22 @@ import { ResourceGroup } from "../../constructs/azure/resource-group";
 import { azureResourceGroups, type AzureGroupKind } from "../azure-resource-groups";
 import { idOf } from "../../lib/construct-id";
 import { deploymentStacks } from "./deployment-types";
+import { AZURE_PROVIDER_REGISTRATION } from "../azure-stack";
+import { AKS_FACTS } from "../../constructs/azure/azure-facts";
+
+/**
+ * A custom role's id as an assignment at `scope` names it. Azure answers an assignment's roleDefinitionId under the
+ * assignment's own subscription, and azurerm stores it as answered with `role_definition_id` forcing a new
+ * assignment (internal/services/authorization/role_assignment_resource.go: read sets props.RoleDefinitionId; the
+ * attribute is ForceNew with only a case-insensitive diff suppression; hashicorp/terraform-provider-azurerm#8558,
+ * #4847): at a scope in another subscription, an id under the defining subscription would replace the assignment on
+ * every apply. So there the id is written under the scope's subscription.
+ */
+export function roleIdAt(role: RoleDefinition, scope: string, subscriptionId: string): string {
+  const at = /^\/subscriptions\/([^/]+)/i.exec(scope)?.[1];
+  if (!at || at.toLowerCase() === subscriptionId.toLowerCase()) return role.roleDefinitionResourceId;
+  return `/subscriptions/${at}/providers/Microsoft.Authorization/roleDefinitions/${role.roleDefinitionId}`;
+}
 
 /** Props of {@link AzureDeployRolesStack}. */
 export interface AzureDeployRolesStackProps {
@@ -30,6 +46,16 @@ export interface AzureDeployRolesStackProps {
    */
   readonly adoptExistingGroups?: boolean;
 }
+
+/**
+ * Reads that hand out a credential: never at the subscription. Listing a cluster's user credentials (what a refresh
+ * of azurerm_kubernetes_cluster calls, AKS_FACTS.readListsUserCredential) gives a kubeconfig, and "on clusters that
+ * do not use Azure AD, the clusterUser role has same effect of clusterAdmin role"
+ * (https://learn.microsoft.com/en-us/azure/aks/control-kubeconfig-access): at the subscription it would reach every
+ * cluster there. The apply identity holds it through `<name>-deploy-writes` at the deployment's groups; the plan
+ * identity through the Cluster User role the cloud stack gives it on the deployment's cluster.
+ */
+export const CLUSTER_SCOPED_READS: readonly string[] = [AKS_FACTS.readListsUserCredential.value];
 
 /** The identity actions (managed identities and their federated credentials): only at the groups holding the deployment's identities. */
 export const IDENTITY_ACTION_PREFIX = "Microsoft.ManagedIdentity/";
@@ -109,24 +135,36 @@ export class AzureDeployRolesStack extends TerraformStack {
     const d = props.deployment;
     const az = d.azure;
     new LocalBackend(this, { path: `../../../../terraform.${id}.tfstate` });
-    new AzurermProvider(this, "Azurerm", { subscriptionId: az.subscriptionId, tenantId: az.tenantId, features: [{}], storageUseAzuread: true });
     const subscription = `/subscriptions/${az.subscriptionId}`;
     const stacks = deploymentStacks(d);
     const derived = requirePermissions("azure", synthesizedTypes(stacks));
+    // The resource providers the stacks' actions belong to, registered here by the administrator (AZURE_PROVIDER_REGISTRATION).
+    const always = new Set<string>(AZURE_PROVIDER_REGISTRATION.alwaysRegistered.value);
+    const cluster = synthesizedTypes(stacks).includes("azurerm_kubernetes_cluster") ? AZURE_PROVIDER_REGISTRATION.withCluster.value : [];
+    const namespaces = [...new Set([...derived.read, ...derived.write].map((a) => a.split("/")[0]).concat(cluster))].filter((n) => !always.has(n)).sort();
+    new AzurermProvider(this, "Azurerm", {
+      subscriptionId: az.subscriptionId,
+      tenantId: az.tenantId,
+      features: [{}],
+      storageUseAzuread: true,
+      resourceProviderRegistrations: "none",
+      resourceProvidersToRegister: namespaces,
+    });
     const role = (roleId: string, name: string, description: string, actions: readonly string[]) =>
       new RoleDefinition(this, roleId, { name, scope: subscription, description, permissions: [{ actions: [...actions] }], assignableScopes: [subscription] });
     const grant = new Set<string>(ROLE_ASSIGNMENT_WRITES);
     const identity = (a: string) => a.startsWith(IDENTITY_ACTION_PREFIX);
-    this.planRole = role("PlanRole", `${d.name}-deploy-plan`, `Plans ${d.name}: reads what its stacks refresh (derived from the synthesized resource types)`, derived.read);
+    const atSubscription = derived.read.filter((a) => !CLUSTER_SCOPED_READS.includes(a));
+    this.planRole = role("PlanRole", `${d.name}-deploy-plan`, `Plans ${d.name}: reads what its stacks refresh (derived from the synthesized resource types)`, atSubscription);
     this.applyRole = role(
       "ApplyRole",
       `${d.name}-deploy-apply`,
       `Applies ${d.name}: reads what its stacks refresh, at the subscription; its writes through ${d.name}-deploy-writes (its groups) and ${d.name}-deploy-at-* (the customer's resources it writes under or names), role assignments through ${d.name}-deploy-grants, identities through ${d.name}-deploy-identities, its groups and their locks through ${d.name}-deploy-groups`,
-      derived.read,
+      atSubscription,
     );
     const elsewhere = (a: string) => grant.has(a) || identity(a) || GROUP_WRITES.test(a) || (GROUP_DELETES as readonly string[]).includes(a);
     const writes = writeScopes(stacks, az, azureResourceGroups(d), new Set(derived.read), elsewhere);
-    const inGroups = [...new Set(Object.values(writes.groups).flat())].sort();
+    const inGroups = [...new Set([...Object.values(writes.groups).flat(), ...derived.read.filter((a) => CLUSTER_SCOPED_READS.includes(a))])].sort();
     this.writeRole = role("WriteRole", `${d.name}-deploy-writes`, `Creates, updates and deletes ${d.name}'s resources (assigned at its resource groups only)`, inGroups);
     const scopes = grantScopes(stacks, az, azureResourceGroups(d));
     // A customer's resource in another subscription of the tenant (a certificate's vault): the grant role must be assignable there.
@@ -186,7 +224,8 @@ export class AzureDeployRolesStack extends TerraformStack {
         r = new RoleDefinition(this, `ExternalRole${digest}`, {
           name: `${d.name}-deploy-at-${digest}`,
           scope: subscription,
-          description: `Exactly what ${d.name}'s stacks write under, or link to, the customer's resources it is assigned on: ${at.join(", ")}`,
+          // The scopes are named by each assignment's description (a role description holds up to 1,024 characters).
+          description: `Exactly what ${d.name}'s stacks write under, or link to, the customer's resources it is assigned on (${at.length})`,
           permissions: [{ actions: [...w.actions] }],
           assignableScopes: subscriptions,
         });
@@ -196,7 +235,7 @@ export class AzureDeployRolesStack extends TerraformStack {
       const own = w.scope.toLowerCase().startsWith(`${subscription.toLowerCase()}/`);
       new RoleAssignment(this, `WritesAt${idOf(own ? w.scope.slice(subscription.length) : w.scope)}`, {
         scope: w.scope,
-        roleDefinitionId: r.roleDefinitionResourceId,
+        roleDefinitionId: roleIdAt(r, w.scope, az.subscriptionId),
         principalId: az.deployerObjectId,
         description: `What ${d.name}'s stacks need on ${w.scope}: ${w.actions.join(", ")}.`,
       });
@@ -207,7 +246,7 @@ export class AzureDeployRolesStack extends TerraformStack {
     const grantAt = (constructId: string, scopeId: string, where: string) =>
       new RoleAssignment(this, constructId, {
         scope: scopeId,
-        roleDefinitionId: this.grantRole.roleDefinitionResourceId,
+        roleDefinitionId: roleIdAt(this.grantRole, scopeId, az.subscriptionId),
         principalId: az.deployerObjectId,
         description: `Role assignments of the deployment's stacks only, ${where}: each of their roles, to whom the stacks give it (ABAC delegation condition).`,
         condition,

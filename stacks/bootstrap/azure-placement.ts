@@ -102,8 +102,20 @@ export class AzurePlacements {
   private body(data: string | undefined, type: string, name: string, where: string): Json {
     const body = (data ? this.json.data : this.json.resource)?.[type]?.[name];
     if (!body) throw new Error(`${where}: ${data ?? ""}${type}.${name} names nothing in the stack`);
-    if (body.provider !== undefined) throw new Error(`${where}: ${type}.${name} is managed through provider ${String(body.provider)}, not the deployment's subscription`);
     return body;
+  }
+
+  /**
+   * The subscription a resource (or data source) lives in: the deployment's, or, through an aliased azurerm provider
+   * (the runner VNet's half of the peering in the runner's subscription), that provider's `subscription_id`.
+   */
+  private subscriptionOf(body: Json, where: string): string {
+    if (body.provider === undefined) return this.subscriptionId;
+    const alias = /^azurerm\.(\w+)$/.exec(String(body.provider))?.[1];
+    const providers = (this.json as { provider?: { azurerm?: Json[] } }).provider?.azurerm ?? [];
+    const p = alias === undefined ? undefined : providers.find((x) => x.alias === alias);
+    if (!p || typeof p.subscription_id !== "string" || p.subscription_id.includes("${")) throw new Error(`${where}: managed through provider ${String(body.provider)}, whose subscription the bootstrap cannot read`);
+    return p.subscription_id;
   }
 
   /** A literal string argument, or one read from a data source's (or resource's) literal argument by reference. */
@@ -158,7 +170,7 @@ export class AzurePlacements {
     const rg = this.resourceGroupName(body, where);
     if (rg !== undefined) {
       const kind = this.groupNamed(rg);
-      if (kind) return { group: kind };
+      if (kind && this.subscriptionOf(body, where).toLowerCase() === this.subscriptionId.toLowerCase()) return { group: kind };
       const format = FOREIGN_PARENT_IDS.value[type];
       if (!format) throw new Error(`${where}: ${type} lies in group '${rg}', outside the deployment, and no fact says where to grant its writes (FOREIGN_PARENT_IDS)`);
       const id = this.fill(format, body, where);
@@ -171,7 +183,7 @@ export class AzurePlacements {
 
   private fill(format: string, body: Json, where: string): string {
     return format.replace(/\{(\w+)\}/g, (_, k: string) => {
-      if (k === "subscriptionId") return this.subscriptionId;
+      if (k === "subscriptionId") return this.subscriptionOf(body, where);
       if (k === "resource_group_name") return this.resourceGroupName(body, where) ?? this.literal(undefined, where, k);
       return this.literal(body[k], where, k);
     });

@@ -47,7 +47,15 @@ export const FLOW_PERMISSIONS: Record<Cloud, { readonly read: readonly string[];
     write: [],
     source: "scripts/preflight.ts runs `aws ec2 get-ebs-encryption-by-default` (it names ec2:GetEbsEncryptionByDefault in its message) and `aws iam get-policy` on each role's boundary (iam:GetPolicy)",
   },
-  azure: { read: ["Microsoft.Resources/subscriptions/read", "Microsoft.Resources/subscriptions/resourceGroups/read"], write: [], source: "scripts/preflight.ts runs `az account show`; the azurerm provider reads the subscription" },
+  azure: {
+    read: ["Microsoft.Resources/subscriptions/read", "Microsoft.Resources/subscriptions/resourceGroups/read", "Microsoft.Resources/subscriptions/providers/read"],
+    write: [],
+    source:
+      "scripts/preflight.ts runs `az account show`; the azurerm provider reads the subscription, and lists its resource providers each time it starts, " +
+      "failing on any error (hashicorp/terraform-provider-azurerm v4 internal/resourceproviders/registration.go: EnsureRegistered -> populateCache -> " +
+      "ProvidersClient.List; 'populating Resource Provider cache'; a 403 for Microsoft.Resources/subscriptions/providers/read: hashicorp/terraform-provider-azurerm#2678). " +
+      "It registers none (resource_provider_registrations none, AZURE_PROVIDER_REGISTRATION): the bootstrap does",
+  },
   gcp: { read: ["resourcemanager.projects.get"], write: [...GCLOUD_SERVICE_IDENTITY.write], source: "stacks/gcp-stack.ts's terraform_data GkeServiceAgent runs `gcloud beta services identity create` (GenerateServiceIdentity)" },
 };
 

@@ -172,7 +172,9 @@ export const AZURE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   },
   azurerm_role_definition: { ...rwd("Microsoft.Authorization/roleDefinitions"), source: `${TFAZ("authorization")}; ${AZ_OPS}/management-and-governance#microsoftauthorization` },
   azurerm_storage_account: {
-    read: ["Microsoft.Storage/storageAccounts/read", "Microsoft.Storage/storageAccounts/blobServices/read"],
+    // fileServices/read: the read of a StorageV2 account gets its file service's properties (availableFunctionalityForAccount
+    // supportShare; internal/services/storage/storage_account_resource.go 'retrieving share properties', v4.55.0).
+    read: ["Microsoft.Storage/storageAccounts/read", "Microsoft.Storage/storageAccounts/blobServices/read", "Microsoft.Storage/storageAccounts/fileServices/read"],
     // assign/action: with encryption.keys customer-managed the account reads its key as a user-assigned identity.
     write: ["Microsoft.Storage/storageAccounts/write", "Microsoft.Storage/storageAccounts/delete", "Microsoft.Storage/storageAccounts/blobServices/write", "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"],
     source: `${TFAZ("storage")} (storage_use_azuread, data_plane_available false: no listKeys); ${AZ_OPS}/storage#microsoftstorage; ${AZ_OPS}/identity#microsoftmanagedidentity (userAssignedIdentities/assign/action)`,
