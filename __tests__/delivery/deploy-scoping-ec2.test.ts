@@ -1,13 +1,9 @@
-import { Testing } from "cdktf";
-import { readConfigFile, validateDeployment } from "../../config/load";
-import type { DeploymentInput } from "../../config/schema";
-import { deploymentOn } from "../../config/schema";
-import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { conditionProblems, type SynthesizedStatement } from "../../stacks/bootstrap/aws-condition-facts";
 import { awsDeployStatements, DEPLOYMENT_TAG, ec2CreatedType, ec2ResourceTypesOf } from "../../stacks/bootstrap/aws-deploy-policy";
 import { DEFAULT_NETWORK_ACL_RELEASE, DEFAULT_SECURITY_GROUP_ADOPTION, EC2_ACTION_FACTS, EC2_ARN_FORMATS, EC2_CREATIONS, EC2_REFERENCE_ATTRIBUTES } from "../../stacks/bootstrap/aws-ec2-facts";
 import { AWS_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { synthesizedStacks } from "../support/deployments";
+import { applyStatements } from "../support/aws-apply-statements";
 import { allows, denies } from "../support/iam-match";
 
 // The AWS apply role's EC2 writes, scoped by the deployment's tag (stacks/bootstrap/aws-deploy-policy.ts,
@@ -37,16 +33,6 @@ interface Ec2Request {
   readonly request: Context;
 }
 
-function bootstrap(file: string): { name: string; region: string; statements: SynthesizedStatement[] } {
-  const d = validateDeployment(readConfigFile(file) as DeploymentInput, file);
-  const tf = JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), `${d.name}-state`, { deployment: deploymentOn("aws", d), githubRepository: "acme/p" }))) as { data: Record<string, Record<string, { statement: SynthesizedStatement[] }>> };
-  const resolved = (r: string) => r.replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, ACCOUNT).replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws");
-  const statements = Object.entries(tf.data.aws_iam_policy_document)
-    .filter(([k]) => k.startsWith("ApplyPolicies"))
-    .flatMap(([, v]) => v.statement)
-    .map((st) => ({ ...st, resources: st.resources?.map(resolved), condition: st.condition?.map((c) => ({ ...c, values: c.values.map(resolved) })) }));
-  return { name: d.name, region: d.region, statements };
-}
 
 /** IAM's decision on a request: every resource allowed by some Allow statement, none denied. */
 function decide(statements: readonly SynthesizedStatement[], r: Ec2Request): boolean {
@@ -129,7 +115,7 @@ describe.each([
   ["aws-estate", "examples/aws-estate.yaml", "examples-aws-estate"],
   ["aws-estate-keys", "examples/aws-estate-keys.yaml", "examples-aws-estate-keys"],
 ])("%s: the apply role's EC2 writes", (_label, file, key) => {
-  const b = bootstrap(file);
+  const b = applyStatements(file, ACCOUNT);
   const requests = requestsOf(key, b.name, b.region);
   const ec2Allows = () => b.statements.filter((s) => s.effect === "Allow" && (s.actions ?? []).some((a) => a.startsWith("ec2:") && !/^ec2:(Describe|Get)/.test(a)));
 
@@ -210,7 +196,7 @@ describe.each([
   ["aws", "examples/aws.yaml", "examples-aws"],
   ["aws-estate", "examples/aws-estate.yaml", "examples-aws-estate"],
 ])("%s: ec2:RunInstances, granted for EKS's launch check, launches only into the deployment's subnets behind its security groups", (_label, file, key) => {
-  const b = bootstrap(file);
+  const b = applyStatements(file, ACCOUNT);
   const cloud = Object.entries(synthesizedStacks(key)).find(([id]) => id.endsWith("-aws"))![1] as unknown as Tf;
   const ours = { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: b.name };
   // The node groups' subnets and their launch templates' security groups, as the synthesized stack names them.
@@ -268,7 +254,7 @@ describe.each([
 });
 
 describe("the default security group, EC2's own, is not adopted by CI", () => {
-  const b = bootstrap("examples/aws.yaml");
+  const b = applyStatements("examples/aws.yaml", ACCOUNT);
   const cloud = Object.entries(synthesizedStacks("examples-aws")).find(([id]) => id.endsWith("-aws"))![1] as unknown as Tf;
 
   test("the created network has one; its adoption (a plain CreateTags on the untagged group, then rule revocations) is refused, its later changes allowed", () => {
@@ -284,7 +270,7 @@ describe("the default security group, EC2's own, is not adopted by CI", () => {
 
 describe("a subnet handed back to the VPC's default network ACL (EC2's own, untagged) is an administrator's apply", () => {
   test("the release is refused; a deployment subnet's association with a deployment ACL is allowed", () => {
-    const b = bootstrap("examples/aws.yaml");
+    const b = applyStatements("examples/aws.yaml", ACCOUNT);
     const subnet: Part = { arn: arnOf(b.region, "subnet", "subnet-0a0b0c0d0e0f10111"), type: "subnet", role: "parent", tags: { [`aws:ResourceTag/${DEPLOYMENT_TAG}`]: b.name } };
     const acl = (tags: Context): Part => ({ arn: arnOf(b.region, "network-acl", "acl-0a0b0c0d0e0f10111"), type: "network-acl", role: "self", tags });
     const replace = (tags: Context) => decide(b.statements, { label: "", action: DEFAULT_NETWORK_ACL_RELEASE.call, parts: [acl(tags), subnet], request: {} });

@@ -1,13 +1,9 @@
-import { Testing } from "cdktf";
-import { readConfigFile, validateDeployment } from "../../config/load";
-import type { DeploymentInput } from "../../config/schema";
-import { deploymentOn } from "../../config/schema";
-import { AwsStateStack } from "../../stacks/bootstrap/aws-state-stack";
 import { AWS_ACTION_CONDITIONS, conditionProblems, type SynthesizedStatement } from "../../stacks/bootstrap/aws-condition-facts";
 import { DEPLOYMENT_TAG } from "../../stacks/bootstrap/aws-deploy-policy";
 import { OIDC_PROVIDER_CALLS, OIDC_TAG_ON_CREATE } from "../../stacks/bootstrap/aws-oidc-facts";
 import { AWS_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { synthesizedStacks } from "../support/deployments";
+import { applyStatements } from "../support/aws-apply-statements";
 import { allows, denies } from "../support/iam-match";
 
 // The AWS apply role's writes to the cluster's IAM OIDC provider (stacks/bootstrap/aws-deploy-policy.ts,
@@ -22,16 +18,6 @@ const ACCOUNT = "123456789012";
 type Context = Record<string, string | readonly string[]>;
 type Tf = { provider: { aws: { alias?: string; default_tags?: { tags?: Record<string, string> }[] }[] }; resource: Record<string, Record<string, Record<string, unknown>>> };
 
-function bootstrap(file: string): { name: string; region: string; statements: SynthesizedStatement[] } {
-  const d = validateDeployment(readConfigFile(file) as DeploymentInput, file);
-  const tf = JSON.parse(Testing.synth(new AwsStateStack(Testing.app(), `${d.name}-state`, { deployment: deploymentOn("aws", d), githubRepository: "acme/p" }))) as { data: Record<string, Record<string, { statement: SynthesizedStatement[] }>> };
-  const resolved = (r: string) => r.replace(/\$\{data\.aws_caller_identity\.[^}]+\}/g, ACCOUNT).replace(/\$\{data\.aws_partition\.[^}]+\}/g, "aws");
-  const statements = Object.entries(tf.data.aws_iam_policy_document)
-    .filter(([k]) => k.startsWith("ApplyPolicies"))
-    .flatMap(([, v]) => v.statement)
-    .map((st) => ({ ...st, resources: st.resources?.map(resolved), condition: st.condition?.map((c) => ({ ...c, values: c.values.map(resolved) })) }));
-  return { name: d.name, region: d.region, statements };
-}
 
 /** The synthesized cluster OIDC provider and the tags the aws provider sends for it (default_tags, then its own tags). */
 function clusterProvider(key: string): { id: string; url: string; tags: Record<string, string> } {
@@ -74,7 +60,7 @@ describe.each([
   ["aws-estate", "examples/aws-estate.yaml", "examples-aws-estate"],
   ["aws-estate-keys", "examples/aws-estate-keys.yaml", "examples-aws-estate-keys"],
 ])("%s: the apply role's writes to the cluster's OIDC provider", (_label, file, key) => {
-  const b = bootstrap(file);
+  const b = applyStatements(file, ACCOUNT);
   const provider = clusterProvider(key);
   const oidc = () => b.statements.filter((s) => (s.actions ?? []).some((a) => a.includes("OpenIDConnectProvider")));
 
