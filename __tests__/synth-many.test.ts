@@ -2,7 +2,9 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { stringify } from "yaml";
-import { readConfigFile } from "../config/load";
+import { loadDeployment, readConfigFile } from "../config/load";
+import { runnerZoneLink } from "../app/synth-many";
+import { synthesizedStacks } from "./support/deployments";
 import { ROOT, runMain, type MainRun } from "./support/helpers";
 
 // `npm run synth -- --all <dir>` / several `--config`: many deployments in one process, a folder each.
@@ -12,6 +14,7 @@ const work = mkdtempSync(path.join(tmpdir(), "synth-many-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const SPAWN_MS = 120_000;
+const azureRunner = () => (readConfigFile(path.join(ROOT, "examples", "azure.yaml")) as { azure: { runnerNetwork: { virtualNetworkId: string } } }).azure.runnerNetwork.virtualNetworkId;
 const noStackTrace = (r: MainRun) => expect(r.stderr).not.toMatch(/\n\s+at .+:\d+:\d+/);
 
 /** An example under another name, as a file that stands alone (its IdP metadata read in). */
@@ -66,6 +69,46 @@ describe("a bad deployment among good ones", () => {
     expect(rows[3]).toMatch(/^team-a +deployments\/c-same-name\.yaml +azure +- +- +- +\d+\.\d\d s +invalid config$/);
     expect(rows[4]).toMatch(/^team-d +deployments\/d-good\.yaml +azure +4 +\d+ +0 failed, \d+ suppressed +\d+\.\d\d s +ok: out\/d-good\/$/);
     expect(rows[5]).toMatch(/^4 deployment\(s\) in [\d.]+ s, peak memory \d+ MB: 2 synthesized, 2 failed$/);
+  });
+});
+
+describe("two Azure deployments that would link their own Key Vault zone to one runner VNet", () => {
+  const dir = path.join(work, "runners");
+  let run: MainRun;
+  beforeAll(async () => {
+    const azure = readConfigFile(path.join(ROOT, "examples", "azure.yaml")) as { azure: { runnerNetwork: { virtualNetworkId: string } } };
+    const own = azure.azure.runnerNetwork.virtualNetworkId.replace(/contoso-runners$/, "team-g-runners");
+    deploymentFile(dir, "e-first.yaml", "azure", { name: "team-e" });
+    deploymentFile(dir, "f-same-runner.yaml", "azure", { name: "team-f" });
+    deploymentFile(dir, "g-own-runner.yaml", "azure", { name: "team-g", azure: { ...azure.azure, runnerNetwork: { ...azure.azure.runnerNetwork, virtualNetworkId: own } } });
+    run = await runMain(["--all", "runners", "--out", "runners-out"], work);
+  }, SPAWN_MS);
+
+  test("the second is refused with the field and the fix, the others synthesize", () => {
+    expect(run.code).toBe(1);
+    const runner = azureRunner();
+    expect(run.stderr).toContain(`runners/f-same-runner.yaml: invalid deployment config (1 problem):\n  - azure.runnerNetwork.virtualNetworkId: ${runner.toLowerCase()} is also the runner VNet of runners/e-first.yaml;`);
+    expect(run.stderr).toContain("give it a runner VNet of its own");
+    noStackTrace(run);
+    expect(readdirSync(path.join(work, "runners-out")).sort()).toEqual(["e-first", "g-own-runner"]);
+  });
+
+  test("the check holds for what the stacks synthesize: a deployment links its own vault zone to the runner VNet exactly when runnerZoneLink names it", () => {
+    for (const folder of ["e-first", "g-own-runner"]) {
+      const stacks = path.join(work, "runners-out", folder, "stacks");
+      const cloud = readdirSync(stacks).find((s) => s.endsWith("-azure"))!;
+      const tf = JSON.parse(readFileSync(path.join(stacks, cloud, "cdk.tf.json"), "utf8")) as { resource: Record<string, Record<string, Record<string, unknown>>> };
+      const d = loadDeployment(["--config", path.join(dir, `${folder}.yaml`)], {});
+      const links = Object.values(tf.resource.azurerm_private_dns_zone_virtual_network_link ?? {}).filter((l) => String(l.virtual_network_id).toLowerCase() === d.azure!.runnerNetwork.virtualNetworkId.toLowerCase());
+      expect(links.length).toBe(1);
+      expect(runnerZoneLink(d)).toBe(d.azure!.runnerNetwork.virtualNetworkId.toLowerCase());
+    }
+    // With the estate's vault zone named, the stack links none, and nothing is claimed.
+    const estate = loadDeployment(["--config", path.join(ROOT, "examples", "azure-estate.yaml")], {});
+    expect(estate.azure!.existingNetwork!.privateDnsZones!.vault).toBeDefined();
+    expect(runnerZoneLink(estate)).toBeUndefined();
+    const estateCloud = Object.entries(synthesizedStacks("examples-azure-estate")).find(([id]) => id.endsWith("-azure"))![1] as unknown as { resource: Record<string, Record<string, Record<string, unknown>>> };
+    expect(Object.values(estateCloud.resource.azurerm_private_dns_zone_virtual_network_link ?? {}).filter((l) => String(l.virtual_network_id).toLowerCase() === estate.azure!.runnerNetwork.virtualNetworkId.toLowerCase())).toEqual([]);
   });
 });
 

@@ -3,6 +3,7 @@ import * as path from "node:path";
 import { performance } from "node:perf_hooks";
 import { deploymentFiles, deploymentFileStem } from "../config/deployment-files";
 import { ConfigError, loadDeployment } from "../config/load";
+import type { Deployment } from "../config/schema";
 import { UsageError } from "../config/synth-args";
 import "../stacks/aws-stack";
 import "../stacks/azure-stack";
@@ -44,6 +45,7 @@ export async function synthesizeMany(args: ManyArgs, log: (line: string) => void
   const root = path.resolve(args.out);
   const rows: ManyRow[] = [];
   const names = new Map<string, string>();
+  const runnerLinks = new Map<string, string>();
   const started = performance.now();
   for (const file of files) {
     const t0 = performance.now();
@@ -76,6 +78,19 @@ export async function synthesizeMany(args: ManyArgs, log: (line: string) => void
       continue;
     }
     names.set(deployment.name, file);
+    const runner = runnerZoneLink(deployment);
+    const sharing = runner === undefined ? undefined : runnerLinks.get(runner);
+    if (runner !== undefined && sharing !== undefined) {
+      output.fail();
+      err(
+        `${file}: invalid deployment config (1 problem):\n  - azure.runnerNetwork.virtualNetworkId: ${runner} is also the runner VNet of ${sharing}; both link their own ` +
+          `privatelink.vaultcore.azure.net zone to it, and Azure links one zone of a name to a VNet ("A virtual network cannot be linked to multiple zones with overlapping namespaces"), ` +
+          "so this deployment's link would fail at apply: give it a runner VNet of its own (docs/azure.md)",
+      );
+      row({ name: deployment.name, cloud: deployment.cloud, result: "invalid config" });
+      continue;
+    }
+    if (runner !== undefined) runnerLinks.set(runner, file);
     const tokens = TokenMapMark.take();
     try {
       const synth = await synthesizeDeployment(deployment, output);
@@ -120,6 +135,21 @@ class TokenMapMark {
     for (const key of map.stringTokenMap.keys()) if (Number(key.slice(key.lastIndexOf(".") + 1)) >= this.from) map.stringTokenMap.delete(key);
     for (const key of map.numberTokenMap.keys()) if (key >= this.from) map.numberTokenMap.delete(key);
   }
+}
+
+/**
+ * The runner VNet an Azure deployment links its own Key Vault private DNS zone to (lower-cased), or undefined: it
+ * links one unless `azure.existingNetwork.privateDnsZones.vault` names the estate's zone (constructs/azure/runner-network.ts
+ * links only the zones the stack made; __tests__/synth-many.test.ts checks this against the synthesized links). Azure
+ * refuses a second zone of the same name on one VNet: the Private Link FAQ ("Creating multiple zones with the same name
+ * for a single virtual network is not supported", MicrosoftDocs/azure-docs#122956, articles/private-link/private-link-faq.yml),
+ * answering BadRequest "A virtual network cannot be linked to multiple zones with overlapping namespaces" (Azure/ARO-RP#796,
+ * microsoft-foundry/foundry-samples#214).
+ */
+export function runnerZoneLink(d: Deployment): string | undefined {
+  if (d.cloud !== "azure" || d.azure === undefined) return undefined;
+  if (d.azure.existingNetwork?.privateDnsZones?.vault !== undefined) return undefined;
+  return d.azure.runnerNetwork.virtualNetworkId.toLowerCase();
 }
 
 /** The files named by `--config` and found by `--all`, in that order; each must have an output folder of its own. */
