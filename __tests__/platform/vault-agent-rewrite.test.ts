@@ -1,4 +1,5 @@
-import { statSync } from "node:fs";
+import { X509Certificate } from "node:crypto";
+import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DEPLOYMENTS } from "../support/deployments";
 import { bootstrapKv } from "../support/fake-vault";
@@ -77,6 +78,20 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s", (key) => {
       const [init, , renewal] = r.runs.map((x) => x.run);
       const pki = r.pod.init.template.filter((t) => t.contents.includes("pkiCert")).length;
       expect(`${r.pod.id}: ${init.issued.length} ${renewal.issued.length}`).toBe(`${r.pod.id}: ${pki} ${pki}`);
+    }
+  });
+
+  test("after the renewal, the bundle (the template's 0400 destination, renamed over) and tls.crt (rewritten in place) hold the renewed certificate", () => {
+    for (const r of rewrites[key]) {
+      const renewal = r.runs[2].run;
+      for (const t of renewal.templates.filter((x) => x.files.some((f) => f.endsWith("/tls.crt")))) {
+        const serials = renewal.issued.map((c) => c.serial.replace(/^0+/, ""));
+        for (const f of [t.destination, t.files.find((x) => x.endsWith("/tls.crt"))!]) {
+          const leaf = new X509Certificate(readFileSync(path.join(r.root, f), "utf8").match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/)![0]);
+          expect(`${r.pod.id} ${f} ${serials.includes(leaf.serialNumber.replace(/^0+/, ""))}`).toBe(`${r.pod.id} ${f} true`);
+        }
+        expect((statSync(path.join(r.root, t.destination)).mode & 0o777).toString(8)).toBe(String(r.pod.sidecar.template.find((x) => x.destination === t.destination)!.perms).replace(/^0/, ""));
+      }
     }
   });
 
