@@ -94,7 +94,7 @@ test("template helpers read the paths the vault-config stack grants", () => {
   expect(() => kvEnvTemplate("app.env", "services/cache/redis", ["api-key"])).toThrow(/'api-key' .*letters, digits and _/);
   const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc", altNames: ["redis"] }).contents;
   expect(cert).toContain('pkiCert "pki-int/issue/redis" "common_name=redis.cache.svc" "ttl=72h" "alt_names=redis"');
-  expect(cert).toContain('writeToFile "/vault/secrets/tls.key" "" "" "0400"');
+  expect(cert).toContain('writeToFile "/vault/secrets/tls.key" "" "" "0600"');
 });
 
 test("ca.crt and the chain in tls.crt come from cert/ca_chain, never from .CA; the destination caches key and chain (rendering: vault-agent-templates.test.ts)", () => {

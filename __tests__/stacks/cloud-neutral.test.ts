@@ -23,11 +23,15 @@ const CLOUD_SETTINGS: Record<Cloud, Partial<DeploymentInput>> = {
 
 type Flat = Map<string, string>;
 
-/** Leaf paths to JSON values; list items that have a `name` are keyed by it (container[uploader].env[HOME]). */
+/**
+ * Leaf paths to JSON values; list items that have a `name` are keyed by it (container[uploader].env[HOME]),
+ * and a `depends_on` entry by the address it names (depends_on[kubernetes_network_policy_v1.X]).
+ */
 function flatten(value: unknown, prefix: string, out: Flat): Flat {
   if (Array.isArray(value)) {
     value.forEach((v, i) => {
-      const name = v !== null && typeof v === "object" && typeof (v as { name?: unknown }).name === "string" ? (v as { name: string }).name : String(i);
+      const named = v !== null && typeof v === "object" && typeof (v as { name?: unknown }).name === "string";
+      const name = named ? (v as { name: string }).name : prefix.endsWith(".depends_on") && typeof v === "string" ? v : String(i);
       flatten(v, `${prefix}[${name}]`, out);
     });
   } else if (value !== null && typeof value === "object") {
@@ -93,6 +97,8 @@ const CONTRACT_FED: readonly RegExp[] = [
   // policy of the cloud's engine (CiliumNetworkPolicy on AKS, FQDNNetworkPolicy on GKE, none on EKS)
   /^resource\.kubernetes_network_policy_v1\.[^.]+\.spec\.egress\[\d+\]\.(to\[\d+\]\.ip_block\.cidr|ports\[\d+\]\.(port|protocol))$/,
   /^resource\.kubernetes_manifest\.(AllowGraph_[A-Za-z]+External|VaultTls_ApiServerEgress)_[^.]+\.manifest\..+$/,
+  // ... which the Vault TLS bootstrap Job waits for where there is one
+  /^resource\.kubernetes_job_v1\.VaultTls_[^.]+\.depends_on\[kubernetes_manifest\.VaultTls_ApiServerEgress_[^\]]+\]$/,
   // ... and so the config checksum of the pods that mount those two ConfigMaps
   /^resource\.kubernetes_stateful_set_v1\.(Vault|Elasticsearch)_[^.]+\.spec\.template\.metadata\.annotations\.checksum\/config$/,
 ];

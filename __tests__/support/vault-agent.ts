@@ -1,5 +1,6 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, renameSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SYNTH_DIR_ENV } from "./deployments";
 import { literal, many, one, resolveReference, resources, strings, type Json, type JsonObject, type Resource } from "./synthesized";
@@ -48,6 +49,8 @@ export interface AgentPod {
   readonly initContainers: readonly PodContainer[];
   readonly containers: readonly PodContainer[];
   readonly volumes: readonly JsonObject[];
+  /** The pod's security context (`run_as_user`, `run_as_group`, `fs_group`, ...), as synthesized. */
+  readonly securityContext: JsonObject;
   readonly init: AgentConfig;
   readonly sidecar: AgentConfig;
   /** The pod names it runs as (StatefulSet: `<name>-<ordinal>`). */
@@ -97,6 +100,7 @@ export function agentPods(key: string): AgentPod[] {
       initContainers: many(podSpec.init_container).map(container),
       containers: many(podSpec.container).map(container),
       volumes,
+      securityContext: one(podSpec.security_context),
       init: JSON.parse(String(data["agent-init.json"])) as AgentConfig,
       sidecar: JSON.parse(String(data["agent.json"])) as AgentConfig,
       podNames: Array.from({ length: replicas }, (_, i) => (kind === "kubernetes_stateful_set_v1" ? `${name}-${i}` : `${name}-6c9d8b7f5d-${"qwxyz"[i % 5]}k${i}p2`)),
@@ -260,9 +264,92 @@ export function runAgent(o: AgentRunOptions): AgentRun {
       pki: { mount: world.pki.mount, caDir: o.caDir, root: world.pki.root, intermediate: world.pki.intermediate, roles: world.pki.roles },
     },
   };
-  const r = spawnSync(harnessBinary(), [], { input: JSON.stringify(input), encoding: "utf8", timeout: 60_000 });
+  const binary = harnessBinary();
+  input.vault.pki = { ...input.vault.pki, ca: caFiles(binary, input.vault.pki) } as typeof input.vault.pki;
+  const user = agentUser(pod, containerName);
+  const argv = asAgentUser(binary, user, o.root, agent);
+  const r = spawnSync(argv[0], argv.slice(1), { input: JSON.stringify(input), encoding: "utf8", timeout: 60_000, cwd: "/" });
   if (r.status !== 0) throw new Error(`the Vault Agent harness failed for ${pod.id} (${o.variant}):\n${r.stderr}`);
   return JSON.parse(r.stdout) as AgentRun;
+}
+
+/** The uid, gid and supplementary fsGroup an agent container runs as: the container's security context, else the pod's. */
+export interface AgentUser {
+  readonly uid: number;
+  readonly gid: number;
+  readonly fsGroup?: number;
+}
+
+/** The user a pod's agent container (`vault-agent-init` or `vault-agent`) runs as, read from the synthesized pod spec. */
+export function agentUser(pod: AgentPod, containerName: string): AgentUser {
+  const c = [...pod.initContainers, ...pod.containers].find((x) => x.name === containerName);
+  if (!c) throw new Error(`${pod.id}: no ${containerName} container`);
+  const own = one(c.body.security_context);
+  const id = (field: string): number | undefined => {
+    const v = own[field] ?? pod.securityContext[field];
+    if (v === undefined || v === null || v === "") return undefined;
+    const n = Number(v);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${pod.id} ${containerName}: ${field} '${String(v)}' is not a numeric id`);
+    return n;
+  };
+  const uid = id("run_as_user");
+  if (uid === undefined) throw new Error(`${pod.id} ${containerName}: no run_as_user in the container's or the pod's security context`);
+  const fsGroup = pod.securityContext.fs_group === undefined ? undefined : Number(pod.securityContext.fs_group);
+  // Kubernetes: without runAsGroup the container runtime uses the image's group (0 for most images).
+  return { uid, gid: id("run_as_group") ?? 0, fsGroup };
+}
+
+/**
+ * The command that runs the harness as the agent's user when the tests run as root (root ignores file
+ * permission bits, the pod's uid does not): setpriv (util-linux, Essential on Debian) with the pod's uid,
+ * gid and fsGroup as its one supplementary group, no capabilities (`capabilities.drop: [ALL]`) and
+ * no_new_privs (`allowPrivilegeEscalation: false`). The secrets directory is made as the kubelet makes an
+ * emptyDir with an fsGroup (root-owned, group fsGroup, mode 2777: pkg/volume/emptydir/empty_dir.go
+ * setupDir perm 0777, pkg/volume/volume_linux.go SetVolumeOwnership setgid), and the test's own
+ * temporary directories above it are opened for traversal (o+x) only. Not root: the harness runs as
+ * the test's user, for whom the bits hold already.
+ */
+function asAgentUser(binary: string, user: AgentUser, root: string, agent: PodContainer): string[] {
+  if (process.getuid?.() !== 0) return [binary];
+  const mount = many(agent.body.volume_mount).find((m) => m.name === "vault-secrets");
+  if (!mount) throw new Error(`${agent.name}: no vault-secrets volume mount`);
+  const secrets = inPod(root, String(mount.mount_path));
+  mkdirSync(secrets, { recursive: true });
+  chownSync(secrets, 0, user.fsGroup ?? 0);
+  chmodSync(secrets, 0o2777);
+  openForTraversal(path.dirname(secrets));
+  openForTraversal(path.dirname(binary));
+  return [
+    "setpriv",
+    `--reuid=${user.uid}`,
+    `--regid=${user.gid}`,
+    ...(user.fsGroup !== undefined ? [`--groups=${user.fsGroup}`] : ["--clear-groups"]),
+    "--inh-caps=-all",
+    "--bounding-set=-all",
+    "--no-new-privs",
+    binary,
+  ];
+}
+
+/** Adds o+x to `dir` and its parents inside the temporary directory (test directories made mode 700 by mkdtemp). */
+function openForTraversal(dir: string): void {
+  const tmp = path.resolve(tmpdir());
+  for (let d = path.resolve(dir); d !== path.dirname(d); d = path.dirname(d)) {
+    const mode = statSync(d).mode;
+    if (mode & 0o001) continue;
+    if (d === tmp || !d.startsWith(`${tmp}${path.sep}`)) throw new Error(`${d} is closed to other users (mode ${(mode & 0o7777).toString(8)}): the Vault Agent harness runs as the pod's uid`);
+    chmodSync(d, (mode & 0o7777) | 0o001);
+  }
+}
+
+/** Vault's CA pair (made once per CA directory by the test's own user), handed to the agent's run as text. */
+function caFiles(binary: string, pki: { caDir: string }): { root: string; intermediate: string; intermediateKey: string } {
+  const file = (name: string) => path.join(pki.caDir, name);
+  if (!existsSync(file("intermediate.key"))) {
+    const r = spawnSync(binary, [], { input: JSON.stringify({ makeCA: true, vault: { pki } }), encoding: "utf8", timeout: 60_000 });
+    if (r.status !== 0) throw new Error(`the Vault Agent harness could not make the CA in ${pki.caDir}:\n${r.stderr}`);
+  }
+  return { root: readFileSync(file("root.crt"), "utf8"), intermediate: readFileSync(file("intermediate.crt"), "utf8"), intermediateKey: readFileSync(file("intermediate.key"), "utf8") };
 }
 
 /** A pod's path under the run's root directory. */

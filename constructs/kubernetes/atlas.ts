@@ -159,15 +159,18 @@ export class Atlas extends Construct {
       initContainers: [
         {
           // Image defaults (logback, env) + our properties and keycloak.json (rendered from Vault), and a
-          // PKCS#12 truststore holding only the platform CA.
+          // PKCS#12 truststore holding only the platform CA. Idempotent: a re-run (new pod sandbox) finds
+          // the emptyDirs of the first run, with read-only copies (-f: unlink and copy again) and a
+          // truststore that already holds the alias (keytool refuses it: rebuilt from scratch).
           name: "assemble",
           image,
           command: [
             "sh",
             "-c",
             [
-              `cp -R ${ATLAS_HOME}/conf/. ${ATLAS_CONF_DIR}/`,
-              `cp /vault/secrets/atlas-application.properties /vault/secrets/keycloak.json ${ATLAS_CONF_DIR}/`,
+              `cp -Rf ${ATLAS_HOME}/conf/. ${ATLAS_CONF_DIR}/`,
+              `cp -f /vault/secrets/atlas-application.properties /vault/secrets/keycloak.json ${ATLAS_CONF_DIR}/`,
+              `rm -f ${ATLAS_TRUSTSTORE}`,
               `keytool -importcert -noprompt -alias platform-ca -file /vault/secrets/ca.crt -keystore ${ATLAS_TRUSTSTORE} -storetype PKCS12 -storepass:file /vault/secrets/truststore-password`,
             ].join(" && "),
           ],

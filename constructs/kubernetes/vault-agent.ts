@@ -211,9 +211,23 @@ export interface PkiCertificateOptions {
 }
 
 /**
+ * Modes of the files pkiCertificateTemplate writes with writeToFile. Each keeps the owner's write bit:
+ * consul-template's writeToFile rewrites a file in place, os.Create (O_TRUNC) then os.Chmod
+ * (hashicorp/consul-template v0.39.1 template/funcs.go writeToFile), and the agent rewrites these files
+ * as the pod's non-root uid (no CAP_DAC_OVERRIDE) at every pass of the template, at the sidecar's start
+ * and at every renewal: a read-only file (0400) fails with EACCES and the sidecar exits
+ * (exit_on_retry_failure). The readers stay those of before: the key the owner only (PostgreSQL accepts
+ * a key owned by the server's user with no group/world bits, https://www.postgresql.org/docs/current/ssl-tcp.html),
+ * the certificate owner and fsGroup, the CA anyone.
+ */
+const PKI_FILE_MODES = { key: "0600", cert: "0640", ca: "0644" } as const;
+
+/**
  * A template that issues a TLS certificate from Vault's intermediate CA and writes, in `dir`:
- * `tls.key` (0400), `tls.crt` (leaf + intermediate + root), `ca.crt` (intermediate + root, from the
- * mount's cert/ca_chain) and the template's own file `tls-bundle.pem` (key + leaf + chain, 0400).
+ * `tls.key` (0600), `tls.crt` (leaf + intermediate + root, 0640), `ca.crt` (intermediate + root, from
+ * the mount's cert/ca_chain, 0644) and the template's own file `tls-bundle.pem` (key + leaf + chain,
+ * 0400: the destination is written to a temporary file and renamed over the old one, renderer.AtomicWrite,
+ * so its mode does not stop a rewrite).
  *
  * Why the bundle is the destination: consul-template's pkiCert reads the template's destination file
  * before asking Vault, and reuses a certificate it finds there while it is within ~90% of its lifetime,
@@ -241,9 +255,9 @@ export function pkiCertificateTemplate(o: PkiCertificateOptions): VaultAgentTemp
     contents: [
       `{{- with pkiCert "${VAULT_MOUNTS.pki}/issue/${o.role}" ${args.join(" ")} -}}`,
       `{{- $chain := "" -}}{{- with secret "${VAULT_MOUNTS.pki}/cert/ca_chain" -}}{{- $chain = .Data.certificate -}}{{- end -}}`,
-      `{{- .Key | writeToFile "${dir}/tls.key" "" "" "0400" -}}`,
-      `{{- printf "%s%s\\n" .Cert $chain | writeToFile "${dir}/tls.crt" "" "" "0440" -}}`,
-      `{{- printf "%s\\n" $chain | writeToFile "${dir}/ca.crt" "" "" "0444" -}}`,
+      `{{- .Key | writeToFile "${dir}/tls.key" "" "" "${PKI_FILE_MODES.key}" -}}`,
+      `{{- printf "%s%s\\n" .Cert $chain | writeToFile "${dir}/tls.crt" "" "" "${PKI_FILE_MODES.cert}" -}}`,
+      `{{- printf "%s\\n" $chain | writeToFile "${dir}/ca.crt" "" "" "${PKI_FILE_MODES.ca}" -}}`,
       `{{- printf "%s%s%s\\n" .Key .Cert $chain -}}`,
       "{{- end }}",
       "",

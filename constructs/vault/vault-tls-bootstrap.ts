@@ -144,7 +144,7 @@ export class VaultTlsBootstrap extends Construct {
       fqdnPolicy: props.fqdnPolicy,
       clusterCidrs: props.clusterCidrs,
     });
-    new NetworkPolicyV1(this, "NetworkPolicy", {
+    const egress = new NetworkPolicyV1(this, "NetworkPolicy", {
       metadata: { name: `${NAME}-allow`, namespace: props.namespace, labels },
       spec: {
         podSelector: { matchLabels: selectorLabels(NAME) },
@@ -199,7 +199,9 @@ export class VaultTlsBootstrap extends Construct {
       spec: { backoffLimit: 4, activeDeadlineSeconds: 600, template: podTemplate },
       waitForCompletion: true,
       timeouts: { create: "10m", update: "10m" },
-      dependsOn: bindings,
+      // Its pod's egress exists before it starts (the namespace denies egress by default); terraform
+      // orders nothing else: the Job would start in parallel and wait out its backoff.
+      dependsOn: [...bindings, egress, ...(apiServer.fqdnPolicy ? [apiServer.fqdnPolicy] : [])],
     });
     this.renewal = new CronJobV1(this, "Renewal", {
       metadata: { name: `${NAME.replace(/-bootstrap$/, "")}-renewal`, namespace: props.namespace, labels },

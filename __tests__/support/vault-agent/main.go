@@ -15,7 +15,22 @@
 //     goodFor; docs/templating-language.md "pkiCert"). A fresh issue concatenates every string field of
 //     Vault's response and sorts the PEM blocks the same way (fetchPEMs).
 //   - writeToFile(path, user, group, perms, [flags,] content) and env (the agent's own environment),
-//     template/funcs.go.
+//     template/funcs.go writeToFile: a non-append write is os.Create(path) (O_RDWR|O_CREATE|O_TRUNC on
+//     the existing file) and only then os.Chmod(path, perm), so a file its owner made read-only cannot
+//     be written again by that (non-root) owner: EACCES.
+//   - The template's own destination: renderer/renderer.go Render (read the existing file; unchanged
+//     contents are not written) and AtomicWrite (os.CreateTemp in the destination's directory, write,
+//     sync, close, keep the existing file's owner, chmod the temporary file to the template's perms
+//     (0 = the existing file's mode, else renderer.DefaultFilePerms 0644), rename over the destination):
+//     only the directory's write permission matters for a rewrite, not the old file's mode.
+//   - Rendering in passes (manager/runner.go Run/runTemplate, template/template.go Execute, the
+//     secretFunc/pkiCertFunc of template/funcs.go): a function whose data is not yet in the runner's
+//     brain returns nil and marks its dependency missing; the runner fetches it and executes the
+//     template again, so a `with` block runs once per pass its data is there (writeToFile included),
+//     and the destination is written only once nothing is missing. The brain is shared by the templates
+//     of one agent run; a dependency is fetched once.
+//   - The tests run this binary as the pod's own uid/gid (__tests__/support/vault-agent.ts), so file
+//     permission bits are enforced as in the pod.
 //   - Vault's PKI: hashicorp/vault builtin/logical/pki/issuing/issue_common.go (GenerateCreationBundle,
 //     ValidateNames, ValidateCommonName, GetCertificateNotAfter, ApplyIssuerLeafNotAfterBehavior) and
 //     path_issue_sign.go (response fields; private_key_format=pkcs8 converts the key, otherwise EC keys
@@ -57,6 +72,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"syscall"
 	"text/template"
 	"time"
 )
@@ -65,6 +81,8 @@ import (
 // Input and output
 
 type input struct {
+	// Only make the CA pair in vault.pki.caDir (when missing) and exit: Vault's side, run by the test's own user.
+	MakeCA bool `json:"makeCA"`
 	// Root directory the pod's absolute paths are placed under.
 	Root string `json:"root"`
 	// The agent container's environment (downward API values resolved by the test).
@@ -112,11 +130,19 @@ type dbRole struct {
 }
 
 type pkiModel struct {
-	Mount        string             `json:"mount"`
-	CADir        string             `json:"caDir"`
+	Mount string `json:"mount"`
+	CADir string `json:"caDir"`
+	// The CA pair's PEM files, read by the test from caDir (the agent's uid cannot read Vault's key).
+	CA           *caFiles           `json:"ca"`
 	Root         caSpec             `json:"root"`
 	Intermediate caSpec             `json:"intermediate"`
 	Roles        map[string]pkiRole `json:"roles"`
+}
+
+type caFiles struct {
+	Root            string `json:"root"`
+	Intermediate    string `json:"intermediate"`
+	IntermediateKey string `json:"intermediateKey"`
 }
 
 type caSpec struct {
@@ -246,6 +272,14 @@ type harness struct {
 	ca       *caPair
 	written  []string
 	rendered map[string]bool
+	// The runner's brain: fetched dependency values by dependency name; missing: asked for in this pass.
+	brain   map[string]interface{}
+	missing []*dependency
+}
+
+type dependency struct {
+	name  string
+	fetch func() (interface{}, error)
 }
 
 type caPair struct {
@@ -259,7 +293,19 @@ func main() {
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		fail("reading the input: %v", err)
 	}
-	h := &harness{in: in, out: &output{Issued: []issued{}, Leases: []lease{}, Requests: []request{}}, now: time.Now(), later: time.Now().Add(time.Duration(in.ClockSkewSeconds) * time.Second)}
+	if in.MakeCA {
+		if in.Vault.PKI.CADir == "" {
+			fail("makeCA: no vault.pki.caDir")
+		}
+		if _, err := os.Stat(filepath.Join(in.Vault.PKI.CADir, "intermediate.key")); err == nil {
+			return
+		}
+		if err := makeCA(in.Vault.PKI); err != nil {
+			fail("makeCA: %v", err)
+		}
+		return
+	}
+	h := &harness{in: in, out: &output{Issued: []issued{}, Leases: []lease{}, Requests: []request{}}, now: time.Now(), later: time.Now().Add(time.Duration(in.ClockSkewSeconds) * time.Second), brain: map[string]interface{}{}}
 	for _, t := range in.Templates {
 		h.written = []string{}
 		err := h.render(t)
@@ -288,7 +334,8 @@ func (h *harness) local(p string) string {
 	return filepath.Join(h.in.Root, filepath.Clean(p))
 }
 
-// render parses and executes one template as consul-template does, then writes its destination.
+// render parses and executes one template as consul-template does, in passes until no dependency is
+// missing (manager/runner.go runTemplate), then writes its destination (renderer/renderer.go Render).
 func (h *harness) render(t tmplSpec) error {
 	left, right := t.LeftDelimiter, t.RightDelimiter
 	if left == "" {
@@ -297,21 +344,42 @@ func (h *harness) render(t tmplSpec) error {
 	if right == "" {
 		right = "}}"
 	}
-	tmpl := template.New(t.Destination).Delims(left, right).Funcs(h.funcMap(t.Destination))
-	if t.ErrorOnMissingKey {
-		tmpl = tmpl.Option("missingkey=error")
-	} else {
-		tmpl = tmpl.Option("missingkey=zero")
+	var out []byte
+	for pass := 1; ; pass++ {
+		h.missing = nil
+		tmpl := template.New(t.Destination).Delims(left, right).Funcs(h.funcMap(t.Destination))
+		if t.ErrorOnMissingKey {
+			tmpl = tmpl.Option("missingkey=error")
+		} else {
+			tmpl = tmpl.Option("missingkey=zero")
+		}
+		parsed, err := tmpl.Parse(t.Contents)
+		if err != nil {
+			return fmt.Errorf("parse: %w", err)
+		}
+		var buf bytes.Buffer
+		if err := parsed.Execute(&buf, nil); err != nil {
+			return fmt.Errorf("execute: %w", err)
+		}
+		if len(h.missing) == 0 {
+			out = buf.Bytes()
+			break
+		}
+		if pass > 32 {
+			return errors.New("dependencies still missing after 32 passes")
+		}
+		// The watcher fetches what the pass asked for; a fetch that fails is fatal here (the agent retries,
+		// then exits: template_config.exit_on_retry_failure).
+		for _, d := range h.missing {
+			v, err := d.fetch()
+			if err != nil {
+				return err
+			}
+			h.brain[d.name] = v
+		}
 	}
-	parsed, err := tmpl.Parse(t.Contents)
-	if err != nil {
-		return fmt.Errorf("parse: %w", err)
-	}
-	var buf bytes.Buffer
-	if err := parsed.Execute(&buf, nil); err != nil {
-		return fmt.Errorf("execute: %w", err)
-	}
-	perms := os.FileMode(0o644)
+	// Vault Agent's `perms` (config/template.go Perms, default FileMode(0)): 0 keeps the existing mode.
+	var perms os.FileMode
 	if t.Perms != "" {
 		p, err := strconv.ParseUint(t.Perms, 8, 32)
 		if err != nil {
@@ -319,30 +387,92 @@ func (h *harness) render(t tmplSpec) error {
 		}
 		perms = os.FileMode(p)
 	}
-	return h.writeFile(t.Destination, buf.Bytes(), perms, false)
+	return h.renderDestination(t.Destination, out, perms)
 }
 
-func (h *harness) writeFile(podPath string, content []byte, perms os.FileMode, appendTo bool) error {
-	p := h.local(podPath)
-	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		return err
+// renderDestination mirrors renderer.Render with no user/group (uid = gid = -1: no chown), no backup,
+// CreateDestDirs true (config/template.go Finalize), then AtomicWrite.
+func (h *harness) renderDestination(podPath string, contents []byte, perms os.FileMode) error {
+	path := h.local(podPath)
+	existing, err := os.ReadFile(path)
+	fileExists := !os.IsNotExist(err)
+	if err != nil && fileExists {
+		return fmt.Errorf("failed reading file: %w", err)
 	}
-	flags := os.O_WRONLY | os.O_CREATE | os.O_TRUNC
-	if appendTo {
-		flags = os.O_WRONLY | os.O_CREATE | os.O_APPEND
+	if !(fileExists && bytes.Equal(existing, contents)) {
+		if err := atomicWrite(path, contents, perms); err != nil {
+			return fmt.Errorf("failed writing file: %w", err)
+		}
 	}
-	f, err := os.OpenFile(p, flags, perms)
+	h.wrote(podPath)
+	return nil
+}
+
+// atomicWrite mirrors renderer.AtomicWrite (createDestDirs true, backup false).
+func atomicWrite(path string, contents []byte, perms os.FileMode) error {
+	parent := filepath.Dir(path)
+	if _, err := os.Stat(parent); os.IsNotExist(err) {
+		if err := os.MkdirAll(parent, 0o755); err != nil {
+			return err
+		}
+	}
+	f, err := os.CreateTemp(parent, "")
 	if err != nil {
 		return err
 	}
-	defer f.Close()
-	if _, err := f.Write(content); err != nil {
+	defer os.Remove(f.Name())
+	if _, err := f.Write(contents); err != nil {
 		return err
 	}
-	if err := os.Chmod(p, perms); err != nil {
+	if err := f.Sync(); err != nil {
 		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	var existingPerms os.FileMode = 0o644 // renderer.DefaultFilePerms
+	currentInfo, err := os.Stat(path)
+	if err != nil {
+		if !os.IsNotExist(err) {
+			return err
+		}
+	} else {
+		existingPerms = currentInfo.Mode()
+		// preserveFilePermissions (renderer/file_perms.go): chown to the existing owner; a failure is only logged.
+		if st, ok := currentInfo.Sys().(*syscall.Stat_t); ok {
+			_ = os.Chown(f.Name(), int(st.Uid), int(st.Gid))
+		}
+	}
+	if perms == 0 {
+		perms = existingPerms
+	}
+	if err := os.Chmod(f.Name(), perms); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
+}
+
+func (h *harness) wrote(podPath string) {
+	for _, w := range h.written {
+		if w == podPath {
+			return
+		}
 	}
 	h.written = append(h.written, podPath)
+}
+
+// recall mirrors the brain lookup of secretFunc/pkiCertFunc: the value once fetched, else nil with the
+// dependency marked missing (fetched before the next pass).
+func (h *harness) recall(name string, fetch func() (interface{}, error)) interface{} {
+	if v, ok := h.brain[name]; ok {
+		return v
+	}
+	for _, d := range h.missing {
+		if d.name == name {
+			return nil
+		}
+	}
+	h.missing = append(h.missing, &dependency{name: name, fetch: fetch})
 	return nil
 }
 
@@ -408,8 +538,31 @@ func (h *harness) funcMap(destination string) template.FuncMap {
 	for _, n := range sprigFunctions {
 		m["sprig_"+n] = unmodeled("sprig_" + n)
 	}
-	m["secret"] = h.secret
-	m["pkiCert"] = func(s ...string) (interface{}, error) { return h.pkiCert(destination, s...) }
+	// Dependency names as dependency/vault_read.go, vault_write.go and vault_pki.go String() give them.
+	m["secret"] = func(s ...string) (interface{}, error) {
+		if len(s) == 0 {
+			return nil, nil
+		}
+		if _, err := parseArgs(s[1:]); err != nil {
+			return nil, err
+		}
+		path := strings.Trim(strings.TrimSpace(s[0]), "/")
+		name := "vault.read(" + path + ")"
+		if len(s) > 1 {
+			name = "vault.write(" + path + " -> " + strings.Join(s[1:], "\x00") + ")"
+		}
+		return h.recall(name, func() (interface{}, error) { return h.secret(s...) }), nil
+	}
+	m["pkiCert"] = func(s ...string) (interface{}, error) {
+		if len(s) == 0 {
+			return nil, nil
+		}
+		if _, err := parseArgs(s[1:]); err != nil {
+			return nil, err
+		}
+		name := "vault.pki(" + s[0] + "->" + destination + ")"
+		return h.recall(name, func() (interface{}, error) { return h.pkiCert(destination, s...) }), nil
+	}
 	m["writeToFile"] = h.writeToFile
 	m["env"] = func(s string) (string, error) { return h.in.Env[s], nil }
 	// template/funcs.go: the same one-liners over the standard library.
@@ -432,27 +585,74 @@ func (h *harness) funcMap(destination string) template.FuncMap {
 	return m
 }
 
-// writeToFile mirrors template/funcs.go writeToFile(path, username, groupName, permissions, args...).
-func (h *harness) writeToFile(path, username, groupName, permissions string, args ...string) (string, error) {
+// writeToFile mirrors template/funcs.go writeToFile(path, username, groupName, permissions, args...)
+// of consul-template v0.39.1 step by step: to append, os.OpenFile(O_APPEND|O_WRONLY|O_CREATE, perm);
+// else MkdirAll(dir, ModePerm) when the directory is missing, and os.Create(path) (an existing file is
+// truncated and opened for writing, its mode unchanged: EACCES for a non-root owner of a read-only
+// file); write; chown when a user or group is given; then os.Chmod(path, perm).
+func (h *harness) writeToFile(podPath, username, groupName, permissions string, args ...string) (string, error) {
 	if len(args) == 0 {
+		// upstream indexes args[len(args)-1]; text/template turns the panic into an error.
 		return "", errors.New("writeToFile: no content")
 	}
+	path := h.local(podPath)
 	flags := ""
 	if len(args) == 2 {
 		flags = args[0]
 	}
 	content := args[len(args)-1]
-	p, err := strconv.ParseUint(permissions, 8, 32)
+	pu, err := strconv.ParseUint(permissions, 8, 32)
 	if err != nil {
 		return "", err
 	}
+	perm := os.FileMode(pu)
+	var f *os.File
+	if strings.Contains(flags, "append") {
+		f, err = os.OpenFile(path, os.O_APPEND|os.O_WRONLY|os.O_CREATE, perm)
+		if err != nil {
+			return "", err
+		}
+	} else {
+		dirPath := filepath.Dir(path)
+		if _, err := os.Stat(dirPath); err != nil {
+			if err := os.MkdirAll(dirPath, os.ModePerm); err != nil {
+				return "", err
+			}
+		}
+		f, err = os.Create(path)
+		if err != nil {
+			return "", err
+		}
+	}
+	defer f.Close()
 	data := []byte(content)
 	if strings.Contains(flags, "newline") {
 		data = append(data, '\n')
 	}
-	if err := h.writeFile(path, data, os.FileMode(p), strings.Contains(flags, "append")); err != nil {
+	if _, err = f.Write(data); err != nil {
 		return "", err
 	}
+	if username != "" || groupName != "" {
+		// upstream looks names up (os/user) and falls back to numbers; only numbers are modeled.
+		uid, gid := os.Getuid(), os.Getgid()
+		if username != "" {
+			if uid, err = strconv.Atoi(username); err != nil {
+				return "", fmt.Errorf("writeToFile: user %q by name is not modeled (give a uid)", username)
+			}
+		}
+		if groupName != "" {
+			if gid, err = strconv.Atoi(groupName); err != nil {
+				return "", fmt.Errorf("writeToFile: group %q by name is not modeled (give a gid)", groupName)
+			}
+		}
+		if err := os.Chown(path, uid, gid); err != nil {
+			return "", err
+		}
+	}
+	if err := os.Chmod(path, perm); err != nil {
+		return "", err
+	}
+	h.wrote(podPath)
 	return "", nil
 }
 
@@ -1182,6 +1382,11 @@ func (h *harness) loadCA() (*caPair, error) {
 		return h.ca, nil
 	}
 	p := h.in.Vault.PKI
+	if p.CA != nil {
+		// Given by the test (Vault's side; the pod's uid runs this process and cannot read caDir).
+		files := map[string]string{"root.crt": p.CA.Root, "intermediate.crt": p.CA.Intermediate, "intermediate.key": p.CA.IntermediateKey}
+		return h.parseCA(func(name string) []byte { return []byte(files[name]) })
+	}
 	if p.CADir == "" {
 		return nil, errors.New("no CA directory")
 	}
@@ -1194,6 +1399,10 @@ func (h *harness) loadCA() (*caPair, error) {
 			return nil, err
 		}
 	}
+	return h.parseCA(read)
+}
+
+func (h *harness) parseCA(read func(name string) []byte) (*caPair, error) {
 	parseCert := func(name string) (*x509.Certificate, string, error) {
 		b := read(name)
 		block, _ := pem.Decode(b)
