@@ -1,10 +1,12 @@
 import { Testing, TerraformStack } from "cdktf";
 import { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
+import { KeyVault } from "@cdktf/provider-azurerm/lib/key-vault";
+import { vaultGroups } from "../../stacks/bootstrap/azure-grant-scopes";
 import { StorageAccount } from "@cdktf/provider-azurerm/lib/storage-account";
 import { readConfigFile, validateDeployment } from "../../config/load";
 import { deploymentOn, type DeploymentInput } from "../../config/schema";
-import { AzureDeployRolesStack, GROUP_DELETES } from "../../stacks/bootstrap/azure-deploy-roles-stack";
+import { AzureDeployRolesStack, GROUP_DELETES, VAULT_RBAC_ONLY_POLICY } from "../../stacks/bootstrap/azure-deploy-roles-stack";
 import { AZURE_LINKED_ACTIONS, writeScopes } from "../../stacks/bootstrap/azure-write-scopes";
 import { AZURE_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { derivePermissions } from "../../stacks/bootstrap/deploy-permissions";
@@ -59,6 +61,11 @@ describe.each(EXAMPLES)("Azure %s: CI writes only where the stacks write", (key,
   const held = Object.values(boot.resource.azurerm_role_assignment)
     .filter((a) => a.principal_id === az.deployerObjectId && /azurerm_role_definition\.(\w+)\./.test(String(a.role_definition_id)))
     .map((a) => ({ scope: scopeOf(String(a.scope)), actions: (roles[/azurerm_role_definition\.(\w+)\./.exec(String(a.role_definition_id))![1]].permissions as { actions: string[] }[])[0].actions }));
+  const cloudGroups = (Object.values(synthesizedStacks(key)) as unknown as Tf[]).flatMap((s) => Object.entries(s.resource?.azurerm_resource_group ?? {}));
+  const nameOfGroup = (rg: string) => {
+    const m = /^\$\{azurerm_resource_group\.(\w+)\.name\}$/.exec(rg);
+    return m ? String(cloudGroups.find(([id]) => id === m[1])![1].name) : rg;
+  };
   const allowed = (action: string, id: string) => held.some((h) => lies(id, h.scope) && h.actions.includes(action));
   const writesHeld = () => [...new Set(held.flatMap((h) => h.actions))].filter((a) => !reads.has(a));
 
@@ -198,6 +205,22 @@ describe.each(EXAMPLES)("Azure %s: CI writes only where the stacks write", (key,
     expect(Object.values(cloud.resource!.azurerm_role_assignment).some((a) => a.principal_id === az.planObjectId && a.role_definition_name === AKS_FACTS.clusterUserRole.value.name && String(a.scope).startsWith("${azurerm_kubernetes_cluster."))).toBe(true);
   });
 
+  test("no vault turns to access policies from CI: the built-in RBAC-model policy denies it where every vault lies, every vault of the stacks complies, and no deploy role may touch a policy assignment", () => {
+    const vaults = stacks.flatMap((s) => Object.values(s.resource?.azurerm_key_vault ?? {}));
+    expect(vaults.length).toBeGreaterThan(1);
+    // The policy's rule (VAULT_RBAC_ONLY_POLICY.source): enableRbacAuthorization absent or false is denied.
+    for (const v of vaults) expect(v.rbac_authorization_enabled).toBe(true);
+    const assignments = Object.values((boot.resource as Record<string, Record<string, Body>>).azurerm_resource_group_policy_assignment ?? {});
+    const at = assignments.map((a) => scopeOf(String(a.resource_group_id)));
+    const vaultGroupsSeen = [...new Set(vaults.map((v) => group(nameOfGroup(String(v.resource_group_name)))))];
+    expect(at.sort()).toEqual(vaultGroupsSeen.sort());
+    for (const a of assignments) {
+      expect(a.policy_definition_id).toBe(VAULT_RBAC_ONLY_POLICY.definitionId);
+      expect(JSON.parse(String(a.parameters))).toEqual({ effect: { value: "Deny" } });
+    }
+    expect(Object.values(roles).flatMap((r) => (r.permissions as { actions: string[] }[])[0].actions).filter((x) => /^Microsoft\.Authorization\/policy/i.test(x))).toEqual([]);
+  });
+
   test("azurerm starts for both identities: each reads the subscription's resource providers (the provider lists them at start) and registers none; the bootstrap registers the namespaces the stacks use", () => {
     for (const r of ["PlanRole", "ApplyRole"]) expect((roles[r].permissions as { actions: string[] }[])[0].actions).toContain("Microsoft.Resources/subscriptions/providers/read");
     const cloud = stacks.find((s) => s.resource?.azurerm_kubernetes_cluster) as Tf & { provider: { azurerm: Body[] } };
@@ -226,6 +249,11 @@ describe("Azure: what the bootstrap cannot place stops it, naming the fact to ad
     expect(() => writeScopes([s], d.azure, groups, new Set(), none)).toThrow(/azurerm_storage_account lies in group 'other-team', outside the deployment, and no fact says where to grant its writes \(FOREIGN_PARENT_IDS\)/);
   });
 
+  test("a key vault without Azure RBAC (the bootstrap's policy would refuse the deployment's own apply)", () => {
+    const s = stackWith((s) => new KeyVault(s, "Vault", { name: "v", resourceGroupName: groups.data.name, location: "westeurope", tenantId: d.azure.tenantId, skuName: "standard" }));
+    expect(() => vaultGroups([s], d.azure, groups)).toThrow(/probe\/azurerm_key_vault\.Vault: a key vault without rbac_authorization_enabled, which the bootstrap's policy denies/);
+  });
+
   test("a customer's resource named where no linked-access fact says what it needs", () => {
     const s = stackWith((s) => new PublicIp(s, "Ip", { name: "ip", resourceGroupName: groups.network.name, location: "westeurope", allocationMethod: "Static", publicIpPrefixId: `${groups.network.id.replace(/-network$/, "-elsewhere")}/providers/Microsoft.Network/publicIPPrefixes/theirs` }));
     expect(() => writeScopes([s], d.azure, groups, new Set(), none)).toThrow(/public_ip_prefix_id: names .*publicIPPrefixes\/theirs, outside the deployment's groups, and no fact says what azurerm_public_ip needs on it \(AZURE_LINKED_ACTIONS\)/);
@@ -238,7 +266,9 @@ describe("Azure: a runner VNet in another subscription of the tenant", () => {
   const runnerVnet = `/subscriptions/${runnerSub}/resourceGroups/contoso-runners/providers/Microsoft.Network/virtualNetworks/contoso-runners`;
   const d = { ...base, azure: { ...base.azure, runnerNetwork: { ...base.azure.runnerNetwork, virtualNetworkId: runnerVnet } } };
   const boot = JSON.parse(Testing.synth(new AzureDeployRolesStack(Testing.app(), `${d.name}-deploy-roles`, { deployment: d }))) as Required<Tf>;
-  const atRunner = Object.values(boot.resource.azurerm_role_assignment).filter((a) => a.scope === runnerVnet);
+  const atRunner = Object.values(boot.resource.azurerm_role_assignment).filter((a) => a.scope === runnerVnet && a.principal_id === d.azure.deployerObjectId);
+  const planAtRunner = Object.values(boot.resource.azurerm_role_assignment).filter((a) => a.scope === runnerVnet && a.principal_id === d.azure.planObjectId);
+  const actionsOf = (a: Body) => (boot.resource.azurerm_role_definition[/azurerm_role_definition\.(\w+)\./.exec(String(a.role_definition_id))![1]].permissions as { actions: string[] }[])[0].actions;
 
   test("the runner's half of the peering (written through the runner subscription's provider) is granted on the runner VNet there, never on a same-named VNet in the deployment's subscription", () => {
     expect(atRunner).toHaveLength(1);
@@ -246,6 +276,14 @@ describe("Azure: a runner VNet in another subscription of the tenant", () => {
     expect((boot.resource.azurerm_role_definition[role].permissions as { actions: string[] }[])[0].actions).toEqual(expect.arrayContaining(["Microsoft.Network/virtualNetworks/virtualNetworkPeerings/write", "Microsoft.Network/virtualNetworks/peer/action"]));
     expect(boot.resource.azurerm_role_definition[role].assignable_scopes).toContain(`/subscriptions/${runnerSub}`);
     expect(Object.values(boot.resource.azurerm_role_assignment).filter((a) => String(a.scope).includes("/resourceGroups/contoso-runners/") && !String(a.scope).includes(runnerSub))).toEqual([]);
+  });
+
+  test("there, where the subscription's reads do not reach, both identities read the peering they refresh (azurerm gets it before creating it and at every plan); the plan identity nothing more", () => {
+    const read = "Microsoft.Network/virtualNetworks/virtualNetworkPeerings/read";
+    expect(actionsOf(atRunner[0])).toContain(read);
+    expect(planAtRunner).toHaveLength(1);
+    expect(actionsOf(planAtRunner[0])).toEqual([read]);
+    expect(String(planAtRunner[0].role_definition_id)).toContain(`/subscriptions/${runnerSub}/`);
   });
 
   test("an assignment in another subscription names its role under that subscription, as Azure answers it (else azurerm would replace it on every apply)", () => {

@@ -10,7 +10,8 @@ import { stackIds } from "../stack-ids";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, delegationCondition, roleGrants } from "./azure-grant-condition";
 import { AZURE_BLOB_CONDITION_FACTS, STATE_CONTAINER_ROLES, STATE_ROLE_DATA_ACTIONS, stateBlobsCondition } from "./azure-state-condition";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
-import { grantScopes, identityGroups } from "./azure-grant-scopes";
+import { grantScopes, identityGroups, vaultGroups } from "./azure-grant-scopes";
+import { ResourceGroupPolicyAssignment } from "@cdktf/provider-azurerm/lib/resource-group-policy-assignment";
 import { writeScopes } from "./azure-write-scopes";
 import { createHash } from "node:crypto";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
@@ -56,6 +57,21 @@ export interface AzureDeployRolesStackProps {
  * identity through the Cluster User role the cloud stack gives it on the deployment's cluster.
  */
 export const CLUSTER_SCOPED_READS: readonly string[] = [AKS_FACTS.readListsUserCredential.value];
+
+/**
+ * With the access-policy permission model, anyone who may write a vault (`Microsoft.KeyVault/vaults/write`, which the
+ * apply identity holds in the deployment's groups to create and update its vaults) "can grant themselves data plane
+ * access by setting a Key Vault access policy" (https://learn.microsoft.com/azure/key-vault/general/rbac-access-policy):
+ * CI could turn a vault's RBAC off and read or use its keys. The built-in policy "Azure Key Vault should use RBAC
+ * permission model", assigned with effect Deny at the groups holding the vaults, refuses that update (its rule: type
+ * Microsoft.KeyVault/vaults, createMode not recover, enableRbacAuthorization absent or false). CI holds no policy
+ * assignment action, so it cannot lift it.
+ */
+export const VAULT_RBAC_ONLY_POLICY = {
+  definitionId: "/providers/Microsoft.Authorization/policyDefinitions/12d4fa5e-1f9f-4c21-97a9-b99b3c6611b5",
+  effect: "Deny",
+  source: "https://github.com/Azure/azure-policy/blob/master/built-in-policies/policyDefinitions/Key%20Vault/Should_Use_RBAC.json (version 1.0.1; allowedValues Audit, Deny, Disabled)",
+} as const;
 
 /** The identity actions (managed identities and their federated credentials): only at the groups holding the deployment's identities. */
 export const IDENTITY_ACTION_PREFIX = "Microsoft.ManagedIdentity/";
@@ -212,34 +228,52 @@ export class AzureDeployRolesStack extends TerraformStack {
       });
     }
     // One role per set of actions, assignable in each subscription those scopes lie in; one assignment per scope.
+    // Outside the deployment's subscription the apply identity also reads its own resources there (their `reads`),
+    // and the plan identity only reads them.
     const roles = new Map<string, RoleDefinition>();
+    const roleFor = (kind: "at" | "plan-at", actions: readonly string[], scopes: readonly string[]) => {
+      const key = `${kind} ${actions.join(" ")}`;
+      const known = roles.get(key);
+      if (known) return known;
+      const digest = createHash("sha256").update(actions.join(" ")).digest("hex").slice(0, 8);
+      const subscriptions = [...new Set([subscription, ...scopes.map((x) => x.split("/").slice(0, 3).join("/"))].map((x) => x.toLowerCase()))].map((x) => (x === subscription.toLowerCase() ? subscription : x));
+      const r = new RoleDefinition(this, `${kind === "at" ? "ExternalRole" : "PlanExternalRole"}${digest}`, {
+        name: `${d.name}-deploy-${kind}-${digest}`,
+        scope: subscription,
+        // The scopes are named by each assignment's description (a role description holds up to 1,024 characters).
+        description: kind === "at"
+          ? `Exactly what ${d.name}'s stacks write under, or link to, the customer's resources it is assigned on (${scopes.length})`
+          : `Reads of ${d.name}'s own resources under the customer's resources it is assigned on, in another subscription (${scopes.length})`,
+        permissions: [{ actions: [...actions] }],
+        assignableScopes: subscriptions,
+      });
+      roles.set(key, r);
+      return r;
+    };
+    const applyActions = (w: (typeof writes.external)[number]) => [...new Set([...w.actions, ...w.reads])].sort();
     const external: { scope: string; role: RoleDefinition }[] = [];
     for (const w of writes.external) {
-      const key = w.actions.join(" ");
-      let r = roles.get(key);
-      if (!r) {
-        const digest = createHash("sha256").update(key).digest("hex").slice(0, 8);
-        const at = writes.external.filter((x) => x.actions.join(" ") === key).map((x) => x.scope);
-        const subscriptions = [...new Set([subscription, ...at.map((x) => x.split("/").slice(0, 3).join("/"))].map((x) => x.toLowerCase()))].map((x) => (x === subscription.toLowerCase() ? subscription : x));
-        r = new RoleDefinition(this, `ExternalRole${digest}`, {
-          name: `${d.name}-deploy-at-${digest}`,
-          scope: subscription,
-          // The scopes are named by each assignment's description (a role description holds up to 1,024 characters).
-          description: `Exactly what ${d.name}'s stacks write under, or link to, the customer's resources it is assigned on (${at.length})`,
-          permissions: [{ actions: [...w.actions] }],
-          assignableScopes: subscriptions,
-        });
-        roles.set(key, r);
-      }
+      const actions = applyActions(w);
+      const r = roleFor("at", actions, writes.external.filter((x) => applyActions(x).join(" ") === actions.join(" ")).map((x) => x.scope));
       // Named by the path under the deployment's subscription (or the whole id in another one): unique per scope.
       const own = w.scope.toLowerCase().startsWith(`${subscription.toLowerCase()}/`);
-      new RoleAssignment(this, `WritesAt${idOf(own ? w.scope.slice(subscription.length) : w.scope)}`, {
+      const at = idOf(own ? w.scope.slice(subscription.length) : w.scope);
+      new RoleAssignment(this, `WritesAt${at}`, {
         scope: w.scope,
         roleDefinitionId: roleIdAt(r, w.scope, az.subscriptionId),
         principalId: az.deployerObjectId,
-        description: `What ${d.name}'s stacks need on ${w.scope}: ${w.actions.join(", ")}.`,
+        description: `What ${d.name}'s stacks need on ${w.scope}: ${actions.join(", ")}.`,
       });
       external.push({ scope: w.scope, role: r });
+      if (az.planObjectId && w.reads.length > 0) {
+        const p = roleFor("plan-at", w.reads, writes.external.filter((x) => x.reads.join(" ") === w.reads.join(" ")).map((x) => x.scope));
+        new RoleAssignment(this, `PlanReadsAt${at}`, {
+          scope: w.scope,
+          roleDefinitionId: roleIdAt(p, w.scope, az.subscriptionId),
+          principalId: az.planObjectId,
+          description: `What ${d.name}'s plans refresh on ${w.scope}, outside the deployment's subscription: ${w.reads.join(", ")}.`,
+        });
+      }
     }
     this.externalWrites = external;
     const condition = delegationCondition(roleGrants(stacks, az), az);
@@ -260,6 +294,16 @@ export class AzureDeployRolesStack extends TerraformStack {
         roleDefinitionId: this.groupRole.roleDefinitionResourceId,
         principalId: az.deployerObjectId,
         description: `${groupSpecs[kind].name} itself and its locks only.`,
+      });
+    }
+    for (const kind of vaultGroups(stacks, az, groupSpecs)) {
+      new ResourceGroupPolicyAssignment(this, `VaultsRbacOnly${groupSpecs[kind].constructId}`, {
+        name: "kv-rbac-only",
+        resourceGroupId: this.groups[kind].id,
+        policyDefinitionId: VAULT_RBAC_ONLY_POLICY.definitionId,
+        parameters: JSON.stringify({ effect: { value: VAULT_RBAC_ONLY_POLICY.effect } }),
+        displayName: `${d.name}: key vaults use Azure RBAC only`,
+        description: "No vault here may turn to access policies, which anyone who may write the vault could use to give itself its keys.",
       });
     }
     for (const kind of identityGroups(stacks, az, groupSpecs)) {

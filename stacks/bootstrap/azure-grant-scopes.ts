@@ -96,3 +96,24 @@ export function identityGroups(stacks: readonly TerraformStack[], az: AzureSetti
   const order: AzureGroupKind[] = ["network", "cluster", "data"];
   return order.filter((k) => kinds.has(k));
 }
+
+/**
+ * The deployment's groups holding its key vaults, where the bootstrap denies the access-policy permission model
+ * (VAULT_RBAC_ONLY_POLICY); every vault of the stacks must use Azure RBAC, or the policy would refuse the deployment's
+ * own apply.
+ */
+export function vaultGroups(stacks: readonly TerraformStack[], az: AzureSettings, groups: Readonly<Record<AzureGroupKind, AzureGroupSpec>>): AzureGroupKind[] {
+  const kinds = new Set<AzureGroupKind>();
+  for (const stack of stacks) {
+    const json = stack.toTerraform() as TfJson;
+    const places = new AzurePlacements(json, groups, az.subscriptionId, stack.node.id);
+    for (const [name, body] of Object.entries(json.resource?.azurerm_key_vault ?? {})) {
+      if (body.rbac_authorization_enabled !== true) throw new Error(`${stack.node.id}/azurerm_key_vault.${name}: a key vault without rbac_authorization_enabled, which the bootstrap's policy denies`);
+      const scope = places.placeResource("azurerm_key_vault", name, body, `${stack.node.id}/${name}`);
+      if (!("group" in scope)) throw new Error(`${stack.node.id}/${name}: a key vault outside the deployment's groups`);
+      kinds.add(scope.group);
+    }
+  }
+  const order: AzureGroupKind[] = ["network", "cluster", "data"];
+  return order.filter((k) => kinds.has(k));
+}

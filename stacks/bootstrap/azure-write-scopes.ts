@@ -45,7 +45,7 @@ export const AZURE_LINKED_ACTIONS: Readonly<Record<string, { readonly refs: Read
       "default_node_pool.vnet_subnet_id": ["Microsoft.Network/virtualNetworks/subnets/join/action"],
       "api_server_access_profile.subnet_id": ["Microsoft.Network/virtualNetworks/subnets/join/action"],
       // The Container Insights solution AKS writes lies in the workspace's group, beside it (always the deployment's data group).
-      "oms_agent.log_analytics_workspace_id": ["Microsoft.OperationalInsights/workspaces/sharedKeys/action", "Microsoft.OperationsManagement/solutions/write"],
+      "oms_agent.log_analytics_workspace_id": ["Microsoft.OperationalInsights/workspaces/sharedKeys/action", "Microsoft.OperationalInsights/workspaces/sharedKeys/read", "Microsoft.OperationsManagement/solutions/write"],
       "identity.identity_ids": ["Microsoft.ManagedIdentity/userAssignedIdentities/assign/action"],
       disk_encryption_set_id: [],
       "key_management_service.key_vault_key_id": [],
@@ -79,7 +79,7 @@ export const AZURE_LINKED_ACTIONS: Readonly<Record<string, { readonly refs: Read
     source: `${OPS}/identity#microsoftmanagedidentity (assign/action on the identity attached)`,
   },
   azurerm_monitor_data_collection_rule_association: { refs: { data_collection_rule_id: ["Microsoft.Insights/dataCollectionRules/read"] }, source: "https://learn.microsoft.com/en-us/azure/azure-monitor/data-collection/data-collection-rule-create-edit#permissions" },
-  azurerm_monitor_diagnostic_setting: { refs: { log_analytics_workspace_id: [] }, source: `${OPS}/monitor#microsoftinsights (diagnosticSettings/write on the target resource)` },
+  azurerm_monitor_diagnostic_setting: { refs: { log_analytics_workspace_id: ["Microsoft.OperationalInsights/workspaces/sharedKeys/action"] }, source: `${OPS}/monitor#microsoftinsights (diagnosticSettings/write on the target resource); https://github.com/JimGBritt/AzurePolicy/issues/17 (the workspace's sharedKeys/action, a linked access check)` },
   azurerm_monitor_data_collection_rule: { refs: { "destinations.log_analytics.workspace_resource_id": [] }, source: "https://learn.microsoft.com/en-us/azure/azure-monitor/data-collection/data-collection-rule-create-edit#permissions" },
   azurerm_dns_a_record: { refs: { target_resource_id: [] }, source: `${OPS}/networking#microsoftnetwork (an alias record reads its target)` },
 };
@@ -111,8 +111,13 @@ export type Elsewhere = (action: string) => boolean;
 export interface WriteScopes {
   /** The actions checked in the deployment's groups (on their resources, or on resources they name there), by group. */
   readonly groups: Readonly<Partial<Record<AzureGroupKind, readonly string[]>>>;
-  /** The customer's (or Azure's) resources outside the groups the stacks write under or name, with exactly the actions checked there. */
-  readonly external: readonly { readonly scope: string; readonly actions: readonly string[] }[];
+  /**
+   * The customer's (or Azure's) resources outside the groups the stacks write under or name, with exactly the actions
+   * checked there; `reads`: what the provider reads of the stacks' own resources there when they lie in another
+   * subscription, where the subscription-wide reads do not reach (the runner VNet's half of the peering: azurerm gets it
+   * before creating it and at every refresh, virtual_network_peering_resource.go).
+   */
+  readonly external: readonly { readonly scope: string; readonly actions: readonly string[]; readonly reads: readonly string[] }[];
 }
 
 /**
@@ -123,7 +128,14 @@ export interface WriteScopes {
  */
 export function writeScopes(stacks: readonly TerraformStack[], az: AzureSettings, groups: Readonly<Record<AzureGroupKind, AzureGroupSpec>>, reads: ReadonlySet<string>, elsewhere: Elsewhere): WriteScopes {
   const byGroup = new Map<AzureGroupKind, Set<string>>();
-  const byExternal = new Map<string, { scope: string; actions: Set<string> }>();
+  const byExternal = new Map<string, { scope: string; actions: Set<string>; reads: Set<string> }>();
+  const elsewhereReads = (p: Placement, actions: readonly string[]) => {
+    if ("group" in p || p.external.toLowerCase().startsWith(`/subscriptions/${az.subscriptionId.toLowerCase()}/`)) return;
+    const key = p.external.toLowerCase();
+    const e = byExternal.get(key) ?? { scope: p.external, actions: new Set<string>(), reads: new Set<string>() };
+    actions.forEach((a) => e.reads.add(a));
+    byExternal.set(key, e);
+  };
   const add = (p: Placement, actions: readonly string[]) => {
     const needed = actions.filter((a) => !reads.has(a) && !elsewhere(a));
     if (needed.length === 0) return;
@@ -133,7 +145,7 @@ export function writeScopes(stacks: readonly TerraformStack[], az: AzureSettings
       byGroup.set(p.group, s);
     } else {
       const key = p.external.toLowerCase();
-      const e = byExternal.get(key) ?? { scope: p.external, actions: new Set<string>() };
+      const e = byExternal.get(key) ?? { scope: p.external, actions: new Set<string>(), reads: new Set<string>() };
       needed.forEach((a) => e.actions.add(a));
       byExternal.set(key, e);
     }
@@ -150,7 +162,11 @@ export function writeScopes(stacks: readonly TerraformStack[], az: AzureSettings
       for (const [name, body] of Object.entries(resources)) {
         const where = `${stack.node.id}/${type}.${name}`;
         const own = entry.write.filter((a) => !linkedActions.has(a) && !a.endsWith("/PrivateEndpointConnectionsApproval/action"));
-        if (own.some((a) => !reads.has(a) && !elsewhere(a))) add(places.placeResource(type, name, body, where), own);
+        if (own.some((a) => !reads.has(a) && !elsewhere(a))) {
+          const p = places.placeResource(type, name, body, where);
+          add(p, own);
+          elsewhereReads(p, entry.read);
+        }
         for (const [path, actions] of Object.entries(linked)) {
           for (const value of valuesAt(body, path.split("."))) {
             const p = places.locate(value, `${where}.${path}`);
@@ -170,7 +186,7 @@ export function writeScopes(stacks: readonly TerraformStack[], az: AzureSettings
   const order: AzureGroupKind[] = ["network", "cluster", "data"];
   return {
     groups: Object.fromEntries(order.filter((k) => byGroup.has(k)).map((k) => [k, [...byGroup.get(k)!].sort()])),
-    external: [...byExternal.values()].map((e) => ({ scope: e.scope, actions: [...e.actions].sort() })).sort((a, b) => a.scope.localeCompare(b.scope)),
+    external: [...byExternal.values()].map((e) => ({ scope: e.scope, actions: [...e.actions].sort(), reads: [...e.reads].sort() })).sort((a, b) => a.scope.localeCompare(b.scope)),
   };
 }
 

@@ -154,7 +154,9 @@ export const AZURE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   azurerm_kubernetes_cluster: {
     read: ["Microsoft.ContainerService/managedClusters/read", "Microsoft.ContainerService/managedClusters/listClusterUserCredential/action", "Microsoft.OperationsManagement/solutions/read"],
     // The monitoring add-on (oms_agent): AKS creates and updates the workspace's Container Insights solution as the caller.
-    write: ["Microsoft.ContainerService/managedClusters/write", "Microsoft.ContainerService/managedClusters/delete", "Microsoft.Network/virtualNetworks/subnets/join/action", "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", "Microsoft.OperationalInsights/workspaces/sharedKeys/action", "Microsoft.OperationsManagement/solutions/write"],
+    // workspaces/sharedKeys/read: checked on the workspace at every PUT of a cluster with the monitoring add-on (a linked
+    // access check; LinkedAuthorizationFailed in Azure/azure-cli#22232, Azure/AKS#499, kubernetes/autoscaler#1900).
+    write: ["Microsoft.ContainerService/managedClusters/write", "Microsoft.ContainerService/managedClusters/delete", "Microsoft.Network/virtualNetworks/subnets/join/action", "Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", "Microsoft.OperationalInsights/workspaces/sharedKeys/action", "Microsoft.OperationalInsights/workspaces/sharedKeys/read", "Microsoft.OperationsManagement/solutions/write"],
     source:
       `${TFAZ("containers/kubernetes_cluster_resource.go")}; https://learn.microsoft.com/en-us/azure/aks/concepts-identity#aks-cluster-identity-permissions; ` +
       "https://learn.microsoft.com/en-us/azure/aks/aks-service-permissions ('Identity creating and operating the cluster permissions': workspaces/read, " +
@@ -163,7 +165,8 @@ export const AZURE_PERMISSIONS: Readonly<Record<string, TypePermissions>> = {
   azurerm_kubernetes_cluster_node_pool: { ...rwd("Microsoft.ContainerService/managedClusters/agentPools"), source: `${TFAZ("containers/kubernetes_cluster_node_pool_resource.go")}; ${AZ_OPS}/containers#microsoftcontainerservice` },
   azurerm_log_analytics_workspace: { read: ["Microsoft.OperationalInsights/workspaces/read"], write: ["Microsoft.OperationalInsights/workspaces/write", "Microsoft.OperationalInsights/workspaces/delete", "Microsoft.OperationalInsights/workspaces/sharedKeys/action"], source: `${TFAZ("loganalytics")}; ${AZ_OPS}/monitor#microsoftoperationalinsights` },
   azurerm_management_lock: { ...rwd("Microsoft.Authorization/locks"), source: `${TFAZ("resource/management_lock_resource.go")}; ${AZ_OPS}/management-and-governance#microsoftauthorization` },
-  azurerm_monitor_diagnostic_setting: { ...rwd("Microsoft.Insights/diagnosticSettings"), source: `${TFAZ("monitor")}; ${AZ_OPS}/monitor#microsoftinsights` },
+  // A setting sending to a workspace is checked for the workspace's shared keys (a linked access check: JimGBritt/AzurePolicy#17).
+  azurerm_monitor_diagnostic_setting: { read: ["Microsoft.Insights/diagnosticSettings/read"], write: ["Microsoft.Insights/diagnosticSettings/write", "Microsoft.Insights/diagnosticSettings/delete", "Microsoft.OperationalInsights/workspaces/sharedKeys/action"], source: `${TFAZ("monitor")}; ${AZ_OPS}/monitor#microsoftinsights; https://github.com/JimGBritt/AzurePolicy/issues/17 (diagnosticSettings/write, LinkedAuthorizationFailed for workspaces/sharedKeys/action)` },
   // Create resolves role_definition_name by listing role definitions, and read gets the role definition to set the name.
   azurerm_role_assignment: {
     read: ["Microsoft.Authorization/roleAssignments/read", "Microsoft.Authorization/roleDefinitions/read"],
