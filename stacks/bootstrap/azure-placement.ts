@@ -74,7 +74,7 @@ export type Placement = { readonly group: AzureGroupKind } | { readonly external
 
 export const REF = /^\$\{(data\.)?([a-z0-9_]+)\.([A-Za-z0-9_]+)\.([a-z0-9_]+)\}(\/.*)?$/;
 
-/** The ARM provider type of a resource id (`Microsoft.Network/virtualNetworks` for a subnet's VNet is its parent's; a subnet's is `Microsoft.Network/virtualNetworks/subnets`). */
+/** The ARM provider type of a resource id: `Microsoft.Network/virtualNetworks` for a VNet, `Microsoft.Network/virtualNetworks/subnets` for a subnet. */
 export function providerTypeOf(id: string): string {
   const after = id.split(/\/providers\//i).pop()!;
   if (after === id) return /\/resourceGroups\/[^/]+$/i.test(id) ? "Microsoft.Resources/resourceGroups" : "";
@@ -126,7 +126,7 @@ export class AzurePlacements {
     if (!m || m[5]) throw new Error(`${where}: ${attribute} (${value}) is not literal`);
     const [, data, type, name, attr] = m;
     const body = this.body(data, type, name, where);
-    if (attr === "resource_group_name") return this.resourceGroupName(body, `${type}.${name}`) ?? this.literal(undefined, where, attribute);
+    if (attr === "resource_group_name") return this.requiredGroupName(body, `${type}.${name}`);
     return this.literal(body[attr], `${type}.${name}`, attr);
   }
 
@@ -139,6 +139,12 @@ export class AzurePlacements {
       if (m && !m[1] && m[2] === "azurerm_resource_group") return String(this.body(undefined, m[2], m[3], where).name);
     }
     return this.literal(rg, where, "resource_group_name");
+  }
+
+  private requiredGroupName(body: Json, where: string): string {
+    const rg = this.resourceGroupName(body, where);
+    if (rg === undefined) throw new Error(`${where}: has no resource_group_name`);
+    return rg;
   }
 
   /** Where an expression (a literal resource id, or a reference to a resource or data source, optionally with a child path) lies. */
@@ -184,7 +190,7 @@ export class AzurePlacements {
   private fill(format: string, body: Json, where: string): string {
     return format.replace(/\{(\w+)\}/g, (_, k: string) => {
       if (k === "subscriptionId") return this.subscriptionOf(body, where);
-      if (k === "resource_group_name") return this.resourceGroupName(body, where) ?? this.literal(undefined, where, k);
+      if (k === "resource_group_name") return this.requiredGroupName(body, where);
       return this.literal(body[k], where, k);
     });
   }
