@@ -168,8 +168,10 @@ function inspectPlan(deployment: Deployment, id: string, planFile: string, cwd: 
     .map((c) => ({ address: c.address, actions: [...c.change.actions] }));
   const configFile = path.join(cwd, "cdk.tf.json");
   const review = reviewRecord(id, existsSync(configFile) ? readFileSync(configFile, "utf8") : "", plan as ReviewedPlanJson);
-  // The bootstrapped AWS apply role may not change a role's trust or delete a role (trust-guard.ts).
-  const trust = deployment.cloud === "aws" && deployment.state.backend === "s3" ? trustFindings(plan as { resource_changes?: readonly TrustPlanChange[] }) : [];
+  // The bootstrapped AWS apply role may not change a role's trust or delete a role; no Azure apply identity writes a
+  // federated credential (every Azure deployment is bootstrapped: its cloud stack imports the bootstrap's groups) (trust-guard.ts).
+  const guarded = (deployment.cloud === "aws" && deployment.state.backend === "s3") || deployment.cloud === "azure";
+  const trust = guarded ? trustFindings(plan as { resource_changes?: readonly TrustPlanChange[] }) : [];
   return { changes, guard: guardPlan(id, plan, deployment.dataProtection.allowReplace ?? []), trust, review };
 }
 
@@ -223,7 +225,7 @@ export function planStack(deployment: Deployment, role: StackRole, paths: Paths,
     const trustReport = formatTrustFindings(id, options.config ?? "<deployment file>", inspected.trust);
     writeFileSync(path.join(paths.plansDir, `${id}.guard.txt`), `${[report, trustReport].filter(Boolean).join("\n")}\n`);
     console.error(trustReport);
-    return record("refused", `${summary} Refused by the trust guard: ${inspected.trust.map((f) => f.address).join(", ")} (an IAM role's trust changes, a role is deleted, a KMS alias moves or a key policy changes: an administrator applies this stack from a workstation, see the guard's report)`);
+    return record("refused", `${summary} Refused by the trust guard: ${inspected.trust.map((f) => f.address).join(", ")} (an IAM role's trust changes, a role is deleted, a KMS alias moves, a key policy or a managed identity's federated credential changes: an administrator applies this stack from a workstation, see the guard's report)`);
   }
   return record("changes", summary);
 }
@@ -287,7 +289,7 @@ export function applyStack(
   }
   if (inspected.trust.length) {
     console.error(formatTrustFindings(id, options.config ?? "<deployment file>", inspected.trust));
-    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: "not applied: the trust guard refused its plan (an IAM role's trust changes, a role is deleted, a KMS alias moves or a key policy changes; see above)" });
+    return writeApplied(paths, { stack: id, ok: false, usedSavedPlan: false, changed: false, note: "not applied: the trust guard refused its plan (an IAM role's trust changes, a role is deleted, a KMS alias moves, a key policy or a managed identity's federated credential changes; see above)" });
   }
   const reviewed = readReview(paths, id);
   // Nothing upstream changed in this run, so this plan's changes were there when the plan job ran: they are applied

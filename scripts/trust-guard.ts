@@ -16,6 +16,11 @@
  * tagged for the deployment, since IAM authorizes a new provider's tags as iam:TagOpenIDConnectProvider with no condition
  * key that tells creation from tagging another cluster's provider into the deployment (OIDC_TAG_ON_CREATE).
  *
+ * On Azure, for a managed identity's federated credential created, changed or deleted: it is the identity's trust (an
+ * issuer and a subject whose tokens Entra ID exchanges for the identity's), and the CI apply identity holds no
+ * federatedIdentityCredentials write or delete (AZURE_ADMIN_ONLY_ACTIONS). A new cluster (the first apply, a replaced
+ * cluster: a new issuer) and a renamed service account change them.
+ *
  * Finding them in the plan job says so in the pull request, before the apply job meets AccessDenied half-way through
  * an apply. Plan format: Terraform's JSON output format (https://developer.hashicorp.com/terraform/internals/json-format),
  * `resource_changes[].change` with `actions`, `before`, `after` and `after_unknown` (true, or an object of the
@@ -23,6 +28,7 @@
  */
 
 import { ALIAS_CHANGE_ACTIONS, DEPLOYMENT_TAG, KEY_POLICY_CHANGE_ACTIONS, TRUST_CHANGE_ACTIONS } from "../stacks/bootstrap/aws-deploy-policy";
+import { AZURE_ADMIN_ONLY_ACTIONS } from "../stacks/bootstrap/azure-admin-only";
 
 /** One resource change of a saved plan (the fields this guard reads). */
 export interface TrustPlanChange {
@@ -43,10 +49,11 @@ export interface TrustFinding {
   readonly address: string;
   /**
    * "delete" (a role deleted, or replaced: deleted, then created), "trust" (a new assume-role policy), "alias" (an alias
-   * moved or deleted), "key-policy" (an existing key's policy rewritten) or "oidc-provider" (an OIDC provider created,
-   * or its deployment tag set).
+   * moved or deleted), "key-policy" (an existing key's policy rewritten), "oidc-provider" (an OIDC provider created,
+   * or its deployment tag set) or, on Azure, "federated-credential" (a managed identity's federated credential
+   * created, changed or deleted).
    */
-  readonly change: "delete" | "trust" | "alias" | "key-policy" | "oidc-provider";
+  readonly change: "delete" | "trust" | "alias" | "key-policy" | "oidc-provider" | "federated-credential";
   readonly message: string;
 }
 
@@ -78,6 +85,13 @@ export function trustFindings(plan: { readonly resource_changes?: readonly Trust
       const tag = (v: unknown) => (v as { tags_all?: Record<string, string> } | null | undefined)?.tags_all?.[DEPLOYMENT_TAG];
       if (actions.includes("create")) findings.push({ address: c.address, change: "oidc-provider", message: `${c.address} ${actions.includes("delete") ? "would be REPLACED (deleted, then created)" : "would be CREATED"}: the CI apply role may not tag a new OIDC provider (iam:TagOpenIDConnectProvider at creation), which no condition tells from tagging another cluster's provider into the deployment` });
       else if (actions.includes("update") && tag(c.change.before) !== tag(c.change.after)) findings.push({ address: c.address, change: "oidc-provider", message: `${c.address}: its ${DEPLOYMENT_TAG} tag changes: the CI apply role tags only an OIDC provider already tagged for the deployment` });
+      continue;
+    }
+    if (c.type === "azurerm_federated_identity_credential") {
+      if (actions.some((a) => a === "create" || a === "update" || a === "delete")) {
+        const what = actions.includes("create") && actions.includes("delete") ? "would be REPLACED (deleted, then created)" : actions.includes("create") ? "would be CREATED" : actions.includes("delete") ? "would be DELETED" : "would CHANGE (its issuer, subject or audience)";
+        findings.push({ address: c.address, change: "federated-credential", message: `${c.address} ${what}: the CI apply identity may not write a managed identity's federated credentials (federatedIdentityCredentials/write, delete), which decide whose tokens act as that identity` });
+      }
       continue;
     }
     if (c.type !== "aws_iam_role") continue;
@@ -141,11 +155,20 @@ function canonical(v: unknown): string {
 /** The report for a job log and the refusal's summary: each finding, then how to apply it. */
 export function formatTrustFindings(stack: string, configFile: string, findings: readonly TrustFinding[]): string {
   if (findings.length === 0) return "";
+  const azure = findings.every((f) => f.change === "federated-credential");
+  const why = azure
+    ? [
+        `  The CI apply identity holds no ${AZURE_ADMIN_ONLY_ACTIONS.value.join(", ")}, so a pipeline never federates the`,
+        "  deployment's managed identities to an issuer it controls. Review the change (the first apply and a replaced cluster bring a new issuer), then apply this stack once from a workstation as an",
+      ]
+    : [
+        `  The CI apply role is denied ${[...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS, ...KEY_POLICY_CHANGE_ACTIONS].join(", ")}, so a pipeline never makes`,
+        "  a role trust someone else, points the deployment's key grants at another key, nor hands a key to another account. Review the change, then apply this stack once from a workstation as an",
+      ];
   return [
     ...findings.map((f) => `  REFUSE ${f.message}`),
     `trust guard: ${stack}: ${findings.length} change${findings.length === 1 ? "" : "s"} only an administrator may apply; nothing was applied.`,
-    `  The CI apply role is denied ${[...TRUST_CHANGE_ACTIONS, ...ALIAS_CHANGE_ACTIONS, ...KEY_POLICY_CHANGE_ACTIONS].join(", ")}, so a pipeline never makes`,
-    "  a role trust someone else, points the deployment's key grants at another key, nor hands a key to another account. Review the change, then apply this stack once from a workstation as an",
+    ...why,
     `  administrator: npm run deploy -- --config ${configFile} --stack cloud. The next workflow run plans no change.`,
   ].join("\n");
 }

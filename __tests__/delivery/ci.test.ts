@@ -7,6 +7,7 @@ import type { DeploymentInput } from "../../config/schema";
 import { applyStack, deploymentFiles, deploymentMatrix, driftReport, main, type Paths, planStack, planSummary } from "../../scripts/ci";
 import type { CommandResult } from "../../scripts/command-runner";
 import { fakeRunner } from "./fake-runner";
+import { synthesizedStacks } from "../support/deployments";
 
 const example = readConfigFile("examples/aws.yaml") as DeploymentInput;
 const d = validateDeployment(example, "aws");
@@ -276,6 +277,43 @@ describe("trust guard in CI (an AWS deployment's apply role may not change a rol
     const local = validateDeployment({ ...example, state: { backend: "local" } } as DeploymentInput, "aws");
     const evil = terraform(2, { "terraform show -json": { stdout: trustJson("arn:aws:iam::999999999999:oidc-provider/evil.example.com") } });
     expect(planStack(local, "cloud", paths(), { stream: evil, capture: evil }, { lock: false }).status).toBe("changes");
+  });
+});
+
+describe("trust guard in CI, Azure (no CI identity writes a managed identity's federated credentials: AZURE_ADMIN_ONLY_ACTIONS)", () => {
+  const azure = validateDeployment(readConfigFile("examples/azure.yaml") as DeploymentInput, "azure");
+  // The credentials as the shipped example's cloud stack declares them (synthesized JSON), with its config file's deployment.
+  const cloud = synthesizedStacks("examples-azure")[`${azure.name}-azure`] as { resource: Record<string, Record<string, { issuer?: string; subject?: string }>> };
+  const credentials = Object.keys(cloud.resource.azurerm_federated_identity_credential);
+  const plan = (actions: string[], other: string[] = []) => JSON.stringify({ format_version: "1.2",
+    resource_changes: [
+      ...credentials.map((name) => ({ address: `azurerm_federated_identity_credential.${name}`, mode: "managed", type: "azurerm_federated_identity_credential",
+        change: { actions, before: actions.includes("create") ? null : { issuer: "https://northeurope.oic.prod-aks.azure.com/tenant/old/" }, after: actions.includes("delete") && !actions.includes("create") ? null : { issuer: "https://northeurope.oic.prod-aks.azure.com/tenant/new/" }, after_unknown: {} } })),
+      ...other.map((address) => ({ address, mode: "managed", type: address.split(".")[0], change: { actions: ["update"], before: {}, after: {}, after_unknown: {} } })),
+    ] });
+
+  test.each([["created (the first apply)", ["create"]], ["replaced (a new cluster's issuer)", ["delete", "create"]], ["changed in place", ["update"]], ["deleted", ["delete"]]])("a credential %s is refused in the pull request, each named, with the administrator's command; apply then applies nothing", (_what, actions) => {
+    expect(credentials.length).toBeGreaterThanOrEqual(2);
+    const p = paths();
+    const tf = terraform(2, { "terraform show -json": { stdout: plan(actions) } });
+    const errors: string[] = [];
+    const spy = jest.spyOn(console, "error").mockImplementation((m: string) => void errors.push(m));
+    const planned = planStack(azure, "cloud", p, { stream: tf, capture: tf }, { lock: false, config: "deployments/contoso-prod.yaml" });
+    spy.mockRestore();
+    expect(planned.status).toBe("refused");
+    for (const name of credentials) expect(planned.summary).toContain(`azurerm_federated_identity_credential.${name}`);
+    const report = readFileSync(path.join(p.plansDir, `${azure.name}-azure.guard.txt`), "utf8");
+    expect(report).toContain("federatedIdentityCredentials/write");
+    expect(report).toContain("npm run deploy -- --config deployments/contoso-prod.yaml --stack cloud");
+    expect(report).not.toContain("iam:");
+    const apply = terraform(2);
+    expect(applyStack(azure, "cloud", p, { stream: apply, capture: apply }).ok).toBe(false);
+    expect(apply.calls).toEqual([]);
+  });
+
+  test("credentials left as they are pass: a plan that changes other resources is the pipeline's", () => {
+    const tf = terraform(2, { "terraform show -json": { stdout: plan(["no-op"], ["azurerm_kubernetes_cluster.Cluster_Resource"]) } });
+    expect(planStack(azure, "cloud", paths(), { stream: tf, capture: tf }, { lock: false }).status).toBe("changes");
   });
 });
 

@@ -1,3 +1,4 @@
+import { AZURE_ADMIN_ONLY_ACTIONS } from "../../stacks/bootstrap/azure-admin-only";
 import { spawnSync } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -47,7 +48,11 @@ describe("Azure: <name>-deploy-roles", () => {
     // Less what CI is never given (GROUP_DELETES: lifting a lock, deleting a group).
     const externalRoles = Object.keys(roles).filter((k) => k.startsWith("ExternalRole"));
     expect(externalRoles.length).toBeGreaterThan(0);
-    expect(new Set([...actions("ApplyRole"), ...actions("WriteRole"), ...externalRoles.flatMap(actions), ...actions("GrantRole"), ...actions("IdentityRole"), ...actions("GroupRole"), ...GROUP_DELETES])).toEqual(new Set([...derived.read, ...derived.write]));
+    // Less the federated credentials' writes (AZURE_ADMIN_ONLY_ACTIONS: an administrator's apply).
+    expect(new Set([...actions("ApplyRole"), ...actions("WriteRole"), ...externalRoles.flatMap(actions), ...actions("GrantRole"), ...actions("IdentityRole"), ...actions("GroupRole"), ...GROUP_DELETES, ...AZURE_ADMIN_ONLY_ACTIONS.value])).toEqual(new Set([...derived.read, ...derived.write]));
+    expect(derived.write).toEqual(expect.arrayContaining([...AZURE_ADMIN_ONLY_ACTIONS.value]));
+    // Held only by the federation role, which the bootstrap assigns to no one.
+    for (const r of Object.keys(roles).filter((k) => k !== "FederationRole")) expect([r, actions(r).filter((a) => (AZURE_ADMIN_ONLY_ACTIONS.value as readonly string[]).includes(a))]).toEqual([r, []]);
     // At the subscription the apply identity only reads: every write is assigned where the stacks write (deploy-write-scopes.test.ts).
     expect(new Set(actions("ApplyRole"))).toEqual(new Set(derived.read.filter((a) => !CLUSTER_SCOPED_READS.includes(a))));
     expect(actions("WriteRole")).toEqual(expect.arrayContaining([...CLUSTER_SCOPED_READS]));
@@ -276,13 +281,23 @@ describe.each(AZURE_EXAMPLES)("Azure %s: the grant and identity roles reach only
     const roles = boot.resource.azurerm_role_definition;
     const actionsOf = (r: string) => (roles[r].permissions as { actions: string[] }[])[0].actions;
     const derived = fromShipped(key, "azure");
-    expect(actionsOf("IdentityRole").sort()).toEqual(derived.write.filter((a) => a.startsWith("Microsoft.ManagedIdentity/")).sort());
-    expect(actionsOf("IdentityRole")).toEqual(expect.arrayContaining(["Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", "Microsoft.ManagedIdentity/userAssignedIdentities/federatedIdentityCredentials/write"]));
+    const federation = AZURE_ADMIN_ONLY_ACTIONS.value as readonly string[];
+    expect(actionsOf("IdentityRole").sort()).toEqual(derived.write.filter((a) => a.startsWith("Microsoft.ManagedIdentity/") && !federation.includes(a)).sort());
+    expect(actionsOf("IdentityRole")).toEqual(expect.arrayContaining(["Microsoft.ManagedIdentity/userAssignedIdentities/assign/action", "Microsoft.ManagedIdentity/userAssignedIdentities/write"]));
+    expect(actionsOf("IdentityRole").filter((a) => a.includes("federatedIdentityCredentials"))).toEqual([]);
     expect(actionsOf("ApplyRole").filter((a) => IDENTITY_WRITE.test(a))).toEqual([]);
     const identities = cloud.resource.azurerm_user_assigned_identity;
     const holding = [...new Set(Object.values(identities).map((i) => where(String(i.resource_group_name).replace(/\.name\}$/, ".id}"))))].sort();
     expect(assignedWith("IdentityRole").map((a) => a.scope).sort()).toEqual(holding);
     for (const a of assignedWith("IdentityRole")) expect(a.a.principal_id).toBe(az.deployerObjectId);
+    // The federated credentials' writes: a role of their own, assigned to no one; the output names the groups of the identities the stacks federate.
+    expect(actionsOf("FederationRole").sort()).toEqual([...federation].sort());
+    expect(JSON.stringify(boot.resource.azurerm_role_assignment)).not.toContain("azurerm_role_definition.FederationRole");
+    const parents = Object.values(cloud.resource.azurerm_federated_identity_credential).map((c) => /^\$\{azurerm_user_assigned_identity\.(\w+)\.id\}$/.exec(String(c.parent_id))![1]);
+    const federatedGroups = [...new Set(parents.map((p) => where(String(identities[p].resource_group_name).replace(/\.name\}$/, ".id}"))))].sort();
+    const grant = String(((boot as unknown as { output: Record<string, { value: string }> }).output.federation_grant).value);
+    expect(grant.split(" && ").map((c) => bootScope(/--scope (\S+)$/.exec(c)![1])).sort()).toEqual(federatedGroups);
+    for (const c of grant.split(" && ")) expect(c).toContain(`--assignee-object-id ${az.deployerObjectId} --assignee-principal-type ServicePrincipal --role ${d.name}-deploy-federation`);
     for (const [type, byName] of Object.entries(cloud.resource)) {
       for (const [name, body] of Object.entries(byName)) {
         for (const ref of ((body.identity as { identity_ids?: string[] } | undefined)?.identity_ids ?? [])) {

@@ -8,6 +8,7 @@ import { readConfigFile, validateDeployment } from "../../config/load";
 import { deploymentOn, type DeploymentInput } from "../../config/schema";
 import { AzureDeployRolesStack, GROUP_DELETES, VAULT_RBAC_ONLY_POLICY } from "../../stacks/bootstrap/azure-deploy-roles-stack";
 import { AZURE_LINKED_ACTIONS, writeScopes } from "../../stacks/bootstrap/azure-write-scopes";
+import { AZURE_ADMIN_ONLY_ACTIONS } from "../../stacks/bootstrap/azure-admin-only";
 import { AZURE_PERMISSIONS } from "../../stacks/bootstrap/permission-facts";
 import { derivePermissions } from "../../stacks/bootstrap/deploy-permissions";
 import { azureResourceGroups } from "../../stacks/azure-resource-groups";
@@ -130,10 +131,23 @@ describe.each(EXAMPLES)("Azure %s: CI writes only where the stacks write", (key,
     }
   }
 
-  test("every write of the stacks is allowed where ARM checks it: on the resource written, and each linked action on the resource named", () => {
+  test("every write of the stacks is allowed where ARM checks it: on the resource written, and each linked action on the resource named; except the federated credentials, an administrator's", () => {
     expect(requests.length).toBeGreaterThan(100);
+    const adminOnly = (r: { action: string }) => (AZURE_ADMIN_ONLY_ACTIONS.value as readonly string[]).includes(r.action);
     const refused = requests.filter((r) => !allowed(r.action, r.id));
-    expect(refused).toEqual([]);
+    expect(refused.filter((r) => !adminOnly(r))).toEqual([]);
+    // Each workload identity's credentials (Vault's, the backups', a certificate reader's) are requested and refused.
+    const credentials = requests.filter((r) => r.what.startsWith("azurerm_federated_identity_credential."));
+    expect(credentials.length).toBeGreaterThanOrEqual(2);
+    expect(refused.filter(adminOnly)).toEqual(credentials.filter(adminOnly));
+  });
+
+  test("no role federates an identity: a federated credential is refused on every identity of the deployment's groups, the control plane's and the key identities' included", () => {
+    const identities = stacks.flatMap((tf) => Object.keys(tf.resource?.azurerm_user_assigned_identity ?? {}).map((name) => resourceId(tf, "azurerm_user_assigned_identity", name)));
+    expect(identities.length).toBeGreaterThanOrEqual(3);
+    for (const id of identities) {
+      for (const action of AZURE_ADMIN_ONLY_ACTIONS.value) expect([id, action, allowed(action, `${id}/federatedIdentityCredentials/attacker`)]).toEqual([id, action, false]);
+    }
   });
 
   test("the writes outside the deployment's groups are the customer's resources the config names, and Azure's network watcher", () => {

@@ -10,9 +10,10 @@ import { stackIds } from "../stack-ids";
 import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, delegationCondition, roleGrants } from "./azure-grant-condition";
 import { AZURE_BLOB_CONDITION_FACTS, STATE_CONTAINER_ROLES, STATE_ROLE_DATA_ACTIONS, stateBlobsCondition } from "./azure-state-condition";
 import { requirePermissions, synthesizedTypes } from "./deploy-permissions";
-import { grantScopes, identityGroups, vaultGroups } from "./azure-grant-scopes";
+import { federatedIdentityGroups, grantScopes, identityGroups, vaultGroups } from "./azure-grant-scopes";
 import { ResourceGroupPolicyAssignment } from "@cdktf/provider-azurerm/lib/resource-group-policy-assignment";
 import { writeScopes } from "./azure-write-scopes";
+import { AZURE_ADMIN_ONLY_ACTIONS } from "./azure-admin-only";
 import { createHash } from "node:crypto";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
 import { azureResourceGroups, type AzureGroupKind } from "../azure-resource-groups";
@@ -76,6 +77,7 @@ export const VAULT_RBAC_ONLY_POLICY = {
 /** The identity actions (managed identities and their federated credentials): only at the groups holding the deployment's identities. */
 export const IDENTITY_ACTION_PREFIX = "Microsoft.ManagedIdentity/";
 
+
 /**
  * The writes that change or delete a whole resource group or its management locks: only at the deployment's own groups
  * (`<name>-deploy-groups`), never at the subscription. The bootstrap creates the groups, so the apply identity only
@@ -106,10 +108,10 @@ export const GROUP_DELETES = ["Microsoft.Authorization/locks/delete", "Microsoft
  *   lie in (grantScopes, read from the stacks' azurerm_role_assignment scopes): the deployment's resource groups and
  *   the customer's resources it assigns roles on (an existing VNet, a certificate's secret), never the subscription
  *   (AZURE_SCOPE_FACTS: an assignment reaches its scope and what lies under it).
- * - `<name>-deploy-identities` (userAssignedIdentities write, delete and assign/action, federatedIdentityCredentials
- *   write and delete) only at the groups holding the deployment's user-assigned identities (identityGroups): it can
- *   neither mint a credential on, nor attach, any other identity of the subscription. AKS's kubelet identity is not
- *   among them: AKS creates it in the node resource group itself (AKS_IDENTITY_FACTS).
+ * - `<name>-deploy-identities` (userAssignedIdentities write, delete and assign/action) only at the groups holding the
+ *   deployment's user-assigned identities (identityGroups): it cannot attach any other identity of the subscription.
+ *   AKS's kubelet identity is not among them: AKS creates it in the node resource group itself (AKS_IDENTITY_FACTS).
+ *   Federated credentials are written by no CI identity (AZURE_ADMIN_ONLY_ACTIONS): an administrator applies them.
  * - `<name>-deploy-groups` (resource group and management lock writes, GROUP_WRITES) only at the deployment's three
  *   groups; lifting a lock and deleting a group (GROUP_DELETES) are granted nowhere: no lock is lifted, and no group
  *   deleted, from CI.
@@ -139,6 +141,8 @@ export class AzureDeployRolesStack extends TerraformStack {
   readonly grantRole: RoleDefinition;
   /** The identity actions, assigned to the apply identity at the groups holding the deployment's identities. */
   readonly identityRole: RoleDefinition;
+  /** The federated credentials' writes (AZURE_ADMIN_ONLY_ACTIONS), assigned to no one: an administrator's, per apply. */
+  readonly federationRole?: RoleDefinition;
   /** The group and lock writes (GROUP_WRITES), assigned to the apply identity at the deployment's groups. */
   readonly groupRole: RoleDefinition;
   /** The deployment's resource groups, created here and adopted by the cloud stack. */
@@ -192,7 +196,17 @@ export class AzureDeployRolesStack extends TerraformStack {
       permissions: [{ actions: derived.write.filter((a) => grant.has(a)) }],
       assignableScopes: [subscription, ...otherSubscriptions],
     });
-    this.identityRole = role("IdentityRole", `${d.name}-deploy-identities`, `Creates, deletes, federates and attaches ${d.name}'s managed identities (assigned at the groups holding them)`, derived.write.filter(identity));
+    const adminOnly = new Set<string>(AZURE_ADMIN_ONLY_ACTIONS.value);
+    const federation = derived.write.filter((a) => adminOnly.has(a));
+    if (federation.length) {
+      this.federationRole = role("FederationRole", `${d.name}-deploy-federation`, `Writes ${d.name}'s managed identities' federated credentials; assigned to no one by the bootstrap: an administrator assigns it for one apply`, federation);
+    }
+    this.identityRole = role(
+      "IdentityRole",
+      `${d.name}-deploy-identities`,
+      `Creates, deletes and attaches ${d.name}'s managed identities (assigned at the groups holding them); never writes their federated credentials (an administrator's apply)`,
+      derived.write.filter((a) => identity(a) && !adminOnly.has(a)),
+    );
     this.groupRole = role("GroupRole", `${d.name}-deploy-groups`, `Updates ${d.name}'s resource groups and writes their locks (assigned at those groups only; never lifts a lock nor deletes a group)`, derived.write.filter((a) => GROUP_WRITES.test(a)));
 
     const groupSpecs = azureResourceGroups(d);
@@ -334,5 +348,15 @@ export class AzureDeployRolesStack extends TerraformStack {
     }
     new TerraformOutput(this, "plan_role_id", { value: this.planRole.roleDefinitionResourceId });
     new TerraformOutput(this, "apply_role_id", { value: this.applyRole.roleDefinitionResourceId });
+    // The federated credentials' writes, assigned to no one: an administrator gives them to the deploying identity at
+    // these groups for an apply the trust guard refused (a new cluster's issuer), then removes the assignment.
+    const federated = federatedIdentityGroups(stacks, az, groupSpecs);
+    if (this.federationRole) {
+      const scopes = federated.map((k) => this.groups[k].id);
+      new TerraformOutput(this, "federation_grant", {
+        description: "For an apply that writes the managed identities' federated credentials (the trust guard names it): assign before, delete after",
+        value: scopes.map((scope) => `az role assignment create --assignee-object-id ${az.deployerObjectId} --assignee-principal-type ServicePrincipal --role ${d.name}-deploy-federation --scope ${scope}`).join(" && "),
+      });
+    }
   }
 }

@@ -98,6 +98,28 @@ export function identityGroups(stacks: readonly TerraformStack[], az: AzureSetti
 }
 
 /**
+ * The deployment's groups that hold the identities its stacks federate (each `azurerm_federated_identity_credential`'s
+ * parent): where an administrator assigns `<name>-deploy-federation` for an apply that writes their credentials
+ * (AZURE_ADMIN_ONLY_ACTIONS). A credential on an identity the stacks do not create stops the bootstrap.
+ */
+export function federatedIdentityGroups(stacks: readonly TerraformStack[], az: AzureSettings, groups: Readonly<Record<AzureGroupKind, AzureGroupSpec>>): AzureGroupKind[] {
+  const kinds = new Set<AzureGroupKind>();
+  for (const stack of stacks) {
+    const json = stack.toTerraform() as TfJson;
+    const places = new AzurePlacements(json, groups, az.subscriptionId, stack.node.id);
+    for (const [name, body] of Object.entries(json.resource?.azurerm_federated_identity_credential ?? {})) {
+      const m = REF.exec(String(body.parent_id));
+      if (!m || m[1] || m[2] !== "azurerm_user_assigned_identity") throw new Error(`${stack.node.id}/azurerm_federated_identity_credential.${name}: federates ${String(body.parent_id)}, not an identity the stack creates`);
+      const scope = places.placeResource("azurerm_user_assigned_identity", m[3], undefined, `${stack.node.id}/${m[3]}`);
+      if (!("group" in scope)) throw new Error(`${stack.node.id}/${name}: a federated identity outside the deployment's groups`);
+      kinds.add(scope.group);
+    }
+  }
+  const order: AzureGroupKind[] = ["network", "cluster", "data"];
+  return order.filter((k) => kinds.has(k));
+}
+
+/**
  * The deployment's groups holding its key vaults, where the bootstrap denies the access-policy permission model
  * (VAULT_RBAC_ONLY_POLICY); every vault of the stacks must use Azure RBAC, or the policy would refuse the deployment's
  * own apply.
