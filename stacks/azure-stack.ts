@@ -8,7 +8,8 @@ import { ResourceGroup } from "../constructs/azure/resource-group";
 import { azureResourceGroups, type AzureGroupKind } from "./azure-resource-groups";
 import { entryPointPublicIp, Network } from "../constructs/azure/network";
 import { ExistingNetwork } from "../constructs/azure/existing-network";
-import { AKS_LOAD_BALANCER_FACTS } from "../constructs/azure/azure-facts";
+import { AKS_FACTS, AKS_LOAD_BALANCER_FACTS } from "../constructs/azure/azure-facts";
+import { PrivateDnsZone } from "@cdktf/provider-azurerm/lib/private-dns-zone";
 import type { PublicIp } from "@cdktf/provider-azurerm/lib/public-ip";
 import { RoleAssignment } from "@cdktf/provider-azurerm/lib/role-assignment";
 import { flowLogStore } from "../constructs/azure/flow-log-store";
@@ -414,6 +415,12 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
   const { network, groups } = w;
   const existing = az.existingNetwork;
   const keyVaultCert = d.domain.certificate.source === "azure-key-vault";
+  // A private cluster's API zone is the deployment's own (`ClusterDnsZone`, `<name>.privatelink.<region>.azmk8s.io`) in
+  // the network group: the control-plane identity's Network Contributor there covers it, and it lies where the bootstrap
+  // places the runner link's writes (AKS_FACTS.privateClusterCustomZone). The subzone keeps two deployments' zones apart.
+  const apiZone = d.controlPlane.publicEndpoint
+    ? undefined
+    : new PrivateDnsZone(scope, "ClusterDnsZone", { name: `${d.name}.${AKS_FACTS.privateClusterCustomZone.value.suffix(c.location)}`, resourceGroupName: groups.network.name, tags: c.tags });
   const cluster = new AksCluster(scope, "Cluster", {
     name: d.name,
     location: c.location,
@@ -421,6 +428,7 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
     tenantId: az.tenantId,
     adminGroupObjectIds: az.adminGroupObjectIds,
     access: ControlPlaneAccess.of(d.controlPlane),
+    ...(apiZone ? { privateDnsZoneId: apiZone.id } : {}),
     nodeSubnetId: network.subnets.nodes.id,
     apiServerSubnetId: network.subnets.apiServer.id,
     etcdEncryptionKey: w.etcdKey,
@@ -459,7 +467,7 @@ function aksCluster(scope: Construct, c: AzureContext, w: ClusterWiring): AksClu
     cluster.resource.dependsOn = [...(cluster.resource.dependsOn ?? []), dependable(desGrant)];
   }
   // A private cluster's API name resolves only where its zone is linked: the runner applies the Kubernetes stacks.
-  if (!d.controlPlane.publicEndpoint) w.runner.linkPrivateCluster(cluster.resource, cluster.resource.nodeResourceGroup);
+  if (apiZone) w.runner.linkPrivateCluster({ id: apiZone.id, name: apiZone.name, resourceGroupName: apiZone.resourceGroupName, own: true });
   return cluster;
 }
 

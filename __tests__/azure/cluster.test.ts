@@ -21,6 +21,7 @@ const base: Props = {
   tenantId: "tenant",
   adminGroupObjectIds: ["admins"],
   access: ControlPlaneAccess.PRIVATE,
+  privateDnsZoneId: "/subscriptions/s/resourceGroups/acme-network/providers/Microsoft.Network/privateDnsZones/acme.privatelink.westeurope.azmk8s.io",
   nodeSubnetId: "nodes-subnet",
   apiServerSubnetId: "api-server-subnet",
   networkResourceGroupId: "network-rg",
@@ -40,9 +41,13 @@ describe("AksCluster control-plane access", () => {
     expect(synth()).toHaveResourceWithProperties(KubernetesCluster, {
       private_cluster_enabled: true,
       private_cluster_public_fqdn_enabled: false,
-      private_dns_zone_id: "System",
+      private_dns_zone_id: base.privateDnsZoneId,
     });
     expect(cluster().api_server_access_profile).toEqual({ virtual_network_integration_enabled: true, subnet_id: "api-server-subnet" });
+  });
+  test("private: never AKS's own zone (`System`, in a node resource group no role can be assigned on before the cluster); without a zone of its own it is refused", () => {
+    expect(JSON.stringify(cluster())).not.toContain('"System"');
+    expect(() => synth({ privateDnsZoneId: undefined })).toThrow(/a private cluster needs privateDnsZoneId/);
   });
   test("private: the admin CIDRs of a private access render no authorized ranges (the stack passes them either way)", () => {
     const c = cluster({ access: ControlPlaneAccess.privateFrom(["203.0.113.0/24"]) });

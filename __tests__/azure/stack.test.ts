@@ -331,13 +331,12 @@ describe("AzureStack variants", () => {
       expect(kv.public_network_access_enabled).toBe(false);
       expect(kv.network_acls).toEqual(expect.objectContaining({ default_action: "Deny", ip_rules: [] }));
     }
-    const clusterLink = values(res, "azurerm_private_dns_zone_virtual_network_link").find((l) => String(l.resource_group_name).includes("node_resource_group"))!;
-    expect(clusterLink).toMatchObject({
-      private_dns_zone_name: expect.stringMatching(/^\$\{join\("\.", slice\(split\("\.", azurerm_kubernetes_cluster\.Cluster_[0-9A-F]+\.private_fqdn\), 1, length\(split\("\.", azurerm_kubernetes_cluster\.Cluster_[0-9A-F]+\.private_fqdn\)\)\)\)\}$/),
-      virtual_network_id: expect.stringContaining("/virtualNetworks/contoso-runners"),
-    });
-    // A public cluster's name is public: no such link.
-    expect(values(exampleResources(), "azurerm_private_dns_zone_virtual_network_link").filter((l) => String(l.resource_group_name).includes("node_resource_group"))).toEqual([]);
+    // The API name's zone is the deployment's own (AKS_FACTS.privateClusterCustomZone), linked to the runner's VNet.
+    expect(aks.private_dns_zone_id).toBe("${azurerm_private_dns_zone.ClusterDnsZone.id}");
+    const clusterLink = values(res, "azurerm_private_dns_zone_virtual_network_link").find((l) => l.private_dns_zone_name === "${azurerm_private_dns_zone.ClusterDnsZone.name}")!;
+    expect(clusterLink).toMatchObject({ virtual_network_id: expect.stringContaining("/virtualNetworks/contoso-runners") });
+    // A public cluster's name is public: no such zone, no such link.
+    expect(JSON.stringify(exampleResources())).not.toContain("ClusterDnsZone");
   });
   test.each([true, false])("admins reach the API server subnet on 443 (public endpoint: %s), never the node subnet", (publicEndpoint) => {
     const res = publicEndpoint ? exampleResources() : privateResources();

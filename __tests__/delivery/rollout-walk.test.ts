@@ -111,7 +111,9 @@ function reaches(d: Deployment, cloud: StackJson, place: Place, need: Need): boo
         const aks = only(cloud, "azurerm_kubernetes_cluster")[0];
         const profile = aks.api_server_access_profile as Block;
         if (!aks.private_cluster_enabled) return within(place.egressIp, (profile.authorized_ip_ranges as string[]) ?? []);
-        const dnsLinked = only(cloud, "azurerm_private_dns_zone_virtual_network_link").some((l) => place.inside.includes(String(l.virtual_network_id)) && String(l.private_dns_zone_name).includes("private_fqdn"));
+        // The API name lives in the zone the cluster names (private_dns_zone_id): that zone must be linked where the place is.
+        const zone = /^\$\{azurerm_private_dns_zone\.(\w+)\.id\}$/.exec(String(aks.private_dns_zone_id))?.[1];
+        const dnsLinked = zone !== undefined && only(cloud, "azurerm_private_dns_zone_virtual_network_link").some((l) => place.inside.includes(String(l.virtual_network_id)) && l.private_dns_zone_name === `\${azurerm_private_dns_zone.${zone}.name}`);
         const nsg = only(cloud, "azurerm_network_security_rule").find((r) => r.name === "AllowAdminsInbound")!;
         const peered = only(cloud, "azurerm_virtual_network_peering").some((p) => place.inside.includes(String(p.remote_virtual_network_id)));
         return peered && dnsLinked && within(place.ip, nsg.source_address_prefixes as string[]);

@@ -40,6 +40,11 @@ export interface AksClusterProps {
   readonly adminGroupObjectIds: readonly string[];
   /** Private cluster, or a public API endpoint restricted to authorized IP ranges. */
   readonly access: ControlPlaneAccess;
+  /**
+   * A private cluster's API zone (`<subzone>.privatelink.<region>.azmk8s.io`, AKS_FACTS.privateClusterCustomZone), in the
+   * network group where the control-plane identity's Network Contributor reaches it. Required for a private cluster.
+   */
+  readonly privateDnsZoneId?: string;
   /** Subnet of every node pool (no public IPs on nodes). */
   readonly nodeSubnetId: string;
   /**
@@ -214,7 +219,7 @@ export class AksCluster extends Construct {
         // Exactly the admins' ranges: nodes reach the API server inside the VNet, not through this endpoint.
         ...(access.publicEndpoint ? { authorizedIpRanges: [...access.adminCidrs] } : {}),
       },
-      ...(access.publicEndpoint ? {} : { privateClusterPublicFqdnEnabled: false, privateDnsZoneId: "System" }),
+      ...(access.publicEndpoint ? {} : { privateClusterPublicFqdnEnabled: false, privateDnsZoneId: this.privateZone(props) }),
       // Secrets are encrypted with the Key Vault key before etcd stores them; AKS reaches the vault privately.
       keyManagementService: { keyVaultKeyId: props.etcdEncryptionKey.keyId, keyVaultNetworkAccess: "Private" },
       ...(props.diskEncryptionSetId ? { diskEncryptionSetId: props.diskEncryptionSetId } : {}),
@@ -296,6 +301,12 @@ export class AksCluster extends Construct {
    * on the API server subnet (AKS documents this grant for the subnet, and it must survive a narrower network
    * grant), and the etcd key's grants.
    */
+  /** The private cluster's own API zone: never `System`, whose zone lies where no role can be assigned before the cluster. */
+  private privateZone(props: AksClusterProps): string {
+    if (props.privateDnsZoneId === undefined) throw new Error(`${this.node.path}: a private cluster needs privateDnsZoneId (AKS_FACTS.privateClusterCustomZone)`);
+    return props.privateDnsZoneId;
+  }
+
   private grantControlPlaneIdentity(props: AksClusterProps): RoleAssignment[] {
     const network = new RoleAssignment(this, "IdentityNetworkContributor", {
       scope: props.networkResourceGroupId,

@@ -92,6 +92,22 @@ export const AKS_FACTS = {
     value: true,
     source: "Microsoft Learn, 'Create a private AKS cluster', Virtual network peering / Hub and spoke with custom DNS (https://learn.microsoft.com/azure/aks/private-clusters)",
   },
+  /**
+   * A private cluster may use a private DNS zone of the caller's, named `privatelink.<region>.azmk8s.io` or
+   * `<subzone>.privatelink.<region>.azmk8s.io`, given by resource id; its control-plane identity (user-assigned) needs
+   * Private DNS Zone Contributor on the zone and Network Contributor on the VNet (Network Contributor's `Microsoft.Network/*`
+   * holds both). With `System` AKS creates the zone in the node resource group, which does not exist before the cluster
+   * (AKS refuses an existing node resource group), so no role can be assigned on it beforehand.
+   */
+  privateClusterCustomZone: {
+    value: { suffix: (region: string) => `privatelink.${region}.azmk8s.io` },
+    source:
+      "Microsoft Learn, 'Create a private AKS cluster', Configure a private DNS zone: 'CUSTOM_PRIVATE_DNS_ZONE_RESOURCE_ID ... privatelink.<region>.azmk8s.io " +
+      "or <subzone>.privatelink.<region>.azmk8s.io' (https://learn.microsoft.com/azure/aks/private-clusters); Azure/AKS#2477 (the subzone form, 'private dns zone contributor " +
+      "and network contributor roles'); built-in Network Contributor: actions Microsoft.Network/* (https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/networking#network-contributor); " +
+      "azurerm kubernetes_cluster private_dns_zone_id: 'Either the ID of Private DNS Zone which should be delegated to this Cluster, System to have AKS manage this or None' (ForceNew); " +
+      "with dns_prefix the API name is `<dns-prefix>-<random-hash>.<zone>` (hashicorp/terraform-provider-azurerm#11321; #10193 shows dns_prefix with a custom zone)",
+  },
   /** With Cilium, ipBlock rules never select the API server: its addresses carry Cilium's kube-apiserver identity. */
   ciliumApiServerIdentity: {
     value: "kube-apiserver",

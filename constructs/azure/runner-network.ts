@@ -1,8 +1,6 @@
 import { Construct } from "constructs";
-import { Fn } from "cdktf";
 import { VirtualNetworkPeering } from "@cdktf/provider-azurerm/lib/virtual-network-peering";
 import { PrivateDnsZoneVirtualNetworkLink } from "@cdktf/provider-azurerm/lib/private-dns-zone-virtual-network-link";
-import type { KubernetesCluster } from "@cdktf/provider-azurerm/lib/kubernetes-cluster";
 import type { AzurermProvider } from "@cdktf/provider-azurerm/lib/provider";
 import type { PrivateZone } from "./private-link";
 
@@ -99,16 +97,14 @@ export class RunnerNetwork extends Construct {
   }
 
   /**
-   * Links a private cluster's AKS-managed DNS zone (`<guid>.privatelink.<region>.azmk8s.io`, in the node
-   * resource group) to the runner's VNet, so the runner resolves the API server's private name.
+   * Links a private cluster's API zone (the deployment's own `<name>.privatelink.<region>.azmk8s.io`, in its network
+   * group: AKS_FACTS.privateClusterCustomZone) to the runner's VNet, so the runner resolves the API server's private name.
    */
-  linkPrivateCluster(cluster: KubernetesCluster, nodeResourceGroupName: string): PrivateDnsZoneVirtualNetworkLink {
-    const labels = Fn.split(".", cluster.privateFqdn);
+  linkPrivateCluster(zone: PrivateZone): PrivateDnsZoneVirtualNetworkLink {
     return new PrivateDnsZoneVirtualNetworkLink(this, "ClusterDnsLink", {
       name: `${this.props.name}-runner`,
-      resourceGroupName: nodeResourceGroupName,
-      // The zone is the private FQDN without its first label.
-      privateDnsZoneName: Fn.join(".", Fn.slice(labels, 1, Fn.lengthOf(labels))),
+      resourceGroupName: zone.resourceGroupName,
+      privateDnsZoneName: zone.name,
       virtualNetworkId: this.props.runner.id,
       registrationEnabled: false,
       tags: { ...this.props.tags },
