@@ -82,6 +82,8 @@ if (require.main === module) {
       console.error(e.message);
       process.exit(1);
     }
-    throw e;
+    // Anything else is the tool's own defect (a fact it lacks, a resource it cannot place): say so, with the detail to report.
+    console.error(`bootstrap: unexpected error (a defect, not your config; report it with this text):\n${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    process.exit(2);
   }
 }
