@@ -14,6 +14,8 @@ import { federatedIdentityGroups, grantScopes, identityGroups, vaultGroups } fro
 import { ResourceGroupPolicyAssignment } from "@cdktf/provider-azurerm/lib/resource-group-policy-assignment";
 import { writeScopes } from "./azure-write-scopes";
 import { AZURE_ADMIN_ONLY_ACTIONS } from "./azure-admin-only";
+import { runnerDnsPolicyRule, runnerLinkNames } from "./azure-runner-dns-policy";
+import { PolicyDefinition } from "@cdktf/provider-azurerm/lib/policy-definition";
 import { createHash } from "node:crypto";
 import { ResourceGroup } from "../../constructs/azure/resource-group";
 import { azureResourceGroups, type AzureGroupKind } from "../azure-resource-groups";
@@ -76,7 +78,6 @@ export const VAULT_RBAC_ONLY_POLICY = {
 
 /** The identity actions (managed identities and their federated credentials): only at the groups holding the deployment's identities. */
 export const IDENTITY_ACTION_PREFIX = "Microsoft.ManagedIdentity/";
-
 
 /**
  * The writes that change or delete a whole resource group or its management locks: only at the deployment's own groups
@@ -319,6 +320,27 @@ export class AzureDeployRolesStack extends TerraformStack {
         displayName: `${d.name}: key vaults use Azure RBAC only`,
         description: "No vault here may turn to access policies, which anyone who may write the vault could use to give itself its keys.",
       });
+    }
+    // No zone linked to the runner's VNet but the stacks' own (azure-runner-dns-policy.ts), wherever CI writes zones and links.
+    const runnerLinks = runnerLinkNames(stacks, az);
+    if (runnerLinks.length) {
+      const definition = new PolicyDefinition(this, "RunnerDnsPolicy", {
+        name: `${d.name}-runner-dns-links`,
+        policyType: "Custom",
+        mode: "All",
+        displayName: `${d.name}: only the deployment's own zones on the runner's VNet`,
+        description: `Denies linking any private DNS zone to ${az.runnerNetwork.virtualNetworkId} from ${d.name}'s groups but ${runnerLinks.join(", ")}.`,
+        policyRule: JSON.stringify(runnerDnsPolicyRule(az.runnerNetwork.virtualNetworkId, runnerLinks)),
+      });
+      for (const kind of Object.keys(writes.groups) as AzureGroupKind[]) {
+        new ResourceGroupPolicyAssignment(this, `RunnerDns${groupSpecs[kind].constructId}`, {
+          name: "runner-dns-links",
+          resourceGroupId: this.groups[kind].id,
+          policyDefinitionId: definition.id,
+          displayName: `${d.name}: only the deployment's own zones on the runner's VNet`,
+          description: "CI writes zones and links here and may join the runner's VNet: it links no other zone to it.",
+        });
+      }
     }
     for (const kind of identityGroups(stacks, az, groupSpecs)) {
       new RoleAssignment(this, `Identity${groupSpecs[kind].constructId}`, {
