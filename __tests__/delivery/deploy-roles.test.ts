@@ -505,9 +505,9 @@ describe("GCP: <name>-deploy-roles", () => {
   const roles = Object.fromEntries(Object.values(tf.resource.google_project_iam_custom_role).map((r) => [String(r.role_id), r.permissions as string[]]));
   const derived = fromShipped("examples-gcp", "gcp");
 
-  test("custom plan, apply, grant, service-account, cluster and key-and-bucket roles with exactly the derived permissions, none a wildcard, no Owner or Editor", () => {
+  test("custom plan, apply, grant, service-account, cluster, key-and-bucket and firewall-rule roles with exactly the derived permissions, none a wildcard, no Owner or Editor", () => {
     expect(new Set(roles.globex_prod_deploy_plan)).toEqual(new Set(derived.read));
-    const applies = ["apply", "grants", "service_accounts", "cluster", "keys_and_buckets"].map((r) => roles[`globex_prod_deploy_${r}`]);
+    const applies = ["apply", "grants", "service_accounts", "cluster", "keys_and_buckets", "firewalls"].map((r) => roles[`globex_prod_deploy_${r}`]);
     const onKeysAndBuckets = ["cloudkms.cryptoKeys.setIamPolicy", "cloudkms.cryptoKeyVersions.destroy", "cloudkms.cryptoKeys.create", "storage.buckets.setIamPolicy", "storage.buckets.update", "storage.buckets.delete"];
     expect(roles.globex_prod_deploy_keys_and_buckets).toEqual(expect.arrayContaining(onKeysAndBuckets));
     for (const p of onKeysAndBuckets) expect(roles.globex_prod_deploy_apply).not.toContain(p);
@@ -515,6 +515,7 @@ describe("GCP: <name>-deploy-roles", () => {
     expect(applies.flat()).toHaveLength(new Set(applies.flat()).size);
     expect(roles.globex_prod_deploy_service_accounts).toEqual(expect.arrayContaining(["iam.serviceAccounts.actAs", "iam.serviceAccounts.setIamPolicy"]));
     expect(roles.globex_prod_deploy_cluster).toEqual(["container.clusters.delete", "container.clusters.update"]);
+    expect([...roles.globex_prod_deploy_firewalls].sort()).toEqual(["compute.firewalls.create", "compute.firewalls.delete", "compute.firewalls.update"]);
     expect(roles.globex_prod_deploy_grants).toEqual(["resourcemanager.projects.setIamPolicy"]);
     expect(roles.globex_prod_deploy_apply).not.toContain("resourcemanager.projects.setIamPolicy");
     for (const p of Object.values(roles).flat()) expect(p).not.toContain("*");
