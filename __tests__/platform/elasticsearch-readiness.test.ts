@@ -129,6 +129,12 @@ describe("the Elasticsearch readiness probe reflects Elasticsearch's own health 
       expect(maxTime).toBeLessThan(Number(c.readiness_probe.timeout_seconds));
     }
     expect(name).toBe("elasticsearch.metadata.svc");
+    // The marker of the first readiness is on a writable emptyDir at /tmp: it lives as long as the pod, so a
+    // replaced pod (a rolling update) waits for green again.
+    const tmp = (container.volume_mount as Json[]).find((m) => m.mount_path === "/tmp")!;
+    expect(tmp.read_only ?? false).toBe(false);
+    expect((set.spec.template.spec.volume as Json[]).find((v) => v.name === tmp.name)!.empty_dir).toBeDefined();
+    expect(command[2]).toContain(READY_ONCE);
     // Rollouts wait on it: RollingUpdate updates the next pod once the updated one is Running and Ready.
     expect(set.spec.update_strategy).toMatchObject([{ type: "RollingUpdate" }]);
     // Only sh, curl and grep (ELASTICSEARCH_READINESS_FACTS.imageTools), and the password never in curl's arguments.

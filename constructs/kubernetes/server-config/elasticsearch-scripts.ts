@@ -184,8 +184,8 @@ export function elasticsearchReadinessScript(o: ElasticsearchReadinessOptions): 
   const url = `https://${o.name}:${o.port}${ELASTICSEARCH_READINESS_FACTS.health.path}`;
   return [
     `if [ -f ${o.readyOnceFile} ]; then query='?${ELASTICSEARCH_READINESS_FACTS.health.local}'; want='green|yellow'; else query=''; want='green'; fi`,
-    `password=$(cat ${CERTS}/elastic-password) || exit 1`,
-    `body=$(printf 'user = "elastic:%s"\\n' "$password" | curl -sS --fail --max-time ${o.maxTimeSeconds} -K - --cacert ${CERTS}/ca.crt --resolve ${o.name}:${o.port}:${ELASTICSEARCH_READINESS_FACTS.networkPolicy.address} "${url}$query") || exit 1`,
+    `credential=$(cat ${CERTS}/elastic-password) || exit 1`,
+    `body=$(printf 'user = "elastic:%s"\\n' "$credential" | curl -sS --fail --max-time ${o.maxTimeSeconds} -K - --cacert ${CERTS}/ca.crt --resolve ${o.name}:${o.port}:${ELASTICSEARCH_READINESS_FACTS.networkPolicy.address} "${url}$query") || exit 1`,
     `if printf '%s' "$body" | grep -Eq "\\"status\\" *: *\\"($want)\\""; then`,
     `  [ -f ${o.readyOnceFile} ] || : > ${o.readyOnceFile}`,
     "else",
