@@ -220,9 +220,10 @@ export function keyAndBucketCondition(own: DeploymentKeysAndBuckets): string {
  * - `parentOnlyLists`: list permissions are checked on the parent (`cloudresourcemanager.googleapis.com/Project` for
  *   Compute Engine lists), which the condition form passes as the role grants it.
  * - `checkedOn`: the firewall patch and delete methods need `compute.networks.updatePolicy` beside the firewall
- *   permission (permission-facts.ts COMPUTE_METHOD_PERMISSIONS). It names the network, a type no condition can name, so
- *   it stays on the project (COMPUTE_UNSCOPED), as do `compute.subnetworks.use` (GKE checks it when a cluster is placed
- *   in a subnetwork) and every network, subnetwork, router and address write.
+ *   permission (permission-facts.ts COMPUTE_METHOD_PERMISSIONS); on which resource it is checked is stated on none of
+ *   the pages found. A condition on the firewall type leaves it as granted wherever it is checked (a network has no
+ *   documented type), so it stays on the project (COMPUTE_UNSCOPED), as do `compute.subnetworks.use` (the cluster's
+ *   create needs it, GCP_PERMISSIONS) and every network, subnetwork, router and address write.
  * So the firewall rules' create, update and delete (`FirewallsRole`) are bound on condition: on a firewall rule, only
  * the deployment's own, by exact name (a name prefix would also admit the rules of a deployment whose name extends
  * this one's). Shared VPC: the rules live in the host project (gcp.existingNetwork), where the customer grants them;
