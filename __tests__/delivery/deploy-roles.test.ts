@@ -17,7 +17,9 @@ import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, roleGrants } from "../.
 import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
 import { KmsKeyRing } from "@cdktf/provider-google/lib/kms-key-ring";
 import { DataGoogleKmsKeyRing } from "@cdktf/provider-google/lib/data-google-kms-key-ring";
-import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE, deploymentKeysAndBuckets } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
+import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
+import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE, deploymentFirewalls, deploymentKeysAndBuckets } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
 import { derivePermissions } from "../../stacks/bootstrap/deploy-permissions";
 import { STATE_CONTAINER_ROLES } from "../../stacks/bootstrap/azure-state-condition";
 import { blobConditionAllows, conditionAllows, parseCondition } from "../support/azure-condition";
@@ -554,6 +556,16 @@ describe("GCP: <name>-deploy-roles", () => {
     const other = new TerraformStack(Testing.app(), "t");
     new KmsKeyRing(other, "Ring", { name: ring.name, location: "europe-west1" });
     expect(() => deploymentKeysAndBuckets([other], "p")).toThrow(/the key ring's name must be literal/);
+  });
+
+  test("a firewall rule the condition cannot name literally is refused with the fix; literal ones are named in their project", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const net = new ComputeNetwork(stack, "Net", { name: "n" });
+    new ComputeFirewall(stack, "Own", { name: "d-deny-all", network: net.id, deny: [{ protocol: "all" }] });
+    new ComputeFirewall(stack, "Host", { name: "d-health", project: "host", network: net.id, allow: [{ protocol: "tcp" }] });
+    expect(deploymentFirewalls([stack], "p")).toEqual(["projects/host/global/firewalls/d-health", "projects/p/global/firewalls/d-deny-all"]);
+    new ComputeFirewall(stack, "Named", { name: net.name, network: net.id, deny: [{ protocol: "all" }] });
+    expect(() => deploymentFirewalls([stack], "p")).toThrow(/Named: the firewall rule's project and name must be literal for the deploy roles to name it/);
   });
 });
 
