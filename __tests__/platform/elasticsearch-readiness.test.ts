@@ -69,11 +69,14 @@ let asked: { url: string; authorization: string }[] = [];
 
 /** Serves `answer` behind the given certificate. */
 async function serve(tls: { cert: string; key: string }): Promise<void> {
-  if (server) await new Promise<void>((r) => server.close(() => r()));
+  if (server) {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
   server = createServer({ cert: execFileSync("cat", [tls.cert]), key: execFileSync("cat", [tls.key]) }, (req, res) => {
     asked.push({ url: req.url ?? "", authorization: req.headers.authorization ?? "" });
     const reply = () => res.writeHead(answer.status, { "content-type": "application/json" }).end(answer.body);
-    if (answer.delayMs) setTimeout(reply, answer.delayMs);
+    if (answer.delayMs) setTimeout(reply, answer.delayMs).unref();
     else reply();
   });
   await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
@@ -111,6 +114,7 @@ beforeAll(async () => {
   await serve(own);
 });
 afterAll(async () => {
+  server?.closeAllConnections();
   if (server) await new Promise<void>((r) => server.close(() => r()));
   if (dir) removeDir(dir);
 });
