@@ -17,7 +17,9 @@ import { AZURE_DELEGATION_FACTS, ROLE_ASSIGNMENT_WRITES, roleGrants } from "../.
 import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
 import { KmsKeyRing } from "@cdktf/provider-google/lib/kms-key-ring";
 import { DataGoogleKmsKeyRing } from "@cdktf/provider-google/lib/data-google-kms-key-ring";
-import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE, deploymentKeysAndBuckets } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
+import { ComputeNetwork } from "@cdktf/provider-google/lib/compute-network";
+import { GKE_API_ROLES, GcpDeployRolesStack, MODIFIED_GRANTS_BY_ROLE, deploymentFirewalls, deploymentKeysAndBuckets } from "../../stacks/bootstrap/gcp-deploy-roles-stack";
 import { derivePermissions } from "../../stacks/bootstrap/deploy-permissions";
 import { STATE_CONTAINER_ROLES } from "../../stacks/bootstrap/azure-state-condition";
 import { blobConditionAllows, conditionAllows, parseCondition } from "../support/azure-condition";
@@ -505,9 +507,9 @@ describe("GCP: <name>-deploy-roles", () => {
   const roles = Object.fromEntries(Object.values(tf.resource.google_project_iam_custom_role).map((r) => [String(r.role_id), r.permissions as string[]]));
   const derived = fromShipped("examples-gcp", "gcp");
 
-  test("custom plan, apply, grant, service-account, cluster and key-and-bucket roles with exactly the derived permissions, none a wildcard, no Owner or Editor", () => {
+  test("custom plan, apply, grant, service-account, cluster, key-and-bucket and firewall-rule roles with exactly the derived permissions, none a wildcard, no Owner or Editor", () => {
     expect(new Set(roles.globex_prod_deploy_plan)).toEqual(new Set(derived.read));
-    const applies = ["apply", "grants", "service_accounts", "cluster", "keys_and_buckets"].map((r) => roles[`globex_prod_deploy_${r}`]);
+    const applies = ["apply", "grants", "service_accounts", "cluster", "keys_and_buckets", "firewalls"].map((r) => roles[`globex_prod_deploy_${r}`]);
     const onKeysAndBuckets = ["cloudkms.cryptoKeys.setIamPolicy", "cloudkms.cryptoKeyVersions.destroy", "cloudkms.cryptoKeys.create", "storage.buckets.setIamPolicy", "storage.buckets.update", "storage.buckets.delete"];
     expect(roles.globex_prod_deploy_keys_and_buckets).toEqual(expect.arrayContaining(onKeysAndBuckets));
     for (const p of onKeysAndBuckets) expect(roles.globex_prod_deploy_apply).not.toContain(p);
@@ -515,6 +517,7 @@ describe("GCP: <name>-deploy-roles", () => {
     expect(applies.flat()).toHaveLength(new Set(applies.flat()).size);
     expect(roles.globex_prod_deploy_service_accounts).toEqual(expect.arrayContaining(["iam.serviceAccounts.actAs", "iam.serviceAccounts.setIamPolicy"]));
     expect(roles.globex_prod_deploy_cluster).toEqual(["container.clusters.delete", "container.clusters.update"]);
+    expect([...roles.globex_prod_deploy_firewalls].sort()).toEqual(["compute.firewalls.create", "compute.firewalls.delete", "compute.firewalls.update"]);
     expect(roles.globex_prod_deploy_grants).toEqual(["resourcemanager.projects.setIamPolicy"]);
     expect(roles.globex_prod_deploy_apply).not.toContain("resourcemanager.projects.setIamPolicy");
     for (const p of Object.values(roles).flat()) expect(p).not.toContain("*");
@@ -553,6 +556,16 @@ describe("GCP: <name>-deploy-roles", () => {
     const other = new TerraformStack(Testing.app(), "t");
     new KmsKeyRing(other, "Ring", { name: ring.name, location: "europe-west1" });
     expect(() => deploymentKeysAndBuckets([other], "p")).toThrow(/the key ring's name must be literal/);
+  });
+
+  test("a firewall rule the condition cannot name literally is refused with the fix; literal ones are named in their project", () => {
+    const stack = new TerraformStack(Testing.app(), "s");
+    const net = new ComputeNetwork(stack, "Net", { name: "n" });
+    new ComputeFirewall(stack, "Own", { name: "d-deny-all", network: net.id, deny: [{ protocol: "all" }] });
+    new ComputeFirewall(stack, "Host", { name: "d-health", project: "host", network: net.id, allow: [{ protocol: "tcp" }] });
+    expect(deploymentFirewalls([stack], "p")).toEqual(["projects/host/global/firewalls/d-health", "projects/p/global/firewalls/d-deny-all"]);
+    new ComputeFirewall(stack, "Named", { name: net.name, network: net.id, deny: [{ protocol: "all" }] });
+    expect(() => deploymentFirewalls([stack], "p")).toThrow(/Named: the firewall rule's project and name must be literal for the deploy roles to name it/);
   });
 });
 

@@ -2,7 +2,9 @@ import { Testing } from "cdktf";
 import { buildBootstrap } from "../../scripts/bootstrap";
 import { decodeStacks } from "../../scripts/terraform-decode";
 import {
+  COMPUTE_CONDITION_FACTS,
   COMPUTE_UNSCOPED,
+  FIREWALL_PERMISSIONS,
   GCS_STATE_ROLES,
   GKE_API_ROLES,
   GKE_CLUSTER_CONDITION,
@@ -201,6 +203,19 @@ describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the dep
     }
     expect(mayOn(apply, "container.clusters.create", { type: "cloudresourcemanager.googleapis.com/Project", name: `projects/${cloud.project}` })).toBe(true);
   });
+
+  test("the cluster condition names the type GKE presents: a foreign cluster typed as the attribute reference lists GKE clusters is refused", () => {
+    // The resource type row of https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type for
+    // Google Kubernetes Engine (page last updated 2026-04-08): `container.googleapis.com/Clusters`.
+    const documented = "container.googleapis.com/Clusters";
+    const [c] = Object.values(cloud.json.resource.google_container_cluster);
+    const name = (cluster: string) => `projects/${String(c.project ?? cloud.project)}/locations/${String(c.location)}/clusters/${cluster}`;
+    for (const p of ["container.clusters.update", "container.clusters.delete"]) {
+      expect(mayOn(apply, p, { type: documented, name: name(String(c.name)) })).toBe(true);
+      expect(mayOn(apply, p, { type: documented, name: name("other-team") })).toBe(false);
+    }
+    expect(mayOn(plan, "container.pods.list", { type: documented, name: name("other-team") })).toBe(false);
+  });
 });
 
 /**
@@ -304,9 +319,10 @@ describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the dep
 
 /**
  * The Compute Engine resources of each example's cloud stack against the apply identity: what their creates, updates
- * and deletes need (GCP_PERMISSIONS, and the REST methods the provider calls: COMPUTE_METHOD_PERMISSIONS) is granted, and
- * what stays granted on the whole project is exactly the recorded residual (COMPUTE_UNSCOPED), since no IAM Condition
- * found can name a network, subnetwork, router or address (COMPUTE_CONDITION_FACTS).
+ * and deletes need (GCP_PERMISSIONS, and the REST methods the provider calls: COMPUTE_METHOD_PERMISSIONS) is granted; the
+ * firewall rules' writes only on the deployment's own rules (the attribute reference documents a firewall's type and
+ * name), and what stays granted on the whole project is exactly the recorded residual (COMPUTE_UNSCOPED), since no
+ * documented IAM Condition can name a network, subnetwork, router or address (COMPUTE_CONDITION_FACTS).
  */
 describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: Compute Engine writes", (example) => {
   const boot = bootstrapOf(example);
@@ -314,33 +330,58 @@ describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: Compute Engi
   const apply = grantsOf(boot, APPLY);
   // The unconditioned project bindings of custom roles: what the apply identity may do on any resource of the project.
   const onProject = new Set(apply.filter((g) => g.onAccount === undefined && g.condition === undefined).flatMap((g) => g.permissions ?? []));
+  // The custom roles' grants: the predefined GKE roles (GKE_API_ROLES) hold no Compute Engine firewall permission
+  // (https://cloud.google.com/iam/docs/roles-permissions/container), and the cluster block holds them to their condition.
+  const custom = apply.filter((g) => g.permissions !== undefined);
+  const rule = (project: string, name: string) => ({ type: COMPUTE_CONDITION_FACTS.firewallType.value, name: COMPUTE_CONDITION_FACTS.firewallName.value(project, name) });
   const computeResources = Object.entries(cloud.json.resource)
     .filter(([type]) => type.startsWith("google_compute_"))
-    .flatMap(([type, blocks]) => Object.entries(blocks).map(([id, b]) => ({ type, id, name: String(b.name) })));
+    .flatMap(([type, blocks]) => Object.entries(blocks).map(([id, b]) => ({ type, id, name: String(b.name), project: String(b.project ?? cloud.project) })));
 
   test("every compute resource of the cloud stack: each permission of its create, update and delete, and of each REST method the provider calls for it, is granted", () => {
     expect(computeResources.length).toBeGreaterThan(0);
     for (const r of computeResources) {
       expect(GCP_PERMISSIONS[r.type]).toBeDefined();
       const needed = [...GCP_PERMISSIONS[r.type].read, ...GCP_PERMISSIONS[r.type].write, ...Object.values(COMPUTE_METHOD_PERMISSIONS[r.type] ?? {}).flat()];
-      for (const p of needed) expect({ resource: `${r.type}.${r.id}`, p, granted: onProject.has(p) }).toEqual({ resource: `${r.type}.${r.id}`, p, granted: true });
+      // A firewall rule's own writes on the rule (by its name); everything else on the project, unconditioned.
+      const granted = (p: string) => onProject.has(p) || (r.type === "google_compute_firewall" && (FIREWALL_PERMISSIONS as readonly string[]).includes(p) && mayOn(custom, p, rule(r.project, r.name)));
+      for (const p of needed) expect({ resource: `${r.type}.${r.id}`, p, granted: granted(p) }).toEqual({ resource: `${r.type}.${r.id}`, p, granted: true });
     }
   });
 
-  test("each compute permission that acts on an existing resource and is granted on the whole project has its recorded residual; none is in a conditioned binding", () => {
+  test("each compute permission that acts on an existing resource and is granted on the whole project has its recorded residual; the only conditioned ones are the firewall rules'", () => {
     const acting = [...onProject].filter(actsOnExistingComputeResource).sort();
     expect(acting.length).toBeGreaterThan(0);
     expect(acting.filter((p) => !(p in COMPUTE_UNSCOPED))).toEqual([]);
+    for (const p of FIREWALL_PERMISSIONS) expect(onProject.has(p)).toBe(false);
     const conditioned = apply.filter((g) => g.condition !== undefined).flatMap((g) => (g.permissions ?? []).filter((p) => p.startsWith("compute.")));
-    expect(conditioned).toEqual([]);
+    expect(conditioned.sort()).toEqual([...FIREWALL_PERMISSIONS].sort());
   });
 
-  test("the residual as granted: a firewall, network and subnetwork of the project that are not the deployment's are reached by the same writes (no condition names them)", () => {
+  test("every firewall rule of the cloud stack (names from its synthesized JSON): its create, patch and delete are allowed on it; on another rule of the project, or one of a deployment whose name extends this one's, they are refused", () => {
+    const firewalls = Object.values(cloud.json.resource.google_compute_firewall ?? {});
+    expect(firewalls.length).toBeGreaterThan(0);
+    const methods = COMPUTE_METHOD_PERMISSIONS.google_compute_firewall;
+    for (const f of firewalls) {
+      const project = String(f.project ?? cloud.project);
+      // Every permission of the methods the provider calls for the rule, as if Compute Engine checks each on the rule.
+      for (const p of Object.values(methods).flat()) expect({ rule: f.name, p, ok: mayOn(custom, p, rule(project, String(f.name))) }).toEqual({ rule: f.name, p, ok: true });
+      const prefixed = String(f.name).replace(`${cloud.name}-`, `${cloud.name}-2-`);
+      expect(prefixed).not.toBe(String(f.name));
+      for (const other of [rule(project, "other-team-allow-ssh"), rule(project, prefixed), rule("another-project", String(f.name))]) {
+        for (const p of FIREWALL_PERMISSIONS) expect({ other: other.name, p, ok: mayOn(custom, p, other) }).toEqual({ other: other.name, p, ok: false });
+      }
+    }
+    // Checked on the project (a create, if Compute checks it there, as it checks the parent-only lists): as the role grants them.
+    const theProject = { type: COMPUTE_CONDITION_FACTS.parentOnlyLists.value, name: `projects/${cloud.project}` };
+    for (const p of FIREWALL_PERMISSIONS) expect({ p, ok: mayOn(custom, p, theProject) }).toEqual({ p, ok: true });
+  });
+
+  test("the residual as granted: a network and subnetwork of the project that are not the deployment's are reached by the same writes (no condition can name them)", () => {
     // The REST paths of resources the deployment does not hold; an unconditioned binding does not read them.
     const foreign = [
-      { type: "compute.googleapis.com/Firewall", name: `projects/${cloud.project}/global/firewalls/other-team-allow-ssh`, permissions: ["compute.firewalls.update", "compute.firewalls.delete", "compute.networks.updatePolicy"] },
-      { type: "compute.googleapis.com/Network", name: `projects/${cloud.project}/global/networks/other-team-vpc`, permissions: ["compute.networks.updatePolicy"] },
-      { type: "compute.googleapis.com/Subnetwork", name: `projects/${cloud.project}/regions/europe-west1/subnetworks/other-team`, permissions: ["compute.subnetworks.use"] },
+      { type: "compute.googleapis.com/Network", name: `projects/${cloud.project}/global/networks/other-team-vpc`, permissions: ["compute.networks.updatePolicy", "compute.networks.delete"] },
+      { type: "compute.googleapis.com/Subnetwork", name: `projects/${cloud.project}/regions/europe-west1/subnetworks/other-team`, permissions: ["compute.subnetworks.use", "compute.subnetworks.delete"] },
     ];
     for (const f of foreign) for (const p of f.permissions) expect({ p, f: f.name, ok: mayOn(apply, p, f) }).toEqual({ p, f: f.name, ok: true });
   });

@@ -6,7 +6,15 @@ import { SERVICES } from "../../platform/service-catalog";
 import { vaultNames } from "../../platform/service-names";
 import { backedUpStore, serverProbes, type BackedUpStoreProps } from "./backed-up-store";
 import { ELASTICSEARCH_FACTS, ELASTICSEARCH_REPOSITORY, elasticsearchBootstrapYml, elasticsearchSnapshotRepository, elasticsearchYml } from "./server-config/elasticsearch-yml";
-import { ELASTICSEARCH_ATLAS_ROLE, ELASTICSEARCH_PATHS, ELASTICSEARCH_STORAGE_ACCOUNT_ENV, elasticsearchAtlasUserJson, elasticsearchPrepareConfigScript, elasticsearchRegisterRound } from "./server-config/elasticsearch-scripts";
+import {
+  ELASTICSEARCH_ATLAS_ROLE,
+  ELASTICSEARCH_PATHS,
+  ELASTICSEARCH_STORAGE_ACCOUNT_ENV,
+  elasticsearchAtlasUserJson,
+  elasticsearchPrepareConfigScript,
+  elasticsearchReadinessScript,
+  elasticsearchRegisterRound,
+} from "./server-config/elasticsearch-scripts";
 import { tlsFilesIn } from "./server-config/paths";
 import { IMAGES, imageRef } from "./images";
 import { TMP_VOLUME, heartbeatMount, scheduledProbes, kvField, scheduledLoop, serviceCertificate } from "./platform-pod";
@@ -24,6 +32,8 @@ export interface ElasticsearchProps extends BackedUpStoreProps {
 
 const { home: HOME, config: CONFIG, certs: CERTS, initOut: OUT, initPlatform: PLATFORM } = ELASTICSEARCH_PATHS;
 const UID = WORKLOAD_IDS.elasticsearch; // any UID (image-contracts.ts)
+/** The pod's first readiness, on the pod-lifetime /tmp volume: a replaced pod waits for green again. */
+const READY_ONCE = "/tmp/elasticsearch-ready-once";
 
 /** The snapshot lifecycle policy: nightly at 01:30 UTC into the platform bucket, 30 days kept (5 to 50 snapshots). */
 export const ELASTICSEARCH_SLM_POLICY = {
@@ -131,8 +141,13 @@ export class Elasticsearch extends Construct {
             { name: "logs", mountPath: `${HOME}/logs`, readOnly: false },
             { name: TMP_VOLUME.name, mountPath: "/tmp", readOnly: false },
           ],
-          // Unauthenticated health is refused (401), so the probes check that the TLS listener is up.
-          probes: serverProbes({ tcpSocket: { port: https } }, 60),
+          probes: {
+            // Started and alive: the TLS listener is up (unauthenticated requests are refused, 401). Neither
+            // restarts a node for the cluster's health.
+            ...serverProbes({ tcpSocket: { port: https } }, 60),
+            // Ready: Elasticsearch's own health for this node (elasticsearchReadinessScript).
+            readiness: { check: { exec: { command: ["sh", "-c", elasticsearchReadinessScript({ name: `${spec.name}.${spec.namespace}.svc`, port: https, readyOnceFile: READY_ONCE, maxTimeSeconds: 4 })] } }, timeoutSeconds: 5 },
+          },
         },
         {
           name: "register",

@@ -5,6 +5,7 @@ import { ProjectIamCustomRole } from "@cdktf/provider-google/lib/project-iam-cus
 import { ProjectIamMember } from "@cdktf/provider-google/lib/project-iam-member";
 import { ServiceAccount } from "@cdktf/provider-google/lib/service-account";
 import { ServiceAccountIamMember } from "@cdktf/provider-google/lib/service-account-iam-member";
+import { ComputeFirewall } from "@cdktf/provider-google/lib/compute-firewall";
 import { ContainerCluster } from "@cdktf/provider-google/lib/container-cluster";
 import { KmsKeyRing } from "@cdktf/provider-google/lib/kms-key-ring";
 import { KmsCryptoKey } from "@cdktf/provider-google/lib/kms-crypto-key";
@@ -103,9 +104,12 @@ export const ADOPT_EXISTING_SERVICE_ACCOUNT = {
 } as const;
 
 /**
- * How a condition names a GKE cluster: resource type `container.googleapis.com/Cluster`, and a regional cluster's
- * resource name `projects/project-id/locations/location/clusters/cluster-id`
- * (https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type and #resource-name; Google
+ * How a condition names a GKE cluster: resource type `container.googleapis.com/Clusters` (plural, as the page lists it;
+ * a condition on `container.googleapis.com/Cluster` names no type GKE presents, so `resource.type != <that>` held for
+ * every cluster and the condition limited none), and a regional cluster's resource name
+ * `projects/project-id/locations/location/clusters/cluster-id`
+ * (https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type and #resource-name, last updated
+ * 2026-04-08, read 2026-11-27; Google
  * Kubernetes Engine is listed for the resource type and resource name attributes,
  * https://cloud.google.com/iam/docs/conditions-attribute-reference). The condition is written as Google advises,
  * `resource.type != <type> || resource.name == <name>`: it limits requests on a cluster to the deployment's
@@ -117,7 +121,7 @@ export const ADOPT_EXISTING_SERVICE_ACCOUNT = {
  * access", conditions-attribute-reference#inherited-support), so an apply would fail rather than reach further.
  */
 export const GKE_CLUSTER_CONDITION = {
-  type: { value: "container.googleapis.com/Cluster", source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type" },
+  type: { value: "container.googleapis.com/Clusters", source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type (the row `container.googleapis.com/Clusters`)" },
   regionalName: { value: (project: string, location: string, cluster: string) => `projects/${project}/locations/${location}/clusters/${cluster}`, source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name" },
   /** The GKE API methods checked on the requested cluster (update, delete; node pools through clusters.update). */
   clusterPermissions: { value: ["container.clusters.update", "container.clusters.delete"], source: "https://cloud.google.com/kubernetes-engine/docs/reference/api-permissions" },
@@ -193,33 +197,68 @@ export function keyAndBucketCondition(own: DeploymentKeysAndBuckets): string {
 }
 
 /**
- * Why the Compute Engine writes (networks, subnetworks, firewall rules, routers and their NAT, addresses) stay in the
- * unconditioned apply binding on the project, unlike the cluster's and the keys' and buckets'. A condition
- * `resource.type != T || resource.name == N` scopes a request only where Compute Engine gives it a resource type and a
- * name in the form N is written in; where it does not, the binding grants nothing ("that part of the condition is never
- * interpreted as granting access", https://cloud.google.com/iam/docs/conditions-attribute-reference#inherited-support),
- * so a guessed form would break the deployment's own applies instead of scoping them. What the sources found say:
- * - `resourceTypes`: the Compute Engine values of the resource type attribute found. No Network, Subnetwork, Router or
- *   Address value was found (the stored copy of the list ends at InstanceTemplate).
- * - `resourceNameFormat`: no Compute Engine row of the resource-name format table was found. The full resource names
- *   of networks and subnetworks (`//compute.googleapis.com/projects/P/global/networks/N`, `.../regions/R/subnetworks/S`)
- *   are documented for Policy Troubleshooter, and that page says IAM Conditions accept resource names only as the
- *   conditions reference lists them.
- * - `ownPolicyConditionalTypes`: the Compute Engine types whose own allow policies take conditional bindings: firewalls
- *   among them; networks, subnetworks, routers and addresses not.
+ * What IAM Conditions can say about Compute Engine resources, and so which Compute Engine writes leave the unconditioned
+ * apply binding on the project. A condition `resource.type != T || resource.name == N` scopes a request only where
+ * Compute Engine gives it a resource type and a name in the form N is written in; where it does not, the binding grants
+ * nothing ("that part of the condition is never interpreted as granting access",
+ * https://cloud.google.com/iam/docs/conditions-attribute-reference#inherited-support), so a guessed form would break the
+ * deployment's own applies instead of scoping them. Read on 2026-11-27 from the stored copies of the pages (the
+ * conditions-resource-attributes page "Last updated 2026-04-08 UTC", configuring-resource-based-access "Last updated
+ * 2026-04-10 UTC"):
+ * - `resourceTypes`: every Compute Engine value of the resource type attribute. Firewall is one; no Network,
+ *   Subnetwork, Router, Route or Address value is listed.
+ * - `firewallName`: the resource name of a firewall rule (the page's "Compute Engine firewalls" row). The table has no
+ *   row for networks, subnetworks, routers, routes or addresses, and the resource name attribute exists only for the
+ *   types the page lists ("Other services and resource types do not recognize resource attributes"). The full resource
+ *   names of networks and subnetworks (https://cloud.google.com/iam/docs/full-resource-names) are Policy
+ *   Troubleshooter's, and that page says IAM Conditions accept resource names only as the attribute reference lists them.
+ * - `createChecksTheNewResource`: Google's own example of Compute Engine creates under a name condition: a custom role
+ *   that "only allows the user to create VM instances ... with a resource name that starts with the name prefix
+ *   staging" by a condition on the instance and disk types and names. It is stated for instances and disks; for
+ *   firewalls the condition form leaves `compute.firewalls.create` as before if Compute checks it on the project, and
+ *   limits it to the deployment's names if Compute checks it on the new rule: either way the deployment's own creates pass.
+ * - `parentOnlyLists`: list permissions are checked on the parent (`cloudresourcemanager.googleapis.com/Project` for
+ *   Compute Engine lists), which the condition form passes as the role grants it.
  * - `checkedOn`: the firewall patch and delete methods need `compute.networks.updatePolicy` beside the firewall
- *   permission (permission-facts.ts COMPUTE_METHOD_PERMISSIONS). That it is checked on the network, and on which resource
- *   the creates (networks, subnetworks, firewalls, routers, addresses) are checked, is stated on none of the pages found.
- * So the firewall type is documented but neither its name form nor a network attribute; and a firewall-only condition
- * would leave `compute.firewalls.create` and `compute.networks.updatePolicy`, the pair that adds a rule to any network,
- * where they are. Nothing is moved: COMPUTE_UNSCOPED records each permission that stays and what it reaches.
+ *   permission (permission-facts.ts COMPUTE_METHOD_PERMISSIONS); on which resource it is checked is stated on none of
+ *   the pages found. A condition on the firewall type leaves it as granted wherever it is checked (a network has no
+ *   documented type), so it stays on the project (COMPUTE_UNSCOPED), as do `compute.subnetworks.use` (the cluster's
+ *   create needs it, GCP_PERMISSIONS) and every network, subnetwork, router and address write.
+ * So the firewall rules' create, update and delete (`FirewallsRole`) are bound on condition: on a firewall rule, only
+ * the deployment's own, by exact name (a name prefix would also admit the rules of a deployment whose name extends
+ * this one's). Shared VPC: the rules live in the host project (gcp.existingNetwork), where the customer grants them;
+ * this bootstrap's bindings are on the deployment's project and reach nothing there.
  */
 export const COMPUTE_CONDITION_FACTS = {
   resourceTypes: {
-    value: ["compute.googleapis.com/BackendService", "compute.googleapis.com/Disk", "compute.googleapis.com/Firewall", "compute.googleapis.com/ForwardingRule", "compute.googleapis.com/GlobalForwardingRule", "compute.googleapis.com/Image", "compute.googleapis.com/Instance", "compute.googleapis.com/InstanceTemplate"],
-    source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type (Compute Engine is listed for the type and name attributes: https://cloud.google.com/iam/docs/conditions-attribute-reference)",
+    value: [
+      "compute.googleapis.com/BackendService",
+      "compute.googleapis.com/Disk",
+      "compute.googleapis.com/Firewall",
+      "compute.googleapis.com/ForwardingRule",
+      "compute.googleapis.com/GlobalForwardingRule",
+      "compute.googleapis.com/Image",
+      "compute.googleapis.com/Instance",
+      "compute.googleapis.com/InstanceTemplate",
+      "compute.googleapis.com/Snapshot",
+      "compute.googleapis.com/TargetHttpProxy",
+      "compute.googleapis.com/TargetHttpsProxy",
+      "compute.googleapis.com/TargetSslProxy",
+      "compute.googleapis.com/TargetTcpProxy",
+    ],
+    source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type (last updated 2026-04-08)",
   },
-  resourceNameFormat: { value: undefined, source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name (no Compute Engine row found); https://cloud.google.com/iam/docs/full-resource-names (Policy Troubleshooter names, not condition names)" },
+  firewallType: { value: "compute.googleapis.com/Firewall", source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-type" },
+  firewallName: {
+    value: (project: string, firewall: string) => `projects/${project}/global/firewalls/${firewall}`,
+    source: "https://cloud.google.com/iam/docs/conditions-resource-attributes#resource-name (Compute Engine firewalls: projects/project-id/global/firewalls/firewall-id)",
+  },
+  notNameable: {
+    value: ["networks", "subnetworks", "routers", "routes", "addresses"],
+    source: "https://cloud.google.com/iam/docs/conditions-resource-attributes (#resource-type and #resource-name: no such row, read 2026-11-27); https://cloud.google.com/iam/docs/full-resource-names (Policy Troubleshooter names, not condition names)",
+  },
+  createChecksTheNewResource: { value: ["compute.googleapis.com/Instance", "compute.googleapis.com/Disk"], source: "https://cloud.google.com/iam/docs/configuring-resource-based-access#custom-roles" },
+  parentOnlyLists: { value: "cloudresourcemanager.googleapis.com/Project", source: "https://cloud.google.com/iam/docs/configuring-resource-based-access#parent-only-permissions" },
   ownPolicyConditionalTypes: {
     value: ["backend services", "firewalls", "images", "instance templates", "instances", "persistent disks", "snapshots"],
     source: "https://cloud.google.com/iam/help/conditions/resource-policies (Compute Engine)",
@@ -227,16 +266,36 @@ export const COMPUTE_CONDITION_FACTS = {
   checkedOn: { value: undefined, source: "https://cloud.google.com/compute/docs/reference/rest/v1/firewalls/patch and .../firewalls/delete (IAM Permissions: the permissions, not the resource each is checked on)" },
 } as const;
 
+/** The firewall-rule permissions bound on condition to the deployment's own rules (COMPUTE_CONDITION_FACTS). */
+export const FIREWALL_PERMISSIONS = ["compute.firewalls.create", "compute.firewalls.update", "compute.firewalls.delete"] as const;
+
+/** The condition that limits a binding's requests on firewall rules to the named ones, in the cluster condition's form. */
+export function firewallCondition(names: readonly string[]): string {
+  return `resource.type != '${COMPUTE_CONDITION_FACTS.firewallType.value}'${names.map((n) => ` || resource.name == '${n}'`).join("")}`;
+}
+
+/** The condition resource names of the firewall rules the deployment's stacks create (COMPUTE_CONDITION_FACTS.firewallName), sorted. */
+export function deploymentFirewalls(stacks: readonly TerraformStack[], defaultProject: string): string[] {
+  const names = new Set<string>();
+  for (const s of stacks) {
+    for (const c of s.node.findAll()) {
+      if (!(c instanceof ComputeFirewall)) continue;
+      const parts = [c.projectInput ?? defaultProject, c.nameInput];
+      if (parts.some((p) => p === undefined || Token.isUnresolved(p))) throw new Error(`${c.node.path}: the firewall rule's project and name must be literal for the deploy roles to name it`);
+      names.add(COMPUTE_CONDITION_FACTS.firewallName.value(...(parts as [string, string])));
+    }
+  }
+  return [...names].sort();
+}
+
 /**
  * The Compute Engine permissions of the apply role that act on an existing resource and stay granted on the whole
- * project (COMPUTE_CONDITION_FACTS), each with what it reaches beyond the deployment. With gcp.existingNetwork in a
- * Shared VPC the firewall rules are created in the host project, where the customer grants them
- * (docs/deployment-guide.md, Existing network); this bootstrap grants nothing there.
+ * project (COMPUTE_CONDITION_FACTS: no condition can name a network, subnetwork, router or address), each with what it
+ * reaches beyond the deployment. With gcp.existingNetwork in a Shared VPC the firewall rules are created in the host
+ * project, where the customer grants them (docs/deployment-guide.md, Existing network); this bootstrap grants nothing there.
  */
 export const COMPUTE_UNSCOPED: Readonly<Record<string, string>> = {
-  "compute.firewalls.update": "every VPC firewall rule of the project",
-  "compute.firewalls.delete": "every VPC firewall rule of the project",
-  "compute.networks.updatePolicy": "adding and removing firewall rules on every network of the project (with compute.firewalls.create: a new rule on any of them)",
+  "compute.networks.updatePolicy": "adding and removing firewall rules on every network of the project (the rules themselves: only the deployment's, FirewallsRole)",
   "compute.networks.update": "every VPC network of the project (routing mode, MTU)",
   "compute.networks.delete": "every VPC network of the project",
   "compute.subnetworks.update": "every subnetwork of the project (flow logs, secondary ranges)",
@@ -271,8 +330,10 @@ export function actsOnExistingComputeResource(permission: string): boolean {
  * - what acts on an existing key ring, key, key version or bucket (`KeysAndBucketsRole`: cryptoKeys.create,
  *   update, setIamPolicy, key version destroy, bucket update, setIamPolicy, delete, and their reads) on condition:
  *   on those types, only the deployment's own (KEY_AND_BUCKET_CONDITION).
- * The Compute Engine writes stay in the apply role, on the whole project: no IAM Condition found can name a network,
- * subnetwork, router or address (COMPUTE_CONDITION_FACTS; what each reaches: COMPUTE_UNSCOPED).
+ * - firewall rule creates, updates and deletes (`FirewallsRole`) on condition: on a firewall rule, only the
+ *   deployment's own, by name (COMPUTE_CONDITION_FACTS).
+ * The other Compute Engine writes stay in the apply role, on the whole project: no documented IAM Condition can name a
+ * network, subnetwork, router or address (COMPUTE_CONDITION_FACTS; what each reaches: COMPUTE_UNSCOPED).
  * No `*` permission, no Owner or Editor.
  */
 export class GcpDeployRolesStack extends TerraformStack {
@@ -286,6 +347,8 @@ export class GcpDeployRolesStack extends TerraformStack {
   readonly clusterRole: ProjectIamCustomRole;
   /** What acts on existing key rings, keys and buckets, bound to the apply member on the deployment's own only. */
   readonly keysAndBucketsRole: ProjectIamCustomRole;
+  /** Firewall rule creates, updates and deletes, bound to the apply member on the deployment's own rules only. */
+  readonly firewallsRole: ProjectIamCustomRole;
 
   constructor(scope: Construct, id: string, props: GcpDeployRolesStackProps) {
     super(scope, id);
@@ -302,7 +365,8 @@ export class GcpDeployRolesStack extends TerraformStack {
     const applyPermissions = [...derived.read, ...derived.write];
     const grant = new Set<string>(PROJECT_GRANT_PERMISSIONS);
     const onCluster = new Set<string>(GKE_CLUSTER_CONDITION.clusterPermissions.value);
-    const elsewhere = (p: string) => grant.has(p) || actsOnServiceAccount(p) || onCluster.has(p) || actsOnKeyOrBucket(p);
+    const onFirewall = new Set<string>(FIREWALL_PERMISSIONS);
+    const elsewhere = (p: string) => grant.has(p) || actsOnServiceAccount(p) || onCluster.has(p) || actsOnKeyOrBucket(p) || onFirewall.has(p);
     this.planRole = new ProjectIamCustomRole(this, "PlanRole", { project, roleId: roleId("plan"), title: `${d.name} plan`, description: "Reads what the deployment's stacks refresh (derived from the synthesized resource types)", permissions: [...derived.read] });
     this.applyRole = new ProjectIamCustomRole(this, "ApplyRole", { project, roleId: roleId("apply"), title: `${d.name} apply`, description: "Creates, updates and deletes what the deployment's stacks hold (derived from the synthesized resource types)", permissions: applyPermissions.filter((p) => !elsewhere(p)) });
     this.grantRole = new ProjectIamCustomRole(this, "GrantRole", { project, roleId: roleId("grants"), title: `${d.name} grants`, description: "Grants the roles the deployment's stacks grant, nothing else (conditional binding)", permissions: [...derived.write.filter((p) => grant.has(p))] });
@@ -321,12 +385,19 @@ export class GcpDeployRolesStack extends TerraformStack {
       description: "Manages the deployment's own key rings, keys and buckets, no other (conditional binding)",
       permissions: [...new Set(applyPermissions.filter(actsOnKeyOrBucket))],
     });
+    this.firewallsRole = new ProjectIamCustomRole(this, "FirewallsRole", {
+      project,
+      roleId: roleId("firewalls"),
+      title: `${d.name} firewall rules`,
+      description: "Creates, updates and deletes the deployment's own firewall rules, no other (conditional binding)",
+      permissions: [...new Set(applyPermissions.filter((p) => onFirewall.has(p)))],
+    });
     const grantable = projectRolesGranted(stacks);
     const cluster = deploymentCluster(stacks, project);
     const onlyTheCluster = { title: "only-the-deployments-cluster", description: `On a GKE cluster, only ${cluster}`, expression: clusterCondition(cluster) };
     if (props.applyMember) {
-      // Unconditioned: with the Compute Engine writes, which no condition found can scope (COMPUTE_CONDITION_FACTS,
-      // the residual in COMPUTE_UNSCOPED).
+      // Unconditioned: with the network, subnetwork, router and address writes, which no documented condition can
+      // scope (COMPUTE_CONDITION_FACTS, the residual in COMPUTE_UNSCOPED).
       new ProjectIamMember(this, "ApplyMember", { project, role: this.applyRole.name, member: props.applyMember });
       new ProjectIamMember(this, "GrantMember", {
         project,
@@ -345,6 +416,13 @@ export class GcpDeployRolesStack extends TerraformStack {
         role: this.keysAndBucketsRole.name,
         member: props.applyMember,
         condition: { title: "only-the-deployments-keys-and-buckets", description: `On key rings, keys and buckets, only ${[...own.keyRings, ...own.buckets].join(", ")}`, expression: keyAndBucketCondition(own) },
+      });
+      const firewalls = deploymentFirewalls(stacks, project);
+      new ProjectIamMember(this, "FirewallsMember", {
+        project,
+        role: this.firewallsRole.name,
+        member: props.applyMember,
+        condition: { title: "only-the-deployments-firewall-rules", description: `On firewall rules, only the ${firewalls.length} rules of ${d.name}`, expression: firewallCondition(firewalls) },
       });
       for (const account of deploymentServiceAccounts(stacks, project)) {
         // The same account id, project, name and description as the cloud stack's, so neither stack sees a change.

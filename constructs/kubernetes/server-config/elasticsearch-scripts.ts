@@ -123,3 +123,74 @@ export const ELASTICSEARCH_ATLAS_ROLE = {
 export function elasticsearchAtlasUserJson(passwordJson: string): string {
   return `{"password":${passwordJson},"roles":["atlas"]}\n`;
 }
+
+/**
+ * What the readiness check relies on, with the sources:
+ * - `imageTools`: the elasticsearch 8.17.0 image (elastic's Dockerfile at the release's revision
+ *   2b6a7fed44faa321997703718f07ee0420804b41, as its image history reads in docker-library/repo-info
+ *   repos/elasticsearch, tag 8.17.0) installs `ca-certificates curl netcat p11-kit unzip zip` on Ubuntu 20.04
+ *   (curl 7.68: --resolve, -K, --max-time) and runs `yes no | dpkg-reconfigure dash`, so /bin/sh is bash. The
+ *   check is POSIX sh (the tests run it with dash).
+ * - `health`: GET /_cluster/health answers the master's view; `local=true` "retrieves information from the
+ *   local node only"; `status` is green (all shards assigned), yellow (all primaries assigned, a replica not)
+ *   or red (a primary unassigned) (https://www.elastic.co/guide/en/elasticsearch/reference/8.17/cluster-health.html).
+ *   A node without an elected master, or whose cluster state is not recovered, holds a global block of status
+ *   SERVICE_UNAVAILABLE, and its health is then red (elastic/elasticsearch
+ *   server/src/main/java/org/elasticsearch/cluster/health/ClusterStateHealth.java, the constructor:
+ *   `hasGlobalBlockWithStatus(RestStatus.SERVICE_UNAVAILABLE)` -> RED). Without a master a non-local request
+ *   waits for one (master_timeout, 30s by default), longer than the check allows.
+ * - `firstReadyGate`: Elastic's own chart gates a pod's first readiness on `wait_for_status=green` and then
+ *   checks the node alone, so a permanently yellow cluster does not take every node out of service
+ *   (elastic/helm-charts elasticsearch/templates/statefulset.yaml, readinessProbe, START_FILE).
+ */
+export const ELASTICSEARCH_READINESS_FACTS = {
+  imageTools: { value: ["sh", "curl", "grep"], source: "docker-library/repo-info repos/elasticsearch (elasticsearch:8.17.0 image history; elastic/elasticsearch distribution/docker at 2b6a7fed44faa321997703718f07ee0420804b41)" },
+  health: { path: "/_cluster/health", local: "local=true", source: "https://www.elastic.co/guide/en/elasticsearch/reference/8.17/cluster-health.html; elastic/elasticsearch ClusterStateHealth.java" },
+  firstReadyGate: { source: "elastic/helm-charts elasticsearch/templates/statefulset.yaml (readinessProbe: wait_for_status=green until START_FILE exists)" },
+  /**
+   * The kubelet runs an exec probe inside the container, and the check connects to 127.0.0.1 in the pod's own
+   * network namespace: NetworkPolicies cannot block it ("Pods cannot currently block localhost access, nor do they
+   * have the ability to block access from their resident node", which also covers the tcpSocket startup and
+   * liveness probes from the node).
+   */
+  networkPolicy: { address: "127.0.0.1", source: "https://kubernetes.io/docs/concepts/services-networking/network-policies/#what-you-can-t-do-with-network-policies-at-least-not-yet" },
+} as const;
+
+/** Where the readiness check connects: the node itself (loopback), verifying its certificate for `name`. */
+export interface ElasticsearchReadinessOptions {
+  /** A DNS name the node's certificate carries (the Service's, serviceDnsNames). */
+  readonly name: string;
+  /** The HTTPS port. */
+  readonly port: number;
+  /** A file on a pod-lifetime volume that records the pod's first readiness. */
+  readonly readyOnceFile: string;
+  /** curl's whole-request limit, below the probe's timeoutSeconds. */
+  readonly maxTimeSeconds: number;
+}
+
+/**
+ * The Elasticsearch container's readiness check (ELASTICSEARCH_READINESS_FACTS), run by the kubelet inside the
+ * container (an exec probe: no network path, no NetworkPolicy involved):
+ * - until the pod has once been ready: the cluster, as its master reports it, is green: the node has joined a
+ *   cluster with a master, and every shard, this node's replicas included, is assigned again. A StatefulSet
+ *   rolling update waits for each updated pod to be Running and Ready before it updates the next
+ *   (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates; podManagementPolicy
+ *   "only affects the behavior for scaling operations"), so no second node restarts while replicas recover;
+ * - afterwards: the node's own view is green or yellow: it has a master, a recovered cluster state, and every
+ *   primary is assigned. Red (or no answer, a refused login, an unverifiable certificate) takes it out of service.
+ * The elastic password reaches curl on its standard input (a config line, -K -), never in its arguments.
+ */
+export function elasticsearchReadinessScript(o: ElasticsearchReadinessOptions): string {
+  const url = `https://${o.name}:${o.port}${ELASTICSEARCH_READINESS_FACTS.health.path}`;
+  return [
+    `if [ -f ${o.readyOnceFile} ]; then query='?${ELASTICSEARCH_READINESS_FACTS.health.local}'; want='green|yellow'; else query=''; want='green'; fi`,
+    `credential=$(cat ${CERTS}/elastic-password) || exit 1`,
+    `body=$(printf 'user = "elastic:%s"\\n' "$credential" | curl -sS --fail --max-time ${o.maxTimeSeconds} -K - --cacert ${CERTS}/ca.crt --resolve ${o.name}:${o.port}:${ELASTICSEARCH_READINESS_FACTS.networkPolicy.address} "${url}$query") || exit 1`,
+    `if printf '%s' "$body" | grep -Eq "\\"status\\" *: *\\"($want)\\""; then`,
+    `  [ -f ${o.readyOnceFile} ] || : > ${o.readyOnceFile}`,
+    "else",
+    `  echo "not ready (wanted $want): $body" >&2`,
+    "  exit 1",
+    "fi",
+  ].join("\n");
+}
