@@ -1,10 +1,11 @@
-import { X509Certificate } from "node:crypto";
+import { spawnSync } from "node:child_process";
+import { X509Certificate, createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DEPLOYMENTS } from "../support/deployments";
 import { bootstrapKv } from "../support/fake-vault";
 import { many } from "../support/synthesized";
-import { agentPods, agentUser, runAgent, vaultWorld, type AgentPod, type AgentRun } from "../support/vault-agent";
+import { agentPods, agentUser, runAgent, vaultWorld, type AgentPod, type AgentRun, type Observation } from "../support/vault-agent";
 import { removeDir, tempDir } from "./support/servers";
 
 // A pod's agents write into one emptyDir, one after the other, as the pod's own non-root uid: the init
@@ -35,11 +36,12 @@ beforeAll(() => {
     rewrites[d.key] = agentPods(d.key).map((pod) => {
       const root = tempDir(`rewrite-${pod.name}-`);
       dirs.push(root);
-      const init = runAgent({ world, pod, variant: "init", root, caDir, kv });
-      const sidecar = runAgent({ world, pod, variant: "sidecar", root, caDir, kv });
+      // observe: the harness records what a server reading the files by name would read after every step.
+      const init = runAgent({ world, pod, variant: "init", root, caDir, kv, observe: true });
+      const sidecar = runAgent({ world, pod, variant: "sidecar", root, caDir, kv, observe: true });
       // A renewal: the clock past the certificates' re-issue point (consul-template renews a pkiCert at ~90% of its life).
       const life = Math.max(0, ...init.issued.map((c) => (Date.parse(c.notAfter) - Date.now()) / 1000));
-      const renewal = runAgent({ world, pod, variant: "sidecar", root, caDir, kv, clockSkewSeconds: Math.ceil(life * 0.95) });
+      const renewal = runAgent({ world, pod, variant: "sidecar", root, caDir, kv, clockSkewSeconds: Math.ceil(life * 0.95), observe: true });
       return { pod, root, runs: [{ variant: "init", run: init }, { variant: "sidecar", run: sidecar }, { variant: "sidecar renewal", run: renewal }] };
     });
   }
@@ -48,6 +50,53 @@ beforeAll(() => {
 afterAll(() => {
   for (const d of dirs) removeDir(d);
 });
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]+?-----END \1-----/g;
+const blocks = (pem: string, type: RegExp): string[] => [...pem.matchAll(PEM_BLOCK)].filter((m) => type.test(m[1])).map((m) => m[0]);
+
+/** The public key of a PEM private key or certificate, by the real openssl (`pkey -pubout`, `x509 -pubkey`); undefined when openssl cannot read it. */
+const publicKeys = new Map<string, string | undefined>();
+function publicKeyOf(kind: "key" | "cert", pem: string): string | undefined {
+  const id = `${kind} ${createHash("sha256").update(pem).digest("hex")}`;
+  if (!publicKeys.has(id)) {
+    const args = kind === "key" ? ["pkey", "-pubout"] : ["x509", "-pubkey", "-noout"];
+    const r = spawnSync("openssl", args, { input: pem, encoding: "utf8" });
+    publicKeys.set(id, r.status === 0 && r.stdout.includes("PUBLIC KEY") ? r.stdout : undefined);
+  }
+  return publicKeys.get(id);
+}
+
+/**
+ * What is wrong, for a server, with one certificate set as a reader finds it: a file missing, empty or
+ * cut short, or a key that is not the certificate's (openssl reads both). `dir` holds tls.key, tls.crt
+ * and ca.crt, `bundle` is the template's destination (key, certificate, chain).
+ */
+function setProblems(files: Observation["files"], dir: string, bundle: string): string[] {
+  const problems: string[] = [];
+  const read = (f: string): string | undefined => {
+    const text = files[f];
+    if (text === undefined || text === null) problems.push(`${f} is missing or unreadable`);
+    else if (text.trim() === "") problems.push(`${f} is empty`);
+    else return text;
+    return undefined;
+  };
+  const pair = (what: string, keyPem: string | undefined, certPem: string | undefined) => {
+    if (keyPem === undefined || certPem === undefined) return;
+    const key = blocks(keyPem, /PRIVATE KEY$/)[0];
+    const leaf = blocks(certPem, /^CERTIFICATE$/)[0];
+    const keyPub = key && publicKeyOf("key", key);
+    const certPub = leaf && publicKeyOf("cert", leaf);
+    if (!keyPub) problems.push(`${what}: openssl reads no private key`);
+    else if (!certPub) problems.push(`${what}: openssl reads no certificate`);
+    else if (keyPub !== certPub) problems.push(`${what}: the key is not the certificate's`);
+  };
+  pair(`${dir}/tls.key + ${dir}/tls.crt`, read(`${dir}/tls.key`), read(`${dir}/tls.crt`));
+  const ca = read(`${dir}/ca.crt`);
+  if (ca !== undefined && !blocks(ca, /^CERTIFICATE$/).every((c) => publicKeyOf("cert", c))) problems.push(`${dir}/ca.crt: openssl cannot read it`);
+  const b = read(bundle);
+  pair(bundle, b, b);
+  return problems;
+}
 
 describe.each(DEPLOYMENTS.map((d) => d.key))("%s", (key) => {
   test("every agent container runs as a non-root uid, read from the synthesized pod spec", () => {
@@ -62,6 +111,34 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s", (key) => {
   test("the init container's render, the sidecar's on the same files, and the sidecar's renewal all succeed as the pod's uid", () => {
     const failures = rewrites[key].flatMap((r) => r.runs.flatMap(({ variant, run }) => run.templates.filter((t) => !t.ok).map((t) => `${r.pod.id} ${variant} ${t.destination}: ${t.error}`)));
     expect(failures).toEqual([]);
+  });
+
+  test("a server reading the certificate files by name at any moment of the init container's render, the sidecar's start and a renewal reads whole files, and a key that is its certificate's (real openssl)", () => {
+    const problems: string[] = [];
+    for (const r of rewrites[key]) {
+      const bundles = r.pod.sidecar.template.filter((t) => t.contents.includes("pkiCert")).map((t) => t.destination);
+      expect(bundles.length).toBeGreaterThan(0);
+      for (const bundle of bundles) {
+        // The set a server is given: tls.key, tls.crt and ca.crt next to the bundle (pkiCertificateTemplate's `dir`).
+        const dir = path.dirname(bundle);
+        const names = [`${dir}/tls.key`, `${dir}/tls.crt`, `${dir}/ca.crt`, bundle];
+        // Servers start once the init container has finished; from the first moment the whole set is there, every moment counts.
+        let serving = false;
+        let seen = 0;
+        for (const { variant, run } of r.runs) {
+          expect(run.observations.length).toBeGreaterThan(0);
+          for (const o of run.observations) {
+            serving ||= names.every((n) => typeof o.files[n] === "string");
+            if (!serving) continue;
+            seen++;
+            for (const p of setProblems(o.files, dir, bundle)) problems.push(`${r.pod.id} ${variant}, after ${o.step}: ${p}`);
+          }
+        }
+        // The renewal's own steps were among them.
+        expect(`${r.pod.id} ${bundle}: ${seen > r.runs[2].run.observations.length ? "observed" : `only ${seen} moments`}`).toBe(`${r.pod.id} ${bundle}: observed`);
+      }
+    }
+    expect(problems).toEqual([]);
   });
 
   test("the files are the agent's uid's (the harness ran as the pod's user, so permission bits applied)", () => {

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SYNTH_DIR_ENV } from "./deployments";
@@ -17,6 +17,8 @@ export interface AgentTemplate {
   readonly contents: string;
   readonly perms?: string;
   readonly error_on_missing_key?: boolean;
+  /** Run after each render that changed the destination (consul-template config/exec.go). */
+  readonly exec?: { readonly command: readonly string[]; readonly timeout?: string };
 }
 
 /** A Vault Agent configuration file (agent-init.json or agent.json). */
@@ -196,9 +198,60 @@ export function harnessBinary(): string {
   return binary;
 }
 
+/** What a reader of the templates' directories read after one step of a run (`observe`): pod path -> contents (null: unreadable). */
+export interface Observation {
+  readonly step: string;
+  readonly files: Readonly<Record<string, string | null>>;
+}
+
+/**
+ * The programs a template command finds in the agent's image, for the harness (input.commandPath): the
+ * image is Alpine (hashicorp/vault Dockerfile `FROM alpine:3`, openbao/openbao Dockerfile `FROM alpine`),
+ * whose /bin/sh and tools are BusyBox applets, so each applet of this machine's busybox is a wrapper
+ * named after it. After the applet ran, the wrapper has the harness record what a reader of the
+ * secrets directory sees (when the run observes): a template command changes what a reader sees only
+ * through the programs it runs, so every state a reader could meet is recorded.
+ */
+export function imagePrograms(): string {
+  const runDir = process.env[SYNTH_DIR_ENV];
+  if (!runDir) throw new Error(`${SYNTH_DIR_ENV} is not set: run the tests with jest`);
+  const dir = path.join(runDir, "vault-agent-harness", "image-bin");
+  if (existsSync(path.join(dir, "sh"))) return dir;
+  const which = spawnSync("sh", ["-c", "command -v busybox"], { encoding: "utf8" });
+  if (which.status !== 0) throw new Error("busybox is not on the PATH: run `bash .ci/install-test-servers` (Debian busybox)");
+  const busybox = which.stdout.trim();
+  const list = spawnSync(busybox, ["--list"], { encoding: "utf8" });
+  if (list.status !== 0) throw new Error(`${busybox} --list failed: ${list.stderr}`);
+  const tmp = `${dir}.${process.pid}`;
+  mkdirSync(tmp, { recursive: true });
+  for (const applet of list.stdout.split("\n").filter((a) => /^[a-z0-9_.[-]+$/.test(a))) {
+    const body =
+      applet === "sh" || applet === "ash"
+        ? `#!${busybox} sh\nexec ${busybox} ${applet} "$@"\n`
+        : [
+            `#!${busybox} sh`,
+            `${busybox} ${applet} "$@"`,
+            "rc=$?",
+            `if [ -n "$HARNESS_OBSERVE" ]; then "$HARNESS_OBSERVE" observe ${applet} "$@" || exit 125; fi`,
+            'exit "$rc"',
+            "",
+          ].join("\n");
+    writeFileSync(path.join(tmp, applet), body, { mode: 0o755 });
+  }
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    // Another test file made it first.
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return dir;
+}
+
 /** What one agent run rendered. */
 export interface AgentRun {
   readonly templates: readonly { destination: string; ok: boolean; error?: string; files: string[] }[];
+  /** With `observe`: the reader's view at the start and after every step that can change it. */
+  readonly observations: readonly Observation[];
   readonly issued: readonly { role: string; commonName: string; dnsNames: string[]; serial: string; notAfter: string; keyPemType: string; extKeyUsage: string[]; warnings: string[] }[];
   readonly leases: readonly { path: string; role: string; leaseId: string; leaseDuration: number; username: string; password: string; expiration: string }[];
   readonly requests: readonly { function: string; path: string; data?: Record<string, string>; cached?: boolean }[];
@@ -219,6 +272,8 @@ export interface AgentRunOptions {
   readonly kv: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** @default 0 */
   readonly clockSkewSeconds?: number;
+  /** Record what a reader sees after every step (AgentRun.observations). @default false */
+  readonly observe?: boolean;
 }
 
 /**
@@ -252,6 +307,8 @@ export function runAgent(o: AgentRunOptions): AgentRun {
     env,
     clockSkewSeconds: o.clockSkewSeconds ?? 0,
     templates: config.template,
+    commandPath: imagePrograms(),
+    observe: o.observe ?? false,
     vault: {
       policy: role.policies.flatMap((p) => world.policies[p] ?? []),
       kvMounts: world.kvMounts,
@@ -319,6 +376,7 @@ function asAgentUser(binary: string, user: AgentUser, root: string, agent: PodCo
   chmodSync(secrets, 0o2777);
   openForTraversal(path.dirname(secrets));
   openForTraversal(path.dirname(binary));
+  openForTraversal(imagePrograms());
   return [
     "setpriv",
     `--reuid=${user.uid}`,
