@@ -134,8 +134,9 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s", (key) => {
             for (const p of setProblems(o.files, dir, bundle)) problems.push(`${r.pod.id} ${variant}, after ${o.step}: ${p}`);
           }
         }
-        // The renewal's own steps were among them.
+        // The renewal's own steps were among them, the programs its template command ran included.
         expect(`${r.pod.id} ${bundle}: ${seen > r.runs[2].run.observations.length ? "observed" : `only ${seen} moments`}`).toBe(`${r.pod.id} ${bundle}: observed`);
+        expect(`${r.pod.id} renewal steps: ${r.runs[2].run.observations.map((o) => o.step.split(" ").slice(0, 2).join(" ")).filter((s) => s === "exec mv").length > 0}`).toBe(`${r.pod.id} renewal steps: true`);
       }
     }
     expect(problems).toEqual([]);
