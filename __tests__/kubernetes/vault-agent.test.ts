@@ -94,7 +94,20 @@ test("template helpers read the paths the vault-config stack grants", () => {
   expect(() => kvEnvTemplate("app.env", "services/cache/redis", ["api-key"])).toThrow(/'api-key' .*letters, digits and _/);
   const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc", altNames: ["redis"] }).contents;
   expect(cert).toContain('pkiCert "pki-int/issue/redis" "common_name=redis.cache.svc" "ttl=72h" "alt_names=redis"');
-  expect(cert).toContain('writeToFile "/vault/secrets/tls.key" "" "" "0600"');
+  // The template writes its destination only (AtomicWrite); writeToFile would rewrite tls.key in place (vault-agent-rewrite.test.ts).
+  expect(cert).not.toContain("writeToFile");
+});
+
+test("the certificate's template publishes tls.key, tls.crt and ca.crt by its exec, after each render that changed the bundle, in the agent's configuration", () => {
+  const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc" });
+  expect(cert.exec?.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+  expect(cert.exec?.slice(3)).toEqual(["publish-tls", "/vault/secrets/tls-bundle.pem", "/vault/secrets"]);
+  const stack = Testing.synthScope((s) => new VaultAgent(s, "A", { ...agentProps, templates: [cert] }));
+  const data = Object.values(JSON.parse(stack).resource.kubernetes_config_map_v1 as Record<string, { data: Record<string, string> }>)[0].data;
+  for (const file of ["agent-init.json", "agent.json"]) {
+    const [t] = JSON.parse(data[file]).template;
+    expect(t).toMatchObject({ destination: "/vault/secrets/tls-bundle.pem", perms: "0400", exec: { command: cert.exec, timeout: "30s" } });
+  }
 });
 
 test("ca.crt and the chain in tls.crt come from cert/ca_chain, never from .CA; the destination caches key and chain (rendering: vault-agent-templates.test.ts)", () => {
