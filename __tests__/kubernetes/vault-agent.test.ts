@@ -33,8 +33,15 @@ test("an init container renders before the application and a sidecar renews, bot
   const spec = set.spec.template.spec;
   expect(spec.init_container.map((c: { name: string }) => c.name)).toEqual(["vault-agent-init"]);
   expect(spec.container.map((c: { name: string }) => c.name)).toEqual(["app", "vault-agent"]);
-  expect(spec.init_container[0].command).toEqual(["vault", "agent", "-config=/vault/config/agent-init.json"]);
-  expect(spec.container[1].command).toEqual(["vault", "agent", "-config=/vault/config/agent.json"]);
+  // The certificate's exec runs first over a bundle an earlier run of the pod left (vault-agent-rewrite.test.ts), then the agent.
+  const exec = pkiCertificateTemplate({ role: "keycloak", commonName: "keycloak.identity.svc" }).exec!;
+  const start = (config: string) => ["/bin/sh", "-c", `set -eu\nif [ -s "$1" ]; then shift; "$@"; fi\nexec vault agent -config=/vault/config/${config}\n`, "vault-agent-start", "/vault/secrets/tls-bundle.pem", ...exec];
+  expect(spec.init_container[0].command).toEqual(start("agent-init.json"));
+  expect(spec.container[1].command).toEqual(start("agent.json"));
+  // Without a template exec, the agent alone.
+  const plain = resourcesOf(workloadWithAgent({ templates: [kvEnvTemplate("app.env", "p", ["x"])] }), "kubernetes_stateful_set_v1")[0].spec.template.spec;
+  expect(plain.init_container[0].command).toEqual(["vault", "agent", "-config=/vault/config/agent-init.json"]);
+  expect(plain.container[1].command).toEqual(["vault", "agent", "-config=/vault/config/agent.json"]);
   for (const c of nonEmpty(allContainers(set), "container")) expect(c.security_context).toEqual(expect.objectContaining({ read_only_root_filesystem: true, run_as_non_root: true }));
 });
 
@@ -76,7 +83,13 @@ test("the agent config holds only the role, addresses and template text, and ver
 
 test("OpenBao runs the same agent through its bao binary", () => {
   const set = resourcesOf(workloadWithAgent({ image: secretsServerImage({ vaultDistribution: "openbao" }) }), "kubernetes_stateful_set_v1")[0];
-  expect(set.spec.template.spec.init_container[0].command[0]).toBe("bao");
+  expect(set.spec.template.spec.init_container[0].command[2]).toMatch(/\nexec bao agent -config=\/vault\/config\/agent-init.json\n$/);
+});
+
+test("one template per agent may have an exec, and it is not empty", () => {
+  const cert = pkiCertificateTemplate({ role: "keycloak", commonName: "keycloak.identity.svc" });
+  expect(() => workloadWithAgent({ templates: [cert, { ...cert, fileName: "other.pem" }] })).toThrow(/'tls-bundle.pem', 'other.pem' each have an exec; give one/);
+  expect(() => workloadWithAgent({ templates: [{ ...cert, exec: [] }] })).toThrow(/'tls-bundle.pem' has an empty exec/);
 });
 
 test("a template without a {{ }} action (a literal) is refused, as are bad or duplicate file names", () => {

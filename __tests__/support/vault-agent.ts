@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SYNTH_DIR_ENV } from "./deployments";
@@ -324,10 +324,51 @@ export function runAgent(o: AgentRunOptions): AgentRun {
   const binary = harnessBinary();
   input.vault.pki = { ...input.vault.pki, ca: caFiles(binary, input.vault.pki) } as typeof input.vault.pki;
   const user = agentUser(pod, containerName);
+  const dirs = [...new Set(config.template.map((t) => path.posix.dirname(t.destination)))];
+  const started = runContainerStart(o, agent, user, binary, dirs);
   const argv = asAgentUser(binary, user, o.root, agent);
   const r = spawnSync(argv[0], argv.slice(1), { input: JSON.stringify(input), encoding: "utf8", timeout: 60_000, cwd: "/" });
   if (r.status !== 0) throw new Error(`the Vault Agent harness failed for ${pod.id} (${o.variant}):\n${r.stderr}`);
-  return JSON.parse(r.stdout) as AgentRun;
+  const run = JSON.parse(r.stdout) as AgentRun;
+  return { ...run, observations: [...started, ...run.observations] };
+}
+
+/**
+ * Runs what the agent container's synthesized command does before the agent itself: when it is a shell
+ * (VaultAgent runs a template's exec over a destination left by an earlier run, then `exec`s the
+ * agent), the shell runs with the image's programs (imagePrograms) and, for the agent binary, a stand-in
+ * that exits 0 (the agent's render is the harness's, run next). Arguments that name a path in the
+ * templates' directories are placed under the run's root. Returns what a reader saw after each program
+ * (when the run observes).
+ */
+function runContainerStart(o: AgentRunOptions, agent: PodContainer, user: AgentUser, binary: string, dirs: readonly string[]): Observation[] {
+  if (agent.command[0] !== "/bin/sh") return [];
+  const programs = imagePrograms();
+  const stand = path.join(path.dirname(programs), "agent-stand-in");
+  if (!existsSync(path.join(stand, "vault"))) {
+    mkdirSync(stand, { recursive: true });
+    for (const name of ["vault", "bao"]) writeFileSync(path.join(stand, name), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  }
+  const args = agent.command.slice(1).map((a) => (dirs.some((d) => a === d || a.startsWith(`${d}/`)) ? inPod(o.root, a) : a));
+  const logDir = mkdtempSync(path.join(tmpdir(), "agent-start-"));
+  const log = path.join(logDir, "observations.jsonl");
+  writeFileSync(log, "");
+  chmodSync(log, 0o666);
+  const env: Record<string, string> = { PATH: `${programs}:${stand}` };
+  if (o.observe) Object.assign(env, { HARNESS_OBSERVE: binary, HARNESS_OBSERVE_LOG: log, HARNESS_OBSERVE_ROOT: o.root, HARNESS_OBSERVE_DIRS: dirs.join("\n") });
+  try {
+    if (process.getuid?.() === 0) openForTraversal(logDir);
+    const argv = asAgentUser(path.join(programs, "sh"), user, o.root, agent);
+    const r = spawnSync(argv[0], [...argv.slice(1), ...args], { env, encoding: "utf8", timeout: 60_000, cwd: "/" });
+    if (r.status !== 0) throw new Error(`${o.pod.id} ${agent.name}: the container's command failed before the agent (${r.status}):\n${r.stderr}`);
+    return readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Observation)
+      .map((x) => ({ ...x, step: `${agent.name} start, ${x.step}` }));
+  } finally {
+    rmSync(logDir, { recursive: true, force: true });
+  }
 }
 
 /** The uid, gid and supplementary fsGroup an agent container runs as: the container's security context, else the pod's. */
@@ -368,6 +409,7 @@ export function agentUser(pod: AgentPod, containerName: string): AgentUser {
  */
 function asAgentUser(binary: string, user: AgentUser, root: string, agent: PodContainer): string[] {
   if (process.getuid?.() !== 0) return [binary];
+  openForTraversal(path.dirname(harnessBinary()));
   const mount = many(agent.body.volume_mount).find((m) => m.name === "vault-secrets");
   if (!mount) throw new Error(`${agent.name}: no vault-secrets volume mount`);
   const secrets = inPod(root, String(mount.mount_path));
@@ -378,7 +420,8 @@ function asAgentUser(binary: string, user: AgentUser, root: string, agent: PodCo
   openForTraversal(path.dirname(binary));
   openForTraversal(imagePrograms());
   return [
-    "setpriv",
+    // By path: the caller may give the child a PATH of its own (runContainerStart: the image's programs, busybox's setpriv among them).
+    setprivPath(),
     `--reuid=${user.uid}`,
     `--regid=${user.gid}`,
     ...(user.fsGroup !== undefined ? [`--groups=${user.fsGroup}`] : ["--clear-groups"]),
@@ -387,6 +430,13 @@ function asAgentUser(binary: string, user: AgentUser, root: string, agent: PodCo
     "--no-new-privs",
     binary,
   ];
+}
+
+/** util-linux setpriv, found on this process's PATH. */
+function setprivPath(): string {
+  const r = spawnSync("sh", ["-c", "command -v setpriv"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error("setpriv (util-linux) is not on the PATH");
+  return r.stdout.trim();
 }
 
 /** Adds o+x to `dir` and its parents inside the temporary directory (test directories made mode 700 by mkdtemp). */

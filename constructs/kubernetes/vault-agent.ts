@@ -102,6 +102,9 @@ export class VaultAgent extends Construct {
     const names = props.templates.map((t) => t.fileName);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new Error(`vault agent of '${props.name}': template file '${dup}' is given twice`);
+    const withExec = props.templates.filter((t) => t.exec);
+    if (withExec.length > 1) throw new Error(`vault agent of '${props.name}': templates ${withExec.map((t) => `'${t.fileName}'`).join(", ")} each have an exec; give one`);
+    if (withExec.some((t) => t.exec!.length === 0)) throw new Error(`vault agent of '${props.name}': template '${withExec[0].fileName}' has an empty exec`);
 
     const secretsPath = props.secretsPath ?? "/vault/secrets";
     const agentConfig = (exitAfterAuth: boolean) =>
@@ -154,10 +157,21 @@ export class VaultAgent extends Construct {
     const bin = props.image.binary;
     // Templates may name the pod (per-pod certificate names): `{{ env "POD_NAME" }}` reads the agent's own environment.
     const env = [{ name: "POD_NAME", fieldPath: "metadata.name" }];
+    // A template's exec runs only when the agent writes a changed destination. A destination left by an
+    // earlier run of this pod (the init container retried, the sidecar restarted: the emptyDir stays) is
+    // reused unchanged, and its exec would not run again: an agent stopped between writing it and the
+    // exec's end would leave its outputs behind for good (for the certificate: the old one, until it
+    // expires). So each agent container first runs the exec over the destination it finds, then the agent.
+    const agentCommand = (configFile: string): string[] => {
+      const agent = [bin, "agent", `-config=${CONFIG_DIR}/${configFile}`];
+      if (!withExec.length) return agent;
+      const t = withExec[0];
+      return ["/bin/sh", "-c", `set -eu\nif [ -s "$1" ]; then shift; "$@"; fi\nexec ${agent.join(" ")}\n`, "vault-agent-start", `${secretsPath}/${t.fileName}`, ...t.exec!];
+    };
     this.initContainer = {
       name: "vault-agent-init",
       image: props.image.image,
-      command: [bin, "agent", `-config=${CONFIG_DIR}/agent-init.json`],
+      command: agentCommand("agent-init.json"),
       env,
       resources,
       volumeMounts: mounts,
@@ -167,7 +181,7 @@ export class VaultAgent extends Construct {
     this.sidecar = {
       name: "vault-agent",
       image: props.image.image,
-      command: [bin, "agent", `-config=${CONFIG_DIR}/agent.json`],
+      command: agentCommand("agent.json"),
       env,
       resources,
       volumeMounts: mounts,
