@@ -1,6 +1,6 @@
 import { spawnSync } from "node:child_process";
 import { X509Certificate, createHash } from "node:crypto";
-import { readFileSync, statSync } from "node:fs";
+import { readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 import { DEPLOYMENTS } from "../support/deployments";
 import { bootstrapKv } from "../support/fake-vault";
@@ -15,7 +15,10 @@ import { removeDir, tempDir } from "./support/servers";
 // containers (setpriv, when the tests run as root), so a file its owner made read-only cannot be
 // rewritten (consul-template v0.39.1 template/funcs.go writeToFile: os.Create, then os.Chmod), as in
 // the pod; a failed render is fatal there (template_config.exit_on_retry_failure): the sidecar
-// crash-loops and the pod never becomes ready.
+// crash-loops and the pod never becomes ready. The servers next to the agent read the files meanwhile:
+// every run records what a server opening them by name would read after each step of the agent (its
+// own writes, and each program its template command runs), and each of those moments must give a
+// server whole files and a key that is its certificate's.
 jest.setTimeout(180_000);
 
 interface Rewrite {
@@ -188,7 +191,7 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s", (key) => {
     }
   });
 
-  test("after the renewal, the bundle (the template's 0400 destination, renamed over) and tls.crt (rewritten in place) hold the renewed certificate", () => {
+  test("after the renewal, the bundle (the template's 0400 destination, renamed over) and tls.crt (published by its exec) hold the renewed certificate, and one generation of the published files is left", () => {
     for (const r of rewrites[key]) {
       const renewal = r.runs[2].run;
       for (const t of renewal.templates.filter((x) => x.files.some((f) => f.endsWith("/tls.crt")))) {
@@ -198,6 +201,9 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s", (key) => {
           expect(`${r.pod.id} ${f} ${serials.includes(leaf.serialNumber.replace(/^0+/, ""))}`).toBe(`${r.pod.id} ${f} true`);
         }
         expect((statSync(path.join(r.root, t.destination)).mode & 0o777).toString(8)).toBe(String(r.pod.sidecar.template.find((x) => x.destination === t.destination)!.perms).replace(/^0/, ""));
+        // Old generations are removed (the volume is memory, 16Mi): the init's, the sidecar start's and the renewal's leave one.
+        const dir = path.dirname(path.join(r.root, t.destination));
+        expect(`${r.pod.id} ${readdirSync(dir).filter((n) => n.startsWith("..")).sort().join(" ").replace(/\.\.tls\.[A-Za-z0-9]{6}/, "..tls.XXXXXX")}`).toBe(`${r.pod.id} ..tls ..tls.XXXXXX`);
       }
     }
   });
