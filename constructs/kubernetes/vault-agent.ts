@@ -23,7 +23,11 @@ export interface VaultAgentTemplate {
    * A program the agent runs, as the pod's uid, after each render that changed this file (Vault Agent's
    * template `exec`: consul-template v0.39.1 manager/runner.go runs it only when the destination was
    * written, after the pass, and waits up to its timeout; a non-zero exit fails the render). An argument
-   * list, run as given (child/command-prep.go CommandPrep). @default - none
+   * list, run as given (child/command-prep.go CommandPrep), as a child of the agent (child/child.go: no
+   * credential of its own). Both agents read the stanza: hashicorp/vault and openbao/openbao
+   * command/agent/config/config.go parseTemplates flatten `exec` and decode it into consul-template's
+   * TemplateConfig.Exec (config/exec.go: `command`, `timeout`). At most one template per agent.
+   * @default - none
    */
   readonly exec?: readonly string[];
 }
