@@ -140,4 +140,7 @@ test("a template's exec runs after a render that wrote the destination only, wit
   expect(run(["/usr/bin/python3", "-c", "1"]).error).toMatch(/not among the image's programs/);
   writeFileSync(path.join(root, "out", "file"), "changed again");
   expect(run(["/bin/sh", "-c", "exit 3"]).error).toMatch(/failed to execute command .* exit status 3/);
+  // A file a reader is given, rewritten in place (here by the shell's own redirection, which no program wrapper sees), is refused.
+  writeFileSync(path.join(root, "out", "file"), "changed once more");
+  expect(run(["/bin/sh", "-c", 'echo x > "$1/copy"', "x", "/out"]).error).toMatch(/rewrote \/out\/copy in place/);
 });

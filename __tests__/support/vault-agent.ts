@@ -205,6 +205,13 @@ export interface Observation {
 }
 
 /**
+ * Applets that write no file (their output goes to stdout, where the shell's own redirection would be
+ * what writes; the harness flags any file rewritten in place, see main.go runCommand): no observation
+ * after them, as what a reader sees cannot have changed.
+ */
+const READ_ONLY_APPLETS = new Set(["[", "[[", "basename", "cat", "cmp", "cut", "date", "dirname", "echo", "expr", "false", "grep", "head", "id", "ls", "printf", "pwd", "readlink", "realpath", "seq", "sha256sum", "sleep", "stat", "tail", "test", "tr", "true", "uniq", "wc", "which"]);
+
+/**
  * The programs a template command finds in the agent's image, for the harness (input.commandPath): the
  * image is Alpine (hashicorp/vault Dockerfile `FROM alpine:3`, openbao/openbao Dockerfile `FROM alpine`),
  * whose /bin/sh and tools are BusyBox applets, so each applet of this machine's busybox is a wrapper
@@ -226,7 +233,7 @@ export function imagePrograms(): string {
   mkdirSync(tmp, { recursive: true });
   for (const applet of list.stdout.split("\n").filter((a) => /^[a-z0-9_.[-]+$/.test(a))) {
     const body =
-      applet === "sh" || applet === "ash"
+      applet === "sh" || applet === "ash" || READ_ONLY_APPLETS.has(applet)
         ? `#!${busybox} sh\nexec ${busybox} ${applet} "$@"\n`
         : [
             `#!${busybox} sh`,

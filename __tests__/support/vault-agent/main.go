@@ -635,6 +635,35 @@ func (h *harness) dirState() map[string]string {
 	return state
 }
 
+type fileID struct {
+	ino         uint64
+	size, mtime int64
+}
+
+// targetState: the file each non-hidden name of the observed directories opens (symlinks followed).
+func (h *harness) targetState() map[string]fileID {
+	state := map[string]fileID{}
+	for _, dir := range h.observed {
+		entries, _ := os.ReadDir(h.local(dir))
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			podPath := filepath.Join(dir, e.Name())
+			st, err := os.Stat(h.local(podPath))
+			if err != nil || st.IsDir() {
+				continue
+			}
+			id := fileID{size: st.Size(), mtime: st.ModTime().UnixNano()}
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				id.ino = sys.Ino
+			}
+			state[podPath] = id
+		}
+	}
+	return state
+}
+
 // runCommand runs a template's exec command as consul-template's runner does (see the header), its
 // programs from input.commandPath only. Arguments that name a path in an observed pod directory are
 // placed under input.root, as every other pod path of this harness. It returns the pod paths (of the
@@ -669,6 +698,7 @@ func (h *harness) runCommand(e *execSpec) ([]string, error) {
 		timeout = d
 	}
 	before := h.dirState()
+	beforeTargets := h.targetState()
 	cmd := exec.Command(program, argv[1:]...)
 	cmd.Env = []string{"PATH=" + h.in.CommandPath}
 	var logPath string
@@ -716,6 +746,14 @@ func (h *harness) runCommand(e *execSpec) ([]string, error) {
 	}
 	if runErr != nil {
 		return nil, fmt.Errorf("%v: %s", runErr, strings.TrimSpace(stderr.String()))
+	}
+	// A file a reader is given may change only by a rename onto its name (or its symlink's target):
+	// the same file (inode) with other contents was rewritten in place, which a reader can meet half
+	// done, and which no observation after a program sees (a shell's own `>` redirection, say).
+	for p, b := range beforeTargets {
+		if a, ok := h.targetState()[p]; ok && a.ino == b.ino && (a.size != b.size || a.mtime != b.mtime) {
+			return nil, fmt.Errorf("the command rewrote %s in place (same file, new contents)", p)
+		}
 	}
 	after := h.dirState()
 	var changed []string
