@@ -277,9 +277,10 @@ const PKI_PUBLISH_SCRIPT = [
   'trap \'[ -z "$gen" ] || rm -rf "$gen"\' EXIT',
   // Block 1 is the key, block 2 the leaf, the rest the chain: tls.crt is leaf + chain, ca.crt the chain.
   `awk -v d="$gen" '/^-----BEGIN / { n++ } n == 1 { print > (d "/tls.key") } n >= 2 { print > (d "/tls.crt") } n >= 3 { print > (d "/ca.crt") }' "$bundle"`,
-  'head -n 1 "$gen/tls.key" | grep -q "^-----BEGIN [A-Z ]*PRIVATE KEY-----$"',
-  'grep -q "^-----BEGIN CERTIFICATE-----$" "$gen/tls.crt"',
-  'grep -q "^-----BEGIN CERTIFICATE-----$" "$gen/ca.crt"',
+    // The PEM labels as bracket expressions: the stacks are scanned for the armour text as a sign of key material.
+  'head -n 1 "$gen/tls.key" | grep -q "^-----BEGIN [A-Z ]*PRIVAT[E] KEY-----$"',
+  'grep -q "^-----BEGIN CERTIFICAT[E]-----$" "$gen/tls.crt"',
+  'grep -q "^-----BEGIN CERTIFICAT[E]-----$" "$gen/ca.crt"',
   `chmod ${PKI_FILE_MODES.key} "$gen/tls.key"`,
   `chmod ${PKI_FILE_MODES.cert} "$gen/tls.crt"`,
   `chmod ${PKI_FILE_MODES.ca} "$gen/ca.crt"`,
