@@ -33,8 +33,15 @@ test("an init container renders before the application and a sidecar renews, bot
   const spec = set.spec.template.spec;
   expect(spec.init_container.map((c: { name: string }) => c.name)).toEqual(["vault-agent-init"]);
   expect(spec.container.map((c: { name: string }) => c.name)).toEqual(["app", "vault-agent"]);
-  expect(spec.init_container[0].command).toEqual(["vault", "agent", "-config=/vault/config/agent-init.json"]);
-  expect(spec.container[1].command).toEqual(["vault", "agent", "-config=/vault/config/agent.json"]);
+  // The certificate's exec runs first over a bundle an earlier run of the pod left (vault-agent-rewrite.test.ts), then the agent.
+  const exec = pkiCertificateTemplate({ role: "keycloak", commonName: "keycloak.identity.svc" }).exec!;
+  const start = (config: string) => ["/bin/sh", "-c", `set -eu\nif [ -s "$1" ]; then shift; "$@"; fi\nexec vault agent -config=/vault/config/${config}\n`, "vault-agent-start", "/vault/secrets/tls-bundle.pem", ...exec];
+  expect(spec.init_container[0].command).toEqual(start("agent-init.json"));
+  expect(spec.container[1].command).toEqual(start("agent.json"));
+  // Without a template exec, the agent alone.
+  const plain = resourcesOf(workloadWithAgent({ templates: [kvEnvTemplate("app.env", "p", ["x"])] }), "kubernetes_stateful_set_v1")[0].spec.template.spec;
+  expect(plain.init_container[0].command).toEqual(["vault", "agent", "-config=/vault/config/agent-init.json"]);
+  expect(plain.container[1].command).toEqual(["vault", "agent", "-config=/vault/config/agent.json"]);
   for (const c of nonEmpty(allContainers(set), "container")) expect(c.security_context).toEqual(expect.objectContaining({ read_only_root_filesystem: true, run_as_non_root: true }));
 });
 
@@ -76,7 +83,13 @@ test("the agent config holds only the role, addresses and template text, and ver
 
 test("OpenBao runs the same agent through its bao binary", () => {
   const set = resourcesOf(workloadWithAgent({ image: secretsServerImage({ vaultDistribution: "openbao" }) }), "kubernetes_stateful_set_v1")[0];
-  expect(set.spec.template.spec.init_container[0].command[0]).toBe("bao");
+  expect(set.spec.template.spec.init_container[0].command[2]).toMatch(/\nexec bao agent -config=\/vault\/config\/agent-init.json\n$/);
+});
+
+test("one template per agent may have an exec, and it is not empty", () => {
+  const cert = pkiCertificateTemplate({ role: "keycloak", commonName: "keycloak.identity.svc" });
+  expect(() => workloadWithAgent({ templates: [cert, { ...cert, fileName: "other.pem" }] })).toThrow(/'tls-bundle.pem', 'other.pem' each have an exec; give one/);
+  expect(() => workloadWithAgent({ templates: [{ ...cert, exec: [] }] })).toThrow(/'tls-bundle.pem' has an empty exec/);
 });
 
 test("a template without a {{ }} action (a literal) is refused, as are bad or duplicate file names", () => {
@@ -94,7 +107,20 @@ test("template helpers read the paths the vault-config stack grants", () => {
   expect(() => kvEnvTemplate("app.env", "services/cache/redis", ["api-key"])).toThrow(/'api-key' .*letters, digits and _/);
   const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc", altNames: ["redis"] }).contents;
   expect(cert).toContain('pkiCert "pki-int/issue/redis" "common_name=redis.cache.svc" "ttl=72h" "alt_names=redis"');
-  expect(cert).toContain('writeToFile "/vault/secrets/tls.key" "" "" "0600"');
+  // The template writes its destination only (AtomicWrite); writeToFile would rewrite tls.key in place (vault-agent-rewrite.test.ts).
+  expect(cert).not.toContain("writeToFile");
+});
+
+test("the certificate's template publishes tls.key, tls.crt and ca.crt by its exec, after each render that changed the bundle, in the agent's configuration", () => {
+  const cert = pkiCertificateTemplate({ role: "redis", commonName: "redis.cache.svc" });
+  expect(cert.exec?.slice(0, 2)).toEqual(["/bin/sh", "-c"]);
+  expect(cert.exec?.slice(3)).toEqual(["publish-tls", "/vault/secrets/tls-bundle.pem", "/vault/secrets"]);
+  const stack = Testing.synthScope((s) => new VaultAgent(s, "A", { ...agentProps, templates: [cert] }));
+  const data = Object.values(JSON.parse(stack).resource.kubernetes_config_map_v1 as Record<string, { data: Record<string, string> }>)[0].data;
+  for (const file of ["agent-init.json", "agent.json"]) {
+    const [t] = JSON.parse(data[file]).template;
+    expect(t).toMatchObject({ destination: "/vault/secrets/tls-bundle.pem", perms: "0400", exec: { command: cert.exec, timeout: "30s" } });
+  }
 });
 
 test("ca.crt and the chain in tls.crt come from cert/ca_chain, never from .CA; the destination caches key and chain (rendering: vault-agent-templates.test.ts)", () => {

@@ -2,7 +2,7 @@ import { spawnSync } from "node:child_process";
 import { createPrivateKey } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import * as path from "node:path";
-import { harnessBinary } from "../support/vault-agent";
+import { harnessBinary, imagePrograms } from "../support/vault-agent";
 import { removeDir, tempDir } from "./support/servers";
 
 // The harness itself (support/vault-agent/main.go): what it refuses is what consul-template and Vault
@@ -113,4 +113,34 @@ test("pkiCert reuses the certificate in its destination and returns only what th
   expect(again.issued).toEqual([]);
   expect(readFileSync(path.join(first.root, "out/file"), "utf8")).toMatch(/-----END CERTIFICATE-----\n\|\|$/);
   writeFileSync(path.join(first.root, "out/file"), "");
+});
+
+test("a template's exec runs after a render that wrote the destination only, with the image's programs, and its failure fails the render (consul-template manager/runner.go, child/child.go)", () => {
+  const root = path.join(dir, "exec");
+  const run = (command: string[]) => {
+    const input = {
+      root,
+      env: {},
+      commandPath: imagePrograms(),
+      templates: [{ destination: "/out/file", contents: `{{ with secret "kv/data/app" }}{{ .Data.data.password }}{{ end }}`, perms: "0400", error_on_missing_key: true, exec: { command, timeout: "5s" } }],
+      vault: { policy: [{ path: "kv/data/app", capabilities: ["read"] }], kvMounts: ["kv"], kv: { "kv/app": { password: "p" } }, database: { mount: "database", roles: {}, displayName: "x" }, pki: { mount: "pki", roles: {} } },
+    };
+    const r = spawnSync(harnessBinary(), [], { input: JSON.stringify(input), encoding: "utf8" });
+    if (r.status !== 0) throw new Error(r.stderr);
+    return (JSON.parse(r.stdout) as { templates: { ok: boolean; error?: string; files: string[] }[] }).templates[0];
+  };
+  // Written (new file): the command runs; its argument naming the pod's directory is placed under the root.
+  const first = run(["/bin/sh", "-c", 'cp "$1/file" "$1/copy"', "x", "/out"]);
+  expect(first).toMatchObject({ ok: true, files: ["/out/file", "/out/copy"] });
+  expect(readFileSync(path.join(root, "out", "copy"), "utf8")).toBe("p");
+  // Unchanged destination: not written, so the command does not run (it would fail).
+  expect(run(["/bin/sh", "-c", "exit 3"])).toMatchObject({ ok: true, files: ["/out/file"] });
+  // A program the image does not have is refused, and a non-zero exit fails the render.
+  writeFileSync(path.join(root, "out", "file"), "changed");
+  expect(run(["/usr/bin/python3", "-c", "1"]).error).toMatch(/not among the image's programs/);
+  writeFileSync(path.join(root, "out", "file"), "changed again");
+  expect(run(["/bin/sh", "-c", "exit 3"]).error).toMatch(/failed to execute command .* exit status 3/);
+  // A file a reader is given, rewritten in place (here by the shell's own redirection, which no program wrapper sees), is refused.
+  writeFileSync(path.join(root, "out", "file"), "changed once more");
+  expect(run(["/bin/sh", "-c", 'echo x > "$1/copy"', "x", "/out"]).error).toMatch(/rewrote \/out\/copy in place/);
 });

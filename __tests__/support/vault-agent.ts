@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, renameSync, statSync } from "node:fs";
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { SYNTH_DIR_ENV } from "./deployments";
@@ -17,6 +17,8 @@ export interface AgentTemplate {
   readonly contents: string;
   readonly perms?: string;
   readonly error_on_missing_key?: boolean;
+  /** Run after each render that changed the destination (consul-template config/exec.go). */
+  readonly exec?: { readonly command: readonly string[]; readonly timeout?: string };
 }
 
 /** A Vault Agent configuration file (agent-init.json or agent.json). */
@@ -196,9 +198,67 @@ export function harnessBinary(): string {
   return binary;
 }
 
+/** What a reader of the templates' directories read after one step of a run (`observe`): pod path -> contents (null: unreadable). */
+export interface Observation {
+  readonly step: string;
+  readonly files: Readonly<Record<string, string | null>>;
+}
+
+/**
+ * Applets that write no file (their output goes to stdout, where the shell's own redirection would be
+ * what writes; the harness flags any file rewritten in place, see main.go runCommand): no observation
+ * after them, as what a reader sees cannot have changed.
+ */
+const READ_ONLY_APPLETS = new Set(["[", "[[", "basename", "cat", "cmp", "cut", "date", "dirname", "echo", "expr", "false", "grep", "head", "id", "ls", "printf", "pwd", "readlink", "realpath", "seq", "sha256sum", "sleep", "stat", "tail", "test", "tr", "true", "uniq", "wc", "which"]);
+
+/**
+ * The programs a template command finds in the agent's image, for the harness (input.commandPath): the
+ * image is Alpine (hashicorp/vault Dockerfile `FROM alpine:3`, openbao/openbao Dockerfile `FROM alpine`),
+ * whose /bin/sh and tools are BusyBox applets, so each applet of this machine's busybox is a wrapper
+ * named after it. After the applet ran, the wrapper has the harness record what a reader of the
+ * secrets directory sees (when the run observes): a template command changes what a reader sees only
+ * through the programs it runs, so every state a reader could meet is recorded.
+ */
+export function imagePrograms(): string {
+  const runDir = process.env[SYNTH_DIR_ENV];
+  if (!runDir) throw new Error(`${SYNTH_DIR_ENV} is not set: run the tests with jest`);
+  const dir = path.join(runDir, "vault-agent-harness", "image-bin");
+  if (existsSync(path.join(dir, "sh"))) return dir;
+  const which = spawnSync("sh", ["-c", "command -v busybox"], { encoding: "utf8" });
+  if (which.status !== 0) throw new Error("busybox is not on the PATH: run `bash .ci/install-test-servers` (Debian busybox)");
+  const busybox = which.stdout.trim();
+  const list = spawnSync(busybox, ["--list"], { encoding: "utf8" });
+  if (list.status !== 0) throw new Error(`${busybox} --list failed: ${list.stderr}`);
+  const tmp = `${dir}.${process.pid}`;
+  mkdirSync(tmp, { recursive: true });
+  for (const applet of list.stdout.split("\n").filter((a) => /^[a-z0-9_.[-]+$/.test(a))) {
+    const body =
+      applet === "sh" || applet === "ash" || READ_ONLY_APPLETS.has(applet)
+        ? `#!${busybox} sh\nexec ${busybox} ${applet} "$@"\n`
+        : [
+            `#!${busybox} sh`,
+            `${busybox} ${applet} "$@"`,
+            "rc=$?",
+            `if [ -n "$HARNESS_OBSERVE" ]; then "$HARNESS_OBSERVE" observe ${applet} "$@" || exit 125; fi`,
+            'exit "$rc"',
+            "",
+          ].join("\n");
+    writeFileSync(path.join(tmp, applet), body, { mode: 0o755 });
+  }
+  try {
+    renameSync(tmp, dir);
+  } catch {
+    // Another test file made it first.
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  return dir;
+}
+
 /** What one agent run rendered. */
 export interface AgentRun {
   readonly templates: readonly { destination: string; ok: boolean; error?: string; files: string[] }[];
+  /** With `observe`: the reader's view at the start and after every step that can change it. */
+  readonly observations: readonly Observation[];
   readonly issued: readonly { role: string; commonName: string; dnsNames: string[]; serial: string; notAfter: string; keyPemType: string; extKeyUsage: string[]; warnings: string[] }[];
   readonly leases: readonly { path: string; role: string; leaseId: string; leaseDuration: number; username: string; password: string; expiration: string }[];
   readonly requests: readonly { function: string; path: string; data?: Record<string, string>; cached?: boolean }[];
@@ -219,6 +279,8 @@ export interface AgentRunOptions {
   readonly kv: Readonly<Record<string, Readonly<Record<string, string>>>>;
   /** @default 0 */
   readonly clockSkewSeconds?: number;
+  /** Record what a reader sees after every step (AgentRun.observations). @default false */
+  readonly observe?: boolean;
 }
 
 /**
@@ -252,6 +314,8 @@ export function runAgent(o: AgentRunOptions): AgentRun {
     env,
     clockSkewSeconds: o.clockSkewSeconds ?? 0,
     templates: config.template,
+    commandPath: imagePrograms(),
+    observe: o.observe ?? false,
     vault: {
       policy: role.policies.flatMap((p) => world.policies[p] ?? []),
       kvMounts: world.kvMounts,
@@ -267,10 +331,51 @@ export function runAgent(o: AgentRunOptions): AgentRun {
   const binary = harnessBinary();
   input.vault.pki = { ...input.vault.pki, ca: caFiles(binary, input.vault.pki) } as typeof input.vault.pki;
   const user = agentUser(pod, containerName);
+  const dirs = [...new Set(config.template.map((t) => path.posix.dirname(t.destination)))];
+  const started = runContainerStart(o, agent, user, binary, dirs);
   const argv = asAgentUser(binary, user, o.root, agent);
   const r = spawnSync(argv[0], argv.slice(1), { input: JSON.stringify(input), encoding: "utf8", timeout: 60_000, cwd: "/" });
   if (r.status !== 0) throw new Error(`the Vault Agent harness failed for ${pod.id} (${o.variant}):\n${r.stderr}`);
-  return JSON.parse(r.stdout) as AgentRun;
+  const run = JSON.parse(r.stdout) as AgentRun;
+  return { ...run, observations: [...started, ...run.observations] };
+}
+
+/**
+ * Runs what the agent container's synthesized command does before the agent itself: when it is a shell
+ * (VaultAgent runs a template's exec over a destination left by an earlier run, then `exec`s the
+ * agent), the shell runs with the image's programs (imagePrograms) and, for the agent binary, a stand-in
+ * that exits 0 (the agent's render is the harness's, run next). Arguments that name a path in the
+ * templates' directories are placed under the run's root. Returns what a reader saw after each program
+ * (when the run observes).
+ */
+function runContainerStart(o: AgentRunOptions, agent: PodContainer, user: AgentUser, binary: string, dirs: readonly string[]): Observation[] {
+  if (agent.command[0] !== "/bin/sh") return [];
+  const programs = imagePrograms();
+  const stand = path.join(path.dirname(programs), "agent-stand-in");
+  if (!existsSync(path.join(stand, "vault"))) {
+    mkdirSync(stand, { recursive: true });
+    for (const name of ["vault", "bao"]) writeFileSync(path.join(stand, name), "#!/bin/sh\nexit 0\n", { mode: 0o755 });
+  }
+  const args = agent.command.slice(1).map((a) => (dirs.some((d) => a === d || a.startsWith(`${d}/`)) ? inPod(o.root, a) : a));
+  const logDir = mkdtempSync(path.join(tmpdir(), "agent-start-"));
+  const log = path.join(logDir, "observations.jsonl");
+  writeFileSync(log, "");
+  chmodSync(log, 0o666);
+  const env: Record<string, string> = { PATH: `${programs}:${stand}` };
+  if (o.observe) Object.assign(env, { HARNESS_OBSERVE: binary, HARNESS_OBSERVE_LOG: log, HARNESS_OBSERVE_ROOT: o.root, HARNESS_OBSERVE_DIRS: dirs.join("\n") });
+  try {
+    if (process.getuid?.() === 0) openForTraversal(logDir);
+    const argv = asAgentUser(path.join(programs, "sh"), user, o.root, agent);
+    const r = spawnSync(argv[0], [...argv.slice(1), ...args], { env, encoding: "utf8", timeout: 60_000, cwd: "/" });
+    if (r.status !== 0) throw new Error(`${o.pod.id} ${agent.name}: the container's command failed before the agent (${r.status}):\n${r.stderr}`);
+    return readFileSync(log, "utf8")
+      .split("\n")
+      .filter((l) => l.trim())
+      .map((l) => JSON.parse(l) as Observation)
+      .map((x) => ({ ...x, step: `${agent.name} start, ${x.step}` }));
+  } finally {
+    rmSync(logDir, { recursive: true, force: true });
+  }
 }
 
 /** The uid, gid and supplementary fsGroup an agent container runs as: the container's security context, else the pod's. */
@@ -311,6 +416,7 @@ export function agentUser(pod: AgentPod, containerName: string): AgentUser {
  */
 function asAgentUser(binary: string, user: AgentUser, root: string, agent: PodContainer): string[] {
   if (process.getuid?.() !== 0) return [binary];
+  openForTraversal(path.dirname(harnessBinary()));
   const mount = many(agent.body.volume_mount).find((m) => m.name === "vault-secrets");
   if (!mount) throw new Error(`${agent.name}: no vault-secrets volume mount`);
   const secrets = inPod(root, String(mount.mount_path));
@@ -319,8 +425,10 @@ function asAgentUser(binary: string, user: AgentUser, root: string, agent: PodCo
   chmodSync(secrets, 0o2777);
   openForTraversal(path.dirname(secrets));
   openForTraversal(path.dirname(binary));
+  openForTraversal(imagePrograms());
   return [
-    "setpriv",
+    // By path: the caller may give the child a PATH of its own (runContainerStart: the image's programs, busybox's setpriv among them).
+    setprivPath(),
     `--reuid=${user.uid}`,
     `--regid=${user.gid}`,
     ...(user.fsGroup !== undefined ? [`--groups=${user.fsGroup}`] : ["--clear-groups"]),
@@ -329,6 +437,13 @@ function asAgentUser(binary: string, user: AgentUser, root: string, agent: PodCo
     "--no-new-privs",
     binary,
   ];
+}
+
+/** util-linux setpriv, found on this process's PATH. */
+function setprivPath(): string {
+  const r = spawnSync("sh", ["-c", "command -v setpriv"], { encoding: "utf8" });
+  if (r.status !== 0) throw new Error("setpriv (util-linux) is not on the PATH");
+  return r.stdout.trim();
 }
 
 /** Adds o+x to `dir` and its parents inside the temporary directory (test directories made mode 700 by mkdtemp). */

@@ -123,11 +123,19 @@ function vaultLike(bin: "vault" | "bao", src: (file: string) => UpstreamSource, 
         anyUid: "a static Go binary that reads its -config and writes only its template destinations (the pod's in-memory secrets volume), so the files belong to the application's user",
         source: src("command/agent.go"),
       },
+      {
+        // constructs/kubernetes/vault-agent.ts: a shell runs the certificate template's exec over a bundle left by an earlier run, then `exec`s the agent.
+        match: `^exec ${bin} agent `,
+        foreground: true,
+        why: "the start shell replaces itself with the agent, which runs until stopped (exits after one render with exit_after_auth: init containers only)",
+        anyUid: "busybox sh and applets that write only the agent's template destinations, then the agent (a static Go binary)",
+        source: src("command/agent.go"),
+      },
     ],
     writes: [
       { path: "/vault/data", onlyWith: `(^|exec )${bin} server `, why: "raft storage.path in the rendered server configuration", source: src("physical/raft/raft.go") },
       { path: "/vault/audit", onlyWith: `(^|exec )${bin} server `, why: "the file audit device (vault-config stack) writes here", source: src("builtin/audit/file/backend.go") },
-      { path: "/vault/secrets", setBy: "agent-destinations", onlyWith: `^${bin} agent `, why: "template destinations of the agent configuration (-config file)", source: src("command/agent/config/config.go") },
+      { path: "/vault/secrets", setBy: "agent-destinations", onlyWith: `^(exec )?${bin} agent `, why: "template destinations of the agent configuration (-config file)", source: src("command/agent/config/config.go") },
     ],
     listens: [{ setting: "vault.json listener.tcp.address", defaultAddress: "127.0.0.1", source: src("command/server/listener_tcp.go (default 127.0.0.1:8200)") }],
     env: {

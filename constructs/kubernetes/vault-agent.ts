@@ -19,6 +19,17 @@ export interface VaultAgentTemplate {
    * @default false
    */
   readonly sidecarOnly?: boolean;
+  /**
+   * A program the agent runs, as the pod's uid, after each render that changed this file (Vault Agent's
+   * template `exec`: consul-template v0.39.1 manager/runner.go runs it only when the destination was
+   * written, after the pass, and waits up to its timeout; a non-zero exit fails the render). An argument
+   * list, run as given (child/command-prep.go CommandPrep), as a child of the agent (child/child.go: no
+   * credential of its own). Both agents read the stanza: hashicorp/vault and openbao/openbao
+   * command/agent/config/config.go parseTemplates flatten `exec` and decode it into consul-template's
+   * TemplateConfig.Exec (config/exec.go: `command`, `timeout`). At most one template per agent.
+   * @default - none
+   */
+  readonly exec?: readonly string[];
 }
 
 /** Props of VaultAgent. */
@@ -53,6 +64,8 @@ const CONFIG_DIR = "/vault/config";
 const TOKEN_DIR = "/var/run/secrets/vault";
 const CA_DIR = "/vault/tls";
 const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
+/** How long the agent waits for a template's `exec` (consul-template's default, config/template.go DefaultTemplateCommandTimeout). */
+const EXEC_TIMEOUT_SECONDS = 30;
 
 /**
  * Delivers credentials and TLS certificates from Vault to a pod, by the pod's own identity.
@@ -93,6 +106,9 @@ export class VaultAgent extends Construct {
     const names = props.templates.map((t) => t.fileName);
     const dup = names.find((n, i) => names.indexOf(n) !== i);
     if (dup) throw new Error(`vault agent of '${props.name}': template file '${dup}' is given twice`);
+    const withExec = props.templates.filter((t) => t.exec);
+    if (withExec.length > 1) throw new Error(`vault agent of '${props.name}': templates ${withExec.map((t) => `'${t.fileName}'`).join(", ")} each have an exec; give one`);
+    if (withExec.some((t) => t.exec!.length === 0)) throw new Error(`vault agent of '${props.name}': template '${withExec[0].fileName}' has an empty exec`);
 
     const secretsPath = props.secretsPath ?? "/vault/secrets";
     const agentConfig = (exitAfterAuth: boolean) =>
@@ -113,6 +129,7 @@ export class VaultAgent extends Construct {
             contents: t.contents,
             perms: t.perms ?? "0440",
             error_on_missing_key: true,
+            ...(t.exec ? { exec: { command: [...t.exec], timeout: `${EXEC_TIMEOUT_SECONDS}s` } } : {}),
           })),
         },
         null,
@@ -144,10 +161,21 @@ export class VaultAgent extends Construct {
     const bin = props.image.binary;
     // Templates may name the pod (per-pod certificate names): `{{ env "POD_NAME" }}` reads the agent's own environment.
     const env = [{ name: "POD_NAME", fieldPath: "metadata.name" }];
+    // A template's exec runs only when the agent writes a changed destination. A destination left by an
+    // earlier run of this pod (the init container retried, the sidecar restarted: the emptyDir stays) is
+    // reused unchanged, and its exec would not run again: an agent stopped between writing it and the
+    // exec's end would leave its outputs behind for good (for the certificate: the old one, until it
+    // expires). So each agent container first runs the exec over the destination it finds, then the agent.
+    const agentCommand = (configFile: string): string[] => {
+      const agent = [bin, "agent", `-config=${CONFIG_DIR}/${configFile}`];
+      if (!withExec.length) return agent;
+      const t = withExec[0];
+      return ["/bin/sh", "-c", `set -eu\nif [ -s "$1" ]; then shift; "$@"; fi\nexec ${agent.join(" ")}\n`, "vault-agent-start", `${secretsPath}/${t.fileName}`, ...t.exec!];
+    };
     this.initContainer = {
       name: "vault-agent-init",
       image: props.image.image,
-      command: [bin, "agent", `-config=${CONFIG_DIR}/agent-init.json`],
+      command: agentCommand("agent-init.json"),
       env,
       resources,
       volumeMounts: mounts,
@@ -157,7 +185,7 @@ export class VaultAgent extends Construct {
     this.sidecar = {
       name: "vault-agent",
       image: props.image.image,
-      command: [bin, "agent", `-config=${CONFIG_DIR}/agent.json`],
+      command: agentCommand("agent.json"),
       env,
       resources,
       volumeMounts: mounts,
@@ -211,33 +239,94 @@ export interface PkiCertificateOptions {
 }
 
 /**
- * Modes of the files pkiCertificateTemplate writes with writeToFile. Each keeps the owner's write bit:
- * consul-template's writeToFile rewrites a file in place, os.Create (O_TRUNC) then os.Chmod
- * (hashicorp/consul-template v0.39.1 template/funcs.go writeToFile), and the agent rewrites these files
- * as the pod's non-root uid (no CAP_DAC_OVERRIDE) at every pass of the template, at the sidecar's start
- * and at every renewal: a read-only file (0400) fails with EACCES and the sidecar exits
- * (exit_on_retry_failure). The readers stay those of before: the key the owner only (PostgreSQL accepts
- * a key owned by the server's user with no group/world bits, https://www.postgresql.org/docs/current/ssl-tcp.html),
- * the certificate owner and fsGroup, the CA anyone.
+ * Modes of the files pkiCertificateTemplate publishes: the key the owner only (PostgreSQL accepts a key
+ * owned by the server's user with no group/world bits, https://www.postgresql.org/docs/current/ssl-tcp.html),
+ * the certificate owner and fsGroup, the CA anyone. Each generation is a new set of files (never
+ * rewritten), so a read-only mode would do; the owner's write bit is kept as before (round 3 found
+ * writeToFile's in-place rewrite failing with EACCES on 0400), which changes no reader.
  */
 const PKI_FILE_MODES = { key: "0600", cert: "0640", ca: "0644" } as const;
 
 /**
- * A template that issues a TLS certificate from Vault's intermediate CA and writes, in `dir`:
- * `tls.key` (0600), `tls.crt` (leaf + intermediate + root, 0640), `ca.crt` (intermediate + root, from
- * the mount's cert/ca_chain, 0644) and the template's own file `tls-bundle.pem` (key + leaf + chain,
- * 0400: the destination is written to a temporary file and renamed over the old one, renderer.AtomicWrite,
- * so its mode does not stop a rewrite).
+ * Publishes the certificate set of a freshly rendered bundle (`$1`: key, leaf, chain, the template's
+ * destination) in the directory `$2`, so that a server opening `tls.key`, `tls.crt` or `ca.crt` by name
+ * never reads an empty, partial or mismatched set (the layout of the kubelet's AtomicWriter for Secret
+ * volumes, kubernetes pkg/volume/util/atomic_writer.go):
+ *  - the bundle is split into a new hidden generation directory `..tls.XXXXXX` (mktemp -d: mode 0700
+ *    while it is written), checked (the first block a key, then at least the leaf and one CA), given the
+ *    modes of PKI_FILE_MODES, and only then opened (0755);
+ *  - one rename(2) moves the symlink `..tls` from the old generation to the new one (`mv -T`: the
+ *    destination is replaced as a name, not entered as a directory): before it a reader gets the whole
+ *    old set, after it the whole new one;
+ *  - `tls.key`, `tls.crt`, `ca.crt` are symlinks `..tls/<name>`, made once (each by its own rename), so
+ *    servers keep their configured paths; old generations are removed after the switch.
+ * What no file layout can give: a server that opens `tls.key` before the switch and `tls.crt` after it
+ * holds a mismatched pair. The switch is one instant; the servers that reload on a change wait until
+ * the files have stayed the same for a whole round (serveWithTlsReload: PostgreSQL, Redis, nginx), so
+ * they reload well after it, and OpenSSL-based servers refuse a key that is not the certificate's
+ * (SSL_CTX_check_private_key) rather than serve it; Cassandra reads key and chain from the bundle alone.
+ * POSIX sh with BusyBox applets only (the agent image is Alpine: hashicorp/vault and openbao/openbao
+ * Dockerfiles `FROM alpine`); it runs as the agent, the pod's uid, in the agent's emptyDir.
+ */
+const PKI_PUBLISH_SCRIPT = [
+  "set -eu",
+  "umask 077",
+  'bundle="$1"',
+  'dir="$2"',
+  'gen="$(mktemp -d "$dir/..tls.XXXXXX")"',
+  'trap \'[ -z "$gen" ] || rm -rf "$gen"\' EXIT',
+  // Block 1 is the key, block 2 the leaf, the rest the chain: tls.crt is leaf + chain, ca.crt the chain.
+  `awk -v d="$gen" '/^-----BEGIN / { n++ } n == 1 { print > (d "/tls.key") } n >= 2 { print > (d "/tls.crt") } n >= 3 { print > (d "/ca.crt") }' "$bundle"`,
+    // The PEM labels as bracket expressions: the stacks are scanned for the armour text as a sign of key material.
+  'head -n 1 "$gen/tls.key" | grep -q "^-----BEGIN [A-Z ]*PRIVAT[E] KEY-----$"',
+  'grep -q "^-----BEGIN CERTIFICAT[E]-----$" "$gen/tls.crt"',
+  'grep -q "^-----BEGIN CERTIFICAT[E]-----$" "$gen/ca.crt"',
+  `chmod ${PKI_FILE_MODES.key} "$gen/tls.key"`,
+  `chmod ${PKI_FILE_MODES.cert} "$gen/tls.crt"`,
+  `chmod ${PKI_FILE_MODES.ca} "$gen/ca.crt"`,
+  'chmod 0755 "$gen"',
+  'rm -f "$dir/..link.tls"',
+  'ln -s "$(basename "$gen")" "$dir/..link.tls"',
+  'mv -f -T "$dir/..link.tls" "$dir/..tls"',
+  'for f in tls.key tls.crt ca.crt; do',
+  '  if [ "$(readlink "$dir/$f" || :)" != "..tls/$f" ]; then',
+  '    rm -f "$dir/..link.$f"',
+  '    ln -s "..tls/$f" "$dir/..link.$f"',
+  '    mv -f -T "$dir/..link.$f" "$dir/$f"',
+  "  fi",
+  "done",
+  'for old in "$dir"/..tls.??????; do',
+  '  if [ "$old" != "$gen" ] && [ -d "$old" ] && [ ! -L "$old" ]; then rm -rf "$old"; fi',
+  "done",
+  "gen=",
+  "",
+].join("\n");
+
+/**
+ * A template that issues a TLS certificate from Vault's intermediate CA. The template's own file
+ * `tls-bundle.pem` (key + leaf + chain, 0400) is written to a temporary file and renamed over the old
+ * one (renderer.AtomicWrite), and its `exec` (PKI_PUBLISH_SCRIPT) publishes, in `dir`, `tls.key` (0600),
+ * `tls.crt` (leaf + intermediate + root, 0640) and `ca.crt` (intermediate + root, from the mount's
+ * cert/ca_chain, 0644), all switched at one instant.
+ *
+ * Not consul-template's writeToFile: it rewrites a file in place, os.Create (O_TRUNC), write, os.Chmod
+ * (hashicorp/consul-template v0.39.1 template/funcs.go writeToFile), so a server reading at that moment
+ * finds an empty key, or the new key beside the old certificate; and it runs at every pass of the
+ * template, also the pass where cert/ca_chain has not arrived yet (ca.crt written empty). The
+ * destination is written only once every dependency is there (manager/runner.go), and only when its
+ * contents changed; the `exec` runs only then.
  *
  * Why the bundle is the destination: consul-template's pkiCert reads the template's destination file
  * before asking Vault, and reuses a certificate it finds there while it is within ~90% of its lifetime,
  * returning only what the file holds (hashicorp/consul-template v0.39.1 dependency/vault_pki.go Fetch,
- * pemsCert; docs "pkiCert"). The sidecar starts on the init container's files: a destination without
- * the key would give it an empty `.Key` and it would overwrite tls.key with nothing. `.CA` is not used:
- * which CA it holds depends on the order of PEM blocks; the chain comes from cert/ca_chain.
+ * pemsCert; docs "pkiCert"); the dependency is the pair (issue path, destination), so one template per
+ * certificate: a second template calling pkiCert would issue a second certificate, with a second key.
+ * `.CA` is not used: which CA it holds depends on the order of PEM blocks; the chain comes from
+ * cert/ca_chain. `dir` must be the agent's secretsPath, where the bundle lands.
  */
 export function pkiCertificateTemplate(o: PkiCertificateOptions): VaultAgentTemplate {
   const dir = o.dir ?? "/vault/secrets";
+  const fileName = o.bundleFileName ?? "tls-bundle.pem";
   const args = [`"common_name=${o.commonName}"`, `"ttl=${o.ttl ?? "72h"}"`];
   const podDomains = o.podDomains ?? [];
   const staticNames = (o.altNames ?? []).join(",");
@@ -250,17 +339,15 @@ export function pkiCertificateTemplate(o: PkiCertificateOptions): VaultAgentTemp
   }
   if (o.pkcs8) args.push(`"private_key_format=pkcs8"`);
   return {
-    fileName: o.bundleFileName ?? "tls-bundle.pem",
+    fileName,
     perms: "0400",
     contents: [
       `{{- with pkiCert "${VAULT_MOUNTS.pki}/issue/${o.role}" ${args.join(" ")} -}}`,
       `{{- $chain := "" -}}{{- with secret "${VAULT_MOUNTS.pki}/cert/ca_chain" -}}{{- $chain = .Data.certificate -}}{{- end -}}`,
-      `{{- .Key | writeToFile "${dir}/tls.key" "" "" "${PKI_FILE_MODES.key}" -}}`,
-      `{{- printf "%s%s\\n" .Cert $chain | writeToFile "${dir}/tls.crt" "" "" "${PKI_FILE_MODES.cert}" -}}`,
-      `{{- printf "%s\\n" $chain | writeToFile "${dir}/ca.crt" "" "" "${PKI_FILE_MODES.ca}" -}}`,
       `{{- printf "%s%s%s\\n" .Key .Cert $chain -}}`,
       "{{- end }}",
       "",
     ].join("\n"),
+    exec: ["/bin/sh", "-c", PKI_PUBLISH_SCRIPT, "publish-tls", `${dir}/${fileName}`, dir],
   };
 }

@@ -29,6 +29,20 @@
 //     template again, so a `with` block runs once per pass its data is there (writeToFile included),
 //     and the destination is written only once nothing is missing. The brain is shared by the templates
 //     of one agent run; a dependency is fetched once.
+//   - A template's `exec` (consul-template v0.39.1 manager/runner.go Run and runTemplate): its command is
+//     collected only when the template's destination was actually written (DidRender: the contents
+//     changed), once per distinct command, and run after every template of the pass, in order, as a child
+//     of the agent (child/child.go: exec.Command, no credential of its own, so the agent's uid/gid);
+//     with a timeout (Vault Agent's default 30s, config/template.go DefaultTemplateCommandTimeout) the
+//     runner waits for it and a non-zero exit is an error of the run. child/command-prep.go CommandPrep:
+//     one string with spaces runs under `sh -c`, a list runs as given. The image's programs are the
+//     Alpine busybox applets (hashicorp/vault Dockerfile `FROM alpine:3`; openbao/openbao Dockerfile
+//     `FROM alpine`): the test gives a directory of busybox applets (input.commandPath) for /bin and
+//     /usr/bin, and nothing else is on the command's PATH.
+//   - Observation (input.observe): after every step that changes what a reader of the destinations'
+//     directories sees (writeToFile's create, write and chmod; AtomicWrite's rename; each program a
+//     template command runs, through the applet directory's wrappers), the harness records what a reader
+//     that opens each file by its name (following symlinks, as servers do) would read at that moment.
 //   - The tests run this binary as the pod's own uid/gid (__tests__/support/vault-agent.ts), so file
 //     permission bits are enforced as in the pod.
 //   - Vault's PKI: hashicorp/vault builtin/logical/pki/issuing/issue_common.go (GenerateCreationBundle,
@@ -67,6 +81,7 @@ import (
 	"math/big"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"sort"
@@ -91,6 +106,10 @@ type input struct {
 	ClockSkewSeconds int64      `json:"clockSkewSeconds"`
 	Templates        []tmplSpec `json:"templates"`
 	Vault            vaultModel `json:"vault"`
+	// Directory of the programs a template command finds (busybox applets standing for the image's /bin).
+	CommandPath string `json:"commandPath"`
+	// Record what a reader sees after every step (see observe).
+	Observe bool `json:"observe"`
 }
 
 type tmplSpec struct {
@@ -100,6 +119,13 @@ type tmplSpec struct {
 	ErrorOnMissingKey bool   `json:"error_on_missing_key"`
 	LeftDelimiter     string `json:"left_delimiter"`
 	RightDelimiter    string `json:"right_delimiter"`
+	Exec              *execSpec `json:"exec"`
+}
+
+// execSpec is a template's `exec` stanza (consul-template config/exec.go: command, timeout).
+type execSpec struct {
+	Command []string `json:"command"`
+	Timeout string   `json:"timeout"`
 }
 
 type policyRule struct {
@@ -179,9 +205,18 @@ type pkiRole struct {
 
 type output struct {
 	Templates []renderResult `json:"templates"`
+	// What a reader of the destinations' directories saw after each step (input.observe).
+	Observations []observation `json:"observations"`
 	Issued    []issued       `json:"issued"`
 	Leases    []lease        `json:"leases"`
 	Requests  []request      `json:"requests"`
+}
+
+// observation: the files of the observed directories, by pod path, as a reader opening them by name reads
+// them (nil: absent or unreadable), after one step.
+type observation struct {
+	Step  string             `json:"step"`
+	Files map[string]*string `json:"files"`
 }
 
 type renderResult struct {
@@ -272,6 +307,8 @@ type harness struct {
 	ca       *caPair
 	written  []string
 	rendered map[string]bool
+	// Directories a reader is observed in (the templates' destinations' directories).
+	observed []string
 	// The runner's brain: fetched dependency values by dependency name; missing: asked for in this pass.
 	brain   map[string]interface{}
 	missing []*dependency
@@ -289,6 +326,10 @@ type caPair struct {
 }
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "observe" {
+		observeFromCommand(os.Args[2:])
+		return
+	}
 	var in input
 	if err := json.NewDecoder(os.Stdin).Decode(&in); err != nil {
 		fail("reading the input: %v", err)
@@ -305,15 +346,50 @@ func main() {
 		}
 		return
 	}
-	h := &harness{in: in, out: &output{Issued: []issued{}, Leases: []lease{}, Requests: []request{}}, now: time.Now(), later: time.Now().Add(time.Duration(in.ClockSkewSeconds) * time.Second), brain: map[string]interface{}{}}
+	h := &harness{in: in, out: &output{Issued: []issued{}, Leases: []lease{}, Requests: []request{}, Observations: []observation{}}, now: time.Now(), later: time.Now().Add(time.Duration(in.ClockSkewSeconds) * time.Second), brain: map[string]interface{}{}}
 	for _, t := range in.Templates {
+		dir := filepath.Dir(t.Destination)
+		if !contains(h.observed, dir) {
+			h.observed = append(h.observed, dir)
+		}
+	}
+	h.observe("start")
+	// The commands of the templates whose destination was written, in template order, each once.
+	type pending struct {
+		index int
+		exec  *execSpec
+	}
+	var commands []pending
+	for i, t := range in.Templates {
 		h.written = []string{}
-		err := h.render(t)
+		didRender, err := h.render(t)
 		r := renderResult{Destination: t.Destination, OK: err == nil, Files: h.written}
 		if err != nil {
 			r.Error = err.Error()
 		}
 		h.out.Templates = append(h.out.Templates, r)
+		if err == nil && didRender && t.Exec != nil && len(t.Exec.Command) > 0 {
+			dup := false
+			for _, c := range commands {
+				dup = dup || strings.Join(c.exec.Command, "\x00") == strings.Join(t.Exec.Command, "\x00")
+			}
+			if !dup {
+				commands = append(commands, pending{i, t.Exec})
+			}
+		}
+	}
+	for _, c := range commands {
+		files, err := h.runCommand(c.exec)
+		r := &h.out.Templates[c.index]
+		for _, f := range files {
+			if !contains(r.Files, f) {
+				r.Files = append(r.Files, f)
+			}
+		}
+		if err != nil {
+			r.OK = false
+			r.Error = fmt.Sprintf("failed to execute command %q from %s: %v", c.exec.Command, r.Destination, err)
+		}
 	}
 	enc := json.NewEncoder(os.Stdout)
 	enc.SetIndent("", " ")
@@ -336,7 +412,7 @@ func (h *harness) local(p string) string {
 
 // render parses and executes one template as consul-template does, in passes until no dependency is
 // missing (manager/runner.go runTemplate), then writes its destination (renderer/renderer.go Render).
-func (h *harness) render(t tmplSpec) error {
+func (h *harness) render(t tmplSpec) (bool, error) {
 	left, right := t.LeftDelimiter, t.RightDelimiter
 	if left == "" {
 		left = "{{"
@@ -355,25 +431,25 @@ func (h *harness) render(t tmplSpec) error {
 		}
 		parsed, err := tmpl.Parse(t.Contents)
 		if err != nil {
-			return fmt.Errorf("parse: %w", err)
+			return false, fmt.Errorf("parse: %w", err)
 		}
 		var buf bytes.Buffer
 		if err := parsed.Execute(&buf, nil); err != nil {
-			return fmt.Errorf("execute: %w", err)
+			return false, fmt.Errorf("execute: %w", err)
 		}
 		if len(h.missing) == 0 {
 			out = buf.Bytes()
 			break
 		}
 		if pass > 32 {
-			return errors.New("dependencies still missing after 32 passes")
+			return false, errors.New("dependencies still missing after 32 passes")
 		}
 		// The watcher fetches what the pass asked for; a fetch that fails is fatal here (the agent retries,
 		// then exits: template_config.exit_on_retry_failure).
 		for _, d := range h.missing {
 			v, err := d.fetch()
 			if err != nil {
-				return err
+				return false, err
 			}
 			h.brain[d.name] = v
 		}
@@ -383,7 +459,7 @@ func (h *harness) render(t tmplSpec) error {
 	if t.Perms != "" {
 		p, err := strconv.ParseUint(t.Perms, 8, 32)
 		if err != nil {
-			return fmt.Errorf("perms %q: %w", t.Perms, err)
+			return false, fmt.Errorf("perms %q: %w", t.Perms, err)
 		}
 		perms = os.FileMode(p)
 	}
@@ -392,20 +468,24 @@ func (h *harness) render(t tmplSpec) error {
 
 // renderDestination mirrors renderer.Render with no user/group (uid = gid = -1: no chown), no backup,
 // CreateDestDirs true (config/template.go Finalize), then AtomicWrite.
-func (h *harness) renderDestination(podPath string, contents []byte, perms os.FileMode) error {
+// It says whether the file was written (renderer.RenderResult DidRender).
+func (h *harness) renderDestination(podPath string, contents []byte, perms os.FileMode) (bool, error) {
 	path := h.local(podPath)
 	existing, err := os.ReadFile(path)
 	fileExists := !os.IsNotExist(err)
 	if err != nil && fileExists {
-		return fmt.Errorf("failed reading file: %w", err)
+		return false, fmt.Errorf("failed reading file: %w", err)
 	}
+	didRender := false
 	if !(fileExists && bytes.Equal(existing, contents)) {
 		if err := atomicWrite(path, contents, perms); err != nil {
-			return fmt.Errorf("failed writing file: %w", err)
+			return false, fmt.Errorf("failed writing file: %w", err)
 		}
+		h.observe("AtomicWrite rename " + podPath)
+		didRender = true
 	}
 	h.wrote(podPath)
-	return nil
+	return didRender, nil
 }
 
 // atomicWrite mirrors renderer.AtomicWrite (createDestDirs true, backup false).
@@ -450,6 +530,240 @@ func atomicWrite(path string, contents []byte, perms os.FileMode) error {
 		return err
 	}
 	return os.Rename(f.Name(), path)
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// observe records what a reader of the observed directories reads now (input.observe).
+func (h *harness) observe(step string) {
+	if !h.in.Observe {
+		return
+	}
+	h.out.Observations = append(h.out.Observations, observation{Step: step, Files: readerView(h.in.Root, h.observed)})
+}
+
+// readerView: every entry of each pod directory whose name does not start with "." (the names servers are
+// given), read by name as a reader does: symlinks followed; nil when it cannot be read.
+func readerView(root string, dirs []string) map[string]*string {
+	files := map[string]*string{}
+	for _, dir := range dirs {
+		entries, err := os.ReadDir(filepath.Join(root, dir))
+		if err != nil {
+			continue
+		}
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			podPath := filepath.Join(dir, e.Name())
+			local := filepath.Join(root, podPath)
+			if st, err := os.Stat(local); err == nil && st.IsDir() {
+				continue
+			}
+			b, err := os.ReadFile(local)
+			if err != nil {
+				files[podPath] = nil
+				continue
+			}
+			text := string(b)
+			files[podPath] = &text
+		}
+	}
+	return files
+}
+
+// observeFromCommand is the harness run by a template command's program wrapper after each program
+// (`harness observe <program> <args...>`): it appends the reader's view to the run's log.
+func observeFromCommand(args []string) {
+	logPath, root := os.Getenv("HARNESS_OBSERVE_LOG"), os.Getenv("HARNESS_OBSERVE_ROOT")
+	if logPath == "" || root == "" {
+		fail("observe: HARNESS_OBSERVE_LOG and HARNESS_OBSERVE_ROOT must be set")
+	}
+	dirs := strings.Split(os.Getenv("HARNESS_OBSERVE_DIRS"), "\n")
+	// The program's arguments name local paths: show them as pod paths.
+	for i, a := range args {
+		if strings.HasPrefix(a, root+"/") {
+			args[i] = strings.TrimPrefix(a, root)
+		}
+	}
+	line, err := json.Marshal(observation{Step: "exec " + strings.Join(args, " "), Files: readerView(root, dirs)})
+	if err != nil {
+		fail("observe: %v", err)
+	}
+	f, err := os.OpenFile(logPath, os.O_APPEND|os.O_WRONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		fail("observe: %v", err)
+	}
+	defer f.Close()
+	if _, err := f.Write(append(line, '\n')); err != nil {
+		fail("observe: %v", err)
+	}
+}
+
+// dirState: what each non-hidden name of the observed directories is (to tell which files a command wrote).
+func (h *harness) dirState() map[string]string {
+	state := map[string]string{}
+	for _, dir := range h.observed {
+		entries, _ := os.ReadDir(h.local(dir))
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			podPath := filepath.Join(dir, e.Name())
+			st, err := os.Lstat(h.local(podPath))
+			if err != nil {
+				continue
+			}
+			id := fmt.Sprintf("%v %d %d", st.Mode(), st.Size(), st.ModTime().UnixNano())
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				id += fmt.Sprintf(" %d", sys.Ino)
+			}
+			if st.Mode()&os.ModeSymlink != 0 {
+				target, _ := os.Readlink(h.local(podPath))
+				id += " -> " + target
+			}
+			state[podPath] = id
+		}
+	}
+	return state
+}
+
+type fileID struct {
+	ino         uint64
+	size, mtime int64
+}
+
+// targetState: the file each non-hidden name of the observed directories opens (symlinks followed).
+func (h *harness) targetState() map[string]fileID {
+	state := map[string]fileID{}
+	for _, dir := range h.observed {
+		entries, _ := os.ReadDir(h.local(dir))
+		for _, e := range entries {
+			if strings.HasPrefix(e.Name(), ".") {
+				continue
+			}
+			podPath := filepath.Join(dir, e.Name())
+			st, err := os.Stat(h.local(podPath))
+			if err != nil || st.IsDir() {
+				continue
+			}
+			id := fileID{size: st.Size(), mtime: st.ModTime().UnixNano()}
+			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+				id.ino = sys.Ino
+			}
+			state[podPath] = id
+		}
+	}
+	return state
+}
+
+// runCommand runs a template's exec command as consul-template's runner does (see the header), its
+// programs from input.commandPath only. Arguments that name a path in an observed pod directory are
+// placed under input.root, as every other pod path of this harness. It returns the pod paths (of the
+// observed directories, hidden names aside) the command created or changed.
+func (h *harness) runCommand(e *execSpec) ([]string, error) {
+	if h.in.CommandPath == "" {
+		return nil, errors.New("a template command needs input.commandPath (the image's programs)")
+	}
+	argv := append([]string{}, e.Command...)
+	// child/command-prep.go CommandPrep
+	if len(argv) == 1 && len(strings.Fields(argv[0])) > 1 {
+		argv = []string{"sh", "-c", argv[0]}
+	}
+	program := filepath.Join(h.in.CommandPath, filepath.Base(argv[0]))
+	if _, err := os.Stat(program); err != nil {
+		return nil, fmt.Errorf("%s is not among the image's programs modeled in %s", argv[0], h.in.CommandPath)
+	}
+	for i := 1; i < len(argv); i++ {
+		for _, dir := range h.observed {
+			if argv[i] == dir || strings.HasPrefix(argv[i], dir+"/") {
+				argv[i] = h.local(argv[i])
+				break
+			}
+		}
+	}
+	timeout := 30 * time.Second
+	if e.Timeout != "" {
+		d, err := parseDuration(e.Timeout)
+		if err != nil {
+			return nil, fmt.Errorf("exec timeout %q: %w", e.Timeout, err)
+		}
+		timeout = d
+	}
+	before := h.dirState()
+	beforeTargets := h.targetState()
+	cmd := exec.Command(program, argv[1:]...)
+	cmd.Env = []string{"PATH=" + h.in.CommandPath}
+	var logPath string
+	if h.in.Observe {
+		self, err := os.Executable()
+		if err != nil {
+			return nil, err
+		}
+		log, err := os.CreateTemp("", "observe-*.jsonl")
+		if err != nil {
+			return nil, err
+		}
+		log.Close()
+		logPath = log.Name()
+		defer os.Remove(logPath)
+		cmd.Env = append(cmd.Env, "HARNESS_OBSERVE="+self, "HARNESS_OBSERVE_LOG="+logPath, "HARNESS_OBSERVE_ROOT="+h.in.Root, "HARNESS_OBSERVE_DIRS="+strings.Join(h.observed, "\n"))
+	}
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	var runErr error
+	select {
+	case runErr = <-done:
+	case <-time.After(timeout):
+		_ = cmd.Process.Kill()
+		<-done
+		runErr = fmt.Errorf("command did not exit within time limit (%q)", timeout)
+	}
+	if logPath != "" {
+		raw, _ := os.ReadFile(logPath)
+		for _, line := range bytes.Split(raw, []byte("\n")) {
+			if len(bytes.TrimSpace(line)) == 0 {
+				continue
+			}
+			var o observation
+			if err := json.Unmarshal(line, &o); err != nil {
+				return nil, fmt.Errorf("observation log: %w", err)
+			}
+			h.out.Observations = append(h.out.Observations, o)
+		}
+	}
+	if runErr != nil {
+		return nil, fmt.Errorf("%v: %s", runErr, strings.TrimSpace(stderr.String()))
+	}
+	// A file a reader is given may change only by a rename onto its name (or its symlink's target):
+	// the same file (inode) with other contents was rewritten in place, which a reader can meet half
+	// done, and which no observation after a program sees (a shell's own `>` redirection, say).
+	for p, b := range beforeTargets {
+		if a, ok := h.targetState()[p]; ok && a.ino == b.ino && (a.size != b.size || a.mtime != b.mtime) {
+			return nil, fmt.Errorf("the command rewrote %s in place (same file, new contents)", p)
+		}
+	}
+	after := h.dirState()
+	var changed []string
+	for p, id := range after {
+		if before[p] != id {
+			changed = append(changed, p)
+		}
+	}
+	sort.Strings(changed)
+	return changed, nil
 }
 
 func (h *harness) wrote(podPath string) {
@@ -623,6 +937,7 @@ func (h *harness) writeToFile(podPath, username, groupName, permissions string, 
 		if err != nil {
 			return "", err
 		}
+		h.observe("writeToFile os.Create " + podPath)
 	}
 	defer f.Close()
 	data := []byte(content)
@@ -632,6 +947,7 @@ func (h *harness) writeToFile(podPath, username, groupName, permissions string, 
 	if _, err = f.Write(data); err != nil {
 		return "", err
 	}
+	h.observe("writeToFile write " + podPath)
 	if username != "" || groupName != "" {
 		// upstream looks names up (os/user) and falls back to numbers; only numbers are modeled.
 		uid, gid := os.Getuid(), os.Getgid()
@@ -652,6 +968,7 @@ func (h *harness) writeToFile(podPath, username, groupName, permissions string, 
 	if err := os.Chmod(path, perm); err != nil {
 		return "", err
 	}
+	h.observe("writeToFile os.Chmod " + podPath)
 	h.wrote(podPath)
 	return "", nil
 }
