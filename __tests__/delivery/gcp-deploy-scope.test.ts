@@ -196,10 +196,14 @@ describe.each(EXAMPLES)("GCP deploy identities of examples/%s.yaml: only the dep
       expect(mayOn(apply, p, cluster(ours))).toBe(true);
       for (const other of others) expect(mayOn(apply, p, cluster(other))).toBe(false);
     }
-    // A Kubernetes API permission of the predefined roles, on the deployment's cluster and no other.
+    // A Kubernetes API permission of the predefined roles, on the deployment's cluster (or named under it) and no other.
     for (const [grants, p] of [[apply, "container.secrets.update"], [plan, "container.pods.list"]] as const) {
       expect(mayOn(grants, p, cluster(ours))).toBe(true);
-      for (const other of others) expect(mayOn(grants, p, cluster(other))).toBe(false);
+      expect(mayOn(grants, p, cluster(`${ours}/namespaces/vault`))).toBe(true);
+      for (const other of others) {
+        expect(mayOn(grants, p, cluster(other))).toBe(false);
+        expect(mayOn(grants, p, cluster(`${other}/namespaces/vault`))).toBe(false);
+      }
     }
     expect(mayOn(apply, "container.clusters.create", { type: "cloudresourcemanager.googleapis.com/Project", name: `projects/${cloud.project}` })).toBe(true);
   });

@@ -129,7 +129,11 @@ export const GKE_CLUSTER_CONDITION = {
 
 /** The condition that limits a binding's requests on a GKE cluster to the named one (GKE_CLUSTER_CONDITION). */
 export function clusterCondition(resourceName: string): string {
-  return `resource.type != '${GKE_CLUSTER_CONDITION.type.value}' || resource.name == '${resourceName}'`;
+  // The cluster, or a resource under it (`<name>/...`): no page says which name GKE presents when it checks a Kubernetes
+  // API permission, and the one public example bounds it by prefix (jetstack's GKE workload-identity sample:
+  // `resource.type=="container.googleapis.com/Clusters" && resource.name.startsWith("projects/.../clusters/example")`).
+  // The `/` keeps a cluster whose name extends this one's out.
+  return `resource.type != '${GKE_CLUSTER_CONDITION.type.value}' || resource.name == '${resourceName}' || resource.name.startsWith('${resourceName}/')`;
 }
 
 /**
