@@ -176,14 +176,16 @@ export interface ElasticsearchReadinessOptions {
  *   rolling update waits for each updated pod to be Running and Ready before it updates the next
  *   (https://kubernetes.io/docs/concepts/workloads/controllers/statefulset/#rolling-updates; podManagementPolicy
  *   "only affects the behavior for scaling operations"), so no second node restarts while replicas recover;
- * - afterwards: the node's own view is green or yellow: it has a master, a recovered cluster state, and every
- *   primary is assigned. Red (or no answer, a refused login, an unverifiable certificate) takes it out of service.
+ * - afterwards: the node answers its own health (`local=true`), over verified TLS, as elastic, whatever the status:
+ *   as Elastic's chart does after the first start (firstReadyGate), a red index (or a lost master) does not take
+ *   every node out of the Service at once, which would cut Atlas off the healthy indices too and block node drains.
+ *   No answer, a refused login or an unverifiable certificate takes it out of service.
  * The elastic password reaches curl on its standard input (a config line, -K -), never in its arguments.
  */
 export function elasticsearchReadinessScript(o: ElasticsearchReadinessOptions): string {
   const url = `https://${o.name}:${o.port}${ELASTICSEARCH_READINESS_FACTS.health.path}`;
   return [
-    `if [ -f ${o.readyOnceFile} ]; then query='?${ELASTICSEARCH_READINESS_FACTS.health.local}'; want='green|yellow'; else query=''; want='green'; fi`,
+    `if [ -f ${o.readyOnceFile} ]; then query='?${ELASTICSEARCH_READINESS_FACTS.health.local}'; want='green|yellow|red'; else query=''; want='green'; fi`,
     `credential=$(cat ${CERTS}/elastic-password) || exit 1`,
     `body=$(printf 'user = "elastic:%s"\\n' "$credential" | curl -sS --fail --max-time ${o.maxTimeSeconds} -K - --cacert ${CERTS}/ca.crt --resolve ${o.name}:${o.port}:${ELASTICSEARCH_READINESS_FACTS.networkPolicy.address} "${url}$query") || exit 1`,
     `if printf '%s' "$body" | grep -Eq "\\"status\\" *: *\\"($want)\\""; then`,
