@@ -57,8 +57,8 @@ describe.each(DEPLOYMENTS.map((d) => d.key))("%s: service-account tokens", (key)
     for (const { pod, t } of nonEmpty(vaultTokens, "Vault-audience token")) {
       const holders = containers(pod).filter((c) => mountsOf(c, t.volume).length);
       expect({ pod: pod.name, holders: holders.map((c) => c.name).sort() }).toEqual({ pod: pod.name, holders: ["vault-agent", "vault-agent-init"] });
-      // The agent itself, or the start shell that execs it (vault-agent.ts: a template's exec first).
-      for (const c of holders) expect(c.command.join(" ")).toMatch(/^(vault|bao) agent |\nexec (vault|bao) agent /);
+      // The agent itself, or the start shell that runs it (vault-agent.ts: a template's exec first; the sidecar execs it).
+      for (const c of holders) expect(c.command.join(" ")).toMatch(/^(vault|bao) agent |\n(exec )?(vault|bao) agent /);
       expect(t.seconds).toBeLessThanOrEqual(3600);
     }
   });

@@ -35,7 +35,11 @@ test("an init container renders before the application and a sidecar renews, bot
   expect(spec.container.map((c: { name: string }) => c.name)).toEqual(["app", "vault-agent"]);
   // The certificate's exec runs first over a bundle an earlier run of the pod left (vault-agent-rewrite.test.ts), then the agent.
   const exec = pkiCertificateTemplate({ role: "keycloak", commonName: "keycloak.identity.svc" }).exec!;
-  const start = (config: string) => ["/bin/sh", "-c", `set -eu\nif [ -s "$1" ]; then shift; "$@"; fi\nexec vault agent -config=/vault/config/${config}\n`, "vault-agent-start", "/vault/secrets/tls-bundle.pem", ...exec];
+  const pre = 'set -eu\nbundle=$1; shift\nif [ -s "$bundle" ] && ! "$@"; then echo "vault-agent-start: publishing $bundle failed; removed, the agent issues anew" >&2; rm -f "$bundle"; fi\n';
+  const start = (config: string) => {
+    const run = config === "agent-init.json" ? `vault agent -config=/vault/config/${config}\n[ ! -s "$bundle" ] || "$@"\n` : `exec vault agent -config=/vault/config/${config}\n`;
+    return ["/bin/sh", "-c", `${pre}${run}`, "vault-agent-start", "/vault/secrets/tls-bundle.pem", ...exec];
+  };
   expect(spec.init_container[0].command).toEqual(start("agent-init.json"));
   expect(spec.container[1].command).toEqual(start("agent.json"));
   // Without a template exec, the agent alone.
@@ -83,7 +87,7 @@ test("the agent config holds only the role, addresses and template text, and ver
 
 test("OpenBao runs the same agent through its bao binary", () => {
   const set = resourcesOf(workloadWithAgent({ image: secretsServerImage({ vaultDistribution: "openbao" }) }), "kubernetes_stateful_set_v1")[0];
-  expect(set.spec.template.spec.init_container[0].command[2]).toMatch(/\nexec bao agent -config=\/vault\/config\/agent-init.json\n$/);
+  expect(set.spec.template.spec.init_container[0].command[2]).toMatch(/\nbao agent -config=\/vault\/config\/agent-init.json\n/);
 });
 
 test("one template per agent may have an exec, and it is not empty", () => {

@@ -166,16 +166,28 @@ export class VaultAgent extends Construct {
     // reused unchanged, and its exec would not run again: an agent stopped between writing it and the
     // exec's end would leave its outputs behind for good (for the certificate: the old one, until it
     // expires). So each agent container first runs the exec over the destination it finds, then the agent.
-    const agentCommand = (configFile: string): string[] => {
+    // If that exec fails over the destination found, the destination goes: pkiCert would otherwise reuse it (still
+    // valid) and never write, so the exec would never run again and the pod would crash-loop; without it the agent
+    // issues a new certificate and its exec runs. The init container runs the exec once more after the agent has
+    // exited (exit_after_auth): consul-template stores a render before running its command, so the agent may stop
+    // while a later pass's exec is still running (consul-template v0.39.1 manager/runner.go Run, renderedCh).
+    const agentCommand = (configFile: string, init: boolean): string[] => {
       const agent = [bin, "agent", `-config=${CONFIG_DIR}/${configFile}`];
       if (!withExec.length) return agent;
       const t = withExec[0];
-      return ["/bin/sh", "-c", `set -eu\nif [ -s "$1" ]; then shift; "$@"; fi\nexec ${agent.join(" ")}\n`, "vault-agent-start", `${secretsPath}/${t.fileName}`, ...t.exec!];
+      const script = [
+        "set -eu",
+        "bundle=$1; shift",
+        `if [ -s "$bundle" ] && ! "$@"; then echo "vault-agent-start: publishing $bundle failed; removed, the agent issues anew" >&2; rm -f "$bundle"; fi`,
+        ...(init ? [agent.join(" "), '[ ! -s "$bundle" ] || "$@"'] : [`exec ${agent.join(" ")}`]),
+        "",
+      ].join("\n");
+      return ["/bin/sh", "-c", script, "vault-agent-start", `${secretsPath}/${t.fileName}`, ...t.exec!];
     };
     this.initContainer = {
       name: "vault-agent-init",
       image: props.image.image,
-      command: agentCommand("agent-init.json"),
+      command: agentCommand("agent-init.json", true),
       env,
       resources,
       volumeMounts: mounts,
@@ -185,7 +197,7 @@ export class VaultAgent extends Construct {
     this.sidecar = {
       name: "vault-agent",
       image: props.image.image,
-      command: agentCommand("agent.json"),
+      command: agentCommand("agent.json", false),
       env,
       resources,
       volumeMounts: mounts,
