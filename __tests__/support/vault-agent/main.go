@@ -113,12 +113,12 @@ type input struct {
 }
 
 type tmplSpec struct {
-	Destination       string `json:"destination"`
-	Contents          string `json:"contents"`
-	Perms             string `json:"perms"`
-	ErrorOnMissingKey bool   `json:"error_on_missing_key"`
-	LeftDelimiter     string `json:"left_delimiter"`
-	RightDelimiter    string `json:"right_delimiter"`
+	Destination       string    `json:"destination"`
+	Contents          string    `json:"contents"`
+	Perms             string    `json:"perms"`
+	ErrorOnMissingKey bool      `json:"error_on_missing_key"`
+	LeftDelimiter     string    `json:"left_delimiter"`
+	RightDelimiter    string    `json:"right_delimiter"`
 	Exec              *execSpec `json:"exec"`
 }
 
@@ -207,9 +207,9 @@ type output struct {
 	Templates []renderResult `json:"templates"`
 	// What a reader of the destinations' directories saw after each step (input.observe).
 	Observations []observation `json:"observations"`
-	Issued    []issued       `json:"issued"`
-	Leases    []lease        `json:"leases"`
-	Requests  []request      `json:"requests"`
+	Issued       []issued      `json:"issued"`
+	Leases       []lease       `json:"leases"`
+	Requests     []request     `json:"requests"`
 }
 
 // observation: the files of the observed directories, by pod path, as a reader opening them by name reads
@@ -610,29 +610,36 @@ func observeFromCommand(args []string) {
 // dirState: what each non-hidden name of the observed directories is (to tell which files a command wrote).
 func (h *harness) dirState() map[string]string {
 	state := map[string]string{}
+	for _, podPath := range h.observedNames() {
+		st, err := os.Lstat(h.local(podPath))
+		if err != nil {
+			continue
+		}
+		id := fmt.Sprintf("%v %d %d", st.Mode(), st.Size(), st.ModTime().UnixNano())
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			id += fmt.Sprintf(" %d", sys.Ino)
+		}
+		if st.Mode()&os.ModeSymlink != 0 {
+			target, _ := os.Readlink(h.local(podPath))
+			id += " -> " + target
+		}
+		state[podPath] = id
+	}
+	return state
+}
+
+// observedNames: the pod paths of the non-hidden names in the observed directories.
+func (h *harness) observedNames() []string {
+	var names []string
 	for _, dir := range h.observed {
 		entries, _ := os.ReadDir(h.local(dir))
 		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), ".") {
-				continue
+			if !strings.HasPrefix(e.Name(), ".") {
+				names = append(names, filepath.Join(dir, e.Name()))
 			}
-			podPath := filepath.Join(dir, e.Name())
-			st, err := os.Lstat(h.local(podPath))
-			if err != nil {
-				continue
-			}
-			id := fmt.Sprintf("%v %d %d", st.Mode(), st.Size(), st.ModTime().UnixNano())
-			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-				id += fmt.Sprintf(" %d", sys.Ino)
-			}
-			if st.Mode()&os.ModeSymlink != 0 {
-				target, _ := os.Readlink(h.local(podPath))
-				id += " -> " + target
-			}
-			state[podPath] = id
 		}
 	}
-	return state
+	return names
 }
 
 type fileID struct {
@@ -643,23 +650,16 @@ type fileID struct {
 // targetState: the file each non-hidden name of the observed directories opens (symlinks followed).
 func (h *harness) targetState() map[string]fileID {
 	state := map[string]fileID{}
-	for _, dir := range h.observed {
-		entries, _ := os.ReadDir(h.local(dir))
-		for _, e := range entries {
-			if strings.HasPrefix(e.Name(), ".") {
-				continue
-			}
-			podPath := filepath.Join(dir, e.Name())
-			st, err := os.Stat(h.local(podPath))
-			if err != nil || st.IsDir() {
-				continue
-			}
-			id := fileID{size: st.Size(), mtime: st.ModTime().UnixNano()}
-			if sys, ok := st.Sys().(*syscall.Stat_t); ok {
-				id.ino = sys.Ino
-			}
-			state[podPath] = id
+	for _, podPath := range h.observedNames() {
+		st, err := os.Stat(h.local(podPath))
+		if err != nil || st.IsDir() {
+			continue
 		}
+		id := fileID{size: st.Size(), mtime: st.ModTime().UnixNano()}
+		if sys, ok := st.Sys().(*syscall.Stat_t); ok {
+			id.ino = sys.Ino
+		}
+		state[podPath] = id
 	}
 	return state
 }
