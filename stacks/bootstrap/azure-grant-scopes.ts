@@ -24,6 +24,19 @@ export const AKS_IDENTITY_FACTS = {
   },
 } as const;
 
+/** The deployment's groups in their fixed order (network, cluster, data), of those in `kinds`. */
+function inOrder(kinds: ReadonlySet<AzureGroupKind>): AzureGroupKind[] {
+  return (["network", "cluster", "data"] as const).filter((k) => kinds.has(k));
+}
+
+/** Each stack's synthesized JSON, with the placements of its resources. */
+function* placedStacks(stacks: readonly TerraformStack[], az: AzureSettings, groups: Readonly<Record<AzureGroupKind, AzureGroupSpec>>): Generator<{ id: string; json: TfJson; places: AzurePlacements }> {
+  for (const stack of stacks) {
+    const json = stack.toTerraform() as TfJson;
+    yield { id: stack.node.id, json, places: new AzurePlacements(json, groups, az.subscriptionId, stack.node.id) };
+  }
+}
+
 /** Where a role assignment of the deployment's stacks lies: one of its own groups, or a customer's resource by id. */
 export type AssignmentScope = { readonly group: AzureGroupKind } | { readonly external: string };
 
@@ -44,19 +57,16 @@ export interface GrantScopes {
 export function grantScopes(stacks: readonly TerraformStack[], az: AzureSettings, groups: Readonly<Record<AzureGroupKind, AzureGroupSpec>>): GrantScopes {
   const kinds = new Set<AzureGroupKind>();
   const external = new Set<string>();
-  for (const stack of stacks) {
-    const json = stack.toTerraform() as TfJson;
-    const places = new AzurePlacements(json, groups, az.subscriptionId, stack.node.id);
+  for (const { id: stackId, json, places } of placedStacks(stacks, az, groups)) {
     for (const [name, a] of Object.entries(json.resource?.azurerm_role_assignment ?? {})) {
-      const scope = places.locate(String(a.scope), `${stack.node.id}/${name}`);
+      const scope = places.locate(String(a.scope), `${stackId}/${name}`);
       if ("group" in scope) kinds.add(scope.group);
       else external.add(scope.external);
     }
   }
   const all = [...external];
   const outermost = all.filter((s) => !all.some((p) => p !== s && under(s, p))).sort();
-  const order: AzureGroupKind[] = ["network", "cluster", "data"];
-  return { groups: order.filter((k) => kinds.has(k)), external: outermost };
+  return { groups: inOrder(kinds), external: outermost };
 }
 
 /**
@@ -68,13 +78,11 @@ export function grantScopes(stacks: readonly TerraformStack[], az: AzureSettings
  */
 export function identityGroups(stacks: readonly TerraformStack[], az: AzureSettings, groups: Readonly<Record<AzureGroupKind, AzureGroupSpec>>): AzureGroupKind[] {
   const kinds = new Set<AzureGroupKind>();
-  for (const stack of stacks) {
-    const json = stack.toTerraform() as TfJson;
-    const places = new AzurePlacements(json, groups, az.subscriptionId, stack.node.id);
+  for (const { id: stackId, json, places } of placedStacks(stacks, az, groups)) {
     const own = json.resource?.azurerm_user_assigned_identity ?? {};
     for (const name of Object.keys(own)) {
-      const scope = places.placeResource("azurerm_user_assigned_identity", name, undefined, `${stack.node.id}/${name}`);
-      if (!("group" in scope)) throw new Error(`${stack.node.id}/${name}: a user-assigned identity outside the deployment's groups`);
+      const scope = places.placeResource("azurerm_user_assigned_identity", name, undefined, `${stackId}/${name}`);
+      if (!("group" in scope)) throw new Error(`${stackId}/${name}: a user-assigned identity outside the deployment's groups`);
       kinds.add(scope.group);
     }
     for (const [type, resources] of Object.entries(json.resource ?? {})) {
@@ -87,14 +95,13 @@ export function identityGroups(stacks: readonly TerraformStack[], az: AzureSetti
         for (const id of ids) {
           const m = REF.exec(id);
           if (!m || m[1] || m[2] !== "azurerm_user_assigned_identity" || !(m[3] in own)) {
-            throw new Error(`${stack.node.id}/${type}.${name}: runs as ${id}, not an identity the stack creates in the deployment's groups`);
+            throw new Error(`${stackId}/${type}.${name}: runs as ${id}, not an identity the stack creates in the deployment's groups`);
           }
         }
       }
     }
   }
-  const order: AzureGroupKind[] = ["network", "cluster", "data"];
-  return order.filter((k) => kinds.has(k));
+  return inOrder(kinds);
 }
 
 /**
@@ -104,19 +111,16 @@ export function identityGroups(stacks: readonly TerraformStack[], az: AzureSetti
  */
 export function federatedIdentityGroups(stacks: readonly TerraformStack[], az: AzureSettings, groups: Readonly<Record<AzureGroupKind, AzureGroupSpec>>): AzureGroupKind[] {
   const kinds = new Set<AzureGroupKind>();
-  for (const stack of stacks) {
-    const json = stack.toTerraform() as TfJson;
-    const places = new AzurePlacements(json, groups, az.subscriptionId, stack.node.id);
+  for (const { id: stackId, json, places } of placedStacks(stacks, az, groups)) {
     for (const [name, body] of Object.entries(json.resource?.azurerm_federated_identity_credential ?? {})) {
       const m = REF.exec(String(body.parent_id));
-      if (!m || m[1] || m[2] !== "azurerm_user_assigned_identity") throw new Error(`${stack.node.id}/azurerm_federated_identity_credential.${name}: federates ${String(body.parent_id)}, not an identity the stack creates`);
-      const scope = places.placeResource("azurerm_user_assigned_identity", m[3], undefined, `${stack.node.id}/${m[3]}`);
-      if (!("group" in scope)) throw new Error(`${stack.node.id}/${name}: a federated identity outside the deployment's groups`);
+      if (!m || m[1] || m[2] !== "azurerm_user_assigned_identity") throw new Error(`${stackId}/azurerm_federated_identity_credential.${name}: federates ${String(body.parent_id)}, not an identity the stack creates`);
+      const scope = places.placeResource("azurerm_user_assigned_identity", m[3], undefined, `${stackId}/${m[3]}`);
+      if (!("group" in scope)) throw new Error(`${stackId}/${name}: a federated identity outside the deployment's groups`);
       kinds.add(scope.group);
     }
   }
-  const order: AzureGroupKind[] = ["network", "cluster", "data"];
-  return order.filter((k) => kinds.has(k));
+  return inOrder(kinds);
 }
 
 /**
@@ -126,16 +130,13 @@ export function federatedIdentityGroups(stacks: readonly TerraformStack[], az: A
  */
 export function vaultGroups(stacks: readonly TerraformStack[], az: AzureSettings, groups: Readonly<Record<AzureGroupKind, AzureGroupSpec>>): AzureGroupKind[] {
   const kinds = new Set<AzureGroupKind>();
-  for (const stack of stacks) {
-    const json = stack.toTerraform() as TfJson;
-    const places = new AzurePlacements(json, groups, az.subscriptionId, stack.node.id);
+  for (const { id: stackId, json, places } of placedStacks(stacks, az, groups)) {
     for (const [name, body] of Object.entries(json.resource?.azurerm_key_vault ?? {})) {
-      if (body.rbac_authorization_enabled !== true) throw new Error(`${stack.node.id}/azurerm_key_vault.${name}: a key vault without rbac_authorization_enabled, which the bootstrap's policy denies`);
-      const scope = places.placeResource("azurerm_key_vault", name, body, `${stack.node.id}/${name}`);
-      if (!("group" in scope)) throw new Error(`${stack.node.id}/${name}: a key vault outside the deployment's groups`);
+      if (body.rbac_authorization_enabled !== true) throw new Error(`${stackId}/azurerm_key_vault.${name}: a key vault without rbac_authorization_enabled, which the bootstrap's policy denies`);
+      const scope = places.placeResource("azurerm_key_vault", name, body, `${stackId}/${name}`);
+      if (!("group" in scope)) throw new Error(`${stackId}/${name}: a key vault outside the deployment's groups`);
       kinds.add(scope.group);
     }
   }
-  const order: AzureGroupKind[] = ["network", "cluster", "data"];
-  return order.filter((k) => kinds.has(k));
+  return inOrder(kinds);
 }
